@@ -1,0 +1,3 @@
+from saga_lint.cli import main
+
+main()

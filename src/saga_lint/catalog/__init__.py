@@ -1,0 +1,6 @@
+"""Reading EventCatalog catalogs: layout, frontmatter with locations, bodies, versions."""
+
+from saga_lint.catalog.loader import load_catalog
+from saga_lint.catalog.model import Catalog, Resource
+
+__all__ = ["Catalog", "Resource", "load_catalog"]

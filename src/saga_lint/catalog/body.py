@@ -1,0 +1,177 @@
+"""What rules need from an MDX body, read with markdown-it-py; the rest stays opaque.
+
+- headings and the sections under them (title, level, first and last line);
+- tables (header cells and rows of cell text, each with its line);
+- ``[[type|id@version]]`` resource links and component tags (``<SchemaViewer file="..."/>``),
+  both only outside fenced and indented code.
+
+All line numbers are 1-based lines of the page file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+WIKI_LINK = re.compile(r"\[\[(?:(?P<type>[a-zA-Z-]+)\|)?(?P<id>[^\]|@\n]+?)(?:@(?P<version>[^\]\n]+))?\]\]")
+COMPONENT = re.compile(r"<(?P<name>[A-Z][A-Za-z0-9]*)(?P<attrs>(?:[^<>{}]|\{[^{}]*\})*?)/?>")
+ATTR = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|\{(?P<expr>[^{}]*)\})""")
+
+
+@dataclass
+class Section:
+    title: str
+    level: int
+    line: int  # line of the heading
+    end_line: int  # last line of the section (before the next heading of the same or higher level)
+
+
+@dataclass
+class Table:
+    line: int
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (line, cells)
+    section: str | None = None  # title of the enclosing section
+
+
+@dataclass
+class WikiLink:
+    type: str | None
+    id: str
+    version: str | None
+    line: int
+    column: int
+
+
+@dataclass
+class Component:
+    name: str
+    attrs: dict
+    line: int
+    column: int
+
+
+@dataclass
+class Body:
+    text: str
+    first_line: int
+    sections: list[Section] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    links: list[WikiLink] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text.strip()
+
+    def section(self, *titles: str) -> Section | None:
+        """The first section whose title matches one of ``titles`` (case-insensitive)."""
+        wanted = {t.lower() for t in titles}
+        for s in self.sections:
+            if s.title.strip().lower() in wanted:
+                return s
+        return None
+
+    def section_text(self, section: Section) -> str:
+        lines = self.text.split("\n")
+        lo = section.line - self.first_line + 1
+        hi = section.end_line - self.first_line + 1
+        return "\n".join(lines[lo:hi]).strip()
+
+
+_md = None
+
+
+def _parser():
+    global _md
+    if _md is None:
+        from markdown_it import MarkdownIt
+
+        _md = MarkdownIt("commonmark").enable("table")
+    return _md
+
+
+def _inline_text(tok) -> str:
+    if tok.children:
+        out = []
+        for c in tok.children:
+            if c.type in ("text", "code_inline", "html_inline"):
+                out.append(c.content)
+            elif c.type == "softbreak":
+                out.append(" ")
+        return "".join(out).strip()
+    return tok.content.strip()
+
+
+def parse_body(text: str, first_line: int = 1) -> Body:
+    body = Body(text, first_line)
+    if not text.strip():
+        return body
+    try:
+        tokens = _parser().parse(text)
+    except Exception:  # markdown-it is robust; never let a body stop the run
+        tokens = []
+    code_lines: set[int] = set()
+    total_lines = text.count("\n") + 1
+    open_sections: list[Section] = []
+    table: Table | None = None
+    row: list[str] | None = None
+    row_line = 0
+    in_head = False
+    for i, tok in enumerate(tokens):
+        if tok.type in ("fence", "code_block") and tok.map:
+            code_lines.update(range(tok.map[0], tok.map[1]))
+        elif tok.type == "heading_open" and tok.map:
+            level = int(tok.tag[1:])
+            title = _inline_text(tokens[i + 1]) if i + 1 < len(tokens) else ""
+            line = tok.map[0] + first_line
+            for s in open_sections:
+                if s.level >= level and s.end_line == -1:
+                    s.end_line = line - 1
+            sec = Section(title, level, line, -1)
+            open_sections.append(sec)
+            body.sections.append(sec)
+        elif tok.type == "table_open" and tok.map:
+            current = next((s.title for s in reversed(body.sections) if s.end_line == -1), None)
+            table = Table(tok.map[0] + first_line, [], [], current)
+        elif tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open" and table is not None:
+            row = []
+            row_line = (tok.map[0] + first_line) if tok.map else table.line
+        elif tok.type == "inline" and row is not None and i > 0 and tokens[i - 1].type in ("th_open", "td_open"):
+            row.append(_inline_text(tok))
+        elif tok.type == "tr_close" and table is not None and row is not None:
+            if in_head:
+                table.header = row
+            else:
+                table.rows.append((row_line, row))
+            row = None
+        elif tok.type == "table_close" and table is not None:
+            body.tables.append(table)
+            table = None
+    last = first_line + total_lines - 1
+    for s in body.sections:
+        if s.end_line == -1:
+            s.end_line = last
+    for n, line in enumerate(text.split("\n")):
+        if n in code_lines or ("[[" not in line and "<" not in line):
+            continue
+        lineno = n + first_line
+        for m in WIKI_LINK.finditer(line):
+            body.links.append(
+                WikiLink(m.group("type"), m.group("id").strip(), m.group("version"), lineno, m.start() + 1)
+            )
+        for m in COMPONENT.finditer(line):
+            attrs = {}
+            for a in ATTR.finditer(m.group("attrs")):
+                val = a.group("dq")
+                if val is None:
+                    val = a.group("sq")
+                if val is None:
+                    val = "{" + (a.group("expr") or "") + "}"
+                attrs[a.group("key")] = val
+            body.components.append(Component(m.group("name"), attrs, lineno, m.start() + 1))
+    return body

@@ -1,0 +1,52 @@
+"""Split a Markdown/MDX page into its YAML frontmatter and body.
+
+A page starts with a line ``---`` (a UTF-8 byte-order mark before it is allowed), then YAML, then
+a closing line ``---``. Anything else is a ``parse/frontmatter`` problem at the line concerned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from saga_lint.catalog.yamlloc import YamlProblem
+
+
+@dataclass
+class Split:
+    yaml_text: str
+    yaml_first_line: int  # 1-based line of the first YAML line
+    body: str
+    body_first_line: int  # 1-based line of the first body line
+
+
+def split(text: str) -> Split:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first_nl = text.find("\n")
+    first = (text if first_nl < 0 else text[:first_nl]).rstrip("\r \t")
+    if first != "---":
+        raise YamlProblem(
+            "parse/frontmatter",
+            "no frontmatter: the file must start with a line '---', then YAML, then a closing '---'",
+            1,
+            1,
+        )
+    pos = first_nl + 1
+    line_no = 2
+    n = len(text)
+    while pos < n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        line = text[pos:end].rstrip("\r \t")
+        if line == "---" or line == "...":
+            yaml_text = text[first_nl + 1 : pos]
+            body = text[end + 1 :] if nl >= 0 else ""
+            return Split(yaml_text, 2, body, line_no + 1)
+        pos = end + 1
+        line_no += 1
+    raise YamlProblem(
+        "parse/frontmatter",
+        "unterminated frontmatter: no closing '---' line after the YAML that starts on line 1",
+        1,
+        1,
+    )

@@ -1,0 +1,340 @@
+"""Load an EventCatalog folder into a ``Catalog``.
+
+The layout follows EventCatalog's own content globs (see docs/architecture.md): a resource is an
+``index.md``/``index.mdx`` whose nearest collection-named ancestor folder (``events``, ``services``,
+``flows``, ...) says its type; older versions live in ``<resource>/versioned/<v>/``; teams and users
+are single files; ``docs/**`` are custom pages. Ids come from the frontmatter, never from folders.
+
+Bad input never raises: an unreadable, oversized, non-UTF-8 or unparsable file becomes one
+``parse/*`` finding at its location and the rest of the catalog is still loaded. Symbolic links
+that leave the catalog are reported (``security/path-outside-catalog``) and never followed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from saga_lint.catalog import yamlloc
+from saga_lint.catalog.frontmatter import split
+from saga_lint.catalog.model import Catalog, Resource
+from saga_lint.catalog.yamlloc import Locations, YamlProblem
+from saga_lint.findings import Finding
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+# collection folder -> resource type
+COLLECTIONS = {
+    "events": "event",
+    "commands": "command",
+    "queries": "query",
+    "services": "service",
+    "domains": "domain",
+    "subdomains": "domain",
+    "systems": "system",
+    "flows": "flow",
+    "channels": "channel",
+    "containers": "container",
+    "entities": "entity",
+    "agents": "agent",
+    "adrs": "adr",
+    "data-products": "data-product",
+    "diagrams": "diagram",
+}
+# collections whose resources may sit in nested sub-folders (``**`` globs in EventCatalog core)
+NESTED_COLLECTIONS = {"systems", "flows", "channels", "containers", "diagrams"}
+SKIP_DIRS = {
+    "node_modules",
+    ".git",
+    ".eventcatalog-core",
+    "dist",
+    "public",
+    "_data",
+    "components",
+    "dependencies",
+    "__pycache__",
+}
+PAGE_SUFFIXES = (".md", ".mdx")
+
+
+def _is_page(name: str) -> bool:
+    return name.endswith(PAGE_SUFFIXES)
+
+
+def classify(rel_parts: tuple) -> tuple[str | None, str | None]:
+    """Kind of a page from its relative path parts (folders + file name).
+
+    Returns ``(kind, versioned)``: kind is a resource type, a page kind (``doc``, ``changelog``,
+    ``ubiquitous-language``, ``page``), ``"unrecognised"`` for a page inside a resource folder that no
+    pattern matches, or None for a page outside any collection (ignored, e.g. a root README)."""
+    name = rel_parts[-1]
+    folders = rel_parts[:-1]
+    stem = name.rsplit(".", 1)[0]
+    if folders and folders[0] == "docs":
+        return "doc", None
+    if "docs" in folders and any(f in COLLECTIONS for f in folders[: folders.index("docs")]):
+        return "doc", None
+    if len(folders) >= 1 and folders[-1] in ("teams", "users"):
+        if len(folders) == 1 or (len(folders) == 3 and folders[0] == "federated"):
+            return folders[-1][:-1], None
+    if stem == "changelog":
+        return "changelog", None
+    if stem == "ubiquitous-language":
+        return "ubiquitous-language", None
+    if folders and folders[-1] == "pages":
+        return "page", None
+    in_collection = any(f in COLLECTIONS for f in folders)
+    if stem != "index":
+        return ("unrecognised" if in_collection else None), None
+    versioned = None
+    p = folders
+    if len(p) >= 3 and p[-2] == "versioned":
+        versioned = p[-1]
+        p = p[:-2]
+    if not p:
+        return None, None
+    for i in range(len(p) - 2, -1, -1):
+        coll = p[i]
+        if coll in COLLECTIONS:
+            depth = len(p) - 1 - i
+            if depth == 1 or coll in NESTED_COLLECTIONS:
+                return COLLECTIONS[coll], versioned
+            return "unrecognised", None
+    return None, None
+
+
+def _read_text(abs_path: str, rel: str, findings: list) -> str | None:
+    try:
+        size = os.path.getsize(abs_path)
+        if size > MAX_FILE_BYTES:
+            findings.append(
+                Finding(
+                    "parse/too-large",
+                    "error",
+                    f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap; it was not read. Split it or move large content out of the catalog",
+                    rel,
+                    1,
+                    1,
+                )
+            )
+            return None
+        with open(abs_path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        findings.append(
+            Finding("parse/unreadable", "error", f"cannot read the file: {exc.strerror or exc}", rel, 1, 1)
+        )
+        return None
+    if b"\x00" in raw:
+        findings.append(
+            Finding(
+                "parse/encoding",
+                "error",
+                "binary file (contains NUL bytes) where a Markdown page is expected; replace it with a UTF-8 text page",
+                rel,
+                1,
+                1,
+            )
+        )
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        findings.append(
+            Finding(
+                "parse/encoding",
+                "error",
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                rel,
+                line,
+                col,
+            )
+        )
+        return None
+
+
+def parse_page(abs_path: str, rel: str, kind: str, versioned: str | None, findings: list) -> Resource | None:
+    """Read and parse one page; on failure append a finding and return None."""
+    text = _read_text(abs_path, rel, findings)
+    if text is None:
+        return None
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    try:
+        parts = split(text)
+    except YamlProblem as p:
+        if kind in ("doc", "page", "changelog", "ubiquitous-language"):
+            # custom pages may have no frontmatter at all
+            return Resource(kind, rel, folder, {}, Locations(), text, 1, versioned)
+        findings.append(Finding(p.rule, "error", p.message, rel, p.line, p.column))
+        return None
+    if "\t" in parts.yaml_text:
+        # YAML forbids tabs for indentation; point at the first one
+        for i, line in enumerate(parts.yaml_text.split("\n")):
+            stripped = line.lstrip(" ")
+            if stripped.startswith("\t"):
+                findings.append(
+                    Finding(
+                        "parse/yaml",
+                        "error",
+                        "tab character used for indentation; YAML allows only spaces",
+                        rel,
+                        parts.yaml_first_line + i,
+                        len(line) - len(stripped) + 1,
+                    )
+                )
+                return None
+    try:
+        data, locs = yamlloc.load(parts.yaml_text, parts.yaml_first_line - 1)
+    except YamlProblem as p:
+        findings.append(Finding(p.rule, "error", p.message, rel, p.line, p.column))
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        findings.append(
+            Finding(
+                "parse/frontmatter",
+                "error",
+                f"frontmatter must be a YAML mapping of keys to values, not a {type(data).__name__}",
+                rel,
+                parts.yaml_first_line,
+                1,
+            )
+        )
+        return None
+    return Resource(kind, rel, folder, data, locs, parts.body, parts.body_first_line, versioned)
+
+
+_DEP_BLOCK = re.compile(r"dependencies\s*:\s*\{(?P<body>.*?)\}\s*,?\s*(?:\n\s*[a-zA-Z_]+\s*:|\}\s*;?\s*$)", re.S)
+_DEP_ITEM = re.compile(r"""id\s*:\s*['"]([^'"]+)['"]""")
+_DEP_KIND = re.compile(r"(events|commands|queries|services|domains|channels|flows|containers|entities)\s*:\s*\[(.*?)\]", re.S)
+
+
+def _read_config_dependencies(root: Path) -> dict:
+    """External resources declared in eventcatalog.config.js ``dependencies`` (the linter treats them
+    as existing). Read with a tolerant pattern: the file is JavaScript and is never executed."""
+    for name in ("eventcatalog.config.js", "eventcatalog.config.cjs", "eventcatalog.config.mjs"):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text("utf-8", errors="replace")[:1_000_000]
+        except OSError:
+            return {}
+        start = text.find("dependencies")
+        if start < 0:
+            return {}
+        out: dict = {}
+        for kind, items in _DEP_KIND.findall(text[start : start + 200_000]):
+            rtype = COLLECTIONS[kind]
+            out.setdefault(rtype, set()).update(_DEP_ITEM.findall(items))
+        return out
+    return {}
+
+
+def walk(root: Path, findings: list):
+    """Yield ``(abs_path, rel_posix, name)`` for every file under root, not following directory
+    symlinks, skipping build folders; report symlinks that leave the catalog."""
+    root_str = str(root)
+    real_root = os.path.realpath(root_str)
+    stack = [(root_str, "")]
+    while stack:
+        dir_abs, dir_rel = stack.pop()
+        try:
+            entries = sorted(os.scandir(dir_abs), key=lambda e: e.name)
+        except OSError as exc:
+            findings.append(
+                Finding("parse/unreadable", "error", f"cannot list folder: {exc.strerror or exc}", dir_rel or ".", None, None)
+            )
+            continue
+        for entry in entries:
+            name = entry.name
+            rel = f"{dir_rel}/{name}" if dir_rel else name
+            try:
+                is_link = entry.is_symlink()
+                if is_link:
+                    target = os.path.realpath(entry.path)
+                    if not (target == real_root or target.startswith(real_root + os.sep)):
+                        if entry.is_dir() or _is_page(name) or name.endswith((".json", ".yml", ".yaml", ".avro", ".proto")):
+                            findings.append(
+                                Finding(
+                                    "security/path-outside-catalog",
+                                    "error",
+                                    "symbolic link points outside the catalog folder; it was not followed. Copy the file into the catalog instead",
+                                    rel,
+                                    None,
+                                    None,
+                                )
+                            )
+                        continue
+                    if entry.is_dir():
+                        continue  # never follow directory links inside the catalog either (loops)
+                    if not os.path.exists(entry.path):
+                        continue
+                if entry.is_dir(follow_symlinks=False):
+                    if name in SKIP_DIRS or name.startswith("."):
+                        continue
+                    stack.append((entry.path, rel))
+                else:
+                    yield entry.path, rel, name
+            except OSError:
+                continue
+
+
+def load_catalog(root) -> Catalog:
+    root = Path(root)
+    catalog = Catalog(root=root)
+    findings = catalog.load_findings
+    page_jobs = []
+    for abs_path, rel, name in walk(root, findings):
+        catalog.files_seen += 1
+        if not _is_page(name):
+            catalog.other_files.add(rel)
+            continue
+        kind, versioned = classify(tuple(rel.split("/")))
+        if kind is None:
+            continue
+        if kind == "unrecognised":
+            findings.append(
+                Finding(
+                    "structure/unrecognised-file",
+                    "warning",
+                    "page inside a resource folder matches no EventCatalog pattern, so EventCatalog ignores it; "
+                    "move it to <collection>/<name>/index.mdx or into a docs/ folder",
+                    rel,
+                    1,
+                    1,
+                )
+            )
+            continue
+        page_jobs.append((abs_path, rel, kind, versioned))
+    for abs_path, rel, kind, versioned in page_jobs:
+        res = parse_page(abs_path, rel, kind, versioned, findings)
+        if res is None:
+            continue
+        if kind in ("doc", "changelog", "ubiquitous-language", "page"):
+            catalog.pages.append(res)
+        else:
+            catalog.resources.append(res)
+    _link_parents(catalog)
+    catalog.dependencies = _read_config_dependencies(root)
+    return catalog
+
+
+def _link_parents(catalog: Catalog) -> None:
+    """Record for each resource the folders of the resources that enclose it (domain > system > ...)."""
+    folders = {r.folder for r in catalog.resources if r.versioned_folder is None}
+    for r in catalog.resources:
+        base = r.folder
+        if r.versioned_folder is not None:
+            base = base.rsplit("/versioned/", 1)[0]
+        parts = base.split("/")
+        chain = []
+        for i in range(1, len(parts)):
+            f = "/".join(parts[:i])
+            if f in folders:
+                chain.append(f)
+        r.parent_folders = tuple(chain)

@@ -1,0 +1,145 @@
+"""Command line: parse options, call the pipeline, pick a renderer, set the exit code.
+
+Exit codes: 0 clean, 1 findings at or above the fail level, 2 when saga-lint cannot run (bad
+option, unreadable config, missing catalog, internal error) with a one-line reason.
+Heavy modules (networkx, jsonschema, markdown-it) are imported inside the commands so that
+``saga-lint --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from saga_lint import __version__
+
+FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"]
+
+
+class Failure(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None):
+        click.echo(f"saga-lint: {self.format_message()}", err=True)
+
+
+def _guard(fn):
+    """Run a command body: config problems and internal errors become exit 2, one line."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from saga_lint.config import ConfigError
+
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            raise Failure(f"configuration error: {exc}") from None
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # internal error: one line, exit 2
+            if os.environ.get("SAGA_LINT_DEBUG"):
+                raise
+            raise Failure(f"internal error: {type(exc).__name__}: {exc} (set SAGA_LINT_DEBUG=1 for a traceback)") from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="saga-lint")
+def main():
+    """Lint EventCatalog catalogs and review the sagas they describe."""
+
+
+def _catalog_path(path: str) -> str:
+    if not os.path.isdir(path):
+        raise Failure(f"catalog folder not found: {path}")
+    return path
+
+
+def _write_outputs(result, outputs, fmt) -> None:
+    from saga_lint.render import render
+
+    for spec in outputs:
+        if "=" not in spec:
+            raise Failure(f"--output expects FORMAT=PATH, got {spec!r}")
+        ofmt, opath = spec.split("=", 1)
+        if ofmt not in FORMATS:
+            raise Failure(f"unknown output format {ofmt!r} (choose from {', '.join(FORMATS)})")
+        try:
+            with open(opath, "w", encoding="utf-8") as fh:
+                fh.write(render(ofmt, result))
+        except OSError as exc:
+            raise Failure(f"cannot write {opath}: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format on stdout.")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: saga-lint.yaml in PATH).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors in text output.")
+@_guard
+def check(path, fmt, outputs, config_path, fail_on, quiet):
+    """Lint the catalog at PATH (default: the current folder)."""
+    from saga_lint.config import load_config
+    from saga_lint.findings import at_or_above
+    from saga_lint.pipeline import run_check
+    from saga_lint.render import render
+
+    path = _catalog_path(path)
+    config = load_config(path, config_path)
+    result = run_check(path, config)
+    if quiet and fmt == "text":
+        result.findings = [f for f in result.findings if f.severity == "error"]
+    _write_outputs(result, outputs, fmt)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path and "markdown" in FORMATS:
+        try:
+            from saga_lint.render import render as _r
+
+            with open(summary_path, "a", encoding="utf-8") as fh:
+                fh.write(_r("markdown", result))
+        except (OSError, ImportError, ModuleNotFoundError):
+            pass
+    click.echo(render(fmt, result), nl=False)
+    level = fail_on or config.fail_on
+    sys.exit(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
+
+
+@main.command("rule")
+@click.argument("name")
+def rule_cmd(name):
+    """Explain a rule: what it checks, why, an example that fails, the fix."""
+    from saga_lint.rules import all_rules
+
+    rules = all_rules()
+    r = rules.get(name)
+    if r is None:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(rules), n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else " See `saga-lint rules`."
+        raise Failure(f"unknown rule {name!r}.{hint}")
+    origin = " (same name as in @eventcatalog/linter)" if r.official else ""
+    click.echo(f"{r.name}  [default: {r.severity}]{origin}\n")
+    click.echo(r.doc)
+
+
+@main.command("rules")
+def rules_cmd():
+    """List every rule with its default severity."""
+    from saga_lint.rules import all_rules
+
+    rules = all_rules()
+    width = max(len(n) for n in rules)
+    for name in sorted(rules):
+        r = rules[name]
+        click.echo(f"{name:<{width}}  {r.severity:<7}  {r.summary}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,201 @@
+"""Configuration: which rules run, at what severity, on which files.
+
+Read from ``saga-lint.yaml`` (or ``.saga-lint.yaml``) in the catalog root, else from
+``[tool.saga-lint]`` in a ``pyproject.toml`` there, else the ``default`` ruleset. Shape::
+
+    extends: default            # a ruleset in rules/ (default, strict, relaxed) or a path
+    fail-on: error              # error | warning | info
+    rules:                      # severity per rule or family wildcard: error|warning|info|off
+      best-practices/description-required: off
+      saga/*: error
+    ignore: ["drafts/**"]       # files whose findings are dropped
+    overrides:                  # per-path severities, later entries win
+      - files: ["domains/Legacy/**"]
+        rules: {refs/orphan-messages: off}
+
+A bad config is a ``ConfigError`` (exit 2 with a one-line reason), never a guess.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LEVELS = ("error", "warning", "info", "off")
+ALIASES = {"warn": "warning", "err": "error"}
+
+
+class ConfigError(Exception):
+    pass
+
+
+def rulesets_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    packaged = here / "rulesets"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "rules"  # a source checkout (editable install)
+
+
+def _norm_level(value, where: str) -> str:
+    if isinstance(value, list) and value:
+        value = value[0]  # official linter style: [severity, {options}]
+    v = ALIASES.get(str(value).lower(), str(value).lower())
+    if v not in LEVELS:
+        raise ConfigError(f"{where}: severity must be one of error, warning, info, off; got {value!r}")
+    return v
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if pattern.startswith("**/") and fnmatch.fnmatchcase(path, pattern[3:]):
+        return True
+    if pattern.endswith("/**") and (path == pattern[:-3] or path.startswith(pattern[:-2])):
+        return True
+    return False
+
+
+@dataclass
+class Config:
+    severities: dict = field(default_factory=dict)
+    ignore: list = field(default_factory=list)
+    overrides: list = field(default_factory=list)  # [(globs, {rule: level})]
+    fail_on: str = "error"
+    source: str | None = None
+    sagas: list = field(default_factory=list)  # flow ids to treat as sagas
+    schema_compatibility: dict = field(default_factory=dict)
+
+    def _lookup(self, table: dict, rule: str):
+        if rule in table:
+            return table[rule]
+        family = rule.split("/", 1)[0] + "/*"
+        if family in table:
+            return table[family]
+        return table.get("*")
+
+    def severity_for(self, rule: str, file: str | None, default: str) -> str:
+        level = self._lookup(self.severities, rule) or default
+        if file:
+            for globs, table in self.overrides:
+                if any(_glob_match(file, g) for g in globs):
+                    level = self._lookup(table, rule) or level
+        return level
+
+    def rule_may_run(self, rule: str, default: str) -> bool:
+        if (self._lookup(self.severities, rule) or default) != "off":
+            return True
+        return any((self._lookup(t, rule) or "off") != "off" for _, t in self.overrides)
+
+    def is_ignored(self, file: str | None) -> bool:
+        return bool(file) and any(_glob_match(file, g) for g in self.ignore)
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping")
+    return data
+
+
+def _ruleset(name: str, base_dir: Path, seen: tuple = ()) -> dict:
+    if name in seen:
+        raise ConfigError(f"ruleset {name!r} extends itself")
+    candidate = Path(name)
+    if not candidate.suffix:
+        candidate = rulesets_dir() / f"{name}.yaml"
+    elif not candidate.is_absolute():
+        candidate = base_dir / candidate
+    if not candidate.is_file():
+        available = ", ".join(sorted(p.stem for p in rulesets_dir().glob("*.yaml")))
+        raise ConfigError(f"unknown ruleset {name!r} (available: {available})")
+    data = _read_yaml(candidate)
+    out = {}
+    if data.get("extends"):
+        out.update(_ruleset(str(data["extends"]), candidate.parent, seen + (name,)))
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{candidate}: rules must be a mapping of rule name to severity")
+    for k, v in rules.items():
+        out[str(k)] = _norm_level(v, f"{candidate}: {k}")
+    return out
+
+
+def from_mapping(data: dict, base_dir: Path, source: str | None = None) -> Config:
+    from saga_lint.rules import all_rules
+
+    known = set(all_rules())
+    cfg = Config(source=source)
+    cfg.severities = _ruleset(str(data.get("extends", "default")), base_dir)
+
+    def check_names(table: dict, where: str):
+        for name in table:
+            if name == "*" or name.endswith("/*") or name in known:
+                continue
+            raise ConfigError(f"{where}: unknown rule {name!r} (see `saga-lint rules`)")
+
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{source}: rules must be a mapping of rule name to severity")
+    check_names(rules, str(source))
+    for k, v in rules.items():
+        cfg.severities[str(k)] = _norm_level(v, f"{source}: rules.{k}")
+    ignore = data.get("ignore", data.get("ignorePatterns", [])) or []
+    if not isinstance(ignore, list):
+        raise ConfigError(f"{source}: ignore must be a list of globs")
+    cfg.ignore = [str(g) for g in ignore]
+    for i, ov in enumerate(data.get("overrides") or []):
+        if not isinstance(ov, dict) or not isinstance(ov.get("files"), list) or not isinstance(ov.get("rules", {}), dict):
+            raise ConfigError(f"{source}: overrides[{i}] must be {{files: [globs], rules: {{rule: severity}}}}")
+        check_names(ov.get("rules", {}), f"{source}: overrides[{i}]")
+        table = {str(k): _norm_level(v, f"{source}: overrides[{i}].{k}") for k, v in ov.get("rules", {}).items()}
+        cfg.overrides.append(([str(g) for g in ov["files"]], table))
+    fail_on = data.get("fail-on", data.get("fail_on"))
+    if fail_on is not None:
+        cfg.fail_on = _norm_level(fail_on, f"{source}: fail-on")
+    sagas = data.get("sagas") or []
+    cfg.sagas = [str(s) for s in sagas] if isinstance(sagas, list) else []
+    compat = data.get("schema-compatibility") or {}
+    cfg.schema_compatibility = compat if isinstance(compat, dict) else {}
+    return cfg
+
+
+def load_config(catalog_root, explicit: str | None = None) -> Config:
+    root = Path(catalog_root)
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file {explicit} not found")
+        return from_mapping(_read_yaml(path), path.parent, str(path))
+    for name in ("saga-lint.yaml", ".saga-lint.yaml", "saga-lint.yml"):
+        path = root / name
+        if path.is_file():
+            return from_mapping(_read_yaml(path), root, str(path))
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            import tomllib
+        except ImportError:  # pragma: no cover - Python 3.10
+            tomllib = None
+        if tomllib is not None:
+            try:
+                data = tomllib.loads(pyproject.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"cannot read {pyproject}: {exc}") from None
+            section = data.get("tool", {}).get("saga-lint")
+            if isinstance(section, dict):
+                return from_mapping(section, root, f"{pyproject} [tool.saga-lint]")
+    return from_mapping({}, root, None)
+
+

@@ -1,0 +1,81 @@
+"""Findings: what every rule produces and every renderer reads.
+
+A finding names the rule, its severity, what is wrong and how to fix it, and where: the file
+(relative to the catalog root, POSIX separators), 1-based line and column, the resource
+``(type, id, version)`` and, for saga rules, the step id. Its fingerprint survives unrelated
+edits: it hashes the rule, file, resource, step, field path and message, never line numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from dataclasses import field as _field
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "off": 0}
+
+
+@dataclass(frozen=True, order=True)
+class ResourceRef:
+    """The identity of a catalog resource: teams and users have no version."""
+
+    type: str
+    id: str
+    version: str | None = None
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "id": self.id, "version": self.version}
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}" + (f"@{self.version}" if self.version else "")
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    resource: ResourceRef | None = None
+    step: str | None = None
+    field: str | None = None  # the frontmatter path at fault, e.g. ``steps[1].service``
+    fingerprint: str = _field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            self.fingerprint = self.compute_fingerprint()
+
+    def compute_fingerprint(self) -> str:
+        parts = [
+            self.rule,
+            self.file or "",
+            str(self.resource) if self.resource else "",
+            self.step or "",
+            self.field or "",
+            self.message,
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+    def sort_key(self) -> tuple:
+        return (self.file or "", self.line or 0, self.column or 0, self.rule, self.message)
+
+    def to_json(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "resource": self.resource.to_json() if self.resource else None,
+            "step": self.step,
+            "field": self.field,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def at_or_above(severity: str, level: str) -> bool:
+    return SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK.get(level, 3)

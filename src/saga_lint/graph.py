@@ -1,0 +1,196 @@
+"""The catalog as a graph: who owns, sends, receives, contains, writes and reads what.
+
+Nodes are resource keys ``(type, id, version)`` (teams and users have version None) with the
+``Resource`` as attribute ``resource``; flow steps are nodes ``("step", flow_key, step_id)``.
+Edges carry ``kind``: ``owns`` (owner -> resource), ``sends`` and ``receives`` (service/agent/domain
+-> message), ``triggers`` (received message -> produced message), ``contains``, ``writes-to``,
+``reads-from``, ``channel``, ``step`` (flow -> step), ``refers`` (step -> resource), ``next-step``
+(step -> step, with ``label``), and the other pointer relations of ``catalog.refs``.
+
+``build_graph`` resolves every reference once; the ``refs/*`` rules read ``CatalogGraph.resolved``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from saga_lint.catalog.model import Catalog, Resource
+from saga_lint.catalog.refs import Reference, references
+
+
+@dataclass
+class Resolved:
+    ref: Reference
+    status: str  # ok | missing | no-version | external
+    target: Resource | None
+
+
+@dataclass
+class CatalogGraph:
+    catalog: Catalog
+    g: object  # networkx.MultiDiGraph
+    resolved: list[Resolved] = field(default_factory=list)
+
+    # -- questions rules ask ------------------------------------------------------------------
+    def _edges_from(self, node, kind):
+        if node not in self.g:
+            return []
+        return [v for _, v, k in self.g.out_edges(node, data="kind") if k == kind]
+
+    def _edges_to(self, node, kind):
+        if node not in self.g:
+            return []
+        return [u for u, _, k in self.g.in_edges(node, data="kind") if k == kind]
+
+    def resource(self, key) -> Resource | None:
+        if key in self.g:
+            return self.g.nodes[key].get("resource")
+        return None
+
+    def receivers_of(self, message: Resource) -> list[Resource]:
+        """Services, agents and domains whose ``receives`` resolves to this message version."""
+        return self._unique(self._edges_to(message.key, "receives"))
+
+    def senders_of(self, message: Resource) -> list[Resource]:
+        """Services, agents and domains whose ``sends`` resolves to this message version."""
+        return self._unique(self._edges_to(message.key, "sends"))
+
+    producers_of = senders_of
+
+    def sends(self, actor: Resource) -> list[Resource]:
+        return self._unique(self._edges_from(actor.key, "sends"))
+
+    def receives(self, actor: Resource) -> list[Resource]:
+        return self._unique(self._edges_from(actor.key, "receives"))
+
+    def owners_of(self, res: Resource) -> list[Resource]:
+        return self._unique(self._edges_to(res.key, "owns"))
+
+    def writes_to(self, actor: Resource) -> list[Resource]:
+        return self._unique(self._edges_from(actor.key, "writes-to"))
+
+    def steps_of(self, flow: Resource) -> list[dict]:
+        steps = flow.data.get("steps")
+        return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+    def step_target(self, flow: Resource, step_id) -> Resource | None:
+        node = ("step", flow.key, str(step_id))
+        targets = self._edges_from(node, "refers")
+        return self.resource(targets[0]) if targets else None
+
+    def referrers(self, res: Resource) -> list[tuple[Resource, str]]:
+        """Every resource that points at ``res``, with the relation."""
+        out = []
+        if res.key not in self.g:
+            return out
+        for u, _, kind in self.g.in_edges(res.key, data="kind"):
+            r = self.resource(u)
+            if r is None and isinstance(u, tuple) and u and u[0] == "step":
+                r = self.resource(u[1])
+            if r is not None:
+                out.append((r, kind))
+        return out
+
+    def _unique(self, keys) -> list[Resource]:
+        seen = set()
+        out = []
+        for k in keys:
+            if k in seen:
+                continue
+            seen.add(k)
+            r = self.resource(k)
+            if r is not None:
+                out.append(r)
+        return out
+
+
+def build_graph(catalog: Catalog) -> CatalogGraph:
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for r in catalog.resources:
+        if r.id is not None:
+            g.add_node(r.key, resource=r)
+    cg = CatalogGraph(catalog, g)
+    cache: dict = {}
+    step_targets: dict = {}  # flow key -> {step index: target resource}
+    for r in catalog.resources:
+        if r.id is None:
+            continue
+        local: dict = {}  # key path -> target, for triggers
+        for ref in references(r):
+            ck = (ref.targets, ref.id, ref.version)
+            hit = cache.get(ck)
+            if hit is None:
+                hit = catalog.lookup(ref.targets, ref.id, ref.version)
+                cache[ck] = hit
+            status, target = hit
+            cg.resolved.append(Resolved(ref, status, target))
+            if target is None:
+                continue
+            local[ref.path] = target
+            rel = ref.relation
+            if rel == "step":
+                step_targets.setdefault(r.key, {})[ref.path[1]] = target
+                continue
+            if rel == "owns" and ref.path[0] in ("owners", "decisionMakers"):
+                g.add_edge(target.key, r.key, kind="owns")
+            elif rel == "member" and r.type == "user":
+                g.add_edge(target.key, r.key, kind="member")
+            elif rel == "triggers":
+                parent = ref.path[:2]
+                trig_from = local.get(parent)
+                if trig_from is not None:
+                    g.add_edge(trig_from.key, target.key, kind="triggers", via=r.key)
+            else:
+                g.add_edge(r.key, target.key, kind=rel)
+    for flow in catalog.resources:
+        if flow.type != "flow" or flow.id is None:
+            continue
+        _add_flow(cg, flow, step_targets.get(flow.key, {}))
+    return cg
+
+
+def _add_flow(cg: CatalogGraph, flow: Resource, targets: dict) -> None:
+    g = cg.g
+    steps = flow.data.get("steps")
+    if not isinstance(steps, list):
+        return
+    ids = set()
+    for i, step in enumerate(steps):
+        if not isinstance(step, dict) or step.get("id") is None:
+            continue
+        sid = str(step["id"])
+        ids.add(sid)
+        node = ("step", flow.key, sid)
+        g.add_node(node, step=step, index=i, flow=flow.key)
+        g.add_edge(flow.key, node, kind="step")
+        if i in targets:
+            g.add_edge(node, targets[i].key, kind="refers")
+    for step in steps:
+        if not isinstance(step, dict) or step.get("id") is None:
+            continue
+        node = ("step", flow.key, str(step["id"]))
+        for target_id, label in next_steps(step):
+            if target_id in ids:
+                g.add_edge(node, ("step", flow.key, target_id), kind="next-step", label=label)
+
+
+def next_steps(step: dict) -> list[tuple[str, str | None]]:
+    """The ``(target step id, label)`` pairs of a step's ``next_step`` / ``next_steps``."""
+    out = []
+    items = []
+    if "next_step" in step:
+        items.append(step["next_step"])
+    ns = step.get("next_steps")
+    if isinstance(ns, list):
+        items.extend(ns)
+    for item in items:
+        if isinstance(item, dict):
+            tid = item.get("id")
+            label = item.get("label")
+            if tid is not None and not isinstance(tid, (dict, list)):
+                out.append((str(tid), str(label) if label is not None else None))
+        elif item is not None and not isinstance(item, list):
+            out.append((str(item), None))
+    return out

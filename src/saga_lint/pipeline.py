@@ -1,0 +1,55 @@
+"""The one pipeline: load -> graph -> saga model -> rules -> findings.
+
+Every command (check, explain, review, report, verify) starts here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Result:
+    root: Path
+    catalog: object
+    graph: object
+    sagas: list
+    findings: list
+    config: object = None
+    counts: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        sev = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            sev[f.severity] = sev.get(f.severity, 0) + 1
+        return {
+            "files": self.catalog.files_seen,
+            "resources": self.catalog.counts(),
+            "errors": sev["error"],
+            "warnings": sev["warning"],
+            "infos": sev["info"],
+        }
+
+
+def run_check(path, config=None) -> Result:
+    from saga_lint.catalog import load_catalog
+    from saga_lint.config import load_config
+    from saga_lint.graph import build_graph
+    from saga_lint.rules import Context, run_rules
+
+    root = Path(path)
+    if config is None:
+        config = load_config(root)
+    catalog = load_catalog(root)
+    graph = build_graph(catalog)
+    sagas = []
+    try:
+        from saga_lint.saga import build_sagas
+    except ImportError:
+        build_sagas = None
+    if build_sagas is not None:
+        sagas = build_sagas(catalog, graph, config)
+    ctx = Context(catalog, graph, sagas)
+    findings = run_rules(ctx, config)
+    return Result(root, catalog, graph, sagas, findings, config)

@@ -1,0 +1,14 @@
+"""``--format json``: the stable machine interface (documented in docs/json-output.md)."""
+
+from __future__ import annotations
+
+import json
+
+
+def render(result, **kw) -> str:
+    doc = {
+        "version": 1,
+        "findings": [f.to_json() for f in result.findings],
+        "summary": result.summary(),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"

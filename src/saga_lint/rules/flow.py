@@ -1,0 +1,219 @@
+"""``flow/*``: the structure of flow steps, which the official linter does not check.
+
+Semantics (../shared/design/eventcatalog-format.md section 8): the first step listed is the
+start; a step with no ``next_step``/``next_steps`` is an end; cycles are legitimate (retries).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from saga_lint.graph import next_steps
+from saga_lint.rules import Problem, rule
+
+NODE_KEYS = ("message", "agent", "service", "flow", "container", "dataProduct", "actor", "custom")
+
+
+def _flows(ctx):
+    for res in ctx.catalog.resources:
+        if res.type == "flow" and isinstance(res.data.get("steps"), list):
+            yield res
+
+
+def _step_table(flow):
+    """(index, step id, step) of each step with an id; the first occurrence of an id wins."""
+    out = {}
+    for i, step in enumerate(flow.data["steps"]):
+        if isinstance(step, dict) and step.get("id") is not None and not isinstance(step.get("id"), (list, dict)):
+            out.setdefault(str(step["id"]), (i, step))
+    return out
+
+
+@rule("flow/duplicate-step-id", "error")
+def duplicate_step_id(ctx):
+    """Two steps of one flow have the same ``id``.
+
+    What it checks: step ids are unique within a flow (``1`` and ``"1"`` are the same id).
+    Why: ``next_step`` targets name steps by id; with two, the edge goes to one of them at random.
+    Example that fails:
+        steps:
+          - {id: reserve, title: Reserve}
+          - {id: reserve, title: Reserve again}
+    Fix: give each step its own id.
+    """
+    for flow in _flows(ctx):
+        seen = {}
+        for i, step in enumerate(flow.data["steps"]):
+            if not isinstance(step, dict) or step.get("id") is None or isinstance(step.get("id"), (list, dict)):
+                continue
+            sid = str(step["id"])
+            if sid in seen:
+                yield Problem(
+                    f'step id "{sid}" is used again (first by steps[{seen[sid]}]); give this step its own id.',
+                    flow,
+                    ("steps", i, "id"),
+                    step=sid,
+                )
+            else:
+                seen[sid] = i
+
+
+@rule("flow/unknown-step", "error")
+def unknown_step(ctx):
+    """A ``next_step``/``next_steps`` target is not a step of the flow.
+
+    What it checks: every target id names a step ``id`` of the same flow.
+    Why: the edge leads nowhere; EventCatalog draws a flow that is missing a transition.
+    Example that fails:
+        - id: reserve
+          next_step: {id: authorise_payment}   # the step is authorize_payment
+    Fix: correct the target id.
+    """
+    for flow in _flows(ctx):
+        table = _step_table(flow)
+        for i, step in enumerate(flow.data["steps"]):
+            if not isinstance(step, dict):
+                continue
+            for key in ("next_step", "next_steps"):
+                if key not in step:
+                    continue
+                items = step[key] if key == "next_steps" and isinstance(step[key], list) else [step[key]]
+                for j, item in enumerate(items):
+                    targets = next_steps({"next_step": item})
+                    for tid, _label in targets:
+                        if tid not in table:
+                            path = ("steps", i, key) + ((j,) if key == "next_steps" else ())
+                            import difflib
+
+                            close = difflib.get_close_matches(tid, list(table), n=1, cutoff=0.7)
+                            hint = f' Did you mean "{close[0]}"?' if close else ""
+                            yield Problem(
+                                f'{key} of step "{step.get("id")}" goes to "{tid}", which is no step of this flow.{hint}',
+                                flow,
+                                path,
+                                step=str(step.get("id")),
+                            )
+
+
+def _adjacency(flow, table):
+    adj = {}
+    for sid, (i, step) in table.items():
+        adj[sid] = [t for t, _ in next_steps(step) if t in table]
+    return adj
+
+
+@rule("flow/unreachable-step", "error")
+def unreachable_step(ctx):
+    """A step cannot be reached from the flow's start (its first step).
+
+    What it checks: every step is reachable from the first step through ``next_step``/``next_steps``.
+    Why: an unreachable step is either dead or a missing edge; either way the flow is not what it shows.
+    Example that fails:
+        steps:
+          - {id: a, title: A, next_step: b}
+          - {id: b, title: B}
+          - {id: c, title: C}        # nothing leads to c
+    Fix: add the missing edge to it, or remove the step.
+    """
+    for flow in _flows(ctx):
+        table = _step_table(flow)
+        if not table:
+            continue
+        order = sorted(table.items(), key=lambda kv: kv[1][0])
+        start = order[0][0]
+        adj = _adjacency(flow, table)
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            for t in adj[queue.popleft()]:
+                if t not in seen:
+                    seen.add(t)
+                    queue.append(t)
+        for sid, (i, step) in order:
+            if sid not in seen:
+                yield Problem(
+                    f'step "{sid}" cannot be reached from the first step "{start}"; add a next_step that leads to it or remove it.',
+                    flow,
+                    ("steps", i, "id"),
+                    step=sid,
+                )
+
+
+@rule("flow/dead-end", "error")
+def dead_end(ctx):
+    """A step from which no end of the flow can be reached.
+
+    What it checks: from every step, following ``next_step``/``next_steps``, some end (a step
+    with no next step) is reachable. A step with no next step is an end, not a dead end; a loop
+    is fine as long as it has an exit.
+    Why: a flow that can enter a loop with no exit never finishes: a retry without "max retries
+    exceeded", a saga that never terminates.
+    Example that fails:
+        - {id: retry, title: Retry, next_step: pay}
+        - {id: pay, title: Pay, next_step: retry}
+    Fix: add the exit (e.g. a "Max retries exceeded" branch to an end step).
+    """
+    for flow in _flows(ctx):
+        table = _step_table(flow)
+        if not table:
+            continue
+        adj = _adjacency(flow, table)
+        rev = {s: [] for s in table}
+        for s, ts in adj.items():
+            for t in ts:
+                rev[t].append(s)
+        # ends: steps with no outgoing edge at all (targets to unknown steps count as a way on)
+        ends = [s for s, (i, step) in table.items() if not next_steps(step)]
+        ok = set(ends)
+        queue = deque(ends)
+        while queue:
+            for p in rev[queue.popleft()]:
+                if p not in ok:
+                    ok.add(p)
+                    queue.append(p)
+        unknown_exit = {s for s, (i, step) in table.items() if any(t not in table for t, _ in next_steps(step))}
+        for sid, (i, step) in sorted(table.items(), key=lambda kv: kv[1][0]):
+            if sid not in ok and sid not in unknown_exit:
+                yield Problem(
+                    f'from step "{sid}" no end of the flow can be reached (it only leads into a loop); add an exit to an end step.',
+                    flow,
+                    ("steps", i, "id"),
+                    step=sid,
+                )
+
+
+@rule("flow/step-kind", "error")
+def step_kind(ctx):
+    """A step sets more than one node kind, or both ``next_step`` and ``next_steps``.
+
+    What it checks: at most one of ``message``, ``service``, ``agent``, ``flow``, ``container``,
+    ``dataProduct``, ``actor``, ``custom`` per step; never ``next_step`` together with ``next_steps``.
+    (The official linter reports these EventCatalog refinements as ``schema/validation-error``.)
+    Why: EventCatalog's build rejects such a step.
+    Example that fails:
+        - id: reserve
+          title: Reserve
+          message: {id: reserve-inventory}
+          service: {id: inventory-service}
+    Fix: split it into two steps joined by ``next_step``.
+    """
+    for flow in _flows(ctx):
+        for i, step in enumerate(flow.data["steps"]):
+            if not isinstance(step, dict):
+                continue
+            kinds = [k for k in NODE_KEYS if step.get(k) is not None]
+            sid = str(step.get("id")) if step.get("id") is not None else None
+            if len(kinds) > 1:
+                yield Problem(
+                    f"step sets {', '.join(kinds)}; a step is one kind of node. Split it into steps joined by next_step.",
+                    flow,
+                    ("steps", i, kinds[1]),
+                    step=sid,
+                )
+            if "next_step" in step and "next_steps" in step:
+                yield Problem(
+                    "step has both next_step and next_steps; use next_steps alone for several targets.",
+                    flow,
+                    ("steps", i, "next_steps"),
+                    step=sid,
+                )

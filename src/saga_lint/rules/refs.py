@@ -1,0 +1,296 @@
+"""``refs/*``: references between resources, and files the catalog points at."""
+
+from __future__ import annotations
+
+import difflib
+
+from saga_lint.catalog.model import MESSAGE_TYPES
+from saga_lint.catalog.paths import resolve_in_catalog
+from saga_lint.rules import Problem, rule
+
+_WORD = {"event": "event", "command": "command", "query": "query", "service": "service", "team": "team", "user": "user"}
+
+
+def _kind_words(targets) -> str:
+    if set(targets) == set(MESSAGE_TYPES):
+        return "message (event, command or query)"
+    if set(targets) == {"team", "user"}:
+        return "team or user"
+    if len(targets) > 4:
+        return "resource"
+    return " or ".join(targets)
+
+
+def _ids_by_type(ctx) -> dict:
+    cache = ctx.options.get("_ids_by_type")
+    if cache is None:
+        cache = {}
+        for r in ctx.catalog.resources:
+            if r.id is not None:
+                cache.setdefault(r.type, set()).add(r.id)
+        ctx.options["_ids_by_type"] = cache
+    return cache
+
+
+def _did_you_mean(ctx, targets, rid) -> str:
+    ids = set()
+    by_type = _ids_by_type(ctx)
+    for t in targets:
+        ids |= by_type.get(t, set())
+    if not ids or len(ids) > 20000:
+        return ""
+    close = difflib.get_close_matches(rid, list(ids), n=1, cutoff=0.75)
+    return f' Did you mean "{close[0]}"?' if close else ""
+
+
+def _missing(ctx, predicate):
+    for x in ctx.graph.resolved:
+        ref = x.ref
+        if x.status != "missing" or not predicate(ref):
+            continue
+        what = _kind_words(ref.targets)
+        yield Problem(
+            f'{ref.field} refers to {what} "{ref.id}", which is not in the catalog.'
+            f"{_did_you_mean(ctx, ref.targets, ref.id)} Add its page or correct the id.",
+            ref.source,
+            ref.path,
+        )
+
+
+def _is_owner_ref(ref) -> bool:
+    return ref.relation == "owns" and ref.path[0] in ("owners", "decisionMakers")
+
+
+def _is_channel(ref) -> bool:
+    return ref.targets == ("channel",)
+
+
+def _is_container(ref) -> bool:
+    return ref.targets == ("container",)
+
+
+@rule("refs/owner-exists", "error", official=True)
+def owner_exists(ctx):
+    """An ``owners`` entry names no team or user of the catalog.
+
+    What it checks: every id in ``owners`` (and ADR ``decisionMakers``) is a file in ``teams/`` or
+    ``users/`` (by its frontmatter ``id``).
+    Why: an owner that does not exist means nobody is accountable for the resource.
+    Example that fails:
+        owners: [ordering-platfrom]
+    Fix: correct the id, or add ``teams/ordering-platform.mdx``.
+    """
+    return _missing(ctx, _is_owner_ref)
+
+
+@rule("refs/resource-exists", "error", official=True)
+def resource_exists(ctx):
+    """A reference names a resource that is not in the catalog.
+
+    What it checks: ``sends``/``receives`` (and their ``triggers``), domain and system members
+    (``services``, ``systems``, ``domains``, ``flows``, ``entities``, ...), flow steps (``message``,
+    ``service``, ``agent``, ``flow``, ``dataProduct``), ADR links, team members, ``owned*`` lists.
+    Resources declared as ``dependencies`` in ``eventcatalog.config.js`` count as existing.
+    Why: a dangling reference is a broken link in the catalog and a missing contract in the graph.
+    Example that fails:
+        sends:
+          - id: order-craeted
+    Fix: correct the id ("did you mean" is suggested) or add the resource's page.
+    """
+    return _missing(ctx, lambda r: not (_is_owner_ref(r) or _is_channel(r) or _is_container(r)))
+
+
+@rule("refs/channel-exists", "error", official=True)
+def channel_exists(ctx):
+    """A reference names a channel that is not in the catalog.
+
+    What it checks: channels in ``sends[].to``, ``receives[].from``, message ``channels``, channel
+    ``routes``/``channels``. Channel ids may contain placeholders such as ``orders.{env}.events``.
+    Why: a message routed to a channel nobody documented cannot be found or governed.
+    Example that fails:
+        sends:
+          - id: order-created
+            to: [{id: orders.events}]
+    Fix: add ``channels/<name>/index.mdx`` with that id, or correct the id.
+    """
+    return _missing(ctx, _is_channel)
+
+
+@rule("refs/container-exists", "error", official=True)
+def container_exists(ctx):
+    """A reference names a container (data store) that is not in the catalog.
+
+    What it checks: ``writesTo``, ``readsFrom``, system ``containers`` and flow ``container`` steps.
+    Why: the data a service owns is part of its contract; a missing store hides it.
+    Example that fails:
+        writesTo: [{id: order-db}]
+    Fix: add ``containers/<name>/index.mdx`` with that id, or correct the id.
+    """
+    return _missing(ctx, _is_container)
+
+
+@rule("refs/valid-version-range", "error", official=True)
+def valid_version_range(ctx):
+    """A reference's version matches no version of the resource it names.
+
+    What it checks: version references (exact, ``latest``, ``^1.0.0``, ``~1.2.0``, ``>=1.5``,
+    ``1.0.0 - 2.0.0``, ``1.x``, number-like ``1``) against the versions the catalog has
+    (the root page and every ``versioned/<v>/`` page); the newest match wins.
+    Why: the reference resolves to nothing, so the relation silently disappears.
+    Example that fails:
+        sends:
+          - id: order-created
+            version: ^2.0.0        # the catalog has 1.0.0 and 0.3.0
+    Fix: point at an existing version, or add the version.
+    """
+    for x in ctx.graph.resolved:
+        if x.status != "no-version":
+            continue
+        ref = x.ref
+        have = set()
+        for t in ref.targets:
+            have.update(v for v in ctx.catalog.versions_of(t, ref.id) if v)
+        listed = ", ".join(sorted(have)) or "none"
+        yield Problem(
+            f'{ref.field} asks for {_kind_words(ref.targets)} "{ref.id}" version "{ref.version}", '
+            f"but the catalog has only {listed}. Point at one of those versions.",
+            ref.source,
+            ref.path,
+        )
+
+
+def file_paths(res):
+    """Every file path a resource's frontmatter points at: ``(key path, path text)``."""
+    data = res.data
+    sp = data.get("schemaPath")
+    if isinstance(sp, str):
+        yield ("schemaPath",), sp
+    schemas = data.get("schemas")
+    if isinstance(schemas, list):
+        for i, s in enumerate(schemas):
+            if isinstance(s, dict):
+                for k in ("path", "file"):
+                    if isinstance(s.get(k), str) and "://" not in s[k]:
+                        yield ("schemas", i, k), s[k]
+    specs = data.get("specifications")
+    if isinstance(specs, dict):
+        for k in ("openapiPath", "asyncapiPath", "graphqlPath"):
+            if isinstance(specs.get(k), str):
+                yield ("specifications", k), specs[k]
+    elif isinstance(specs, list):
+        for i, s in enumerate(specs):
+            if isinstance(s, dict) and isinstance(s.get("path"), str):
+                yield ("specifications", i, "path"), s["path"]
+    outputs = data.get("outputs")
+    if res.type == "data-product" and isinstance(outputs, list):
+        for i, o in enumerate(outputs):
+            if isinstance(o, dict) and isinstance(o.get("contract"), dict) and isinstance(o["contract"].get("path"), str):
+                yield ("outputs", i, "contract", "path"), o["contract"]["path"]
+
+
+FILE_COMPONENTS = ("SchemaViewer", "Schema")
+
+
+def body_file_paths(res):
+    """``<SchemaViewer file=...>`` / ``<Schema file=...>`` paths in the body, outside fenced code."""
+    body = res.body
+    if "<SchemaViewer" not in body and "<Schema" not in body:
+        return
+    for comp in res.body_doc.components:
+        if comp.name in FILE_COMPONENTS:
+            f = comp.attrs.get("file")
+            if isinstance(f, str) and not f.startswith("{"):
+                yield comp, f
+
+
+def _path_checks(ctx):
+    cache = ctx.options.get("_path_checks")
+    if cache is None:
+        cache = []
+        for res in list(ctx.catalog.resources) + list(ctx.catalog.pages):
+            for path, text in file_paths(res):
+                status, rel = resolve_in_catalog(ctx.catalog, res.folder, text)
+                cache.append((status, res, path, None, text))
+            for comp, text in body_file_paths(res):
+                status, rel = resolve_in_catalog(ctx.catalog, res.folder, text)
+                cache.append((status, res, (), comp, text))
+        ctx.options["_path_checks"] = cache
+    return cache
+
+
+@rule("refs/file-exists", "error", official=True)
+def file_exists(ctx):
+    """A file the catalog points at does not exist.
+
+    What it checks: ``schemaPath``, ``schemas[].path``, ``specifications`` (OpenAPI, AsyncAPI,
+    GraphQL), data-product ``contract.path`` and ``<SchemaViewer file>``/``<Schema file>`` in page
+    bodies, each resolved against the resource's own folder (a ``versioned/<v>/`` folder has its own).
+    Why: the page renders without its contract, and schema checks cannot run.
+    Example that fails:
+        schemaPath: schema.json     # no schema.json next to index.mdx
+    Fix: add the file next to the page, or correct the path.
+    """
+    for status, res, path, comp, text in _path_checks(ctx):
+        if status != "missing":
+            continue
+        where = f"<{comp.name} file>" if comp else ".".join(str(p) for p in path)
+        yield Problem(
+            f'{where} points at "{text}", which does not exist in {res.folder or "."}/. Add the file or correct the path.',
+            res,
+            path,
+            line=comp.line if comp else None,
+            column=comp.column if comp else None,
+        )
+
+
+@rule("security/path-outside-catalog", "error")
+def path_outside_catalog(ctx):
+    """A path in the catalog leads outside the catalog folder; it was not opened.
+
+    What it checks: symbolic links in the catalog, and ``schemaPath``, ``schemas[].path``,
+    ``specifications`` and ``<SchemaViewer file>``/``<Schema file>`` paths that are absolute, have a
+    scheme, climb above the catalog root with ``..``, or resolve through a symlink to elsewhere.
+    Why: saga-lint runs on untrusted pull requests; a catalog must not make it read files
+    elsewhere on the CI machine (secrets, keys).
+    Example that fails:
+        schemaPath: ../../../../etc/passwd
+    Fix: keep schema and specification files inside the catalog, next to the resource.
+    """
+    for status, res, path, comp, text in _path_checks(ctx):
+        if status != "outside":
+            continue
+        where = f"<{comp.name} file>" if comp else ".".join(str(p) for p in path)
+        yield Problem(
+            f"{where} points outside the catalog folder; it was not read. Keep the file inside the catalog.",
+            res,
+            path,
+            line=comp.line if comp else None,
+            column=comp.column if comp else None,
+        )
+
+
+@rule("refs/orphan-messages", "warning", official=True)
+def orphan_messages(ctx):
+    """An event, command or query that nothing sends or receives.
+
+    What it checks: no service, agent or domain lists the message (any version) in ``sends`` or
+    ``receives``, and the message has no ``producers``/``consumers``.
+    Why: an orphan message is either dead documentation or a relation nobody wrote down.
+    Example that fails: ``events/OrderShipped/index.mdx`` with no service sending it.
+    Fix: add it to the producing service's ``sends`` and the consumers' ``receives``, or remove it.
+    """
+    used = set()
+    for x in ctx.graph.resolved:
+        if x.ref.relation in ("sends", "receives"):
+            used.add(x.ref.id)
+    for res in ctx.catalog.resources:
+        if res.type not in MESSAGE_TYPES or res.id is None or res.id in used:
+            continue
+        if res.data.get("producers") or res.data.get("consumers"):
+            continue
+        yield Problem(
+            f'{res.type} "{res.id}" is neither sent nor received by any service, agent or domain. '
+            f"Add it to its producer's sends and its consumers' receives, or remove it.",
+            res,
+            ("id",),
+        )

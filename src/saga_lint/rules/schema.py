@@ -1,0 +1,126 @@
+"""``schema/*``: the frontmatter against EventCatalog's schema (the official linter's names)."""
+
+from __future__ import annotations
+
+from saga_lint.catalog.fmschema import validate
+from saga_lint.rules import Problem, rule
+
+_CACHE_KEY = "_schema_issues"
+
+
+def _issues(ctx, kind: str):
+    cache = ctx.options.get(_CACHE_KEY)
+    if cache is None:
+        cache = []
+        for res in ctx.catalog.resources:
+            for issue in validate(res.type, res.data):
+                cache.append((res, issue))
+        ctx.options[_CACHE_KEY] = cache
+    for res, issue in cache:
+        if issue.kind == kind:
+            yield Problem(issue.message, res, issue.path)
+
+
+@rule("schema/required-fields", "error", official=True)
+def required_fields(ctx):
+    """A required frontmatter key is missing.
+
+    What it checks: ``id``, ``name`` and ``version`` on every versioned resource, ``steps`` on flows
+    (and ``id``/``title`` on each step), ``container_type`` on containers, ``status`` and ``date``
+    on ADRs, ``id`` and ``name`` on teams and users.
+    Why: EventCatalog refuses to build a page without them, and references need the id.
+    Example that fails:
+        ---
+        name: Orders Service
+        version: 1.0.0
+        ---
+    Fix: add the missing key, e.g. ``id: orders-service``.
+    """
+    return _issues(ctx, "required")
+
+
+@rule("schema/valid-type", "error", official=True)
+def valid_type(ctx):
+    """A frontmatter value has the wrong type (string, number, array, object, boolean).
+
+    What it checks: every known key against the type EventCatalog expects, including
+    ``version`` written as a bare number.
+    Why: EventCatalog's build fails on type errors; ``version: 1`` is a number, not a string.
+    Example that fails:
+        owners: ordering-platform      # must be a list
+        version: 1                     # must be a string
+    Fix: ``owners: [ordering-platform]``, ``version: "1"``.
+    """
+    return _issues(ctx, "type")
+
+
+@rule("schema/valid-semver", "error", official=True)
+def valid_semver(ctx):
+    """A resource's ``version`` is not a version.
+
+    What it checks: ``version`` is semver (``1.0.0``), number-like (``1``, ``v1``, ``1.2``) or ``latest``.
+    Why: references resolve versions with semver ranges; ``1.0.0.0`` or ``one`` never match.
+    Example that fails:
+        version: 1.0.0.0
+    Fix: ``version: 1.0.0``.
+    """
+    return _issues(ctx, "semver")
+
+
+@rule("schema/valid-email", "error", official=True)
+def valid_email(ctx):
+    """A team's or user's ``email`` is not an e-mail address.
+
+    What it checks: ``email`` on teams and users looks like ``name@host.tld``.
+    Why: the address is shown as a contact link; a typo leaves the owner unreachable.
+    Example that fails:
+        email: ordering-platform-at-acme
+    Fix: ``email: ordering-platform@acme.test``.
+    """
+    return _issues(ctx, "email")
+
+
+@rule("schema/validation-error", "error", official=True)
+def validation_error(ctx):
+    """A frontmatter value is not one of the allowed values (enums, URLs, shapes).
+
+    What it checks: enumerations such as ``container_type``, ``access_mode``, ADR ``status``,
+    step ``type``, channel ``deliveryGuarantee``, HTTP methods, and URLs of external systems.
+    (Flow step refinements, which the official linter also reports under this name, are
+    ``flow/step-kind`` here.)
+    Why: EventCatalog's build rejects values outside the enumeration.
+    Example that fails:
+        container_type: postgres
+    Fix: ``container_type: database`` and ``technology: postgres@16``.
+    """
+    return _issues(ctx, "invalid")
+
+
+@rule("schema/unknown-field", "error", official=True)
+def unknown_field(ctx):
+    """A top-level frontmatter key that EventCatalog does not know and that does not start with ``x-``.
+
+    What it checks: every top-level key of every versioned resource (teams and users are exempt:
+    EventCatalog strips unknown keys there), with a "did you mean" suggestion.
+    Why: EventCatalog fails the build with ``Unknown property "foo". Custom properties must start
+    with "x-"``; a typo such as ``owner`` silently loses the ownership.
+    Example that fails:
+        owner: [ordering-platform]
+    Fix: ``owners: [ordering-platform]``, or ``x-owner`` for a custom property.
+    """
+    return _issues(ctx, "unknown")
+
+
+@rule("schema/unknown-nested-field", "warning", official=True)
+def unknown_nested_field(ctx):
+    """An unknown key inside a known object (a step, a pointer, a badge, ...).
+
+    What it checks: keys of nested objects with a fixed shape; ``x-`` keys are allowed.
+    Why: a misspelt nested key (``next_stpe``, ``verison``) is silently ignored by EventCatalog.
+    Example that fails:
+        sends:
+          - id: order-created
+            verison: 1.0.0
+    Fix: ``version: 1.0.0``.
+    """
+    return _issues(ctx, "unknown-nested")

@@ -1,0 +1,43 @@
+"""``structure/*``: the catalog's files and identities."""
+
+from __future__ import annotations
+
+from saga_lint.rules import Problem, rule
+
+
+@rule("structure/duplicate-resource-ids", "error", official=True)
+def duplicate_resource_ids(ctx):
+    """Two pages define the same resource (type, id and version).
+
+    What it checks: no two resource pages share type, frontmatter ``id`` and ``version``
+    (for teams and users: type and id).
+    Why: EventCatalog keeps one of them at random; references resolve unpredictably.
+    Example that fails: ``services/A/index.mdx`` and ``services/B/index.mdx`` both with
+    ``id: orders-service`` and ``version: 1.0.0``.
+    Fix: give one of them another id, or bump its version and move it to ``versioned/<v>/``.
+    """
+    for (rtype, rid), by_version in ctx.catalog.index().items():
+        for version, pages in by_version.items():
+            if len(pages) < 2:
+                continue
+            first = pages[0]
+            for dup in pages[1:]:
+                yield Problem(
+                    f'{rtype} "{rid}"{" version " + version if version else ""} is also defined in {first.file}; '
+                    f"ids must be unique per type and version. Rename one or give it another version.",
+                    dup,
+                    ("id",),
+                )
+
+
+@rule("structure/unrecognised-file", "warning", official=True, emitted_by_loader=True)
+def unrecognised_file(ctx):
+    """A Markdown page inside a resource folder that no EventCatalog pattern matches.
+
+    What it checks: every ``.md``/``.mdx`` file under a collection folder (``events/``,
+    ``services/``, ...) is a resource ``index``, a ``versioned/<v>/index``, a ``changelog``, or
+    lives under a ``docs/`` folder.
+    Why: EventCatalog ignores such files silently; what they document never appears.
+    Example that fails: ``events/OrderCreated.mdx``.
+    Fix: move it to ``events/OrderCreated/index.mdx``.
+    """

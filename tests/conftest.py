@@ -1,0 +1,67 @@
+"""Shared test helpers: paths, a catalog builder, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT.parent / "shared" / "corpus" / "eventcatalog-default").resolve()
+SHARED = (ROOT.parent / "shared").resolve()
+OUR_CATALOG = ROOT / "catalog"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the real EventCatalog corpus is not at {CORPUS} (it lives in ../shared beside the project)")
+    return CORPUS
+
+
+def write_catalog(root: Path, files: dict) -> Path:
+    """Write ``{relative path: text}`` under root (text is dedented); bytes are written as-is."""
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_catalog(tmp_path):
+    def _make(files: dict) -> Path:
+        return write_catalog(tmp_path / "cat", files)
+
+    return _make
+
+
+def run_cli(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
+    e = dict(os.environ)
+    e.pop("GITHUB_STEP_SUMMARY", None)
+    if env:
+        e.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "saga_lint", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=e, timeout=300
+    )
+
+
+def check_json(path, *extra) -> dict:
+    proc = run_cli("check", path, "--format", "json", *extra)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def lint(path, config=None):
+    """Run the pipeline in-process; return findings."""
+    from saga_lint.pipeline import run_check
+
+    return run_check(path, config).findings
