@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from saga_lint.catalog import yamlloc
@@ -106,7 +107,14 @@ def classify(rel_parts: tuple) -> tuple[str | None, str | None]:
 
 def _read_text(abs_path: str, rel: str, findings: list) -> str | None:
     try:
-        size = os.path.getsize(abs_path)
+        st = os.stat(abs_path)
+        if not stat.S_ISREG(st.st_mode):
+            # a FIFO, socket or device named like a page: opening it could block forever
+            findings.append(
+                Finding("parse/unreadable", "error", "not a regular file (FIFO, socket or device); replace it with a text page", rel, 1, 1)
+            )
+            return None
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             findings.append(
                 Finding(
