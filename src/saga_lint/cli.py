@@ -93,8 +93,6 @@ def check(path, fmt, outputs, config_path, fail_on, quiet):
     path = _catalog_path(path)
     config = load_config(path, config_path)
     result = run_check(path, config)
-    if quiet and fmt == "text":
-        result.findings = [f for f in result.findings if f.severity == "error"]
     _write_outputs(result, outputs, fmt)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and "markdown" in FORMATS:
@@ -105,7 +103,12 @@ def check(path, fmt, outputs, config_path, fail_on, quiet):
                 fh.write(_r("markdown", result))
         except (OSError, ImportError, ModuleNotFoundError):
             pass
-    click.echo(render(fmt, result), nl=False)
+    shown = result
+    if quiet and fmt == "text":  # -q trims the terminal only: -o files, the summary and the exit code see everything
+        import dataclasses
+
+        shown = dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
+    click.echo(render(fmt, shown), nl=False)
     level = fail_on or config.fail_on
     sys.exit(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
 
