@@ -94,6 +94,8 @@ def resolve(ref, available) -> str | None:
         same = [v for v in available if coerce(v) == exact]
         if same:
             return same[0]
+        if exact.prerelease:
+            return None  # semantic_version's NpmSpec("1.0.0-beta") would also match 1.0.0; npm does not
     spec = _spec(ref)
     if spec is None:
         return None

@@ -1,0 +1,821 @@
+"""Every official-linter rule (schema/, refs/, best-practices/, versions/, structure/), the loader's
+parse/ rules and security/path-outside-catalog: one failing and one passing fixture each.
+
+A failing fixture is the clean catalog ``BASE`` with one change; the test asserts the rule, the
+file, the line and column of the finding (found from a needle in the fixture text, so the
+expectation is readable), the severity and that the message says what to fix. The passing
+fixture is the corrected catalog: it must give no finding at all.
+
+The second half covers the layouts (nested folders, subdomains, versioned folders with their own
+schema, index.md, teams/users, channels with ``{env}``) and version references, each as an
+assertion on resolution.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, lint, run_cli
+
+# -- the clean catalog ------------------------------------------------------------------------
+
+TEAM = "teams/ordering.mdx"
+USER = "users/jane.mdx"
+DOMAIN = "domains/Ordering/index.mdx"
+SERVICE = "domains/Ordering/services/Orders/index.mdx"
+EVENT = "domains/Ordering/services/Orders/events/OrderPlaced/index.mdx"
+SCHEMA = "domains/Ordering/services/Orders/events/OrderPlaced/schema.json"
+CHANNEL = "channels/orders/index.mdx"
+CONTAINER = "containers/orders-db/index.mdx"
+FLOW = "domains/Ordering/flows/Checkout/index.mdx"
+
+
+def page(front: str, body: str = "Described here.\n") -> str:
+    return "---\n" + front.strip("\n") + "\n---\n" + body
+
+
+TEAM_TXT = page(
+    """
+id: ordering
+name: Ordering Team
+summary: Owns ordering.
+email: ordering@acme.test
+members: [jane]
+"""
+)
+USER_TXT = page(
+    """
+id: jane
+name: Jane Doe
+email: jane@acme.test
+"""
+)
+DOMAIN_TXT = page(
+    """
+id: ordering
+name: Ordering
+version: 1.0.0
+summary: The ordering domain.
+owners: [ordering]
+services:
+  - id: orders-service
+"""
+)
+SERVICE_TXT = page(
+    """
+id: orders-service
+name: Orders
+version: 1.0.0
+summary: Takes orders.
+owners: [ordering]
+sends:
+  - id: order-placed
+    version: 1.0.0
+    to:
+      - id: orders.{env}.events
+writesTo:
+  - id: orders-db
+"""
+)
+EVENT_TXT = page(
+    """
+id: order-placed
+name: Order placed
+version: 1.0.0
+summary: An order was placed.
+owners: [ordering]
+schemaPath: schema.json
+"""
+)
+CHANNEL_TXT = page(
+    """
+id: orders.{env}.events
+name: Orders events
+version: 1.0.0
+summary: Where order events go.
+owners: [ordering]
+"""
+)
+CONTAINER_TXT = page(
+    """
+id: orders-db
+name: Orders database
+version: 1.0.0
+summary: Orders, as stored.
+owners: [ordering]
+container_type: database
+"""
+)
+FLOW_TXT = page(
+    """
+id: checkout
+name: Checkout
+version: 1.0.0
+summary: From cart to order.
+owners: [ordering]
+steps:
+  - id: place
+    title: Place the order
+    service: {id: orders-service}
+    next_step: placed
+  - id: placed
+    title: Order placed
+    message: {id: order-placed}
+"""
+)
+
+BASE = {
+    TEAM: TEAM_TXT,
+    USER: USER_TXT,
+    DOMAIN: DOMAIN_TXT,
+    SERVICE: SERVICE_TXT,
+    EVENT: EVENT_TXT,
+    SCHEMA: "{}\n",
+    CHANNEL: CHANNEL_TXT,
+    CONTAINER: CONTAINER_TXT,
+    FLOW: FLOW_TXT,
+}
+
+
+def edit(path: str, old: str, new: str, base: dict = BASE) -> dict:
+    """``{path: BASE[path] with old replaced by new}``; ``old`` must occur exactly once."""
+    text = base[path]
+    assert text.count(old) == 1, (path, old)
+    return {path: text.replace(old, new)}
+
+
+def build(make_catalog, changes: dict) -> Path:
+    """A fresh catalog: BASE with changes (make_catalog always writes to the same folder)."""
+    shutil.rmtree(make_catalog({}), ignore_errors=True)
+    files = {**BASE, **changes}
+    return make_catalog({k: v for k, v in files.items() if v is not None})
+
+
+def locate(text, needle: str) -> tuple[int, int]:
+    """1-based (line, column) of the first occurrence of needle in text."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    i = text.index(needle)
+    return text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1
+
+
+def of_rule(findings, name):
+    return [f for f in findings if f.rule == name]
+
+
+def describe(findings) -> str:
+    return "\n".join(f"{f.file}:{f.line}:{f.column} {f.rule} {f.message}" for f in findings)
+
+
+def test_base_catalog_is_clean(make_catalog):
+    findings = lint(build(make_catalog, {}))
+    assert findings == [], describe(findings)
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    rule: str
+    id: str
+    bad: dict  # changes to BASE that break the rule (None deletes a file)
+    file: str  # where the finding must be
+    needle: str | None  # text at the finding's line and column (column = where the needle starts)
+    fix: str  # regex: the message says what to do
+    good: dict = field(default_factory=dict)  # changes to BASE that are right (default: BASE itself)
+    line: int | None = None  # explicit position when there is no needle
+    column: int | None = None
+    column_from_needle: bool = True
+
+
+def _without(path, line):
+    return edit(path, line + "\n", "")
+
+
+CASES = [
+    # schema/*
+    Case(
+        "schema/required-fields", "service-without-name",
+        _without(SERVICE, "name: Orders"), SERVICE, "id: orders-service", r'required key "name" is missing',
+    ),
+    Case(
+        "schema/required-fields", "flow-step-without-title",
+        edit(FLOW, "    title: Order placed\n", ""), FLOW, "id: placed", r'required key "title" is missing',
+    ),
+    Case(
+        "schema/required-fields", "container-without-type",
+        _without(CONTAINER, "container_type: database"), CONTAINER, "id: orders-db", r'"container_type" is missing',
+    ),
+    Case(
+        "schema/valid-type", "owners-as-string",
+        edit(EVENT, "owners: [ordering]", "owners: ordering"), EVENT, "owners:", r"must be array, got string",
+    ),
+    Case(
+        "schema/valid-type", "version-as-number",
+        edit(EVENT, "version: 1.0.0", "version: 1"), EVENT, "version: 1", r'quote it: "1"',
+        good=edit(EVENT, "version: 1.0.0", 'version: "1"'),
+    ),
+    Case(
+        "schema/valid-semver", "four-part-version",
+        edit(EVENT, "version: 1.0.0", "version: 1.0.0.0"), EVENT, "version:", r"not semver \(e\.g\. 1\.0\.0\)",
+        good=edit(EVENT, "version: 1.0.0", "version: v1"),
+    ),
+    Case(
+        "schema/valid-email", "user-email",
+        edit(USER, "email: jane@acme.test", "email: jane-at-acme"), USER, "email:", r"not a valid e-mail address",
+    ),
+    Case(
+        "schema/valid-email", "team-email",
+        edit(TEAM, "email: ordering@acme.test", "email: ordering.acme.test"), TEAM, "email:", r"not a valid e-mail",
+    ),
+    Case(
+        "schema/validation-error", "container-type-enum",
+        edit(CONTAINER, "container_type: database", "container_type: postgres"), CONTAINER, "container_type:",
+        r"must be one of database, cache",
+    ),
+    Case(
+        "schema/validation-error", "step-type-enum",
+        edit(FLOW, "    title: Order placed\n", "    title: Order placed\n    type: banana\n"), FLOW, "type: banana",
+        r"must be one of node, message",
+        good=edit(FLOW, "    title: Order placed\n", "    title: Order placed\n    type: message\n"),
+    ),
+    Case(
+        "schema/unknown-field", "typo-summary",
+        edit(SERVICE, "summary: Takes orders.\n", "summary: Takes orders.\nsumary: again\n"), SERVICE, "sumary:",
+        r'must start with "x-"\. Did you mean "summary"\?',
+        good=edit(SERVICE, "summary: Takes orders.\n", "summary: Takes orders.\nx-sumary: again\n"),
+    ),
+    Case(
+        "schema/unknown-nested-field", "typo-in-sends",
+        edit(SERVICE, "    version: 1.0.0\n", "    verison: 1.0.0\n"), SERVICE, "verison:",
+        r'unknown key "verison"\. Did you mean "version"\?',
+    ),
+    # refs/*
+    Case(
+        "refs/owner-exists", "misspelt-owner",
+        edit(EVENT, "owners: [ordering]", "owners: [ordring]"), EVENT, "ordring", r'Did you mean "ordering"\?.*correct the id',
+    ),
+    Case(
+        "refs/owner-exists", "owner-as-object",
+        edit(EVENT, "owners: [ordering]", "owners:\n  - id: jan\n    collection: users"), EVENT, "id: jan",
+        r'refers to user "jan".*Did you mean "jane"',
+        good=edit(EVENT, "owners: [ordering]", "owners:\n  - id: jane\n    collection: users"),
+    ),
+    Case(
+        "refs/resource-exists", "domain-service",
+        edit(DOMAIN, "  - id: orders-service", "  - id: orders-servce"), DOMAIN, "id: orders-servce",
+        r'service "orders-servce", which is not in the catalog\. Did you mean "orders-service"\? Add its page or correct the id',
+    ),
+    Case(
+        "refs/resource-exists", "flow-step-message",
+        edit(FLOW, "message: {id: order-placed}", "message: {id: order-plac}"), FLOW, "message: {id: order-plac}",
+        r'message \(event, command or query\) "order-plac".*Did you mean "order-placed"',
+    ),
+    Case(
+        "refs/channel-exists", "env-channel",
+        edit(SERVICE, "- id: orders.{env}.events", "- id: orders.{env}.event"), SERVICE, "id: orders.{env}.event",
+        r'channel "orders\.\{env\}\.event".*Did you mean "orders\.\{env\}\.events"',
+    ),
+    Case(
+        "refs/container-exists", "writes-to",
+        edit(SERVICE, "  - id: orders-db", "  - id: order-db"), SERVICE, "id: order-db",
+        r'container "order-db", which is not in the catalog.*correct the id',
+    ),
+    Case(
+        "refs/valid-version-range", "caret-too-high",
+        edit(SERVICE, "    version: 1.0.0\n", "    version: ^2.0.0\n"), SERVICE, "id: order-placed",
+        r'version "\^2\.0\.0", but the catalog has only 1\.0\.0\. Point at one of those versions',
+        good=edit(SERVICE, "    version: 1.0.0\n", "    version: ^1.0.0\n"),
+    ),
+    Case(
+        "refs/file-exists", "schema-path",
+        edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.jsn"), EVENT, "schemaPath:",
+        r'"schema\.jsn", which does not exist in .*OrderPlaced/\. Add the file or correct the path',
+    ),
+    Case(
+        "refs/file-exists", "schema-viewer-in-body",
+        {EVENT: EVENT_TXT.replace("Described here.\n", 'Intro.\n\n<SchemaViewer file="schema.jsn" />\n')}, EVENT,
+        "<SchemaViewer", r'<SchemaViewer file> points at "schema\.jsn".*Add the file',
+        good={EVENT: EVENT_TXT.replace("Described here.\n", 'Intro.\n\n<SchemaViewer file="schema.json" />\n')},
+    ),
+    Case(
+        "refs/file-exists", "schema-viewer-in-fence-is-ignored-but-real-one-is-not",
+        {EVENT: EVENT_TXT.replace("Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n\n<SchemaViewer file="b.json" />\n')},
+        EVENT, '<SchemaViewer file="b.json"', r'"b\.json"',
+        good={EVENT: EVENT_TXT.replace("Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n')},
+    ),
+    Case(
+        "refs/orphan-messages", "nobody-sends",
+        {"events/OrderCancelled/index.mdx": EVENT_TXT.replace("order-placed", "order-cancelled")},
+        "events/OrderCancelled/index.mdx", "id: order-cancelled",
+        r"Add it to its producer's sends and its consumers' receives, or remove it",
+        good={
+            "events/OrderCancelled/index.mdx": EVENT_TXT.replace("order-placed", "order-cancelled"),
+            "events/OrderCancelled/schema.json": "{}\n",
+            **edit(SERVICE, "writesTo:", "receives:\n  - order-cancelled\nwritesTo:"),
+        },
+    ),
+    # best-practices/*
+    Case(
+        "best-practices/summary-required", "no-summary",
+        _without(SERVICE, "summary: Takes orders."), SERVICE, "id: orders-service", r"add a one-line summary",
+    ),
+    Case(
+        "best-practices/summary-required", "blank-summary",
+        edit(SERVICE, "summary: Takes orders.", 'summary: "  "'), SERVICE, "summary:", r"add a one-line summary",
+    ),
+    Case(
+        "best-practices/summary-required", "team-without-summary",
+        _without(TEAM, "summary: Owns ordering."), TEAM, "id: ordering", r'team "ordering" has no summary',
+    ),
+    Case(
+        "best-practices/owner-required", "no-owners",
+        _without(CHANNEL, "owners: [ordering]"), CHANNEL, "id: orders", r"add owners: \[<team or user id>\]",
+    ),
+    Case(
+        "best-practices/owner-required", "empty-owners",
+        edit(CHANNEL, "owners: [ordering]", "owners: []"), CHANNEL, "owners:", r"add owners:",
+    ),
+    Case(
+        "best-practices/description-required", "empty-body",
+        {EVENT: EVENT_TXT.replace("Described here.\n", "")}, EVENT, None, r"describe it below the frontmatter",
+        line=EVENT_TXT.count("\n", 0, EVENT_TXT.index("Described")) + 1, column=1,
+    ),
+    Case(
+        "best-practices/schema-required", "event-without-schema",
+        {**_without(EVENT, "schemaPath: schema.json"), SCHEMA: None}, EVENT, "id: order-placed",
+        r"add a schema file and schemaPath: schema\.json",
+    ),
+    # versions/*
+    Case(
+        "versions/no-deprecated-references", "writes-to-deprecated-container",
+        edit(CONTAINER, "container_type: database", "container_type: database\ndeprecated:\n  message: use orders-store"),
+        SERVICE, "id: orders-db", r'container "orders-db" 1\.0\.0, which is deprecated \(use orders-store\)\. Move to its replacement',
+        good=edit(CONTAINER, "container_type: database", "container_type: database\ndeprecated: false"),
+    ),
+    # structure/*
+    Case(
+        "structure/duplicate-resource-ids", "two-pages-same-id-version",
+        {"services/OrdersCopy/index.mdx": SERVICE_TXT}, SERVICE, "id: orders-service",
+        r"is also defined in services/OrdersCopy/index\.mdx.*Rename one or give it another version",
+        good={"services/OrdersCopy/index.mdx": SERVICE_TXT.replace("version: 1.0.0\nsummary", "version: 0.9.0\nsummary")},
+    ),
+    Case(
+        "structure/unrecognised-file", "page-not-in-index",
+        {"domains/Ordering/services/Orders/events/OrderPlaced.mdx": EVENT_TXT},
+        "domains/Ordering/services/Orders/events/OrderPlaced.mdx", "---", r"move it to <collection>/<name>/index\.mdx",
+        good={"domains/Ordering/services/Orders/events/OrderPlaced/changelog.mdx": "---\ncreatedAt: 2024-01-01\n---\nFirst.\n"},
+    ),
+    # parse/* (emitted by the loader)
+    Case(
+        "parse/frontmatter", "no-frontmatter",
+        {EVENT: "# Order placed\n\nNo frontmatter.\n"}, EVENT, "# Order", r"must start with a line '---'",
+    ),
+    Case(
+        "parse/frontmatter", "unterminated",
+        {EVENT: EVENT_TXT.replace("\n---\n", "\n\n")}, EVENT, "---", r"no closing '---' line",
+    ),
+    Case(
+        "parse/frontmatter", "not-a-mapping",
+        {EVENT: "---\n- id: order-placed\n---\nBody.\n"}, EVENT, "- id", r"must be a YAML mapping",
+    ),
+    Case(
+        "parse/yaml", "colon-in-plain-value",
+        edit(EVENT, "name: Order placed", "name: Order: placed"), EVENT, ": placed", r"invalid YAML: mapping values are not allowed",
+        good=edit(EVENT, "name: Order placed", 'name: "Order: placed"'),
+    ),
+    Case(
+        "parse/yaml", "tab-indentation",
+        edit(SERVICE, "  - id: orders-db", "\t- id: orders-db"), SERVICE, "\t- id", r"YAML allows only spaces",
+    ),
+    Case(
+        "parse/duplicate-key", "two-summaries",
+        edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json\nsummary: again"), EVENT, "summary: again",
+        r'duplicate key "summary"; .*remove or rename one',
+    ),
+    Case(
+        "parse/encoding", "latin-1",
+        {EVENT: EVENT_TXT.replace("Order placed", "Commande pass\u00e9e").encode("latin-1")}, EVENT, "pass",
+        r"not valid UTF-8 \(byte 0xe9\); save the file as UTF-8", column_from_needle=False, column=len("name: Commande pass") + 1,
+    ),
+    Case(
+        "parse/encoding", "binary",
+        {EVENT: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"}, EVENT, None, r"replace it with a UTF-8 text page", line=1, column=1,
+    ),
+    Case(
+        "parse/too-large", "over-5-mb",
+        {EVENT: EVENT_TXT + "x" * (5 * 1024 * 1024)}, EVENT, None, r"over the 5242880-byte cap.*Split it", line=1, column=1,
+    ),
+    # security/path-outside-catalog
+    Case(
+        "security/path-outside-catalog", "dotdot-schema-path",
+        edit(EVENT, "schemaPath: schema.json", "schemaPath: ../../../../../../../../../etc/passwd"), EVENT, "schemaPath:",
+        r"points outside the catalog folder; it was not read\. Keep the file inside the catalog",
+    ),
+    Case(
+        "security/path-outside-catalog", "absolute-spec-path",
+        edit(SERVICE, "writesTo:", "specifications:\n  openapiPath: /etc/hostname\nwritesTo:"), SERVICE, "openapiPath:",
+        r"specifications\.openapiPath points outside the catalog",
+        good={**edit(SERVICE, "writesTo:", "specifications:\n  openapiPath: openapi.yml\nwritesTo:"),
+              "domains/Ordering/services/Orders/openapi.yml": "openapi: 3.0.0\n"},
+    ),
+    Case(
+        "security/path-outside-catalog", "schema-viewer-climbs",
+        {EVENT: EVENT_TXT.replace("Described here.\n", 'Schema:\n<SchemaViewer file="../../../../../../../secret.json" />\n')},
+        EVENT, "<SchemaViewer", r"<SchemaViewer file> points outside the catalog",
+    ),
+]
+
+
+def _case_id(c: Case) -> str:
+    return f"{c.rule}:{c.id}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_rule_fails(make_catalog, case: Case):
+    from saga_lint.rules import all_rules
+
+    root = build(make_catalog, case.bad)
+    findings = lint(root)
+    hits = of_rule(findings, case.rule)
+    assert len(hits) == 1, describe(findings)
+    f = hits[0]
+    assert f.file == case.file
+    if case.needle is not None:
+        line, col = locate({**BASE, **case.bad}[case.file], case.needle)
+    else:
+        line, col = case.line, case.column
+    if case.line is not None:
+        line = case.line
+    if not case.column_from_needle or case.column is not None:
+        col = case.column
+    assert (f.line, f.column) == (line, col), describe(hits)
+    assert re.search(case.fix, f.message), f.message
+    assert f.severity == all_rules()[case.rule].severity
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_rule_passes_when_fixed(make_catalog, case: Case):
+    findings = lint(build(make_catalog, case.good))
+    assert findings == [], describe(findings)
+
+
+# -- cases that need the file system ------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_parse_unreadable_fifo_does_not_block(make_catalog):
+    """A FIFO named like a page used to block the loader forever; it is reported instead."""
+    root = build(make_catalog, {EVENT: None})
+    os.mkfifo(root / EVENT)
+    findings = lint(root)
+    hits = of_rule(findings, "parse/unreadable")
+    assert [(f.file, f.line, f.column) for f in hits] == [(EVENT, 1, 1)]
+    assert "replace it with a text page" in hits[0].message
+    (root / EVENT).unlink()
+    (root / EVENT).write_text(EVENT_TXT)
+    assert of_rule(lint(root), "parse/unreadable") == []
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads every file")
+def test_parse_unreadable_permissions(make_catalog):  # pragma: no cover - not as root
+    root = build(make_catalog, {})
+    (root / EVENT).chmod(0)
+    try:
+        hits = of_rule(lint(root), "parse/unreadable")
+        assert [(f.file, f.line) for f in hits] == [(EVENT, 1)]
+        assert "make the file readable" in hits[0].message or "cannot read the file" in hits[0].message
+    finally:
+        (root / EVENT).chmod(0o644)
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_security_symlink_out_of_catalog(make_catalog, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.json").write_text('{"key": "s3cret"}\n')
+    root = build(make_catalog, {SCHEMA: None})
+    os.symlink(outside / "secret.json", root / SCHEMA)
+    findings = lint(root)
+    hits = of_rule(findings, "security/path-outside-catalog")
+    assert [(f.file, f.line) for f in hits] == [(EVENT, locate(EVENT_TXT, "schemaPath")[0]), (SCHEMA, None)], describe(findings)
+    assert "Copy the file into the catalog instead" in hits[1].message
+    # the schemaPath that goes through the link is reported as outside, not as missing
+    assert of_rule(findings, "refs/file-exists") == []
+    # a link that stays inside the catalog is fine
+    os.unlink(root / SCHEMA)
+    (root / "shared.json").write_text("{}\n")
+    os.symlink(root / "shared.json", root / SCHEMA)
+    assert lint(root) == []
+
+
+def test_security_symlinked_folder_out_of_catalog(make_catalog, tmp_path):
+    outside = tmp_path / "elsewhere"
+    (outside / "Leak").mkdir(parents=True)
+    (outside / "Leak" / "index.mdx").write_text(EVENT_TXT.replace("order-placed", "leak"))
+    root = build(make_catalog, {})
+    os.symlink(outside, root / "domains" / "Ordering" / "services" / "Orders" / "events" / "linked")
+    findings = lint(root)
+    assert [(f.rule, f.file) for f in findings] == [
+        ("security/path-outside-catalog", "domains/Ordering/services/Orders/events/linked")
+    ], describe(findings)
+
+
+# -- layouts -----------------------------------------------------------------------------------
+
+
+def resources(root):
+    from saga_lint.catalog import load_catalog
+
+    cat = load_catalog(root)
+    return cat, {(r.type, r.id, r.version): r.file for r in cat.resources}
+
+
+def test_layout_nested_domain_system_service_event(make_catalog):
+    base = "domains/Shop/systems/checkout/services/Cart/events/CartChecked"
+    changes = {
+        "domains/Shop/index.mdx": DOMAIN_TXT.replace("id: ordering\nname: Ordering", "id: shop\nname: Shop")
+        .replace("  - id: orders-service", "  - id: orders-service\nsystems:\n  - id: checkout"),
+        "domains/Shop/systems/checkout/index.mdx": page(
+            "id: checkout\nname: Checkout\nversion: 1.0.0\nsummary: s\nowners: [ordering]\nservices: [cart-service]"
+        ),
+        "domains/Shop/systems/checkout/services/Cart/index.mdx": SERVICE_TXT.replace("orders-service", "cart-service")
+        .replace("id: order-placed\n    version: 1.0.0", "id: cart-checked\n    version: 1.0.0"),
+        f"{base}/index.mdx": EVENT_TXT.replace("order-placed", "cart-checked"),
+        f"{base}/schema.json": "{}\n",
+    }
+    root = build(make_catalog, changes)
+    cat, keys = resources(root)
+    assert keys[("event", "cart-checked", "1.0.0")] == f"{base}/index.mdx"
+    assert keys[("system", "checkout", "1.0.0")] == "domains/Shop/systems/checkout/index.mdx"
+    assert keys[("service", "cart-service", "1.0.0")] == "domains/Shop/systems/checkout/services/Cart/index.mdx"
+    assert lint(root) == []
+    # the same catalog with the event's id misspelt in sends is caught at the sends entry
+    bad = dict(changes)
+    svc = "domains/Shop/systems/checkout/services/Cart/index.mdx"
+    bad[svc] = changes[svc].replace("id: cart-checked", "id: cart-checkd")
+    findings = lint(build(make_catalog, bad))
+    rx = of_rule(findings, "refs/resource-exists")
+    assert [(f.file, f.line) for f in rx] == [(svc, locate(bad[svc], "id: cart-checkd")[0])], describe(findings)
+
+
+def test_layout_subdomain(make_catalog):
+    sub = "domains/Ordering/subdomains/Payments/index.mdx"
+    sub_txt = DOMAIN_TXT.replace("id: ordering\nname: Ordering", "id: payments\nname: Payments").replace(
+        "services:\n  - id: orders-service\n", ""
+    )
+    good = {sub: sub_txt, **edit(DOMAIN, "services:", "domains: [payments]\nservices:")}
+    root = build(make_catalog, good)
+    cat, keys = resources(root)
+    assert keys[("domain", "payments", "1.0.0")] == sub
+    assert lint(root) == []
+    bad = {sub: sub_txt, **edit(DOMAIN, "services:", "domains: [paymnts]\nservices:")}
+    hits = of_rule(lint(build(make_catalog, bad)), "refs/resource-exists")
+    assert [(f.file, f.line, f.column) for f in hits] == [(DOMAIN, *locate(bad[DOMAIN], "paymnts"))]
+    assert 'Did you mean "payments"' in hits[0].message
+
+
+def test_layout_versioned_folder_with_its_own_schema(make_catalog):
+    vdir = "domains/Ordering/services/Orders/events/OrderPlaced/versioned/0.9.0"
+    old = EVENT_TXT.replace("version: 1.0.0", "version: 0.9.0")
+    root = build(make_catalog, {f"{vdir}/index.mdx": old, f"{vdir}/schema.json": "{}\n"})
+    cat, keys = resources(root)
+    assert keys[("event", "order-placed", "0.9.0")] == f"{vdir}/index.mdx"
+    assert [r.versioned_folder for r in cat.resources if r.version == "0.9.0"] == ["0.9.0"]
+    assert lint(root) == []
+    # the old version's schemaPath resolves in its own folder, not in the latest version's folder
+    findings = lint(build(make_catalog, {f"{vdir}/index.mdx": old}))
+    assert [(f.rule, f.file, f.line) for f in findings] == [
+        ("refs/file-exists", f"{vdir}/index.mdx", locate(old, "schemaPath")[0])
+    ], describe(findings)
+    assert "0.9.0/" in findings[0].message
+
+
+def test_layout_versioned_page_same_version_as_root_is_a_duplicate(make_catalog):
+    vdir = "domains/Ordering/services/Orders/events/OrderPlaced/versioned/1.0.0"
+    findings = lint(build(make_catalog, {f"{vdir}/index.mdx": EVENT_TXT, f"{vdir}/schema.json": "{}\n"}))
+    assert [f.rule for f in findings] == ["structure/duplicate-resource-ids"], describe(findings)
+
+
+@pytest.mark.parametrize("suffix", ["md", "mdx"])
+def test_layout_index_md_and_mdx(make_catalog, suffix):
+    path = f"events/OrderShipped/index.{suffix}"
+    txt = EVENT_TXT.replace("order-placed", "order-shipped")
+    root = build(make_catalog, {path: txt, "events/OrderShipped/schema.json": "{}\n",
+                                **edit(SERVICE, "writesTo:", "receives: [order-shipped]\nwritesTo:")})
+    cat, keys = resources(root)
+    assert keys[("event", "order-shipped", "1.0.0")] == path
+    assert lint(root) == []
+    # and a finding in it names the .md/.mdx file
+    root = build(make_catalog, {path: txt.replace("owners: [ordering]", "owners: [nobody]"),
+                                "events/OrderShipped/schema.json": "{}\n",
+                                **edit(SERVICE, "writesTo:", "receives: [order-shipped]\nwritesTo:")})
+    assert [(f.rule, f.file) for f in lint(root)] == [("refs/owner-exists", path)]
+
+
+def test_layout_teams_and_users_are_files(make_catalog):
+    root = build(make_catalog, {"teams/payments.md": page("id: payments\nname: Payments\nsummary: Pays.\nmembers: [jane]"),
+                                **edit(EVENT, "owners: [ordering]", "owners: [payments, jane]")})
+    cat, keys = resources(root)
+    assert keys[("team", "payments", None)] == "teams/payments.md"
+    assert keys[("user", "jane", None)] == USER
+    assert lint(root) == []
+    # a team folder is not a team page
+    root = build(make_catalog, {"teams/platform/index.mdx": page("id: platform\nname: Platform\nsummary: s"),
+                                **edit(EVENT, "owners: [ordering]", "owners: [platform]")})
+    hits = of_rule(lint(root), "refs/owner-exists")
+    assert [f.line for f in hits] == [locate(BASE[EVENT], "owners:")[0]]
+    # a team's member that is no user
+    root = build(make_catalog, edit(TEAM, "members: [jane]", "members: [jane, john]"))
+    hits = of_rule(lint(root), "refs/resource-exists")
+    assert [(f.file, f.line, f.column) for f in hits] == [(TEAM, *locate(TEAM_TXT, "members:")[:1], 17)]
+    assert 'user "john"' in hits[0].message
+
+
+@pytest.mark.parametrize(
+    "flow_path",
+    ["flows/Checkout/index.mdx", "flows/sales/checkout/deep/index.mdx", "domains/Ordering/systems/shop/flows/Checkout/index.mdx"],
+)
+def test_layout_flows_nested_anywhere(make_catalog, flow_path):
+    root = build(make_catalog, {FLOW: None, flow_path: FLOW_TXT})
+    cat, keys = resources(root)
+    assert keys[("flow", "checkout", "1.0.0")] == flow_path
+    assert lint(root) == []
+    bad = FLOW_TXT.replace("service: {id: orders-service}", "service: {id: order-service}")
+    hits = of_rule(lint(build(make_catalog, {FLOW: None, flow_path: bad})), "refs/resource-exists")
+    assert [(f.file, f.line) for f in hits] == [(flow_path, locate(bad, "service:")[0])]
+
+
+def test_layout_channels_with_env_placeholder(make_catalog):
+    nested = "channels/buses/orders/index.mdx"
+    root = build(make_catalog, {CHANNEL: None, nested: CHANNEL_TXT,
+                                **edit(EVENT, "schemaPath:", "channels:\n  - id: orders.{env}.events\nschemaPath:")})
+    cat, keys = resources(root)
+    assert keys[("channel", "orders.{env}.events", "1.0.0")] == nested
+    assert lint(root) == []
+    # a channel id with the placeholder filled in is a different id
+    bad = edit(SERVICE, "- id: orders.{env}.events", "- id: orders.prod.events")
+    hits = of_rule(lint(build(make_catalog, bad)), "refs/channel-exists")
+    assert len(hits) == 1 and '"orders.prod.events"' in hits[0].message
+
+
+def test_layout_page_outside_collections_is_ignored(make_catalog):
+    root = build(make_catalog, {"README.md": "# Hello\n", "docs/guide.mdx": "# Guide\nNo frontmatter needed.\n"})
+    assert lint(root) == []
+
+
+# -- version references --------------------------------------------------------------------------
+
+VERSIONS = ["2.1.0", "2.0.0", "1.5.0", "1.0.0", "0.3.0"]  # 2.1.0 is the root page
+
+
+def versioned_catalog(make_catalog, ref_line: str) -> Path:
+    ev = "domains/Ordering/services/Orders/events/OrderPlaced"
+    changes = {EVENT: EVENT_TXT.replace("version: 1.0.0", "version: 2.1.0")}
+    for v in VERSIONS[1:]:
+        changes[f"{ev}/versioned/{v}/index.mdx"] = EVENT_TXT.replace("version: 1.0.0", f"version: {v}")
+        changes[f"{ev}/versioned/{v}/schema.json"] = "{}\n"
+    changes.update(edit(SERVICE, "    version: 1.0.0\n", ref_line))
+    return build(make_catalog, changes)
+
+
+@pytest.mark.parametrize(
+    "ref_line, expected",
+    [
+        ("", "2.1.0"),  # omitted: latest
+        ("    version: latest\n", "2.1.0"),
+        ("    version: 1.5.0\n", "1.5.0"),  # exact
+        ("    version: 0.3.0\n", "0.3.0"),
+        ("    version: ^1.0.0\n", "1.5.0"),  # newest match wins
+        ("    version: ^2.0.0\n", "2.1.0"),
+        ("    version: ~1.0.0\n", "1.0.0"),
+        ("    version: ~2.0.0\n", "2.0.0"),
+        ('    version: ">=1.5"\n', "2.1.0"),
+        ('    version: ">=1.0.0 <2.0.0"\n', "1.5.0"),
+        ("    version: 1.0.0 - 1.9.9\n", "1.5.0"),
+        ("    version: 1.x\n", "1.5.0"),
+        ("    version: 0.x\n", "0.3.0"),
+        ("    version: 1.x.x\n", "1.5.0"),
+        ("    version: 2.0.x\n", "2.0.0"),
+        ("    version: 0.x.1\n", "0.3.0"),
+        ("    version: ^0.3\n", "0.3.0"),
+        ('    version: "=1.0.0"\n', "1.0.0"),
+        ('    version: "1.0.0 || 2.0.0"\n', "2.0.0"),
+        ("    version: v1.5.0\n", "1.5.0"),
+        ("    version: x\n", "2.1.0"),
+        ('    version: "*"\n', "2.1.0"),
+        ("    version: 1\n", "1.0.0"),  # number-like: 1 is 1.0.0
+        ('    version: "1"\n', "1.0.0"),
+        ("    version: v1\n", "1.0.0"),
+        ("    version: 2\n", "2.0.0"),
+        ("    version: 0.3\n", "0.3.0"),
+        ("    version: ^3.0.0\n", None),
+        ("    version: 9.9.9\n", None),
+        ("    version: ~0.4.0\n", None),
+        ("    version: 1.6.x\n", None),
+        ("    version: 0.0.x\n", None),
+        ("    version: 1.2\n", None),  # number-like 1.2 is 1.2.0, and 1.2.x has nothing
+        ("    version: 1.5.0-beta\n", None),  # a pre-release is not its release
+        ("    version: <0.1.0\n", None),
+        ("    version: 3\n", None),
+        ("    version: v7\n", None),
+    ],
+    ids=lambda v: repr(v.strip()) if isinstance(v, str) else repr(v),
+)
+def test_version_reference_resolution(make_catalog, ref_line, expected):
+    from saga_lint.pipeline import run_check
+
+    root = versioned_catalog(make_catalog, ref_line)
+    result = run_check(root)
+    sends = [x for x in result.graph.resolved if x.ref.relation == "sends"]
+    assert len(sends) == 1
+    hits = of_rule(result.findings, "refs/valid-version-range")
+    if expected is None:
+        assert sends[0].status == "no-version"
+        assert [(f.file, f.line) for f in hits] == [(SERVICE, locate(BASE[SERVICE], "- id: order-placed")[0])]
+        assert "but the catalog has only 0.3.0, 1.0.0, 1.5.0, 2.0.0, 2.1.0" in hits[0].message
+    else:
+        assert hits == [], describe(hits)
+        assert sends[0].status == "ok"
+        assert sends[0].target.version == expected
+        assert result.graph.sends(result.catalog.latest("service", "orders-service"))[0].version == expected
+
+
+def test_version_reference_to_number_like_resource_versions(make_catalog):
+    """Resources versioned ``1`` and ``v2``: ``^1.0.0`` picks ``1``; ``latest`` picks ``v2``."""
+    ev = "domains/Ordering/services/Orders/events/OrderPlaced"
+    changes = {
+        EVENT: EVENT_TXT.replace("version: 1.0.0", "version: v2"),
+        f"{ev}/versioned/1/index.mdx": EVENT_TXT.replace("version: 1.0.0", 'version: "1"'),
+        f"{ev}/versioned/1/schema.json": "{}\n",
+    }
+    from saga_lint.pipeline import run_check
+
+    for ref, want in [("^1.0.0", "1"), ("latest", "v2"), ("2.0.0", "v2"), ("1", "1"), ("^2", "v2")]:
+        root = build(make_catalog, {**changes, **edit(SERVICE, "    version: 1.0.0\n", f'    version: "{ref}"\n')})
+        result = run_check(root)
+        assert of_rule(result.findings, "refs/valid-version-range") == [], ref
+        [x] = [x for x in result.graph.resolved if x.ref.relation == "sends"]
+        assert x.target.version == want, ref
+
+
+def test_version_reference_message_mismatch_in_flow_step(make_catalog):
+    bad = FLOW_TXT.replace("message: {id: order-placed}", "message: {id: order-placed, version: 2.0.0}")
+    hits = of_rule(lint(build(make_catalog, {FLOW: bad})), "refs/valid-version-range")
+    assert [(f.file, f.line, f.column) for f in hits] == [(FLOW, *locate(bad, "message: {id: order-placed"))]
+    assert hits[0].field == "steps[1].message"
+
+
+# -- every rule has a test ----------------------------------------------------------------------
+
+OWNED_ELSEWHERE = ("saga/", "change/")
+OWNED_ELSEWHERE_NAMES = ("schema/invalid-json-schema", "security/remote-ref")
+
+
+def test_every_rule_is_tested():
+    """Every registered rule (except those other people own) is named in some test under tests/."""
+    from saga_lint.rules import all_rules
+
+    text = "\n".join(p.read_text("utf-8") for p in (ROOT / "tests").rglob("*.py"))
+    missing = [
+        name
+        for name in all_rules()
+        if not name.startswith(OWNED_ELSEWHERE) and name not in OWNED_ELSEWHERE_NAMES and f'"{name}"' not in text
+    ]
+    assert missing == [], f"rules with no test naming them: {missing}"
+
+
+def test_every_official_rule_has_a_failing_and_passing_case_here():
+    """The families of this file: each rule has a row in CASES (or a dedicated test below it)."""
+    from saga_lint.rules import all_rules
+
+    dedicated = {"parse/unreadable"}
+    families = ("schema/", "refs/", "best-practices/", "versions/", "structure/", "parse/")
+    names = {
+        n for n in all_rules() if n.startswith(families) and n not in OWNED_ELSEWHERE_NAMES
+    } | {"security/path-outside-catalog"}
+    covered = {c.rule for c in CASES} | dedicated
+    assert sorted(names - covered) == []
+
+
+def test_cli_reports_the_same_positions(make_catalog):
+    """The CLI's JSON carries the same file/line/column as the in-process run."""
+    import json
+
+    case = next(c for c in CASES if c.id == "misspelt-owner")
+    root = build(make_catalog, case.bad)
+    proc = run_cli("check", root, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    [f] = [f for f in doc["findings"] if f["rule"] == case.rule]
+    assert (f["file"], f["line"], f["column"]) == (EVENT, *locate(case.bad[EVENT], "ordring"))
+    assert f["field"] == "owners[0]"
+    assert f["resource"] == {"type": "event", "id": "order-placed", "version": "1.0.0"}
