@@ -74,6 +74,7 @@ class Problem:
     line: int | None = None
     column: int | None = None
     ref: ResourceRef | None = None  # identity to report, when not resource.ref
+    demote: bool = False  # one level below the rule's severity (prose evidence: error -> warning)
 
 
 @dataclass
@@ -128,6 +129,8 @@ def run_rules(ctx: Context, config) -> list[Finding]:
             sev = config.severity_for(name, f.file, r.severity)
             if sev == "off":
                 continue
+            if p.demote:
+                sev = _DEMOTED[sev]
             f.severity = sev
             if p.resource is not None and _suppressed(p.resource, name):
                 continue
@@ -135,6 +138,9 @@ def run_rules(ctx: Context, config) -> list[Finding]:
     findings = [f for f in findings if not config.is_ignored(f.file)]
     findings.sort(key=Finding.sort_key)
     return _dedupe(findings)
+
+
+_DEMOTED = {"error": "warning", "warning": "info", "info": "info"}
 
 
 def _suppressed(resource, name: str) -> bool:

@@ -1,0 +1,199 @@
+"""The saga model: a flow read as a saga, step by step, with the evidence for each attribute.
+
+For every step and each of the six attributes (``ATTRIBUTES``) the model holds an ``Evidence``:
+its level (``structured``: stated in ``x-saga`` or in checkable frontmatter relations; ``prose``:
+only implied by plain EventCatalog material such as labelled edges, ``custom`` nodes, docs pages
+or ``triggers``; ``missing``), the value, and where it was found (file:line). The saga rules,
+``explain``, ``review``, ``report`` and ``verify`` all read this model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ATTRIBUTES = ("owner", "success", "failure", "retry", "compensation", "status")
+LEVELS = ("structured", "prose", "missing")
+STEP_TYPES = ("compensatable", "pivot", "retriable")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_duration(value) -> float | None:
+    """Seconds from ``200ms``, ``2s``, ``5m``, ``1h`` (a bare number is seconds); None if invalid."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if value >= 0 else None
+    m = _DURATION.match(str(value))
+    if not m:
+        return None
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    if seconds < 120:
+        return f"{seconds:g}s"
+    if seconds < 7200:
+        return f"{seconds / 60:g}m"
+    return f"{seconds / 3600:g}h"
+
+
+@dataclass
+class Evidence:
+    level: str  # structured | prose | missing
+    value: object = None
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    note: str = ""  # where/how it was found, in words
+
+    @property
+    def mark(self) -> str:
+        return {"structured": "✓", "prose": "~", "missing": "✗"}[self.level]
+
+    def where(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}"
+        return self.file or ""
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int | None
+    initial_interval: float | None
+    backoff_coefficient: float | None
+    max_interval: float | None
+    timeout: float | None  # per attempt
+    raw: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, raw) -> "RetryPolicy | None":
+        if not isinstance(raw, dict):
+            return None
+        attempts = raw.get("maxAttempts")
+        coef = raw.get("backoffCoefficient", 1.0 if "backoffCoefficient" not in raw else raw.get("backoffCoefficient"))
+        return cls(
+            attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else None,
+            parse_duration(raw.get("initialInterval", 0)),
+            float(coef) if isinstance(coef, (int, float)) and not isinstance(coef, bool) else None,
+            parse_duration(raw["maxInterval"]) if "maxInterval" in raw else None,
+            parse_duration(raw["timeout"]) if "timeout" in raw else None,
+            raw,
+        )
+
+    def backoff_schedule(self) -> list[float]:
+        """Waits between attempts: ``initial * coefficient**(k-1)``, capped at ``maxInterval``."""
+        n = max((self.max_attempts or 1) - 1, 0)
+        initial = self.initial_interval or 0.0
+        coef = self.backoff_coefficient if self.backoff_coefficient and self.backoff_coefficient >= 1 else 1.0
+        cap = self.max_interval
+        waits = []
+        wait = initial
+        for _ in range(min(n, 10_000)):
+            waits.append(min(wait, cap) if cap is not None else wait)
+            wait = wait * coef
+            if cap is not None and wait > cap:
+                wait = cap
+        return waits
+
+    def worst_case(self) -> float | None:
+        """Worst-case time until the step gives up: every attempt times out, plus every wait."""
+        if self.timeout is None:
+            return None
+        attempts = max(self.max_attempts or 1, 1)
+        return attempts * self.timeout + sum(self.backoff_schedule())
+
+
+@dataclass
+class StepFailure:
+    event: str | None = None  # business failure: a reply event
+    error: str | None = None  # technical failure: timeout | error
+    status: str | None = None
+    path: tuple = ()  # key path in the flow's frontmatter
+
+    @property
+    def business(self) -> bool:
+        return self.event is not None
+
+    @property
+    def label(self) -> str:
+        return self.event or self.error or "?"
+
+
+@dataclass
+class SagaStep:
+    id: str
+    index: int  # index in the flow's ``steps``
+    title: str
+    command_id: str | None
+    command: object = None  # Resource of the command, when it resolves
+    type: str | None = None  # compensatable | pivot | retriable (x-saga), or inferred
+    type_inferred: bool = False
+    receivers: list = field(default_factory=list)  # services receiving the command
+    owners: list = field(default_factory=list)  # owner ids
+    success: str | None = None  # success reply event id
+    failures: list = field(default_factory=list)  # [StepFailure]
+    retry: RetryPolicy | None = None
+    compensation: str | None = None  # command id, or "none"
+    compensation_retry: RetryPolicy | None = None
+    compensation_note: str | None = None
+    status: str | None = None
+    x: dict = field(default_factory=dict)  # the raw x-saga step block
+    x_path: tuple = ()  # key path of the x-saga step block
+    evidence: dict = field(default_factory=dict)  # attribute -> Evidence
+    failure_edges: list = field(default_factory=list)  # (label, target step id) to Compensation nodes
+    success_edges: list = field(default_factory=list)  # (label, target step id) onwards
+
+    @property
+    def participant(self):
+        return self.receivers[0] if len(self.receivers) == 1 else None
+
+    @property
+    def business_failures(self) -> list:
+        return [f for f in self.failures if f.business]
+
+
+@dataclass
+class Saga:
+    flow: object  # the flow Resource
+    structured: bool  # has an x-saga block
+    why: str  # why this flow is a saga
+    x: dict = field(default_factory=dict)
+    orchestrator_id: str | None = None
+    orchestrator: object = None  # Resource
+    orchestrator_evidence: Evidence | None = None
+    steps: list = field(default_factory=list)  # [SagaStep]
+    deadline: float | None = None
+    statuses: dict = field(default_factory=dict)  # name -> {text, terminal, timeout}
+    on_success: str | None = None
+    on_compensation_failure: str | None = None
+    outcome: dict = field(default_factory=dict)  # {container, event}
+    outcome_evidence: Evidence | None = None
+    implementation: list = field(default_factory=list)
+    docs_pages: list = field(default_factory=list)  # Resources of docs pages about the flow
+    docs_table: object = None  # (page, Table) of the "Saga steps" table
+    compensation_nodes: list = field(default_factory=list)  # step ids of custom Compensation nodes
+    outcome_nodes: list = field(default_factory=list)  # step ids of custom Outcome nodes
+
+    @property
+    def id(self) -> str:
+        return self.flow.id
+
+    def step(self, step_id: str) -> SagaStep | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    @property
+    def pivots(self) -> list:
+        return [s for s in self.steps if s.type == "pivot"]
+
+    def status_is_terminal(self, name) -> bool | None:
+        st = self.statuses.get(name)
+        if not isinstance(st, dict):
+            return None
+        return bool(st.get("terminal"))
