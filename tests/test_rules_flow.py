@@ -1,0 +1,362 @@
+"""flow/* rules: one failing and one passing fixture each, with file, line, column and step.
+
+Flows are written into the clean catalog of test_rules_official (``BASE``); the semantics are
+those of ../shared/design/eventcatalog-format.md section 8: the first step is the start, a step
+without next_step/next_steps is an end, loops are fine when they have an exit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import lint
+from test_rules_official import BASE, FLOW, build, describe, locate, of_rule, page
+
+HEAD = """
+id: checkout
+name: Checkout
+version: 1.0.0
+summary: From cart to order.
+owners: [ordering]
+steps:
+"""
+
+
+def flow_page(steps: str) -> str:
+    return page(HEAD.strip("\n") + "\n" + steps.strip("\n"))
+
+
+@dataclass
+class FlowCase:
+    rule: str
+    id: str
+    bad: str  # the steps of the failing flow
+    needles: list  # one needle per expected finding: its line and column
+    steps: list  # the step id of each finding
+    fix: str  # regex on every message
+    good: str  # the steps of the corrected flow
+    path: str = FLOW
+
+
+CASES = [
+    FlowCase(
+        "flow/duplicate-step-id", "same-id-twice",
+        """
+  - id: reserve
+    title: Reserve
+  - id: reserve
+    title: Reserve again
+""",
+        ["id: reserve\n    title: Reserve again"], ["reserve"], r"used again \(first by steps\[0\]\); give this step its own id",
+        """
+  - id: reserve
+    title: Reserve
+    next_step: reserve-again
+  - id: reserve-again
+    title: Reserve again
+""",
+    ),
+    FlowCase(
+        "flow/duplicate-step-id", "number-and-string",
+        """
+  - id: 1
+    title: One
+    next_step: 2
+  - id: "1"
+    title: One again
+  - id: 2
+    title: Two
+""",
+        ['id: "1"'], ["1"], r'step id "1" is used again',
+        """
+  - id: 1
+    title: One
+    next_step: 2
+  - id: 2
+    title: Two
+""",
+    ),
+    FlowCase(
+        "flow/unknown-step", "typo-in-next-step",
+        """
+  - id: reserve
+    title: Reserve
+    next_step: authorise_payment
+  - id: authorize_payment
+    title: Authorize
+""",
+        ["next_step: authorise"], ["reserve"], r'goes to "authorise_payment", which is no step of this flow\. Did you mean "authorize_payment"\?',
+        """
+  - id: reserve
+    title: Reserve
+    next_step: authorize_payment
+  - id: authorize_payment
+    title: Authorize
+""",
+    ),
+    FlowCase(
+        "flow/unknown-step", "labelled-next-steps-item",
+        """
+  - id: pay
+    title: Pay
+    next_steps:
+      - {id: paid, label: ok}
+      - {id: declned, label: declined}
+  - id: paid
+    title: Paid
+  - id: declined
+    title: Declined
+""",
+        ["{id: declned"], ["pay"], r'next_steps of step "pay" goes to "declned".*Did you mean "declined"',
+        """
+  - id: pay
+    title: Pay
+    next_steps:
+      - {id: paid, label: ok}
+      - {id: declined, label: declined}
+  - id: paid
+    title: Paid
+  - id: declined
+    title: Declined
+""",
+    ),
+    FlowCase(
+        "flow/unreachable-step", "nothing-leads-there",
+        """
+  - id: a
+    title: A
+    next_step: b
+  - id: b
+    title: B
+  - id: c
+    title: C
+""",
+        ["id: c\n"], ["c"], r'step "c" cannot be reached from the first step "a"; add a next_step that leads to it or remove it',
+        """
+  - id: a
+    title: A
+    next_steps: [b, c]
+  - id: b
+    title: B
+  - id: c
+    title: C
+""",
+    ),
+    FlowCase(
+        "flow/unreachable-step", "island-loop",
+        """
+  - id: start
+    title: Start
+  - id: x
+    title: X
+    next_step: y
+  - id: y
+    title: Y
+    next_step: x
+""",
+        ["id: x", "id: y"], ["x", "y"], r"cannot be reached from the first step \"start\"",
+        """
+  - id: start
+    title: Start
+    next_step: x
+  - id: x
+    title: X
+    next_step: y
+  - id: y
+    title: Y
+""",
+    ),
+    FlowCase(
+        "flow/dead-end", "retry-loop-without-exit",
+        """
+  - id: start
+    title: Start
+    next_step: pay
+  - id: pay
+    title: Pay
+    next_step: retry
+  - id: retry
+    title: Retry payment
+    next_step: pay
+""",
+        ["id: start", "id: pay", "id: retry"], ["start", "pay", "retry"],
+        r"no end of the flow can be reached \(it only leads into a loop\); add an exit to an end step",
+        """
+  - id: start
+    title: Start
+    next_step: pay
+  - id: pay
+    title: Pay
+    next_steps:
+      - {id: paid, label: success}
+      - {id: retry, label: failure}
+  - id: retry
+    title: Retry payment
+    next_steps:
+      - pay
+      - {id: gave-up, label: max retries exceeded}
+  - id: paid
+    title: Paid
+  - id: gave-up
+    title: Gave up
+""",
+    ),
+    FlowCase(
+        "flow/step-kind", "two-node-kinds",
+        """
+  - id: reserve
+    title: Reserve
+    message: {id: order-placed}
+    service: {id: orders-service}
+""",
+        ["service: {id"], ["reserve"], r"step sets message, service; a step is one kind of node\. Split it into steps joined by next_step",
+        """
+  - id: reserve
+    title: Reserve
+    service: {id: orders-service}
+    next_step: reserved
+  - id: reserved
+    title: Reserved
+    message: {id: order-placed}
+""",
+    ),
+    FlowCase(
+        "flow/step-kind", "next-step-and-next-steps",
+        """
+  - id: a
+    title: A
+    next_step: b
+    next_steps: [c]
+  - id: b
+    title: B
+  - id: c
+    title: C
+""",
+        ["next_steps:"], ["a"], r"both next_step and next_steps; use next_steps alone",
+        """
+  - id: a
+    title: A
+    next_steps: [b, c]
+  - id: b
+    title: B
+  - id: c
+    title: C
+""",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}:{c.id}")
+def test_flow_rule_fails(make_catalog, case: FlowCase):
+    from saga_lint.rules import all_rules
+
+    text = flow_page(case.bad)
+    findings = lint(build(make_catalog, {FLOW: None, case.path: text}))
+    hits = of_rule(findings, case.rule)
+    assert [(f.file, f.line, f.column) for f in hits] == [(case.path, *locate(text, n)) for n in case.needles], describe(findings)
+    assert [f.step for f in hits] == case.steps
+    for f in hits:
+        assert re.search(case.fix, f.message), f.message
+        assert f.severity == all_rules()[case.rule].severity
+        assert f.resource is not None and (f.resource.type, f.resource.id) == ("flow", "checkout")
+    # the flow rules are ours: no other rule reports the same problem
+    others = [f for f in findings if f.rule != case.rule and f.rule.startswith("flow/")]
+    if case.rule in ("flow/duplicate-step-id", "flow/step-kind"):
+        assert others == [], describe(others)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}:{c.id}")
+def test_flow_rule_passes_when_fixed(make_catalog, case: FlowCase):
+    findings = lint(build(make_catalog, {FLOW: None, case.path: flow_page(case.good)}))
+    assert findings == [], describe(findings)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "flows/Checkout/index.mdx",
+        "flows/sales/online/Checkout/index.mdx",
+        "domains/Ordering/systems/shop/flows/Checkout/index.mdx",
+        "domains/Ordering/services/Orders/flows/Checkout/index.mdx",
+        "domains/Ordering/flows/Checkout/versioned/0.1.0/index.mdx",
+    ],
+)
+def test_flows_nested_anywhere_are_checked(make_catalog, path):
+    bad = flow_page(CASES[2].bad).replace("version: 1.0.0", "version: 0.1.0" if "versioned" in path else "version: 1.0.0")
+    files = {path: bad}
+    if "versioned" not in path:
+        files[FLOW] = None
+    findings = lint(build(make_catalog, files))
+    hits = of_rule(findings, "flow/unknown-step")
+    assert [(f.file, f.line) for f in hits] == [(path, locate(bad, "next_step:")[0])], describe(findings)
+
+
+def test_numeric_step_ids_link_to_each_other(make_catalog):
+    steps = """
+  - id: 1
+    title: One
+    next_steps: [2, {id: "3", label: also}]
+  - id: 2
+    title: Two
+    next_step: {id: 3}
+  - id: 3
+    title: Three
+"""
+    assert lint(build(make_catalog, {FLOW: flow_page(steps)})) == []
+
+
+def test_flow_step_kinds_other_than_messages_are_fine(make_catalog):
+    steps = """
+  - id: customer
+    title: Customer
+    actor: {name: Customer}
+    next_step: psp
+  - id: psp
+    title: Payment provider
+    externalSystem: {name: PSP, url: "https://psp.example"}
+    next_step: sub
+  - id: sub
+    title: Sub-flow
+    flow: {id: checkout}
+    next_step: store
+  - id: store
+    title: Store
+    container: {id: orders-db}
+    next_step: done
+  - id: done
+    title: Done
+    custom: {title: Outcome, type: Outcome}
+"""
+    assert lint(build(make_catalog, {FLOW: flow_page(steps)})) == []
+
+
+@pytest.mark.parametrize(
+    "steps, rule",
+    [
+        ("  - just a string\n", "schema/valid-type"),
+        ("  - {title: No id}\n", "schema/required-fields"),
+        ("  - id: [a, b]\n    title: List id\n", "schema/valid-type"),
+        ("  - id: a\n    title: A\n    next_step: [b]\n  - id: b\n    title: B\n", "schema/valid-type"),
+        ("  - id: a\n    title: A\n    next_steps: b\n  - id: b\n    title: B\n", "schema/valid-type"),
+    ],
+)
+def test_malformed_steps_are_schema_findings_not_crashes(make_catalog, steps, rule):
+    findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
+    assert rule in {f.rule for f in findings}, describe(findings)
+
+
+def test_flow_without_steps_list(make_catalog):
+    text = page(HEAD.strip("\n").replace("steps:", "steps: none"))
+    findings = lint(build(make_catalog, {FLOW: text}))
+    assert [f.rule for f in findings] == ["schema/valid-type"], describe(findings)
+    text = page(HEAD.strip("\n").replace("steps:\n", "").rstrip("\n").replace("\nsteps:", ""))
+    findings = lint(build(make_catalog, {FLOW: text}))
+    assert [(f.rule, f.field) for f in findings] == [("schema/required-fields", "steps")], describe(findings)
+
+
+def test_base_flow_is_clean():
+    """The flow of the clean catalog is a valid two-step flow (guards the fixtures above)."""
+    assert "next_step: placed" in BASE[FLOW]
