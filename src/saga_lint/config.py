@@ -41,6 +41,8 @@ def rulesets_dir() -> Path:
 def _norm_level(value, where: str) -> str:
     if isinstance(value, list) and value:
         value = value[0]  # official linter style: [severity, {options}]
+    if value is False:
+        value = "off"  # YAML 1.1 reads a bare `off` as false
     v = ALIASES.get(str(value).lower(), str(value).lower())
     if v not in LEVELS:
         raise ConfigError(f"{where}: severity must be one of error, warning, info, off; got {value!r}")
@@ -56,6 +58,23 @@ def _glob_match(path: str, pattern: str) -> bool:
     if pattern.endswith("/**") and (path == pattern[:-3] or path.startswith(pattern[:-2])):
         return True
     return False
+
+
+def _apply_levels(table: dict, new: dict, known) -> None:
+    """Lay ``new`` (rule or wildcard -> level) over ``table``: ``*`` first, then family wildcards,
+    then exact names, so a wildcard overrides the exact entries of the ruleset beneath it but not
+    the exact entries written beside it."""
+
+    def rank(k: str) -> int:
+        return 0 if k == "*" else 1 if k.endswith("/*") else 2
+
+    for k in sorted(new, key=rank):
+        lvl = new[k]
+        table[k] = lvl
+        if k == "*":
+            table.update({n: lvl for n in known})
+        elif k.endswith("/*"):
+            table.update({n: lvl for n in known if n.startswith(k[:-1])})
 
 
 @dataclass
@@ -127,8 +146,9 @@ def _ruleset(name: str, base_dir: Path, seen: tuple = ()) -> dict:
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{candidate}: rules must be a mapping of rule name to severity")
-    for k, v in rules.items():
-        out[str(k)] = _norm_level(v, f"{candidate}: {k}")
+    from saga_lint.rules import all_rules
+
+    _apply_levels(out, {str(k): _norm_level(v, f"{candidate}: {k}") for k, v in rules.items()}, all_rules())
     return out
 
 
@@ -149,8 +169,7 @@ def from_mapping(data: dict, base_dir: Path, source: str | None = None) -> Confi
     if not isinstance(rules, dict):
         raise ConfigError(f"{source}: rules must be a mapping of rule name to severity")
     check_names(rules, str(source))
-    for k, v in rules.items():
-        cfg.severities[str(k)] = _norm_level(v, f"{source}: rules.{k}")
+    _apply_levels(cfg.severities, {str(k): _norm_level(v, f"{source}: rules.{k}") for k, v in rules.items()}, known)
     ignore = data.get("ignore", data.get("ignorePatterns", [])) or []
     if not isinstance(ignore, list):
         raise ConfigError(f"{source}: ignore must be a list of globs")
@@ -164,6 +183,8 @@ def from_mapping(data: dict, base_dir: Path, source: str | None = None) -> Confi
     fail_on = data.get("fail-on", data.get("fail_on"))
     if fail_on is not None:
         cfg.fail_on = _norm_level(fail_on, f"{source}: fail-on")
+        if cfg.fail_on == "off":
+            raise ConfigError(f"{source}: fail-on must be one of error, warning, info; got {fail_on!r}")
     sagas = data.get("sagas") or []
     cfg.sagas = [str(s) for s in sagas] if isinstance(sagas, list) else []
     compat = data.get("schema-compatibility") or {}
