@@ -113,6 +113,38 @@ def check(path, fmt, outputs, config_path, fail_on, quiet):
     sys.exit(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
 
 
+@main.command()
+@click.argument("flow")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@_guard
+def explain(flow, path, fmt, config_path):
+    """Explain one saga FLOW: every step against the six attributes, with evidence and findings."""
+    import json as _json
+
+    from saga_lint.config import load_config
+    from saga_lint.pipeline import run_check
+    from saga_lint.render import explain_text
+
+    path = _catalog_path(path)
+    result = run_check(path, load_config(path, config_path))
+    saga = next((s for s in result.sagas if s.flow.id == flow), None)
+    if saga is None:
+        flows = sorted({r.id for r in result.catalog.resources if r.type == "flow" and r.id})
+        is_flow = flow in flows
+        reason = "is not a saga (no x-saga block, no Compensation node, not listed under sagas: in the config)" if is_flow else "is no flow of the catalog"
+        sagas = ", ".join(s.flow.id for s in result.sagas) or "none"
+        raise Failure(f"flow {flow!r} {reason}; sagas here: {sagas}")
+    if fmt == "json":
+        click.echo(_json.dumps(explain_text.to_json(saga, result.findings), indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(explain_text.render(saga, result.findings), nl=False)
+    errors = [f for f in result.findings if f.severity == "error" and f.resource is not None
+              and f.resource.type == "flow" and f.resource.id == flow]
+    sys.exit(1 if errors else 0)
+
+
 @main.command("rule")
 @click.argument("name")
 def rule_cmd(name):
