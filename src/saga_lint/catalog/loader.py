@@ -218,7 +218,7 @@ def parse_page(abs_path: str, rel: str, kind: str, versioned: str | None, findin
 
 _DEP_BLOCK = re.compile(r"dependencies\s*:\s*\{(?P<body>.*?)\}\s*,?\s*(?:\n\s*[a-zA-Z_]+\s*:|\}\s*;?\s*$)", re.S)
 _DEP_ITEM = re.compile(r"""id\s*:\s*['"]([^'"]+)['"]""")
-_DEP_KIND = re.compile(r"(events|commands|queries|services|domains|channels|flows|containers|entities)\s*:\s*\[(.*?)\]", re.S)
+_DEP_KIND = re.compile(r"(events|commands|queries|services|domains|channels|flows|containers|entities)\s*:\s*\[([^\[\]]*)\]")
 
 
 def _read_config_dependencies(root: Path) -> dict:
@@ -228,8 +228,12 @@ def _read_config_dependencies(root: Path) -> dict:
         path = root / name
         if not path.is_file():
             continue
+        real, real_root = os.path.realpath(path), os.path.realpath(root)
+        if not real.startswith(real_root + os.sep):
+            return {}  # a symlink out of the catalog: never read
         try:
-            text = path.read_text("utf-8", errors="replace")[:1_000_000]
+            with open(path, "rb") as fh:
+                text = fh.read(1_000_000).decode("utf-8", errors="replace")
         except OSError:
             return {}
         start = text.find("dependencies")
