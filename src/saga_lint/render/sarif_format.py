@@ -66,16 +66,22 @@ def repo_prefix(root) -> str:
     return "" if str(rel) in ("", ".") else rel.as_posix()
 
 
-def repo_path(prefix: str, file: str | None) -> str:
-    """A finding's file joined to the catalog's prefix, POSIX, without ``./``."""
-    f = clean(file or ".").replace("\\", "/")
+def repo_path(prefix: str, file: str | None, raw: bool = False) -> str:
+    """A finding's file joined to the catalog's prefix, POSIX, without ``./``; ``raw`` keeps
+    undecodable bytes of a file name (as surrogate escapes) for :func:`_uri`."""
+    f = (str(file or ".") if raw else clean(file or ".")).replace("\\", "/")
     joined = PurePosixPath(prefix, f) if prefix else PurePosixPath(f)
     s = str(joined)
     return "." if s in ("", ".") else s
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/-._~")
+    """Percent-encode a path; a file name's undecodable bytes are encoded as the bytes on disk."""
+    try:
+        data = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = clean(path).encode("utf-8")
+    return quote(data, safe="/-._~")
 
 
 def _rule_descriptor(r) -> dict:
@@ -101,7 +107,7 @@ def _result(f, index: dict, prefix: str) -> dict:
     }
     if f.rule in index:
         res["ruleIndex"] = index[f.rule]
-    physical: dict = {"artifactLocation": {"uri": _uri(repo_path(prefix, f.file)), "uriBaseId": "%SRCROOT%"}}
+    physical: dict = {"artifactLocation": {"uri": _uri(repo_path(prefix, f.file, raw=True)), "uriBaseId": "%SRCROOT%"}}
     if isinstance(f.line, int) and f.line >= 1:
         region = {"startLine": f.line}
         if isinstance(f.column, int) and f.column >= 1:
