@@ -145,6 +145,14 @@ def explain(flow, path, fmt, config_path):
     sys.exit(1 if errors else 0)
 
 
+@main.command("schema")
+def schema_cmd():
+    """Print the JSON Schema of the x-saga block (for editors and other tools)."""
+    from pathlib import Path
+
+    click.echo(Path(__file__).resolve().parent.joinpath("saga", "x-saga.schema.json").read_text("utf-8"), nl=False)
+
+
 @main.command("rule")
 @click.argument("name")
 def rule_cmd(name):

@@ -22,6 +22,14 @@ def _value(v) -> str:
     return str(v)
 
 
+def _retry_text(policy) -> str:
+    if policy is None:
+        return "?"
+    from saga_lint.saga.model import format_duration
+
+    return f"{policy.max_attempts}x{format_duration(policy.timeout)}, worst {format_duration(policy.worst_case())}"
+
+
 def matrix_rows(saga) -> list[list[str]]:
     rows = []
     for step in saga.steps:
@@ -31,7 +39,7 @@ def matrix_rows(saga) -> list[list[str]]:
             if ev is None:
                 row.append("?")
                 continue
-            val = _value(ev.value)
+            val = _retry_text(step.retry) if attr == "retry" and ev.level == "structured" else _value(ev.value)
             row.append(f"{ev.mark} {val}".strip())
         rows.append([terminal_safe(c) for c in row])
     return rows
