@@ -343,6 +343,9 @@ def compensation(ctx):
                 if step.type == "compensatable":
                     yield _at(saga, step, f"step {step.id}: compensatable step without compensation: when a later step fails, "
                               f"nothing undoes {step.command_id}. Declare compensation: {{command: <undo command>, retry: ...}}.", evidence=ev)
+                elif step.type in ("pivot", "retriable") and not step.type_inferred:
+                    yield _at(saga, step, f"step {step.id}: a {step.type} step has nothing to undo, but x-saga does not say so. "
+                              "Declare compensation: none with a compensationNote.", demote=True, path=step.x_path or None)
                 elif step.type == "pivot" and step.type_inferred:
                     yield _at(saga, step, f"step {step.id}: taken as the pivot (the last step), so it has nothing to undo, but the catalog "
                               "does not say so. Declare type: pivot and compensation: none with a compensationNote in x-saga.",

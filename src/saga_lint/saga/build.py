@@ -417,6 +417,10 @@ def _compensation(catalog, graph, saga, step, by_id):
             "structured", step.compensation, flow, step.x_path + ("compensation",), "x-saga compensation"
         )
         return
+    if x.get("type") in ("pivot", "retriable"):
+        # declared as a step with nothing to undo: the flow's generic Compensation node is not about it
+        step.evidence["compensation"] = _ev("missing", None, flow, step.x_path + ("type",), f"a {x['type']} step declares no compensation")
+        return
     # prose: the Compensation node that this step's failures (or a later step's) lead to
     texts = []
     for sid in saga.compensation_nodes:
