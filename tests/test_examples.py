@@ -26,7 +26,7 @@ def test_broken_example_finds_exactly_its_defects():
     doc = check_json(BROKEN)
     got = {(f["rule"], f["step"]) for f in doc["findings"]}
     assert got == EXPECTED
-    assert doc["summary"]["errors"] == 13
+    assert doc["summary"]["errors"] == 12
 
 
 def test_broken_example_exit_code_and_explain():
