@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 
 from saga_lint.findings import Finding, ResourceRef
 
-FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas")
+FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas", "change")
 
 
 @dataclass
