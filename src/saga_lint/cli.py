@@ -184,5 +184,31 @@ def rules_cmd():
         click.echo(f"{name:<{width}}  {r.severity:<7}  {r.summary}")
 
 
+# -- report (issue 5): one self-contained HTML file -------------------------------------------------
+@main.command("report")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("-o", "--output", "output", default="report.html", show_default=True, type=click.Path(dir_okay=False), help="Where to write the HTML report.")
+@click.option("--base", "base", metavar="REF", help="Also show what changed since this git revision (needs `saga-lint review`).")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: saga-lint.yaml in PATH).")
+@_guard
+def report_cmd(path, output, base, config_path):
+    """Write a self-contained HTML report of the catalog at PATH for a release review."""
+    from saga_lint.config import load_config
+    from saga_lint.pipeline import run_check
+    from saga_lint.render.html_report import render as render_html
+
+    path = _catalog_path(path)
+    config = load_config(path, config_path)
+    result = run_check(path, config)
+    html = render_html(result, base=base)
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(html)
+    except OSError as exc:
+        raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None
+    s = result.summary()
+    click.echo(f"saga-lint: wrote {output} ({len(result.sagas)} sagas, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
