@@ -1,0 +1,403 @@
+"""The GitHub integration files: the example workflow, the composite action and the pre-commit hook.
+
+Their YAML structure is asserted, and the action's and the workflow's shell steps are run locally
+with bash, the way the runner runs them (``bash --noprofile --norc -eo pipefail``), with
+``${{ ... }}`` expressions substituted and ``$GITHUB_OUTPUT`` carried from step to step. Nothing
+here can reach GitHub: ``gh`` is a stub on PATH that records its arguments and answers the
+comment listing from a file, and ``saga-lint review`` is stubbed (``check`` is the real one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import OUR_CATALOG, ROOT, write_catalog
+
+WORKFLOW = ROOT / ".github" / "workflows" / "saga-lint.yml"
+ACTION = ROOT / "action.yml"
+HOOKS = ROOT / ".pre-commit-hooks.yaml"
+MARKER = "<!-- saga-lint:review -->"
+
+needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq (used by the gh stub to apply --jq) is not installed")
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def triggers(doc: dict) -> dict:
+    on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` as true
+    return {on: None} if isinstance(on, str) else dict(on or {})
+
+
+# --- structure -------------------------------------------------------------------------------
+
+
+def test_workflow_structure():
+    wf = load_yaml(WORKFLOW)
+    assert "pull_request" in triggers(wf)
+    perms = wf["permissions"]
+    assert perms["security-events"] == "write" and perms["pull-requests"] == "write"
+    assert perms["contents"] == "read"
+    (job,) = wf["jobs"].values()
+    steps = job["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    checkout = steps[uses.index(next(u for u in uses if u.startswith("actions/checkout@")))]
+    assert checkout["with"]["fetch-depth"] == 0  # the review needs the base branch
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert "pip install" in runs
+    assert re.search(r'saga-lint check "\$CATALOG" .*-o sarif=saga-lint\.sarif', runs)
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "saga-lint.sarif"
+    assert "always()" in upload["if"]
+    review = next(s for s in steps if s.get("id") == "review")
+    assert re.search(r'saga-lint review "\$CATALOG" --base "origin/\$BASE_REF" > review\.md', review["run"])
+    assert review["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    comment = next(s for s in steps if s.get("id") == "comment")
+    assert MARKER in comment["run"] and "gh api" in comment["run"]
+    assert "--method PATCH" in comment["run"] and "--method POST" in comment["run"]
+    assert comment["env"]["GH_TOKEN"] == "${{ github.token }}"
+    # catalog-controlled or user-controlled values never spliced into a script
+    for s in steps:
+        assert "${{" not in s.get("run", ""), s.get("name")
+
+
+def test_action_structure():
+    action = load_yaml(ACTION)
+    assert action["runs"]["using"] == "composite"
+    inputs = action["inputs"]
+    for name in ("path", "base", "fail-on", "sarif-file"):
+        assert name in inputs and "description" in inputs[name]
+    assert inputs["fail-on"]["default"] == "error"
+    steps = action["runs"]["steps"]
+    text = yaml.safe_dump(steps)
+    for name in inputs:  # every input is used by some step
+        assert f"inputs.{name}" in text, name
+    for s in steps:
+        if "run" in s:
+            assert s.get("shell") == "bash", s["name"]  # composite run steps must name a shell
+            assert "${{" not in s["run"], s["name"]  # inputs only through env
+            assert "if" not in s, s["name"]  # the local runner below runs every run step
+    install = steps[0]
+    assert "pip install" in install["run"] and install["env"]["SAGA_LINT_SOURCE"] == "${{ github.action_path }}"
+    upload = next(s for s in steps if "uses" in s)
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
+    comment = next(s for s in steps if s.get("id") == "comment")
+    assert MARKER in comment["run"]
+    for out in action["outputs"].values():
+        assert re.fullmatch(r"\$\{\{ steps\.[a-z-]+\.outputs\.[a-z-]+ \}\}", out["value"])
+
+
+def test_pre_commit_hook():
+    hooks = load_yaml(HOOKS)
+    (hook,) = [h for h in hooks if h["id"] == "saga-lint"]
+    assert hook["entry"] == "saga-lint check"
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is False
+    files = re.compile(hook["files"])
+    for name in ("catalog/events/A/index.md", "x/index.mdx", "schema.json", "saga-lint.yaml", "b.yml"):
+        assert files.search(name), name
+    for name in ("src/app.py", "image.png"):
+        assert not files.search(name), name
+
+
+def test_readme_ci_recipes_and_setup_commands():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.splitlines()[2:6] == [
+        "```bash", "pip install . && saga-lint check catalog", "pip install '.[test]' && python -m pytest", "```",
+    ]
+    section = readme.split("## CI recipes", 1)[1]
+    for needle in ("GitHub Actions", "GitLab CI", "pre-commit", "-o sarif=", "junit", "id: saga-lint"):
+        assert needle in section, needle
+
+
+# --- running the steps locally -------------------------------------------------------------------
+
+GH_STUB = r'''#!PYTHON
+"""gh stub: records every call; `gh api .../comments` (GET) answers from $GH_STUB_COMMENTS."""
+import json, os, subprocess, sys
+
+args = sys.argv[1:]
+method, jq, fields, positional, i = "GET", None, {}, [], 1
+while i < len(args):
+    a = args[i]
+    if a in ("--method", "-X"):
+        method = args[i + 1]; i += 2; continue
+    if a in ("--jq", "-q"):
+        jq = args[i + 1]; i += 2; continue
+    if a in ("-F", "-f", "--field", "--raw-field"):
+        k, _, v = args[i + 1].partition("=")
+        if v.startswith("@"):
+            v = open(v[1:], encoding="utf-8").read()
+        fields[k] = v; i += 2; continue
+    if a.startswith("-"):
+        i += 1; continue
+    positional.append(a); i += 1
+with open(os.environ["GH_STUB_LOG"], "a", encoding="utf-8") as fh:
+    fh.write(json.dumps({"argv": args, "method": method, "path": positional[0] if positional else None,
+                         "fields": fields, "token": os.environ.get("GH_TOKEN")}) + "\n")
+if args[:1] != ["api"]:
+    sys.exit(2)
+if method == "GET":
+    data = open(os.environ["GH_STUB_COMMENTS"], encoding="utf-8").read()
+    if jq:
+        data = subprocess.run(["jq", "-r", jq], input=data, capture_output=True, text=True, check=True).stdout
+    sys.stdout.write(data)
+else:
+    print(json.dumps({"id": 1}))
+'''
+
+SAGA_LINT_STUB = r'''#!PYTHON
+"""saga-lint on PATH: `check` is the real one; `review` is a stub that prints $REVIEW_STUB_TEXT."""
+import json, os, subprocess, sys
+
+with open(os.environ["SAGA_LINT_LOG"], "a", encoding="utf-8") as fh:
+    fh.write(json.dumps(sys.argv[1:]) + "\n")
+if sys.argv[1:2] == ["review"]:
+    if "--help" in sys.argv:
+        print("Usage: saga-lint review [PATH] --base REF [--head REF] [--fail-on LEVEL]")
+        sys.exit(0)
+    sys.stdout.write(os.environ.get("REVIEW_STUB_TEXT", ""))
+    sys.exit(int(os.environ.get("REVIEW_STUB_EXIT", "0")))
+sys.exit(subprocess.run([sys.executable, "-m", "saga_lint", *sys.argv[1:]]).returncode)
+'''
+
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+class LocalRunner:
+    """Runs `run:` steps of a workflow job or a composite action like the GitHub runner would."""
+
+    def __init__(self, tmp: Path, inputs: dict | None = None, github: dict | None = None):
+        self.workspace = tmp / "workspace"
+        self.workspace.mkdir()
+        self.bin = tmp / "bin"
+        self.bin.mkdir()
+        self.gh_log = tmp / "gh.log"
+        self.saga_log = tmp / "saga-lint.log"
+        self.comments = tmp / "comments.json"
+        self.comments.write_text("[]", encoding="utf-8")
+        self.summary = tmp / "step-summary.md"
+        self.summary.write_text("", encoding="utf-8")
+        for name, text in (("gh", GH_STUB), ("saga-lint", SAGA_LINT_STUB)):
+            p = self.bin / name
+            p.write_text(text.replace("PYTHON", sys.executable, 1), encoding="utf-8")
+            p.chmod(0o755)
+        self.ctx = {
+            "inputs": dict(inputs or {}),
+            "github": {
+                "action_path": str(ROOT), "base_ref": "main", "repository": "octo/shop", "token": "stub-token",
+                "event": {"pull_request": {"number": 7, "head": {"repo": {"full_name": "octo/shop"}}}},
+                **(github or {}),
+            },
+            "steps": {},
+            "env": {},
+        }
+        # input defaults may be expressions (github-token: ${{ github.token }})
+        self.ctx["inputs"] = {k: self.expand(v) for k, v in self.ctx["inputs"].items()}
+        self.env = {
+            "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOME": str(tmp), "RUNNER_TEMP": str(tmp), "GITHUB_WORKSPACE": str(self.workspace),
+            "GITHUB_STEP_SUMMARY": str(self.summary), "GH_STUB_LOG": str(self.gh_log),
+            "GH_STUB_COMMENTS": str(self.comments), "SAGA_LINT_LOG": str(self.saga_log),
+            "GIT_CEILING_DIRECTORIES": str(tmp), "PYTHONPATH": str(ROOT / "src"), "LANG": "C.UTF-8",
+        }
+
+    def expand(self, value) -> str:
+        def one(m):
+            node = self.ctx
+            parts = m.group(1).split(".")
+            if parts[0] not in self.ctx or (parts[0] == "inputs" and parts[1] not in self.ctx["inputs"]):
+                raise AssertionError(f"the local runner does not know ${{{{ {m.group(1)} }}}}")
+            for part in parts:
+                if not isinstance(node, dict) or part not in node:
+                    return ""  # like GitHub: a missing property is null, an empty string in text
+                node = node[part]
+            return "" if node is None else str(node)
+
+        return _EXPR.sub(one, str(value))
+
+    def run_step(self, step: dict, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+        out = self.workspace.parent / f"output-{len(self.ctx['steps'])}"
+        out.write_text("", encoding="utf-8")
+        env = {**self.env, "GITHUB_OUTPUT": str(out), **(extra_env or {})}
+        env.update({k: self.expand(v) for k, v in (step.get("env") or {}).items()})
+        script = self.workspace.parent / "step.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                              cwd=self.workspace, env=env, capture_output=True, text=True, timeout=120)
+        outputs = dict(line.split("=", 1) for line in out.read_text(encoding="utf-8").splitlines() if "=" in line)
+        if step.get("id"):
+            self.ctx["steps"][step["id"]] = {"outputs": outputs, "outcome": "success" if proc.returncode == 0 else "failure"}
+        return proc
+
+    def gh_calls(self) -> list[dict]:
+        if not self.gh_log.exists():
+            return []
+        return [json.loads(line) for line in self.gh_log.read_text(encoding="utf-8").splitlines()]
+
+    def saga_calls(self) -> list[list]:
+        if not self.saga_log.exists():
+            return []
+        return [json.loads(line) for line in self.saga_log.read_text(encoding="utf-8").splitlines()]
+
+
+def our_catalog_copy(dest: Path) -> Path:
+    """A temporary copy of the project's own catalog folder (with one finding-free page added if
+    it is still empty, so that the check has something to read)."""
+    shutil.copytree(OUR_CATALOG, dest, symlinks=True)
+    if not any(p.suffix in (".md", ".mdx") for p in dest.rglob("*")):
+        write_catalog(dest, {"teams/core.md": "---\nid: core\nname: Core\nsummary: The core team.\n---\nWe build it.\n"})
+    return dest
+
+
+def expected_check_exit(catalog: Path, fail_on: str) -> int:
+    proc = subprocess.run([sys.executable, "-m", "saga_lint", "check", str(catalog), "--fail-on", fail_on, "-f", "json"],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode
+
+
+def action_inputs(**given) -> dict:
+    """The action's inputs: its declared defaults, overridden by ``given`` (``fail_on`` -> ``fail-on``)."""
+    declared = load_yaml(ACTION)["inputs"]
+    values = {k: str(v.get("default", "")) for k, v in declared.items()}
+    for k, v in given.items():
+        k = k.replace("_", "-")
+        assert k in declared, f"the action has no input {k}"
+        values[k] = v
+    return values
+
+
+def action_run_steps() -> list[dict]:
+    steps = load_yaml(ACTION)["runs"]["steps"]
+    return [s for s in steps if "run" in s and s.get("id") != "install"]  # install needs PyPI
+
+
+REVIEW_TEXT = f"{MARKER}\n## saga-lint review\n\n**1 new finding** in `checkout` | a <b>pipe</b>\n"
+
+
+@needs_bash
+@needs_jq
+@pytest.mark.parametrize("existing", [True, False])
+def test_action_runs_check_review_and_sticky_comment(tmp_path, existing):
+    runner = LocalRunner(tmp_path, inputs=action_inputs(sarif_file="reports/saga-lint.sarif"))
+    (runner.workspace / "reports").mkdir()
+    catalog = our_catalog_copy(runner.workspace / "catalog")
+    comments = [{"id": 11, "body": "LGTM"}, {"id": 12, "body": f"> {MARKER} quoted by a human"}]
+    if existing:
+        comments.append({"id": 42, "body": f"{MARKER}\nold review"})
+    runner.comments.write_text(json.dumps(comments), encoding="utf-8")
+
+    results = {}
+    for step in action_run_steps():
+        results[step.get("id") or step["name"]] = runner.run_step(step, {"REVIEW_STUB_TEXT": REVIEW_TEXT})
+    for name, proc in results.items():
+        if name != "Result":
+            assert proc.returncode == 0, (name, proc.stdout, proc.stderr)
+
+    # check: the real saga-lint, with the action's inputs
+    check_args = next(c for c in runner.saga_calls() if c[0] == "check")
+    assert check_args[1] == "catalog" and check_args[check_args.index("--fail-on") + 1] == "error"
+    assert "sarif=reports/saga-lint.sarif" in check_args
+    sarif = json.loads((runner.workspace / "reports" / "saga-lint.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    assert runner.ctx["steps"]["check"]["outputs"]["sarif-written"] == "true"
+    want = expected_check_exit(catalog, "error")
+    assert runner.ctx["steps"]["check"]["outputs"]["status"] == str(want)
+    assert (results["Result"].returncode == 0) == (want == 0)
+
+    # review: against origin/<base_ref> when the base input is empty
+    review_args = [c for c in runner.saga_calls() if c[:1] == ["review"] and "--help" not in c]
+    assert review_args == [["review", "catalog", "--base", "origin/main", "--fail-on", "error"]]
+    assert REVIEW_TEXT in runner.summary.read_text(encoding="utf-8")
+
+    # the sticky comment: list, then PATCH the marked comment or POST a new one
+    calls = runner.gh_calls()
+    assert calls[0]["method"] == "GET" and calls[0]["path"] == "repos/octo/shop/issues/7/comments"
+    assert "--paginate" in calls[0]["argv"]
+    assert len(calls) == 2 and all(c["token"] == "stub-token" for c in calls)
+    if existing:
+        assert (calls[1]["method"], calls[1]["path"]) == ("PATCH", "repos/octo/shop/issues/comments/42")
+    else:
+        assert (calls[1]["method"], calls[1]["path"]) == ("POST", "repos/octo/shop/issues/7/comments")
+    assert calls[1]["fields"]["body"] == REVIEW_TEXT
+
+
+@needs_bash
+@needs_jq
+def test_action_adds_the_marker_and_honours_inputs(tmp_path):
+    runner = LocalRunner(tmp_path, inputs=action_inputs(
+        path="cat", base="origin/release", fail_on="warning", sarif_file="out.sarif", upload_sarif="false",
+        format="text", github_token="t2"))
+    write_catalog(runner.workspace / "cat", {"events/E/index.md": "---\nid: E\nname: E\nversion: 1.0.0\nsummary: s\nowners: [core]\n---\nx\n",
+                                             "teams/core.md": "---\nid: core\nname: Core\nsummary: c\n---\nx\n"})
+    results = {}
+    for step in action_run_steps():
+        results[step.get("id") or step["name"]] = runner.run_step(step, {"REVIEW_STUB_TEXT": "no marker here\n", "REVIEW_STUB_EXIT": "1"})
+    check_args = next(c for c in runner.saga_calls() if c[0] == "check")
+    assert check_args[check_args.index("--fail-on") + 1] == "warning" and "--format" in check_args
+    assert check_args[check_args.index("--format") + 1] == "text"
+    assert runner.ctx["steps"]["check"]["outputs"]["status"] == "1"  # orphan event: a warning
+    assert ["review", "cat", "--base", "origin/release", "--fail-on", "warning"] in runner.saga_calls()
+    calls = runner.gh_calls()
+    assert calls[-1]["method"] == "POST" and calls[-1]["fields"]["body"] == f"{MARKER}\nno marker here\n"
+    assert calls[-1]["token"] == "t2"
+    assert results["Result"].returncode == 1
+
+
+@needs_bash
+def test_action_without_a_base_skips_review_and_comment(tmp_path):
+    runner = LocalRunner(tmp_path, inputs=action_inputs(), github={"base_ref": "", "event": {}})
+    our_catalog_copy(runner.workspace / "catalog")
+    for step in action_run_steps():
+        proc = runner.run_step(step)
+        if step.get("id") in ("check", "review", "comment"):
+            assert proc.returncode == 0, proc.stderr
+    assert not [c for c in runner.saga_calls() if c[0] == "review"]
+    assert runner.gh_calls() == []
+    assert runner.ctx["steps"]["review"]["outputs"]["status"] == "0"
+
+
+@needs_bash
+def test_action_stops_when_saga_lint_cannot_run(tmp_path):
+    runner = LocalRunner(tmp_path, inputs=action_inputs(path="missing"))
+    check = next(s for s in action_run_steps() if s.get("id") == "check")
+    proc = runner.run_step(check)
+    assert proc.returncode == 2 and "could not run" in proc.stdout
+
+
+@needs_bash
+@needs_jq
+@pytest.mark.parametrize("existing", [True, False])
+def test_workflow_steps_run_locally(tmp_path, existing):
+    wf = load_yaml(WORKFLOW)
+    (job,) = wf["jobs"].values()
+    runner = LocalRunner(tmp_path)
+    our_catalog_copy(runner.workspace / "catalog")
+    runner.comments.write_text(json.dumps([{"id": 5, "body": f"{MARKER}\nold"}] if existing else [{"id": 6, "body": "hi"}]),
+                               encoding="utf-8")
+    env = {k: runner.expand(v) for k, v in wf["env"].items()}
+    by_id = {s.get("id"): s for s in job["steps"]}
+    for sid in ("check", "review", "comment"):
+        proc = runner.run_step(by_id[sid], {**env, "REVIEW_STUB_TEXT": REVIEW_TEXT})
+        assert proc.returncode == 0, (sid, proc.stderr)
+    assert (runner.workspace / "saga-lint.sarif").is_file()
+    assert ["review", "catalog", "--base", "origin/main"] in runner.saga_calls()
+    calls = runner.gh_calls()
+    want = ("PATCH", "repos/octo/shop/issues/comments/5") if existing else ("POST", "repos/octo/shop/issues/7/comments")
+    assert (calls[-1]["method"], calls[-1]["path"]) == want
+    assert calls[-1]["fields"]["body"] == REVIEW_TEXT
+    final = runner.run_step(job["steps"][-1])  # fail on findings
+    assert (final.returncode == 0) == (runner.ctx["steps"]["check"]["outputs"]["status"] == "0")
