@@ -158,6 +158,9 @@ def build(make_catalog, changes: dict) -> Path:
     return make_catalog({k: v for k, v in files.items() if v is not None})
 
 
+EDIT_OWNER_TYPO = edit(EVENT, "owners: [ordering]", "owners: [ordring]")
+
+
 def locate(text, needle: str) -> tuple[int, int]:
     """1-based (line, column) of the first occurrence of needle in text."""
     if isinstance(text, bytes):
