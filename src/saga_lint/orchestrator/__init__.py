@@ -1,0 +1,11 @@
+"""The reference orchestrator: executes a saga model on a real store, under every fault.
+
+- ``store``: one schema on SQLite or PostgreSQL;
+- ``engine``: the orchestrator (write-ahead saga log, virtual clock, retries, compensations,
+  transactional outbox, restart from the log);
+- ``participants``: the participant interface and the simulated participants;
+- ``scenarios``: fault plans, their enumeration, and the declared outcome per path;
+- ``invariants``: checks on the store's data after each scenario;
+- ``verify``: runs it all per flow (``saga-lint verify``);
+- ``worker``: an orchestrator process claiming queued sagas (crash and concurrency tests).
+"""

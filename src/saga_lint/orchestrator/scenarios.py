@@ -1,0 +1,278 @@
+"""Scenarios: a fault plan per saga run, their enumeration, and what the catalog says should happen.
+
+A scenario is written as comma-separated ``key=value`` items (the form ``saga-lint run
+--scenario`` takes and reports print)::
+
+    authorize_payment=payment-declined          business failure (any unique part of the event id)
+    create_order=transient:2                    2 timeouts, then success
+    create_order=exhaust                        every attempt times out
+    reserve_inventory=timeout-after-effect      done, but the reply is lost; the retry gets it
+    reserve_inventory.compensation=transient:1  the compensation times out once
+    reserve_inventory.compensation=fail         the compensation never succeeds
+    crash=5                                     the orchestrator crashes after its 5th log write
+    duplicates=yes                              every reply is delivered twice
+
+Steps not named succeed. ``ok`` (or an empty scenario) is the happy path.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+DEFAULT_TIMEOUT = 30.0  # seconds a step waits when the catalog declares no per-attempt timeout
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    forward: tuple = ()  # ((step id, behaviour), ...) behaviour: business:EVENT | transient:K | exhaust | timeout-after-effect
+    compensation: tuple = ()  # ((step id, transient:K | fail), ...)
+    crash_after: int | None = None
+    duplicates: bool = False
+
+    @property
+    def name(self) -> str:
+        parts = [f"{s}={b.split(':', 1)[1] if b.startswith('business:') else b}" for s, b in self.forward]
+        parts += [f"{s}.compensation={b}" for s, b in self.compensation]
+        if self.crash_after is not None:
+            parts.append(f"crash={self.crash_after}")
+        if self.duplicates:
+            parts.append("duplicates=yes")
+        return ", ".join(parts) or "ok"
+
+    @property
+    def size(self) -> int:
+        return len(self.forward) + len(self.compensation) + (self.crash_after is not None) + self.duplicates
+
+    def base(self) -> "Scenario":
+        """The same faults without the crash (the run a crash run must converge to)."""
+        return Scenario(self.forward, self.compensation, None, self.duplicates)
+
+    def behaviour(self, step_id: str, direction: str) -> str:
+        table = self.forward if direction == "forward" else self.compensation
+        for s, b in table:
+            if s == step_id:
+                return b
+        return "ok"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "forward": dict(self.forward), "compensation": dict(self.compensation),
+                "crash_after": self.crash_after, "duplicates": self.duplicates}
+
+
+def attempts_of(policy) -> int:
+    if policy is None or not policy.max_attempts or policy.max_attempts < 1:
+        return 1
+    return int(policy.max_attempts)
+
+
+def plan_for(scenario: Scenario, saga):
+    """``plan(step, direction, attempt) -> behaviour`` for the simulated participants."""
+
+    def plan(step_id, direction, attempt):
+        b = scenario.behaviour(step_id, direction)
+        if b == "ok":
+            return "ok"
+        if b.startswith("business:"):
+            return b
+        if b.startswith("transient:"):
+            return "lost" if attempt <= int(b.split(":", 1)[1]) else "ok"
+        if b in ("exhaust", "fail"):
+            return "lost"
+        if b == "timeout-after-effect":
+            return "lost-after" if attempt <= 1 else "ok"
+        return "ok"
+
+    return plan
+
+
+def parse(text: str, saga) -> Scenario:
+    """Parse ``step=behaviour, ...`` against the saga's steps (errors name what is allowed)."""
+    forward, comp = [], []
+    crash, dups = None, False
+    ids = [s.id for s in saga.steps]
+    for item in [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]:
+        if item == "ok":
+            continue
+        if "=" not in item:
+            raise ScenarioError(f"expected KEY=VALUE, got {item!r}")
+        key, value = (x.strip() for x in item.split("=", 1))
+        if key == "crash":
+            if not value.isdigit() or int(value) < 1:
+                raise ScenarioError("crash=N needs a positive number of log writes")
+            crash = int(value)
+            continue
+        if key in ("duplicates", "duplicate"):
+            dups = value.lower() in ("yes", "true", "1", "all", "on")
+            continue
+        step_id, _, sub = key.partition(".")
+        step = saga.step(step_id)
+        if step is None:
+            raise ScenarioError(f"no step {step_id!r} in {saga.id} (steps: {', '.join(ids) or 'none'})")
+        if sub == "compensation":
+            if value != "fail" and not _transient(value):
+                raise ScenarioError(f"{key}: use transient:K or fail")
+            comp.append((step_id, value))
+            continue
+        if sub:
+            raise ScenarioError(f"unknown key {key!r}")
+        if value in ("ok", "exhaust", "timeout-after-effect") or _transient(value):
+            if value != "ok":
+                forward.append((step_id, value))
+            continue
+        forward.append((step_id, "business:" + _business_event(step, value)))
+    return Scenario(tuple(forward), tuple(comp), crash, dups)
+
+
+def _transient(value: str) -> bool:
+    return value.startswith("transient:") and value.split(":", 1)[1].isdigit() and int(value.split(":", 1)[1]) >= 1
+
+
+def _business_event(step, value: str) -> str:
+    events = [f.event for f in step.business_failures]
+    labels = [label for label, _ in step.failure_edges if label]
+    value = value.removeprefix("business:")
+    for cand in events + labels:
+        if cand == value:
+            return cand
+    matches = [c for c in events + labels if value.lower() in c.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(events + labels) or "none declared"
+    raise ScenarioError(f"{step.id}: {value!r} is not one of its business failures ({known}); "
+                        "use ok, transient:K, exhaust or timeout-after-effect")
+
+
+# --- enumeration -------------------------------------------------------------------------------
+
+
+def business_reasons(step, structured: bool = False) -> list[str]:
+    """Declared business failure events; for plain flows, labelled failure edges stand in (an
+    x-saga block's ``failures`` are the whole list: its edges draw those failures)."""
+    events = [f.event for f in step.business_failures]
+    if events or structured:
+        return events
+    return [label or "(unlabelled failure edge)" for label, _ in step.failure_edges][:1]
+
+
+def base_scenarios(saga) -> list[Scenario]:
+    """Every step succeeds; each business failure; k transient failures; exhausted retries;
+    a timeout after the side effect; each compensation failing transiently (once, and one short
+    of its limit) or for good, on the failure path that needs the most compensations."""
+    out = [Scenario()]
+    for step in saga.steps:
+        for ev in business_reasons(step, saga.structured):
+            out.append(Scenario(((step.id, "business:" + ev),)))
+        n = attempts_of(step.retry)
+        for k in range(1, n):
+            out.append(Scenario(((step.id, f"transient:{k}"),)))
+        out.append(Scenario(((step.id, "exhaust"),)))
+        out.append(Scenario(((step.id, "timeout-after-effect"),)))
+    # compensations: fail the last step that still leads to compensation (the most to undo)
+    comp_steps = [s for s in saga.steps if s.type == "compensatable"]
+    if comp_steps:
+        last_fail = None
+        for step in saga.steps:
+            if any(s.index < step.index for s in comp_steps):
+                last_fail = step
+        faults = []
+        if last_fail is not None:
+            reasons = business_reasons(last_fail, saga.structured)
+            faults.append((last_fail.id, "business:" + reasons[0]) if reasons else (last_fail.id, "exhaust"))
+        for cs in comp_steps:
+            if cs.compensation in (None, "none") or (last_fail is not None and cs.index >= last_fail.index):
+                continue
+            m = attempts_of(cs.compensation_retry)
+            ks = sorted({1, m - 1}) if m > 1 else []
+            for k in ks:
+                if k >= 1:
+                    out.append(Scenario(tuple(faults), ((cs.id, f"transient:{k}"),)))
+            out.append(Scenario(tuple(faults), ((cs.id, "fail"),)))
+    return out
+
+
+def with_variants(bases: list[Scenario], log_writes: dict) -> list[Scenario]:
+    """Crash after each log write of each base run, and each base run with duplicated replies."""
+    out = []
+    for b in bases:
+        for i in range(1, log_writes.get(b, 0) + 1):
+            out.append(Scenario(b.forward, b.compensation, i, False))
+        out.append(Scenario(b.forward, b.compensation, None, True))
+    return out
+
+
+def sample(scenarios: list[Scenario], limit: int, seed: int) -> list[Scenario]:
+    if limit is None or len(scenarios) <= limit:
+        return list(scenarios)
+    rng = random.Random(seed)
+    picked = rng.sample(range(len(scenarios)), limit)
+    return [scenarios[i] for i in sorted(picked)]
+
+
+# --- what the catalog says should happen (the oracle) -------------------------------------------
+
+
+@dataclass
+class Expected:
+    success: bool
+    failed_step: str | None = None
+    failure_kind: str | None = None  # business | technical
+    defined: bool = True  # does the catalog say what happens on this failure?
+    status: str | None = None  # the declared final status for this path (None: undeclared)
+    status_source: str = ""
+    completed: list = field(default_factory=list)  # steps whose effect happened, in order
+    to_compensate: list = field(default_factory=list)  # compensatable steps whose effect happened
+    compensation_fails: list = field(default_factory=list)  # steps whose compensation never succeeds
+
+
+def failure_status(step, kind: str, event: str | None):
+    if kind == "business":
+        for f in step.failures:
+            if f.event == event:
+                return f.status
+        return None
+    for f in step.failures:
+        if f.error in ("timeout", "error") or (f.error and not f.event):
+            return f.status
+    return None
+
+
+def failure_defined(saga, step, kind: str, event: str | None) -> bool:
+    """Whether the catalog says what happens when this step fails so."""
+    if kind == "business":
+        return any(f.event == event for f in step.failures) or any(label == event for label, _ in step.failure_edges) or (
+            event == "(unlabelled failure edge)" and bool(step.failure_edges))
+    return bool(saga.structured or step.failures or step.failure_edges)
+
+
+def expected(saga, sc: Scenario) -> Expected:
+    completed = []
+    for step in saga.steps:
+        b = sc.behaviour(step.id, "forward")
+        n = attempts_of(step.retry)
+        ok = b == "ok" or (b.startswith("transient:") and int(b.split(":")[1]) < n) or (b == "timeout-after-effect" and n >= 2)
+        if ok:
+            completed.append(step.id)
+            continue
+        if b.startswith("business:"):
+            kind, event = "business", b.split(":", 1)[1]
+        else:
+            kind, event = "technical", None
+            if b == "timeout-after-effect":  # done, but no retry left to learn it
+                completed.append(step.id)
+        e = Expected(False, step.id, kind, failure_defined(saga, step, kind, event))
+        e.completed = completed
+        e.to_compensate = [s for s in completed if saga.step(s).type == "compensatable"]
+        e.compensation_fails = [s for s, cb in sc.compensation if cb == "fail" and s in e.to_compensate
+                                and saga.step(s).compensation not in (None, "none")]
+        if e.compensation_fails:
+            e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure"
+        else:
+            e.status = failure_status(step, kind, event)
+            e.status_source = f"{step.id} failure {event or 'timeout'}"
+        return e
+    return Expected(True, completed=completed, status=saga.on_success, status_source="onSuccess")

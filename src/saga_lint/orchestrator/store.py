@@ -1,0 +1,245 @@
+"""The orchestrator's store: one schema on SQLite (stdlib ``sqlite3``) or PostgreSQL (psycopg 3).
+
+URLs: ``sqlite://`` (in memory), ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
+``postgresql://user:password@host:port/db``. The schema is created on first use.
+
+The SQL in this package is written once, with ``?`` placeholders and portable types; the tiny
+adapter here turns ``?`` into psycopg's ``%s`` and ``{autoid}`` into each dialect's
+auto-increment key. Participants keep their state (reservations, authorizations, orders) in the
+same database but in their own tables and their own transactions, as separate services would.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+SCHEMA = (
+    # one row per saga instance; ``scenario`` is the fault plan it runs under (text)
+    """CREATE TABLE IF NOT EXISTS saga_instance (
+        saga_id VARCHAR(200) PRIMARY KEY,
+        flow VARCHAR(200) NOT NULL,
+        scenario TEXT NOT NULL,
+        state VARCHAR(40) NOT NULL,
+        status VARCHAR(200),
+        clock DOUBLE PRECISION NOT NULL DEFAULT 0
+    )""",
+    # the write-ahead saga log: every transition, in order
+    """CREATE TABLE IF NOT EXISTS saga_log (
+        saga_id VARCHAR(200) NOT NULL,
+        seq INTEGER NOT NULL,
+        kind VARCHAR(40) NOT NULL,
+        step VARCHAR(200),
+        attempt INTEGER,
+        at DOUBLE PRECISION NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (saga_id, seq)
+    )""",
+    # work to claim (FOR UPDATE SKIP LOCKED on PostgreSQL)
+    """CREATE TABLE IF NOT EXISTS saga_queue (
+        saga_id VARCHAR(200) PRIMARY KEY
+    )""",
+    # the customer-visible status timeline
+    """CREATE TABLE IF NOT EXISTS status_history (
+        saga_id VARCHAR(200) NOT NULL,
+        seq INTEGER NOT NULL,
+        status VARCHAR(200),
+        at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (saga_id, seq)
+    )""",
+    # the durable outcome and its event, written in one transaction (transactional outbox)
+    """CREATE TABLE IF NOT EXISTS outcome (
+        id {autoid},
+        saga_id VARCHAR(200) NOT NULL,
+        container VARCHAR(200),
+        event VARCHAR(200)
+    )""",
+    """CREATE TABLE IF NOT EXISTS outbox (
+        id {autoid},
+        saga_id VARCHAR(200) NOT NULL,
+        event VARCHAR(200),
+        payload TEXT NOT NULL
+    )""",
+    # participant state: one row per thing a step holds (reservation, authorization, order)
+    """CREATE TABLE IF NOT EXISTS participant_state (
+        saga_id VARCHAR(200) NOT NULL,
+        step VARCHAR(200) NOT NULL,
+        participant VARCHAR(200),
+        kind VARCHAR(60) NOT NULL,
+        state VARCHAR(20) NOT NULL,
+        PRIMARY KEY (saga_id, step)
+    )""",
+    # what participants did, in order: 'do' (forward effect) and 'undo' (compensation effect)
+    """CREATE TABLE IF NOT EXISTS participant_ops (
+        saga_id VARCHAR(200) NOT NULL,
+        seq INTEGER NOT NULL,
+        step VARCHAR(200) NOT NULL,
+        op VARCHAR(10) NOT NULL,
+        idem_key VARCHAR(400) NOT NULL,
+        PRIMARY KEY (saga_id, seq)
+    )""",
+    # processed idempotency keys (participants) and processed reply ids (the orchestrator)
+    """CREATE TABLE IF NOT EXISTS processed_keys (
+        scope VARCHAR(200) NOT NULL,
+        idem_key VARCHAR(400) NOT NULL,
+        reply TEXT,
+        PRIMARY KEY (scope, idem_key)
+    )""",
+    "CREATE INDEX IF NOT EXISTS outcome_saga ON outcome (saga_id)",
+    "CREATE INDEX IF NOT EXISTS outbox_saga ON outbox (saga_id)",
+    "CREATE INDEX IF NOT EXISTS saga_instance_state ON saga_instance (state)",
+)
+
+AUTOID = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY"}
+TABLES = ("saga_instance", "saga_log", "saga_queue", "status_history", "outcome", "outbox",
+          "participant_state", "participant_ops", "processed_keys")
+
+
+class StoreError(Exception):
+    """The store cannot be opened (bad URL, missing driver, unreachable server)."""
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """(dialect, target): ``("sqlite", ":memory:" | path)`` or ``("postgresql", conninfo)``."""
+    if not isinstance(url, str) or not url:
+        raise StoreError("empty database URL")
+    if url in ("sqlite://", "sqlite:///:memory:", ":memory:"):
+        return "sqlite", ":memory:"
+    if url.startswith("sqlite:///"):
+        return "sqlite", url[len("sqlite:///"):]
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql", url
+    raise StoreError(f"unsupported database URL {url!r} (use sqlite://, sqlite:///PATH or postgresql://...)")
+
+
+class Store:
+    def __init__(self, url: str = "sqlite://", *, create: bool = True):
+        self.url = url
+        self.dialect, target = parse_url(url)
+        self._lock = threading.RLock()
+        self._depth = 0
+        if self.dialect == "sqlite":
+            import sqlite3
+
+            try:
+                self.conn = sqlite3.connect(target, isolation_level=None, timeout=30, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open {url}: {exc}") from None
+            self.conn.execute("PRAGMA journal_mode=WAL" if target != ":memory:" else "PRAGMA journal_mode=MEMORY")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._errors = (sqlite3.Error,)
+        else:
+            try:
+                import psycopg
+            except ImportError:
+                raise StoreError("PostgreSQL needs psycopg 3: pip install 'saga-lint[postgres]'") from None
+            try:
+                self.conn = psycopg.connect(target, autocommit=True, connect_timeout=5)
+            except psycopg.Error as exc:
+                raise StoreError(f"cannot connect to PostgreSQL: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from None
+            self._errors = (psycopg.Error,)
+        if create:
+            self.create_schema()
+
+    # --- the param-style adapter --------------------------------------------------------------
+    def _sql(self, sql: str) -> str:
+        sql = sql.replace("{autoid}", AUTOID[self.dialect])
+        if self.dialect == "postgresql":
+            sql = sql.replace("?", "%s")
+        return sql
+
+    def execute(self, sql: str, params=()):
+        with self._lock:
+            return self.conn.execute(self._sql(sql), tuple(params))
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        with self._lock:
+            return list(self.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params=()):
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    @contextmanager
+    def tx(self):
+        """One transaction (nested calls join the outer one)."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
+            try:
+                if self.dialect == "sqlite":
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self
+                    except BaseException:
+                        self.conn.execute("ROLLBACK")
+                        raise
+                    self.conn.execute("COMMIT")
+                else:
+                    with self.conn.transaction():
+                        yield self
+            finally:
+                self._depth = 0
+
+    def create_schema(self) -> None:
+        if self.dialect == "postgresql":
+            # concurrent first use by several processes: serialise the CREATEs
+            with self.tx():
+                self.execute("SELECT pg_advisory_xact_lock(7420117)")
+                for stmt in SCHEMA:
+                    self.execute(stmt)
+        else:
+            with self.tx():
+                for stmt in SCHEMA:
+                    self.execute(stmt)
+
+    def drop_all(self) -> None:
+        with self.tx():
+            for t in TABLES:
+                self.execute(f"DROP TABLE IF EXISTS {t}")
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- work claiming --------------------------------------------------------------------------
+    @contextmanager
+    def claim(self):
+        """Claim one queued saga for the duration of the block: yields its id or None.
+
+        PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` in a transaction held open on this
+        connection while the saga runs (use a second Store for the work itself); if the process
+        dies the lock goes with its connection and another worker takes the saga over. The queue
+        row is deleted when the block ends normally (the saga reached a terminal state).
+        SQLite has one writer at a time: the first queued saga is taken.
+        """
+        if self.dialect == "postgresql":
+            with self.tx():
+                row = self.one("SELECT saga_id FROM saga_queue ORDER BY saga_id LIMIT 1 FOR UPDATE SKIP LOCKED")
+                if row is None:
+                    yield None
+                    return
+                yield row[0]
+                self.execute("DELETE FROM saga_queue WHERE saga_id = ?", (row[0],))
+        else:
+            row = self.one("SELECT saga_id FROM saga_queue ORDER BY saga_id LIMIT 1")
+            if row is None:
+                yield None
+                return
+            yield row[0]
+            with self.tx():
+                self.execute("DELETE FROM saga_queue WHERE saga_id = ?", (row[0],))
