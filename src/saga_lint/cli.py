@@ -210,5 +210,100 @@ def report_cmd(path, output, base, config_path):
     click.echo(f"saga-lint: wrote {output} ({len(result.sagas)} sagas, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos)")
 
 
+# --- verify / run: the reference orchestrator (issue 6) ----------------------------------------
+def _open_store(db):
+    from saga_lint.orchestrator.store import Store, StoreError
+
+    try:
+        return Store(db)
+    except StoreError as exc:
+        raise Failure(str(exc)) from None
+
+
+def _pick_sagas(path, flows):
+    from saga_lint.config import load_config
+    from saga_lint.pipeline import run_check
+
+    path = _catalog_path(path)
+    result = run_check(path, load_config(path))
+    sagas = [s for s in result.sagas if not flows or s.id in flows]
+    unknown = [f for f in flows if f not in {s.id for s in result.sagas}]
+    if unknown:
+        known = ", ".join(sorted(s.id for s in result.sagas)) or "none"
+        raise Failure(f"no saga flow {', '.join(repr(u) for u in unknown)} in {path} (saga flows: {known})")
+    return sagas
+
+
+@main.command("verify")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--flow", "flows", multiple=True, metavar="ID", help="Only this saga flow (repeatable).")
+@click.option("--db", default="sqlite://", show_default=True, help="Store: sqlite://, sqlite:///PATH or postgresql://...")
+@click.option("--max-scenarios", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Scenario budget per flow; beyond it crash/duplicate variants are sampled.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def verify_cmd(path, flows, db, max_scenarios, seed, fmt):
+    """Run every saga under every fault scenario on a real store and check the invariants."""
+    from saga_lint.orchestrator.verify import render_json, render_text, verify_saga
+
+    sagas = _pick_sagas(path, flows)
+    store = _open_store(db)
+    try:
+        reports = [verify_saga(store, s, max_scenarios=max_scenarios, seed=seed) for s in sagas]
+    finally:
+        store.close()
+    click.echo(render_json(reports) if fmt == "json" else render_text(reports), nl=False)
+    sys.exit(1 if any(r.violations for r in reports) else 0)
+
+
+@main.command("run")
+@click.argument("flow")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--scenario", "scenario_text", default="ok", show_default=True,
+              help='Fault plan, e.g. "authorize_payment=declined, crash=4" (see docs/verify.md).')
+@click.option("--db", default="sqlite://", show_default=True, help="Store: sqlite://, sqlite:///PATH or postgresql://...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def run_cmd(flow, path, scenario_text, db, fmt):
+    """Run one saga FLOW under one scenario: its trace, status timeline and invariants."""
+    import json
+    import uuid
+
+    from saga_lint.orchestrator.invariants import check
+    from saga_lint.orchestrator.scenarios import ScenarioError, expected, parse
+    from saga_lint.orchestrator.verify import _clean, full_trace, run_scenario
+
+    saga = _pick_sagas(path, (flow,))[0]
+    try:
+        scenario = parse(scenario_text, saga)
+    except ScenarioError as exc:
+        raise Failure(f"bad --scenario: {exc}") from None
+    store = _open_store(db)
+    try:
+        reference = None
+        if scenario.crash_after is not None:
+            reference = run_scenario(store, saga, scenario.base(), f"run-{uuid.uuid4().hex[:10]}:{saga.id}:ref").snap
+        res = run_scenario(store, saga, scenario, f"run-{uuid.uuid4().hex[:10]}:{saga.id}")
+        violations = check(saga, scenario, expected(saga, scenario), res.snap, reference)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps({
+            "flow": saga.id, "scenario": scenario.name, "state": res.snap["state"], "status": res.snap["status"],
+            "timeline": res.snap["timeline"], "trace": full_trace(res),
+            "violations": [{"invariant": v.invariant, "message": v.message} for v in violations],
+        }, indent=2, ensure_ascii=False))
+    else:
+        for line in full_trace(res):
+            click.echo(_clean(line))
+        click.echo(f"end: {res.snap['state']}, status {_clean(res.snap['status'])}")
+        for v in violations:
+            click.echo(f"✗ {v.invariant}: {_clean(v.message)}")
+        if not violations:
+            click.echo("all invariants hold")
+    sys.exit(1 if violations else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -124,7 +124,7 @@ def parse(text: str, saga) -> Scenario:
             if value != "ok":
                 forward.append((step_id, value))
             continue
-        forward.append((step_id, "business:" + _business_event(step, value)))
+        forward.append((step_id, "business:" + _business_event(step, value, saga.structured)))
     return Scenario(tuple(forward), tuple(comp), crash, dups)
 
 
@@ -132,9 +132,9 @@ def _transient(value: str) -> bool:
     return value.startswith("transient:") and value.split(":", 1)[1].isdigit() and int(value.split(":", 1)[1]) >= 1
 
 
-def _business_event(step, value: str) -> str:
+def _business_event(step, value: str, structured: bool = False) -> str:
     events = [f.event for f in step.business_failures]
-    labels = [label for label, _ in step.failure_edges if label]
+    labels = [] if structured else [label for label, _ in step.failure_edges if label]
     value = value.removeprefix("business:")
     for cand in events + labels:
         if cand == value:
