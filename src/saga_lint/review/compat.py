@@ -1,0 +1,386 @@
+"""JSON Schema compatibility of a changed message schema (old -> new).
+
+Every difference found is a ``SchemaChange`` that says which of two things it breaks:
+
+- ``old_rejected``: a message valid under the old schema is rejected by the new one (messages
+  already sent, stored or replayed; writers that have not upgraded). Caused by a new required
+  field, a narrowed type, enum or range, a new pattern/format, a property dropped from (or newly
+  refused by) a closed object;
+- ``new_rejected``: a message valid under the new schema is rejected by, or surprises, a reader
+  still on the old schema. Caused by a removed (or renamed) required field, a widened type, enum
+  or range, a new property in an object the old schema closed.
+
+A mode decides which of them are breaking, in the direction of the party at risk:
+
+- ``BACKWARD`` (default): what is sent and stored today keeps being accepted (``old_rejected``
+  breaks). For events the consumer's direction is added: consumers rely on every required field
+  being there, so a removed or renamed required field breaks them too. For commands (and
+  queries) it is the sender's direction: the sender's messages of today must still be accepted.
+- ``FORWARD``: readers still on the old schema accept what is sent under the new one
+  (``new_rejected`` breaks).
+- ``FULL``: both. ``NONE``: nothing is checked.
+
+The mode is set per message id in the config (``schema-compatibility: {<id>: FULL}``), else by
+the message's frontmatter ``x-compatibility``, else ``BACKWARD``. ``$ref`` is followed inside the
+catalog only (through the loaded schema's registry, or JSON pointers into the same document).
+Combinators (``allOf``/``anyOf``/``oneOf``/``not``/``if``) that differ cannot be compared
+structurally and count as breaking both ways: review them by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+MODES = ("BACKWARD", "FORWARD", "FULL", "NONE")
+DEFAULT_MODE = "BACKWARD"
+MAX_DEPTH = 32
+MAX_CHANGES = 200
+
+_LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
+_UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
+_SHAPE = ("pattern", "format", "multipleOf", "const")
+_COMBINATORS = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "prefixItems", "patternProperties",
+                "dependentRequired", "dependentSchemas", "propertyNames")
+
+
+@dataclass
+class SchemaChange:
+    kind: str  # required-removed | required-relaxed | required-added | type-changed | enum-narrowed | ...
+    path: str  # the field, e.g. ``lines[].sku``; "" for the message itself
+    detail: str  # what changed, in words
+    old_rejected: bool = False  # old messages rejected by the new schema
+    new_rejected: bool = False  # new messages rejected by old readers
+
+    @property
+    def where(self) -> str:
+        return f"field {self.path}" if self.path else "the message"
+
+    def breaking(self, message_type: str, mode: str) -> bool:
+        mode = (mode or DEFAULT_MODE).upper()
+        if mode == "NONE":
+            return False
+        if mode == "FORWARD":
+            return self.new_rejected
+        if mode == "FULL":
+            return self.old_rejected or self.new_rejected
+        # BACKWARD, in the direction of the party at risk
+        if self.old_rejected:
+            return True
+        return message_type == "event" and self.kind == "required-removed"
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "detail": self.detail,
+            "old_rejected": self.old_rejected,
+            "new_rejected": self.new_rejected,
+        }
+
+
+def normalise_mode(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    v = value.strip().upper().replace("-", "_")
+    return v if v in MODES else None
+
+
+def mode_for(message_id: str, head_res, base_res, config) -> tuple[str, str]:
+    """(mode, where it came from) for one message."""
+    table = getattr(config, "schema_compatibility", None) or {}
+    if isinstance(table, dict) and message_id in table:
+        m = normalise_mode(table[message_id])
+        if m:
+            return m, "config schema-compatibility"
+    for res in (head_res, base_res):
+        if res is not None and "x-compatibility" in res.data:
+            m = normalise_mode(res.data.get("x-compatibility"))
+            if m:
+                return m, "frontmatter x-compatibility"
+    return DEFAULT_MODE, "default"
+
+
+def _dump(value) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def _short(value, n: int = 60) -> str:
+    s = _dump(value)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _pointer(doc, pointer: str):
+    from urllib.parse import unquote
+
+    node = doc
+    if pointer in ("", "/"):
+        return doc
+    if not pointer.startswith("/"):
+        return None
+    for part in unquote(pointer[1:]).split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+class _Side:
+    def __init__(self, doc, resolver=None):
+        self.doc = doc
+        self.resolver = resolver
+
+    def deref(self, node, resolver):
+        """Follow ``$ref`` (siblings kept, as in draft 2020-12); unresolvable refs stay."""
+        hops = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < 16:
+            hops += 1
+            ref = node["$ref"]
+            target, new_resolver = None, resolver
+            if resolver is not None:
+                try:
+                    resolved = resolver.lookup(ref)
+                    target, new_resolver = resolved.contents, resolved.resolver
+                except Exception:  # refused or dangling: reported by the schema rules, not here
+                    target = None
+            if target is None and ref.startswith("#"):
+                target = _pointer(self.doc, ref[1:])
+                new_resolver = resolver
+            if target is None:
+                return node, resolver
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            if isinstance(target, dict):
+                node = {**target, **siblings} if siblings else target
+            else:
+                node = target
+            resolver = new_resolver
+        return node, resolver
+
+
+def _types(node: dict):
+    t = node.get("type")
+    if isinstance(t, str):
+        s = {t}
+    elif isinstance(t, list):
+        s = {x for x in t if isinstance(x, str)}
+    else:
+        return None
+    if "number" in s:
+        s.add("integer")  # every integer is a number
+    return s
+
+
+def _enum(node: dict):
+    if isinstance(node.get("enum"), list):
+        return {_dump(v): v for v in node["enum"]}
+    return None
+
+
+def _num(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _closed(node: dict) -> bool:
+    return node.get("additionalProperties") is False or node.get("unevaluatedProperties") is False
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+class _Comparer:
+    def __init__(self, old: _Side, new: _Side):
+        self.old = old
+        self.new = new
+        self.changes: list[SchemaChange] = []
+        self.seen: set = set()
+
+    def add(self, kind, path, detail, old_rejected=False, new_rejected=False):
+        if len(self.changes) < MAX_CHANGES:
+            self.changes.append(SchemaChange(kind, path, detail, old_rejected, new_rejected))
+
+    def compare(self, o, n, path: str, o_res, n_res, depth: int = 0):
+        if depth > MAX_DEPTH:
+            return
+        o, o_res = self.old.deref(o, o_res)
+        n, n_res = self.new.deref(n, n_res)
+        key = (id(o), id(n))
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if _dump(o) == _dump(n):
+            return
+        if isinstance(o, bool) or isinstance(n, bool) or not isinstance(o, dict) or not isinstance(n, dict):
+            o_any = o is True or o == {}
+            n_any = n is True or n == {}
+            self.add("schema-changed", path, f"changed from {_short(o)} to {_short(n)}",
+                     old_rejected=not n_any, new_rejected=not o_any)
+            return
+        if isinstance(o.get("$ref"), str) or isinstance(n.get("$ref"), str):
+            self.add("ref-changed", path, "a $ref that cannot be followed changed; check it by hand", True, True)
+            return
+        self._types(o, n, path)
+        self._enum(o, n, path)
+        self._bounds(o, n, path)
+        self._object(o, n, path, o_res, n_res, depth)
+        oi, ni = o.get("items"), n.get("items")
+        if isinstance(oi, (dict, bool)) and isinstance(ni, (dict, bool)):
+            self.compare(oi, ni, path + "[]", o_res, n_res, depth + 1)
+        elif (oi is None) != (ni is None) and (isinstance(oi, (dict, bool)) or isinstance(ni, (dict, bool))):
+            if ni is not None:
+                self.add("items-constrained", path + "[]", "array items are now constrained", old_rejected=True)
+            else:
+                self.add("items-relaxed", path + "[]", "array items are no longer constrained", new_rejected=True)
+        for kw in _COMBINATORS + (("items",) if isinstance(oi, list) or isinstance(ni, list) else ()):
+            if _dump(o.get(kw)) != _dump(n.get(kw)):
+                self.add("not-comparable", path, f"`{kw}` changed; saga-lint cannot compare it structurally, check it by hand",
+                         True, True)
+
+    def _types(self, o, n, path):
+        ot, nt = _types(o), _types(n)
+        if ot == nt:
+            return
+        shown_o = _short(o.get("type", "any"))
+        shown_n = _short(n.get("type", "any"))
+        removed = (ot - nt) if ot is not None and nt is not None else set()
+        added = (nt - ot) if ot is not None and nt is not None else set()
+        old_rej = nt is not None and (ot is None or bool(removed))
+        new_rej = ot is not None and (nt is None or bool(added))
+        kind = "type-changed" if old_rej and new_rej else "type-narrowed" if old_rej else "type-widened"
+        self.add(kind, path, f"type changed from {shown_o} to {shown_n}", old_rej, new_rej)
+
+    def _enum(self, o, n, path):
+        oe, ne = _enum(o), _enum(n)
+        if oe is None and ne is None:
+            return
+        if oe is None:
+            self.add("enum-narrowed", path, f"now restricted to the values {_short(list(ne.values()))}", old_rejected=True)
+            return
+        if ne is None:
+            self.add("enum-widened", path, "no longer restricted to an enum", new_rejected=True)
+            return
+        removed = [oe[k] for k in oe if k not in ne]
+        added = [ne[k] for k in ne if k not in oe]
+        if removed:
+            self.add("enum-narrowed", path, f"enum values removed: {_short(removed)}", old_rejected=True)
+        if added:
+            self.add("enum-widened", path, f"enum values added: {_short(added)}", new_rejected=True)
+
+    def _bounds(self, o, n, path):
+        for kw in _LOWER + _UPPER:
+            ov, nv = _num(o.get(kw)), _num(n.get(kw))
+            if ov == nv:
+                continue
+            lower = kw in _LOWER
+            if ov is None:
+                narrowed, widened = True, False
+            elif nv is None:
+                narrowed, widened = False, True
+            else:
+                narrowed = (nv > ov) if lower else (nv < ov)
+                widened = not narrowed
+            shown = f"`{kw}` {'added: ' + _short(nv) if ov is None else 'removed (was ' + _short(ov) + ')' if nv is None else _short(ov) + ' -> ' + _short(nv)}"
+            if narrowed:
+                self.add("range-narrowed", path, f"range narrowed: {shown}", old_rejected=True)
+            elif widened:
+                self.add("range-widened", path, f"range widened: {shown}", new_rejected=True)
+        for kw in _SHAPE:
+            if kw not in o and kw not in n:
+                continue
+            ov, nv = o.get(kw), n.get(kw)
+            if _dump(ov) == _dump(nv):
+                continue
+            if kw not in o:
+                self.add("constraint-added", path, f"`{kw}` added: {_short(nv)}", old_rejected=True)
+            elif kw not in n:
+                self.add("constraint-removed", path, f"`{kw}` removed (was {_short(ov)})", new_rejected=True)
+            else:
+                self.add("constraint-changed", path, f"`{kw}` changed from {_short(ov)} to {_short(nv)}", True, True)
+
+    def _object(self, o, n, path, o_res, n_res, depth):
+        op = o.get("properties") if isinstance(o.get("properties"), dict) else {}
+        np_ = n.get("properties") if isinstance(n.get("properties"), dict) else {}
+        oreq = {str(x) for x in o.get("required", []) if isinstance(x, str)} if isinstance(o.get("required"), list) else set()
+        nreq = {str(x) for x in n.get("required", []) if isinstance(x, str)} if isinstance(n.get("required"), list) else set()
+        o_closed, n_closed = _closed(o), _closed(n)
+        gone_required = sorted(r for r in oreq - nreq if r not in np_)
+        new_required = sorted(r for r in nreq - oreq if r not in op)
+        for r in sorted(oreq - nreq):
+            field = _join(path, r)
+            if r in np_:
+                self.add("required-relaxed", field, f'"{r}" is no longer required', new_rejected=True)
+                continue
+            hint = f" (renamed to {', '.join(repr(x) for x in new_required)}?)" if new_required else ""
+            self.add("required-removed", field, f'required field "{r}" was removed{hint}',
+                     old_rejected=n_closed, new_rejected=True)
+        for r in sorted(nreq - oreq):
+            field = _join(path, r)
+            hint = f" (renamed from {', '.join(repr(x) for x in gone_required)}?)" if gone_required and r not in op else ""
+            self.add("required-added", field, f'"{r}" is now required{hint}',
+                     old_rejected=True, new_rejected=o_closed and r not in op)
+        for name in sorted(set(op) - set(np_)):
+            if name in oreq:
+                continue  # reported as required-removed
+            field = _join(path, name)
+            if n_closed:
+                self.add("property-removed", field, f'property "{name}" was removed and the object allows no other properties',
+                         old_rejected=True)
+            else:
+                self.add("property-removed", field, f'optional property "{name}" was removed')
+        for name in sorted(set(np_) - set(op)):
+            if name in nreq:
+                continue  # reported as required-added
+            field = _join(path, name)
+            if o_closed:
+                self.add("property-added", field,
+                         f'new property "{name}"; readers on the old schema allow no other properties', new_rejected=True)
+            else:
+                self.add("property-added", field, f'new optional property "{name}"')
+        if not o_closed and n_closed:
+            self.add("object-closed", path, "the object no longer allows additional properties", old_rejected=True)
+        elif o_closed and not n_closed:
+            self.add("object-opened", path, "the object now allows additional properties", new_rejected=True)
+        for name in sorted(set(op) & set(np_)):
+            self.compare(op[name], np_[name], _join(path, name), o_res, n_res, depth + 1)
+        oa, na = o.get("additionalProperties"), n.get("additionalProperties")
+        if isinstance(oa, dict) and isinstance(na, dict):
+            self.compare(oa, na, _join(path, "*"), o_res, n_res, depth + 1)
+
+
+def compare_schemas(old_doc, new_doc, old_resolver=None, new_resolver=None) -> list[SchemaChange]:
+    """Every difference between two JSON Schemas that matters to compatibility."""
+    cmp = _Comparer(_Side(old_doc, old_resolver), _Side(new_doc, new_resolver))
+    try:
+        cmp.compare(old_doc, new_doc, "", old_resolver, new_resolver)
+    except RecursionError:
+        cmp.add("not-comparable", "", "the schema nests too deeply to compare; check it by hand", True, True)
+    return cmp.changes
+
+
+def message_schema_changes(base_catalog, base_res, head_catalog, head_res) -> list[SchemaChange] | None:
+    """Schema differences of one message between base and head; None when either side has no
+    readable JSON schema (nothing to compare)."""
+    from saga_lint.catalog.schemas import load_message_schema
+
+    try:
+        old = load_message_schema(base_catalog, base_res)
+        new = load_message_schema(head_catalog, head_res)
+    except Exception:  # the schema rules report unreadable schemas; the review only compares
+        return None
+    if old is None or new is None or old.document is None or new.document is None:
+        return None
+    return compare_schemas(old.document, new.document, _resolver(old), _resolver(new))
+
+
+def _resolver(loaded):
+    try:
+        return loaded.resolver
+    except Exception:
+        return None

@@ -1,0 +1,229 @@
+"""The catalog at a git revision, read straight from git's object store.
+
+Nothing in the working tree or the repository changes: ``git ls-tree`` lists the catalog folder at
+the revision, ``git cat-file --batch`` reads the blobs, and they are written into a private
+temporary folder (``tempfile.TemporaryDirectory``) that the normal loader reads and that is removed
+when the ``catalog_at`` block ends, whatever happens inside it. Every git command runs with
+``GIT_OPTIONAL_LOCKS=0`` (no opportunistic index refresh) and without a terminal prompt.
+
+Safety of the materialised tree:
+
+- only regular blobs (modes 100644/100755) and symbolic links (mode 120000, recreated verbatim
+  so that the loader reports a link out of the catalog exactly as it does for the working tree)
+  are written; submodules (160000) are skipped;
+- a path with an empty, ``.``, ``..`` or ``.git`` component, a NUL byte or a leading ``/`` is
+  never written (git does not store such paths; a crafted object could);
+- a blob larger than ``MAX_BLOB_BYTES`` (the loader's own cap) is not read: a sparse file of the
+  same size stands in for it, so the loader reports ``parse/too-large`` as for the working tree;
+- at most ``MAX_TOTAL_BYTES`` are read in all, else the review stops with a ``ReviewError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_BLOB_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_FILES = 200_000
+GIT_TIMEOUT = 120
+
+_SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+
+
+class ReviewError(Exception):
+    """The review cannot run (not a git repository, unknown revision, git failing): exit 2."""
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
+    for k in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(k, None)
+    return env
+
+
+def git(cwd, *args, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run git in ``cwd`` and return the completed process (bytes); ``ReviewError`` on failure."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=str(cwd),
+            input=input,
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            env=_env(),
+        )
+    except FileNotFoundError:
+        raise ReviewError("git is not installed (review reads the base revision with git)") from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ReviewError(f"git {args[0]} failed: {exc}") from None
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ReviewError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return proc
+
+
+@dataclass
+class Repo:
+    """Where the catalog sits in its repository."""
+
+    top: Path  # the repository's top level
+    prefix: str  # the catalog folder relative to top, POSIX, '' or ending in '/'
+    catalog: Path  # the catalog folder as given
+
+    def resolve(self, ref: str) -> str:
+        """The commit id a revision names; ``ReviewError`` when it names none."""
+        if not isinstance(ref, str) or not ref.strip() or ref.startswith("-") or "\x00" in ref or "\n" in ref:
+            raise ReviewError(f"not a valid revision: {ref!r}")
+        proc = git(self.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+        sha = proc.stdout.decode("ascii", "replace").strip()
+        if proc.returncode != 0 or not _SHA.match(sha):
+            raise ReviewError(f"unknown revision {ref!r} in {self.top}")
+        return sha
+
+    def changed_files(self, base_sha: str, head_sha: str | None) -> list[str]:
+        """Repository-relative paths that differ between base and head (head None: the working
+        tree, untracked files included)."""
+        args = ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", base_sha]
+        if head_sha:
+            args.append(head_sha)
+        args.append("--")
+        out = git(self.top, *args).stdout
+        files = {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+        if not head_sha:
+            others = git(self.top, "ls-files", "--others", "--exclude-standard", "-z").stdout
+            files |= {p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p}
+        return sorted(files)
+
+
+def open_repo(path) -> Repo:
+    """The repository holding the catalog folder ``path``; ``ReviewError`` when there is none."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ReviewError(f"catalog folder not found: {path}")
+    proc = git(folder, "rev-parse", "--show-toplevel", check=False)
+    if proc.returncode != 0:
+        raise ReviewError(f"{path} is not inside a git repository (review compares against a git revision)")
+    top = Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
+    prefix = git(folder, "rev-parse", "--show-prefix").stdout.decode("utf-8", "surrogateescape").strip()
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return Repo(top, prefix, folder)
+
+
+def _safe_rel(rel: str) -> bool:
+    if not rel or "\x00" in rel or rel.startswith("/") or "\\" in rel:
+        return False
+    return all(part not in ("", ".", "..") and part.lower() != ".git" for part in rel.split("/"))
+
+
+def _list_tree(repo: Repo, sha: str) -> list[tuple[str, str, int, str]]:
+    """(mode, object id, size, catalog-relative path) of every file of the catalog at ``sha``."""
+    args = ["ls-tree", "-r", "-z", "-l", "--full-tree", sha]
+    if repo.prefix:
+        args += ["--", repo.prefix.rstrip("/")]
+    out = git(repo.top, *args).stdout
+    entries = []
+    for rec in out.split(b"\0"):
+        if not rec:
+            continue
+        try:
+            meta, name = rec.split(b"\t", 1)
+            mode, otype, oid, size = meta.split()
+        except ValueError:
+            continue
+        path = name.decode("utf-8", "surrogateescape")
+        if repo.prefix:
+            if not path.startswith(repo.prefix):
+                continue
+            path = path[len(repo.prefix):]
+        mode_s = mode.decode("ascii", "replace")
+        if otype != b"blob" or mode_s not in ("100644", "100755", "120000") or not _safe_rel(path):
+            continue
+        try:
+            n = int(size)
+        except ValueError:
+            continue
+        entries.append((mode_s, oid.decode("ascii"), n, path))
+        if len(entries) > MAX_FILES:
+            raise ReviewError(f"the catalog at {sha[:12]} has more than {MAX_FILES} files")
+    return entries
+
+
+def _read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
+    """Blob contents by object id, through one ``git cat-file --batch``."""
+    if not oids:
+        return {}
+    unique = list(dict.fromkeys(oids))
+    out = git(repo.top, "cat-file", "--batch", input=("\n".join(unique) + "\n").encode("ascii")).stdout
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in unique:
+        nl = out.find(b"\n", pos)
+        if nl < 0:
+            raise ReviewError("git cat-file returned a truncated answer")
+        header = out[pos:nl].split()
+        pos = nl + 1
+        if len(header) != 3:  # "<oid> missing"
+            continue
+        size = int(header[2])
+        blobs[oid] = out[pos:pos + size]
+        pos += size + 1  # the content is followed by a newline
+    return blobs
+
+
+def materialise(repo: Repo, sha: str, dest: Path) -> int:
+    """Write the catalog as it is at commit ``sha`` into the empty folder ``dest``; returns the
+    number of files written."""
+    entries = _list_tree(repo, sha)
+    small = [e for e in entries if e[2] <= MAX_BLOB_BYTES]
+    total = sum(e[2] for e in small)
+    if total > MAX_TOTAL_BYTES:
+        raise ReviewError(f"the catalog at {sha[:12]} holds more than {MAX_TOTAL_BYTES // (1024 * 1024)} MiB")
+    blobs = _read_blobs(repo, [e[1] for e in small])
+    dest = Path(dest)
+    real_dest = os.path.realpath(dest)
+    written = 0
+    for mode, oid, size, rel in entries:
+        target = dest.joinpath(*rel.split("/"))
+        parent = target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            # a symlink written earlier must never redirect a later write out of dest
+            real_parent = os.path.realpath(parent)
+            if not (real_parent == real_dest or real_parent.startswith(real_dest + os.sep)):
+                continue
+            if mode == "120000":
+                link = blobs.get(oid)
+                if link is None or b"\0" in link:
+                    continue
+                os.symlink(link.decode("utf-8", "surrogateescape"), target)
+            elif size > MAX_BLOB_BYTES:
+                with open(target, "wb") as fh:
+                    fh.truncate(size)  # sparse stand-in: the loader reports it by size, unread
+            else:
+                data = blobs.get(oid)
+                if data is None:
+                    continue
+                with open(target, "xb") as fh:
+                    fh.write(data)
+            written += 1
+        except (OSError, ValueError):
+            continue  # a name this file system cannot hold: skipped, as a checkout would fail on it
+    return written
+
+
+@contextlib.contextmanager
+def catalog_at(repo: Repo, sha: str):
+    """The catalog at commit ``sha`` in a temporary folder, removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="saga-lint-review-") as tmp:
+        root = Path(tmp) / "catalog"
+        root.mkdir()
+        materialise(repo, sha, root)
+        yield root
