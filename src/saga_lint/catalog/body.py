@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-WIKI_LINK = re.compile(r"\[\[(?:(?P<type>[a-zA-Z-]+)\|)?(?P<id>[^\]|@\n]+?)(?:@(?P<version>[^\]\n]+))?\]\]")
+WIKI_LINK = re.compile(r"\[\[(?:(?P<type>[a-zA-Z-]+)\|)?(?P<id>[^\[\]|@\n]+?)(?:@(?P<version>[^\[\]\n]+))?\]\]")
 COMPONENT = re.compile(r"<(?P<name>[A-Z][A-Za-z0-9]*)(?P<attrs>(?:[^<>{}]|\{[^{}]*\})*?)/?>")
 ATTR = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|\{(?P<expr>[^{}]*)\})""")
 
@@ -156,7 +156,30 @@ def parse_body(text: str, first_line: int = 1) -> Body:
     for s in body.sections:
         if s.end_line == -1:
             s.end_line = last
-    for n, line in enumerate(text.split("\n")):
+    _scan_lines(body, code_lines)
+    return body
+
+
+def _may_hold_code(text: str) -> bool:
+    """False when the text cannot contain a fenced or indented code block (no fence markers, no
+    tabs, no run of four spaces), so that nothing in it needs markdown-it to be told apart from code."""
+    return "```" in text or "~~~" in text or "\t" in text or "    " in text
+
+
+def components(text: str, first_line: int = 1) -> list[Component]:
+    """The component tags of a body, as ``parse_body(text, first_line).components`` gives them;
+    without running markdown-it when the text can hold no code block (the common case)."""
+    if _may_hold_code(text):
+        return parse_body(text, first_line).components
+    body = Body(text, first_line)
+    _scan_lines(body, ())
+    return body.components
+
+
+def _scan_lines(body: Body, code_lines) -> None:
+    """Fill ``links`` and ``components`` from the lines that are not code."""
+    first_line = body.first_line
+    for n, line in enumerate(body.text.split("\n")):
         if n in code_lines or ("[[" not in line and "<" not in line):
             continue
         lineno = n + first_line
@@ -174,4 +197,3 @@ def parse_body(text: str, first_line: int = 1) -> Body:
                     val = "{" + (a.group("expr") or "") + "}"
                 attrs[a.group("key")] = val
             body.components.append(Component(m.group("name"), attrs, lineno, m.start() + 1))
-    return body

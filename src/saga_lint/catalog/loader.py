@@ -195,7 +195,8 @@ def parse_page(abs_path: str, rel: str, kind: str, versioned: str | None, findin
                 )
                 return None
     try:
-        data, locs = yamlloc.load(parts.yaml_text, parts.yaml_first_line - 1)
+        # positions are computed again only for pages that get a finding (see LazyLocations)
+        data, locs = yamlloc.load(parts.yaml_text, parts.yaml_first_line - 1, lazy_locations=True)
     except YamlProblem as p:
         findings.append(Finding(p.rule, "error", p.message, rel, p.line, p.column))
         return None
@@ -323,17 +324,70 @@ def load_catalog(root) -> Catalog:
             )
             continue
         page_jobs.append((abs_path, rel, kind, versioned))
-    for abs_path, rel, kind, versioned in page_jobs:
-        res = parse_page(abs_path, rel, kind, versioned, findings)
+    for res in _parse_pages(page_jobs, findings):
         if res is None:
             continue
-        if kind in ("doc", "changelog", "ubiquitous-language", "page"):
+        if res.type in ("doc", "changelog", "ubiquitous-language", "page"):
             catalog.pages.append(res)
         else:
             catalog.resources.append(res)
     _link_parents(catalog)
     catalog.dependencies = _read_config_dependencies(root)
     return catalog
+
+
+# Below this many pages, starting worker processes costs more than it saves.
+PARALLEL_MIN_PAGES = 2000
+PAGES_PER_TASK = 250
+
+
+def _parse_chunk(jobs: list) -> tuple[list, list]:
+    """Parse some pages: ``([Resource or None per job], findings)``, in job order."""
+    findings: list = []
+    return [parse_page(*job, findings) for job in jobs], findings
+
+
+def _worker_count(n_pages: int) -> int:
+    """How many processes parse pages: 1 for small catalogs, else one per usable CPU.
+    ``SAGA_LINT_JOBS`` overrides it (1 turns parallel parsing off)."""
+    env = os.environ.get("SAGA_LINT_JOBS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        wanted = int(env)
+    elif n_pages < PARALLEL_MIN_PAGES:
+        return 1
+    else:
+        try:
+            wanted = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # pragma: no cover - not Linux
+            wanted = os.cpu_count() or 1
+    return max(1, min(wanted, 16, -(-n_pages // PAGES_PER_TASK)))
+
+
+def _parse_pages(page_jobs: list, findings: list) -> list:
+    """Parse every page, in order; their findings are appended to ``findings`` in page order.
+
+    Large catalogs are parsed by a pool of forked worker processes (YAML parsing is CPU-bound and
+    holds the GIL). Results come back in job order, so the catalog is the same either way; if the
+    pool cannot start (no ``fork`` on this platform, no semaphores), parsing stays in-process."""
+    workers = _worker_count(len(page_jobs))
+    if workers > 1:
+        import multiprocessing
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            chunks = [page_jobs[i : i + PAGES_PER_TASK] for i in range(0, len(page_jobs), PAGES_PER_TASK)]
+            out: list = []
+            mark = len(findings)
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for results, chunk_findings in pool.imap(_parse_chunk, chunks):
+                        out.extend(results)
+                        findings.extend(chunk_findings)
+                return out
+            except OSError:  # pragma: no cover - e.g. no /dev/shm for the pool's locks
+                del findings[mark:]
+    results, page_findings = _parse_chunk(page_jobs)
+    findings.extend(page_findings)
+    return results
 
 
 def _link_parents(catalog: Catalog) -> None:

@@ -18,9 +18,39 @@ from __future__ import annotations
 import yaml
 
 try:  # pragma: no cover - depends on the wheel
-    _Loader = yaml.CSafeLoader
+    _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+# tag of a node by (kind, value, implicit); bounded so that a huge catalog cannot grow it forever
+_RESOLVED: dict = {}
+_RESOLVED_MAX = 100_000
+
+
+class _Loader(_BaseLoader):
+    """The safe loader with tag resolution memoised.
+
+    libyaml calls back into Python for the tag of every node; the answer depends only on the node
+    kind, its text and how it was written, and catalogs repeat the same values (ids, versions,
+    owners) thousands of times. The safe loader registers no path resolvers, so descending and
+    ascending the document tracks nothing and is skipped."""
+
+    def resolve(self, kind, value, implicit):
+        key = (kind, value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_RESOLVED) < _RESOLVED_MAX:
+                _RESOLVED[key] = tag
+        return tag
+
+    if not _BaseLoader.yaml_path_resolvers:
+
+        def descend_resolver(self, current_node, current_index):
+            return None
+
+        def ascend_resolver(self):
+            return None
 
 MAX_NODES = 200_000
 MAX_DEPTH = 100
@@ -51,6 +81,76 @@ class Locations(dict):
                 return hit
             p = p[:-1]
         return self.get((), (1, 1))
+
+
+class LazyLocations(Locations):
+    """Locations computed on first use, by composing the YAML text again.
+
+    ``load(..., lazy_locations=True)`` returns these: a catalog needs the position of a key only
+    when a finding points at it, so a clean page never pays for its map (or for carrying it from
+    a loader worker process). The map is the one ``load`` would have built eagerly."""
+
+    def __init__(self, text: str, line_offset: int = 0):
+        super().__init__()
+        self._pending = (text, line_offset)
+
+    def _fill(self) -> None:
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            try:
+                _, locs = load(*pending)
+            except YamlProblem:  # pragma: no cover - the text loaded once already
+                return
+            dict.update(self, locs)
+
+    def find(self, *path) -> tuple[int, int]:
+        self._fill()
+        return super().find(*path)
+
+    def get(self, key, default=None):
+        self._fill()
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key):
+        self._fill()
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key) -> bool:
+        self._fill()
+        return dict.__contains__(self, key)
+
+    def __iter__(self):
+        self._fill()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._fill()
+        return dict.__len__(self)
+
+    def __eq__(self, other) -> bool:
+        self._fill()
+        return dict.__eq__(self, other)
+
+    __hash__ = None
+
+    def __reduce__(self):
+        # pickled (e.g. from a loader worker) without computing the map
+        if self._pending is not None:
+            return (LazyLocations, self._pending)
+        return (Locations, (dict.copy(self),))
+
+    def keys(self):
+        self._fill()
+        return dict.keys(self)
+
+    def values(self):
+        self._fill()
+        return dict.values(self)
+
+    def items(self):
+        self._fill()
+        return dict.items(self)
 
 
 _constructor = yaml.constructor.SafeConstructor()
@@ -90,8 +190,11 @@ def _check_depth(text: str, offset: int) -> None:
         return  # the composer reports it with a better message
 
 
-def load(text: str, line_offset: int = 0) -> tuple[object, Locations]:
-    """Parse one YAML document. ``line_offset`` is added to every line (frontmatter start)."""
+def load(text: str, line_offset: int = 0, lazy_locations: bool = False) -> tuple[object, Locations]:
+    """Parse one YAML document. ``line_offset`` is added to every line (frontmatter start).
+
+    With ``lazy_locations`` the document is checked and converted the same way, but the map of
+    positions is a ``LazyLocations`` that is built only if it is read."""
     if len(text) > _DEPTH_PRECHECK_CHARS:
         _check_depth(text, line_offset)
     try:
@@ -108,7 +211,8 @@ def load(text: str, line_offset: int = 0) -> tuple[object, Locations]:
         raise YamlProblem("parse/yaml", f"invalid YAML: {exc}", 1 + line_offset, 1) from None
     except RecursionError:
         raise YamlProblem("parse/yaml", "YAML nested too deeply", 1 + line_offset, 1) from None
-    locs = Locations()
+    track = not lazy_locations
+    locs = Locations() if track else LazyLocations(text, line_offset)
     if root is None:
         return None, locs
     budget = [MAX_NODES]
@@ -137,8 +241,10 @@ def load(text: str, line_offset: int = 0) -> tuple[object, Locations]:
         if isinstance(node, yaml.SequenceNode):
             out = []
             for i, item in enumerate(node.value):
-                p = path + (i,)
-                locs[p] = pos(item)
+                p = None
+                if track:
+                    p = path + (i,)
+                    locs[p] = pos(item)
                 out.append(convert(item, p, depth + 1))
             return out
         if isinstance(node, yaml.MappingNode):
@@ -166,11 +272,14 @@ def load(text: str, line_offset: int = 0) -> tuple[object, Locations]:
                         line,
                         col,
                     )
-                p = path + (key,)
-                locs[p] = pos(key_node)
+                p = None
+                if track:
+                    p = path + (key,)
+                    locs[p] = pos(key_node)
                 out[key] = convert(value_node, p, depth + 1)
             return out
         return None  # pragma: no cover
 
-    locs[()] = pos(root)
+    if track:
+        locs[()] = pos(root)
     return convert(root, (), 0), locs

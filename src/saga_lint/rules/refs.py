@@ -196,7 +196,11 @@ def body_file_paths(res):
     body = res.body
     if "<SchemaViewer" not in body and "<Schema" not in body:
         return
-    for comp in res.body_doc.components:
+    from saga_lint.catalog.body import components
+
+    # components() skips markdown-it when the body can hold no code block: on large catalogs
+    # this rule would otherwise parse every message page's Markdown
+    for comp in components(body, res.body_line):
         if comp.name in FILE_COMPONENTS:
             f = comp.attrs.get("file")
             if isinstance(f, str) and not f.startswith("{"):
