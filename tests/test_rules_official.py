@@ -822,3 +822,21 @@ def test_cli_reports_the_same_positions(make_catalog):
     assert (f["file"], f["line"], f["column"]) == (EVENT, *locate(case.bad[EVENT], "ordring"))
     assert f["field"] == "owners[0]"
     assert f["resource"] == {"type": "event", "id": "order-placed", "version": "1.0.0"}
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda s: s.replace("\n", "\r\n").encode(),
+        lambda s: ("\ufeff" + s).encode(),
+        lambda s: ("\ufeff" + s.replace("\n", "\r\n")).encode(),
+    ],
+    ids=["crlf", "bom", "bom-crlf"],
+)
+def test_positions_survive_crlf_and_bom(make_catalog, encode):
+    text = EDIT_OWNER_TYPO[EVENT].replace("Described here.\n", 'Intro.\n\n<SchemaViewer file="nope.json" />\n')
+    findings = lint(build(make_catalog, {EVENT: encode(text)}))
+    assert [(f.rule, f.file, f.line, f.column) for f in findings] == [
+        ("refs/owner-exists", EVENT, *locate(text, "ordring")),
+        ("refs/file-exists", EVENT, *locate(text, "<SchemaViewer")),
+    ], describe(findings)
