@@ -1,0 +1,153 @@
+"""The report in a real browser (Debian's chromium driven by playwright): it draws the checkout saga,
+the filter hides rows, nothing is logged to the console and nothing but the file is requested.
+
+Skips with a reason where /usr/bin/chromium or the playwright package is missing
+(`.ci/system-deps` installs chromium; never `playwright install`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, OUR_CATALOG, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium; .ci/system-deps does it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright package is not installed (pip install '.[test]')")
+    with sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except Exception as exc:  # a broken browser install is an environment problem, not ours
+            pytest.skip(f"chromium does not start: {str(exc).splitlines()[0]}")
+        yield b
+        b.close()
+
+
+def _write_report(catalog: Path, out: Path) -> Path:
+    from saga_lint.pipeline import run_check
+    from saga_lint.render.html_report import render
+
+    out.write_text(render(run_check(catalog)), encoding="utf-8")
+    return out
+
+
+def _open(browser, path: Path, scheme="light"):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    log = {"console": [], "requests": [], "errors": []}
+    page.on("console", lambda m: log["console"].append((m.type, m.text)))
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.on("request", lambda r: log["requests"].append(r.url))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_load_state("load")
+    return page, log
+
+
+def _check_checkout(page):
+    art = page.locator('article[data-saga="checkout-saga"]')
+    assert art.count() == 1
+    svg = art.locator("svg.saga-graph")
+    assert svg.is_visible()
+    box = svg.bounding_box()
+    assert box and box["width"] > 200 and box["height"] > 200
+    for step in ("reserve_inventory", "authorize_payment", "create_order"):
+        g = svg.locator(f'g[data-step="{step}"]')
+        assert g.count() == 1 and g.is_visible()
+        # the step's box is drawn with a real size inside the picture
+        assert g.locator("rect").bounding_box()["width"] > 50
+    assert svg.locator('g.edge[data-kind="failure"]').count() >= 1
+    matrix = art.locator("table.matrix")
+    assert matrix.is_visible()
+    assert matrix.locator("tbody tr").count() == 3
+    assert "✓" in matrix.inner_text() or "✗" in matrix.inner_text()
+
+
+def _visible_rows(page, table_id):
+    return page.locator(f"#{table_id} tbody tr:not([hidden])").count()
+
+
+def _finish(page, log, name, file_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    assert not log["errors"], log["errors"]
+    assert not [c for c in log["console"] if c[0] in ("error", "warning")], log["console"]
+    assert log["requests"] == [file_url], log["requests"]
+    page.close()
+
+
+def test_our_catalog_in_the_browser(browser, tmp_path):
+    path = _write_report(OUR_CATALOG, tmp_path / "report.html")
+    page, log = _open(browser, path)
+    _check_checkout(page)
+    # the script ran: filters are shown, the contracts filter hides rows that do not match
+    assert page.locator("html.js").count() == 1
+    total = _visible_rows(page, "contracts-table")
+    assert total == 14
+    page.fill('input[data-filter-for="contracts-table"]', "payment")
+    shown = _visible_rows(page, "contracts-table")
+    assert 0 < shown < total
+    for text in page.locator("#contracts-table tbody tr:not([hidden])").all_inner_texts():
+        assert "payment" in text.lower()
+    page.fill('input[data-filter-for="contracts-table"]', "")
+    assert _visible_rows(page, "contracts-table") == total
+    _finish(page, log, "report-catalog.png", path.resolve().as_uri())
+
+
+def test_corpus_in_the_browser(browser, tmp_path, corpus):
+    path = _write_report(corpus, tmp_path / "report.html")
+    page, log = _open(browser, path, scheme="dark")
+    _check_checkout(page)
+    rows = page.locator("#findings-table tbody tr")
+    total = rows.count()
+    assert total > 5 and _visible_rows(page, "findings-table") == total
+    # text filter
+    page.fill("#findings-filter input[name=text]", "owner")
+    shown = _visible_rows(page, "findings-table")
+    assert 0 < shown < total
+    for text in page.locator("#findings-table tbody tr:not([hidden])").all_inner_texts():
+        assert "owner" in text.lower()
+    # severity filter on top of it, then rule filter alone
+    page.fill("#findings-filter input[name=text]", "")
+    page.select_option("#findings-filter select[name=severity]", "warning")
+    sev = page.locator("#findings-table tbody tr:not([hidden])")
+    assert 0 < sev.count() < total
+    assert all(s == "warning" for s in sev.evaluate_all("rs => rs.map(r => r.dataset.severity)"))
+    page.select_option("#findings-filter select[name=severity]", "")
+    rule = page.locator("#findings-filter select[name=rule] option").nth(1).get_attribute("value")
+    page.select_option("#findings-filter select[name=rule]", rule)
+    assert all(r == rule for r in page.locator("#findings-table tbody tr:not([hidden])").evaluate_all("rs => rs.map(r => r.dataset.rule)"))
+    # an explanation opens
+    page.select_option("#findings-filter select[name=rule]", "")
+    first = page.locator("#findings-table tbody tr").first.locator("details")
+    first.locator("summary").click()
+    assert first.locator("pre.doc").is_visible()
+    _finish(page, log, "report-corpus.png", path.resolve().as_uri())
+
+
+def test_long_tables_page_in_the_browser(browser, tmp_path, corpus):
+    from saga_lint.pipeline import run_check
+    from saga_lint.render import html_report
+
+    old = html_report.PAGE
+    html_report.PAGE = 5
+    try:
+        path = tmp_path / "r.html"
+        path.write_text(html_report.render(run_check(corpus)), encoding="utf-8")
+    finally:
+        html_report.PAGE = old
+    page, log = _open(browser, path)
+    assert _visible_rows(page, "contracts-table") == 5
+    page.locator("#contracts-table ~ button.more").first.click()
+    assert _visible_rows(page, "contracts-table") == 10
+    _finish(page, log, "report-paged.png", path.resolve().as_uri())
