@@ -97,7 +97,11 @@ def test_sarif_validates_and_matches_json(repo_catalog):
     for name, r in rules.items():
         d = described[name]
         assert d["shortDescription"]["text"] == r.summary
-        assert d["fullDescription"]["text"] == r.doc and d["help"]["text"] == r.doc
+        assert d["help"]["text"] == r.doc
+        full = d["fullDescription"]["text"]
+        assert len(full) <= 1024  # GitHub's limit
+        assert full == r.doc if len(r.doc) <= 1024 else (full.endswith("…") and r.doc.startswith(full[:-1]))
+        assert r.summary in d["help"]["markdown"]
 
     findings = check_json(repo_catalog)["findings"]
     assert len(findings) >= 5 and any(f["severity"] == "warning" for f in findings)
@@ -118,6 +122,20 @@ def test_sarif_validates_and_matches_json(repo_catalog):
         assert loc["region"]["startLine"] == f["line"]
         assert loc["region"]["startColumn"] == f["column"]
     assert any("%20%232" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"])
+
+
+def test_sarif_rule_help_cap_and_markdown():
+    from saga_lint.render.sarif_format import _cap, help_markdown
+
+    long = "Sentence number one is here. " * 60
+    capped = _cap(long)
+    assert len(capped) <= 1024 and capped.endswith("…") and long.startswith(capped[:-1])
+    assert _cap("short") == "short"
+    doc = "Summary.\n\nWhat it checks: x.\nExample that fails:\n    id: a\n    steps: []\nFix: y."
+    tokens = _md().parse(help_markdown(doc))
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 1 and fences[0].content == "id: a\nsteps: []\n"
+    assert sum(t.type == "strong_open" for t in tokens for t in (t.children or [])) == 3
 
 
 def test_sarif_outside_git_is_relative_to_the_catalog(tmp_path):
@@ -400,3 +418,20 @@ def test_undecodable_file_name_in_every_format(tmp_path):
     assert parse_github(cli_out(root, "github")[1])[0]
     assert ET.fromstring(cli_out(root, "junit")[1]).findall(".//failure")
     assert parse_markdown_tables(cli_out(root, "markdown")[1])
+
+
+def test_sarif_of_the_real_corpus_and_our_catalog_validates(corpus):
+    from conftest import OUR_CATALOG
+
+    validator = _sarif_validator()
+    for catalog in (corpus, OUR_CATALOG):
+        _, out = cli_out(catalog, "sarif")
+        sarif = json.loads(out)
+        errors = list(validator.iter_errors(sarif))
+        assert not errors, (catalog, [e.message for e in errors[:3]])
+        findings = check_json(catalog)["findings"]
+        assert len(sarif["runs"][0]["results"]) == len(findings)
+    # our catalog is a sub-folder of the project's repository: URIs start with its folder name
+    if (OUR_CATALOG.parent / ".git").exists() and sarif["runs"][0]["results"]:
+        uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri.startswith("catalog/")

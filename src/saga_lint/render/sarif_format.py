@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -84,15 +85,56 @@ def _uri(path: str) -> str:
     return quote(data, safe="/-._~")
 
 
+DESCRIPTION_CAP = 1024  # GitHub code scanning's limit for rule descriptions; help is not capped
+_HEADINGS = re.compile(r"^(What it checks|Why|Example that fails|Example|Fix|Broken means):")
+
+
+def _cap(text: str, limit: int = DESCRIPTION_CAP) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    for sep in ("\n\n", "\n", ". ", " "):
+        i = cut.rfind(sep)
+        if i > limit // 2:
+            cut = cut[: i + (1 if sep == ". " else 0)]
+            break
+    return cut.rstrip() + "…"
+
+
+def help_markdown(doc: str) -> str:
+    """A rule's docstring as Markdown: indented examples fenced, section labels bold."""
+    out: list[str] = []
+    code: list[str] = []
+
+    def flush():
+        if code:
+            fence = "`" * max(3, 1 + max((len(m) for c in code for m in re.findall(r"`+", c)), default=0))
+            out.extend(["", fence, *code, fence, ""])
+            code.clear()
+
+    for line in doc.splitlines():
+        if line.startswith("    ") and line.strip():
+            code.append(line[4:])
+            continue
+        flush()
+        m = _HEADINGS.match(line)
+        if m:
+            out.extend(["", f"**{m.group(1)}:**{line[m.end():]}"])
+        else:
+            out.append(line)
+    flush()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
+
+
 def _rule_descriptor(r) -> dict:
     doc = clean(r.doc) or clean(r.name)
     summary = clean(r.summary) or clean(r.name)
     return {
         "id": r.name,
         "name": r.name,
-        "shortDescription": {"text": summary},
-        "fullDescription": {"text": doc},
-        "help": {"text": doc},
+        "shortDescription": {"text": _cap(summary)},
+        "fullDescription": {"text": _cap(doc)},
+        "help": {"text": doc, "markdown": help_markdown(doc)},
         "defaultConfiguration": {"level": LEVELS.get(r.severity, "warning")},
         "properties": {"tags": [r.family], "family": r.family, "official": bool(r.official)},
     }
