@@ -305,5 +305,35 @@ def run_cmd(flow, path, scenario_text, db, fmt):
     sys.exit(1 if violations else 0)
 
 
+# -- review: what a change does to the catalog (self-contained; saga_lint.review) ----------------
+@main.command("review")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--base", "base", required=True, metavar="REF", help="Git revision to compare against (e.g. origin/main).")
+@click.option("--head", "head", metavar="REF", help="Git revision of the change (default: the working tree).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True, help="Output format on stdout.")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: saga-lint.yaml in PATH).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity of a new finding that fails the run (default: error).")
+@_guard
+def review_cmd(path, base, head, fmt, config_path, fail_on):
+    """Review the change from --base to --head (default: the working tree) of the catalog at PATH.
+
+    Reports what changed, the findings the change introduces (not those already at the base),
+    schema compatibility of changed messages, and the change guidance of every changed saga.
+    Exit 1 when the change introduces findings at or above the fail level, 2 when it cannot run.
+    """
+    from saga_lint.config import load_config
+    from saga_lint.review import ReviewError, run_review
+    from saga_lint.review.render import render as render_review
+
+    path = _catalog_path(path)
+    config = load_config(path, config_path)
+    try:
+        result = run_review(path, base, head, config, fail_on=fail_on)
+    except ReviewError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(render_review(fmt, result), nl=False)
+    sys.exit(1 if result.failed else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

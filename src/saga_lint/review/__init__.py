@@ -87,6 +87,12 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
         change_findings += checks.orchestrator_untouched(changes, head_run, changed_files, config)
         lists = checks.checklists(changes, head_run, base_run, changed_files)
     change_findings = _dedupe(change_findings)
+    extra = {}
+    if head_sha is None:
+        try:
+            extra["checkout_sha"] = repo.resolve("HEAD")
+        except ReviewError:
+            pass
     return ReviewResult(
         root=Path(path),
         repo_top=repo.top,
@@ -105,6 +111,7 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
         base_findings=len(base_run.findings),
         head_findings=len(head_run.findings),
         config=config,
+        extra=extra,
     )
 
 

@@ -36,6 +36,7 @@ MODES = ("BACKWARD", "FORWARD", "FULL", "NONE")
 DEFAULT_MODE = "BACKWARD"
 MAX_DEPTH = 32
 MAX_CHANGES = 200
+MAX_NODES = 5000  # subschema pairs compared, at most
 
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
@@ -211,12 +212,13 @@ class _Comparer:
             return
         o, o_res = self.old.deref(o, o_res)
         n, n_res = self.new.deref(n, n_res)
-        key = (id(o), id(n))
-        if key in self.seen:
+        do, dn = _dump(o), _dump(n)
+        if do == dn and '"$ref"' not in do:
+            return
+        key = (do, dn, id(o_res), id(n_res))
+        if key in self.seen or len(self.seen) > MAX_NODES:
             return
         self.seen.add(key)
-        if _dump(o) == _dump(n):
-            return
         if isinstance(o, bool) or isinstance(n, bool) or not isinstance(o, dict) or not isinstance(n, dict):
             o_any = o is True or o == {}
             n_any = n is True or n == {}

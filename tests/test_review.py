@@ -1,0 +1,411 @@
+"""``saga-lint review``: a real git repository, two commits, the change reviewed against the base."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from saga_lint.cli import main
+from saga_lint.review.compat import compare_schemas, mode_for
+
+HERE = Path(__file__).resolve().parent
+OUR_CATALOG = HERE.parent / "catalog"
+FLOW = "domains/Ordering/systems/checkout-system/flows/CheckoutSaga/index.mdx"
+RESERVED = "domains/Fulfilment/systems/inventory-system/services/InventoryService/events/inventory-reserved"
+ORDER_SERVICE = "domains/Ordering/systems/order-management-system/services/OrderService"
+LEGACY = "domains/Ordering/systems/checkout-system/services/CheckoutAPI/events/legacy-ping/index.mdx"
+ORCHESTRATOR_SRC = "services/checkout-orchestrator/src/checkout_saga.py"
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def git(cwd, *args) -> str:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd), "GIT_TERMINAL_PROMPT": "0"}
+    proc = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=str(cwd), capture_output=True, text=True, env=env, check=True,
+    )
+    return proc.stdout.strip()
+
+
+def make_change(repo: Path) -> None:
+    """The change under review: a new saga step (no compensation, no status), an event schema that
+    loses a required field without a version bump, the orchestrator's code untouched."""
+    cat = repo / "catalog"
+    flow = cat / FLOW
+    text = flow.read_text("utf-8")
+    text = text.replace("      - id: saga_complete\n        label: Order created",
+                        "      - id: notify_customer\n        label: Order created", 1)
+    text = text.replace(
+        "  - id: saga_complete\n    title: Saga complete",
+        "  - id: notify_customer\n    title: Notify Customer\n    message:\n      id: send-confirmation\n"
+        "      version: 1.0.0\n    next_step:\n      id: saga_complete\n      label: Customer notified\n\n"
+        "  - id: saga_complete\n    title: Saga complete", 1)
+    anchor = "the checkout only moves forward\n      status: PROCESSING\n"
+    assert anchor in text
+    text = text.replace(anchor, anchor + (
+        "    notify_customer:\n      type: retriable\n      success: order-created\n"
+        "      retry: { maxAttempts: 5, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 4s, timeout: 3s }\n"), 1)
+    flow.write_text(text, "utf-8")
+    cmd = cat / ORDER_SERVICE / "commands" / "send-confirmation"
+    cmd.mkdir(parents=True)
+    (cmd / "index.mdx").write_text(
+        "---\nid: send-confirmation\nname: Send Confirmation\nversion: 1.0.0\n"
+        "summary: Tell the customer that the order is confirmed.\nowners:\n  - ordering-platform\n"
+        "schemaPath: schema.json\n---\n\nSent once the order exists.\n", "utf-8")
+    (cmd / "schema.json").write_text(json.dumps({
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+        "properties": {"orderId": {"type": "string"}}, "required": ["orderId"]}, indent=2), "utf-8")
+    schema = cat / RESERVED / "schema.json"
+    doc = json.loads(schema.read_text("utf-8"))
+    del doc["properties"]["expiresAt"]
+    doc["required"].remove("expiresAt")
+    schema.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A repository with the base commit (our catalog, the orchestrator's code and one finding
+    that is already there) and the change as a second commit."""
+    repo = tmp_path_factory.mktemp("review") / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    shutil.copytree(OUR_CATALOG, repo / "catalog")
+    src = repo / ORCHESTRATOR_SRC
+    src.parent.mkdir(parents=True)
+    src.write_text("def run_checkout(saga):\n    return saga\n", "utf-8")
+    legacy = repo / "catalog" / LEGACY
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text("---\nid: legacy-ping\nname: Legacy Ping\nversion: 1.0.0\n---\n\nNo summary, no owners.\n", "utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    make_change(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "change")
+    head = git(repo, "rev-parse", "HEAD")
+    return repo, base, head
+
+
+@pytest.fixture
+def repo(template, tmp_path):
+    src, base, head = template
+    dst = tmp_path / "repo"
+    shutil.copytree(src, dst, symlinks=True)
+    return dst, base, head
+
+
+def run(*args, env=None):
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    return result
+
+
+def plain(markdown: str) -> str:
+    """Markdown text without the escaping backslashes and entities, to look for names."""
+    s = re.sub(r"\\(.)", r"\1", markdown)
+    return s.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def snapshot(root: Path) -> dict:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames:
+            p = Path(dirpath) / name
+            st = p.lstat()
+            out[str(p.relative_to(root))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def test_review_reports_the_change_and_only_the_change(repo):
+    path, base, _head = repo
+    # the finding already present at the base is really there (so its absence below means something)
+    check = run("check", path / "catalog", "--format", "json")
+    assert any(f["file"] == LEGACY for f in json.loads(check.output)["findings"])
+
+    res = run("review", path / "catalog", "--base", base)
+    assert res.exit_code == 1, res.output
+    md = res.output
+    assert md.startswith("<!-- saga-lint:review -->\n")
+    text = plain(md)
+    # the new step, the event, the untouched orchestrator
+    assert "step notify_customer was added to saga checkout-saga without its failure path, compensation and customer-visible status" in text
+    assert "event inventory-reserved: required field \"expiresAt\" was removed" in text
+    assert "change/version-bump" in text and "the version stays 1.0.0" in text
+    assert "change/orchestrator-untouched" in text
+    assert "no file matching services/checkout-orchestrator/src/**" in text
+    # the verdict, the changed resources, the checklist
+    assert "❌ **This change introduces" in md
+    assert "| ➕ added | command send-confirmation | 1.0.0 |" in text
+    assert "| ✏️ changed | event inventory-reserved | 1.0.0 | schema; **breaking** under BACKWARD |" in text
+    assert "steps added: notify_customer" in text
+    assert "- [ ] **Orchestrator implementation**" in md
+    assert "- [x] **Flow definition and its x\\-saga block**" in md
+    assert "- [ ] **Failure and compensation behaviour**: missing for step notify\\_customer" in md
+    assert "- [ ] **Customer\\-facing status semantics**: missing for step notify\\_customer" in md
+    # file:line links
+    assert re.search(rf"\[catalog/{re.escape(FLOW)}:\d+\]\(catalog/{re.escape(FLOW)}#L\d+\)", text)
+    # nothing that was already at the base
+    assert "legacy-ping" not in text
+    assert "already present at the base" in text
+
+
+def test_review_leaves_the_working_tree_and_no_temp_dir(repo, tmp_path, monkeypatch):
+    path, base, _head = repo
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    (path / ORCHESTRATOR_SRC).write_text("# edited, not committed\n", "utf-8")  # a dirty tree stays dirty
+    status_before = git(path, "status", "--porcelain")  # (git status itself may refresh .git/index)
+    before = snapshot(path)  # every file, .git included: the review writes nothing anywhere in the repo
+    res = run("review", path / "catalog", "--base", base)
+    assert res.exit_code == 1
+    assert snapshot(path) == before
+    assert git(path, "status", "--porcelain") == status_before
+    assert status_before == f"M {ORCHESTRATOR_SRC}"
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_touching_the_orchestrator_satisfies_the_check(repo):
+    path, base, _head = repo
+    (path / ORCHESTRATOR_SRC).write_text("def run_checkout(saga):\n    notify(saga)\n", "utf-8")
+    (path / "services/checkout-orchestrator/src/notify.py").write_text("def notify(s): ...\n", "utf-8")  # untracked
+    res = run("review", path / "catalog", "--base", base, "--format", "json")
+    doc = json.loads(res.output)
+    assert not any(f["rule"] == "change/orchestrator-untouched" for f in doc["findings"])
+    items = {i["key"]: i for i in doc["checklists"][0]["items"]}
+    assert items["orchestrator"]["done"] is True
+    assert "services/checkout-orchestrator/src/notify.py" in items["orchestrator"]["note"]
+    assert "services/checkout-orchestrator/src/notify.py" in doc["changed_files"]
+
+
+def test_json_output_parses_back(repo):
+    path, base, head = repo
+    res = run("review", path / "catalog", "--base", base, "--format", "json")
+    assert res.exit_code == 1
+    doc = json.loads(res.output)
+    assert doc["verdict"] == "fail" and doc["base"]["sha"] == base and doc["head"]["working_tree"] is True
+    rules = {f["rule"] for f in doc["findings"]}
+    assert {"change/breaking-schema", "change/version-bump", "change/step-contracts", "change/orchestrator-untouched"} <= rules
+    assert all(f["origin"] == ("change" if f["rule"].startswith("change/") else "new") for f in doc["findings"])
+    assert not any(f["file"] == LEGACY for f in doc["findings"])
+    assert doc["preexisting_findings"] >= 2
+    changes = {(c["type"], c["id"]): c for c in doc["changes"]}
+    assert changes[("event", "inventory-reserved")]["what"] == ["schema"]
+    assert changes[("flow", "checkout-saga")]["steps_added"] == ["notify_customer"]
+    assert changes[("command", "send-confirmation")]["kind"] == "added"
+    compat = {c["id"]: c for c in doc["compatibility"]}
+    assert compat["inventory-reserved"]["compatible"] is False and compat["inventory-reserved"]["mode"] == "BACKWARD"
+    assert doc["counts"]["error"] == sum(1 for f in doc["findings"] if f["severity"] == "error")
+    # the same review between two commits, not the working tree
+    (path / "catalog" / RESERVED / "schema.json").write_text("{}", "utf-8")  # the working tree no longer matters
+    res2 = run("review", path / "catalog", "--base", base, "--head", head, "--format", "json")
+    doc2 = json.loads(res2.output)
+    assert doc2["head"]["sha"] == head
+    assert sorted(f["fingerprint"] for f in doc2["findings"]) == sorted(f["fingerprint"] for f in doc["findings"])
+
+
+def test_no_change_passes(repo):
+    path, _base, head = repo
+    res = run("review", path / "catalog", "--base", head)
+    assert res.exit_code == 0, res.output
+    assert "✅ **This change introduces no new problems.**" in res.output
+    assert "No catalog resource changed." in res.output
+
+
+def test_bad_ref_and_no_repository_exit_2(repo, tmp_path):
+    path, _base, _head = repo
+    res = run("review", path / "catalog", "--base", "no-such-branch")
+    assert res.exit_code == 2
+    assert "unknown revision 'no-such-branch'" in res.output
+    res = run("review", path / "catalog", "--base", "--upload-pack=touch /tmp/x")
+    assert res.exit_code == 2
+    loose = tmp_path / "loose"
+    shutil.copytree(OUR_CATALOG, loose)
+    res = run("review", loose, "--base", "HEAD", env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert res.exit_code == 2
+    assert "not inside a git repository" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_compatibility_mode_from_config_and_frontmatter(repo):
+    path, base, _head = repo
+    (path / "catalog" / "saga-lint.yaml").write_text("schema-compatibility:\n  inventory-reserved: NONE\n", "utf-8")
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    assert not any(f["rule"] == "change/breaking-schema" for f in doc["findings"])
+    assert any(f["rule"] == "change/version-bump" for f in doc["findings"])  # still a contract change at 1.0.0
+    assert {c["id"]: c["mode"] for c in doc["compatibility"]}["inventory-reserved"] == "NONE"
+    (path / "catalog" / "saga-lint.yaml").unlink()
+    page = path / "catalog" / RESERVED / "index.mdx"
+    page.write_text(page.read_text("utf-8").replace("schemaPath: schema.json", "schemaPath: schema.json\nx-compatibility: forward"), "utf-8")
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    compat = {c["id"]: c for c in doc["compatibility"]}["inventory-reserved"]
+    assert compat["mode"] == "FORWARD" and compat["mode_source"] == "frontmatter x-compatibility"
+    assert compat["compatible"] is False  # readers on the old schema need expiresAt
+
+
+def test_removed_message_still_in_use(repo):
+    path, base, _head = repo
+    declined = path / "catalog/domains/Payments/systems/payment-system/services/PaymentService/events/payment-declined"
+    shutil.rmtree(declined)
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    removed = [f for f in doc["findings"] if f["rule"] == "change/removed-in-use"]
+    assert removed, doc["findings"]
+    assert any("payment-declined" in f["message"] and "x-saga" not in f["message"] and f["resource"]["id"] == "payment-service"
+               for f in removed)
+    assert any(f["step"] == "authorize_payment" and "as its failure" in f["message"] for f in removed)
+    assert {"kind": "removed", "id": "payment-declined"}.items() <= next(
+        c for c in doc["changes"] if c["id"] == "payment-declined").items()
+
+
+def test_catalog_text_is_escaped_in_the_comment(repo):
+    path, base, _head = repo
+    evil = path / "catalog" / ORDER_SERVICE / "events" / "evil"
+    evil.mkdir(parents=True)
+    (evil / "index.mdx").write_text(
+        "---\nid: 'x<img src=x onerror=alert(1)>[link](javascript:alert(1))|'\nname: Evil\nversion: 1.0.0\n---\n\nx\n", "utf-8")
+    res = run("review", path / "catalog", "--base", base)
+    assert "<img" not in res.output
+    assert "](javascript:" not in res.output
+    assert "| ➕ added | event x&lt;img src\\=x onerror\\=alert\\(1\\)&gt;\\[link\\]\\(javascript\\:alert\\(1\\)\\)\\| |" in res.output
+
+
+# -- schema compatibility, per mode -----------------------------------------------------------
+
+BASE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "orderId": {"type": "string"},
+        "amount": {"type": "integer", "minimum": 0, "maximum": 1000},
+        "currency": {"type": "string", "enum": ["EUR", "USD", "GBP"]},
+        "note": {"type": "string"},
+    },
+    "required": ["orderId", "amount", "currency"],
+}
+
+
+def variant(**edits) -> dict:
+    doc = json.loads(json.dumps(BASE_SCHEMA))
+    for key, fn in edits.items():
+        fn(doc)
+    return doc
+
+
+def breaking(old, new, message_type, mode) -> list:
+    return [c.kind for c in compare_schemas(old, new) if c.breaking(message_type, mode)]
+
+
+def _drop_required(doc):
+    del doc["properties"]["orderId"]
+    doc["required"].remove("orderId")
+
+
+def _retype(doc):
+    doc["properties"]["amount"]["type"] = "string"
+
+
+def _narrow_enum(doc):
+    doc["properties"]["currency"]["enum"] = ["EUR", "USD"]
+
+
+def _widen_enum(doc):
+    doc["properties"]["currency"]["enum"] = ["EUR", "USD", "GBP", "CHF"]
+
+
+def _optional_field(doc):
+    doc["properties"]["channel"] = {"type": "string"}
+
+
+def _required_field(doc):
+    doc["properties"]["channel"] = {"type": "string"}
+    doc["required"].append("channel")
+
+
+def _narrow_range(doc):
+    doc["properties"]["amount"]["maximum"] = 500
+
+
+@pytest.mark.parametrize(
+    "edit, event_modes, command_modes",
+    [
+        # removed required field: breaks consumers of an event in every mode but NONE; a command's
+        # senders only under FORWARD/FULL (old handlers still require it)
+        (_drop_required, {"BACKWARD", "FORWARD", "FULL"}, {"FORWARD", "FULL"}),
+        (_retype, {"BACKWARD", "FORWARD", "FULL"}, {"BACKWARD", "FORWARD", "FULL"}),
+        (_narrow_enum, {"BACKWARD", "FULL"}, {"BACKWARD", "FULL"}),
+        (_widen_enum, {"FORWARD", "FULL"}, {"FORWARD", "FULL"}),
+        (_narrow_range, {"BACKWARD", "FULL"}, {"BACKWARD", "FULL"}),
+        (_required_field, {"BACKWARD", "FULL"}, {"BACKWARD", "FULL"}),
+        (_optional_field, set(), set()),
+    ],
+)
+def test_schema_compatibility_per_mode(edit, event_modes, command_modes):
+    new = variant(e=edit)
+    assert compare_schemas(BASE_SCHEMA, new), "the edit is seen as a difference"
+    for mode in ("BACKWARD", "FORWARD", "FULL", "NONE"):
+        assert bool(breaking(BASE_SCHEMA, new, "event", mode)) == (mode in event_modes), (edit.__name__, "event", mode)
+        assert bool(breaking(BASE_SCHEMA, new, "command", mode)) == (mode in command_modes), (edit.__name__, "command", mode)
+
+
+def test_schema_compatibility_details():
+    assert compare_schemas(BASE_SCHEMA, json.loads(json.dumps(BASE_SCHEMA))) == []
+    renamed = variant(a=_drop_required, b=lambda d: (d["properties"].__setitem__("orderRef", {"type": "string"}),
+                                                      d["required"].append("orderRef")))
+    details = " ".join(c.detail for c in compare_schemas(BASE_SCHEMA, renamed))
+    assert "renamed to 'orderRef'?" in details
+    # integer -> number widens, number -> integer narrows
+    widened = compare_schemas({"type": "integer"}, {"type": "number"})
+    assert [(c.old_rejected, c.new_rejected) for c in widened] == [(False, True)]
+    narrowed = compare_schemas({"type": "number"}, {"type": "integer"})
+    assert [(c.old_rejected, c.new_rejected) for c in narrowed] == [(True, False)]
+    # a new optional property in a closed object breaks readers on the old schema only
+    closed = dict(BASE_SCHEMA, additionalProperties=False)
+    added = compare_schemas(closed, dict(variant(e=_optional_field), additionalProperties=False))
+    assert [(c.kind, c.old_rejected, c.new_rejected) for c in added] == [("property-added", False, True)]
+    # $ref is followed (nested field, local $defs)
+    old = {"$defs": {"line": {"type": "object", "properties": {"sku": {"type": "string"}}, "required": ["sku"]}},
+           "type": "object", "properties": {"lines": {"type": "array", "items": {"$ref": "#/$defs/line"}}}}
+    new = json.loads(json.dumps(old))
+    new["$defs"]["line"]["properties"]["sku"]["type"] = "integer"
+    changes = [c for c in compare_schemas(old, new) if c.kind != "not-comparable"]
+    assert [(c.kind, c.path) for c in changes] == [("type-changed", "lines[].sku")]
+    # a self-referencing schema does not loop
+    loop = {"type": "object", "properties": {"child": {"$ref": "#"}}}
+    loop2 = {"type": "object", "properties": {"child": {"$ref": "#"}, "x": {"type": "string"}}}
+    assert [c.kind for c in compare_schemas(loop, loop2)] == ["property-added"]
+    # not a schema on one side: compared as a whole, never a crash
+    assert compare_schemas(True, {"type": "string"})[0].old_rejected is True
+    assert compare_schemas(["odd"], "odder")
+
+
+def test_mode_lookup_order():
+    class Cfg:
+        schema_compatibility = {"a": "full", "b": "sideways"}
+
+    class Res:
+        def __init__(self, data):
+            self.data = data
+
+    assert mode_for("a", Res({"x-compatibility": "FORWARD"}), None, Cfg()) == ("FULL", "config schema-compatibility")
+    assert mode_for("b", Res({"x-compatibility": "FORWARD"}), None, Cfg()) == ("FORWARD", "frontmatter x-compatibility")
+    assert mode_for("c", Res({}), None, Cfg()) == ("BACKWARD", "default")
+
+
+def test_implementation_globs():
+    from saga_lint.review.checks import matching_files
+
+    files = ["services/checkout-orchestrator/src/a/b.py", "services/checkout-orchestrator/config/checkout-saga.yaml",
+             "services/other/src/x.py", "docs/readme.md"]
+    assert matching_files(["services/checkout-orchestrator/src/**"], files) == [files[0]]
+    assert matching_files(["./services/*/config/*.yaml"], files) == [files[1]]
+    assert matching_files(["**/src/*.py"], files) == [files[2]]
+    assert matching_files(["services/other"], files) == [files[2]]
+    assert matching_files(["docs/[!x]eadme.md", "[bad"], files) == [files[3]]
+    assert matching_files([], files) == []
