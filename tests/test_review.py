@@ -409,3 +409,35 @@ def test_implementation_globs():
     assert matching_files(["services/other"], files) == [files[2]]
     assert matching_files(["docs/[!x]eadme.md", "[bad"], files) == [files[3]]
     assert matching_files([], files) == []
+
+
+def _bump(repo: Path, base: str, new_version: str) -> dict:
+    """Move inventory-reserved 1.0.0 under versioned/ and publish ``new_version`` with the schema
+    that lost expiresAt (the working tree already has that schema)."""
+    folder = repo / "catalog" / RESERVED
+    old = folder / "versioned" / "1.0.0"
+    old.mkdir(parents=True)
+    (old / "index.mdx").write_text((folder / "index.mdx").read_text("utf-8"), "utf-8")
+    (old / "schema.json").write_text(git(repo, "show", f"{base}:catalog/{RESERVED}/schema.json") + "\n", "utf-8")
+    page = folder / "index.mdx"
+    page.write_text(page.read_text("utf-8").replace("version: 1.0.0", f"version: {new_version}", 1), "utf-8")
+    return json.loads(run("review", repo / "catalog", "--base", base, "--format", "json").output)
+
+
+def test_breaking_change_needs_a_new_major_version(repo):
+    path, base, _head = repo
+    doc = _bump(path, base, "1.1.0")
+    change = next(c for c in doc["changes"] if c["id"] == "inventory-reserved")
+    assert (change["kind"], change["old_version"], change["new_version"]) == ("version-bump", "1.0.0", "1.1.0")
+    assert change["versions_added"] == ["1.1.0"]
+    bumps = [f for f in doc["findings"] if f["rule"] == "change/version-bump"]
+    assert len(bumps) == 1 and "from 1.0.0 to 1.1.0, the same major version" in bumps[0]["message"]
+    assert any(f["rule"] == "change/breaking-schema" for f in doc["findings"])
+
+
+def test_new_major_version_is_the_right_bump(repo):
+    path, base, _head = repo
+    doc = _bump(path, base, "2.0.0")
+    assert not any(f["rule"] == "change/version-bump" for f in doc["findings"])
+    compat = {c["id"]: c for c in doc["compatibility"]}["inventory-reserved"]
+    assert (compat["old_version"], compat["new_version"], compat["compatible"]) == ("1.0.0", "2.0.0", False)

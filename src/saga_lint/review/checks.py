@@ -167,9 +167,13 @@ def removed_in_use(changeset, base, head, config) -> list:
         whole = {rid for (t, rid), vs in removed_ids.items() if vs is None}
         for saga in head.sagas:
             for step in saga.steps:
-                uses = [("success", step.success, step.x_path + ("success",))]
-                uses += [("failure", fl.event, fl.path + ("event",)) for fl in step.failures if fl.event]
-                if step.compensation and step.compensation != "none":
+                if not step.x_path:
+                    continue  # no x-saga block for the step: the flow's own references are checked above
+                uses = []
+                if "success" in step.x:
+                    uses.append(("success", step.success, step.x_path + ("success",)))
+                uses += [("failure", fl.event, fl.path + ("event",)) for fl in step.failures if fl.event and fl.path]
+                if step.compensation and step.compensation != "none" and "compensation" in step.x:
                     uses.append(("compensation", step.compensation, step.x_path + ("compensation",)))
                 for role, mid, path in uses:
                     if mid in whole and path:
