@@ -402,3 +402,16 @@ def test_workflow_steps_run_locally(tmp_path, existing):
     assert calls[-1]["fields"]["body"] == REVIEW_TEXT
     final = runner.run_step(job["steps"][-1])  # fail on findings
     assert (final.returncode == 0) == (runner.ctx["steps"]["check"]["outputs"]["status"] == "0")
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (Debian package shellcheck)")
+def test_run_scripts_pass_shellcheck():
+    wf = load_yaml(WORKFLOW)
+    (job,) = wf["jobs"].values()
+    steps = [("workflow", s) for s in job["steps"]] + [("action", s) for s in load_yaml(ACTION)["runs"]["steps"]]
+    for where, s in steps:
+        if "run" not in s:
+            continue
+        script = "#!/usr/bin/env bash\nset -eo pipefail\n" + s["run"]
+        proc = subprocess.run(["shellcheck", "-s", "bash", "-"], input=script, capture_output=True, text=True)
+        assert proc.returncode == 0, (where, s["name"], proc.stdout)
