@@ -415,3 +415,26 @@ def test_run_scripts_pass_shellcheck():
         script = "#!/usr/bin/env bash\nset -eo pipefail\n" + s["run"]
         proc = subprocess.run(["shellcheck", "-s", "bash", "-"], input=script, capture_output=True, text=True)
         assert proc.returncode == 0, (where, s["name"], proc.stdout)
+
+
+def test_readme_ci_recipes_are_valid_yaml_and_commands_run(tmp_path):
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## CI recipes", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    assert len(blocks) == 3
+    docs = [yaml.safe_load(b) for b in blocks]
+    github, gitlab, precommit = docs
+    assert any(str(s.get("uses", "")).endswith("/saga-lint@v1") for s in github["steps"])
+    assert github["permissions"]["security-events"] == "write"
+    assert precommit[0]["hooks"][0]["id"] == "saga-lint"
+    job = gitlab["saga-lint"]
+    assert job["artifacts"]["reports"]["junit"] == "saga-lint.xml"
+    # the GitLab job's saga-lint command, run here on a copy of our catalog
+    (cmd,) = [c for c in job["script"] if c.startswith("saga-lint ")]
+    catalog = our_catalog_copy(tmp_path / "catalog")
+    args = cmd.split()[1:]
+    proc = subprocess.run([sys.executable, "-m", "saga_lint", *args], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == expected_check_exit(catalog, "error"), proc.stderr
+    import xml.etree.ElementTree as ET
+
+    assert ET.parse(tmp_path / "saga-lint.xml").getroot().tag == "testsuites"
+    assert json.loads((tmp_path / "saga-lint.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
