@@ -168,8 +168,7 @@ class Engine:
             )
             s.execute("UPDATE saga_instance SET state = ?, status = ?, clock = ? WHERE saga_id = ?", (inst_state, new_status, at, saga_id))
             if new_status is not None and (kind in ("start", "status") or (kind == "end" and new_status != state.status)):
-                hseq = s.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM status_history WHERE saga_id = ?", (saga_id,))[0]
-                s.execute("INSERT INTO status_history (saga_id, seq, status, at) VALUES (?, ?, ?, ?)", (saga_id, hseq, new_status, at))
+                s.execute("INSERT INTO status_history (saga_id, seq, status, at) VALUES (?, ?, ?, ?)", (saga_id, entry["seq"], new_status, at))
             for sql, params in extra:
                 s.execute(sql, params)
         state.apply(self.saga, entry)

@@ -113,10 +113,10 @@ class SimulatedParticipant:
         return self._deliver(reply)
 
     def _op(self, cmd, op):
-        seq = self.store.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM participant_ops WHERE saga_id = ?", (cmd.saga_id,))[0]
         self.store.execute(
-            "INSERT INTO participant_ops (saga_id, seq, step, op, idem_key) VALUES (?, ?, ?, ?, ?)",
-            (cmd.saga_id, seq, cmd.step, op, cmd.key),
+            "INSERT INTO participant_ops (saga_id, seq, step, op, idem_key) "
+            "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM participant_ops WHERE saga_id = ?",
+            (cmd.saga_id, cmd.step, op, cmd.key, cmd.saga_id),
         )
 
     def _act(self, cmd: Command, behaviour: str) -> Reply:

@@ -1,0 +1,383 @@
+"""saga-lint verify / run: the reference orchestrator on SQLite and PostgreSQL.
+
+PostgreSQL tests read SAGA_LINT_TEST_PG (e.g. postgresql://saga:saga@127.0.0.1:5432/saga, set by
+.ci/run when .ci/system-deps started a server) and skip with the reason when it is unset or the
+server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from conftest import OUR_CATALOG, run_cli
+
+FLOW_PAGE = "domains/Ordering/systems/checkout-system/flows/CheckoutSaga/index.mdx"
+PG_ENV = "SAGA_LINT_TEST_PG"
+
+
+def pg_url_or_skip() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set: no PostgreSQL server to test against (.ci/system-deps starts one where apt-get works)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install 'saga-lint[postgres]')")
+    from saga_lint.orchestrator.store import Store, StoreError
+
+    try:
+        Store(url).close()
+    except StoreError as exc:
+        pytest.skip(f"PostgreSQL at {PG_ENV} is unreachable: {exc}")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request) -> str:
+    if request.param == "sqlite":
+        return "sqlite://"
+    return pg_url_or_skip()
+
+
+@pytest.fixture
+def store(db_url):
+    from saga_lint.orchestrator.store import Store
+
+    s = Store(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def checkout():
+    from saga_lint.pipeline import run_check
+
+    sagas = {s.id: s for s in run_check(OUR_CATALOG).sagas}
+    return sagas["checkout-saga"]
+
+
+def verify(store, saga, **kw):
+    from saga_lint.orchestrator.verify import verify_saga
+
+    return verify_saga(store, saga, **kw)
+
+
+def invariants_of(report) -> set:
+    return {v["invariant"] for v in report.violations}
+
+
+def copy_catalog(tmp_path, edit) -> str:
+    dst = tmp_path / "cat"
+    shutil.copytree(OUR_CATALOG, dst)
+    page = dst / FLOW_PAGE
+    text = page.read_text(encoding="utf-8")
+    new = edit(text)
+    assert new != text, "the mutation did not apply"
+    page.write_text(new, encoding="utf-8")
+    return str(dst)
+
+
+# --- our catalog passes every scenario ----------------------------------------------------------
+
+
+def test_our_checkout_saga_passes_every_scenario(store, checkout):
+    report = verify(store, checkout)
+    assert report.violations == []
+    assert report.scenarios > 30
+    # crash points and duplicate deliveries are in the count: well beyond the 26 base scenarios
+    from saga_lint.orchestrator.scenarios import base_scenarios
+
+    assert report.scenarios > 3 * len(base_scenarios(checkout))
+
+
+def test_cli_verify_json_our_catalog():
+    proc = run_cli("verify", OUR_CATALOG, "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout)
+    (flow,) = data["flows"]
+    assert flow["flow"] == "checkout-saga" and flow["violations"] == [] and flow["scenarios"] > 30
+
+
+def test_cli_verify_text_our_catalog():
+    proc = run_cli("verify", OUR_CATALOG, "--max-scenarios", "60", "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    m = re.search(r"checkout-saga \(x-saga\): (\d+) scenarios, all invariants hold", proc.stdout)
+    assert m and int(m.group(1)) == 60
+    assert "sampled" in proc.stdout
+
+
+def test_sampling_is_seeded(checkout):
+    from saga_lint.orchestrator.scenarios import base_scenarios, sample, with_variants
+
+    bases = base_scenarios(checkout)
+    variants = with_variants(bases, {b: 12 for b in bases})
+    a, b, c = sample(variants, 40, 1), sample(variants, 40, 1), sample(variants, 40, 2)
+    assert a == b and a != c and len(a) == 40
+    assert sample(variants, 10_000, 1) == variants
+
+
+# --- the scenarios behave as the catalog says -----------------------------------------------------
+
+
+def run_one(store, saga, text, **opts):
+    import uuid
+
+    from saga_lint.orchestrator.invariants import check
+    from saga_lint.orchestrator.scenarios import expected, parse
+    from saga_lint.orchestrator.verify import run_scenario
+
+    sc = parse(text, saga)
+    ref = None
+    if sc.crash_after is not None:
+        ref = run_scenario(store, saga, sc.base(), f"t-{uuid.uuid4().hex}", **opts).snap
+    res = run_scenario(store, saga, sc, f"t-{uuid.uuid4().hex}", **opts)
+    return res, check(saga, sc, expected(saga, sc), res.snap, ref)
+
+
+def test_declined_payment_releases_stock_and_shows_declined(store, checkout):
+    res, viol = run_one(store, checkout, "authorize_payment=declined")
+    assert viol == []
+    snap = res.snap
+    assert snap["state"] == "compensated" and snap["status"] == "PAYMENT_DECLINED"
+    assert snap["timeline"] == ["PROCESSING", "PAYMENT_DECLINED"]
+    assert snap["ops"] == [("do", "reserve_inventory"), ("undo", "reserve_inventory")]
+    assert snap["outcomes"] == [] and snap["outbox"] == []
+
+
+def test_success_writes_one_outcome_and_one_event(store, checkout):
+    res, viol = run_one(store, checkout, "ok, duplicates=yes")
+    assert viol == []
+    assert res.snap["outcomes"] == ["order-created"] and res.snap["outbox"] == ["order-created"]
+    assert res.snap["timeline"] == ["PROCESSING", "CONFIRMED"]
+    assert any("duplicate reply" in line for line in res.trace)
+
+
+def test_retries_follow_the_policy_on_a_virtual_clock(store, checkout):
+    import time
+
+    t0 = time.monotonic()
+    res, viol = run_one(store, checkout, "create_order=transient:4")
+    assert viol == [] and res.snap["state"] == "completed"
+    sends = [e for e in res.snap["log"] if e["kind"] == "send" and e["step"] == "create_order"]
+    assert [e["attempt"] for e in sends] == [1, 2, 3, 4, 5]
+    assert [e["detail"]["wait"] for e in sends] == [0, 0.5, 1.0, 2.0, 4.0]
+    assert res.snap["clock"] == pytest.approx(4 * 3 + 0.5 + 1 + 2 + 4)
+    assert time.monotonic() - t0 < 5  # virtual time: 19.5s of retries without sleeping
+
+
+def test_timeout_after_effect_is_deduplicated_by_the_participant(store, checkout):
+    res, viol = run_one(store, checkout, "authorize_payment=timeout-after-effect")
+    assert viol == [] and res.snap["state"] == "completed"
+    assert [s for op, s in res.snap["ops"]].count("authorize_payment") == 1
+
+
+def test_compensation_that_never_succeeds_needs_attention(store, checkout):
+    res, viol = run_one(store, checkout, "create_order=exhaust, reserve_inventory.compensation=fail")
+    assert viol == []
+    assert res.snap["status"] == "NEEDS_ATTENTION" and res.snap["state"] == "compensation-failed"
+    assert res.snap["rows"]["reserve_inventory"][1] == "open"  # surfaced, not silent
+    assert res.snap["rows"]["authorize_payment"][1] == "closed"
+
+
+@pytest.mark.parametrize("crash", range(1, 12))
+def test_crash_after_each_log_write_converges(store, checkout, crash):
+    res, viol = run_one(store, checkout, f"create_order=exhaust, crash={crash}")
+    assert viol == [], viol
+    assert res.crashed
+    assert any("RESTART" in line for line in res.trace)
+    assert res.snap["status"] == "FAILED"
+
+
+def test_scenario_parse_errors(checkout):
+    from saga_lint.orchestrator.scenarios import ScenarioError, parse
+
+    assert parse("authorize_payment=declined", checkout).forward == (("authorize_payment", "business:payment-declined"),)
+    assert parse("ok", checkout).name == "ok"
+    sc = parse("create_order=transient:2; reserve_inventory.compensation=fail, crash=3, duplicates=yes", checkout)
+    assert parse(sc.name, checkout) == sc
+    for bad in ("nostep=ok", "create_order=declined", "crash=0", "reserve_inventory.compensation=maybe", "x"):
+        with pytest.raises(ScenarioError):
+            parse(bad, checkout)
+
+
+def test_store_urls():
+    from saga_lint.orchestrator.store import StoreError, parse_url
+
+    assert parse_url("sqlite://") == ("sqlite", ":memory:")
+    assert parse_url("sqlite:///a/b.db") == ("sqlite", "a/b.db")
+    assert parse_url("sqlite:////tmp/x.db") == ("sqlite", "/tmp/x.db")
+    assert parse_url("postgresql://u:p@h/db")[0] == "postgresql"
+    with pytest.raises(StoreError):
+        parse_url("mysql://x")
+
+
+def test_sqlite_file_store_keeps_state(tmp_path, checkout):
+    from saga_lint.orchestrator.store import Store
+
+    url = f"sqlite:///{tmp_path}/saga.db"
+    with Store(url) as s:
+        res, viol = run_one(s, checkout, "ok")
+        assert viol == []
+    with Store(url) as s:
+        assert s.one("SELECT COUNT(*) FROM outcome")[0] == 1
+
+
+# --- mutants are caught with counterexamples ------------------------------------------------------
+
+
+def test_mutant_without_compensation_is_caught(tmp_path):
+    def edit(text):
+        # reserve_inventory says it has nothing to undo
+        return re.sub(r"      compensation:\n        command: release-inventory\n.*?\n.*?timeout: 3s }\n",
+                      "      compensation: none\n", text, count=1, flags=re.S)
+
+    path = copy_catalog(tmp_path, edit)
+    proc = run_cli("verify", path, "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    flow = json.loads(proc.stdout)["flows"][0]
+    by_inv = {}
+    for v in flow["violations"]:
+        by_inv.setdefault(v["invariant"], []).append(v)
+    assert "compensated-once-reverse" in by_inv and "nothing-left-open" in by_inv
+    v = by_inv["compensated-once-reverse"][0]
+    assert "reserve_inventory acted but was never compensated" in v["message"]
+    assert v["scenario"] == "reserve_inventory=timeout-after-effect" or "=" in v["scenario"]
+    assert any("cannot compensate reserve_inventory" in line for line in v["trace"])
+    # the text format shows the counterexample too
+    text = run_cli("verify", path)
+    assert text.returncode == 1 and "minimal scenario:" in text.stdout and "nothing-left-open" in text.stdout
+
+
+def test_mutant_compensation_in_wrong_order_is_caught(store, checkout):
+    report = verify(store, checkout, compensation_order="forward", max_scenarios=40)
+    wrong = [v for v in report.violations if v["invariant"] == "compensated-once-reverse"]
+    assert wrong, report.violations
+    v = wrong[0]
+    assert "reserve_inventory, authorize_payment" in v["message"] and "reverse order is authorize_payment, reserve_inventory" in v["message"]
+    assert v["scenario"] in ("create_order=exhaust", "create_order=timeout-after-effect") or "create_order" in v["scenario"]
+    assert any("compensate reserve_inventory" in line for line in v["trace"])
+
+
+def test_mutant_model_without_compensation_object(store, checkout):
+    saga = copy.deepcopy(checkout)
+    saga.step("authorize_payment").compensation = None
+    report = verify(store, saga, max_scenarios=40)
+    assert {"compensated-once-reverse", "nothing-left-open"} <= invariants_of(report)
+    msgs = " ".join(v["message"] for v in report.violations)
+    assert "authorization made by authorize_payment" in msgs
+
+
+def test_mutant_pivot_followed_by_failing_step_is_caught(tmp_path):
+    def edit(text):
+        text = text.replace(
+            "    authorize_payment:\n      type: compensatable",
+            "    authorize_payment:\n      type: pivot", 1)
+        text = re.sub(r"(    authorize_payment:.*?)      compensation:\n        command: void-authorization\n.*?timeout: 3s }\n",
+                      r"\1      compensation: none\n      compensationNote: mutant\n", text, count=1, flags=re.S)
+        return text.replace("    create_order:\n      type: pivot", "    create_order:\n      type: retriable", 1)
+
+    path = copy_catalog(tmp_path, edit)
+    proc = run_cli("verify", path, "--format", "json", "--max-scenarios", "100")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    flow = json.loads(proc.stdout)["flows"][0]
+    open_ = [v for v in flow["violations"] if v["invariant"] == "nothing-left-open"]
+    assert open_, flow["violations"]
+    assert any("authorization made by authorize_payment" in v["message"] for v in open_)
+    assert any("after authorize_payment (not compensatable) had acted" in v["message"] for v in open_)
+    assert all(v["scenario"].startswith("create_order=") for v in open_)
+
+
+def test_mutant_undeclared_compensation_failure_status(store, checkout):
+    saga = copy.deepcopy(checkout)
+    saga.on_compensation_failure = None
+    report = verify(store, saga, max_scenarios=40)
+    v = [x for x in report.violations if x["invariant"] == "compensation-failure-surfaced"]
+    assert v and "never succeeded" in v[0]["message"] and ".compensation=fail" in v[0]["scenario"]
+
+
+def test_mutant_wrong_status_vocabulary(store, checkout):
+    saga = copy.deepcopy(checkout)
+    saga.step("reserve_inventory").failures[0].status = "SOLD_OUT"
+    report = verify(store, saga, max_scenarios=40)
+    v = [x for x in report.violations if x["invariant"] == "declared-status"]
+    assert v and "SOLD_OUT is not in the declared status vocabulary" in v[0]["message"]
+    assert v[0]["scenario"] == "reserve_inventory=inventory-unavailable"
+
+
+def test_mutant_deadline_too_short(store, checkout):
+    saga = copy.deepcopy(checkout)
+    saga.deadline = 10.0
+    report = verify(store, saga, max_scenarios=40)
+    assert "deadline" in invariants_of(report)
+
+
+def test_mutant_orchestrator_that_forgets_its_log_is_caught(store, checkout, monkeypatch):
+    """An orchestrator that restarts from scratch (ignoring its log) re-runs the steps after a
+    crash: crash-convergence catches it."""
+    from saga_lint.orchestrator import engine as engine_mod
+
+    real_load = engine_mod.Engine.load
+
+    def amnesiac(self, saga_id):
+        st = real_load(self, saga_id)
+        if st.seq and not st.ended:
+            fresh = engine_mod.State()
+            fresh.seq, fresh.clock, fresh.seen = st.seq, st.clock, st.seen
+            return fresh
+        return st
+
+    monkeypatch.setattr(engine_mod.Engine, "load", amnesiac)
+    res, viol = run_one(store, checkout, "authorize_payment=declined, crash=6")
+    assert "crash-convergence" in {v.invariant for v in viol}
+
+
+# --- plain EventCatalog flows: the corpus -------------------------------------------------------
+
+
+def test_corpus_checkout_saga_yields_counterexamples(corpus):
+    proc = run_cli("verify", corpus, "--flow", "checkout-saga", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    (flow,) = json.loads(proc.stdout)["flows"]
+    assert flow["flow"] == "checkout-saga" and flow["structured"] is False
+    invs = {v["invariant"] for v in flow["violations"]}
+    assert {"terminates", "compensated-once-reverse", "declared-status"} <= invs
+    undefined = [v for v in flow["violations"] if v["invariant"] == "terminates"]
+    assert any("create_order" in v["message"] and "no failure path" in v["message"] and "remain open" in v["message"]
+               for v in undefined)
+    for v in flow["violations"]:
+        assert v["scenario"] and v["trace"] and v["trace"][0].startswith("scenario:")
+
+
+def test_cli_run_prints_trace_and_timeline():
+    proc = run_cli("run", "checkout-saga", OUR_CATALOG, "--scenario", "authorize_payment=declined, crash=5")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "CRASH after log write 5" in out and "RESTART" in out
+    assert "status timeline: PROCESSING -> PAYMENT_DECLINED" in out
+    assert "all invariants hold" in out
+    js = run_cli("run", "checkout-saga", OUR_CATALOG, "--scenario", "create_order=exhaust", "--format", "json")
+    data = json.loads(js.stdout)
+    assert data["status"] == "FAILED" and data["timeline"] == ["PROCESSING", "FAILED"] and data["violations"] == []
+
+
+def test_cli_errors_exit_2():
+    assert run_cli("run", "nope", OUR_CATALOG).returncode == 2
+    bad = run_cli("run", "checkout-saga", OUR_CATALOG, "--scenario", "create_order=declined")
+    assert bad.returncode == 2 and "business failures" in bad.stderr
+    assert run_cli("verify", OUR_CATALOG, "--db", "mysql://x").returncode == 2
+    assert run_cli("verify", OUR_CATALOG, "--flow", "nope").returncode == 2
+
+
+def test_cli_verify_escapes_catalog_text(tmp_path):
+    def edit(text):
+        return text.replace("id: checkout-saga\n", "id: \"checkout-\\u001b[31msaga\"\n", 1)
+
+    path = copy_catalog(tmp_path, edit)
+    proc = run_cli("verify", path, "--max-scenarios", "30")
+    assert "\x1b" not in proc.stdout
