@@ -225,8 +225,9 @@ def test_bad_ref_and_no_repository_exit_2(repo, tmp_path):
     res = run("review", path / "catalog", "--base", "no-such-branch")
     assert res.exit_code == 2
     assert "unknown revision 'no-such-branch'" in res.output
-    res = run("review", path / "catalog", "--base", "--upload-pack=touch /tmp/x")
+    res = run("review", path / "catalog", "--base=--output=x")  # never passed to git as an option
     assert res.exit_code == 2
+    assert "not a valid revision" in res.output
     loose = tmp_path / "loose"
     shutil.copytree(OUR_CATALOG, loose)
     res = run("review", loose, "--base", "HEAD", env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
@@ -409,6 +410,13 @@ def test_implementation_globs():
     assert matching_files(["services/other"], files) == [files[2]]
     assert matching_files(["docs/[!x]eadme.md", "[bad"], files) == [files[3]]
     assert matching_files([], files) == []
+    assert matching_files(["services/**/**/src/**"], files) == [files[0], files[2]]
+    # a hostile pattern stays fast
+    import time
+
+    t0 = time.monotonic()
+    assert matching_files(["**/" * 60 + "*a*a*a*a*a*a*a*a*b"], ["/".join(["a" * 40] * 60)]) == []
+    assert time.monotonic() - t0 < 2
 
 
 def _bump(repo: Path, base: str, new_version: str) -> dict:
@@ -441,3 +449,14 @@ def test_new_major_version_is_the_right_bump(repo):
     assert not any(f["rule"] == "change/version-bump" for f in doc["findings"])
     compat = {c["id"]: c for c in doc["compatibility"]}["inventory-reserved"]
     assert (compat["old_version"], compat["new_version"], compat["compatible"]) == ("1.0.0", "2.0.0", False)
+
+
+def test_links_point_at_github_inside_actions(repo):
+    path, base, head = repo
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop"}
+    md = run("review", path / "catalog", "--base", base, env=env).output
+    assert f"](https://github.com/acme/shop/blob/{head}/catalog/{FLOW}#L" in md
+    hostile = {"GITHUB_SERVER_URL": "javascript:alert(1)//", "GITHUB_REPOSITORY": "acme/shop"}
+    md = run("review", path / "catalog", "--base", base, env=hostile).output
+    assert "javascript:alert" not in md
+    assert f"](catalog/{FLOW}#L" in md

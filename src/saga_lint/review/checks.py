@@ -272,60 +272,52 @@ def step_contracts(changeset, head, config) -> list:
     return findings
 
 
-def glob_to_regex(pattern: str) -> re.Pattern:
-    """A repository glob: ``**`` any depth, ``*`` and ``?`` within one path segment, a trailing
-    ``/`` (or a plain folder name) the whole folder."""
+def _glob_segments(pattern: str) -> list:
     p = pattern.strip().replace("\\", "/")
     while p.startswith("./"):
         p = p[2:]
-    p = p.lstrip("/")
-    out = []
-    i = 0
-    while i < len(p):
-        c = p[i]
-        if p.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif p.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[":
-            j = p.find("]", i + 1)
-            if j > i + 1:
-                body = p[i + 1:j].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = j + 1
-            else:
-                out.append(re.escape(c))
-                i += 1
+    segs = []
+    for seg in p.strip("/").split("/"):
+        if seg in ("", "."):
+            continue
+        if seg == "**" and segs and segs[-1] == "**":
+            continue  # a/**/**/b is a/**/b
+        segs.append(seg)
+    return segs
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """A repository glob against a repository-relative path: ``**`` any number of folders,
+    ``*``/``?``/``[...]`` within one path segment (``fnmatch``, which does not backtrack
+    catastrophically), and a pattern that names a folder matches everything inside it. Matched
+    segment by segment with memoisation, so hostile patterns stay linear in pattern x path."""
+    import fnmatch
+
+    pat = _glob_segments(pattern)
+    parts = [x for x in path.split("/") if x]
+    if not pat or len(pat) > 64:
+        return False
+    memo: dict = {}
+
+    def m(i: int, j: int) -> bool:
+        key = (i, j)
+        if key in memo:
+            return memo[key]
+        if i == len(pat):
+            ok = True  # the pattern named a folder (or the file itself): anything below it matches
+        elif pat[i] == "**":
+            ok = m(i + 1, j) or (j < len(parts) and m(i, j + 1))
         else:
-            out.append(re.escape(c))
-            i += 1
-    rx = "".join(out)
-    if rx.endswith("/"):
-        rx += ".*"
-    else:
-        rx += "(?:/.*)?"
-    return re.compile(rf"^{rx}$", re.S)
+            ok = j < len(parts) and fnmatch.fnmatchcase(parts[j], pat[i]) and m(i + 1, j + 1)
+        memo[key] = ok
+        return ok
+
+    return m(0, 0)
 
 
 def matching_files(globs: list, files: list) -> list:
-    rxs = []
-    for g in globs:
-        if isinstance(g, str) and g.strip():
-            try:
-                rxs.append(glob_to_regex(g))
-            except re.error:
-                continue
-    return [f for f in files if any(rx.match(f) for rx in rxs)]
+    pats = [g for g in globs if isinstance(g, str) and g.strip()][:100]
+    return [f for f in files if any(glob_match(g, f) for g in pats)]
 
 
 def orchestrator_untouched(changeset, head, changed_files: list, config) -> list:
