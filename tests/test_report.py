@@ -108,9 +108,11 @@ def assert_self_contained(html: str, tree: Tree) -> None:
     assert not re.search(r"""url\(\s*["']?\s*(?:https?:|//|data:)""", html, re.I)
     assert "@import" not in html
     assert not tree.root.find_all("link") and not tree.root.find_all("img") and not tree.root.find_all("iframe")
-    # the only script is ours, byte for byte
-    assert len(tree.root.find_all("script")) == 1
-    assert tree.scripts == [SCRIPT]
+    # the only scripts are ours, byte for byte
+    from saga_lint.render.html_report import HEAD_SCRIPT
+
+    assert len(tree.root.find_all("script")) == 2
+    assert tree.scripts == [HEAD_SCRIPT, SCRIPT]
 
 
 def checkout_parts(tree: Tree):

@@ -1,6 +1,6 @@
 (function () {
   "use strict";
-  document.documentElement.className = document.documentElement.className.replace("no-js", "js");
+  document.documentElement.className = "js";
   function Paged(table) {
     this.table = table;
     this.page = parseInt(table.getAttribute("data-page"), 10) || 100;
@@ -25,6 +25,7 @@
     return this.text[i];
   };
   Paged.prototype.apply = function () {
+    this.table.className += this.table.className.indexOf("paged") === -1 ? " paged" : "";
     var shown = 0, matching = 0;
     for (var i = 0; i < this.rows.length; i++) {
       var ok = this.pred(this.rows[i], i);
