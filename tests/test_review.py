@@ -460,3 +460,24 @@ def test_links_point_at_github_inside_actions(repo):
     md = run("review", path / "catalog", "--base", base, env=hostile).output
     assert "javascript:alert" not in md
     assert f"](catalog/{FLOW}#L" in md
+
+
+def test_catalog_new_in_the_change_and_links_out_of_the_catalog(repo, tmp_path):
+    path, base, _head = repo
+    # a catalog folder that does not exist at the base: everything is added, nothing crashes
+    shutil.copytree(path / "catalog", path / "catalog2")
+    doc = json.loads(run("review", path / "catalog2", "--base", base, "--format", "json").output)
+    assert doc["changes"] and {c["kind"] for c in doc["changes"]} == {"added"}
+    # a committed symlink out of the catalog: the base copy reports it exactly as the working tree
+    # does, so it is no new finding (and the link is never followed)
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"token": "do-not-read"}', "utf-8")
+    os.symlink(secret, path / "catalog" / "leak.json")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "link")
+    res = run("review", path / "catalog", "--base", "HEAD", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["findings"] == []
+    check = json.loads(run("check", path / "catalog", "--format", "json").output)
+    assert any(f["rule"] == "security/path-outside-catalog" and f["file"] == "leak.json" for f in check["findings"])
+    assert "do-not-read" not in res.output

@@ -10,7 +10,6 @@ from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.findings import Finding
 
 _DEMOTED = {"error": "warning", "warning": "info", "info": "info", "off": "off"}
-PARTY = {"event": "consumers", "command": "senders", "query": "senders"}
 
 
 def _finding(config, rule: str, message: str, res=None, path: tuple = (), step=None, fld=None,
@@ -82,6 +81,19 @@ def _schema_path(res) -> tuple:
     return ("id",)
 
 
+def _who(message_type: str, c) -> str:
+    """Who a breaking difference breaks, in words."""
+    if message_type == "event":
+        if c.kind == "required-removed":
+            return "consumers that read it"
+        if c.old_rejected and c.new_rejected:
+            return "consumers on either schema version"
+        return "consumers validating stored or in-flight events" if c.old_rejected else "consumers still on the old schema"
+    if c.old_rejected and c.new_rejected:
+        return "senders and handlers on either schema version"
+    return "senders: what they send today is rejected" if c.old_rejected else "handlers still on the old schema"
+
+
 def schema_checks(changeset, base, head, config) -> tuple[list, list]:
     """(findings, [MessageCompat]) for every message whose schema changed."""
     from saga_lint.review.compat import message_schema_changes, mode_for
@@ -100,12 +112,12 @@ def schema_checks(changeset, base, head, config) -> tuple[list, list]:
             mc.breaking = [c for c in changes if c.breaking(ch.type, mode)]
         report.append(mc)
         res = ch.head
-        party = PARTY.get(ch.type, "its users")
         for c in mc.breaking:
-            who = party if (c.kind == "required-removed" and ch.type == "event") or not c.old_rejected else (
-                "messages already sent or stored" if ch.type == "event" else party)
-            msg = (f"{ch.type} {ch.id}: {c.detail} ({c.where}); breaks {who} under {mode}"
-                   f"{'' if source == 'default' else ' (' + source + ')'}")
+            subject = f"{ch.type} {ch.id}"
+            if c.path and not c.kind.startswith(("required-", "property-")):
+                subject += f", field {c.path}"
+            msg = (f"{subject}: {c.detail}; breaks {_who(ch.type, c)} "
+                   f"(mode {mode}{'' if source == 'default' else ', from ' + source})")
             f = _finding(config, "change/breaking-schema", msg, res, _schema_path(res), fld=c.path or None)
             if f:
                 findings.append(f)
