@@ -481,3 +481,19 @@ def test_catalog_new_in_the_change_and_links_out_of_the_catalog(repo, tmp_path):
     check = json.loads(run("check", path / "catalog", "--format", "json").output)
     assert any(f["rule"] == "security/path-outside-catalog" and f["file"] == "leak.json" for f in check["findings"])
     assert "do-not-read" not in res.output
+
+
+def test_real_catalog_unchanged_has_no_new_findings(corpus, tmp_path):
+    """EventCatalog's own example catalog, committed and reviewed against itself: every finding of
+    the working tree is matched by the base copy read from git (same files, same fingerprints)."""
+    repo = tmp_path / "ec"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    shutil.copytree(corpus, repo / "catalog", symlinks=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "corpus")
+    res = run("review", repo / "catalog", "--base", "HEAD", "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["findings"] == [] and doc["changes"] == []
+    assert doc["preexisting_findings"] == len(json.loads(run("check", repo / "catalog", "--format", "json").output)["findings"])
