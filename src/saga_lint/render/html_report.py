@@ -23,6 +23,7 @@ from pathlib import Path
 
 MAX_ROWS = 20_000  # rows rendered per table; beyond this a note says how many were left out
 PAGE = 100  # rows shown at a time by the script
+OPEN_SAGAS = 25  # saga pictures shown open; later ones are collapsed (<details>)
 FULL_DOC_LIMIT = 1_000  # up to this many findings, each row carries the rule's full explanation
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -646,6 +647,7 @@ def build_context(result, base=None, verification=None, max_rows: int = MAX_ROWS
         "verification": _verification_section(verification),
         "rule_docs": rule_docs,
         "page": PAGE,
+        "open_sagas": OPEN_SAGAS,
         "attrs": list(_attributes()),
     }
 
