@@ -84,7 +84,10 @@ class Repo:
         proc = git(self.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
         sha = proc.stdout.decode("ascii", "replace").strip()
         if proc.returncode != 0 or not _SHA.match(sha):
-            raise ReviewError(f"unknown revision {ref!r} in {self.top}")
+            raise ReviewError(
+                f"unknown revision {ref!r} in {self.top} (in CI, fetch it first: actions/checkout with "
+                "fetch-depth: 0, or git fetch origin <branch>)"
+            )
         return sha
 
     def changed_files(self, base_sha: str, head_sha: str | None) -> list[str]:
