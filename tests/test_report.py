@@ -3,6 +3,7 @@ text inert, and loads nothing from anywhere."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from html.parser import HTMLParser
@@ -336,15 +337,45 @@ def test_cli_report(tmp_path):
     assert proc.returncode == 2 and "cannot write" in proc.stderr
 
 
-def test_cli_report_with_base_has_a_changes_section(tmp_path):
+def _git(cwd, *args):
+    import subprocess
+
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd), "PATH": os.environ.get("PATH", "")}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def test_cli_report_with_base_shows_the_changes(tmp_path):
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(OUR_CATALOG, repo / "catalog")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    cat = repo / "catalog"
+    evt = cat / "domains/Payments/systems/payment-system/services/PaymentService/events/payment-refunded/index.mdx"
+    evt.parent.mkdir(parents=True)
+    evt.write_text("---\nid: payment-refunded\nname: <b>Payment Refunded</b>\nversion: 1.0.0\nsummary: A refund.\n"
+                   "owners: [payments-platform]\n---\n", encoding="utf-8")
     out = tmp_path / "r.html"
-    proc = run_cli("report", OUR_CATALOG, "-o", out, "--base", "HEAD")
+    proc = run_cli("report", cat, "-o", out, "--base", "main")
     assert proc.returncode == 0, proc.stderr
-    tree = parse(out.read_text(encoding="utf-8"))
+    html = out.read_text(encoding="utf-8")
+    tree = parse(html)
+    assert_self_contained(html, tree)
     sec = tree.root.find_all("section", id="changes")
-    assert len(sec) == 1 and "HEAD" in sec[0].all_text()
-    proc = run_cli("report", OUR_CATALOG, "-o", out)
+    assert len(sec) == 1 and "main" in sec[0].all_text()
+    rows = [tr for tr in tree.root.find_all("table", id="changes-table")[0].find_all("tr") if "data-kind" in tr.attrs]
+    added = [tr for tr in rows if tr.attrs["data-kind"] == "added"]
+    assert len(added) == 1 and "payment-refunded" in added[0].all_text()
+    # no --base: no section; a base that cannot be read: a note, not a crash
+    proc = run_cli("report", cat, "-o", out)
     assert not parse(out.read_text(encoding="utf-8")).root.find_all("section", id="changes")
+    proc = run_cli("report", cat, "-o", out, "--base", "no-such-ref")
+    assert proc.returncode == 0, proc.stderr
+    sec = parse(out.read_text(encoding="utf-8")).root.find_all("section", id="changes")[0]
+    assert "could not run" in sec.all_text() and not sec.find_all("table")
 
 
 @pytest.mark.parametrize("bad", ["---\nid: [unclosed\n---\n", b"\x00\xff\xfe---\n", "---\nsteps: 7\nid: f\nx-saga: 3\n---\n"])

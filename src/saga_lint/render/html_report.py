@@ -526,60 +526,76 @@ def _contracts_section(result, owners: _Owners, max_rows: int) -> dict:
 
 
 def _changes_section(result, base) -> dict | None:
-    """What changed since ``base``, from ``saga_lint.review`` when it exists (guarded)."""
+    """What changed since ``base``: ``saga_lint.review`` (its JSON form), guarded."""
     if not base:
         return None
-    out = {"base": clean(base), "note": "", "items": [], "raw": ""}
+    out = {"base": clean(base), "note": "", "data": None}
     try:
-        from saga_lint import review as review_mod  # noqa: F401  (built by another issue)
+        from saga_lint.review import run_review
+        from saga_lint.review.render import to_json
     except Exception:
-        out["note"] = "The change review (saga_lint.review) is not available in this build; run `saga-lint review --base REF`."
+        out["note"] = "The change review (saga_lint.review) is not available in this build."
         return out
-    data = None
-    for name in ("review", "run_review", "compare"):
-        fn = getattr(review_mod, name, None)
-        if not callable(fn):
-            continue
-        try:
-            data = fn(result.root, base=base)
-        except TypeError:
-            try:
-                data = fn(result.root, base)
-            except Exception as exc:
-                out["note"] = clean(f"The change review failed: {type(exc).__name__}: {exc}", 300)
-                return out
-        except Exception as exc:
-            out["note"] = clean(f"The change review failed: {type(exc).__name__}: {exc}", 300)
-            return out
-        break
-    if data is None:
-        out["note"] = "saga_lint.review offers no review entry point this report knows."
+    try:
+        data = to_json(run_review(result.root, base, config=result.config))
+    except Exception as exc:  # not a git repository, unknown revision, ...: a note, never a crash
+        out["note"] = clean(f"The change review could not run: {exc}", 400)
         return out
-    if hasattr(data, "to_json"):
-        try:
-            data = data.to_json()
-        except Exception:
-            pass
-    import dataclasses
-    import json
+    if not isinstance(data, dict):
+        out["note"] = "The change review returned nothing this report can show."
+        return out
 
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        try:
-            data = dataclasses.asdict(data)
-        except Exception:
-            pass
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, list):
-                out["items"].append({"key": clean(key), "count": len(value),
-                                     "entries": [clean(_value_text(v), 400) for v in value[:MAX_ROWS]]})
-            else:
-                out["items"].append({"key": clean(key), "count": None, "entries": [clean(_value_text(value), 400)]})
-    else:
-        try:
-            out["raw"] = clean(json.dumps(data, default=str, indent=1), None)
-        except Exception:
-            out["raw"] = clean(repr(data))
+    def where(f):
+        w = clean(f.get("file") or "(catalog)")
+        if f.get("file") and isinstance(f.get("line"), int):
+            w += f":{f['line']}"
+        return w
+
+    changes = []
+    for ch in data.get("changes") or []:
+        if not isinstance(ch, dict):
+            continue
+        old, new = ch.get("old_version"), ch.get("new_version")
+        ver = f"{old} → {new}" if old and new and old != new else (new or old or "")
+        steps = []
+        for key, word in (("steps_added", "added"), ("steps_removed", "removed"), ("steps_changed", "changed")):
+            if ch.get(key):
+                steps.append(f"{word}: {_value_text(ch[key])}")
+        changes.append({"kind": clean(ch.get("kind")), "type": clean(ch.get("type")), "id": clean(ch.get("id")),
+                        "version": clean(ver), "what": _value_text(ch.get("what")), "steps": clean("; ".join(steps), 500),
+                        "file": clean(ch.get("file") or "")})
+    findings = [{"severity": clean(f.get("severity")), "rule": clean(f.get("rule")), "where": where(f),
+                 "message": clean(f.get("message"), 2000), "origin": clean(f.get("origin") or "")}
+                for f in (data.get("findings") or []) if isinstance(f, dict)]
+    compat = []
+    for m in data.get("compatibility") or []:
+        if not isinstance(m, dict):
+            continue
+        breaking = [c for c in (m.get("changes") or []) if isinstance(c, dict) and c.get("breaking")]
+        compat.append({"id": clean(f"{m.get('type')} {m.get('id')}"),
+                       "version": clean(f"{m.get('old_version')} → {m.get('new_version')}"),
+                       "mode": clean(m.get("mode")), "compatible": bool(m.get("compatible")),
+                       "compared": m.get("compared", True) is not False,
+                       "breaking": [clean(_value_text({k: v for k, v in c.items() if k != "breaking"}), 400) for c in breaking[:50]]})
+    checklists = []
+    for cl in data.get("checklists") or []:
+        if not isinstance(cl, dict):
+            continue
+        items = [{"done": bool(i.get("done")), "label": clean(i.get("label"), 300), "note": clean(i.get("note"), 400)}
+                 for i in (cl.get("items") or []) if isinstance(i, dict)]
+        checklists.append({"flow": clean(cl.get("name") or cl.get("flow")), "file": clean(cl.get("file") or ""), "items": items})
+    counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
+    base_info = data.get("base") if isinstance(data.get("base"), dict) else {}
+    out["data"] = {
+        "verdict": clean(data.get("verdict") or ""),
+        "sha": clean((base_info.get("sha") or "")[:12]),
+        "counts": {k: counts.get(k, 0) for k in ("error", "warning", "info")},
+        "changes": changes[:MAX_ROWS],
+        "findings": findings[:MAX_ROWS],
+        "compat": compat[:MAX_ROWS],
+        "checklists": checklists[:MAX_ROWS],
+        "preexisting": data.get("preexisting_findings") if isinstance(data.get("preexisting_findings"), int) else None,
+    }
     return out
 
 
