@@ -4,7 +4,8 @@ Their YAML structure is asserted, and the action's and the workflow's shell step
 with bash, the way the runner runs them (``bash --noprofile --norc -eo pipefail``), with
 ``${{ ... }}`` expressions substituted and ``$GITHUB_OUTPUT`` carried from step to step. Nothing
 here can reach GitHub: ``gh`` is a stub on PATH that records its arguments and answers the
-comment listing from a file, and ``saga-lint review`` is stubbed (``check`` is the real one).
+comment listing from a file, and ``saga-lint review`` is stubbed (``check`` is the real one), but
+for one test that runs the real review in a real git repository.
 """
 
 from __future__ import annotations
@@ -163,12 +164,12 @@ else:
 '''
 
 SAGA_LINT_STUB = r'''#!PYTHON
-"""saga-lint on PATH: `check` is the real one; `review` is a stub that prints $REVIEW_STUB_TEXT."""
+"""saga-lint on PATH: the real one, except `review` prints $REVIEW_STUB_TEXT when that is set."""
 import json, os, subprocess, sys
 
 with open(os.environ["SAGA_LINT_LOG"], "a", encoding="utf-8") as fh:
     fh.write(json.dumps(sys.argv[1:]) + "\n")
-if sys.argv[1:2] == ["review"]:
+if sys.argv[1:2] == ["review"] and "REVIEW_STUB_TEXT" in os.environ:
     if "--help" in sys.argv:
         print("Usage: saga-lint review [PATH] --base REF [--head REF] [--fail-on LEVEL]")
         sys.exit(0)
@@ -438,3 +439,30 @@ def test_readme_ci_recipes_are_valid_yaml_and_commands_run(tmp_path):
 
     assert ET.parse(tmp_path / "saga-lint.xml").getroot().tag == "testsuites"
     assert json.loads((tmp_path / "saga-lint.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+@needs_bash
+def test_action_with_the_real_review_in_a_git_repository(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "saga_lint", "review", "--help"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip("saga-lint review is not available")
+    runner = LocalRunner(tmp_path, inputs=action_inputs(base="HEAD"))
+    ws = runner.workspace
+    our_catalog_copy(ws / "catalog")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(ws)], check=True, capture_output=True)
+    subprocess.run([*git, "add", "-A"], cwd=ws, check=True, capture_output=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=ws, check=True, capture_output=True)
+    write_catalog(ws / "catalog", {"events/BrandNew/index.md": "---\nid: BrandNew\nname: Brand new\nversion: 1.0.0\nsummary: s\n---\nx\n"})
+    for step in action_run_steps():
+        proc = runner.run_step(step)
+        if step.get("id") in ("check", "review", "comment"):
+            assert proc.returncode == 0, (step["name"], proc.stderr)
+    assert runner.ctx["steps"]["review"]["outputs"]["status"] == "1"  # an unowned event is new
+    (post,) = [c for c in runner.gh_calls() if c["method"] == "POST"]
+    body = post["fields"]["body"]
+    assert body.startswith(MARKER) and "BrandNew" in body
+    assert body == (ws / "saga-lint-review.md").read_text(encoding="utf-8")
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", "catalog"],
+                            cwd=ws, capture_output=True, text=True).stdout
+    assert status.strip() == "?? catalog/events/BrandNew/index.md"  # the review left the tree as it was
