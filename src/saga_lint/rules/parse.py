@@ -1,7 +1,10 @@
-"""``parse/*`` and ``security/*``: problems found while reading files (emitted by the loader).
+"""``parse/*``: problems found while reading files (emitted by the loader).
 
 These rules have no check function: the loader reports them as it reads the catalog. They are
-registered here so that they are documented and configurable like every other rule.
+registered here so that they are documented and configurable like every other rule. The
+``security/*`` rules have check functions of their own: ``security/path-outside-catalog`` in
+``rules/refs.py`` (with the symlinks the loader reports under the same name) and
+``security/remote-ref`` in ``rules/json_schemas.py``.
 """
 
 from __future__ import annotations
