@@ -161,16 +161,15 @@ class Engine:
         entry = {"seq": state.seq + 1, "kind": kind, "step": step, "attempt": attempt, "at": at, "detail": detail}
         new_status = detail.get("status", state.status) if kind in ("start", "status", "end") else state.status
         inst_state = detail["state"] if kind == "end" else "running"
-        with self.store.tx() as s:
-            s.execute(
-                "INSERT INTO saga_log (saga_id, seq, kind, step, attempt, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (saga_id, entry["seq"], kind, step, attempt, at, json.dumps(detail, sort_keys=True)),
-            )
-            s.execute("UPDATE saga_instance SET state = ?, status = ?, clock = ? WHERE saga_id = ?", (inst_state, new_status, at, saga_id))
-            if new_status is not None and (kind in ("start", "status") or (kind == "end" and new_status != state.status)):
-                s.execute("INSERT INTO status_history (saga_id, seq, status, at) VALUES (?, ?, ?, ?)", (saga_id, entry["seq"], new_status, at))
-            for sql, params in extra:
-                s.execute(sql, params)
+        stmts = [
+            ("INSERT INTO saga_log (saga_id, seq, kind, step, attempt, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             (saga_id, entry["seq"], kind, step, attempt, at, json.dumps(detail, sort_keys=True))),
+            ("UPDATE saga_instance SET state = ?, status = ?, clock = ? WHERE saga_id = ?", (inst_state, new_status, at, saga_id)),
+        ]
+        if new_status is not None and (kind in ("start", "status") or (kind == "end" and new_status != state.status)):
+            stmts.append(("INSERT INTO status_history (saga_id, seq, status, at) VALUES (?, ?, ?, ?)", (saga_id, entry["seq"], new_status, at)))
+        stmts.extend(extra)
+        self.store.batch(stmts)  # one transaction: the log entry and everything it changes
         state.apply(self.saga, entry)
         self.trace.append(_describe(entry))
         self.writes += 1
