@@ -497,3 +497,32 @@ def test_real_catalog_unchanged_has_no_new_findings(corpus, tmp_path):
     doc = json.loads(res.output)
     assert doc["findings"] == [] and doc["changes"] == []
     assert doc["preexisting_findings"] == len(json.loads(run("check", repo / "catalog", "--format", "json").output)["findings"])
+
+
+def test_saga_without_implementation_paths_is_reported_one_level_lower(repo):
+    path, base, _head = repo
+    flow = path / "catalog" / FLOW
+    text = flow.read_text("utf-8")
+    text = re.sub(r"  implementation:\n(    - .*\n)+", "", text)
+    assert "implementation:" not in text
+    flow.write_text(text, "utf-8")
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    orch = [f for f in doc["findings"] if f["rule"] == "change/orchestrator-untouched"]
+    assert [f["severity"] for f in orch] == ["warning"]
+    assert "declares no x-saga.implementation" in orch[0]["message"]
+    items = {i["key"]: i for i in doc["checklists"][0]["items"]}
+    assert items["orchestrator"]["done"] is False
+
+
+def test_long_comment_is_cut_to_fit(repo):
+    from saga_lint.review import run_review
+    from saga_lint.review.render import MARKER, render_markdown
+
+    path, base, _head = repo
+    result = run_review(path / "catalog", base)
+    full = render_markdown(result)
+    short = render_markdown(result, max_chars=3500)
+    assert len(short) < 3500 < len(full)
+    assert short.startswith(MARKER) and "more findings are not shown" in short
+    assert "- [ ] **Orchestrator implementation**" in short  # the checklist is kept
+    assert "more findings are not shown" not in full

@@ -128,7 +128,18 @@ def render_markdown(result, max_chars: int = MAX_CHARS) -> str:
     out = [MARKER, "## saga-lint review", "", _verdict(result), "",
            f"Compared {base} with {head}" + (f" ({md_escape(result.head_ref)})" if result.head_ref else "")
            + f"; catalog at {md_escape(_repo_path(result, None))}."]
-    budget = _Budget(max_chars - 2000)  # room for the closing notes
+    # the change guidance comes last but is kept first: it is what a reviewer acts on
+    guidance: list = []
+    g_budget = _Budget(max_chars // 3)
+    for cl in result.checklists:
+        lines = ["", f"### Change guidance: {md_escape(cl.flow_name)} ({md_escape(cl.flow_id)})", "",
+                 "Adding or changing a saga step means updating, in the same change:", ""]
+        lines += [f"- [{'x' if it.done else ' '}] **{md_escape(it.label)}**: {md_escape(it.note)}" for it in cl.items]
+        if not all(g_budget.take(line) for line in lines):
+            guidance.append(f"… change guidance for {len(result.checklists) - len([g for g in guidance if g.startswith('### ')])} more flows is not shown.")
+            break
+        guidance.extend(lines)
+    budget = _Budget(max_chars - 2000 - sum(len(line) + 1 for line in guidance))  # room for the closing notes
     for line in out:
         budget.take(line)
     tail: list = []
@@ -197,12 +208,7 @@ def render_markdown(result, max_chars: int = MAX_CHARS) -> str:
     if preexisting > 0:
         add(["", f"{_plural(preexisting, 'finding')} already present at the base {'is' if preexisting == 1 else 'are'} not repeated here."])
 
-    # change guidance per saga flow
-    for cl in result.checklists:
-        add(["", f"### Change guidance: {md_escape(cl.flow_name)} ({md_escape(cl.flow_id)})", "",
-             "Adding or changing a saga step means updating, in the same change:", ""])
-        add([f"- [{'x' if it.done else ' '}] **{md_escape(it.label)}**: {md_escape(it.note)}" for it in cl.items])
-
+    out.extend(guidance)
     out.extend(tail)
     return "\n".join(out) + "\n"
 
