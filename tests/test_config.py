@@ -430,3 +430,10 @@ def test_rule_unknown_in_a_real_process():
     proc = run_cli("rule", "flow/dead-ends")
     assert proc.returncode == 2
     assert "Did you mean: flow/dead-end" in proc.stderr
+
+
+def test_extends_loop_exits_2(catalog):
+    extra = {"a.yaml": "extends: b.yaml\n", "b.yaml": "extends: a.yaml\n"}
+    r = invoke("check", catalog("extends: a.yaml\n", extra=extra))
+    assert r.exit_code == 2
+    assert "extends itself" in r.stderr and len(r.stderr.strip().splitlines()) == 1
