@@ -382,3 +382,16 @@ def test_cli_report_with_base_shows_the_changes(tmp_path):
 def test_bad_input_never_crashes(make_catalog, bad):
     root = make_catalog({"flows/F/index.mdx": bad, "teams/t.mdx": "---\nid: t\n---\n"})
     parse(report(root))
+
+
+def test_many_sagas_are_collapsed(monkeypatch):
+    from saga_lint.render import html_report
+
+    tree = parse(report(OUR_CATALOG))
+    art = [a for a in tree.root.find_all("article") if a.attrs.get("data-saga") == "checkout-saga"][0]
+    assert art.parent.tag == "section"  # shown open
+    monkeypatch.setattr(html_report, "OPEN_SAGAS", 0)
+    tree = parse(report(OUR_CATALOG))
+    art = [a for a in tree.root.find_all("article") if a.attrs.get("data-saga") == "checkout-saga"][0]
+    assert art.parent.tag == "details" and "open" not in art.parent.attrs
+    assert "Checkout Saga" in art.parent.find_all("summary")[0].all_text()

@@ -90,6 +90,8 @@ def test_our_catalog_in_the_browser(browser, tmp_path):
     path = _write_report(OUR_CATALOG, tmp_path / "report.html")
     page, log = _open(browser, path)
     _check_checkout(page)
+    bg = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    assert bg == "rgb(255, 255, 255)"
     # the script ran: filters are shown, the contracts filter hides rows that do not match
     assert page.locator("html.js").count() == 1
     total = _visible_rows(page, "contracts-table")
@@ -108,6 +110,11 @@ def test_corpus_in_the_browser(browser, tmp_path, corpus):
     path = _write_report(corpus, tmp_path / "report.html")
     page, log = _open(browser, path, scheme="dark")
     _check_checkout(page)
+    # dark mode: a dark page with light text
+    bg = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    fg = page.evaluate("getComputedStyle(document.body).color")
+    lum = lambda c: sum(int(x) for x in c[c.index("(") + 1:c.index(")")].split(",")[:3])  # noqa: E731
+    assert lum(bg) < 150 < lum(fg), (bg, fg)
     rows = page.locator("#findings-table tbody tr")
     total = rows.count()
     assert total > 5 and _visible_rows(page, "findings-table") == total

@@ -78,4 +78,16 @@
     text.addEventListener("input", run);
     f.addEventListener("submit", function (e) { e.preventDefault(); run(); });
   }
+  // print everything: open collapsed parts for the printout, close them again afterwards
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details:not([open])"), function (d) {
+      d.open = true;
+      opened.push(d);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
 })();
