@@ -111,6 +111,12 @@ def _version(ch) -> str:
     return md_escape(ch.new_version or ch.old_version or "")
 
 
+def _difference(c) -> str:
+    if c.path and not c.kind.startswith(("required-", "property-")):
+        return f"{c.path}: {c.detail}"
+    return c.detail
+
+
 class _Budget:
     def __init__(self, limit: int):
         self.left = limit
@@ -177,16 +183,16 @@ def render_markdown(result, max_chars: int = MAX_CHARS) -> str:
             else:
                 res = "❌ breaking" if m.breaking else "✅ compatible"
                 diffs = "<br>".join(
-                    ("**" if c in m.breaking else "") + md_escape(f"{c.where}: {c.detail}") + ("**" if c in m.breaking else "")
+                    ("**" if c in m.breaking else "") + md_escape(_difference(c)) + ("**" if c in m.breaking else "")
                     for c in m.changes[:20]
                 ) + (f"<br>… {len(m.changes) - 20} more" if len(m.changes) > 20 else "")
             add([f"| {md_escape(m.type)} {md_escape(m.id)} | {md_escape(m.mode)} | {res} | {diffs} |"])
 
     # findings
     findings = result.findings
-    add(["", f"### Findings this change introduces ({len(findings)})", ""])
+    add(["", f"### Findings this change introduces ({len(findings)})"])
     if not findings:
-        add([f"None. The head has {result.head_findings} findings, all of them already present at the base."
+        add(["", f"None. The head has {result.head_findings} findings, all of them already present at the base."
              if result.head_findings else "None."])
     link_base = _link_base(result)
     shown_total = 0
