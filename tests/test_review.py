@@ -526,3 +526,34 @@ def test_long_comment_is_cut_to_fit(repo):
     assert short.startswith(MARKER) and "more findings are not shown" in short
     assert "- [ ] **Orchestrator implementation**" in short  # the checklist is kept
     assert "more findings are not shown" not in full
+
+
+def test_removed_step_still_led_to_and_described(repo):
+    path, base, _head = repo
+    flow = path / "catalog" / FLOW
+    text = flow.read_text("utf-8")
+    start, end = text.index("\n  - id: authorize_payment\n"), text.index("\n  - id: create_order\n")
+    flow.write_text(text[:start] + text[end:], "utf-8")
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    assert next(c for c in doc["changes"] if c["id"] == "checkout-saga")["steps_removed"] == ["authorize_payment"]
+    removed = sorted(f["message"] for f in doc["findings"] if f["rule"] == "change/removed-in-use")
+    assert removed == [
+        "flow checkout-saga: step reserve_inventory still leads to step authorize_payment, which this change removes",
+        "flow checkout-saga: x-saga.steps still describes step authorize_payment, which this change removes from the flow",
+    ]
+    assert any(f["rule"] == "change/orchestrator-untouched" and "removed: authorize_payment" in f["message"]
+               for f in doc["findings"])
+
+
+def test_step_evidence_levels_decide_what_is_missing():
+    from saga_lint.review.checks import step_problems
+    from saga_lint.saga.model import Evidence, SagaStep
+
+    step = SagaStep(id="s", index=0, title="S", command_id="do-it", command=object())
+    step.evidence = {"success": Evidence("structured"), "failure": Evidence("prose"),
+                     "compensation": Evidence("missing"), "status": Evidence("structured")}
+    assert step_problems(step) == (["compensation"], ["failure path"])
+    step.command = None
+    step.evidence["success"] = Evidence("missing")
+    missing, prose = step_problems(step)
+    assert missing == ["command contract do-it (not in the catalog)", "success reply event", "compensation"]
