@@ -496,3 +496,36 @@ def test_check_all_catches_a_wrong_worker(checkout, tmp_path):
         enqueue(store, checkout, 60, "r-", seed=5)
         assert work(url, checkout, "r-", out=io.StringIO()) == 60
         assert check_all(store, checkout, "r-") == []
+
+
+# --- bad input never crashes ---------------------------------------------------------------------
+
+ODD_EDITS = {
+    "bad-retry-values": lambda t: t.replace("retry: { maxAttempts: 3, initialInterval: 200ms", 'retry: { maxAttempts: "three", initialInterval: soon, timeout: -4', 1),
+    "huge-max-attempts": lambda t: t.replace("retry: { maxAttempts: 5, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 4s, timeout: 3s }\n      compensation: none",
+                                             "retry: { maxAttempts: 100000, initialInterval: 1ms, backoffCoefficient: 0.5, maxInterval: 4s, timeout: 0 }\n      compensation: none", 1),
+    "odd-failures": lambda t: t.replace("        - { event: payment-declined, status: PAYMENT_DECLINED }",
+                                        "        - { event: null }\n        - 5\n        - { error: 7, status: [1] }", 1),
+    "odd-statuses": lambda t: t.replace("  onSuccess: { status: CONFIRMED }", "  onSuccess: 5\n  statuses: [1, 2]", 1).replace("  statuses:\n    PROCESSING", "  statusesX:\n    PROCESSING", 1),
+    "odd-compensation": lambda t: t.replace("        command: void-authorization", "        command: { id: [1] }", 1),
+    "odd-step-type": lambda t: t.replace("      type: pivot", "      type: banana", 1),
+    "steps-not-a-map": lambda t: re.sub(r"  steps:\n    reserve_inventory:.*?\n---", "  steps: [1, 2]\n---", t, count=1, flags=re.S),
+    "outcome-a-string": lambda t: t.replace("  outcome:\n    container: order-database\n    event: order-created", "  outcome: order-database", 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(set(ODD_EDITS) - {"huge-max-attempts"}))
+def test_odd_x_saga_values_never_crash(tmp_path, name):
+    path = copy_catalog(tmp_path, ODD_EDITS[name])
+    proc = run_cli("verify", path, "--format", "json", "--max-scenarios", "40")
+    assert proc.returncode in (0, 1), proc.stderr
+    data = json.loads(proc.stdout)
+    assert all(isinstance(f["scenarios"], int) for f in data["flows"])
+
+
+def test_huge_max_attempts_is_capped_with_a_note(tmp_path):
+    path = copy_catalog(tmp_path, ODD_EDITS["huge-max-attempts"])
+    proc = run_cli("verify", path, "--format", "json", "--max-scenarios", "40")
+    assert proc.returncode in (0, 1), proc.stderr
+    flow = json.loads(proc.stdout)["flows"][0]
+    assert any("maxAttempts 100000 is run as 100 attempts" in n for n in flow["notes"])

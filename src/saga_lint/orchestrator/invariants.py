@@ -98,7 +98,7 @@ def check(saga, scenario, exp, snap: dict, reference: dict | None = None) -> lis
         why = (end or {}).get("detail", {}).get("why") or f"the saga stopped in state {state}"
         consequence = "the saga never finishes"
         if open_steps:
-            consequence += f"; {_holds(snap, open_steps)} remain open"
+            consequence += f"; {_holds(snap, open_steps)} {'remain' if len(open_steps) > 1 else 'remains'} open"
         consequence += f"; the customer keeps seeing {status or 'no status at all'}"
         v("terminates", f"undefined path: {why}. Consequence: {consequence}")
 

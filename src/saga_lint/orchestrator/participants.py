@@ -27,7 +27,7 @@ per attempt comes from the scenario's fault plan.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 ENTRY_POINT_GROUP = "saga_lint.participants"
@@ -51,7 +51,7 @@ class Reply:
     event: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        return json.dumps({"event": self.event, "key": self.key, "msg_id": self.msg_id, "result": self.result}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "Reply":

@@ -64,10 +64,21 @@ class Scenario:
                 "crash_after": self.crash_after, "duplicates": self.duplicates}
 
 
+MAX_ATTEMPTS = 100  # a policy allowing more is run with this many (reported as a note)
+
+
 def attempts_of(policy) -> int:
-    if policy is None or not policy.max_attempts or policy.max_attempts < 1:
+    """Attempts a policy allows: 1 without a (valid) policy, at most ``MAX_ATTEMPTS``."""
+    if policy is None or not isinstance(policy.max_attempts, int) or policy.max_attempts < 1:
         return 1
-    return int(policy.max_attempts)
+    return min(int(policy.max_attempts), MAX_ATTEMPTS)
+
+
+def transient_counts(n: int) -> list[int]:
+    """How many transient failures to try for a policy of n attempts: all when few, else the edges."""
+    if n - 1 <= 4:
+        return list(range(1, n))
+    return [1, 2, n - 2, n - 1]
 
 
 def plan_for(scenario: Scenario, saga):
@@ -168,30 +179,35 @@ def base_scenarios(saga) -> list[Scenario]:
         for ev in business_reasons(step, saga.structured):
             out.append(Scenario(((step.id, "business:" + ev),)))
         n = attempts_of(step.retry)
-        for k in range(1, n):
+        for k in transient_counts(n):
             out.append(Scenario(((step.id, f"transient:{k}"),)))
         out.append(Scenario(((step.id, "exhaust"),)))
         out.append(Scenario(((step.id, "timeout-after-effect"),)))
-    # compensations: fail the last step that still leads to compensation (the most to undo)
-    comp_steps = [s for s in saga.steps if s.type == "compensatable"]
-    if comp_steps:
-        last_fail = None
-        for step in saga.steps:
-            if any(s.index < step.index for s in comp_steps):
-                last_fail = step
-        faults = []
-        if last_fail is not None:
-            reasons = business_reasons(last_fail, saga.structured)
-            faults.append((last_fail.id, "business:" + reasons[0]) if reasons else (last_fail.id, "exhaust"))
-        for cs in comp_steps:
-            if cs.compensation in (None, "none") or (last_fail is not None and cs.index >= last_fail.index):
+    # compensations: on every failure path that compensates something, each compensation fails
+    # once or for good; on the path with the most to undo also one short of its limit
+    paths = []
+    for sc in list(out):
+        if len(sc.forward) == 1 and (sc.forward[0][1].startswith("business:") or sc.forward[0][1] == "exhaust"):
+            exp = expected(saga, sc)
+            queue = compensation_queue(saga, exp)
+            if queue:
+                paths.append((sc, queue))
+    widest = max((len(q) for _, q in paths), default=0)
+    seen_widest = False
+    for sc, queue in paths:
+        extra_last = len(queue) == widest and not seen_widest
+        seen_widest = seen_widest or extra_last
+        for sid in queue:
+            cs = saga.step(sid)
+            if cs.compensation in (None, "none"):
                 continue
             m = attempts_of(cs.compensation_retry)
-            ks = sorted({1, m - 1}) if m > 1 else []
+            ks = [1] if m > 1 else []
+            if extra_last and m - 1 > 1:
+                ks.append(m - 1)
             for k in ks:
-                if k >= 1:
-                    out.append(Scenario(tuple(faults), ((cs.id, f"transient:{k}"),)))
-            out.append(Scenario(tuple(faults), ((cs.id, "fail"),)))
+                out.append(Scenario(sc.forward, ((sid, f"transient:{k}"),)))
+            out.append(Scenario(sc.forward, ((sid, "fail"),)))
     return out
 
 
@@ -249,6 +265,19 @@ def failure_defined(saga, step, kind: str, event: str | None) -> bool:
     return bool(saga.structured or step.failures or step.failure_edges)
 
 
+def compensation_queue(saga, exp: "Expected") -> list[str]:
+    """The steps the orchestrator compensates on this failure path, in order: the completed
+    compensatable steps, newest first, and a compensatable step that failed by timing out (it
+    may have acted)."""
+    if exp.success or not exp.defined:
+        return []
+    done = [s.id for s in saga.steps if s.type == "compensatable" and s.id in exp.completed and s.id != exp.failed_step]
+    failed = saga.step(exp.failed_step)
+    if failed is not None and failed.type == "compensatable" and exp.failure_kind == "technical":
+        done.append(failed.id)
+    return list(reversed(done))
+
+
 def expected(saga, sc: Scenario) -> Expected:
     completed = []
     for step in saga.steps:
@@ -267,7 +296,8 @@ def expected(saga, sc: Scenario) -> Expected:
         e = Expected(False, step.id, kind, failure_defined(saga, step, kind, event))
         e.completed = completed
         e.to_compensate = [s for s in completed if saga.step(s).type == "compensatable"]
-        e.compensation_fails = [s for s, cb in sc.compensation if cb == "fail" and s in e.to_compensate
+        attempted = compensation_queue(saga, e)
+        e.compensation_fails = [s for s, cb in sc.compensation if cb == "fail" and s in attempted
                                 and saga.step(s).compensation not in (None, "none")]
         if e.compensation_fails:
             e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure"

@@ -98,6 +98,12 @@ def verify_saga(store, saga, *, max_scenarios: int = 1000, seed: int = 0, prefix
                 if rank < cur["rank"]:
                     cur["rank"], cur["res"] = rank, res
 
+    from saga_lint.orchestrator.scenarios import MAX_ATTEMPTS
+
+    for step in saga.steps:
+        for what, policy in (("retry", step.retry), ("compensation retry", step.compensation_retry)):
+            if policy is not None and isinstance(policy.max_attempts, int) and policy.max_attempts > MAX_ATTEMPTS:
+                report.notes.append(f"{step.id}: {what} maxAttempts {policy.max_attempts} is run as {MAX_ATTEMPTS} attempts")
     bases = base_scenarios(saga)
     references, writes = {}, {}
     for sc in bases:
