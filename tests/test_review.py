@@ -397,6 +397,16 @@ def test_mode_lookup_order():
     assert mode_for("a", Res({"x-compatibility": "FORWARD"}), None, Cfg()) == ("FULL", "config schema-compatibility")
     assert mode_for("b", Res({"x-compatibility": "FORWARD"}), None, Cfg()) == ("FORWARD", "frontmatter x-compatibility")
     assert mode_for("c", Res({}), None, Cfg()) == ("BACKWARD", "default")
+    mode, source = mode_for("c", Res({"x-compatibility": "sideways"}), None, Cfg())
+    assert mode == "BACKWARD" and "'sideways' is not one of BACKWARD, FORWARD, FULL, NONE" in source
+
+
+def test_bad_compatibility_mode_in_the_config_is_exit_2(repo):
+    path, base, _head = repo
+    (path / "catalog" / "saga-lint.yaml").write_text("schema-compatibility:\n  inventory-reserved: SIDEWAYS\n", "utf-8")
+    res = run("review", path / "catalog", "--base", base)
+    assert res.exit_code == 2
+    assert "schema-compatibility.inventory-reserved: 'SIDEWAYS' is not a mode" in res.output
 
 
 def test_implementation_globs():

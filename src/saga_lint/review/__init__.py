@@ -69,8 +69,11 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
     repo = open_repo(path)
     base_sha = repo.resolve(base)
     head_sha = repo.resolve(head) if head else None
+    from saga_lint.review.compat import check_config
+
     if config is None:
         config = load_config(path)
+    check_config(config)
     with contextlib.ExitStack() as stack:
         base_root = stack.enter_context(catalog_at(repo, base_sha))
         head_root = stack.enter_context(catalog_at(repo, head_sha)) if head_sha else Path(path)

@@ -117,7 +117,7 @@ def schema_checks(changeset, base, head, config) -> tuple[list, list]:
             if c.path and not c.kind.startswith(("required-", "property-")):
                 subject += f", field {c.path}"
             msg = (f"{subject}: {c.detail}; breaks {_who(ch.type, c)} "
-                   f"(mode {mode}{'' if source == 'default' else ', from ' + source})")
+                   f"(mode {mode}{'' if source == 'default' else ', ' + source if source.startswith('default') else ', from ' + source})")
             f = _finding(config, "change/breaking-schema", msg, res, _schema_path(res), fld=c.path or None)
             if f:
                 findings.append(f)

@@ -96,10 +96,25 @@ def mode_for(message_id: str, head_res, base_res, config) -> tuple[str, str]:
             return m, "config schema-compatibility"
     for res in (head_res, base_res):
         if res is not None and "x-compatibility" in res.data:
-            m = normalise_mode(res.data.get("x-compatibility"))
+            value = res.data.get("x-compatibility")
+            m = normalise_mode(value)
             if m:
                 return m, "frontmatter x-compatibility"
+            shown = str(value)[:40]
+            return DEFAULT_MODE, f"default: x-compatibility {shown!r} is not one of {', '.join(MODES)}"
     return DEFAULT_MODE, "default"
+
+
+def check_config(config) -> None:
+    """``schema-compatibility`` in the config must map message ids to modes (ConfigError if not)."""
+    from saga_lint.config import ConfigError
+
+    table = getattr(config, "schema_compatibility", None) or {}
+    for key, value in table.items():
+        if normalise_mode(value) is None:
+            raise ConfigError(
+                f"schema-compatibility.{str(key)[:80]}: {str(value)[:40]!r} is not a mode; use one of {', '.join(MODES)}"
+            )
 
 
 def _dump(value) -> str:
