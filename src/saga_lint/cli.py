@@ -110,7 +110,26 @@ def check(path, fmt, outputs, config_path, fail_on, quiet):
         shown = dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
     click.echo(render(fmt, shown), nl=False)
     level = fail_on or config.fail_on
-    sys.exit(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
+    _exit(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
+
+
+def _exit(code: int) -> None:
+    """Exit with ``code``. In a process of its own (the ``saga-lint`` script, ``python -m
+    saga_lint``) the interpreter's teardown is skipped: freeing a large catalog's millions of
+    objects one by one takes longer than a second, for nothing. Called in-process (tests,
+    ``CliRunner``), a plain ``sys.exit``."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    own = os.path.basename(argv0) in ("saga-lint", "saga-lint.exe") or argv0.endswith(
+        os.path.join("saga_lint", "__main__.py")
+    )
+    if own:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os._exit(code)
+    sys.exit(code)
 
 
 @main.command()

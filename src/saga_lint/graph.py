@@ -108,14 +108,19 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
     import networkx as nx
 
     g = nx.MultiDiGraph()
+    # each resource's key, computed once (``Resource.key`` is a property over its frontmatter)
+    key_of: dict = {}
     for r in catalog.resources:
         if r.id is not None:
-            g.add_node(r.key, resource=r)
+            key = key_of[id(r)] = r.key
+            g.add_node(key, resource=r)
     cg = CatalogGraph(catalog, g)
     cache: dict = {}
     step_targets: dict = {}  # flow key -> {step index: target resource}
+    add_edge = g.add_edge
     for r in catalog.resources:
-        if r.id is None:
+        rkey = key_of.get(id(r))
+        if rkey is None:
             continue
         local: dict = {}  # key path -> target, for triggers
         for ref in references(r):
@@ -131,23 +136,24 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
             local[ref.path] = target
             rel = ref.relation
             if rel == "step":
-                step_targets.setdefault(r.key, {})[ref.path[1]] = target
+                step_targets.setdefault(rkey, {})[ref.path[1]] = target
                 continue
+            tkey = key_of[id(target)]
             if rel == "owns" and ref.path[0] in ("owners", "decisionMakers"):
-                g.add_edge(target.key, r.key, kind="owns")
+                add_edge(tkey, rkey, kind="owns")
             elif rel == "member" and r.type == "user":
-                g.add_edge(target.key, r.key, kind="member")
+                add_edge(tkey, rkey, kind="member")
             elif rel == "triggers":
                 parent = ref.path[:2]
                 trig_from = local.get(parent)
                 if trig_from is not None:
-                    g.add_edge(trig_from.key, target.key, kind="triggers", via=r.key)
+                    add_edge(key_of[id(trig_from)], tkey, kind="triggers", via=rkey)
             else:
-                g.add_edge(r.key, target.key, kind=rel)
+                add_edge(rkey, tkey, kind=rel)
     for flow in catalog.resources:
-        if flow.type != "flow" or flow.id is None:
+        if flow.type != "flow" or id(flow) not in key_of:
             continue
-        _add_flow(cg, flow, step_targets.get(flow.key, {}))
+        _add_flow(cg, flow, step_targets.get(key_of[id(flow)], {}))
     return cg
 
 

@@ -172,21 +172,24 @@ def components(text: str, first_line: int = 1) -> list[Component]:
     if _may_hold_code(text):
         return parse_body(text, first_line).components
     body = Body(text, first_line)
-    _scan_lines(body, ())
+    _scan_lines(body, (), links=False)
     return body.components
 
 
-def _scan_lines(body: Body, code_lines) -> None:
-    """Fill ``links`` and ``components`` from the lines that are not code."""
+def _scan_lines(body: Body, code_lines, links: bool = True) -> None:
+    """Fill ``links`` (unless told not to) and ``components`` from the lines that are not code."""
     first_line = body.first_line
     for n, line in enumerate(body.text.split("\n")):
         if n in code_lines or ("[[" not in line and "<" not in line):
             continue
         lineno = n + first_line
-        for m in WIKI_LINK.finditer(line):
-            body.links.append(
-                WikiLink(m.group("type"), m.group("id").strip(), m.group("version"), lineno, m.start() + 1)
-            )
+        if links:
+            for m in WIKI_LINK.finditer(line):
+                body.links.append(
+                    WikiLink(m.group("type"), m.group("id").strip(), m.group("version"), lineno, m.start() + 1)
+                )
+        if "<" not in line:
+            continue
         for m in COMPONENT.finditer(line):
             attrs = {}
             for a in ATTR.finditer(m.group("attrs")):

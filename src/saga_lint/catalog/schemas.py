@@ -695,6 +695,155 @@ class _Analysis:
         return _short(f"{f.file}#/{pointer}", 80)
 
 
+# -- a fast answer for plain schemas ----------------------------------------------------------------
+#
+# Checking a schema against its metaschema with jsonschema costs about half a millisecond; a large
+# catalog has tens of thousands of schemas. Most are plain: objects with properties, types,
+# formats, enums. ``_plainly_valid`` accepts a schema only when every keyword in it is one whose
+# metaschema constraint is the same in drafts 4, 6, 7, 2019-09 and 2020-12 and the value meets
+# it; then jsonschema would report nothing. Anything else (an unknown keyword, ``$id``,
+# ``patternProperties``, boolean subschemas, ...) is left to jsonschema, which also words the error.
+
+_PLAIN_DRAFTS = ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator")
+_SIMPLE_TYPES = frozenset(("array", "boolean", "integer", "null", "number", "object", "string"))
+_PLAIN_REF = re.compile(r"^[A-Za-z0-9_.\-/#~$]*$")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _unique_strings(v) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, str) for x in v) and len(set(v)) == len(v)
+
+
+def _plain_enum(v) -> bool:
+    if not isinstance(v, list) or not v:
+        return False
+    seen = set()
+    for x in v:
+        if not (isinstance(x, str) or _is_int(x)):
+            return False
+        key = (type(x), x)
+        if key in seen:
+            return False
+        seen.add(key)
+    return True
+
+
+def _plain_regex(v) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        re.compile(v)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
+
+
+def _plain_type(v) -> bool:
+    if isinstance(v, str):
+        return v in _SIMPLE_TYPES
+    return _unique_strings(v) and all(t in _SIMPLE_TYPES for t in v)
+
+
+_PLAIN_SCALARS = {
+    "$schema": lambda v: isinstance(v, str),
+    "$ref": lambda v: isinstance(v, str) and bool(_PLAIN_REF.match(v)),
+    "$comment": lambda v: isinstance(v, str),
+    "title": lambda v: isinstance(v, str),
+    "description": lambda v: isinstance(v, str),
+    "format": lambda v: isinstance(v, str),
+    "type": _plain_type,
+    "enum": _plain_enum,
+    "required": _unique_strings,
+    "pattern": _plain_regex,
+    "minimum": _is_num,
+    "maximum": _is_num,
+    "minLength": lambda v: _is_int(v) and v >= 0,
+    "maxLength": lambda v: _is_int(v) and v >= 0,
+    "minItems": lambda v: _is_int(v) and v >= 0,
+    "maxItems": lambda v: _is_int(v) and v >= 0,
+    "minProperties": lambda v: _is_int(v) and v >= 0,
+    "maxProperties": lambda v: _is_int(v) and v >= 0,
+    "uniqueItems": lambda v: isinstance(v, bool),
+    "readOnly": lambda v: isinstance(v, bool),
+    "writeOnly": lambda v: isinstance(v, bool),
+    "deprecated": lambda v: isinstance(v, bool),
+    "examples": lambda v: isinstance(v, list),
+    "default": lambda v: True,
+    "const": lambda v: True,
+}
+_PLAIN_ONE = ("items", "not")  # a subschema (an object)
+_PLAIN_MAP = ("properties", "definitions", "$defs")  # name -> subschema
+_PLAIN_LIST = ("allOf", "anyOf", "oneOf")  # non-empty list of subschemas
+
+
+def _plainly_valid(schema, depth: int) -> bool:
+    """True only if ``schema`` certainly satisfies the metaschemas of drafts 4 to 2020-12 (the
+    caller makes sure the root's ``$schema``, if any, names one of them)."""
+    if not isinstance(schema, dict) or depth > MAX_JSON_DEPTH:
+        return False
+    for key, value in schema.items():
+        if key == "$schema" and depth:
+            return False  # only the root's dialect is known to be one of the drafts above
+        check = _PLAIN_SCALARS.get(key)
+        if check is not None:
+            if not check(value):
+                return False
+        elif key in _PLAIN_ONE:
+            if not _plainly_valid(value, depth + 1):
+                return False
+        elif key in _PLAIN_MAP:
+            if not isinstance(value, dict) or not all(_plainly_valid(v, depth + 1) for v in value.values()):
+                return False
+        elif key in _PLAIN_LIST:
+            if not isinstance(value, list) or not value or not all(_plainly_valid(v, depth + 1) for v in value):
+                return False
+        elif key == "additionalProperties":
+            if not (isinstance(value, bool) or _plainly_valid(value, depth + 1)):
+                return False
+        else:
+            return False
+    return True
+
+
+def _uses_legacy_ids(spec) -> bool:
+    from referencing.jsonschema import DRAFT3, DRAFT4
+
+    return spec is DRAFT3 or spec is DRAFT4  # ``id`` rather than ``$id``
+
+
+def _needs_ref_analysis(doc, legacy_ids: bool) -> bool:
+    """False when no subschema that ``_Analysis.run`` would visit (reached the same way) has a
+    ``$ref``, an id (``$id``, or ``id`` in drafts 3 and 4) or a ``$schema`` of its own, and there
+    are at most ``MAX_NODES`` of them: then nothing is retrieved, every in-place edge leads to a
+    child, and the analysis can report no problem and no loop. Most schemas are like that."""
+    stack = [(doc, True)]
+    count = 0
+    while stack:
+        node, is_root = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        count += 1
+        if count > MAX_NODES:
+            return True
+        if "$ref" in node or "$id" in node or (legacy_ids and "id" in node) or (not is_root and "$schema" in node):
+            return True
+        for kw, value in node.items():
+            if kw in _SUB_MAP and isinstance(value, dict):
+                stack.extend((v, False) for v in value.values())
+            elif kw in _SUB_LIST and isinstance(value, list):
+                stack.extend((v, False) for v in value)
+            elif kw in _SUB_ONE and isinstance(value, dict):
+                stack.append((value, False))
+    return False
+
+
 def _analyse(catalog, f: _File) -> LoadedSchema:
     loaded = LoadedSchema(f.file, f.document if f.parsed else None, list(f.problems))
     if not f.parsed:
@@ -710,7 +859,13 @@ def _analyse(catalog, f: _File) -> LoadedSchema:
         if not isinstance(doc, (dict, bool)):
             raise _Invalid(f"a JSON Schema must be an object or a boolean, not a {type(doc).__name__}", ())
         cls = validator_for(doc, default=Draft202012Validator)
-        cls.check_schema(doc)
+        plain = (
+            isinstance(doc, dict)
+            and cls.__name__ in _PLAIN_DRAFTS
+            and ("$schema" not in doc or validator_for(doc, default=None) is cls)
+        )
+        if not (plain and _plainly_valid(doc, 0)):
+            cls.check_schema(doc)
     except _Invalid as exc:
         line, col = f.locate(exc.path)
         loaded.problems.append(SchemaProblem(RULE_INVALID, f"not a valid JSON Schema: {exc}", f.file, line, col))
@@ -740,7 +895,8 @@ def _analyse(catalog, f: _File) -> LoadedSchema:
     # 2. $ref: resolved inside the catalog only; loops
     try:
         analysis = _Analysis(catalog, f)
-        analysis.run()
+        if _needs_ref_analysis(doc, _uses_legacy_ids(analysis.default_spec)):
+            analysis.run()
         seen = {p.key for p in loaded.problems}
         loaded.problems.extend(p for p in analysis.problems if p.key not in seen)
         loaded.registry = analysis.registry

@@ -196,11 +196,16 @@ def body_file_paths(res):
     body = res.body
     if "<SchemaViewer" not in body and "<Schema" not in body:
         return
-    from saga_lint.catalog.body import components
-
     # components() skips markdown-it when the body can hold no code block: on large catalogs
-    # this rule would otherwise parse every message page's Markdown
-    for comp in components(body, res.body_line):
+    # this would otherwise parse every message page's Markdown. Kept on the resource: the
+    # file and JSON schema rules both ask.
+    found = res.__dict__.get("_file_components")
+    if found is None or found[0] is not body:
+        from saga_lint.catalog.body import components
+
+        found = (body, [c for c in components(body, res.body_line) if c.name in FILE_COMPONENTS])
+        res.__dict__["_file_components"] = found
+    for comp in found[1]:
         if comp.name in FILE_COMPONENTS:
             f = comp.attrs.get("file")
             if isinstance(f, str) and not f.startswith("{"):
@@ -222,7 +227,7 @@ def _path_checks(ctx):
     return cache
 
 
-@rule("refs/file-exists", "error", official=True)
+@rule("refs/file-exists", "error", official=True, catalog_only=True)
 def file_exists(ctx):
     """A file the catalog points at does not exist.
 
@@ -247,7 +252,7 @@ def file_exists(ctx):
         )
 
 
-@rule("security/path-outside-catalog", "error")
+@rule("security/path-outside-catalog", "error", catalog_only=True)
 def path_outside_catalog(ctx):
     """A path in the catalog leads outside the catalog folder; it was not opened.
 
