@@ -227,6 +227,7 @@ def report_cmd(path, output, base, config_path):
         raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None
     s = result.summary()
     click.echo(f"saga-lint: wrote {output} ({len(result.sagas)} sagas, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos)")
+    _exit(0)  # skips the teardown of a large catalog when run as its own process
 
 
 # --- verify / run: the reference orchestrator (issue 6) ----------------------------------------
