@@ -360,7 +360,7 @@ def _worker_count(n_pages: int) -> int:
             wanted = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):  # pragma: no cover - not Linux
             wanted = os.cpu_count() or 1
-    return max(1, min(wanted, 16, -(-n_pages // PAGES_PER_TASK)))
+    return max(1, min(wanted, 16, n_pages))
 
 
 def _parse_pages(page_jobs: list, findings: list) -> list:
@@ -374,7 +374,8 @@ def _parse_pages(page_jobs: list, findings: list) -> list:
         import multiprocessing
 
         if "fork" in multiprocessing.get_all_start_methods():
-            chunks = [page_jobs[i : i + PAGES_PER_TASK] for i in range(0, len(page_jobs), PAGES_PER_TASK)]
+            size = max(1, min(PAGES_PER_TASK, -(-len(page_jobs) // (workers * 4))))
+            chunks = [page_jobs[i : i + size] for i in range(0, len(page_jobs), size)]
             out: list = []
             mark = len(findings)
             try:

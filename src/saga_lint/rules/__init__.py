@@ -194,14 +194,15 @@ class PendingRules:
 def start_catalog_only_rules(catalog, config, min_pages: int = 2000) -> PendingRules | None:
     """On a catalog of ``min_pages`` pages or more, start the catalog-only rules (schema checks of
     every frontmatter and JSON schema file, file paths) in a forked process, so that they run on
-    another CPU while this one builds the graph and runs the rest. None when the catalog is small,
-    there is one CPU, ``SAGA_LINT_JOBS=1`` or ``fork`` is not available: then ``run_rules`` runs
-    them in-process. Either way the findings are the same."""
+    another CPU while this one builds the graph and runs the rest. None when the catalog is small
+    (unless ``SAGA_LINT_JOBS`` is 2 or more), there is one CPU, ``SAGA_LINT_JOBS=1`` or ``fork`` is
+    not available: then ``run_rules`` runs them in-process. Either way the findings are the same."""
     import multiprocessing
     import os
 
     global _FORKED
-    if len(catalog.resources) + len(catalog.pages) < min_pages or os.environ.get("SAGA_LINT_JOBS", "").strip() == "1":
+    jobs = os.environ.get("SAGA_LINT_JOBS", "").strip()  # as for the loader: 1 = off, 2+ = on for any size
+    if jobs == "1" or (len(catalog.resources) + len(catalog.pages) < min_pages and not (jobs.isdigit() and int(jobs) > 1)):
         return None
     try:
         cpus = len(os.sched_getaffinity(0))

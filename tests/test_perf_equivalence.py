@@ -1,0 +1,232 @@
+"""The fast paths added for large catalogs answer exactly what the slow paths answer.
+
+- ``yamlloc.load(..., lazy_locations=True)``: same value, same locations (also after pickling, as
+  the loader's worker processes do);
+- ``body.components``: the components ``parse_body`` finds, without markdown-it when no code block
+  is possible;
+- ``schemas._plainly_valid``: never accepts a schema that jsonschema's ``check_schema`` rejects,
+  for any of drafts 4, 6, 7, 2019-09 and 2020-12;
+- ``schemas._needs_ref_analysis``: when it says no, the full ``$ref`` analysis finds nothing.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from saga_lint.catalog import yamlloc
+from saga_lint.catalog.body import components, parse_body
+
+# -- YAML -----------------------------------------------------------------------------------------
+
+_key = st.sampled_from(["id", "name", "version", "owners", "steps", "x-a", "1", "true", "a b"])
+_scalar = st.one_of(
+    st.sampled_from(["1.0.0", "latest", "yes", "~", "12", "3.5", "2026-01-02", "'q'", '"d"', "x: y", "- z"]),
+    st.text(alphabet="abc -:#'\"", max_size=8),
+)
+
+
+def _yaml_value(depth: int):
+    if depth > 2:
+        return _scalar.map(lambda s: ("scalar", s))
+    return st.one_of(
+        _scalar.map(lambda s: ("scalar", s)),
+        st.lists(st.deferred(lambda: _yaml_value(depth + 1)), min_size=1, max_size=3).map(lambda v: ("seq", v)),
+        st.lists(st.tuples(_key, st.deferred(lambda: _yaml_value(depth + 1))), min_size=1, max_size=3).map(
+            lambda v: ("map", v)
+        ),
+    )
+
+
+def _emit(node, indent: int = 0) -> list[str]:
+    kind, value = node
+    pad = " " * indent
+    if kind == "scalar":
+        return [pad + _quote(value)]
+    if kind == "seq":
+        out = []
+        for item in value:
+            sub = _emit(item, indent + 2)
+            out.append(pad + "- " + sub[0].lstrip())
+            out.extend(sub[1:])
+        return out
+    out = []
+    for k, v in value:
+        if v[0] == "scalar":
+            out.append(f"{pad}{k}: {_quote(v[1])}")
+        else:
+            out.append(f"{pad}{k}:")
+            out.extend(_emit(v, indent + 2))
+    return out
+
+
+def _quote(s: str) -> str:
+    return s if s and not any(c in s for c in ":#'\"-") and s.strip() == s else "'" + s.replace("'", "''") + "'"
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_yaml_value(0), offset=st.integers(0, 5))
+def test_lazy_locations_equal_eager(doc, offset):
+    text = "\n".join(_emit(doc)) + "\n"
+    try:
+        eager_value, eager = yamlloc.load(text, offset)
+    except yamlloc.YamlProblem as p:
+        try:
+            yamlloc.load(text, offset, lazy_locations=True)
+        except yamlloc.YamlProblem as q:
+            assert (q.rule, q.line, q.column) == (p.rule, p.line, p.column)
+            return
+        raise AssertionError("lazy load accepted what eager load rejected")
+    lazy_value, lazy = yamlloc.load(text, offset, lazy_locations=True)
+    assert lazy_value == eager_value
+    shipped = pickle.loads(pickle.dumps(lazy))
+    assert isinstance(lazy, yamlloc.LazyLocations) and lazy._pending is not None  # nothing computed yet
+    assert dict(lazy.items()) == dict(eager)
+    assert dict(shipped.items()) == dict(eager)
+    for path in list(eager)[:5]:
+        assert lazy.find(*path) == eager.find(*path) == shipped.find(*path)
+
+
+# -- body components --------------------------------------------------------------------------------
+
+_line = st.sampled_from(
+    [
+        '<SchemaViewer file="schema.json" />',
+        "<Schema file='a.sql' lang=\"sql\"/>",
+        "    <SchemaViewer file=\"in-code.json\" />",
+        "```",
+        "~~~mdx",
+        "\t<Schema file=\"tab.json\"/>",
+        "",
+        "# Title",
+        "- item <NodeGraph />",
+        "> quote <Tile href={`/x`} />",
+        "text [[service|a]] <Footer />",
+        "  <Tiles>",
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(lines=st.lists(_line, max_size=12), first=st.integers(1, 40))
+def test_components_without_markdown_it_match_parse_body(lines, first):
+    text = "\n".join(lines)
+    assert components(text, first) == parse_body(text, first).components
+
+
+# -- JSON schemas -----------------------------------------------------------------------------------
+
+
+def _schema(depth: int):
+    leaf = st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.one_of(
+                st.sampled_from(["string", "integer", "object", "array", "null", "number", "boolean", "str", ""]),
+                st.lists(st.sampled_from(["string", "null", "integer", "strin"]), max_size=3),
+            ),
+            "format": st.one_of(st.sampled_from(["uuid", "date-time", "email"]), st.integers()),
+            "description": st.text(max_size=5),
+            "title": st.one_of(st.text(max_size=5), st.booleans()),
+            "enum": st.lists(st.one_of(st.text(max_size=2), st.integers(0, 2), st.booleans()), max_size=3),
+            "required": st.one_of(st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=3), st.integers()),
+            "pattern": st.sampled_from(["^[A-Z]{3}$", "[", "(a|b", "\\d+", 5]),
+            "minimum": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans()),
+            "maxLength": st.one_of(st.integers(-2, 5), st.floats(0, 3), st.booleans()),
+            "minItems": st.one_of(st.integers(-2, 5), st.text(max_size=1)),
+            "uniqueItems": st.one_of(st.booleans(), st.integers(0, 1)),
+            "examples": st.one_of(st.lists(st.integers(), max_size=2), st.integers()),
+            "default": st.one_of(st.integers(), st.text(max_size=2)),
+            "$ref": st.sampled_from(["#/definitions/a", "#/definitions/b", "other.json", "has space", "http://x/y"]),
+            "$comment": st.one_of(st.text(max_size=3), st.integers()),
+            "readOnly": st.one_of(st.booleans(), st.integers(0, 1)),
+        },
+    )
+    if depth >= 2:
+        return leaf
+    sub = st.deferred(lambda: _schema(depth + 1))
+    return st.builds(
+        lambda base, extra: {**base, **extra},
+        leaf,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "properties": st.one_of(st.dictionaries(st.sampled_from(["id", "a", "$ref", "type"]), sub, max_size=3), st.lists(sub, max_size=1)),
+                "items": st.one_of(sub, st.lists(sub, max_size=2), st.booleans()),
+                "additionalProperties": st.one_of(st.booleans(), sub, st.integers()),
+                "allOf": st.one_of(st.lists(sub, max_size=2), sub),
+                "not": st.one_of(sub, st.booleans()),
+                "definitions": st.dictionaries(st.sampled_from(["a", "b"]), st.one_of(sub, st.booleans()), max_size=2),
+                "$defs": st.dictionaries(st.sampled_from(["a", "b"]), sub, max_size=2),
+                "$schema": st.sampled_from(
+                    [
+                        "http://json-schema.org/draft-07/schema#",
+                        "http://json-schema.org/draft-04/schema#",
+                        "https://json-schema.org/draft/2020-12/schema",
+                        "http://json-schema.org/draft-03/schema#",
+                        "https://example.com/unknown",
+                    ]
+                ),
+            },
+        ),
+    )
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_schema(0))
+def test_plainly_valid_schemas_pass_every_metaschema(doc):
+    from jsonschema.validators import (
+        Draft4Validator,
+        Draft6Validator,
+        Draft7Validator,
+        Draft201909Validator,
+        Draft202012Validator,
+        validator_for,
+    )
+
+    from saga_lint.catalog.schemas import _plainly_valid
+
+    if not _plainly_valid(doc, 0):
+        return
+    if "$schema" in doc:  # as _analyse asks: a dialect it knows
+        cls = validator_for(doc, default=None)
+        if cls is None or cls.__name__ not in ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator"):
+            return
+        cls.check_schema(doc)
+    for cls in (Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator):
+        cls.check_schema({k: v for k, v in doc.items() if k != "$schema"})
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(doc=_schema(0))
+def test_no_ref_analysis_needed_means_the_analysis_finds_nothing(doc, tmp_path):
+    from saga_lint.catalog import schemas
+    from saga_lint.catalog.model import Catalog
+
+    catalog = Catalog(root=tmp_path)
+    f = schemas._File("schema.json", document=doc, parsed=True, text="{}")
+    analysis = schemas._Analysis(catalog, f)
+    if schemas._needs_ref_analysis(doc, schemas._uses_legacy_ids(analysis.default_spec)):
+        return
+    analysis.run()
+    assert analysis.problems == []
+
+
+def test_the_fast_paths_are_taken_for_plain_catalog_schemas():
+    """The generator's and the corpus' kind of schema takes both shortcuts (else they save nothing)."""
+    from saga_lint.catalog import schemas
+
+    doc = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "OrderCreated",
+        "type": "object",
+        "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["a", "b"]},
+                       "items": {"type": "array", "items": {"type": "object", "properties": {"sku": {"type": "string"}}}}},
+        "required": ["id"],
+    }
+    assert schemas._plainly_valid(doc, 0)
+    assert not schemas._needs_ref_analysis(doc, False)
+    assert schemas._needs_ref_analysis({**doc, "properties": {"a": {"$ref": "#/x"}}}, False)
+    assert not schemas._plainly_valid({**doc, "type": "strnig"}, 0)

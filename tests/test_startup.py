@@ -1,0 +1,75 @@
+"""``saga-lint --help`` stays light: none of the heavy libraries is imported to print the help.
+
+Timing is for benchmarks/run.py (benchmarks are not tests); this pins the cause of slowness
+instead: the modules a ``--help`` process has loaded, checked in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("networkx", "yaml", "jsonschema", "markdown_it", "jinja2", "referencing", "psycopg", "sqlite3")
+
+PROBE = r"""
+import json, runpy, sys
+sys.argv = ["saga-lint-probe"] + json.loads(sys.argv[1])  # not "saga-lint": check would skip teardown (os._exit)
+try:
+    runpy.run_module("saga_lint", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+loaded = sorted({name.split(".")[0] for name in sys.modules})
+sys.stderr.write("\nPROBE " + json.dumps({"code": code, "modules": loaded}) + "\n")
+"""
+
+
+def _probe(args: list) -> tuple[dict, str]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True, text=True, timeout=60)
+    line = [l for l in proc.stderr.splitlines() if l.startswith("PROBE ")][-1]
+    return json.loads(line[len("PROBE "):]), proc.stdout
+
+
+def test_help_imports_no_heavy_module():
+    result, out = _probe(["--help"])
+    assert result["code"] == 0
+    assert "check" in out and "Usage" in out
+    loaded = set(result["modules"])
+    assert "saga_lint" in loaded and "click" in loaded
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_check_help_imports_no_heavy_module():
+    result, out = _probe(["check", "--help"])
+    assert result["code"] == 0 and "--format" in out
+    assert not set(result["modules"]) & set(HEAVY)
+
+
+def test_probe_sees_heavy_imports_when_there_are_some(tmp_path):
+    """The probe itself works: a real check run loads YAML and networkx."""
+    (tmp_path / "teams").mkdir()
+    (tmp_path / "teams" / "t.mdx").write_text("---\nid: t\nname: T\nsummary: s\n---\nbody\n")
+    result, _ = _probe(["check", str(tmp_path)])
+    assert {"yaml", "networkx"} <= set(result["modules"])
+
+
+def test_check_in_its_own_process_skips_teardown_but_loses_no_output(tmp_path):
+    """``saga-lint check`` ends with os._exit (no interpreter teardown on large catalogs): stdout
+    (a pipe, so block-buffered), -o files and the exit code must be complete all the same."""
+    import shutil
+
+    cat = tmp_path / "cat"
+    (cat / "teams").mkdir(parents=True)
+    for i in range(300):  # enough findings to overflow a pipe buffer's worth of text
+        (cat / "teams" / f"t{i}.mdx").write_text(f"---\nid: t{i}\nname: T\nemail: not-an-address-{i}\n---\n")
+    out_json = tmp_path / "out.json"
+    script = shutil.which("saga-lint")
+    fast = [script] if script else [sys.executable, "-m", "saga_lint"]
+    slow = [sys.executable, "-c", "import sys; from saga_lint.cli import main; sys.argv[0] = 'probe'; main()"]
+    a = subprocess.run(fast + ["check", str(cat), "-o", f"json={out_json}"], capture_output=True, text=True, timeout=120)
+    b = subprocess.run(slow + ["check", str(cat)], capture_output=True, text=True, timeout=120)
+    assert a.returncode == b.returncode == 1
+    assert a.stdout == b.stdout and a.stdout.count("schema/valid-email") == 300
+    assert len(json.loads(out_json.read_text())["findings"]) >= 300
