@@ -437,3 +437,43 @@ def test_extends_loop_exits_2(catalog):
     r = invoke("check", catalog("extends: a.yaml\n", extra=extra))
     assert r.exit_code == 2
     assert "extends itself" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "path, pattern, expected",
+    [
+        ("channels/orders/index.mdx", "channels/*/index.mdx", True),
+        ("channels/buses/orders/index.mdx", "channels/*/index.mdx", False),  # * stays in one folder
+        ("channels/buses/orders/index.mdx", "channels/**/index.mdx", True),
+        ("channels/buses/orders/index.mdx", "channels/**", True),
+        ("channels/buses/orders/index.mdx", "channels", True),  # a folder: everything inside it
+        ("channels/buses/orders/index.mdx", "./channels/", True),
+        ("channelsX/orders/index.mdx", "channels/**", False),
+        ("events/A/index.mdx", "*.mdx", True),  # no slash: a name at any depth
+        ("events/A/index.mdx", "index.md", False),
+        ("domains/Legacy/services/Old/index.mdx", "**/services/*/index.mdx", True),
+        ("services/Old/index.mdx", "**/services/*/index.mdx", True),
+        ("domains/Legacy/services/Old/versioned/1/index.mdx", "**/services/*/index.mdx", False),
+        ("events/a?c/index.mdx", "events/a[?]c/*", True),
+        ("a/b", "", False),
+    ],
+)
+def test_glob_semantics(path, pattern, expected):
+    from saga_lint.config import _glob_match
+
+    assert _glob_match(path, pattern) is expected
+
+
+def test_ignore_star_does_not_cross_folders(catalog):
+    nested = "channels/buses/orders/index.mdx"
+    extra = {CHANNEL: None, nested: BASE[CHANNEL].replace("summary: Where order events go.\n", "")}
+    code, doc, _ = check(catalog('ignore: ["channels/*/index.mdx"]\n', extra=extra))
+    assert (SUMMARY, "error", nested) in rules_of(doc)
+    code, doc, _ = check(catalog('ignore: ["channels/**/index.mdx"]\n', extra=extra))
+    assert (SUMMARY, "error", nested) not in rules_of(doc)
+
+
+def test_hostile_glob_is_a_config_error_not_a_crash(catalog):
+    r = invoke("check", catalog('ignore: ["' + "/".join(["*"] * 2000) + '"]\n'))
+    assert r.exit_code == 2
+    assert r.stderr.startswith("saga-lint: configuration error: glob")

@@ -50,14 +50,32 @@ def _norm_level(value, where: str) -> str:
 
 
 def _glob_match(path: str, pattern: str) -> bool:
-    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    if pattern.startswith("**/") and fnmatch.fnmatchcase(path, pattern[3:]):
-        return True
-    if pattern.endswith("/**") and (path == pattern[:-3] or path.startswith(pattern[:-2])):
-        return True
-    return False
+    """gitignore-style: ``*``/``?``/``[...]`` stay within one folder, ``**`` spans any number of
+    folders, a pattern without a slash matches a name at any depth, and a pattern that names a
+    folder matches everything inside it. Matched segment by segment (memoised: linear time)."""
+    pattern = pattern[2:] if pattern.startswith("./") else pattern
+    pat = [seg for seg in pattern.strip("/").split("/") if seg not in ("", ".")]
+    if not pat:
+        return False
+    if len(pat) > 100:
+        raise ConfigError(f"glob {pattern[:40]!r}... has more than 100 path segments")
+    if len(pat) == 1 and pat[0] != "**":
+        pat = ["**"] + pat
+    parts = path.split("/")
+    memo: dict = {}
+
+    def m(i: int, j: int) -> bool:
+        if (i, j) not in memo:
+            if i == len(pat):
+                ok = True
+            elif pat[i] == "**":
+                ok = m(i + 1, j) or (j < len(parts) and m(i, j + 1))
+            else:
+                ok = j < len(parts) and fnmatch.fnmatchcase(parts[j], pat[i]) and m(i + 1, j + 1)
+            memo[(i, j)] = ok
+        return memo[(i, j)]
+
+    return m(0, 0)
 
 
 def _apply_levels(table: dict, new: dict, known) -> None:
