@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from saga_lint.catalog.fmschema import validate
+from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
 
 _CACHE_KEY = "_schema_issues"
@@ -18,7 +19,10 @@ def _issues(ctx, kind: str):
         ctx.options[_CACHE_KEY] = cache
     for res, issue in cache:
         if issue.kind == kind:
-            yield Problem(issue.message, res, issue.path)
+            message = issue.message
+            if kind in ("type", "invalid", "email") and issue.path and not message.startswith(("version ",)):
+                message = f"{format_path(issue.path)} {message}"
+            yield Problem(message, res, issue.path)
 
 
 @rule("schema/required-fields", "error", official=True, catalog_only=True)
