@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 
 from badinput.generate import assert_check_is_sound, catalogs, write_catalog
 
-EXAMPLES = int(os.environ.get("SAGA_LINT_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("SAGA_LINT_FUZZ_EXAMPLES", "120"))
 
 
 def check_catalog(files: dict) -> None:

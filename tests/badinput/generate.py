@@ -207,8 +207,8 @@ page_texts = st.one_of(
     st.builds(lambda fm, body: ("---\n" + _dump(fm) + "---\n" + body).encode("utf-8", "surrogatepass"), frontmatter, bodies),
     st.builds(lambda fm, body: ("---\n" + _dump(fm) + "---\n" + body).encode("utf-8", "surrogatepass"), trees, bodies),
     st.builds(lambda t: ("---\n" + t + "\n---\n").encode("utf-8", "surrogatepass"), weird_text),
-    st.binary(max_size=64),
 )
+page_texts = st.one_of(page_texts, page_texts, page_texts, st.binary(max_size=64))
 schema_trees = st.recursive(
     st.one_of(st.booleans(), st.fixed_dictionaries({"type": st.sampled_from(["string", "object", "array", 5, "x"])}), st.fixed_dictionaries({"$ref": st.sampled_from(REFS)})),
     lambda children: st.one_of(
@@ -227,7 +227,7 @@ SYMLINK_TARGETS = ["schema.json", "link.json", "loop.json", "..", "/dev/zero", "
 
 
 @st.composite
-def catalogs(draw) -> dict:
+def random_catalogs(draw) -> dict:
     files: dict = {}
     n = draw(st.integers(1, 8))
     for _ in range(n):
@@ -240,6 +240,8 @@ def catalogs(draw) -> dict:
         if draw(st.integers(0, 4)) == 0:
             folder += f"/versioned/{draw(st.sampled_from(['0.1.0', '1.0.0', 'x']))}"
         files[f"{folder}/index.mdx"] = draw(page_texts)
+        if draw(st.integers(0, 2)) == 0:
+            files[f"{folder}/schema.json"] = draw(json_texts)
         for _ in range(draw(st.integers(0, 2))):
             name = draw(st.sampled_from(FILE_NAMES + ["sub/schema.json"]))
             rel = f"{folder}/{name}"
@@ -248,6 +250,115 @@ def catalogs(draw) -> dict:
             files[f"{folder}/{draw(st.sampled_from(['link.json', 'loop.json', 'zero.json', 'dir']))}"] = ("symlink", draw(st.sampled_from(SYMLINK_TARGETS)))
     if draw(st.booleans()):
         files["eventcatalog.config.js"] = draw(st.sampled_from([b"export default { dependencies: { events: [{ id: 'a' }] } }", b"dependencies: {events: [", b"\xff\xfe"]))
+    return files
+
+
+# -- mutations of the project's own catalog (a fully annotated saga): reach the deep rules ----------
+
+OUR_CATALOG = Path(__file__).resolve().parents[2] / "catalog"
+_BASE_FILES: dict | None = None
+
+
+def base_files() -> dict:
+    """The project's example catalog as ``{relative path: bytes}`` (empty if it is not there)."""
+    global _BASE_FILES
+    if _BASE_FILES is None:
+        out = {}
+        if OUR_CATALOG.is_dir():
+            for p in sorted(OUR_CATALOG.rglob("*")):
+                if p.is_file() and not p.is_symlink() and p.stat().st_size < 200_000:
+                    out[p.relative_to(OUR_CATALOG).as_posix()] = p.read_bytes()
+        _BASE_FILES = out
+    return _BASE_FILES
+
+
+def _split_page(raw: bytes):
+    text = raw.decode("utf-8", "replace")
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---\n", 4)
+    if end < 0:
+        return None
+    try:
+        data = yaml.safe_load(text[4 : end + 1])
+    except yaml.YAMLError:
+        return None
+    return (data, text[end + 5 :]) if isinstance(data, dict) else None
+
+
+def _paths(tree, prefix=(), out=None, limit=400):
+    """Every key path in a frontmatter tree (bounded)."""
+    out = [] if out is None else out
+    if len(out) >= limit:
+        return out
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            out.append(prefix + (k,))
+            _paths(v, prefix + (k,), out, limit)
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            out.append(prefix + (i,))
+            _paths(v, prefix + (i,), out, limit)
+    return out
+
+
+def _ids_in(files: dict) -> list:
+    ids = set()
+    for raw in files.values():
+        split = _split_page(raw)
+        if split and isinstance(split[0].get("id"), str):
+            ids.add(split[0]["id"])
+    return sorted(ids) or IDS
+
+
+MUTATIONS = ["delete", "replace", "retarget", "duplicate-key-value", "bytes", "truncate", "body", "copy-page", "drop-file"]
+
+
+@st.composite
+def mutated_catalogs(draw) -> dict:
+    files = dict(base_files())
+    if not files:
+        return draw(random_catalogs())
+    ids = _ids_in(files)
+    names = sorted(files)
+    sagas = [k for k in names if b"x-saga:" in files[k]]  # half of the mutations go to the saga
+    for _ in range(draw(st.integers(1, 4))):
+        rel = draw(st.sampled_from(sagas if sagas and draw(st.booleans()) else names))
+        if rel not in files:
+            continue
+        how = draw(st.sampled_from(MUTATIONS))
+        raw = files[rel]
+        split = _split_page(raw) if rel.endswith((".md", ".mdx")) else None
+        if how == "bytes":
+            files[rel] = draw(st.binary(max_size=64))
+        elif how == "truncate":
+            files[rel] = raw[: draw(st.integers(0, max(len(raw) - 1, 0)))]
+        elif how == "drop-file":
+            del files[rel]
+        elif how == "copy-page" and split:
+            files[rel.rsplit("/", 1)[0] + "/versioned/0.0.1/index.mdx"] = raw
+        elif how == "body" and split:
+            files[rel] = ("---\n" + _dump(split[0]) + "---\n" + draw(bodies)).encode("utf-8", "surrogatepass")
+        elif split and how in ("delete", "replace", "retarget", "duplicate-key-value"):
+            data, body = split
+            paths = _paths(data)
+            if not paths:
+                continue
+            in_saga = [p for p in paths if p[0] == "x-saga"]
+            path = draw(st.sampled_from(in_saga if in_saga and draw(st.booleans()) else paths))
+            parent = data
+            for k in path[:-1]:
+                parent = parent[k]
+            last = path[-1]
+            if how == "delete":
+                del parent[last]
+            elif how == "replace":
+                parent[last] = draw(trees)
+            elif how == "retarget":
+                parent[last] = draw(st.sampled_from(ids + ["missing-id", "latest", "^9.0.0", "0.0.1"]))
+            else:
+                parent[last] = draw(st.sampled_from([STEP_IDS[0], "compensatable", "pivot", "none", 0, -1, "1s", "99999h", [], {}]))
+            files[rel] = ("---\n" + _dump(data) + "---\n" + body).encode("utf-8", "surrogatepass")
     return files
 
 
@@ -305,3 +416,8 @@ def assert_check_is_sound(root: Path, out_dir: Path, time_limit: float = 10.0, s
     assert not bad, f"control characters in text output: {sorted(map(hex, map(ord, bad)))}"
     assert got["cpu"] < time_limit, f"check used {got['cpu']:.1f}s of CPU"
     assert got["elapsed"] < stall_limit, f"check took {got['elapsed']:.1f}s"
+
+
+def catalogs() -> st.SearchStrategy:
+    """Random catalogs, and mutations of the project's annotated example catalog (half each)."""
+    return st.one_of(random_catalogs(), mutated_catalogs())
