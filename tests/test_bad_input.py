@@ -251,3 +251,50 @@ def test_open_spy_would_catch_a_read(tmp_path, monkeypatch):
         assert SENTINEL in fh.read()
     monkeypatch.undo()
     assert os.path.realpath(outside) in seen
+
+
+# -- the schema loading API (saga_lint.catalog.schemas) ----------------------------------------------
+
+
+def test_load_message_schema_api(tmp_path):
+    from referencing.exceptions import Unresolvable
+
+    from saga_lint.catalog import load_catalog
+    from saga_lint.catalog.schemas import load_message_schema, load_schemas
+
+    root, outside = _build(next(c for c in CASES if c.name == "schema-ref-http"), tmp_path)
+    (root / "events/Avro").mkdir(parents=True)
+    (root / "events/Avro/index.mdx").write_text("---\nid: avro\nname: Avro\nversion: 1.0.0\nschemaPath: schema.json\n---\n")
+    (root / "events/Avro/schema.json").write_text('{"type": "record", "name": "X", "fields": []}')
+    cat = load_catalog(root)
+    by_id = {r.id: r for r in cat.resources}
+
+    good = load_message_schema(cat, by_id["order-created"])
+    assert good.file == "events/OrderCreated/schema.json" and good.ok and good.path == ("schemaPath",)
+    assert good.document["properties"]["orderId"] == {"type": "string"}
+    assert load_message_schema(cat, by_id["order-created"]).document is good.document  # cached on the catalog
+    # the registry resolves inside the catalog, and refuses the network
+    assert good.resolver.lookup("#/$defs/line").contents["properties"]["sku"] == {"type": "string"}
+    with pytest.raises(Unresolvable):
+        good.resolver.lookup("http://127.0.0.1:9/x.json")
+
+    bad = load_message_schema(cat, by_id["bad-schema"])
+    assert bad.document is not None and not bad.ok
+    assert sorted((p.rule, p.file, p.line) for p in bad.problems) == [
+        ("security/remote-ref", "events/Bad/schema.json", 4),
+        ("security/remote-ref", "events/Bad/schema.json", 5),
+    ]
+    assert load_message_schema(cat, by_id["avro"]) is None  # not a JSON Schema: not judged
+    assert load_message_schema(cat, by_id["payment-done"]) is None  # no schema at all
+    assert [s.file for s in load_schemas(cat, by_id["order-created"])] == ["events/OrderCreated/schema.json"]
+
+
+def test_json_problem_positions(tmp_path):
+    """Line and column of problems deep inside a JSON schema point at the key at fault."""
+    from saga_lint.catalog.schemas import _json_position
+
+    text = '{\n  "a": [1, {"b": {"$ref": "#"}}],\n  "c": {"d": 2}\n}'
+    assert _json_position(text, ("a", 1, "b", "$ref")) == text.index('"$ref"')
+    assert _json_position(text, ("c", "d")) == text.index('"d"')
+    assert _json_position(text, ("c", "zz")) == text.index('"c"')  # nearest ancestor
+    assert _json_position(text, ()) == 0
