@@ -213,6 +213,16 @@ def _(root, outside):
     write(root, P, "---\nid: deep\n" + "".join(" " * i + "a:\n" for i in range(3_000)) + "---\n")
 
 
+@case("yaml-2-million-nodes-flow", [("parse/yaml", P, 3)], notes="composing it took 735 MB before the node pre-check")
+def _(root, outside):
+    write(root, P, "---\nid: wide\nx: [" + ",".join(["1"] * 2_000_000) + "]\n---\n")
+
+
+@case("yaml-400000-keys", [("parse/yaml", P, None)])
+def _(root, outside):
+    write(root, P, "---\nid: wide\n" + "".join(f"k{i}: v\n" for i in range(400_000)) + "---\n")
+
+
 @case("file-50mb", [("parse/too-large", P, 1)])
 def _(root, outside):
     p = root / P

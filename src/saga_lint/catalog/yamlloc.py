@@ -172,8 +172,20 @@ def _scalar(node: yaml.ScalarNode):
 
 def _check_depth(text: str, offset: int) -> None:
     depth = 0
+    nodes = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.NodeEvent):
+                # a flat document of millions of nodes: stop before composing it (memory)
+                nodes += 1
+                if nodes > MAX_NODES:
+                    mark = event.start_mark
+                    raise YamlProblem(
+                        "parse/yaml",
+                        f"YAML has more than {MAX_NODES} nodes; split the document",
+                        mark.line + 1 + offset,
+                        mark.column + 1,
+                    )
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
