@@ -127,4 +127,4 @@ def test_catalog_only_rules_in_a_fork_match_in_process(tmp_path, monkeypatch):
     assert [f.to_json() for f in forked] == [f.to_json() for f in plain]
     assert {"refs/file-exists", "schema/unknown-field"} <= {f.rule for f in plain}
     only = {n for n, r in all_rules().items() if r.catalog_only}
-    assert {"schema/invalid-json-schema", "refs/file-exists", "schema/required-fields"} <= only
+    assert {"schema/invalid-json-schema", "refs/file-exists", "security/path-outside-catalog"} <= only

@@ -12,6 +12,7 @@ that leave the catalog are reported (``security/path-outside-catalog``) and neve
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import stat
@@ -300,8 +301,26 @@ def walk(root: Path, findings: list):
 def load_catalog(root) -> Catalog:
     root = Path(root)
     catalog = Catalog(root=root)
-    findings = catalog.load_findings
-    page_jobs = []
+    walk_findings: list = []  # the walk's findings come first, then the pages', as if in sequence
+    parse_findings: list = []
+    jobs = _page_jobs(root, catalog, walk_findings)
+    for res in _parse_pages(jobs, parse_findings):
+        if res is None:
+            continue
+        if res.type in ("doc", "changelog", "ubiquitous-language", "page"):
+            catalog.pages.append(res)
+        else:
+            catalog.resources.append(res)
+    catalog.load_findings.extend(walk_findings)
+    catalog.load_findings.extend(parse_findings)
+    _link_parents(catalog)
+    catalog.dependencies = _read_config_dependencies(root)
+    return catalog
+
+
+def _page_jobs(root: Path, catalog: Catalog, findings: list):
+    """Walk the catalog: count files, record the non-page ones, report pages no pattern matches,
+    and yield ``(abs_path, rel, kind, versioned)`` for every page to parse, in walk order."""
     for abs_path, rel, name in walk(root, findings):
         catalog.files_seen += 1
         if not _is_page(name):
@@ -323,17 +342,7 @@ def load_catalog(root) -> Catalog:
                 )
             )
             continue
-        page_jobs.append((abs_path, rel, kind, versioned))
-    for res in _parse_pages(page_jobs, findings):
-        if res is None:
-            continue
-        if res.type in ("doc", "changelog", "ubiquitous-language", "page"):
-            catalog.pages.append(res)
-        else:
-            catalog.resources.append(res)
-    _link_parents(catalog)
-    catalog.dependencies = _read_config_dependencies(root)
-    return catalog
+        yield abs_path, rel, kind, versioned
 
 
 # Below this many pages, starting worker processes costs more than it saves.
@@ -347,46 +356,64 @@ def _parse_chunk(jobs: list) -> tuple[list, list]:
     return [parse_page(*job, findings) for job in jobs], findings
 
 
-def _worker_count(n_pages: int) -> int:
-    """How many processes parse pages: 1 for small catalogs, else one per usable CPU.
-    ``SAGA_LINT_JOBS`` overrides it (1 turns parallel parsing off)."""
+def _parallelism() -> tuple[int, int]:
+    """``(workers, min_pages)``: worker processes for large catalogs (one per usable CPU) and the
+    page count from which they are used. ``SAGA_LINT_JOBS`` overrides both: 1 turns parallel
+    parsing off, N > 1 uses N workers whatever the catalog's size."""
     env = os.environ.get("SAGA_LINT_JOBS", "").strip()
     if env.isdigit() and int(env) >= 1:
-        wanted = int(env)
-    elif n_pages < PARALLEL_MIN_PAGES:
-        return 1
-    else:
-        try:
-            wanted = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):  # pragma: no cover - not Linux
-            wanted = os.cpu_count() or 1
-    return max(1, min(wanted, 16, n_pages))
+        return min(int(env), 16), 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, 16), PARALLEL_MIN_PAGES
 
 
-def _parse_pages(page_jobs: list, findings: list) -> list:
-    """Parse every page, in order; their findings are appended to ``findings`` in page order.
+def _chunks(first: list, rest, size: int):
+    batch = first
+    while True:
+        while len(batch) >= size:
+            yield batch[:size]
+            batch = batch[size:]
+        more = list(itertools.islice(rest, size))
+        if not more:
+            break
+        batch = batch + more
+    if batch:
+        yield batch
+
+
+def _parse_pages(jobs, findings: list) -> list:
+    """Parse every page of the ``jobs`` iterable, in order; their findings are appended to
+    ``findings`` in page order.
 
     Large catalogs are parsed by a pool of forked worker processes (YAML parsing is CPU-bound and
-    holds the GIL). Results come back in job order, so the catalog is the same either way; if the
-    pool cannot start (no ``fork`` on this platform, no semaphores), parsing stays in-process."""
-    workers = _worker_count(len(page_jobs))
-    if workers > 1:
+    holds the GIL) while this process goes on walking the folders: the pool starts once the walk
+    has found ``min_pages`` pages, and takes the rest as the walk yields it. Results come back in
+    job order, so the catalog is the same either way; if the pool cannot start (no ``fork`` on
+    this platform, no semaphores), parsing stays in-process."""
+    workers, min_pages = _parallelism()
+    jobs = iter(jobs)
+    first = list(itertools.islice(jobs, max(min_pages, 1)))
+    if workers > 1 and len(first) >= min_pages:
         import multiprocessing
 
         if "fork" in multiprocessing.get_all_start_methods():
-            size = max(1, min(PAGES_PER_TASK, -(-len(page_jobs) // (workers * 4))))
-            chunks = [page_jobs[i : i + size] for i in range(0, len(page_jobs), size)]
-            out: list = []
-            mark = len(findings)
             try:
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    for results, chunk_findings in pool.imap(_parse_chunk, chunks):
+                pool = multiprocessing.get_context("fork").Pool(workers)
+            except OSError:  # pragma: no cover - e.g. no /dev/shm for the pool's locks
+                pool = None
+            if pool is not None:
+                size = PAGES_PER_TASK if min_pages > 1 else 8
+                out: list = []
+                with pool:
+                    # the pool's task thread runs the rest of the walk, chunk by chunk
+                    for results, chunk_findings in pool.imap(_parse_chunk, _chunks(first, jobs, size)):
                         out.extend(results)
                         findings.extend(chunk_findings)
                 return out
-            except OSError:  # pragma: no cover - e.g. no /dev/shm for the pool's locks
-                del findings[mark:]
-    results, page_findings = _parse_chunk(page_jobs)
+    results, page_findings = _parse_chunk(first + list(jobs))
     findings.extend(page_findings)
     return results
 

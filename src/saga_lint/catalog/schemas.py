@@ -704,6 +704,7 @@ class _Analysis:
 # it; then jsonschema would report nothing. Anything else (an unknown keyword, ``$id``,
 # ``patternProperties``, boolean subschemas, ...) is left to jsonschema, which also words the error.
 
+_DIALECTS: dict = {}  # $schema (or None) -> (validator class, whether $schema names a known dialect)
 _PLAIN_DRAFTS = ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator")
 _SIMPLE_TYPES = frozenset(("array", "boolean", "integer", "null", "number", "object", "string"))
 _PLAIN_REF = re.compile(r"^[A-Za-z0-9_.\-/#~$]*$")
@@ -858,12 +859,15 @@ def _analyse(catalog, f: _File) -> LoadedSchema:
             raise _Invalid("$schema must be a string (the URI of a JSON Schema dialect)", ("$schema",))
         if not isinstance(doc, (dict, bool)):
             raise _Invalid(f"a JSON Schema must be an object or a boolean, not a {type(doc).__name__}", ())
-        cls = validator_for(doc, default=Draft202012Validator)
-        plain = (
-            isinstance(doc, dict)
-            and cls.__name__ in _PLAIN_DRAFTS
-            and ("$schema" not in doc or validator_for(doc, default=None) is cls)
-        )
+        # the validator class depends only on $schema: memoised (validator_for normalises the URI)
+        dialect = doc.get("$schema") if isinstance(doc, dict) else None
+        found = _DIALECTS.get(dialect)
+        if found is None:
+            found = (validator_for(doc, default=Draft202012Validator), dialect is None or validator_for(doc, default=None) is not None)
+            if len(_DIALECTS) < 1000:
+                _DIALECTS[dialect] = found
+        cls, known_dialect = found
+        plain = isinstance(doc, dict) and cls.__name__ in _PLAIN_DRAFTS and known_dialect
         if not (plain and _plainly_valid(doc, 0)):
             cls.check_schema(doc)
     except _Invalid as exc:
