@@ -255,6 +255,9 @@ def suggest(key: str, known) -> str:
 
 def _type_ok(value, spec) -> bool:
     """Cheap top-level type test used to pick a union branch."""
+    test = _TYPE_TESTS.get(spec.__class__)  # one dict look-up instead of a chain of isinstance
+    if test is not None:
+        return test(value, spec)
     if isinstance(spec, Str):
         return isinstance(value, str)
     if isinstance(spec, Num):
@@ -278,6 +281,21 @@ def _type_ok(value, spec) -> bool:
     return False
 
 
+_TYPE_TESTS = {
+    Str: lambda v, s: isinstance(v, str),
+    Num: lambda v, s: isinstance(v, (int, float)) and not isinstance(v, bool),
+    Bool: lambda v, s: isinstance(v, bool),
+    Any: lambda v, s: True,
+    Date: lambda v, s: isinstance(v, (datetime.date, datetime.datetime)),
+    Url: lambda v, s: isinstance(v, str),
+    Email: lambda v, s: isinstance(v, str),
+    Enum: lambda v, s: v in s.values,
+    Arr: lambda v, s: isinstance(v, list),
+    Obj: lambda v, s: isinstance(v, dict),
+    Union: lambda v, s: any(_type_ok(v, o) for o in s.options),
+}
+
+
 def _describe(value) -> str:
     if value is None:
         return "null"
@@ -297,6 +315,10 @@ def _describe(value) -> str:
 
 
 def check_value(value, spec, path: tuple, out: list) -> None:
+    if spec.__class__ is Str:  # most values: a string where a string is expected
+        if not isinstance(value, str):
+            out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
+        return
     if isinstance(spec, Any):
         return
     if isinstance(spec, Union):
