@@ -21,7 +21,49 @@ FLOW_PAGE = "domains/Ordering/systems/checkout-system/flows/CheckoutSaga/index.m
 PG_ENV = "SAGA_LINT_TEST_PG"
 
 
+_PG_SCHEMA: dict = {}
+
+
 def pg_url_or_skip() -> str:
+    """The test server's URL, bound to a fresh schema for this test session (dropped at exit), so
+    that tables left by older runs or other sessions never matter."""
+    if "url" in _PG_SCHEMA:
+        return _PG_SCHEMA["url"]
+    if "skip" in _PG_SCHEMA:
+        pytest.skip(_PG_SCHEMA["skip"])
+    url = _base_pg_url()
+    import atexit
+    import uuid
+    from urllib.parse import quote
+
+    from saga_lint.orchestrator.store import Store
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with Store(url, create=False) as s:
+        s.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in url else "?"
+    _PG_SCHEMA["url"] = f"{url}{sep}options={quote(f'-c search_path={schema}')}"
+
+    def drop():
+        try:
+            with Store(url, create=False) as s:
+                s.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+    atexit.register(drop)
+    return _PG_SCHEMA["url"]
+
+
+def _base_pg_url() -> str:
+    try:
+        return _probe_pg()
+    except pytest.skip.Exception as exc:
+        _PG_SCHEMA["skip"] = str(exc.msg)
+        raise
+
+
+def _probe_pg() -> str:
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"{PG_ENV} is not set: no PostgreSQL server to test against (.ci/system-deps starts one where apt-get works)")
@@ -529,3 +571,96 @@ def test_huge_max_attempts_is_capped_with_a_note(tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     flow = json.loads(proc.stdout)["flows"][0]
     assert any("maxAttempts 100000 is run as 100 attempts" in n for n in flow["notes"])
+
+
+def test_pg_tests_run_in_their_own_schema():
+    url = pg_url_or_skip()
+    from saga_lint.orchestrator.store import Store
+
+    with Store(url) as s:
+        assert s.one("SELECT current_schema()")[0].startswith("t_")
+        assert s.one("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'saga_log'")[0] == 1
+
+
+# --- restart and the participant interface ----------------------------------------------------------
+
+
+def test_restarted_orchestrator_resumes_every_unfinished_saga(store, checkout):
+    import uuid
+
+    from saga_lint.orchestrator.engine import Crash, Engine
+    from saga_lint.orchestrator.invariants import snapshot
+    from saga_lint.orchestrator.scenarios import parse
+
+    ids = []
+    for i, text in enumerate(["ok", "authorize_payment=declined", "create_order=exhaust"]):
+        sid = f"r-{uuid.uuid4().hex}"
+        eng = Engine(store, checkout, crash_after=3 + i)
+        with pytest.raises(Crash):
+            eng.start_and_run(sid, parse(text, checkout))
+        ids.append(sid)
+    assert all(snapshot(store, sid)["state"] == "running" for sid in ids)
+    resumed = Engine(store, checkout).resume_all()
+    assert set(ids) <= set(resumed)
+    states = [snapshot(store, sid)["status"] for sid in ids]
+    assert states == ["CONFIRMED", "PAYMENT_DECLINED", "FAILED"]
+    assert Engine(store, checkout).unfinished() == []
+
+
+class InMemoryParticipant:
+    """What a team's real participant looks like: idempotent by key, stored replies."""
+
+    def __init__(self, step):
+        self.step, self.replies, self.calls = step, {}, 0
+
+    def handle(self, command):
+        from saga_lint.orchestrator.participants import Reply
+
+        self.calls += 1
+        if command.key not in self.replies:
+            self.replies[command.key] = Reply(f"{command.key}#r", command.key, "ok", self.step.success)
+        return [self.replies[command.key]]
+
+
+def test_engine_runs_any_participant_implementing_the_protocol(checkout):
+    import uuid
+
+    from saga_lint.orchestrator.engine import Engine
+    from saga_lint.orchestrator.participants import Participant
+    from saga_lint.orchestrator.scenarios import Scenario
+    from saga_lint.orchestrator.store import Store
+
+    made = {}
+
+    def factory(step, scenario):
+        made[step.id] = InMemoryParticipant(step)
+        return made[step.id]
+
+    assert isinstance(InMemoryParticipant(None), Participant)
+    with Store("sqlite://") as s:
+        state = Engine(s, checkout, participant_for=factory).start_and_run(f"p-{uuid.uuid4().hex}", Scenario())
+        assert state.end_state == "completed" and state.status == "CONFIRMED"
+    assert sorted(made) == ["authorize_payment", "create_order", "reserve_inventory"]
+    assert all(p.calls == 1 for p in made.values())
+
+
+def test_participant_entry_points_are_loaded(monkeypatch):
+    import importlib.metadata as md
+
+    from saga_lint.orchestrator import participants
+
+    class EP:
+        def __init__(self, name, obj=None, broken=False):
+            self.name, self.obj, self.broken = name, obj, broken
+
+        def load(self):
+            if self.broken:
+                raise ImportError("broken plug-in")
+            return self.obj
+
+    def fake_entry_points(group=None):
+        assert group == participants.ENTRY_POINT_GROUP
+        return [EP("payment-service", InMemoryParticipant), EP("bad", broken=True)]
+
+    monkeypatch.setattr(md, "entry_points", fake_entry_points)
+    assert participants.entry_point_factories() == {"payment-service": InMemoryParticipant}

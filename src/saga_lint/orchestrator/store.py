@@ -91,6 +91,7 @@ SCHEMA = (
 )
 
 AUTOID = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY"}
+INDEXES = ("outcome_saga", "outbox_saga", "saga_instance_state")
 TABLES = ("saga_instance", "saga_log", "saga_queue", "status_history", "outcome", "outbox",
           "participant_state", "participant_ops", "processed_keys")
 
@@ -199,7 +200,21 @@ class Store:
                 for sql, params in statements:
                     self.execute(sql, params)
 
+    def _schema_present(self) -> bool:
+        if self.dialect == "postgresql":
+            names = self.query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() UNION "
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+        else:
+            names = self.query("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")
+        have = {r[0] for r in names}
+        return set(TABLES) | set(INDEXES) <= have
+
     def create_schema(self) -> None:
+        # when everything exists, take no lock at all: a CREATE INDEX IF NOT EXISTS still locks its
+        # table, and a worker starting next to running ones would deadlock with them
+        if self._schema_present():
+            return
         if self.dialect == "postgresql":
             # concurrent first use by several processes: serialise the CREATEs
             with self.tx():
