@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saga_lint.catalog import yamlloc
-from saga_lint.catalog.body import components, parse_body
+from saga_lint.catalog.body import components, components_named, parse_body
 
 # -- YAML -----------------------------------------------------------------------------------------
 
@@ -105,6 +105,8 @@ _line = st.sampled_from(
         "> quote <Tile href={`/x`} />",
         "text [[service|a]] <Footer />",
         "  <Tiles>",
+        '<Tile title="<Schema file=\'odd.json\'/>" /> <SchemaViewer file="b.json"/> <Schema file="c.json"/>',
+        "<SchemaViewerX file='not.json' /><Schema",
     ]
 )
 
@@ -114,6 +116,8 @@ _line = st.sampled_from(
 def test_components_without_markdown_it_match_parse_body(lines, first):
     text = "\n".join(lines)
     assert components(text, first) == parse_body(text, first).components
+    names = ("SchemaViewer", "Schema")
+    assert components_named(text, names, first) == [c for c in parse_body(text, first).components if c.name in names]
 
 
 # -- JSON schemas -----------------------------------------------------------------------------------

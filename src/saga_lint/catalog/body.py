@@ -176,6 +176,43 @@ def components(text: str, first_line: int = 1) -> list[Component]:
     return body.components
 
 
+def components_named(text: str, names: tuple, first_line: int = 1) -> list[Component]:
+    """``[c for c in components(text, first_line) if c.name in names]``, looking only at the
+    lines that mention ``<Name`` for one of the names."""
+    if _may_hold_code(text):
+        return [c for c in parse_body(text, first_line).components if c.name in names]
+    starts = set()
+    for name in names:
+        pos = text.find("<" + name)
+        while pos >= 0:
+            starts.add(text.rfind("\n", 0, pos) + 1)
+            pos = text.find("<" + name, pos + 1)
+    out = []
+    for start in sorted(starts):
+        end = text.find("\n", start)
+        line = text[start : end if end >= 0 else len(text)]
+        lineno = text.count("\n", 0, start) + first_line
+        for c in _line_components(line, lineno):
+            if c.name in names:
+                out.append(c)
+    return out
+
+
+def _line_components(line: str, lineno: int) -> list[Component]:
+    out = []
+    for m in COMPONENT.finditer(line):
+        attrs = {}
+        for a in ATTR.finditer(m.group("attrs")):
+            val = a.group("dq")
+            if val is None:
+                val = a.group("sq")
+            if val is None:
+                val = "{" + (a.group("expr") or "") + "}"
+            attrs[a.group("key")] = val
+        out.append(Component(m.group("name"), attrs, lineno, m.start() + 1))
+    return out
+
+
 def _scan_lines(body: Body, code_lines, links: bool = True) -> None:
     """Fill ``links`` (unless told not to) and ``components`` from the lines that are not code."""
     first_line = body.first_line
@@ -190,13 +227,4 @@ def _scan_lines(body: Body, code_lines, links: bool = True) -> None:
                 )
         if "<" not in line:
             continue
-        for m in COMPONENT.finditer(line):
-            attrs = {}
-            for a in ATTR.finditer(m.group("attrs")):
-                val = a.group("dq")
-                if val is None:
-                    val = a.group("sq")
-                if val is None:
-                    val = "{" + (a.group("expr") or "") + "}"
-                attrs[a.group("key")] = val
-            body.components.append(Component(m.group("name"), attrs, lineno, m.start() + 1))
+        body.components.extend(_line_components(line, lineno))

@@ -201,9 +201,9 @@ def body_file_paths(res):
     # file and JSON schema rules both ask.
     found = res.__dict__.get("_file_components")
     if found is None or found[0] is not body:
-        from saga_lint.catalog.body import components
+        from saga_lint.catalog.body import components_named
 
-        found = (body, [c for c in components(body, res.body_line) if c.name in FILE_COMPONENTS])
+        found = (body, components_named(body, FILE_COMPONENTS, res.body_line))
         res.__dict__["_file_components"] = found
     for comp in found[1]:
         if comp.name in FILE_COMPONENTS:
