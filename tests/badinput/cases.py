@@ -320,6 +320,17 @@ def _(root, outside):
     )
 
 
+@case(
+    "schema-ref-through-symlink-out",
+    [("security/remote-ref", S, 4), ("security/path-outside-catalog", "events/Bad/link.json", None)],
+    needs="symlink",
+    forbid=(SENTINEL,),
+)
+def _(root, outside):
+    schema_case(root, '{\n  "type": "object",\n  "properties": {\n    "a": {"$ref": "link.json"}\n  }\n}\n')
+    os.symlink((outside / "secret.json").resolve(), root / "events/Bad/link.json")
+
+
 @case("schema-ref-id-makes-it-remote", [("security/remote-ref", S, 4)])
 def _(root, outside):
     schema_case(
