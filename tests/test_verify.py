@@ -664,3 +664,42 @@ def test_participant_entry_points_are_loaded(monkeypatch):
 
     monkeypatch.setattr(md, "entry_points", fake_entry_points)
     assert participants.entry_point_factories() == {"payment-service": InMemoryParticipant}
+
+
+# --- any combination of faults: the engine stays correct -------------------------------------------
+
+
+def test_random_fault_combinations_keep_every_invariant(checkout):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from saga_lint.orchestrator.scenarios import Scenario
+    from saga_lint.orchestrator.store import Store
+
+    store = Store("sqlite://")
+    steps = [s.id for s in checkout.steps]
+    forward_faults = {
+        "reserve_inventory": ["ok", "business:inventory-unavailable", "transient:1", "transient:2", "exhaust", "timeout-after-effect"],
+        "authorize_payment": ["ok", "business:payment-declined", "transient:1", "transient:2", "exhaust", "timeout-after-effect"],
+        "create_order": ["ok", "transient:1", "transient:4", "exhaust", "timeout-after-effect"],
+    }
+    comp = st.sampled_from(["ok", "transient:1", "transient:3", "transient:4", "fail"])
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        fwd=st.fixed_dictionaries({s: st.sampled_from(forward_faults[s]) for s in steps}),
+        comps=st.fixed_dictionaries({"reserve_inventory": comp, "authorize_payment": comp}),
+        crash=st.one_of(st.none(), st.integers(min_value=1, max_value=30)),
+        dups=st.booleans(),
+    )
+    def prop(fwd, comps, crash, dups):
+        text = ", ".join([f"{s}={b.split(':', 1)[1] if b.startswith('business:') else b}" for s, b in fwd.items()]
+                         + [f"{s}.compensation={b}" for s, b in comps.items() if b != "ok"]
+                         + ([f"crash={crash}"] if crash else []) + (["duplicates=yes"] if dups else []))
+        res, viol = run_one(store, checkout, text)
+        assert viol == [], (text, viol, res.trace)
+        assert res.snap["state"] in ("completed", "compensated", "compensation-failed")
+
+    prop()
+    assert Scenario().name == "ok"
+    store.close()
