@@ -234,12 +234,20 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")
 
 
+_FIELDS: dict = {}
+
+
 def fields_for(rtype: str) -> dict:
     if rtype == "team":
         return TEAM
     if rtype == "user":
         return USER
-    return {**BASE, **PER_TYPE.get(rtype, {})}
+    fields = _FIELDS.get(rtype)
+    if fields is None:  # merged once per type (callers only read it)
+        fields = {**BASE, **PER_TYPE.get(rtype, {})}
+        if rtype in PER_TYPE:
+            _FIELDS[rtype] = fields
+    return fields
 
 
 def required_for(rtype: str) -> tuple:
@@ -315,9 +323,19 @@ def _describe(value) -> str:
 
 
 def check_value(value, spec, path: tuple, out: list) -> None:
-    if spec.__class__ is Str:  # most values: a string where a string is expected
+    cls = spec.__class__
+    # the common specs first, by class (the generic isinstance chain below gives the same answers)
+    if cls is Str:  # most values: a string where a string is expected
         if not isinstance(value, str):
             out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
+        return
+    if cls is Obj and isinstance(value, dict):
+        _check_object(value, spec, path, out)
+        return
+    if cls is Arr and isinstance(value, list):
+        item_spec = spec.item
+        for i, item in enumerate(value):
+            check_value(item, item_spec, path + (i,), out)
         return
     if isinstance(spec, Any):
         return
@@ -348,20 +366,38 @@ def check_value(value, spec, path: tuple, out: list) -> None:
         for i, item in enumerate(value):
             check_value(item, spec.item, path + (i,), out)
     elif isinstance(spec, Obj):
-        for key in spec.required:
-            if key not in value or value[key] is None:
-                out.append(Issue("required", path + (key,), f'required key "{key}" is missing'))
-        for key, item in value.items():
-            sub = spec.fields.get(key)
-            if sub is None:
-                if not spec.open and not (isinstance(key, str) and key.startswith("x-")):
-                    out.append(
-                        Issue("unknown-nested", path + (key,), f'unknown key "{key}".{suggest(str(key), spec.fields)}')
-                    )
-                continue
-            if item is None and key not in spec.required:
-                continue
-            check_value(item, sub, path + (key,), out)
+        _check_object(value, spec, path, out)
+
+
+def _check_object(value: dict, spec: Obj, path: tuple, out: list) -> None:
+    for key in spec.required:
+        if key not in value or value[key] is None:
+            out.append(Issue("required", path + (key,), f'required key "{key}" is missing'))
+    fields = spec.fields
+    for key, item in value.items():
+        sub = fields.get(key)
+        if sub is None:
+            if not spec.open and not (isinstance(key, str) and key.startswith("x-")):
+                out.append(
+                    Issue("unknown-nested", path + (key,), f'unknown key "{key}".{suggest(str(key), spec.fields)}')
+                )
+            continue
+        if item is None and key not in spec.required:
+            continue
+        check_value(item, sub, path + (key,), out)
+
+
+def issues_of(resource) -> list[Issue]:
+    """``validate(resource.type, resource.data)``; on large catalogs the loader's worker processes
+    have computed it already, in parallel, when they parsed the page (``precompute``)."""
+    pre = resource.__dict__.get("_frontmatter_issues")
+    if pre is not None and pre[0] is resource.data:
+        return pre[1]
+    return validate(resource.type, resource.data)
+
+
+def precompute(resource) -> None:
+    resource.__dict__["_frontmatter_issues"] = (resource.data, validate(resource.type, resource.data))
 
 
 def validate(rtype: str, data: dict) -> list[Issue]:

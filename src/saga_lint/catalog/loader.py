@@ -20,7 +20,7 @@ from pathlib import Path
 
 from saga_lint.catalog import yamlloc
 from saga_lint.catalog.frontmatter import split
-from saga_lint.catalog.model import Catalog, Resource
+from saga_lint.catalog.model import PAGE_KINDS, Catalog, Resource
 from saga_lint.catalog.yamlloc import Locations, YamlProblem
 from saga_lint.findings import Finding
 
@@ -374,6 +374,19 @@ def _parse_chunk(jobs: list) -> tuple[list, list]:
     return [parse_page(*job, findings) for job in jobs], findings
 
 
+def _parse_chunk_in_worker(jobs: list) -> tuple[list, list]:
+    """``_parse_chunk`` in a worker process, which also checks each frontmatter against
+    EventCatalog's schema while it is at it (``fmschema.precompute``; the ``schema/*`` rules then
+    read the result instead of computing it in the main process)."""
+    from saga_lint.catalog import fmschema
+
+    results, findings = _parse_chunk(jobs)
+    for res in results:
+        if res is not None and res.type not in PAGE_KINDS:
+            fmschema.precompute(res)
+    return results, findings
+
+
 def _parallelism() -> tuple[int, int]:
     """``(workers, min_pages)``: worker processes for large catalogs (one per usable CPU) and the
     page count from which they are used. ``SAGA_LINT_JOBS`` overrides both: 1 turns parallel
@@ -427,7 +440,7 @@ def _parse_pages(jobs, findings: list) -> list:
                 out: list = []
                 with pool:
                     # the pool's task thread runs the rest of the walk, chunk by chunk
-                    for results, chunk_findings in pool.imap(_parse_chunk, _chunks(first, jobs, size)):
+                    for results, chunk_findings in pool.imap(_parse_chunk_in_worker, _chunks(first, jobs, size)):
                         out.extend(results)
                         findings.extend(chunk_findings)
                 return out

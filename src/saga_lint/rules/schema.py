@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from saga_lint.catalog.fmschema import validate
+from saga_lint.catalog.fmschema import issues_of
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
 
@@ -14,7 +14,7 @@ def _issues(ctx, kind: str):
     if cache is None:
         cache = []
         for res in ctx.catalog.resources:
-            for issue in validate(res.type, res.data):
+            for issue in issues_of(res):
                 cache.append((res, issue))
         ctx.options[_CACHE_KEY] = cache
     for res, issue in cache:
