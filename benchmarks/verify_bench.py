@@ -78,7 +78,7 @@ def main() -> int:
 
     saga = load_saga(args.catalog, args.flow)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"| measurement | figure |\n|---|---|")
+    print("| measurement | figure |\n|---|---|")
     n, dt = bench_sqlite(saga, args.repeat)
     print(f"| `verify` {args.flow}, SQLite in memory: {n} scenarios (best of {args.repeat}) | {dt:.2f} s, **{n / dt:,.0f} scenarios/s** |")
     if args.pg:

@@ -703,3 +703,35 @@ def test_random_fault_combinations_keep_every_invariant(checkout):
     prop()
     assert Scenario().name == "ok"
     store.close()
+
+
+def test_verify_never_crashes_on_generated_catalogs():
+    """The fuzz catalogs of tests/badinput (random and mutated x-saga blocks): verify exits 0 or 1,
+    its JSON parses and its text carries no control characters."""
+    import tempfile
+    from pathlib import Path
+
+    from click.testing import CliRunner
+    from hypothesis import HealthCheck, given, settings
+
+    from badinput.generate import CONTROL, catalogs, write_catalog
+    from saga_lint.cli import main
+
+    ran = {"flows": 0}
+
+    @settings(max_examples=int(os.environ.get("SAGA_LINT_FUZZ_EXAMPLES", "40")), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(catalogs())
+    def prop(files):
+        with tempfile.TemporaryDirectory(prefix="saga-lint-verify-fuzz-") as tmp:
+            root = write_catalog(Path(tmp) / "cat", files)
+            env = {"GITHUB_STEP_SUMMARY": None, "SAGA_LINT_DEBUG": None}
+            js = CliRunner().invoke(main, ["verify", str(root), "--max-scenarios", "20", "--format", "json"], env=env)
+            assert js.exit_code in (0, 1), js.output[-2000:]
+            ran["flows"] += len(json.loads(js.stdout)["flows"])
+            text = CliRunner().invoke(main, ["verify", str(root), "--max-scenarios", "20"], env=env)
+            assert text.exit_code == js.exit_code, text.output[-2000:]
+            assert not {c for c in text.stdout if c in CONTROL}
+
+    prop()
+    assert ran["flows"] > 0  # some generated catalogs had sagas to run

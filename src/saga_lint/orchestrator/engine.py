@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from saga_lint.orchestrator.participants import Command, Reply, SimulatedParticipant
+from saga_lint.orchestrator.participants import Command, SimulatedParticipant
 from saga_lint.orchestrator.scenarios import DEFAULT_TIMEOUT, Scenario, attempts_of, failure_defined, failure_status, plan_for
 
 
