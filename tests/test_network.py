@@ -176,23 +176,30 @@ def test_the_listener_detects_a_connection(listener):
         c.close()
 
 
-def _unshare_works() -> bool:
+def _unshare_prefix() -> tuple | None:
+    """``unshare -n`` as root; ``unshare -r -n`` (a user namespace too) for an unprivileged user."""
     if not shutil.which("unshare"):
-        return False
-    try:
-        return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+        return None
+    for prefix in (("unshare", "-n"), ("unshare", "-r", "-n")):
+        try:
+            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+                return prefix
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return None
 
 
-@pytest.mark.skipif(not _unshare_works(), reason="unshare -n (a private network namespace) is not permitted here")
+UNSHARE = _unshare_prefix()
+
+
+@pytest.mark.skipif(UNSHARE is None, reason="unshare -n (a private network namespace) is not permitted here")
 def test_check_in_a_namespace_without_network(tmp_path, listener):
     """The same catalog in a fresh network namespace: no network exists at all, and the run is the
     same (so nothing in it depended on the network)."""
     port = listener.getsockname()[1]
     root = catalog_pointing_at(tmp_path / "cat", port)
     log = tmp_path / "net.log"
-    inside = _run(["check", root, "--format", "json"], log, prefix=("unshare", "-n"))
+    inside = _run(["check", root, "--format", "json"], log, prefix=UNSHARE)
     assert inside.returncode in (0, 1), inside.stderr
     _assert_remote_refs_reported(inside.stdout)
     outside = _run(["check", root, "--format", "json"], tmp_path / "net2.log")
