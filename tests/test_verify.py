@@ -735,3 +735,11 @@ def test_verify_never_crashes_on_generated_catalogs():
 
     prop()
     assert ran["flows"] > 0  # some generated catalogs had sagas to run
+
+
+def test_mutant_orchestrator_taking_duplicate_replies_is_caught(store, checkout):
+    res, viol = run_one(store, checkout, "duplicates=yes", dedupe_replies=False)
+    assert any(v.invariant == "success-iff-all-steps" and "authorize_payment never acted" in v.message for v in viol), viol
+    assert any("taken as a new reply" in line for line in res.trace)
+    ok, none = run_one(store, checkout, "duplicates=yes")
+    assert none == [] and ok.snap["ops"] == [("do", "reserve_inventory"), ("do", "authorize_payment"), ("do", "create_order")]

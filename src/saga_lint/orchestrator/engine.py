@@ -96,15 +96,17 @@ class Engine:
 
     ``participant_for(step, scenario)`` returns the Participant for a step (default: simulated,
     driven by the scenario's fault plan). ``compensation_order`` is ``reverse`` (correct) or
-    ``forward`` (a deliberately wrong orchestrator, for mutation tests). ``crash_after`` raises
+    ``forward`` (a deliberately wrong orchestrator, for mutation tests); ``dedupe_replies=False``
+    is another one, which takes a duplicated reply for a new one. ``crash_after`` raises
     ``Crash`` right after that many log writes by this engine instance.
     """
 
     def __init__(self, store, saga, *, participant_for=None, compensation_order: str = "reverse",
-                 crash_after: int | None = None, trace: list | None = None):
+                 crash_after: int | None = None, trace: list | None = None, dedupe_replies: bool = True):
         self.store, self.saga = store, saga
         self.participant_for = participant_for or self._simulated
         self.compensation_order = compensation_order
+        self.dedupe_replies = dedupe_replies
         self.crash_after = crash_after
         self.writes = 0
         self.trace = trace if trace is not None else []
@@ -270,8 +272,13 @@ class Engine:
                     (f"orchestrator:{saga_id}", first.msg_id, first.to_json()))],
         )
         for r in rest:
-            if r.msg_id in state.seen:
+            if self.dedupe_replies and r.msg_id in state.seen:
                 self.trace.append(f"t={state.clock:g}s  duplicate reply {r.msg_id} ignored")
+            elif not state.ended and not self.dedupe_replies:
+                # a careless orchestrator: takes the duplicate for the reply to whatever it waits for
+                self.trace.append(f"t={state.clock:g}s  duplicate reply {r.msg_id} taken as a new reply")
+                self._write(saga_id, state, "reply", step=step.id, attempt=inf["attempt"],
+                            detail={"direction": direction, "result": r.result, "event": r.event, "msg_id": r.msg_id})
 
     def _decide_compensation(self, saga_id, state) -> None:
         saga = self.saga
