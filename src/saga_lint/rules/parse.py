@@ -68,7 +68,8 @@ def encoding(ctx):
 def too_large(ctx):
     """A file is over the size cap (5 MB) and was not read.
 
-    What it checks: the size of every page and schema file before it is read.
+    What it checks: the size of every page before it is read (an oversized schema file is
+    ``schema/invalid-json-schema``).
     Why: a catalog page of many megabytes is a mistake or an attack; reading it would stall CI.
     Example that fails: a 50 MB ``index.mdx``.
     Fix: move the large content out of the catalog, or split the page.
