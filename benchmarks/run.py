@@ -97,7 +97,7 @@ def _findings(text: str) -> str:
     m = re.search(r"(\d+) problems? \((\d+) errors?, (\d+) warnings?", text)
     if m:
         return f"{m.group(1)} ({m.group(2)} errors, {m.group(3)} warnings)"
-    return "?"
+    return "–"
 
 
 def bench(label: str, argv: list, runs: int, cwd: str | None = None) -> dict:

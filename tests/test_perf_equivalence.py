@@ -234,3 +234,46 @@ def test_the_fast_paths_are_taken_for_plain_catalog_schemas():
     assert not schemas._needs_ref_analysis(doc, False)
     assert schemas._needs_ref_analysis({**doc, "properties": {"a": {"$ref": "#/x"}}}, False)
     assert not schemas._plainly_valid({**doc, "type": "strnig"}, 0)
+
+
+# -- frontmatter split ------------------------------------------------------------------------------
+
+
+def _split_line_by_line(text: str):
+    """The splitter as it was: line by line (the reference for the regex one)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first_nl = text.find("\n")
+    if (text if first_nl < 0 else text[:first_nl]).rstrip("\r \t") != "---":
+        return "no frontmatter"
+    pos, line_no, n = first_nl + 1, 2, len(text)
+    while pos < n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        if text[pos:end].rstrip("\r \t") in ("---", "..."):
+            return (text[first_nl + 1 : pos], 2, text[end + 1 :] if nl >= 0 else "", line_no + 1)
+        pos = end + 1
+        line_no += 1
+    return "unterminated"
+
+
+@settings(max_examples=500)
+@given(
+    parts=st.lists(
+        st.sampled_from(["---", "...", "--- ", "---\r", " ---", "----", "a: 1", "", "\t", "x---", "...\t", "\ufeff---", "b"]),
+        max_size=8,
+    ),
+    end=st.sampled_from(["", "\n", "\r\n"]),
+)
+def test_split_matches_the_line_by_line_splitter(parts, end):
+    from saga_lint.catalog.frontmatter import split
+
+    text = "\n".join(parts) + end
+    expected = _split_line_by_line(text)
+    try:
+        got = split(text)
+    except yamlloc.YamlProblem as p:
+        assert expected in ("no frontmatter", "unterminated")
+        assert ("no frontmatter" in p.message) == (expected == "no frontmatter")
+        return
+    assert (got.yaml_text, got.yaml_first_line, got.body, got.body_first_line) == expected

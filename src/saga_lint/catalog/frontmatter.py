@@ -6,6 +6,7 @@ a closing line ``---``. Anything else is a ``parse/frontmatter`` problem at the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from saga_lint.catalog.yamlloc import YamlProblem
@@ -17,6 +18,9 @@ class Split:
     yaml_first_line: int  # 1-based line of the first YAML line
     body: str
     body_first_line: int  # 1-based line of the first body line
+
+
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[\r \t]*$", re.M)
 
 
 def split(text: str) -> Split:
@@ -31,19 +35,16 @@ def split(text: str) -> Split:
             1,
             1,
         )
-    pos = first_nl + 1
-    line_no = 2
-    n = len(text)
-    while pos < n:
+    # the first later line that is "---" or "..." (trailing blanks allowed) closes it (a file
+    # of one line "---" is an empty frontmatter closed by itself, as it always was)
+    m = _CLOSING.search(text, first_nl + 1)
+    if m is not None:
+        pos = m.start()
         nl = text.find("\n", pos)
-        end = n if nl < 0 else nl
-        line = text[pos:end].rstrip("\r \t")
-        if line == "---" or line == "...":
-            yaml_text = text[first_nl + 1 : pos]
-            body = text[end + 1 :] if nl >= 0 else ""
-            return Split(yaml_text, 2, body, line_no + 1)
-        pos = end + 1
-        line_no += 1
+        yaml_text = text[first_nl + 1 : pos]
+        body = text[nl + 1 :] if nl >= 0 else ""
+        line_no = 2 + text.count("\n", first_nl + 1, pos)
+        return Split(yaml_text, 2, body, line_no + 1)
     raise YamlProblem(
         "parse/frontmatter",
         "unterminated frontmatter: no closing '---' line after the YAML that starts on line 1",
