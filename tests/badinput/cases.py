@@ -424,6 +424,31 @@ def _(root, outside):
     write(root, "events/Evil/index.mdx", f"---\nid: {ident}\nname: {name}\nversion: 1.0.0\n---\n")
 
 
+@case(
+    "hostile-file-names",
+    [
+        ("parse/encoding", "events/\ufffd\ufffd", None),
+        ("schema/invalid-json-schema", "events/evil\x1b[31mred/schema.json", 1),
+        ("schema/invalid-json-schema", "events/new\nline/schema.json", 1),
+    ],
+    text_check=True,
+    notes="a name that is not UTF-8 made every output writer fail (exit 2)",
+)
+def _(root, outside):
+    for i, name in enumerate((b"events/\xff\xfe", b"events/evil\x1b[31mred", b"events/new\nline")):
+        folder = os.fsencode(root) + b"/" + name
+        os.makedirs(folder, exist_ok=True)
+        with open(folder + b"/index.mdx", "wb") as fh:
+            fh.write(page(f"named-{i}", "schemaPath: schema.json\n").encode())
+        with open(folder + b"/schema.json", "wb") as fh:
+            fh.write(b'{"$ref": "#"}')
+
+
+@case("schema-lone-surrogates", [("security/remote-ref", S, 1), ("schema/invalid-json-schema", S, 1)])
+def _(root, outside):
+    schema_case(root, '{"properties": {"a": {"$ref": "http://x.invalid/\\ud800"}, "b": {"type": "\\udcff"}}}\n')
+
+
 @case("two-resources-one-id", [("structure/duplicate-resource-ids", "events/ACopy/index.mdx", 2)])
 def _(root, outside):
     # a complete copy of order-created, in a folder the walk reaches after the original (it walks folders in reverse order)

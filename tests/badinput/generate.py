@@ -45,14 +45,14 @@ COLLECTIONS = [
     "domains/D/services", "domains/D/subdomains/S", "systems/Sys/services", "services/Svc/events",
     "services/Svc/commands", "domains/D/flows", "docs", "docs/guides", "teams", "users", "adrs", "diagrams",
 ]
-FOLDERS = ["A", "B", "Orders", "Ä", "a b", "x" * 30, ".hidden", "node_modules", "-dash"]
+FOLDERS = ["A", "B", "Orders", "Ä", "a b", "x" * 30, ".hidden", "node_modules", "-dash", "\udcff\udcfe", "esc\x1b[2Jx", "new\nline"]
 FILE_NAMES = ["index.mdx", "index.md", "schema.json", "other.json", "changelog.mdx", "openapi.yml", "page.mdx", "README.md"]
 
 # text with control characters, escapes, markup and odd Unicode (no lone surrogates: not encodable)
 weird_text = st.lists(
     st.one_of(
         st.characters(blacklist_categories=("Cs",), max_codepoint=0x2FF),
-        st.sampled_from(["\x1b[31m", "\x1b]8;;http://x\x07", "\x07", "\x00", "\u202e", "\ufeff", "<script>", "**", "|", "`", "\r", "\n", "\t", "---", "[[", "]]", "{", "}", "&a", "*a", "!!", ": "]),
+        st.sampled_from(["\x1b[31m", "\x1b]8;;http://x\x07", "\x07", "\x00", "\u202e", "\ufeff", "<script>", "**", "|", "`", "\r", "\n", "\t", "---", "[[", "]]", "{", "}", "&a", "*a", "!!", ": ", "\ud800", "\udcff"]),
     ),
     max_size=12,
 ).map("".join)

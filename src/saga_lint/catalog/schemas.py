@@ -69,9 +69,21 @@ class SchemaProblem:
     line: int = 1
     column: int = 1
 
+    def __post_init__(self) -> None:
+        # JSON allows lone surrogates ("\ud800"); they cannot be written as UTF-8: replace them
+        self.message = _encodable(self.message)
+
     @property
     def key(self) -> tuple:
         return (self.rule, self.file, self.line, self.column, self.message)
+
+
+def _encodable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 @dataclass
