@@ -286,21 +286,6 @@ def walk(root: Path, findings: list):
             name = entry.name
             rel = f"{dir_rel}/{name}" if dir_rel else name
             try:
-                name.encode("utf-8")
-            except UnicodeEncodeError:  # a name that is not UTF-8 (surrogate-escaped bytes): skip it
-                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                findings.append(
-                    Finding(
-                        "parse/encoding",
-                        "error",
-                        "file or folder name is not valid UTF-8; it was skipped. Rename it",
-                        shown,
-                        None,
-                        None,
-                    )
-                )
-                continue
-            try:
                 is_link = entry.is_symlink()
                 if is_link:
                     target = os.path.realpath(entry.path)

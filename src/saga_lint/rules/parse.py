@@ -57,8 +57,7 @@ def duplicate_key(ctx):
 def encoding(ctx):
     """A page is not UTF-8 text (invalid bytes, or a binary file named like a page).
 
-    What it checks: every ``.md``/``.mdx`` page decodes as UTF-8 and contains no NUL bytes, and
-    every file and folder name is UTF-8 (one that is not is skipped).
+    What it checks: every ``.md``/``.mdx`` page decodes as UTF-8 and contains no NUL bytes.
     Why: EventCatalog reads pages as UTF-8; a binary or mis-encoded page breaks the build.
     Example that fails: an ``index.mdx`` saved as Latin-1 with an ``é``.
     Fix: save the file as UTF-8.
