@@ -268,8 +268,10 @@ def _read_uncached(catalog, rel: str) -> _File:
                 "Split it into files joined with $ref"
             )
         chunks, size = [], 0
+        # os.read allocates the size asked for: ask for what the file holds (plus one, to see EOF)
+        want = max(4096, min(1 << 20, st.st_size + 1))
         while size <= MAX_SCHEMA_BYTES:
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, want)
             if not chunk:
                 break
             chunks.append(chunk)
