@@ -31,7 +31,7 @@ TYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Reference:
     source: Resource
     path: tuple  # key path in the source's frontmatter, e.g. ("sends", 0)
@@ -39,6 +39,11 @@ class Reference:
     id: str
     version: str | None
     relation: str
+
+    def __init__(self, source, path, targets, id, version, relation):
+        # what the generated __init__ of a frozen dataclass does, one call instead of one per
+        # field: large catalogs make hundreds of thousands of references
+        self.__dict__.update(source=source, path=path, targets=targets, id=id, version=version, relation=relation)
 
     @property
     def field(self) -> str:
