@@ -34,3 +34,16 @@ def test_broken_example_exit_code_and_explain():
     proc = run_cli("explain", "checkout-saga", BROKEN)
     assert proc.returncode == 1
     assert "reserve_stock" in proc.stdout and "Nobody sends it" in proc.stdout
+
+
+def test_explain_survives_a_non_utf8_folder_name(tmp_path):
+    """Catalog file names that are not UTF-8 never make printing fail (exit 2)."""
+    import os
+    import shutil
+
+    root = tmp_path / "cat"
+    shutil.copytree(BROKEN, root)
+    os.rename(root / "flows" / "Checkout", os.path.join(os.fsencode(root / "flows"), b"\xffCheckout"))
+    proc = run_cli("explain", "checkout-saga", root)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "reserve_stock" in proc.stdout

@@ -51,6 +51,12 @@ def _guard(fn):
 @click.version_option(__version__, prog_name="saga-lint")
 def main():
     """Lint EventCatalog catalogs and review the sagas they describe."""
+    # catalog text (file names that are not UTF-8, lone surrogates) must never make printing fail
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
 
 
 def _catalog_path(path: str) -> str:
