@@ -161,17 +161,10 @@ def valid_version_range(ctx):
 
 def file_paths(res):
     """Every file path a resource's frontmatter points at: ``(key path, path text)``."""
+    from saga_lint.catalog.schemas import schema_paths
+
     data = res.data
-    sp = data.get("schemaPath")
-    if isinstance(sp, str):
-        yield ("schemaPath",), sp
-    schemas = data.get("schemas")
-    if isinstance(schemas, list):
-        for i, s in enumerate(schemas):
-            if isinstance(s, dict):
-                for k in ("path", "file"):
-                    if isinstance(s.get(k), str) and "://" not in s[k]:
-                        yield ("schemas", i, k), s[k]
+    yield from schema_paths(res)
     specs = data.get("specifications")
     if isinstance(specs, dict):
         for k in ("openapiPath", "asyncapiPath", "graphqlPath"):
