@@ -212,6 +212,16 @@ def _docs_cell(saga, step, *columns):
     return page, line, cells[col]
 
 
+def _docs_evidence(saga, step, columns, value=None, note=None) -> Evidence | None:
+    """Prose evidence from this step's cell of the docs "Saga steps" table (first matching column).
+    ``value(text)`` gives the evidence value (default: the cell text); ``note`` replaces the default."""
+    cell = _docs_cell(saga, step, *columns)
+    if not cell:
+        return None
+    page, line, text = cell
+    return Evidence("prose", value(text) if value else text, page.file, line, 1, note or f"docs table: {text[:80]}")
+
+
 def _docs_row(table, step):
     contract_col = _column(table, "contract", "command", "message")
     step_col = _column(table, "step", "name")
@@ -288,10 +298,9 @@ def _owner(catalog, graph, saga, step):
         names = ", ".join(sorted(r.id for r in step.receivers))
         step.evidence["owner"] = _ev("missing", None, flow, _step_path(step), f"ambiguous: {names} all receive {step.command_id}")
         return
-    cell = _docs_cell(saga, step, "owner", "owners", "team")
-    if cell:
-        page, line, text = cell
-        step.evidence["owner"] = Evidence("prose", _cell_ids(text), page.file, line, 1, "docs table Owner column")
+    ev = _docs_evidence(saga, step, ("owner", "owners", "team"), _cell_ids, "docs table Owner column")
+    if ev:
+        step.evidence["owner"] = ev
         return
     step.evidence["owner"] = _ev("missing", None, flow, _step_path(step), f"no service receives {step.command_id or 'the step'}")
 
@@ -342,9 +351,8 @@ def _success_and_failure(catalog, graph, saga, step):
         elif labelled:
             label, tid = labelled[0]
             step.evidence["success"] = _ev("prose", None, flow, _step_path(step), f'labelled edge "{label}" to {tid}')
-        elif (cell := _docs_cell(saga, step, "success", "success condition")):
-            page, line, text = cell
-            step.evidence["success"] = Evidence("prose", None, page.file, line, 1, f"docs table: {text[:80]}")
+        elif (ev := _docs_evidence(saga, step, ("success", "success condition"), lambda _text: None)):
+            step.evidence["success"] = ev
         else:
             step.evidence["success"] = _ev("missing", None, flow, _step_path(step), "no success reply event")
     # failure
@@ -378,10 +386,9 @@ def _success_and_failure(catalog, graph, saga, step):
             ev = Evidence("prose", [t[0] for t in triggers], svc.file, line, col, "; ".join(notes))
         step.evidence["failure"] = ev
         return
-    cell = _docs_cell(saga, step, "failure", "failures", "failure condition")
-    if cell:
-        page, line, text = cell
-        step.evidence["failure"] = Evidence("prose", None, page.file, line, 1, f"docs table: {text[:80]}")
+    ev = _docs_evidence(saga, step, ("failure", "failures", "failure condition"), lambda _text: None)
+    if ev:
+        step.evidence["failure"] = ev
         return
     step.evidence["failure"] = _ev("missing", None, flow, _step_path(step), "no failure path: nothing says what happens when this step fails")
 
@@ -392,10 +399,9 @@ def _retry(saga, step):
         step.retry = RetryPolicy.from_mapping(step.x.get("retry"))
         step.evidence["retry"] = _ev("structured", step.x.get("retry"), flow, step.x_path + ("retry",), "x-saga retry")
         return
-    cell = _docs_cell(saga, step, "retry", "retries", "retry policy")
-    if cell:
-        page, line, text = cell
-        step.evidence["retry"] = Evidence("prose", text, page.file, line, 1, f"docs table: {text[:80]}")
+    ev = _docs_evidence(saga, step, ("retry", "retries", "retry policy"))
+    if ev:
+        step.evidence["retry"] = ev
         return
     step.evidence["retry"] = _ev("missing", None, flow, _step_path(step), "no retry policy")
 
@@ -473,10 +479,9 @@ def _status(saga, step):
         step.status = str(step.x["status"])
         step.evidence["status"] = _ev("structured", step.status, flow, step.x_path + ("status",), "x-saga status")
         return
-    cell = _docs_cell(saga, step, "customer status", "status", "customer-visible status")
-    if cell:
-        page, line, text = cell
-        step.evidence["status"] = Evidence("prose", text, page.file, line, 1, f"docs table: {text[:80]}")
+    ev = _docs_evidence(saga, step, ("customer status", "status", "customer-visible status"))
+    if ev:
+        step.evidence["status"] = ev
         return
     step.evidence["status"] = _ev("missing", None, flow, _step_path(step), "no customer-visible status")
 
