@@ -236,6 +236,41 @@ def test_the_fast_paths_are_taken_for_plain_catalog_schemas():
     assert not schemas._plainly_valid({**doc, "type": "strnig"}, 0)
 
 
+def test_the_plain_dialect_table_agrees_with_jsonschema():
+    """``_analyse`` skips jsonschema for these $schema values: it must pick the validator
+    jsonschema itself would pick."""
+    from jsonschema.validators import validator_for
+
+    from saga_lint.catalog.schemas import _PLAIN_DIALECTS, _PLAIN_DRAFTS
+
+    for dialect, name in _PLAIN_DIALECTS.items():
+        doc = {} if dialect is None else {"$schema": dialect}
+        assert validator_for(doc, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})).__name__ == name
+        assert name in _PLAIN_DRAFTS
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(doc=_schema(0), dialect=st.sampled_from([None, "http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2020-12/schema"]))
+def test_analyse_fast_path_equals_full_analysis(doc, dialect, tmp_path, monkeypatch):
+    """Whatever ``_analyse`` answers through its fast path, the full path (jsonschema's
+    ``check_schema`` and the ``$ref`` analysis) answers too, and the lazy registry resolves."""
+    from saga_lint.catalog import schemas
+    from saga_lint.catalog.model import Catalog
+
+    if dialect is not None:
+        doc = {**doc, "$schema": dialect}
+    else:
+        doc = {k: v for k, v in doc.items() if k != "$schema"}
+    f = schemas._File("schema.json", document=doc, parsed=True, text="{}")
+    fast = schemas._analyse(Catalog(root=tmp_path), f)
+    monkeypatch.setattr(schemas, "_PLAIN_DIALECTS", {})
+    slow = schemas._analyse(Catalog(root=tmp_path), f)
+    assert [p.key for p in fast.problems] == [p.key for p in slow.problems]
+    if fast.registry_factory is not None:  # the fast path was taken
+        assert fast.problems == []
+        assert fast.resolver.lookup("#").contents == doc
+
+
 # -- frontmatter split ------------------------------------------------------------------------------
 
 

@@ -35,3 +35,49 @@ def resolve_in_catalog(catalog, folder: str, path: str) -> tuple[str, str | None
     if os.path.lexists(abs_path):
         return ("ok" if os.path.isfile(abs_path) else "missing"), joined
     return "missing", joined
+
+
+def file_paths(res):
+    """Every file path a resource's frontmatter points at: ``(key path, path text)``."""
+    from saga_lint.catalog.schemas import schema_paths
+
+    data = res.data
+    yield from schema_paths(res)
+    specs = data.get("specifications")
+    if isinstance(specs, dict):
+        for k in ("openapiPath", "asyncapiPath", "graphqlPath"):
+            if isinstance(specs.get(k), str):
+                yield ("specifications", k), specs[k]
+    elif isinstance(specs, list):
+        for i, s in enumerate(specs):
+            if isinstance(s, dict) and isinstance(s.get("path"), str):
+                yield ("specifications", i, "path"), s["path"]
+    outputs = data.get("outputs")
+    if res.type == "data-product" and isinstance(outputs, list):
+        for i, o in enumerate(outputs):
+            if isinstance(o, dict) and isinstance(o.get("contract"), dict) and isinstance(o["contract"].get("path"), str):
+                yield ("outputs", i, "contract", "path"), o["contract"]["path"]
+
+
+FILE_COMPONENTS = ("SchemaViewer", "Schema")
+
+
+def body_file_paths(res):
+    """``<SchemaViewer file=...>`` / ``<Schema file=...>`` paths in the body, outside fenced code."""
+    body = res.body
+    if "<SchemaViewer" not in body and "<Schema" not in body:
+        return
+    # components() skips markdown-it when the body can hold no code block: on large catalogs
+    # this would otherwise parse every message page's Markdown. Kept on the resource: the
+    # file and JSON schema rules both ask.
+    found = res.__dict__.get("_file_components")
+    if found is None or found[0] is not body:
+        from saga_lint.catalog.body import components_named
+
+        found = (body, components_named(body, FILE_COMPONENTS, res.body_line))
+        res.__dict__["_file_components"] = found
+    for comp in found[1]:
+        if comp.name in FILE_COMPONENTS:
+            f = comp.attrs.get("file")
+            if isinstance(f, str) and not f.startswith("{"):
+                yield comp, f

@@ -126,6 +126,9 @@ class LoadedSchema:
     path: tuple = ()  # the frontmatter key path that points at it, e.g. ("schemaPath",)
     uri: str = ""  # the schema's base URI in ``registry``
     registry: object = None  # referencing.Registry restricted to the catalog (None if unparsed)
+    # builds ``registry`` on first use of ``resolver`` when the analysis had no $ref to follow (most
+    # schemas): ``check`` then never imports ``referencing`` for them
+    registry_factory: object = None
 
     @property
     def ok(self) -> bool:
@@ -133,6 +136,9 @@ class LoadedSchema:
 
     @property
     def resolver(self):
+        if self.registry is None and self.registry_factory is not None:
+            self.registry = self.registry_factory()
+            self.registry_factory = None
         return self.registry.resolver(base_uri=self.uri) if self.registry is not None else None
 
 
@@ -230,7 +236,9 @@ def load_schema_file(catalog, folder: str, text: str, path: tuple = ()) -> Loade
     if loaded is False:
         return None
     if loaded.path != path:
-        loaded = LoadedSchema(loaded.file, loaded.document, loaded.problems, path, loaded.uri, loaded.registry)
+        loaded = LoadedSchema(
+            loaded.file, loaded.document, loaded.problems, path, loaded.uri, loaded.registry, loaded.registry_factory
+        )
     return loaded
 
 
@@ -719,6 +727,22 @@ class _Analysis:
 # ``patternProperties``, boolean subschemas, ...) is left to jsonschema, which also words the error.
 
 _DIALECTS: dict = {}  # $schema (or None) -> (validator class, whether $schema names a known dialect)
+# $schema (or None) -> the jsonschema validator jsonschema picks for it, for the dialects whose plain
+# schemas ``_plainly_valid`` can judge without jsonschema (test_perf_equivalence pins the table
+# against ``jsonschema.validators.validator_for``)
+_PLAIN_DIALECTS = {
+    None: "Draft202012Validator",
+    "http://json-schema.org/draft-04/schema#": "Draft4Validator",
+    "http://json-schema.org/draft-04/schema": "Draft4Validator",
+    "http://json-schema.org/draft-06/schema#": "Draft6Validator",
+    "http://json-schema.org/draft-06/schema": "Draft6Validator",
+    "http://json-schema.org/draft-07/schema#": "Draft7Validator",
+    "http://json-schema.org/draft-07/schema": "Draft7Validator",
+    "https://json-schema.org/draft/2019-09/schema": "Draft201909Validator",
+    "https://json-schema.org/draft/2019-09/schema#": "Draft201909Validator",
+    "https://json-schema.org/draft/2020-12/schema": "Draft202012Validator",
+    "https://json-schema.org/draft/2020-12/schema#": "Draft202012Validator",
+}
 _PLAIN_DRAFTS = ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator")
 _SIMPLE_TYPES = frozenset(("array", "boolean", "integer", "null", "number", "object", "string"))
 _PLAIN_REF = re.compile(r"^[A-Za-z0-9_.\-/#~$]*$")
@@ -864,6 +888,19 @@ def _analyse(catalog, f: _File) -> LoadedSchema:
     if not f.parsed:
         return loaded
     doc = f.document
+    # the fast path: a plain schema of a known draft with nothing to resolve needs neither
+    # jsonschema nor referencing (most catalog schemas; see _plainly_valid and _needs_ref_analysis)
+    if isinstance(doc, dict):
+        dialect = doc.get("$schema")
+        draft = _PLAIN_DIALECTS.get(dialect) if dialect is None or isinstance(dialect, str) else None
+        if (
+            draft is not None
+            and _plainly_valid(doc, 0)
+            and not _needs_ref_analysis(doc, legacy_ids=draft == "Draft4Validator")
+        ):
+            loaded.uri = _uri_for(_cache(catalog)["base"], f.file)
+            loaded.registry_factory = lambda: _Analysis(catalog, f).registry
+            return loaded
     # 1. the schema against its metaschema
     try:
         from jsonschema.exceptions import SchemaError

@@ -18,23 +18,14 @@ def _problems(ctx):
     cache = ctx.options.get(_CACHE_KEY)
     if cache is not None:
         return cache
-    from saga_lint.catalog.schemas import load_schema_file, schema_paths
-    from saga_lint.rules.refs import body_file_paths
+    from saga_lint.catalog.pagefacts import schema_problems
 
     cache = []
     seen = set()
     catalog = ctx.catalog
     for res in list(catalog.resources) + list(catalog.pages):
-        named = [(path, text) for path, text in schema_paths(res)]
-        try:
-            named += [((), text) for _comp, text in body_file_paths(res)]
-        except Exception:  # a body that cannot be scanned hides no schema paths from the frontmatter
-            pass
-        for path, text in named:
-            loaded = load_schema_file(catalog, res.folder, text, path)
-            if loaded is None:
-                continue
-            for p in loaded.problems:
+        for path, problems in schema_problems(catalog, res):
+            for p in problems:
                 if p.key in seen:
                     continue
                 seen.add(p.key)

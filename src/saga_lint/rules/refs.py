@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 
 from saga_lint.catalog.model import MESSAGE_TYPES
-from saga_lint.catalog.paths import resolve_in_catalog
+from saga_lint.catalog.paths import FILE_COMPONENTS, body_file_paths, file_paths, resolve_in_catalog  # noqa: F401 (re-exported)
 from saga_lint.rules import Problem, rule
 
 _WORD = {"event": "event", "command": "command", "query": "query", "service": "service", "team": "team", "user": "user"}
@@ -159,63 +159,18 @@ def valid_version_range(ctx):
         )
 
 
-def file_paths(res):
-    """Every file path a resource's frontmatter points at: ``(key path, path text)``."""
-    from saga_lint.catalog.schemas import schema_paths
-
-    data = res.data
-    yield from schema_paths(res)
-    specs = data.get("specifications")
-    if isinstance(specs, dict):
-        for k in ("openapiPath", "asyncapiPath", "graphqlPath"):
-            if isinstance(specs.get(k), str):
-                yield ("specifications", k), specs[k]
-    elif isinstance(specs, list):
-        for i, s in enumerate(specs):
-            if isinstance(s, dict) and isinstance(s.get("path"), str):
-                yield ("specifications", i, "path"), s["path"]
-    outputs = data.get("outputs")
-    if res.type == "data-product" and isinstance(outputs, list):
-        for i, o in enumerate(outputs):
-            if isinstance(o, dict) and isinstance(o.get("contract"), dict) and isinstance(o["contract"].get("path"), str):
-                yield ("outputs", i, "contract", "path"), o["contract"]["path"]
-
-
-FILE_COMPONENTS = ("SchemaViewer", "Schema")
-
-
-def body_file_paths(res):
-    """``<SchemaViewer file=...>`` / ``<Schema file=...>`` paths in the body, outside fenced code."""
-    body = res.body
-    if "<SchemaViewer" not in body and "<Schema" not in body:
-        return
-    # components() skips markdown-it when the body can hold no code block: on large catalogs
-    # this would otherwise parse every message page's Markdown. Kept on the resource: the
-    # file and JSON schema rules both ask.
-    found = res.__dict__.get("_file_components")
-    if found is None or found[0] is not body:
-        from saga_lint.catalog.body import components_named
-
-        found = (body, components_named(body, FILE_COMPONENTS, res.body_line))
-        res.__dict__["_file_components"] = found
-    for comp in found[1]:
-        if comp.name in FILE_COMPONENTS:
-            f = comp.attrs.get("file")
-            if isinstance(f, str) and not f.startswith("{"):
-                yield comp, f
-
-
 def _path_checks(ctx):
+    """``(status, resource, key path, component or None, path text)`` for every file path in the
+    catalog (``catalog.pagefacts.path_checks``: computed by the loader's workers on large catalogs)."""
     cache = ctx.options.get("_path_checks")
     if cache is None:
+        from saga_lint.catalog.pagefacts import path_checks
+
         cache = []
-        for res in list(ctx.catalog.resources) + list(ctx.catalog.pages):
-            for path, text in file_paths(res):
-                status, rel = resolve_in_catalog(ctx.catalog, res.folder, text)
-                cache.append((status, res, path, None, text))
-            for comp, text in body_file_paths(res):
-                status, rel = resolve_in_catalog(ctx.catalog, res.folder, text)
-                cache.append((status, res, (), comp, text))
+        catalog = ctx.catalog
+        for res in list(catalog.resources) + list(catalog.pages):
+            for status, path, comp, text in path_checks(catalog, res):
+                cache.append((status, res, path, comp, text))
         ctx.options["_path_checks"] = cache
     return cache
 
