@@ -312,3 +312,63 @@ def test_split_matches_the_line_by_line_splitter(parts, end):
         assert ("no frontmatter" in p.message) == (expected == "no frontmatter")
         return
     assert (got.yaml_text, got.yaml_first_line, got.body, got.body_first_line) == expected
+
+
+# -- the parallel loader ------------------------------------------------------------------------------
+
+
+def _check_json(path, jobs: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, SAGA_LINT_JOBS=jobs)
+    proc = subprocess.run(
+        [sys.executable, "-m", "saga_lint", "check", str(path), "-f", "json"], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.stdout
+
+
+def _hostile_tree(root):
+    """Many folders (so that the workers get several trees each) with the walk's own findings in
+    them: links out of the catalog, pages no pattern matches, broken pages, nested resources."""
+    import os
+
+    outside = root.parent / "outside.json"
+    outside.write_text("{}")
+    for d in range(6):
+        dom = root / "domains" / f"D{d}"
+        dom.mkdir(parents=True)
+        (dom / "index.mdx").write_text(f"---\nid: D{d}\nname: D{d}\nversion: 1.0.0\n---\nbody\n")
+        for s in range(5):
+            svc = dom / "services" / f"S{d}{s}"
+            svc.mkdir(parents=True)
+            (svc / "index.mdx").write_text(f"---\nid: S{d}{s}\nname: S\nversion: 1.0.0\nsends:\n  - id: E{d}{s}\n---\n")
+            ev = svc / "events" / f"E{d}{s}"
+            ev.mkdir(parents=True)
+            (ev / "index.mdx").write_text(f"---\nid: E{d}{s}\nname: E\nversion: 1.0.0\nschemaPath: schema.json\n---\n")
+            (ev / "schema.json").write_text('{"type": "object"}' if s % 2 else '{"type": "strnig"}')
+            if s == 1:
+                (svc / "notes.mdx").write_text("---\nid: x\n---\n")  # structure/unrecognised-file
+            if s == 2:
+                os.symlink(outside, ev / "leak.json")  # security/path-outside-catalog
+            if s == 3:
+                (ev / "index.mdx").write_text("---\nid: [unclosed\n---\n")  # parse/yaml
+    (root / "teams").mkdir()
+    (root / "teams" / "t.md").write_text("---\nid: t\nname: T\n---\n")
+
+
+def test_parallel_loader_gives_the_same_catalog(tmp_path, corpus):
+    """The loader's workers (1, 2 or 3 of them, each walking and parsing folder trees) give the
+    sequential loader's answer exactly: same findings in the same order, same counts."""
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    _hostile_tree(cat)
+    for path in (cat, corpus):
+        serial = _check_json(path, "1")
+        assert serial.count('"rule"') >= 5
+        assert _check_json(path, "2") == serial
+        assert _check_json(path, "3") == serial
+    assert '"security/path-outside-catalog"' in _check_json(cat, "2")
+    assert '"structure/unrecognised-file"' in _check_json(cat, "2")

@@ -12,7 +12,6 @@ that leave the catalog are reported (``security/path-outside-catalog``) and neve
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import stat
@@ -267,68 +266,87 @@ def _read_config_dependencies(root: Path) -> dict:
     return {}
 
 
-def walk(root: Path, findings: list):
-    """Yield ``(abs_path, rel_posix, name)`` for every file under root, not following directory
-    symlinks, skipping build folders; report symlinks that leave the catalog."""
+def _list_dir(dir_abs: str, dir_rel: str, real_root: str, findings: list) -> tuple[list, list]:
+    """One folder, entries sorted by name: ``(files, subfolders)``, files as ``(abs_path, rel, name)``
+    and subfolders as ``(abs_path, rel)``. Directory symlinks are never followed, build and hidden
+    folders are skipped, symlinks that leave the catalog are reported."""
+    files: list = []
+    subdirs: list = []
+    try:
+        entries = sorted(os.scandir(dir_abs), key=lambda e: e.name)
+    except OSError as exc:
+        findings.append(
+            Finding("parse/unreadable", "error", f"cannot list folder: {exc.strerror or exc}", dir_rel or ".", None, None)
+        )
+        return files, subdirs
+    for entry in entries:
+        name = entry.name
+        rel = f"{dir_rel}/{name}" if dir_rel else name
+        try:
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if not (target == real_root or target.startswith(real_root + os.sep)):
+                    if entry.is_dir() or _is_page(name) or name.endswith((".json", ".yml", ".yaml", ".avro", ".proto")):
+                        findings.append(
+                            Finding(
+                                "security/path-outside-catalog",
+                                "error",
+                                "symbolic link points outside the catalog folder; it was not followed. Copy the file into the catalog instead",
+                                rel,
+                                None,
+                                None,
+                            )
+                        )
+                    continue
+                if entry.is_dir():
+                    continue  # never follow directory links inside the catalog either (loops)
+                if not os.path.exists(entry.path):
+                    continue
+            if entry.is_dir(follow_symlinks=False):
+                if name in SKIP_DIRS or name.startswith("."):
+                    continue
+                subdirs.append((entry.path, rel))
+            else:
+                files.append((entry.path, rel, name))
+        except OSError:
+            continue
+    return files, subdirs
+
+
+def walk(root: Path, findings: list, start: tuple | None = None):
+    """Yield ``(abs_path, rel_posix, name)`` for every file under root (or under ``start``, an
+    ``(abs_path, rel)`` folder inside it), depth first: a folder's files by name, then its
+    subfolders' trees, the last by name first. See ``_list_dir`` for what is skipped."""
     root_str = str(root)
     real_root = os.path.realpath(root_str)
-    stack = [(root_str, "")]
+    stack = [start or (root_str, "")]
     while stack:
         dir_abs, dir_rel = stack.pop()
-        try:
-            entries = sorted(os.scandir(dir_abs), key=lambda e: e.name)
-        except OSError as exc:
-            findings.append(
-                Finding("parse/unreadable", "error", f"cannot list folder: {exc.strerror or exc}", dir_rel or ".", None, None)
-            )
-            continue
-        for entry in entries:
-            name = entry.name
-            rel = f"{dir_rel}/{name}" if dir_rel else name
-            try:
-                is_link = entry.is_symlink()
-                if is_link:
-                    target = os.path.realpath(entry.path)
-                    if not (target == real_root or target.startswith(real_root + os.sep)):
-                        if entry.is_dir() or _is_page(name) or name.endswith((".json", ".yml", ".yaml", ".avro", ".proto")):
-                            findings.append(
-                                Finding(
-                                    "security/path-outside-catalog",
-                                    "error",
-                                    "symbolic link points outside the catalog folder; it was not followed. Copy the file into the catalog instead",
-                                    rel,
-                                    None,
-                                    None,
-                                )
-                            )
-                        continue
-                    if entry.is_dir():
-                        continue  # never follow directory links inside the catalog either (loops)
-                    if not os.path.exists(entry.path):
-                        continue
-                if entry.is_dir(follow_symlinks=False):
-                    if name in SKIP_DIRS or name.startswith("."):
-                        continue
-                    stack.append((entry.path, rel))
-                else:
-                    yield entry.path, rel, name
-            except OSError:
-                continue
+        files, subdirs = _list_dir(dir_abs, dir_rel, real_root, findings)
+        yield from files
+        stack.extend(subdirs)
 
 
 def load_catalog(root) -> Catalog:
+    """Walk and parse the catalog at ``root``. Large catalogs are walked and parsed by worker
+    processes (``_load_units``); the catalog is the same either way, down to the order of its
+    resources and findings."""
     root = Path(root)
     catalog = Catalog(root=root)
-    walk_findings: list = []  # the walk's findings come first, then the pages', as if in sequence
+    # the walk's findings come first, then the pages', as if walked and parsed in sequence
+    walk_findings: list = []
     parse_findings: list = []
-    jobs = _page_jobs(root, catalog, walk_findings)
-    for res in _parse_pages(jobs, parse_findings):
-        if res is None:
-            continue
-        if res.type in ("doc", "changelog", "ubiquitous-language", "page"):
-            catalog.pages.append(res)
-        else:
-            catalog.resources.append(res)
+    for part in _load_units(root):
+        u_walk, u_parse, seen, others, results = part
+        walk_findings.extend(u_walk)
+        parse_findings.extend(u_parse)
+        catalog.files_seen += seen
+        catalog.other_files.update(others)
+        for res in results:
+            if res.type in PAGE_KINDS:
+                catalog.pages.append(res)
+            else:
+                catalog.resources.append(res)
     catalog.load_findings.extend(walk_findings)
     catalog.load_findings.extend(parse_findings)
     _link_parents(catalog)
@@ -336,55 +354,88 @@ def load_catalog(root) -> Catalog:
     return catalog
 
 
-def _page_jobs(root: Path, catalog: Catalog, findings: list):
-    """Walk the catalog: count files, record the non-page ones, report pages no pattern matches,
-    and yield ``(abs_path, rel, kind, versioned)`` for every page to parse, in walk order."""
-    for abs_path, rel, name in walk(root, findings):
-        catalog.files_seen += 1
-        if not _is_page(name):
-            catalog.other_files.add(rel)
-            continue
-        kind, versioned = classify(tuple(rel.split("/")))
-        if kind is None:
-            continue
-        if kind == "unrecognised":
-            findings.append(
-                Finding(
-                    "structure/unrecognised-file",
-                    "warning",
-                    "page inside a resource folder matches no EventCatalog pattern, so EventCatalog ignores it; "
-                    "move it to <collection>/<name>/index.mdx or into a docs/ folder",
-                    rel,
-                    1,
-                    1,
-                )
+def _page_job(rel: str, name: str, findings: list) -> tuple | None:
+    """``(kind, versioned)`` of a page to parse, or None (not a page, or a page no pattern matches:
+    then reported)."""
+    if not _is_page(name):
+        return None
+    kind, versioned = classify(tuple(rel.split("/")))
+    if kind is None:
+        return None
+    if kind == "unrecognised":
+        findings.append(
+            Finding(
+                "structure/unrecognised-file",
+                "warning",
+                "page inside a resource folder matches no EventCatalog pattern, so EventCatalog ignores it; "
+                "move it to <collection>/<name>/index.mdx or into a docs/ folder",
+                rel,
+                1,
+                1,
             )
-            continue
-        yield abs_path, rel, kind, versioned
+        )
+        return None
+    return kind, versioned
 
+
+# -- units of work, for one process or many ---------------------------------------------------------
+#
+# The catalog is cut into *units* that, taken in order, are the whole walk: ``("files", [(abs, rel,
+# name)], listing findings)`` (files already listed) and ``("walk", abs, rel)`` (a folder's whole
+# tree, still to walk). ``_load_unit`` walks, classifies and parses one unit and returns
+# ``(walk findings, parse findings, files seen, other files, resources and pages)``; concatenated in
+# unit order these are exactly what one sequential walk and parse would give.
 
 # Below this many pages, starting worker processes costs more than it saves.
 PARALLEL_MIN_PAGES = 2000
 PAGES_PER_TASK = 250
+UNITS_PER_WORKER = 16  # folder trees per worker process to share out (balance)
+
+_ROOT: tuple | None = None  # (root, real root) for the worker processes, set before they fork
+_PRECOMPUTE = False  # workers also check frontmatters against EventCatalog's schema
 
 
-def _parse_chunk(jobs: list) -> tuple[list, list]:
-    """Parse some pages: ``([Resource or None per job], findings)``, in job order."""
-    findings: list = []
-    return [parse_page(*job, findings) for job in jobs], findings
+def _load_unit(unit: tuple, root: str, real_root: str) -> tuple:
+    walk_findings: list = []
+    parse_findings: list = []
+    others: list = []
+    results: list = []
+    if unit[0] == "walk":
+        files = walk(root, walk_findings, (unit[1], unit[2]))
+    else:
+        files = unit[1]
+        walk_findings.extend(unit[2])
+    seen = 0
+    for abs_path, rel, name in files:
+        seen += 1
+        if not _is_page(name):
+            others.append(rel)
+            continue
+        job = _page_job(rel, name, walk_findings)
+        if job is None:
+            continue
+        res = parse_page(abs_path, rel, job[0], job[1], parse_findings)
+        if res is not None:
+            if _PRECOMPUTE and res.type not in PAGE_KINDS:
+                from saga_lint.catalog import fmschema
+
+                fmschema.precompute(res)
+            results.append(res)
+    return walk_findings, parse_findings, seen, others, results
 
 
-def _parse_chunk_in_worker(jobs: list) -> tuple[list, list]:
-    """``_parse_chunk`` in a worker process, which also checks each frontmatter against
-    EventCatalog's schema while it is at it (``fmschema.precompute``; the ``schema/*`` rules then
-    read the result instead of computing it in the main process)."""
-    from saga_lint.catalog import fmschema
-
-    results, findings = _parse_chunk(jobs)
-    for res in results:
-        if res is not None and res.type not in PAGE_KINDS:
-            fmschema.precompute(res)
-    return results, findings
+def _load_batch(units: list) -> tuple:
+    """Several units in a worker process, merged (in order) into one result."""
+    root, real_root = _ROOT
+    merged: tuple = ([], [], 0, [], [])
+    for unit in units:
+        w, p, seen, others, results = _load_unit(unit, root, real_root)
+        merged[0].extend(w)
+        merged[1].extend(p)
+        merged[3].extend(others)
+        merged[4].extend(results)
+        merged = (merged[0], merged[1], merged[2] + seen, merged[3], merged[4])
+    return merged
 
 
 def _parallelism() -> tuple[int, int]:
@@ -401,52 +452,100 @@ def _parallelism() -> tuple[int, int]:
     return min(cpus, 16), PARALLEL_MIN_PAGES
 
 
-def _chunks(first: list, rest, size: int):
-    batch = first
-    while True:
-        while len(batch) >= size:
-            yield batch[:size]
-            batch = batch[size:]
-        more = list(itertools.islice(rest, size))
-        if not more:
-            break
-        batch = batch + more
-    if batch:
-        yield batch
+def _load_units(root: Path):
+    """Yield unit results covering the whole catalog, in walk order.
 
-
-def _parse_pages(jobs, findings: list) -> list:
-    """Parse every page of the ``jobs`` iterable, in order; their findings are appended to
-    ``findings`` in page order.
-
-    Large catalogs are parsed by a pool of forked worker processes (YAML parsing is CPU-bound and
-    holds the GIL) while this process goes on walking the folders: the pool starts once the walk
-    has found ``min_pages`` pages, and takes the rest as the walk yields it. Results come back in
-    job order, so the catalog is the same either way; if the pool cannot start (no ``fork`` on
-    this platform, no semaphores), parsing stays in-process."""
+    This process walks until it has seen ``min_pages`` pages. A catalog that ends before is parsed
+    here. Otherwise the folders still to walk are split further (one level at a time, until there
+    are ``UNITS_PER_WORKER`` trees per worker) and a pool of forked workers walks and parses them
+    all, listed files and trees alike, in batches; results come back in order. If the pool cannot
+    start (no ``fork``, no semaphores), everything is done here."""
+    global _ROOT, _PRECOMPUTE
+    root_str = str(root)
+    real_root = os.path.realpath(root_str)
     workers, min_pages = _parallelism()
-    jobs = iter(jobs)
-    first = list(itertools.islice(jobs, max(min_pages, 1)))
-    if workers > 1 and len(first) >= min_pages:
+    stack = [(root_str, "")]
+    units: list = []
+    pages = 0
+    while stack and pages < min_pages:
+        dir_abs, dir_rel = stack.pop()
+        findings: list = []
+        files, subdirs = _list_dir(dir_abs, dir_rel, real_root, findings)
+        units.append(("files", files, findings))
+        pages += sum(1 for f in files if _is_page(f[2]))
+        stack.extend(subdirs)
+    units.extend(("walk", a, r) for a, r in reversed(stack))
+    pool = None
+    if stack and workers > 1:
         import multiprocessing
 
         if "fork" in multiprocessing.get_all_start_methods():
+            _ROOT, _PRECOMPUTE = (root_str, real_root), True
             try:
                 pool = multiprocessing.get_context("fork").Pool(workers)
             except OSError:  # pragma: no cover - e.g. no /dev/shm for the pool's locks
                 pool = None
-            if pool is not None:
-                size = PAGES_PER_TASK if min_pages > 1 else 8
-                out: list = []
-                with pool:
-                    # the pool's task thread runs the rest of the walk, chunk by chunk
-                    for results, chunk_findings in pool.imap(_parse_chunk_in_worker, _chunks(first, jobs, size)):
-                        out.extend(results)
-                        findings.extend(chunk_findings)
-                return out
-    results, page_findings = _parse_chunk(first + list(jobs))
-    findings.extend(page_findings)
-    return results
+            finally:
+                _PRECOMPUTE = False
+    if pool is None:
+        for unit in units:
+            yield _load_unit(unit, root_str, real_root)
+        return
+    units = _split(units, workers * UNITS_PER_WORKER, real_root)
+    with pool:
+        yield from pool.imap(_load_batch, _batches(units, workers))
+
+
+def _split(units: list, want: int, real_root: str) -> list:
+    """List folder trees one level down (in this process) until there are ``want`` of them."""
+    for _level in range(8):
+        trees = sum(1 for u in units if u[0] == "walk")
+        if trees == 0 or trees >= want:
+            break
+        out: list = []
+        for u in units:
+            if u[0] != "walk":
+                out.append(u)
+                continue
+            findings: list = []
+            files, subdirs = _list_dir(u[1], u[2], real_root, findings)
+            if files or findings:
+                out.append(("files", files, findings))
+            out.extend(("walk", a, r) for a, r in reversed(subdirs))
+        units = out
+    return units
+
+
+def _batches(units: list, workers: int):
+    """Consecutive units grouped into pool tasks: listed files cut into ``PAGES_PER_TASK`` pages,
+    folder trees a few at a time."""
+    trees = sum(1 for u in units if u[0] == "walk")
+    trees_per_task = max(1, trees // (workers * UNITS_PER_WORKER // 2 or 1))
+    batch: list = []
+    weight = 0
+    for unit in units:
+        if unit[0] == "files":
+            files, findings = unit[1], unit[2]
+            start = 0
+            count = 0
+            for i, f in enumerate(files):
+                if _is_page(f[2]):
+                    count += 1
+                    if count >= PAGES_PER_TASK:
+                        batch.append(("files", files[start : i + 1], findings if start == 0 else []))
+                        yield batch
+                        batch, weight, start, count = [], 0, i + 1, 0
+            if start < len(files) or (start == 0 and findings):
+                batch.append(("files", files[start:], findings if start == 0 else []))
+                weight += count / PAGES_PER_TASK
+        else:
+            batch.append(unit)
+            weight += 1 / trees_per_task
+        if weight >= 1:
+            yield batch
+            batch, weight = [], 0
+    if batch:
+        yield batch
 
 
 def _link_parents(catalog: Catalog) -> None:
