@@ -261,7 +261,9 @@ def test_analyse_fast_path_equals_full_analysis(doc, dialect, tmp_path, monkeypa
         doc = {**doc, "$schema": dialect}
     else:
         doc = {k: v for k, v in doc.items() if k != "$schema"}
-    f = schemas._File("schema.json", document=doc, parsed=True, text="{}")
+    import json
+
+    f = schemas._File("schema.json", document=doc, parsed=True, text=json.dumps(doc))
     fast = schemas._analyse(Catalog(root=tmp_path), f)
     monkeypatch.setattr(schemas, "_PLAIN_DIALECTS", {})
     slow = schemas._analyse(Catalog(root=tmp_path), f)
@@ -372,3 +374,24 @@ def test_parallel_loader_gives_the_same_catalog(tmp_path, corpus):
         assert _check_json(path, "3") == serial
     assert '"security/path-outside-catalog"' in _check_json(cat, "2")
     assert '"structure/unrecognised-file"' in _check_json(cat, "2")
+
+
+@settings(max_examples=300)
+@given(
+    parts=st.lists(st.sampled_from(["a", "b", "..", ".", "x.json", "..."]), min_size=1, max_size=4),
+    name=st.sampled_from(["schema.json", "...", "a b.json", "x", ".hidden.json"]),
+)
+def test_resolve_fast_path_equals_normpath(parts, name, tmp_path_factory):
+    """A file named beside a page is joined without normpath: same answer as normpath's."""
+    import posixpath
+
+    from saga_lint.catalog.model import Catalog
+    from saga_lint.catalog.paths import _resolve
+
+    folder = posixpath.normpath("/".join(parts))
+    if folder in (".", "..") or folder.startswith("../"):
+        return
+    root = tmp_path_factory.mktemp("r")
+    status, rel = _resolve(Catalog(root=root), folder, name)
+    assert rel == posixpath.normpath(posixpath.join(folder, name))
+    assert status == "missing"

@@ -14,12 +14,35 @@ import posixpath
 
 
 def resolve_in_catalog(catalog, folder: str, path: str) -> tuple[str, str | None]:
+    """Where ``path``, written in a page of ``folder``, leads (see the module's docstring). Answers
+    are remembered per catalog: the file and JSON schema rules ask the same questions."""
+    memo = getattr(catalog, "_resolved_paths", None)
+    if memo is None:
+        memo = {}
+        try:
+            catalog._resolved_paths = memo
+        except AttributeError:  # pragma: no cover - an object that takes no attributes
+            pass
+    key = (folder, path)
+    try:
+        hit = memo.get(key)
+    except TypeError:  # an unhashable path from a hostile page
+        return _resolve(catalog, folder, path)
+    if hit is None:
+        hit = memo[key] = _resolve(catalog, folder, path)
+    return hit
+
+
+def _resolve(catalog, folder: str, path: str) -> tuple[str, str | None]:
     if not isinstance(path, str) or not path.strip():
         return "missing", None
     p = path.strip().replace("\\", "/")
     if "\x00" in p or p.startswith("/") or "://" in p or (len(p) > 1 and p[1] == ":"):
         return "outside", None
-    joined = posixpath.normpath(posixpath.join(folder, p)) if folder else posixpath.normpath(p)
+    if "/" not in p and p not in (".", "..") and folder and not folder.endswith("/"):
+        joined = f"{folder}/{p}"  # a file beside the page (folders come normalised from the walk)
+    else:
+        joined = posixpath.normpath(posixpath.join(folder, p)) if folder else posixpath.normpath(p)
     if joined == ".." or joined.startswith("../") or joined.startswith("/"):
         return "outside", None
     if joined in catalog.other_files:  # fast path: seen by the walk

@@ -332,11 +332,13 @@ def _parse_json(f: _File, text: str) -> _File:
     except (ValueError, TypeError) as exc:  # e.g. an integer of more than 4300 digits
         f.problems.append(SchemaProblem(RULE_INVALID, f"invalid JSON: {_short(str(exc))}", f.file))
         return f
-    return _finish(f, doc)
+    # JSON nests one level per "{" or "[": a text with few of them cannot be too deep
+    shallow = text.count("{") + text.count("[") <= MAX_JSON_DEPTH
+    return _finish(f, doc, shallow)
 
 
-def _finish(f: _File, doc) -> _File:
-    if _depth_exceeds(doc, MAX_JSON_DEPTH):
+def _finish(f: _File, doc, shallow: bool = False) -> _File:
+    if not shallow and _depth_exceeds(doc, MAX_JSON_DEPTH):
         return _too_deep(f)
     f.document = doc
     f.parsed = True
@@ -883,6 +885,19 @@ def _needs_ref_analysis(doc, legacy_ids: bool) -> bool:
     return False
 
 
+def _surely_refless(f: _File) -> bool:
+    """For a plainly valid schema (no ``$id``, ``id`` or inner ``$schema`` then): a JSON text with no
+    ``$ref`` (and no escapes that could spell one) and few objects needs no ``$ref`` analysis."""
+    text = f.text
+    return (
+        f.yaml_locs is None
+        and text is not None
+        and "$ref" not in text
+        and "\\u" not in text
+        and text.count("{") <= MAX_NODES
+    )
+
+
 def _analyse(catalog, f: _File) -> LoadedSchema:
     loaded = LoadedSchema(f.file, f.document if f.parsed else None, list(f.problems))
     if not f.parsed:
@@ -896,7 +911,7 @@ def _analyse(catalog, f: _File) -> LoadedSchema:
         if (
             draft is not None
             and _plainly_valid(doc, 0)
-            and not _needs_ref_analysis(doc, legacy_ids=draft == "Draft4Validator")
+            and (_surely_refless(f) or not _needs_ref_analysis(doc, legacy_ids=draft == "Draft4Validator"))
         ):
             loaded.uri = _uri_for(_cache(catalog)["base"], f.file)
             loaded.registry_factory = lambda: _Analysis(catalog, f).registry
