@@ -117,7 +117,10 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
     cg = CatalogGraph(catalog, g)
     cache: dict = {}
     step_targets: dict = {}  # flow key -> {step index: target resource}
+    resolved = cg.resolved
+    lookup = catalog.lookup
     add_edge = g.add_edge
+
     for r in catalog.resources:
         rkey = key_of.get(id(r))
         if rkey is None:
@@ -127,10 +130,10 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
             ck = (ref.targets, ref.id, ref.version)
             hit = cache.get(ck)
             if hit is None:
-                hit = catalog.lookup(ref.targets, ref.id, ref.version)
+                hit = lookup(ref.targets, ref.id, ref.version)
                 cache[ck] = hit
             status, target = hit
-            cg.resolved.append(Resolved(ref, status, target))
+            resolved.append(Resolved(ref, status, target))
             if target is None:
                 continue
             local[ref.path] = target

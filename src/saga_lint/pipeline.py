@@ -49,7 +49,9 @@ def run_check(path, config=None) -> Result:
     try:
         catalog = load_catalog(root)
         # on large catalogs the catalog-only rules run on another CPU while the graph is built
-        pending = start_catalog_only_rules(catalog, config)
+        pending = None
+        if getattr(catalog, "_facts_pending", None) is None:  # else the loader's workers do it
+            pending = start_catalog_only_rules(catalog, config)
         graph = build_graph(catalog)
         sagas = []
         try:

@@ -336,7 +336,7 @@ def load_catalog(root) -> Catalog:
     # the walk's findings come first, then the pages', as if walked and parsed in sequence
     walk_findings: list = []
     parse_findings: list = []
-    for part in _load_units(root):
+    for part in _load_units(root, catalog):
         u_walk, u_parse, seen, others, results = part
         walk_findings.extend(u_walk)
         parse_findings.extend(u_parse)
@@ -391,11 +391,7 @@ PARALLEL_MIN_PAGES = 2000
 PAGES_PER_TASK = 250
 UNITS_PER_WORKER = 16  # folder trees per worker process to share out (balance)
 
-_ROOT: tuple | None = None  # (root, real root) for the worker processes, set before they fork
-_PRECOMPUTE = False  # workers also check frontmatters against EventCatalog's schema
-
-
-def _load_unit(unit: tuple, root: str, real_root: str) -> tuple:
+def _load_unit(unit: tuple, root: str, real_root: str, precompute: bool = False) -> tuple:
     walk_findings: list = []
     parse_findings: list = []
     others: list = []
@@ -416,7 +412,7 @@ def _load_unit(unit: tuple, root: str, real_root: str) -> tuple:
             continue
         res = parse_page(abs_path, rel, job[0], job[1], parse_findings)
         if res is not None:
-            if _PRECOMPUTE and res.type not in PAGE_KINDS:
+            if precompute and res.type not in PAGE_KINDS:
                 from saga_lint.catalog import fmschema
 
                 fmschema.precompute(res)
@@ -424,18 +420,21 @@ def _load_unit(unit: tuple, root: str, real_root: str) -> tuple:
     return walk_findings, parse_findings, seen, others, results
 
 
-def _load_batch(units: list) -> tuple:
-    """Several units in a worker process, merged (in order) into one result."""
-    root, real_root = _ROOT
-    merged: tuple = ([], [], 0, [], [])
+def _load_batch(units: list, root: str, real_root: str, precompute: bool = False) -> tuple:
+    """Several units, merged (in order) into one result."""
+    walk_findings: list = []
+    parse_findings: list = []
+    seen = 0
+    others: list = []
+    results: list = []
     for unit in units:
-        w, p, seen, others, results = _load_unit(unit, root, real_root)
-        merged[0].extend(w)
-        merged[1].extend(p)
-        merged[3].extend(others)
-        merged[4].extend(results)
-        merged = (merged[0], merged[1], merged[2] + seen, merged[3], merged[4])
-    return merged
+        w, p, n, o, r = _load_unit(unit, root, real_root, precompute)
+        walk_findings.extend(w)
+        parse_findings.extend(p)
+        seen += n
+        others.extend(o)
+        results.extend(r)
+    return walk_findings, parse_findings, seen, others, results
 
 
 def _parallelism() -> tuple[int, int]:
@@ -452,15 +451,15 @@ def _parallelism() -> tuple[int, int]:
     return min(cpus, 16), PARALLEL_MIN_PAGES
 
 
-def _load_units(root: Path):
-    """Yield unit results covering the whole catalog, in walk order.
+def _load_units(root: Path, catalog: Catalog) -> list:
+    """Unit results covering the whole catalog, in walk order.
 
     This process walks until it has seen ``min_pages`` pages. A catalog that ends before is parsed
     here. Otherwise the folders still to walk are split further (one level at a time, until there
-    are ``UNITS_PER_WORKER`` trees per worker) and a pool of forked workers walks and parses them
-    all, listed files and trees alike, in batches; results come back in order. If the pool cannot
-    start (no ``fork``, no semaphores), everything is done here."""
-    global _ROOT, _PRECOMPUTE
+    are ``UNITS_PER_WORKER`` trees per worker) and forked workers (``_Workers``) walk and parse them
+    all, listed files and trees alike, in batches; then they go on computing the pages' facts
+    while this process builds the graph (``catalog._facts_pending``). If the workers cannot start
+    or one fails, everything is done here."""
     root_str = str(root)
     real_root = os.path.realpath(root_str)
     workers, min_pages = _parallelism()
@@ -475,25 +474,146 @@ def _load_units(root: Path):
         pages += sum(1 for f in files if _is_page(f[2]))
         stack.extend(subdirs)
     units.extend(("walk", a, r) for a, r in reversed(stack))
-    pool = None
     if stack and workers > 1:
         import multiprocessing
 
         if "fork" in multiprocessing.get_all_start_methods():
-            _ROOT, _PRECOMPUTE = (root_str, real_root), True
+            units = _split(units, workers * UNITS_PER_WORKER, real_root)
+            from saga_lint.catalog.schemas import _cache as schema_cache
+
+            team = _Workers(list(_batches(units, workers)), workers, root_str, real_root, schema_cache(catalog)["base"])
+            parts = team.results()
+            if parts is not None:
+                catalog._facts_pending = team
+                return parts
+    return [_load_unit(unit, root_str, real_root) for unit in units]
+
+
+class _WorkerCatalog:
+    """What a loader worker knows of the catalog when it computes page facts: the root, the files
+    it walked (``other_files``) and its own cache of the JSON schema files it read. The path and
+    schema functions need no more (``resolve_in_catalog`` asks the file system about other paths)."""
+
+    def __init__(self, root: str, schema_base: str, other_files: set):
+        self.root = Path(root)
+        self.other_files = other_files
+        # the main process's unguessable base URI, so that every message is the same
+        self._json_schema_cache = {"files": {}, "loaded": {}, "base": schema_base}
+
+
+_WORKER_SETUP: tuple | None = None  # (root, real root, schema base URI), read by forked workers
+
+
+def _worker_main(batches: list, conn) -> None:
+    """A loader worker: parse each batch and send it back at once; then compute the facts of every
+    page it parsed and send them as one message."""
+    import pickle
+
+    from saga_lint.catalog import pagefacts
+
+    root, real_root, schema_base = _WORKER_SETUP
+    try:
+        kept = []
+        for batch in batches:
+            part = _load_batch(batch, root, real_root, precompute=True)
+            conn.send_bytes(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+            kept.append(part)
+        others = set()
+        for part in kept:
+            others.update(part[3])
+        catalog = _WorkerCatalog(root, schema_base, others)
+        facts = [[pagefacts.compute(catalog, res) for res in part[4]] for part in kept]
+        conn.send_bytes(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+    except (BrokenPipeError, KeyboardInterrupt):  # the main process has gone or stopped us
+        pass
+    finally:
+        conn.close()
+
+
+class _Workers:
+    """Forked loader workers; batch ``i`` goes to worker ``i % n`` (batches are many and small, so
+    the shares are even), so that each worker still holds the pages it parsed when it computes
+    their facts, and sends back only the facts."""
+
+    def __init__(self, batches: list, n: int, root: str, real_root: str, schema_base: str):
+        import multiprocessing
+
+        global _WORKER_SETUP
+        ctx = multiprocessing.get_context("fork")
+        self.batches = batches
+        self.conns: list = []
+        self.procs: list = []
+        self.received: list = []  # per batch, the pages as this process holds them
+        _WORKER_SETUP = (root, real_root, schema_base)
+        try:
+            for w in range(n):
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker_main, args=(batches[w::n], send), daemon=True)
+                proc.start()
+                send.close()
+                self.conns.append(recv)
+                self.procs.append(proc)
+        except (OSError, AssertionError):  # pragma: no cover - no processes or pipes left; or we are a daemon process
+            self.close()
+        finally:
+            _WORKER_SETUP = None
+
+    def results(self) -> list | None:
+        """Every batch's result, in batch order; None if a worker could not start or failed."""
+        import pickle
+        from multiprocessing.connection import wait
+
+        n = len(self.conns)
+        if n == 0 or len(self.procs) != n:
+            self.close()
+            return None
+        inbox: list = [[] for _ in range(n)]  # read as they come, so that no worker waits on us
+        due = [len(self.batches[w::n]) for w in range(n)]
+        out: list = []
+        try:
+            while len(out) < len(self.batches):
+                w = len(out) % n
+                while not inbox[w]:
+                    for conn in wait([c for i, c in enumerate(self.conns) if due[i]]):
+                        i = self.conns.index(conn)
+                        inbox[i].append(conn.recv_bytes())
+                        due[i] -= 1
+                part = pickle.loads(inbox[w].pop(0))
+                out.append(part)
+                self.received.append(part[4])
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self.close()
+            return None
+        return out
+
+    def attach_facts(self) -> None:
+        """Wait for the workers' page facts and keep them with the pages (``pagefacts.keep``). A
+        worker that failed leaves its pages' facts to be computed here."""
+        import pickle
+
+        from saga_lint.catalog import pagefacts
+
+        n = len(self.conns)
+        for w, conn in enumerate(self.conns):
             try:
-                pool = multiprocessing.get_context("fork").Pool(workers)
-            except OSError:  # pragma: no cover - e.g. no /dev/shm for the pool's locks
-                pool = None
-            finally:
-                _PRECOMPUTE = False
-    if pool is None:
-        for unit in units:
-            yield _load_unit(unit, root_str, real_root)
-        return
-    units = _split(units, workers * UNITS_PER_WORKER, real_root)
-    with pool:
-        yield from pool.imap(_load_batch, _batches(units, workers))
+                facts = pickle.loads(conn.recv_bytes())
+            except (EOFError, OSError, pickle.UnpicklingError):
+                continue
+            for k, per_batch in enumerate(facts):
+                for res, fact in zip(self.received[w + k * n], per_batch):
+                    if fact is not None:
+                        pagefacts.keep(res, *fact)
+        self.close()
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():  # pragma: no cover - a worker that hangs
+                proc.kill()
+                proc.join()
+        self.conns, self.procs = [], []
 
 
 def _split(units: list, want: int, real_root: str) -> list:

@@ -22,9 +22,16 @@ try:  # pragma: no cover - depends on the wheel
 except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader
 
-# tag of a node by (kind, value, implicit); bounded so that a huge catalog cannot grow it forever
+# tag of a node by (kind, value, implicit), or of a plain scalar by its text; bounded so that a
+# huge catalog cannot grow them forever
 _RESOLVED: dict = {}
+_PLAIN_TAGS: dict = {}
 _RESOLVED_MAX = 100_000
+_ScalarNode = yaml.ScalarNode
+_MappingNode = yaml.MappingNode
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
 class _Loader(_BaseLoader):
@@ -51,6 +58,23 @@ class _Loader(_BaseLoader):
 
         def ascend_resolver(self):
             return None
+
+        # With no path resolvers, the tag of a plain scalar depends on its text alone, a quoted or
+        # block scalar is a string, and a collection gets the default tag: answered without
+        # building a key or calling into the base class for all but new plain texts.
+        def resolve(self, kind, value, implicit):  # noqa: F811 - replaces the general one above
+            if kind is _ScalarNode:
+                if implicit[0]:
+                    tag = _PLAIN_TAGS.get(value)
+                    if tag is None:
+                        tag = _BaseLoader.resolve(self, kind, value, implicit)
+                        if len(_PLAIN_TAGS) < _RESOLVED_MAX:
+                            _PLAIN_TAGS[value] = tag
+                    return tag
+                return _STR_TAG
+            if kind is _MappingNode:
+                return _MAP_TAG
+            return _SEQ_TAG
 
 MAX_NODES = 200_000
 MAX_DEPTH = 100
@@ -257,7 +281,11 @@ def load(text: str, line_offset: int = 0, lazy_locations: bool = False) -> tuple
                 if track:
                     p = path + (i,)
                     locs[p] = pos(item)
-                out.append(convert(item, p, depth + 1))
+                if item.__class__ is _ScalarNode and depth < MAX_DEPTH and budget[0] > 0:
+                    budget[0] -= 1  # what convert(item) does for a scalar, without the call
+                    out.append(item.value if item.tag == _STR_TAG else _scalar(item))
+                else:
+                    out.append(convert(item, p, depth + 1))
             return out
         if isinstance(node, yaml.MappingNode):
             out = {}
@@ -269,7 +297,10 @@ def load(text: str, line_offset: int = 0, lazy_locations: bool = False) -> tuple
                             for k, v in m.items():
                                 out.setdefault(k, v)
                     continue
-                key = convert(key_node, path, depth + 1) if not isinstance(key_node, yaml.ScalarNode) else _scalar(key_node)
+                if key_node.__class__ is _ScalarNode and key_node.tag == _STR_TAG:
+                    key = key_node.value
+                else:
+                    key = convert(key_node, path, depth + 1) if not isinstance(key_node, yaml.ScalarNode) else _scalar(key_node)
                 if isinstance(key, (list, dict)):
                     key = str(key)
                 try:
@@ -288,7 +319,11 @@ def load(text: str, line_offset: int = 0, lazy_locations: bool = False) -> tuple
                 if track:
                     p = path + (key,)
                     locs[p] = pos(key_node)
-                out[key] = convert(value_node, p, depth + 1)
+                if value_node.__class__ is _ScalarNode and depth < MAX_DEPTH and budget[0] > 0:
+                    budget[0] -= 1  # what convert(value_node) does for a scalar, without the call
+                    out[key] = value_node.value if value_node.tag == _STR_TAG else _scalar(value_node)
+                else:
+                    out[key] = convert(value_node, p, depth + 1)
             return out
         return None  # pragma: no cover
 
