@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from saga_lint.catalog.model import Catalog, Resource
-from saga_lint.catalog.refs import Reference, references
+from saga_lint.catalog.refs import Reference, references_of
 
 
 @dataclass
@@ -126,7 +126,7 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
         if rkey is None:
             continue
         local: dict = {}  # key path -> target, for triggers
-        for ref in references(r):
+        for ref in references_of(r):
             ck = (ref.targets, ref.id, ref.version)
             hit = cache.get(ck)
             if hit is None:

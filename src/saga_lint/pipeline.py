@@ -33,6 +33,26 @@ class Result:
         }
 
 
+def _import_in_background():
+    """Import what the steps after loading need (networkx alone takes about 0.1 s) on a thread,
+    while this process waits for the loader's workers. Started only once they are forked: a
+    fork while a thread holds a module's import lock could leave a worker waiting on it forever."""
+    import threading
+
+    def imports() -> None:
+        import saga_lint.graph  # noqa: F401
+        import saga_lint.saga  # noqa: F401
+        from saga_lint.rules import all_rules
+
+        import networkx  # noqa: F401
+
+        all_rules()
+
+    thread = threading.Thread(target=imports, name="saga-lint-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_check(path, config=None) -> Result:
     from saga_lint.catalog import load_catalog
     from saga_lint.config import load_config
@@ -46,8 +66,15 @@ def run_check(path, config=None) -> Result:
     # would walk them again and again (half the time of a large catalog) and find nothing to free.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    warm_up: list = []
     try:
-        catalog = load_catalog(root)
+        from saga_lint.catalog.refs import prepare
+
+        catalog = load_catalog(
+            root, while_parsing=lambda: warm_up.append(_import_in_background()), on_pages=prepare
+        )
+        for thread in warm_up:
+            thread.join()
         # on large catalogs the catalog-only rules run on another CPU while the graph is built
         pending = None
         if getattr(catalog, "_facts_pending", None) is None:  # else the loader's workers do it

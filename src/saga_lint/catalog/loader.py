@@ -327,16 +327,19 @@ def walk(root: Path, findings: list, start: tuple | None = None):
         stack.extend(subdirs)
 
 
-def load_catalog(root) -> Catalog:
+def load_catalog(root, while_parsing=None, on_pages=None) -> Catalog:
     """Walk and parse the catalog at ``root``. Large catalogs are walked and parsed by worker
     processes (``_load_units``); the catalog is the same either way, down to the order of its
-    resources and findings."""
+    resources and findings. ``while_parsing`` is called once the workers have started (never
+    when there are none), for work this process can do meanwhile: it must not block.
+    ``on_pages`` is called with each batch of parsed pages as the workers send them, in order
+    (only then), to do per-page work while the rest is still being parsed."""
     root = Path(root)
     catalog = Catalog(root=root)
     # the walk's findings come first, then the pages', as if walked and parsed in sequence
     walk_findings: list = []
     parse_findings: list = []
-    for part in _load_units(root, catalog):
+    for part in _load_units(root, catalog, while_parsing, on_pages):
         u_walk, u_parse, seen, others, results = part
         walk_findings.extend(u_walk)
         parse_findings.extend(u_parse)
@@ -451,7 +454,7 @@ def _parallelism() -> tuple[int, int]:
     return min(cpus, 16), PARALLEL_MIN_PAGES
 
 
-def _load_units(root: Path, catalog: Catalog) -> list:
+def _load_units(root: Path, catalog: Catalog, while_parsing=None, on_pages=None) -> list:
     """Unit results covering the whole catalog, in walk order.
 
     This process walks until it has seen ``min_pages`` pages. A catalog that ends before is parsed
@@ -482,7 +485,9 @@ def _load_units(root: Path, catalog: Catalog) -> list:
             from saga_lint.catalog.schemas import _cache as schema_cache
 
             team = _Workers(list(_batches(units, workers)), workers, root_str, real_root, schema_cache(catalog)["base"])
-            parts = team.results()
+            if team.procs and while_parsing is not None:
+                while_parsing()
+            parts = team.results(on_pages)
             if parts is not None:
                 catalog._facts_pending = team
                 return parts
@@ -558,8 +563,9 @@ class _Workers:
         finally:
             _WORKER_SETUP = None
 
-    def results(self) -> list | None:
-        """Every batch's result, in batch order; None if a worker could not start or failed."""
+    def results(self, on_pages=None) -> list | None:
+        """Every batch's result, in batch order; None if a worker could not start or failed.
+        ``on_pages`` gets each batch's pages as soon as they are here."""
         import pickle
         from multiprocessing.connection import wait
 
@@ -581,6 +587,8 @@ class _Workers:
                 part = pickle.loads(inbox[w].pop(0))
                 out.append(part)
                 self.received.append(part[4])
+                if on_pages is not None:
+                    on_pages(part[4])
         except (EOFError, OSError, pickle.UnpicklingError):
             self.close()
             return None

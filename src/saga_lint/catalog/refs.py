@@ -204,3 +204,22 @@ def references(res: Resource):
             ("ownedQueries", ("query",)),
         ):
             yield from pointers(key, targets, "owns")
+
+
+def references_of(res: Resource) -> list:
+    """``list(references(res))``, kept with the resource (recomputed if its frontmatter object was
+    replaced). The loader computes it for large catalogs while its workers are still parsing
+    (``prepare``), so that building the graph afterwards only resolves."""
+    kept = res.__dict__.get("_references")
+    if kept is not None and kept[0] is res.data:
+        return kept[1]
+    refs = list(references(res))
+    res.__dict__["_references"] = (res.data, refs)
+    return refs
+
+
+def prepare(resources) -> None:
+    """``references_of`` for some resources (pages are skipped: they point at nothing)."""
+    for res in resources:
+        if res.type not in ("doc", "changelog", "ubiquitous-language", "page"):
+            references_of(res)
