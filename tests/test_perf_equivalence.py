@@ -395,3 +395,23 @@ def test_resolve_fast_path_equals_normpath(parts, name, tmp_path_factory):
     status, rel = _resolve(Catalog(root=root), folder, name)
     assert rel == posixpath.normpath(posixpath.join(folder, name))
     assert status == "missing"
+
+
+def test_timings_go_to_stderr_and_change_nothing(tmp_path):
+    """``SAGA_LINT_TIMINGS=1`` adds one line per step on stderr; stdout is the same."""
+    import os
+    import subprocess
+    import sys
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    _hostile_tree(cat)
+    runs = []
+    for timings in ("0", "1"):
+        env = dict(os.environ, SAGA_LINT_TIMINGS=timings)
+        runs.append(subprocess.run([sys.executable, "-m", "saga_lint", "check", str(cat), "-f", "json"],
+                                   capture_output=True, text=True, env=env))
+    assert runs[0].stdout == runs[1].stdout and runs[0].stdout
+    assert runs[0].stderr == ""
+    steps = [line.split()[2] for line in runs[1].stderr.splitlines()]
+    assert steps == ["config", "load", "graph", "sagas", "rules"], runs[1].stderr

@@ -45,6 +45,7 @@ def _import_in_background():
         from saga_lint.rules import all_rules
 
         import networkx  # noqa: F401
+        import semantic_version  # noqa: F401
 
         all_rules()
 
@@ -53,8 +54,30 @@ def _import_in_background():
     return thread
 
 
+class _Timings:
+    """``SAGA_LINT_TIMINGS=1``: how long each step took, on stderr (for benchmarks and bug reports)."""
+
+    def __init__(self) -> None:
+        import os
+        import time
+
+        self.on = os.environ.get("SAGA_LINT_TIMINGS", "") not in ("", "0")
+        self.clock = time.perf_counter
+        self.last = self.clock()
+
+    def step(self, name: str) -> None:
+        if self.on:
+            import sys
+
+            now = self.clock()
+            print(f"saga-lint timing: {name} {now - self.last:.3f} s", file=sys.stderr)
+            self.last = now
+
+
 def run_check(path, config=None) -> Result:
+    timings = _Timings()
     from saga_lint.catalog import load_catalog
+    from saga_lint.catalog.refs import prepare
     from saga_lint.config import load_config
     from saga_lint.graph import build_graph
     from saga_lint.rules import Context, run_rules, start_catalog_only_rules
@@ -62,24 +85,25 @@ def run_check(path, config=None) -> Result:
     root = Path(path)
     if config is None:
         config = load_config(root)
+    timings.step("config")
     # A run builds millions of objects that all live until it ends; the cyclic garbage collector
     # would walk them again and again (half the time of a large catalog) and find nothing to free.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     warm_up: list = []
     try:
-        from saga_lint.catalog.refs import prepare
-
         catalog = load_catalog(
             root, while_parsing=lambda: warm_up.append(_import_in_background()), on_pages=prepare
         )
         for thread in warm_up:
             thread.join()
+        timings.step("load")
         # on large catalogs the catalog-only rules run on another CPU while the graph is built
         pending = None
         if getattr(catalog, "_facts_pending", None) is None:  # else the loader's workers do it
             pending = start_catalog_only_rules(catalog, config)
         graph = build_graph(catalog)
+        timings.step("graph")
         sagas = []
         try:
             from saga_lint.saga import build_sagas
@@ -87,8 +111,10 @@ def run_check(path, config=None) -> Result:
             build_sagas = None
         if build_sagas is not None:
             sagas = build_sagas(catalog, graph, config)
+        timings.step("sagas")
         ctx = Context(catalog, graph, sagas)
         findings = run_rules(ctx, config, pending)
+        timings.step("rules")
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import semantic_version as sv
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -27,8 +26,11 @@ def is_valid_resource_version(text: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def coerce(text: str) -> sv.Version | None:
-    """Coerce a resource version to semver (``v1`` -> 1.0.0); None when it is not one."""
+def coerce(text: str):
+    """Coerce a resource version to a ``semantic_version.Version`` (``v1`` -> 1.0.0); None when it
+    is not one."""
+    import semantic_version as sv  # imported when first needed: it costs about 15 ms
+
     t = text.strip()
     if _SEMVER.match(t):
         try:
@@ -43,7 +45,9 @@ def coerce(text: str) -> sv.Version | None:
 
 
 @lru_cache(maxsize=16384)
-def _spec(ref: str) -> sv.NpmSpec | None:
+def _spec(ref: str):
+    import semantic_version as sv
+
     try:
         return sv.NpmSpec(ref)
     except ValueError:
