@@ -414,4 +414,4 @@ def test_timings_go_to_stderr_and_change_nothing(tmp_path):
     assert runs[0].stdout == runs[1].stdout and runs[0].stdout
     assert runs[0].stderr == ""
     steps = [line.split()[2] for line in runs[1].stderr.splitlines()]
-    assert steps == ["config", "load", "graph", "sagas", "rules"], runs[1].stderr
+    assert steps == ["load", "config", "graph", "sagas", "rules"], runs[1].stderr

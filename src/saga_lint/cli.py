@@ -97,8 +97,9 @@ def check(path, fmt, outputs, config_path, fail_on, quiet):
     from saga_lint.render import render
 
     path = _catalog_path(path)
-    config = load_config(path, config_path)
-    result = run_check(path, config)
+    # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
+    result = run_check(path, lambda: load_config(path, config_path))
+    config = result.config
     _write_outputs(result, outputs, fmt)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and "markdown" in FORMATS:

@@ -33,25 +33,47 @@ class Result:
         }
 
 
-def _import_in_background():
-    """Import what the steps after loading need (networkx alone takes about 0.1 s) on a thread,
-    while this process waits for the loader's workers. Started only once they are forked: a
-    fork while a thread holds a module's import lock could leave a worker waiting on it forever."""
-    import threading
+class _Background:
+    """What the steps after loading need and can get ready while this process waits for the
+    loader's workers, on a thread: the config (when it is given as a loader) and the imports
+    (networkx alone takes about 0.1 s). Started only once the workers are forked: a fork while a
+    thread holds a module's import lock could leave a worker waiting on it forever."""
 
-    def imports() -> None:
-        import saga_lint.graph  # noqa: F401
-        import saga_lint.saga  # noqa: F401
-        from saga_lint.rules import all_rules
+    def __init__(self, config) -> None:
+        self.config = config
+        self.error: BaseException | None = None
+        self.thread = None
 
-        import networkx  # noqa: F401
-        import semantic_version  # noqa: F401
+    def _run(self) -> None:
+        try:
+            if callable(self.config):
+                self.config = self.config()
+            import networkx  # noqa: F401
+            import semantic_version  # noqa: F401
 
-        all_rules()
+            import saga_lint.graph  # noqa: F401
+            import saga_lint.saga  # noqa: F401
+            from saga_lint.rules import all_rules
 
-    thread = threading.Thread(target=imports, name="saga-lint-imports", daemon=True)
-    thread.start()
-    return thread
+            all_rules()
+        except BaseException as exc:  # re-raised in the main thread by result()
+            self.error = exc
+
+    def start(self) -> None:
+        import threading
+
+        self.thread = threading.Thread(target=self._run, name="saga-lint-prepare", daemon=True)
+        self.thread.start()
+
+    def result(self):
+        """The config, once everything is ready (done here if the thread never started)."""
+        if self.thread is None:
+            self._run()
+        else:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.config
 
 
 class _Timings:
@@ -75,6 +97,9 @@ class _Timings:
 
 
 def run_check(path, config=None) -> Result:
+    """Load, graph, saga model, rules. ``config`` is a ``Config``, a function that loads one (then
+    it is loaded while the loader's workers parse, and its errors are raised from here), or None
+    for the catalog's own."""
     timings = _Timings()
     from saga_lint.catalog import load_catalog
     from saga_lint.catalog.refs import prepare
@@ -84,20 +109,17 @@ def run_check(path, config=None) -> Result:
 
     root = Path(path)
     if config is None:
-        config = load_config(root)
-    timings.step("config")
+        config = lambda: load_config(root)  # noqa: E731
+    background = _Background(config)
     # A run builds millions of objects that all live until it ends; the cyclic garbage collector
     # would walk them again and again (half the time of a large catalog) and find nothing to free.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    warm_up: list = []
     try:
-        catalog = load_catalog(
-            root, while_parsing=lambda: warm_up.append(_import_in_background()), on_pages=prepare
-        )
-        for thread in warm_up:
-            thread.join()
+        catalog = load_catalog(root, while_parsing=background.start, on_pages=prepare)
         timings.step("load")
+        config = background.result()
+        timings.step("config")
         # on large catalogs the catalog-only rules run on another CPU while the graph is built
         pending = None
         if getattr(catalog, "_facts_pending", None) is None:  # else the loader's workers do it
