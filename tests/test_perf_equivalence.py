@@ -415,3 +415,55 @@ def test_timings_go_to_stderr_and_change_nothing(tmp_path):
     assert runs[0].stderr == ""
     steps = [line.split()[2] for line in runs[1].stderr.splitlines()]
     assert steps == ["load", "config", "graph", "sagas", "rules"], runs[1].stderr
+
+
+def _catalog_summary(catalog):
+    from saga_lint.catalog import pagefacts
+
+    return (
+        [(r.type, r.file, r.id, r.version) for r in catalog.resources],
+        [p.file for p in catalog.pages],
+        [(f.rule, f.file, f.line, f.message) for f in catalog.load_findings],
+        catalog.files_seen,
+        sorted(catalog.other_files),
+        [[(s, p, t) for s, p, _c, t in pagefacts.path_checks(catalog, r)] for r in catalog.resources],
+        [[(p, [q.key for q in probs]) for p, probs in pagefacts.schema_problems(catalog, r)] for r in catalog.resources],
+    )
+
+
+def test_a_worker_that_dies_is_replaced_by_the_main_process(tmp_path, monkeypatch):
+    """A loader worker that dies before sending anything, or after its pages but before their
+    facts: the catalog and every fact are still the sequential loader's."""
+    import os
+
+    from saga_lint.catalog import loader
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    _hostile_tree(cat)
+    monkeypatch.setenv("SAGA_LINT_JOBS", "1")
+    expected = _catalog_summary(loader.load_catalog(cat))
+    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
+    real_main = loader._worker_main
+
+    def dies_at_once(batches, conn):
+        os._exit(3)
+
+    monkeypatch.setattr(loader, "_worker_main", dies_at_once)
+    catalog = loader.load_catalog(cat)
+    assert getattr(catalog, "_facts_pending", None) is None  # nobody to wait for
+    assert _catalog_summary(catalog) == expected
+
+    def dies_before_facts(batches, conn):
+        from saga_lint.catalog import pagefacts
+
+        def boom(catalog, res):
+            os._exit(3)
+
+        pagefacts.compute = boom  # in this forked worker only
+        real_main(batches, conn)
+
+    monkeypatch.setattr(loader, "_worker_main", dies_before_facts)
+    catalog = loader.load_catalog(cat)
+    assert getattr(catalog, "_facts_pending", None) is not None  # the pages came from the workers
+    assert _catalog_summary(catalog) == expected
