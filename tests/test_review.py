@@ -567,3 +567,22 @@ def test_step_evidence_levels_decide_what_is_missing():
     step.evidence["success"] = Evidence("missing")
     missing, prose = step_problems(step)
     assert missing == ["command contract do-it (not in the catalog)", "success reply event", "compensation"]
+
+
+def test_a_page_moved_to_versioned_keeps_its_old_findings_old(repo):
+    """Bumping a version moves the old page to versioned/<v>/: the findings it already had at
+    the base are not new, although their file changed; a new finding on the new page is."""
+    path, base, _head = repo
+    cat = path / "catalog"
+    page = cat / LEGACY
+    old = page.read_text("utf-8")
+    moved = page.parent / "versioned" / "1.0.0" / "index.mdx"
+    moved.parent.mkdir(parents=True)
+    moved.write_text(old, "utf-8")
+    page.write_text(old.replace("version: 1.0.0", "version: 2.0.0", 1), "utf-8")  # still no summary, no owners
+    before = json.loads(run("check", cat, "--format", "json").output)["findings"]
+    assert any(f["file"].endswith("legacy-ping/versioned/1.0.0/index.mdx") for f in before)
+    doc = json.loads(run("review", cat, "--base", base, "--format", "json").output)
+    files = {f["file"] for f in doc["findings"] if f["rule"].startswith("best-practices/")}
+    assert not any(f.endswith("versioned/1.0.0/index.mdx") for f in files), files
+    assert any(f.endswith("legacy-ping/index.mdx") for f in files), files  # 2.0.0 is new, and as bare

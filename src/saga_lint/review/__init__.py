@@ -81,8 +81,7 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
         head_run = run_check(head_root, config)
         changes = compare_catalogs(base_run.catalog, head_run.catalog)
         changed_files = repo.changed_files(base_sha, head_sha)
-        seen = {f.fingerprint for f in base_run.findings}
-        new = [f for f in head_run.findings if f.fingerprint not in seen]
+        new = new_findings(base_run.findings, head_run.findings)
         schema_findings, compat = checks.schema_checks(changes, base_run, head_run, config)
         change_findings = schema_findings
         change_findings += checks.removed_in_use(changes, base_run, head_run, config)
@@ -116,6 +115,31 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
         config=config,
         extra=extra,
     )
+
+
+def _about_resource(f: Finding):
+    """What a finding says about a resource, wherever its page lives; None for file-level ones."""
+    if f.resource is None:
+        return None
+    return (f.rule, str(f.resource), f.step or "", f.field or "", f.message)
+
+
+def new_findings(base: list, head: list) -> list:
+    """The head's findings that the base does not have. A finding is already there if the base
+    has its fingerprint, or, for a finding about a resource, the same finding about the same
+    resource version (step, field, message) in any file: a page moved to ``versioned/<v>/`` when
+    its version is bumped keeps its old findings old."""
+    seen = {f.fingerprint for f in base}
+    seen_about = {a for a in map(_about_resource, base) if a is not None}
+    out = []
+    for f in head:
+        if f.fingerprint in seen:
+            continue
+        about = _about_resource(f)
+        if about is not None and about in seen_about:
+            continue
+        out.append(f)
+    return out
 
 
 def _dedupe(findings: list) -> list:
