@@ -743,3 +743,41 @@ def test_mutant_orchestrator_taking_duplicate_replies_is_caught(store, checkout)
     assert any("taken as a new reply" in line for line in res.trace)
     ok, none = run_one(store, checkout, "duplicates=yes")
     assert none == [] and ok.snap["ops"] == [("do", "reserve_inventory"), ("do", "authorize_payment"), ("do", "create_order")]
+
+
+def test_cli_run_calls_an_installed_participant_plugin(tmp_path):
+    """``run --participants plugins``: a real installed distribution (a dist-info with an entry
+    point, found on sys.path) serves the payment step; the other steps stay simulated."""
+    import os
+    import textwrap
+
+    site = tmp_path / "site"
+    (site / "acme_pay-1.0.dist-info").mkdir(parents=True)
+    (site / "acme_pay-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-pay\nVersion: 1.0\n")
+    (site / "acme_pay-1.0.dist-info" / "entry_points.txt").write_text(
+        "[saga_lint.participants]\npayment-service = acme_pay:PaymentParticipant\n")
+    calls = tmp_path / "calls.txt"
+    (site / "acme_pay.py").write_text(textwrap.dedent(f"""
+        from saga_lint.orchestrator.participants import SimulatedParticipant
+
+        class PaymentParticipant(SimulatedParticipant):
+            # a stand-in for a client of the real payment service: it records each command
+            def __init__(self, store, saga, step):
+                super().__init__(store, saga, step, lambda step_id, direction, attempt: "ok")
+
+            def handle(self, cmd):
+                with open({str(calls)!r}, "a") as fh:
+                    fh.write(f"{{cmd.step}} {{cmd.direction}} {{cmd.attempt}}\\n")
+                return super().handle(cmd)
+    """))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    proc = run_cli("run", "checkout-saga", OUR_CATALOG, "--participants", "plugins",
+                   "--scenario", "create_order=exhaust", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "step authorize_payment: plug-in payment-service" in proc.stderr
+    assert "step reserve_inventory: simulated" in proc.stderr
+    assert "all invariants hold" in proc.stdout
+    # forward, then voided when create_order gives up
+    assert calls.read_text().splitlines() == ["authorize_payment forward 1", "authorize_payment compensate 1"]
+    plain = run_cli("run", "checkout-saga", OUR_CATALOG, "--scenario", "create_order=exhaust", env=env)
+    assert plain.returncode == 0 and calls.read_text().count("\n") == 2  # simulated by default

@@ -291,8 +291,11 @@ def verify_cmd(path, flows, db, max_scenarios, seed, fmt):
               help='Fault plan, e.g. "authorize_payment=declined, crash=4" (see docs/verify.md).')
 @click.option("--db", default="sqlite://", show_default=True, help="Store: sqlite://, sqlite:///PATH or postgresql://...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--participants", "participants", type=click.Choice(["simulated", "plugins"]), default="simulated",
+              show_default=True, help="plugins: a step whose service has a participant registered under the "
+              "saga_lint.participants entry points calls it (others stay simulated).")
 @_guard
-def run_cmd(flow, path, scenario_text, db, fmt):
+def run_cmd(flow, path, scenario_text, db, fmt, participants):
     """Run one saga FLOW under one scenario: its trace, status timeline and invariants."""
     import json
     import uuid
@@ -308,10 +311,13 @@ def run_cmd(flow, path, scenario_text, db, fmt):
         raise Failure(f"bad --scenario: {exc}") from None
     store = _open_store(db)
     try:
+        opts = {}
+        if participants == "plugins":
+            opts["participant_for"] = _plugin_participants(store, saga)
         reference = None
         if scenario.crash_after is not None:
-            reference = run_scenario(store, saga, scenario.base(), f"run-{uuid.uuid4().hex[:10]}:{saga.id}:ref").snap
-        res = run_scenario(store, saga, scenario, f"run-{uuid.uuid4().hex[:10]}:{saga.id}")
+            reference = run_scenario(store, saga, scenario.base(), f"run-{uuid.uuid4().hex[:10]}:{saga.id}:ref", **opts).snap
+        res = run_scenario(store, saga, scenario, f"run-{uuid.uuid4().hex[:10]}:{saga.id}", **opts)
         violations = check(saga, scenario, expected(saga, scenario), res.snap, reference)
     finally:
         store.close()
@@ -330,6 +336,31 @@ def run_cmd(flow, path, scenario_text, db, fmt):
         if not violations:
             click.echo("all invariants hold")
     sys.exit(1 if violations else 0)
+
+
+def _plugin_participants(store, saga):
+    """``participant_for(step, scenario)`` for ``run --participants plugins``: a step whose service
+    has a factory under the ``saga_lint.participants`` entry points gets it (called as
+    ``factory(store=, saga=, step=)``); every other step stays simulated. Which is which goes to
+    stderr."""
+    from saga_lint.orchestrator.participants import SimulatedParticipant, entry_point_factories
+    from saga_lint.orchestrator.scenarios import plan_for
+
+    factories = entry_point_factories()
+    for step in saga.steps:
+        svc = step.participant
+        name = getattr(svc, "id", None)
+        how = f"plug-in {name}" if name in factories else "simulated (no plug-in for its service)"
+        click.echo(f"step {step.id}: {how}", err=True)
+
+    def participant_for(step, scenario):
+        svc = step.participant
+        factory = factories.get(getattr(svc, "id", None))
+        if factory is not None:
+            return factory(store=store, saga=saga, step=step)
+        return SimulatedParticipant(store, saga, step, plan_for(scenario, saga), scenario.duplicates)
+
+    return participant_for
 
 
 # -- review: what a change does to the catalog (self-contained; saga_lint.review) ----------------
