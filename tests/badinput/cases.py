@@ -410,6 +410,13 @@ def _(root, outside):
     write(root, O, page("out", body='Intro.\n\n<SchemaViewer file="../../../outside/secret.json" title="x" />\n'))
 
 
+@case("schemaviewer-50000-tags", [("refs/file-exists", P, 8), ("refs/file-exists", P, 50007)],
+      notes="line numbers were counted from the top for each tag: quadratic, 17 s at 50,000")
+def _(root, outside):
+    tags = "".join(f'<SchemaViewer file="missing-{i}.json" />\n' for i in range(50_000))
+    write(root, P, page("many-tags", body=tags))
+
+
 # -- identities and text ------------------------------------------------------------------------------
 
 HOSTILE_ID = "evil\x1b[31mred\x1b]8;;http://x.invalid\x07link\x1b]8;;\x07\x07<script>alert(1)</script>**bold**|`x`"

@@ -188,10 +188,12 @@ def components_named(text: str, names: tuple, first_line: int = 1) -> list[Compo
             starts.add(text.rfind("\n", 0, pos) + 1)
             pos = text.find("<" + name, pos + 1)
     out = []
+    lineno, counted = first_line, 0  # line numbers counted onwards, not from the top each time
     for start in sorted(starts):
         end = text.find("\n", start)
         line = text[start : end if end >= 0 else len(text)]
-        lineno = text.count("\n", 0, start) + first_line
+        lineno += text.count("\n", counted, start)
+        counted = start
         for c in _line_components(line, lineno):
             if c.name in names:
                 out.append(c)
