@@ -467,3 +467,29 @@ def test_a_worker_that_dies_is_replaced_by_the_main_process(tmp_path, monkeypatc
     catalog = loader.load_catalog(cat)
     assert getattr(catalog, "_facts_pending", None) is not None  # the pages came from the workers
     assert _catalog_summary(catalog) == expected
+
+
+def test_a_worker_that_raises_stays_quiet(tmp_path):
+    """A loader worker that fails with an exception prints nothing (no traceback on stderr); the
+    main process does its work and the output is the sequential one."""
+    import os
+    import subprocess
+    import sys
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    _hostile_tree(cat)
+    code = (
+        "import sys\n"
+        "from saga_lint.catalog import loader\n"
+        "def boom(*a, **k):\n"
+        "    raise MemoryError('worker')\n"
+        "loader._load_batch = boom\n"  # only the workers call it
+        "from saga_lint.cli import main\n"
+        "sys.argv = ['saga-lint', 'check', sys.argv[1], '-f', 'json']\n"
+        "main()\n"
+    )
+    env = dict(os.environ, SAGA_LINT_JOBS="2")
+    proc = subprocess.run([sys.executable, "-c", code, str(cat)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+    assert proc.stdout == _check_json(cat, "1")

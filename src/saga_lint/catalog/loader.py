@@ -529,7 +529,9 @@ def _worker_main(batches: list, conn) -> None:
         catalog = _WorkerCatalog(root, schema_base, others)
         facts = [[pagefacts.compute(catalog, res) for res in part[4]] for part in kept]
         conn.send_bytes(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
-    except (BrokenPipeError, KeyboardInterrupt):  # the main process has gone or stopped us
+    except BaseException:  # noqa: BLE001 - the main process has gone or stopped us, or this
+        # worker failed (out of memory, say): it stops quietly; the main process sees the pipe
+        # close and does the work itself, reporting any real failure the usual way
         pass
     finally:
         conn.close()
