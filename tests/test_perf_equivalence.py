@@ -493,3 +493,45 @@ def test_a_worker_that_raises_stays_quiet(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, str(cat)], capture_output=True, text=True, env=env)
     assert proc.returncode == 1 and proc.stderr == "", proc.stderr
     assert proc.stdout == _check_json(cat, "1")
+
+
+def test_jobs_option_matches_the_environment_variable(tmp_path):
+    """``check --jobs N`` reads the catalog as ``SAGA_LINT_JOBS=N`` does: the same output."""
+    import os
+    import subprocess
+    import sys
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    _hostile_tree(cat)
+    env = {k: v for k, v in os.environ.items() if k != "SAGA_LINT_JOBS"}
+    for jobs in ("1", "2"):
+        proc = subprocess.run([sys.executable, "-m", "saga_lint", "check", str(cat), "-f", "json", "--jobs", jobs],
+                              capture_output=True, text=True, env=env)
+        assert proc.returncode == 1 and proc.stdout == _check_json(cat, jobs), proc.stderr
+    bad = subprocess.run([sys.executable, "-m", "saga_lint", "check", str(cat), "--jobs", "0"], capture_output=True, text=True)
+    assert bad.returncode == 2
+
+
+def test_jobs_option_starts_the_workers(tmp_path, monkeypatch):
+    """On a small catalog the default reads in-process; ``--jobs 2`` starts two loader workers."""
+    from click.testing import CliRunner
+
+    from saga_lint.catalog import loader
+    from saga_lint.cli import main
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    _hostile_tree(cat)
+    started = []
+    real = loader._Workers.__init__
+
+    def spy(self, batches, n, *args):
+        started.append(n)
+        real(self, batches, n, *args)
+
+    monkeypatch.setattr(loader._Workers, "__init__", spy)
+    # empty is "not set"; and monkeypatch puts back whatever was there before, after --jobs set it
+    monkeypatch.setenv("SAGA_LINT_JOBS", "")
+    assert CliRunner().invoke(main, ["check", str(cat)]).exit_code == 1 and started == []
+    assert CliRunner().invoke(main, ["check", str(cat), "--jobs", "2"]).exit_code == 1 and started == [2]

@@ -88,9 +88,14 @@ def _write_outputs(result, outputs, fmt) -> None:
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: saga-lint.yaml in PATH).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors in text output.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
+              help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "
+              "on catalogs of 1,000 pages or more (as SAGA_LINT_JOBS).")
 @_guard
-def check(path, fmt, outputs, config_path, fail_on, quiet):
+def check(path, fmt, outputs, config_path, fail_on, quiet, jobs):
     """Lint the catalog at PATH (default: the current folder)."""
+    if jobs is not None:
+        os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
     from saga_lint.config import load_config
     from saga_lint.findings import at_or_above
     from saga_lint.pipeline import run_check
