@@ -59,3 +59,26 @@ def test_the_property_can_fail(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="exit 2"):
         assert_check_is_sound(root, tmp_path / "out")
     assert structure  # imported for the registry
+
+
+@settings(
+    max_examples=max(20, EXAMPLES // 4),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+@given(catalogs())
+def test_parallel_loading_equals_sequential_on_generated_catalogs(files):
+    """Whatever the catalog holds, the loader's workers (forced on with SAGA_LINT_JOBS=2) and the
+    sequential loader give the same findings, in the same order."""
+    from click.testing import CliRunner
+
+    from saga_lint.cli import main
+
+    with tempfile.TemporaryDirectory(prefix="saga-lint-fuzz-") as tmp:
+        root = write_catalog(Path(tmp) / "cat", files)
+        outputs = []
+        for jobs in ("1", "2"):
+            result = CliRunner().invoke(main, ["check", str(root), "-f", "json"], env={"SAGA_LINT_JOBS": jobs})
+            assert result.exit_code in (0, 1), result.output
+            outputs.append(result.output)
+        assert outputs[0] == outputs[1]
