@@ -323,7 +323,11 @@ def test_wiki_links_in_fenced_code_are_ignored(before, between, inside, outside,
 
 @SETTINGS
 @given(before=st.lists(SAFE_LINE, max_size=3), inside=LINK, first_line=st.integers(min_value=1, max_value=50))
+@example(before=["- 0"], inside="[[A]]", first_line=1)
+@example(before=["1) x"], inside="[[A]]", first_line=1)
 def test_wiki_links_in_indented_code_are_ignored_and_plain_ones_found(before, inside, first_line):
-    lines = before + ["", "    " + inside, "", inside]
+    # "Text." ends whatever ``before`` opened: after a list item ("- 0", "1) x") an indented line
+    # would continue the item (CommonMark), not start a code block
+    lines = before + ["", "Text.", "", "    " + inside, "", inside]
     body = parse_body("\n".join(lines), first_line)
     assert [link.line for link in body.links] == [first_line + len(lines) - 1]
