@@ -586,3 +586,35 @@ def test_a_page_moved_to_versioned_keeps_its_old_findings_old(repo):
     files = {f["file"] for f in doc["findings"] if f["rule"].startswith("best-practices/")}
     assert not any(f.endswith("versioned/1.0.0/index.mdx") for f in files), files
     assert any(f.endswith("legacy-ping/index.mdx") for f in files), files  # 2.0.0 is new, and as bare
+
+
+def test_a_change_that_relaxes_the_configuration_is_reported(repo):
+    """change/config-relaxed: rules turned down, new ignores and a looser fail-on in the change's
+    saga-lint.yaml are one warning at the config file; the rule's severity is the base's, so the
+    change cannot switch it off for itself; -c skips the comparison."""
+    path, base, _head = repo
+    cat = path / "catalog"
+    clean = json.loads(run("review", cat, "--base", base, "--format", "json").output)
+    assert not any(f["rule"] == "change/config-relaxed" for f in clean["findings"])  # no config change
+    (cat / "saga-lint.yaml").write_text(
+        "fail-on: error\n"
+        "ignore:\n  - domains/Ordering/**\n"
+        "rules:\n  best-practices/owner-required: off\n  change/config-relaxed: off\n"
+        "overrides:\n  - files: [channels/**]\n    rules: {refs/channel-exists: warning}\n", "utf-8")
+    doc = json.loads(run("review", cat, "--base", base, "--format", "json").output)
+    relaxed = [f for f in doc["findings"] if f["rule"] == "change/config-relaxed"]
+    assert len(relaxed) == 1, doc["findings"]
+    f = relaxed[0]
+    assert (f["file"], f["severity"]) == ("saga-lint.yaml", "warning")
+    assert f["line"] == 3  # the first relaxed name or glob in the file: the ignore glob
+    for part in ("best-practices/owner-required error -> off", "change/config-relaxed warning -> off",
+                 "new ignore globs: domains/Ordering/**", "override for channels/**: refs/channel-exists -> warning"):
+        assert part in f["message"], f["message"]
+    # a stricter configuration is no finding
+    (cat / "saga-lint.yaml").write_text("fail-on: warning\nrules:\n  refs/orphan-messages: error\n", "utf-8")
+    doc = json.loads(run("review", cat, "--base", base, "--format", "json").output)
+    assert not any(f["rule"] == "change/config-relaxed" for f in doc["findings"])
+    # named with -c: the user chose it, nothing to compare
+    (cat / "saga-lint.yaml").write_text("rules:\n  best-practices/owner-required: off\n", "utf-8")
+    named = json.loads(run("review", cat, "--base", base, "--format", "json", "-c", cat / "saga-lint.yaml").output)
+    assert not any(f["rule"] == "change/config-relaxed" for f in named["findings"])

@@ -391,7 +391,7 @@ def review_cmd(path, base, head, fmt, config_path, fail_on):
     path = _catalog_path(path)
     config = load_config(path, config_path)
     try:
-        result = run_review(path, base, head, config, fail_on=fail_on)
+        result = run_review(path, base, head, config, fail_on=fail_on, config_given=config_path is not None)
     except ReviewError as exc:
         raise Failure(str(exc)) from None
     click.echo(render_review(fmt, result), nl=False)

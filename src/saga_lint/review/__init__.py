@@ -60,8 +60,11 @@ class ReviewResult:
         return out
 
 
-def run_review(path, base: str, head: str | None = None, config=None, fail_on: str | None = None) -> ReviewResult:
-    from saga_lint.config import load_config
+def run_review(path, base: str, head: str | None = None, config=None, fail_on: str | None = None,
+               config_given: bool = False) -> ReviewResult:
+    """Review the change from ``base`` to ``head`` (None: the working tree). ``config_given``: the
+    configuration was named by the user (``-c``), so it is not compared with the base's."""
+    from saga_lint.config import ConfigError, load_config
     from saga_lint.pipeline import run_check
     from saga_lint.review import checks
     from saga_lint.review.diff import compare_catalogs
@@ -87,6 +90,13 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
         change_findings += checks.removed_in_use(changes, base_run, head_run, config)
         change_findings += checks.step_contracts(changes, head_run, config)
         change_findings += checks.orchestrator_untouched(changes, head_run, changed_files, config)
+        if not config_given:
+            try:
+                base_config = load_config(base_root)
+            except ConfigError:  # a base whose own configuration is broken: nothing to compare
+                base_config = None
+            if base_config is not None:
+                change_findings += checks.config_relaxed(base_config, config, Path(path))
         lists = checks.checklists(changes, head_run, base_run, changed_files)
     change_findings = _dedupe(change_findings)
     extra = {}

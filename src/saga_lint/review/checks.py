@@ -503,3 +503,81 @@ def _item(key, label, lacking, touched, needed) -> ChecklistItem:
     if touched:
         return ChecklistItem(key, label, True, "changed in this change")
     return ChecklistItem(key, label, False, "not touched by this change")
+
+
+# -- the configuration ------------------------------------------------------------------------------
+
+_RANK = {"off": 0, "info": 1, "warning": 2, "error": 3}
+
+
+def config_relaxed(base_config, head_config, root) -> list:
+    """``change/config-relaxed``: what the head's configuration relaxes against the base's; its
+    severity comes from the base's configuration (see the rule's documentation)."""
+    import os
+
+    from saga_lint.rules import all_rules
+
+    rules = all_rules()
+    lowered = []
+    for name, r in sorted(rules.items()):
+        before = base_config.severity_for(name, None, r.severity)
+        after = head_config.severity_for(name, None, r.severity)
+        if _RANK.get(after, 0) < _RANK.get(before, 0):
+            lowered.append(f"{name} {before} -> {after}")
+    parts = []
+    if lowered:
+        shown = ", ".join(lowered[:8]) + (f" and {len(lowered) - 8} more" if len(lowered) > 8 else "")
+        parts.append(f"rules lowered: {shown}")
+    new_ignores = [g for g in head_config.ignore if g not in base_config.ignore]
+    if new_ignores:
+        parts.append("new ignore globs: " + ", ".join(new_ignores[:8]))
+    base_overrides = [(tuple(g), tuple(sorted(t.items()))) for g, t in base_config.overrides]
+    for globs, table in head_config.overrides:
+        if (tuple(globs), tuple(sorted(table.items()))) in base_overrides:
+            continue
+        lower = [
+            f"{name} -> {level}"
+            for name, level in sorted(table.items())
+            if name in rules
+            and _RANK.get(level, 0) < _RANK.get(base_config.severity_for(name, None, rules[name].severity), 0)
+        ]
+        if lower:
+            parts.append(f"override for {', '.join(globs[:4])}: " + ", ".join(lower[:8]))
+    if _RANK.get(head_config.fail_on, 3) > _RANK.get(base_config.fail_on, 3):
+        parts.append(f"fail-on {base_config.fail_on} -> {head_config.fail_on}")
+    if not parts:
+        return []
+    file, line = _config_location(head_config, root, lowered, new_ignores)
+    message = (
+        "the change relaxes saga-lint's configuration: " + "; ".join(parts)
+        + ". Fix the catalog instead, or say in the pull request why the checks should be relaxed"
+    )
+    # the base decides: a change cannot switch this rule off for itself
+    f = _finding(base_config, "change/config-relaxed", message, file=file, line=line, column=1)
+    if f is not None and os.sep != "/":  # pragma: no cover - Windows paths
+        f.file = f.file.replace(os.sep, "/")
+    return [f] if f is not None else []
+
+
+def _config_location(config, root, lowered: list, new_ignores: list) -> tuple:
+    """The head's configuration file (relative to the catalog root when inside it) and the line of
+    the first relaxed rule or glob named in it (else line 1)."""
+    import os
+
+    source = config.source or "saga-lint.yaml"
+    path = source.split(" [", 1)[0]  # "pyproject.toml [tool.saga-lint]"
+    try:
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(".."):
+            path = rel
+    except ValueError:  # pragma: no cover - another drive
+        pass
+    needles = [entry.split(" ", 1)[0] for entry in lowered] + new_ignores
+    try:
+        with open(source.split(" [", 1)[0], encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, 1):
+                if any(n and n in text for n in needles):
+                    return path.replace(os.sep, "/"), number
+    except OSError:
+        pass
+    return path.replace(os.sep, "/"), 1

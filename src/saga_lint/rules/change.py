@@ -105,3 +105,25 @@ def orchestrator_untouched(ctx):
     ``x-saga.implementation``.
     """
     return ()
+
+
+@rule("change/config-relaxed", "warning")
+def config_relaxed(ctx):
+    """The change relaxes saga-lint's own configuration.
+
+    What it checks: the catalog's configuration at head (``saga-lint.yaml`` or
+    ``[tool.saga-lint]``) against the one at base: rules whose severity drops (``error`` ->
+    ``warning`` or ``off``, also through ``extends`` or wildcards), new ``ignore`` globs, new or
+    changed ``overrides`` that lower a rule, and a ``fail-on`` level that fails less. Its own
+    severity is read from the base's configuration, so a change cannot switch this rule off for
+    itself. Not checked when ``review -c FILE`` names the configuration.
+    Why: the configuration sits in the catalog and a pull request can change it; a change that
+    turns off the checks it would fail passes silently unless someone notices.
+    Example that fails: a change adds ``rules: {best-practices/owner-required: off}`` to
+    saga-lint.yaml along with a service that has no owner.
+    Fix: keep the rule and fix the catalog; if the relaxation is intended, say why in the pull
+    request (the finding is a warning by default), or review with the base branch's configuration
+    (``saga-lint review -c base-saga-lint.yaml``).
+    """
+    return ()
+
