@@ -90,7 +90,7 @@ def _write_outputs(result, outputs, fmt) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors in text output.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
               help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "
-              "on catalogs of 1,000 pages or more (as SAGA_LINT_JOBS).")
+              "on catalogs of 300 pages or more (as SAGA_LINT_JOBS).")
 @_guard
 def check(path, fmt, outputs, config_path, fail_on, quiet, jobs):
     """Lint the catalog at PATH (default: the current folder)."""

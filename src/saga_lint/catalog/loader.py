@@ -390,7 +390,7 @@ def _page_job(rel: str, name: str, findings: list) -> tuple | None:
 # unit order these are exactly what one sequential walk and parse would give.
 
 # Below this many pages, starting worker processes costs more than it saves.
-PARALLEL_MIN_PAGES = 1000
+PARALLEL_MIN_PAGES = 300
 PAGES_PER_TASK = 250
 UNITS_PER_WORKER = 16  # folder trees per worker process to share out (balance)
 
