@@ -2,8 +2,9 @@
 
     python benchmarks/run.py [--runs 5] [--sizes 2000,10000] [--eclint /tmp/eclint]
 
-For every command: one untimed warm-up run (the page cache), then ``--runs`` runs as separate
-processes, the median wall time (and min/max),
+For every command: one untimed warm-up round (the page cache), then ``--runs`` rounds in which
+every command runs once as a separate process (interleaved, so that all see the same machine),
+the median wall time (and min/max),
 the median CPU time (user + system, the process and its workers), the peak resident memory of the
 largest single process (``wait4`` rusage, like ``/usr/bin/time -v``) and the peak of the whole
 process tree summed (sampled from ``/proc`` every 20 ms: saga-lint's parallel loader runs worker
@@ -101,12 +102,23 @@ def _findings(text: str) -> str:
     return "–"
 
 
-def bench(label: str, argv: list, runs: int, cwd: str | None = None, warmup: int = 1) -> dict:
-    # untimed runs first: the catalog's folders and files are then in the page cache for every
-    # timed run (this machine's page cache sometimes loses them between runs, which doubled a run)
+def bench_all(commands: list, runs: int, warmup: int = 1) -> list:
+    """Time every ``(label, argv, cwd)`` command ``runs`` times, interleaved: round after round,
+    each command once per round, so that all of them see the same machine (a shared VM's speed
+    drifts by tens of percent within minutes). One untimed round first: the catalogs' folders and
+    files are then in the page cache (this machine's page cache sometimes loses them between runs,
+    which doubled a run)."""
     for _ in range(warmup):
-        run_once(argv, cwd)
-    results = [run_once(argv, cwd) for _ in range(runs)]
+        for _label, argv, cwd in commands:
+            run_once(argv, cwd)
+    results: dict = {label: [] for label, _argv, _cwd in commands}
+    for _ in range(runs):
+        for label, argv, cwd in commands:
+            results[label].append(run_once(argv, cwd))
+    return [_row(label, results[label]) for label, _argv, _cwd in commands]
+
+
+def _row(label: str, results: list) -> dict:
     walls = [r["wall"] for r in results]
     row = {
         "label": label,
@@ -161,17 +173,16 @@ def main(argv=None) -> int:
 
     print(f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f} at start", file=sys.stderr)
-    rows = [bench("`saga-lint --help`", base + ["--help"], args.runs)]
+    commands = [("`saga-lint --help`", base + ["--help"], None)]
     if os.path.isdir(CORPUS):
-        rows.append(bench(f"`saga-lint check` corpus ({_files(CORPUS)} files)", base + ["check", CORPUS], args.runs))
+        commands.append((f"`saga-lint check` corpus ({_files(CORPUS)} files)", base + ["check", CORPUS], None))
     catalogs = {n: ensure_catalog(n, args.out) for n in sorted(set(sizes + ([args.official_size] if have_official else [])))}
     for n in sizes:
         path = catalogs[n]
-        rows.append(bench(f"`saga-lint check` {n} services ({_files(path)} files)", base + ["check", path], args.runs))
+        commands.append((f"`saga-lint check` {n} services ({_files(path)} files)", base + ["check", path], None))
         if have_official and n == args.official_size:
-            rows.append(
-                bench(f"official `@eventcatalog/linter` {n} services", ["node", eclint, os.path.abspath(path)], args.runs, cwd=args.eclint)
-            )
+            commands.append((f"official `@eventcatalog/linter` {n} services", ["node", eclint, os.path.abspath(path)], args.eclint))
+    rows = bench_all(commands, args.runs)
     load_end = os.getloadavg()[0]
 
     print("| command | median wall (s) | min–max (s) | CPU user+sys (s) | peak RSS, largest process (MiB) | peak RSS, process tree (MiB) | exit | findings |")
