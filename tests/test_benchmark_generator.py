@@ -103,28 +103,29 @@ def test_parallel_paths_give_the_same_result_as_in_process(tmp_path):
     assert {"schema/unknown-field", "best-practices/owner-required", "schema/invalid-json-schema", "flow/unknown-step"} <= rules
 
 
-def test_catalog_only_rules_in_a_fork_match_in_process(tmp_path, monkeypatch):
-    """start_catalog_only_rules with the threshold lowered: the forked findings equal run_rules'
-    own, and the rules marked catalog_only really are the heavy catalog-only ones."""
+def test_page_facts_from_the_workers_match_in_process(tmp_path, monkeypatch):
+    """The loader's workers compute the pages' facts (file paths, JSON schema problems) while the
+    graph is built: the rules' findings from those facts equal the findings computed in-process."""
     from saga_lint.catalog import load_catalog
     from saga_lint.config import load_config
     from saga_lint.graph import build_graph
-    from saga_lint.rules import Context, all_rules, run_rules, start_catalog_only_rules
+    from saga_lint.rules import Context, run_rules
 
-    monkeypatch.delenv("SAGA_LINT_JOBS", raising=False)
     out = tmp_path / "cat"
     _generator().generate(N, str(out))
     ev = next(out.glob("domains/*/systems/*/services/*/events/*/index.mdx"))
     ev.write_text(ev.read_text().replace("schemaPath: schema.json", "schemaPath: nothing.json\nverison: 2"))
-    catalog = load_catalog(out)
+    bad = next(out.glob("domains/*/systems/*/services/*/events/*/schema.json"))
+    bad.write_text('{"type": "strnig"}')
     config = load_config(out)
-    pending = start_catalog_only_rules(catalog, config, min_pages=1)
-    if pending is None:
+    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
+    catalog = load_catalog(out)
+    if getattr(catalog, "_facts_pending", None) is None:
         pytest.skip("no second CPU or no fork here")
-    forked = run_rules(Context(catalog, build_graph(catalog), []), config, pending)
+    from_workers = run_rules(Context(catalog, build_graph(catalog), []), config)
+    monkeypatch.setenv("SAGA_LINT_JOBS", "1")
     catalog2 = load_catalog(out)
+    assert getattr(catalog2, "_facts_pending", None) is None
     plain = run_rules(Context(catalog2, build_graph(catalog2), []), config)
-    assert [f.to_json() for f in forked] == [f.to_json() for f in plain]
-    assert {"refs/file-exists", "schema/unknown-field"} <= {f.rule for f in plain}
-    only = {n for n, r in all_rules().items() if r.catalog_only}
-    assert {"schema/invalid-json-schema", "refs/file-exists", "security/path-outside-catalog"} <= only
+    assert [f.to_json() for f in from_workers] == [f.to_json() for f in plain]
+    assert {"refs/file-exists", "schema/unknown-field", "schema/invalid-json-schema"} <= {f.rule for f in plain}

@@ -105,7 +105,7 @@ def run_check(path, config=None) -> Result:
     from saga_lint.catalog.refs import prepare
     from saga_lint.config import load_config
     from saga_lint.graph import build_graph
-    from saga_lint.rules import Context, run_rules, start_catalog_only_rules
+    from saga_lint.rules import Context, run_rules
 
     root = Path(path)
     if config is None:
@@ -120,10 +120,7 @@ def run_check(path, config=None) -> Result:
         timings.step("load")
         config = background.result()
         timings.step("config")
-        # on large catalogs the catalog-only rules run on another CPU while the graph is built
-        pending = None
-        if getattr(catalog, "_facts_pending", None) is None:  # else the loader's workers do it
-            pending = start_catalog_only_rules(catalog, config)
+        # on large catalogs the loader's workers compute the pages' facts meanwhile (pagefacts)
         graph = build_graph(catalog)
         timings.step("graph")
         sagas = []
@@ -135,7 +132,7 @@ def run_check(path, config=None) -> Result:
             sagas = build_sagas(catalog, graph, config)
         timings.step("sagas")
         ctx = Context(catalog, graph, sagas)
-        findings = run_rules(ctx, config, pending)
+        findings = run_rules(ctx, config)
         timings.step("rules")
     finally:
         if gc_was_enabled:

@@ -29,9 +29,6 @@ class Rule:
     doc: str
     emitted_by_loader: bool = False
     official: bool = False  # one of @eventcatalog/linter's rules, same name
-    # reads only the catalog and its files (never ctx.graph or ctx.sagas): on large catalogs it
-    # runs in a forked process while the graph is built (see start_catalog_only_rules)
-    catalog_only: bool = False
 
     @property
     def family(self) -> str:
@@ -49,12 +46,12 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, severity: str, official: bool = False, emitted_by_loader: bool = False, catalog_only: bool = False):
+def rule(name: str, severity: str, official: bool = False, emitted_by_loader: bool = False):
     def deco(func):
         import inspect
 
         RULES[name] = Rule(
-            name, severity, func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader, official, catalog_only
+            name, severity, func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader, official
         )
         return func
 
@@ -115,11 +112,8 @@ def _to_finding(name: str, severity: str, p: Problem) -> Finding:
     )
 
 
-def run_rules(ctx: Context, config, pending=None) -> list[Finding]:
-    """Run every enabled rule; return findings with severities, suppressions applied, sorted.
-
-    ``pending`` (from ``start_catalog_only_rules``) carries the findings of the catalog-only rules
-    computed in a forked process; they are taken from it instead of being run here."""
+def run_rules(ctx: Context, config) -> list[Finding]:
+    """Run every enabled rule; return findings with severities, suppressions applied, sorted."""
     rules = all_rules()
     findings: list[Finding] = []
     for f in ctx.catalog.load_findings:
@@ -127,12 +121,8 @@ def run_rules(ctx: Context, config, pending=None) -> list[Finding]:
         if sev != "off":
             f.severity = sev
             findings.append(f)
-    done = pending.results() if pending is not None else {}
     for name, r in rules.items():
-        if name in done:
-            findings.extend(done[name])
-        else:
-            findings.extend(_rule_findings(ctx, config, name, r))
+        findings.extend(_rule_findings(ctx, config, name, r))
     findings = [f for f in findings if not config.is_ignored(f.file)]
     findings.sort(key=Finding.sort_key)
     return _dedupe(findings)
@@ -158,68 +148,6 @@ def _rule_findings(ctx: Context, config, name: str, r: Rule) -> list[Finding]:
 
 
 _DEMOTED = {"error": "warning", "warning": "info", "info": "info"}
-
-# -- catalog-only rules in a forked process ----------------------------------------------------------
-
-_FORKED: tuple | None = None  # (catalog, config), read by the forked child
-
-
-def _catalog_only_findings() -> dict:
-    catalog, config = _FORKED
-    ctx = Context(catalog, None, [])
-    return {name: _rule_findings(ctx, config, name, r) for name, r in all_rules().items() if r.catalog_only}
-
-
-class PendingRules:
-    """Catalog-only rules running in a forked child; ``results()`` waits for them."""
-
-    def __init__(self, pool, async_result):
-        self._pool = pool
-        self._async = async_result
-        self._results: dict | None = None
-
-    def results(self) -> dict:
-        """rule name -> findings; empty (so the rules run in-process) if the child failed."""
-        if self._results is None:
-            try:
-                self._results = self._async.get()
-            except Exception:  # the child died or could not pickle: run them here instead
-                self._results = {}
-            finally:
-                self._pool.close()
-                self._pool.join()
-        return self._results
-
-
-def start_catalog_only_rules(catalog, config, min_pages: int = 2000) -> PendingRules | None:
-    """On a catalog of ``min_pages`` pages or more, start the catalog-only rules (schema checks of
-    every frontmatter and JSON schema file, file paths) in a forked process, so that they run on
-    another CPU while this one builds the graph and runs the rest. None when the catalog is small
-    (unless ``SAGA_LINT_JOBS`` is 2 or more), there is one CPU, ``SAGA_LINT_JOBS=1`` or ``fork`` is
-    not available: then ``run_rules`` runs them in-process. Either way the findings are the same."""
-    import multiprocessing
-    import os
-
-    global _FORKED
-    jobs = os.environ.get("SAGA_LINT_JOBS", "").strip()  # as for the loader: 1 = off, 2+ = on for any size
-    if jobs == "1" or (len(catalog.resources) + len(catalog.pages) < min_pages and not (jobs.isdigit() and int(jobs) > 1)):
-        return None
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    if cpus < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    all_rules()
-    _FORKED = (catalog, config)
-    try:
-        pool = multiprocessing.get_context("fork").Pool(1)
-        return PendingRules(pool, pool.apply_async(_catalog_only_findings))
-    except OSError:  # pragma: no cover - e.g. no /dev/shm for the pool's locks
-        return None
-    finally:
-        _FORKED = None
-
 
 def _suppressed(resource, name: str) -> bool:
     block = resource.data.get("x-saga-lint")

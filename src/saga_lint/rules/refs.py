@@ -175,7 +175,7 @@ def _path_checks(ctx):
     return cache
 
 
-@rule("refs/file-exists", "error", official=True, catalog_only=True)
+@rule("refs/file-exists", "error", official=True)
 def file_exists(ctx):
     """A file the catalog points at does not exist.
 
@@ -200,7 +200,7 @@ def file_exists(ctx):
         )
 
 
-@rule("security/path-outside-catalog", "error", catalog_only=True)
+@rule("security/path-outside-catalog", "error")
 def path_outside_catalog(ctx):
     """A path in the catalog leads outside the catalog folder; it was not opened.
 
