@@ -194,6 +194,11 @@ def _scalar(node: yaml.ScalarNode):
         return node.value
 
 
+def _problem_at(event, offset: int, message: str) -> YamlProblem:
+    mark = event.start_mark
+    return YamlProblem("parse/yaml", message, mark.line + 1 + offset, mark.column + 1)
+
+
 def _check_depth(text: str, offset: int) -> None:
     depth = 0
     nodes = 0
@@ -203,23 +208,11 @@ def _check_depth(text: str, offset: int) -> None:
                 # a flat document of millions of nodes: stop before composing it (memory)
                 nodes += 1
                 if nodes > MAX_NODES:
-                    mark = event.start_mark
-                    raise YamlProblem(
-                        "parse/yaml",
-                        f"YAML has more than {MAX_NODES} nodes; split the document",
-                        mark.line + 1 + offset,
-                        mark.column + 1,
-                    )
+                    raise _problem_at(event, offset, f"YAML has more than {MAX_NODES} nodes; split the document")
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    raise YamlProblem(
-                        "parse/yaml",
-                        f"YAML nested more than {MAX_DEPTH} levels deep; flatten the document",
-                        mark.line + 1 + offset,
-                        mark.column + 1,
-                    )
+                    raise _problem_at(event, offset, f"YAML nested more than {MAX_DEPTH} levels deep; flatten the document")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
