@@ -346,10 +346,9 @@ def run_cmd(flow, path, scenario_text, db, fmt, participants):
 def _plugin_participants(store, saga):
     """``participant_for(step, scenario)`` for ``run --participants plugins``: a step whose service
     has a factory under the ``saga_lint.participants`` entry points gets it (called as
-    ``factory(store=, saga=, step=)``); every other step stays simulated. Which is which goes to
-    stderr."""
-    from saga_lint.orchestrator.participants import SimulatedParticipant, entry_point_factories
-    from saga_lint.orchestrator.scenarios import plan_for
+    ``factory(store=, saga=, step=)``); for every other step it returns None, so the engine keeps
+    its simulated participant. Which is which goes to stderr."""
+    from saga_lint.orchestrator.participants import entry_point_factories
 
     factories = entry_point_factories()
     for step in saga.steps:
@@ -361,9 +360,7 @@ def _plugin_participants(store, saga):
     def participant_for(step, scenario):
         svc = step.participant
         factory = factories.get(getattr(svc, "id", None))
-        if factory is not None:
-            return factory(store=store, saga=saga, step=step)
-        return SimulatedParticipant(store, saga, step, plan_for(scenario, saga), scenario.duplicates)
+        return factory(store=store, saga=saga, step=step) if factory is not None else None
 
     return participant_for
 

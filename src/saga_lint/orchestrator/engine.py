@@ -94,8 +94,8 @@ class State:
 class Engine:
     """Runs sagas of one flow on a store.
 
-    ``participant_for(step, scenario)`` returns the Participant for a step (default: simulated,
-    driven by the scenario's fault plan). ``compensation_order`` is ``reverse`` (correct) or
+    ``participant_for(step, scenario)`` returns the Participant for a step, or None for the
+    default: simulated, driven by the scenario's fault plan. ``compensation_order`` is ``reverse`` (correct) or
     ``forward`` (a deliberately wrong orchestrator, for mutation tests); ``dedupe_replies=False``
     is another one, which takes a duplicated reply for a new one. ``crash_after`` raises
     ``Crash`` right after that many log writes by this engine instance.
@@ -119,7 +119,10 @@ class Engine:
     def _participant(self, saga_id, step, scenario):
         key = (saga_id, step.id)
         if key not in self._participants:
-            self._participants[key] = self.participant_for(step, scenario)
+            participant = self.participant_for(step, scenario)
+            if participant is None:  # None leaves the step to the simulated participant
+                participant = self._simulated(step, scenario)
+            self._participants[key] = participant
         return self._participants[key]
 
     # --- instances ------------------------------------------------------------------------------
