@@ -535,3 +535,18 @@ def test_jobs_option_starts_the_workers(tmp_path, monkeypatch):
     monkeypatch.setenv("SAGA_LINT_JOBS", "")
     assert CliRunner().invoke(main, ["check", str(cat)]).exit_code == 1 and started == []
     assert CliRunner().invoke(main, ["check", str(cat), "--jobs", "2"]).exit_code == 1 and started == [2]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_yaml_value(0))
+def test_values_equal_pyyaml_safe_load(doc):
+    """The memoised tag resolution and in-place scalar conversion give PyYAML's own values."""
+    import yaml
+
+    text = "\n".join(_emit(doc)) + "\n"
+    try:
+        value, _ = yamlloc.load(text)
+    except yamlloc.YamlProblem as p:
+        assert p.rule in ("parse/yaml", "parse/duplicate-key")
+        return
+    assert value == yaml.safe_load(text)

@@ -22,9 +22,7 @@ try:  # pragma: no cover - depends on the wheel
 except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader
 
-# tag of a node by (kind, value, implicit), or of a plain scalar by its text; bounded so that a
-# huge catalog cannot grow them forever
-_RESOLVED: dict = {}
+# tag of a plain scalar by its text; bounded so that a huge catalog cannot grow it forever
 _PLAIN_TAGS: dict = {}
 _RESOLVED_MAX = 100_000
 _ScalarNode = yaml.ScalarNode
@@ -34,47 +32,40 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
-class _Loader(_BaseLoader):
-    """The safe loader with tag resolution memoised.
+# The safe loader registers no path resolvers (PyYAML's own fact, checked here), so a node's tag
+# depends on its kind and text alone, and the descend/ascend callbacks have nothing to track.
+if _BaseLoader.yaml_path_resolvers:  # pragma: no cover - a PyYAML that changed this
+    raise ImportError("saga-lint expects PyYAML's safe loader to register no path resolvers")
 
-    libyaml calls back into Python for the tag of every node; the answer depends only on the node
-    kind, its text and how it was written, and catalogs repeat the same values (ids, versions,
-    owners) thousands of times. The safe loader registers no path resolvers, so descending and
-    ascending the document tracks nothing and is skipped."""
+
+class _Loader(_BaseLoader):
+    """The safe loader with tag resolution made cheap.
+
+    libyaml calls back into Python for the tag of every node: a plain scalar's tag is memoised by
+    its text (catalogs repeat the same ids, versions and owners thousands of times), a quoted or
+    block scalar is a string, a collection gets the default tag; the no-op path-resolver callbacks
+    are skipped."""
 
     def resolve(self, kind, value, implicit):
-        key = (kind, value, implicit)
-        tag = _RESOLVED.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(_RESOLVED) < _RESOLVED_MAX:
-                _RESOLVED[key] = tag
-        return tag
+        if kind is _ScalarNode:
+            if implicit[0]:
+                tag = _PLAIN_TAGS.get(value)
+                if tag is None:
+                    tag = _BaseLoader.resolve(self, kind, value, implicit)
+                    if len(_PLAIN_TAGS) < _RESOLVED_MAX:
+                        _PLAIN_TAGS[value] = tag
+                return tag
+            return _STR_TAG
+        if kind is _MappingNode:
+            return _MAP_TAG
+        return _SEQ_TAG
 
-    if not _BaseLoader.yaml_path_resolvers:
+    def descend_resolver(self, current_node, current_index):
+        return None
 
-        def descend_resolver(self, current_node, current_index):
-            return None
+    def ascend_resolver(self):
+        return None
 
-        def ascend_resolver(self):
-            return None
-
-        # With no path resolvers, the tag of a plain scalar depends on its text alone, a quoted or
-        # block scalar is a string, and a collection gets the default tag: answered without
-        # building a key or calling into the base class for all but new plain texts.
-        def resolve(self, kind, value, implicit):  # noqa: F811 - replaces the general one above
-            if kind is _ScalarNode:
-                if implicit[0]:
-                    tag = _PLAIN_TAGS.get(value)
-                    if tag is None:
-                        tag = _BaseLoader.resolve(self, kind, value, implicit)
-                        if len(_PLAIN_TAGS) < _RESOLVED_MAX:
-                            _PLAIN_TAGS[value] = tag
-                    return tag
-                return _STR_TAG
-            if kind is _MappingNode:
-                return _MAP_TAG
-            return _SEQ_TAG
 
 MAX_NODES = 200_000
 MAX_DEPTH = 100

@@ -498,7 +498,6 @@ def _ownership_section(result, owners: _Owners, max_rows: int) -> dict:
 def _contracts_section(result, owners: _Owners, max_rows: int) -> dict:
     from saga_lint.catalog.model import MESSAGE_TYPES
 
-    graph = result.graph
     msgs = [r for r in result.catalog.resources if r.type in MESSAGE_TYPES and r.id is not None]
     msgs.sort(key=lambda r: (r.type != "command", r.type, str(r.id), str(r.version)))
     rows = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 
 from saga_lint.catalog.model import MESSAGE_TYPES
-from saga_lint.catalog.paths import FILE_COMPONENTS, body_file_paths, file_paths, resolve_in_catalog  # noqa: F401 (re-exported)
 from saga_lint.rules import Problem, rule
 
 _WORD = {"event": "event", "command": "command", "query": "query", "service": "service", "team": "team", "user": "user"}

@@ -124,7 +124,6 @@ def _column(table, *names):
 def build_saga(catalog, graph, flow, why: str) -> Saga:
     x = flow.data.get("x-saga") if isinstance(flow.data.get("x-saga"), dict) else {}
     saga = Saga(flow=flow, structured=bool(x), why=why, x=x)
-    raw_steps = [s for s in flow.data.get("steps") or [] if isinstance(s, dict)] if isinstance(flow.data.get("steps"), list) else []
     by_id = {}
     for i, s in enumerate(flow.data.get("steps") if isinstance(flow.data.get("steps"), list) else []):
         if isinstance(s, dict) and s.get("id") is not None and not isinstance(s.get("id"), (dict, list)):
