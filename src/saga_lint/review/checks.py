@@ -513,8 +513,6 @@ _RANK = {"off": 0, "info": 1, "warning": 2, "error": 3}
 def config_relaxed(base_config, head_config, root) -> list:
     """``change/config-relaxed``: what the head's configuration relaxes against the base's; its
     severity comes from the base's configuration (see the rule's documentation)."""
-    import os
-
     from saga_lint.rules import all_rules
 
     rules = all_rules()
@@ -554,8 +552,6 @@ def config_relaxed(base_config, head_config, root) -> list:
     )
     # the base decides: a change cannot switch this rule off for itself
     f = _finding(base_config, "change/config-relaxed", message, file=file, line=line, column=1)
-    if f is not None and os.sep != "/":  # pragma: no cover - Windows paths
-        f.file = f.file.replace(os.sep, "/")
     return [f] if f is not None else []
 
 
