@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import yaml
 
+from saga_lint.catalog import yamlfast
+
 try:  # pragma: no cover - depends on the wheel
     _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
     _BaseLoader = yaml.SafeLoader
 
-# tag of a plain scalar by its text; bounded so that a huge catalog cannot grow it forever
-_PLAIN_TAGS: dict = {}
-_RESOLVED_MAX = 100_000
+_plain_tag = yamlfast.plain_tag
 _ScalarNode = yaml.ScalarNode
 _MappingNode = yaml.MappingNode
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -42,19 +42,14 @@ class _Loader(_BaseLoader):
     """The safe loader with tag resolution made cheap.
 
     libyaml calls back into Python for the tag of every node: a plain scalar's tag is memoised by
-    its text (catalogs repeat the same ids, versions and owners thousands of times), a quoted or
-    block scalar is a string, a collection gets the default tag; the no-op path-resolver callbacks
-    are skipped."""
+    its text (``yamlfast.plain_tag``: catalogs repeat the same ids, versions and owners thousands
+    of times), a quoted or block scalar is a string, a collection gets the default tag; the no-op
+    path-resolver callbacks are skipped."""
 
     def resolve(self, kind, value, implicit):
         if kind is _ScalarNode:
             if implicit[0]:
-                tag = _PLAIN_TAGS.get(value)
-                if tag is None:
-                    tag = _BaseLoader.resolve(self, kind, value, implicit)
-                    if len(_PLAIN_TAGS) < _RESOLVED_MAX:
-                        _PLAIN_TAGS[value] = tag
-                return tag
+                return _plain_tag(value)
             return _STR_TAG
         if kind is _MappingNode:
             return _MAP_TAG
@@ -168,21 +163,9 @@ class LazyLocations(Locations):
         return dict.items(self)
 
 
-_constructor = yaml.constructor.SafeConstructor()
-
-
 def _scalar(node: yaml.ScalarNode):
-    tag = node.tag
-    if tag == "tag:yaml.org,2002:str":
-        return node.value
-    builder = _constructor.yaml_constructors.get(tag)
-    if builder is None:
-        # unknown explicit tag (e.g. !Ref): keep the text, do not execute anything
-        return node.value
-    try:
-        return builder(_constructor, node)
-    except Exception:  # e.g. an invalid timestamp: keep it as text
-        return node.value
+    # an unknown explicit tag (e.g. !Ref) or an invalid timestamp keeps its text
+    return yamlfast.scalar_value(node.tag, node.value)
 
 
 def _problem_at(event, offset: int, message: str) -> YamlProblem:
@@ -214,7 +197,12 @@ def load(text: str, line_offset: int = 0, lazy_locations: bool = False) -> tuple
     """Parse one YAML document. ``line_offset`` is added to every line (frontmatter start).
 
     With ``lazy_locations`` the document is checked and converted the same way, but the map of
-    positions is a ``LazyLocations`` that is built only if it is read."""
+    positions is a ``LazyLocations`` that is built only if it is read; the value then comes from
+    ``yamlfast`` when the text is in its simple subset (the same value, several times faster)."""
+    if lazy_locations:
+        value = yamlfast.parse(text)
+        if value is not yamlfast.NOT_SIMPLE:
+            return value, LazyLocations(text, line_offset)
     if len(text) > _DEPTH_PRECHECK_CHARS:
         _check_depth(text, line_offset)
     try:

@@ -1,0 +1,326 @@
+"""The fast path for the plain block YAML that almost every frontmatter is.
+
+``parse(text)`` reads a strict subset of YAML line by line and returns the value libyaml would
+give, or ``NOT_SIMPLE`` as soon as a line is outside the subset; the caller (``yamlloc.load``)
+then composes the text with libyaml as before, which also produces every error message. The
+subset, chosen from what real catalogs contain:
+
+- a block mapping at the top, with nested block mappings and block sequences (a sequence may sit
+  at its key's indentation, and ``- key: value`` starts a mapping inside an item);
+- keys that are plain words (letters, digits, ``_ $ . - /``) resolving to strings;
+- one-line scalars: plain (typed by PyYAML's own resolver and constructor: ``1.0`` is a float,
+  ``2024-01-01`` a date, ``yes`` a boolean), single-quoted, and double-quoted without escapes;
+- literal (``|``) block scalars with any chomping, folded (``>``) ones on one indentation without
+  blank lines; ``[]``, ``{}`` and one-line flow sequences of simple items;
+- full-line comments, blank lines; spaces for indentation.
+
+Anything else (tabs, CR line breaks, anchors, aliases, tags, merge keys, duplicate keys, trailing
+comments, multi-line plain or quoted scalars, non-printable characters, texts above 16 KiB, more
+than ``MAX_DEPTH`` levels) is not simple. The equivalence with libyaml is a property test
+(tests/test_yamlfast.py): whenever ``parse`` returns a value, it equals libyaml's, type for type.
+
+Why: composing with libyaml builds three Python objects per node and calls back into Python for
+each node's tag; on a 2,000-service catalog that was a quarter of the CPU of a whole run. This
+parser does a handful of string operations per line and builds only the result.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+NOT_SIMPLE = object()
+MAX_CHARS = 16_384
+MAX_DEPTH = 100
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+# tag of a plain scalar by its text; bounded so that a huge catalog cannot grow it forever
+_PLAIN_TAGS: dict = {}
+_PLAIN_TAGS_MAX = 100_000
+
+
+def plain_tag(text: str) -> str:
+    """The tag PyYAML's resolver gives a plain scalar with this text (memoised)."""
+    tag = _PLAIN_TAGS.get(text)
+    if tag is None:
+        tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+        if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+            _PLAIN_TAGS[text] = tag
+    return tag
+
+
+def scalar_value(tag: str, text: str):
+    """The Python value of a scalar, as SafeConstructor builds it; text for an unknown tag or a
+    value the constructor rejects (an invalid timestamp stays text, nothing is executed)."""
+    if tag == _STR_TAG:
+        return text
+    builder = _constructor.yaml_constructors.get(tag)
+    if builder is None:
+        return text
+    try:
+        return builder(_constructor, yaml.ScalarNode(tag, text))
+    except Exception:
+        return text
+
+
+class _NotSimple(Exception):
+    pass
+
+
+# a mapping entry: plain key, colon, then nothing or a space and the value
+_ENTRY = re.compile(r"([\w$][\w$./-]*):(?: +(.*))?\Z")
+_BLOCK_HEADER = re.compile(r"([|>])([+-]?) *\Z")
+_FLOW_ITEM_PLAIN = re.compile(r"\w[\w ./@-]*\Z")
+# characters that start something other than a plain scalar
+_INDICATORS = frozenset("?:,[]{}#&*!|>'\"%@`")
+
+
+def parse(text: str):
+    """The value of ``text`` if it is simple YAML (see the module doc), else ``NOT_SIMPLE``."""
+    if len(text) > MAX_CHARS or "\t" in text or "\r" in text:
+        return NOT_SIMPLE
+    if text and text[-1] != "\n":
+        return NOT_SIMPLE
+    lines = text.split("\n")
+    lines.pop()  # the empty string after the last line break
+    if not "".join(lines).isprintable():
+        return NOT_SIMPLE
+    reader = _Reader(lines)
+    try:
+        i = reader.skip(0)
+        if i == len(lines):
+            return None  # an empty document (blank lines and comments only)
+        if reader.indents[i] != 0:
+            return NOT_SIMPLE
+        value, i = reader.mapping(i, 0, 0)
+        if reader.skip(i) != len(lines):
+            return NOT_SIMPLE  # pragma: no cover - a mapping at 0 reads to the end or stops on a bad line
+        return value
+    except _NotSimple:
+        return NOT_SIMPLE
+
+
+class _Reader:
+    def __init__(self, lines: list):
+        self.lines = lines
+        # indentation of each line and its text after it; both are rewritten for "- key: v"
+        self.indents = [len(line) - len(line.lstrip(" ")) for line in lines]
+        self.texts = [line[n:] for line, n in zip(lines, self.indents)]
+
+    def skip(self, i: int) -> int:
+        """The index of the next line that is not blank or a comment."""
+        texts = self.texts
+        n = len(texts)
+        while i < n:
+            t = texts[i]
+            if t and t[0] != "#":
+                return i
+            i += 1
+        return n
+
+    def mapping(self, i: int, indent: int, depth: int):
+        if depth > MAX_DEPTH:
+            raise _NotSimple
+        out: dict = {}
+        indents, texts = self.indents, self.texts
+        n = len(texts)
+        while i < n:
+            own = indents[i]
+            if own < indent:
+                break
+            if own > indent:
+                raise _NotSimple  # a continuation line or a bad indentation
+            m = _ENTRY.match(texts[i])
+            if m is None:
+                raise _NotSimple
+            key = m.group(1)
+            if key in out or plain_tag(key) != _STR_TAG:
+                raise _NotSimple
+            rest = m.group(2)
+            if rest:
+                out[key], i = self.inline(rest, i, indent, depth)
+            else:
+                out[key], i = self.nested(i + 1, indent, depth, True)
+            i = self.skip(i)
+        return out, i
+
+    def sequence(self, i: int, indent: int, depth: int):
+        if depth > MAX_DEPTH:
+            raise _NotSimple
+        out: list = []
+        indents, texts = self.indents, self.texts
+        n = len(texts)
+        while i < n:
+            own = indents[i]
+            if own < indent:
+                break
+            t = texts[i]
+            if own > indent or t[:2] != "- ":
+                if own == indent and t == "-":
+                    raise _NotSimple  # an item on the following lines
+                if own == indent:
+                    break  # e.g. the next key of a mapping that holds this sequence at its indentation
+                raise _NotSimple
+            rest = t[2:].lstrip(" ")
+            if not rest or rest[0] == "#":
+                raise _NotSimple
+            column = own + len(t) - len(rest)
+            if _ENTRY.match(rest) is not None:
+                # "- key: value": a mapping whose keys sit at the column of this key
+                indents[i] = column
+                texts[i] = rest
+                item, i = self.mapping(i, column, depth + 1)
+            else:
+                item, i = self.inline(rest, i, own, depth)
+            out.append(item)
+            i = self.skip(i)
+        return out, i
+
+    def nested(self, i: int, indent: int, depth: int, may_share_indent: bool):
+        """The block value after ``key:`` with nothing on its line (null if none)."""
+        i = self.skip(i)
+        if i == len(self.texts):
+            return None, i
+        own = self.indents[i]
+        t = self.texts[i]
+        if own > indent:
+            if t[:2] == "- " or t == "-":
+                return self.sequence(i, own, depth + 1)
+            return self.mapping(i, own, depth + 1)
+        if own == indent and may_share_indent and (t[:2] == "- " or t == "-"):
+            return self.sequence(i, own, depth + 1)
+        return None, i
+
+    def inline(self, rest: str, i: int, parent_indent: int, depth: int):
+        """The value written after ``key: `` or ``- `` on line ``i``; returns it and the next line."""
+        first = rest[0]
+        if first == "'":
+            return _single_quoted(rest), i + 1
+        if first == '"':
+            return _double_quoted(rest), i + 1
+        if first == "|" or first == ">":
+            return self.block_scalar(rest, i, parent_indent)
+        if first == "[":
+            return _flow_sequence(rest), i + 1
+        if first == "{":
+            if rest.rstrip(" ") == "{}":
+                return {}, i + 1
+            raise _NotSimple
+        return _plain(rest), i + 1
+
+    def block_scalar(self, header: str, i: int, parent_indent: int):
+        m = _BLOCK_HEADER.match(header)
+        if m is None:
+            raise _NotSimple  # an indentation indicator or a comment after the header
+        style, chomp = m.groups()
+        lines = self.lines
+        n = len(lines)
+        j = i + 1
+        # the content's indentation is that of its first non-blank line
+        content_indent = None
+        k = j
+        while k < n:
+            line = lines[k]
+            if line.strip(" "):
+                content_indent = len(line) - len(line.lstrip(" "))
+                break
+            k += 1
+        if content_indent is None or content_indent <= parent_indent:
+            raise _NotSimple  # an empty block scalar
+        body: list = []
+        while j < n:
+            line = lines[j]
+            if not line.strip(" "):
+                if len(line) > content_indent or (j < k and len(line) > 0):
+                    raise _NotSimple  # spaces beyond the indentation, or before the first line
+                body.append("")
+                j += 1
+                continue
+            own = len(line) - len(line.lstrip(" "))
+            if own < content_indent:
+                if own > parent_indent:
+                    raise _NotSimple  # less indented than the content, more than its key
+                break
+            body.append(line[content_indent:])
+            j += 1
+        # trailing blank lines belong to the chomping, not to the content
+        end = len(body)
+        while end and body[end - 1] == "":
+            end -= 1
+        content, trailing = body[:end], len(body) - end
+        if style == ">":
+            if any(not line or line[0] == " " for line in content):
+                raise _NotSimple  # folding around blank or more-indented lines
+            text = " ".join(content)
+        else:
+            text = "\n".join(content)
+        if chomp == "-":
+            pass
+        elif chomp == "+":
+            text += "\n" * (1 + trailing)
+        else:
+            text += "\n"
+        return text, j
+
+
+def _plain(text: str):
+    text = text.rstrip(" ")
+    first = text[0]
+    if first in _INDICATORS:
+        raise _NotSimple
+    if first == "-" and (len(text) == 1 or text[1] == " "):
+        raise _NotSimple
+    if ": " in text or " #" in text or text[-1] == ":":
+        raise _NotSimple
+    return scalar_value(plain_tag(text), text)
+
+
+def _single_quoted(text: str) -> str:
+    text = text.rstrip(" ")
+    if len(text) < 2 or text[-1] != "'":
+        raise _NotSimple
+    inner = text[1:-1]
+    if "'" in inner.replace("''", ""):
+        raise _NotSimple
+    return inner.replace("''", "'")
+
+
+def _double_quoted(text: str) -> str:
+    text = text.rstrip(" ")
+    if len(text) < 2 or text[-1] != '"':
+        raise _NotSimple
+    inner = text[1:-1]
+    if '"' in inner or "\\" in inner:
+        raise _NotSimple
+    return inner
+
+
+def _flow_sequence(text: str) -> list:
+    text = text.rstrip(" ")
+    if text[-1] != "]":
+        raise _NotSimple
+    inner = text[1:-1].strip(" ")
+    if not inner:
+        return []
+    out = []
+    for item in inner.split(","):
+        item = item.strip(" ")
+        if not item:
+            raise _NotSimple
+        first = item[0]
+        if first == "'":
+            if len(item) < 2 or item[-1] != "'" or "'" in item[1:-1]:
+                raise _NotSimple
+            out.append(item[1:-1])
+        elif first == '"':
+            if len(item) < 2 or item[-1] != '"' or '"' in item[1:-1] or "\\" in item[1:-1]:
+                raise _NotSimple
+            out.append(item[1:-1])
+        elif _FLOW_ITEM_PLAIN.match(item) is not None and "  " not in item:
+            out.append(scalar_value(plain_tag(item), item))
+        else:
+            raise _NotSimple
+    return out
