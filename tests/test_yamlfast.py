@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from saga_lint.catalog import frontmatter, yamlfast, yamlloc
-from tests.conftest import CORPUS
 
 
 def typed(value):

@@ -76,6 +76,9 @@ _BLOCK_HEADER = re.compile(r"([|>])([+-]?) *\Z")
 _FLOW_ITEM_PLAIN = re.compile(r"\w[\w ./@-]*\Z")
 # characters that start something other than a plain scalar
 _INDICATORS = frozenset("?:,[]{}#&*!|>'\"%@`")
+# characters that surely start a plain scalar, and that no one-line plain scalar ends with
+_WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$./~+()")
+_BAD_PLAIN_END = frozenset(": ")
 
 
 def parse(text: str):
@@ -127,24 +130,33 @@ class _Reader:
         out: dict = {}
         indents, texts = self.indents, self.texts
         n = len(texts)
+        entry = _ENTRY.match
+        tags = _PLAIN_TAGS
         while i < n:
+            t = texts[i]
+            if not t or t[0] == "#":
+                i += 1  # a blank line or a comment
+                continue
             own = indents[i]
-            if own < indent:
-                break
-            if own > indent:
+            if own != indent:
+                if own < indent:
+                    break
                 raise _NotSimple  # a continuation line or a bad indentation
-            m = _ENTRY.match(texts[i])
+            m = entry(t)
             if m is None:
                 raise _NotSimple
-            key = m.group(1)
-            if key in out or plain_tag(key) != _STR_TAG:
+            key, rest = m.groups()
+            if key in out or (tags.get(key) or plain_tag(key)) != _STR_TAG:
                 raise _NotSimple
-            rest = m.group(2)
-            if rest:
-                out[key], i = self.inline(rest, i, indent, depth)
-            else:
+            if not rest:
                 out[key], i = self.nested(i + 1, indent, depth, True)
-            i = self.skip(i)
+            elif rest[0] in _WORD_START and rest[-1] not in _BAD_PLAIN_END and ": " not in rest and " #" not in rest:
+                # the common case, a one-line plain scalar, without a call
+                tag = tags.get(rest) or plain_tag(rest)
+                out[key] = rest if tag == _STR_TAG else scalar_value(tag, rest)
+                i += 1
+            else:
+                out[key], i = self.inline(rest, i, indent, depth)
         return out, i
 
     def sequence(self, i: int, indent: int, depth: int):
@@ -153,30 +165,40 @@ class _Reader:
         out: list = []
         indents, texts = self.indents, self.texts
         n = len(texts)
+        entry = _ENTRY.match
+        tags = _PLAIN_TAGS
         while i < n:
-            own = indents[i]
-            if own < indent:
-                break
             t = texts[i]
-            if own > indent or t[:2] != "- ":
-                if own == indent and t == "-":
-                    raise _NotSimple  # an item on the following lines
-                if own == indent:
+            if not t or t[0] == "#":
+                i += 1  # a blank line or a comment
+                continue
+            own = indents[i]
+            if own != indent or t[:2] != "- ":
+                if own < indent:
+                    break
+                if own == indent and t != "-" and t[0] != "-":
                     break  # e.g. the next key of a mapping that holds this sequence at its indentation
-                raise _NotSimple
-            rest = t[2:].lstrip(" ")
+                raise _NotSimple  # an item on the following lines, or a bad indentation
+            rest = t[2:]
+            if rest[:1] == " ":
+                rest = rest.lstrip(" ")
             if not rest or rest[0] == "#":
                 raise _NotSimple
-            column = own + len(t) - len(rest)
-            if _ENTRY.match(rest) is not None:
+            if rest[0] in _WORD_START and rest[-1] not in _BAD_PLAIN_END and ": " not in rest and " #" not in rest:
+                # the common case, a one-line plain scalar, without a call
+                tag = tags.get(rest) or plain_tag(rest)
+                out.append(rest if tag == _STR_TAG else scalar_value(tag, rest))
+                i += 1
+            elif entry(rest) is not None:
                 # "- key: value": a mapping whose keys sit at the column of this key
+                column = own + len(t) - len(rest)
                 indents[i] = column
                 texts[i] = rest
                 item, i = self.mapping(i, column, depth + 1)
+                out.append(item)
             else:
                 item, i = self.inline(rest, i, own, depth)
-            out.append(item)
-            i = self.skip(i)
+                out.append(item)
         return out, i
 
     def nested(self, i: int, indent: int, depth: int, may_share_indent: bool):
