@@ -550,3 +550,33 @@ def test_values_equal_pyyaml_safe_load(doc):
         assert p.rule in ("parse/yaml", "parse/duplicate-key")
         return
     assert value == yaml.safe_load(text)
+
+
+# -- rule order -----------------------------------------------------------------------------------
+
+
+def test_rules_that_read_page_facts_run_last(tmp_path, monkeypatch):
+    """The loader's workers may still be computing page facts when the rules start: the rules that
+    read them run after all the others, so that the wait overlaps with useful work."""
+    from saga_lint import pipeline, rules
+    from tests.conftest import OUR_CATALOG
+
+    facts_rules = {name for name, r in rules.all_rules().items() if r.page_facts}
+    assert facts_rules == {
+        "refs/file-exists",
+        "security/path-outside-catalog",
+        "schema/invalid-json-schema",
+        "security/remote-ref",
+    }
+    ran: list = []
+    for name, r in list(rules.RULES.items()):
+        if r.func is not None:
+
+            def spy(ctx, _name=name, _func=r.func):
+                ran.append(_name)
+                return _func(ctx)
+
+            monkeypatch.setattr(r, "func", spy)
+    pipeline.run_check(OUR_CATALOG)
+    first_facts = min(i for i, name in enumerate(ran) if name in facts_rules)
+    assert set(ran[first_facts:]) == facts_rules, ran[first_facts:]

@@ -29,6 +29,9 @@ class Rule:
     doc: str
     emitted_by_loader: bool = False
     official: bool = False  # one of @eventcatalog/linter's rules, same name
+    # reads the pages' facts (catalog.pagefacts), which the loader's workers may still be
+    # computing: such rules run after the others, so that the wait overlaps with their work
+    page_facts: bool = False
 
     @property
     def family(self) -> str:
@@ -46,12 +49,12 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, severity: str, official: bool = False, emitted_by_loader: bool = False):
+def rule(name: str, severity: str, official: bool = False, emitted_by_loader: bool = False, page_facts: bool = False):
     def deco(func):
         import inspect
 
         RULES[name] = Rule(
-            name, severity, func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader, official
+            name, severity, func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader, official, page_facts
         )
         return func
 
@@ -121,7 +124,8 @@ def run_rules(ctx: Context, config) -> list[Finding]:
         if sev != "off":
             f.severity = sev
             findings.append(f)
-    for name, r in rules.items():
+    # findings are sorted below, so the order rules run in shows nowhere
+    for name, r in sorted(rules.items(), key=lambda item: item[1].page_facts):
         findings.extend(_rule_findings(ctx, config, name, r))
     findings = [f for f in findings if not config.is_ignored(f.file)]
     findings.sort(key=Finding.sort_key)

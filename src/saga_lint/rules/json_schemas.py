@@ -40,7 +40,7 @@ def _yield(ctx, rule_name: str):
             yield Problem(p.message, res, path, file=p.file, line=p.line or 1, column=p.column or 1)
 
 
-@rule("schema/invalid-json-schema", "error")
+@rule("schema/invalid-json-schema", "error", page_facts=True)
 def invalid_json_schema(ctx):
     """A JSON schema file the catalog points at is invalid, has a ``$ref`` loop, or is too deep.
 
@@ -64,7 +64,7 @@ def invalid_json_schema(ctx):
     return _yield(ctx, "schema/invalid-json-schema")
 
 
-@rule("security/remote-ref", "error")
+@rule("security/remote-ref", "error", page_facts=True)
 def remote_ref(ctx):
     """A JSON schema ``$ref`` points at a URL or at a file outside the catalog; it was not followed.
 

@@ -174,7 +174,7 @@ def _path_checks(ctx):
     return cache
 
 
-@rule("refs/file-exists", "error", official=True)
+@rule("refs/file-exists", "error", official=True, page_facts=True)
 def file_exists(ctx):
     """A file the catalog points at does not exist.
 
@@ -199,7 +199,7 @@ def file_exists(ctx):
         )
 
 
-@rule("security/path-outside-catalog", "error")
+@rule("security/path-outside-catalog", "error", page_facts=True)
 def path_outside_catalog(ctx):
     """A path in the catalog leads outside the catalog folder; it was not opened.
 
