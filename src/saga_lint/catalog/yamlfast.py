@@ -52,6 +52,20 @@ def plain_tag(text: str) -> str:
     return tag
 
 
+# mapping keys seen to be plain words that resolve to strings (bounded like _PLAIN_TAGS)
+_KEYS: set = set()
+_KEY = re.compile(r"[\w$][\w$./-]*\Z")
+
+
+def _plain_key(text: str) -> bool:
+    """Whether ``text`` is a key of the subset: a plain word (``_KEY``) that resolves to a string."""
+    if _KEY.match(text) is None or plain_tag(text) != _STR_TAG:
+        return False
+    if len(_KEYS) < _PLAIN_TAGS_MAX:
+        _KEYS.add(text)
+    return True
+
+
 def scalar_value(tag: str, text: str):
     """The Python value of a scalar, as SafeConstructor builds it; text for an unknown tag or a
     value the constructor rejects (an invalid timestamp stays text, nothing is executed)."""
@@ -130,7 +144,7 @@ class _Reader:
         out: dict = {}
         indents, texts = self.indents, self.texts
         n = len(texts)
-        entry = _ENTRY.match
+        keys = _KEYS
         tags = _PLAIN_TAGS
         while i < n:
             t = texts[i]
@@ -142,12 +156,14 @@ class _Reader:
                 if own < indent:
                     break
                 raise _NotSimple  # a continuation line or a bad indentation
-            m = entry(t)
-            if m is None:
+            # "key:" then nothing or spaces and a value; keys cannot hold a colon
+            key, colon, rest = t.partition(":")
+            if not colon or key in out or (key not in keys and not _plain_key(key)):
                 raise _NotSimple
-            key, rest = m.groups()
-            if key in out or (tags.get(key) or plain_tag(key)) != _STR_TAG:
-                raise _NotSimple
+            if rest:
+                if rest[0] != " ":
+                    raise _NotSimple  # "a:b" is a plain scalar, not an entry
+                rest = rest.lstrip(" ")
             if not rest:
                 out[key], i = self.nested(i + 1, indent, depth, True)
             elif rest[0] in _WORD_START and rest[-1] not in _BAD_PLAIN_END and ": " not in rest and " #" not in rest:
