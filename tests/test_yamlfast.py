@@ -267,6 +267,8 @@ def test_values_are_typed_as_pyyaml_types_them():
         "a: b",  # no final line break
         "<<: {a: 1}\n",
         "a: |\n",
+        "k" * 1025 + ": 1\n",  # libyaml: an implicit key of more than 1,024 characters is an error
+        "a:\n  - " + "k" * 1100 + ": 1\n",
     ],
 )
 def test_outside_the_subset_is_not_simple(text):
@@ -286,6 +288,22 @@ def test_load_uses_the_fast_path_and_keeps_lazy_locations(monkeypatch):
     assert locs.find("owners", 0) == (13, 5)
     eager_value, eager_locs = yamlloc.load(text, 10)
     assert eager_value == value and dict(eager_locs) == dict(locs)
+
+
+def test_long_keys_agree_with_libyaml():
+    for n in (1000, 1001, 1024, 1025, 2000):
+        text = "k" * n + ": 1\n"
+        fast = yamlfast.parse(text)
+        if fast is not yamlfast.NOT_SIMPLE:
+            assert_same_as_libyaml(text)
+
+
+def test_depth_limits_agree_with_yamlloc():
+    # yamlloc rejects more than yamlloc.MAX_DEPTH levels: such a document is never simple
+    for depth in (yamlfast.MAX_DEPTH - 1, yamlfast.MAX_DEPTH, yamlfast.MAX_DEPTH + 1, yamlloc.MAX_DEPTH, yamlloc.MAX_DEPTH + 1):
+        text = "".join(" " * i + "k:\n" for i in range(depth)) + " " * depth + "k: v\n"
+        if yamlfast.parse(text) is not yamlfast.NOT_SIMPLE:
+            assert_same_as_libyaml(text)
 
 
 def test_deep_nesting_is_not_simple():

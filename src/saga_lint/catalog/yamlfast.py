@@ -16,7 +16,7 @@ subset, chosen from what real catalogs contain:
 
 Anything else (tabs, CR line breaks, anchors, aliases, tags, merge keys, duplicate keys, trailing
 comments, multi-line plain or quoted scalars, non-printable characters, texts above 16 KiB, more
-than ``MAX_DEPTH`` levels) is not simple. The equivalence with libyaml is a property test
+than ``MAX_DEPTH`` levels, keys longer than libyaml accepts) is not simple. The equivalence with libyaml is a property test
 (tests/test_yamlfast.py): whenever ``parse`` returns a value, it equals libyaml's, type for type.
 
 Why: composing with libyaml builds three Python objects per node and calls back into Python for
@@ -32,7 +32,10 @@ import yaml
 
 NOT_SIMPLE = object()
 MAX_CHARS = 16_384
-MAX_DEPTH = 100
+# well below yamlloc.MAX_DEPTH, so that a document yamlloc rejects for its depth is never simple
+MAX_DEPTH = 50
+# libyaml rejects an implicit key longer than 1,024 characters; the subset stays below that
+MAX_KEY_CHARS = 1_000
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _resolver = yaml.resolver.Resolver()
@@ -59,7 +62,7 @@ _KEY = re.compile(r"[\w$][\w$./-]*\Z")
 
 def _plain_key(text: str) -> bool:
     """Whether ``text`` is a key of the subset: a plain word (``_KEY``) that resolves to a string."""
-    if _KEY.match(text) is None or plain_tag(text) != _STR_TAG:
+    if len(text) > MAX_KEY_CHARS or _KEY.match(text) is None or plain_tag(text) != _STR_TAG:
         return False
     if len(_KEYS) < _PLAIN_TAGS_MAX:
         _KEYS.add(text)
