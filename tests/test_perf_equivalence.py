@@ -580,3 +580,56 @@ def test_rules_that_read_page_facts_run_last(tmp_path, monkeypatch):
     pipeline.run_check(OUR_CATALOG)
     first_facts = min(i for i, name in enumerate(ran) if name in facts_rules)
     assert set(ran[first_facts:]) == facts_rules, ran[first_facts:]
+
+
+# -- enclosing folders ----------------------------------------------------------------------------
+
+
+def _parent_folders_by_prefixes(catalog) -> list:
+    """The definition: every proper prefix of a resource's folder (above ``versioned/``) that is
+    the folder of an unversioned resource."""
+    folders = {r.folder for r in catalog.resources if r.versioned_folder is None}
+    out = []
+    for r in catalog.resources:
+        base = r.folder.rsplit("/versioned/", 1)[0] if r.versioned_folder is not None else r.folder
+        parts = base.split("/")
+        out.append(tuple("/".join(parts[:i]) for i in range(1, len(parts)) if "/".join(parts[:i]) in folders))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from(["a", "b", "services", "versioned", "1.0"]), max_size=6), st.booleans()),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_parent_folders_are_the_enclosing_resource_folders(specs):
+    from saga_lint.catalog.loader import _link_parents
+    from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.catalog.yamlloc import Locations
+
+    catalog = Catalog(root=".")
+    for parts, versioned in specs:
+        folder = "/".join(parts)
+        if versioned:
+            folder = (folder + "/" if folder else "") + "versioned/0.9.0"
+        catalog.resources.append(
+            Resource("event", folder + "/index.mdx", folder, {}, Locations(), versioned_folder="0.9.0" if versioned else None)
+        )
+    _link_parents(catalog)
+    assert [r.parent_folders for r in catalog.resources] == _parent_folders_by_prefixes(catalog)
+
+
+def test_parent_folders_of_a_very_deep_tree_need_no_recursion():
+    from saga_lint.catalog.loader import _link_parents
+    from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.catalog.yamlloc import Locations
+
+    catalog = Catalog(root=".")
+    deep = "/".join(["d"] * 5000)
+    catalog.resources.append(Resource("event", deep + "/index.mdx", deep, {}, Locations()))
+    catalog.resources.append(Resource("service", "d/index.mdx", "d", {}, Locations()))
+    _link_parents(catalog)
+    assert catalog.resources[0].parent_folders == ("d",)
