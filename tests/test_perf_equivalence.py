@@ -605,8 +605,7 @@ def _parent_folders_by_prefixes(catalog) -> list:
         max_size=12,
     )
 )
-def test_parent_folders_are_the_enclosing_resource_folders(specs):
-    from saga_lint.catalog.loader import _link_parents
+def test_enclosing_folders_are_the_folders_of_enclosing_resources(specs):
     from saga_lint.catalog.model import Catalog, Resource
     from saga_lint.catalog.yamlloc import Locations
 
@@ -618,12 +617,10 @@ def test_parent_folders_are_the_enclosing_resource_folders(specs):
         catalog.resources.append(
             Resource("event", folder + "/index.mdx", folder, {}, Locations(), versioned_folder="0.9.0" if versioned else None)
         )
-    _link_parents(catalog)
-    assert [r.parent_folders for r in catalog.resources] == _parent_folders_by_prefixes(catalog)
+    assert [catalog.enclosing_folders(r) for r in catalog.resources] == _parent_folders_by_prefixes(catalog)
 
 
-def test_parent_folders_of_a_very_deep_tree_need_no_recursion():
-    from saga_lint.catalog.loader import _link_parents
+def test_enclosing_folders_of_a_very_deep_tree_need_no_recursion():
     from saga_lint.catalog.model import Catalog, Resource
     from saga_lint.catalog.yamlloc import Locations
 
@@ -631,5 +628,4 @@ def test_parent_folders_of_a_very_deep_tree_need_no_recursion():
     deep = "/".join(["d"] * 5000)
     catalog.resources.append(Resource("event", deep + "/index.mdx", deep, {}, Locations()))
     catalog.resources.append(Resource("service", "d/index.mdx", "d", {}, Locations()))
-    _link_parents(catalog)
-    assert catalog.resources[0].parent_folders == ("d",)
+    assert catalog.enclosing_folders(catalog.resources[0]) == ("d",)

@@ -330,6 +330,19 @@ def test_docs_drift(cat):
     assert all(f.file == DOCS and f.severity == "warning" for f in found)
 
 
+def test_docs_drift_accepts_the_system_whose_folder_encloses_the_participant(cat):
+    # the system no longer lists the service (no "contains" edge): only its folder encloses it
+    edit(cat, "domains/Payments/systems/payment-system/index.mdx", lambda d: d.pop("services"))
+    page = cat / DOCS
+    text = page.read_text("utf-8")
+    page.write_text(text.replace("[[team\\|payments-platform]]", "[[system\\|payment-system]]"), "utf-8")
+    assert not [f for f in saga_findings(cat, "saga/docs-drift") if "as owner of authorize_payment" in f.message]
+    # a system that does not enclose it is still reported
+    page.write_text(text.replace("[[team\\|payments-platform]]", "[[system\\|checkout-system]]"), "utf-8")
+    found = [f for f in saga_findings(cat, "saga/docs-drift") if "as owner of authorize_payment" in f.message]
+    assert found and "checkout-system" in found[0].message
+
+
 # --- the real corpus: a plain EventCatalog flow -----------------------------------------------
 def test_explain_corpus_checkout_saga(corpus):
     proc = run_cli("explain", "checkout-saga", corpus, "--format", "json")

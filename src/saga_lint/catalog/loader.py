@@ -352,7 +352,6 @@ def load_catalog(root, while_parsing=None, on_pages=None) -> Catalog:
                 catalog.resources.append(res)
     catalog.load_findings.extend(walk_findings)
     catalog.load_findings.extend(parse_findings)
-    _link_parents(catalog)
     catalog.dependencies = _read_config_dependencies(root)
     return catalog
 
@@ -676,28 +675,3 @@ def _batches(units: list, workers: int):
             batch, weight = [], 0
     if batch:
         yield batch
-
-
-def _link_parents(catalog: Catalog) -> None:
-    """Record for each resource the folders of the resources that enclose it (domain > system > ...)."""
-    folders = {r.folder for r in catalog.resources if r.versioned_folder is None}
-    # folder -> the enclosing resource folders above it, outermost first; filled upwards without
-    # recursion (a hostile tree can be thousands of folders deep)
-    chains: dict = {"": ()}
-    for r in catalog.resources:
-        base = r.folder
-        if r.versioned_folder is not None:
-            base = base.rsplit("/versioned/", 1)[0]
-        chain = chains.get(base)
-        if chain is None:
-            missing = []
-            f = base
-            while f not in chains:
-                missing.append(f)
-                f = f.rpartition("/")[0]
-            chain = chains[f]
-            # the folders from the known one downwards; each one's chain ends with its parent
-            for f in reversed(missing):
-                parent = f.rpartition("/")[0]
-                chains[f] = chain = chains[parent] + ((parent,) if parent and parent in folders else ())
-        r.parent_folders = chain

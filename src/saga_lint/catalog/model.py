@@ -46,7 +46,6 @@ class Resource:
     body: str = ""
     body_line: int = 1
     versioned_folder: str | None = None  # "<v>" for .../versioned/<v>/index.mdx
-    parent_folders: tuple = ()  # folders of enclosing resources, innermost last
 
     @property
     def id(self):
@@ -105,6 +104,7 @@ class Catalog:
     other_files: set = field(default_factory=set)  # every non-page file (relative), for refs/file-exists
     dependencies: dict = field(default_factory=dict)  # from eventcatalog.config.js: type -> {id: [versions]}
     _index: dict | None = None
+    _enclosing: tuple | None = None  # (folder -> enclosing folders, resource folders): enclosing_folders
 
     # -- lookup -------------------------------------------------------------------------------
     def index(self) -> dict:
@@ -118,6 +118,30 @@ class Catalog:
                 idx.setdefault((r.type, rid), {}).setdefault(r.version, []).append(r)
             self._index = idx
         return self._index
+
+    def enclosing_folders(self, res: Resource) -> tuple:
+        """The folders of the resources that enclose ``res`` (domain > system > ...), outermost
+        first: every folder above its own (above ``versioned/`` for an older version) that holds
+        an unversioned resource. Computed on first use; the loader does not need it."""
+        if self._enclosing is None:
+            self._enclosing = ({"": ()}, {r.folder for r in self.resources if r.versioned_folder is None})
+        chains, folders = self._enclosing
+        base = res.folder
+        if res.versioned_folder is not None:
+            base = base.rsplit("/versioned/", 1)[0]
+        chain = chains.get(base)
+        if chain is None:
+            # filled downwards from the nearest known folder, without recursion (a hostile tree
+            # can be thousands of folders deep)
+            missing = []
+            f = base
+            while f not in chains:
+                missing.append(f)
+                f = f.rpartition("/")[0]
+            for f in reversed(missing):
+                parent = f.rpartition("/")[0]
+                chains[f] = chain = chains[parent] + ((parent,) if parent and parent in folders else ())
+        return chain
 
     def versions_of(self, rtype: str, rid: str) -> list:
         return list(self.index().get((rtype, rid), {}).keys())

@@ -639,7 +639,7 @@ def docs_drift(ctx):
                     for container, kind in ctx.graph.referrers(p):
                         if kind == "contains":
                             ok_names.add(container.id)
-                    for folder in p.parent_folders:
+                    for folder in ctx.catalog.enclosing_folders(p):
                         for r in ctx.catalog.resources:
                             if r.folder == folder and r.type in ("system", "domain"):
                                 ok_names.add(r.id)
