@@ -7,7 +7,8 @@ Edges carry ``kind``: ``owns`` (owner -> resource), ``sends`` and ``receives`` (
 ``reads-from``, ``channel``, ``step`` (flow -> step), ``refers`` (step -> resource), ``next-step``
 (step -> step, with ``label``), and the other pointer relations of ``catalog.refs``.
 
-``build_graph`` resolves every reference once; the ``refs/*`` rules read ``CatalogGraph.resolved``.
+``build_graph`` resolves every reference once; the ``refs/*`` rules read ``CatalogGraph.resolved``
+(and ``unresolved``, the references that resolved to nothing).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class CatalogGraph:
     catalog: Catalog
     g: object  # networkx.MultiDiGraph
     resolved: list[Resolved] = field(default_factory=list)
+    unresolved: list[Resolved] = field(default_factory=list)  # those of ``resolved`` with no target, in order
 
     # -- questions rules ask ------------------------------------------------------------------
     def _edges_from(self, node, kind):
@@ -118,6 +120,7 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
     cache: dict = {}
     step_targets: dict = {}  # flow key -> {step index: target resource}
     resolved = cg.resolved
+    unresolved = cg.unresolved
     lookup = catalog.lookup
     add_edge = g.add_edge
 
@@ -133,8 +136,10 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
                 hit = lookup(ref.targets, ref.id, ref.version)
                 cache[ck] = hit
             status, target = hit
-            resolved.append(Resolved(ref, status, target))
+            x = Resolved(ref, status, target)
+            resolved.append(x)
             if target is None:
+                unresolved.append(x)
                 continue
             local[ref.path] = target
             rel = ref.relation

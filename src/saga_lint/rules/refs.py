@@ -43,7 +43,7 @@ def _did_you_mean(ctx, targets, rid) -> str:
 
 
 def _missing(ctx, predicate):
-    for x in ctx.graph.resolved:
+    for x in ctx.graph.unresolved:
         ref = x.ref
         if x.status != "missing" or not predicate(ref):
             continue
@@ -142,7 +142,7 @@ def valid_version_range(ctx):
             version: ^2.0.0        # the catalog has 1.0.0 and 0.3.0
     Fix: point at an existing version, or add the version.
     """
-    for x in ctx.graph.resolved:
+    for x in ctx.graph.unresolved:
         if x.status != "no-version":
             continue
         ref = x.ref
