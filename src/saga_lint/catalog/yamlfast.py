@@ -43,6 +43,7 @@ _constructor = yaml.constructor.SafeConstructor()
 # tag of a plain scalar by its text; bounded so that a huge catalog cannot grow it forever
 _PLAIN_TAGS: dict = {}
 _PLAIN_TAGS_MAX = 100_000
+_PLAIN_TAG_TEXT_MAX = 200
 
 
 def plain_tag(text: str) -> str:
@@ -50,7 +51,8 @@ def plain_tag(text: str) -> str:
     tag = _PLAIN_TAGS.get(text)
     if tag is None:
         tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
-        if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+        # short texts repeat (ids, versions, owners); long ones (summaries) would only fill it
+        if len(text) <= _PLAIN_TAG_TEXT_MAX and len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
             _PLAIN_TAGS[text] = tag
     return tag
 
