@@ -290,6 +290,16 @@ def test_load_uses_the_fast_path_and_keeps_lazy_locations(monkeypatch):
     assert eager_value == value and dict(eager_locs) == dict(locs)
 
 
+def test_collection_tags_on_scalars_keep_their_text():
+    # SafeConstructor's collection builders are generators: a value must never be one (it cannot
+    # be pickled by the loader's workers, and "got generator" is no message for a user)
+    import pickle
+
+    value, _ = yamlloc.load("a: !!map x\nb: !!seq y\nc: !!set z\nd: !!omap w\ne: !!pairs v\nf: !!int 7\ng: !Ref q\n", 0)
+    assert value == {"a": "x", "b": "y", "c": "z", "d": "w", "e": "v", "f": 7, "g": "q"}
+    assert pickle.loads(pickle.dumps(value)) == value
+
+
 def test_long_keys_agree_with_libyaml():
     for n in (1000, 1001, 1024, 1025, 2000):
         text = "k" * n + ": 1\n"

@@ -72,13 +72,21 @@ def _plain_key(text: str) -> bool:
     return True
 
 
+# the tags whose SafeConstructor builds a value from a scalar; the others build collections (as
+# generators, from a mapping or sequence node) or are unknown
+_SCALAR_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("null", "bool", "int", "float", "binary", "timestamp")
+)
+
+
 def scalar_value(tag: str, text: str):
-    """The Python value of a scalar, as SafeConstructor builds it; text for an unknown tag or a
-    value the constructor rejects (an invalid timestamp stays text, nothing is executed)."""
-    if tag == _STR_TAG:
+    """The Python value of a scalar, as SafeConstructor builds it; text for an unknown tag, for a
+    collection tag on a scalar (``!!map x``), or a value the constructor rejects (an invalid
+    timestamp stays text; nothing is executed)."""
+    if tag == _STR_TAG or tag not in _SCALAR_TAGS:
         return text
     builder = _constructor.yaml_constructors.get(tag)
-    if builder is None:
+    if builder is None:  # pragma: no cover - every scalar tag has a constructor
         return text
     try:
         return builder(_constructor, yaml.ScalarNode(tag, text))
