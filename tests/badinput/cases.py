@@ -177,6 +177,12 @@ def _(root, outside):
     write(root, P, bytes(range(256)) * 64 + b"\x7fELF\x00\x00")
 
 
+@case("collection-tags-on-scalars", [("schema/valid-type", P, 6)], forbid=("generator",))
+def _(root, outside):
+    # !!seq on a scalar once made a generator object the value (unpicklable, "got generator")
+    write(root, P, "---\nid: broken\nname: !!map Broken\nversion: 1.0.0\nsummary: !!set S\nowners: !!seq platform\n---\n")
+
+
 @case("yaml-alias-bomb", [("parse/yaml", P, None)])
 def _(root, outside):
     lines = ["---", "id: bomb", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
