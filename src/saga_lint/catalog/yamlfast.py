@@ -79,6 +79,13 @@ _SCALAR_TAGS = frozenset(
 )
 
 
+def _starts_entry(text: str) -> bool:
+    """Whether ``text`` reads as a mapping entry the way ``_Reader.mapping`` splits one: a key of
+    ``_KEY``'s form, a colon, then nothing or a space (``- key: value`` opens a mapping)."""
+    key, colon, rest = text.partition(":")
+    return bool(colon) and (not rest or rest[0] == " ") and _KEY.match(key) is not None
+
+
 def scalar_value(tag: str, text: str):
     """The Python value of a scalar, as SafeConstructor builds it; text for an unknown tag, for a
     collection tag on a scalar (``!!map x``), or a value the constructor rejects (an invalid
@@ -98,8 +105,6 @@ class _NotSimple(Exception):
     pass
 
 
-# a mapping entry: plain key, colon, then nothing or a space and the value
-_ENTRY = re.compile(r"([\w$][\w$./-]*):(?: +(.*))?\Z")
 _BLOCK_HEADER = re.compile(r"([|>])([+-]?) *\Z")
 _FLOW_ITEM_PLAIN = re.compile(r"\w[\w ./@-]*\Z")
 # characters that start something other than a plain scalar
@@ -152,6 +157,9 @@ class _Reader:
             i += 1
         return n
 
+    # mapping() and sequence() repeat their loop's first lines (blank and comment lines, the
+    # indentation test) and the one-line plain scalar case on purpose: they run once per line of
+    # every frontmatter, and a shared helper would cost a call each time (see the module doc).
     def mapping(self, i: int, indent: int, depth: int):
         if depth > MAX_DEPTH:
             raise _NotSimple
@@ -195,7 +203,6 @@ class _Reader:
         out: list = []
         indents, texts = self.indents, self.texts
         n = len(texts)
-        entry = _ENTRY.match
         tags = _PLAIN_TAGS
         while i < n:
             t = texts[i]
@@ -219,7 +226,7 @@ class _Reader:
                 tag = tags.get(rest) or plain_tag(rest)
                 out.append(rest if tag == _STR_TAG else scalar_value(tag, rest))
                 i += 1
-            elif entry(rest) is not None:
+            elif _starts_entry(rest):
                 # "- key: value": a mapping whose keys sit at the column of this key
                 column = own + len(t) - len(rest)
                 indents[i] = column
