@@ -73,3 +73,73 @@ def test_check_in_its_own_process_skips_teardown_but_loses_no_output(tmp_path):
     assert a.returncode == b.returncode == 1
     assert a.stdout == b.stdout and a.stdout.count("schema/valid-email") == 300
     assert len(json.loads(out_json.read_text())["findings"]) >= 300
+
+
+GC_PROBE = r"""
+import gc, json, os, sys
+sys.argv = ["saga-lint"] + json.loads(sys.argv[1])  # as the console script: a process of its own
+real_exit = os._exit
+collections = []
+started = []
+
+
+def watch(phase, info):
+    if phase == "start" and started:
+        collections.append(info["generation"])
+
+
+def probe_exit(code):
+    sys.stderr.write("\nPROBE " + json.dumps({"code": code, "enabled": gc.isenabled(), "collections": collections}) + "\n")
+    sys.stderr.flush()
+    real_exit(code)
+
+
+os._exit = probe_exit
+gc.callbacks.append(watch)
+import saga_lint.pipeline as pipeline
+
+run_check = pipeline.run_check
+
+
+def watched_run_check(*args, **kwargs):
+    started.append(True)
+    return run_check(*args, **kwargs)
+
+
+pipeline.run_check = watched_run_check
+from saga_lint.cli import main
+
+main()
+"""
+
+
+def test_check_process_never_collects_the_catalog_it_built(tmp_path):
+    """Run as its own process, ``check`` keeps the cyclic collector off from the pipeline to the
+    exit: turned back on, its first collection walked every object of the catalog (0.1 s on 2,000
+    services) just before the process ended. In-process callers get it back on (tests below)."""
+    from pathlib import Path
+
+    catalog = Path(__file__).resolve().parents[1] / "catalog"
+    proc = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, json.dumps(["check", str(catalog), "--format", "json"])],
+        capture_output=True, text=True, timeout=120,
+    )
+    line = [l for l in proc.stderr.splitlines() if l.startswith("PROBE ")][-1]
+    result = json.loads(line[len("PROBE "):])
+    assert result["code"] == 0 and proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["errors"] == 0
+    assert result["enabled"] is False
+    assert result["collections"] == []
+
+
+def test_check_in_process_leaves_the_collector_on(tmp_path):
+    import gc
+
+    from click.testing import CliRunner
+
+    from saga_lint.cli import main
+
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
