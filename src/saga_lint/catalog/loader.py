@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 
 from saga_lint.catalog import yamlloc
+from saga_lint.catalog.fileio import read_capped
 from saga_lint.catalog.frontmatter import split
 from saga_lint.catalog.model import PAGE_KINDS, Catalog, Resource
 from saga_lint.catalog.yamlloc import Locations, YamlProblem
@@ -105,51 +106,40 @@ def classify(rel_parts: tuple) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _read_bytes(abs_path: str, size: int) -> bytes:
-    """At most ``MAX_FILE_BYTES + 1`` bytes of a file, read with plain system calls: a buffered
-    ``read(MAX_FILE_BYTES + 1)`` allocates the whole 5 MB each time, which on tens of thousands
-    of small pages costs more than reading them."""
-    fd = os.open(abs_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        parts = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, max(size + 1, 65536)))
-            if not chunk:
-                break
-            parts.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(parts)
-    finally:
-        os.close(fd)
+def _not_regular(rel: str) -> Finding:
+    return Finding(
+        "parse/unreadable", "error", "not a regular file (FIFO, socket or device); replace it with a text page", rel, 1, 1
+    )
 
 
-def _read_text(abs_path: str, rel: str, findings: list) -> str | None:
+def _read_text(abs_path: str, rel: str, regular: bool, findings: list) -> str | None:
+    """The page's text, or None with a finding. ``regular`` comes from the folder listing (the
+    entry's type, known without a system call): anything else is never opened, since opening a
+    device can act on it; ``read_capped`` checks the opened file again."""
+    if not regular:
+        findings.append(_not_regular(rel))
+        return None
     try:
-        st = os.stat(abs_path)
-        if not stat.S_ISREG(st.st_mode):
-            # a FIFO, socket or device named like a page: opening it could block forever
-            findings.append(
-                Finding("parse/unreadable", "error", "not a regular file (FIFO, socket or device); replace it with a text page", rel, 1, 1)
-            )
-            return None
-        size = st.st_size
-        if size > MAX_FILE_BYTES:
-            findings.append(
-                Finding(
-                    "parse/too-large",
-                    "error",
-                    f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap; it was not read. Split it or move large content out of the catalog",
-                    rel,
-                    1,
-                    1,
-                )
-            )
-            return None
-        raw = _read_bytes(abs_path, size)
+        raw, st = read_capped(abs_path, MAX_FILE_BYTES)
     except OSError as exc:
         findings.append(
             Finding("parse/unreadable", "error", f"cannot read the file: {exc.strerror or exc}", rel, 1, 1)
+        )
+        return None
+    if raw is None and not stat.S_ISREG(st.st_mode):
+        findings.append(_not_regular(rel))
+        return None
+    if raw is None or len(raw) > MAX_FILE_BYTES:
+        size = st.st_size if raw is None else len(raw)
+        findings.append(
+            Finding(
+                "parse/too-large",
+                "error",
+                f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap; it was not read. Split it or move large content out of the catalog",
+                rel,
+                1,
+                1,
+            )
         )
         return None
     if b"\x00" in raw:
@@ -182,9 +172,12 @@ def _read_text(abs_path: str, rel: str, findings: list) -> str | None:
         return None
 
 
-def parse_page(abs_path: str, rel: str, kind: str, versioned: str | None, findings: list) -> Resource | None:
-    """Read and parse one page; on failure append a finding and return None."""
-    text = _read_text(abs_path, rel, findings)
+def parse_page(
+    abs_path: str, rel: str, kind: str, versioned: str | None, findings: list, regular: bool = True
+) -> Resource | None:
+    """Read and parse one page; on failure append a finding and return None. ``regular``: the
+    folder listing saw a regular file (or a link to one)."""
+    text = _read_text(abs_path, rel, regular, findings)
     if text is None:
         return None
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -267,7 +260,7 @@ def _read_config_dependencies(root: Path) -> dict:
 
 
 def _list_dir(dir_abs: str, dir_rel: str, real_root: str, findings: list) -> tuple[list, list]:
-    """One folder, entries sorted by name: ``(files, subfolders)``, files as ``(abs_path, rel, name)``
+    """One folder, entries sorted by name: ``(files, subfolders)``, files as ``(abs_path, rel, name, regular)``
     and subfolders as ``(abs_path, rel)``. Directory symlinks are never followed, build and hidden
     folders are skipped, symlinks that leave the catalog are reported."""
     files: list = []
@@ -307,14 +300,15 @@ def _list_dir(dir_abs: str, dir_rel: str, real_root: str, findings: list) -> tup
                     continue
                 subdirs.append((entry.path, rel))
             else:
-                files.append((entry.path, rel, name))
+                # a regular file (or a link to one)? Known from the listing without a system call
+                files.append((entry.path, rel, name, entry.is_file()))
         except OSError:
             continue
     return files, subdirs
 
 
 def walk(root: Path, findings: list, start: tuple | None = None):
-    """Yield ``(abs_path, rel_posix, name)`` for every file under root (or under ``start``, an
+    """Yield ``(abs_path, rel_posix, name, regular)`` for every file under root (or under ``start``, an
     ``(abs_path, rel)`` folder inside it), depth first: a folder's files by name, then its
     subfolders' trees, the last by name first. See ``_list_dir`` for what is skipped."""
     root_str = str(root)
@@ -383,7 +377,7 @@ def _page_job(rel: str, name: str, findings: list) -> tuple | None:
 # -- units of work, for one process or many ---------------------------------------------------------
 #
 # The catalog is cut into *units* that, taken in order, are the whole walk: ``("files", [(abs, rel,
-# name)], listing findings)`` (files already listed) and ``("walk", abs, rel)`` (a folder's whole
+# name, regular)], listing findings)`` (files already listed) and ``("walk", abs, rel)`` (a folder's whole
 # tree, still to walk). ``_load_unit`` walks, classifies and parses one unit and returns
 # ``(walk findings, parse findings, files seen, other files, resources and pages)``; concatenated in
 # unit order these are exactly what one sequential walk and parse would give.
@@ -404,7 +398,7 @@ def _load_unit(unit: tuple, root: str, real_root: str, precompute: bool = False)
         files = unit[1]
         walk_findings.extend(unit[2])
     seen = 0
-    for abs_path, rel, name in files:
+    for abs_path, rel, name, regular in files:
         seen += 1
         if not _is_page(name):
             others.append(rel)
@@ -412,7 +406,7 @@ def _load_unit(unit: tuple, root: str, real_root: str, precompute: bool = False)
         job = _page_job(rel, name, walk_findings)
         if job is None:
             continue
-        res = parse_page(abs_path, rel, job[0], job[1], parse_findings)
+        res = parse_page(abs_path, rel, job[0], job[1], parse_findings, regular)
         if res is not None:
             if precompute and res.type not in PAGE_KINDS:
                 from saga_lint.catalog import fmschema

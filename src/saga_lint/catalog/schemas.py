@@ -36,6 +36,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urldefrag
 
+from saga_lint.catalog.fileio import read_capped
 from saga_lint.catalog.paths import resolve_in_catalog
 
 MAX_SCHEMA_BYTES = 5 * 1024 * 1024
@@ -263,32 +264,16 @@ def _read_uncached(catalog, rel: str) -> _File:
         return f
 
     try:
-        fd = os.open(abs_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        raw, st = read_capped(abs_path, MAX_SCHEMA_BYTES)
     except OSError as exc:
         return problem(f"cannot read the schema file: {exc.strerror or exc}")
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            return problem("the schema path is not a regular file (a device, FIFO or socket); it was not read")
-        if st.st_size > MAX_SCHEMA_BYTES:
-            return problem(
-                f"schema file is {st.st_size} bytes, over the {MAX_SCHEMA_BYTES}-byte cap; it was not read. "
-                "Split it into files joined with $ref"
-            )
-        chunks, size = [], 0
-        # os.read allocates the size asked for: ask for what the file holds (plus one, to see EOF)
-        want = max(4096, min(1 << 20, st.st_size + 1))
-        while size <= MAX_SCHEMA_BYTES:
-            chunk = os.read(fd, want)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        raw = b"".join(chunks)
-    except OSError as exc:
-        return problem(f"cannot read the schema file: {exc.strerror or exc}")
-    finally:
-        os.close(fd)
+    if raw is None and not stat.S_ISREG(st.st_mode):
+        return problem("the schema path is not a regular file (a device, FIFO or socket); it was not read")
+    if raw is None:
+        return problem(
+            f"schema file is {st.st_size} bytes, over the {MAX_SCHEMA_BYTES}-byte cap; it was not read. "
+            "Split it into files joined with $ref"
+        )
     if len(raw) > MAX_SCHEMA_BYTES:
         return problem(f"schema file is over the {MAX_SCHEMA_BYTES}-byte cap; it was not read")
     try:
