@@ -383,6 +383,7 @@ def test_parallel_loader_gives_the_same_catalog(tmp_path, corpus):
 )
 def test_resolve_fast_path_equals_normpath(parts, name, tmp_path_factory):
     """A file named beside a page is joined without normpath: same answer as normpath's."""
+    import os
     import posixpath
 
     from saga_lint.catalog.model import Catalog
@@ -392,7 +393,7 @@ def test_resolve_fast_path_equals_normpath(parts, name, tmp_path_factory):
     if folder in (".", "..") or folder.startswith("../"):
         return
     root = tmp_path_factory.mktemp("r")
-    status, rel = _resolve(Catalog(root=root), folder, name)
+    status, rel = _resolve(Catalog(root=root), folder, name, os.path.realpath(root))
     assert rel == posixpath.normpath(posixpath.join(folder, name))
     assert status == "missing"
 
@@ -629,3 +630,30 @@ def test_enclosing_folders_of_a_very_deep_tree_need_no_recursion():
     catalog.resources.append(Resource("event", deep + "/index.mdx", deep, {}, Locations()))
     catalog.resources.append(Resource("service", "d/index.mdx", "d", {}, Locations()))
     assert catalog.enclosing_folders(catalog.resources[0]) == ("d",)
+
+
+def test_catalog_reached_through_a_symlink_resolves_paths_the_same(tmp_path):
+    """The catalog root's real path is resolved once per catalog (``resolve_in_catalog``'s memo):
+    a root given through a symbolic link still tells paths inside from paths that leave it."""
+    import json
+    import os
+
+    cat = tmp_path / "cat"
+    cat.mkdir()
+    _hostile_tree(cat)
+    ev = cat / "domains" / "D0" / "services" / "S02" / "events" / "E02"
+    (ev / "index.mdx").write_text(
+        "---\nid: E02\nname: E\nversion: 1.0.0\nschemaPath: leak.json\n---\n"
+        '<SchemaViewer file="schema.json" />\n<SchemaViewer file="missing.json" />\n'
+    )
+    (ev / "schema.json").write_text('{"type": "object"}')
+    link = tmp_path / "link"
+    os.symlink(cat, link)
+    direct = _check_json(cat, "1")
+    assert _check_json(link, "1") == direct
+    assert _check_json(link, "2") == direct
+    findings = [f for f in json.loads(direct)["findings"] if f["file"].startswith("domains/D0/services/S02/events/E02/")]
+    rules = sorted(f["rule"] for f in findings)
+    assert "security/path-outside-catalog" in rules  # schemaPath: leak.json leaves the catalog
+    assert any(f["rule"] == "refs/file-exists" and "missing.json" in f["message"] for f in findings)
+    assert not any("schema.json" in f["message"] and f["rule"] == "refs/file-exists" for f in findings)

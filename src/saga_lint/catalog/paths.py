@@ -15,10 +15,12 @@ import posixpath
 
 def resolve_in_catalog(catalog, folder: str, path: str) -> tuple[str, str | None]:
     """Where ``path``, written in a page of ``folder``, leads (see the module's docstring). Answers
-    are remembered per catalog: the file and JSON schema rules ask the same questions."""
+    are remembered per catalog: the file and JSON schema rules ask the same questions. The memo
+    also keeps the catalog root's real path (key None), which every look-up outside the walk's
+    files compares with (a page naming 50,000 missing files resolved the root 50,000 times)."""
     memo = getattr(catalog, "_resolved_paths", None)
     if memo is None:
-        memo = {}
+        memo = {None: os.path.realpath(str(catalog.root))}
         try:
             catalog._resolved_paths = memo
         except AttributeError:  # pragma: no cover - an object that takes no attributes
@@ -27,13 +29,13 @@ def resolve_in_catalog(catalog, folder: str, path: str) -> tuple[str, str | None
     try:
         hit = memo.get(key)
     except TypeError:  # an unhashable path from a hostile page
-        return _resolve(catalog, folder, path)
+        return _resolve(catalog, folder, path, memo[None])
     if hit is None:
-        hit = memo[key] = _resolve(catalog, folder, path)
+        hit = memo[key] = _resolve(catalog, folder, path, memo[None])
     return hit
 
 
-def _resolve(catalog, folder: str, path: str) -> tuple[str, str | None]:
+def _resolve(catalog, folder: str, path: str, real_root: str) -> tuple[str, str | None]:
     if not isinstance(path, str) or not path.strip():
         return "missing", None
     p = path.strip().replace("\\", "/")
@@ -48,7 +50,6 @@ def _resolve(catalog, folder: str, path: str) -> tuple[str, str | None]:
     if joined in catalog.other_files:  # fast path: seen by the walk
         return "ok", joined
     abs_path = os.path.join(str(catalog.root), *joined.split("/"))
-    real_root = os.path.realpath(str(catalog.root))
     try:
         real = os.path.realpath(abs_path)
     except (OSError, ValueError):
