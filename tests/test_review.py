@@ -618,3 +618,60 @@ def test_a_change_that_relaxes_the_configuration_is_reported(repo):
     (cat / "saga-lint.yaml").write_text("rules:\n  best-practices/owner-required: off\n", "utf-8")
     named = json.loads(run("review", cat, "--base", base, "--format", "json", "-c", cat / "saga-lint.yaml").output)
     assert not any(f["rule"] == "change/config-relaxed" for f in named["findings"])
+
+
+def _git_bytes(cwd, *args, input: bytes | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, check=True).stdout.decode().strip()
+
+
+def test_crafted_tree_cannot_write_through_a_link_it_planted(tmp_path):
+    """A tree object made by hand (git itself would refuse it) holds a link ``d`` to a folder
+    outside and, under the same name, a folder ``d`` with a file: writing the base copy must not
+    follow the link. Files in ordinary folders are still written, exactly."""
+    from saga_lint.review.gitsource import materialise, open_repo
+
+    repo_dir = tmp_path / "repo"
+    repo_dir.mkdir()
+    _git_bytes(repo_dir, "init", "-q")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    link = _git_bytes(repo_dir, "hash-object", "-w", "--stdin", input=str(outside).encode())
+    page = _git_bytes(repo_dir, "hash-object", "-w", "--stdin", input=b"---\nid: x\n---\n")
+    sub = _git_bytes(repo_dir, "mktree", input=f"100644 blob {page}\tx.mdx\n".encode())
+    deeper = _git_bytes(repo_dir, "mktree", input=f"040000 tree {sub}\tevents\n100644 blob {page}\tindex.mdx\n".encode())
+    top = _git_bytes(
+        repo_dir, "mktree", "--missing",
+        input=f"120000 blob {link}\td\n040000 tree {sub}\td\n040000 tree {deeper}\tok\n".encode(),
+    )
+    commit = _git_bytes(
+        repo_dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", top, "-m", "crafted"
+    )
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    written = materialise(open_repo(repo_dir), commit, dest)
+    assert list(outside.iterdir()) == []  # nothing was written through the link
+    assert os.path.islink(dest / "d")
+    assert (dest / "ok" / "index.mdx").read_bytes() == b"---\nid: x\n---\n"
+    assert (dest / "ok" / "events" / "x.mdx").read_bytes() == b"---\nid: x\n---\n"
+    assert written == 3  # the link and the two pages
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ({"v": 1, "w": [1, {"x": "y"}]}, {"w": [1, {"x": "y"}], "v": 1}, True),  # key order is no change
+        ({"v": 1}, {"v": 1.0}, False),
+        ({"v": 1}, {"v": True}, False),
+        ({"v": "1"}, {"v": 1}, False),
+        ({"v": 0.0}, {"v": -0.0}, False),
+        ({"v": float("nan")}, {"v": float("nan")}, True),
+        ({"d": __import__("datetime").date(2026, 1, 2)}, {"d": __import__("datetime").date(2026, 1, 2)}, True),
+        ({"d": __import__("datetime").date(2026, 1, 2)}, {"d": "2026-01-02"}, True),  # as JSON writes them
+        ([1, 2], [2, 1], False),
+    ],
+)
+def test_same_compares_values_as_json_writes_them(a, b, same):
+    from saga_lint.review.diff import _same
+
+    assert _same(a, b) is same
+    assert _same(b, a) is same

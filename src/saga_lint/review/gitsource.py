@@ -190,17 +190,20 @@ def materialise(repo: Repo, sha: str, dest: Path) -> int:
     if total > MAX_TOTAL_BYTES:
         raise ReviewError(f"the catalog at {sha[:12]} holds more than {MAX_TOTAL_BYTES // (1024 * 1024)} MiB")
     blobs = _read_blobs(repo, [e[1] for e in small])
-    dest = Path(dest)
-    real_dest = os.path.realpath(dest)
+    dest_str = str(dest)
+    real_dest = os.path.realpath(dest_str)
+    # folders made (or found) inside dest, each checked once: a tree cannot hold both a link and
+    # a folder of the same name, so a folder checked here stays a real folder inside dest
+    safe_dirs = {"": True}
     written = 0
     for mode, oid, size, rel in entries:
-        target = dest.joinpath(*rel.split("/"))
-        parent = target.parent
+        parent_rel, _, name = rel.rpartition("/")
+        target = os.path.join(dest_str, *rel.split("/"))
         try:
-            parent.mkdir(parents=True, exist_ok=True)
-            # a symlink written earlier must never redirect a later write out of dest
-            real_parent = os.path.realpath(parent)
-            if not (real_parent == real_dest or real_parent.startswith(real_dest + os.sep)):
+            ok = safe_dirs.get(parent_rel)
+            if ok is None:
+                ok = safe_dirs[parent_rel] = _make_dir(dest_str, real_dest, parent_rel, safe_dirs)
+            if not ok:  # a symlink written earlier must never redirect a later write out of dest
                 continue
             if mode == "120000":
                 link = blobs.get(oid)
@@ -214,12 +217,44 @@ def materialise(repo: Repo, sha: str, dest: Path) -> int:
                 data = blobs.get(oid)
                 if data is None:
                     continue
-                with open(target, "xb") as fh:
-                    fh.write(data)
+                _write_new(target, data)
             written += 1
         except (OSError, ValueError):
             continue  # a name this file system cannot hold: skipped, as a checkout would fail on it
     return written
+
+
+def _make_dir(dest: str, real_dest: str, rel: str, safe_dirs: dict) -> bool:
+    """Make folder ``rel`` (and its parents) inside ``dest``; False if it is, or passes through,
+    anything but a real folder inside ``dest`` (a symbolic link written earlier)."""
+    parent_rel = rel.rpartition("/")[0]
+    parent_ok = safe_dirs.get(parent_rel)
+    if parent_ok is None:
+        parent_ok = safe_dirs[parent_rel] = _make_dir(dest, real_dest, parent_rel, safe_dirs)
+    if not parent_ok:
+        return False
+    path = os.path.join(dest, *rel.split("/"))
+    try:
+        os.mkdir(path)
+        return True  # made just now, inside a checked folder
+    except FileExistsError:
+        pass
+    real = os.path.realpath(path)
+    return (real == real_dest or real.startswith(real_dest + os.sep)) and os.path.isdir(real)
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create ``path`` (never an existing file or link) and write ``data``: open, write, close."""
+    fd = os.open(path, _WRITE_FLAGS, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
