@@ -675,3 +675,85 @@ def test_same_compares_values_as_json_writes_them(a, b, same):
 
     assert _same(a, b) is same
     assert _same(b, a) is same
+
+
+def _no_user_tmp(monkeypatch):
+    for var in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", None)
+
+
+def test_base_copy_goes_to_memory_when_there_is_room_and_is_removed(repo, tmp_path, monkeypatch):
+    """Without a folder chosen by the user, the base copy is written to the in-memory folder
+    (``MEMORY_DIR``, here a stand-in) and removed afterwards; the review is the same."""
+    from saga_lint.review import gitsource
+
+    path, base, _head = repo
+    expected = run("review", path / "catalog", "--base", base, "--format", "json").output
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    _no_user_tmp(monkeypatch)
+    monkeypatch.setattr(gitsource, "MEMORY_DIR", str(memory))
+    monkeypatch.setattr(gitsource, "_memory_headroom", lambda: None)
+    seen = []
+    real_materialise = gitsource.materialise
+
+    def spy(repo_, sha, dest, entries=None):
+        seen.append(Path(dest))
+        return real_materialise(repo_, sha, dest, entries)
+
+    monkeypatch.setattr(gitsource, "materialise", spy)
+    res = run("review", path / "catalog", "--base", base, "--format", "json")
+    assert res.output == expected
+    assert seen and all(memory in d.parents for d in seen)
+    assert list(memory.iterdir()) == []
+
+
+def test_base_copy_stays_where_the_user_or_the_memory_limit_says(repo, tmp_path, monkeypatch):
+    from saga_lint.review import gitsource
+
+    path, base, _head = repo
+    repo_ = gitsource.open_repo(path / "catalog")
+    entries = gitsource._list_tree(repo_, repo_.resolve(base))
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    monkeypatch.setattr(gitsource, "MEMORY_DIR", str(memory))
+    monkeypatch.setattr(gitsource, "_memory_headroom", lambda: None)
+    _no_user_tmp(monkeypatch)
+    assert gitsource.scratch_parent(entries) == str(memory)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the user's choice wins
+    assert gitsource.scratch_parent(entries) is None
+    _no_user_tmp(monkeypatch)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert gitsource.scratch_parent(entries) is None
+    _no_user_tmp(monkeypatch)
+    monkeypatch.setattr(gitsource, "_memory_headroom", lambda: 10 << 20)  # a container's memory limit nearly reached
+    assert gitsource.scratch_parent(entries) is None
+    monkeypatch.setattr(gitsource, "_memory_headroom", lambda: None)
+    monkeypatch.setattr(gitsource, "MEMORY_DIR", str(tmp_path / "absent"))
+    assert gitsource.scratch_parent(entries) is None
+
+
+def test_base_copy_that_cannot_be_written_whole_stops_the_review(repo, tmp_path, monkeypatch):
+    """No space left while writing the base copy: exit 2 with the reason, never a review of a
+    base with files missing (their findings would look new)."""
+    import errno
+
+    from saga_lint.review import gitsource
+
+    path, base, _head = repo
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    calls = []
+
+    def full_disk(target, data):
+        calls.append(target)
+        if len(calls) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(target, data)
+
+    real_write = gitsource._write_new
+    monkeypatch.setattr(gitsource, "_write_new", full_disk)
+    res = run("review", path / "catalog", "--base", base)
+    assert res.exit_code == 2
+    assert "No space left on device" in res.output and "TMPDIR" in res.output
+    assert list(tmp_path.glob("saga-lint-review-*")) == []

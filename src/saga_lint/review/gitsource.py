@@ -2,8 +2,9 @@
 
 Nothing in the working tree or the repository changes: ``git ls-tree`` lists the catalog folder at
 the revision, ``git cat-file --batch`` reads the blobs, and they are written into a private
-temporary folder (``tempfile.TemporaryDirectory``) that the normal loader reads and that is removed
-when the ``catalog_at`` block ends, whatever happens inside it. Every git command runs with
+temporary folder (``tempfile.TemporaryDirectory``, in memory when there is room: ``scratch_parent``)
+that the normal loader reads and that is removed when the ``catalog_at`` block ends, whatever
+happens inside it. Every git command runs with
 ``GIT_OPTIONAL_LOCKS=0`` (no opportunistic index refresh) and without a terminal prompt.
 
 Safety of the materialised tree:
@@ -21,6 +22,7 @@ Safety of the materialised tree:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import subprocess
@@ -181,10 +183,13 @@ def _read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
     return blobs
 
 
-def materialise(repo: Repo, sha: str, dest: Path) -> int:
+def materialise(repo: Repo, sha: str, dest: Path, entries: list | None = None) -> int:
     """Write the catalog as it is at commit ``sha`` into the empty folder ``dest``; returns the
-    number of files written."""
-    entries = _list_tree(repo, sha)
+    number of files written. ``entries``: the tree's listing, when the caller has it already.
+    ``ReviewError`` when the copy cannot be written whole (no space left, a read-only or failing
+    file system): a base with files missing would make their findings look new."""
+    if entries is None:
+        entries = _list_tree(repo, sha)
     small = [e for e in entries if e[2] <= MAX_BLOB_BYTES]
     total = sum(e[2] for e in small)
     if total > MAX_TOTAL_BYTES:
@@ -219,9 +224,19 @@ def materialise(repo: Repo, sha: str, dest: Path) -> int:
                     continue
                 _write_new(target, data)
             written += 1
-        except (OSError, ValueError):
+        except OSError as exc:
+            if exc.errno in _COPY_FAILED:
+                raise ReviewError(
+                    f"cannot write the base copy of the catalog in {dest_str}: {exc.strerror or exc} "
+                    "(set TMPDIR to a folder with room for it)"
+                ) from None
             continue  # a name this file system cannot hold: skipped, as a checkout would fail on it
+        except ValueError:
+            continue
     return written
+
+
+_COPY_FAILED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENOMEM}
 
 
 def _make_dir(dest: str, real_dest: str, rel: str, safe_dirs: dict) -> bool:
@@ -260,8 +275,77 @@ def _write_new(path: str, data: bytes) -> None:
 @contextlib.contextmanager
 def catalog_at(repo: Repo, sha: str):
     """The catalog at commit ``sha`` in a temporary folder, removed when the block ends."""
-    with tempfile.TemporaryDirectory(prefix="saga-lint-review-") as tmp:
+    entries = _list_tree(repo, sha)
+    with tempfile.TemporaryDirectory(prefix="saga-lint-review-", dir=scratch_parent(entries)) as tmp:
         root = Path(tmp) / "catalog"
         root.mkdir()
-        materialise(repo, sha, root)
+        materialise(repo, sha, root, entries)
         yield root
+
+
+MEMORY_DIR = "/dev/shm"  # a folder in memory (tmpfs) on Linux
+
+
+def scratch_parent(entries: list) -> str | None:
+    """Where the base copy goes: ``MEMORY_DIR`` when it has room for twice the copy (and the
+    process's memory limit, if any, for four times), else None, tempfile's own choice (TMPDIR,
+    /tmp, ...). A choice the user made (TMPDIR, TEMP, TMP, ``tempfile.tempdir``) is always kept.
+
+    The copy is tens of thousands of small files written once, read once and removed: on a
+    virtual machine whose disk writes are throttled, 9,241 files took 6 to 12 s to write on disk
+    against 0.3 s in memory, where they cost no more than the blobs already read."""
+    if tempfile.tempdir is not None or any(os.environ.get(v) for v in ("TMPDIR", "TEMP", "TMP")):
+        return None
+    need = 0
+    folders = set()
+    for _mode, _oid, size, rel in entries:
+        need += -(-min(size, MAX_BLOB_BYTES) // 4096) * 4096 + 4096
+        folders.add(rel.rpartition("/")[0])
+    need += 4096 * len(folders)
+    try:
+        st = os.statvfs(MEMORY_DIR)
+        if not os.access(MEMORY_DIR, os.W_OK | os.X_OK):
+            return None
+    except (OSError, AttributeError):  # no such folder (not Linux), or no statvfs
+        return None
+    if st.f_bavail * st.f_frsize < 2 * need + (64 << 20):
+        return None
+    if st.f_files and st.f_favail < 2 * (len(entries) + len(folders)) + 1000:
+        return None
+    headroom = _memory_headroom()
+    if headroom is not None and headroom < 4 * need + (256 << 20):
+        return None  # files in memory count against a container's memory limit
+    return MEMORY_DIR
+
+
+def _memory_headroom() -> int | None:
+    """Bytes left under this process's cgroup memory limit (cgroup v2, else v1); None when there
+    is no limit or it cannot be read."""
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, rel = parts
+        if controllers == "":  # v2: one unified hierarchy
+            folder, names = os.path.join("/sys/fs/cgroup", rel.lstrip("/")), ("memory.max", "memory.current")
+        elif "memory" in controllers.split(","):  # v1: the memory controller's own hierarchy
+            folder = os.path.join("/sys/fs/cgroup/memory", rel.lstrip("/"))
+            names = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        else:
+            continue
+        try:
+            with open(os.path.join(folder, names[0]), encoding="utf-8") as fh:
+                limit = fh.read().strip()
+            with open(os.path.join(folder, names[1]), encoding="utf-8") as fh:
+                current = int(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or not limit.isdigit() or int(limit) >= 1 << 60:  # v1 writes "no limit" as ~2**63
+            continue
+        return int(limit) - current
+    return None
