@@ -129,3 +129,25 @@ def test_page_facts_from_the_workers_match_in_process(tmp_path, monkeypatch):
     plain = run_rules(Context(catalog2, build_graph(catalog2), []), config)
     assert [f.to_json() for f in from_workers] == [f.to_json() for f in plain]
     assert {"refs/file-exists", "schema/unknown-field", "schema/invalid-json-schema"} <= {f.rule for f in plain}
+
+
+def test_review_benchmark_builds_a_repository_whose_change_review_sees(tmp_path):
+    """``benchmarks/review_bench.py`` (not a timing test): the repository it builds has the
+    generated catalog as its base commit and one change that the review reports."""
+    spec = importlib.util.spec_from_file_location("bench_review", Path(GENERATE).with_name("review_bench.py"))
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(Path(GENERATE).parent))
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(Path(GENERATE).parent))
+    repo = mod.build_repo(12, str(tmp_path))
+    assert mod.build_repo(12, str(tmp_path)) == repo  # built once, reused
+    proc = subprocess.run(
+        [sys.executable, "-m", "saga_lint", "review", "--base", "HEAD", ".", "--format", "json"],
+        cwd=repo, capture_output=True, text=True,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)
+    changed = [c for c in doc["changes"] if c["type"] == "event"]
+    assert len(changed) == 1 and set(changed[0]["what"]) == {"frontmatter", "schema"}
