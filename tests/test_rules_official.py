@@ -316,6 +316,19 @@ CASES = [
         good={EVENT: EVENT_TXT.replace("Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n')},
     ),
     Case(
+        "refs/file-exists", "styles-icon-missing-from-public",
+        {**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"), "public/icons/other.svg": "<svg/>\n"},
+        SERVICE, "icon:", r'styles\.icon points at "/icons/orders\.svg", which does not exist: EventCatalog serves it from public/icons/orders\.svg',
+        good={**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"), "public/icons/orders.svg": "<svg/>\n"},
+    ),
+    Case(
+        "refs/file-exists", "schemas-ref-file-url",
+        edit(EVENT, "schemaPath: schema.json", "schemas:\n  - id: v1\n    ref: file://schema%20v1.json"), EVENT, "ref:",
+        r'schemas\.0\.ref points at "schema v1\.json", which does not exist in .*OrderPlaced/',
+        good={**edit(EVENT, "schemaPath: schema.json", "schemas:\n  - id: v1\n    ref: file://schema%20v1.json"),
+              "domains/Ordering/services/Orders/events/OrderPlaced/schema v1.json": "{}\n"},
+    ),
+    Case(
         "refs/orphan-messages", "nobody-sends",
         {"events/OrderCancelled/index.mdx": EVENT_TXT.replace("order-placed", "order-cancelled")},
         "events/OrderCancelled/index.mdx", "id: order-cancelled",
@@ -431,6 +444,17 @@ CASES = [
               "domains/Ordering/services/Orders/openapi.yml": "openapi: 3.0.0\n"},
     ),
     Case(
+        "security/path-outside-catalog", "styles-icon-climbs",
+        {**edit(SERVICE, "writesTo:", "styles:\n  icon: /../../../../secret.svg\nwritesTo:"), "public/icons/orders.svg": "<svg/>\n"},
+        SERVICE, "icon:", r"styles\.icon points outside the catalog",
+        good={**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"), "public/icons/orders.svg": "<svg/>\n"},
+    ),
+    Case(
+        "security/path-outside-catalog", "schemas-ref-absolute-file-url",
+        edit(EVENT, "schemaPath: schema.json", "schemas:\n  - id: v1\n    ref: file:///etc/passwd"), EVENT, "ref:",
+        r"schemas\.0\.ref points outside the catalog",
+    ),
+    Case(
         "security/path-outside-catalog", "schema-viewer-climbs",
         {EVENT: EVENT_TXT.replace("Described here.\n", 'Schema:\n<SchemaViewer file="../../../../../../../secret.json" />\n')},
         EVENT, "<SchemaViewer", r"<SchemaViewer file> points outside the catalog",
@@ -472,6 +496,20 @@ def test_rule_passes_when_fixed(make_catalog, case: Case):
 
 
 # -- cases that need the file system ------------------------------------------------------------
+
+
+def test_icons_are_not_checked_in_a_catalog_without_public_folder(make_catalog):
+    """No ``public/`` folder: the static files live elsewhere (the real corpus was copied without
+    them), so no icon is reported missing; with the folder, the same page's icon is."""
+    changes = edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/languages/go.svg\nwritesTo:")
+    assert lint(build(make_catalog, changes)) == []
+    findings = lint(build(make_catalog, {**changes, "public/favicon.ico": "x"}))
+    assert [f.rule for f in findings] == ["refs/file-exists"], describe(findings)
+    assert "public/icons/languages/go.svg" in findings[0].message
+    # a protocol-relative URL or a bare icon name is no file in public/
+    for icon in ("//cdn.example.com/go.svg", "go.svg", "https://example.com/go.svg"):
+        other = edit(SERVICE, "writesTo:", f"styles:\n  icon: {icon}\nwritesTo:")
+        assert lint(build(make_catalog, {**other, "public/favicon.ico": "x"})) == [], icon
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")

@@ -55,11 +55,13 @@ def path_checks(catalog, res) -> list:
     kept = _kept(res, _PATHS)
     if kept is not None:
         return kept
-    from saga_lint.catalog.paths import body_file_paths, file_paths, resolve_in_catalog
+    from saga_lint.catalog.paths import body_file_paths, file_paths, icon_file, icon_paths, resolve_in_catalog
 
     out = []
     for path, text in file_paths(res):
         out.append((resolve_in_catalog(catalog, res.folder, text)[0], path, None, text))
+    for path, text in icon_paths(catalog, res):  # served from public/, whatever the page's folder
+        out.append((resolve_in_catalog(catalog, "", icon_file(text))[0], path, None, text))
     for comp, text in body_file_paths(res):
         out.append((resolve_in_catalog(catalog, res.folder, text)[0], (), comp, text))
     res.__dict__[_PATHS] = (res.data, res.body, out)

@@ -83,6 +83,35 @@ def file_paths(res):
                 yield ("outputs", i, "contract", "path"), o["contract"]["path"]
 
 
+PUBLIC_DIR = "public"  # where EventCatalog serves static files (icons) from, relative to the root
+
+
+def icon_paths(catalog, res):
+    """``(("styles", "icon"), icon)`` when the page's ``styles.icon`` is a path served from the
+    catalog's ``public/`` folder (it starts with one ``/``: ``/icons/go.svg`` is
+    ``public/icons/go.svg``), as the official linter reads it. Only when the catalog has a
+    ``public/`` folder: a catalog without one keeps its static files elsewhere (or they were left
+    out of this copy), and every icon would be reported missing."""
+    styles = res.data.get("styles")
+    icon = styles.get("icon") if isinstance(styles, dict) else None
+    if not isinstance(icon, str) or not icon.startswith("/") or icon.startswith("//") or not icon.strip("/ "):
+        return
+    has_public = getattr(catalog, "_has_public_dir", None)
+    if has_public is None:
+        has_public = os.path.isdir(os.path.join(str(catalog.root), PUBLIC_DIR))
+        try:
+            catalog._has_public_dir = has_public
+        except AttributeError:  # pragma: no cover - an object that takes no attributes
+            pass
+    if has_public:
+        yield ("styles", "icon"), icon
+
+
+def icon_file(icon: str) -> str:
+    """The catalog-relative path an icon is served from: ``/icons/go.svg`` -> ``public/icons/go.svg``."""
+    return PUBLIC_DIR + "/" + "/".join(part for part in icon.split("/") if part)
+
+
 FILE_COMPONENTS = ("SchemaViewer", "Schema")
 
 

@@ -183,6 +183,15 @@ def schema_paths(resource):
                 for k in ("path", "file"):
                     if isinstance(s.get(k), str) and "://" not in s[k]:
                         yield ("schemas", i, k), s[k]
+                ref = s.get("ref")
+                if isinstance(ref, str) and ref.startswith("file://"):
+                    # as EventCatalog core reads it: file://<path relative to the page>, or an
+                    # absolute file:///<path> (file://localhost/<path>), which leaves the catalog
+                    rest = ref[len("file://"):]
+                    if rest.startswith("localhost/"):
+                        rest = rest[len("localhost"):]
+                    if rest:
+                        yield ("schemas", i, "ref"), unquote(rest)
 
 
 def load_schemas(catalog, resource) -> list[LoadedSchema]:

@@ -178,16 +178,31 @@ def _path_checks(ctx):
 def file_exists(ctx):
     """A file the catalog points at does not exist.
 
-    What it checks: ``schemaPath``, ``schemas[].path``, ``specifications`` (OpenAPI, AsyncAPI,
-    GraphQL), data-product ``contract.path`` and ``<SchemaViewer file>``/``<Schema file>`` in page
-    bodies, each resolved against the resource's own folder (a ``versioned/<v>/`` folder has its own).
-    Why: the page renders without its contract, and schema checks cannot run.
+    What it checks: ``schemaPath``, ``schemas[].path``/``file``, ``schemas[].ref`` written as
+    ``file://<path>``, ``specifications`` (OpenAPI, AsyncAPI, GraphQL), data-product
+    ``contract.path`` and ``<SchemaViewer file>``/``<Schema file>`` in page bodies, each resolved
+    against the resource's own folder (a ``versioned/<v>/`` folder has its own); and
+    ``styles.icon`` paths that start with ``/``, which EventCatalog serves from the catalog's
+    ``public/`` folder (``/icons/go.svg`` is ``public/icons/go.svg``). Icons are checked only
+    when the catalog has a ``public/`` folder: without one, its static files live elsewhere (or
+    were left out of the copy being linted) and every icon would be reported.
+    Why: the page renders without its contract (or icon), and schema checks cannot run.
     Example that fails:
         schemaPath: schema.json     # no schema.json next to index.mdx
-    Fix: add the file next to the page, or correct the path.
+    Fix: add the file next to the page (icons under public/), or correct the path.
     """
     for status, res, path, comp, text in _path_checks(ctx):
         if status != "missing":
+            continue
+        if path == ("styles", "icon") and comp is None:
+            from saga_lint.catalog.paths import icon_file
+
+            yield Problem(
+                f'styles.icon points at "{text}", which does not exist: EventCatalog serves it from '
+                f"{icon_file(text)}. Add the icon there or correct the path.",
+                res,
+                path,
+            )
             continue
         where = f"<{comp.name} file>" if comp else ".".join(str(p) for p in path)
         yield Problem(
@@ -204,8 +219,9 @@ def path_outside_catalog(ctx):
     """A path in the catalog leads outside the catalog folder; it was not opened.
 
     What it checks: symbolic links in the catalog, and ``schemaPath``, ``schemas[].path``,
-    ``specifications`` and ``<SchemaViewer file>``/``<Schema file>`` paths that are absolute, have a
-    scheme, climb above the catalog root with ``..``, or resolve through a symlink to elsewhere.
+    ``schemas[].ref`` (``file://``), ``specifications``, ``styles.icon`` and
+    ``<SchemaViewer file>``/``<Schema file>`` paths that are absolute, have a scheme, climb above
+    the catalog root with ``..``, or resolve through a symlink to elsewhere.
     Why: saga-lint runs on untrusted pull requests; a catalog must not make it read files
     elsewhere on the CI machine (secrets, keys).
     Example that fails:
