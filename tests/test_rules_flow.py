@@ -224,6 +224,21 @@ CASES = [
 """,
     ),
     FlowCase(
+        "flow/step-kind", "system-and-service",
+        """
+  - id: reserve
+    title: Reserve
+    systems: {id: orders-service}
+    service: {id: orders-service}
+""",
+        ["systems: {id"], ["reserve"], r"step sets service, systems; a step is one kind of node",
+        """
+  - id: reserve
+    title: Reserve
+    service: {id: orders-service}
+""",
+    ),
+    FlowCase(
         "flow/step-kind", "next-step-and-next-steps",
         """
   - id: a

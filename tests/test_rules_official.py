@@ -144,6 +144,32 @@ BASE = {
 }
 
 
+SYSTEM_PAGE = "domains/Ordering/systems/Checkout/index.mdx"
+SYSTEM_TXT = page(
+    """
+id: checkout-system
+name: Checkout
+version: 1.0.0
+summary: Takes the order through checkout.
+owners: [ordering]
+"""
+)
+_SYSTEM_STEP = "    message: {{id: order-placed}}\n    next_step: handover\n  - id: handover\n    title: Hand over\n    system: {{id: {}}}\n"
+ENTITY_PAGE = "domains/Ordering/entities/Order/index.mdx"
+ENTITY_TXT = page(
+    """
+id: Order
+name: Order
+version: 1.0.0
+summary: An order.
+owners: [ordering]
+properties:
+  - {{name: id, type: string}}
+  - {{name: customer, type: string, references: {}}}
+"""
+)
+
+
 def edit(path: str, old: str, new: str, base: dict = BASE) -> dict:
     """``{path: BASE[path] with old replaced by new}``; ``old`` must occur exactly once."""
     text = base[path]
@@ -314,6 +340,38 @@ CASES = [
         {EVENT: EVENT_TXT.replace("Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n\n<SchemaViewer file="b.json" />\n')},
         EVENT, '<SchemaViewer file="b.json"', r'"b\.json"',
         good={EVENT: EVENT_TXT.replace("Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n')},
+    ),
+    # references the official linter also follows (flow system steps, producers/consumers written
+    # on a message, container service lists, entity property references, team ownedSystems)
+    Case(
+        "refs/resource-exists", "flow-system-step",
+        {**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-systm")), SYSTEM_PAGE: SYSTEM_TXT},
+        FLOW, "system: {id: checkout-systm}", r'steps\[2\]\.system refers to system "checkout-systm", which is not in the catalog',
+        good={**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-system")), SYSTEM_PAGE: SYSTEM_TXT},
+    ),
+    Case(
+        "refs/resource-exists", "message-producers",
+        edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json\nproducers:\n  - id: order-service"), EVENT,
+        "id: order-service", r'producers\[0\] refers to service "order-service".*Did you mean "orders-service"',
+        good=edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json\nproducers:\n  - id: orders-service"),
+    ),
+    Case(
+        "refs/resource-exists", "container-services",
+        edit(CONTAINER, "container_type: database", "container_type: database\nservicesThatWriteToContainer:\n  - id: order-service"),
+        CONTAINER, "id: order-service", r'servicesThatWriteToContainer\[0\] refers to service "order-service"',
+        good=edit(CONTAINER, "container_type: database", "container_type: database\nservicesThatWriteToContainer:\n  - id: orders-service"),
+    ),
+    Case(
+        "refs/resource-exists", "entity-property-references",
+        {ENTITY_PAGE: ENTITY_TXT.format("Custmer")}, ENTITY_PAGE, "references: Custmer",
+        r'properties\[1\]\.references refers to entity "Custmer", which is not in the catalog',
+        good={ENTITY_PAGE: ENTITY_TXT.format("Order")},
+    ),
+    Case(
+        "refs/resource-exists", "team-owned-systems",
+        {**edit(TEAM, "members: [jane]", "members: [jane]\nownedSystems: [checkout-systm]"), SYSTEM_PAGE: SYSTEM_TXT},
+        TEAM, "checkout-systm", r'ownedSystems\[0\] refers to system "checkout-systm"',
+        good={**edit(TEAM, "members: [jane]", "members: [jane]\nownedSystems: [checkout-system]"), SYSTEM_PAGE: SYSTEM_TXT},
     ),
     Case(
         "refs/file-exists", "styles-icon-missing-from-public",

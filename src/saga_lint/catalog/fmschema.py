@@ -147,6 +147,8 @@ STEP = Obj(
         "message": POINTER,
         "service": POINTER,
         "agent": POINTER,
+        "system": POINTER,
+        "systems": POINTER,
         "flow": POINTER,
         "container": POINTER,
         "dataProduct": POINTER,
@@ -223,7 +225,7 @@ PER_TYPE = {
 }
 PEOPLE_COMMON = {
     "id": S, "name": S, "email": Email(), "hidden": B, "slackDirectMessageUrl": S, "msTeamsDirectMessageUrl": S,
-    "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedServices": POINTERS, "ownedEvents": POINTERS,
+    "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedSystems": POINTERS, "ownedServices": POINTERS, "ownedEvents": POINTERS,
     "ownedCommands": POINTERS, "ownedQueries": POINTERS, "source": Obj({"provider": S, "id": S, "url": S}, open=True), "readOnly": B,
 }
 TEAM = {**PEOPLE_COMMON, "summary": S, "members": Arr(S)}

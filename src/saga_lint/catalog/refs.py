@@ -146,6 +146,15 @@ def references(res: Resource):
     elif t in MESSAGE_TYPES:
         yield from pointers("channels", ("channel",), "channel")
         yield from pointers("messageChannels", ("channel",), "channel")
+        # written on the message by hand (EventCatalog computes them from sends/receives)
+        yield from pointers("producers", ("service",), "produced-by")
+        yield from pointers("consumers", ("service",), "consumed-by")
+    elif t == "container":
+        yield from pointers("services", ("service",), "relates-to")
+        yield from pointers("servicesThatWriteToContainer", ("service",), "relates-to")
+        yield from pointers("servicesThatReadFromContainer", ("service",), "relates-to")
+        yield from pointers("dataProductsThatWriteToContainer", ("data-product",), "relates-to")
+        yield from pointers("dataProductsThatReadFromContainer", ("data-product",), "relates-to")
     elif t == "channel":
         yield from pointers("routes", ("channel",), "routes-to")
         yield from pointers("channels", ("channel",), "routes-to")
@@ -162,6 +171,8 @@ def references(res: Resource):
                 ("message", MESSAGE_TYPES),
                 ("service", ("service",)),
                 ("agent", ("agent",)),
+                ("system", ("system",)),
+                ("systems", ("system",)),  # one pointer, despite the name (EventCatalog's step schema)
                 ("flow", ("flow",)),
                 ("container", ("container",)),
                 ("dataProduct", ("data-product",)),
@@ -173,6 +184,10 @@ def references(res: Resource):
     elif t == "entity":
         yield from pointers("services", ("service",), "relates-to")
         yield from pointers("domains", ("domain",), "relates-to")
+        for i, prop in enumerate(_list(data.get("properties"))):
+            target = prop.get("references") if isinstance(prop, dict) else None
+            if isinstance(target, str) and target:
+                yield Reference(res, ("properties", i, "references"), ("entity",), target, None, "relates-to")
     elif t == "adr":
         for i, item in enumerate(_list(data.get("appliesTo"))):
             p = _pointer(item)
@@ -198,6 +213,7 @@ def references(res: Resource):
         for key, targets in (
             ("ownedAgents", ("agent",)),
             ("ownedDomains", ("domain",)),
+            ("ownedSystems", ("system",)),
             ("ownedServices", ("service",)),
             ("ownedEvents", ("event",)),
             ("ownedCommands", ("command",)),

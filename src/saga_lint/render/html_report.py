@@ -110,7 +110,7 @@ class _Owners:
 
 # -- saga pictures -------------------------------------------------------------------------------
 def _step_kind(step: dict) -> tuple[str, str]:
-    for key in ("message", "service", "flow", "agent", "container", "dataProduct", "entity", "channel", "actor", "externalSystem", "custom"):
+    for key in ("message", "service", "system", "systems", "flow", "agent", "container", "dataProduct", "entity", "channel", "actor", "externalSystem", "custom"):
         v = step.get(key)
         if v is None:
             continue

@@ -11,7 +11,7 @@ from collections import deque
 from saga_lint.graph import next_steps
 from saga_lint.rules import Problem, rule
 
-NODE_KEYS = ("message", "agent", "service", "flow", "container", "dataProduct", "actor", "custom")
+NODE_KEYS = ("message", "agent", "service", "system", "systems", "flow", "container", "dataProduct", "actor", "custom")
 
 
 def _flows(ctx):
@@ -186,8 +186,8 @@ def dead_end(ctx):
 def step_kind(ctx):
     """A step sets more than one node kind, or both ``next_step`` and ``next_steps``.
 
-    What it checks: at most one of ``message``, ``service``, ``agent``, ``flow``, ``container``,
-    ``dataProduct``, ``actor``, ``custom`` per step; never ``next_step`` together with ``next_steps``.
+    What it checks: at most one of ``message``, ``service``, ``agent``, ``system``, ``systems``,
+    ``flow``, ``container``, ``dataProduct``, ``actor``, ``custom`` per step; never ``next_step`` together with ``next_steps``.
     (The official linter reports these EventCatalog refinements as ``schema/validation-error``.)
     Why: EventCatalog's build rejects such a step.
     Example that fails:

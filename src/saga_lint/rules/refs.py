@@ -88,7 +88,10 @@ def resource_exists(ctx):
 
     What it checks: ``sends``/``receives`` (and their ``triggers``), domain and system members
     (``services``, ``systems``, ``domains``, ``flows``, ``entities``, ...), flow steps (``message``,
-    ``service``, ``agent``, ``flow``, ``dataProduct``), ADR links, team members, ``owned*`` lists.
+    ``service``, ``agent``, ``system``, ``systems``, ``flow``, ``dataProduct``), ``producers`` and
+    ``consumers`` written on a message, a container's ``services`` and
+    ``servicesThatWriteToContainer``-style lists, entity ``properties[].references``, ADR links,
+    team members, ``owned*`` lists (``ownedSystems`` too).
     Resources declared as ``dependencies`` in ``eventcatalog.config.js`` count as existing.
     Why: a dangling reference is a broken link in the catalog and a missing contract in the graph.
     Example that fails:
