@@ -445,8 +445,36 @@ CASES = [
     Case(
         "structure/unrecognised-file", "page-not-in-index",
         {"domains/Ordering/services/Orders/events/OrderPlaced.mdx": EVENT_TXT},
-        "domains/Ordering/services/Orders/events/OrderPlaced.mdx", "---", r"move it to <collection>/<name>/index\.mdx",
+        "domains/Ordering/services/Orders/events/OrderPlaced.mdx", "---",
+        r"a resource is a folder with an index page.*move it to domains/Ordering/services/Orders/events/OrderPlaced/index\.mdx",
         good={"domains/Ordering/services/Orders/events/OrderPlaced/changelog.mdx": "---\ncreatedAt: 2024-01-01\n---\nFirst.\n"},
+    ),
+    Case(
+        "structure/unrecognised-file", "folder-named-almost-like-a-collection",
+        {"event/Refunded/index.mdx": EVENT_TXT.replace("order-placed", "order-refunded")}, "event/Refunded/index.mdx", "---",
+        r'folder "event" is not an EventCatalog collection.*did you mean events/Refunded/index\.mdx\?',
+    ),
+    Case(
+        "structure/unrecognised-file", "user-in-a-folder",
+        {"users/jim/index.mdx": USER_TXT.replace("jane", "jim")}, "users/jim/index.mdx", "---",
+        r"users are single files.*move it to users/jim\.mdx",
+    ),
+    Case(
+        "structure/unrecognised-file", "index-directly-in-collection",
+        {"events/index.mdx": EVENT_TXT.replace("order-placed", "order-refunded")}, "events/index.mdx", "---",
+        r"each resource needs its own folder.*events/<id>/index\.mdx",
+    ),
+    Case(
+        "structure/unrecognised-file", "versioned-without-version-folder",
+        {"domains/Ordering/services/Orders/events/OrderPlaced/versioned/index.mdx": EVENT_TXT.replace("1.0.0", "0.9.0")},
+        "domains/Ordering/services/Orders/events/OrderPlaced/versioned/index.mdx", "---",
+        r"older version needs a folder named after it.*OrderPlaced/versioned/<version>/index\.mdx",
+    ),
+    Case(
+        "structure/unrecognised-file", "notes-beside-the-index",
+        {"domains/Ordering/services/Orders/notes.mdx": "# Notes\n"}, "domains/Ordering/services/Orders/notes.mdx", None,
+        r"only index pages are resources.*e\.g\. domains/Ordering/services/Orders/docs/notes\.mdx",
+        good={"domains/Ordering/services/Orders/docs/notes.mdx": "# Notes\n"}, line=1, column=1,
     ),
     # parse/* (emitted by the loader)
     Case(
@@ -936,3 +964,33 @@ def test_positions_survive_crlf_and_bom(make_catalog, encode):
         ("refs/owner-exists", EVENT, *locate(text, "ordring")),
         ("refs/file-exists", EVENT, *locate(text, "<SchemaViewer")),
     ], describe(findings)
+
+
+@pytest.mark.parametrize(
+    "name, meant",
+    [
+        ("event", "events"), ("Services", "services"), ("comands", "commands"), ("DOMAINS", "domains"),
+        ("sytems", "systems"), ("data-product", "data-products"), ("user", None),  # too short to guess
+        ("events", None), ("docs", None), ("pages", None), ("assets", None), ("images", None),
+        ("snippets", None), ("templates", None), ("guides", None), ("examples", None),
+    ],
+)
+def test_near_miss_collection_folders(name, meant):
+    from saga_lint.catalog.loader import near_miss_folder
+
+    assert near_miss_folder(name) == meant
+
+
+@pytest.mark.parametrize(
+    "rel, kind",
+    [
+        ("random/thing.mdx", None), ("README.md", None), ("guides/setup/index.mdx", None),
+        ("Events/E/index.mdx", "unrecognised"), ("teams/platform/index.mdx", "unrecognised"),
+        ("events/index.md", "unrecognised"), ("events/E/index.md", "event"),
+        ("systems/S/event/Foo/index.mdx", "system"),  # systems nest: EventCatalog reads it as a system
+    ],
+)
+def test_classify_pages_outside_the_patterns(rel, kind):
+    from saga_lint.catalog.loader import classify
+
+    assert classify(tuple(rel.split("/")))[0] == kind

@@ -86,16 +86,14 @@ def classify(rel_parts: tuple) -> tuple[str | None, str | None]:
         return "ubiquitous-language", None
     if folders and folders[-1] == "pages":
         return "page", None
-    in_collection = any(f in COLLECTIONS for f in folders)
+    in_collection = any(f in RESOURCE_FOLDERS for f in folders)
     if stem != "index":
-        return ("unrecognised" if in_collection else None), None
+        return ("unrecognised" if in_collection or _near_miss_folder(folders) else None), None
     versioned = None
     p = folders
     if len(p) >= 3 and p[-2] == "versioned":
         versioned = p[-1]
         p = p[:-2]
-    if not p:
-        return None, None
     for i in range(len(p) - 2, -1, -1):
         coll = p[i]
         if coll in COLLECTIONS:
@@ -103,7 +101,87 @@ def classify(rel_parts: tuple) -> tuple[str | None, str | None]:
             if depth == 1 or coll in NESTED_COLLECTIONS:
                 return COLLECTIONS[coll], versioned
             return "unrecognised", None
+    # an index no pattern matches: directly in a collection folder (events/index.mdx), in a
+    # folder of a flat-file collection (users/jane/index.mdx), or under a folder named almost
+    # like a collection (event/, Services/): EventCatalog ignores it
+    if in_collection or _near_miss_folder(folders):
+        return "unrecognised", None
     return None, None
+
+
+# folders whose pages EventCatalog reads as resources (teams and users are single files)
+RESOURCE_FOLDERS = frozenset(COLLECTIONS) | {"teams", "users"}
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def near_miss_folder(name: str) -> str | None:
+    """The collection folder a folder name was probably meant to be (``event``, ``Services``,
+    ``comands``): the same name in another case, or one edit away (two for names of eight
+    letters or more) for names of five letters or more. None for a collection's own name."""
+    if name in RESOURCE_FOLDERS:
+        return None
+    lower = name.lower()
+    if lower in RESOURCE_FOLDERS:
+        return lower
+    if len(name) < 5 or len(name) > 40:
+        return None
+    limit = 2 if len(name) >= 8 else 1
+    best = None
+    for candidate in sorted(RESOURCE_FOLDERS):
+        d = _edit_distance(lower, candidate)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, candidate)
+    return best[1] if best else None
+
+
+def _near_miss_folder(folders: tuple) -> bool:
+    return not any(f in RESOURCE_FOLDERS for f in folders) and any(near_miss_folder(f) for f in folders)
+
+
+def unrecognised_message(rel: str) -> str:
+    """What is wrong with a page ``classify`` calls unrecognised, and where it probably belongs."""
+    parts = rel.split("/")
+    folders, name = parts[:-1], parts[-1]
+    stem, _, ext = name.rpartition(".")
+    ext = "." + ext if stem else ""
+    stem = stem or name
+    is_index = stem == "index"
+    ignored = "EventCatalog ignores this page"
+    for i, folder in enumerate(folders):
+        fixed = near_miss_folder(folder)
+        if fixed:
+            path = "/".join(parts[:i] + [fixed] + parts[i + 1 :])
+            return f'folder "{folder}" is not an EventCatalog collection, so {ignored}; did you mean {path}?'
+    last = max((i for i, f in enumerate(folders) if f in RESOURCE_FOLDERS), default=-1)
+    if last < 0:  # pragma: no cover - classify reports no such page
+        return f"{ignored}; move it to <collection>/<name>/index.mdx or into a docs/ folder"
+    collection = folders[last]
+    prefix = "/".join(folders[: last + 1])
+    after = folders[last + 1 :]
+    if collection in ("teams", "users"):
+        rid = after[-1] if is_index and after else stem
+        return f"{collection} are single files, so {ignored}; move it to {prefix}/{rid}{ext or '.mdx'}"
+    if not after and not is_index:
+        return f"a resource is a folder with an index page, so {ignored}; move it to {prefix}/{stem}/index{ext or '.mdx'}"
+    if not after:
+        return f"each resource needs its own folder, so {ignored}; move it to {prefix}/<id>/index{ext or '.mdx'}"
+    if after[-1] == "versioned" and is_index:
+        return f"an older version needs a folder named after it, so {ignored}; move it to {'/'.join(folders)}/<version>/index{ext}"
+    if not is_index:
+        return (
+            f"only index pages are resources, so {ignored}; move extra documentation into a docs/ folder, "
+            f"e.g. {'/'.join(folders)}/docs/{name}"
+        )
+    return f"no EventCatalog pattern matches this page, so {ignored}; move it to <collection>/<name>/index.mdx or into a docs/ folder"
 
 
 def _not_regular(rel: str) -> Finding:
@@ -359,17 +437,7 @@ def _page_job(rel: str, name: str, findings: list) -> tuple | None:
     if kind is None:
         return None
     if kind == "unrecognised":
-        findings.append(
-            Finding(
-                "structure/unrecognised-file",
-                "warning",
-                "page inside a resource folder matches no EventCatalog pattern, so EventCatalog ignores it; "
-                "move it to <collection>/<name>/index.mdx or into a docs/ folder",
-                rel,
-                1,
-                1,
-            )
-        )
+        findings.append(Finding("structure/unrecognised-file", "warning", unrecognised_message(rel), rel, 1, 1))
         return None
     return kind, versioned
 

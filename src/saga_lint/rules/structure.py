@@ -35,9 +35,14 @@ def unrecognised_file(ctx):
     """A Markdown page inside a resource folder that no EventCatalog pattern matches.
 
     What it checks: every ``.md``/``.mdx`` file under a collection folder (``events/``,
-    ``services/``, ...) is a resource ``index``, a ``versioned/<v>/index``, a ``changelog``, or
-    lives under a ``docs/`` folder.
+    ``services/``, ..., ``teams/``, ``users/``) is a resource ``index``, a ``versioned/<v>/index``,
+    a ``changelog``, a team or user file, or lives under a ``docs/`` folder; and pages under a
+    folder named almost like a collection (``event/``, ``Services/``, ``comands/``: another case,
+    or one or two letters off), which EventCatalog's case-sensitive patterns never read.
     Why: EventCatalog ignores such files silently; what they document never appears.
     Example that fails: ``events/OrderCreated.mdx``.
-    Fix: move it to ``events/OrderCreated/index.mdx``.
+    Fix: the message names the likely place: ``events/OrderCreated/index.mdx``,
+    ``users/jane.mdx`` for ``users/jane/index.mdx``, ``events/<id>/index.mdx`` for
+    ``events/index.mdx``, a version folder under ``versioned/``, a ``docs/`` folder for extra
+    pages, the collection's own name for a near miss.
     """
