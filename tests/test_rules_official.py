@@ -304,6 +304,11 @@ CASES = [
         r'service "orders-servce", which is not in the catalog\. Did you mean "orders-service"\? Add its page or correct the id',
     ),
     Case(
+        "refs/resource-exists", "id-of-another-type",
+        edit(FLOW, "message: {id: order-placed}", "message: {id: orders-db}"), FLOW, "message: {id: orders-db}",
+        r'message \(event, command or query\) "orders-db", which is not in the catalog\. "orders-db" is a container in this catalog, not a message',
+    ),
+    Case(
         "refs/resource-exists", "flow-step-message",
         edit(FLOW, "message: {id: order-placed}", "message: {id: order-plac}"), FLOW, "message: {id: order-plac}",
         r'message \(event, command or query\) "order-plac".*Did you mean "order-placed"',

@@ -42,15 +42,27 @@ def _did_you_mean(ctx, targets, rid) -> str:
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
+def _other_types(ctx, targets, rid) -> str:
+    """' "x" is a container, not ...' when the id exists as a resource of another type."""
+    others = sorted(t for t, ids in _ids_by_type(ctx).items() if t not in targets and rid in ids)
+    if not others:
+        return ""
+    return f' "{rid}" is {" and ".join(_a(t) for t in others)} in this catalog, not {_a(_kind_words(targets))}.'
+
+
+def _a(words: str) -> str:
+    return ("an " if words[:1] in "aeiou" else "a ") + words
+
+
 def _missing(ctx, predicate):
     for x in ctx.graph.unresolved:
         ref = x.ref
         if x.status != "missing" or not predicate(ref):
             continue
         what = _kind_words(ref.targets)
+        hint = _did_you_mean(ctx, ref.targets, ref.id) or _other_types(ctx, ref.targets, ref.id)
         yield Problem(
-            f'{ref.field} refers to {what} "{ref.id}", which is not in the catalog.'
-            f"{_did_you_mean(ctx, ref.targets, ref.id)} Add its page or correct the id.",
+            f'{ref.field} refers to {what} "{ref.id}", which is not in the catalog.{hint} Add its page or correct the id.',
             ref.source,
             ref.path,
         )
