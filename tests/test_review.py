@@ -757,3 +757,15 @@ def test_base_copy_that_cannot_be_written_whole_stops_the_review(repo, tmp_path,
     assert res.exit_code == 2
     assert "No space left on device" in res.output and "TMPDIR" in res.output
     assert list(tmp_path.glob("saga-lint-review-*")) == []
+
+
+def test_base_copy_makes_deep_folders_without_recursion(tmp_path):
+    """A crafted tree can nest folders deeper than Python's recursion limit: the base copy makes
+    them one by one, and answers for every level."""
+    from saga_lint.review.gitsource import _make_dir
+
+    rel = "/".join(["a"] * 1500)
+    safe = {"": True}
+    assert _make_dir(str(tmp_path), os.path.realpath(tmp_path), rel, safe) is True
+    assert (tmp_path.joinpath(*rel.split("/"))).is_dir()
+    assert len(safe) == 1501 and all(safe.values())

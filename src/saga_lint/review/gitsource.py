@@ -207,7 +207,7 @@ def materialise(repo: Repo, sha: str, dest: Path, entries: list | None = None) -
         try:
             ok = safe_dirs.get(parent_rel)
             if ok is None:
-                ok = safe_dirs[parent_rel] = _make_dir(dest_str, real_dest, parent_rel, safe_dirs)
+                ok = _make_dir(dest_str, real_dest, parent_rel, safe_dirs)
             if not ok:  # a symlink written earlier must never redirect a later write out of dest
                 continue
             if mode == "120000":
@@ -241,21 +241,23 @@ _COPY_FAILED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENOMEM
 
 def _make_dir(dest: str, real_dest: str, rel: str, safe_dirs: dict) -> bool:
     """Make folder ``rel`` (and its parents) inside ``dest``; False if it is, or passes through,
-    anything but a real folder inside ``dest`` (a symbolic link written earlier)."""
-    parent_rel = rel.rpartition("/")[0]
-    parent_ok = safe_dirs.get(parent_rel)
-    if parent_ok is None:
-        parent_ok = safe_dirs[parent_rel] = _make_dir(dest, real_dest, parent_rel, safe_dirs)
-    if not parent_ok:
-        return False
-    path = os.path.join(dest, *rel.split("/"))
-    try:
-        os.mkdir(path)
-        return True  # made just now, inside a checked folder
-    except FileExistsError:
-        pass
-    real = os.path.realpath(path)
-    return (real == real_dest or real.startswith(real_dest + os.sep)) and os.path.isdir(real)
+    anything but a real folder inside ``dest`` (a symbolic link written earlier). Each folder's
+    answer is kept in ``safe_dirs``; no recursion, whatever the depth of a crafted tree."""
+    chain = []  # rel and its ancestors not yet answered, innermost first
+    while rel not in safe_dirs:
+        chain.append(rel)
+        rel = rel.rpartition("/")[0]
+    ok = safe_dirs[rel]
+    for folder in reversed(chain):
+        if ok:
+            path = os.path.join(dest, *folder.split("/"))
+            try:
+                os.mkdir(path)  # made just now, inside a checked folder
+            except FileExistsError:
+                real = os.path.realpath(path)
+                ok = (real == real_dest or real.startswith(real_dest + os.sep)) and os.path.isdir(real)
+        safe_dirs[folder] = ok
+    return ok
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
