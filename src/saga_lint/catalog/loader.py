@@ -144,7 +144,8 @@ def near_miss_folder(name: str) -> str | None:
 
 
 def _near_miss_folder(folders: tuple) -> bool:
-    return not any(f in RESOURCE_FOLDERS for f in folders) and any(near_miss_folder(f) for f in folders)
+    """Some folder is named almost like a collection (asked only of pages in no collection)."""
+    return any(near_miss_folder(f) for f in folders)
 
 
 def unrecognised_message(rel: str) -> str:

@@ -18,13 +18,7 @@ def resolve_in_catalog(catalog, folder: str, path: str) -> tuple[str, str | None
     are remembered per catalog: the file and JSON schema rules ask the same questions. The memo
     also keeps the catalog root's real path (key None), which every look-up outside the walk's
     files compares with (a page naming 50,000 missing files resolved the root 50,000 times)."""
-    memo = getattr(catalog, "_resolved_paths", None)
-    if memo is None:
-        memo = {None: os.path.realpath(str(catalog.root))}
-        try:
-            catalog._resolved_paths = memo
-        except AttributeError:  # pragma: no cover - an object that takes no attributes
-            pass
+    memo = _per_catalog(catalog, "_resolved_paths", lambda: {None: os.path.realpath(str(catalog.root))})
     key = (folder, path)
     try:
         hit = memo.get(key)
@@ -33,6 +27,18 @@ def resolve_in_catalog(catalog, folder: str, path: str) -> tuple[str, str | None
     if hit is None:
         hit = memo[key] = _resolve(catalog, folder, path, memo[None])
     return hit
+
+
+def _per_catalog(catalog, name: str, make):
+    """A value computed once per catalog and kept on it as attribute ``name``."""
+    value = getattr(catalog, name, None)
+    if value is None:
+        value = make()
+        try:
+            setattr(catalog, name, value)
+        except AttributeError:  # pragma: no cover - an object that takes no attributes
+            pass
+    return value
 
 
 def _resolve(catalog, folder: str, path: str, real_root: str) -> tuple[str, str | None]:
@@ -96,14 +102,7 @@ def icon_paths(catalog, res):
     icon = styles.get("icon") if isinstance(styles, dict) else None
     if not isinstance(icon, str) or not icon.startswith("/") or icon.startswith("//") or not icon.strip("/ "):
         return
-    has_public = getattr(catalog, "_has_public_dir", None)
-    if has_public is None:
-        has_public = os.path.isdir(os.path.join(str(catalog.root), PUBLIC_DIR))
-        try:
-            catalog._has_public_dir = has_public
-        except AttributeError:  # pragma: no cover - an object that takes no attributes
-            pass
-    if has_public:
+    if _per_catalog(catalog, "_has_public_dir", lambda: os.path.isdir(os.path.join(str(catalog.root), PUBLIC_DIR))):
         yield ("styles", "icon"), icon
 
 

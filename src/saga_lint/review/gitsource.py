@@ -205,10 +205,8 @@ def materialise(repo: Repo, sha: str, dest: Path, entries: list | None = None) -
         parent_rel, _, name = rel.rpartition("/")
         target = os.path.join(dest_str, *rel.split("/"))
         try:
-            ok = safe_dirs.get(parent_rel)
-            if ok is None:
-                ok = _make_dir(dest_str, real_dest, parent_rel, safe_dirs)
-            if not ok:  # a symlink written earlier must never redirect a later write out of dest
+            if not _make_dir(dest_str, real_dest, parent_rel, safe_dirs):
+                # a symlink written earlier must never redirect a later write out of dest
                 continue
             if mode == "120000":
                 link = blobs.get(oid)
