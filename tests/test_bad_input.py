@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from badinput.cases import BASE, CASES, SENTINEL, make_outside, write_base
 
 TIME_LIMIT = 10.0  # seconds of CPU time per case (user + system, the child and its workers)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import textwrap
 
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from conftest import ROOT, run_cli
 from test_rules_official import BASE, CHANNEL, EVENT, EVENT_TXT, SERVICE, build, edit
 

@@ -14,9 +14,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, example, given, settings
-
 from badinput.generate import assert_check_is_sound, catalogs, write_catalog
+from hypothesis import HealthCheck, example, given, settings
 
 EXAMPLES = int(os.environ.get("SAGA_LINT_FUZZ_EXAMPLES", "120"))
 

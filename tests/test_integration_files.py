@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import OUR_CATALOG, ROOT, write_catalog
 
 WORKFLOW = ROOT / ".github" / "workflows" / "saga-lint.yml"

@@ -19,7 +19,6 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import write_catalog
 
 # replaces the socket module's ways out, records each attempt in $NET_LOG, then runs saga-lint

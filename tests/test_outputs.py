@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-
 from conftest import SHARED, check_json, run_cli, write_catalog
 
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"

@@ -10,8 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from conftest import CORPUS, OUR_CATALOG, ROOT
+from conftest import OUR_CATALOG, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 import pytest
-
 from conftest import lint
 from test_rules_official import BASE, FLOW, build, describe, locate, of_rule, page
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, lint, run_cli
 
 # -- the clean catalog ------------------------------------------------------------------------

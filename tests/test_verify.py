@@ -14,7 +14,6 @@ import re
 import shutil
 
 import pytest
-
 from conftest import OUR_CATALOG, run_cli
 
 FLOW_PAGE = "domains/Ordering/systems/checkout-system/flows/CheckoutSaga/index.mdx"
@@ -711,10 +710,10 @@ def test_verify_never_crashes_on_generated_catalogs():
     import tempfile
     from pathlib import Path
 
+    from badinput.generate import CONTROL, catalogs, write_catalog
     from click.testing import CliRunner
     from hypothesis import HealthCheck, given, settings
 
-    from badinput.generate import CONTROL, catalogs, write_catalog
     from saga_lint.cli import main
 
     ran = {"flows": 0}

@@ -54,7 +54,7 @@ class Reply:
         return json.dumps({"event": self.event, "key": self.key, "msg_id": self.msg_id, "result": self.result}, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Reply":
+    def from_json(cls, text: str) -> Reply:
         d = json.loads(text)
         return cls(d["msg_id"], d["key"], d["result"], d.get("event"))
 

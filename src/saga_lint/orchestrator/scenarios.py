@@ -48,7 +48,7 @@ class Scenario:
     def size(self) -> int:
         return len(self.forward) + len(self.compensation) + (self.crash_after is not None) + self.duplicates
 
-    def base(self) -> "Scenario":
+    def base(self) -> Scenario:
         """The same faults without the crash (the run a crash run must converge to)."""
         return Scenario(self.forward, self.compensation, None, self.duplicates)
 
@@ -265,7 +265,7 @@ def failure_defined(saga, step, kind: str, event: str | None) -> bool:
     return bool(saga.structured or step.failures or step.failure_edges)
 
 
-def compensation_queue(saga, exp: "Expected") -> list[str]:
+def compensation_queue(saga, exp: Expected) -> list[str]:
     """The steps the orchestrator compensates on this failure path, in order: the completed
     compensatable steps, newest first, and a compensatable step that failed by timing out (it
     may have acted)."""

@@ -195,10 +195,9 @@ class Store:
     def batch(self, statements) -> None:
         """Run ``[(sql, params), ...]`` in one transaction. (psycopg's pipeline mode was measured
         slower than plain round trips on localhost for these 2-4 statement transactions.)"""
-        with self._lock:
-            with self.tx():
-                for sql, params in statements:
-                    self.execute(sql, params)
+        with self._lock, self.tx():
+            for sql, params in statements:
+                self.execute(sql, params)
 
     def _schema_present(self) -> bool:
         if self.dialect == "postgresql":

@@ -13,8 +13,8 @@ Rules emitted by the loader (``parse/*``, ``security/*``) are registered here to
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from saga_lint.findings import Finding, ResourceRef
 

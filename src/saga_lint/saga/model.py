@@ -73,7 +73,7 @@ class RetryPolicy:
     raw: dict = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, raw) -> "RetryPolicy | None":
+    def from_mapping(cls, raw) -> RetryPolicy | None:
         if not isinstance(raw, dict):
             return None
         attempts = raw.get("maxAttempts")
