@@ -141,7 +141,7 @@ def test_sarif_outside_git_is_relative_to_the_catalog(tmp_path):
     cat = hostile_catalog(tmp_path / "plain")
     from saga_lint.pipeline import run_check
     from saga_lint.render import render
-    from saga_lint.render.sarif_format import repo_prefix
+    from saga_lint.repo import repo_prefix
 
     if repo_prefix(tmp_path) != "":
         pytest.skip("the temporary folder is itself inside a git repository")

@@ -6,13 +6,20 @@ condition, failure condition, retry policy, compensation action and customer-vis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from saga_lint.render.safe import terminal_safe
 from saga_lint.saga.model import ATTRIBUTES
+
+if TYPE_CHECKING:
+    from saga_lint.findings import Finding
+    from saga_lint.saga.model import Evidence, RetryPolicy, Saga
 
 LEGEND = "✓ structured (declared and checked)   ~ prose (documented, not checkable)   ✗ missing"
 
 
-def _value(v) -> str:
+def _value(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, list):
@@ -22,7 +29,7 @@ def _value(v) -> str:
     return str(v)
 
 
-def _retry_text(policy) -> str:
+def _retry_text(policy: RetryPolicy | None) -> str:
     if policy is None:
         return "?"
     from saga_lint.saga.model import format_duration
@@ -30,7 +37,7 @@ def _retry_text(policy) -> str:
     return f"{policy.max_attempts}x{format_duration(policy.timeout)}, worst {format_duration(policy.worst_case())}"
 
 
-def matrix_rows(saga) -> list[list[str]]:
+def matrix_rows(saga: Saga) -> list[list[str]]:
     rows = []
     for step in saga.steps:
         row = [step.id, step.type + (" (inferred)" if step.type_inferred else "") if step.type else "?"]
@@ -45,17 +52,17 @@ def matrix_rows(saga) -> list[list[str]]:
     return rows
 
 
-def _table(header, rows) -> list[str]:
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     widths = [min(w, 40) for w in widths]
 
-    def fmt(cells):
+    def fmt(cells: Sequence[str]) -> str:
         return "  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(cells, widths)).rstrip()
 
     return [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
 
 
-def render(saga, findings) -> str:
+def render(saga: Saga, findings: Sequence[Finding]) -> str:
     flow = saga.flow
     out = [
         terminal_safe(f"Saga {flow.id} ({flow.name}) v{flow.version}  —  {flow.file}"),
@@ -82,7 +89,7 @@ def render(saga, findings) -> str:
             and f.resource.version == flow.version]
     counts = {s: sum(1 for f in mine if f.severity == s) for s in ("error", "warning", "info")}
     out.append(f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
-    by_step: dict = {}
+    by_step: dict[str, list[Finding]] = {}
     for f in mine:
         by_step.setdefault(f.step or "(saga)", []).append(f)
     order = ["(saga)"] + [s.id for s in saga.steps]
@@ -95,8 +102,8 @@ def render(saga, findings) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_json(saga, findings) -> dict:
-    def ev_json(ev):
+def to_json(saga: Saga, findings: Sequence[Finding]) -> dict[str, Any]:
+    def ev_json(ev: Evidence | None) -> dict[str, Any] | None:
         return None if ev is None else {
             "level": ev.level, "value": ev.value, "file": ev.file, "line": ev.line, "note": ev.note,
         }
