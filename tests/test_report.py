@@ -13,7 +13,8 @@ import pytest
 from conftest import OUR_CATALOG, run_cli
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-SCRIPT = (Path(__file__).resolve().parent.parent / "src" / "saga_lint" / "render" / "html" / "templates" / "report.js").read_text(encoding="utf-8")
+TEMPLATES = Path(__file__).resolve().parent.parent / "src" / "saga_lint" / "render" / "html" / "templates"
+SCRIPT = (TEMPLATES / "report.js").read_text(encoding="utf-8")
 
 
 class Node:
@@ -318,7 +319,8 @@ def test_verification_slot_and_empty_catalog(make_catalog):
     ver = tree.root.find_all("section", id="verification")[0]
     assert "saga-lint verify" in ver.all_text() and not ver.find_all("table")
     assert "No flow in this catalog is a saga" in html
-    html = report(root, verification=[{"check": "retry-budget", "status": "pass", "saga": "checkout-saga", "step": "create_order", "detail": "ok"}])
+    passed = {"check": "retry-budget", "status": "pass", "saga": "checkout-saga", "step": "create_order", "detail": "ok"}
+    html = report(root, verification=[passed])
     ver = parse(html).root.find_all("section", id="verification")[0]
     row = [tr for tr in ver.find_all("tr") if tr.attrs.get("data-status") == "pass"]
     assert len(row) == 1 and "retry-budget" in row[0].all_text() and "create_order" in row[0].all_text()

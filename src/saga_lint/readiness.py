@@ -17,7 +17,7 @@ from saga_lint.results import BaseChanges, Health, ReportInput, SagaReadiness, V
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
     from saga_lint.saga.model import Saga, SagaStep
 
 LEVELS = ("structured", "prose", "missing")
@@ -76,7 +76,7 @@ def assess_saga(saga: Saga, findings: Sequence[Finding]) -> SagaReadiness:
         verdict=verdict,
         health=cls,
         steps=steps,
-        step_health={st.id: h for st, h in zip(saga.steps, steps)},
+        step_health={st.id: h for st, h in zip(saga.steps, steps, strict=True)},
         step_findings={st.id: len(by_step.get(st.id, [])) for st in saga.steps},
         levels={k: levels[k] for k in LEVELS},
         errors=sev["error"],

@@ -1,5 +1,8 @@
 """The finished results that renderers are handed: typed records, computed before rendering.
 
+``Result`` is what the one pipeline (``pipeline.run_check``) finds: the catalog, its graph, the
+sagas, the findings and the configuration they were graded by.
+
 A renderer (``saga_lint.render``) turns one of these into text and does nothing else: it runs no
 git command, no review and no rule, and judges nothing. What a format needs beyond the pipeline's
 ``Result`` is computed by the command that asks for the output and handed over here:
@@ -19,11 +22,51 @@ renderer can import it without an import cycle.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 if TYPE_CHECKING:
-    from saga_lint.pipeline import Result
+    from saga_lint.catalog.model import Catalog
+    from saga_lint.config import Config
+    from saga_lint.findings import Finding
+    from saga_lint.graph import CatalogGraph
+    from saga_lint.saga.model import Saga
+
+class Summary(TypedDict):
+    """The counts of a check (``--format json``'s ``summary``)."""
+
+    files: int  # files looked at
+    resources: dict[str, int]  # resources by plural type name
+    errors: int
+    warnings: int
+    infos: int
+
+
+@dataclass
+class Result:
+    """What a check found (``pipeline.run_check``)."""
+
+    root: Path  # the catalog folder as given
+    catalog: Catalog
+    graph: CatalogGraph
+    sagas: list[Saga]
+    findings: list[Finding]  # sorted, graded and filtered by ``config``
+    config: Config
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> Summary:
+        sev = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            sev[f.severity] = sev.get(f.severity, 0) + 1
+        return {
+            "files": self.catalog.files_seen,
+            "resources": self.catalog.counts(),
+            "errors": sev["error"],
+            "warnings": sev["warning"],
+            "infos": sev["info"],
+        }
+
 
 Health = Literal["ok", "weak", "bad"]
 """How a saga or a step stands: ``ok`` ready, ``weak`` to be reviewed, ``bad`` not ready."""

@@ -8,6 +8,7 @@ inside the commands so that ``saga-lint --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -28,10 +29,8 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)  # absent when a caller replaced the stream
         if reconfigure is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 reconfigure(errors="replace")
-            except ValueError:
-                pass
 
 
 for _command in (check.check, explain.explain, check.schema_cmd, check.rule_cmd, check.rules_cmd, report.report_cmd,

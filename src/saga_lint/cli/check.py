@@ -11,8 +11,7 @@ import click
 from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
 
 if TYPE_CHECKING:
-    from saga_lint.pipeline import Result
-    from saga_lint.results import RepoFacts
+    from saga_lint.results import RepoFacts, Result
 
 FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"]
 
@@ -68,10 +67,14 @@ def _step_summary(result: Result, repo: _Repo) -> None:
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(file_okay=False))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format on stdout.")
-@click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: saga-lint.yaml in PATH).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error).")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format on stdout.")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write FORMAT to PATH (repeatable).")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: saga-lint.yaml in PATH).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that fails the run (default: error).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors in text output.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
               help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "

@@ -14,8 +14,7 @@ import click
 from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
 
 if TYPE_CHECKING:
-    from saga_lint.pipeline import Result
-    from saga_lint.results import BaseChanges
+    from saga_lint.results import BaseChanges, Result
 
 
 def changes_since(result: Result, base: str) -> BaseChanges:
@@ -39,8 +38,10 @@ def changes_since(result: Result, base: str) -> BaseChanges:
 @click.argument("path", default=".", type=click.Path(file_okay=False))
 @click.option("-o", "--output", "output", default="report.html", show_default=True, type=click.Path(dir_okay=False),
               help="Where to write the HTML report.")
-@click.option("--base", "base", metavar="REF", help="Also show what changed since this git revision (needs `saga-lint review`).")
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: saga-lint.yaml in PATH).")
+@click.option("--base", "base", metavar="REF",
+              help="Also show what changed since this git revision (needs `saga-lint review`).")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: saga-lint.yaml in PATH).")
 @guard
 def report_cmd(path: str, output: str, base: str | None, config_path: str | None) -> None:
     """Write a self-contained HTML report of the catalog at PATH for a release review."""
@@ -61,5 +62,6 @@ def report_cmd(path: str, output: str, base: str | None, config_path: str | None
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None
     s = result.summary()
-    click.echo(f"saga-lint: wrote {output} ({len(result.sagas)} sagas, {s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos)")
+    click.echo(f"saga-lint: wrote {output} ({len(result.sagas)} sagas, {s['errors']} errors, {s['warnings']} warnings, "
+               f"{s['infos']} infos)")
     exit_now(0)  # skips the teardown of a large catalog when run as its own process

@@ -13,7 +13,8 @@ from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now,
 @click.option("--head", "head", metavar="REF", help="Git revision of the change (default: the working tree).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
               help="Output format on stdout.")
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: saga-lint.yaml in PATH).")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: saga-lint.yaml in PATH).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity of a new finding that fails the run (default: error).")
 @guard

@@ -15,7 +15,7 @@ from saga_lint.render.safe import utf8_safe
 from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
 
 __all__ = ["FORMATS", "REPO_FORMATS", "render", "utf8_safe"]
 

@@ -57,26 +57,27 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [min(w, 40) for w in widths]
 
     def fmt(cells: Sequence[str]) -> str:
-        return "  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(cells, widths)).rstrip()
+        return "  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
 
     return [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
 
 
-def render(saga: Saga, findings: Sequence[Finding]) -> str:
+def _heading(saga: Saga) -> list[str]:
     flow = saga.flow
+    orch = saga.orchestrator_evidence
     out = [
         terminal_safe(f"Saga {flow.id} ({flow.name}) v{flow.version}  —  {flow.file}"),
         terminal_safe(f"A saga because {saga.why}. Orchestrator: {saga.orchestrator_id or '✗ unknown'}"
-                      + (f" ({saga.orchestrator_evidence.mark} {saga.orchestrator_evidence.note})" if saga.orchestrator_evidence else "")),
+                      + (f" ({orch.mark} {orch.note})" if orch else "")),
     ]
-    if saga.outcome_evidence is not None:
-        out.append(terminal_safe(f"Outcome: {saga.outcome_evidence.mark} {_value(saga.outcome) or '-'} ({saga.outcome_evidence.note})"))
-    out.append("")
-    out += _table(["step", "type", *ATTRIBUTES], matrix_rows(saga))
-    out.append("")
-    out.append(LEGEND)
-    out.append("")
-    out.append("Evidence:")
+    outcome = saga.outcome_evidence
+    if outcome is not None:
+        out.append(terminal_safe(f"Outcome: {outcome.mark} {_value(saga.outcome) or '-'} ({outcome.note})"))
+    return out
+
+
+def _evidence(saga: Saga) -> list[str]:
+    out = ["Evidence:"]
     for step in saga.steps:
         out.append(terminal_safe(f"  {step.id} ({step.command_id or 'no command'}):"))
         for attr in ATTRIBUTES:
@@ -84,11 +85,15 @@ def render(saga: Saga, findings: Sequence[Finding]) -> str:
             if ev is not None:
                 where = f" at {ev.where()}" if ev.where() else ""
                 out.append(terminal_safe(f"    {ev.mark} {attr:<12} {ev.note}{where}"))
-    out.append("")
+    return out
+
+
+def _findings(saga: Saga, findings: Sequence[Finding]) -> list[str]:
+    flow = saga.flow
     mine = [f for f in findings if f.resource is not None and f.resource.type == "flow" and f.resource.id == flow.id
             and f.resource.version == flow.version]
     counts = {s: sum(1 for f in mine if f.severity == s) for s in ("error", "warning", "info")}
-    out.append(f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
+    out = [f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info"]
     by_step: dict[str, list[Finding]] = {}
     for f in mine:
         by_step.setdefault(f.step or "(saga)", []).append(f)
@@ -98,7 +103,18 @@ def render(saga: Saga, findings: Sequence[Finding]) -> str:
             continue
         out.append(terminal_safe(f"  {key}:"))
         for f in by_step[key]:
-            out.append(terminal_safe(f"    {f.severity:<7} {f.file}:{f.line}  {f.message}  ({f.rule})"))
+            out.append(terminal_safe(f"    {f.severity!s:<7} {f.file}:{f.line}  {f.message}  ({f.rule})"))
+    return out
+
+
+def render(saga: Saga, findings: Sequence[Finding]) -> str:
+    out = _heading(saga)
+    out.append("")
+    out += _table(["step", "type", *ATTRIBUTES], matrix_rows(saga))
+    out += ["", LEGEND, ""]
+    out += _evidence(saga)
+    out.append("")
+    out += _findings(saga, findings)
     return "\n".join(out) + "\n"
 
 

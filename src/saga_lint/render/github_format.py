@@ -17,7 +17,7 @@ from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -49,5 +49,6 @@ def render(result: Result, repo: RepoFacts) -> str:
     lines = [_annotation(f, repo.prefix) for f in result.findings]
     s = result.summary()
     total = s["errors"] + s["warnings"] + s["infos"]
-    lines.append(f"saga-lint: {total} problem{'s' if total != 1 else ''} ({s['errors']} errors, {s['warnings']} warnings, {s['infos']} info)")
+    lines.append(f"saga-lint: {total} problem{'s' if total != 1 else ''} "
+                 f"({s['errors']} errors, {s['warnings']} warnings, {s['infos']} info)")
     return "\n".join(lines) + "\n"

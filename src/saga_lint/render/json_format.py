@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
 
 
 def render(result: Result) -> str:

@@ -17,7 +17,7 @@ from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
 
 __all__ = ["render", "xml_text"]
 

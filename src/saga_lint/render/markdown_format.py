@@ -19,7 +19,7 @@ from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
 
 MARKER = "<!-- saga-lint:check -->"
 MAX_ROWS = 1000  # GitHub caps a step summary at 1 MiB

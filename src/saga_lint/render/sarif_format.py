@@ -25,7 +25,7 @@ from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
     from saga_lint.rules import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

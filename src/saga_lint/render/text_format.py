@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from saga_lint.render.safe import terminal_safe
 
 if TYPE_CHECKING:
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
 
 
 def _plural(n: int, word: str) -> str:

@@ -22,8 +22,8 @@ from saga_lint.render.markdown_format import SEVERITY_TITLES, TABLE_HEAD, md_esc
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.review import ReviewResult
     from saga_lint.results import ReviewDocument
+    from saga_lint.review import ReviewResult
 
 MARKER = "<!-- saga-lint:review -->"
 MAX_CHARS = 60_000

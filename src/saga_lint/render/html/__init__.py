@@ -33,8 +33,7 @@ from saga_lint.render.safe import visible as clean
 if TYPE_CHECKING:
     import jinja2
 
-    from saga_lint.pipeline import Result
-    from saga_lint.results import ReportInput
+    from saga_lint.results import ReportInput, Result
     from saga_lint.rules import Rule
 
 __all__ = ["HEAD_SCRIPT", "MAX_ROWS", "OPEN_SAGAS", "PAGE", "build_context", "render"]
@@ -51,7 +50,7 @@ def _owner_rows(result: Result, owners: Owners, max_rows: int) -> list[dict[str,
     for f in result.findings:
         for o in owners.of_finding(f) or ["(unowned)"]:
             by_owner[o][f.severity] += 1
-    rows = sorted(
+    rows: list[dict[str, Any]] = sorted(
         ({"owner": o, "error": c["error"], "warning": c["warning"], "info": c["info"], "total": sum(c.values())}
          for o, c in by_owner.items()),
         key=lambda r: (-r["error"], -r["total"], r["owner"]),
@@ -84,7 +83,7 @@ def build_context(report: ReportInput, max_rows: int = MAX_ROWS, title: str | No
     sev = Counter(f.severity for f in result.findings)
     family = Counter(f.rule.split("/", 1)[0] for f in result.findings)
     sagas = [sections.saga_section(result, s, i, owners, ready)
-             for i, (s, ready) in enumerate(zip(result.sagas or [], report.readiness))]
+             for i, (s, ready) in enumerate(zip(result.sagas or [], report.readiness, strict=True))]
     resources, files = _counts(result)
     root = Path(str(result.root))
     return {

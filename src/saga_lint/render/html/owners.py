@@ -12,7 +12,7 @@ from saga_lint.render.safe import visible as clean
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
     from saga_lint.findings import Finding
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
 
 
 def _id_of(key: Hashable) -> str:

@@ -199,7 +199,7 @@ class _Lanes:
                       if i in lay.back or layer.get(v, 0) != layer.get(u, 0) + 1]
         long_edges.sort(key=lambda i: (abs(layer.get(lay.edges[i][1], 0) - layer.get(lay.edges[i][0], 0)), i))
         self.lane_no = {i: k for k, i in enumerate(long_edges)}
-        self.max_x = PAD + lay.body_w
+        self.max_x: float = PAD + lay.body_w
 
     def x(self, i: int, lu: int, lv: int) -> float:
         lo, hi = min(lu, lv), max(lu, lv)

@@ -17,13 +17,14 @@ from saga_lint.results import BaseChanges, ReviewDocument, SagaReadiness, Verifi
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
     from saga_lint.rules import Rule
     from saga_lint.saga.model import Saga, SagaStep
 
 MAX_ROWS = 20_000  # rows rendered per table; beyond this a note says how many were left out
 FULL_DOC_LIMIT = 1_000  # up to this many findings, each row carries the rule's full explanation
 
+OWNED_TYPES = ("service", "event", "command", "query", "domain", "system", "flow")  # resources that should have an owner
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 Row = dict[str, Any]
@@ -80,7 +81,7 @@ def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: Sa
     """One saga: its verdict (computed by ``saga_lint.readiness``), matrix and picture."""
     flow = saga.flow
     attrs = attributes()
-    rows = [_matrix_row(st, health, attrs, ready) for st, health in zip(saga.steps, ready.steps)]
+    rows = [_matrix_row(st, health, attrs, ready) for st, health in zip(saga.steps, ready.steps, strict=True)]
     uid = f"saga-{idx}-{slug(flow.id)}"
     try:
         picture = flow_picture(result.graph, saga, ready.step_health, uid)
@@ -212,14 +213,13 @@ def _problem_steps(result: Result) -> list[Row]:
 
 
 def ownership_section(result: Result, owners: Owners, max_rows: int) -> Row:
-    unowned = []
+    unowned: list[Row] = []
     n_unowned = 0
     for r in result.catalog.resources:
-        if r.type in ("service", "event", "command", "query", "domain", "system", "flow") and r.id is not None:
-            if not owners.of_resource(r):
-                n_unowned += 1
-                if len(unowned) < max_rows:
-                    unowned.append(_resource_row(r))
+        if r.type in OWNED_TYPES and r.id is not None and not owners.of_resource(r):
+            n_unowned += 1
+            if len(unowned) < max_rows:
+                unowned.append(_resource_row(r))
     return {"teams": _teams(result, max_rows), "problem_steps": _problem_steps(result), "unowned": unowned,
             "n_unowned": n_unowned, "unowned_omitted": max(n_unowned - len(unowned), 0)}
 
