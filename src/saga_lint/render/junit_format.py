@@ -11,8 +11,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from saga_lint.render.repopath import repo_path
 from saga_lint.render.safe import xml_text
-from saga_lint.render.sarif_format import repo_path
 from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:

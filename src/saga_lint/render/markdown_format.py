@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from saga_lint.render.repopath import location
 from saga_lint.render.safe import one_line
-from saga_lint.render.sarif_format import location
 from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:

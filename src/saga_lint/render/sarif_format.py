@@ -8,18 +8,18 @@ edits above it.
 Locations are relative to the repository root (``uriBaseId: %SRCROOT%``): findings carry paths
 relative to the catalog folder, and the catalog is often a sub-folder of a git repository, so the
 catalog's path inside its repository (``RepoFacts.prefix``, found by ``saga_lint.repo``) is
-prepended (:func:`repo_path`).
+prepended (``render.repopath``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from saga_lint import __version__
+from saga_lint.render.repopath import repo_path
 from saga_lint.render.safe import utf8_text
 from saga_lint.results import RepoFacts
 
@@ -31,27 +31,6 @@ if TYPE_CHECKING:
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 FINGERPRINT_KEY = "sagaLintFingerprint/v1"
-
-
-def repo_path(prefix: str, file: str | None, raw: bool = False) -> str:
-    """A finding's file joined to the catalog's prefix, POSIX, without ``./``; ``raw`` keeps
-    undecodable bytes of a file name (as surrogate escapes) for :func:`_uri`."""
-    f = (str(file or ".") if raw else utf8_text(file or ".")).replace("\\", "/")
-    joined = PurePosixPath(prefix, f) if prefix else PurePosixPath(f)
-    s = str(joined)
-    return "." if s in ("", ".") else s
-
-
-def location(f: Finding, prefix: str) -> str:
-    """``path:line:col`` of a finding relative to the repository (``(catalog)`` for none)."""
-    if not f.file:
-        return "(catalog)"
-    where = repo_path(prefix, f.file)
-    if isinstance(f.line, int) and f.line >= 1:
-        where += f":{f.line}"
-        if isinstance(f.column, int) and f.column >= 1:
-            where += f":{f.column}"
-    return where
 
 
 def _uri(path: str) -> str:
