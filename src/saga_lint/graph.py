@@ -39,6 +39,10 @@ class CatalogGraph:
             return []
         return [v for _, v, k in self.g.out_edges(node, data="kind") if k == kind]
 
+    def neighbours(self, node, kind):
+        """The nodes ``node`` has an edge of ``kind`` to, in edge order (none if not in the graph)."""
+        return self._edges_from(node, kind)
+
     def _edges_to(self, node, kind):
         if node not in self.g:
             return []

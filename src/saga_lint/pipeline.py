@@ -6,31 +6,11 @@ Every command (check, explain, review, report, verify) starts here.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from saga_lint.results import Result
 
-@dataclass
-class Result:
-    root: Path
-    catalog: object
-    graph: object
-    sagas: list
-    findings: list
-    config: object = None
-    counts: dict = field(default_factory=dict)
-
-    def summary(self) -> dict:
-        sev = {"error": 0, "warning": 0, "info": 0}
-        for f in self.findings:
-            sev[f.severity] = sev.get(f.severity, 0) + 1
-        return {
-            "files": self.catalog.files_seen,
-            "resources": self.catalog.counts(),
-            "errors": sev["error"],
-            "warnings": sev["warning"],
-            "infos": sev["info"],
-        }
+__all__ = ["Result", "run_check"]  # Result: the check's result, defined with the other results
 
 
 class _Background:
