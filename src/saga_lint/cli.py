@@ -324,7 +324,8 @@ def run_cmd(flow, path, scenario_text, db, fmt, participants):
 
     from saga_lint.orchestrator.invariants import check
     from saga_lint.orchestrator.scenarios import ScenarioError, expected, parse
-    from saga_lint.orchestrator.verify import _clean, full_trace, run_scenario
+    from saga_lint.orchestrator.verify import escape_control as _clean
+    from saga_lint.orchestrator.verify import full_trace, run_scenario
 
     saga = _pick_sagas(path, (flow,))[0]
     try:

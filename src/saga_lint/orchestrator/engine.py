@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from saga_lint.orchestrator.participants import Command, Participant, SimulatedParticipant
-from saga_lint.orchestrator.records import read_log
+from saga_lint.orchestrator.records import attempt_of, read_log, step_of
 from saga_lint.orchestrator.scenarios import (
     DEFAULT_TIMEOUT,
     Scenario,
@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 
 # ``participant_for(step, scenario)``: the participant for a step, or None for the simulated one
 ParticipantFor = Callable[["SagaStep", Scenario], "Participant | None"]
+
+
+class EngineOptions(TypedDict, total=False):
+    """The engine's keyword options that ``verify`` and ``run`` pass through (see ``Engine``)."""
+
+    participant_for: ParticipantFor | None
+    compensation_order: str
+    dedupe_replies: bool
 
 
 class Crash(Exception):
@@ -76,12 +84,12 @@ class State:
         elif kind == "status":
             self.status = d.get("status")
         elif kind == "send":
-            step_id, attempt = _step_of(e), _attempt_of(e)
+            step_id, attempt = step_of(e), attempt_of(e)
             self.inflight = {"step": step_id, "attempt": attempt, "direction": d["direction"], "key": d["key"], "at": e["at"]}
             self.attempt = attempt
             self.attempts[(d["direction"], step_id)] = max(self.attempts.get((d["direction"], step_id), 0), attempt)
         elif kind == "reply":
-            self._apply_reply(saga, _step_of(e), d)
+            self._apply_reply(saga, step_of(e), d)
         elif kind == "compensate":
             self.phase = "compensate"
             self.queue = list(d["queue"])
@@ -115,20 +123,6 @@ class State:
                 self.comp_failed.append(step_id)
                 self.ci += 1
                 self.attempt = 0
-
-
-def _step_of(e: LogEntry) -> str:
-    """The step of a ``send`` or ``reply`` entry (always set for those kinds)."""
-    step = e["step"]
-    assert step is not None, e
-    return step
-
-
-def _attempt_of(e: LogEntry) -> int:
-    """The attempt of a ``send`` or ``reply`` entry (always set for those kinds)."""
-    attempt = e["attempt"]
-    assert attempt is not None, e
-    return attempt
 
 
 class Engine:

@@ -91,3 +91,17 @@ def read_log(store: Store, saga_id: str) -> list[LogEntry]:
         for seq, kind, step, attempt, at, detail in store.query(
             "SELECT seq, kind, step, attempt, at, detail FROM saga_log WHERE saga_id = ? ORDER BY seq", (saga_id,))
     ]
+
+
+def step_of(e: LogEntry) -> str:
+    """The step of a ``send`` or ``reply`` entry (always set for those kinds)."""
+    step = e["step"]
+    assert step is not None, e
+    return step
+
+
+def attempt_of(e: LogEntry) -> int:
+    """The attempt of a ``send`` or ``reply`` entry (always set for those kinds)."""
+    attempt = e["attempt"]
+    assert attempt is not None, e
+    return attempt
