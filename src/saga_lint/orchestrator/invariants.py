@@ -251,15 +251,15 @@ def _declared_status(run: RunFacts) -> Iterator[str]:
     status nobody designed, or one that says the order is still in progress."""
     if not run.terminal:
         return
-    saga, exp, status = run.saga, run.exp, run.status
-    if exp.status is None:
+    saga, exp, status, declared = run.saga, run.exp, run.status, run.exp.status
+    if declared is None:
         yield (f"the catalog declares no customer status for this path ({exp.status_source or 'failure'}): "
                f"the customer sees {status or 'nothing'}")
-    elif status != exp.status:
-        yield f"final status {status}, the catalog declares {exp.status} ({exp.status_source})"
-    elif saga.statuses and status not in saga.statuses:
+    elif status != declared:
+        yield f"final status {status}, the catalog declares {declared} ({exp.status_source})"
+    elif saga.statuses and declared not in saga.statuses:  # from here on, status == declared
         yield f"final status {status} is not in the declared status vocabulary"
-    elif saga.statuses and not saga.status_is_terminal(status):
+    elif saga.statuses and not saga.status_is_terminal(declared):
         yield f"final status {status} is not declared terminal"
 
 

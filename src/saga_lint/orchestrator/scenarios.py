@@ -18,6 +18,7 @@ Steps not named succeed. ``ok`` (or an empty scenario) is the happy path.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -163,13 +164,13 @@ def _transient(value: str) -> bool:
 
 def _business_events(step: SagaStep) -> list[str]:
     """The reply events of a step's declared business failures."""
-    failures: list[StepFailure] = step.business_failures
+    failures: Sequence[StepFailure] = step.business_failures
     return [f.event for f in failures if f.event is not None]
 
 
 def _edge_labels(step: SagaStep) -> list[str | None]:
     """The labels of a plain flow step's failure edges (None or empty when unlabelled)."""
-    edges: list[tuple[str | None, str]] = step.failure_edges  # (label, target step id)
+    edges: Sequence[tuple[str | None, str]] = step.failure_edges  # (label, target step id)
     return [label for label, _ in edges]
 
 

@@ -41,7 +41,7 @@ def load_saga(catalog: str, flow: str) -> Saga:
     """The saga model of one flow of a catalog."""
     from saga_lint.pipeline import run_check
 
-    sagas: list[Saga] = run_check(catalog).sagas
+    sagas: Sequence[Saga] = run_check(catalog).sagas
     for s in sagas:
         if s.id == flow:
             return s
