@@ -80,7 +80,7 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
 
     from saga_lint.orchestrator.invariants import check
     from saga_lint.orchestrator.scenarios import ScenarioError, expected, parse
-    from saga_lint.orchestrator.verify import _clean, full_trace, run_scenario
+    from saga_lint.orchestrator.verify import escape_control, full_trace, run_scenario
 
     saga = _pick_sagas(path, (flow,))[0]
     try:
@@ -107,10 +107,10 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
         }, indent=2, ensure_ascii=False))
     else:
         for line in full_trace(res):
-            click.echo(_clean(line))
-        click.echo(f"end: {res.snap['state']}, status {_clean(res.snap['status'])}")
+            click.echo(escape_control(line))
+        click.echo(f"end: {res.snap['state']}, status {escape_control(res.snap['status'])}")
         for v in violations:
-            click.echo(f"✗ {v.invariant}: {_clean(v.message)}")
+            click.echo(f"✗ {v.invariant}: {escape_control(v.message)}")
         if not violations:
             click.echo("all invariants hold")
     sys.exit(1 if violations else 0)
