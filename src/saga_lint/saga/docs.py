@@ -26,6 +26,8 @@ def docs_about(catalog: Catalog, flow: Resource) -> list[Resource]:
     """Docs pages (and the flow page itself, first) that talk about this flow."""
     out = [flow]
     fid = flow.id
+    if fid is None:
+        return out
     for page in catalog.pages:
         if page.type != "doc" or fid not in page.body:
             continue
@@ -78,12 +80,11 @@ def docs_row(table: Table, step: SagaStep) -> tuple[int, list[str]] | None:
     contract_col = column(table, "contract", "command", "message")
     step_col = column(table, "step", "name")
     for line, cells in table.rows:
-        if contract_col is not None and contract_col < len(cells) and step.command_id:
-            if step.command_id in cell_ids(cells[contract_col]):
-                return line, cells
-        if step_col is not None and step_col < len(cells):
-            if _norm(cells[step_col]) in (_norm(step.title), _norm(step.id)):
-                return line, cells
+        if (contract_col is not None and contract_col < len(cells) and step.command_id
+                and step.command_id in cell_ids(cells[contract_col])):
+            return line, cells
+        if step_col is not None and step_col < len(cells) and _norm(cells[step_col]) in (_norm(step.title), _norm(step.id)):
+            return line, cells
     return None
 
 

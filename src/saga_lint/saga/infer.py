@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.graph import next_steps
 from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep, StepFailure
-from saga_lint.saga.values import StepsById, pointer_id
+from saga_lint.saga.values import StepsById, ids_of, pointer_id
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -67,7 +67,7 @@ def infer_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | N
     or when several services receive the command); None when no service receives it."""
     if len(step.receivers) == 1:
         svc = step.receivers[0]
-        owners = [o.id for o in graph.owners_of(svc)]
+        owners = ids_of(graph.owners_of(svc))
         if not owners:
             declared = svc.data.get("owners")
             owners = [str(pointer_id(o)) for o in declared or [] if pointer_id(o)] if isinstance(declared, list) else []
@@ -79,7 +79,7 @@ def infer_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | N
             )
         return Evidence.at("missing", None, svc, ("id",), f"{svc.id} receives {step.command_id} but has no owners")
     if len(step.receivers) > 1:
-        names = ", ".join(sorted(r.id for r in step.receivers))
+        names = ", ".join(sorted(ids_of(step.receivers)))
         return Evidence.at("missing", None, saga.flow, step_path(step), f"ambiguous: {names} all receive {step.command_id}")
     return None
 
@@ -135,7 +135,7 @@ def infer_failures(saga: Saga, step: SagaStep) -> Evidence | None:
     for t in triggers:
         step.failures.append(StepFailure(event=t[0]))
     if step.failure_edges:
-        value = [f.label for f in step.failures] or [label for label, _ in step.failure_edges]
+        value: list[str | None] = [f.label for f in step.failures] or [label for label, _ in step.failure_edges]
         return Evidence.at("prose", value, saga.flow, step_path(step), "; ".join(notes))
     _, _, svc, path = triggers[0]
     return Evidence.at("prose", [t[0] for t in triggers], svc, path, "; ".join(notes))
@@ -164,8 +164,13 @@ def _compensating_commands(graph: CatalogGraph, participant: Resource, step: Sag
     """Other commands the participant receives whose first word undoes something (release-, void-, ...)."""
     return [
         cmd for cmd in graph.receives(participant)
-        if cmd.type == "command" and cmd.id != step.command_id and re.split(r"[-_ ]", cmd.id.lower())[0] in COMPENSATING_VERBS
+        if cmd.type == "command" and cmd.id != step.command_id and _verb(cmd) in COMPENSATING_VERBS
     ]
+
+
+def _verb(cmd: Resource) -> str:
+    """The first word of a command's id (``release`` of ``release-inventory``)."""
+    return re.split(r"[-_ ]", (cmd.id or "").lower())[0]
 
 
 def _named_compensation(
@@ -175,7 +180,7 @@ def _named_compensation(
     candidates = _compensating_commands(graph, participant, step)
     for sid, i, text in texts:
         for cmd in candidates:
-            verb = re.split(r"[-_ ]", cmd.id.lower())[0]
+            verb = _verb(cmd)
             if re.search(rf"\b{re.escape(verb)}", text, re.I):
                 step.compensation = cmd.id
                 return Evidence.at(

@@ -6,6 +6,7 @@ has a ``type`` such as Compensation or Outcome), read defensively: frontmatter i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from saga_lint.saga.model import YamlMap
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
 
 # a flow's steps by id: id -> (index in ``steps``, the step mapping); the first step of an id wins
 StepsById = dict[str, tuple[int, YamlMap]]
+
+
+def ids_of(resources: Iterable[Resource]) -> list[str]:
+    """The ids of these resources (catalog look-ups and graph nodes always have one)."""
+    return [rid for r in resources if (rid := r.id) is not None]
 
 
 def pointer_id(value: object) -> str | None:

@@ -127,7 +127,8 @@ def read_saga_fields(saga: Saga) -> None:
     x = saga.x
     saga.deadline = parse_duration(x.get("deadline")) if x.get("deadline") is not None else None
     statuses = x.get("statuses")
-    saga.statuses = {str(k): (v if isinstance(v, dict) else {}) for k, v in statuses.items()} if isinstance(statuses, dict) else {}
+    if isinstance(statuses, dict):
+        saga.statuses = {str(k): (v if isinstance(v, dict) else {}) for k, v in statuses.items()}
     saga.on_success = _status_name(x.get("onSuccess"))
     saga.on_compensation_failure = _status_name(x.get("onCompensationFailure"))
     impl = x.get("implementation")

@@ -33,8 +33,8 @@ def _check_reply(
         return
     p = step.participant
     if p is not None and event_id not in ids(ctx.graph.sends(p)):
-        yield at(saga, step, f'step {step.id}: {what} "{event_id}" is not sent by the participant {p.id}. Add it to {p.id}\'s sends.',
-                 path=path, evidence=evidence)
+        yield at(saga, step, f'step {step.id}: {what} "{event_id}" is not sent by the participant {p.id}. '
+                 f"Add it to {p.id}'s sends.", path=path, evidence=evidence)
 
 
 @rule("saga/success-condition", "error")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import ids
 from saga_lint.saga.docs import cell_ids, column, docs_row
 
 if TYPE_CHECKING:
@@ -39,16 +40,17 @@ def docs_drift(ctx: Context) -> Iterator[Problem]:
         for step in saga.steps:
             row = docs_row(table, step)
             if row is None:
-                yield _at_line(saga, page, table.line, f'step {step.id} ({step.command_id}) is missing from the "Saga steps" table. '
-                               "Add a row for it.", step)
+                yield _at_line(saga, page, table.line, f"step {step.id} ({step.command_id}) is missing from the "
+                               '"Saga steps" table. Add a row for it.', step)
                 continue
             line, cells = row
             matched_lines.add(line)
             if contract_col is not None and contract_col < len(cells) and step.command_id:
                 named = cell_ids(cells[contract_col])
                 if step.command_id not in named:
-                    yield _at_line(saga, page, line, f'the "Saga steps" table gives {", ".join(named) or "nothing"} as the contract '
-                                   f"of {step.id}; the flow sends {step.command_id}.", step)
+                    given = ", ".join(named) or "nothing"
+                    yield _at_line(saga, page, line, f'the "Saga steps" table gives {given} as the contract of {step.id}; '
+                                   f"the flow sends {step.command_id}.", step)
             if owner_col is not None and owner_col < len(cells) and cells[owner_col].strip():
                 yield from _owner_cell(ctx, saga, page, line, cells[owner_col], step)
         yield from _extra_rows(saga, page, table, matched_lines)
@@ -65,14 +67,10 @@ def _owner_cell(ctx: Context, saga: Saga, page: Resource, line: int, cell: str, 
     ok_names = set(step.owners)
     p = step.participant
     if p is not None:
-        ok_names.add(p.id)
-        for container, kind in ctx.graph.referrers(p):
-            if kind == "contains":
-                ok_names.add(container.id)
+        ok_names.update(ids([p]))
+        ok_names.update(ids(container for container, kind in ctx.graph.referrers(p) if kind == "contains"))
         for folder in ctx.catalog.enclosing_folders(p):
-            for r in ctx.catalog.resources:
-                if r.folder == folder and r.type in ("system", "domain"):
-                    ok_names.add(r.id)
+            ok_names.update(ids(r for r in ctx.catalog.resources if r.folder == folder and r.type in ("system", "domain")))
     bad = [n for n in named if n not in ok_names]
     if bad and ok_names:
         yield _at_line(saga, page, line, f'the "Saga steps" table names {", ".join(bad)} as owner of {step.id}; the catalog says '

@@ -33,7 +33,8 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
         orch = saga.orchestrator
         if orch is None:
             if saga.orchestrator_id:
-                yield Problem(f'orchestrator "{saga.orchestrator_id}" is no service of the catalog.', flow, ("x-saga", "orchestrator"))
+                yield Problem(f'orchestrator "{saga.orchestrator_id}" is no service of the catalog.', flow,
+                              ("x-saga", "orchestrator"))
             else:
                 yield Problem("no orchestrator: no service sends every step command. Declare x-saga.orchestrator and add the "
                               "commands to its sends.", flow, ("steps",))
@@ -50,10 +51,11 @@ def _commands_and_replies(ctx: Context, saga: Saga, orch: Resource) -> Iterator[
     receives = ids(ctx.graph.receives(orch))
     for step in saga.steps:
         if step.command is not None and step.command.id not in sends:
-            yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not send {step.command_id}. Add it to {orch.id}'s sends.")
+            yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not send {step.command_id}. "
+                     f"Add it to {orch.id}'s sends.")
         replies = ([step.success] if step.success else []) + [f.event for f in step.failures if f.event]
         missing = [r for r in replies if r not in receives and lookup(ctx, ("event",), r) is not None]
         if missing:
-            one = len(missing) == 1
-            yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not receive the {'reply' if one else 'replies'} "
-                     f"{', '.join(missing)}. Add {'it' if one else 'them'} to {orch.id}'s receives.")
+            replies_word, them = ("reply", "it") if len(missing) == 1 else ("replies", "them")
+            yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not receive the {replies_word} "
+                     f"{', '.join(missing)}. Add {them} to {orch.id}'s receives.")

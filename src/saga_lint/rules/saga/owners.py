@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import at, lookup, prose
+from saga_lint.saga.values import ids_of
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -40,7 +41,7 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
 def _receivers(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     """A command has exactly one handler: the step's participant."""
     if len(step.receivers) > 1:
-        names = ", ".join(sorted(r.id for r in step.receivers))
+        names = ", ".join(sorted(ids_of(step.receivers)))
         yield at(saga, step, f"step {step.id}: {len(step.receivers)} services receive {step.command_id} ({names}); "
                  "a command has exactly one handler. Remove the extra receives.")
     elif step.command is not None and not step.receivers:
@@ -52,8 +53,8 @@ def _owner_evidence(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     """An owner that is missing, or documented only in prose."""
     ev = step.evidence["owner"]
     if ev.level == "missing" and len(step.receivers) == 1:
-        yield at(saga, step, f"step {step.id}: no owner ({ev.note}). Add owners to {step.receivers[0].id} or set owner in x-saga.",
-                 evidence=ev)
+        yield at(saga, step, f"step {step.id}: no owner ({ev.note}). Add owners to {step.receivers[0].id} "
+                 "or set owner in x-saga.", evidence=ev)
     elif ev.level == "missing" and step.command is None:
         yield at(saga, step, f"step {step.id}: no owner: the step's command is not a contract in the catalog. "
                  "Add the command page, or set owner in x-saga.")

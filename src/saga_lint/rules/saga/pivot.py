@@ -39,9 +39,9 @@ def pivot(ctx: Context) -> Iterator[Problem]:
         pivots = saga.pivots
         if len(pivots) != 1:
             names = ", ".join(p.id for p in pivots) or "none"
-            yield Problem(f"the saga must have exactly one pivot step; it has {len(pivots)} ({names}). Mark the point of no return "
-                          "as type: pivot and the others compensatable or retriable.", flow, ("x-saga", "steps"),
-                          step=pivots[1].id if len(pivots) > 1 else None)
+            yield Problem(f"the saga must have exactly one pivot step; it has {len(pivots)} ({names}). "
+                          "Mark the point of no return as type: pivot and the others compensatable or retriable.",
+                          flow, ("x-saga", "steps"), step=pivots[1].id if len(pivots) > 1 else None)
         if pivots:
             yield from _after_pivot(saga, pivots[0])
 
@@ -52,8 +52,8 @@ def _after_pivot(saga: Saga, p: SagaStep) -> Iterator[Problem]:
         if step.index <= p.index:
             continue
         if step.type == "compensatable":
-            yield Problem(f"step {step.id} is compensatable but comes after the pivot {p.id}; after the pivot the saga only moves "
-                          "forward. Move it before the pivot or make it retriable.", saga.flow,
+            yield Problem(f"step {step.id} is compensatable but comes after the pivot {p.id}; after the pivot the saga "
+                          "only moves forward. Move it before the pivot or make it retriable.", saga.flow,
                           (*step.x_path, "type") if step.x_path else ("steps", step.index), step=step.id)
         if step.business_failures:
             names = ", ".join(f.label for f in step.business_failures)

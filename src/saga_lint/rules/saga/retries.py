@@ -72,7 +72,8 @@ def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     ev = step.evidence["retry"]
     if ev.level == "missing":
         yield at(saga, step, f"step {step.id}: no retry policy for technical failures of {step.command_id or 'the call'}. "
-                 "Declare retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.", evidence=ev)
+                 "Declare retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.",
+                 evidence=ev)
         return
     if ev.level == "prose":
         yield at(saga, step, prose(step, "retry", "retry"), demote=True, evidence=ev)

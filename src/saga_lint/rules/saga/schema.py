@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
@@ -42,7 +42,8 @@ def schema(ctx: Context) -> Iterator[Problem]:
     for saga in ctx.sagas:
         if not saga.structured:
             continue
-        for err in sorted(validator.iter_errors(saga.x), key=lambda e: list(map(str, e.absolute_path))):
+        instance: Any = saga.x  # YAML, which the validator takes as JSON
+        for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
             path: KeyPath = ("x-saga", *err.absolute_path)
             step = str(err.absolute_path[1]) if len(err.absolute_path) > 1 and err.absolute_path[0] == "steps" else None
             msg = err.message if len(err.message) < 200 else err.message[:200] + "..."

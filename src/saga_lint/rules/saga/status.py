@@ -56,8 +56,8 @@ def _step_statuses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
         if saga.structured:
             for f in step.failures:
                 if not f.status:
-                    yield at(saga, step, f"step {step.id}: failure {f.label} has no status: say what the customer sees when it happens.",
-                             path=f.path or None)
+                    yield at(saga, step, f"step {step.id}: failure {f.label} has no status: say what the customer sees "
+                             "when it happens.", path=f.path or None)
                 else:
                     used.append((step, f.status, (*f.path, "status"), True))
 
@@ -67,7 +67,8 @@ def _saga_statuses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
     for key, value in (("onSuccess", saga.on_success), ("onCompensationFailure", saga.on_compensation_failure)):
         if not value:
             when = "when the saga succeeds" if key == "onSuccess" else "when a compensation never succeeds"
-            yield Problem(f"x-saga.{key} is missing: declare the terminal status the customer sees {when}.", saga.flow, ("x-saga",))
+            yield Problem(f"x-saga.{key} is missing: declare the terminal status the customer sees {when}.", saga.flow,
+                          ("x-saga",))
         else:
             used.append((None, value, ("x-saga", key, "status"), True))
 
@@ -79,7 +80,8 @@ def _uses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
         st = saga.statuses.get(name)
         if st is None:
             known = ", ".join(saga.statuses) or "none"
-            yield Problem(f'status "{name}" is not declared in x-saga.statuses (declared: {known}).', saga.flow, path, step=step_id)
+            yield Problem(f'status "{name}" is not declared in x-saga.statuses (declared: {known}).', saga.flow, path,
+                          step=step_id)
             continue
         if must_be_terminal and not st.get("terminal"):
             yield Problem(f'status "{name}" ends a path of the saga but is not terminal; the customer would wait forever. '
