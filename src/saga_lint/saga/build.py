@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.graph import next_steps
 from saga_lint.saga import docs, infer, xsaga
-from saga_lint.saga.infer import FAILURE_WORDS, step_path
+from saga_lint.saga.infer import step_path
 from saga_lint.saga.model import Evidence, Saga, SagaStep, YamlMap
 from saga_lint.saga.values import StepsById, custom_type, pointer_id, steps_by_id
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from saga_lint.config import Config
     from saga_lint.graph import CatalogGraph
 
-__all__ = ["FAILURE_WORDS", "build_saga", "build_sagas", "is_saga"]
+__all__ = ["build_saga", "build_sagas", "is_saga"]
 
 
 def is_saga(flow: Resource, config: Config | None) -> str | None:
