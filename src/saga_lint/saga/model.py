@@ -11,16 +11,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.body import Table
+    from saga_lint.catalog.model import Resource
 
 ATTRIBUTES = ("owner", "success", "failure", "retry", "compensation", "status")
 LEVELS = ("structured", "prose", "missing")
 STEP_TYPES = ("compensatable", "pivot", "retriable")
 
+Level = Literal["structured", "prose", "missing"]
+# a key path in a page's frontmatter, e.g. ("x-saga", "steps", "reserve_inventory", "retry")
+KeyPath = tuple[str | int, ...]
+# a mapping as parsed from YAML frontmatter (an x-saga block, a step block, a status)
+YamlMap = dict[str, object]
+# an edge of the flow drawing out of a step: (label, target step id)
+Edge = tuple[str | None, str]
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+_MARK = {"structured": "✓", "prose": "~", "missing": "✗"}
 
 
-def parse_duration(value) -> float | None:
+def parse_duration(value: object) -> float | None:
     """Seconds from ``200ms``, ``2s``, ``5m``, ``1h`` (a bare number is seconds); None if invalid."""
     if isinstance(value, bool) or value is None:
         return None
@@ -46,8 +60,10 @@ def format_duration(seconds: float | None) -> str:
 
 @dataclass
 class Evidence:
-    level: str  # structured | prose | missing
-    value: object = None
+    """What is known of one attribute, how well (``level``), and where it was found."""
+
+    level: Level
+    value: object = None  # the attribute's value as found (any YAML value: an id, a list of ids, a mapping)
     file: str | None = None
     line: int | None = None
     column: int | None = None
@@ -55,12 +71,26 @@ class Evidence:
 
     @property
     def mark(self) -> str:
-        return {"structured": "✓", "prose": "~", "missing": "✗"}[self.level]
+        return _MARK[self.level]
+
+    @classmethod
+    def at(cls, level: Level, value: object, res: Resource, path: KeyPath, note: str = "") -> Evidence:
+        """Evidence found in ``res`` at the frontmatter key ``path`` (its line and column)."""
+        line, col = res.loc(*path)
+        return cls(level, value, res.file, line, col, note)
 
     def where(self) -> str:
         if self.file and self.line:
             return f"{self.file}:{self.line}"
         return self.file or ""
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number_or_none(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 @dataclass
@@ -70,18 +100,16 @@ class RetryPolicy:
     backoff_coefficient: float | None
     max_interval: float | None
     timeout: float | None  # per attempt
-    raw: dict = field(default_factory=dict)
+    raw: YamlMap = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, raw) -> RetryPolicy | None:
+    def from_mapping(cls, raw: object) -> RetryPolicy | None:
         if not isinstance(raw, dict):
             return None
-        attempts = raw.get("maxAttempts")
-        coef = raw.get("backoffCoefficient", 1.0 if "backoffCoefficient" not in raw else raw.get("backoffCoefficient"))
         return cls(
-            attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else None,
+            _int_or_none(raw.get("maxAttempts")),
             parse_duration(raw.get("initialInterval", 0)),
-            float(coef) if isinstance(coef, (int, float)) and not isinstance(coef, bool) else None,
+            _number_or_none(raw.get("backoffCoefficient", 1.0)),
             parse_duration(raw["maxInterval"]) if "maxInterval" in raw else None,
             parse_duration(raw["timeout"]) if "timeout" in raw else None,
             raw,
@@ -115,7 +143,7 @@ class StepFailure:
     event: str | None = None  # business failure: a reply event
     error: str | None = None  # technical failure: timeout | error
     status: str | None = None
-    path: tuple = ()  # key path in the flow's frontmatter
+    path: KeyPath = ()  # key path in the flow's frontmatter
 
     @property
     def business(self) -> bool:
@@ -132,68 +160,68 @@ class SagaStep:
     index: int  # index in the flow's ``steps``
     title: str
     command_id: str | None
-    command: object = None  # Resource of the command, when it resolves
+    command: Resource | None = None  # the command, when it resolves
     type: str | None = None  # compensatable | pivot | retriable (x-saga), or inferred
     type_inferred: bool = False
-    receivers: list = field(default_factory=list)  # services receiving the command
-    owners: list = field(default_factory=list)  # owner ids
+    receivers: list[Resource] = field(default_factory=list)  # services receiving the command
+    owners: list[str] = field(default_factory=list)  # owner ids
     success: str | None = None  # success reply event id
-    failures: list = field(default_factory=list)  # [StepFailure]
+    failures: list[StepFailure] = field(default_factory=list)
     retry: RetryPolicy | None = None
     compensation: str | None = None  # command id, or "none"
     compensation_retry: RetryPolicy | None = None
     compensation_note: str | None = None
     status: str | None = None
-    x: dict = field(default_factory=dict)  # the raw x-saga step block
-    x_path: tuple = ()  # key path of the x-saga step block
-    evidence: dict = field(default_factory=dict)  # attribute -> Evidence
-    failure_edges: list = field(default_factory=list)  # (label, target step id) to Compensation nodes
-    success_edges: list = field(default_factory=list)  # (label, target step id) onwards
+    x: YamlMap = field(default_factory=dict)  # the raw x-saga step block
+    x_path: KeyPath = ()  # key path of the x-saga step block
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # attribute -> Evidence
+    failure_edges: list[Edge] = field(default_factory=list)  # edges to Compensation nodes
+    success_edges: list[Edge] = field(default_factory=list)  # edges onwards
 
     @property
-    def participant(self):
+    def participant(self) -> Resource | None:
         return self.receivers[0] if len(self.receivers) == 1 else None
 
     @property
-    def business_failures(self) -> list:
+    def business_failures(self) -> list[StepFailure]:
         return [f for f in self.failures if f.business]
 
 
 @dataclass
 class Saga:
-    flow: object  # the flow Resource
+    flow: Resource
     structured: bool  # has an x-saga block
     why: str  # why this flow is a saga
-    x: dict = field(default_factory=dict)
+    x: YamlMap = field(default_factory=dict)
     orchestrator_id: str | None = None
-    orchestrator: object = None  # Resource
+    orchestrator: Resource | None = None
     orchestrator_evidence: Evidence | None = None
-    steps: list = field(default_factory=list)  # [SagaStep]
+    steps: list[SagaStep] = field(default_factory=list)
     deadline: float | None = None
-    statuses: dict = field(default_factory=dict)  # name -> {text, terminal, timeout}
+    statuses: dict[str, YamlMap] = field(default_factory=dict)  # name -> {text, terminal, timeout}
     on_success: str | None = None
     on_compensation_failure: str | None = None
-    outcome: dict = field(default_factory=dict)  # {container, event}
+    outcome: dict[str, str | None] = field(default_factory=dict)  # {container, event}
     outcome_evidence: Evidence | None = None
-    implementation: list = field(default_factory=list)
-    docs_pages: list = field(default_factory=list)  # Resources of docs pages about the flow
-    docs_table: object = None  # (page, Table) of the "Saga steps" table
-    compensation_nodes: list = field(default_factory=list)  # step ids of custom Compensation nodes
-    outcome_nodes: list = field(default_factory=list)  # step ids of custom Outcome nodes
+    implementation: list[str] = field(default_factory=list)
+    docs_pages: list[Resource] = field(default_factory=list)  # docs pages about the flow
+    docs_table: tuple[Resource, Table] | None = None  # (page, table) of the "Saga steps" table
+    compensation_nodes: list[str] = field(default_factory=list)  # step ids of custom Compensation nodes
+    outcome_nodes: list[str] = field(default_factory=list)  # step ids of custom Outcome nodes
 
     @property
     def id(self) -> str:
-        return self.flow.id
+        return self.flow.id or ""  # build_sagas models only flows with an id
 
     def step(self, step_id: str) -> SagaStep | None:
         return next((s for s in self.steps if s.id == step_id), None)
 
     @property
-    def pivots(self) -> list:
+    def pivots(self) -> list[SagaStep]:
         return [s for s in self.steps if s.type == "pivot"]
 
-    def status_is_terminal(self, name) -> bool | None:
-        st = self.statuses.get(name)
+    def status_is_terminal(self, name: str | None) -> bool | None:
+        st = self.statuses.get(name) if name is not None else None
         if not isinstance(st, dict):
             return None
         return bool(st.get("terminal"))

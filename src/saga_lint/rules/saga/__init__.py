@@ -1,0 +1,22 @@
+"""``saga/*``: the saga review, one rule per question a reviewer asks of every step.
+
+Each rule reads the saga model (``saga_lint.saga``) and lives in the module of its concern:
+``schema`` (the x-saga block against its JSON Schema), ``owners``, ``conditions`` (success and
+failure replies), ``retries``, ``compensation``, ``status`` (what the customer sees), ``pivot``,
+``outcome``, ``orchestrator`` and ``docs_drift``; ``common`` holds what they share.
+``saga_lint.rules.all_rules`` imports this package by name: importing the modules below registers
+their rules.
+"""
+
+from saga_lint.rules.saga import (  # noqa: F401  (imported to register their rules)
+    compensation,
+    conditions,
+    docs_drift,
+    orchestrator,
+    outcome,
+    owners,
+    pivot,
+    retries,
+    schema,
+    status,
+)

@@ -1,0 +1,64 @@
+"""What the saga rules share: placing a problem at a step or its evidence, and catalog look-ups.
+
+Evidence levels decide severity: a missing attribute is reported at the rule's severity; an
+attribute documented only in prose one level lower (``demote``: "documented, not checkable:
+declare it in x-saga"). Every problem names the flow as its resource and, where there is one,
+the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep
+
+
+def at(
+    saga: Saga,
+    step: SagaStep | None,
+    message: str,
+    path: KeyPath | None = None,
+    demote: bool = False,
+    evidence: Evidence | None = None,
+) -> Problem:
+    """A Problem about a step of a saga, placed at the evidence, the x-saga key, or the flow step."""
+    flow = saga.flow
+    step_id = step.id if step else None
+    if evidence is not None and evidence.file and evidence.file != flow.file:
+        return Problem(message, flow, step=step_id, file=evidence.file, line=evidence.line,
+                       column=evidence.column, ref=flow.ref, demote=demote)
+    if path is None:
+        if evidence is not None and evidence.line:
+            return Problem(message, flow, step=step_id, line=evidence.line, column=evidence.column, demote=demote)
+        path = ("steps", step.index) if step else ("id",)
+    return Problem(message, flow, path, step=step_id, demote=demote)
+
+
+def at_evidence(saga: Saga, message: str, evidence: Evidence, demote: bool = False) -> Problem:
+    """A Problem about the saga as a whole, placed where the evidence was found."""
+    flow = saga.flow
+    return Problem(message, flow, file=evidence.file, line=evidence.line, column=evidence.column, ref=flow.ref, demote=demote)
+
+
+def lookup(ctx: Context, types: tuple[str, ...], rid: str | None) -> Resource | None:
+    """The resource of one of ``types`` with this id (its latest version), or None."""
+    if not rid:
+        return None
+    return ctx.catalog.lookup(types, rid)[1]
+
+
+def ids(resources: Iterable[Resource]) -> set[str]:
+    """The ids of these resources."""
+    return {rid for r in resources if (rid := r.id) is not None}
+
+
+def prose(step: SagaStep, attr: str, hint: str) -> str:
+    """The message for an attribute documented only in prose."""
+    ev = step.evidence[attr]
+    return f"step {step.id}: {attr} is documented only in prose ({ev.note}), not checkable: declare {hint} in x-saga"

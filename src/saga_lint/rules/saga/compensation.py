@@ -1,0 +1,116 @@
+"""``saga/compensation``: every compensatable step has an undo that is a real, sendable contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import at, ids, lookup, prose
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep
+
+
+@rule("saga/compensation", "error")
+def compensation(ctx: Context) -> Iterator[Problem]:
+    """A compensatable step cannot be undone, or its undo is not a real, sendable contract.
+
+    What it checks: every compensatable step (every step before the pivot) has a compensation:
+    a command contract in the catalog, sent by the orchestrator, received by the participant,
+    with its own retry policy; ``compensation: none`` only with a ``compensationNote`` and only
+    on a pivot or retriable step.
+    Why: when a later step fails, the orchestrator undoes the completed steps in reverse order.
+    An undo that is not a contract, or that nobody sends, leaves a reservation or a payment hold
+    behind; an undo without retries gives up on the first timeout.
+    Example that fails:
+        compensation: {command: release-inventory}     # no retry; the orchestrator does not send it
+    Fix: add ``release-inventory`` to the orchestrator's ``sends`` and give it ``retry``.
+    """
+    for saga in ctx.sagas:
+        for step in saga.steps:
+            ev = step.evidence["compensation"]
+            if ev.level == "missing":
+                yield from _missing(saga, step, ev)
+                continue
+            if ev.level == "prose":
+                if step.compensation is None:
+                    yield _prose_only(saga, step, ev)
+                    continue
+                hint = f"compensation: {{command: {step.compensation}, retry: ...}}"
+                yield at(saga, step, prose(step, "compensation", hint), demote=True, evidence=ev)
+            path = (*step.x_path, "compensation") if ev.level == "structured" else None
+            if step.compensation == "none":
+                yield from _none(saga, step, path, None if path else ev)
+            elif step.compensation is not None:
+                yield from _command(ctx, saga, step, path, None if path else ev)
+
+
+def _missing(saga: Saga, step: SagaStep, ev: Evidence) -> Iterator[Problem]:
+    """No compensation: an error on a compensatable step; on a pivot or retriable one, say so."""
+    if step.type == "compensatable":
+        yield at(saga, step, f"step {step.id}: compensatable step without compensation: when a later step fails, "
+                 f"nothing undoes {step.command_id}. Declare compensation: {{command: <undo command>, retry: ...}}.", evidence=ev)
+    elif step.type in ("pivot", "retriable") and not step.type_inferred:
+        yield at(saga, step, f"step {step.id}: a {step.type} step has nothing to undo, but x-saga does not say so. "
+                 "Declare compensation: none with a compensationNote.", demote=True, path=step.x_path or None)
+    elif step.type == "pivot" and step.type_inferred:
+        yield at(saga, step, f"step {step.id}: taken as the pivot (the last step), so it has nothing to undo, but the catalog "
+                 "does not say so. Declare type: pivot and compensation: none with a compensationNote in x-saga.",
+                 demote=True, evidence=ev)
+
+
+def _prose_only(saga: Saga, step: SagaStep, ev: Evidence) -> Problem:
+    """A compensation described in prose that names no command contract."""
+    p = step.participant
+    who = f"received by {p.id}" if p else "received by the participant"
+    return at(saga, step, f"step {step.id}: the compensation is described in prose ({ev.note}) but is no command contract. "
+              f"Add the undo command's page, {who} and sent by {saga.orchestrator_id or 'the orchestrator'}.", evidence=ev)
+
+
+def _none(saga: Saga, step: SagaStep, path: KeyPath | None, ev: Evidence | None) -> Iterator[Problem]:
+    """``compensation: none``: only with a note, and not on a step declared compensatable."""
+    if not step.compensation_note:
+        yield at(saga, step, f"step {step.id}: compensation: none needs a compensationNote saying why nothing has to be undone.",
+                 path=path, evidence=ev)
+    if not step.type_inferred and step.type == "compensatable":
+        yield at(saga, step, f"step {step.id}: compensation: none on a compensatable step; declare the undo command, "
+                 "or make the step the pivot or retriable.", path=path, evidence=ev)
+
+
+def _command(ctx: Context, saga: Saga, step: SagaStep, path: KeyPath | None, ev: Evidence | None) -> Iterator[Problem]:
+    """The undo command is a command contract, sent by the orchestrator, received by the participant, retried."""
+    comp = step.compensation
+    cmd = lookup(ctx, ("command",), comp)
+    if cmd is None:
+        other = lookup(ctx, ("event", "query"), comp)
+        kind = f"a {other.type}, not a command" if other else "not a command contract in the catalog"
+        yield at(saga, step, f'step {step.id}: compensation "{comp}" is {kind}. Add commands/{comp}/index.mdx with its schema.',
+                 path=path, evidence=ev)
+        return
+    yield from _senders(ctx, saga, step, cmd, path, ev)
+    p = step.participant
+    if p is not None and cmd.id not in ids(ctx.graph.receives(p)):
+        yield at(saga, step, f'step {step.id}: compensation "{comp}" is not received by the participant {p.id}. '
+                 f"Add it to {p.id}'s receives.", path=path, evidence=ev)
+    if step.evidence["compensation"].level == "structured" and step.compensation_retry is None:
+        yield at(saga, step, f'step {step.id}: compensation "{comp}" has no retry policy; a compensation must eventually '
+                 "succeed. Add compensation.retry.", path=path, evidence=ev)
+
+
+def _senders(
+    ctx: Context, saga: Saga, step: SagaStep, cmd: Resource, path: KeyPath | None, ev: Evidence | None
+) -> Iterator[Problem]:
+    """The orchestrator sends the undo command (or, without an orchestrator, somebody does)."""
+    comp = step.compensation
+    orch = saga.orchestrator
+    senders = ctx.graph.senders_of(cmd)
+    if orch is not None and cmd.id not in ids(ctx.graph.sends(orch)):
+        nobody = " Nobody sends it." if not senders else f" It is sent by {', '.join(sorted(ids(senders)))}."
+        yield at(saga, step, f'step {step.id}: compensation "{comp}" is not sent by the orchestrator {orch.id}.{nobody} '
+                 f"Add it to {orch.id}'s sends.", path=path, evidence=ev)
+    elif orch is None and not senders:
+        yield at(saga, step, f'step {step.id}: compensation "{comp}" is sent by nobody. Add it to the orchestrator\'s sends.',
+                 path=path, evidence=ev)

@@ -1,0 +1,148 @@
+"""``saga/success-condition`` and ``saga/failure-condition``: the replies that end a step.
+
+Both ask the same of a reply event: it is an event contract, and the participant sends it. The
+failure rule also follows the flow drawing: a failure path after a compensatable step must lead
+to compensation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.graph import next_steps
+from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import at, ids, lookup, prose
+from saga_lint.saga.infer import FAILURE_WORDS
+
+if TYPE_CHECKING:
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep, YamlMap
+
+
+def _check_reply(
+    ctx: Context, saga: Saga, step: SagaStep, event_id: str, what: str, path: KeyPath | None, evidence: Evidence | None
+) -> Iterator[Problem]:
+    """The reply is an event contract, sent by the step's participant."""
+    ev_res = lookup(ctx, ("event",), event_id)
+    if ev_res is None:
+        other = lookup(ctx, ("command", "query"), event_id)
+        kind = f"a {other.type}, not an event" if other else "not an event contract in the catalog"
+        yield at(saga, step, f'step {step.id}: {what} "{event_id}" is {kind}. Add events/{event_id}/index.mdx with its schema.',
+                 path=path, evidence=evidence)
+        return
+    p = step.participant
+    if p is not None and event_id not in ids(ctx.graph.sends(p)):
+        yield at(saga, step, f'step {step.id}: {what} "{event_id}" is not sent by the participant {p.id}. '
+                 f"Add it to {p.id}'s sends.", path=path, evidence=evidence)
+
+
+@rule("saga/success-condition", "error")
+def success_condition(ctx: Context) -> Iterator[Problem]:
+    """A saga step has no success condition, or its success event is not a real contract.
+
+    What it checks: ``success`` names the reply event that means the step succeeded; the event
+    is an event contract in the catalog; the participant (the service receiving the command)
+    sends it. (That the orchestrator receives it is ``saga/orchestrator``.)
+    Why: without a success reply the orchestrator cannot know when to move on, and a reply that
+    is not a contract can change shape under it.
+    Example that fails:
+        x-saga: {steps: {reserve_inventory: {success: inventory-reserved}}}   # nobody sends it
+    Fix: add ``inventory-reserved`` to inventory-service's ``sends``.
+    """
+    for saga in ctx.sagas:
+        for step in saga.steps:
+            ev = step.evidence["success"]
+            if ev.level == "missing":
+                yield at(saga, step, f"step {step.id}: no success condition: name the reply event that means success "
+                         "(x-saga success), sent by the participant.", evidence=ev)
+                continue
+            if ev.level == "prose":
+                hint = f"success: {step.success}" if step.success else "success: <reply event>"
+                yield at(saga, step, prose(step, "success", hint), demote=True, evidence=ev)
+            if step.success:
+                path = (*step.x_path, "success") if ev.level == "structured" else None
+                yield from _check_reply(ctx, saga, step, step.success, "success event", path, None if path else ev)
+
+
+@rule("saga/failure-condition", "error")
+def failure_condition(ctx: Context) -> Iterator[Problem]:
+    """A saga step has no failure condition, a failure that is not a contract, or a failure path
+    that skips compensation.
+
+    What it checks: ``failures`` lists business failures (reply events) and/or technical ones
+    (``error: timeout|error``); each failure event is an event contract sent by the participant;
+    in the flow drawing, an edge labelled as a failure ("Declined", "Out of stock", "Failed")
+    from a step after a compensatable step leads to a Compensation node.
+    Why: a failure nobody declared is a failure nobody handles; a failure path that does not
+    compensate leaves a reservation or a payment hold behind.
+    Example that fails:
+        - id: authorize_payment
+          next_steps:
+            - {id: create_order, label: Authorized}
+            - {id: checkout_failed, label: Declined}     # an end, not the Compensation node
+    Fix: route the failure to the Compensation node; declare the failures in x-saga.
+    """
+    for saga in ctx.sagas:
+        flow_steps = {str(s.get("id")): s for s in _flow_steps(saga)}
+        completed_compensatable: list[SagaStep] = []
+        for step in saga.steps:
+            yield from _failure_evidence(saga, step, bool(completed_compensatable))
+            yield from _declared_failures(ctx, saga, step)
+            if completed_compensatable:
+                yield from _uncompensated_paths(saga, step, flow_steps, completed_compensatable)
+            if step.type == "compensatable":
+                completed_compensatable.append(step)
+
+
+def _failure_evidence(saga: Saga, step: SagaStep, after_compensatable: bool) -> Iterator[Problem]:
+    """A failure condition that is missing, or documented only in prose."""
+    ev = step.evidence["failure"]
+    if ev.level == "missing":
+        nxt = "what happens if it fails after the earlier steps succeeded" if after_compensatable else "what happens if it fails"
+        yield at(saga, step, f"step {step.id}: no failure condition: nothing says {nxt}. Declare failures in x-saga "
+                 "(business failure events and technical errors) and draw the failure path to compensation.", evidence=ev)
+    elif ev.level == "prose":
+        yield at(saga, step, prose(step, "failure", "failures: [{event: ...}, {error: timeout}]"), demote=True, evidence=ev)
+
+
+def _declared_failures(ctx: Context, saga: Saga, step: SagaStep) -> Iterator[Problem]:
+    """Each failure names an event or an error; a failure event is a reply the participant sends."""
+    ev = step.evidence["failure"]
+    for f in step.failures:
+        if f.event is None and f.error is None and ev.level == "structured":
+            yield at(saga, step, f"step {step.id}: a failure names neither an event nor an error (timeout|error).", path=f.path)
+        if f.event and (ev.level == "structured" or lookup(ctx, ("event", "command", "query"), f.event) is not None):
+            yield from _check_reply(ctx, saga, step, f.event, "failure event", f.path or None, None if f.path else ev)
+
+
+def _uncompensated_paths(
+    saga: Saga, step: SagaStep, flow_steps: dict[str, YamlMap], completed: list[SagaStep]
+) -> Iterator[Problem]:
+    """Edges labelled as failures that never reach a Compensation node."""
+    for label, target in step.success_edges:
+        if label and FAILURE_WORDS.search(label) and not _reaches_compensation(saga, target, flow_steps):
+            names = ", ".join(s.id for s in completed)
+            yield at(saga, step, f'step {step.id}: the failure path "{label}" goes to {target} without compensation, '
+                     f"leaving {names} uncompensated. Route it to the Compensation node.")
+
+
+def _flow_steps(saga: Saga) -> list[YamlMap]:
+    steps = saga.flow.data.get("steps")
+    return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
+
+
+def _reaches_compensation(saga: Saga, start: str, flow_steps: dict[str, YamlMap]) -> bool:
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        sid = stack.pop()
+        if sid in seen:
+            continue
+        seen.add(sid)
+        if sid in saga.compensation_nodes:
+            return True
+        s = flow_steps.get(sid)
+        if s is not None:
+            stack.extend(t for t, _ in next_steps(s))
+    return False

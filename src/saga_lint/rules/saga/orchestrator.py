@@ -1,0 +1,61 @@
+"""``saga/orchestrator``: the orchestrator sends every step command and receives every reply."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import at, at_evidence, ids, lookup
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import Saga
+
+
+@rule("saga/orchestrator", "error")
+def orchestrator(ctx: Context) -> Iterator[Problem]:
+    """The orchestrator does not send a step's command or does not receive its replies.
+
+    What it checks: the orchestrator (``x-saga.orchestrator``, else the service that sends every
+    step command) exists; it ``sends`` each step's command and ``receives`` each step's success
+    and failure reply events.
+    Why: the catalog's relations are the contract between teams; an orchestrator that does not
+    declare the replies it waits for will not be told when their shape changes.
+    Example that fails: checkout-orchestrator sends reserve-inventory but has no ``receives`` for
+    inventory-reserved.
+    Fix: add the replies to the orchestrator's ``receives``.
+    """
+    for saga in ctx.sagas:
+        flow = saga.flow
+        ev = saga.orchestrator_evidence
+        orch = saga.orchestrator
+        if orch is None:
+            if saga.orchestrator_id:
+                yield Problem(f'orchestrator "{saga.orchestrator_id}" is no service of the catalog.', flow,
+                              ("x-saga", "orchestrator"))
+            else:
+                yield Problem("no orchestrator: no service sends every step command. Declare x-saga.orchestrator and add the "
+                              "commands to its sends.", flow, ("steps",))
+            continue
+        if ev is not None and ev.level == "prose":
+            yield at_evidence(saga, f"orchestrator {orch.id} is only drawn in the flow ({ev.note}). Declare x-saga.orchestrator.",
+                              ev, demote=True)
+        yield from _commands_and_replies(ctx, saga, orch)
+
+
+def _commands_and_replies(ctx: Context, saga: Saga, orch: Resource) -> Iterator[Problem]:
+    """Per step: the orchestrator sends the command and receives the replies that are event contracts."""
+    sends = ids(ctx.graph.sends(orch))
+    receives = ids(ctx.graph.receives(orch))
+    for step in saga.steps:
+        if step.command is not None and step.command.id not in sends:
+            yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not send {step.command_id}. "
+                     f"Add it to {orch.id}'s sends.")
+        replies = ([step.success] if step.success else []) + [f.event for f in step.failures if f.event]
+        missing = [r for r in replies if r not in receives and lookup(ctx, ("event",), r) is not None]
+        if missing:
+            replies_word, them = ("reply", "it") if len(missing) == 1 else ("replies", "them")
+            yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not receive the {replies_word} "
+                     f"{', '.join(missing)}. Add {them} to {orch.id}'s receives.")

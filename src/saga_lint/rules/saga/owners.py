@@ -1,0 +1,62 @@
+"""``saga/step-owner``: every step has one owner, through one receiving service or ``x-saga``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import at, lookup, prose
+from saga_lint.saga.values import ids_of
+
+if TYPE_CHECKING:
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import Saga, SagaStep
+
+
+@rule("saga/step-owner", "error")
+def step_owner(ctx: Context) -> Iterator[Problem]:
+    """A saga step has no clear owner.
+
+    What it checks: each step has an owning team or user: ``x-saga.steps.<id>.owner``, else the
+    owners of the one service that receives the step's command; the owner exists; exactly one
+    service receives the command (a command has one handler).
+    Why: a step nobody owns is a step nobody fixes at 3 a.m.; two handlers for one command
+    means the saga's effect happens twice or on the wrong side.
+    Example that fails: ``reserve-inventory`` received by both inventory-service and warehouse-service.
+    Fix: keep one receiver, or set ``owner`` in x-saga and remove the extra ``receives``.
+    """
+    for saga in ctx.sagas:
+        for step in saga.steps:
+            yield from _receivers(saga, step)
+            yield from _owner_evidence(saga, step)
+            ev = step.evidence["owner"]
+            if ev.level == "structured" and step.x.get("owner") is not None:
+                for oid in step.owners:
+                    if lookup(ctx, ("team", "user"), oid) is None:
+                        yield at(saga, step, f'step {step.id}: owner "{oid}" is no team or user of the catalog. '
+                                 f"Add teams/{oid}.mdx or correct the id.", path=(*step.x_path, "owner"))
+
+
+def _receivers(saga: Saga, step: SagaStep) -> Iterator[Problem]:
+    """A command has exactly one handler: the step's participant."""
+    if len(step.receivers) > 1:
+        names = ", ".join(sorted(ids_of(step.receivers)))
+        yield at(saga, step, f"step {step.id}: {len(step.receivers)} services receive {step.command_id} ({names}); "
+                 "a command has exactly one handler. Remove the extra receives.")
+    elif step.command is not None and not step.receivers:
+        yield at(saga, step, f"step {step.id}: no service receives {step.command_id}, so the step has no participant "
+                 "and no owner. Add it to the participant's receives.")
+
+
+def _owner_evidence(saga: Saga, step: SagaStep) -> Iterator[Problem]:
+    """An owner that is missing, or documented only in prose."""
+    ev = step.evidence["owner"]
+    if ev.level == "missing" and len(step.receivers) == 1:
+        yield at(saga, step, f"step {step.id}: no owner ({ev.note}). Add owners to {step.receivers[0].id} "
+                 "or set owner in x-saga.", evidence=ev)
+    elif ev.level == "missing" and step.command is None:
+        yield at(saga, step, f"step {step.id}: no owner: the step's command is not a contract in the catalog. "
+                 "Add the command page, or set owner in x-saga.")
+    elif ev.level == "prose":
+        yield at(saga, step, prose(step, "owner", "owner"), demote=True, evidence=ev)

@@ -1,0 +1,62 @@
+"""``saga/pivot``: exactly one point of no return, compensatable steps before it, retriable after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem, rule
+
+if TYPE_CHECKING:
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import Saga, SagaStep
+
+
+@rule("saga/pivot", "error")
+def pivot(ctx: Context) -> Iterator[Problem]:
+    """The saga has no single pivot, or steps on the wrong side of it.
+
+    What it checks: exactly one step is ``type: pivot``; no compensatable step comes after it;
+    no step after it has business failures (after the pivot the saga can only go forward, so
+    those steps must be retriable until they succeed).
+    Why: the pivot is the point of no return (Garcia-Molina and Salem; Richardson's
+    compensatable / pivot / retriable steps). A compensatable step after it, or a step that can
+    fail for business reasons, can leave the saga half done with nothing left to undo it.
+    Example that fails:
+        create_order: {type: pivot}
+        send_confirmation: {type: compensatable}    # after the pivot
+    Fix: move the step before the pivot, or make it retriable with no business failures.
+    """
+    for saga in ctx.sagas:
+        flow = saga.flow
+        if not saga.steps:
+            continue
+        if all(s.type_inferred for s in saga.steps):
+            last = saga.steps[-1]
+            yield Problem(f"no pivot declared; {last.id} (the last step) is taken as the pivot. Declare each step's type "
+                          "(compensatable, pivot, retriable) in x-saga.", flow, ("steps", last.index), step=last.id, demote=True)
+            continue
+        pivots = saga.pivots
+        if len(pivots) != 1:
+            names = ", ".join(p.id for p in pivots) or "none"
+            yield Problem(f"the saga must have exactly one pivot step; it has {len(pivots)} ({names}). "
+                          "Mark the point of no return as type: pivot and the others compensatable or retriable.",
+                          flow, ("x-saga", "steps"), step=pivots[1].id if len(pivots) > 1 else None)
+        if pivots:
+            yield from _after_pivot(saga, pivots[0])
+
+
+def _after_pivot(saga: Saga, p: SagaStep) -> Iterator[Problem]:
+    """Steps after the pivot are neither compensatable nor able to fail for business reasons."""
+    for step in saga.steps:
+        if step.index <= p.index:
+            continue
+        if step.type == "compensatable":
+            yield Problem(f"step {step.id} is compensatable but comes after the pivot {p.id}; after the pivot the saga "
+                          "only moves forward. Move it before the pivot or make it retriable.", saga.flow,
+                          (*step.x_path, "type") if step.x_path else ("steps", step.index), step=step.id)
+        if step.business_failures:
+            names = ", ".join(f.label for f in step.business_failures)
+            yield Problem(f"step {step.id} comes after the pivot {p.id} but can fail for business reasons ({names}); it must be "
+                          "retriable until it succeeds. Remove the business failures or move the step before the pivot.",
+                          saga.flow, (*step.x_path, "failures") if step.x_path else ("steps", step.index), step=step.id)

@@ -1,0 +1,108 @@
+"""``saga/retry-policy``: every step's retry policy is sane and fits the deadline and status timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import at, prose
+from saga_lint.saga.model import format_duration, parse_duration
+
+if TYPE_CHECKING:
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import RetryPolicy, Saga, SagaStep
+
+_DURATION_FIELDS = {"initialInterval": "initial_interval", "maxInterval": "max_interval", "timeout": "timeout"}
+
+
+def retry_sanity(policy: RetryPolicy, raw: object, what: str) -> list[str]:
+    """What is wrong with a retry policy's values, one sentence each (``what`` names the policy)."""
+    out = []
+    if not isinstance(raw, dict):
+        return [f"{what} must be a mapping (maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout)"]
+    if policy.max_attempts is None:
+        out.append(f"{what} has no maxAttempts (an integer >= 1; 1 means no retry)")
+    elif policy.max_attempts < 1:
+        out.append(f"{what} maxAttempts is {policy.max_attempts}; it must be >= 1 (1 means no retry)")
+    if "backoffCoefficient" in raw and (policy.backoff_coefficient is None or policy.backoff_coefficient < 1):
+        out.append(f"{what} backoffCoefficient is {raw.get('backoffCoefficient')!r}; it must be a number >= 1")
+    for key, attr in _DURATION_FIELDS.items():
+        if key in raw and getattr(policy, attr) is None:
+            out.append(f"{what} {key} {raw.get(key)!r} is not a duration (e.g. 200ms, 2s, 5m)")
+    if policy.max_interval is not None and policy.initial_interval is not None and policy.max_interval < policy.initial_interval:
+        out.append(f"{what} maxInterval {format_duration(policy.max_interval)} is below initialInterval "
+                   f"{format_duration(policy.initial_interval)}")
+    if "timeout" not in raw:
+        out.append(f"{what} has no per-attempt timeout; without one a hung participant blocks the saga forever")
+    return out
+
+
+@rule("saga/retry-policy", "error")
+def retry_policy(ctx: Context) -> Iterator[Problem]:
+    """A saga step that calls a participant has no retry policy, an insane one, or one that
+    cannot finish in time.
+
+    What it checks: every step has ``retry`` with ``maxAttempts >= 1``, ``backoffCoefficient >= 1``,
+    ``maxInterval >= initialInterval`` and a per-attempt ``timeout``; the worst case (every
+    attempt times out, plus the backoff waits ``initialInterval * coefficient^k`` capped at
+    ``maxInterval``) fits the saga ``deadline`` and the ``timeout`` of the non-terminal status the
+    customer sees meanwhile. Compensation retry policies get the same sanity checks.
+    Why: a technical failure (timeout, 503) is normal in a distributed system; without a policy
+    it is either never retried or retried forever, and a schedule longer than the customer's
+    status timeout shows "We're confirming your order" long after it stopped being true.
+    Example that fails:
+        retry: {maxAttempts: 5, initialInterval: 1s, backoffCoefficient: 2, maxInterval: 30s, timeout: 5s}
+        # worst case 25s + 1+2+4+8 = 40s > deadline 30s
+    Fix: fewer attempts, shorter timeouts, or a longer deadline.
+    """
+    for saga in ctx.sagas:
+        for step in saga.steps:
+            yield from _step_retry(saga, step)
+        for step in saga.steps:
+            if step.compensation_retry is not None:
+                comp = step.x.get("compensation", {})
+                raw = comp.get("retry") if isinstance(comp, dict) else None
+                for msg in retry_sanity(step.compensation_retry, raw, "compensation retry"):
+                    yield at(saga, step, f"step {step.id}: {msg}.", path=(*step.x_path, "compensation", "retry"))
+
+
+def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
+    """The step's own retry policy: present, sane, and in time."""
+    ev = step.evidence["retry"]
+    if ev.level == "missing":
+        yield at(saga, step, f"step {step.id}: no retry policy for technical failures of {step.command_id or 'the call'}. "
+                 "Declare retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.",
+                 evidence=ev)
+        return
+    if ev.level == "prose":
+        yield at(saga, step, prose(step, "retry", "retry"), demote=True, evidence=ev)
+        return
+    path = (*step.x_path, "retry")
+    if step.retry is None:
+        yield at(saga, step, f"step {step.id}: retry must be a mapping (maxAttempts, initialInterval, backoffCoefficient, "
+                 "maxInterval, timeout).", path=path)
+        return
+    for msg in retry_sanity(step.retry, step.x.get("retry"), "retry"):
+        yield at(saga, step, f"step {step.id}: {msg}.", path=path)
+    yield from _in_time(saga, step, step.retry)
+
+
+def _in_time(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterator[Problem]:
+    """The worst-case retry time fits the saga deadline and the timeout of the step's status."""
+    worst = retry.worst_case()
+    if worst is None:
+        return
+    path = (*step.x_path, "retry")
+    if saga.deadline is not None and worst > saga.deadline:
+        yield at(saga, step, f"step {step.id}: worst-case retry time {format_duration(worst)} "
+                 f"({retry.max_attempts} attempts x {format_duration(retry.timeout)} + waits "
+                 f"{'+'.join(format_duration(w) for w in retry.backoff_schedule()) or '0'}) exceeds the saga deadline "
+                 f"{format_duration(saga.deadline)}. Reduce attempts or timeouts, or raise the deadline.", path=path)
+    st = saga.statuses.get(step.status) if step.status else None
+    if isinstance(st, dict) and not st.get("terminal"):
+        limit = parse_duration(st.get("timeout")) if st.get("timeout") is not None else None
+        if limit is not None and worst > limit:
+            yield at(saga, step, f"step {step.id}: worst-case retry time {format_duration(worst)} exceeds the "
+                     f"{format_duration(limit)} timeout of status {step.status}, which the customer sees meanwhile. "
+                     "Shorten the retries or raise the status timeout.", path=path)

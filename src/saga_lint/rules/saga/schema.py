@@ -1,0 +1,66 @@
+"""``saga/schema``: the ``x-saga`` block against its JSON Schema, and its step keys against the flow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from saga_lint.catalog.refs import format_path
+from saga_lint.rules import Problem, rule
+
+if TYPE_CHECKING:
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import KeyPath, Saga
+
+
+def _schema_path() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "saga" / "x-saga.schema.json"
+
+
+@rule("saga/schema", "error")
+def schema(ctx: Context) -> Iterator[Problem]:
+    """The ``x-saga`` block does not match its JSON Schema, or names steps the flow does not have.
+
+    What it checks: the flow's ``x-saga`` block against saga-lint's published JSON Schema
+    (``saga_lint/saga/x-saga.schema.json``: field names, types, enums, durations such as ``200ms``),
+    and that every key of ``x-saga.steps`` is the id of a step of the flow.
+    Why: a misspelt field (``retries`` for ``retry``) silently disables the check it was meant for.
+    Example that fails:
+        x-saga:
+          steps:
+            reserve_inventory: {retries: 3}
+    Fix: use the documented field names (see docs/saga.md); point editors at the schema for completion.
+    """
+    if not any(saga.structured for saga in ctx.sagas):
+        return  # nothing to validate: spare the jsonschema import and validator
+    import jsonschema
+
+    validator_cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
+    validator = validator_cls(json.loads(_schema_path().read_text("utf-8")))
+    for saga in ctx.sagas:
+        if not saga.structured:
+            continue
+        instance: Any = saga.x  # YAML, which the validator takes as JSON
+        for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+            path: KeyPath = ("x-saga", *err.absolute_path)
+            step = str(err.absolute_path[1]) if len(err.absolute_path) > 1 and err.absolute_path[0] == "steps" else None
+            msg = err.message if len(err.message) < 200 else err.message[:200] + "..."
+            yield Problem(f"{format_path(path)}: {msg}. See the x-saga schema (docs/saga.md).", saga.flow, path, step=step)
+        yield from _unknown_steps(saga)
+
+
+def _unknown_steps(saga: Saga) -> Iterator[Problem]:
+    """Keys of ``x-saga.steps`` that are no step of the flow."""
+    flow = saga.flow
+    steps = saga.x.get("steps")
+    flow_steps = flow.data.get("steps")
+    flow_ids = {str(s.get("id")) for s in flow_steps if isinstance(s, dict)} if isinstance(flow_steps, list) else set()
+    if isinstance(steps, dict):
+        for key in steps:
+            if str(key) not in flow_ids:
+                yield Problem(
+                    f'x-saga.steps names "{key}", which is no step of this flow; use the id of a flow step.',
+                    flow, ("x-saga", "steps", key), step=str(key),
+                )

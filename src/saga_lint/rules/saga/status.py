@@ -1,0 +1,99 @@
+"""``saga/customer-status``: what the customer sees is declared, known, worded, and ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import at, prose
+
+if TYPE_CHECKING:
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import KeyPath, Saga, SagaStep
+
+# one use of a status name: (the step, or None for the saga), the name, where, must it be terminal
+Use = tuple["SagaStep | None", str, "KeyPath", bool]
+
+
+@rule("saga/customer-status", "error")
+def customer_status(ctx: Context) -> Iterator[Problem]:
+    """What the customer sees is undeclared, unknown, or never final.
+
+    What it checks: every step and every failure (business or technical) has a ``status``; each
+    status used is declared in ``statuses`` with a ``text``; ``onSuccess``, each failure status and
+    ``onCompensationFailure`` are terminal statuses; every non-terminal status has a ``timeout``.
+    Why: the customer-visible status is the saga's promise to a person. A status that is never
+    final leaves "We're confirming your order" on screen forever; a silent compensation failure
+    leaves money held with no word.
+    Example that fails:
+        statuses: {PROCESSING: {text: "Confirming", terminal: false}}   # no timeout
+    Fix: ``PROCESSING: {text: "We're confirming your order", terminal: false, timeout: 30s}``.
+    """
+    for saga in ctx.sagas:
+        used: list[Use] = []
+        yield from _step_statuses(saga, used)
+        if not saga.structured:
+            yield Problem("no customer-visible status is declared for success or for a compensation that never succeeds. "
+                          "Declare statuses, onSuccess and onCompensationFailure in x-saga.", saga.flow, ("id",))
+            continue
+        yield from _saga_statuses(saga, used)
+        yield from _uses(saga, used)
+        yield from _vocabulary(saga)
+
+
+def _step_statuses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
+    """Each step's status and (in x-saga) each failure's; the names used are added to ``used``."""
+    for step in saga.steps:
+        ev = step.evidence["status"]
+        if ev.level == "missing":
+            yield at(saga, step, f"step {step.id}: no customer-visible status while it runs. Declare status in x-saga "
+                     "(a name from statuses).", evidence=ev)
+        elif ev.level == "prose":
+            yield at(saga, step, prose(step, "status", "status"), demote=True, evidence=ev)
+        elif step.status:
+            used.append((step, step.status, (*step.x_path, "status"), False))
+        if saga.structured:
+            for f in step.failures:
+                if not f.status:
+                    yield at(saga, step, f"step {step.id}: failure {f.label} has no status: say what the customer sees "
+                             "when it happens.", path=f.path or None)
+                else:
+                    used.append((step, f.status, (*f.path, "status"), True))
+
+
+def _saga_statuses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
+    """``onSuccess`` and ``onCompensationFailure`` are declared; the names used are added to ``used``."""
+    for key, value in (("onSuccess", saga.on_success), ("onCompensationFailure", saga.on_compensation_failure)):
+        if not value:
+            when = "when the saga succeeds" if key == "onSuccess" else "when a compensation never succeeds"
+            yield Problem(f"x-saga.{key} is missing: declare the terminal status the customer sees {when}.", saga.flow,
+                          ("x-saga",))
+        else:
+            used.append((None, value, ("x-saga", key, "status"), True))
+
+
+def _uses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
+    """Every status used is declared; those that end a path are terminal."""
+    for step, name, path, must_be_terminal in used:
+        step_id = step.id if step else None
+        st = saga.statuses.get(name)
+        if st is None:
+            known = ", ".join(saga.statuses) or "none"
+            yield Problem(f'status "{name}" is not declared in x-saga.statuses (declared: {known}).', saga.flow, path,
+                          step=step_id)
+            continue
+        if must_be_terminal and not st.get("terminal"):
+            yield Problem(f'status "{name}" ends a path of the saga but is not terminal; the customer would wait forever. '
+                          "Use a terminal status.", saga.flow, path, step=step_id)
+
+
+def _vocabulary(saga: Saga) -> Iterator[Problem]:
+    """Every declared status has text; every non-terminal one has a timeout."""
+    for name, st in saga.statuses.items():
+        text = st.get("text")
+        if not isinstance(text, str) or not text.strip():
+            yield Problem(f'status "{name}" has no text: write what the customer reads.', saga.flow, ("x-saga", "statuses", name))
+        if not st.get("terminal") and st.get("timeout") is None:
+            yield Problem(f'non-terminal status "{name}" has no timeout: say how long the customer may see it.',
+                          saga.flow, ("x-saga", "statuses", name))

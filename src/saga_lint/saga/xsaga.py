@@ -1,0 +1,147 @@
+"""Reading the ``x-saga`` block: the structured evidence (design: shared/design/saga-extension.md).
+
+Each ``x_*`` function reads one attribute of one step from its ``x-saga.steps.<id>`` block, sets
+the step's fields and returns the structured evidence, or None when the block does not state it
+(then the builder looks for inferred or prose evidence). ``read_saga_fields`` reads the saga-wide
+fields (deadline, statuses, onSuccess, onCompensationFailure, implementation).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from saga_lint.saga.model import Evidence, RetryPolicy, Saga, SagaStep, StepFailure, parse_duration
+from saga_lint.saga.values import pointer_id
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Catalog
+
+
+def x_orchestrator(catalog: Catalog, saga: Saga) -> Evidence | None:
+    """``x-saga.orchestrator``: its id and, when it is one, the service or agent."""
+    x = saga.x
+    if x.get("orchestrator") is None:
+        return None
+    oid = pointer_id(x.get("orchestrator"))
+    saga.orchestrator_id = oid
+    saga.orchestrator = catalog.lookup(("service", "agent"), oid)[1] if oid else None
+    return Evidence.at("structured", oid, saga.flow, ("x-saga", "orchestrator"), "x-saga.orchestrator")
+
+
+def x_owner(saga: Saga, step: SagaStep) -> Evidence | None:
+    owner = step.x.get("owner")
+    if owner is None:
+        return None
+    owners = owner if isinstance(owner, list) else [owner]
+    step.owners = [str(pointer_id(o)) for o in owners if pointer_id(o)]
+    return Evidence.at("structured", step.owners, saga.flow, (*step.x_path, "owner"), "x-saga owner")
+
+
+def x_success(saga: Saga, step: SagaStep) -> Evidence | None:
+    if step.x.get("success") is None:
+        return None
+    step.success = pointer_id(step.x["success"])
+    return Evidence.at("structured", step.success, saga.flow, (*step.x_path, "success"), "x-saga success")
+
+
+def _optional_str(value: object) -> str | None:
+    return str(value) if value is not None else None
+
+
+def x_failures(saga: Saga, step: SagaStep) -> Evidence | None:
+    """``failures``: business failures (``event``) and technical ones (``error``), each with its status."""
+    failures = step.x.get("failures")
+    if not isinstance(failures, list) or not failures:
+        return None
+    for i, f in enumerate(failures):
+        if isinstance(f, dict):
+            step.failures.append(
+                StepFailure(
+                    event=pointer_id(f.get("event")) if f.get("event") is not None else None,
+                    error=_optional_str(f.get("error")),
+                    status=_optional_str(f.get("status")),
+                    path=(*step.x_path, "failures", i),
+                )
+            )
+    return Evidence.at(
+        "structured", [f.label for f in step.failures], saga.flow, (*step.x_path, "failures"), "x-saga failures"
+    )
+
+
+def x_retry(saga: Saga, step: SagaStep) -> Evidence | None:
+    if "retry" not in step.x:
+        return None
+    step.retry = RetryPolicy.from_mapping(step.x.get("retry"))
+    return Evidence.at("structured", step.x.get("retry"), saga.flow, (*step.x_path, "retry"), "x-saga retry")
+
+
+def x_compensation(saga: Saga, step: SagaStep) -> Evidence | None:
+    """``compensation``: ``{command, retry}``, a command id, or ``none`` (with ``compensationNote``).
+    A pivot or retriable step that declares none is missing it: the flow's generic Compensation
+    node is not about such a step."""
+    x = step.x
+    if "compensation" not in x:
+        step_type = x.get("type")
+        if step_type in ("pivot", "retriable"):
+            return Evidence.at("missing", None, saga.flow, (*step.x_path, "type"), f"a {step_type} step declares no compensation")
+        return None
+    comp = x.get("compensation")
+    if comp == "none" or comp is None:
+        step.compensation = "none"
+        step.compensation_note = str(x["compensationNote"]) if x.get("compensationNote") else None
+    elif isinstance(comp, dict):
+        step.compensation = pointer_id(comp.get("command"))
+        step.compensation_retry = RetryPolicy.from_mapping(comp.get("retry")) if "retry" in comp else None
+    else:
+        step.compensation = pointer_id(comp)
+    return Evidence.at("structured", step.compensation, saga.flow, (*step.x_path, "compensation"), "x-saga compensation")
+
+
+def x_status(saga: Saga, step: SagaStep) -> Evidence | None:
+    if step.x.get("status") is None:
+        return None
+    step.status = str(step.x["status"])
+    return Evidence.at("structured", step.status, saga.flow, (*step.x_path, "status"), "x-saga status")
+
+
+def x_step_type(step: SagaStep) -> bool:
+    """``type``: compensatable, pivot or retriable; False when the block does not say."""
+    t = step.x.get("type")
+    if not isinstance(t, str):
+        return False
+    step.type = t
+    return True
+
+
+def _status_name(value: object) -> str | None:
+    """``{status: NAME}`` or ``NAME``, as ``onSuccess`` and ``onCompensationFailure`` allow."""
+    if isinstance(value, dict) and value.get("status") is not None:
+        return str(value["status"])
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def read_saga_fields(saga: Saga) -> None:
+    """The saga-wide fields of ``x-saga``: deadline, statuses, onSuccess, onCompensationFailure, implementation."""
+    x = saga.x
+    saga.deadline = parse_duration(x.get("deadline")) if x.get("deadline") is not None else None
+    statuses = x.get("statuses")
+    if isinstance(statuses, dict):
+        saga.statuses = {str(k): (v if isinstance(v, dict) else {}) for k, v in statuses.items()}
+    saga.on_success = _status_name(x.get("onSuccess"))
+    saga.on_compensation_failure = _status_name(x.get("onCompensationFailure"))
+    impl = x.get("implementation")
+    saga.implementation = [str(p) for p in impl] if isinstance(impl, list) else ([str(impl)] if isinstance(impl, str) else [])
+
+
+def x_outcome(saga: Saga) -> Evidence | None:
+    """``x-saga.outcome``: the container where success is recorded and the event published with it."""
+    outcome = saga.x.get("outcome")
+    if not isinstance(outcome, dict):
+        return None
+    saga.outcome = {
+        "container": pointer_id(outcome.get("container")) if outcome.get("container") is not None else None,
+        "event": pointer_id(outcome.get("event")) if outcome.get("event") is not None else None,
+    }
+    return Evidence.at("structured", saga.outcome, saga.flow, ("x-saga", "outcome"), "x-saga outcome")
