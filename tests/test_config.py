@@ -454,12 +454,52 @@ def test_extends_loop_exits_2(catalog):
         ("domains/Legacy/services/Old/versioned/1/index.mdx", "**/services/*/index.mdx", False),
         ("events/a?c/index.mdx", "events/a[?]c/*", True),
         ("a/b", "", False),
+        ("channels/buses/orders/index.mdx", "channels/*", True),  # a folder matched holds what is in it
+        ("channels", "channels/**", False),  # gitignore: what is inside, not the name itself
+        ("events/A/index.mdx", "/index.mdx", True),  # a leading slash changes nothing (as before pathspec)
+        ("#notes/a.mdx", "#notes/**", False),  # a comment
+        ("#notes/a.mdx", "\\#notes/**", True),  # ... unless escaped
     ],
 )
 def test_glob_semantics(path, pattern, expected):
-    from saga_lint.config import _glob_match
+    from saga_lint.globs import match
 
-    assert _glob_match(path, pattern) is expected
+    assert match([pattern], path) is expected
+
+
+def test_glob_negation_re_includes():
+    from saga_lint.globs import match
+
+    globs = ["drafts/**", "!drafts/keep.mdx"]
+    assert match(globs, "drafts/x.mdx") and not match(globs, "drafts/keep.mdx")
+    # the last pattern that matches decides (also inside a folder matched as a whole, unlike git)
+    assert not match(["drafts", "!drafts/keep.mdx"], "drafts/keep.mdx")
+    assert match(["!drafts/keep.mdx", "drafts"], "drafts/keep.mdx")
+
+
+def test_ignore_with_negation(catalog):
+    extra = {CHANNEL: BASE[CHANNEL].replace("summary: Where order events go.\n", "")}
+    code, doc, _ = check(catalog('ignore: ["channels/**", "!channels/orders/index.mdx"]\n', extra=extra))
+    assert (SUMMARY, "error", CHANNEL) in rules_of(doc)
+    code, doc, _ = check(catalog('ignore: ["channels/**"]\n', extra=extra))
+    assert (SUMMARY, "error", CHANNEL) not in rules_of(doc)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["**/x/**/x/**/x/**/x/**/y", "**/*x*/**/*x*/**/*x*/**/*x*y", "*a*a*a*a*a*a*a*a*a*a*a*b", "/".join(["**/*a*"] * 40) + "/b"],
+)
+def test_hostile_globs_take_linear_time(pattern):
+    """Python's regular expressions backtrack: the matcher commits each ``*`` part and each run of
+    folders between two ``**`` to its first match, so these stay far under a second."""
+    import time
+
+    from saga_lint.globs import match
+
+    paths = ["/".join(["x"] * 100), "/".join(["x" * 40] * 100), "/".join(["a" * 60] * 60)]
+    t0 = time.monotonic()
+    assert not any(match([pattern], p) or match([pattern], p, anchored=True) for p in paths)
+    assert time.monotonic() - t0 < 1
 
 
 def test_ignore_star_does_not_cross_folders(catalog):

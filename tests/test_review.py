@@ -410,7 +410,7 @@ def test_bad_compatibility_mode_in_the_config_is_exit_2(repo):
 
 
 def test_implementation_globs():
-    from saga_lint.review.checks import matching_files
+    from saga_lint.rules.change.orchestrator import implementation_files as matching_files
 
     files = ["services/checkout-orchestrator/src/a/b.py", "services/checkout-orchestrator/config/checkout-saga.yaml",
              "services/other/src/x.py", "docs/readme.md"]
@@ -556,7 +556,7 @@ def test_removed_step_still_led_to_and_described(repo):
 
 
 def test_step_evidence_levels_decide_what_is_missing():
-    from saga_lint.review.checks import step_problems
+    from saga_lint.rules.change.steps import step_problems
     from saga_lint.saga.model import Evidence, SagaStep
 
     step = SagaStep(id="s", index=0, title="S", command_id="do-it", command=object())
@@ -671,10 +671,10 @@ def test_crafted_tree_cannot_write_through_a_link_it_planted(tmp_path):
     ],
 )
 def test_same_compares_values_as_json_writes_them(a, b, same):
-    from saga_lint.review.diff import _same
+    from saga_lint.review.diff import same_as_json
 
-    assert _same(a, b) is same
-    assert _same(b, a) is same
+    assert same_as_json(a, b) is same
+    assert same_as_json(b, a) is same
 
 
 def _no_user_tmp(monkeypatch):

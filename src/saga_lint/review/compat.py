@@ -30,7 +30,15 @@ structurally and count as breaking both ways: review them by hand.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from saga_lint.catalog.model import MESSAGE_TYPES
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.config import Config
+    from saga_lint.review.diff import ChangeSet
 
 MODES = ("BACKWARD", "FORWARD", "FULL", "NONE")
 DEFAULT_MODE = "BACKWARD"
@@ -401,3 +409,50 @@ def _resolver(loaded):
         return loaded.resolver
     except Exception:
         return None
+
+
+@dataclass
+class MessageCompat:
+    """One message whose schema changed: its compatibility mode and the differences found."""
+
+    type: str
+    id: str
+    old_version: str | None
+    new_version: str | None
+    mode: str
+    mode_source: str
+    changes: list[SchemaChange] = field(default_factory=list)
+    breaking: list[SchemaChange] = field(default_factory=list)  # a subset of changes
+    compared: bool = True  # False: a schema on one side is not a readable JSON schema
+    head: Resource | None = field(default=None, repr=False, compare=False)  # the message at head
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "id": self.id,
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "mode": self.mode,
+            "mode_source": self.mode_source,
+            "compared": self.compared,
+            "compatible": not self.breaking,
+            "changes": [dict(c.to_json(), breaking=c in self.breaking) for c in self.changes],
+        }
+
+
+def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog, config: Config) -> list[MessageCompat]:
+    """Every message whose schema changed (same id on both sides), compared under its mode."""
+    report = []
+    for ch in diff.resources:
+        if ch.type not in MESSAGE_TYPES or ch.kind not in ("changed", "version-bump") or not ch.schema_changed:
+            continue
+        mode, source = mode_for(ch.id, ch.head, ch.base, config)
+        mc = MessageCompat(ch.type, ch.id, ch.old_version, ch.new_version, mode, source, head=ch.head)
+        changes = message_schema_changes(base_catalog, ch.base, head_catalog, ch.head)
+        if changes is None:
+            mc.compared = False
+        else:
+            mc.changes = changes
+            mc.breaking = [c for c in changes if c.breaking(ch.type, mode)]
+        report.append(mc)
+    return report

@@ -15,7 +15,7 @@ _CACHE_KEY = "_json_schema_problems"
 
 
 def _problems(ctx):
-    cache = ctx.options.get(_CACHE_KEY)
+    cache = ctx.memo.get(_CACHE_KEY)
     if cache is not None:
         return cache
     from saga_lint.catalog.pagefacts import schema_problems
@@ -30,7 +30,7 @@ def _problems(ctx):
                     continue
                 seen.add(p.key)
                 cache.append((res, path, p))
-    ctx.options[_CACHE_KEY] = cache
+    ctx.memo[_CACHE_KEY] = cache
     return cache
 
 

@@ -21,13 +21,13 @@ def _kind_words(targets) -> str:
 
 
 def _ids_by_type(ctx) -> dict:
-    cache = ctx.options.get("_ids_by_type")
+    cache = ctx.memo.get("_ids_by_type")
     if cache is None:
         cache = {}
         for r in ctx.catalog.resources:
             if r.id is not None:
                 cache.setdefault(r.type, set()).add(r.id)
-        ctx.options["_ids_by_type"] = cache
+        ctx.memo["_ids_by_type"] = cache
     return cache
 
 
@@ -176,7 +176,7 @@ def valid_version_range(ctx):
 def _path_checks(ctx):
     """``(status, resource, key path, component or None, path text)`` for every file path in the
     catalog (``catalog.pagefacts.path_checks``: computed by the loader's workers on large catalogs)."""
-    cache = ctx.options.get("_path_checks")
+    cache = ctx.memo.get("_path_checks")
     if cache is None:
         from saga_lint.catalog.pagefacts import path_checks
 
@@ -185,7 +185,7 @@ def _path_checks(ctx):
         for res in list(catalog.resources) + list(catalog.pages):
             for status, path, comp, text in path_checks(catalog, res):
                 cache.append((status, res, path, comp, text))
-        ctx.options["_path_checks"] = cache
+        ctx.memo["_path_checks"] = cache
     return cache
 
 

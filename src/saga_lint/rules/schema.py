@@ -10,13 +10,13 @@ _CACHE_KEY = "_schema_issues"
 
 
 def _issues(ctx, kind: str):
-    cache = ctx.options.get(_CACHE_KEY)
+    cache = ctx.memo.get(_CACHE_KEY)
     if cache is None:
         cache = []
         for res in ctx.catalog.resources:
             for issue in issues_of(res):
                 cache.append((res, issue))
-        ctx.options[_CACHE_KEY] = cache
+        ctx.memo[_CACHE_KEY] = cache
     for res, issue in cache:
         if issue.kind == kind:
             message = issue.message
