@@ -22,6 +22,7 @@ A bad config is a ``ConfigError`` (exit 2 with a one-line reason), never a guess
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,13 +240,14 @@ def load_config(catalog_root: str | os.PathLike[str], explicit: str | None = Non
 
 def _pyproject_section(pyproject: Path) -> dict[str, Any] | None:
     """``[tool.saga-lint]`` of a pyproject.toml (None without one, or on Python 3.10)."""
-    try:
-        import tomllib
-    except ImportError:  # pragma: no cover - Python 3.10
+    if sys.version_info < (3, 11):  # pragma: no cover - no tomllib
         return None
-    try:
-        data = tomllib.loads(pyproject.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {pyproject}: {exc}") from None
-    section = data.get("tool", {}).get("saga-lint")
-    return section if isinstance(section, dict) else None
+    else:
+        import tomllib
+
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read {pyproject}: {exc}") from None
+        section = data.get("tool", {}).get("saga-lint")
+        return section if isinstance(section, dict) else None

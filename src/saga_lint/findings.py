@@ -27,7 +27,8 @@ class Severity(str, Enum):
     def __str__(self) -> str:
         return self.value
 
-    __format__ = str.__format__  # an f-string with a width ("{sev:<7}") pads the word
+    def __format__(self, format_spec: str) -> str:
+        return format(self.value, format_spec)  # an f-string with a width ("{sev:<7}") pads the word
 
     @property
     def demoted(self) -> Severity:

@@ -28,12 +28,13 @@ most ``MAX_SEGMENTS`` folders.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, AnyStr, Literal
 
 if TYPE_CHECKING:
-    import pathspec
+    from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
 
 MAX_SEGMENTS = 100
 
@@ -124,7 +125,8 @@ def _commit_folders(regex: str) -> str:
     return "".join(out)
 
 
-def _pattern_class() -> type[pathspec.Pattern]:
+@functools.cache
+def _pattern_class() -> type[GitIgnoreBasicPattern]:
     """gitignore's pattern (``pathspec``'s own translation), with the choices that could make
     Python's backtracking regex engine take exponential time committed to their first match."""
     from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
@@ -144,26 +146,19 @@ def _pattern_class() -> type[pathspec.Pattern]:
     return _LinearPattern
 
 
-_PATTERN: type[pathspec.Pattern] | None = None
-
-
 class Globs:
     """A list of glob patterns; ``match(path)`` says whether the last pattern that matches the
     path is not a ``!`` pattern. Raises ``GlobError`` for a hostile pattern when built."""
 
     def __init__(self, patterns: Iterable[str], anchored: bool = False) -> None:
-        global _PATTERN
         import pathspec
 
-        if _PATTERN is None:
-            _PATTERN = _pattern_class()
-        compiled = []
+        lines = []
         for p in patterns:
             negated, body = _normalise(p, anchored)
             if body is not None:
-                compiled.append(_PATTERN(("!" if negated else "") + body))
-        self.patterns = compiled
-        self._spec = pathspec.PathSpec(compiled) if compiled else None
+                lines.append(("!" if negated else "") + body)
+        self._spec = pathspec.PathSpec.from_lines(_pattern_class(), lines) if lines else None
 
     def __bool__(self) -> bool:
         return self._spec is not None

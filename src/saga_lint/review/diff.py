@@ -160,8 +160,8 @@ def _steps(flow: Resource) -> dict[str, tuple[dict[str, Any], Any]]:
     out: dict[str, tuple[dict[str, Any], Any]] = {}
     steps = flow.data.get("steps")
     x = flow.data.get("x-saga")
-    x_steps = x.get("steps") if isinstance(x, dict) and isinstance(x.get("steps"), dict) else {}
-    x_steps = {str(k): v for k, v in x_steps.items()}
+    described = x.get("steps") if isinstance(x, dict) else None
+    x_steps = {str(k): v for k, v in described.items()} if isinstance(described, dict) else {}
     if isinstance(steps, list):
         for s in steps:
             if isinstance(s, dict) and s.get("id") is not None and not isinstance(s.get("id"), (dict, list)):
@@ -182,7 +182,7 @@ def same_as_json(a: Any, b: Any) -> bool:
     try:
         return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
-        return a == b
+        return bool(a == b)
 
 
 def compare_catalogs(base_catalog: Catalog, head_catalog: Catalog) -> ChangeSet:

@@ -49,7 +49,8 @@ def _references(base: CatalogGraph, head: CatalogGraph, removed: Removed) -> Ite
         if not hit or (src.type, src.id, src.version, r.ref.path) in broken_at_base:
             continue
         version = f"@{r.ref.version}" if r.ref.version and r.ref.version != "latest" else ""
-        message = f"{src.type} {src.id} still refers to {hit[0][0]} {r.ref.id}{version} ({r.ref.relation}), which this change removes"
+        what = f"{hit[0][0]} {r.ref.id}{version}"
+        message = f"{src.type} {src.id} still refers to {what} ({r.ref.relation}), which this change removes"
         yield Problem(message, src, at=r.ref.path, ref=src.ref if src.id is not None else None,
                       line=None if r.ref.path else 1, column=None if r.ref.path else 1)
 
@@ -86,8 +87,8 @@ def _removed_steps(diff: ChangeSet) -> Iterator[Problem]:
         if ch.type != "flow" or not ch.steps_removed or flow is None:
             continue
         gone = set(ch.steps_removed)
-        steps = flow.data.get("steps") if isinstance(flow.data.get("steps"), list) else []
-        for i, s in enumerate(steps):
+        steps = flow.data.get("steps")
+        for i, s in enumerate(steps if isinstance(steps, list) else []):
             if not isinstance(s, dict):
                 continue
             for tid, _label in next_steps(s):
@@ -95,8 +96,8 @@ def _removed_steps(diff: ChangeSet) -> Iterator[Problem]:
                     message = f"flow {flow.id}: step {s.get('id')} still leads to step {tid}, which this change removes"
                     yield Problem(message, flow, at=("steps", i), step=str(s.get("id")))
         x = flow.data.get("x-saga")
-        described = x.get("steps") if isinstance(x, dict) and isinstance(x.get("steps"), dict) else {}
-        for sid in described:
+        described = x.get("steps") if isinstance(x, dict) else None
+        for sid in described if isinstance(described, dict) else {}:
             if str(sid) in gone:
                 message = f"flow {flow.id}: x-saga.steps still describes step {sid}, which this change removes from the flow"
                 yield Problem(message, flow, at=("x-saga", "steps", sid), step=str(sid))
