@@ -399,11 +399,15 @@ def test_rule_explains_a_rule():
 def test_every_rule_has_a_documented_explanation():
     from saga_lint.rules import all_rules
 
-    for name, rule in all_rules().items():
+    rules = all_rules()
+    assert any(n.startswith("change/") for n in rules) and any(n.startswith("saga/") for n in rules)
+    for name, rule in rules.items():
         r = invoke("rule", name)
         assert r.exit_code == 0, name
         assert r.stdout.startswith(f"{name}  [default: {rule.severity}]")
         assert rule.summary, name
+        for label in ("What it checks:", "Why:", "Example", "Fix:"):  # the rules' documentation, every family
+            assert label in rule.doc, (name, label)
 
 
 @pytest.mark.parametrize(

@@ -907,7 +907,7 @@ def test_version_reference_message_mismatch_in_flow_step(make_catalog):
 
 # -- every rule has a test ----------------------------------------------------------------------
 
-OWNED_ELSEWHERE = ("saga/", "change/")
+OWNED_ELSEWHERE = ("saga/",)  # tests/test_saga.py
 OWNED_ELSEWHERE_NAMES = ("schema/invalid-json-schema", "security/remote-ref")
 
 
@@ -935,6 +935,21 @@ def test_every_official_rule_has_a_failing_and_passing_case_here():
     } | {"security/path-outside-catalog"}
     covered = {c.rule for c in CASES} | dedicated
     assert sorted(names - covered) == []
+
+
+def test_every_change_rule_has_a_failing_and_passing_case():
+    """``change/*``: each rule has a row in test_review.CHANGE_CASES, a change to a small git
+    repository that makes exactly the findings listed, and the same change done right."""
+    from test_review import CHANGE_CASES
+
+    from saga_lint.rules import all_rules
+
+    names = {n for n in all_rules() if n.startswith("change/")}
+    assert names, "the change/* rules are registered"
+    assert sorted(names - {c.rule for c in CHANGE_CASES}) == []
+    for case in CHANGE_CASES:
+        assert case.expected and all(f[0] == case.rule for f in case.expected), case.id
+        assert callable(case.bad) and callable(case.good), case.id
 
 
 def test_cli_reports_the_same_positions(make_catalog):
