@@ -147,7 +147,10 @@ def test_rule_severities(catalog, config, expected):
         ("extends: default\n", [(SUMMARY, "error"), (DESCRIPTION, "warning")]),
         ("extends: strict\n", [(SUMMARY, "error"), (DESCRIPTION, "error")]),
         ("extends: relaxed\n", [(SUMMARY, "warning")]),  # description-required is off in relaxed
-        ("extends: relaxed\nrules:\n  best-practices/description-required: warning\n", [(SUMMARY, "warning"), (DESCRIPTION, "warning")]),
+        (
+            "extends: relaxed\nrules:\n  best-practices/description-required: warning\n",
+            [(SUMMARY, "warning"), (DESCRIPTION, "warning")],
+        ),
         ("extends: strict\nrules:\n  best-practices/*: warning\n", [(SUMMARY, "warning"), (DESCRIPTION, "warning")]),
     ],
 )
@@ -171,7 +174,8 @@ def test_rulesets_shipped_are_valid_and_relaxed_is_laxer_than_strict():
     for name in tables["default"]:
         if "*" in name:
             continue
-        assert SEVERITY_RANK[tables["relaxed"][name]] <= SEVERITY_RANK[tables["default"][name]] <= SEVERITY_RANK[tables["strict"][name]], name
+        relaxed, default, strict = (SEVERITY_RANK[tables[t][name]] for t in ("relaxed", "default", "strict"))
+        assert relaxed <= default <= strict, name
     # strict: every warning of the default ruleset is an error (saga/* and change/* are owned elsewhere)
     assert [n for n, v in tables["strict"].items() if v == "warning" and not n.startswith(("saga/", "change/"))] == []
 
@@ -347,7 +351,8 @@ def test_bad_config_in_a_real_process(catalog, tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
-        f"saga-lint: configuration error: {tmp_path / 'cat' / 'saga-lint.yaml'}: unknown rule 'no/such-rule' (see `saga-lint rules`)"
+        f"saga-lint: configuration error: {tmp_path / 'cat' / 'saga-lint.yaml'}: "
+        "unknown rule 'no/such-rule' (see `saga-lint rules`)"
     ]
     proc = run_cli("check", catalog(), "-c", tmp_path / "absent.yaml")
     assert proc.returncode == 2

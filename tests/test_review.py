@@ -118,7 +118,7 @@ def plain(markdown: str) -> str:
 
 def snapshot(root: Path) -> dict:
     out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         for name in filenames:
             p = Path(dirpath) / name
             st = p.lstat()
@@ -309,7 +309,8 @@ def test_review_reports_the_change_and_only_the_change(repo):
     assert md.startswith("<!-- saga-lint:review -->\n")
     text = plain(md)
     # the new step, the event, the untouched orchestrator
-    assert "step notify_customer was added to saga checkout-saga without its failure path, compensation and customer-visible status" in text
+    assert ("step notify_customer was added to saga checkout-saga without its failure path, compensation "
+            "and customer-visible status") in text
     assert "event inventory-reserved: required field \"expiresAt\" was removed" in text
     assert "change/version-bump" in text and "the version stays 1.0.0" in text
     assert "change/orchestrator-untouched" in text
@@ -420,11 +421,11 @@ def test_compatibility_mode_from_config_and_frontmatter(repo):
     (path / "catalog" / "saga-lint.yaml").write_text("schema-compatibility:\n  inventory-reserved: NONE\n", "utf-8")
     doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
     assert exact(doc, "change/breaking-schema") == []
-    assert exact(doc, "change/version-bump") == [("change/version-bump", RESERVED_EVENT, "error", None)]  # still a contract change
+    # still a contract change at 1.0.0
+    assert exact(doc, "change/version-bump") == [("change/version-bump", RESERVED_EVENT, "error", None)]
     assert {c["id"]: c["mode"] for c in doc["compatibility"]}["inventory-reserved"] == "NONE"
     (path / "catalog" / "saga-lint.yaml").unlink()
-    page = path / "catalog" / RESERVED / "index.mdx"
-    page.write_text(page.read_text("utf-8").replace("schemaPath: schema.json", "schemaPath: schema.json\nx-compatibility: forward"), "utf-8")
+    _edit(path, f"{RESERVED}/index.mdx", "schemaPath: schema.json", "schemaPath: schema.json\nx-compatibility: forward")
     doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
     compat = {c["id"]: c for c in doc["compatibility"]}["inventory-reserved"]
     assert compat["mode"] == "FORWARD" and compat["mode_source"] == "frontmatter x-compatibility"
@@ -460,7 +461,8 @@ def test_catalog_text_is_escaped_in_the_comment(repo):
     res = run("review", path / "catalog", "--base", base)
     assert "<img" not in res.output
     assert "](javascript:" not in res.output
-    assert "| ➕ added | event x&lt;img src\\=x onerror\\=alert\\(1\\)&gt;\\[link\\]\\(javascript\\:alert\\(1\\)\\)\\| |" in res.output
+    escaped = "x&lt;img src\\=x onerror\\=alert\\(1\\)&gt;\\[link\\]\\(javascript\\:alert\\(1\\)\\)\\|"
+    assert f"| ➕ added | event {escaped} |" in res.output
 
 
 # -- schema compatibility, per mode -----------------------------------------------------------
@@ -479,7 +481,7 @@ BASE_SCHEMA = {
 
 def variant(**edits) -> dict:
     doc = json.loads(json.dumps(BASE_SCHEMA))
-    for key, fn in edits.items():
+    for fn in edits.values():
         fn(doc)
     return doc
 
