@@ -31,9 +31,10 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, AnyStr, Literal
+from typing import TYPE_CHECKING, Any, AnyStr, Literal
 
 if TYPE_CHECKING:
+    import pathspec
     from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
 
 MAX_SEGMENTS = 100
@@ -151,14 +152,16 @@ class Globs:
     path is not a ``!`` pattern. Raises ``GlobError`` for a hostile pattern when built."""
 
     def __init__(self, patterns: Iterable[str], anchored: bool = False) -> None:
-        import pathspec
-
         lines = []
         for p in patterns:
             negated, body = _normalise(p, anchored)
             if body is not None:
                 lines.append(("!" if negated else "") + body)
-        self._spec = pathspec.PathSpec.from_lines(_pattern_class(), lines) if lines else None
+        self._spec: pathspec.PathSpec[Any] | None = None
+        if lines:
+            import pathspec  # only when there is something to match: most configurations have no globs
+
+            self._spec = pathspec.PathSpec.from_lines(_pattern_class(), lines)
 
     def __bool__(self) -> bool:
         return self._spec is not None
