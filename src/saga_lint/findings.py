@@ -38,7 +38,6 @@ class Severity(str, Enum):
 
 _DEMOTED = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO, Severity.INFO: Severity.INFO}
 
-SEVERITIES = tuple(s.value for s in Severity)
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "off": 0}
 
 

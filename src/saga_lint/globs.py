@@ -163,9 +163,6 @@ class Globs:
 
             self._spec = pathspec.PathSpec.from_lines(_pattern_class(), lines)
 
-    def __bool__(self) -> bool:
-        return self._spec is not None
-
     def match(self, path: str) -> bool:
         spec = self._spec
         if spec is None or not path:

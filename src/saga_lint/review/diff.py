@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog import versions
-from saga_lint.catalog.model import MESSAGE_TYPES
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
@@ -47,10 +46,6 @@ class ResourceChange:
     steps_added: list[str] = field(default_factory=list)  # flows only
     steps_removed: list[str] = field(default_factory=list)
     steps_changed: list[str] = field(default_factory=list)
-
-    @property
-    def is_message(self) -> bool:
-        return self.type in MESSAGE_TYPES
 
     @property
     def schema_changed(self) -> bool:
@@ -84,13 +79,6 @@ class ChangeSet:
 
     def get(self, rtype: str, rid: str) -> ResourceChange | None:
         return next((c for c in self.resources if c.type == rtype and c.id == rid), None)
-
-    def of_kind(self, *kinds: str) -> list[ResourceChange]:
-        return [c for c in self.resources if c.kind in kinds]
-
-    @property
-    def empty(self) -> bool:
-        return not self.resources
 
 
 @dataclass
