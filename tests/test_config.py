@@ -147,7 +147,10 @@ def test_rule_severities(catalog, config, expected):
         ("extends: default\n", [(SUMMARY, "error"), (DESCRIPTION, "warning")]),
         ("extends: strict\n", [(SUMMARY, "error"), (DESCRIPTION, "error")]),
         ("extends: relaxed\n", [(SUMMARY, "warning")]),  # description-required is off in relaxed
-        ("extends: relaxed\nrules:\n  best-practices/description-required: warning\n", [(SUMMARY, "warning"), (DESCRIPTION, "warning")]),
+        (
+            "extends: relaxed\nrules:\n  best-practices/description-required: warning\n",
+            [(SUMMARY, "warning"), (DESCRIPTION, "warning")],
+        ),
         ("extends: strict\nrules:\n  best-practices/*: warning\n", [(SUMMARY, "warning"), (DESCRIPTION, "warning")]),
     ],
 )
@@ -171,7 +174,8 @@ def test_rulesets_shipped_are_valid_and_relaxed_is_laxer_than_strict():
     for name in tables["default"]:
         if "*" in name:
             continue
-        assert SEVERITY_RANK[tables["relaxed"][name]] <= SEVERITY_RANK[tables["default"][name]] <= SEVERITY_RANK[tables["strict"][name]], name
+        relaxed, default, strict = (SEVERITY_RANK[tables[t][name]] for t in ("relaxed", "default", "strict"))
+        assert relaxed <= default <= strict, name
     # strict: every warning of the default ruleset is an error (saga/* and change/* are owned elsewhere)
     assert [n for n, v in tables["strict"].items() if v == "warning" and not n.startswith(("saga/", "change/"))] == []
 
@@ -347,7 +351,8 @@ def test_bad_config_in_a_real_process(catalog, tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
-        f"saga-lint: configuration error: {tmp_path / 'cat' / 'saga-lint.yaml'}: unknown rule 'no/such-rule' (see `saga-lint rules`)"
+        f"saga-lint: configuration error: {tmp_path / 'cat' / 'saga-lint.yaml'}: "
+        "unknown rule 'no/such-rule' (see `saga-lint rules`)"
     ]
     proc = run_cli("check", catalog(), "-c", tmp_path / "absent.yaml")
     assert proc.returncode == 2
@@ -399,11 +404,15 @@ def test_rule_explains_a_rule():
 def test_every_rule_has_a_documented_explanation():
     from saga_lint.rules import all_rules
 
-    for name, rule in all_rules().items():
+    rules = all_rules()
+    assert any(n.startswith("change/") for n in rules) and any(n.startswith("saga/") for n in rules)
+    for name, rule in rules.items():
         r = invoke("rule", name)
         assert r.exit_code == 0, name
         assert r.stdout.startswith(f"{name}  [default: {rule.severity}]")
         assert rule.summary, name
+        for label in ("What it checks:", "Why:", "Example", "Fix:"):  # the rules' documentation, every family
+            assert label in rule.doc, (name, label)
 
 
 @pytest.mark.parametrize(
@@ -454,12 +463,52 @@ def test_extends_loop_exits_2(catalog):
         ("domains/Legacy/services/Old/versioned/1/index.mdx", "**/services/*/index.mdx", False),
         ("events/a?c/index.mdx", "events/a[?]c/*", True),
         ("a/b", "", False),
+        ("channels/buses/orders/index.mdx", "channels/*", True),  # a folder matched holds what is in it
+        ("channels", "channels/**", False),  # gitignore: what is inside, not the name itself
+        ("events/A/index.mdx", "/index.mdx", True),  # a leading slash changes nothing (as before pathspec)
+        ("#notes/a.mdx", "#notes/**", False),  # a comment
+        ("#notes/a.mdx", "\\#notes/**", True),  # ... unless escaped
     ],
 )
 def test_glob_semantics(path, pattern, expected):
-    from saga_lint.config import _glob_match
+    from saga_lint.globs import match
 
-    assert _glob_match(path, pattern) is expected
+    assert match([pattern], path) is expected
+
+
+def test_glob_negation_re_includes():
+    from saga_lint.globs import match
+
+    globs = ["drafts/**", "!drafts/keep.mdx"]
+    assert match(globs, "drafts/x.mdx") and not match(globs, "drafts/keep.mdx")
+    # the last pattern that matches decides (also inside a folder matched as a whole, unlike git)
+    assert not match(["drafts", "!drafts/keep.mdx"], "drafts/keep.mdx")
+    assert match(["!drafts/keep.mdx", "drafts"], "drafts/keep.mdx")
+
+
+def test_ignore_with_negation(catalog):
+    extra = {CHANNEL: BASE[CHANNEL].replace("summary: Where order events go.\n", "")}
+    code, doc, _ = check(catalog('ignore: ["channels/**", "!channels/orders/index.mdx"]\n', extra=extra))
+    assert (SUMMARY, "error", CHANNEL) in rules_of(doc)
+    code, doc, _ = check(catalog('ignore: ["channels/**"]\n', extra=extra))
+    assert (SUMMARY, "error", CHANNEL) not in rules_of(doc)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["**/x/**/x/**/x/**/x/**/y", "**/*x*/**/*x*/**/*x*/**/*x*y", "*a*a*a*a*a*a*a*a*a*a*a*b", "/".join(["**/*a*"] * 40) + "/b"],
+)
+def test_hostile_globs_take_linear_time(pattern):
+    """Python's regular expressions backtrack: the matcher commits each ``*`` part and each run of
+    folders between two ``**`` to its first match, so these stay far under a second."""
+    import time
+
+    from saga_lint.globs import match
+
+    paths = ["/".join(["x"] * 100), "/".join(["x" * 40] * 100), "/".join(["a" * 60] * 60)]
+    t0 = time.monotonic()
+    assert not any(match([pattern], p) or match([pattern], p, anchored=True) for p in paths)
+    assert time.monotonic() - t0 < 1
 
 
 def test_ignore_star_does_not_cross_folders(catalog):

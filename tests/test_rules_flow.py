@@ -87,7 +87,8 @@ CASES = [
   - id: authorize_payment
     title: Authorize
 """,
-        ["next_step: authorise"], ["reserve"], r'goes to "authorise_payment", which is no step of this flow\. Did you mean "authorize_payment"\?',
+        ["next_step: authorise"], ["reserve"],
+        r'goes to "authorise_payment", which is no step of this flow\. Did you mean "authorize_payment"\?',
         """
   - id: reserve
     title: Reserve
@@ -211,7 +212,8 @@ CASES = [
     message: {id: order-placed}
     service: {id: orders-service}
 """,
-        ["service: {id"], ["reserve"], r"step sets message, service; a step is one kind of node\. Split it into steps joined by next_step",
+        ["service: {id"], ["reserve"],
+        r"step sets message, service; a step is one kind of node\. Split it into steps joined by next_step",
         """
   - id: reserve
     title: Reserve

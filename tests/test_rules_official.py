@@ -153,7 +153,9 @@ summary: Takes the order through checkout.
 owners: [ordering]
 """
 )
-_SYSTEM_STEP = "    message: {{id: order-placed}}\n    next_step: handover\n  - id: handover\n    title: Hand over\n    system: {{id: {}}}\n"
+_SYSTEM_STEP = (
+    "    message: {{id: order-placed}}\n    next_step: handover\n  - id: handover\n    title: Hand over\n    system: {{id: {}}}\n"
+)
 ENTITY_PAGE = "domains/Ordering/entities/Order/index.mdx"
 ENTITY_TXT = page(
     """
@@ -305,7 +307,8 @@ CASES = [
     Case(
         "refs/resource-exists", "id-of-another-type",
         edit(FLOW, "message: {id: order-placed}", "message: {id: orders-db}"), FLOW, "message: {id: orders-db}",
-        r'message \(event, command or query\) "orders-db", which is not in the catalog\. "orders-db" is a container in this catalog, not a message',
+        r'message \(event, command or query\) "orders-db", which is not in the catalog\. '
+        r'"orders-db" is a container in this catalog, not a message',
     ),
     Case(
         "refs/resource-exists", "flow-step-message",
@@ -341,7 +344,9 @@ CASES = [
     ),
     Case(
         "refs/file-exists", "schema-viewer-in-fence-is-ignored-but-real-one-is-not",
-        {EVENT: EVENT_TXT.replace("Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n\n<SchemaViewer file="b.json" />\n')},
+        {EVENT: EVENT_TXT.replace(
+            "Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n\n<SchemaViewer file="b.json" />\n'
+        )},
         EVENT, '<SchemaViewer file="b.json"', r'"b\.json"',
         good={EVENT: EVENT_TXT.replace("Described here.\n", '```mdx\n<SchemaViewer file="a.json" />\n```\n')},
     ),
@@ -350,7 +355,8 @@ CASES = [
     Case(
         "refs/resource-exists", "flow-system-step",
         {**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-systm")), SYSTEM_PAGE: SYSTEM_TXT},
-        FLOW, "system: {id: checkout-systm}", r'steps\[2\]\.system refers to system "checkout-systm", which is not in the catalog',
+        FLOW, "system: {id: checkout-systm}",
+        r'steps\[2\]\.system refers to system "checkout-systm", which is not in the catalog',
         good={**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-system")), SYSTEM_PAGE: SYSTEM_TXT},
     ),
     Case(
@@ -361,9 +367,11 @@ CASES = [
     ),
     Case(
         "refs/resource-exists", "container-services",
-        edit(CONTAINER, "container_type: database", "container_type: database\nservicesThatWriteToContainer:\n  - id: order-service"),
+        edit(CONTAINER, "container_type: database",
+             "container_type: database\nservicesThatWriteToContainer:\n  - id: order-service"),
         CONTAINER, "id: order-service", r'servicesThatWriteToContainer\[0\] refers to service "order-service"',
-        good=edit(CONTAINER, "container_type: database", "container_type: database\nservicesThatWriteToContainer:\n  - id: orders-service"),
+        good=edit(CONTAINER, "container_type: database",
+                  "container_type: database\nservicesThatWriteToContainer:\n  - id: orders-service"),
     ),
     Case(
         "refs/resource-exists", "entity-property-references",
@@ -380,8 +388,11 @@ CASES = [
     Case(
         "refs/file-exists", "styles-icon-missing-from-public",
         {**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"), "public/icons/other.svg": "<svg/>\n"},
-        SERVICE, "icon:", r'styles\.icon points at "/icons/orders\.svg", which does not exist: EventCatalog serves it from public/icons/orders\.svg',
-        good={**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"), "public/icons/orders.svg": "<svg/>\n"},
+        SERVICE, "icon:",
+        r'styles\.icon points at "/icons/orders\.svg", which does not exist: '
+        r"EventCatalog serves it from public/icons/orders\.svg",
+        good={**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"),
+              "public/icons/orders.svg": "<svg/>\n"},
     ),
     Case(
         "refs/file-exists", "schemas-ref-file-url",
@@ -436,7 +447,8 @@ CASES = [
     Case(
         "versions/no-deprecated-references", "writes-to-deprecated-container",
         edit(CONTAINER, "container_type: database", "container_type: database\ndeprecated:\n  message: use orders-store"),
-        SERVICE, "id: orders-db", r'container "orders-db" 1\.0\.0, which is deprecated \(use orders-store\)\. Move to its replacement',
+        SERVICE, "id: orders-db",
+        r'container "orders-db" 1\.0\.0, which is deprecated \(use orders-store\)\. Move to its replacement',
         good=edit(CONTAINER, "container_type: database", "container_type: database\ndeprecated: false"),
     ),
     # structure/*
@@ -495,7 +507,8 @@ CASES = [
     ),
     Case(
         "parse/yaml", "colon-in-plain-value",
-        edit(EVENT, "name: Order placed", "name: Order: placed"), EVENT, ": placed", r"invalid YAML: mapping values are not allowed",
+        edit(EVENT, "name: Order placed", "name: Order: placed"), EVENT, ": placed",
+        r"invalid YAML: mapping values are not allowed",
         good=edit(EVENT, "name: Order placed", 'name: "Order: placed"'),
     ),
     Case(
@@ -535,9 +548,11 @@ CASES = [
     ),
     Case(
         "security/path-outside-catalog", "styles-icon-climbs",
-        {**edit(SERVICE, "writesTo:", "styles:\n  icon: /../../../../secret.svg\nwritesTo:"), "public/icons/orders.svg": "<svg/>\n"},
+        {**edit(SERVICE, "writesTo:", "styles:\n  icon: /../../../../secret.svg\nwritesTo:"),
+         "public/icons/orders.svg": "<svg/>\n"},
         SERVICE, "icon:", r"styles\.icon points outside the catalog",
-        good={**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"), "public/icons/orders.svg": "<svg/>\n"},
+        good={**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"),
+              "public/icons/orders.svg": "<svg/>\n"},
     ),
     Case(
         "security/path-outside-catalog", "schemas-ref-absolute-file-url",
@@ -907,7 +922,7 @@ def test_version_reference_message_mismatch_in_flow_step(make_catalog):
 
 # -- every rule has a test ----------------------------------------------------------------------
 
-OWNED_ELSEWHERE = ("saga/", "change/")
+OWNED_ELSEWHERE = ("saga/",)  # tests/test_saga.py
 OWNED_ELSEWHERE_NAMES = ("schema/invalid-json-schema", "security/remote-ref")
 
 
@@ -935,6 +950,21 @@ def test_every_official_rule_has_a_failing_and_passing_case_here():
     } | {"security/path-outside-catalog"}
     covered = {c.rule for c in CASES} | dedicated
     assert sorted(names - covered) == []
+
+
+def test_every_change_rule_has_a_failing_and_passing_case():
+    """``change/*``: each rule has a row in test_review.CHANGE_CASES, a change to a small git
+    repository that makes exactly the findings listed, and the same change done right."""
+    from test_review import CHANGE_CASES
+
+    from saga_lint.rules import all_rules
+
+    names = {n for n in all_rules() if n.startswith("change/")}
+    assert names, "the change/* rules are registered"
+    assert sorted(names - {c.rule for c in CHANGE_CASES}) == []
+    for case in CHANGE_CASES:
+        assert case.expected and all(f[0] == case.rule for f in case.expected), case.id
+        assert callable(case.bad) and callable(case.good), case.id
 
 
 def test_cli_reports_the_same_positions(make_catalog):

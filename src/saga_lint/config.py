@@ -13,14 +13,20 @@ Read from ``saga-lint.yaml`` (or ``.saga-lint.yaml``) in the catalog root, else 
       - files: ["domains/Legacy/**"]
         rules: {refs/orphan-messages: off}
 
+Globs are gitignore-style (``saga_lint.globs``): ``*`` within a folder, ``**`` across folders, a
+name without a slash at any depth, ``!pattern`` to re-include.
+
 A bad config is a ``ConfigError`` (exit 2 with a one-line reason), never a guess.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import os
+import sys
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 LEVELS = ("error", "warning", "info", "off")
 ALIASES = {"warn": "warning", "err": "error"}
@@ -38,7 +44,7 @@ def rulesets_dir() -> Path:
     return here.parent.parent / "rules"  # a source checkout (editable install)
 
 
-def _norm_level(value, where: str) -> str:
+def _norm_level(value: object, where: str) -> str:
     if isinstance(value, list) and value:
         value = value[0]  # official linter style: [severity, {options}]
     if value is False:
@@ -49,36 +55,7 @@ def _norm_level(value, where: str) -> str:
     return v
 
 
-def _glob_match(path: str, pattern: str) -> bool:
-    """gitignore-style: ``*``/``?``/``[...]`` stay within one folder, ``**`` spans any number of
-    folders, a pattern without a slash matches a name at any depth, and a pattern that names a
-    folder matches everything inside it. Matched segment by segment (memoised: linear time)."""
-    pattern = pattern[2:] if pattern.startswith("./") else pattern
-    pat = [seg for seg in pattern.strip("/").split("/") if seg not in ("", ".")]
-    if not pat:
-        return False
-    if len(pat) > 100:
-        raise ConfigError(f"glob {pattern[:40]!r}... has more than 100 path segments")
-    if len(pat) == 1 and pat[0] != "**":
-        pat = ["**"] + pat
-    parts = path.split("/")
-    memo: dict = {}
-
-    def m(i: int, j: int) -> bool:
-        if (i, j) not in memo:
-            if i == len(pat):
-                ok = True
-            elif pat[i] == "**":
-                ok = m(i + 1, j) or (j < len(parts) and m(i, j + 1))
-            else:
-                ok = j < len(parts) and fnmatch.fnmatchcase(parts[j], pat[i]) and m(i + 1, j + 1)
-            memo[(i, j)] = ok
-        return memo[(i, j)]
-
-    return m(0, 0)
-
-
-def _apply_levels(table: dict, new: dict, known) -> None:
+def _apply_levels(table: dict[str, str], new: dict[str, str], known: Collection[str]) -> None:
     """Lay ``new`` (rule or wildcard -> level) over ``table``: ``*`` first, then family wildcards,
     then exact names, so a wildcard overrides the exact entries of the ruleset beneath it but not
     the exact entries written beside it."""
@@ -95,17 +72,31 @@ def _apply_levels(table: dict, new: dict, known) -> None:
             table.update({n: lvl for n in known if n.startswith(k[:-1])})
 
 
+Levels = dict[str, str]  # rule name or wildcard (``*``, ``family/*``) -> level
+
+
 @dataclass
 class Config:
-    severities: dict = field(default_factory=dict)
-    ignore: list = field(default_factory=list)
-    overrides: list = field(default_factory=list)  # [(globs, {rule: level})]
+    severities: Levels = field(default_factory=dict)
+    ignore: list[str] = field(default_factory=list)
+    overrides: list[tuple[list[str], Levels]] = field(default_factory=list)  # [(globs, {rule: level})]
     fail_on: str = "error"
     source: str | None = None
-    sagas: list = field(default_factory=list)  # flow ids to treat as sagas
-    schema_compatibility: dict = field(default_factory=dict)
+    sagas: list[str] = field(default_factory=list)  # flow ids to treat as sagas
+    schema_compatibility: dict[str, Any] = field(default_factory=dict)
 
-    def _lookup(self, table: dict, rule: str):
+    def __post_init__(self) -> None:
+        """The globs, compiled once (a hostile one is a ``ConfigError`` here, not mid-run)."""
+        from saga_lint.globs import GlobError, Globs
+
+        try:
+            self._ignored = Globs(self.ignore)
+            self._override_globs = [(Globs(globs), table) for globs, table in self.overrides]
+        except GlobError as exc:
+            raise ConfigError(str(exc)) from None
+
+    @staticmethod
+    def _lookup(table: Levels, rule: str) -> str | None:
         if rule in table:
             return table[rule]
         family = rule.split("/", 1)[0] + "/*"
@@ -114,10 +105,12 @@ class Config:
         return table.get("*")
 
     def severity_for(self, rule: str, file: str | None, default: str) -> str:
+        """The level of ``rule`` for a finding in ``file`` (``off`` included): the rules table,
+        then every override whose globs match the file, later ones winning."""
         level = self._lookup(self.severities, rule) or default
         if file:
-            for globs, table in self.overrides:
-                if any(_glob_match(file, g) for g in globs):
+            for globs, table in self._override_globs:
+                if globs.match(file):
                     level = self._lookup(table, rule) or level
         return level
 
@@ -127,10 +120,10 @@ class Config:
         return any((self._lookup(t, rule) or "off") != "off" for _, t in self.overrides)
 
     def is_ignored(self, file: str | None) -> bool:
-        return bool(file) and any(_glob_match(file, g) for g in self.ignore)
+        return bool(file) and self._ignored.match(file or "")
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
@@ -146,7 +139,7 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def _ruleset(name: str, base_dir: Path, seen: tuple = ()) -> dict:
+def _ruleset(name: str, base_dir: Path, seen: tuple[str, ...] = ()) -> Levels:
     if name in seen:
         raise ConfigError(f"ruleset {name!r} extends itself")
     candidate = Path(name)
@@ -158,7 +151,7 @@ def _ruleset(name: str, base_dir: Path, seen: tuple = ()) -> dict:
         available = ", ".join(sorted(p.stem for p in rulesets_dir().glob("*.yaml")))
         raise ConfigError(f"unknown ruleset {name!r} (available: {available})")
     data = _read_yaml(candidate)
-    out = {}
+    out: Levels = {}
     if data.get("extends"):
         out.update(_ruleset(str(data["extends"]), candidate.parent, seen + (name,)))
     rules = data.get("rules") or {}
@@ -170,47 +163,63 @@ def _ruleset(name: str, base_dir: Path, seen: tuple = ()) -> dict:
     return out
 
 
-def from_mapping(data: dict, base_dir: Path, source: str | None = None) -> Config:
-    from saga_lint.rules import all_rules
+def _check_names(table: dict[Any, Any], known: Collection[str], where: str) -> None:
+    for name in table:
+        if name == "*" or name.endswith("/*") or name in known:
+            continue
+        raise ConfigError(f"{where}: unknown rule {name!r} (see `saga-lint rules`)")
 
-    known = set(all_rules())
-    cfg = Config(source=source)
-    cfg.severities = _ruleset(str(data.get("extends", "default")), base_dir)
 
-    def check_names(table: dict, where: str):
-        for name in table:
-            if name == "*" or name.endswith("/*") or name in known:
-                continue
-            raise ConfigError(f"{where}: unknown rule {name!r} (see `saga-lint rules`)")
-
-    rules = data.get("rules") or {}
-    if not isinstance(rules, dict):
-        raise ConfigError(f"{source}: rules must be a mapping of rule name to severity")
-    check_names(rules, str(source))
-    _apply_levels(cfg.severities, {str(k): _norm_level(v, f"{source}: rules.{k}") for k, v in rules.items()}, known)
-    ignore = data.get("ignore", data.get("ignorePatterns", [])) or []
-    if not isinstance(ignore, list):
-        raise ConfigError(f"{source}: ignore must be a list of globs")
-    cfg.ignore = [str(g) for g in ignore]
+def _overrides(data: dict[str, Any], known: Collection[str], source: str | None) -> list[tuple[list[str], Levels]]:
+    out = []
     for i, ov in enumerate(data.get("overrides") or []):
         if not isinstance(ov, dict) or not isinstance(ov.get("files"), list) or not isinstance(ov.get("rules", {}), dict):
             raise ConfigError(f"{source}: overrides[{i}] must be {{files: [globs], rules: {{rule: severity}}}}")
-        check_names(ov.get("rules", {}), f"{source}: overrides[{i}]")
+        _check_names(ov.get("rules", {}), known, f"{source}: overrides[{i}]")
         table = {str(k): _norm_level(v, f"{source}: overrides[{i}].{k}") for k, v in ov.get("rules", {}).items()}
-        cfg.overrides.append(([str(g) for g in ov["files"]], table))
+        out.append(([str(g) for g in ov["files"]], table))
+    return out
+
+
+def _fail_on(data: dict[str, Any], source: str | None) -> str:
     fail_on = data.get("fail-on", data.get("fail_on"))
-    if fail_on is not None:
-        cfg.fail_on = _norm_level(fail_on, f"{source}: fail-on")
-        if cfg.fail_on == "off":
-            raise ConfigError(f"{source}: fail-on must be one of error, warning, info; got {fail_on!r}")
+    if fail_on is None:
+        return "error"
+    level = _norm_level(fail_on, f"{source}: fail-on")
+    if level == "off":
+        raise ConfigError(f"{source}: fail-on must be one of error, warning, info; got {fail_on!r}")
+    return level
+
+
+def from_mapping(data: dict[str, Any], base_dir: Path, source: str | None = None) -> Config:
+    from saga_lint.rules import all_rules
+
+    known = set(all_rules())
+    severities = _ruleset(str(data.get("extends", "default")), base_dir)
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{source}: rules must be a mapping of rule name to severity")
+    _check_names(rules, known, str(source))
+    _apply_levels(severities, {str(k): _norm_level(v, f"{source}: rules.{k}") for k, v in rules.items()}, known)
+    ignore = data.get("ignore", data.get("ignorePatterns", [])) or []
+    if not isinstance(ignore, list):
+        raise ConfigError(f"{source}: ignore must be a list of globs")
+    overrides = _overrides(data, known, source)
+    fail_on = _fail_on(data, source)
     sagas = data.get("sagas") or []
-    cfg.sagas = [str(s) for s in sagas] if isinstance(sagas, list) else []
     compat = data.get("schema-compatibility") or {}
-    cfg.schema_compatibility = compat if isinstance(compat, dict) else {}
-    return cfg
+    return Config(
+        severities=severities,
+        ignore=[str(g) for g in ignore],
+        overrides=overrides,
+        fail_on=fail_on,
+        source=source,
+        sagas=[str(s) for s in sagas] if isinstance(sagas, list) else [],
+        schema_compatibility=compat if isinstance(compat, dict) else {},
+    )
 
 
-def load_config(catalog_root, explicit: str | None = None) -> Config:
+def load_config(catalog_root: str | os.PathLike[str], explicit: str | None = None) -> Config:
     root = Path(catalog_root)
     if explicit:
         path = Path(explicit)
@@ -223,18 +232,22 @@ def load_config(catalog_root, explicit: str | None = None) -> Config:
             return from_mapping(_read_yaml(path), root, str(path))
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        try:
-            import tomllib
-        except ImportError:  # pragma: no cover - Python 3.10
-            tomllib = None
-        if tomllib is not None:
-            try:
-                data = tomllib.loads(pyproject.read_text("utf-8"))
-            except (OSError, ValueError) as exc:
-                raise ConfigError(f"cannot read {pyproject}: {exc}") from None
-            section = data.get("tool", {}).get("saga-lint")
-            if isinstance(section, dict):
-                return from_mapping(section, root, f"{pyproject} [tool.saga-lint]")
+        section = _pyproject_section(pyproject)
+        if section is not None:
+            return from_mapping(section, root, f"{pyproject} [tool.saga-lint]")
     return from_mapping({}, root, None)
 
 
+def _pyproject_section(pyproject: Path) -> dict[str, Any] | None:
+    """``[tool.saga-lint]`` of a pyproject.toml (None without one, or on Python 3.10)."""
+    if sys.version_info < (3, 11):  # pragma: no cover - no tomllib
+        return None
+    else:
+        import tomllib
+
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read {pyproject}: {exc}") from None
+        section = data.get("tool", {}).get("saga-lint")
+        return section if isinstance(section, dict) else None

@@ -11,8 +11,33 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from dataclasses import field as _field
+from enum import Enum
+from typing import Any
 
-SEVERITIES = ("error", "warning", "info")
+
+class Severity(str, Enum):
+    """How bad a finding is. A ``str`` whose value is the word, so comparing with ``"error"``, an
+    f-string and the JSON output all see the plain word. The configuration's extra level ``off``
+    is no severity: a rule at ``off`` makes no finding at all."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.value, format_spec)  # an f-string with a width ("{sev:<7}") pads the word
+
+    @property
+    def demoted(self) -> Severity:
+        """One level lower (``info`` stays ``info``): a problem with only prose as evidence."""
+        return _DEMOTED[self]
+
+
+_DEMOTED = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO, Severity.INFO: Severity.INFO}
+
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "off": 0}
 
 
@@ -24,7 +49,7 @@ class ResourceRef:
     id: str
     version: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, str | None]:
         return {"type": self.type, "id": self.id, "version": self.version}
 
     def __str__(self) -> str:
@@ -34,7 +59,7 @@ class ResourceRef:
 @dataclass
 class Finding:
     rule: str
-    severity: str
+    severity: Severity  # a plain "error" / "warning" / "info" is accepted and made a Severity
     message: str
     file: str | None = None
     line: int | None = None
@@ -45,6 +70,8 @@ class Finding:
     fingerprint: str = _field(default="")
 
     def __post_init__(self) -> None:
+        if not isinstance(self.severity, Severity):
+            self.severity = Severity(self.severity)
         if not self.fingerprint:
             self.fingerprint = self.compute_fingerprint()
 
@@ -59,13 +86,13 @@ class Finding:
         ]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file or "", self.line or 0, self.column or 0, self.rule, self.message)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
-            "severity": self.severity,
+            "severity": self.severity.value,
             "message": self.message,
             "file": self.file,
             "line": self.line,

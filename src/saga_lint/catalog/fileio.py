@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import stat
 
+MAX_FILE_BYTES = 5 * 1024 * 1024  # the one size cap for a catalog file (pages, schemas)
+
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 

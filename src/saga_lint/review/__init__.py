@@ -6,7 +6,9 @@
    (``gitsource``); head defaults to the working tree, the folder itself;
 2. both are run through the one pipeline (``run_check``) with the same configuration (the
    working tree's), so findings carry the same catalog-relative files and fingerprints;
-3. ``diff`` lists what changed; ``compat`` and ``checks`` add the ``change/*`` findings;
+3. ``diff`` lists what changed, ``compat`` compares the changed message schemas, and the
+   ``change/*`` rules (``saga_lint.rules.change``) run on the head with the change in their context;
+   ``checklist`` adds the change guidance of every saga touched;
 4. only head findings whose fingerprint the base run does not have are reported, plus the change
    findings; ``render`` turns the result into a PR comment (Markdown) or JSON.
 """
@@ -14,11 +16,20 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from saga_lint.findings import Finding, at_or_above
 from saga_lint.review.gitsource import ReviewError, catalog_at, open_repo
+
+if TYPE_CHECKING:
+    from saga_lint.config import Config
+    from saga_lint.pipeline import Result
+    from saga_lint.review.checklist import Checklist
+    from saga_lint.review.compat import MessageCompat
+    from saga_lint.review.diff import Change, ChangeSet
 
 __all__ = ["ReviewError", "ReviewResult", "run_review"]
 
@@ -32,20 +43,20 @@ class ReviewResult:
     base_sha: str
     head_ref: str | None  # None: the working tree
     head_sha: str | None
-    changes: object  # diff.ChangeSet
-    new_findings: list  # head findings not present at base
-    change_findings: list  # change/* findings
-    compat: list  # [checks.MessageCompat]
-    checklists: list  # [checks.Checklist]
-    changed_files: list  # repository-relative paths changed between base and head
+    changes: ChangeSet
+    new_findings: list[Finding]  # head findings not present at base
+    change_findings: list[Finding]  # change/* findings
+    compat: list[MessageCompat]
+    checklists: list[Checklist]
+    changed_files: list[str]  # repository-relative paths changed between base and head
     fail_on: str = "error"
     base_findings: int = 0
     head_findings: int = 0
-    config: object = None
-    extra: dict = field(default_factory=dict)
+    config: Config | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def findings(self) -> list:
+    def findings(self) -> list[Finding]:
         """Everything this change introduces, sorted: change findings and new findings."""
         return sorted(self.change_findings + self.new_findings, key=Finding.sort_key)
 
@@ -53,27 +64,26 @@ class ReviewResult:
     def failed(self) -> bool:
         return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
             out[f.severity] = out.get(f.severity, 0) + 1
         return out
 
 
-def run_review(path, base: str, head: str | None = None, config=None, fail_on: str | None = None,
-               config_given: bool = False) -> ReviewResult:
+def run_review(path: str | os.PathLike[str], base: str, head: str | None = None, config: Config | None = None,
+               fail_on: str | None = None, config_given: bool = False) -> ReviewResult:
     """Review the change from ``base`` to ``head`` (None: the working tree). ``config_given``: the
     configuration was named by the user (``-c``), so it is not compared with the base's."""
-    from saga_lint.config import ConfigError, load_config
+    from saga_lint.config import load_config
     from saga_lint.pipeline import run_check
-    from saga_lint.review import checks
-    from saga_lint.review.diff import compare_catalogs
+    from saga_lint.review.checklist import checklists
+    from saga_lint.review.compat import check_config, message_compat
+    from saga_lint.review.diff import Change, compare_catalogs
 
     repo = open_repo(path)
     base_sha = repo.resolve(base)
     head_sha = repo.resolve(head) if head else None
-    from saga_lint.review.compat import check_config
-
     if config is None:
         config = load_config(path)
     check_config(config)
@@ -85,26 +95,21 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
         changes = compare_catalogs(base_run.catalog, head_run.catalog)
         changed_files = repo.changed_files(base_sha, head_sha)
         new = new_findings(base_run.findings, head_run.findings)
-        schema_findings, compat = checks.schema_checks(changes, base_run, head_run, config)
-        change_findings = schema_findings
-        change_findings += checks.removed_in_use(changes, base_run, head_run, config)
-        change_findings += checks.step_contracts(changes, head_run, config)
-        change_findings += checks.orchestrator_untouched(changes, head_run, changed_files, config)
-        if not config_given:
-            try:
-                base_config = load_config(base_root)
-            except ConfigError:  # a base whose own configuration is broken: nothing to compare
-                base_config = None
-            if base_config is not None:
-                change_findings += checks.config_relaxed(base_config, config, Path(path))
-        lists = checks.checklists(changes, head_run, base_run, changed_files)
-    change_findings = _dedupe(change_findings)
+        change = Change(
+            diff=changes,
+            base=base_run,
+            changed_files=changed_files,
+            compat=message_compat(changes, base_run.catalog, head_run.catalog, config),
+            config=config,
+            base_config=None if config_given else _base_config(base_root),
+            root=Path(path),
+        )
+        change_findings = change_rule_findings(head_run, change)
+        lists = checklists(changes, head_run, base_run, changed_files)
     extra = {}
     if head_sha is None:
-        try:
+        with contextlib.suppress(ReviewError):
             extra["checkout_sha"] = repo.resolve("HEAD")
-        except ReviewError:
-            pass
     return ReviewResult(
         root=Path(path),
         repo_top=repo.top,
@@ -115,11 +120,11 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
         head_sha=head_sha,
         changes=changes,
         new_findings=sorted(new, key=Finding.sort_key),
-        change_findings=sorted(change_findings, key=Finding.sort_key),
-        compat=compat,
+        change_findings=change_findings,
+        compat=change.compat,
         checklists=lists,
         changed_files=changed_files,
-        fail_on=fail_on or getattr(config, "fail_on", "error"),
+        fail_on=fail_on or config.fail_on,
         base_findings=len(base_run.findings),
         head_findings=len(head_run.findings),
         config=config,
@@ -127,14 +132,38 @@ def run_review(path, base: str, head: str | None = None, config=None, fail_on: s
     )
 
 
-def _about_resource(f: Finding):
+def _base_config(base_root: Path) -> Config | None:
+    """The base revision's own configuration; None when it is broken (nothing to compare)."""
+    from saga_lint.config import ConfigError, load_config
+
+    try:
+        return load_config(base_root)
+    except ConfigError:
+        return None
+
+
+def change_rule_findings(head: Result, change: Change) -> list[Finding]:
+    """The ``change/*`` rules, run by the one runner on the head's context with the change in it,
+    graded by the review's configuration (``GRADED_BY_BASE`` by the base's), sorted."""
+    from saga_lint.rules import Context, all_rules, run_rules
+    from saga_lint.rules.change import GRADED_BY_BASE
+
+    ctx = Context(head.catalog, head.graph, head.sagas, changes=change)
+    names = [name for name, r in all_rules().items() if r.family == "change"]
+    findings = run_rules(ctx, change.config, only=[n for n in names if n not in GRADED_BY_BASE])
+    if change.base_config is not None:
+        findings += run_rules(ctx, change.base_config, only=[n for n in names if n in GRADED_BY_BASE])
+    return sorted(_dedupe(findings), key=Finding.sort_key)
+
+
+def _about_resource(f: Finding) -> tuple[str, str, str, str, str] | None:
     """What a finding says about a resource, wherever its page lives; None for file-level ones."""
     if f.resource is None:
         return None
     return (f.rule, str(f.resource), f.step or "", f.field or "", f.message)
 
 
-def new_findings(base: list, head: list) -> list:
+def new_findings(base: list[Finding], head: list[Finding]) -> list[Finding]:
     """The head's findings that the base does not have. A finding is already there if the base
     has its fingerprint, or, for a finding about a resource, the same finding about the same
     resource version (step, field, message) in any file: a page moved to ``versioned/<v>/`` when
@@ -152,8 +181,9 @@ def new_findings(base: list, head: list) -> list:
     return out
 
 
-def _dedupe(findings: list) -> list:
-    seen, out = set(), []
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, int | None]] = set()
+    out = []
     for f in findings:
         if (f.fingerprint, f.line) in seen:
             continue

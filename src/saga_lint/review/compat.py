@@ -30,7 +30,19 @@ structurally and count as breaking both ways: review them by hand.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from saga_lint.catalog.model import MESSAGE_TYPES
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.catalog.schemas import LoadedSchema
+    from saga_lint.config import Config
+    from saga_lint.review.diff import ChangeSet
+
+Json = Any  # a JSON document or any part of it, as ``json.loads`` returns it
+Resolver = Any  # a ``referencing.Resolver`` (the library has no type hints), or None
 
 MODES = ("BACKWARD", "FORWARD", "FULL", "NONE")
 DEFAULT_MODE = "BACKWARD"
@@ -70,7 +82,7 @@ class SchemaChange:
             return True
         return message_type == "event" and self.kind == "required-removed"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "path": self.path,
@@ -80,14 +92,14 @@ class SchemaChange:
         }
 
 
-def normalise_mode(value) -> str | None:
+def normalise_mode(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     v = value.strip().upper().replace("-", "_")
     return v if v in MODES else None
 
 
-def mode_for(message_id: str, head_res, base_res, config) -> tuple[str, str]:
+def mode_for(message_id: str, head_res: Resource | None, base_res: Resource | None, config: Config) -> tuple[str, str]:
     """(mode, where it came from) for one message."""
     table = getattr(config, "schema_compatibility", None) or {}
     if isinstance(table, dict) and message_id in table:
@@ -105,7 +117,7 @@ def mode_for(message_id: str, head_res, base_res, config) -> tuple[str, str]:
     return DEFAULT_MODE, "default"
 
 
-def check_config(config) -> None:
+def check_config(config: Config) -> None:
     """``schema-compatibility`` in the config must map message ids to modes (ConfigError if not)."""
     from saga_lint.config import ConfigError
 
@@ -117,19 +129,19 @@ def check_config(config) -> None:
             )
 
 
-def _dump(value) -> str:
+def _dump(value: Json) -> str:
     try:
         return json.dumps(value, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return repr(value)
 
 
-def _short(value, n: int = 60) -> str:
+def _short(value: Json, n: int = 60) -> str:
     s = _dump(value)
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def _pointer(doc, pointer: str):
+def _pointer(doc: Json, pointer: str) -> Json:
     from urllib.parse import unquote
 
     node = doc
@@ -149,11 +161,11 @@ def _pointer(doc, pointer: str):
 
 
 class _Side:
-    def __init__(self, doc, resolver=None):
+    def __init__(self, doc: Json, resolver: Resolver = None) -> None:
         self.doc = doc
         self.resolver = resolver
 
-    def deref(self, node, resolver):
+    def deref(self, node: Json, resolver: Resolver) -> tuple[Json, Resolver]:
         """Follow ``$ref`` (siblings kept, as in draft 2020-12); unresolvable refs stay."""
         hops = 0
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < 16:
@@ -172,15 +184,12 @@ class _Side:
             if target is None:
                 return node, resolver
             siblings = {k: v for k, v in node.items() if k != "$ref"}
-            if isinstance(target, dict):
-                node = {**target, **siblings} if siblings else target
-            else:
-                node = target
+            node = ({**target, **siblings} if siblings else target) if isinstance(target, dict) else target
             resolver = new_resolver
         return node, resolver
 
 
-def _types(node: dict):
+def _types(node: dict[str, Json]) -> set[str] | None:
     t = node.get("type")
     if isinstance(t, str):
         s = {t}
@@ -193,17 +202,27 @@ def _types(node: dict):
     return s
 
 
-def _enum(node: dict):
+def _enum(node: dict[str, Json]) -> dict[str, Json] | None:
     if isinstance(node.get("enum"), list):
         return {_dump(v): v for v in node["enum"]}
     return None
 
 
-def _num(v):
+def _num(v: Json) -> int | float | None:
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
-def _closed(node: dict) -> bool:
+def _properties(node: dict[str, Json]) -> dict[str, Json]:
+    props = node.get("properties")
+    return props if isinstance(props, dict) else {}
+
+
+def _required(node: dict[str, Json]) -> set[str]:
+    req = node.get("required")
+    return {x for x in req if isinstance(x, str)} if isinstance(req, list) else set()
+
+
+def _closed(node: dict[str, Json]) -> bool:
     return node.get("additionalProperties") is False or node.get("unevaluatedProperties") is False
 
 
@@ -212,17 +231,17 @@ def _join(path: str, name: str) -> str:
 
 
 class _Comparer:
-    def __init__(self, old: _Side, new: _Side):
+    def __init__(self, old: _Side, new: _Side) -> None:
         self.old = old
         self.new = new
         self.changes: list[SchemaChange] = []
-        self.seen: set = set()
+        self.seen: set[tuple[str, str, int, int]] = set()
 
-    def add(self, kind, path, detail, old_rejected=False, new_rejected=False):
+    def add(self, kind: str, path: str, detail: str, old_rejected: bool = False, new_rejected: bool = False) -> None:
         if len(self.changes) < MAX_CHANGES:
             self.changes.append(SchemaChange(kind, path, detail, old_rejected, new_rejected))
 
-    def compare(self, o, n, path: str, o_res, n_res, depth: int = 0):
+    def compare(self, o: Json, n: Json, path: str, o_res: Resolver, n_res: Resolver, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
             return
         o, o_res = self.old.deref(o, o_res)
@@ -260,7 +279,7 @@ class _Comparer:
                 self.add("not-comparable", path, f"`{kw}` changed; saga-lint cannot compare it structurally, check it by hand",
                          True, True)
 
-    def _types(self, o, n, path):
+    def _types(self, o: dict[str, Json], n: dict[str, Json], path: str) -> None:
         ot, nt = _types(o), _types(n)
         if ot == nt:
             return
@@ -273,15 +292,13 @@ class _Comparer:
         kind = "type-changed" if old_rej and new_rej else "type-narrowed" if old_rej else "type-widened"
         self.add(kind, path, f"type changed from {shown_o} to {shown_n}", old_rej, new_rej)
 
-    def _enum(self, o, n, path):
+    def _enum(self, o: dict[str, Json], n: dict[str, Json], path: str) -> None:
         oe, ne = _enum(o), _enum(n)
-        if oe is None and ne is None:
-            return
-        if oe is None:
-            self.add("enum-narrowed", path, f"now restricted to the values {_short(list(ne.values()))}", old_rejected=True)
-            return
-        if ne is None:
-            self.add("enum-widened", path, "no longer restricted to an enum", new_rejected=True)
+        if oe is None or ne is None:
+            if ne is not None:
+                self.add("enum-narrowed", path, f"now restricted to the values {_short(list(ne.values()))}", old_rejected=True)
+            elif oe is not None:
+                self.add("enum-widened", path, "no longer restricted to an enum", new_rejected=True)
             return
         removed = [oe[k] for k in oe if k not in ne]
         added = [ne[k] for k in ne if k not in oe]
@@ -290,7 +307,7 @@ class _Comparer:
         if added:
             self.add("enum-widened", path, f"enum values added: {_short(added)}", new_rejected=True)
 
-    def _bounds(self, o, n, path):
+    def _bounds(self, o: dict[str, Json], n: dict[str, Json], path: str) -> None:
         for kw in _LOWER + _UPPER:
             ov, nv = _num(o.get(kw)), _num(n.get(kw))
             if ov == nv:
@@ -303,7 +320,12 @@ class _Comparer:
             else:
                 narrowed = (nv > ov) if lower else (nv < ov)
                 widened = not narrowed
-            shown = f"`{kw}` {'added: ' + _short(nv) if ov is None else 'removed (was ' + _short(ov) + ')' if nv is None else _short(ov) + ' -> ' + _short(nv)}"
+            if ov is None:
+                shown = f"`{kw}` added: {_short(nv)}"
+            elif nv is None:
+                shown = f"`{kw}` removed (was {_short(ov)})"
+            else:
+                shown = f"`{kw}` {_short(ov)} -> {_short(nv)}"
             if narrowed:
                 self.add("range-narrowed", path, f"range narrowed: {shown}", old_rejected=True)
             elif widened:
@@ -321,11 +343,9 @@ class _Comparer:
             else:
                 self.add("constraint-changed", path, f"`{kw}` changed from {_short(ov)} to {_short(nv)}", True, True)
 
-    def _object(self, o, n, path, o_res, n_res, depth):
-        op = o.get("properties") if isinstance(o.get("properties"), dict) else {}
-        np_ = n.get("properties") if isinstance(n.get("properties"), dict) else {}
-        oreq = {str(x) for x in o.get("required", []) if isinstance(x, str)} if isinstance(o.get("required"), list) else set()
-        nreq = {str(x) for x in n.get("required", []) if isinstance(x, str)} if isinstance(n.get("required"), list) else set()
+    def _object(self, o: dict[str, Json], n: dict[str, Json], path: str, o_res: Resolver, n_res: Resolver, depth: int) -> None:
+        op, np_ = _properties(o), _properties(n)
+        oreq, nreq = _required(o), _required(n)
         o_closed, n_closed = _closed(o), _closed(n)
         gone_required = sorted(r for r in oreq - nreq if r not in np_)
         new_required = sorted(r for r in nreq - oreq if r not in op)
@@ -371,7 +391,9 @@ class _Comparer:
             self.compare(oa, na, _join(path, "*"), o_res, n_res, depth + 1)
 
 
-def compare_schemas(old_doc, new_doc, old_resolver=None, new_resolver=None) -> list[SchemaChange]:
+def compare_schemas(
+    old_doc: Json, new_doc: Json, old_resolver: Resolver = None, new_resolver: Resolver = None
+) -> list[SchemaChange]:
     """Every difference between two JSON Schemas that matters to compatibility."""
     cmp = _Comparer(_Side(old_doc, old_resolver), _Side(new_doc, new_resolver))
     try:
@@ -381,7 +403,9 @@ def compare_schemas(old_doc, new_doc, old_resolver=None, new_resolver=None) -> l
     return cmp.changes
 
 
-def message_schema_changes(base_catalog, base_res, head_catalog, head_res) -> list[SchemaChange] | None:
+def message_schema_changes(
+    base_catalog: Catalog, base_res: Resource | None, head_catalog: Catalog, head_res: Resource | None
+) -> list[SchemaChange] | None:
     """Schema differences of one message between base and head; None when either side has no
     readable JSON schema (nothing to compare)."""
     from saga_lint.catalog.schemas import load_message_schema
@@ -396,8 +420,55 @@ def message_schema_changes(base_catalog, base_res, head_catalog, head_res) -> li
     return compare_schemas(old.document, new.document, _resolver(old), _resolver(new))
 
 
-def _resolver(loaded):
+def _resolver(loaded: LoadedSchema) -> Resolver:
     try:
         return loaded.resolver
     except Exception:
         return None
+
+
+@dataclass
+class MessageCompat:
+    """One message whose schema changed: its compatibility mode and the differences found."""
+
+    type: str
+    id: str
+    old_version: str | None
+    new_version: str | None
+    mode: str
+    mode_source: str
+    changes: list[SchemaChange] = field(default_factory=list)
+    breaking: list[SchemaChange] = field(default_factory=list)  # a subset of changes
+    compared: bool = True  # False: a schema on one side is not a readable JSON schema
+    head: Resource | None = field(default=None, repr=False, compare=False)  # the message at head
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "id": self.id,
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "mode": self.mode,
+            "mode_source": self.mode_source,
+            "compared": self.compared,
+            "compatible": not self.breaking,
+            "changes": [dict(c.to_json(), breaking=c in self.breaking) for c in self.changes],
+        }
+
+
+def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog, config: Config) -> list[MessageCompat]:
+    """Every message whose schema changed (same id on both sides), compared under its mode."""
+    report = []
+    for ch in diff.resources:
+        if ch.type not in MESSAGE_TYPES or ch.kind not in ("changed", "version-bump") or not ch.schema_changed:
+            continue
+        mode, source = mode_for(ch.id, ch.head, ch.base, config)
+        mc = MessageCompat(ch.type, ch.id, ch.old_version, ch.new_version, mode, source, head=ch.head)
+        changes = message_schema_changes(base_catalog, ch.base, head_catalog, ch.head)
+        if changes is None:
+            mc.compared = False
+        else:
+            mc.changes = changes
+            mc.breaking = [c for c in changes if c.breaking(ch.type, mode)]
+        report.append(mc)
+    return report

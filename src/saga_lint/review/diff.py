@@ -19,11 +19,16 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog import versions
-from saga_lint.catalog.model import MESSAGE_TYPES
 
-MAX_SCHEMA_READ = 5 * 1024 * 1024
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.config import Config
+    from saga_lint.pipeline import Result
+    from saga_lint.review.compat import MessageCompat
 
 
 @dataclass
@@ -33,18 +38,14 @@ class ResourceChange:
     id: str
     old_version: str | None = None
     new_version: str | None = None
-    base: object = None  # Resource at base (newest version), None when added
-    head: object = None  # Resource at head (newest version), None when removed
-    what: list = field(default_factory=list)  # frontmatter | body | schema
-    versions_added: list = field(default_factory=list)
-    versions_removed: list = field(default_factory=list)
-    steps_added: list = field(default_factory=list)  # flows only
-    steps_removed: list = field(default_factory=list)
-    steps_changed: list = field(default_factory=list)
-
-    @property
-    def is_message(self) -> bool:
-        return self.type in MESSAGE_TYPES
+    base: Resource | None = None  # Resource at base (newest version), None when added
+    head: Resource | None = None  # Resource at head (newest version), None when removed
+    what: list[str] = field(default_factory=list)  # frontmatter | body | schema
+    versions_added: list[str] = field(default_factory=list)
+    versions_removed: list[str] = field(default_factory=list)
+    steps_added: list[str] = field(default_factory=list)  # flows only
+    steps_removed: list[str] = field(default_factory=list)
+    steps_changed: list[str] = field(default_factory=list)
 
     @property
     def schema_changed(self) -> bool:
@@ -55,7 +56,7 @@ class ResourceChange:
         res = self.head or self.base
         return res.file if res is not None else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "type": self.type,
@@ -74,60 +75,55 @@ class ResourceChange:
 
 @dataclass
 class ChangeSet:
-    resources: list = field(default_factory=list)  # [ResourceChange], sorted by type, id
+    resources: list[ResourceChange] = field(default_factory=list)  # sorted by type, id
 
     def get(self, rtype: str, rid: str) -> ResourceChange | None:
         return next((c for c in self.resources if c.type == rtype and c.id == rid), None)
 
-    def of_kind(self, *kinds) -> list:
-        return [c for c in self.resources if c.kind in kinds]
 
-    @property
-    def empty(self) -> bool:
-        return not self.resources
+@dataclass
+class Change:
+    """The change under review, as the ``change/*`` rules read it (``Context.changes``)."""
+
+    diff: ChangeSet  # what changed, resource by resource
+    base: Result  # the base revision's run: its catalog, graph and sagas
+    changed_files: list[str]  # repository-relative paths changed between base and head
+    compat: list[MessageCompat]  # every message whose schema changed, compared (``compat.message_compat``)
+    config: Config  # the review's configuration
+    base_config: Config | None  # the base's own configuration; None when named with -c, or broken
+    root: Path  # the catalog folder as given
 
 
-def _newest_by_id(catalog) -> dict:
+def _newest_by_id(catalog: Catalog) -> dict[tuple[str, str], tuple[Resource, dict[str | None, Resource]]]:
     """(type, id) -> (newest version's Resource, {version: Resource})."""
     out = {}
     for (rtype, rid), by_version in catalog.index().items():
         firsts = {v: rs[0] for v, rs in by_version.items()}
         newest = versions.newest([v for v in firsts if v is not None])
         res = firsts.get(newest) if newest is not None else next(iter(firsts.values()))
+        if res is None:
+            res = next(iter(firsts.values()))
         out[(rtype, rid)] = (res, firsts)
     return out
 
 
-def _read_limited(catalog, rel: str) -> bytes | None:
-    path = os.path.join(str(catalog.root), *rel.split("/"))
+def _read_limited(catalog: Catalog, rel: str) -> bytes | None:
+    from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+
     try:
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(path, flags)
+        content, _st = read_capped(os.path.join(str(catalog.root), *rel.split("/")), MAX_FILE_BYTES)
     except OSError:
         return None
-    try:
-        import stat
-
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SCHEMA_READ:
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            fd = -1
-            return fh.read(MAX_SCHEMA_READ + 1)
-    except OSError:
-        return None
-    finally:
-        if fd >= 0:
-            os.close(fd)
+    return content
 
 
-def schema_contents(catalog, resource) -> dict:
+def schema_contents(catalog: Catalog, resource: Resource) -> dict[str, Any]:
     """``{path as written: content}`` of every schema file the resource names; JSON/YAML files as
     their parsed document (so formatting is no change), others as bytes, unreadable ones None."""
     from saga_lint.catalog.paths import resolve_in_catalog
     from saga_lint.catalog.schemas import schema_paths
 
-    out = {}
+    out: dict[str, Any] = {}
     for _path, text in schema_paths(resource):
         status, rel = resolve_in_catalog(catalog, resource.folder, text)
         if status != "ok" or rel is None:
@@ -137,7 +133,7 @@ def schema_contents(catalog, resource) -> dict:
         if raw is None:
             out[text] = None
             continue
-        value = raw
+        value: Any = raw
         if rel.lower().endswith(".json"):
             try:
                 value = ("json", json.loads(raw.decode("utf-8")))
@@ -147,13 +143,13 @@ def schema_contents(catalog, resource) -> dict:
     return out
 
 
-def _steps(flow) -> dict:
+def _steps(flow: Resource) -> dict[str, tuple[dict[str, Any], Any]]:
     """step id -> (the flow step, the x-saga step block)."""
-    out = {}
+    out: dict[str, tuple[dict[str, Any], Any]] = {}
     steps = flow.data.get("steps")
     x = flow.data.get("x-saga")
-    x_steps = x.get("steps") if isinstance(x, dict) and isinstance(x.get("steps"), dict) else {}
-    x_steps = {str(k): v for k, v in x_steps.items()}
+    described = x.get("steps") if isinstance(x, dict) else None
+    x_steps = {str(k): v for k, v in described.items()} if isinstance(described, dict) else {}
     if isinstance(steps, list):
         for s in steps:
             if isinstance(s, dict) and s.get("id") is not None and not isinstance(s.get("id"), (dict, list)):
@@ -162,7 +158,7 @@ def _steps(flow) -> dict:
     return out
 
 
-def _same(a, b) -> bool:
+def same_as_json(a: Any, b: Any) -> bool:
     """The same values as JSON would write them (keys in any order; ``1``, ``1.0`` and ``true``
     differ). Equal values with equal ``repr`` are the same at once, without encoding both: that is
     every unchanged resource of a review, most of the catalog."""
@@ -174,10 +170,10 @@ def _same(a, b) -> bool:
     try:
         return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
     except (TypeError, ValueError, RecursionError):
-        return a == b
+        return bool(a == b)
 
 
-def compare_catalogs(base_catalog, head_catalog) -> ChangeSet:
+def compare_catalogs(base_catalog: Catalog, head_catalog: Catalog) -> ChangeSet:
     base = _newest_by_id(base_catalog)
     head = _newest_by_id(head_catalog)
     changes = []
@@ -189,38 +185,49 @@ def compare_catalogs(base_catalog, head_catalog) -> ChangeSet:
                                           versions_added=sorted(v for v in allv if v is not None)))
             if rtype == "flow":
                 changes[-1].steps_added = list(_steps(res))
-            continue
-        if key not in head:
+        elif key not in head:
             res, allv = base[key]
             changes.append(ResourceChange("removed", rtype, rid, res.version, None, res, None,
                                           versions_removed=sorted(v for v in allv if v is not None)))
             if rtype == "flow":
                 changes[-1].steps_removed = list(_steps(res))
-            continue
-        b, bv = base[key]
-        h, hv = head[key]
-        what = []
-        if not _same(b.data, h.data):
-            what.append("frontmatter")
-        if b.body.strip() != h.body.strip():
-            what.append("body")
-        if not _same(_encodable(schema_contents(base_catalog, b)), _encodable(schema_contents(head_catalog, h))):
-            what.append("schema")
-        ch = ResourceChange("changed", rtype, rid, b.version, h.version, b, h, what)
-        ch.versions_added = sorted(v for v in hv if v not in bv and v is not None)
-        ch.versions_removed = sorted(v for v in bv if v not in hv and v is not None)
-        if b.version != h.version:
-            ch.kind = "version-bump"
-        if rtype == "flow":
-            bs, hs = _steps(b), _steps(h)
-            ch.steps_added = [s for s in hs if s not in bs]
-            ch.steps_removed = [s for s in bs if s not in hs]
-            ch.steps_changed = [s for s in hs if s in bs and not _same(bs[s], hs[s])]
-        if ch.kind == "changed" and not what and not ch.versions_added and not ch.versions_removed:
-            continue
-        changes.append(ch)
+        else:
+            ch = _changed(key, base_catalog, base[key], head_catalog, head[key])
+            if ch is not None:
+                changes.append(ch)
     return ChangeSet(changes)
 
 
-def _encodable(contents: dict) -> dict:
+def _changed(
+    key: tuple[str, str],
+    base_catalog: Catalog,
+    base: tuple[Resource, dict[str | None, Resource]],
+    head_catalog: Catalog,
+    head: tuple[Resource, dict[str | None, Resource]],
+) -> ResourceChange | None:
+    """What changed in a resource present on both sides; None when nothing did."""
+    (b, bv), (h, hv) = base, head
+    what = []
+    if not same_as_json(b.data, h.data):
+        what.append("frontmatter")
+    if b.body.strip() != h.body.strip():
+        what.append("body")
+    if not same_as_json(_encodable(schema_contents(base_catalog, b)), _encodable(schema_contents(head_catalog, h))):
+        what.append("schema")
+    ch = ResourceChange("changed", key[0], key[1], b.version, h.version, b, h, what)
+    ch.versions_added = sorted(v for v in hv if v not in bv and v is not None)
+    ch.versions_removed = sorted(v for v in bv if v not in hv and v is not None)
+    if b.version != h.version:
+        ch.kind = "version-bump"
+    if key[0] == "flow":
+        bs, hs = _steps(b), _steps(h)
+        ch.steps_added = [s for s in hs if s not in bs]
+        ch.steps_removed = [s for s in bs if s not in hs]
+        ch.steps_changed = [s for s in hs if s in bs and not same_as_json(bs[s], hs[s])]
+    if ch.kind == "changed" and not what and not ch.versions_added and not ch.versions_removed:
+        return None
+    return ch
+
+
+def _encodable(contents: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.hex() if isinstance(v, bytes) else v) for k, v in contents.items()}

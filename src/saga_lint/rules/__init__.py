@@ -8,24 +8,39 @@ resource's frontmatter, the config's ignores and per-path overrides.
 
 Rules emitted by the loader (``parse/*``, ``security/*``) are registered here too, with
 ``emitted_by_loader=True``, so that they are documented and configurable like any other.
+
+The ``change/*`` rules (``rules/change/``) compare two revisions of the catalog: they read
+``Context.changes``, which only ``saga-lint review`` fills, and yield nothing without it, so
+``saga-lint check`` never reports them.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from saga_lint.findings import Finding, ResourceRef
+from saga_lint.findings import Finding, ResourceRef, Severity
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.config import Config
+    from saga_lint.graph import CatalogGraph
+    from saga_lint.review.diff import Change
+    from saga_lint.saga.model import Saga
 
 FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas", "change")
+
+RuleFunc = Callable[["Context"], "Iterable[Problem] | None"]
 
 
 @dataclass
 class Rule:
     name: str
-    severity: str
-    func: Callable | None
+    severity: Severity
+    func: RuleFunc | None
     doc: str
     emitted_by_loader: bool = False
     official: bool = False  # one of @eventcatalog/linter's rules, same name
@@ -49,12 +64,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, severity: str, official: bool = False, emitted_by_loader: bool = False, page_facts: bool = False):
-    def deco(func):
-        import inspect
+def rule(
+    name: str, severity: str, official: bool = False, emitted_by_loader: bool = False, page_facts: bool = False
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register the decorated function as the rule ``name`` at the default ``severity``."""
 
+    def deco(func: RuleFunc) -> RuleFunc:
         RULES[name] = Rule(
-            name, severity, func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader, official, page_facts
+            name, Severity(severity), func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader, official, page_facts
         )
         return func
 
@@ -72,25 +89,31 @@ class Problem:
     """What a rule yields; ``resource`` gives file and identity unless ``file`` is set."""
 
     message: str
-    resource: object = None  # catalog Resource
-    path: tuple = ()  # frontmatter key path, for file:line
+    resource: Resource | None = None
+    path: tuple[str | int, ...] = ()  # frontmatter key path: its position, and the finding's field
     step: str | None = None
     file: str | None = None
     line: int | None = None
     column: int | None = None
     ref: ResourceRef | None = None  # identity to report, when not resource.ref
     demote: bool = False  # one level below the rule's severity (prose evidence: error -> warning)
+    at: tuple[str | int, ...] = ()  # a key path for the position only, when the field is not a frontmatter path
+    field: str | None = None  # the field to report, when not ``path`` (e.g. a JSON schema field)
 
 
 @dataclass
 class Context:
-    catalog: object
-    graph: object
-    sagas: list = field(default_factory=list)
-    options: dict = field(default_factory=dict)  # per-rule options from config
+    """What the rules read: the loaded catalog, its graph and saga model, and (review only) the
+    change under review. ``memo`` holds what several rules compute once per run."""
+
+    catalog: Catalog
+    graph: CatalogGraph
+    sagas: list[Saga] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict)
+    changes: Change | None = None
 
 
-def _to_finding(name: str, severity: str, p: Problem) -> Finding:
+def _to_finding(name: str, severity: Severity, p: Problem) -> Finding:
     from saga_lint.catalog.refs import format_path
 
     res = p.resource
@@ -98,62 +121,65 @@ def _to_finding(name: str, severity: str, p: Problem) -> Finding:
     if res is not None:
         file = file or res.file
         if line is None:
-            line, col = res.loc(*p.path)
+            line, col = res.loc(*(p.path or p.at))
     ref = p.ref or (res.ref if res is not None and res.id is not None else None)
     if res is not None and res.type in ("doc", "changelog", "ubiquitous-language", "page"):
         ref = p.ref
-    return Finding(
-        name,
-        severity,
-        p.message,
-        file,
-        line,
-        col,
-        ref,
-        p.step,
-        format_path(p.path) if p.path else None,
-    )
+    fld = p.field if p.field is not None else format_path(p.path) if p.path else None
+    return Finding(name, severity, p.message, file, line, col, ref, p.step, fld)
 
 
-def run_rules(ctx: Context, config) -> list[Finding]:
-    """Run every enabled rule; return findings with severities, suppressions applied, sorted."""
+def run_rules(ctx: Context, config: Config, only: Collection[str] | None = None) -> list[Finding]:
+    """Run every enabled rule; return findings with severities, suppressions applied, sorted.
+
+    ``only``: run just these rules (``review`` runs the ``change/*`` rules on the head's context
+    once it knows the change); the loader's findings come with a full run only."""
     rules = all_rules()
     findings: list[Finding] = []
-    for f in ctx.catalog.load_findings:
-        sev = config.severity_for(f.rule, f.file, rules.get(f.rule).severity if f.rule in rules else "error")
-        if sev != "off":
-            f.severity = sev
-            findings.append(f)
+    if only is None:
+        findings += _load_findings(ctx, config, rules)
+    selected = [(name, r) for name, r in rules.items() if only is None or name in only]
     # findings are sorted below, so the order rules run in shows nowhere
-    for name, r in sorted(rules.items(), key=lambda item: item[1].page_facts):
+    for name, r in sorted(selected, key=lambda item: item[1].page_facts):
         findings.extend(_rule_findings(ctx, config, name, r))
     findings = [f for f in findings if not config.is_ignored(f.file)]
     findings.sort(key=Finding.sort_key)
     return _dedupe(findings)
 
 
-def _rule_findings(ctx: Context, config, name: str, r: Rule) -> list[Finding]:
+def _load_findings(ctx: Context, config: Config, rules: dict[str, Rule]) -> list[Finding]:
+    """The loader's findings, graded by the config like the rules' own."""
+    out: list[Finding] = []
+    for f in ctx.catalog.load_findings:
+        default = rules[f.rule].severity if f.rule in rules else Severity.ERROR
+        sev = config.severity_for(f.rule, f.file, default)
+        if sev != "off":
+            f.severity = Severity(sev)
+            out.append(f)
+    return out
+
+
+def _rule_findings(ctx: Context, config: Config, name: str, r: Rule) -> list[Finding]:
     """One rule's findings, with its configured severity; suppressed ones left out."""
     out: list[Finding] = []
     if r.func is None or not config.rule_may_run(name, r.severity):
         return out
     for p in r.func(ctx) or ():
         f = _to_finding(name, r.severity, p)
-        sev = config.severity_for(name, f.file, r.severity)
-        if sev == "off":
+        level = config.severity_for(name, f.file, r.severity)
+        if level == "off":
             continue
-        if p.demote:
-            sev = _DEMOTED[sev]
-        f.severity = sev
+        sev = Severity(level)
+        f.severity = sev.demoted if p.demote else sev
         if p.resource is not None and _suppressed(p.resource, name):
             continue
         out.append(f)
     return out
 
 
-_DEMOTED = {"error": "warning", "warning": "info", "info": "info"}
-
-def _suppressed(resource, name: str) -> bool:
+def _suppressed(resource: Resource, name: str) -> bool:
+    """The resource's frontmatter turns the rule off for itself: ``x-saga-lint: {ignore: [name]}``
+    (a family ``change/*`` or ``*`` too)."""
     block = resource.data.get("x-saga-lint")
     if not isinstance(block, dict):
         return False
@@ -168,7 +194,7 @@ def _suppressed(resource, name: str) -> bool:
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    seen = set()
+    seen: set[tuple[str, int | None, int | None]] = set()
     out = []
     for f in findings:
         k = (f.fingerprint, f.line, f.column)

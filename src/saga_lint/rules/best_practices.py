@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from saga_lint.catalog.model import MESSAGE_TYPES
-from saga_lint.rules import Problem, rule
+from saga_lint.rules import Context, Problem, rule
 
 
 @rule("best-practices/summary-required", "error", official=True)
-def summary_required(ctx):
+def summary_required(ctx: Context) -> Iterator[Problem]:
     """A resource has no ``summary``.
 
     What it checks: every versioned resource and every team has a non-empty ``summary``
@@ -33,7 +35,7 @@ def summary_required(ctx):
 
 
 @rule("best-practices/owner-required", "error", official=True)
-def owner_required(ctx):
+def owner_required(ctx: Context) -> Iterator[Problem]:
     """A resource has no ``owners``.
 
     What it checks: every versioned resource (not teams or users) lists at least one owner.
@@ -55,7 +57,7 @@ def owner_required(ctx):
 
 
 @rule("best-practices/description-required", "warning", official=True)
-def description_required(ctx):
+def description_required(ctx: Context) -> Iterator[Problem]:
     """A resource page has no Markdown body.
 
     What it checks: the page has text after its frontmatter (teams and users included).
@@ -74,7 +76,7 @@ def description_required(ctx):
 
 
 @rule("best-practices/schema-required", "warning", official=True)
-def schema_required(ctx):
+def schema_required(ctx: Context) -> Iterator[Problem]:
     """An event, command or query has no schema.
 
     What it checks: messages have ``schemaPath`` or ``schemas``.

@@ -7,22 +7,29 @@ start; a step with no ``next_step``/``next_steps`` is an end; cycles are legitim
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from saga_lint.graph import next_steps
-from saga_lint.rules import Problem, rule
+from saga_lint.rules import Context, Problem, rule
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+
+StepTable = dict[str, tuple[int, dict[str, Any]]]  # step id -> (index in steps, the step)
 
 NODE_KEYS = ("message", "agent", "service", "system", "systems", "flow", "container", "dataProduct", "actor", "custom")
 
 
-def _flows(ctx):
+def _flows(ctx: Context) -> Iterator[Resource]:
     for res in ctx.catalog.resources:
         if res.type == "flow" and isinstance(res.data.get("steps"), list):
             yield res
 
 
-def _step_table(flow):
-    """(index, step id, step) of each step with an id; the first occurrence of an id wins."""
-    out = {}
+def _step_table(flow: Resource) -> StepTable:
+    """step id -> (index, step) of each step with an id; the first occurrence of an id wins."""
+    out: StepTable = {}
     for i, step in enumerate(flow.data["steps"]):
         if isinstance(step, dict) and step.get("id") is not None and not isinstance(step.get("id"), (list, dict)):
             out.setdefault(str(step["id"]), (i, step))
@@ -30,7 +37,7 @@ def _step_table(flow):
 
 
 @rule("flow/duplicate-step-id", "error")
-def duplicate_step_id(ctx):
+def duplicate_step_id(ctx: Context) -> Iterator[Problem]:
     """Two steps of one flow have the same ``id``.
 
     What it checks: step ids are unique within a flow (``1`` and ``"1"`` are the same id).
@@ -42,7 +49,7 @@ def duplicate_step_id(ctx):
     Fix: give each step its own id.
     """
     for flow in _flows(ctx):
-        seen = {}
+        seen: dict[str, int] = {}
         for i, step in enumerate(flow.data["steps"]):
             if not isinstance(step, dict) or step.get("id") is None or isinstance(step.get("id"), (list, dict)):
                 continue
@@ -59,7 +66,7 @@ def duplicate_step_id(ctx):
 
 
 @rule("flow/unknown-step", "error")
-def unknown_step(ctx):
+def unknown_step(ctx: Context) -> Iterator[Problem]:
     """A ``next_step``/``next_steps`` target is not a step of the flow.
 
     What it checks: every target id names a step ``id`` of the same flow.
@@ -95,15 +102,15 @@ def unknown_step(ctx):
                             )
 
 
-def _adjacency(flow, table):
+def _adjacency(flow: Resource, table: StepTable) -> dict[str, list[str]]:
     adj = {}
-    for sid, (i, step) in table.items():
+    for sid, (_i, step) in table.items():
         adj[sid] = [t for t, _ in next_steps(step) if t in table]
     return adj
 
 
 @rule("flow/unreachable-step", "error")
-def unreachable_step(ctx):
+def unreachable_step(ctx: Context) -> Iterator[Problem]:
     """A step cannot be reached from the flow's start (its first step).
 
     What it checks: every step is reachable from the first step through ``next_step``/``next_steps``.
@@ -129,10 +136,11 @@ def unreachable_step(ctx):
                 if t not in seen:
                     seen.add(t)
                     queue.append(t)
-        for sid, (i, step) in order:
+        for sid, (i, _step) in order:
             if sid not in seen:
                 yield Problem(
-                    f'step "{sid}" cannot be reached from the first step "{start}"; add a next_step that leads to it or remove it.',
+                    f'step "{sid}" cannot be reached from the first step "{start}"; '
+                    "add a next_step that leads to it or remove it.",
                     flow,
                     ("steps", i, "id"),
                     step=sid,
@@ -140,7 +148,7 @@ def unreachable_step(ctx):
 
 
 @rule("flow/dead-end", "error")
-def dead_end(ctx):
+def dead_end(ctx: Context) -> Iterator[Problem]:
     """A step from which no end of the flow can be reached.
 
     What it checks: from every step, following ``next_step``/``next_steps``, some end (a step
@@ -158,7 +166,7 @@ def dead_end(ctx):
         if not table:
             continue
         adj = _adjacency(flow, table)
-        rev = {s: [] for s in table}
+        rev: dict[str, list[str]] = {s: [] for s in table}
         for s, ts in adj.items():
             for t in ts:
                 rev[t].append(s)
@@ -172,10 +180,11 @@ def dead_end(ctx):
                     ok.add(p)
                     queue.append(p)
         unknown_exit = {s for s, (i, step) in table.items() if any(t not in table for t, _ in next_steps(step))}
-        for sid, (i, step) in sorted(table.items(), key=lambda kv: kv[1][0]):
+        for sid, (i, _step) in sorted(table.items(), key=lambda kv: kv[1][0]):
             if sid not in ok and sid not in unknown_exit:
                 yield Problem(
-                    f'from step "{sid}" no end of the flow can be reached (it only leads into a loop); add an exit to an end step.',
+                    f'from step "{sid}" no end of the flow can be reached (it only leads into a loop); '
+                    "add an exit to an end step.",
                     flow,
                     ("steps", i, "id"),
                     step=sid,
@@ -183,7 +192,7 @@ def dead_end(ctx):
 
 
 @rule("flow/step-kind", "error")
-def step_kind(ctx):
+def step_kind(ctx: Context) -> Iterator[Problem]:
     """A step sets more than one node kind, or both ``next_step`` and ``next_steps``.
 
     What it checks: at most one of ``message``, ``service``, ``agent``, ``system``, ``systems``,

@@ -9,19 +9,29 @@ first resource that points at the file.
 
 from __future__ import annotations
 
-from saga_lint.rules import Problem, rule
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from saga_lint.rules import Context, Problem, rule
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+    from saga_lint.catalog.schemas import SchemaProblem
+
+# the resource that points at the schema first, its key path, the problem
+_Found = tuple["Resource", tuple[Any, ...], "SchemaProblem"]
 
 _CACHE_KEY = "_json_schema_problems"
 
 
-def _problems(ctx):
-    cache = ctx.options.get(_CACHE_KEY)
+def _problems(ctx: Context) -> list[_Found]:
+    cache: list[_Found] | None = ctx.memo.get(_CACHE_KEY)
     if cache is not None:
         return cache
     from saga_lint.catalog.pagefacts import schema_problems
 
     cache = []
-    seen = set()
+    seen: set[Any] = set()
     catalog = ctx.catalog
     for res in list(catalog.resources) + list(catalog.pages):
         for path, problems in schema_problems(catalog, res):
@@ -30,18 +40,18 @@ def _problems(ctx):
                     continue
                 seen.add(p.key)
                 cache.append((res, path, p))
-    ctx.options[_CACHE_KEY] = cache
+    ctx.memo[_CACHE_KEY] = cache
     return cache
 
 
-def _yield(ctx, rule_name: str):
+def _yield(ctx: Context, rule_name: str) -> Iterator[Problem]:
     for res, path, p in _problems(ctx):
         if p.rule == rule_name:
             yield Problem(p.message, res, path, file=p.file, line=p.line or 1, column=p.column or 1)
 
 
 @rule("schema/invalid-json-schema", "error", page_facts=True)
-def invalid_json_schema(ctx):
+def invalid_json_schema(ctx: Context) -> Iterable[Problem]:
     """A JSON schema file the catalog points at is invalid, has a ``$ref`` loop, or is too deep.
 
     Broken means: not JSON, not a valid JSON Schema, a ``$ref`` loop, a ``$ref`` to nothing, or
@@ -65,7 +75,7 @@ def invalid_json_schema(ctx):
 
 
 @rule("security/remote-ref", "error", page_facts=True)
-def remote_ref(ctx):
+def remote_ref(ctx: Context) -> Iterable[Problem]:
     """A JSON schema ``$ref`` points at a URL or at a file outside the catalog; it was not followed.
 
     What it checks: every ``$ref`` in the catalog's JSON schemas (and the files they refer to)

@@ -9,11 +9,11 @@ registered here so that they are documented and configurable like every other ru
 
 from __future__ import annotations
 
-from saga_lint.rules import rule
+from saga_lint.rules import Context, rule
 
 
 @rule("parse/frontmatter", "error", emitted_by_loader=True)
-def frontmatter(ctx):
+def frontmatter(ctx: Context) -> None:
     """A page has no frontmatter, or its frontmatter is not closed or not a mapping.
 
     What it checks: a resource page starts with ``---``, YAML, and a closing ``---`` line, and the
@@ -28,7 +28,7 @@ def frontmatter(ctx):
 
 
 @rule("parse/yaml", "error", emitted_by_loader=True)
-def yaml_(ctx):
+def yaml_(ctx: Context) -> None:
     """The frontmatter is not valid YAML (or nests too deeply, or expands too far through aliases).
 
     What it checks: the YAML parses; tabs are not used for indentation; nesting stays under 100
@@ -41,7 +41,7 @@ def yaml_(ctx):
 
 
 @rule("parse/duplicate-key", "error", emitted_by_loader=True)
-def duplicate_key(ctx):
+def duplicate_key(ctx: Context) -> None:
     """The same key appears twice in one YAML mapping.
 
     What it checks: keys of every mapping are unique.
@@ -54,7 +54,7 @@ def duplicate_key(ctx):
 
 
 @rule("parse/encoding", "error", emitted_by_loader=True)
-def encoding(ctx):
+def encoding(ctx: Context) -> None:
     """A page is not UTF-8 text (invalid bytes, or a binary file named like a page).
 
     What it checks: every ``.md``/``.mdx`` page decodes as UTF-8 and contains no NUL bytes.
@@ -65,7 +65,7 @@ def encoding(ctx):
 
 
 @rule("parse/too-large", "error", emitted_by_loader=True)
-def too_large(ctx):
+def too_large(ctx: Context) -> None:
     """A file is over the size cap (5 MB) and was not read.
 
     What it checks: the size of every page before it is read (an oversized schema file is
@@ -77,7 +77,7 @@ def too_large(ctx):
 
 
 @rule("parse/unreadable", "error", emitted_by_loader=True)
-def unreadable(ctx):
+def unreadable(ctx: Context) -> None:
     """A file or folder cannot be read (permissions, I/O error).
 
     What it checks: every file and folder under the catalog can be opened.

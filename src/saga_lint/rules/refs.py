@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from saga_lint.catalog.model import MESSAGE_TYPES
-from saga_lint.rules import Problem, rule
+from saga_lint.rules import Context, Problem, rule
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.body import Component
+    from saga_lint.catalog.model import Resource
+    from saga_lint.catalog.refs import Reference
+
+# (status, resource, key path, body component or None, the path as written)
+PathCheck = tuple[str, "Resource", tuple[str | int, ...], "Component | None", str]
 
 _WORD = {"event": "event", "command": "command", "query": "query", "service": "service", "team": "team", "user": "user"}
 
 
-def _kind_words(targets) -> str:
+def _kind_words(targets: tuple[str, ...]) -> str:
     if set(targets) == set(MESSAGE_TYPES):
         return "message (event, command or query)"
     if set(targets) == {"team", "user"}:
@@ -20,19 +30,19 @@ def _kind_words(targets) -> str:
     return " or ".join(targets)
 
 
-def _ids_by_type(ctx) -> dict:
-    cache = ctx.options.get("_ids_by_type")
+def _ids_by_type(ctx: Context) -> dict[str, set[str]]:
+    cache: dict[str, set[str]] | None = ctx.memo.get("_ids_by_type")
     if cache is None:
         cache = {}
         for r in ctx.catalog.resources:
             if r.id is not None:
                 cache.setdefault(r.type, set()).add(r.id)
-        ctx.options["_ids_by_type"] = cache
+        ctx.memo["_ids_by_type"] = cache
     return cache
 
 
-def _did_you_mean(ctx, targets, rid) -> str:
-    ids = set()
+def _did_you_mean(ctx: Context, targets: tuple[str, ...], rid: str) -> str:
+    ids: set[str] = set()
     by_type = _ids_by_type(ctx)
     for t in targets:
         ids |= by_type.get(t, set())
@@ -42,7 +52,7 @@ def _did_you_mean(ctx, targets, rid) -> str:
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
-def _other_types(ctx, targets, rid) -> str:
+def _other_types(ctx: Context, targets: tuple[str, ...], rid: str) -> str:
     """' "x" is a container, not ...' when the id exists as a resource of another type."""
     others = sorted(t for t, ids in _ids_by_type(ctx).items() if t not in targets and rid in ids)
     if not others:
@@ -54,7 +64,7 @@ def _a(words: str) -> str:
     return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
-def _missing(ctx, predicate):
+def _missing(ctx: Context, predicate: Callable[[Reference], bool]) -> Iterator[Problem]:
     for x in ctx.graph.unresolved:
         ref = x.ref
         if x.status != "missing" or not predicate(ref):
@@ -68,20 +78,20 @@ def _missing(ctx, predicate):
         )
 
 
-def _is_owner_ref(ref) -> bool:
+def _is_owner_ref(ref: Reference) -> bool:
     return ref.relation == "owns" and ref.path[0] in ("owners", "decisionMakers")
 
 
-def _is_channel(ref) -> bool:
-    return ref.targets == ("channel",)
+def _is_channel(ref: Reference) -> bool:
+    return bool(ref.targets == ("channel",))
 
 
-def _is_container(ref) -> bool:
-    return ref.targets == ("container",)
+def _is_container(ref: Reference) -> bool:
+    return bool(ref.targets == ("container",))
 
 
 @rule("refs/owner-exists", "error", official=True)
-def owner_exists(ctx):
+def owner_exists(ctx: Context) -> Iterable[Problem]:
     """An ``owners`` entry names no team or user of the catalog.
 
     What it checks: every id in ``owners`` (and ADR ``decisionMakers``) is a file in ``teams/`` or
@@ -95,7 +105,7 @@ def owner_exists(ctx):
 
 
 @rule("refs/resource-exists", "error", official=True)
-def resource_exists(ctx):
+def resource_exists(ctx: Context) -> Iterable[Problem]:
     """A reference names a resource that is not in the catalog.
 
     What it checks: ``sends``/``receives`` (and their ``triggers``), domain and system members
@@ -115,7 +125,7 @@ def resource_exists(ctx):
 
 
 @rule("refs/channel-exists", "error", official=True)
-def channel_exists(ctx):
+def channel_exists(ctx: Context) -> Iterable[Problem]:
     """A reference names a channel that is not in the catalog.
 
     What it checks: channels in ``sends[].to``, ``receives[].from``, message ``channels``, channel
@@ -131,7 +141,7 @@ def channel_exists(ctx):
 
 
 @rule("refs/container-exists", "error", official=True)
-def container_exists(ctx):
+def container_exists(ctx: Context) -> Iterable[Problem]:
     """A reference names a container (data store) that is not in the catalog.
 
     What it checks: ``writesTo``, ``readsFrom``, system ``containers`` and flow ``container`` steps.
@@ -144,7 +154,7 @@ def container_exists(ctx):
 
 
 @rule("refs/valid-version-range", "error", official=True)
-def valid_version_range(ctx):
+def valid_version_range(ctx: Context) -> Iterator[Problem]:
     """A reference's version matches no version of the resource it names.
 
     What it checks: version references (exact, ``latest``, ``^1.0.0``, ``~1.2.0``, ``>=1.5``,
@@ -161,7 +171,7 @@ def valid_version_range(ctx):
         if x.status != "no-version":
             continue
         ref = x.ref
-        have = set()
+        have: set[str] = set()
         for t in ref.targets:
             have.update(v for v in ctx.catalog.versions_of(t, ref.id) if v)
         listed = ", ".join(sorted(have)) or "none"
@@ -173,10 +183,10 @@ def valid_version_range(ctx):
         )
 
 
-def _path_checks(ctx):
+def _path_checks(ctx: Context) -> list[PathCheck]:
     """``(status, resource, key path, component or None, path text)`` for every file path in the
     catalog (``catalog.pagefacts.path_checks``: computed by the loader's workers on large catalogs)."""
-    cache = ctx.options.get("_path_checks")
+    cache: list[PathCheck] | None = ctx.memo.get("_path_checks")
     if cache is None:
         from saga_lint.catalog.pagefacts import path_checks
 
@@ -185,12 +195,12 @@ def _path_checks(ctx):
         for res in list(catalog.resources) + list(catalog.pages):
             for status, path, comp, text in path_checks(catalog, res):
                 cache.append((status, res, path, comp, text))
-        ctx.options["_path_checks"] = cache
+        ctx.memo["_path_checks"] = cache
     return cache
 
 
 @rule("refs/file-exists", "error", official=True, page_facts=True)
-def file_exists(ctx):
+def file_exists(ctx: Context) -> Iterator[Problem]:
     """A file the catalog points at does not exist.
 
     What it checks: ``schemaPath``, ``schemas[].path``/``file``, ``schemas[].ref`` written as
@@ -230,7 +240,7 @@ def file_exists(ctx):
 
 
 @rule("security/path-outside-catalog", "error", page_facts=True)
-def path_outside_catalog(ctx):
+def path_outside_catalog(ctx: Context) -> Iterator[Problem]:
     """A path in the catalog leads outside the catalog folder; it was not opened.
 
     What it checks: symbolic links in the catalog, and ``schemaPath``, ``schemas[].path``,
@@ -243,7 +253,7 @@ def path_outside_catalog(ctx):
         schemaPath: ../../../../etc/passwd
     Fix: keep schema and specification files inside the catalog, next to the resource.
     """
-    for status, res, path, comp, text in _path_checks(ctx):
+    for status, res, path, comp, _text in _path_checks(ctx):
         if status != "outside":
             continue
         where = f"<{comp.name} file>" if comp else ".".join(str(p) for p in path)
@@ -257,7 +267,7 @@ def path_outside_catalog(ctx):
 
 
 @rule("refs/orphan-messages", "warning", official=True)
-def orphan_messages(ctx):
+def orphan_messages(ctx: Context) -> Iterator[Problem]:
     """An event, command or query that nothing sends or receives.
 
     What it checks: no service, agent or domain lists the message (any version) in ``sends`` or
@@ -266,7 +276,7 @@ def orphan_messages(ctx):
     Example that fails: ``events/OrderShipped/index.mdx`` with no service sending it.
     Fix: add it to the producing service's ``sends`` and the consumers' ``receives``, or remove it.
     """
-    used = set()
+    used: set[str] = set()
     for x in ctx.graph.resolved:
         if x.ref.relation in ("sends", "receives"):
             used.add(x.ref.id)

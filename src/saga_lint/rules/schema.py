@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
 from saga_lint.catalog.fmschema import issues_of
 from saga_lint.catalog.refs import format_path
-from saga_lint.rules import Problem, rule
+from saga_lint.rules import Context, Problem, rule
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.fmschema import Issue
+    from saga_lint.catalog.model import Resource
 
 _CACHE_KEY = "_schema_issues"
 
 
-def _issues(ctx, kind: str):
-    cache = ctx.options.get(_CACHE_KEY)
+def _issues(ctx: Context, kind: str) -> Iterator[Problem]:
+    cache: list[tuple[Resource, Issue]] | None = ctx.memo.get(_CACHE_KEY)
     if cache is None:
         cache = []
         for res in ctx.catalog.resources:
             for issue in issues_of(res):
                 cache.append((res, issue))
-        ctx.options[_CACHE_KEY] = cache
+        ctx.memo[_CACHE_KEY] = cache
     for res, issue in cache:
         if issue.kind == kind:
             message = issue.message
@@ -26,7 +33,7 @@ def _issues(ctx, kind: str):
 
 
 @rule("schema/required-fields", "error", official=True)
-def required_fields(ctx):
+def required_fields(ctx: Context) -> Iterable[Problem]:
     """A required frontmatter key is missing.
 
     What it checks: ``id``, ``name`` and ``version`` on every versioned resource, ``steps`` on flows
@@ -44,7 +51,7 @@ def required_fields(ctx):
 
 
 @rule("schema/valid-type", "error", official=True)
-def valid_type(ctx):
+def valid_type(ctx: Context) -> Iterable[Problem]:
     """A frontmatter value has the wrong type (string, number, array, object, boolean).
 
     What it checks: every known key against the type EventCatalog expects, including
@@ -59,7 +66,7 @@ def valid_type(ctx):
 
 
 @rule("schema/valid-semver", "error", official=True)
-def valid_semver(ctx):
+def valid_semver(ctx: Context) -> Iterable[Problem]:
     """A resource's ``version`` is not a version.
 
     What it checks: ``version`` is semver (``1.0.0``), number-like (``1``, ``v1``, ``1.2``) or ``latest``.
@@ -72,7 +79,7 @@ def valid_semver(ctx):
 
 
 @rule("schema/valid-email", "error", official=True)
-def valid_email(ctx):
+def valid_email(ctx: Context) -> Iterable[Problem]:
     """A team's or user's ``email`` is not an e-mail address.
 
     What it checks: ``email`` on teams and users looks like ``name@host.tld``.
@@ -85,7 +92,7 @@ def valid_email(ctx):
 
 
 @rule("schema/validation-error", "error", official=True)
-def validation_error(ctx):
+def validation_error(ctx: Context) -> Iterable[Problem]:
     """A frontmatter value is not one of the allowed values (enums, URLs, shapes).
 
     What it checks: enumerations such as ``container_type``, ``access_mode``, ADR ``status``,
@@ -101,7 +108,7 @@ def validation_error(ctx):
 
 
 @rule("schema/unknown-field", "error", official=True)
-def unknown_field(ctx):
+def unknown_field(ctx: Context) -> Iterable[Problem]:
     """A top-level frontmatter key that EventCatalog does not know and that does not start with ``x-``.
 
     What it checks: every top-level key of every versioned resource (teams and users are exempt:
@@ -116,7 +123,7 @@ def unknown_field(ctx):
 
 
 @rule("schema/unknown-nested-field", "warning", official=True)
-def unknown_nested_field(ctx):
+def unknown_nested_field(ctx: Context) -> Iterable[Problem]:
     """An unknown key inside a known object (a step, a pointer, a badge, ...).
 
     What it checks: keys of nested objects with a fixed shape; ``x-`` keys are allowed.

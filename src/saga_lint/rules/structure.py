@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from saga_lint.rules import Problem, rule
+from collections.abc import Iterator
+
+from saga_lint.rules import Context, Problem, rule
 
 
 @rule("structure/duplicate-resource-ids", "error", official=True)
-def duplicate_resource_ids(ctx):
+def duplicate_resource_ids(ctx: Context) -> Iterator[Problem]:
     """Two pages define the same resource (type, id and version).
 
     What it checks: no two resource pages share type, frontmatter ``id`` and ``version``
@@ -31,7 +33,7 @@ def duplicate_resource_ids(ctx):
 
 
 @rule("structure/unrecognised-file", "warning", official=True, emitted_by_loader=True)
-def unrecognised_file(ctx):
+def unrecognised_file(ctx: Context) -> None:
     """A Markdown page inside a resource folder that no EventCatalog pattern matches.
 
     What it checks: every ``.md``/``.mdx`` file under a collection folder (``events/``,

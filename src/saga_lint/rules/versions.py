@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from saga_lint.rules import Problem, rule
+from collections.abc import Iterator
+
+from saga_lint.rules import Context, Problem, rule
 
 
 @rule("versions/no-deprecated-references", "warning", official=True)
-def no_deprecated_references(ctx):
+def no_deprecated_references(ctx: Context) -> Iterator[Problem]:
     """A reference points at a resource marked ``deprecated``.
 
     What it checks: every resolved reference (sends, receives, steps, members, ...) whose target

@@ -1,0 +1,77 @@
+"""``change/breaking-schema``: a changed message schema that breaks the party at risk.
+
+The comparison itself (``saga_lint.review.compat``) is made once per review, before the rules
+run, because the review's report shows it too; this rule turns its breaking differences into
+findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Context, Problem, rule
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+    from saga_lint.review.compat import SchemaChange
+
+
+def schema_key(res: Resource) -> tuple[str, ...]:
+    """The frontmatter key that names the message's schema, for the finding's position."""
+    if "schemaPath" in res.data:
+        return ("schemaPath",)
+    if "schemas" in res.data:
+        return ("schemas",)
+    return ("id",)
+
+
+def _who(message_type: str, c: SchemaChange) -> str:
+    """Who a breaking difference breaks, in words."""
+    if message_type == "event":
+        if c.kind == "required-removed":
+            return "consumers that read it"
+        if c.old_rejected and c.new_rejected:
+            return "consumers on either schema version"
+        return "consumers validating stored or in-flight events" if c.old_rejected else "consumers still on the old schema"
+    if c.old_rejected and c.new_rejected:
+        return "senders and handlers on either schema version"
+    return "senders: what they send today is rejected" if c.old_rejected else "handlers still on the old schema"
+
+
+def _mode_note(mode: str, source: str) -> str:
+    if source == "default":
+        return f"mode {mode}"
+    return f"mode {mode}, {source}" if source.startswith("default") else f"mode {mode}, from {source}"
+
+
+@rule("change/breaking-schema", "error")
+def breaking_schema(ctx: Context) -> Iterator[Problem]:
+    """A changed message schema breaks the party at risk under the message's compatibility mode.
+
+    What it checks: for every event, command and query whose JSON schema changed between base and
+    head, each difference (removed or renamed required field, new required field, type change,
+    narrowed or widened enum or range, new pattern, closed object) against the message's mode:
+    BACKWARD (default; what is sent and stored today is still accepted, and for events no
+    required field consumers rely on disappears), FORWARD (readers on the old schema accept new
+    messages), FULL (both) or NONE. The mode comes from ``schema-compatibility: {<id>: MODE}`` in
+    saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter.
+    Why: producers and consumers deploy independently; a breaking schema change rolled out like a
+    compatible one fails in production, in whichever service upgrades last.
+    Example that fails: ``order-created`` drops ``orderId`` from ``required`` (and from
+    ``properties``): consumers reading ``orderId`` break.
+    Fix: make the change compatible (add an optional field instead of renaming one, keep old enum
+    values), or publish it as a new major version and migrate consumers, or set the mode the
+    message really needs.
+    """
+    if ctx.changes is None:
+        return
+    for mc in ctx.changes.compat:
+        res = mc.head
+        if res is None:
+            continue
+        for c in mc.breaking:
+            subject = f"{mc.type} {mc.id}"
+            if c.path and not c.kind.startswith(("required-", "property-")):
+                subject += f", field {c.path}"
+            message = f"{subject}: {c.detail}; breaks {_who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)})"
+            yield Problem(message, res, at=schema_key(res), field=c.path or None)
