@@ -14,20 +14,26 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 from saga_lint.catalog import versions
 
+# a key path from the frontmatter's root, e.g. ("sends", 0, "id")
+KeyPath = tuple[Hashable, ...]
 
-@dataclass
+
+@dataclass(frozen=True, slots=True)
 class Issue:
+    """One way a frontmatter fails its schema: ``kind`` (see the module's docstring), where, what."""
+
     kind: str
-    path: tuple
+    path: KeyPath
     message: str
 
 
 class T:  # spec node kinds
-    pass
+    name: str = ""
 
 
 class Str(T):
@@ -59,27 +65,27 @@ class Email(T):
 
 
 class Enum(T):
-    def __init__(self, *values):
+    def __init__(self, *values: object):
         self.values = values
         self.name = "one of " + ", ".join(map(str, values))
 
 
 class Arr(T):
-    def __init__(self, item):
+    def __init__(self, item: T):
         self.item = item
         self.name = "array"
 
 
 class Obj(T):
-    def __init__(self, fields=None, required=(), open=False):
-        self.fields = fields or {}
+    def __init__(self, fields: dict[str, T] | None = None, required: tuple[str, ...] = (), open: bool = False):
+        self.fields: dict[str, T] = fields or {}
         self.required = required
         self.open = open
         self.name = "object"
 
 
 class Union(T):
-    def __init__(self, *options):
+    def __init__(self, *options: T):
         self.options = options
         self.name = " or ".join(o.name for o in options)
 
@@ -113,7 +119,7 @@ SPECIFICATIONS = Union(
     Arr(Obj({"type": Enum("openapi", "asyncapi", "graphql"), "path": S, "name": S, "headers": A}, required=("type", "path"))),
 )
 SCHEMAS = Arr(Obj({"id": S, "ref": S, "file": S, "path": S, "name": S, "format": S, "environments": A, "default": B}, open=True))
-BASE = {
+BASE: dict[str, T] = {
     "id": S,
     "name": S,
     "version": S,  # checked separately (valid-type / valid-semver)
@@ -173,7 +179,7 @@ STEP = Obj(
     },
     required=("id", "title"),
 )
-MESSAGE = {
+MESSAGE: dict[str, T] = {
     "operation": Obj({"method": Enum("GET", "POST", "PUT", "DELETE", "PATCH"), "path": S, "statusCodes": A}),
     "channels": Arr(CHANNEL_POINTER),
     "schemas": SCHEMAS,
@@ -181,8 +187,8 @@ MESSAGE = {
     "producers": A,
     "consumers": A,
 }
-ACTOR = {"sends": SENDS, "receives": RECEIVES, "writesTo": POINTERS, "readsFrom": POINTERS, "flows": POINTERS, "entities": POINTERS}
-PER_TYPE = {
+ACTOR: dict[str, T] = {"sends": SENDS, "receives": RECEIVES, "writesTo": POINTERS, "readsFrom": POINTERS, "flows": POINTERS, "entities": POINTERS}
+PER_TYPE: dict[str, dict[str, T]] = {
     "event": MESSAGE,
     "command": MESSAGE,
     "query": MESSAGE,
@@ -223,23 +229,23 @@ PER_TYPE = {
     "diagram": {},
     "flow": {"steps": Arr(STEP)},
 }
-PEOPLE_COMMON = {
+PEOPLE_COMMON: dict[str, T] = {
     "id": S, "name": S, "email": Email(), "hidden": B, "slackDirectMessageUrl": S, "msTeamsDirectMessageUrl": S,
     "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedSystems": POINTERS, "ownedServices": POINTERS, "ownedEvents": POINTERS,
     "ownedCommands": POINTERS, "ownedQueries": POINTERS, "source": Obj({"provider": S, "id": S, "url": S}, open=True), "readOnly": B,
 }
 TEAM = {**PEOPLE_COMMON, "summary": S, "members": Arr(S)}
 USER = {**PEOPLE_COMMON, "avatarUrl": S, "role": S, "associatedTeams": Arr(S)}
-REQUIRED = {"flow": ("steps",), "container": ("container_type",), "adr": ("status", "date")}
+REQUIRED: dict[str, tuple[str, ...]] = {"flow": ("steps",), "container": ("container_type",), "adr": ("status", "date")}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")
 
 
-_FIELDS: dict = {}
+_FIELDS: dict[str, dict[str, T]] = {}
 
 
-def fields_for(rtype: str) -> dict:
+def fields_for(rtype: str) -> dict[str, T]:
     if rtype == "team":
         return TEAM
     if rtype == "user":
@@ -252,18 +258,18 @@ def fields_for(rtype: str) -> dict:
     return fields
 
 
-def required_for(rtype: str) -> tuple:
+def required_for(rtype: str) -> tuple[str, ...]:
     if rtype in ("team", "user"):
         return ("id", "name")
     return ("id", "name", "version") + REQUIRED.get(rtype, ())
 
 
-def suggest(key: str, known) -> str:
+def suggest(key: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
-def _type_ok(value, spec) -> bool:
+def _type_ok(value: object, spec: T) -> bool:
     """Cheap top-level type test used to pick a union branch."""
     test = _TYPE_TESTS.get(spec.__class__)  # one dict look-up instead of a chain of isinstance
     if test is not None:
@@ -291,7 +297,7 @@ def _type_ok(value, spec) -> bool:
     return False
 
 
-_TYPE_TESTS = {
+_TYPE_TESTS: dict[type[T], Callable[[object, T], bool]] = {
     Str: lambda v, s: isinstance(v, str),
     Num: lambda v, s: isinstance(v, (int, float)) and not isinstance(v, bool),
     Bool: lambda v, s: isinstance(v, bool),
@@ -299,14 +305,14 @@ _TYPE_TESTS = {
     Date: lambda v, s: isinstance(v, (datetime.date, datetime.datetime)),
     Url: lambda v, s: isinstance(v, str),
     Email: lambda v, s: isinstance(v, str),
-    Enum: lambda v, s: v in s.values,
+    Enum: lambda v, s: isinstance(s, Enum) and v in s.values,
     Arr: lambda v, s: isinstance(v, list),
     Obj: lambda v, s: isinstance(v, dict),
-    Union: lambda v, s: any(_type_ok(v, o) for o in s.options),
+    Union: lambda v, s: isinstance(s, Union) and any(_type_ok(v, o) for o in s.options),
 }
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -324,17 +330,17 @@ def _describe(value) -> str:
     return type(value).__name__
 
 
-def check_value(value, spec, path: tuple, out: list) -> None:
-    cls = spec.__class__
-    # the common specs first, by class (the generic isinstance chain below gives the same answers)
-    if cls is Str:  # most values: a string where a string is expected
+def check_value(value: object, spec: T, path: KeyPath, out: list[Issue]) -> None:
+    """Append to ``out`` every way ``value`` (at ``path``) fails ``spec``."""
+    # the common specs first (the generic checks below give the same answers)
+    if isinstance(spec, Str):  # most values: a string where a string is expected
         if not isinstance(value, str):
             out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
         return
-    if cls is Obj and isinstance(value, dict):
+    if isinstance(spec, Obj) and isinstance(value, dict):
         _check_object(value, spec, path, out)
         return
-    if cls is Arr and isinstance(value, list):
+    if isinstance(spec, Arr) and isinstance(value, list):
         item_spec = spec.item
         for i, item in enumerate(value):
             check_value(item, item_spec, path + (i,), out)
@@ -342,14 +348,7 @@ def check_value(value, spec, path: tuple, out: list) -> None:
     if isinstance(spec, Any):
         return
     if isinstance(spec, Union):
-        for o in spec.options:
-            if _type_ok(value, o):
-                check_value(value, o, path, out)
-                return
-        if any(isinstance(o, Enum) for o in spec.options) and isinstance(value, str):
-            out.append(Issue("invalid", path, f"must be {spec.name}, got {value!r}"))
-        else:
-            out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
+        _check_union(value, spec, path, out)
         return
     if isinstance(spec, Enum):
         if value not in spec.values:
@@ -358,20 +357,26 @@ def check_value(value, spec, path: tuple, out: list) -> None:
     if not _type_ok(value, spec):
         out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
         return
-    if isinstance(spec, Email):
+    if isinstance(spec, Email) and isinstance(value, str):
         if not _EMAIL.match(value):
             out.append(Issue("email", path, f"{value[:80]!r} is not a valid e-mail address"))
-    elif isinstance(spec, Url):
-        if not _URL.match(value):
-            out.append(Issue("invalid", path, f"{value[:80]!r} is not a valid URL"))
-    elif isinstance(spec, Arr):
-        for i, item in enumerate(value):
-            check_value(item, spec.item, path + (i,), out)
-    elif isinstance(spec, Obj):
-        _check_object(value, spec, path, out)
+    elif isinstance(spec, Url) and isinstance(value, str) and not _URL.match(value):
+        out.append(Issue("invalid", path, f"{value[:80]!r} is not a valid URL"))
 
 
-def _check_object(value: dict, spec: Obj, path: tuple, out: list) -> None:
+def _check_union(value: object, spec: Union, path: KeyPath, out: list[Issue]) -> None:
+    """The first option whose type the value has decides; none: a type (or enum) issue."""
+    for o in spec.options:
+        if _type_ok(value, o):
+            check_value(value, o, path, out)
+            return
+    if any(isinstance(o, Enum) for o in spec.options) and isinstance(value, str):
+        out.append(Issue("invalid", path, f"must be {spec.name}, got {value!r}"))
+    else:
+        out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
+
+
+def _check_object(value: dict[object, object], spec: Obj, path: KeyPath, out: list[Issue]) -> None:
     for key in spec.required:
         if key not in value or value[key] is None:
             out.append(Issue("required", path + (key,), f'required key "{key}" is missing'))
@@ -389,20 +394,8 @@ def _check_object(value: dict, spec: Obj, path: tuple, out: list) -> None:
         check_value(item, sub, path + (key,), out)
 
 
-def issues_of(resource) -> list[Issue]:
-    """``validate(resource.type, resource.data)``; on large catalogs the loader's worker processes
-    have computed it already, in parallel, when they parsed the page (``precompute``)."""
-    pre = resource.__dict__.get("_frontmatter_issues")
-    if pre is not None and pre[0] is resource.data:
-        return pre[1]
-    return validate(resource.type, resource.data)
-
-
-def precompute(resource) -> None:
-    resource.__dict__["_frontmatter_issues"] = (resource.data, validate(resource.type, resource.data))
-
-
-def validate(rtype: str, data: dict) -> list[Issue]:
+def validate(rtype: str, data: dict[str, object]) -> list[Issue]:
+    """Every way a frontmatter of type ``rtype`` fails EventCatalog's schema (a page fact: ``pagefacts``)."""
     out: list[Issue] = []
     known = fields_for(rtype)
     for key in required_for(rtype):

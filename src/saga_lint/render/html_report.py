@@ -160,7 +160,7 @@ def flow_picture(graph, saga, step_health: dict, uid: str) -> dict:
 
     g = graph.g
     flow_key = saga.flow.key
-    nodes = [n for n in graph._edges_from(flow_key, "step") if isinstance(n, tuple) and n and n[0] == "step"]
+    nodes = [n for n in graph.neighbours(flow_key, "step") if isinstance(n, tuple) and n and n[0] == "step"]
     nodes = list(dict.fromkeys(nodes))
     nodes.sort(key=lambda n: g.nodes[n].get("index", 0))
     node_set = set(nodes)

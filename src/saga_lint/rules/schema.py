@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from saga_lint.catalog.fmschema import issues_of
+from saga_lint.catalog.pagefacts import frontmatter_issues
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
 
@@ -14,7 +14,7 @@ def _issues(ctx, kind: str):
     if cache is None:
         cache = []
         for res in ctx.catalog.resources:
-            for issue in issues_of(res):
+            for issue in frontmatter_issues(ctx.catalog, res):
                 cache.append((res, issue))
         ctx.options[_CACHE_KEY] = cache
     for res, issue in cache:
@@ -25,7 +25,7 @@ def _issues(ctx, kind: str):
             yield Problem(message, res, issue.path)
 
 
-@rule("schema/required-fields", "error", official=True)
+@rule("schema/required-fields", "error", official=True, page_facts=True)
 def required_fields(ctx):
     """A required frontmatter key is missing.
 
@@ -43,7 +43,7 @@ def required_fields(ctx):
     return _issues(ctx, "required")
 
 
-@rule("schema/valid-type", "error", official=True)
+@rule("schema/valid-type", "error", official=True, page_facts=True)
 def valid_type(ctx):
     """A frontmatter value has the wrong type (string, number, array, object, boolean).
 
@@ -58,7 +58,7 @@ def valid_type(ctx):
     return _issues(ctx, "type")
 
 
-@rule("schema/valid-semver", "error", official=True)
+@rule("schema/valid-semver", "error", official=True, page_facts=True)
 def valid_semver(ctx):
     """A resource's ``version`` is not a version.
 
@@ -71,7 +71,7 @@ def valid_semver(ctx):
     return _issues(ctx, "semver")
 
 
-@rule("schema/valid-email", "error", official=True)
+@rule("schema/valid-email", "error", official=True, page_facts=True)
 def valid_email(ctx):
     """A team's or user's ``email`` is not an e-mail address.
 
@@ -84,7 +84,7 @@ def valid_email(ctx):
     return _issues(ctx, "email")
 
 
-@rule("schema/validation-error", "error", official=True)
+@rule("schema/validation-error", "error", official=True, page_facts=True)
 def validation_error(ctx):
     """A frontmatter value is not one of the allowed values (enums, URLs, shapes).
 
@@ -100,7 +100,7 @@ def validation_error(ctx):
     return _issues(ctx, "invalid")
 
 
-@rule("schema/unknown-field", "error", official=True)
+@rule("schema/unknown-field", "error", official=True, page_facts=True)
 def unknown_field(ctx):
     """A top-level frontmatter key that EventCatalog does not know and that does not start with ``x-``.
 
@@ -115,7 +115,7 @@ def unknown_field(ctx):
     return _issues(ctx, "unknown")
 
 
-@rule("schema/unknown-nested-field", "warning", official=True)
+@rule("schema/unknown-nested-field", "warning", official=True, page_facts=True)
 def unknown_nested_field(ctx):
     """An unknown key inside a known object (a step, a pointer, a badge, ...).
 
