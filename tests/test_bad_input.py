@@ -290,7 +290,7 @@ def test_load_message_schema_api(tmp_path):
 
 def test_json_problem_positions(tmp_path):
     """Line and column of problems deep inside a JSON schema point at the key at fault."""
-    from saga_lint.catalog.schemas import _json_position
+    from saga_lint.catalog.schemas.positions import json_position as _json_position
 
     text = '{\n  "a": [1, {"b": {"$ref": "#"}}],\n  "c": {"d": 2}\n}'
     assert _json_position(text, ("a", 1, "b", "$ref")) == text.index('"$ref"')
