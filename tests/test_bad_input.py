@@ -9,6 +9,7 @@ watching every open), and text output carries no terminal control sequences.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -204,10 +205,8 @@ def test_outside_files_are_never_opened(case, tmp_path, monkeypatch):
     real_open, real_os_open = builtins.open, os.open
 
     def _record(path):
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             opened.append(os.path.realpath(os.fspath(path)))
-        except (TypeError, ValueError):
-            pass
 
     def spy_open(file, *a, **kw):
         if not isinstance(file, int):

@@ -43,7 +43,7 @@ def _from_workers(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str
 
 def _assert_same(sequential: list[tuple[str, PageFacts]], parallel: list[tuple[str, PageFacts]]) -> None:
     assert [file for file, _ in parallel] == [file for file, _ in sequential]
-    for (file, mine), (_, theirs) in zip(sequential, parallel):
+    for (file, mine), (_, theirs) in zip(sequential, parallel, strict=True):
         assert theirs == mine, file
 
 

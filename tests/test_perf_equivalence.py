@@ -78,7 +78,7 @@ def test_lazy_locations_equal_eager(doc, offset):
         except yamlloc.YamlProblem as q:
             assert (q.rule, q.line, q.column) == (p.rule, p.line, p.column)
             return
-        raise AssertionError("lazy load accepted what eager load rejected")
+        raise AssertionError("lazy load accepted what eager load rejected") from None
     lazy_value, lazy = yamlloc.load(text, offset, lazy_locations=True)
     assert lazy_value == eager_value
     shipped = pickle.loads(pickle.dumps(lazy))
@@ -157,7 +157,9 @@ def _schema(depth: int):
         st.fixed_dictionaries(
             {},
             optional={
-                "properties": st.one_of(st.dictionaries(st.sampled_from(["id", "a", "$ref", "type"]), sub, max_size=3), st.lists(sub, max_size=1)),
+                "properties": st.one_of(
+                    st.dictionaries(st.sampled_from(["id", "a", "$ref", "type"]), sub, max_size=3), st.lists(sub, max_size=1)
+                ),
                 "items": st.one_of(sub, st.lists(sub, max_size=2), st.booleans()),
                 "additionalProperties": st.one_of(st.booleans(), sub, st.integers()),
                 "allOf": st.one_of(st.lists(sub, max_size=2), sub),
@@ -194,9 +196,10 @@ def test_plainly_valid_schemas_pass_every_metaschema(doc):
 
     if not plainly_valid(doc, 0):
         return
-    if "$schema" in doc:  # as _analyse asks: a dialect it knows
+    if "$schema" in doc:  # as analyse asks: a dialect it knows
         cls = validator_for(doc, default=None)
-        if cls is None or cls.__name__ not in ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator"):
+        drafts = ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator")
+        if cls is None or cls.__name__ not in drafts:
             return
         cls.check_schema(doc)
     for cls in (Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator):
@@ -245,12 +248,19 @@ def test_the_plain_dialect_table_agrees_with_jsonschema():
 
     for dialect, name in PLAIN_DIALECTS.items():
         doc = {} if dialect is None else {"$schema": dialect}
-        assert validator_for(doc, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})).__name__ == name
+        latest = validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
+        assert validator_for(doc, default=latest).__name__ == name
         assert name in PLAIN_DRAFTS
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(doc=_schema(0), dialect=st.sampled_from([None, "http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2020-12/schema"]))
+@given(
+    doc=_schema(0),
+    dialect=st.sampled_from(
+        [None, "http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-07/schema",
+         "https://json-schema.org/draft/2020-12/schema"]
+    ),
+)
 def test_analyse_fast_path_equals_full_analysis(doc, dialect, tmp_path, monkeypatch):
     """Whatever ``analyse`` answers through its fast path, the full path (jsonschema's
     ``check_schema`` and the ``$ref`` analysis) answers too, and the lazy registry resolves."""
@@ -258,10 +268,7 @@ def test_analyse_fast_path_equals_full_analysis(doc, dialect, tmp_path, monkeypa
     from saga_lint.catalog.schemas import SchemaFile, plain
     from saga_lint.catalog.schemas.analyse import analyse
 
-    if dialect is not None:
-        doc = {**doc, "$schema": dialect}
-    else:
-        doc = {k: v for k, v in doc.items() if k != "$schema"}
+    doc = {**doc, "$schema": dialect} if dialect is not None else {k: v for k, v in doc.items() if k != "$schema"}
     import json
 
     f = SchemaFile("schema.json", document=doc, parsed=True, text=json.dumps(doc))
@@ -384,7 +391,6 @@ def test_parallel_loader_gives_the_same_catalog(tmp_path, corpus):
 )
 def test_resolve_fast_path_equals_normpath(parts, name, tmp_path_factory):
     """A file named beside a page is joined without normpath: same answer as normpath's."""
-    import os
     import posixpath
 
     from saga_lint.catalog.files import CatalogFiles

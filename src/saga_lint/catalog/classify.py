@@ -48,9 +48,8 @@ def classify(rel_parts: tuple[str, ...]) -> tuple[str | None, str | None]:
         return "doc", None
     if "docs" in folders and any(f in COLLECTIONS for f in folders[: folders.index("docs")]):
         return "doc", None
-    if len(folders) >= 1 and folders[-1] in ("teams", "users"):
-        if len(folders) == 1 or (len(folders) == 3 and folders[0] == "federated"):
-            return folders[-1][:-1], None
+    if folders and folders[-1] in ("teams", "users") and (len(folders) == 1 or (len(folders) == 3 and folders[0] == "federated")):
+        return folders[-1][:-1], None
     if stem == "changelog":
         return "changelog", None
     if stem == "ubiquitous-language":
@@ -144,13 +143,19 @@ def unrecognised_message(rel: str) -> str:
     if not after:
         return f"each resource needs its own folder, so {ignored}; move it to {prefix}/<id>/index{ext or '.mdx'}"
     if after[-1] == "versioned" and is_index:
-        return f"an older version needs a folder named after it, so {ignored}; move it to {'/'.join(folders)}/<version>/index{ext}"
+        return (
+            f"an older version needs a folder named after it, so {ignored}; "
+            f"move it to {'/'.join(folders)}/<version>/index{ext}"
+        )
     if not is_index:
         return (
             f"only index pages are resources, so {ignored}; move extra documentation into a docs/ folder, "
             f"e.g. {'/'.join(folders)}/docs/{name}"
         )
-    return f"no EventCatalog pattern matches this page, so {ignored}; move it to <collection>/<name>/index.mdx or into a docs/ folder"
+    return (
+        f"no EventCatalog pattern matches this page, so {ignored}; "
+        "move it to <collection>/<name>/index.mdx or into a docs/ folder"
+    )
 
 
 def page_kind(rel: str, name: str, findings: list[Finding]) -> tuple[str, str | None] | None:

@@ -94,7 +94,13 @@ S, N, B, A = Str(), Num(), Bool(), Any()
 SN = Union(S, N)
 POINTER = Union(S, Obj({"id": SN, "version": SN}, required=("id",)))
 POINTERS = Arr(POINTER)
-CHANNEL_POINTER = Union(S, Obj({"id": S, "version": SN, "parameters": Obj(open=True), "delivery_mode": Enum("push", "pull", "push-pull")}, required=("id",)))
+CHANNEL_POINTER = Union(
+    S,
+    Obj(
+        {"id": S, "version": SN, "parameters": Obj(open=True), "delivery_mode": Enum("push", "pull", "push-pull")},
+        required=("id",),
+    ),
+)
 SENDS = Arr(Union(S, Obj({"id": S, "version": SN, "fields": Arr(S), "group": S, "to": Arr(CHANNEL_POINTER)}, required=("id",))))
 RECEIVES = Arr(
     Union(
@@ -138,7 +144,18 @@ BASE: dict[str, T] = {
     "styles": Obj({"icon": S, "node": Obj({"color": S, "label": S})}),
     "attachments": Arr(Union(S, Obj({"url": S, "title": S, "type": S, "description": S, "icon": S}, required=("url",)))),
     "diagrams": POINTERS,
-    "resourceGroups": Arr(Obj({"id": S, "title": S, "items": Arr(Obj({"id": S, "version": SN, "type": S}, required=("id",))), "limit": N, "sidebar": A}, open=True)),
+    "resourceGroups": Arr(
+        Obj(
+            {
+                "id": S,
+                "title": S,
+                "items": Arr(Obj({"id": S, "version": SN, "type": S}, required=("id",))),
+                "limit": N,
+                "sidebar": A,
+            },
+            open=True,
+        )
+    ),
     "detailsPanel": Obj(open=True),
     "versions": A,
     "latestVersion": A,
@@ -187,13 +204,19 @@ MESSAGE: dict[str, T] = {
     "producers": A,
     "consumers": A,
 }
-ACTOR: dict[str, T] = {"sends": SENDS, "receives": RECEIVES, "writesTo": POINTERS, "readsFrom": POINTERS, "flows": POINTERS, "entities": POINTERS}
+ACTOR: dict[str, T] = {
+    "sends": SENDS, "receives": RECEIVES, "writesTo": POINTERS, "readsFrom": POINTERS, "flows": POINTERS, "entities": POINTERS,
+}
 PER_TYPE: dict[str, dict[str, T]] = {
     "event": MESSAGE,
     "command": MESSAGE,
     "query": MESSAGE,
     "service": {**ACTOR, "externalSystem": B, "schemas": SCHEMAS},
-    "agent": {**ACTOR, "model": Obj({"provider": S, "name": S, "version": S}), "tools": Arr(Obj({"name": S, "type": S, "icon": S, "url": S, "description": S}, required=("name",)))},
+    "agent": {
+        **ACTOR,
+        "model": Obj({"provider": S, "name": S, "version": S}),
+        "tools": Arr(Obj({"name": S, "type": S, "icon": S, "url": S, "description": S}, required=("name",))),
+    },
     "domain": {
         "services": POINTERS, "agents": POINTERS, "domains": POINTERS, "systems": POINTERS,
         "entities": POINTERS, "data-products": POINTERS, "dataProducts": POINTERS, "flows": POINTERS,
@@ -202,15 +225,20 @@ PER_TYPE: dict[str, dict[str, T]] = {
     "system": {
         "scope": Enum("internal", "external"), "services": POINTERS, "flows": POINTERS, "entities": POINTERS,
         "containers": POINTERS, "relationships": Arr(Obj({"id": S, "version": SN, "label": S}, required=("id",), open=True)),
-        "actors": Arr(Obj({"id": S, "name": S, "label": S, "direction": Enum("inbound", "outbound")}, required=("id",), open=True)),
+        "actors": Arr(
+            Obj({"id": S, "name": S, "label": S, "direction": Enum("inbound", "outbound")}, required=("id",), open=True)
+        ),
     },
     "channel": {
         "address": S, "protocols": Arr(S), "deliveryGuarantee": Enum("at-most-once", "at-least-once", "exactly-once"),
-        "routes": POINTERS, "channels": POINTERS, "messages": Arr(Obj({"collection": S, "name": S, "id": S, "version": SN}, open=True)),
+        "routes": POINTERS, "channels": POINTERS,
+        "messages": Arr(Obj({"collection": S, "name": S, "id": S, "version": SN}, open=True)),
         "parameters": Obj(open=True),
     },
     "container": {
-        "container_type": Enum("database", "cache", "objectStore", "searchIndex", "dataWarehouse", "dataLake", "externalSaaS", "other"),
+        "container_type": Enum(
+            "database", "cache", "objectStore", "searchIndex", "dataWarehouse", "dataLake", "externalSaaS", "other"
+        ),
         "technology": S, "purpose": S, "authoritative": B,
         "access_mode": Enum("read", "write", "readWrite", "appendOnly"),
         "classification": Enum("public", "internal", "confidential", "regulated"),
@@ -225,14 +253,23 @@ PER_TYPE: dict[str, dict[str, T]] = {
         "appliesTo": Arr(Obj({"type": S, "id": S, "version": SN}, required=("id",))),
         "supersedes": POINTERS, "supersededBy": POINTERS, "amends": POINTERS, "amendedBy": POINTERS, "related": POINTERS,
     },
-    "data-product": {"inputs": POINTERS, "outputs": Arr(Obj({"id": S, "version": SN, "contract": Obj({"path": S, "name": S, "type": S}, required=("path", "name"))}, required=("id",)))},
+    "data-product": {
+        "inputs": POINTERS,
+        "outputs": Arr(
+            Obj(
+                {"id": S, "version": SN, "contract": Obj({"path": S, "name": S, "type": S}, required=("path", "name"))},
+                required=("id",),
+            )
+        ),
+    },
     "diagram": {},
     "flow": {"steps": Arr(STEP)},
 }
 PEOPLE_COMMON: dict[str, T] = {
     "id": S, "name": S, "email": Email(), "hidden": B, "slackDirectMessageUrl": S, "msTeamsDirectMessageUrl": S,
-    "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedSystems": POINTERS, "ownedServices": POINTERS, "ownedEvents": POINTERS,
-    "ownedCommands": POINTERS, "ownedQueries": POINTERS, "source": Obj({"provider": S, "id": S, "url": S}, open=True), "readOnly": B,
+    "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedSystems": POINTERS, "ownedServices": POINTERS,
+    "ownedEvents": POINTERS, "ownedCommands": POINTERS, "ownedQueries": POINTERS,
+    "source": Obj({"provider": S, "id": S, "url": S}, open=True), "readOnly": B,
 }
 TEAM = {**PEOPLE_COMMON, "summary": S, "members": Arr(S)}
 USER = {**PEOPLE_COMMON, "avatarUrl": S, "role": S, "associatedTeams": Arr(S)}
@@ -376,10 +413,10 @@ def _check_union(value: object, spec: Union, path: KeyPath, out: list[Issue]) ->
         out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
 
 
-def _check_object(value: dict[object, object], spec: Obj, path: KeyPath, out: list[Issue]) -> None:
-    for key in spec.required:
-        if key not in value or value[key] is None:
-            out.append(Issue("required", path + (key,), f'required key "{key}" is missing'))
+def _check_object(value: dict[str, object], spec: Obj, path: KeyPath, out: list[Issue]) -> None:
+    for required in spec.required:
+        if required not in value or value[required] is None:
+            out.append(Issue("required", path + (required,), f'required key "{required}" is missing'))
     fields = spec.fields
     for key, item in value.items():
         sub = fields.get(key)
@@ -422,7 +459,13 @@ def validate(rtype: str, data: dict[str, object]) -> list[Issue]:
             elif not isinstance(value, str):
                 out.append(Issue("type", (key,), f'version must be a string, got the number {value}; quote it: "{value}"'))
             elif not versions.is_valid_resource_version(value):
-                out.append(Issue("semver", (key,), f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"'))
+                out.append(
+                    Issue(
+                        "semver",
+                        (key,),
+                        f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"',
+                    )
+                )
             continue
         check_value(value, spec, (key,), out)
     return out

@@ -176,19 +176,20 @@ class Catalog:
         base = res.folder
         if res.versioned_folder is not None:
             base = base.rsplit("/versioned/", 1)[0]
-        chain = chains.get(base)
-        if chain is None:
-            # filled downwards from the nearest known folder, without recursion (a hostile tree
-            # can be thousands of folders deep)
-            missing: list[str] = []
-            f = base
-            while f not in chains:
-                missing.append(f)
-                f = f.rpartition("/")[0]
-            for f in reversed(missing):
-                parent = f.rpartition("/")[0]
-                chains[f] = chain = chains[parent] + ((parent,) if parent and parent in folders else ())
-        return chain
+        known = chains.get(base)
+        if known is not None:
+            return known
+        # filled downwards from the nearest known folder, without recursion (a hostile tree
+        # can be thousands of folders deep)
+        missing: list[str] = []
+        f = base
+        while f not in chains:
+            missing.append(f)
+            f = f.rpartition("/")[0]
+        for f in reversed(missing):
+            parent = f.rpartition("/")[0]
+            chains[f] = chains[parent] + ((parent,) if parent and parent in folders else ())
+        return chains[base]
 
     def versions_of(self, rtype: str, rid: str) -> list[str | None]:
         return list(self.index().get((rtype, rid), {}).keys())

@@ -44,7 +44,8 @@ def _read_text(abs_path: str, rel: str, regular: bool, findings: list[Finding]) 
             Finding(
                 "parse/too-large",
                 "error",
-                f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap; it was not read. Split it or move large content out of the catalog",
+                f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap; it was not read. "
+                "Split it or move large content out of the catalog",
                 rel,
                 1,
                 1,

@@ -250,13 +250,13 @@ _OWNED: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def _person(res: Resource) -> Iterator[Reference]:
     """Teams (their members) and users (their teams), and what they own."""
-    key, targets = ("members", ("user",)) if res.type == "team" else ("associatedTeams", ("team",))
+    key, to = ("members", ("user",)) if res.type == "team" else ("associatedTeams", ("team",))
     for i, item in enumerate(_list(res.data.get(key))):
         p = _pointer(item)
         if p:
-            yield Reference(res, (key, i), targets, p[0], None, "member")
-    for key, targets in _OWNED:
-        yield from _pointers(res, key, targets, "owns")
+            yield Reference(res, (key, i), to, p[0], None, "member")
+    for owned, targets in _OWNED:
+        yield from _pointers(res, owned, targets, "owns")
 
 
 # resource type -> the pointers particular to it

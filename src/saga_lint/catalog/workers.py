@@ -146,7 +146,7 @@ class Workers:
                 except (EOFError, OSError, pickle.UnpicklingError):
                     continue
                 for k, per_batch in enumerate(facts):
-                    for res, fact in zip(self.received[w + k * n], per_batch):
+                    for res, fact in zip(self.received[w + k * n], per_batch, strict=False):
                         if fact is not None:
                             yield res, fact
         finally:

@@ -58,7 +58,9 @@ def _validator_for(doc: Any) -> tuple[type[Validator], bool]:
     dialect = doc.get("$schema") if isinstance(doc, dict) else None
     found = _DIALECTS.get(dialect)
     if found is None:
-        found = (validator_for(doc, default=Draft202012Validator), dialect is None or validator_for(doc, default=None) is not None)
+        # default=None: None for a $schema jsonschema does not know (its stubs only allow a class)
+        known = dialect is None or validator_for(doc, default=None) is not None  # type: ignore[arg-type]
+        found = (validator_for(doc, default=Draft202012Validator), known)
         if len(_DIALECTS) < 1000:
             _DIALECTS[dialect] = found
     return found
@@ -76,7 +78,7 @@ def _check_metaschema(f: SchemaFile, doc: Any, problems: list[SchemaProblem]) ->
         cls, known_dialect = _validator_for(doc)
         is_plain = isinstance(doc, dict) and cls.__name__ in plain.PLAIN_DRAFTS and known_dialect
         if not (is_plain and plain.plainly_valid(doc, 0)):
-            cls.check_schema(doc)
+            cls.check_schema(doc)  # type: ignore[arg-type]  # a boolean is a schema too (its stubs say dict)
     except _Invalid as exc:
         line, col = f.locate(exc.path)
         problems.append(SchemaProblem(RULE_INVALID, f"not a valid JSON Schema: {exc}", f.file, line, col))

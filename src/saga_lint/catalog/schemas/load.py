@@ -70,7 +70,8 @@ def load_message_schema(catalog: Catalog, resource: Resource) -> LoadedSchema | 
         path, _text = item
         if path[0] == "schemaPath":
             return 0
-        entry = schemas[path[1]] if isinstance(schemas, list) else {}  # type: ignore[index]  # path[1] is the entry's index
+        index = path[1]
+        entry = schemas[index] if isinstance(schemas, list) and isinstance(index, int) else {}
         return 1 if isinstance(entry, dict) and entry.get("default") is True else 2
 
     for path, text in sorted(candidates, key=rank):

@@ -77,7 +77,7 @@ def _plain_regex(v: object) -> bool:
 def _plain_type(v: object) -> bool:
     if isinstance(v, str):
         return v in _SIMPLE_TYPES
-    return _unique_strings(v) and all(t in _SIMPLE_TYPES for t in v)
+    return isinstance(v, list) and _unique_strings(v) and all(t in _SIMPLE_TYPES for t in v)
 
 
 _PLAIN_SCALARS: dict[str, Callable[[Any], bool]] = {

@@ -261,7 +261,7 @@ class RefAnalysis:
 
     def _report_loop(self, cycle: list[int], steps: list[bool], node: int, target: int, reported: set[frozenset[int]]) -> None:
         # report at a $ref in the loop (there always is one: in-place edges only go down)
-        at = next((n for n, is_ref in zip(cycle, steps) if is_ref), node)
+        at = next((n for n, is_ref in zip(cycle, steps, strict=False) if is_ref), node)
         if frozenset(cycle) in reported or at not in self.nodes:
             return
         reported.add(frozenset(cycle))
