@@ -36,6 +36,8 @@ owners:
 The order.
 '''
 
+CORE_TEAM = "---\nid: core\nname: Core\nsummary: The core team.\n---\nWe build it.\n"
+
 CLEAN_EVENT = """
 ---
 id: OrderPlaced
@@ -48,7 +50,8 @@ The order.
 
 
 def hostile_catalog(root: Path) -> Path:
-    return write_catalog(root, {"events/OrderPlaced/index.md": EVENT, "events/Other Event #2/index.md": CLEAN_EVENT.replace("OrderPlaced", "Other")})
+    other = CLEAN_EVENT.replace("OrderPlaced", "Other")
+    return write_catalog(root, {"events/OrderPlaced/index.md": EVENT, "events/Other Event #2/index.md": other})
 
 
 def cli_out(path, fmt, *extra) -> tuple[int, str]:
@@ -106,7 +109,7 @@ def test_sarif_validates_and_matches_json(repo_catalog):
     assert len(findings) >= 5 and any(f["severity"] == "warning" for f in findings)
     assert len(run["results"]) == len(findings)
     level = {"error": "error", "warning": "warning", "info": "note"}
-    for res, f in zip(run["results"], findings):
+    for res, f in zip(run["results"], findings, strict=True):
         assert res["ruleId"] == f["rule"]
         assert run["tool"]["driver"]["rules"][res["ruleIndex"]]["id"] == f["rule"]
         assert res["level"] == level[f["severity"]]
@@ -141,7 +144,7 @@ def test_sarif_outside_git_is_relative_to_the_catalog(tmp_path):
     cat = hostile_catalog(tmp_path / "plain")
     from saga_lint.pipeline import run_check
     from saga_lint.render import render
-    from saga_lint.render.sarif_format import repo_prefix
+    from saga_lint.repo import repo_prefix
 
     if repo_prefix(tmp_path) != "":
         pytest.skip("the temporary folder is itself inside a git repository")
@@ -152,7 +155,7 @@ def test_sarif_outside_git_is_relative_to_the_catalog(tmp_path):
 
 def test_sarif_clean_catalog_validates(tmp_path):
     validator = _sarif_validator()
-    cat = write_catalog(tmp_path / "c", {"teams/core.md": "---\nid: core\nname: Core\nsummary: The core team.\n---\nWe build it.\n"})
+    cat = write_catalog(tmp_path / "c", {"teams/core.md": CORE_TEAM})
     code, out = cli_out(cat, "sarif")
     sarif = json.loads(out)
     assert not list(validator.iter_errors(sarif))
@@ -194,7 +197,7 @@ def test_github_annotations_parse_back(repo_catalog):
     assert len(commands) == len(findings)
     assert len(other) == 1 and other[0].startswith("saga-lint:")  # the summary line, no injected commands
     kind = {"error": "error", "warning": "warning", "info": "notice"}
-    for c, f in zip(commands, findings):
+    for c, f in zip(commands, findings, strict=True):
         assert c["command"] == kind[f["severity"]]
         # control characters other than tab/CR/LF are dropped so that a log line stays one line
         assert c["message"] == re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", f["message"])
@@ -241,7 +244,7 @@ def test_junit_parses_and_counts_match(repo_catalog):
 
 
 def test_junit_clean_catalog_has_one_passing_case(tmp_path):
-    cat = write_catalog(tmp_path / "c", {"teams/core.md": "---\nid: core\nname: Core\nsummary: The core team.\n---\nWe build it.\n"})
+    cat = write_catalog(tmp_path / "c", {"teams/core.md": CORE_TEAM})
     code, out = cli_out(cat, "junit")
     root = ET.fromstring(out)
     cases = root.findall(".//testcase")
@@ -303,7 +306,7 @@ def test_markdown_parses_back_with_hostile_names(repo_catalog):
     assert len(rows) == len(findings)
     assert all(len(r) == 3 for r in rows)  # no pipe in the catalog text split a row
     by_severity = sorted(findings, key=lambda f: ["error", "warning", "info"].index(f["severity"]))
-    for r, f in zip(rows, by_severity):
+    for r, f in zip(rows, by_severity, strict=True):
         assert r[0] == f"docs/catalog/{f['file']}:{f['line']}:{f['column']}"
         assert r[1] == f["rule"]
         expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", f["message"]).replace("\n", " ")
@@ -329,7 +332,7 @@ def test_markdown_clean_and_truncated(tmp_path, repo_catalog):
     from saga_lint.pipeline import run_check
     from saga_lint.render import render
 
-    cat = write_catalog(tmp_path / "c", {"teams/core.md": "---\nid: core\nname: Core\nsummary: The core team.\n---\nWe build it.\n"})
+    cat = write_catalog(tmp_path / "c", {"teams/core.md": CORE_TEAM})
     out = render("markdown", run_check(cat))
     assert "No problems" in out and len(parse_markdown_tables(out)) == 1
     result = run_check(repo_catalog)

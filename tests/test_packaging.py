@@ -26,7 +26,9 @@ def wheel(tmp_path_factory):
 def test_wheel_contains_data(wheel):
     names = set(wheel.namelist())
     for rel in ("saga_lint/rulesets/default.yaml", "saga_lint/rulesets/strict.yaml", "saga_lint/rulesets/relaxed.yaml",
-                "saga_lint/saga/x-saga.schema.json", "saga_lint/cli.py"):
+                "saga_lint/saga/x-saga.schema.json", "saga_lint/cli/__init__.py",
+                "saga_lint/render/html/templates/report.html.j2", "saga_lint/render/html/templates/report.js",
+                "saga_lint/render/html/templates/report.css"):
         assert rel in names, rel
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "saga-lint = saga_lint.cli:main" in wheel.read(entry).decode()

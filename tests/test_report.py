@@ -13,7 +13,8 @@ import pytest
 from conftest import OUR_CATALOG, run_cli
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-SCRIPT = (Path(__file__).resolve().parent.parent / "src" / "saga_lint" / "render" / "templates" / "report.js").read_text(encoding="utf-8")
+TEMPLATES = Path(__file__).resolve().parent.parent / "src" / "saga_lint" / "render" / "html" / "templates"
+SCRIPT = (TEMPLATES / "report.js").read_text(encoding="utf-8")
 
 
 class Node:
@@ -89,11 +90,12 @@ def parse(html: str) -> Tree:
     return t
 
 
-def report(path, **kw) -> str:
+def report(path, verification=None, **kw) -> str:
     from saga_lint.pipeline import run_check
-    from saga_lint.render.html_report import render
+    from saga_lint.readiness import report_input
+    from saga_lint.render.html import render
 
-    return render(run_check(path), **kw)
+    return render(report_input(run_check(path), verification=verification), **kw)
 
 
 def assert_self_contained(html: str, tree: Tree) -> None:
@@ -109,7 +111,7 @@ def assert_self_contained(html: str, tree: Tree) -> None:
     assert "@import" not in html
     assert not tree.root.find_all("link") and not tree.root.find_all("img") and not tree.root.find_all("iframe")
     # the only scripts are ours, byte for byte
-    from saga_lint.render.html_report import HEAD_SCRIPT
+    from saga_lint.render.html import HEAD_SCRIPT
 
     assert len(tree.root.find_all("script")) == 2
     assert tree.scripts == [HEAD_SCRIPT, SCRIPT]
@@ -264,11 +266,12 @@ def test_catalog_text_is_escaped_and_inert(make_catalog):
             """,
     })
     from saga_lint.pipeline import run_check
-    from saga_lint.render.html_report import render
+    from saga_lint.readiness import report_input
+    from saga_lint.render.html import render
 
     result = run_check(root)
     assert result.sagas, "the fixture flow is read as a saga"
-    html = render(result, verification=[{"check": s, "status": "fail", "detail": img, "where": js}])
+    html = render(report_input(result, verification=[{"check": s, "status": "fail", "detail": img, "where": js}]))
     tree = parse(html)
     assert_self_contained(html, tree)
     for tag, name, value in tree.attr_list:
@@ -316,7 +319,8 @@ def test_verification_slot_and_empty_catalog(make_catalog):
     ver = tree.root.find_all("section", id="verification")[0]
     assert "saga-lint verify" in ver.all_text() and not ver.find_all("table")
     assert "No flow in this catalog is a saga" in html
-    html = report(root, verification=[{"check": "retry-budget", "status": "pass", "saga": "checkout-saga", "step": "create_order", "detail": "ok"}])
+    passed = {"check": "retry-budget", "status": "pass", "saga": "checkout-saga", "step": "create_order", "detail": "ok"}
+    html = report(root, verification=[passed])
     ver = parse(html).root.find_all("section", id="verification")[0]
     row = [tr for tr in ver.find_all("tr") if tr.attrs.get("data-status") == "pass"]
     assert len(row) == 1 and "retry-budget" in row[0].all_text() and "create_order" in row[0].all_text()
@@ -384,7 +388,7 @@ def test_bad_input_never_crashes(make_catalog, bad):
 
 
 def test_many_sagas_are_collapsed(monkeypatch):
-    from saga_lint.render import html_report
+    from saga_lint.render import html as html_report
 
     tree = parse(report(OUR_CATALOG))
     art = [a for a in tree.root.find_all("article") if a.attrs.get("data-saga") == "checkout-saga"][0]

@@ -36,9 +36,10 @@ def browser():
 
 def _write_report(catalog: Path, out: Path) -> Path:
     from saga_lint.pipeline import run_check
-    from saga_lint.render.html_report import render
+    from saga_lint.readiness import report_input
+    from saga_lint.render.html import render
 
-    out.write_text(render(run_check(catalog)), encoding="utf-8")
+    out.write_text(render(report_input(run_check(catalog))), encoding="utf-8")
     return out
 
 
@@ -132,7 +133,8 @@ def test_corpus_in_the_browser(browser, tmp_path, corpus):
     page.select_option("#findings-filter select[name=severity]", "")
     rule = page.locator("#findings-filter select[name=rule] option").nth(1).get_attribute("value")
     page.select_option("#findings-filter select[name=rule]", rule)
-    assert all(r == rule for r in page.locator("#findings-table tbody tr:not([hidden])").evaluate_all("rs => rs.map(r => r.dataset.rule)"))
+    shown = page.locator("#findings-table tbody tr:not([hidden])")
+    assert all(r == rule for r in shown.evaluate_all("rs => rs.map(r => r.dataset.rule)"))
     # an explanation opens
     page.select_option("#findings-filter select[name=rule]", "")
     first = page.locator("#findings-table tbody tr").first.locator("details")
@@ -143,13 +145,14 @@ def test_corpus_in_the_browser(browser, tmp_path, corpus):
 
 def test_long_tables_page_in_the_browser(browser, tmp_path, corpus):
     from saga_lint.pipeline import run_check
-    from saga_lint.render import html_report
+    from saga_lint.readiness import report_input
+    from saga_lint.render import html as html_report
 
     old = html_report.PAGE
     html_report.PAGE = 5
     try:
         path = tmp_path / "r.html"
-        path.write_text(html_report.render(run_check(corpus)), encoding="utf-8")
+        path.write_text(html_report.render(report_input(run_check(corpus))), encoding="utf-8")
     finally:
         html_report.PAGE = old
     page, log = _open(browser, path)

@@ -153,6 +153,15 @@ def test_cli_verify_text_our_catalog():
     assert "sampled" in proc.stdout
 
 
+def test_every_invariant_has_one_documented_check():
+    """Each invariant is checked by one function whose docstring says what it guarantees and why."""
+    from saga_lint.orchestrator.invariants import CHECKS, INVARIANTS
+
+    assert set(CHECKS) == set(INVARIANTS)
+    for name, invariant in CHECKS.items():
+        assert invariant.__doc__ and len(invariant.__doc__.split()) >= 20, name
+
+
 def test_sampling_is_seeded(checkout):
     from saga_lint.orchestrator.scenarios import base_scenarios, sample, with_variants
 
@@ -300,7 +309,8 @@ def test_mutant_compensation_in_wrong_order_is_caught(store, checkout):
     wrong = [v for v in report.violations if v["invariant"] == "compensated-once-reverse"]
     assert wrong, report.violations
     v = wrong[0]
-    assert "reserve_inventory, authorize_payment" in v["message"] and "reverse order is authorize_payment, reserve_inventory" in v["message"]
+    assert "reserve_inventory, authorize_payment" in v["message"]
+    assert "reverse order is authorize_payment, reserve_inventory" in v["message"]
     assert v["scenario"] in ("create_order=exhaust", "create_order=timeout-after-effect") or "create_order" in v["scenario"]
     assert any("compensate reserve_inventory" in line for line in v["trace"])
 
@@ -541,17 +551,35 @@ def test_check_all_catches_a_wrong_worker(checkout, tmp_path):
 
 # --- bad input never crashes ---------------------------------------------------------------------
 
+def _replace_first(*pairs):
+    """An edit of the flow page: each (old, new) pair replaced once, in order."""
+
+    def edit(text):
+        for old, new in pairs:
+            text = text.replace(old, new, 1)
+        return text
+
+    return edit
+
+
 ODD_EDITS = {
-    "bad-retry-values": lambda t: t.replace("retry: { maxAttempts: 3, initialInterval: 200ms", 'retry: { maxAttempts: "three", initialInterval: soon, timeout: -4', 1),
-    "huge-max-attempts": lambda t: t.replace("retry: { maxAttempts: 5, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 4s, timeout: 3s }\n      compensation: none",
-                                             "retry: { maxAttempts: 100000, initialInterval: 1ms, backoffCoefficient: 0.5, maxInterval: 4s, timeout: 0 }\n      compensation: none", 1),
-    "odd-failures": lambda t: t.replace("        - { event: payment-declined, status: PAYMENT_DECLINED }",
-                                        "        - { event: null }\n        - 5\n        - { error: 7, status: [1] }", 1),
-    "odd-statuses": lambda t: t.replace("  onSuccess: { status: CONFIRMED }", "  onSuccess: 5\n  statuses: [1, 2]", 1).replace("  statuses:\n    PROCESSING", "  statusesX:\n    PROCESSING", 1),
-    "odd-compensation": lambda t: t.replace("        command: void-authorization", "        command: { id: [1] }", 1),
-    "odd-step-type": lambda t: t.replace("      type: pivot", "      type: banana", 1),
-    "steps-not-a-map": lambda t: re.sub(r"  steps:\n    reserve_inventory:.*?\n---", "  steps: [1, 2]\n---", t, count=1, flags=re.S),
-    "outcome-a-string": lambda t: t.replace("  outcome:\n    container: order-database\n    event: order-created", "  outcome: order-database", 1),
+    "bad-retry-values": _replace_first(
+        ("retry: { maxAttempts: 3, initialInterval: 200ms", 'retry: { maxAttempts: "three", initialInterval: soon, timeout: -4')),
+    "huge-max-attempts": _replace_first((
+        "retry: { maxAttempts: 5, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 4s, timeout: 3s }\n"
+        "      compensation: none",
+        "retry: { maxAttempts: 100000, initialInterval: 1ms, backoffCoefficient: 0.5, maxInterval: 4s, timeout: 0 }\n"
+        "      compensation: none")),
+    "odd-failures": _replace_first(("        - { event: payment-declined, status: PAYMENT_DECLINED }",
+                                    "        - { event: null }\n        - 5\n        - { error: 7, status: [1] }")),
+    "odd-statuses": _replace_first(("  onSuccess: { status: CONFIRMED }", "  onSuccess: 5\n  statuses: [1, 2]"),
+                                   ("  statuses:\n    PROCESSING", "  statusesX:\n    PROCESSING")),
+    "odd-compensation": _replace_first(("        command: void-authorization", "        command: { id: [1] }")),
+    "odd-step-type": _replace_first(("      type: pivot", "      type: banana")),
+    "steps-not-a-map": lambda t: re.sub(r"  steps:\n    reserve_inventory:.*?\n---", "  steps: [1, 2]\n---", t,
+                                        count=1, flags=re.S),
+    "outcome-a-string": _replace_first(
+        ("  outcome:\n    container: order-database\n    event: order-created", "  outcome: order-database")),
 }
 
 
@@ -578,7 +606,8 @@ def test_pg_tests_run_in_their_own_schema():
 
     with Store(url) as s:
         assert s.one("SELECT current_schema()")[0].startswith("t_")
-        assert s.one("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'saga_log'")[0] == 1
+        assert s.one("SELECT COUNT(*) FROM information_schema.tables "
+                     "WHERE table_schema = current_schema() AND table_name = 'saga_log'")[0] == 1
 
 
 # --- restart and the participant interface ----------------------------------------------------------
@@ -678,7 +707,8 @@ def test_random_fault_combinations_keep_every_invariant(checkout):
     store = Store("sqlite://")
     steps = [s.id for s in checkout.steps]
     forward_faults = {
-        "reserve_inventory": ["ok", "business:inventory-unavailable", "transient:1", "transient:2", "exhaust", "timeout-after-effect"],
+        "reserve_inventory": ["ok", "business:inventory-unavailable", "transient:1", "transient:2", "exhaust",
+                              "timeout-after-effect"],
         "authorize_payment": ["ok", "business:payment-declined", "transient:1", "transient:2", "exhaust", "timeout-after-effect"],
         "create_order": ["ok", "transient:1", "transient:4", "exhaust", "timeout-after-effect"],
     }

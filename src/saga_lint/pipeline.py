@@ -7,41 +7,17 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from saga_lint.results import Result
 
 if TYPE_CHECKING:
     import threading
 
-    from saga_lint.catalog.model import Catalog
     from saga_lint.config import Config
-    from saga_lint.findings import Finding
-    from saga_lint.graph import CatalogGraph
-    from saga_lint.saga.model import Saga
 
-@dataclass
-class Result:
-    """What ``run_check`` found: everything a renderer reads."""
-
-    root: Path
-    catalog: Catalog
-    graph: CatalogGraph
-    sagas: list[Saga]
-    findings: list[Finding]
-    config: Config
-
-    def summary(self) -> dict[str, object]:
-        sev = {"error": 0, "warning": 0, "info": 0}
-        for f in self.findings:
-            sev[f.severity] = sev.get(f.severity, 0) + 1
-        return {
-            "files": self.catalog.files_seen,
-            "resources": self.catalog.counts(),
-            "errors": sev["error"],
-            "warnings": sev["warning"],
-            "infos": sev["info"],
-        }
+__all__ = ["Result", "run_check"]  # Result: the check's result, defined with the other results
 
 
 class _Background:

@@ -3,9 +3,11 @@
 - ``store``: one schema on SQLite or PostgreSQL;
 - ``engine``: the orchestrator (write-ahead saga log, virtual clock, retries, compensations,
   transactional outbox, restart from the log);
+- ``records``: the typed shapes of what is in the store (saga log entries, the snapshot the
+  invariants read) and reading a saga's log;
 - ``participants``: the participant interface and the simulated participants;
 - ``scenarios``: fault plans, their enumeration, and the declared outcome per path;
-- ``invariants``: checks on the store's data after each scenario;
+- ``invariants``: checks on the store's data after each scenario, one function per invariant;
 - ``verify``: runs it all per flow (``saga-lint verify``);
 - ``worker``: an orchestrator process claiming queued sagas (crash and concurrency tests).
 """

@@ -16,10 +16,37 @@ to undo, with the list of steps), ``skip`` (a step to undo that has no compensat
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
-from saga_lint.orchestrator.participants import Command, SimulatedParticipant
-from saga_lint.orchestrator.scenarios import DEFAULT_TIMEOUT, Scenario, attempts_of, failure_defined, failure_status, plan_for
+from saga_lint.orchestrator.participants import Command, Participant, SimulatedParticipant
+from saga_lint.orchestrator.records import attempt_of, read_log, step_of
+from saga_lint.orchestrator.scenarios import (
+    DEFAULT_TIMEOUT,
+    Scenario,
+    attempts_of,
+    failure_defined,
+    failure_status,
+    plan_for,
+    step_named,
+)
+
+if TYPE_CHECKING:
+    from saga_lint.orchestrator.records import Failure, InFlight, LogDetail, LogEntry
+    from saga_lint.orchestrator.store import Statement, Store
+    from saga_lint.saga.model import RetryPolicy, Saga, SagaStep
+
+# ``participant_for(step, scenario)``: the participant for a step, or None for the simulated one
+ParticipantFor = Callable[["SagaStep", Scenario], "Participant | None"]
+
+
+class EngineOptions(TypedDict, total=False):
+    """The engine's keyword options that ``verify`` and ``run`` pass through (see ``Engine``)."""
+
+    participant_for: ParticipantFor | None
+    compensation_order: str
+    dedupe_replies: bool
 
 
 class Crash(Exception):
@@ -28,6 +55,8 @@ class Crash(Exception):
 
 @dataclass
 class State:
+    """A saga's state: a replay of its log, entry by entry (``apply``)."""
+
     seq: int = 0
     clock: float = 0.0
     started: bool = False
@@ -37,15 +66,15 @@ class State:
     phase: str = "forward"
     k: int = 0  # index of the current forward step
     attempt: int = 0  # attempts sent for the current step (forward or compensation)
-    inflight: dict | None = None  # the last ``send`` without a logged reply
-    failure: dict | None = None  # {step, kind, event}: a forward step failed for good
-    queue: list = field(default_factory=list)  # steps to compensate, in the order to run them
+    inflight: InFlight | None = None  # the last ``send`` without a logged reply
+    failure: Failure | None = None  # a forward step failed for good
+    queue: list[str] = field(default_factory=list)  # steps to compensate, in the order to run them
     ci: int = 0  # index into queue
-    comp_failed: list = field(default_factory=list)
-    seen: set = field(default_factory=set)  # reply ids already processed
-    attempts: dict = field(default_factory=dict)  # (direction, step) -> attempts sent
+    comp_failed: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)  # reply ids already processed
+    attempts: dict[tuple[str, str], int] = field(default_factory=dict)  # (direction, step) -> attempts sent
 
-    def apply(self, saga, e: dict) -> None:
+    def apply(self, saga: Saga, e: LogEntry) -> None:
         """Fold one log entry into the state (the only way the state changes)."""
         self.seq = e["seq"]
         self.clock = e["at"]
@@ -55,30 +84,12 @@ class State:
         elif kind == "status":
             self.status = d.get("status")
         elif kind == "send":
-            self.inflight = {"step": e["step"], "attempt": e["attempt"], "direction": d["direction"], "key": d["key"], "at": e["at"]}
-            self.attempt = e["attempt"]
-            self.attempts[(d["direction"], e["step"])] = max(self.attempts.get((d["direction"], e["step"]), 0), e["attempt"])
+            step_id, attempt = step_of(e), attempt_of(e)
+            self.inflight = {"step": step_id, "attempt": attempt, "direction": d["direction"], "key": d["key"], "at": e["at"]}
+            self.attempt = attempt
+            self.attempts[(d["direction"], step_id)] = max(self.attempts.get((d["direction"], step_id), 0), attempt)
         elif kind == "reply":
-            self.inflight = None
-            if d.get("msg_id"):
-                self.seen.add(d["msg_id"])
-            step = saga.step(e["step"])
-            if d["direction"] == "forward":
-                if d["result"] == "ok":
-                    self.k += 1
-                    self.attempt = 0
-                elif d["result"] == "business":
-                    self.failure = {"step": e["step"], "kind": "business", "event": d.get("event")}
-                elif self.attempt >= attempts_of(step.retry):
-                    self.failure = {"step": e["step"], "kind": "technical", "event": None}
-            else:
-                if d["result"] == "ok":
-                    self.ci += 1
-                    self.attempt = 0
-                elif self.attempt >= attempts_of(step.compensation_retry):
-                    self.comp_failed.append(e["step"])
-                    self.ci += 1
-                    self.attempt = 0
+            self._apply_reply(saga, step_of(e), d)
         elif kind == "compensate":
             self.phase = "compensate"
             self.queue = list(d["queue"])
@@ -89,6 +100,29 @@ class State:
             self.attempt = 0
         elif kind == "end":
             self.ended, self.end_state, self.status = True, d["state"], d.get("status")
+
+    def _apply_reply(self, saga: Saga, step_id: str, d: LogDetail) -> None:
+        """A reply (or a timeout): the step goes on, fails for good, or is tried again."""
+        self.inflight = None
+        msg_id = d.get("msg_id")
+        if msg_id:
+            self.seen.add(msg_id)
+        if d["direction"] == "forward":
+            if d["result"] == "ok":
+                self.k += 1
+                self.attempt = 0
+            elif d["result"] == "business":
+                self.failure = {"step": step_id, "kind": "business", "event": d.get("event")}
+            elif self.attempt >= attempts_of(step_named(saga, step_id).retry):
+                self.failure = {"step": step_id, "kind": "technical", "event": None}
+        else:
+            if d["result"] == "ok":
+                self.ci += 1
+                self.attempt = 0
+            elif self.attempt >= attempts_of(step_named(saga, step_id).compensation_retry):
+                self.comp_failed.append(step_id)
+                self.ci += 1
+                self.attempt = 0
 
 
 class Engine:
@@ -101,22 +135,23 @@ class Engine:
     ``Crash`` right after that many log writes by this engine instance.
     """
 
-    def __init__(self, store, saga, *, participant_for=None, compensation_order: str = "reverse",
-                 crash_after: int | None = None, trace: list | None = None, dedupe_replies: bool = True):
+    def __init__(self, store: Store, saga: Saga, *, participant_for: ParticipantFor | None = None,
+                 compensation_order: str = "reverse", crash_after: int | None = None, trace: list[str] | None = None,
+                 dedupe_replies: bool = True):
         self.store, self.saga = store, saga
-        self.participant_for = participant_for or self._simulated
+        self.participant_for: ParticipantFor = participant_for or self._simulated
         self.compensation_order = compensation_order
         self.dedupe_replies = dedupe_replies
         self.crash_after = crash_after
         self.writes = 0
-        self.trace = trace if trace is not None else []
-        self._participants = {}
+        self.trace: list[str] = trace if trace is not None else []
+        self._participants: dict[tuple[str, str], Participant] = {}
 
     # --- participants ---------------------------------------------------------------------------
-    def _simulated(self, step, scenario: Scenario):
+    def _simulated(self, step: SagaStep, scenario: Scenario) -> SimulatedParticipant:
         return SimulatedParticipant(self.store, self.saga, step, plan_for(scenario, self.saga), scenario.duplicates)
 
-    def _participant(self, saga_id, step, scenario):
+    def _participant(self, saga_id: str, step: SagaStep, scenario: Scenario) -> Participant:
         key = (saga_id, step.id)
         if key not in self._participants:
             participant = self.participant_for(step, scenario)
@@ -137,42 +172,47 @@ class Engine:
 
     def load(self, saga_id: str) -> State:
         state = State()
-        for seq, kind, step, attempt, at, detail in self.store.query(
-            "SELECT seq, kind, step, attempt, at, detail FROM saga_log WHERE saga_id = ? ORDER BY seq", (saga_id,)
-        ):
-            state.apply(self.saga, {"seq": seq, "kind": kind, "step": step, "attempt": attempt, "at": at, "detail": json.loads(detail)})
+        for entry in read_log(self.store, saga_id):
+            state.apply(self.saga, entry)
         return state
 
     def unfinished(self) -> list[str]:
         return [r[0] for r in self.store.query(
             "SELECT saga_id FROM saga_instance WHERE flow = ? AND state = 'running' ORDER BY saga_id", (self.saga.id,))]
 
-    def resume_all(self, scenario_of=None) -> list[str]:
+    def resume_all(self, scenario_of: Callable[[str], Scenario] | None = None) -> list[str]:
         """Restart: carry every unfinished saga of this flow on from its log."""
         from saga_lint.orchestrator.scenarios import parse
 
         done = []
         for saga_id in self.unfinished():
-            sc = scenario_of(saga_id) if scenario_of else parse(self.store.one(
-                "SELECT scenario FROM saga_instance WHERE saga_id = ?", (saga_id,))[0], self.saga)
+            if scenario_of:
+                sc = scenario_of(saga_id)
+            else:
+                row = self.store.one("SELECT scenario FROM saga_instance WHERE saga_id = ?", (saga_id,))
+                assert row is not None  # the instance row the query above found
+                sc = parse(row[0], self.saga)
             self.run(saga_id, sc)
             done.append(saga_id)
         return done
 
     # --- the log --------------------------------------------------------------------------------
-    def _write(self, saga_id, state: State, kind, *, step=None, attempt=None, at=None, detail=None, extra=()) -> None:
+    def _write(self, saga_id: str, state: State, kind: str, *, step: str | None = None, attempt: int | None = None,
+               at: float | None = None, detail: LogDetail | None = None, extra: Sequence[Statement] = ()) -> None:
         at = state.clock if at is None else at
         detail = detail or {}
-        entry = {"seq": state.seq + 1, "kind": kind, "step": step, "attempt": attempt, "at": at, "detail": detail}
+        entry: LogEntry = {"seq": state.seq + 1, "kind": kind, "step": step, "attempt": attempt, "at": at, "detail": detail}
         new_status = detail.get("status", state.status) if kind in ("start", "status", "end") else state.status
         inst_state = detail["state"] if kind == "end" else "running"
-        stmts = [
+        stmts: list[Statement] = [
             ("INSERT INTO saga_log (saga_id, seq, kind, step, attempt, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
              (saga_id, entry["seq"], kind, step, attempt, at, json.dumps(detail, sort_keys=True))),
-            ("UPDATE saga_instance SET state = ?, status = ?, clock = ? WHERE saga_id = ?", (inst_state, new_status, at, saga_id)),
+            ("UPDATE saga_instance SET state = ?, status = ?, clock = ? WHERE saga_id = ?",
+             (inst_state, new_status, at, saga_id)),
         ]
         if new_status is not None and (kind in ("start", "status") or (kind == "end" and new_status != state.status)):
-            stmts.append(("INSERT INTO status_history (saga_id, seq, status, at) VALUES (?, ?, ?, ?)", (saga_id, entry["seq"], new_status, at)))
+            stmts.append(("INSERT INTO status_history (saga_id, seq, status, at) VALUES (?, ?, ?, ?)",
+                          (saga_id, entry["seq"], new_status, at)))
         stmts.extend(extra)
         self.store.batch(stmts)  # one transaction: the log entry and everything it changes
         state.apply(self.saga, entry)
@@ -184,7 +224,6 @@ class Engine:
 
     # --- running --------------------------------------------------------------------------------
     def run(self, saga_id: str, scenario: Scenario) -> State:
-        self._scenario = scenario
         state = self.load(saga_id)
         guard = 0
         if state.seq:
@@ -196,46 +235,53 @@ class Engine:
             self._next(saga_id, state, scenario)
         return state
 
-    def _next(self, saga_id, state: State, scenario) -> None:
-        saga = self.saga
-        steps = saga.steps
+    def _next(self, saga_id: str, state: State, scenario: Scenario) -> None:
+        """Take the saga one log write further."""
+        steps = self.saga.steps
         if not state.started:
             first = steps[0].status if steps else None
             self._write(saga_id, state, "start", detail={"status": first})
             return
         if state.inflight is not None:
-            self._deliver(saga_id, state)
+            self._deliver(saga_id, state, scenario)
             return
-        if state.phase == "forward":
-            if state.failure is not None:
-                self._decide_compensation(saga_id, state)
-                return
-            if state.k >= len(steps):
-                self._finish(saga_id, state)
-                return
-            step = steps[state.k]
-            if step.status and step.status != state.status:
-                self._write(saga_id, state, "status", step=step.id, detail={"status": step.status})
-                return
-            self._send(saga_id, state, step, "forward", step.retry)
+        if state.phase != "forward":
+            self._next_compensation(saga_id, state, scenario)
             return
-        # compensating
+        if state.failure is not None:
+            self._decide_compensation(saga_id, state, state.failure)
+            return
+        if state.k >= len(steps):
+            self._finish(saga_id, state)
+            return
+        step = steps[state.k]
+        if step.status and step.status != state.status:
+            self._write(saga_id, state, "status", step=step.id, detail={"status": step.status})
+            return
+        self._send(saga_id, state, scenario, step, "forward", step.retry)
+
+    def _next_compensation(self, saga_id: str, state: State, scenario: Scenario) -> None:
+        """Compensating: undo the next step of the queue, or end when the queue is done."""
+        saga = self.saga
         if state.ci >= len(state.queue):
-            f = state.failure or {}
+            f = state.failure
             if state.comp_failed:
                 status, end = saga.on_compensation_failure, "compensation-failed"
             else:
-                status, end = failure_status(saga.step(f.get("step")), f.get("kind"), f.get("event")), "compensated"
-            self._write(saga_id, state, "end", detail={"state": end, "status": status, "failed_step": f.get("step"),
+                assert f is not None  # compensation starts from a failure (see _decide_compensation)
+                status, end = failure_status(step_named(saga, f["step"]), f["kind"], f["event"]), "compensated"
+            self._write(saga_id, state, "end", detail={"state": end, "status": status, "failed_step": f["step"] if f else None,
                                                           "compensation_failed": state.comp_failed})
             return
-        step = saga.step(state.queue[state.ci])
+        step = step_named(saga, state.queue[state.ci])
         if step.compensation in (None, "none"):
-            self._write(saga_id, state, "skip", step=step.id, detail={"why": "no compensation defined" if step.compensation is None else "compensation: none"})
+            why = "no compensation defined" if step.compensation is None else "compensation: none"
+            self._write(saga_id, state, "skip", step=step.id, detail={"why": why})
             return
-        self._send(saga_id, state, step, "compensate", step.compensation_retry)
+        self._send(saga_id, state, scenario, step, "compensate", step.compensation_retry)
 
-    def _send(self, saga_id, state, step, direction, policy) -> None:
+    def _send(self, saga_id: str, state: State, scenario: Scenario, step: SagaStep, direction: str,
+              policy: RetryPolicy | None) -> None:
         attempt = state.attempt + 1
         wait = 0.0
         if state.attempt >= 1 and policy is not None:
@@ -245,16 +291,17 @@ class Engine:
         cmd = step.command_id if direction == "forward" else step.compensation
         self._write(saga_id, state, "send", step=step.id, attempt=attempt, at=state.clock + wait,
                     detail={"direction": direction, "key": key, "command": cmd, "wait": wait})
-        self._deliver(saga_id, state)
+        self._deliver(saga_id, state, scenario)
 
-    def _deliver(self, saga_id, state) -> None:
-        sc = self._scenario
+    def _deliver(self, saga_id: str, state: State, scenario: Scenario) -> None:
         inf = state.inflight
-        step = self.saga.step(inf["step"])
+        assert inf is not None  # called right after a ``send``, or on restart with one in flight
+        step = step_named(self.saga, inf["step"])
         direction = inf["direction"]
         policy = step.retry if direction == "forward" else step.compensation_retry
-        participant = self._participant(saga_id, step, sc)
-        cmd = Command(saga_id, step.id, step.command_id if direction == "forward" else step.compensation, direction, inf["key"], inf["attempt"])
+        participant = self._participant(saga_id, step, scenario)
+        cmd = Command(saga_id, step.id, step.command_id if direction == "forward" else step.compensation, direction, inf["key"],
+                      inf["attempt"])
         replies = participant.handle(cmd)
         if not replies:
             timeout = policy.timeout if policy is not None and policy.timeout else DEFAULT_TIMEOUT
@@ -283,10 +330,9 @@ class Engine:
                 self._write(saga_id, state, "reply", step=step.id, attempt=inf["attempt"],
                             detail={"direction": direction, "result": r.result, "event": r.event, "msg_id": r.msg_id})
 
-    def _decide_compensation(self, saga_id, state) -> None:
+    def _decide_compensation(self, saga_id: str, state: State, f: Failure) -> None:
         saga = self.saga
-        f = state.failure
-        failed = saga.step(f["step"])
+        failed = step_named(saga, f["step"])
         if not failure_defined(saga, failed, f["kind"], f.get("event")):
             self._write(saga_id, state, "end", step=failed.id, detail={
                 "state": "stuck", "status": state.status, "failed_step": failed.id,
@@ -298,7 +344,7 @@ class Engine:
         queue = list(reversed(done)) if self.compensation_order == "reverse" else done
         self._write(saga_id, state, "compensate", step=failed.id, detail={"queue": queue, "failure": f})
 
-    def _finish(self, saga_id, state) -> None:
+    def _finish(self, saga_id: str, state: State) -> None:
         saga = self.saga
         container = (saga.outcome or {}).get("container")
         event = (saga.outcome or {}).get("event")
@@ -309,15 +355,13 @@ class Engine:
         ])
 
     def start_and_run(self, saga_id: str, scenario: Scenario) -> State:
-        self._scenario = scenario
         if self.store.one("SELECT 1 FROM saga_instance WHERE saga_id = ?", (saga_id,)) is None:
             self.create(saga_id, scenario)
         return self.run(saga_id, scenario)
 
-    _scenario = Scenario()
 
-
-def _describe(e: dict) -> str:
+def _describe(e: LogEntry) -> str:
+    """One line of a run's trace for a log entry."""
     d, t = e["detail"], f"t={e['at']:g}s"
     k = e["kind"]
     if k == "start":
@@ -332,7 +376,9 @@ def _describe(e: dict) -> str:
         ev = f" {d['event']}" if d.get("event") else ""
         return f"{t}  #{e['seq']} {d['direction']} reply {e['step']} attempt {e['attempt']}: {d['result']}{ev}"
     if k == "compensate":
-        return f"{t}  #{e['seq']} {e['step']} failed for good ({d['failure'].get('event') or d['failure'].get('kind')}); compensate {', '.join(d['queue']) or 'nothing'}"
+        failure = d["failure"]
+        queue = ", ".join(d["queue"]) or "nothing"
+        return f"{t}  #{e['seq']} {e['step']} failed for good ({failure.get('event') or failure.get('kind')}); compensate {queue}"
     if k == "skip":
         return f"{t}  #{e['seq']} cannot compensate {e['step']}: {d.get('why')}"
     if k == "end":

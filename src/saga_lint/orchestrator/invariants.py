@@ -13,10 +13,18 @@ ended in the declared compensation-failure status (surfaced, not silent).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from saga_lint.orchestrator.scenarios import attempts_of
+from saga_lint.orchestrator.records import attempt_of, read_log, step_of
+from saga_lint.orchestrator.scenarios import attempts_of, step_named
+
+if TYPE_CHECKING:
+    from saga_lint.orchestrator.records import LogEntry, ParticipantRow, Snapshot
+    from saga_lint.orchestrator.scenarios import Expected, Scenario
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.saga.model import Saga
 
 INVARIANTS = {
     "terminates": "the saga reaches a terminal state the catalog defines (no undefined path)",
@@ -31,6 +39,8 @@ INVARIANTS = {
     "deadline": "the saga ends within its declared deadline (virtual time)",
 }
 
+TERMINAL_STATES = ("completed", "compensated", "compensation-failed")
+
 
 @dataclass
 class Violation:
@@ -38,14 +48,10 @@ class Violation:
     message: str
 
 
-def snapshot(store, saga_id: str) -> dict:
+def snapshot(store: Store, saga_id: str) -> Snapshot:
+    """What the saga left in the store (read from the data, never from the orchestrator's state)."""
     inst = store.one("SELECT state, status, clock FROM saga_instance WHERE saga_id = ?", (saga_id,))
-    log = [
-        {"seq": seq, "kind": kind, "step": step, "attempt": attempt, "at": at, "detail": json.loads(detail)}
-        for seq, kind, step, attempt, at, detail in store.query(
-            "SELECT seq, kind, step, attempt, at, detail FROM saga_log WHERE saga_id = ? ORDER BY seq", (saga_id,))
-    ]
-    rows = {step: (kind, st, participant) for step, kind, st, participant in store.query(
+    rows: dict[str, ParticipantRow] = {step: (kind, st, participant) for step, kind, st, participant in store.query(
         "SELECT step, kind, state, participant FROM participant_state WHERE saga_id = ? ORDER BY step", (saga_id,))}
     ops = [(op, step) for op, step in store.query(
         "SELECT op, step FROM participant_ops WHERE saga_id = ? ORDER BY seq", (saga_id,))]
@@ -56,7 +62,7 @@ def snapshot(store, saga_id: str) -> dict:
         "state": inst[0] if inst else None,
         "status": inst[1] if inst else None,
         "clock": inst[2] if inst else None,
-        "log": log,
+        "log": read_log(store, saga_id),
         "rows": rows,
         "ops": ops,
         "outcomes": outcomes,
@@ -65,7 +71,7 @@ def snapshot(store, saga_id: str) -> dict:
     }
 
 
-def end_state(snap: dict) -> dict:
+def end_state(snap: Snapshot) -> dict[str, object]:
     """What must be identical with and without a crash."""
     return {
         "state": snap["state"],
@@ -78,7 +84,7 @@ def end_state(snap: dict) -> dict:
     }
 
 
-def _holds(snap, steps) -> str:
+def _holds(snap: Snapshot, steps: list[str]) -> str:
     parts = []
     for s in steps:
         kind, _, participant = snap["rows"][s]
@@ -86,122 +92,240 @@ def _holds(snap, steps) -> str:
     return ", ".join(parts)
 
 
-def check(saga, scenario, exp, snap: dict, reference: dict | None = None) -> list[Violation]:
-    out: list[Violation] = []
-    v = lambda inv, msg: out.append(Violation(inv, msg))  # noqa: E731
-    state, status = snap["state"], snap["status"]
-    terminal = state in ("completed", "compensated", "compensation-failed")
-    open_steps = [s for s, (kind, st, _) in snap["rows"].items() if st == "open"]
-    end = next((e for e in reversed(snap["log"]) if e["kind"] == "end"), None)
+@dataclass
+class RunFacts:
+    """One finished run as the invariants see it: the saga, what the catalog declares for the
+    scenario's path, the store's data, and the facts several invariants derive from that data."""
 
-    if not terminal:
-        why = (end or {}).get("detail", {}).get("why") or f"the saga stopped in state {state}"
-        consequence = "the saga never finishes"
-        if open_steps:
-            consequence += f"; {_holds(snap, open_steps)} {'remain' if len(open_steps) > 1 else 'remains'} open"
-        consequence += f"; the customer keeps seeing {status or 'no status at all'}"
-        v("terminates", f"undefined path: {why}. Consequence: {consequence}")
+    saga: Saga
+    exp: Expected
+    snap: Snapshot
+    reference: Snapshot | None  # the same scenario's run without the crash (crash variants only)
+    state: str | None
+    status: str | None
+    terminal: bool  # ended in a state the catalog defines
+    open_steps: list[str]  # steps whose participant still holds something open
+    end: LogEntry | None  # the log's ``end`` entry
+    did: list[str]  # steps whose participant acted ('do' in its journal), in order
+    comp_failed: list[str]  # steps whose compensation never succeeded (from the ``end`` entry)
 
-    # success iff every step succeeded (on data: a 'do' by every step's participant)
-    did = [s for op, s in snap["ops"] if op == "do"]
-    all_done = all(s.id in did for s in saga.steps)
+    @classmethod
+    def of(cls, saga: Saga, exp: Expected, snap: Snapshot, reference: Snapshot | None) -> RunFacts:
+        state = snap["state"]
+        end = next((e for e in reversed(snap["log"]) if e["kind"] == "end"), None)
+        return cls(
+            saga, exp, snap, reference, state, snap["status"],
+            terminal=state in TERMINAL_STATES,
+            open_steps=[s for s, (_kind, st, _) in snap["rows"].items() if st == "open"],
+            end=end,
+            did=[s for op, s in snap["ops"] if op == "do"],
+            comp_failed=list((end["detail"].get("compensation_failed") if end else None) or []),
+        )
+
+
+# --- the invariants: one function each, yielding the violation messages ---------------------------
+
+
+def _terminates(run: RunFacts) -> Iterator[str]:
+    """The saga reaches a terminal state the catalog defines. A saga stuck on a failure the
+    catalog says nothing about never finishes: its holds stay open and its customer waits."""
+    if run.terminal:
+        return
+    why = (run.end["detail"].get("why") if run.end else None) or f"the saga stopped in state {run.state}"
+    consequence = "the saga never finishes"
+    if run.open_steps:
+        consequence += f"; {_holds(run.snap, run.open_steps)} {'remain' if len(run.open_steps) > 1 else 'remains'} open"
+    consequence += f"; the customer keeps seeing {run.status or 'no status at all'}"
+    yield f"undefined path: {why}. Consequence: {consequence}"
+
+
+def _success_iff_all_steps(run: RunFacts) -> Iterator[str]:
+    """The saga completes if and only if every step succeeded, judged on the participants' data
+    (a 'do' by each step): an orchestrator that takes a duplicated or stale reply for success
+    completes a saga whose steps never acted."""
+    saga, state = run.saga, run.state
+    all_done = all(s.id in run.did for s in saga.steps)
     if state == "completed" and not all_done:
-        missing = [s.id for s in saga.steps if s.id not in did]
-        v("success-iff-all-steps", f"the saga completed but {', '.join(missing)} never acted")
-    if state == "completed" and not exp.success:
-        v("success-iff-all-steps", f"the saga completed although {exp.failed_step} failed for good")
-    if terminal and state != "completed" and exp.success:
-        v("success-iff-all-steps", "every step succeeded but the saga did not complete")
+        missing = [s.id for s in saga.steps if s.id not in run.did]
+        yield f"the saga completed but {', '.join(missing)} never acted"
+    if state == "completed" and not run.exp.success:
+        yield f"the saga completed although {run.exp.failed_step} failed for good"
+    if run.terminal and state != "completed" and run.exp.success:
+        yield "every step succeeded but the saga did not complete"
 
-    # outcome and outbox
+
+def _one_outcome(run: RunFacts) -> Iterator[str]:
+    """A success writes exactly one outcome record and one outbox event (the catalog's outcome
+    event), in the same transaction; anything else writes none. Two records mean a double order,
+    a record without its event means downstream services never hear of it."""
+    snap = run.snap
     n_out, n_box = len(snap["outcomes"]), len(snap["outbox"])
+    if run.state != "completed":
+        if n_out or n_box:
+            yield f"a saga that did not succeed wrote {n_out} outcome record(s) and {n_box} outbox event(s)"
+        return
+    if n_out != 1 or n_box != 1:
+        yield f"success wrote {n_out} outcome record(s) and {n_box} outbox event(s), expected 1 and 1"
+    declared = (run.saga.outcome or {}).get("event")
+    if not declared:
+        yield "the catalog declares no outcome event: the success is recorded but nothing is published"
+    elif snap["outbox"] and snap["outbox"][0] != declared:
+        yield f"the outbox event is {snap['outbox'][0]}, the catalog declares {declared}"
+
+
+def _compensated_steps(run: RunFacts) -> list[str]:
+    """Compensatable steps whose participant acted, in the order they acted."""
+    out = []
+    for s in run.did:
+        step = run.saga.step(s)
+        if step is not None and step.type == "compensatable":
+            out.append(s)
+    return out
+
+
+def _compensated_once_reverse(run: RunFacts) -> Iterator[str]:
+    """In a saga that did not succeed, every compensatable step that acted is undone exactly once
+    (unless its compensation failed for good), newest first: a missing undo leaves a hold behind,
+    a second one refunds twice, the wrong order undoes a step while a later one still uses it."""
+    if run.state == "completed":
+        return
+    done_comp = _compensated_steps(run)
+    undos = [s for op, s in run.snap["ops"] if op == "undo"]
+    for s in done_comp:
+        n = undos.count(s)
+        if n == 0 and s not in run.comp_failed and run.terminal:
+            no_compensation = step_named(run.saga, s).compensation in (None, "none")
+            why = "it has no compensation" if no_compensation else "its compensation never ran"
+            yield f"{s} acted but was never compensated ({why})"
+        elif n > 1:
+            yield f"{s} was compensated {n} times"
+    expected_order = [s for s in reversed(done_comp) if s in undos]
+    actual_order = list(dict.fromkeys(undos))
+    if actual_order != expected_order:
+        yield f"compensations ran in the order {', '.join(actual_order)}; reverse order is {', '.join(expected_order)}"
+
+
+def _nothing_left_open(run: RunFacts) -> Iterator[str]:
+    """A saga that ended without success holds nothing: every reservation, authorization or order
+    its steps made is closed again, except a hold whose compensation failed for good in a saga that
+    ended in the declared compensation-failure status (surfaced for a person to resolve). A step
+    that cannot be undone (a pivot or retriable step) acting before a later step fails leaves the
+    saga impossible to undo: the catalog's step types allow a failure after the pivot."""
+    saga, exp, state = run.saga, run.exp, run.state
     if state == "completed":
-        if n_out != 1 or n_box != 1:
-            v("one-outcome", f"success wrote {n_out} outcome record(s) and {n_box} outbox event(s), expected 1 and 1")
-        declared = (saga.outcome or {}).get("event")
-        if not declared:
-            v("one-outcome", "the catalog declares no outcome event: the success is recorded but nothing is published")
-        elif snap["outbox"] and snap["outbox"][0] != declared:
-            v("one-outcome", f"the outbox event is {snap['outbox'][0]}, the catalog declares {declared}")
-    elif n_out or n_box:
-        v("one-outcome", f"a saga that did not succeed wrote {n_out} outcome record(s) and {n_box} outbox event(s)")
-
-    # compensation
-    comp_failed = list((end or {}).get("detail", {}).get("compensation_failed") or [])
-    if state != "completed":
-        done_comp = [s for s in did if saga.step(s) is not None and saga.step(s).type == "compensatable"]
-        undos = [s for op, s in snap["ops"] if op == "undo"]
-        for s in done_comp:
-            n = undos.count(s)
-            if n == 0 and s not in comp_failed and terminal:
-                why = "it has no compensation" if saga.step(s).compensation in (None, "none") else "its compensation never ran"
-                v("compensated-once-reverse", f"{s} acted but was never compensated ({why})")
-            elif n > 1:
-                v("compensated-once-reverse", f"{s} was compensated {n} times")
-        expected_order = [s for s in reversed(done_comp) if s in undos]
-        actual_order = list(dict.fromkeys(undos))
-        if actual_order != expected_order:
-            v("compensated-once-reverse", f"compensations ran in the order {', '.join(actual_order)}; reverse order is {', '.join(expected_order)}")
-        # post-pivot failure: a pivot (or retriable step) that acted cannot be undone
-        stuck_after_pivot = [s for s in did if saga.step(s) is not None and saga.step(s).type in ("pivot", "retriable")
-                             and s != exp.failed_step]
-        if terminal and stuck_after_pivot and exp.failed_step:
-            v("nothing-left-open", f"{exp.failed_step} failed after {', '.join(stuck_after_pivot)} (not compensatable) had acted: "
-              "a step after the pivot can fail, so the saga cannot be undone")
-    if terminal and state != "completed":
-        allowed = set(comp_failed) if status == saga.on_compensation_failure and saga.on_compensation_failure else set()
-        left = [s for s in open_steps if s not in allowed]
+        return
+    stuck_after_pivot = []
+    for s in run.did:
+        step = saga.step(s)
+        if step is not None and step.type in ("pivot", "retriable") and s != exp.failed_step:
+            stuck_after_pivot.append(s)
+    if run.terminal and stuck_after_pivot and exp.failed_step:
+        yield (f"{exp.failed_step} failed after {', '.join(stuck_after_pivot)} (not compensatable) had acted: "
+               "a step after the pivot can fail, so the saga cannot be undone")
+    if run.terminal:
+        declared = saga.on_compensation_failure
+        allowed = set(run.comp_failed) if run.status == declared and declared else set()
+        left = [s for s in run.open_steps if s not in allowed]
         if left:
-            v("nothing-left-open", f"the saga ended {state} ({status or 'no status'}) with {_holds(snap, left)} still open")
+            yield f"the saga ended {state} ({run.status or 'no status'}) with {_holds(run.snap, left)} still open"
 
-    # a compensation that never succeeds
-    if comp_failed:
-        if not saga.on_compensation_failure:
-            v("compensation-failure-surfaced", f"the compensation of {', '.join(comp_failed)} never succeeded and the catalog declares "
-              f"no compensation-failure status: it ends silently as {status or 'no status'}")
-        elif status != saga.on_compensation_failure:
-            v("compensation-failure-surfaced", f"the compensation of {', '.join(comp_failed)} never succeeded but the saga ended as "
-              f"{status}, not {saga.on_compensation_failure}")
 
-    # final status
-    if terminal:
-        if exp.status is None:
-            v("declared-status", f"the catalog declares no customer status for this path ({exp.status_source or 'failure'}): "
-              f"the customer sees {status or 'nothing'}")
-        elif status != exp.status:
-            v("declared-status", f"final status {status}, the catalog declares {exp.status} ({exp.status_source})")
-        elif saga.statuses and status not in saga.statuses:
-            v("declared-status", f"final status {status} is not in the declared status vocabulary")
-        elif saga.statuses and not saga.status_is_terminal(status):
-            v("declared-status", f"final status {status} is not declared terminal")
+def _compensation_failure_surfaced(run: RunFacts) -> Iterator[str]:
+    """A compensation that never succeeds ends the saga in the catalog's declared
+    compensation-failure status: the hold it leaves must reach a person, not end silently as an
+    ordinary failure."""
+    if not run.comp_failed:
+        return
+    declared = run.saga.on_compensation_failure
+    failed = ", ".join(run.comp_failed)
+    if not declared:
+        yield (f"the compensation of {failed} never succeeded and the catalog declares "
+               f"no compensation-failure status: it ends silently as {run.status or 'no status'}")
+    elif run.status != declared:
+        yield f"the compensation of {failed} never succeeded but the saga ended as {run.status}, not {declared}"
 
-    # retry policy
-    sends = {}
-    for e in snap["log"]:
+
+def _declared_status(run: RunFacts) -> Iterator[str]:
+    """The customer's final status is the one the catalog declares for the path the saga took,
+    a status of the declared vocabulary, and a terminal one: otherwise the customer is shown a
+    status nobody designed, or one that says the order is still in progress."""
+    if not run.terminal:
+        return
+    saga, exp, status, declared = run.saga, run.exp, run.status, run.exp.status
+    if declared is None:
+        yield (f"the catalog declares no customer status for this path ({exp.status_source or 'failure'}): "
+               f"the customer sees {status or 'nothing'}")
+    elif status != declared:
+        yield f"final status {status}, the catalog declares {declared} ({exp.status_source})"
+    elif saga.statuses and declared not in saga.statuses:  # from here on, status == declared
+        yield f"final status {status} is not in the declared status vocabulary"
+    elif saga.statuses and not saga.status_is_terminal(declared):
+        yield f"final status {status} is not declared terminal"
+
+
+def _retry_policy(run: RunFacts) -> Iterator[str]:
+    """No command is sent more often than its step's retry policy allows, and no retry comes
+    sooner than the policy's backoff: more attempts or shorter waits overload the participant the
+    policy was written to protect."""
+    sends: dict[tuple[str, str], list[LogEntry]] = {}
+    for e in run.snap["log"]:
         if e["kind"] == "send":
-            sends.setdefault((e["detail"]["direction"], e["step"]), []).append(e)
+            sends.setdefault((e["detail"]["direction"], step_of(e)), []).append(e)
     for (direction, step_id), es in sends.items():
-        step = saga.step(step_id)
+        step = step_named(run.saga, step_id)
         policy = step.retry if direction == "forward" else step.compensation_retry
         limit = attempts_of(policy)
-        top = max(e["attempt"] for e in es)
+        top = max(attempt_of(e) for e in es)
         if top > limit:
-            v("retry-policy", f"{step_id} {direction} was attempted {top} times, the policy allows {limit}")
-        if policy is not None:
-            sched = policy.backoff_schedule()
-            for e in es:
-                a = e["attempt"]
-                if a >= 2 and a - 2 < len(sched) and e["detail"].get("wait", 0) + 1e-9 < sched[a - 2]:
-                    v("retry-policy", f"{step_id} {direction} attempt {a} waited {e['detail'].get('wait')}s, the policy says {sched[a - 2]:g}s")
+            yield f"{step_id} {direction} was attempted {top} times, the policy allows {limit}"
+        if policy is None:
+            continue
+        sched = policy.backoff_schedule()
+        for e in es:
+            a = attempt_of(e)
+            wait = e["detail"].get("wait", 0)
+            if a >= 2 and a - 2 < len(sched) and wait + 1e-9 < sched[a - 2]:
+                yield f"{step_id} {direction} attempt {a} waited {e['detail'].get('wait')}s, the policy says {sched[a - 2]:g}s"
 
-    # deadline (virtual time)
-    if terminal and saga.deadline is not None and snap["clock"] is not None and snap["clock"] > saga.deadline + 1e-9:
-        v("deadline", f"the saga ended at t={snap['clock']:g}s, after its {saga.deadline:g}s deadline")
 
-    if reference is not None:
-        a, b = end_state(snap), end_state(reference)
-        if a != b:
-            diff = [k for k in a if a[k] != b[k]]
-            detail = "; ".join(f"{k}: {a[k]!r} vs {b[k]!r} without the crash" for k in diff)
-            v("crash-convergence", f"after crash and restart: {detail}")
-    return out
+def _deadline(run: RunFacts) -> Iterator[str]:
+    """The saga ends within its declared deadline, on the virtual clock (attempts, timeouts and
+    backoff included): a deadline the retry policies cannot meet is a promise the flow breaks."""
+    deadline, clock = run.saga.deadline, run.snap["clock"]
+    if run.terminal and deadline is not None and clock is not None and clock > deadline + 1e-9:
+        yield f"the saga ended at t={clock:g}s, after its {deadline:g}s deadline"
+
+
+def _crash_convergence(run: RunFacts) -> Iterator[str]:
+    """A run whose orchestrator crashed and restarted from its log ends exactly as the same
+    scenario without the crash (state, status, holds, effects, outcome, status timeline): the log
+    is the only truth, so a restart must neither lose nor repeat anything."""
+    if run.reference is None:
+        return
+    a, b = end_state(run.snap), end_state(run.reference)
+    if a != b:
+        diff = [k for k in a if a[k] != b[k]]
+        detail = "; ".join(f"{k}: {a[k]!r} vs {b[k]!r} without the crash" for k in diff)
+        yield f"after crash and restart: {detail}"
+
+
+# invariant -> its check, in the order the violations are reported
+CHECKS: dict[str, Callable[[RunFacts], Iterator[str]]] = {
+    "terminates": _terminates,
+    "success-iff-all-steps": _success_iff_all_steps,
+    "one-outcome": _one_outcome,
+    "compensated-once-reverse": _compensated_once_reverse,
+    "nothing-left-open": _nothing_left_open,
+    "compensation-failure-surfaced": _compensation_failure_surfaced,
+    "declared-status": _declared_status,
+    "retry-policy": _retry_policy,
+    "deadline": _deadline,
+    "crash-convergence": _crash_convergence,
+}
+
+
+def check(saga: Saga, scenario: Scenario, exp: Expected, snap: Snapshot, reference: Snapshot | None = None) -> list[Violation]:
+    """Every invariant on one run's data; ``reference`` is the run of ``scenario.base()`` when the
+    scenario crashes (for crash convergence). ``scenario`` is the plan the run followed."""
+    run = RunFacts.of(saga, exp, snap, reference)
+    return [Violation(name, message) for name, invariant in CHECKS.items() for message in invariant(run)]

@@ -27,10 +27,18 @@ per attempt comes from the scenario's fault plan.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.saga.model import Saga, SagaStep
 
 ENTRY_POINT_GROUP = "saga_lint.participants"
+
+# ``plan(step id, direction, attempt) -> behaviour``: how a simulated participant acts
+Plan = Callable[[str, str, int], str]
 
 
 @dataclass
@@ -65,7 +73,7 @@ class Participant(Protocol):
         """Act on a command (idempotently by ``command.key``); return the replies delivered."""
 
 
-def kind_of(step) -> str:
+def kind_of(step: SagaStep) -> str:
     """What a step's participant holds: reservation, authorization, order, or the command id."""
     text = f"{step.command_id or ''} {step.id}".lower()
     for word, kind in (("reserv", "reservation"), ("authori", "authorization"), ("order", "order"),
@@ -84,7 +92,7 @@ class SimulatedParticipant:
     ``duplicates``: every reply is delivered twice.
     """
 
-    def __init__(self, store, saga, step, plan, duplicates: bool = False):
+    def __init__(self, store: Store, saga: Saga, step: SagaStep, plan: Plan, duplicates: bool = False):
         self.store, self.saga, self.step, self.plan = store, saga, step, plan
         self.duplicates = duplicates
         self.name = step.participant.id if step.participant is not None else f"participant-of-{step.id}"
@@ -107,12 +115,13 @@ class SimulatedParticipant:
                 reply = Reply.from_json(row[0])
             else:
                 reply = self._act(cmd, behaviour)
-                store.execute("INSERT INTO processed_keys (scope, idem_key, reply) VALUES (?, ?, ?)", (scope, cmd.key, reply.to_json()))
+                store.execute("INSERT INTO processed_keys (scope, idem_key, reply) VALUES (?, ?, ?)",
+                              (scope, cmd.key, reply.to_json()))
         if behaviour == "lost-after":
             return []
         return self._deliver(reply)
 
-    def _op(self, cmd, op):
+    def _op(self, cmd: Command, op: str) -> None:
         self.store.execute(
             "INSERT INTO participant_ops (saga_id, seq, step, op, idem_key) "
             "SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM participant_ops WHERE saga_id = ?",
@@ -147,16 +156,16 @@ class SimulatedParticipant:
         return Reply(msg, cmd.key, "ok", self.step.compensation if self.step.compensation not in (None, "none") else None)
 
 
-def entry_point_factories() -> dict:
+# ``factory(store=..., saga=..., step=...)``, as registered by a plug-in
+ParticipantFactory = Callable[..., Participant]
+
+
+def entry_point_factories() -> dict[str, ParticipantFactory]:
     """Participant factories registered under ``saga_lint.participants`` (name -> loaded object)."""
     from importlib.metadata import entry_points
 
-    out = {}
-    try:
-        eps = entry_points(group=ENTRY_POINT_GROUP)
-    except TypeError:  # pragma: no cover - Python < 3.10
-        eps = entry_points().get(ENTRY_POINT_GROUP, [])
-    for ep in eps:
+    out: dict[str, ParticipantFactory] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             out[ep.name] = ep.load()
         except Exception:  # noqa: BLE001 - a broken plug-in must not break verify

@@ -18,19 +18,28 @@ Steps not named succeed. ``ok`` (or an empty scenario) is the happy path.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from saga_lint.orchestrator.participants import Plan
+    from saga_lint.saga.model import RetryPolicy, Saga, SagaStep, StepFailure
 
 DEFAULT_TIMEOUT = 30.0  # seconds a step waits when the catalog declares no per-attempt timeout
 
 
 class ScenarioError(ValueError):
-    pass
+    """A scenario text that does not fit the saga (unknown step, key or behaviour)."""
 
 
 @dataclass(frozen=True)
 class Scenario:
-    forward: tuple = ()  # ((step id, behaviour), ...) behaviour: business:EVENT | transient:K | exhaust | timeout-after-effect
-    compensation: tuple = ()  # ((step id, transient:K | fail), ...)
+    """One fault plan: how each step's participant behaves, a crash point, duplicated replies."""
+
+    # ((step id, behaviour), ...) behaviour: business:EVENT | transient:K | exhaust | timeout-after-effect
+    forward: tuple[tuple[str, str], ...] = ()
+    compensation: tuple[tuple[str, str], ...] = ()  # ((step id, transient:K | fail), ...)
     crash_after: int | None = None
     duplicates: bool = False
 
@@ -59,7 +68,7 @@ class Scenario:
                 return b
         return "ok"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "forward": dict(self.forward), "compensation": dict(self.compensation),
                 "crash_after": self.crash_after, "duplicates": self.duplicates}
 
@@ -67,11 +76,19 @@ class Scenario:
 MAX_ATTEMPTS = 100  # a policy allowing more is run with this many (reported as a note)
 
 
-def attempts_of(policy) -> int:
+def attempts_of(policy: RetryPolicy | None) -> int:
     """Attempts a policy allows: 1 without a (valid) policy, at most ``MAX_ATTEMPTS``."""
     if policy is None or not isinstance(policy.max_attempts, int) or policy.max_attempts < 1:
         return 1
     return min(int(policy.max_attempts), MAX_ATTEMPTS)
+
+
+def step_named(saga: Saga, step_id: str) -> SagaStep:
+    """The saga's step with this id, which the caller knows exists (it came from the saga or its log)."""
+    step = saga.step(step_id)
+    if step is None:
+        raise LookupError(f"no step {step_id!r} in saga {saga.id}")
+    return step
 
 
 def transient_counts(n: int) -> list[int]:
@@ -81,10 +98,10 @@ def transient_counts(n: int) -> list[int]:
     return [1, 2, n - 2, n - 1]
 
 
-def plan_for(scenario: Scenario, saga):
+def plan_for(scenario: Scenario, saga: Saga) -> Plan:
     """``plan(step, direction, attempt) -> behaviour`` for the simulated participants."""
 
-    def plan(step_id, direction, attempt):
+    def plan(step_id: str, direction: str, attempt: int) -> str:
         b = scenario.behaviour(step_id, direction)
         if b == "ok":
             return "ok"
@@ -101,10 +118,12 @@ def plan_for(scenario: Scenario, saga):
     return plan
 
 
-def parse(text: str, saga) -> Scenario:
+def parse(text: str, saga: Saga) -> Scenario:
     """Parse ``step=behaviour, ...`` against the saga's steps (errors name what is allowed)."""
-    forward, comp = [], []
-    crash, dups = None, False
+    forward: list[tuple[str, str]] = []
+    comp: list[tuple[str, str]] = []
+    crash: int | None = None
+    dups = False
     ids = [s.id for s in saga.steps]
     for item in [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]:
         if item == "ok":
@@ -143,9 +162,21 @@ def _transient(value: str) -> bool:
     return value.startswith("transient:") and value.split(":", 1)[1].isdigit() and int(value.split(":", 1)[1]) >= 1
 
 
-def _business_event(step, value: str, structured: bool = False) -> str:
-    events = [f.event for f in step.business_failures]
-    labels = [] if structured else [label for label, _ in step.failure_edges if label]
+def _business_events(step: SagaStep) -> list[str]:
+    """The reply events of a step's declared business failures."""
+    failures: Sequence[StepFailure] = step.business_failures
+    return [f.event for f in failures if f.event is not None]
+
+
+def _edge_labels(step: SagaStep) -> list[str | None]:
+    """The labels of a plain flow step's failure edges (None or empty when unlabelled)."""
+    edges: Sequence[tuple[str | None, str]] = step.failure_edges  # (label, target step id)
+    return [label for label, _ in edges]
+
+
+def _business_event(step: SagaStep, value: str, structured: bool = False) -> str:
+    events = _business_events(step)
+    labels: list[str] = [] if structured else [label for label in _edge_labels(step) if label]
     value = value.removeprefix("business:")
     for cand in events + labels:
         if cand == value:
@@ -161,19 +192,26 @@ def _business_event(step, value: str, structured: bool = False) -> str:
 # --- enumeration -------------------------------------------------------------------------------
 
 
-def business_reasons(step, structured: bool = False) -> list[str]:
+def business_reasons(step: SagaStep, structured: bool = False) -> list[str]:
     """Declared business failure events; for plain flows, labelled failure edges stand in (an
     x-saga block's ``failures`` are the whole list: its edges draw those failures)."""
-    events = [f.event for f in step.business_failures]
+    events = _business_events(step)
     if events or structured:
         return events
-    return [label or "(unlabelled failure edge)" for label, _ in step.failure_edges][:1]
+    return [label or "(unlabelled failure edge)" for label in _edge_labels(step)][:1]
 
 
-def base_scenarios(saga) -> list[Scenario]:
+def base_scenarios(saga: Saga) -> list[Scenario]:
     """Every step succeeds; each business failure; k transient failures; exhausted retries;
     a timeout after the side effect; each compensation failing transiently (once, and one short
     of its limit) or for good, on the failure path that needs the most compensations."""
+    out = _forward_scenarios(saga)
+    return out + _compensation_scenarios(saga, out)
+
+
+def _forward_scenarios(saga: Saga) -> list[Scenario]:
+    """The happy path, then per step: each business failure, k transient failures, exhausted
+    retries, a timeout after the side effect."""
     out = [Scenario()]
     for step in saga.steps:
         for ev in business_reasons(step, saga.structured):
@@ -183,10 +221,15 @@ def base_scenarios(saga) -> list[Scenario]:
             out.append(Scenario(((step.id, f"transient:{k}"),)))
         out.append(Scenario(((step.id, "exhaust"),)))
         out.append(Scenario(((step.id, "timeout-after-effect"),)))
-    # compensations: on every failure path that compensates something, each compensation fails
-    # once or for good; on the path with the most to undo also one short of its limit
-    paths = []
-    for sc in list(out):
+    return out
+
+
+def _compensation_scenarios(saga: Saga, forward: list[Scenario]) -> list[Scenario]:
+    """On every single-fault failure path that compensates something, each compensation fails
+    once or for good; on the first path with the most to undo also one short of its limit."""
+    out: list[Scenario] = []
+    paths: list[tuple[Scenario, list[str]]] = []
+    for sc in forward:
         if len(sc.forward) == 1 and (sc.forward[0][1].startswith("business:") or sc.forward[0][1] == "exhaust"):
             exp = expected(saga, sc)
             queue = compensation_queue(saga, exp)
@@ -198,7 +241,7 @@ def base_scenarios(saga) -> list[Scenario]:
         extra_last = len(queue) == widest and not seen_widest
         seen_widest = seen_widest or extra_last
         for sid in queue:
-            cs = saga.step(sid)
+            cs = step_named(saga, sid)
             if cs.compensation in (None, "none"):
                 continue
             m = attempts_of(cs.compensation_retry)
@@ -211,9 +254,9 @@ def base_scenarios(saga) -> list[Scenario]:
     return out
 
 
-def with_variants(bases: list[Scenario], log_writes: dict) -> list[Scenario]:
+def with_variants(bases: list[Scenario], log_writes: dict[Scenario, int]) -> list[Scenario]:
     """Crash after each log write of each base run, and each base run with duplicated replies."""
-    out = []
+    out: list[Scenario] = []
     for b in bases:
         for i in range(1, log_writes.get(b, 0) + 1):
             out.append(Scenario(b.forward, b.compensation, i, False))
@@ -221,7 +264,8 @@ def with_variants(bases: list[Scenario], log_writes: dict) -> list[Scenario]:
     return out
 
 
-def sample(scenarios: list[Scenario], limit: int, seed: int) -> list[Scenario]:
+def sample(scenarios: list[Scenario], limit: int | None, seed: int) -> list[Scenario]:
+    """At most ``limit`` of the scenarios, in their order; which ones is decided by ``seed``."""
     if limit is None or len(scenarios) <= limit:
         return list(scenarios)
     rng = random.Random(seed)
@@ -234,18 +278,22 @@ def sample(scenarios: list[Scenario], limit: int, seed: int) -> list[Scenario]:
 
 @dataclass
 class Expected:
+    """What the catalog declares for a scenario's path."""
+
     success: bool
     failed_step: str | None = None
     failure_kind: str | None = None  # business | technical
     defined: bool = True  # does the catalog say what happens on this failure?
     status: str | None = None  # the declared final status for this path (None: undeclared)
     status_source: str = ""
-    completed: list = field(default_factory=list)  # steps whose effect happened, in order
-    to_compensate: list = field(default_factory=list)  # compensatable steps whose effect happened
-    compensation_fails: list = field(default_factory=list)  # steps whose compensation never succeeds
+    completed: list[str] = field(default_factory=list)  # steps whose effect happened, in order
+    to_compensate: list[str] = field(default_factory=list)  # compensatable steps whose effect happened
+    compensation_fails: list[str] = field(default_factory=list)  # steps whose compensation never succeeds
 
 
-def failure_status(step, kind: str, event: str | None):
+def failure_status(step: SagaStep, kind: str, event: str | None) -> str | None:
+    """The customer status the catalog declares for this step failing so (None: undeclared)."""
+    f: StepFailure
     if kind == "business":
         for f in step.failures:
             if f.event == event:
@@ -257,7 +305,7 @@ def failure_status(step, kind: str, event: str | None):
     return None
 
 
-def failure_defined(saga, step, kind: str, event: str | None) -> bool:
+def failure_defined(saga: Saga, step: SagaStep, kind: str, event: str | None) -> bool:
     """Whether the catalog says what happens when this step fails so."""
     if kind == "business":
         return any(f.event == event for f in step.failures) or any(label == event for label, _ in step.failure_edges) or (
@@ -265,21 +313,22 @@ def failure_defined(saga, step, kind: str, event: str | None) -> bool:
     return bool(saga.structured or step.failures or step.failure_edges)
 
 
-def compensation_queue(saga, exp: Expected) -> list[str]:
+def compensation_queue(saga: Saga, exp: Expected) -> list[str]:
     """The steps the orchestrator compensates on this failure path, in order: the completed
     compensatable steps, newest first, and a compensatable step that failed by timing out (it
     may have acted)."""
     if exp.success or not exp.defined:
         return []
     done = [s.id for s in saga.steps if s.type == "compensatable" and s.id in exp.completed and s.id != exp.failed_step]
-    failed = saga.step(exp.failed_step)
+    failed = saga.step(exp.failed_step) if exp.failed_step is not None else None
     if failed is not None and failed.type == "compensatable" and exp.failure_kind == "technical":
         done.append(failed.id)
     return list(reversed(done))
 
 
-def expected(saga, sc: Scenario) -> Expected:
-    completed = []
+def expected(saga: Saga, sc: Scenario) -> Expected:
+    """What the catalog declares for the path this scenario takes (the oracle of the invariants)."""
+    completed: list[str] = []
     for step in saga.steps:
         b = sc.behaviour(step.id, "forward")
         n = attempts_of(step.retry)
@@ -295,10 +344,10 @@ def expected(saga, sc: Scenario) -> Expected:
                 completed.append(step.id)
         e = Expected(False, step.id, kind, failure_defined(saga, step, kind, event))
         e.completed = completed
-        e.to_compensate = [s for s in completed if saga.step(s).type == "compensatable"]
+        e.to_compensate = [s for s in completed if step_named(saga, s).type == "compensatable"]
         attempted = compensation_queue(saga, e)
         e.compensation_fails = [s for s, cb in sc.compensation if cb == "fail" and s in attempted
-                                and saga.step(s).compensation not in (None, "none")]
+                                and step_named(saga, s).compensation not in (None, "none")]
         if e.compensation_fails:
             e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure"
         else:

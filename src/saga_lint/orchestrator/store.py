@@ -12,7 +12,32 @@ same database but in their own tables and their own transactions, as separate se
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import Any, Protocol
+
+# a value bound to a ``?`` placeholder
+SqlValue = str | int | float | None
+# one statement of a batch: (sql, params)
+Statement = tuple[str, Sequence[SqlValue]]
+# a result row as the driver returns it (str, int, float or None per column; the query says which)
+Row = tuple[Any, ...]
+
+
+class _Cursor(Protocol):
+    def fetchall(self) -> list[Any]: ...
+
+
+class _Connection(Protocol):
+    """What the store uses of a DB-API connection (``sqlite3`` and psycopg 3 alike)."""
+
+    def execute(self, sql: str, params: tuple[SqlValue, ...] = ..., /) -> _Cursor: ...
+
+    def close(self) -> None: ...
+
+
+class _PgConnection(_Connection, Protocol):
+    def transaction(self) -> AbstractContextManager[object]: ...
 
 SCHEMA = (
     # one row per saga instance; ``scenario`` is the fault plan it runs under (text)
@@ -114,35 +139,21 @@ def parse_url(url: str) -> tuple[str, str]:
 
 
 class Store:
+    """One connection to the store, safe to share between threads (calls are serialised)."""
+
+    conn: _Connection
+    _pg: _PgConnection | None  # the same connection when it is PostgreSQL's
+
     def __init__(self, url: str = "sqlite://", *, create: bool = True, durable: bool = False):
         self.url = url
         self.dialect, target = parse_url(url)
         self._lock = threading.RLock()
         self._depth = 0
         if self.dialect == "sqlite":
-            import sqlite3
-
-            try:
-                self.conn = sqlite3.connect(target, isolation_level=None, timeout=30, check_same_thread=False)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open {url}: {exc}") from None
-            self.conn.execute("PRAGMA journal_mode=WAL" if target != ":memory:" else "PRAGMA journal_mode=MEMORY")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self._errors = (sqlite3.Error,)
+            self.conn, self._pg = _connect_sqlite(url, target), None
         else:
-            try:
-                import psycopg
-            except ImportError:
-                raise StoreError("PostgreSQL needs psycopg 3: pip install 'saga-lint[postgres]'") from None
-            try:
-                self.conn = psycopg.connect(target, autocommit=True, connect_timeout=5)
-            except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to PostgreSQL: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from None
-            self._errors = (psycopg.Error,)
-            if not durable:
-                # the server's own crash safety is not what is under test: a killed orchestrator
-                # process loses nothing committed, with or without waiting for the WAL flush
-                self.conn.execute("SET synchronous_commit TO OFF")
+            self._pg = _connect_postgresql(target, durable)
+            self.conn = self._pg
         if create:
             self.create_schema()
 
@@ -153,20 +164,20 @@ class Store:
             sql = sql.replace("?", "%s")
         return sql
 
-    def execute(self, sql: str, params=()):
+    def execute(self, sql: str, params: Sequence[SqlValue] = ()) -> _Cursor:
         with self._lock:
             return self.conn.execute(self._sql(sql), tuple(params))
 
-    def query(self, sql: str, params=()) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[SqlValue] = ()) -> list[Row]:
         with self._lock:
             return list(self.execute(sql, params).fetchall())
 
-    def one(self, sql: str, params=()):
+    def one(self, sql: str, params: Sequence[SqlValue] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
     @contextmanager
-    def tx(self):
+    def tx(self) -> Iterator[Store]:
         """One transaction (nested calls join the outer one)."""
         with self._lock:
             if self._depth:
@@ -178,7 +189,7 @@ class Store:
                 return
             self._depth = 1
             try:
-                if self.dialect == "sqlite":
+                if self._pg is None:
                     self.conn.execute("BEGIN IMMEDIATE")
                     try:
                         yield self
@@ -187,12 +198,12 @@ class Store:
                         raise
                     self.conn.execute("COMMIT")
                 else:
-                    with self.conn.transaction():
+                    with self._pg.transaction():
                         yield self
             finally:
                 self._depth = 0
 
-    def batch(self, statements) -> None:
+    def batch(self, statements: Iterable[Statement]) -> None:
         """Run ``[(sql, params), ...]`` in one transaction. (psycopg's pipeline mode was measured
         slower than plain round trips on localhost for these 2-4 statement transactions.)"""
         with self._lock, self.tx():
@@ -231,20 +242,18 @@ class Store:
                 self.execute(f"DROP TABLE IF EXISTS {t}")
 
     def close(self) -> None:
-        try:
+        with suppress(Exception):  # closing is best effort
             self.conn.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
 
-    def __enter__(self):
+    def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- work claiming --------------------------------------------------------------------------
     @contextmanager
-    def claim(self, prefix: str = ""):
+    def claim(self, prefix: str = "") -> Iterator[str | None]:
         """Claim one queued saga (whose id starts with ``prefix``) for the duration of the block: yields its id or None.
 
         PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` in a transaction held open on this
@@ -255,8 +264,9 @@ class Store:
         """
         if self.dialect == "postgresql":
             with self.tx():
-                row = self.one("SELECT saga_id FROM saga_queue WHERE saga_id LIKE ? ORDER BY saga_id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                               (prefix + "%",))
+                row = self.one(
+                    "SELECT saga_id FROM saga_queue WHERE saga_id LIKE ? ORDER BY saga_id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                    (prefix + "%",))
                 if row is None:
                     yield None
                     return
@@ -270,3 +280,32 @@ class Store:
             yield row[0]
             with self.tx():
                 self.execute("DELETE FROM saga_queue WHERE saga_id = ?", (row[0],))
+
+
+def _connect_sqlite(url: str, target: str) -> _Connection:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(target, isolation_level=None, timeout=30, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {url}: {exc}") from None
+    conn.execute("PRAGMA journal_mode=WAL" if target != ":memory:" else "PRAGMA journal_mode=MEMORY")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _connect_postgresql(conninfo: str, durable: bool) -> _PgConnection:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError("PostgreSQL needs psycopg 3: pip install 'saga-lint[postgres]'") from None
+    try:
+        conn: _PgConnection = psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
+        raise StoreError(f"cannot connect to PostgreSQL: {first}") from None
+    if not durable:
+        # the server's own crash safety is not what is under test: a killed orchestrator
+        # process loses nothing committed, with or without waiting for the WAL flush
+        conn.execute("SET synchronous_commit TO OFF")
+    return conn

@@ -8,22 +8,44 @@ reported once per (invariant, message), with the smallest scenario that shows it
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from saga_lint.orchestrator.engine import Crash, Engine
-from saga_lint.orchestrator.invariants import check, snapshot
-from saga_lint.orchestrator.scenarios import Scenario, base_scenarios, expected, sample, with_variants
+from saga_lint.orchestrator.invariants import Violation, check, snapshot
+from saga_lint.orchestrator.scenarios import MAX_ATTEMPTS, Scenario, base_scenarios, expected, sample, with_variants
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from saga_lint.orchestrator.engine import EngineOptions
+    from saga_lint.orchestrator.records import Snapshot
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.saga.model import Saga
 
 
 @dataclass
 class RunResult:
+    """One scenario run: its trace and what it left in the store."""
+
     saga_id: str
     scenario: Scenario
-    trace: list
-    snap: dict
-    writes: int
+    trace: list[str]
+    snap: Snapshot
+    writes: int  # log writes before the crash (all of them without one)
     crashed: bool = False
+
+
+class ReportedViolation(TypedDict):
+    """A violation as reported: the smallest scenario that shows it, and how many more do."""
+
+    invariant: str
+    message: str
+    scenario: str
+    trace: list[str]
+    also_in: int
 
 
 @dataclass
@@ -31,10 +53,10 @@ class FlowReport:
     flow: str
     structured: bool
     scenarios: int = 0
-    violations: list = field(default_factory=list)  # dicts: invariant, message, scenario, trace, also
-    notes: list = field(default_factory=list)
+    violations: list[ReportedViolation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {
             "flow": self.flow,
             "structured": self.structured,
@@ -48,8 +70,9 @@ class FlowReport:
         }
 
 
-def run_scenario(store, saga, scenario: Scenario, saga_id: str, **engine_opts) -> RunResult:
-    trace: list = []
+def run_scenario(store: Store, saga: Saga, scenario: Scenario, saga_id: str, **engine_opts: Unpack[EngineOptions]) -> RunResult:
+    """Run one saga under one scenario; a crash is followed by a restart from the log."""
+    trace: list[str] = []
     eng = Engine(store, saga, crash_after=scenario.crash_after, trace=trace, **engine_opts)
     crashed = False
     try:
@@ -57,7 +80,6 @@ def run_scenario(store, saga, scenario: Scenario, saga_id: str, **engine_opts) -
     except Crash:
         crashed = True
         restarted = Engine(store, saga, trace=trace, **engine_opts)
-        restarted._scenario = scenario
         restarted.run(saga_id, scenario)
     snap = snapshot(store, saga_id)
     return RunResult(saga_id, scenario, trace, snap, eng.writes, crashed)
@@ -72,61 +94,82 @@ def full_trace(res: RunResult) -> list[str]:
     return lines
 
 
-def verify_saga(store, saga, *, max_scenarios: int = 1000, seed: int = 0, prefix: str | None = None, **engine_opts) -> FlowReport:
+@dataclass
+class _Witness:
+    rank: tuple[int, int, str]  # smaller is simpler: (faults, length of the name, name)
+    res: RunResult
+    count: int = 1
+
+
+class _Counterexamples:
+    """Each (invariant, message) seen, with the simplest scenario that shows it."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], _Witness] = {}
+
+    def record(self, res: RunResult, violations: list[Violation]) -> None:
+        for viol in violations:
+            key = (viol.invariant, viol.message)
+            cur = self.found.get(key)
+            rank = (res.scenario.size, len(res.scenario.name), res.scenario.name)
+            if cur is None:
+                self.found[key] = _Witness(rank, res)
+            else:
+                cur.count += 1
+                if rank < cur.rank:
+                    cur.rank, cur.res = rank, res
+
+    def reported(self) -> list[ReportedViolation]:
+        """By invariant, then simplest scenario first."""
+        return [
+            {"invariant": inv, "message": msg, "scenario": w.res.scenario.name, "trace": full_trace(w.res),
+             "also_in": w.count - 1}
+            for (inv, msg), w in sorted(self.found.items(), key=lambda kv: (kv[0][0], kv[1].rank))
+        ]
+
+
+def _capped_policy_notes(saga: Saga) -> list[str]:
+    notes = []
+    for step in saga.steps:
+        for what, policy in (("retry", step.retry), ("compensation retry", step.compensation_retry)):
+            if policy is not None and isinstance(policy.max_attempts, int) and policy.max_attempts > MAX_ATTEMPTS:
+                notes.append(f"{step.id}: {what} maxAttempts {policy.max_attempts} is run as {MAX_ATTEMPTS} attempts")
+    return notes
+
+
+def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: int = 0, prefix: str | None = None,
+                **engine_opts: Unpack[EngineOptions]) -> FlowReport:
+    """Every base scenario, then crash and duplicate variants within ``max_scenarios`` (sampled
+    with ``seed`` beyond it); each violation with its simplest counterexample."""
     report = FlowReport(saga.id, saga.structured)
     if not saga.steps:
         report.notes.append("no command steps: nothing to run")
         return report
     prefix = prefix or uuid.uuid4().hex[:10]
-    counter = [0]
-
-    def next_id():
-        counter[0] += 1
-        return f"{prefix}:{saga.id}:{counter[0]}"
-
-    found: dict = {}
-
-    def record(res: RunResult, violations):
-        for viol in violations:
-            key = (viol.invariant, viol.message)
-            cur = found.get(key)
-            rank = (res.scenario.size, len(res.scenario.name), res.scenario.name)
-            if cur is None:
-                found[key] = {"rank": rank, "res": res, "count": 1}
-            else:
-                cur["count"] += 1
-                if rank < cur["rank"]:
-                    cur["rank"], cur["res"] = rank, res
-
-    from saga_lint.orchestrator.scenarios import MAX_ATTEMPTS
-
-    for step in saga.steps:
-        for what, policy in (("retry", step.retry), ("compensation retry", step.compensation_retry)):
-            if policy is not None and isinstance(policy.max_attempts, int) and policy.max_attempts > MAX_ATTEMPTS:
-                report.notes.append(f"{step.id}: {what} maxAttempts {policy.max_attempts} is run as {MAX_ATTEMPTS} attempts")
+    ids = (f"{prefix}:{saga.id}:{n}" for n in itertools.count(1))
+    found = _Counterexamples()
+    report.notes.extend(_capped_policy_notes(saga))
     bases = base_scenarios(saga)
-    references, writes = {}, {}
+    references: dict[Scenario, Snapshot] = {}
+    writes: dict[Scenario, int] = {}
     for sc in bases:
-        res = run_scenario(store, saga, sc, next_id(), **engine_opts)
+        res = run_scenario(store, saga, sc, next(ids), **engine_opts)
         references[sc], writes[sc] = res.snap, res.writes
-        record(res, check(saga, sc, expected(saga, sc), res.snap))
-    variants = sample(with_variants(bases, writes), max(0, (max_scenarios or 0) - len(bases)), seed)
-    if len(variants) < len(with_variants(bases, writes)):
-        report.notes.append(f"sampled {len(variants)} of {len(with_variants(bases, writes))} crash/duplicate variants (seed {seed})")
+        found.record(res, check(saga, sc, expected(saga, sc), res.snap))
+    every_variant = with_variants(bases, writes)
+    variants = sample(every_variant, max(0, (max_scenarios or 0) - len(bases)), seed)
+    if len(variants) < len(every_variant):
+        report.notes.append(f"sampled {len(variants)} of {len(every_variant)} crash/duplicate variants (seed {seed})")
     for sc in variants:
-        res = run_scenario(store, saga, sc, next_id(), **engine_opts)
-        record(res, check(saga, sc, expected(saga, sc), res.snap, references.get(sc.base())))
+        res = run_scenario(store, saga, sc, next(ids), **engine_opts)
+        found.record(res, check(saga, sc, expected(saga, sc), res.snap, references.get(sc.base())))
     report.scenarios = len(bases) + len(variants)
-    for (inv, msg), info in sorted(found.items(), key=lambda kv: (kv[0][0], kv[1]["rank"])):
-        report.violations.append({
-            "invariant": inv, "message": msg, "scenario": info["res"].scenario.name,
-            "trace": full_trace(info["res"]), "also_in": info["count"] - 1,
-        })
+    report.violations.extend(found.reported())
     return report
 
 
-def _clean(text) -> str:
-    """Catalog text shown on a terminal: control characters escaped."""
+def escape_control(text: object) -> str:
+    """Catalog text shown on a terminal: control characters escaped (as Python would write them)."""
     s = str(text)
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in s)
 
@@ -136,18 +179,18 @@ def render_text(reports: list[FlowReport]) -> str:
     total_v = 0
     for r in reports:
         kind = "x-saga" if r.structured else "plain flow, prose model"
-        head = f"{_clean(r.flow)} ({kind}): {r.scenarios} scenarios, "
+        head = f"{escape_control(r.flow)} ({kind}): {r.scenarios} scenarios, "
         head += "all invariants hold" if not r.violations else f"{len(r.violations)} violation(s)"
         lines.append(head)
         for note in r.notes:
-            lines.append(f"  note: {_clean(note)}")
+            lines.append(f"  note: {escape_control(note)}")
         for x in r.violations:
             total_v += 1
             also = f" (and {x['also_in']} more scenario(s))" if x["also_in"] else ""
-            lines.append(f"  ✗ {x['invariant']}: {_clean(x['message'])}")
-            lines.append(f"    minimal scenario: {_clean(x['scenario'])}{also}")
+            lines.append(f"  ✗ {x['invariant']}: {escape_control(x['message'])}")
+            lines.append(f"    minimal scenario: {escape_control(x['scenario'])}{also}")
             for t in x["trace"][1:]:
-                lines.append(f"      {_clean(t)}")
+                lines.append(f"      {escape_control(t)}")
     lines.append(f"{len(reports)} flow(s), {sum(r.scenarios for r in reports)} scenarios, {total_v} violation(s)")
     return "\n".join(lines) + "\n"
 

@@ -18,18 +18,37 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO, TypedDict
+
+if TYPE_CHECKING:
+    from saga_lint.orchestrator.records import Snapshot
+    from saga_lint.orchestrator.scenarios import Scenario
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.saga.model import Saga
 
 
-def load_saga(catalog: str, flow: str):
+class Problem(TypedDict):
+    """An invariant violated by one of the sagas the workers ran."""
+
+    saga: str  # saga id
+    scenario: str  # scenario name
+    invariant: str
+    message: str
+
+
+def load_saga(catalog: str, flow: str) -> Saga:
+    """The saga model of one flow of a catalog."""
     from saga_lint.pipeline import run_check
 
-    for s in run_check(catalog).sagas:
+    sagas: Sequence[Saga] = run_check(catalog).sagas
+    for s in sagas:
         if s.id == flow:
             return s
     raise SystemExit(f"no saga flow {flow!r} in {catalog}")
 
 
-def enqueue(store, saga, n: int, prefix: str, seed: int = 0) -> list[str]:
+def enqueue(store: Store, saga: Saga, n: int, prefix: str, seed: int = 0) -> list[str]:
     """Create ``n`` queued sagas with scenarios drawn from the base scenarios (and duplicates)."""
     from saga_lint.orchestrator.engine import Engine
     from saga_lint.orchestrator.scenarios import Scenario, base_scenarios
@@ -47,7 +66,8 @@ def enqueue(store, saga, n: int, prefix: str, seed: int = 0) -> list[str]:
     return ids
 
 
-def work(url: str, saga, prefix: str = "", compensation_order: str = "reverse", out=sys.stdout) -> int:
+def work(url: str, saga: Saga, prefix: str = "", compensation_order: str = "reverse", out: TextIO = sys.stdout) -> int:
+    """Claim and run queued sagas (ids starting with ``prefix``) until none is left; how many ran."""
     from saga_lint.orchestrator.engine import Engine
     from saga_lint.orchestrator.scenarios import parse
     from saga_lint.orchestrator.store import Store
@@ -71,7 +91,7 @@ def work(url: str, saga, prefix: str = "", compensation_order: str = "reverse", 
     return done
 
 
-def check_all(store, saga, prefix: str) -> list[dict]:
+def check_all(store: Store, saga: Saga, prefix: str) -> list[Problem]:
     """Every invariant over every saga whose id starts with ``prefix``; [] when all hold."""
     from saga_lint.orchestrator.invariants import check, snapshot
     from saga_lint.orchestrator.scenarios import expected, parse
@@ -79,8 +99,8 @@ def check_all(store, saga, prefix: str) -> list[dict]:
     from saga_lint.orchestrator.verify import run_scenario
 
     ref_store = Store("sqlite://")
-    refs = {}
-    problems = []
+    refs: dict[Scenario, Snapshot] = {}
+    problems: list[Problem] = []
     rows = store.query("SELECT saga_id, scenario FROM saga_instance WHERE saga_id LIKE ? ORDER BY saga_id", (prefix + "%",))
     for saga_id, text in rows:
         sc = parse(text, saga)
@@ -93,7 +113,7 @@ def check_all(store, saga, prefix: str) -> list[dict]:
     return problems
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m saga_lint.orchestrator.worker")
     ap.add_argument("--db", required=True)
     ap.add_argument("--catalog", required=True)

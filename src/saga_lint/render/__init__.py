@@ -1,24 +1,58 @@
-"""Renderers: one module per output format; each reads a pipeline ``Result`` and returns text."""
+"""Renderers: one module per output format; each turns a finished result into text.
 
-FORMATS = ("text", "json")
+``render(fmt, result, repo)`` picks the format's module (imported only when asked for) and hands
+it the pipeline's ``Result`` and, for the formats whose paths are relative to the repository
+(:data:`REPO_FORMATS`), the ``RepoFacts`` the caller found with ``saga_lint.repo``. Nothing here
+runs git, a review or a rule: the HTML report (``render.html``) and ``saga-lint explain``
+(``render.explain_text``) are called directly with what they show.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from saga_lint.render.safe import utf8_safe
+from saga_lint.results import RepoFacts
+
+if TYPE_CHECKING:
+    from saga_lint.results import Result
+
+__all__ = ["FORMATS", "REPO_FORMATS", "render", "utf8_safe"]
+
+FORMATS = ("text", "json", "sarif", "github", "junit", "markdown")
+REPO_FORMATS = frozenset({"sarif", "github", "junit", "markdown"})
+"""Formats that show paths relative to the repository's top level (they need ``RepoFacts``)."""
 
 
-def render(fmt: str, result, **kw) -> str:
-    import importlib
+def render(fmt: str, result: Result, repo: RepoFacts | None = None, max_rows: int | None = None) -> str:
+    """``result`` in format ``fmt``, as valid UTF-8. ``repo``: where the catalog sits in its
+    repository (default: at the top); ``max_rows``: the Markdown summary's row cap (default
+    ``markdown_format.MAX_ROWS``)."""
+    repo = repo if repo is not None else RepoFacts()
+    if fmt == "text":
+        from saga_lint.render import text_format
 
-    mod = importlib.import_module(f"saga_lint.render.{fmt}_format")
-    return utf8_safe(mod.render(result, **kw))
+        out = text_format.render(result)
+    elif fmt == "json":
+        from saga_lint.render import json_format
 
+        out = json_format.render(result)
+    elif fmt == "sarif":
+        from saga_lint.render import sarif_format
 
-def utf8_safe(text: str) -> str:
-    """Every output is valid UTF-8: a file name that is not UTF-8 reaches the renderers as lone
-    surrogates (Python's surrogateescape); they become U+FFFD here instead of failing the write."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:  # other lone surrogates
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        out = sarif_format.render(result, repo)
+    elif fmt == "github":
+        from saga_lint.render import github_format
+
+        out = github_format.render(result, repo)
+    elif fmt == "junit":
+        from saga_lint.render import junit_format
+
+        out = junit_format.render(result, repo)
+    elif fmt == "markdown":
+        from saga_lint.render import markdown_format
+
+        out = markdown_format.render(result, repo, markdown_format.MAX_ROWS if max_rows is None else max_rows)
+    else:
+        raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return utf8_safe(out)

@@ -6,13 +6,20 @@ condition, failure condition, retry policy, compensation action and customer-vis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from saga_lint.render.safe import terminal_safe
 from saga_lint.saga.model import ATTRIBUTES
+
+if TYPE_CHECKING:
+    from saga_lint.findings import Finding
+    from saga_lint.saga.model import Evidence, RetryPolicy, Saga
 
 LEGEND = "✓ structured (declared and checked)   ~ prose (documented, not checkable)   ✗ missing"
 
 
-def _value(v) -> str:
+def _value(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, list):
@@ -22,7 +29,7 @@ def _value(v) -> str:
     return str(v)
 
 
-def _retry_text(policy) -> str:
+def _retry_text(policy: RetryPolicy | None) -> str:
     if policy is None:
         return "?"
     from saga_lint.saga.model import format_duration
@@ -30,7 +37,7 @@ def _retry_text(policy) -> str:
     return f"{policy.max_attempts}x{format_duration(policy.timeout)}, worst {format_duration(policy.worst_case())}"
 
 
-def matrix_rows(saga) -> list[list[str]]:
+def matrix_rows(saga: Saga) -> list[list[str]]:
     rows = []
     for step in saga.steps:
         row = [step.id, step.type + (" (inferred)" if step.type_inferred else "") if step.type else "?"]
@@ -45,31 +52,32 @@ def matrix_rows(saga) -> list[list[str]]:
     return rows
 
 
-def _table(header, rows) -> list[str]:
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     widths = [min(w, 40) for w in widths]
 
-    def fmt(cells):
-        return "  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(cells, widths)).rstrip()
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
 
     return [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
 
 
-def render(saga, findings) -> str:
+def _heading(saga: Saga) -> list[str]:
     flow = saga.flow
+    orch = saga.orchestrator_evidence
     out = [
         terminal_safe(f"Saga {flow.id} ({flow.name}) v{flow.version}  —  {flow.file}"),
         terminal_safe(f"A saga because {saga.why}. Orchestrator: {saga.orchestrator_id or '✗ unknown'}"
-                      + (f" ({saga.orchestrator_evidence.mark} {saga.orchestrator_evidence.note})" if saga.orchestrator_evidence else "")),
+                      + (f" ({orch.mark} {orch.note})" if orch else "")),
     ]
-    if saga.outcome_evidence is not None:
-        out.append(terminal_safe(f"Outcome: {saga.outcome_evidence.mark} {_value(saga.outcome) or '-'} ({saga.outcome_evidence.note})"))
-    out.append("")
-    out += _table(["step", "type", *ATTRIBUTES], matrix_rows(saga))
-    out.append("")
-    out.append(LEGEND)
-    out.append("")
-    out.append("Evidence:")
+    outcome = saga.outcome_evidence
+    if outcome is not None:
+        out.append(terminal_safe(f"Outcome: {outcome.mark} {_value(saga.outcome) or '-'} ({outcome.note})"))
+    return out
+
+
+def _evidence(saga: Saga) -> list[str]:
+    out = ["Evidence:"]
     for step in saga.steps:
         out.append(terminal_safe(f"  {step.id} ({step.command_id or 'no command'}):"))
         for attr in ATTRIBUTES:
@@ -77,12 +85,16 @@ def render(saga, findings) -> str:
             if ev is not None:
                 where = f" at {ev.where()}" if ev.where() else ""
                 out.append(terminal_safe(f"    {ev.mark} {attr:<12} {ev.note}{where}"))
-    out.append("")
+    return out
+
+
+def _findings(saga: Saga, findings: Sequence[Finding]) -> list[str]:
+    flow = saga.flow
     mine = [f for f in findings if f.resource is not None and f.resource.type == "flow" and f.resource.id == flow.id
             and f.resource.version == flow.version]
     counts = {s: sum(1 for f in mine if f.severity == s) for s in ("error", "warning", "info")}
-    out.append(f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
-    by_step: dict = {}
+    out = [f"Findings: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info"]
+    by_step: dict[str, list[Finding]] = {}
     for f in mine:
         by_step.setdefault(f.step or "(saga)", []).append(f)
     order = ["(saga)"] + [s.id for s in saga.steps]
@@ -91,12 +103,23 @@ def render(saga, findings) -> str:
             continue
         out.append(terminal_safe(f"  {key}:"))
         for f in by_step[key]:
-            out.append(terminal_safe(f"    {f.severity:<7} {f.file}:{f.line}  {f.message}  ({f.rule})"))
+            out.append(terminal_safe(f"    {f.severity!s:<7} {f.file}:{f.line}  {f.message}  ({f.rule})"))
+    return out
+
+
+def render(saga: Saga, findings: Sequence[Finding]) -> str:
+    out = _heading(saga)
+    out.append("")
+    out += _table(["step", "type", *ATTRIBUTES], matrix_rows(saga))
+    out += ["", LEGEND, ""]
+    out += _evidence(saga)
+    out.append("")
+    out += _findings(saga, findings)
     return "\n".join(out) + "\n"
 
 
-def to_json(saga, findings) -> dict:
-    def ev_json(ev):
+def to_json(saga: Saga, findings: Sequence[Finding]) -> dict[str, Any]:
+    def ev_json(ev: Evidence | None) -> dict[str, Any] | None:
         return None if ev is None else {
             "level": ev.level, "value": ev.value, "file": ev.file, "line": ev.line, "note": ev.note,
         }

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from saga_lint.results import Result
 
 
-def render(result, **kw) -> str:
+def render(result: Result) -> str:
     doc = {
         "version": 1,
         "findings": [f.to_json() for f in result.findings],

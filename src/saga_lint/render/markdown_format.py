@@ -4,14 +4,22 @@ A count table by severity, then the findings grouped by severity, one table row 
 (``file:line:col``, rule, message). Every piece of catalog text (paths, ids, messages) goes through
 :func:`md_escape`: HTML-significant characters become entities and Markdown punctuation is
 backslash-escaped, so a name such as ``<script>``, ``[x](javascript:...)`` or ``a|b`` shows as
-text and can neither inject markup or links nor break the table.
+text and can neither inject markup or links nor break the table. The review's PR comment
+(``review.render``) builds on the same helpers.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from saga_lint.render.sarif_format import clean, repo_path, repo_prefix
+from saga_lint.render.repopath import location
+from saga_lint.render.safe import one_line
+from saga_lint.results import RepoFacts
+
+if TYPE_CHECKING:
+    from saga_lint.findings import Finding
+    from saga_lint.results import Result
 
 MARKER = "<!-- saga-lint:check -->"
 MAX_ROWS = 1000  # GitHub caps a step summary at 1 MiB
@@ -19,18 +27,18 @@ MAX_ROWS = 1000  # GitHub caps a step summary at 1 MiB
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 # ASCII punctuation with a meaning somewhere in CommonMark/GFM (incl. autolinks, tables, math)
 _MD_PUNCT = set("\\`*_{}[]()#+-.!|~:@$=^")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _SAFE_RULE = re.compile(r"^[a-z0-9][a-z0-9/_.-]*$")
 
-_TITLES = (("error", "Errors", "🔴"), ("warning", "Warnings", "🟠"), ("info", "Info", "🔵"))
+SEVERITY_TITLES = (("error", "Errors", "🔴"), ("warning", "Warnings", "🟠"), ("info", "Info", "🔵"))
+"""(severity, section title, icon), most severe first."""
+
+TABLE_HEAD = ["| Location | Rule | Message |", "| --- | --- | --- |"]
 
 
-def md_escape(text) -> str:
+def md_escape(text: object) -> str:
     """Catalog text as inert Markdown inline text, one line, safe inside a table cell."""
-    s = _CONTROL.sub("", clean(text))
-    s = re.sub(r"[\r\n\t]+", " ", s)
     out = []
-    for ch in s:
+    for ch in one_line(text):
         if ch in _ENTITIES:
             out.append(_ENTITIES[ch])
         elif ch in _MD_PUNCT:
@@ -40,66 +48,61 @@ def md_escape(text) -> str:
     return "".join(out)
 
 
-def _rule(name: str) -> str:
+def rule_code(name: str) -> str:
+    """A rule name as inline code when it is a plain rule name, else escaped text."""
     return f"`{name}`" if _SAFE_RULE.match(name or "") else md_escape(name)
 
 
-def _location(f, prefix: str) -> str:
-    if not f.file:
-        return "(catalog)"
-    where = repo_path(prefix, f.file)
-    if isinstance(f.line, int) and f.line >= 1:
-        where += f":{f.line}"
-        if isinstance(f.column, int) and f.column >= 1:
-            where += f":{f.column}"
-    return md_escape(where)
+def _where(f: Finding, prefix: str) -> str:
+    return md_escape(location(f, prefix)) if f.file else "(catalog)"
 
 
-def render(result, **kw) -> str:
-    prefix = kw.get("prefix")
-    if prefix is None:
-        prefix = repo_prefix(result.root)
-    max_rows = kw.get("max_rows", MAX_ROWS)
+def _header(result: Result) -> list[str]:
     s = result.summary()
     counts = {"error": s["errors"], "warning": s["warnings"], "info": s["infos"]}
     total = sum(counts.values())
     n_res = sum(s["resources"].values())
-
     out = [MARKER, "## saga-lint", ""]
     if total == 0:
         out.append(f"✅ No problems in {n_res} resources ({s['files']} files checked).")
     else:
-        verdict = "❌" if counts["error"] else "⚠️"
+        icon = "❌" if counts["error"] else "⚠️"
         out.append(
-            f"{verdict} **{total} problem{'s' if total != 1 else ''}** in {n_res} resources "
+            f"{icon} **{total} problem{'s' if total != 1 else ''}** in {n_res} resources "
             f"({s['files']} files checked)."
         )
     out += ["", "| Severity | Count |", "| --- | ---: |"]
-    for sev, title, icon in _TITLES:
+    for sev, title, icon in SEVERITY_TITLES:
         out.append(f"| {icon} {title} | {counts[sev]} |")
+    return out
 
+
+def render(result: Result, repo: RepoFacts, max_rows: int | None = MAX_ROWS) -> str:
+    """The summary; at most ``max_rows`` finding rows (None: all of them)."""
+    out = _header(result)
     shown = 0
-    for sev, title, icon in _TITLES:
-        items = [f for f in result.findings if f.severity == sev]
-        if not items:
-            continue
-        out += ["", f"### {icon} {title} ({len(items)})", "", "| Location | Rule | Message |", "| --- | --- | --- |"]
+
+    def rows(items: list[Finding], with_step: bool) -> None:
+        nonlocal shown
         for f in items:
             if max_rows is not None and shown >= max_rows:
                 break
             msg = md_escape(f.message)
-            if f.step:
+            if with_step and f.step:
                 msg += f" (step {md_escape(f.step)})"
-            out.append(f"| {_location(f, prefix)} | {_rule(f.rule)} | {msg} |")
+            out.append(f"| {_where(f, repo.prefix)} | {rule_code(f.rule)} | {msg} |")
             shown += 1
-    others = [f for f in result.findings if f.severity not in counts]
+
+    for sev, title, icon in SEVERITY_TITLES:
+        items = [f for f in result.findings if f.severity == sev]
+        if items:
+            out += ["", f"### {icon} {title} ({len(items)})", "", *TABLE_HEAD]
+            rows(items, with_step=True)
+    known = {sev for sev, _t, _i in SEVERITY_TITLES}
+    others = [f for f in result.findings if f.severity not in known]
     if others and (max_rows is None or shown < max_rows):
-        out += ["", f"### Other ({len(others)})", "", "| Location | Rule | Message |", "| --- | --- | --- |"]
-        for f in others:
-            if max_rows is not None and shown >= max_rows:
-                break
-            out.append(f"| {_location(f, prefix)} | {_rule(f.rule)} | {md_escape(f.message)} |")
-            shown += 1
+        out += ["", f"### Other ({len(others)})", "", *TABLE_HEAD]
+        rows(others, with_step=False)
     if shown < len(result.findings):
         out += ["", f"… and {len(result.findings) - shown} more; see the SARIF or JSON output for all of them."]
     return "\n".join(out) + "\n"

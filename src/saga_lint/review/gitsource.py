@@ -27,6 +27,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +38,14 @@ GIT_TIMEOUT = 120
 
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
+Entry = tuple[str, str, int, str]  # (mode, object id, size, catalog-relative path) of a file in a tree
+
 
 class ReviewError(Exception):
     """The review cannot run (not a git repository, unknown revision, git failing): exit 2."""
 
 
-def _env() -> dict:
+def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
     for k in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
@@ -50,7 +53,8 @@ def _env() -> dict:
     return env
 
 
-def git(cwd, *args, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def git(cwd: str | os.PathLike[str], *args: str, input: bytes | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run git in ``cwd`` and return the completed process (bytes); ``ReviewError`` on failure."""
     try:
         proc = subprocess.run(
@@ -107,7 +111,7 @@ class Repo:
         return sorted(files)
 
 
-def open_repo(path) -> Repo:
+def open_repo(path: str | os.PathLike[str]) -> Repo:
     """The repository holding the catalog folder ``path``; ``ReviewError`` when there is none."""
     folder = Path(path)
     if not folder.is_dir():
@@ -128,7 +132,7 @@ def _safe_rel(rel: str) -> bool:
     return all(part not in ("", ".", "..") and part.lower() != ".git" for part in rel.split("/"))
 
 
-def _list_tree(repo: Repo, sha: str) -> list[tuple[str, str, int, str]]:
+def _list_tree(repo: Repo, sha: str) -> list[Entry]:
     """(mode, object id, size, catalog-relative path) of every file of the catalog at ``sha``."""
     args = ["ls-tree", "-r", "-z", "-l", "--full-tree", sha]
     if repo.prefix:
@@ -183,7 +187,7 @@ def _read_blobs(repo: Repo, oids: list[str]) -> dict[str, bytes]:
     return blobs
 
 
-def materialise(repo: Repo, sha: str, dest: Path, entries: list | None = None) -> int:
+def materialise(repo: Repo, sha: str, dest: Path, entries: list[Entry] | None = None) -> int:
     """Write the catalog as it is at commit ``sha`` into the empty folder ``dest``; returns the
     number of files written. ``entries``: the tree's listing, when the caller has it already.
     ``ReviewError`` when the copy cannot be written whole (no space left, a read-only or failing
@@ -237,11 +241,11 @@ def materialise(repo: Repo, sha: str, dest: Path, entries: list | None = None) -
 _COPY_FAILED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENOMEM}
 
 
-def _make_dir(dest: str, real_dest: str, rel: str, safe_dirs: dict) -> bool:
+def _make_dir(dest: str, real_dest: str, rel: str, safe_dirs: dict[str, bool]) -> bool:
     """Make folder ``rel`` (and its parents) inside ``dest``; False if it is, or passes through,
     anything but a real folder inside ``dest`` (a symbolic link written earlier). Each folder's
     answer is kept in ``safe_dirs``; no recursion, whatever the depth of a crafted tree."""
-    chain = []  # rel and its ancestors not yet answered, innermost first
+    chain: list[str] = []  # rel and its ancestors not yet answered, innermost first
     while rel not in safe_dirs:
         chain.append(rel)
         rel = rel.rpartition("/")[0]
@@ -273,7 +277,7 @@ def _write_new(path: str, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def catalog_at(repo: Repo, sha: str):
+def catalog_at(repo: Repo, sha: str) -> Iterator[Path]:
     """The catalog at commit ``sha`` in a temporary folder, removed when the block ends."""
     entries = _list_tree(repo, sha)
     with tempfile.TemporaryDirectory(prefix="saga-lint-review-", dir=scratch_parent(entries)) as tmp:
@@ -286,7 +290,7 @@ def catalog_at(repo: Repo, sha: str):
 MEMORY_DIR = "/dev/shm"  # a folder in memory (tmpfs) on Linux
 
 
-def scratch_parent(entries: list) -> str | None:
+def scratch_parent(entries: list[Entry]) -> str | None:
     """Where the base copy goes: ``MEMORY_DIR`` when it has room for twice the copy (and the
     process's memory limit, if any, for four times), else None, tempfile's own choice (TMPDIR,
     /tmp, ...). A choice the user made (TMPDIR, TEMP, TMP, ``tempfile.tempdir``) is always kept.

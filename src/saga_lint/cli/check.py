@@ -1,0 +1,147 @@
+"""``saga-lint check`` and the commands about rules: ``rules``, ``rule NAME``, ``schema``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
+
+if TYPE_CHECKING:
+    from saga_lint.results import RepoFacts, Result
+
+FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"]
+
+
+class _Repo:
+    """Where the catalog sits in its repository, found (with git) the first time a format needs it."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.facts: RepoFacts | None = None
+
+    def for_format(self, fmt: str) -> RepoFacts | None:
+        from saga_lint.render import REPO_FORMATS
+
+        if fmt not in REPO_FORMATS:
+            return None
+        if self.facts is None:
+            from saga_lint.repo import repo_facts
+
+            self.facts = repo_facts(self.path)
+        return self.facts
+
+
+def _write_outputs(result: Result, outputs: Iterable[str], repo: _Repo) -> None:
+    from saga_lint.render import render
+
+    for spec in outputs:
+        if "=" not in spec:
+            raise Failure(f"--output expects FORMAT=PATH, got {spec!r}")
+        ofmt, opath = spec.split("=", 1)
+        if ofmt not in FORMATS:
+            raise Failure(f"unknown output format {ofmt!r} (choose from {', '.join(FORMATS)})")
+        try:
+            with open(opath, "w", encoding="utf-8") as fh:
+                fh.write(render(ofmt, result, repo.for_format(ofmt)))
+        except OSError as exc:
+            raise Failure(f"cannot write {opath}: {exc.strerror or exc}") from None
+
+
+def _step_summary(result: Result, repo: _Repo) -> None:
+    """In GitHub Actions, the Markdown summary is appended to ``$GITHUB_STEP_SUMMARY``."""
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_path:
+        return
+    try:
+        from saga_lint.render import render
+
+        with open(summary_path, "a", encoding="utf-8") as fh:
+            fh.write(render("markdown", result, repo.for_format("markdown")))
+    except (OSError, ImportError, ModuleNotFoundError):
+        pass
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format on stdout.")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write FORMAT to PATH (repeatable).")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: saga-lint.yaml in PATH).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that fails the run (default: error).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors in text output.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
+              help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "
+              "on catalogs of 300 pages or more (as SAGA_LINT_JOBS).")
+@guard
+def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, fail_on: str | None, quiet: bool,
+          jobs: int | None) -> None:
+    """Lint the catalog at PATH (default: the current folder)."""
+    if jobs is not None:
+        os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
+    from saga_lint.config import load_config
+    from saga_lint.findings import at_or_above
+    from saga_lint.pipeline import run_check
+    from saga_lint.render import render
+
+    path = catalog_path(path)
+    collector_off()
+    # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
+    result = run_check(path, lambda: load_config(path, config_path))
+    repo = _Repo(path)
+    _write_outputs(result, outputs, repo)
+    _step_summary(result, repo)
+    shown = result
+    if quiet and fmt == "text":  # -q trims the terminal only: -o files, the summary and the exit code see everything
+        import dataclasses
+
+        shown = dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
+    click.echo(render(fmt, shown, repo.for_format(fmt)), nl=False)
+    level = fail_on or result.config.fail_on
+    exit_now(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
+
+
+@click.command("schema")
+def schema_cmd() -> None:
+    """Print the JSON Schema of the x-saga block (for editors and other tools)."""
+    from pathlib import Path
+
+    schema = Path(__file__).resolve().parent.parent.joinpath("saga", "x-saga.schema.json")
+    click.echo(schema.read_text("utf-8"), nl=False)
+
+
+@click.command("rule")
+@click.argument("name")
+def rule_cmd(name: str) -> None:
+    """Explain a rule: what it checks, why, an example that fails, the fix."""
+    from saga_lint.rules import all_rules
+
+    rules = all_rules()
+    r = rules.get(name)
+    if r is None:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(rules), n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else " See `saga-lint rules`."
+        raise Failure(f"unknown rule {name!r}.{hint}")
+    origin = " (same name as in @eventcatalog/linter)" if r.official else ""
+    click.echo(f"{r.name}  [default: {r.severity}]{origin}\n")
+    click.echo(r.doc)
+
+
+@click.command("rules")
+def rules_cmd() -> None:
+    """List every rule with its default severity."""
+    from saga_lint.rules import all_rules
+
+    rules = all_rules()
+    width = max(len(n) for n in rules)
+    for name in sorted(rules):
+        r = rules[name]
+        click.echo(f"{name:<{width}}  {r.severity!s:<7}  {r.summary}")

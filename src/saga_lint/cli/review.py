@@ -1,0 +1,42 @@
+"""``saga-lint review``: what a change (base revision -> head) does to the catalog."""
+
+from __future__ import annotations
+
+import click
+
+from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
+
+
+@click.command("review")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--base", "base", required=True, metavar="REF", help="Git revision to compare against (e.g. origin/main).")
+@click.option("--head", "head", metavar="REF", help="Git revision of the change (default: the working tree).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
+              help="Output format on stdout.")
+@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: saga-lint.yaml in PATH).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity of a new finding that fails the run (default: error).")
+@guard
+def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: str | None, fail_on: str | None) -> None:
+    """Review the change from --base to --head (default: the working tree) of the catalog at PATH.
+
+    Reports what changed, the findings the change introduces (not those already at the base),
+    schema compatibility of changed messages, and the change guidance of every changed saga.
+    Exit 1 when the change introduces findings at or above the fail level, 2 when it cannot run.
+    """
+    from saga_lint.config import load_config
+    from saga_lint.repo import blob_link_base
+    from saga_lint.review import ReviewError, run_review
+    from saga_lint.review.render import render as render_review
+
+    path = catalog_path(path)
+    config = load_config(path, config_path)
+    collector_off()
+    try:
+        result = run_review(path, base, head, config, fail_on=fail_on, config_given=config_path is not None)
+    except ReviewError as exc:
+        raise Failure(str(exc)) from None
+    link_base = blob_link_base(result.head_sha or result.extra.get("checkout_sha"))
+    click.echo(render_review(fmt, result, link_base=link_base), nl=False)
+    exit_now(1 if result.failed else 0)

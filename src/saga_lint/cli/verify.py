@@ -1,0 +1,138 @@
+"""``saga-lint verify`` and ``saga-lint run``: sagas on the reference orchestrator, under every
+fault scenario (verify) or one (run), with the invariants checked."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from saga_lint.cli.common import Failure, catalog_path, guard
+
+if TYPE_CHECKING:
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.saga.model import Saga, SagaStep
+
+
+def _open_store(db: str) -> Store:
+    from saga_lint.orchestrator.store import Store, StoreError
+
+    try:
+        return Store(db)
+    except StoreError as exc:
+        raise Failure(str(exc)) from None
+
+
+def _pick_sagas(path: str, flows: Sequence[str]) -> list[Saga]:
+    from saga_lint.config import load_config
+    from saga_lint.pipeline import run_check
+
+    path = catalog_path(path)
+    result = run_check(path, load_config(path))
+    sagas = [s for s in result.sagas if not flows or s.id in flows]
+    unknown = [f for f in flows if f not in {s.id for s in result.sagas}]
+    if unknown:
+        known = ", ".join(sorted(s.id for s in result.sagas)) or "none"
+        raise Failure(f"no saga flow {', '.join(repr(u) for u in unknown)} in {path} (saga flows: {known})")
+    return sagas
+
+
+@click.command("verify")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--flow", "flows", multiple=True, metavar="ID", help="Only this saga flow (repeatable).")
+@click.option("--db", default="sqlite://", show_default=True, help="Store: sqlite://, sqlite:///PATH or postgresql://...")
+@click.option("--max-scenarios", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Scenario budget per flow; beyond it crash/duplicate variants are sampled.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@guard
+def verify_cmd(path: str, flows: Sequence[str], db: str, max_scenarios: int, seed: int, fmt: str) -> None:
+    """Run every saga under every fault scenario on a real store and check the invariants."""
+    from saga_lint.orchestrator.verify import render_json, render_text, verify_saga
+
+    sagas = _pick_sagas(path, flows)
+    store = _open_store(db)
+    try:
+        reports = [verify_saga(store, s, max_scenarios=max_scenarios, seed=seed) for s in sagas]
+    finally:
+        store.close()
+    click.echo(render_json(reports) if fmt == "json" else render_text(reports), nl=False)
+    sys.exit(1 if any(r.violations for r in reports) else 0)
+
+
+@click.command("run")
+@click.argument("flow")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--scenario", "scenario_text", default="ok", show_default=True,
+              help='Fault plan, e.g. "authorize_payment=declined, crash=4" (see docs/verify.md).')
+@click.option("--db", default="sqlite://", show_default=True, help="Store: sqlite://, sqlite:///PATH or postgresql://...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--participants", "participants", type=click.Choice(["simulated", "plugins"]), default="simulated",
+              show_default=True, help="plugins: a step whose service has a participant registered under the "
+              "saga_lint.participants entry points calls it (others stay simulated).")
+@guard
+def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, participants: str) -> None:
+    """Run one saga FLOW under one scenario: its trace, status timeline and invariants."""
+    import json
+    import uuid
+
+    from saga_lint.orchestrator.invariants import check
+    from saga_lint.orchestrator.scenarios import ScenarioError, expected, parse
+    from saga_lint.orchestrator.verify import escape_control, full_trace, run_scenario
+
+    saga = _pick_sagas(path, (flow,))[0]
+    try:
+        scenario = parse(scenario_text, saga)
+    except ScenarioError as exc:
+        raise Failure(f"bad --scenario: {exc}") from None
+    store = _open_store(db)
+    try:
+        opts: dict[str, Any] = {}
+        if participants == "plugins":
+            opts["participant_for"] = _plugin_participants(store, saga)
+        reference = None
+        if scenario.crash_after is not None:
+            reference = run_scenario(store, saga, scenario.base(), f"run-{uuid.uuid4().hex[:10]}:{saga.id}:ref", **opts).snap
+        res = run_scenario(store, saga, scenario, f"run-{uuid.uuid4().hex[:10]}:{saga.id}", **opts)
+        violations = check(saga, scenario, expected(saga, scenario), res.snap, reference)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps({
+            "flow": saga.id, "scenario": scenario.name, "state": res.snap["state"], "status": res.snap["status"],
+            "timeline": res.snap["timeline"], "trace": full_trace(res),
+            "violations": [{"invariant": v.invariant, "message": v.message} for v in violations],
+        }, indent=2, ensure_ascii=False))
+    else:
+        for line in full_trace(res):
+            click.echo(escape_control(line))
+        click.echo(f"end: {res.snap['state']}, status {escape_control(res.snap['status'])}")
+        for v in violations:
+            click.echo(f"✗ {v.invariant}: {escape_control(v.message)}")
+        if not violations:
+            click.echo("all invariants hold")
+    sys.exit(1 if violations else 0)
+
+
+def _plugin_participants(store: Store, saga: Saga) -> Callable[[SagaStep, object], object]:
+    """``participant_for(step, scenario)`` for ``run --participants plugins``: a step whose service
+    has a factory under the ``saga_lint.participants`` entry points gets it (called as
+    ``factory(store=, saga=, step=)``); for every other step it returns None, so the engine keeps
+    its simulated participant. Which is which goes to stderr."""
+    from saga_lint.orchestrator.participants import entry_point_factories
+
+    factories = entry_point_factories()
+    for step in saga.steps:
+        svc = step.participant
+        name = getattr(svc, "id", None)
+        how = f"plug-in {name}" if name in factories else "simulated (no plug-in for its service)"
+        click.echo(f"step {step.id}: {how}", err=True)
+
+    def participant_for(step: SagaStep, scenario: object) -> object:
+        svc = step.participant
+        factory = factories.get(getattr(svc, "id", None))
+        return factory(store=store, saga=saga, step=step) if factory is not None else None
+
+    return participant_for

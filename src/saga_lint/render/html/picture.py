@@ -1,0 +1,269 @@
+"""The picture of one saga flow for the HTML report: a layered layout of its step graph.
+
+Steps are boxes, ``next-step`` edges are paths; everything is returned as numbers and plain text
+for the template to draw as SVG. Layout: edges that close a cycle are set aside (a DFS in step
+order), the rest is layered by topological generations (networkx), each layer ordered by the
+mean position of its predecessors (barycentre), layers top to bottom centred on the widest one.
+Edges between adjacent layers are curves; long and backward edges run in lanes right of every
+box they pass, shorter spans nearer the boxes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from saga_lint.render.safe import visible as clean
+
+if TYPE_CHECKING:
+    from saga_lint.graph import CatalogGraph
+    from saga_lint.saga.model import Saga, SagaStep
+
+BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 196, 60, 40, 46, 16
+_STEP_KEYS = ("message", "service", "system", "systems", "flow", "agent", "container", "dataProduct", "entity",
+              "channel", "actor", "externalSystem", "custom")
+
+Node = tuple[Any, ...]  # ("step", flow key, step id)
+Edge = tuple[Node, Node, Any]  # (from, to, label)
+
+
+@dataclass
+class _Layout:
+    """The step graph and its layers: where every box goes."""
+
+    g: Any  # the catalog's networkx graph
+    nodes: list[Node]
+    edges: list[Edge]
+    back: set[int]  # indices of edges that close a cycle
+    layers: list[list[Node]] = field(default_factory=list)
+    layer_of: dict[Node, int] = field(default_factory=dict)
+    pos_in_layer: dict[Node, int] = field(default_factory=dict)
+
+    def index(self, n: Node) -> Any:
+        return self.g.nodes[n].get("index", 0)
+
+    @property
+    def body_w(self) -> int:
+        max_cols = max((len(layer) for layer in self.layers), default=1)
+        return max_cols * (BOX_W + GAP_X) - GAP_X
+
+
+def _step_kind(step: Mapping[str, Any]) -> tuple[str, str]:
+    for key in _STEP_KEYS:
+        v = step.get(key)
+        if v is None:
+            continue
+        if key == "custom":
+            t = v.get("type") if isinstance(v, dict) else None
+            return "custom", clean(t or "custom", 30)
+        name = (v.get("id") or v.get("name") or "") if isinstance(v, dict) else v
+        return key, clean(name, 30)
+    return "step", ""
+
+
+def _remove_back_edges(nodes: Sequence[Hashable], edges: Sequence[tuple[Hashable, Hashable, Any]]) -> set[int]:
+    """Indices of edges that close a cycle (found by a DFS in step order)."""
+    out_by: defaultdict[Hashable, list[tuple[Hashable, int]]] = defaultdict(list)
+    for i, (u, v, _label) in enumerate(edges):
+        out_by[u].append((v, i))
+    state: dict[Hashable, int] = {}
+    back = set()
+    for root in nodes:
+        if root in state:
+            continue
+        stack = [(root, iter(out_by[root]))]
+        state[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+                continue
+            v, i = nxt
+            s = state.get(v)
+            if s == 1:
+                back.add(i)
+            elif s is None:
+                state[v] = 1
+                stack.append((v, iter(out_by[v])))
+    return back
+
+
+def _step_graph(graph: CatalogGraph, saga: Saga) -> _Layout:
+    """The flow's step nodes in step order and the ``next-step`` edges between them."""
+    g = graph.g
+    nodes = [n for n in graph.neighbours(saga.flow.key, "step") if isinstance(n, tuple) and n and n[0] == "step"]
+    nodes = list(dict.fromkeys(nodes))
+    nodes.sort(key=lambda n: g.nodes[n].get("index", 0))
+    node_set = set(nodes)
+    edges: list[Edge] = []
+    for u in nodes:
+        for _, v, data in g.out_edges(u, data=True):
+            if data.get("kind") == "next-step" and v in node_set:
+                edges.append((u, v, data.get("label")))
+    return _Layout(g, nodes, edges, _remove_back_edges(nodes, edges))
+
+
+def _assign_layers(lay: _Layout) -> None:
+    """Layers by topological generation of the graph without its back edges; each layer after
+    the first ordered by the mean position of its predecessors (then step order)."""
+    import networkx as nx
+
+    dag = nx.DiGraph()
+    dag.add_nodes_from(lay.nodes)
+    dag.add_edges_from((u, v) for i, (u, v, _) in enumerate(lay.edges) if i not in lay.back and u != v)
+    lay.layers = [list(layer) for layer in nx.topological_generations(dag)]
+    pos = lay.pos_in_layer
+
+    def bary(n: Node) -> tuple[float, Any]:
+        preds = [pos[p] for p in dag.predecessors(n) if p in pos]
+        return (sum(preds) / len(preds) if preds else 0.0, lay.index(n))
+
+    for li, layer in enumerate(lay.layers):
+        if li == 0:
+            layer.sort(key=lay.index)
+        else:
+            layer.sort(key=bary)
+        for pi, n in enumerate(layer):
+            pos[n] = pi
+            lay.layer_of[n] = li
+
+
+def _box_text(saga: Saga, st: SagaStep | None, sid: str, step_health: Mapping[str, str]) -> tuple[str, str]:
+    """The box's class and its third line: the step's evidence marks and owners, or its role."""
+    from saga_lint.saga import ATTRIBUTES
+
+    if st is not None:
+        marks = "".join(st.evidence[a].mark for a in ATTRIBUTES if a in st.evidence)
+        owner = ", ".join(clean(o) for o in st.owners) or "no owner"
+        return f"step {step_health.get(sid, 'ok')}", f"{marks} · {owner}"
+    if sid in saga.compensation_nodes:
+        return "step comp", "compensation"
+    if sid in saga.outcome_nodes:
+        return "step outcome", "outcome"
+    return "step neutral", ""
+
+
+def _boxes(lay: _Layout, saga: Saga, step_health: Mapping[str, str]) -> dict[Node, dict[str, Any]]:
+    """One box per step node, in step order."""
+    pivots = {s.id for s in saga.steps if s.type == "pivot"}
+    saga_steps = {s.id: s for s in saga.steps}
+    body_w = lay.body_w
+    boxes: dict[Node, dict[str, Any]] = {}
+    for n in lay.nodes:
+        sid = n[2]
+        step = lay.g.nodes[n].get("step") or {}
+        li, pi = lay.layer_of.get(n, 0), lay.pos_in_layer.get(n, 0)
+        n_in_layer = len(lay.layers[li]) if lay.layers else 1
+        offset = (body_w - (n_in_layer * (BOX_W + GAP_X) - GAP_X)) / 2
+        x = PAD + offset + pi * (BOX_W + GAP_X)
+        y = PAD + 14 + li * (BOX_H + GAP_Y)
+        kind, detail = _step_kind(step)
+        title = clean(step.get("title") or sid)
+        cls, line3 = _box_text(saga, saga_steps.get(sid), sid, step_health)
+        if sid in pivots:
+            cls += " pivot"
+        boxes[n] = {
+            "id": clean(sid), "x": round(x, 1), "y": round(y, 1), "w": BOX_W, "h": BOX_H, "cls": cls,
+            "title": clean(title, 26),
+            "full": f"{title} ({clean(sid)}) {kind} {detail}".strip(),
+            "line2": clean(f"{kind} {detail}".strip(), 30),
+            "line3": clean(line3, 30),
+            "pivot": sid in pivots,
+        }
+    return boxes
+
+
+def _edge_kind(su: str, sv: str, step_ids: set[str], comp: set[str], failure_pairs: set[tuple[str, str]]) -> str:
+    if (su, sv) in failure_pairs or (su in step_ids and sv in comp):
+        return "failure"
+    if su in comp:
+        return "compensation"
+    return "forward"
+
+
+class _Lanes:
+    """Where long and backward edges run: a lane right of every box they pass, shorter spans
+    nearer the boxes."""
+
+    def __init__(self, lay: _Layout, boxes: Mapping[Node, Mapping[str, Any]]) -> None:
+        self.right_of_layer: defaultdict[int, float] = defaultdict(float)
+        for n, b in boxes.items():
+            li = lay.layer_of.get(n, 0)
+            self.right_of_layer[li] = max(self.right_of_layer[li], b["x"] + BOX_W)
+        layer = lay.layer_of
+        long_edges = [i for i, (u, v, _l) in enumerate(lay.edges)
+                      if i in lay.back or layer.get(v, 0) != layer.get(u, 0) + 1]
+        long_edges.sort(key=lambda i: (abs(layer.get(lay.edges[i][1], 0) - layer.get(lay.edges[i][0], 0)), i))
+        self.lane_no = {i: k for k, i in enumerate(long_edges)}
+        self.max_x: float = PAD + lay.body_w
+
+    def x(self, i: int, lu: int, lv: int) -> float:
+        lo, hi = min(lu, lv), max(lu, lv)
+        lane = max(self.right_of_layer[k] for k in range(lo, hi + 1)) + 16 + 12 * self.lane_no[i]
+        self.max_x = max(self.max_x, lane)
+        return lane
+
+
+def _path(a: Mapping[str, Any], b: Mapping[str, Any], lane: float | None) -> tuple[str, float, float]:
+    """The SVG path from box ``a`` to box ``b`` and where its label goes: a curve between
+    adjacent layers (``lane`` None), else along the lane."""
+    if lane is None:
+        x0, y0 = a["x"] + BOX_W / 2, a["y"] + BOX_H
+        x3, y3 = b["x"] + BOX_W / 2, b["y"]
+        dy = (y3 - y0) / 2
+        d = f"M{x0:.1f},{y0:.1f} C{x0:.1f},{y0 + dy:.1f} {x3:.1f},{y3 - dy:.1f} {x3:.1f},{y3:.1f}"
+        return d, (x0 + x3) / 2 + 4, (y0 + y3) / 2 + 4
+    y0 = a["y"] + BOX_H / 2 + 8
+    y3 = b["y"] + BOX_H / 2 - 8
+    x0 = a["x"] + BOX_W
+    x3 = b["x"] + BOX_W
+    r = 8 if y3 >= y0 else -8
+    d = (f"M{x0:.1f},{y0:.1f} H{lane - 8:.1f} Q{lane:.1f},{y0:.1f} {lane:.1f},{y0 + r:.1f} "
+         f"V{y3 - r:.1f} Q{lane:.1f},{y3:.1f} {lane - 8:.1f},{y3:.1f} H{x3:.1f}")
+    return d, lane + 4, y0 + (16 if r > 0 else -8)
+
+
+def _edges(lay: _Layout, saga: Saga, boxes: Mapping[Node, Mapping[str, Any]], lanes: _Lanes) -> list[dict[str, Any]]:
+    failure_pairs = {(st.id, tid) for st in saga.steps for _label, tid in st.failure_edges}
+    step_ids = {st.id for st in saga.steps}
+    comp = set(saga.compensation_nodes)
+    out = []
+    for i, (u, v, label) in enumerate(lay.edges):
+        su, sv = u[2], v[2]
+        kind = _edge_kind(su, sv, step_ids, comp, failure_pairs)
+        lu, lv = lay.layer_of.get(u, 0), lay.layer_of.get(v, 0)
+        cls = kind
+        adjacent = i not in lay.back and lv == lu + 1
+        d, lx, ly = _path(boxes[u], boxes[v], None if adjacent else lanes.x(i, lu, lv))
+        if not adjacent and (i in lay.back or lv <= lu):
+            cls += " back"
+        out.append({
+            "d": d, "cls": cls, "kind": kind,
+            "label": clean(label, 22) if label else "",
+            "full": clean(label) if label else "",
+            "lx": round(lx, 1), "ly": round(ly, 1), "anchor": "start",
+            "from": clean(su), "to": clean(sv),
+        })
+    return out
+
+
+def flow_picture(graph: CatalogGraph, saga: Saga, step_health: Mapping[str, str], uid: str) -> dict[str, Any]:
+    """Layered layout of the flow's step graph: boxes and edge paths (numbers and plain text)."""
+    lay = _step_graph(graph, saga)
+    _assign_layers(lay)
+    boxes = _boxes(lay, saga, step_health)
+    lanes = _Lanes(lay, boxes)
+    edges = _edges(lay, saga, boxes, lanes)
+    width = lanes.max_x + 150
+    height = PAD * 2 + 14 + max(len(lay.layers), 1) * (BOX_H + GAP_Y) - GAP_Y
+    return {
+        "uid": uid,
+        "width": round(width, 1),
+        "height": round(height, 1),
+        "boxes": list(boxes.values()),
+        "edges": edges,
+    }
