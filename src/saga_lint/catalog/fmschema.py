@@ -15,7 +15,7 @@ import datetime
 import difflib
 import re
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from saga_lint.catalog import versions
 
@@ -23,8 +23,7 @@ from saga_lint.catalog import versions
 KeyPath = tuple[Hashable, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
+class Issue(NamedTuple):
     """One way a frontmatter fails its schema: ``kind`` (see the module's docstring), where, what."""
 
     kind: str

@@ -8,7 +8,7 @@
 
 ``page_facts(files, res)`` computes the record, the same way in this process and in a loader
 worker (both hold a ``CatalogFiles`` of the same root and schema base URI). The record is plain
-data (tuples, strings, numbers, frozen dataclasses): the workers send it as it is, and a cache on
+data (named tuples of strings, numbers and frozen records): the workers send it as it is, and a cache on
 disk can store and reload it as it is.
 
 ``PageFactsTable`` (``Catalog.facts``) keeps each page's record by page file: computed on first
@@ -21,7 +21,6 @@ their work. A page edited in place after its facts were computed is ``forget``-e
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from saga_lint.catalog.fmschema import validate
@@ -53,20 +52,24 @@ class SchemaFileProblems(NamedTuple):
     problems: tuple[SchemaProblem, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class PageFacts:
-    """What is known about one page after loading (see the module's docstring)."""
+class PageFacts(NamedTuple):
+    """What is known about one page after loading (see the module's docstring). A named tuple, like
+    its parts: immutable plain data, the cheapest to send from a worker and to store."""
 
     frontmatter_issues: tuple[Issue, ...] = ()
     path_checks: tuple[PathCheck, ...] = ()  # frontmatter paths first, then body components
     schema_problems: tuple[SchemaFileProblems, ...] = ()  # in the order the page names the files
 
 
+NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
+
+
 def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     """The facts of one page of the catalog whose files are ``files``."""
     issues = () if res.type in PAGE_KINDS else tuple(validate(res.type, res.data))
     components = file_components(res)
-    return PageFacts(issues, _path_checks(files, res, components), _schema_problems(files, res, components))
+    facts = PageFacts(issues, _path_checks(files, res, components), _schema_problems(files, res, components))
+    return facts if facts != NO_FACTS else NO_FACTS
 
 
 def _path_checks(files: CatalogFiles, res: Resource, components: list[Component]) -> tuple[PathCheck, ...]:

@@ -39,7 +39,7 @@ IN_PLACE_LIST = ("allOf", "anyOf", "oneOf")
 SchemaPath = tuple[Hashable, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SchemaProblem:
     """One problem of a schema file, at a line and column of the file it is in."""
 
