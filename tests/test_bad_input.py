@@ -9,6 +9,7 @@ watching every open), and text output carries no terminal control sequences.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -204,10 +205,8 @@ def test_outside_files_are_never_opened(case, tmp_path, monkeypatch):
     real_open, real_os_open = builtins.open, os.open
 
     def _record(path):
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             opened.append(os.path.realpath(os.fspath(path)))
-        except (TypeError, ValueError):
-            pass
 
     def spy_open(file, *a, **kw):
         if not isinstance(file, int):
@@ -290,7 +289,7 @@ def test_load_message_schema_api(tmp_path):
 
 def test_json_problem_positions(tmp_path):
     """Line and column of problems deep inside a JSON schema point at the key at fault."""
-    from saga_lint.catalog.schemas import _json_position
+    from saga_lint.catalog.schemas.positions import json_position as _json_position
 
     text = '{\n  "a": [1, {"b": {"$ref": "#"}}],\n  "c": {"d": 2}\n}'
     assert _json_position(text, ("a", 1, "b", "$ref")) == text.index('"$ref"')

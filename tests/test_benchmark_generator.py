@@ -120,12 +120,12 @@ def test_page_facts_from_the_workers_match_in_process(tmp_path, monkeypatch):
     config = load_config(out)
     monkeypatch.setenv("SAGA_LINT_JOBS", "2")
     catalog = load_catalog(out)
-    if getattr(catalog, "_facts_pending", None) is None:
+    if catalog.facts.pending is None:
         pytest.skip("no second CPU or no fork here")
     from_workers = run_rules(Context(catalog, build_graph(catalog), []), config)
     monkeypatch.setenv("SAGA_LINT_JOBS", "1")
     catalog2 = load_catalog(out)
-    assert getattr(catalog2, "_facts_pending", None) is None
+    assert catalog2.facts.pending is None
     plain = run_rules(Context(catalog2, build_graph(catalog2), []), config)
     assert [f.to_json() for f in from_workers] == [f.to_json() for f in plain]
     assert {"refs/file-exists", "schema/unknown-field", "schema/invalid-json-schema"} <= {f.rule for f in plain}

@@ -343,11 +343,14 @@ def test_action_adds_the_marker_and_honours_inputs(tmp_path):
     runner = LocalRunner(tmp_path, inputs=action_inputs(
         path="cat", base="origin/release", fail_on="warning", sarif_file="out.sarif", upload_sarif="false",
         format="text", github_token="t2"))
-    write_catalog(runner.workspace / "cat", {"events/E/index.md": "---\nid: E\nname: E\nversion: 1.0.0\nsummary: s\nowners: [core]\n---\nx\n",
-                                             "teams/core.md": "---\nid: core\nname: Core\nsummary: c\n---\nx\n"})
+    write_catalog(runner.workspace / "cat", {
+        "events/E/index.md": "---\nid: E\nname: E\nversion: 1.0.0\nsummary: s\nowners: [core]\n---\nx\n",
+        "teams/core.md": "---\nid: core\nname: Core\nsummary: c\n---\nx\n",
+    })
     results = {}
     for step in action_run_steps():
-        results[step.get("id") or step["name"]] = runner.run_step(step, {"REVIEW_STUB_TEXT": "no marker here\n", "REVIEW_STUB_EXIT": "1"})
+        stub = {"REVIEW_STUB_TEXT": "no marker here\n", "REVIEW_STUB_EXIT": "1"}
+        results[step.get("id") or step["name"]] = runner.run_step(step, stub)
     check_args = next(c for c in runner.saga_calls() if c[0] == "check")
     assert check_args[check_args.index("--fail-on") + 1] == "warning" and "--format" in check_args
     assert check_args[check_args.index("--format") + 1] == "text"
@@ -452,7 +455,9 @@ def test_action_with_the_real_review_in_a_git_repository(tmp_path):
     subprocess.run(["git", "init", "-q", str(ws)], check=True, capture_output=True)
     subprocess.run([*git, "add", "-A"], cwd=ws, check=True, capture_output=True)
     subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=ws, check=True, capture_output=True)
-    write_catalog(ws / "catalog", {"events/BrandNew/index.md": "---\nid: BrandNew\nname: Brand new\nversion: 1.0.0\nsummary: s\n---\nx\n"})
+    write_catalog(
+        ws / "catalog", {"events/BrandNew/index.md": "---\nid: BrandNew\nname: Brand new\nversion: 1.0.0\nsummary: s\n---\nx\n"}
+    )
     for step in action_run_steps():
         proc = runner.run_step(step)
         if step.get("id") in ("check", "review", "comment"):

@@ -124,7 +124,9 @@ def catalog_pointing_at(root, port: int):
 def _run(args, log, prefix=()):
     env = dict(os.environ, NET_LOG=str(log))
     env.pop("GITHUB_STEP_SUMMARY", None)
-    return subprocess.run([*prefix, sys.executable, "-c", WRAPPER, *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [*prefix, sys.executable, "-c", WRAPPER, *map(str, args)], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def _assert_remote_refs_reported(stdout: str):
@@ -157,7 +159,8 @@ def test_the_wrapper_records_and_blocks_a_connection(tmp_path, listener):
     script = tmp_path / "connect.py"
     script.write_text(
         "import urllib.request\n"
-        f"try:\n    urllib.request.urlopen('http://127.0.0.1:{port}/x', timeout=2)\nexcept Exception as e:\n    print('blocked', type(e).__name__)\n"
+        f"try:\n    urllib.request.urlopen('http://127.0.0.1:{port}/x', timeout=2)\n"
+        "except Exception as e:\n    print('blocked', type(e).__name__)\n"
     )
     log = tmp_path / "net.log"
     proc = _run(["--run-file", script], log)

@@ -4,9 +4,9 @@
   the loader's worker processes do);
 - ``body.components``: the components ``parse_body`` finds, without markdown-it when no code block
   is possible;
-- ``schemas._plainly_valid``: never accepts a schema that jsonschema's ``check_schema`` rejects,
+- ``schemas.plain.plainly_valid``: never accepts a schema that jsonschema's ``check_schema`` rejects,
   for any of drafts 4, 6, 7, 2019-09 and 2020-12;
-- ``schemas._needs_ref_analysis``: when it says no, the full ``$ref`` analysis finds nothing.
+- ``schemas.plain.needs_ref_analysis``: when it says no, the full ``$ref`` analysis finds nothing.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def test_lazy_locations_equal_eager(doc, offset):
         except yamlloc.YamlProblem as q:
             assert (q.rule, q.line, q.column) == (p.rule, p.line, p.column)
             return
-        raise AssertionError("lazy load accepted what eager load rejected")
+        raise AssertionError("lazy load accepted what eager load rejected") from None
     lazy_value, lazy = yamlloc.load(text, offset, lazy_locations=True)
     assert lazy_value == eager_value
     shipped = pickle.loads(pickle.dumps(lazy))
@@ -157,7 +157,9 @@ def _schema(depth: int):
         st.fixed_dictionaries(
             {},
             optional={
-                "properties": st.one_of(st.dictionaries(st.sampled_from(["id", "a", "$ref", "type"]), sub, max_size=3), st.lists(sub, max_size=1)),
+                "properties": st.one_of(
+                    st.dictionaries(st.sampled_from(["id", "a", "$ref", "type"]), sub, max_size=3), st.lists(sub, max_size=1)
+                ),
                 "items": st.one_of(sub, st.lists(sub, max_size=2), st.booleans()),
                 "additionalProperties": st.one_of(st.booleans(), sub, st.integers()),
                 "allOf": st.one_of(st.lists(sub, max_size=2), sub),
@@ -190,13 +192,14 @@ def test_plainly_valid_schemas_pass_every_metaschema(doc):
         validator_for,
     )
 
-    from saga_lint.catalog.schemas import _plainly_valid
+    from saga_lint.catalog.schemas.plain import plainly_valid
 
-    if not _plainly_valid(doc, 0):
+    if not plainly_valid(doc, 0):
         return
-    if "$schema" in doc:  # as _analyse asks: a dialect it knows
+    if "$schema" in doc:  # as analyse asks: a dialect it knows
         cls = validator_for(doc, default=None)
-        if cls is None or cls.__name__ not in ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator"):
+        drafts = ("Draft4Validator", "Draft6Validator", "Draft7Validator", "Draft201909Validator", "Draft202012Validator")
+        if cls is None or cls.__name__ not in drafts:
             return
         cls.check_schema(doc)
     for cls in (Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator):
@@ -206,13 +209,13 @@ def test_plainly_valid_schemas_pass_every_metaschema(doc):
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(doc=_schema(0))
 def test_no_ref_analysis_needed_means_the_analysis_finds_nothing(doc, tmp_path):
-    from saga_lint.catalog import schemas
-    from saga_lint.catalog.model import Catalog
+    from saga_lint.catalog.files import CatalogFiles
+    from saga_lint.catalog.schemas import SchemaFile, plain
+    from saga_lint.catalog.schemas.resolve import RefAnalysis
 
-    catalog = Catalog(root=tmp_path)
-    f = schemas._File("schema.json", document=doc, parsed=True, text="{}")
-    analysis = schemas._Analysis(catalog, f)
-    if schemas._needs_ref_analysis(doc, schemas._uses_legacy_ids(analysis.default_spec)):
+    f = SchemaFile("schema.json", document=doc, parsed=True, text="{}")
+    analysis = RefAnalysis(CatalogFiles(tmp_path), f)
+    if plain.needs_ref_analysis(doc, plain.uses_legacy_ids(analysis.default_spec)):
         return
     analysis.run()
     assert analysis.problems == []
@@ -220,7 +223,7 @@ def test_no_ref_analysis_needed_means_the_analysis_finds_nothing(doc, tmp_path):
 
 def test_the_fast_paths_are_taken_for_plain_catalog_schemas():
     """The generator's and the corpus' kind of schema takes both shortcuts (else they save nothing)."""
-    from saga_lint.catalog import schemas
+    from saga_lint.catalog.schemas import plain
 
     doc = {
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -230,43 +233,48 @@ def test_the_fast_paths_are_taken_for_plain_catalog_schemas():
                        "items": {"type": "array", "items": {"type": "object", "properties": {"sku": {"type": "string"}}}}},
         "required": ["id"],
     }
-    assert schemas._plainly_valid(doc, 0)
-    assert not schemas._needs_ref_analysis(doc, False)
-    assert schemas._needs_ref_analysis({**doc, "properties": {"a": {"$ref": "#/x"}}}, False)
-    assert not schemas._plainly_valid({**doc, "type": "strnig"}, 0)
+    assert plain.plainly_valid(doc, 0)
+    assert not plain.needs_ref_analysis(doc, False)
+    assert plain.needs_ref_analysis({**doc, "properties": {"a": {"$ref": "#/x"}}}, False)
+    assert not plain.plainly_valid({**doc, "type": "strnig"}, 0)
 
 
 def test_the_plain_dialect_table_agrees_with_jsonschema():
-    """``_analyse`` skips jsonschema for these $schema values: it must pick the validator
+    """``analyse`` skips jsonschema for these $schema values: it must pick the validator
     jsonschema itself would pick."""
     from jsonschema.validators import validator_for
 
-    from saga_lint.catalog.schemas import _PLAIN_DIALECTS, _PLAIN_DRAFTS
+    from saga_lint.catalog.schemas.plain import PLAIN_DIALECTS, PLAIN_DRAFTS
 
-    for dialect, name in _PLAIN_DIALECTS.items():
+    for dialect, name in PLAIN_DIALECTS.items():
         doc = {} if dialect is None else {"$schema": dialect}
-        assert validator_for(doc, default=validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})).__name__ == name
-        assert name in _PLAIN_DRAFTS
+        latest = validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
+        assert validator_for(doc, default=latest).__name__ == name
+        assert name in PLAIN_DRAFTS
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(doc=_schema(0), dialect=st.sampled_from([None, "http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2020-12/schema"]))
+@given(
+    doc=_schema(0),
+    dialect=st.sampled_from(
+        [None, "http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-07/schema",
+         "https://json-schema.org/draft/2020-12/schema"]
+    ),
+)
 def test_analyse_fast_path_equals_full_analysis(doc, dialect, tmp_path, monkeypatch):
-    """Whatever ``_analyse`` answers through its fast path, the full path (jsonschema's
+    """Whatever ``analyse`` answers through its fast path, the full path (jsonschema's
     ``check_schema`` and the ``$ref`` analysis) answers too, and the lazy registry resolves."""
-    from saga_lint.catalog import schemas
-    from saga_lint.catalog.model import Catalog
+    from saga_lint.catalog.files import CatalogFiles
+    from saga_lint.catalog.schemas import SchemaFile, plain
+    from saga_lint.catalog.schemas.analyse import analyse
 
-    if dialect is not None:
-        doc = {**doc, "$schema": dialect}
-    else:
-        doc = {k: v for k, v in doc.items() if k != "$schema"}
+    doc = {**doc, "$schema": dialect} if dialect is not None else {k: v for k, v in doc.items() if k != "$schema"}
     import json
 
-    f = schemas._File("schema.json", document=doc, parsed=True, text=json.dumps(doc))
-    fast = schemas._analyse(Catalog(root=tmp_path), f)
-    monkeypatch.setattr(schemas, "_PLAIN_DIALECTS", {})
-    slow = schemas._analyse(Catalog(root=tmp_path), f)
+    f = SchemaFile("schema.json", document=doc, parsed=True, text=json.dumps(doc))
+    fast = analyse(CatalogFiles(tmp_path), f)
+    monkeypatch.setattr(plain, "PLAIN_DIALECTS", {})
+    slow = analyse(CatalogFiles(tmp_path), f)
     assert [p.key for p in fast.problems] == [p.key for p in slow.problems]
     if fast.registry_factory is not None:  # the fast path was taken
         assert fast.problems == []
@@ -383,17 +391,16 @@ def test_parallel_loader_gives_the_same_catalog(tmp_path, corpus):
 )
 def test_resolve_fast_path_equals_normpath(parts, name, tmp_path_factory):
     """A file named beside a page is joined without normpath: same answer as normpath's."""
-    import os
     import posixpath
 
-    from saga_lint.catalog.model import Catalog
+    from saga_lint.catalog.files import CatalogFiles
     from saga_lint.catalog.paths import _resolve
 
     folder = posixpath.normpath("/".join(parts))
     if folder in (".", "..") or folder.startswith("../"):
         return
     root = tmp_path_factory.mktemp("r")
-    status, rel = _resolve(Catalog(root=root), folder, name, os.path.realpath(root))
+    status, rel = _resolve(CatalogFiles(root), folder, name)
     assert rel == posixpath.normpath(posixpath.join(folder, name))
     assert status == "missing"
 
@@ -437,7 +444,7 @@ def test_a_worker_that_dies_is_replaced_by_the_main_process(tmp_path, monkeypatc
     facts: the catalog and every fact are still the sequential loader's."""
     import os
 
-    from saga_lint.catalog import loader
+    from saga_lint.catalog import loader, workers
 
     cat = tmp_path / "cat"
     cat.mkdir()
@@ -445,28 +452,28 @@ def test_a_worker_that_dies_is_replaced_by_the_main_process(tmp_path, monkeypatc
     monkeypatch.setenv("SAGA_LINT_JOBS", "1")
     expected = _catalog_summary(loader.load_catalog(cat))
     monkeypatch.setenv("SAGA_LINT_JOBS", "2")
-    real_main = loader._worker_main
+    real_main = workers.worker_main
 
-    def dies_at_once(batches, conn):
+    def dies_at_once(files, batches, conn):
         os._exit(3)
 
-    monkeypatch.setattr(loader, "_worker_main", dies_at_once)
+    monkeypatch.setattr(workers, "worker_main", dies_at_once)
     catalog = loader.load_catalog(cat)
-    assert getattr(catalog, "_facts_pending", None) is None  # nobody to wait for
+    assert catalog.facts.pending is None  # nobody to wait for
     assert _catalog_summary(catalog) == expected
 
-    def dies_before_facts(batches, conn):
+    def dies_before_facts(files, batches, conn):
         from saga_lint.catalog import pagefacts
 
-        def boom(catalog, res):
+        def boom(files, res):
             os._exit(3)
 
-        pagefacts.compute = boom  # in this forked worker only
-        real_main(batches, conn)
+        pagefacts.page_facts = boom  # in this forked worker only
+        real_main(files, batches, conn)
 
-    monkeypatch.setattr(loader, "_worker_main", dies_before_facts)
+    monkeypatch.setattr(workers, "worker_main", dies_before_facts)
     catalog = loader.load_catalog(cat)
-    assert getattr(catalog, "_facts_pending", None) is not None  # the pages came from the workers
+    assert catalog.facts.pending is not None  # the pages came from the workers
     assert _catalog_summary(catalog) == expected
 
 
@@ -482,10 +489,10 @@ def test_a_worker_that_raises_stays_quiet(tmp_path):
     _hostile_tree(cat)
     code = (
         "import sys\n"
-        "from saga_lint.catalog import loader\n"
+        "from saga_lint.catalog import units\n"
         "def boom(*a, **k):\n"
         "    raise MemoryError('worker')\n"
-        "loader._load_batch = boom\n"  # only the workers call it
+        "units.load_batch = boom\n"  # only the workers call it
         "from saga_lint.cli import main\n"
         "sys.argv = ['saga-lint', 'check', sys.argv[1], '-f', 'json']\n"
         "main()\n"
@@ -518,20 +525,20 @@ def test_jobs_option_starts_the_workers(tmp_path, monkeypatch):
     """On a small catalog the default reads in-process; ``--jobs 2`` starts two loader workers."""
     from click.testing import CliRunner
 
-    from saga_lint.catalog import loader
+    from saga_lint.catalog import workers
     from saga_lint.cli import main
 
     cat = tmp_path / "cat"
     cat.mkdir()
     _hostile_tree(cat)
     started = []
-    real = loader._Workers.__init__
+    real = workers.Workers.__init__
 
     def spy(self, batches, n, *args):
         started.append(n)
         real(self, batches, n, *args)
 
-    monkeypatch.setattr(loader._Workers, "__init__", spy)
+    monkeypatch.setattr(workers.Workers, "__init__", spy)
     # empty is "not set"; and monkeypatch puts back whatever was there before, after --jobs set it
     monkeypatch.setenv("SAGA_LINT_JOBS", "")
     assert CliRunner().invoke(main, ["check", str(cat)]).exit_code == 1 and started == []
@@ -568,7 +575,7 @@ def test_rules_that_read_page_facts_run_last(tmp_path, monkeypatch):
         "security/path-outside-catalog",
         "schema/invalid-json-schema",
         "security/remote-ref",
-    }
+    } | {name for name in rules.all_rules() if name.startswith("schema/")}
     ran: list = []
     for name, r in list(rules.RULES.items()):
         if r.func is not None:

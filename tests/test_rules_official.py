@@ -1010,7 +1010,7 @@ def test_positions_survive_crlf_and_bom(make_catalog, encode):
     ],
 )
 def test_near_miss_collection_folders(name, meant):
-    from saga_lint.catalog.loader import near_miss_folder
+    from saga_lint.catalog.classify import near_miss_folder
 
     assert near_miss_folder(name) == meant
 
@@ -1025,6 +1025,6 @@ def test_near_miss_collection_folders(name, meant):
     ],
 )
 def test_classify_pages_outside_the_patterns(rel, kind):
-    from saga_lint.catalog.loader import classify
+    from saga_lint.catalog.classify import classify
 
     assert classify(tuple(rel.split("/")))[0] == kind

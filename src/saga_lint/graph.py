@@ -8,19 +8,32 @@ Edges carry ``kind``: ``owns`` (owner -> resource), ``sends`` and ``receives`` (
 (step -> step, with ``label``), and the other pointer relations of ``catalog.refs``.
 
 ``build_graph`` resolves every reference once; the ``refs/*`` rules read ``CatalogGraph.resolved``
-(and ``unresolved``, the references that resolved to nothing).
+(and ``unresolved``, the references that resolved to nothing). ``neighbours(node, kind)`` and
+``sources(node, kind)`` are the nodes one edge of a kind away; the named questions (``senders_of``,
+``steps_of``, ...) are built on them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.model import Catalog, Resource
 from saga_lint.catalog.refs import Reference, references_of
 
+if TYPE_CHECKING:
+    import networkx as nx
+
+# a node: a resource key (type, id, version) or a flow step ("step", flow key, step id)
+Node = Hashable
+ResourceKey = tuple[str, str | None, str | None]
+
 
 @dataclass
 class Resolved:
+    """A reference with what it resolved to."""
+
     ref: Reference
     status: str  # ok | missing | no-version | external
     target: Resource | None
@@ -28,65 +41,67 @@ class Resolved:
 
 @dataclass
 class CatalogGraph:
+    """The catalog's graph (``g``, a networkx ``MultiDiGraph``) and its resolved references."""
+
     catalog: Catalog
-    g: object  # networkx.MultiDiGraph
+    g: nx.MultiDiGraph
     resolved: list[Resolved] = field(default_factory=list)
     unresolved: list[Resolved] = field(default_factory=list)  # those of ``resolved`` with no target, in order
 
     # -- questions rules ask ------------------------------------------------------------------
-    def _edges_from(self, node, kind):
+    def neighbours(self, node: Node, kind: str) -> list[Node]:
+        """The nodes ``node`` has an edge of ``kind`` to (one per edge, in edge order); [] for a
+        node not in the graph. E.g. ``neighbours(flow.key, "step")``: the flow's step nodes."""
         if node not in self.g:
             return []
         return [v for _, v, k in self.g.out_edges(node, data="kind") if k == kind]
 
-    def neighbours(self, node, kind):
-        """The nodes ``node`` has an edge of ``kind`` to, in edge order (none if not in the graph)."""
-        return self._edges_from(node, kind)
-
-    def _edges_to(self, node, kind):
+    def sources(self, node: Node, kind: str) -> list[Node]:
+        """The nodes with an edge of ``kind`` to ``node`` (one per edge, in edge order)."""
         if node not in self.g:
             return []
         return [u for u, _, k in self.g.in_edges(node, data="kind") if k == kind]
 
-    def resource(self, key) -> Resource | None:
+    def resource(self, key: Node) -> Resource | None:
         if key in self.g:
-            return self.g.nodes[key].get("resource")
+            found: Resource | None = self.g.nodes[key].get("resource")
+            return found
         return None
 
     def receivers_of(self, message: Resource) -> list[Resource]:
         """Services, agents and domains whose ``receives`` resolves to this message version."""
-        return self._unique(self._edges_to(message.key, "receives"))
+        return self._unique(self.sources(message.key, "receives"))
 
     def senders_of(self, message: Resource) -> list[Resource]:
         """Services, agents and domains whose ``sends`` resolves to this message version."""
-        return self._unique(self._edges_to(message.key, "sends"))
+        return self._unique(self.sources(message.key, "sends"))
 
     producers_of = senders_of
 
     def sends(self, actor: Resource) -> list[Resource]:
-        return self._unique(self._edges_from(actor.key, "sends"))
+        return self._unique(self.neighbours(actor.key, "sends"))
 
     def receives(self, actor: Resource) -> list[Resource]:
-        return self._unique(self._edges_from(actor.key, "receives"))
+        return self._unique(self.neighbours(actor.key, "receives"))
 
     def owners_of(self, res: Resource) -> list[Resource]:
-        return self._unique(self._edges_to(res.key, "owns"))
+        return self._unique(self.sources(res.key, "owns"))
 
     def writes_to(self, actor: Resource) -> list[Resource]:
-        return self._unique(self._edges_from(actor.key, "writes-to"))
+        return self._unique(self.neighbours(actor.key, "writes-to"))
 
-    def steps_of(self, flow: Resource) -> list[dict]:
+    def steps_of(self, flow: Resource) -> list[dict[str, Any]]:
         steps = flow.data.get("steps")
         return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
 
-    def step_target(self, flow: Resource, step_id) -> Resource | None:
+    def step_target(self, flow: Resource, step_id: object) -> Resource | None:
         node = ("step", flow.key, str(step_id))
-        targets = self._edges_from(node, "refers")
+        targets = self.neighbours(node, "refers")
         return self.resource(targets[0]) if targets else None
 
     def referrers(self, res: Resource) -> list[tuple[Resource, str]]:
         """Every resource that points at ``res``, with the relation."""
-        out = []
+        out: list[tuple[Resource, str]] = []
         if res.key not in self.g:
             return out
         for u, _, kind in self.g.in_edges(res.key, data="kind"):
@@ -97,9 +112,9 @@ class CatalogGraph:
                 out.append((r, kind))
         return out
 
-    def _unique(self, keys) -> list[Resource]:
-        seen = set()
-        out = []
+    def _unique(self, keys: Iterable[Node]) -> list[Resource]:
+        seen: set[Node] = set()
+        out: list[Resource] = []
         for k in keys:
             if k in seen:
                 continue
@@ -111,18 +126,20 @@ class CatalogGraph:
 
 
 def build_graph(catalog: Catalog) -> CatalogGraph:
+    """The graph of a catalog: a node per resource with an id, an edge per resolved reference,
+    and each flow's steps (``_add_flow``)."""
     import networkx as nx
 
     g = nx.MultiDiGraph()
     # each resource's key, computed once (``Resource.key`` is a property over its frontmatter)
-    key_of: dict = {}
+    key_of: dict[int, ResourceKey] = {}
     for r in catalog.resources:
         if r.id is not None:
             key = key_of[id(r)] = r.key
             g.add_node(key, resource=r)
     cg = CatalogGraph(catalog, g)
-    cache: dict = {}
-    step_targets: dict = {}  # flow key -> {step index: target resource}
+    cache: dict[tuple[tuple[str, ...], str, str | None], tuple[str, Resource | None]] = {}
+    step_targets: dict[ResourceKey, dict[Hashable, Resource]] = {}  # flow key -> {step index: target resource}
     resolved = cg.resolved
     unresolved = cg.unresolved
     lookup = catalog.lookup
@@ -132,7 +149,7 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
         rkey = key_of.get(id(r))
         if rkey is None:
             continue
-        local: dict = {}  # key path -> target, for triggers
+        local: dict[tuple[Hashable, ...], Resource] = {}  # key path -> target, for triggers
         for ref in references_of(r):
             ck = (ref.targets, ref.id, ref.version)
             hit = cache.get(ck)
@@ -169,12 +186,12 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
     return cg
 
 
-def _add_flow(cg: CatalogGraph, flow: Resource, targets: dict) -> None:
+def _add_flow(cg: CatalogGraph, flow: Resource, targets: dict[Hashable, Resource]) -> None:
     g = cg.g
     steps = flow.data.get("steps")
     if not isinstance(steps, list):
         return
-    ids = set()
+    ids: set[str] = set()
     for i, step in enumerate(steps):
         if not isinstance(step, dict) or step.get("id") is None:
             continue
@@ -194,10 +211,10 @@ def _add_flow(cg: CatalogGraph, flow: Resource, targets: dict) -> None:
                 g.add_edge(node, ("step", flow.key, target_id), kind="next-step", label=label)
 
 
-def next_steps(step: dict) -> list[tuple[str, str | None]]:
+def next_steps(step: dict[str, Any]) -> list[tuple[str, str | None]]:
     """The ``(target step id, label)`` pairs of a step's ``next_step`` / ``next_steps``."""
-    out = []
-    items = []
+    out: list[tuple[str, str | None]] = []
+    items: list[object] = []
     if "next_step" in step:
         items.append(step["next_step"])
     ns = step.get("next_steps")

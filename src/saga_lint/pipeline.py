@@ -6,9 +6,16 @@ Every command (check, explain, review, report, verify) starts here.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from saga_lint.results import Result
+
+if TYPE_CHECKING:
+    import threading
+
+    from saga_lint.config import Config
 
 __all__ = ["Result", "run_check"]  # Result: the check's result, defined with the other results
 
@@ -19,15 +26,16 @@ class _Background:
     (networkx alone takes about 0.1 s). Started only once the workers are forked: a fork while a
     thread holds a module's import lock could leave a worker waiting on it forever."""
 
-    def __init__(self, config) -> None:
-        self.config = config
+    def __init__(self, config: Config | Callable[[], Config]) -> None:
+        self.source = config
+        self.config: Config | None = None
         self.error: BaseException | None = None
-        self.thread = None
+        self.thread: threading.Thread | None = None
 
     def _run(self) -> None:
         try:
-            if callable(self.config):
-                self.config = self.config()
+            source = self.source
+            self.config = source() if callable(source) else source
             import networkx  # noqa: F401
             import semantic_version  # noqa: F401
 
@@ -45,7 +53,7 @@ class _Background:
         self.thread = threading.Thread(target=self._run, name="saga-lint-prepare", daemon=True)
         self.thread.start()
 
-    def result(self):
+    def result(self) -> Config:
         """The config, once everything is ready (done here if the thread never started)."""
         if self.thread is None:
             self._run()
@@ -53,6 +61,7 @@ class _Background:
             self.thread.join()
         if self.error is not None:
             raise self.error
+        assert self.config is not None  # set by _run when it raised nothing
         return self.config
 
 
@@ -76,10 +85,14 @@ class _Timings:
             self.last = now
 
 
-def run_check(path, config=None) -> Result:
+def run_check(path: str | Path, config: Config | Callable[[], Config] | None = None) -> Result:
     """Load, graph, saga model, rules. ``config`` is a ``Config``, a function that loads one (then
     it is loaded while the loader's workers parse, and its errors are raised from here), or None
-    for the catalog's own."""
+    for the catalog's own.
+
+    On large catalogs the loader's workers go on computing the pages' facts while this process
+    builds the graph and the sagas and runs the other rules; the rule runner waits for them
+    (``catalog.facts.wait``) before the rules that read them, which run last."""
     timings = _Timings()
     from saga_lint.catalog import load_catalog
     from saga_lint.catalog.refs import prepare
@@ -88,9 +101,7 @@ def run_check(path, config=None) -> Result:
     from saga_lint.rules import Context, run_rules
 
     root = Path(path)
-    if config is None:
-        config = lambda: load_config(root)  # noqa: E731
-    background = _Background(config)
+    background = _Background(config if config is not None else (lambda: load_config(root)))
     # A run builds millions of objects that all live until it ends; the cyclic garbage collector
     # would walk them again and again (half the time of a large catalog) and find nothing to free.
     gc_was_enabled = gc.isenabled()
@@ -98,23 +109,17 @@ def run_check(path, config=None) -> Result:
     try:
         catalog = load_catalog(root, while_parsing=background.start, on_pages=prepare)
         timings.step("load")
-        config = background.result()
+        loaded_config = background.result()
         timings.step("config")
-        # on large catalogs the loader's workers compute the pages' facts meanwhile (pagefacts)
+        from saga_lint.saga import build_sagas  # imported by the background thread meanwhile
+
         graph = build_graph(catalog)
         timings.step("graph")
-        sagas = []
-        try:
-            from saga_lint.saga import build_sagas
-        except ImportError:
-            build_sagas = None
-        if build_sagas is not None:
-            sagas = build_sagas(catalog, graph, config)
+        sagas = build_sagas(catalog, graph, loaded_config)
         timings.step("sagas")
-        ctx = Context(catalog, graph, sagas)
-        findings = run_rules(ctx, config)
+        findings = run_rules(Context(catalog, graph, sagas), loaded_config)
         timings.step("rules")
     finally:
         if gc_was_enabled:
             gc.enable()
-    return Result(root, catalog, graph, sagas, findings, config)
+    return Result(root, catalog, graph, sagas, findings, loaded_config)

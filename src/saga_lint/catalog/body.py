@@ -11,7 +11,13 @@ All line numbers are 1-based lines of the page file.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 WIKI_LINK = re.compile(r"\[\[(?:(?P<type>[a-zA-Z-]+)\|)?(?P<id>[^\[\]|@\n]+?)(?:@(?P<version>[^\[\]\n]+))?\]\]")
 COMPONENT = re.compile(r"<(?P<name>[A-Z][A-Za-z0-9]*)(?P<attrs>(?:[^<>{}]|\{[^{}]*\})*?)/?>")
@@ -46,7 +52,7 @@ class WikiLink:
 @dataclass
 class Component:
     name: str
-    attrs: dict
+    attrs: dict[str, str]
     line: int
     column: int
 
@@ -79,10 +85,10 @@ class Body:
         return "\n".join(lines[lo:hi]).strip()
 
 
-_md = None
+_md: MarkdownIt | None = None
 
 
-def _parser():
+def _parser() -> MarkdownIt:
     global _md
     if _md is None:
         from markdown_it import MarkdownIt
@@ -91,7 +97,7 @@ def _parser():
     return _md
 
 
-def _inline_text(tok) -> str:
+def _inline_text(tok: Token) -> str:
     if tok.children:
         out = []
         for c in tok.children:
@@ -176,7 +182,7 @@ def components(text: str, first_line: int = 1) -> list[Component]:
     return body.components
 
 
-def components_named(text: str, names: tuple, first_line: int = 1) -> list[Component]:
+def components_named(text: str, names: tuple[str, ...], first_line: int = 1) -> list[Component]:
     """``[c for c in components(text, first_line) if c.name in names]``, looking only at the
     lines that mention ``<Name`` for one of the names."""
     if _may_hold_code(text):
@@ -215,7 +221,7 @@ def _line_components(line: str, lineno: int) -> list[Component]:
     return out
 
 
-def _scan_lines(body: Body, code_lines, links: bool = True) -> None:
+def _scan_lines(body: Body, code_lines: Collection[int], links: bool = True) -> None:
     """Fill ``links`` (unless told not to) and ``components`` from the lines that are not code."""
     first_line = body.first_line
     for n, line in enumerate(body.text.split("\n")):

@@ -5,6 +5,8 @@ system call costs microseconds: a ``stat`` before the ``open`` and a second ``re
 of the file were a third of the loader's calls per file. The file is opened non-blocking and
 without becoming a terminal (a FIFO named like a page must not hang the run), and judged by
 ``fstat`` on the open descriptor, so a file swapped between the check and the read cannot slip by.
+
+``MAX_FILE_BYTES`` is the one size cap of a catalog file (pages and schema files alike).
 """
 
 from __future__ import annotations

@@ -14,20 +14,25 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable
+from typing import NamedTuple
 
 from saga_lint.catalog import versions
 
+# a key path from the frontmatter's root, e.g. ("sends", 0, "id")
+KeyPath = tuple[Hashable, ...]
 
-@dataclass
-class Issue:
+
+class Issue(NamedTuple):
+    """One way a frontmatter fails its schema: ``kind`` (see the module's docstring), where, what."""
+
     kind: str
-    path: tuple
+    path: KeyPath
     message: str
 
 
 class T:  # spec node kinds
-    pass
+    name: str = ""
 
 
 class Str(T):
@@ -59,27 +64,27 @@ class Email(T):
 
 
 class Enum(T):
-    def __init__(self, *values):
+    def __init__(self, *values: object):
         self.values = values
         self.name = "one of " + ", ".join(map(str, values))
 
 
 class Arr(T):
-    def __init__(self, item):
+    def __init__(self, item: T):
         self.item = item
         self.name = "array"
 
 
 class Obj(T):
-    def __init__(self, fields=None, required=(), open=False):
-        self.fields = fields or {}
+    def __init__(self, fields: dict[str, T] | None = None, required: tuple[str, ...] = (), open: bool = False):
+        self.fields: dict[str, T] = fields or {}
         self.required = required
         self.open = open
         self.name = "object"
 
 
 class Union(T):
-    def __init__(self, *options):
+    def __init__(self, *options: T):
         self.options = options
         self.name = " or ".join(o.name for o in options)
 
@@ -88,7 +93,13 @@ S, N, B, A = Str(), Num(), Bool(), Any()
 SN = Union(S, N)
 POINTER = Union(S, Obj({"id": SN, "version": SN}, required=("id",)))
 POINTERS = Arr(POINTER)
-CHANNEL_POINTER = Union(S, Obj({"id": S, "version": SN, "parameters": Obj(open=True), "delivery_mode": Enum("push", "pull", "push-pull")}, required=("id",)))
+CHANNEL_POINTER = Union(
+    S,
+    Obj(
+        {"id": S, "version": SN, "parameters": Obj(open=True), "delivery_mode": Enum("push", "pull", "push-pull")},
+        required=("id",),
+    ),
+)
 SENDS = Arr(Union(S, Obj({"id": S, "version": SN, "fields": Arr(S), "group": S, "to": Arr(CHANNEL_POINTER)}, required=("id",))))
 RECEIVES = Arr(
     Union(
@@ -113,7 +124,7 @@ SPECIFICATIONS = Union(
     Arr(Obj({"type": Enum("openapi", "asyncapi", "graphql"), "path": S, "name": S, "headers": A}, required=("type", "path"))),
 )
 SCHEMAS = Arr(Obj({"id": S, "ref": S, "file": S, "path": S, "name": S, "format": S, "environments": A, "default": B}, open=True))
-BASE = {
+BASE: dict[str, T] = {
     "id": S,
     "name": S,
     "version": S,  # checked separately (valid-type / valid-semver)
@@ -132,7 +143,18 @@ BASE = {
     "styles": Obj({"icon": S, "node": Obj({"color": S, "label": S})}),
     "attachments": Arr(Union(S, Obj({"url": S, "title": S, "type": S, "description": S, "icon": S}, required=("url",)))),
     "diagrams": POINTERS,
-    "resourceGroups": Arr(Obj({"id": S, "title": S, "items": Arr(Obj({"id": S, "version": SN, "type": S}, required=("id",))), "limit": N, "sidebar": A}, open=True)),
+    "resourceGroups": Arr(
+        Obj(
+            {
+                "id": S,
+                "title": S,
+                "items": Arr(Obj({"id": S, "version": SN, "type": S}, required=("id",))),
+                "limit": N,
+                "sidebar": A,
+            },
+            open=True,
+        )
+    ),
     "detailsPanel": Obj(open=True),
     "versions": A,
     "latestVersion": A,
@@ -173,7 +195,7 @@ STEP = Obj(
     },
     required=("id", "title"),
 )
-MESSAGE = {
+MESSAGE: dict[str, T] = {
     "operation": Obj({"method": Enum("GET", "POST", "PUT", "DELETE", "PATCH"), "path": S, "statusCodes": A}),
     "channels": Arr(CHANNEL_POINTER),
     "schemas": SCHEMAS,
@@ -181,13 +203,19 @@ MESSAGE = {
     "producers": A,
     "consumers": A,
 }
-ACTOR = {"sends": SENDS, "receives": RECEIVES, "writesTo": POINTERS, "readsFrom": POINTERS, "flows": POINTERS, "entities": POINTERS}
-PER_TYPE = {
+ACTOR: dict[str, T] = {
+    "sends": SENDS, "receives": RECEIVES, "writesTo": POINTERS, "readsFrom": POINTERS, "flows": POINTERS, "entities": POINTERS,
+}
+PER_TYPE: dict[str, dict[str, T]] = {
     "event": MESSAGE,
     "command": MESSAGE,
     "query": MESSAGE,
     "service": {**ACTOR, "externalSystem": B, "schemas": SCHEMAS},
-    "agent": {**ACTOR, "model": Obj({"provider": S, "name": S, "version": S}), "tools": Arr(Obj({"name": S, "type": S, "icon": S, "url": S, "description": S}, required=("name",)))},
+    "agent": {
+        **ACTOR,
+        "model": Obj({"provider": S, "name": S, "version": S}),
+        "tools": Arr(Obj({"name": S, "type": S, "icon": S, "url": S, "description": S}, required=("name",))),
+    },
     "domain": {
         "services": POINTERS, "agents": POINTERS, "domains": POINTERS, "systems": POINTERS,
         "entities": POINTERS, "data-products": POINTERS, "dataProducts": POINTERS, "flows": POINTERS,
@@ -196,15 +224,20 @@ PER_TYPE = {
     "system": {
         "scope": Enum("internal", "external"), "services": POINTERS, "flows": POINTERS, "entities": POINTERS,
         "containers": POINTERS, "relationships": Arr(Obj({"id": S, "version": SN, "label": S}, required=("id",), open=True)),
-        "actors": Arr(Obj({"id": S, "name": S, "label": S, "direction": Enum("inbound", "outbound")}, required=("id",), open=True)),
+        "actors": Arr(
+            Obj({"id": S, "name": S, "label": S, "direction": Enum("inbound", "outbound")}, required=("id",), open=True)
+        ),
     },
     "channel": {
         "address": S, "protocols": Arr(S), "deliveryGuarantee": Enum("at-most-once", "at-least-once", "exactly-once"),
-        "routes": POINTERS, "channels": POINTERS, "messages": Arr(Obj({"collection": S, "name": S, "id": S, "version": SN}, open=True)),
+        "routes": POINTERS, "channels": POINTERS,
+        "messages": Arr(Obj({"collection": S, "name": S, "id": S, "version": SN}, open=True)),
         "parameters": Obj(open=True),
     },
     "container": {
-        "container_type": Enum("database", "cache", "objectStore", "searchIndex", "dataWarehouse", "dataLake", "externalSaaS", "other"),
+        "container_type": Enum(
+            "database", "cache", "objectStore", "searchIndex", "dataWarehouse", "dataLake", "externalSaaS", "other"
+        ),
         "technology": S, "purpose": S, "authoritative": B,
         "access_mode": Enum("read", "write", "readWrite", "appendOnly"),
         "classification": Enum("public", "internal", "confidential", "regulated"),
@@ -219,27 +252,36 @@ PER_TYPE = {
         "appliesTo": Arr(Obj({"type": S, "id": S, "version": SN}, required=("id",))),
         "supersedes": POINTERS, "supersededBy": POINTERS, "amends": POINTERS, "amendedBy": POINTERS, "related": POINTERS,
     },
-    "data-product": {"inputs": POINTERS, "outputs": Arr(Obj({"id": S, "version": SN, "contract": Obj({"path": S, "name": S, "type": S}, required=("path", "name"))}, required=("id",)))},
+    "data-product": {
+        "inputs": POINTERS,
+        "outputs": Arr(
+            Obj(
+                {"id": S, "version": SN, "contract": Obj({"path": S, "name": S, "type": S}, required=("path", "name"))},
+                required=("id",),
+            )
+        ),
+    },
     "diagram": {},
     "flow": {"steps": Arr(STEP)},
 }
-PEOPLE_COMMON = {
+PEOPLE_COMMON: dict[str, T] = {
     "id": S, "name": S, "email": Email(), "hidden": B, "slackDirectMessageUrl": S, "msTeamsDirectMessageUrl": S,
-    "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedSystems": POINTERS, "ownedServices": POINTERS, "ownedEvents": POINTERS,
-    "ownedCommands": POINTERS, "ownedQueries": POINTERS, "source": Obj({"provider": S, "id": S, "url": S}, open=True), "readOnly": B,
+    "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedSystems": POINTERS, "ownedServices": POINTERS,
+    "ownedEvents": POINTERS, "ownedCommands": POINTERS, "ownedQueries": POINTERS,
+    "source": Obj({"provider": S, "id": S, "url": S}, open=True), "readOnly": B,
 }
 TEAM = {**PEOPLE_COMMON, "summary": S, "members": Arr(S)}
 USER = {**PEOPLE_COMMON, "avatarUrl": S, "role": S, "associatedTeams": Arr(S)}
-REQUIRED = {"flow": ("steps",), "container": ("container_type",), "adr": ("status", "date")}
+REQUIRED: dict[str, tuple[str, ...]] = {"flow": ("steps",), "container": ("container_type",), "adr": ("status", "date")}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")
 
 
-_FIELDS: dict = {}
+_FIELDS: dict[str, dict[str, T]] = {}
 
 
-def fields_for(rtype: str) -> dict:
+def fields_for(rtype: str) -> dict[str, T]:
     if rtype == "team":
         return TEAM
     if rtype == "user":
@@ -252,18 +294,18 @@ def fields_for(rtype: str) -> dict:
     return fields
 
 
-def required_for(rtype: str) -> tuple:
+def required_for(rtype: str) -> tuple[str, ...]:
     if rtype in ("team", "user"):
         return ("id", "name")
     return ("id", "name", "version") + REQUIRED.get(rtype, ())
 
 
-def suggest(key: str, known) -> str:
+def suggest(key: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
-def _type_ok(value, spec) -> bool:
+def _type_ok(value: object, spec: T) -> bool:
     """Cheap top-level type test used to pick a union branch."""
     test = _TYPE_TESTS.get(spec.__class__)  # one dict look-up instead of a chain of isinstance
     if test is not None:
@@ -291,7 +333,7 @@ def _type_ok(value, spec) -> bool:
     return False
 
 
-_TYPE_TESTS = {
+_TYPE_TESTS: dict[type[T], Callable[[object, T], bool]] = {
     Str: lambda v, s: isinstance(v, str),
     Num: lambda v, s: isinstance(v, (int, float)) and not isinstance(v, bool),
     Bool: lambda v, s: isinstance(v, bool),
@@ -299,14 +341,14 @@ _TYPE_TESTS = {
     Date: lambda v, s: isinstance(v, (datetime.date, datetime.datetime)),
     Url: lambda v, s: isinstance(v, str),
     Email: lambda v, s: isinstance(v, str),
-    Enum: lambda v, s: v in s.values,
+    Enum: lambda v, s: isinstance(s, Enum) and v in s.values,
     Arr: lambda v, s: isinstance(v, list),
     Obj: lambda v, s: isinstance(v, dict),
-    Union: lambda v, s: any(_type_ok(v, o) for o in s.options),
+    Union: lambda v, s: isinstance(s, Union) and any(_type_ok(v, o) for o in s.options),
 }
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -324,17 +366,17 @@ def _describe(value) -> str:
     return type(value).__name__
 
 
-def check_value(value, spec, path: tuple, out: list) -> None:
-    cls = spec.__class__
-    # the common specs first, by class (the generic isinstance chain below gives the same answers)
-    if cls is Str:  # most values: a string where a string is expected
+def check_value(value: object, spec: T, path: KeyPath, out: list[Issue]) -> None:
+    """Append to ``out`` every way ``value`` (at ``path``) fails ``spec``."""
+    # the common specs first (the generic checks below give the same answers)
+    if isinstance(spec, Str):  # most values: a string where a string is expected
         if not isinstance(value, str):
             out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
         return
-    if cls is Obj and isinstance(value, dict):
+    if isinstance(spec, Obj) and isinstance(value, dict):
         _check_object(value, spec, path, out)
         return
-    if cls is Arr and isinstance(value, list):
+    if isinstance(spec, Arr) and isinstance(value, list):
         item_spec = spec.item
         for i, item in enumerate(value):
             check_value(item, item_spec, path + (i,), out)
@@ -342,14 +384,7 @@ def check_value(value, spec, path: tuple, out: list) -> None:
     if isinstance(spec, Any):
         return
     if isinstance(spec, Union):
-        for o in spec.options:
-            if _type_ok(value, o):
-                check_value(value, o, path, out)
-                return
-        if any(isinstance(o, Enum) for o in spec.options) and isinstance(value, str):
-            out.append(Issue("invalid", path, f"must be {spec.name}, got {value!r}"))
-        else:
-            out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
+        _check_union(value, spec, path, out)
         return
     if isinstance(spec, Enum):
         if value not in spec.values:
@@ -358,23 +393,29 @@ def check_value(value, spec, path: tuple, out: list) -> None:
     if not _type_ok(value, spec):
         out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
         return
-    if isinstance(spec, Email):
+    if isinstance(spec, Email) and isinstance(value, str):
         if not _EMAIL.match(value):
             out.append(Issue("email", path, f"{value[:80]!r} is not a valid e-mail address"))
-    elif isinstance(spec, Url):
-        if not _URL.match(value):
-            out.append(Issue("invalid", path, f"{value[:80]!r} is not a valid URL"))
-    elif isinstance(spec, Arr):
-        for i, item in enumerate(value):
-            check_value(item, spec.item, path + (i,), out)
-    elif isinstance(spec, Obj):
-        _check_object(value, spec, path, out)
+    elif isinstance(spec, Url) and isinstance(value, str) and not _URL.match(value):
+        out.append(Issue("invalid", path, f"{value[:80]!r} is not a valid URL"))
 
 
-def _check_object(value: dict, spec: Obj, path: tuple, out: list) -> None:
-    for key in spec.required:
-        if key not in value or value[key] is None:
-            out.append(Issue("required", path + (key,), f'required key "{key}" is missing'))
+def _check_union(value: object, spec: Union, path: KeyPath, out: list[Issue]) -> None:
+    """The first option whose type the value has decides; none: a type (or enum) issue."""
+    for o in spec.options:
+        if _type_ok(value, o):
+            check_value(value, o, path, out)
+            return
+    if any(isinstance(o, Enum) for o in spec.options) and isinstance(value, str):
+        out.append(Issue("invalid", path, f"must be {spec.name}, got {value!r}"))
+    else:
+        out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
+
+
+def _check_object(value: dict[str, object], spec: Obj, path: KeyPath, out: list[Issue]) -> None:
+    for required in spec.required:
+        if required not in value or value[required] is None:
+            out.append(Issue("required", path + (required,), f'required key "{required}" is missing'))
     fields = spec.fields
     for key, item in value.items():
         sub = fields.get(key)
@@ -389,20 +430,8 @@ def _check_object(value: dict, spec: Obj, path: tuple, out: list) -> None:
         check_value(item, sub, path + (key,), out)
 
 
-def issues_of(resource) -> list[Issue]:
-    """``validate(resource.type, resource.data)``; on large catalogs the loader's worker processes
-    have computed it already, in parallel, when they parsed the page (``precompute``)."""
-    pre = resource.__dict__.get("_frontmatter_issues")
-    if pre is not None and pre[0] is resource.data:
-        return pre[1]
-    return validate(resource.type, resource.data)
-
-
-def precompute(resource) -> None:
-    resource.__dict__["_frontmatter_issues"] = (resource.data, validate(resource.type, resource.data))
-
-
-def validate(rtype: str, data: dict) -> list[Issue]:
+def validate(rtype: str, data: dict[str, object]) -> list[Issue]:
+    """Every way a frontmatter of type ``rtype`` fails EventCatalog's schema (a page fact: ``pagefacts``)."""
     out: list[Issue] = []
     known = fields_for(rtype)
     for key in required_for(rtype):
@@ -429,7 +458,13 @@ def validate(rtype: str, data: dict) -> list[Issue]:
             elif not isinstance(value, str):
                 out.append(Issue("type", (key,), f'version must be a string, got the number {value}; quote it: "{value}"'))
             elif not versions.is_valid_resource_version(value):
-                out.append(Issue("semver", (key,), f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"'))
+                out.append(
+                    Issue(
+                        "semver",
+                        (key,),
+                        f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"',
+                    )
+                )
             continue
         check_value(value, spec, (key,), out)
     return out

@@ -1,13 +1,31 @@
-"""The loaded catalog: resources with their frontmatter, locations and (lazily parsed) bodies."""
+"""The loaded catalog: resources with their frontmatter, locations and (lazily parsed) bodies.
+
+``Resource`` is one page as read; ``Catalog`` holds them with the loader's findings, the catalog's
+``files`` (``CatalogFiles``: root, walked files, path answers, JSON schema store) and its pages'
+``facts`` (``PageFactsTable``: one ``PageFacts`` record per page).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog import versions
+from saga_lint.catalog.files import CatalogFiles
 from saga_lint.catalog.yamlloc import Locations
 from saga_lint.findings import Finding, ResourceRef
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.body import Body
+    from saga_lint.catalog.pagefacts import PageFactsTable
+    from saga_lint.catalog.refs import Reference
+
+# a frontmatter as read: YAML mapping keys (strings, almost always) to YAML values
+FrontMatter = dict[str, Any]
+# mapping keys and sequence indexes from the frontmatter's root, e.g. ("sends", 0)
+KeyPath = tuple[Hashable, ...]
 
 # resource type (singular) -> collection folder / summary key (plural)
 PLURAL = {
@@ -41,14 +59,18 @@ class Resource:
     type: str
     file: str  # relative to the catalog root, POSIX separators
     folder: str  # the resource's folder (relative); schemaPath resolves against it
-    data: dict
+    data: FrontMatter
     locs: Locations
     body: str = ""
     body_line: int = 1
     versioned_folder: str | None = None  # "<v>" for .../versioned/<v>/index.mdx
+    # derived from ``data`` and ``body`` on first use (``references_of``, ``body_doc``); a page
+    # edited in place after that must be told so (``forget_derived``)
+    references: list[Reference] | None = field(default=None, init=False, repr=False, compare=False)
+    parsed_body: Body | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
-    def id(self):
+    def id(self) -> str | None:
         v = self.data.get("id")
         return str(v) if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
 
@@ -71,10 +93,10 @@ class Resource:
         return ResourceRef(self.type, self.id or "", self.version)
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, str | None, str | None]:
         return (self.type, self.id, self.version)
 
-    def loc(self, *path) -> tuple[int, int]:
+    def loc(self, *path: Hashable) -> tuple[int, int]:
         return self.locs.find(*path)
 
     @property
@@ -82,35 +104,60 @@ class Resource:
         d = self.data.get("deprecated")
         return bool(d) and d is not False
 
-    _body_doc = None
-
     @property
-    def body_doc(self):
+    def body_doc(self) -> Body:
         """The parsed body (headings, sections, tables, links, components); parsed on first use."""
-        if self._body_doc is None:
+        if self.parsed_body is None:
             from saga_lint.catalog.body import parse_body
 
-            self._body_doc = parse_body(self.body, self.body_line)
-        return self._body_doc
+            self.parsed_body = parse_body(self.body, self.body_line)
+        return self.parsed_body
+
+    def forget_derived(self) -> None:
+        """Forget what was derived from ``data`` and ``body`` (references, parsed body): for a page
+        edited in place after loading. Its page facts are the catalog's: ``catalog.facts.forget``."""
+        self.references = None
+        self.parsed_body = None
+
+
+# (type, id) -> {version: [resources]}
+Index = dict[tuple[str, str], dict[str | None, list[Resource]]]
 
 
 @dataclass
 class Catalog:
+    """The catalog as loaded (``loader.load_catalog``)."""
+
     root: Path
     resources: list[Resource] = field(default_factory=list)
     pages: list[Resource] = field(default_factory=list)  # docs pages, changelogs, ...
     load_findings: list[Finding] = field(default_factory=list)
     files_seen: int = 0
-    other_files: set = field(default_factory=set)  # every non-page file (relative), for refs/file-exists
-    dependencies: dict = field(default_factory=dict)  # from eventcatalog.config.js: type -> {id: [versions]}
-    _index: dict | None = None
-    _enclosing: tuple | None = None  # (folder -> enclosing folders, resource folders): enclosing_folders
+    dependencies: dict[str, set[str]] = field(default_factory=dict)  # from eventcatalog.config.js: type -> ids
+    files: CatalogFiles = field(init=False, repr=False, compare=False)
+    facts: PageFactsTable = field(init=False, repr=False, compare=False)
+    # computed on first use by ``index`` and ``enclosing_folders``
+    _index: Index | None = field(default=None, init=False, repr=False, compare=False)
+    # (folder -> enclosing folders, resource folders)
+    _enclosing: tuple[dict[str, tuple[str, ...]], set[str]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        from saga_lint.catalog.pagefacts import PageFactsTable  # it computes facts from this module's pages
+
+        self.root = Path(self.root)
+        self.files = CatalogFiles(self.root)
+        self.facts = PageFactsTable(self.files)
+
+    @property
+    def other_files(self) -> set[str]:
+        """Every non-page file (relative) the walk saw."""
+        return self.files.walked
 
     # -- lookup -------------------------------------------------------------------------------
-    def index(self) -> dict:
+    def index(self) -> Index:
         """(type, id) -> {version: [resources]} for every resource with an id."""
         if self._index is None:
-            idx: dict = {}
+            idx: Index = {}
             for r in self.resources:
                 rid = r.id
                 if rid is None:
@@ -119,7 +166,7 @@ class Catalog:
             self._index = idx
         return self._index
 
-    def enclosing_folders(self, res: Resource) -> tuple:
+    def enclosing_folders(self, res: Resource) -> tuple[str, ...]:
         """The folders of the resources that enclose ``res`` (domain > system > ...), outermost
         first: every folder above its own (above ``versioned/`` for an older version) that holds
         an unversioned resource. Computed on first use; the loader does not need it."""
@@ -129,24 +176,27 @@ class Catalog:
         base = res.folder
         if res.versioned_folder is not None:
             base = base.rsplit("/versioned/", 1)[0]
-        chain = chains.get(base)
-        if chain is None:
-            # filled downwards from the nearest known folder, without recursion (a hostile tree
-            # can be thousands of folders deep)
-            missing = []
-            f = base
-            while f not in chains:
-                missing.append(f)
-                f = f.rpartition("/")[0]
-            for f in reversed(missing):
-                parent = f.rpartition("/")[0]
-                chains[f] = chain = chains[parent] + ((parent,) if parent and parent in folders else ())
-        return chain
+        known = chains.get(base)
+        if known is not None:
+            return known
+        # filled downwards from the nearest known folder, without recursion (a hostile tree
+        # can be thousands of folders deep)
+        missing: list[str] = []
+        f = base
+        while f not in chains:
+            missing.append(f)
+            f = f.rpartition("/")[0]
+        for f in reversed(missing):
+            parent = f.rpartition("/")[0]
+            chains[f] = chains[parent] + ((parent,) if parent and parent in folders else ())
+        return chains[base]
 
-    def versions_of(self, rtype: str, rid: str) -> list:
+    def versions_of(self, rtype: str, rid: str) -> list[str | None]:
         return list(self.index().get((rtype, rid), {}).keys())
 
-    def lookup(self, rtypes, rid, ref_version=None) -> tuple[str, Resource | None]:
+    def lookup(
+        self, rtypes: str | tuple[str, ...], rid: str, ref_version: str | None = None
+    ) -> tuple[str, Resource | None]:
         """Resolve a pointer. Returns ``("ok", resource)``, ``("no-version", None)`` when the id exists
         but no version matches, ``("missing", None)`` when no resource of those types has the id.
         Messages share one namespace: pass all three types."""
@@ -154,7 +204,7 @@ class Catalog:
             rtypes = (rtypes,)
         idx = self.index()
         found_id = False
-        best = None
+        best: Resource | None = None
         for t in rtypes:
             by_version = idx.get((t, rid))
             if not by_version:
@@ -177,13 +227,12 @@ class Catalog:
         return rid in self.dependencies.get(rtype, ())
 
     def latest(self, rtype: str, rid: str) -> Resource | None:
-        status, res = self.lookup(rtype, rid)
-        return res
+        return self.lookup(rtype, rid)[1]
 
-    def of_type(self, *rtypes) -> list[Resource]:
+    def of_type(self, *rtypes: str) -> list[Resource]:
         return [r for r in self.resources if r.type in rtypes]
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, int]:
         out = {PLURAL[t]: 0 for t in PLURAL}
         for r in self.resources:
             out[PLURAL[r.type]] += 1

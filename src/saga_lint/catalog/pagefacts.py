@@ -1,92 +1,154 @@
-"""Facts about one page that need nothing but the page and the files beside it.
+"""One record of what is known about a page after loading: ``PageFacts``.
 
+- ``frontmatter_issues``: the frontmatter against EventCatalog's schema (``fmschema.validate``;
+  none for docs pages, changelogs and other page kinds);
 - ``path_checks``: every file path the page names (``schemaPath``, ``schemas[]``,
-  ``specifications``, ``<SchemaViewer file>``) with where it resolves (ok / missing / outside);
+  ``specifications``, ``styles.icon``, ``<SchemaViewer file>``) with where it resolves;
 - ``schema_problems``: the problems of the JSON schema files it names (``catalog.schemas``).
 
-On large catalogs the loader's worker processes compute them for the pages they parsed, while
-the main process builds the graph, and send them back (``keep``); the first question waits for
-them. The rules ask for them through these functions, and every consumer (the ``refs/*`` and JSON schema
-rules, review, report) gets the same answer. Each answer is kept with the page's frontmatter and body
-objects and is recomputed if either was replaced since (tests edit pages in place).
+``page_facts(files, res)`` computes the record, the same way in this process and in a loader
+worker (both hold a ``CatalogFiles`` of the same root and schema base URI). The record is plain
+data (named tuples of strings, numbers and frozen records): the workers send it as it is, and a cache on
+disk can store and reload it as it is.
+
+``PageFactsTable`` (``Catalog.facts``) keeps each page's record by page file: computed on first
+ask, or received from the loader's workers. While the workers are still computing them it holds
+their ``PendingFacts`` handle, and ``wait()`` takes their records; the rule runner waits before
+the rules marked ``page_facts=True``, which run after the others, so that the wait overlaps with
+their work. A page edited in place after its facts were computed is ``forget``-ed to be recomputed.
 """
 
 from __future__ import annotations
 
-_PATHS = "_fact_path_checks"
-_SCHEMAS = "_fact_schema_problems"
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from saga_lint.catalog.fmschema import validate
+from saga_lint.catalog.model import PAGE_KINDS
+from saga_lint.catalog.paths import body_file_paths, file_components, file_paths, icon_file, icon_paths, resolve_in_catalog
+from saga_lint.catalog.schemas import load_schema_file, schema_paths
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.body import Component
+    from saga_lint.catalog.files import CatalogFiles
+    from saga_lint.catalog.fmschema import Issue
+    from saga_lint.catalog.model import Catalog, KeyPath, Resource
+    from saga_lint.catalog.schemas import SchemaProblem
 
 
-def _await_workers(catalog) -> None:
-    """The loader's workers compute the facts of a large catalog while the graph is built: take
-    them (once) before answering from the pages."""
-    pending = getattr(catalog, "_facts_pending", None)
-    if pending is not None:
-        catalog._facts_pending = None
-        pending.attach_facts()
+class PathCheck(NamedTuple):
+    """A file path a page names, and where it resolves."""
+
+    status: str  # ok | missing | outside (paths.resolve_in_catalog)
+    path: KeyPath  # the frontmatter key path; () for a body component
+    component: Component | None  # the body component that names it, or None for the frontmatter
+    text: str  # the path as written
 
 
-def keep(res, paths: list, schemas: list) -> None:
-    """Keep facts computed elsewhere (a loader worker) with the page."""
-    res.__dict__[_PATHS] = (res.data, res.body, paths)
-    res.__dict__[_SCHEMAS] = (res.data, res.body, schemas)
+class SchemaFileProblems(NamedTuple):
+    """The problems of one JSON schema file a page names (in that file or the files it $refs)."""
+
+    path: KeyPath  # the frontmatter key path that names it; () for a body component
+    problems: tuple[SchemaProblem, ...]
 
 
-def compute(catalog, res) -> tuple | None:
-    """``(path_checks, schema_problems)`` of a page, or None if they cannot be computed (then the
-    main process computes them, and fails, the same way)."""
-    try:
-        return path_checks(catalog, res), schema_problems(catalog, res)
-    except Exception:
-        return None
+class PageFacts(NamedTuple):
+    """What is known about one page after loading (see the module's docstring). A named tuple, like
+    its parts: immutable plain data, the cheapest to send from a worker and to store."""
+
+    frontmatter_issues: tuple[Issue, ...] = ()
+    path_checks: tuple[PathCheck, ...] = ()  # frontmatter paths first, then body components
+    schema_problems: tuple[SchemaFileProblems, ...] = ()  # in the order the page names the files
 
 
-def _kept(res, name: str):
-    kept = res.__dict__.get(name)
-    if kept is not None and kept[0] is res.data and kept[1] is res.body:
-        return kept[2]
-    return None
+NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
 
 
-def path_checks(catalog, res) -> list:
-    """``[(status, key path, component or None, path text)]`` for every file path the page names:
-    frontmatter paths first (key path set, component None), then body components (key path ())."""
-    _await_workers(catalog)
-    kept = _kept(res, _PATHS)
-    if kept is not None:
-        return kept
-    from saga_lint.catalog.paths import body_file_paths, file_paths, icon_file, icon_paths, resolve_in_catalog
-
-    out = []
-    for path, text in file_paths(res):
-        out.append((resolve_in_catalog(catalog, res.folder, text)[0], path, None, text))
-    for path, text in icon_paths(catalog, res):  # served from public/, whatever the page's folder
-        out.append((resolve_in_catalog(catalog, "", icon_file(text))[0], path, None, text))
-    for comp, text in body_file_paths(res):
-        out.append((resolve_in_catalog(catalog, res.folder, text)[0], (), comp, text))
-    res.__dict__[_PATHS] = (res.data, res.body, out)
-    return out
+def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
+    """The facts of one page of the catalog whose files are ``files``."""
+    issues = () if res.type in PAGE_KINDS else tuple(validate(res.type, res.data))
+    components = file_components(res)
+    facts = PageFacts(issues, _path_checks(files, res, components), _schema_problems(files, res, components))
+    return facts if facts != NO_FACTS else NO_FACTS
 
 
-def schema_problems(catalog, res) -> list:
-    """``[(key path, [SchemaProblem])]`` for every JSON schema file the page names that is inside
-    the catalog (key path ``()`` for a body component), in the order the page names them."""
-    _await_workers(catalog)
-    kept = _kept(res, _SCHEMAS)
-    if kept is not None:
-        return kept
-    from saga_lint.catalog.paths import body_file_paths
-    from saga_lint.catalog.schemas import load_schema_file, schema_paths
+def _path_checks(files: CatalogFiles, res: Resource, components: list[Component]) -> tuple[PathCheck, ...]:
+    out = [PathCheck(resolve_in_catalog(files, res.folder, text)[0], path, None, text) for path, text in file_paths(res)]
+    for path, text in icon_paths(files, res):  # served from public/, whatever the page's folder
+        out.append(PathCheck(resolve_in_catalog(files, "", icon_file(text))[0], path, None, text))
+    for comp, text in body_file_paths(components):
+        out.append(PathCheck(resolve_in_catalog(files, res.folder, text)[0], (), comp, text))
+    return tuple(out)
 
+
+def _schema_problems(files: CatalogFiles, res: Resource, components: list[Component]) -> tuple[SchemaFileProblems, ...]:
     named = list(schema_paths(res))
-    try:
-        named += [((), text) for _comp, text in body_file_paths(res)]
-    except Exception:  # a body that cannot be scanned hides no schema paths from the frontmatter
-        pass
+    named += [((), text) for _comp, text in body_file_paths(components)]
     out = []
     for path, text in named:
-        loaded = load_schema_file(catalog, res.folder, text, path)
+        loaded = load_schema_file(files, res.folder, text, path)
         if loaded is not None:
-            out.append((path, list(loaded.problems)))
-    res.__dict__[_SCHEMAS] = (res.data, res.body, out)
-    return out
+            out.append(SchemaFileProblems(path, tuple(loaded.problems)))
+    return tuple(out)
+
+
+class PendingFacts(Protocol):
+    """Page facts still being computed elsewhere (the loader's workers)."""
+
+    def collect(self) -> Iterator[tuple[Resource, PageFacts]]:
+        """Wait for them; each page with its facts (a page whose facts could not be computed
+        there is left out, and computed here when asked for)."""
+        ...
+
+
+class PageFactsTable:
+    """The facts of a catalog's pages, by page file (see the module's docstring)."""
+
+    def __init__(self, files: CatalogFiles) -> None:
+        self.files = files
+        self.by_file: dict[str, PageFacts] = {}
+        self.pending: PendingFacts | None = None
+
+    def expect(self, pending: PendingFacts) -> None:
+        """The facts of some pages will come from ``pending``: ``wait`` takes them."""
+        self.pending = pending
+
+    def wait(self) -> None:
+        """Take the pending facts, if any (the loader's workers'), once."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            for res, facts in pending.collect():
+                self.by_file[res.file] = facts
+
+    def of(self, res: Resource) -> PageFacts:
+        """The page's facts: received, computed before, or computed now."""
+        if self.pending is not None:
+            self.wait()
+        facts = self.by_file.get(res.file)
+        if facts is None:
+            facts = self.by_file[res.file] = page_facts(self.files, res)
+        return facts
+
+    def forget(self, res: Resource) -> None:
+        """Forget a page's facts (a page edited in place): they are computed again when asked."""
+        self.by_file.pop(res.file, None)
+
+
+# -- what the rules ask ---------------------------------------------------------------------------
+
+
+def path_checks(catalog: Catalog, res: Resource) -> tuple[PathCheck, ...]:
+    """``(status, key path, component or None, path text)`` for every file path the page names:
+    frontmatter paths first (key path set, component None), then body components (key path ())."""
+    return catalog.facts.of(res).path_checks
+
+
+def schema_problems(catalog: Catalog, res: Resource) -> tuple[SchemaFileProblems, ...]:
+    """``(key path, (SchemaProblem, ...))`` for every JSON schema file the page names that is inside
+    the catalog (key path ``()`` for a body component), in the order the page names them."""
+    return catalog.facts.of(res).schema_problems
+
+
+def frontmatter_issues(catalog: Catalog, res: Resource) -> tuple[Issue, ...]:
+    """``fmschema.validate(res.type, res.data)``, as a page fact."""
+    return catalog.facts.of(res).frontmatter_issues

@@ -1,7 +1,7 @@
 """Paths written in the catalog (``schemaPath``, ``specifications``, ``<SchemaViewer file>``),
-resolved without ever leaving the catalog folder.
+found in a page and resolved without ever leaving the catalog folder.
 
-``resolve_in_catalog(catalog, folder, path)`` returns ``("ok", rel)``, ``("missing", rel)`` or
+``resolve_in_catalog(files, folder, path)`` returns ``("ok", rel)``, ``("missing", rel)`` or
 ``("outside", None)``. A path is outside when it is absolute, has a scheme (``file://``), climbs
 above the root with ``..``, or resolves through a symbolic link to somewhere outside. The file is
 never opened here, and never opened by anyone when the answer is ``outside``.
@@ -11,37 +11,31 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.catalog.files import PUBLIC_DIR, CatalogFiles, Resolution
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.body import Component
+    from saga_lint.catalog.model import KeyPath, Resource
 
 
-def resolve_in_catalog(catalog, folder: str, path: str) -> tuple[str, str | None]:
+def resolve_in_catalog(files: CatalogFiles, folder: str, path: str) -> Resolution:
     """Where ``path``, written in a page of ``folder``, leads (see the module's docstring). Answers
-    are remembered per catalog: the file and JSON schema rules ask the same questions. The memo
-    also keeps the catalog root's real path (key None), which every look-up outside the walk's
-    files compares with (a page naming 50,000 missing files resolved the root 50,000 times)."""
-    memo = _per_catalog(catalog, "_resolved_paths", lambda: {None: os.path.realpath(str(catalog.root))})
+    are remembered in ``files.resolved``: the file and JSON schema checks ask the same questions."""
+    memo = files.resolved
     key = (folder, path)
     try:
         hit = memo.get(key)
     except TypeError:  # an unhashable path from a hostile page
-        return _resolve(catalog, folder, path, memo[None])
+        return _resolve(files, folder, path)
     if hit is None:
-        hit = memo[key] = _resolve(catalog, folder, path, memo[None])
+        hit = memo[key] = _resolve(files, folder, path)
     return hit
 
 
-def _per_catalog(catalog, name: str, make):
-    """A value computed once per catalog and kept on it as attribute ``name``."""
-    value = getattr(catalog, name, None)
-    if value is None:
-        value = make()
-        try:
-            setattr(catalog, name, value)
-        except AttributeError:  # pragma: no cover - an object that takes no attributes
-            pass
-    return value
-
-
-def _resolve(catalog, folder: str, path: str, real_root: str) -> tuple[str, str | None]:
+def _resolve(files: CatalogFiles, folder: str, path: object) -> Resolution:
     if not isinstance(path, str) or not path.strip():
         return "missing", None
     p = path.strip().replace("\\", "/")
@@ -53,9 +47,10 @@ def _resolve(catalog, folder: str, path: str, real_root: str) -> tuple[str, str 
         joined = posixpath.normpath(posixpath.join(folder, p)) if folder else posixpath.normpath(p)
     if joined == ".." or joined.startswith("../") or joined.startswith("/"):
         return "outside", None
-    if joined in catalog.other_files:  # fast path: seen by the walk
+    if joined in files.walked:  # fast path: seen by the walk
         return "ok", joined
-    abs_path = os.path.join(str(catalog.root), *joined.split("/"))
+    abs_path = files.abs_path(joined)
+    real_root = files.real_root
     try:
         real = os.path.realpath(abs_path)
     except (OSError, ValueError):
@@ -67,7 +62,7 @@ def _resolve(catalog, folder: str, path: str, real_root: str) -> tuple[str, str 
     return "missing", joined
 
 
-def file_paths(res):
+def file_paths(res: Resource) -> Iterator[tuple[KeyPath, str]]:
     """Every file path a resource's frontmatter points at: ``(key path, path text)``."""
     from saga_lint.catalog.schemas import schema_paths
 
@@ -89,10 +84,7 @@ def file_paths(res):
                 yield ("outputs", i, "contract", "path"), o["contract"]["path"]
 
 
-PUBLIC_DIR = "public"  # where EventCatalog serves static files (icons) from, relative to the root
-
-
-def icon_paths(catalog, res):
+def icon_paths(files: CatalogFiles, res: Resource) -> Iterator[tuple[KeyPath, str]]:
     """``(("styles", "icon"), icon)`` when the page's ``styles.icon`` is a path served from the
     catalog's ``public/`` folder (it starts with one ``/``: ``/icons/go.svg`` is
     ``public/icons/go.svg``), as the official linter reads it. Only when the catalog has a
@@ -102,7 +94,7 @@ def icon_paths(catalog, res):
     icon = styles.get("icon") if isinstance(styles, dict) else None
     if not isinstance(icon, str) or not icon.startswith("/") or icon.startswith("//") or not icon.strip("/ "):
         return
-    if _per_catalog(catalog, "_has_public_dir", lambda: os.path.isdir(os.path.join(str(catalog.root), PUBLIC_DIR))):
+    if files.has_public_dir:
         yield ("styles", "icon"), icon
 
 
@@ -114,21 +106,21 @@ def icon_file(icon: str) -> str:
 FILE_COMPONENTS = ("SchemaViewer", "Schema")
 
 
-def body_file_paths(res):
-    """``<SchemaViewer file=...>`` / ``<Schema file=...>`` paths in the body, outside fenced code."""
+def file_components(res: Resource) -> list[Component]:
+    """The ``<SchemaViewer>`` / ``<Schema>`` tags of the body, outside fenced code. Without
+    markdown-it when the body can hold no code block: on large catalogs this would otherwise parse
+    every message page's Markdown."""
     body = res.body
     if "<SchemaViewer" not in body and "<Schema" not in body:
-        return
-    # components() skips markdown-it when the body can hold no code block: on large catalogs
-    # this would otherwise parse every message page's Markdown. Kept on the resource: the
-    # file and JSON schema rules both ask.
-    found = res.__dict__.get("_file_components")
-    if found is None or found[0] is not body:
-        from saga_lint.catalog.body import components_named
+        return []
+    from saga_lint.catalog.body import components_named
 
-        found = (body, components_named(body, FILE_COMPONENTS, res.body_line))
-        res.__dict__["_file_components"] = found
-    for comp in found[1]:
+    return components_named(body, FILE_COMPONENTS, res.body_line)
+
+
+def body_file_paths(components: list[Component]) -> Iterator[tuple[Component, str]]:
+    """``(component, file)`` for each of ``file_components`` that names a file (not an expression)."""
+    for comp in components:
         if comp.name in FILE_COMPONENTS:
             f = comp.attrs.get("file")
             if isinstance(f, str) and not f.startswith("{"):

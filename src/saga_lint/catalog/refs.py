@@ -8,9 +8,11 @@ and the ``refs/*`` rules both read this list, so the two always agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from saga_lint.catalog.model import MESSAGE_TYPES, Resource
+from saga_lint.catalog.model import MESSAGE_TYPES, PAGE_KINDS, KeyPath, Resource
 
 ANY_TYPE = (
     "event", "command", "query", "service", "domain", "system", "flow", "channel",
@@ -18,7 +20,7 @@ ANY_TYPE = (
 )
 OWNER_TYPES = ("team", "user")
 # collection names (plural or singular) used in typed pointers -> resource types
-TYPE_NAMES = {
+TYPE_NAMES: dict[str, tuple[str, ...]] = {
     "events": ("event",), "event": ("event",), "commands": ("command",), "command": ("command",),
     "queries": ("query",), "query": ("query",), "services": ("service",), "service": ("service",),
     "domains": ("domain",), "domain": ("domain",), "systems": ("system",), "system": ("system",),
@@ -33,14 +35,18 @@ TYPE_NAMES = {
 
 @dataclass(frozen=True, init=False)
 class Reference:
+    """One pointer of a resource's frontmatter to another resource."""
+
     source: Resource
-    path: tuple  # key path in the source's frontmatter, e.g. ("sends", 0)
-    targets: tuple  # resource types it may point at
+    path: KeyPath  # key path in the source's frontmatter, e.g. ("sends", 0)
+    targets: tuple[str, ...]  # resource types it may point at
     id: str
     version: str | None
     relation: str
 
-    def __init__(self, source, path, targets, id, version, relation):
+    def __init__(
+        self, source: Resource, path: KeyPath, targets: tuple[str, ...], id: str, version: str | None, relation: str
+    ) -> None:
         # what the generated __init__ of a frozen dataclass does, one call instead of one per
         # field: large catalogs make hundreds of thousands of references
         self.__dict__.update(source=source, path=path, targets=targets, id=id, version=version, relation=relation)
@@ -54,7 +60,8 @@ class Reference:
         return self.targets == OWNER_TYPES or set(self.targets) <= set(OWNER_TYPES)
 
 
-def format_path(path) -> str:
+def format_path(path: Iterable[Hashable]) -> str:
+    """A key path as written in messages: ``sends[0].to[1]``."""
     out = ""
     for p in path:
         if isinstance(p, int):
@@ -64,7 +71,7 @@ def format_path(path) -> str:
     return out
 
 
-def _pointer(value):
+def _pointer(value: object) -> tuple[str, str | None] | None:
     """(id, version) of a pointer written as ``{id, version?}`` or as a bare id; None if neither."""
     if isinstance(value, dict):
         rid = value.get("id")
@@ -77,21 +84,26 @@ def _pointer(value):
     return None
 
 
-def _list(value):
+def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def references(res: Resource):
+def _pointers(res: Resource, key: str, targets: tuple[str, ...], relation: str) -> Iterator[Reference]:
+    """The pointers listed under a top-level key: ``key: [id, {id, version}, ...]``."""
+    for i, item in enumerate(_list(res.data.get(key))):
+        p = _pointer(item)
+        if p:
+            yield Reference(res, (key, i), targets, p[0], p[1], relation)
+
+
+def _typed(item: object, default: tuple[str, ...], type_key: str) -> tuple[str, ...]:
+    """The resource types a pointer names in ``type_key`` (``type``, ``collection``), else ``default``."""
+    return TYPE_NAMES.get(str(item.get(type_key)), default) if isinstance(item, dict) else default
+
+
+def _common(res: Resource) -> Iterator[Reference]:
+    """What any resource may point at: owners (decision makers of ADRs), diagrams, resource groups."""
     data = res.data
-    t = res.type
-
-    def pointers(key, targets, relation, container=data, base=()):
-        for i, item in enumerate(_list(container.get(key))):
-            p = _pointer(item)
-            if p:
-                yield Reference(res, base + (key, i), targets, p[0], p[1], relation)
-
-    # owners on every versioned resource; decisionMakers on ADRs
     for key in ("owners", "decisionMakers"):
         for i, item in enumerate(_list(data.get(key))):
             if isinstance(item, dict) and isinstance(item.get("collection"), str):
@@ -101,141 +113,192 @@ def references(res: Resource):
             p = _pointer(item)
             if p:
                 yield Reference(res, (key, i), targets, p[0], None, "owns")
-    yield from pointers("diagrams", ("diagram",), "diagram")
+    yield from _pointers(res, "diagrams", ("diagram",), "diagram")
     for g, group in enumerate(_list(data.get("resourceGroups"))):
         if isinstance(group, dict):
             for i, item in enumerate(_list(group.get("items"))):
                 p = _pointer(item)
                 if p and isinstance(item, dict):
-                    targets = TYPE_NAMES.get(str(item.get("type")), ANY_TYPE)
+                    targets = _typed(item, ANY_TYPE, "type")
                     yield Reference(res, ("resourceGroups", g, "items", i), targets, p[0], p[1], "groups")
 
-    if t in ("service", "agent", "domain"):
-        for key, relation, chan_key in (("sends", "sends", "to"), ("receives", "receives", "from")):
-            for i, item in enumerate(_list(data.get(key))):
-                p = _pointer(item)
-                if not p:
-                    continue
-                yield Reference(res, (key, i), MESSAGE_TYPES, p[0], p[1], relation)
-                if isinstance(item, dict):
-                    for j, ch in enumerate(_list(item.get(chan_key))):
-                        q = _pointer(ch)
-                        if q:
-                            yield Reference(res, (key, i, chan_key, j), ("channel",), q[0], q[1], "channel")
-                    for j, trig in enumerate(_list(item.get("triggers"))):
-                        q = _pointer(trig)
-                        if q:
-                            yield Reference(res, (key, i, "triggers", j), MESSAGE_TYPES, q[0], q[1], "triggers")
-        yield from pointers("writesTo", ("container",), "writes-to")
-        yield from pointers("readsFrom", ("container",), "reads-from")
-        yield from pointers("entities", ("entity",), "contains")
-        yield from pointers("flows", ("flow",), "contains")
-    if t == "domain":
-        yield from pointers("services", ("service",), "contains")
-        yield from pointers("agents", ("agent",), "contains")
-        yield from pointers("domains", ("domain",), "contains")
-        yield from pointers("systems", ("system",), "contains")
-        yield from pointers("data-products", ("data-product",), "contains")
-        yield from pointers("dataProducts", ("data-product",), "contains")
-    elif t == "system":
-        yield from pointers("services", ("service",), "contains")
-        yield from pointers("flows", ("flow",), "contains")
-        yield from pointers("entities", ("entity",), "contains")
-        yield from pointers("containers", ("container",), "contains")
-        yield from pointers("relationships", ANY_TYPE, "relates-to")
-    elif t in MESSAGE_TYPES:
-        yield from pointers("channels", ("channel",), "channel")
-        yield from pointers("messageChannels", ("channel",), "channel")
-        # written on the message by hand (EventCatalog computes them from sends/receives)
-        yield from pointers("producers", ("service",), "produced-by")
-        yield from pointers("consumers", ("service",), "consumed-by")
-    elif t == "container":
-        yield from pointers("services", ("service",), "relates-to")
-        yield from pointers("servicesThatWriteToContainer", ("service",), "relates-to")
-        yield from pointers("servicesThatReadFromContainer", ("service",), "relates-to")
-        yield from pointers("dataProductsThatWriteToContainer", ("data-product",), "relates-to")
-        yield from pointers("dataProductsThatReadFromContainer", ("data-product",), "relates-to")
-    elif t == "channel":
-        yield from pointers("routes", ("channel",), "routes-to")
-        yield from pointers("channels", ("channel",), "routes-to")
-        for i, item in enumerate(_list(data.get("messages"))):
+
+def _actor(res: Resource) -> Iterator[Reference]:
+    """Services, agents and domains: the messages they send and receive (with channels and
+    triggers), the containers they write to and read from, their entities and flows."""
+    for key, chan_key in (("sends", "to"), ("receives", "from")):
+        for i, item in enumerate(_list(res.data.get(key))):
             p = _pointer(item)
-            if p and isinstance(item, dict):
-                targets = TYPE_NAMES.get(str(item.get("collection")), MESSAGE_TYPES)
-                yield Reference(res, ("messages", i), targets, p[0], p[1], "carries")
-    elif t == "flow":
-        for i, step in enumerate(_list(data.get("steps"))):
-            if not isinstance(step, dict):
+            if not p:
                 continue
-            for key, targets in (
-                ("message", MESSAGE_TYPES),
-                ("service", ("service",)),
-                ("agent", ("agent",)),
-                ("system", ("system",)),
-                ("systems", ("system",)),  # one pointer, despite the name (EventCatalog's step schema)
-                ("flow", ("flow",)),
-                ("container", ("container",)),
-                ("dataProduct", ("data-product",)),
-            ):
-                if key in step:
-                    p = _pointer(step[key])
-                    if p:
-                        yield Reference(res, ("steps", i, key), targets, p[0], p[1], "step")
-    elif t == "entity":
-        yield from pointers("services", ("service",), "relates-to")
-        yield from pointers("domains", ("domain",), "relates-to")
-        for i, prop in enumerate(_list(data.get("properties"))):
-            target = prop.get("references") if isinstance(prop, dict) else None
-            if isinstance(target, str) and target:
-                yield Reference(res, ("properties", i, "references"), ("entity",), target, None, "relates-to")
-    elif t == "adr":
-        for i, item in enumerate(_list(data.get("appliesTo"))):
-            p = _pointer(item)
-            if p:
-                targets = TYPE_NAMES.get(str(item.get("type")), ANY_TYPE) if isinstance(item, dict) else ANY_TYPE
-                yield Reference(res, ("appliesTo", i), targets, p[0], p[1], "applies-to")
-        for key in ("supersedes", "supersededBy", "amends", "amendedBy", "related"):
-            yield from pointers(key, ("adr",), "relates-to")
-    elif t == "data-product":
-        yield from pointers("inputs", ANY_TYPE, "reads-from")
-        yield from pointers("outputs", ANY_TYPE, "writes-to")
-    elif t in ("team", "user"):
-        if t == "team":
-            for i, item in enumerate(_list(data.get("members"))):
-                p = _pointer(item)
-                if p:
-                    yield Reference(res, ("members", i), ("user",), p[0], None, "member")
-        else:
-            for i, item in enumerate(_list(data.get("associatedTeams"))):
-                p = _pointer(item)
-                if p:
-                    yield Reference(res, ("associatedTeams", i), ("team",), p[0], None, "member")
-        for key, targets in (
-            ("ownedAgents", ("agent",)),
-            ("ownedDomains", ("domain",)),
-            ("ownedSystems", ("system",)),
-            ("ownedServices", ("service",)),
-            ("ownedEvents", ("event",)),
-            ("ownedCommands", ("command",)),
-            ("ownedQueries", ("query",)),
-        ):
-            yield from pointers(key, targets, "owns")
+            yield Reference(res, (key, i), MESSAGE_TYPES, p[0], p[1], key)
+            if isinstance(item, dict):
+                for j, ch in enumerate(_list(item.get(chan_key))):
+                    q = _pointer(ch)
+                    if q:
+                        yield Reference(res, (key, i, chan_key, j), ("channel",), q[0], q[1], "channel")
+                for j, trig in enumerate(_list(item.get("triggers"))):
+                    q = _pointer(trig)
+                    if q:
+                        yield Reference(res, (key, i, "triggers", j), MESSAGE_TYPES, q[0], q[1], "triggers")
+    yield from _pointers(res, "writesTo", ("container",), "writes-to")
+    yield from _pointers(res, "readsFrom", ("container",), "reads-from")
+    yield from _pointers(res, "entities", ("entity",), "contains")
+    yield from _pointers(res, "flows", ("flow",), "contains")
 
 
-def references_of(res: Resource) -> list:
-    """``list(references(res))``, kept with the resource (recomputed if its frontmatter object was
-    replaced). The loader computes it for large catalogs while its workers are still parsing
-    (``prepare``), so that building the graph afterwards only resolves."""
-    kept = res.__dict__.get("_references")
-    if kept is not None and kept[0] is res.data:
-        return kept[1]
-    refs = list(references(res))
-    res.__dict__["_references"] = (res.data, refs)
+def _domain(res: Resource) -> Iterator[Reference]:
+    yield from _actor(res)
+    yield from _pointers(res, "services", ("service",), "contains")
+    yield from _pointers(res, "agents", ("agent",), "contains")
+    yield from _pointers(res, "domains", ("domain",), "contains")
+    yield from _pointers(res, "systems", ("system",), "contains")
+    yield from _pointers(res, "data-products", ("data-product",), "contains")
+    yield from _pointers(res, "dataProducts", ("data-product",), "contains")
+
+
+def _system(res: Resource) -> Iterator[Reference]:
+    yield from _pointers(res, "services", ("service",), "contains")
+    yield from _pointers(res, "flows", ("flow",), "contains")
+    yield from _pointers(res, "entities", ("entity",), "contains")
+    yield from _pointers(res, "containers", ("container",), "contains")
+    yield from _pointers(res, "relationships", ANY_TYPE, "relates-to")
+
+
+def _message(res: Resource) -> Iterator[Reference]:
+    yield from _pointers(res, "channels", ("channel",), "channel")
+    yield from _pointers(res, "messageChannels", ("channel",), "channel")
+    # written on the message by hand (EventCatalog computes them from sends/receives)
+    yield from _pointers(res, "producers", ("service",), "produced-by")
+    yield from _pointers(res, "consumers", ("service",), "consumed-by")
+
+
+def _container(res: Resource) -> Iterator[Reference]:
+    yield from _pointers(res, "services", ("service",), "relates-to")
+    yield from _pointers(res, "servicesThatWriteToContainer", ("service",), "relates-to")
+    yield from _pointers(res, "servicesThatReadFromContainer", ("service",), "relates-to")
+    yield from _pointers(res, "dataProductsThatWriteToContainer", ("data-product",), "relates-to")
+    yield from _pointers(res, "dataProductsThatReadFromContainer", ("data-product",), "relates-to")
+
+
+def _channel(res: Resource) -> Iterator[Reference]:
+    yield from _pointers(res, "routes", ("channel",), "routes-to")
+    yield from _pointers(res, "channels", ("channel",), "routes-to")
+    for i, item in enumerate(_list(res.data.get("messages"))):
+        p = _pointer(item)
+        if p and isinstance(item, dict):
+            yield Reference(res, ("messages", i), _typed(item, MESSAGE_TYPES, "collection"), p[0], p[1], "carries")
+
+
+# a flow step's pointer keys and the types they point at
+_STEP_POINTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("message", MESSAGE_TYPES),
+    ("service", ("service",)),
+    ("agent", ("agent",)),
+    ("system", ("system",)),
+    ("systems", ("system",)),  # one pointer, despite the name (EventCatalog's step schema)
+    ("flow", ("flow",)),
+    ("container", ("container",)),
+    ("dataProduct", ("data-product",)),
+)
+
+
+def _flow(res: Resource) -> Iterator[Reference]:
+    for i, step in enumerate(_list(res.data.get("steps"))):
+        if not isinstance(step, dict):
+            continue
+        for key, targets in _STEP_POINTERS:
+            if key in step:
+                p = _pointer(step[key])
+                if p:
+                    yield Reference(res, ("steps", i, key), targets, p[0], p[1], "step")
+
+
+def _entity(res: Resource) -> Iterator[Reference]:
+    yield from _pointers(res, "services", ("service",), "relates-to")
+    yield from _pointers(res, "domains", ("domain",), "relates-to")
+    for i, prop in enumerate(_list(res.data.get("properties"))):
+        target = prop.get("references") if isinstance(prop, dict) else None
+        if isinstance(target, str) and target:
+            yield Reference(res, ("properties", i, "references"), ("entity",), target, None, "relates-to")
+
+
+def _adr(res: Resource) -> Iterator[Reference]:
+    for i, item in enumerate(_list(res.data.get("appliesTo"))):
+        p = _pointer(item)
+        if p:
+            yield Reference(res, ("appliesTo", i), _typed(item, ANY_TYPE, "type"), p[0], p[1], "applies-to")
+    for key in ("supersedes", "supersededBy", "amends", "amendedBy", "related"):
+        yield from _pointers(res, key, ("adr",), "relates-to")
+
+
+def _data_product(res: Resource) -> Iterator[Reference]:
+    yield from _pointers(res, "inputs", ANY_TYPE, "reads-from")
+    yield from _pointers(res, "outputs", ANY_TYPE, "writes-to")
+
+
+_OWNED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ownedAgents", ("agent",)),
+    ("ownedDomains", ("domain",)),
+    ("ownedSystems", ("system",)),
+    ("ownedServices", ("service",)),
+    ("ownedEvents", ("event",)),
+    ("ownedCommands", ("command",)),
+    ("ownedQueries", ("query",)),
+)
+
+
+def _person(res: Resource) -> Iterator[Reference]:
+    """Teams (their members) and users (their teams), and what they own."""
+    key, to = ("members", ("user",)) if res.type == "team" else ("associatedTeams", ("team",))
+    for i, item in enumerate(_list(res.data.get(key))):
+        p = _pointer(item)
+        if p:
+            yield Reference(res, (key, i), to, p[0], None, "member")
+    for owned, targets in _OWNED:
+        yield from _pointers(res, owned, targets, "owns")
+
+
+# resource type -> the pointers particular to it
+_BY_TYPE: dict[str, Callable[[Resource], Iterator[Reference]]] = {
+    "service": _actor,
+    "agent": _actor,
+    "domain": _domain,
+    "system": _system,
+    "event": _message,
+    "command": _message,
+    "query": _message,
+    "container": _container,
+    "channel": _channel,
+    "flow": _flow,
+    "entity": _entity,
+    "adr": _adr,
+    "data-product": _data_product,
+    "team": _person,
+    "user": _person,
+}
+
+
+def references(res: Resource) -> Iterator[Reference]:
+    """Every pointer of the resource's frontmatter, in the order of its keys' kinds (see each part)."""
+    yield from _common(res)
+    particular = _BY_TYPE.get(res.type)
+    if particular is not None:
+        yield from particular(res)
+
+
+def references_of(res: Resource) -> list[Reference]:
+    """``list(references(res))``, kept with the resource (``Resource.references``; a page edited in
+    place forgets it with ``forget_derived``). The pipeline computes it for large catalogs while the
+    loader's workers are still parsing (``prepare``), so that building the graph afterwards only resolves."""
+    refs = res.references
+    if refs is None:
+        refs = res.references = list(references(res))
     return refs
 
 
-def prepare(resources) -> None:
+def prepare(resources: Iterable[Resource]) -> None:
     """``references_of`` for some resources (pages are skipped: they point at nothing)."""
     for res in resources:
-        if res.type not in ("doc", "changelog", "ubiquitous-language", "page"):
+        if res.type not in PAGE_KINDS:
             references_of(res)

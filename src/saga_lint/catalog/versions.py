@@ -9,7 +9,12 @@ coerced first (``1`` -> ``1.0.0``). When several versions match, the newest wins
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from semantic_version import NpmSpec, Version
 
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -25,7 +30,7 @@ def is_valid_resource_version(text: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def coerce(text: str):
+def coerce(text: str) -> Version | None:
     """Coerce a resource version to a ``semantic_version.Version`` (``v1`` -> 1.0.0); None when it
     is not one."""
     import semantic_version as sv  # imported when first needed: it costs about 15 ms
@@ -44,7 +49,7 @@ def coerce(text: str):
 
 
 @lru_cache(maxsize=16384)
-def _spec(ref: str):
+def _spec(ref: str) -> NpmSpec | None:
     import semantic_version as sv
 
     try:
@@ -53,54 +58,59 @@ def _spec(ref: str):
         return None
 
 
-def is_valid_reference(ref) -> bool:
+def is_valid_reference(ref: object) -> bool:
     if ref is None:
         return True
-    ref = str(ref).strip()
-    return ref in ("", "latest") or coerce(ref) is not None or _spec(ref) is not None
+    text = str(ref).strip()
+    return text in ("", "latest") or coerce(text) is not None or _spec(text) is not None
 
 
-def newest(versions) -> str | None:
+# how versions compare: (1, semantic version, "") for versions, (0, None, text) for anything else
+_SortKey = tuple[int, "Version | None", str]
+
+
+def newest(versions: Iterable[str | None]) -> str | None:
     """The newest of some version strings (non-semver versions sort first, by text)."""
     best = None
-    best_key = None
+    best_key: _SortKey | None = None
     for v in versions:
         c = coerce(v) if v is not None else None
-        key = (1, c, "") if c is not None else (0, None, str(v))
+        key: _SortKey = (1, c, "") if c is not None else (0, None, str(v))
         if best_key is None or _gt(key, best_key):
             best, best_key = v, key
     return best
 
 
-def _gt(a, b) -> bool:
+def _gt(a: _SortKey, b: _SortKey) -> bool:
     if a[0] != b[0]:
         return a[0] > b[0]
-    if a[0] == 1:
-        return a[1] > b[1]
+    va, vb = a[1], b[1]
+    if va is not None and vb is not None:  # both versions
+        return bool(va > vb)
     return a[2] > b[2]
 
 
-def resolve(ref, available) -> str | None:
+def resolve(ref: object, available: Iterable[str | None]) -> str | None:
     """The version among ``available`` that the reference ``ref`` selects, or None."""
-    available = [v for v in available if v is not None]
-    if not available:
+    have = [v for v in available if v is not None]
+    if not have:
         return None
     if ref is None:
-        return newest(available)
-    ref = str(ref).strip()
-    if ref in ("", "latest"):
-        return newest(available)
-    if ref in available:
-        return ref
-    exact = coerce(ref)
-    if exact is not None and not any(ch in ref for ch in "x*^~<>= "):
-        same = [v for v in available if coerce(v) == exact]
+        return newest(have)
+    text = str(ref).strip()
+    if text in ("", "latest"):
+        return newest(have)
+    if text in have:
+        return text
+    exact = coerce(text)
+    if exact is not None and not any(ch in text for ch in "x*^~<>= "):
+        same = [v for v in have if coerce(v) == exact]
         if same:
             return same[0]
         if exact.prerelease:
             return None  # semantic_version's NpmSpec("1.0.0-beta") would also match 1.0.0; npm does not
-    spec = _spec(ref)
+    spec = _spec(text)
     if spec is None:
         return None
-    matching = [v for v in available if (c := coerce(v)) is not None and spec.match(c)]
+    matching = [v for v in have if (c := coerce(v)) is not None and spec.match(c)]
     return newest(matching) if matching else None

@@ -125,7 +125,7 @@ def schema_contents(catalog: Catalog, resource: Resource) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for _path, text in schema_paths(resource):
-        status, rel = resolve_in_catalog(catalog, resource.folder, text)
+        status, rel = resolve_in_catalog(catalog.files, resource.folder, text)
         if status != "ok" or rel is None:
             out[text] = None
             continue

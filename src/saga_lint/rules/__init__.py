@@ -141,6 +141,8 @@ def run_rules(ctx: Context, config: Config, only: Collection[str] | None = None)
     selected = [(name, r) for name, r in rules.items() if only is None or name in only]
     # findings are sorted below, so the order rules run in shows nowhere
     for name, r in sorted(selected, key=lambda item: item[1].page_facts):
+        if r.page_facts:
+            ctx.catalog.facts.wait()  # the loader's workers' page facts: waited for after every other rule
         findings.extend(_rule_findings(ctx, config, name, r))
     findings = [f for f in findings if not config.is_ignored(f.file)]
     findings.sort(key=Finding.sort_key)

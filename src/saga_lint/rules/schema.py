@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from saga_lint.catalog.fmschema import issues_of
+from saga_lint.catalog.pagefacts import frontmatter_issues
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Context, Problem, rule
 
@@ -21,7 +21,7 @@ def _issues(ctx: Context, kind: str) -> Iterator[Problem]:
     if cache is None:
         cache = []
         for res in ctx.catalog.resources:
-            for issue in issues_of(res):
+            for issue in frontmatter_issues(ctx.catalog, res):
                 cache.append((res, issue))
         ctx.memo[_CACHE_KEY] = cache
     for res, issue in cache:
@@ -32,7 +32,7 @@ def _issues(ctx: Context, kind: str) -> Iterator[Problem]:
             yield Problem(message, res, issue.path)
 
 
-@rule("schema/required-fields", "error", official=True)
+@rule("schema/required-fields", "error", official=True, page_facts=True)
 def required_fields(ctx: Context) -> Iterable[Problem]:
     """A required frontmatter key is missing.
 
@@ -50,7 +50,7 @@ def required_fields(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "required")
 
 
-@rule("schema/valid-type", "error", official=True)
+@rule("schema/valid-type", "error", official=True, page_facts=True)
 def valid_type(ctx: Context) -> Iterable[Problem]:
     """A frontmatter value has the wrong type (string, number, array, object, boolean).
 
@@ -65,7 +65,7 @@ def valid_type(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "type")
 
 
-@rule("schema/valid-semver", "error", official=True)
+@rule("schema/valid-semver", "error", official=True, page_facts=True)
 def valid_semver(ctx: Context) -> Iterable[Problem]:
     """A resource's ``version`` is not a version.
 
@@ -78,7 +78,7 @@ def valid_semver(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "semver")
 
 
-@rule("schema/valid-email", "error", official=True)
+@rule("schema/valid-email", "error", official=True, page_facts=True)
 def valid_email(ctx: Context) -> Iterable[Problem]:
     """A team's or user's ``email`` is not an e-mail address.
 
@@ -91,7 +91,7 @@ def valid_email(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "email")
 
 
-@rule("schema/validation-error", "error", official=True)
+@rule("schema/validation-error", "error", official=True, page_facts=True)
 def validation_error(ctx: Context) -> Iterable[Problem]:
     """A frontmatter value is not one of the allowed values (enums, URLs, shapes).
 
@@ -107,7 +107,7 @@ def validation_error(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "invalid")
 
 
-@rule("schema/unknown-field", "error", official=True)
+@rule("schema/unknown-field", "error", official=True, page_facts=True)
 def unknown_field(ctx: Context) -> Iterable[Problem]:
     """A top-level frontmatter key that EventCatalog does not know and that does not start with ``x-``.
 
@@ -122,7 +122,7 @@ def unknown_field(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "unknown")
 
 
-@rule("schema/unknown-nested-field", "warning", official=True)
+@rule("schema/unknown-nested-field", "warning", official=True, page_facts=True)
 def unknown_nested_field(ctx: Context) -> Iterable[Problem]:
     """An unknown key inside a known object (a step, a pointer, a badge, ...).
 

@@ -1,0 +1,172 @@
+"""Which page a file is, by its path: the nearest collection-named ancestor folder (``events``,
+``services``, ``flows``, ...) says a resource's type; ``versioned/<v>/`` holds older versions;
+teams and users are single files; ``docs/**`` are custom pages (docs/architecture.md, "Layout
+decisions"). A page under a collection that matches no pattern, or under a folder named almost
+like a collection (``event/``, ``Services/``), is ``structure/unrecognised-file``, with the place
+it probably belongs in the message (``unrecognised_message``).
+"""
+
+from __future__ import annotations
+
+from saga_lint.catalog.walk import is_page
+from saga_lint.findings import Finding
+
+# collection folder -> resource type
+COLLECTIONS: dict[str, str] = {
+    "events": "event",
+    "commands": "command",
+    "queries": "query",
+    "services": "service",
+    "domains": "domain",
+    "subdomains": "domain",
+    "systems": "system",
+    "flows": "flow",
+    "channels": "channel",
+    "containers": "container",
+    "entities": "entity",
+    "agents": "agent",
+    "adrs": "adr",
+    "data-products": "data-product",
+    "diagrams": "diagram",
+}
+# collections whose resources may sit in nested sub-folders (``**`` globs in EventCatalog core)
+NESTED_COLLECTIONS = {"systems", "flows", "channels", "containers", "diagrams"}
+# folders whose pages EventCatalog reads as resources (teams and users are single files)
+RESOURCE_FOLDERS = frozenset(COLLECTIONS) | {"teams", "users"}
+
+
+def classify(rel_parts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """Kind of a page from its relative path parts (folders + file name).
+
+    Returns ``(kind, versioned)``: kind is a resource type, a page kind (``doc``, ``changelog``,
+    ``ubiquitous-language``, ``page``), ``"unrecognised"`` for a page inside a resource folder that no
+    pattern matches, or None for a page outside any collection (ignored, e.g. a root README)."""
+    name = rel_parts[-1]
+    folders = rel_parts[:-1]
+    stem = name.rsplit(".", 1)[0]
+    if folders and folders[0] == "docs":
+        return "doc", None
+    if "docs" in folders and any(f in COLLECTIONS for f in folders[: folders.index("docs")]):
+        return "doc", None
+    if folders and folders[-1] in ("teams", "users") and (len(folders) == 1 or (len(folders) == 3 and folders[0] == "federated")):
+        return folders[-1][:-1], None
+    if stem == "changelog":
+        return "changelog", None
+    if stem == "ubiquitous-language":
+        return "ubiquitous-language", None
+    if folders and folders[-1] == "pages":
+        return "page", None
+    in_collection = any(f in RESOURCE_FOLDERS for f in folders)
+    if stem != "index":
+        return ("unrecognised" if in_collection or _near_miss_folder(folders) else None), None
+    versioned = None
+    p = folders
+    if len(p) >= 3 and p[-2] == "versioned":
+        versioned = p[-1]
+        p = p[:-2]
+    for i in range(len(p) - 2, -1, -1):
+        coll = p[i]
+        if coll in COLLECTIONS:
+            depth = len(p) - 1 - i
+            if depth == 1 or coll in NESTED_COLLECTIONS:
+                return COLLECTIONS[coll], versioned
+            return "unrecognised", None
+    # an index no pattern matches: directly in a collection folder (events/index.mdx), in a
+    # folder of a flat-file collection (users/jane/index.mdx), or under a folder named almost
+    # like a collection (event/, Services/): EventCatalog ignores it
+    if in_collection or _near_miss_folder(folders):
+        return "unrecognised", None
+    return None, None
+
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def near_miss_folder(name: str) -> str | None:
+    """The collection folder a folder name was probably meant to be (``event``, ``Services``,
+    ``comands``): the same name in another case, or one edit away (two for names of eight
+    letters or more) for names of five letters or more. None for a collection's own name."""
+    if name in RESOURCE_FOLDERS:
+        return None
+    lower = name.lower()
+    if lower in RESOURCE_FOLDERS:
+        return lower
+    if len(name) < 5 or len(name) > 40:
+        return None
+    limit = 2 if len(name) >= 8 else 1
+    best: tuple[int, str] | None = None
+    for candidate in sorted(RESOURCE_FOLDERS):
+        d = _edit_distance(lower, candidate)
+        if d <= limit and (best is None or d < best[0]):
+            best = (d, candidate)
+    return best[1] if best else None
+
+
+def _near_miss_folder(folders: tuple[str, ...]) -> bool:
+    """Some folder is named almost like a collection (asked only of pages in no collection)."""
+    return any(near_miss_folder(f) for f in folders)
+
+
+def unrecognised_message(rel: str) -> str:
+    """What is wrong with a page ``classify`` calls unrecognised, and where it probably belongs."""
+    parts = rel.split("/")
+    folders, name = parts[:-1], parts[-1]
+    stem, _, ext = name.rpartition(".")
+    ext = "." + ext if stem else ""
+    stem = stem or name
+    is_index = stem == "index"
+    ignored = "EventCatalog ignores this page"
+    for i, folder in enumerate(folders):
+        fixed = near_miss_folder(folder)
+        if fixed:
+            path = "/".join(parts[:i] + [fixed] + parts[i + 1 :])
+            return f'folder "{folder}" is not an EventCatalog collection, so {ignored}; did you mean {path}?'
+    last = max((i for i, f in enumerate(folders) if f in RESOURCE_FOLDERS), default=-1)
+    if last < 0:  # pragma: no cover - classify reports no such page
+        return f"{ignored}; move it to <collection>/<name>/index.mdx or into a docs/ folder"
+    collection = folders[last]
+    prefix = "/".join(folders[: last + 1])
+    after = folders[last + 1 :]
+    if collection in ("teams", "users"):
+        rid = after[-1] if is_index and after else stem
+        return f"{collection} are single files, so {ignored}; move it to {prefix}/{rid}{ext or '.mdx'}"
+    if not after and not is_index:
+        return f"a resource is a folder with an index page, so {ignored}; move it to {prefix}/{stem}/index{ext or '.mdx'}"
+    if not after:
+        return f"each resource needs its own folder, so {ignored}; move it to {prefix}/<id>/index{ext or '.mdx'}"
+    if after[-1] == "versioned" and is_index:
+        return (
+            f"an older version needs a folder named after it, so {ignored}; "
+            f"move it to {'/'.join(folders)}/<version>/index{ext}"
+        )
+    if not is_index:
+        return (
+            f"only index pages are resources, so {ignored}; move extra documentation into a docs/ folder, "
+            f"e.g. {'/'.join(folders)}/docs/{name}"
+        )
+    return (
+        f"no EventCatalog pattern matches this page, so {ignored}; "
+        "move it to <collection>/<name>/index.mdx or into a docs/ folder"
+    )
+
+
+def page_kind(rel: str, name: str, findings: list[Finding]) -> tuple[str, str | None] | None:
+    """``(kind, versioned)`` of a page to parse, or None (not a page, or a page no pattern matches:
+    then reported into ``findings``)."""
+    if not is_page(name):
+        return None
+    kind, versioned = classify(tuple(rel.split("/")))
+    if kind is None:
+        return None
+    if kind == "unrecognised":
+        findings.append(Finding("structure/unrecognised-file", "warning", unrecognised_message(rel), rel, 1, 1))
+        return None
+    return kind, versioned

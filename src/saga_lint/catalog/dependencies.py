@@ -1,0 +1,42 @@
+"""External resources a catalog declares in ``eventcatalog.config.js`` (``dependencies``): the
+linter treats them as existing (``Catalog.dependencies``, ``Catalog.lookup``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from saga_lint.catalog.classify import COLLECTIONS
+from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+
+_DEP_ITEM = re.compile(r"""id\s*:\s*['"]([^'"]+)['"]""")
+_DEP_KIND = re.compile(r"(events|commands|queries|services|domains|channels|flows|containers|entities)\s*:\s*\[([^\[\]]*)\]")
+
+
+def read_config_dependencies(root: Path) -> dict[str, set[str]]:
+    """External resources declared in eventcatalog.config.js ``dependencies`` (the linter treats them
+    as existing). Read with a tolerant pattern: the file is JavaScript and is never executed."""
+    for name in ("eventcatalog.config.js", "eventcatalog.config.cjs", "eventcatalog.config.mjs"):
+        path = root / name
+        if not path.is_file():
+            continue
+        real, real_root = os.path.realpath(path), os.path.realpath(root)
+        if not real.startswith(real_root + os.sep):
+            return {}  # a symlink out of the catalog: never read
+        try:
+            raw, _st = read_capped(str(path), MAX_FILE_BYTES)
+        except OSError:
+            return {}
+        if raw is None:
+            return {}
+        text = raw[:1_000_000].decode("utf-8", errors="replace")
+        start = text.find("dependencies")
+        if start < 0:
+            return {}
+        out: dict[str, set[str]] = {}
+        for kind, items in _DEP_KIND.findall(text[start : start + 200_000]):
+            rtype = COLLECTIONS[kind]
+            out.setdefault(rtype, set()).update(_DEP_ITEM.findall(items))
+        return out
+    return {}

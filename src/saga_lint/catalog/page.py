@@ -1,0 +1,138 @@
+"""Reading one page into a ``Resource``: the file capped and checked (``fileio.read_capped``: a
+regular file of at most ``MAX_FILE_BYTES``, no NUL bytes, UTF-8), the frontmatter split from the
+body and read as YAML with lazy locations. Bad input never raises: the page is left out with one
+``parse/*`` finding at its location."""
+
+from __future__ import annotations
+
+import stat
+
+from saga_lint.catalog import yamlloc
+from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+from saga_lint.catalog.frontmatter import split
+from saga_lint.catalog.model import PAGE_KINDS, Resource
+from saga_lint.catalog.yamlloc import Locations, YamlProblem
+from saga_lint.findings import Finding
+
+
+def _not_regular(rel: str) -> Finding:
+    return Finding(
+        "parse/unreadable", "error", "not a regular file (FIFO, socket or device); replace it with a text page", rel, 1, 1
+    )
+
+
+def _read_text(abs_path: str, rel: str, regular: bool, findings: list[Finding]) -> str | None:
+    """The page's text, or None with a finding. ``regular`` comes from the folder listing (the
+    entry's type, known without a system call): anything else is never opened, since opening a
+    device can act on it; ``read_capped`` checks the opened file again."""
+    if not regular:
+        findings.append(_not_regular(rel))
+        return None
+    try:
+        raw, st = read_capped(abs_path, MAX_FILE_BYTES)
+    except OSError as exc:
+        findings.append(
+            Finding("parse/unreadable", "error", f"cannot read the file: {exc.strerror or exc}", rel, 1, 1)
+        )
+        return None
+    if raw is None and not stat.S_ISREG(st.st_mode):
+        findings.append(_not_regular(rel))
+        return None
+    if raw is None or len(raw) > MAX_FILE_BYTES:
+        size = st.st_size if raw is None else len(raw)
+        findings.append(
+            Finding(
+                "parse/too-large",
+                "error",
+                f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap; it was not read. "
+                "Split it or move large content out of the catalog",
+                rel,
+                1,
+                1,
+            )
+        )
+        return None
+    if b"\x00" in raw:
+        findings.append(
+            Finding(
+                "parse/encoding",
+                "error",
+                "binary file (contains NUL bytes) where a Markdown page is expected; replace it with a UTF-8 text page",
+                rel,
+                1,
+                1,
+            )
+        )
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        findings.append(
+            Finding(
+                "parse/encoding",
+                "error",
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                rel,
+                line,
+                col,
+            )
+        )
+        return None
+
+
+def parse_page(
+    abs_path: str, rel: str, kind: str, versioned: str | None, findings: list[Finding], regular: bool = True
+) -> Resource | None:
+    """Read and parse one page; on failure append a finding and return None. ``regular``: the
+    folder listing saw a regular file (or a link to one)."""
+    text = _read_text(abs_path, rel, regular, findings)
+    if text is None:
+        return None
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    try:
+        parts = split(text)
+    except YamlProblem as p:
+        if kind in PAGE_KINDS:
+            # custom pages may have no frontmatter at all
+            return Resource(kind, rel, folder, {}, Locations(), text, 1, versioned)
+        findings.append(Finding(p.rule, "error", p.message, rel, p.line, p.column))
+        return None
+    if "\t" in parts.yaml_text:
+        # YAML forbids tabs for indentation; point at the first one
+        for i, line in enumerate(parts.yaml_text.split("\n")):
+            stripped = line.lstrip(" ")
+            if stripped.startswith("\t"):
+                findings.append(
+                    Finding(
+                        "parse/yaml",
+                        "error",
+                        "tab character used for indentation; YAML allows only spaces",
+                        rel,
+                        parts.yaml_first_line + i,
+                        len(line) - len(stripped) + 1,
+                    )
+                )
+                return None
+    try:
+        # positions are computed again only for pages that get a finding (see LazyLocations)
+        data, locs = yamlloc.load(parts.yaml_text, parts.yaml_first_line - 1, lazy_locations=True)
+    except YamlProblem as p:
+        findings.append(Finding(p.rule, "error", p.message, rel, p.line, p.column))
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        findings.append(
+            Finding(
+                "parse/frontmatter",
+                "error",
+                f"frontmatter must be a YAML mapping of keys to values, not a {type(data).__name__}",
+                rel,
+                parts.yaml_first_line,
+                1,
+            )
+        )
+        return None
+    return Resource(kind, rel, folder, data, locs, parts.body, parts.body_first_line, versioned)

@@ -1,0 +1,304 @@
+"""``$ref`` resolution inside the catalog only, and ``$ref`` loops (``RefAnalysis``).
+
+``$ref`` is resolved with ``referencing`` over a registry whose only retrieval function reads
+files inside the catalog: URLs (``http(s)://``, ``file://``, anything with a scheme, or a relative
+reference made absolute by an ``$id``) and paths that leave the catalog are refused and reported
+(``security/remote-ref``); nothing is ever fetched. A schema that reaches itself through
+``$ref``/``allOf``/``anyOf``/``oneOf``/``not``/``if``/``then``/``else`` without descending into the
+value is a loop that would make validation run forever: reported.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urldefrag
+
+from saga_lint.catalog.files import SCHEMA_HOST
+from saga_lint.catalog.paths import resolve_in_catalog
+from saga_lint.catalog.schemas.model import (
+    IN_PLACE_LIST,
+    IN_PLACE_ONE,
+    MAX_NODES,
+    MAX_REF_FILES,
+    RULE_INVALID,
+    RULE_REMOTE,
+    SUB_LIST,
+    SUB_MAP,
+    SUB_ONE,
+    SchemaFile,
+    SchemaPath,
+    SchemaProblem,
+    short,
+)
+from saga_lint.catalog.schemas.read import read_schema_file
+
+if TYPE_CHECKING:
+    from referencing import Registry, Resource, Specification
+    from referencing._core import Resolver
+
+    from saga_lint.catalog.files import CatalogFiles
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+# an edge between schema objects (by id): (target, whether it goes through a $ref)
+Edge = tuple[int, bool]
+# a schema object to visit: (object, its key path in its file, the resolver in force there)
+_Visit = tuple[object, SchemaPath, "Resolver[Any]"]
+
+
+def uri_for(base: str, rel: str) -> str:
+    """The URI of a catalog file under the catalog's schema base URI."""
+    return base + quote(rel, safe="/")
+
+
+def spec_for(doc: object, default: Specification[Any]) -> Specification[Any]:
+    """The JSON Schema dialect a (sub)schema declares with ``$schema``, else ``default``."""
+    from referencing.jsonschema import specification_with
+
+    if isinstance(doc, dict):
+        dialect = doc.get("$schema")
+        if isinstance(dialect, str):
+            try:
+                return specification_with(dialect, default=default)
+            except Exception:
+                return default
+    return default
+
+
+class Refused(Exception):
+    """Raised by the retrieval function: the reference may not be followed."""
+
+    def __init__(self, uri: str, rule: str, reason: str):
+        super().__init__(reason)
+        self.uri = uri
+        self.rule = rule
+        self.reason = reason
+
+
+class RefAnalysis:
+    """Resolve every ``$ref`` reachable from one schema, inside the catalog only, and find loops."""
+
+    def __init__(self, files: CatalogFiles, root: SchemaFile):
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
+
+        self.files = files
+        self.root = root
+        self.base = files.schemas.base
+        self.default_spec = spec_for(root.document, DRAFT202012)
+        self.problems: list[SchemaProblem] = []
+        self._seen_problems: set[tuple[str, str, int, int, str]] = set()
+        self.files_by_uri: dict[str, SchemaFile] = {}
+        self.retrieved = 0
+        self.nodes: dict[int, tuple[SchemaFile, SchemaPath]] = {}  # id(schema dict) -> (file, key path)
+        self.edges: dict[int, list[Edge]] = {}  # id -> [(target id, via $ref?)]
+        self.keep: list[object] = []  # keeps node objects alive so ids stay unique
+        self.budget = MAX_NODES  # schema objects still to examine
+        self.root_uri = uri_for(self.base, root.file)
+        self.files_by_uri[self.root_uri] = root
+        resource = self.default_spec.create_resource(root.document)
+        self.registry: Registry[Any] = Registry(retrieve=self._retrieve).with_resource(self.root_uri, resource)  # type: ignore[call-arg]  # referencing's attrs __init__ takes retrieve
+
+    # the only way anything outside the root document is ever read
+    def _retrieve(self, uri: str) -> Resource[Any]:
+        if not uri.startswith(self.base):
+            if uri.startswith(SCHEMA_HOST) or not _SCHEME.match(uri):
+                raise Refused(uri, RULE_REMOTE, "leaves the catalog folder")
+            scheme = uri.split(":", 1)[0].lower()
+            what = "a file:// URL" if scheme == "file" else f"a URL ({scheme}:)"
+            raise Refused(uri, RULE_REMOTE, f"is {what}")
+        rel = unquote(uri[len(self.base) :])
+        status, rel2 = resolve_in_catalog(self.files, "", rel)
+        if status == "outside" or rel2 is None:
+            raise Refused(uri, RULE_REMOTE, "leaves the catalog folder")
+        if status != "ok":
+            raise Refused(uri, RULE_INVALID, f'names "{rel2}", which is not a file in the catalog')
+        if uri not in self.files_by_uri and len(self.files_by_uri) > MAX_REF_FILES:
+            raise Refused(uri, RULE_INVALID, f"pulls in more than {MAX_REF_FILES} files through $ref")
+        f = read_schema_file(self.files, rel2)
+        if not f.parsed:
+            for p in f.problems:
+                self._add(p)
+            raise Refused(uri, RULE_INVALID, f'names "{rel2}", which cannot be read or parsed')
+        self.retrieved += 1
+        self.files_by_uri[uri] = f
+        return spec_for(f.document, self.default_spec).create_resource(f.document)
+
+    def _add(self, p: SchemaProblem) -> None:
+        if p.key not in self._seen_problems:
+            self._seen_problems.add(p.key)
+            self.problems.append(p)
+
+    def _report(self, rule: str, f: SchemaFile, path: SchemaPath, message: str) -> None:
+        line, col = f.locate(path)
+        self._add(SchemaProblem(rule, message, f.file, line, col))
+
+    def run(self) -> None:
+        """Walk the root schema and every catalog file it ``$ref``s (breadth first), then find loops."""
+        queue = [self.root_uri]
+        walked: set[str] = set()
+        while queue:
+            uri = queue.pop(0)
+            if uri in walked:
+                continue
+            walked.add(uri)
+            if not self._walk_file(self.files_by_uri[uri], uri, queue, walked):
+                break
+        self._find_loops()
+
+    def _walk_file(self, f: SchemaFile, uri: str, queue: list[str], walked: set[str]) -> bool:
+        """Visit every subschema of one file; False when the node budget ran out."""
+        stack: list[_Visit] = [(f.document, (), self.registry.resolver(base_uri=uri))]
+        while stack:
+            node, path, rv = stack.pop()
+            if not isinstance(node, dict):
+                continue
+            self.budget -= 1
+            if self.budget < 0:
+                self._report(RULE_INVALID, f, path, f"schema has more than {MAX_NODES} subschemas; $ref checks stopped here")
+                return False
+            try:
+                sub = spec_for(node, self.default_spec).create_resource(node)
+                if sub.id() is not None:
+                    rv = rv.in_subresource(sub)
+            except Exception:
+                self._report(RULE_INVALID, f, path + ("$id",), "schema $id cannot be used as a URI")
+            self._edges_of(node, f, path, rv, queue, walked)
+            for kw, value in node.items():
+                if kw in SUB_MAP and isinstance(value, dict):
+                    for k, v in value.items():
+                        stack.append((v, path + (kw, k), rv))
+                elif kw in SUB_LIST and isinstance(value, list):
+                    for i, v in enumerate(value):
+                        stack.append((v, path + (kw, i), rv))
+                elif kw in SUB_ONE and isinstance(value, dict):
+                    stack.append((value, path + (kw,), rv))
+        return True
+
+    def _edges_of(
+        self, node: dict[str, Any], f: SchemaFile, path: SchemaPath, rv: Resolver[Any], queue: list[str], walked: set[str]
+    ) -> None:
+        """Record a schema object and its in-place edges; follow its ``$ref``."""
+        key = id(node)
+        self.nodes[key] = (f, path)
+        self.keep.append(node)
+        out = self.edges.setdefault(key, [])
+        for kw in IN_PLACE_ONE:
+            if isinstance(node.get(kw), dict):
+                out.append((id(node[kw]), False))
+        for kw in IN_PLACE_LIST:
+            if isinstance(node.get(kw), list):
+                out.extend((id(x), False) for x in node[kw] if isinstance(x, dict))
+        if isinstance(node.get("dependentSchemas"), dict):
+            out.extend((id(x), False) for x in node["dependentSchemas"].values() if isinstance(x, dict))
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            target = self._lookup(rv, ref, f, path)
+            if target is not None:
+                contents, target_uri = target
+                if isinstance(contents, dict):
+                    out.append((id(contents), True))
+                    self.keep.append(contents)
+                if target_uri in self.files_by_uri and target_uri not in walked:
+                    queue.append(target_uri)
+        elif "$ref" in node and not isinstance(ref, str):
+            self._report(RULE_INVALID, f, path + ("$ref",), "$ref must be a string (a URI reference)")
+
+    def _lookup(self, rv: Resolver[Any], ref: str, f: SchemaFile, path: SchemaPath) -> tuple[object, str | None] | None:
+        from referencing.exceptions import NoSuchAnchor, PointerToNowhere, Unresolvable
+
+        where = path + ("$ref",)
+        shown = short(ref, 120)
+        try:
+            resolved = rv.lookup(ref)
+        except (PointerToNowhere, NoSuchAnchor):
+            self._report(RULE_INVALID, f, where, f'$ref "{shown}" points at nothing: no such location in the schema')
+            return None
+        except Unresolvable as exc:
+            rule, message = _unresolvable(exc, shown)
+            self._report(rule, f, where, message)
+            return None
+        except Exception as exc:  # malformed pointers, odd $id values: a finding, never a crash
+            self._report(RULE_INVALID, f, where, f'$ref "{shown}" cannot be resolved ({type(exc).__name__})')
+            return None
+        target_uri = getattr(resolved.resolver, "_base_uri", None)
+        return resolved.contents, urldefrag(target_uri)[0] if isinstance(target_uri, str) else None
+
+    def _find_loops(self) -> None:
+        """Iterative depth-first search over in-place edges; a back edge is a loop."""
+        color: dict[int, int] = {}  # absent: not seen; _GREY: on the current path; _BLACK: done
+        reported: set[frozenset[int]] = set()
+        for start in list(self.edges):
+            if start not in color:
+                self._search_from(start, color, reported)
+
+    def _search_from(self, start: int, color: dict[int, int], reported: set[frozenset[int]]) -> None:
+        color[start] = _GREY
+        stack = [(start, iter(self.edges.get(start, ())))]
+        trail = [start]  # nodes on the current path
+        vias: list[bool] = []  # for each step along trail: was it a $ref edge
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                color[node] = _BLACK
+                stack.pop()
+                trail.pop()
+                if vias:
+                    vias.pop()
+                continue
+            target, via_ref = nxt
+            c = color.get(target)
+            if c is None:
+                color[target] = _GREY
+                stack.append((target, iter(self.edges.get(target, ()))))
+                trail.append(target)
+                vias.append(via_ref)
+            elif c == _GREY:
+                i = trail.index(target)
+                self._report_loop(trail[i:], vias[i:] + [via_ref], node, target, reported)
+
+    def _report_loop(self, cycle: list[int], steps: list[bool], node: int, target: int, reported: set[frozenset[int]]) -> None:
+        # report at a $ref in the loop (there always is one: in-place edges only go down)
+        at = next((n for n, is_ref in zip(cycle, steps, strict=False) if is_ref), node)
+        if frozenset(cycle) in reported or at not in self.nodes:
+            return
+        reported.add(frozenset(cycle))
+        f, path = self.nodes[at]
+        chain = " -> ".join(self._describe(n) for n in cycle[:5]) + (" -> ..." if len(cycle) > 5 else "")
+        chain += " -> " + self._describe(target)
+        self._report(
+            RULE_INVALID,
+            f,
+            path + ("$ref",),
+            f"$ref loop: {chain}; validating anything against it would never end. "
+            "Break the loop (a recursive schema must go through properties or items)",
+        )
+
+    def _describe(self, key: int) -> str:
+        info = self.nodes.get(key)
+        if info is None:
+            return "?"
+        f, path = info
+        pointer = "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+        return short(f"{f.file}#/{pointer}", 80)
+
+
+_GREY, _BLACK = 1, 2
+
+
+def _unresolvable(exc: BaseException, shown: str) -> tuple[str, str]:
+    """The rule and message of a ``$ref`` that ``referencing`` could not resolve."""
+    cause = exc.__cause__
+    while cause is not None and not isinstance(cause, Refused):
+        cause = cause.__cause__
+    if not isinstance(cause, Refused):
+        return RULE_INVALID, f'$ref "{shown}" cannot be resolved'
+    if cause.rule == RULE_REMOTE:
+        return (
+            RULE_REMOTE,
+            f'$ref "{shown}" {cause.reason}; it was not followed (saga-lint never fetches anything or reads '
+            "outside the catalog). Copy the schema into the catalog and refer to it with a relative path",
+        )
+    return RULE_INVALID, f'$ref "{shown}" {cause.reason}'

@@ -1,0 +1,163 @@
+"""Forked loader workers: they walk and parse batches of units, then compute their pages' facts.
+
+Batch ``i`` goes to worker ``i % n`` (batches are many and small, so the shares are even). Each
+worker sends each batch's ``LoadedPart`` as soon as it is parsed, then computes the ``PageFacts``
+of every page it parsed (``pagefacts.page_facts``, with its own copy of the catalog's
+``CatalogFiles``, as forked) and sends them as one message. ``Workers`` is the main process's
+side: ``results`` takes the parts in batch order; ``collect`` (a ``pagefacts.PendingFacts``)
+takes the facts, later, while the main process has built the graph meanwhile. A worker that
+cannot start or fails leaves its work to the main process, which does it the usual way.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.catalog import pagefacts
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from saga_lint.catalog.files import CatalogFiles
+    from saga_lint.catalog.model import Resource
+    from saga_lint.catalog.pagefacts import PageFacts
+    from saga_lint.catalog.units import LoadedPart, Unit
+
+# Below this many pages, starting worker processes costs more than it saves.
+PARALLEL_MIN_PAGES = 300
+MAX_WORKERS = 16
+
+
+def parallelism() -> tuple[int, int]:
+    """``(workers, min_pages)``: worker processes for large catalogs (one per usable CPU) and the
+    page count from which they are used. ``SAGA_LINT_JOBS`` overrides both: 1 turns parallel
+    parsing off, N > 1 uses N workers whatever the catalog's size."""
+    env = os.environ.get("SAGA_LINT_JOBS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return min(int(env), MAX_WORKERS), 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, MAX_WORKERS), PARALLEL_MIN_PAGES
+
+
+def _facts_or_none(files: CatalogFiles, res: Resource) -> PageFacts | None:
+    """A page's facts, or None if they cannot be computed here (then the main process computes
+    them, and fails, the same way)."""
+    try:
+        return pagefacts.page_facts(files, res)
+    except Exception:
+        return None
+
+
+def worker_main(files: CatalogFiles, batches: list[list[Unit]], conn: Connection) -> None:
+    """A loader worker: parse each batch and send it back at once; then compute the facts of every
+    page it parsed and send them as one message."""
+    from saga_lint.catalog.units import load_batch
+
+    try:
+        kept = []
+        for batch in batches:
+            part = load_batch(batch, files.real_root)
+            conn.send_bytes(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+            kept.append(part)
+        for part in kept:
+            files.walked.update(part.other_files)
+        facts = [[_facts_or_none(files, res) for res in part.pages] for part in kept]
+        conn.send_bytes(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:  # noqa: BLE001 - the main process has gone or stopped us, or this
+        # worker failed (out of memory, say): it stops quietly; the main process sees the pipe
+        # close and does the work itself, reporting any real failure the usual way
+        pass
+    finally:
+        conn.close()
+
+
+class Workers:
+    """The main process's side of the forked loader workers (see the module's docstring)."""
+
+    def __init__(self, batches: list[list[Unit]], n: int, files: CatalogFiles):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.batches = batches
+        self.conns: list[Connection] = []
+        self.procs: list[BaseProcess] = []
+        self.received: list[list[Resource]] = []  # per batch, the pages as this process holds them
+        try:
+            for w in range(n):
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=worker_main, args=(files, batches[w::n], send), daemon=True)
+                proc.start()
+                send.close()
+                self.conns.append(recv)
+                self.procs.append(proc)
+        except (OSError, AssertionError):  # pragma: no cover - no processes or pipes left; or we are a daemon process
+            self.close()
+
+    @property
+    def started(self) -> bool:
+        return bool(self.procs)
+
+    def results(self, on_pages: Callable[[list[Resource]], None] | None = None) -> list[LoadedPart] | None:
+        """Every batch's part, in batch order; None if a worker could not start or failed.
+        ``on_pages`` gets each batch's pages as soon as they are here."""
+        from multiprocessing.connection import wait
+
+        n = len(self.conns)
+        if n == 0 or len(self.procs) != n:
+            self.close()
+            return None
+        inbox: list[list[bytes]] = [[] for _ in range(n)]  # read as they come, so that no worker waits on us
+        due = [len(self.batches[w::n]) for w in range(n)]
+        out: list[LoadedPart] = []
+        try:
+            while len(out) < len(self.batches):
+                w = len(out) % n
+                while not inbox[w]:
+                    ready = wait([c for i, c in enumerate(self.conns) if due[i]])
+                    for i, conn in enumerate(self.conns):
+                        if conn in ready:
+                            inbox[i].append(conn.recv_bytes())
+                            due[i] -= 1
+                part: LoadedPart = pickle.loads(inbox[w].pop(0))
+                out.append(part)
+                self.received.append(part.pages)
+                if on_pages is not None:
+                    on_pages(part.pages)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self.close()
+            return None
+        return out
+
+    def collect(self) -> Iterator[tuple[Resource, PageFacts]]:
+        """Wait for the workers' page facts: each page received with its facts (``pagefacts.PendingFacts``).
+        The pages of a worker that failed, and those whose facts it could not compute, are left out."""
+        n = len(self.conns)
+        try:
+            for w, conn in enumerate(self.conns):
+                try:
+                    facts = pickle.loads(conn.recv_bytes())
+                except (EOFError, OSError, pickle.UnpicklingError):
+                    continue
+                for k, per_batch in enumerate(facts):
+                    for res, fact in zip(self.received[w + k * n], per_batch, strict=False):
+                        if fact is not None:
+                            yield res, fact
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():  # pragma: no cover - a worker that hangs
+                proc.kill()
+                proc.join()
+        self.conns, self.procs = [], []
