@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from saga_lint.catalog import versions
 from saga_lint.catalog.body import parse_body
-from saga_lint.catalog.frontmatter import split
-from saga_lint.catalog.yamlloc import YamlProblem, load
+from saga_lint.catalog.yaml.frontmatter import split
+from saga_lint.catalog.yaml.locations import YamlProblem, load
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

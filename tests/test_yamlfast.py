@@ -17,7 +17,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from saga_lint.catalog import frontmatter, yamlfast, yamlloc
+from saga_lint.catalog.yaml import fast as yamlfast
+from saga_lint.catalog.yaml import frontmatter
+from saga_lint.catalog.yaml import locations as yamlloc
 
 
 def typed(value):

@@ -17,11 +17,11 @@ import re
 import stat
 from pathlib import Path
 
-from saga_lint.catalog import yamlloc
 from saga_lint.catalog.fileio import read_capped
-from saga_lint.catalog.frontmatter import split
 from saga_lint.catalog.model import PAGE_KINDS, Catalog, Resource
-from saga_lint.catalog.yamlloc import Locations, YamlProblem
+from saga_lint.catalog.yaml import locations as yamlloc
+from saga_lint.catalog.yaml.frontmatter import split
+from saga_lint.catalog.yaml.locations import Locations, YamlProblem
 from saga_lint.findings import Finding
 
 MAX_FILE_BYTES = 5 * 1024 * 1024

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from saga_lint.catalog import versions
-from saga_lint.catalog.yamlloc import Locations
+from saga_lint.catalog.yaml.locations import Locations
 from saga_lint.findings import Finding, ResourceRef
 
 # resource type (singular) -> collection folder / summary key (plural)

@@ -298,7 +298,7 @@ def _read_uncached(catalog, rel: str) -> _File:
 
 
 def _parse_yaml(f: _File, text: str) -> _File:
-    from saga_lint.catalog import yamlloc
+    from saga_lint.catalog.yaml import locations as yamlloc
 
     if "\x00" in text:
         f.problems.append(SchemaProblem(RULE_INVALID, "schema file contains NUL bytes; it is not YAML", f.file))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import yaml
 
-from saga_lint.catalog import yamlfast
+from saga_lint.catalog.yaml import fast as yamlfast
 
 try:  # pragma: no cover - depends on the wheel
     _BaseLoader = yaml.CSafeLoader

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from saga_lint.catalog.yamlloc import YamlProblem
+from saga_lint.catalog.yaml.locations import YamlProblem
 
 
 @dataclass
