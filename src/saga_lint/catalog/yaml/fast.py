@@ -144,7 +144,7 @@ class _Reader:
         self.lines = lines
         # indentation of each line and its text after it; both are rewritten for "- key: v"
         self.indents = [len(line) - len(line.lstrip(" ")) for line in lines]
-        self.texts = [line[n:] for line, n in zip(lines, self.indents)]
+        self.texts = [line[n:] for line, n in zip(lines, self.indents, strict=True)]
 
     def skip(self, i: int) -> int:
         """The index of the next line that is not blank or a comment."""
