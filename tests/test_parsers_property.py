@@ -54,7 +54,9 @@ def test_split_raises_only_yaml_problem(text):
 
 
 @SETTINGS
-@given(yaml_lines=lines_without_fence, body=st.text(max_size=200), bom=st.booleans(), closer=st.sampled_from(["---", "...", "--- "]))
+@given(
+    yaml_lines=lines_without_fence, body=st.text(max_size=200), bom=st.booleans(), closer=st.sampled_from(["---", "...", "--- "])
+)
 def test_split_round_trips(yaml_lines, body, bom, closer):
     yaml_text = "".join(line + "\n" for line in yaml_lines)
     text = ("\ufeff" if bom else "") + "---\n" + yaml_text + closer + "\n" + body
