@@ -1,10 +1,10 @@
-"""The fast YAML path (catalog/yamlfast.py) against libyaml.
+"""The fast YAML path (catalog/yaml/fast.py, imported as ``yamlfast``) against libyaml.
 
 The property that makes the fast path safe: whenever ``yamlfast.parse`` returns a value, libyaml
-(composed and converted by yamlloc, exactly as before the fast path existed) accepts the same
-text and gives an equal value, type for type. Everything else must be ``NOT_SIMPLE``. The
-generator writes documents in the subset and just outside it (tricky scalars, indentation,
-comments, block scalars with every chomping, quotes, flow sequences).
+(composed and converted by catalog/yaml/locations.py, imported as ``yamlloc``, exactly as before
+the fast path existed) accepts the same text and gives an equal value, type for type. Everything
+else must be ``NOT_SIMPLE``. The generator writes documents in the subset and just outside it
+(tricky scalars, indentation, comments, block scalars with every chomping, quotes, flow sequences).
 """
 
 from __future__ import annotations
