@@ -61,7 +61,7 @@ class _Loader(_BaseLoader):
             return _MAP_TAG
         return _SEQ_TAG
 
-    def descend_resolver(self, current_node: yaml.Node | None, current_index: object) -> None:
+    def descend_resolver(self, _current_node: yaml.Node | None, _current_index: object) -> None:
         return None
 
     def ascend_resolver(self) -> None:
@@ -312,14 +312,10 @@ class _Converter:
         return out
 
     def odd_key(self, key_node: yaml.Node, path: KeyPath, depth: int) -> Hashable:
-        """A key that is not a plain string: a typed scalar as its value, a collection (or anything
-        unhashable) as its text."""
+        """A key that is not a plain string: a typed scalar as its value (None, a bool, a number,
+        bytes, a date: all hashable), a sequence or a mapping as its text."""
         key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else self.value(key_node, path, depth + 1)
         if isinstance(key, (list, dict)):
-            return str(key)
-        try:
-            hash(key)
-        except TypeError:
             return str(key)
         return key
 
