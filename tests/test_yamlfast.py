@@ -321,3 +321,11 @@ def test_depth_limits_agree_with_yamlloc():
 def test_deep_nesting_is_not_simple():
     text = "".join(" " * i + "k:\n" for i in range(yamlfast.MAX_DEPTH + 5)) + " " * (yamlfast.MAX_DEPTH + 5) + "k: v\n"
     assert yamlfast.parse(text) is yamlfast.NOT_SIMPLE
+
+
+def test_yaml_inside_the_package_is_pyyaml():
+    # saga_lint.catalog.yaml is a package named like PyYAML: its modules' absolute "import yaml"
+    # must still give PyYAML (and libyaml's loader where the wheel has it)
+    for module in (yamlfast, yamlloc):
+        assert module.yaml is yaml and hasattr(module.yaml, "safe_load"), module.__name__
+    assert issubclass(yamlloc._Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
