@@ -73,6 +73,7 @@ MAX_DEPTH = 100
 # Above this size the document's nesting depth is measured with the (iterative) event parser
 # before composing it: a short text cannot nest deeply enough to hurt.
 _DEPTH_PRECHECK_CHARS = 16_384
+_TOO_DEEP = f"YAML nested more than {MAX_DEPTH} levels deep; flatten the document"
 
 KeyPath = tuple[Hashable, ...]  # mapping keys and sequence indexes from the root, e.g. ("sends", 0)
 Position = tuple[int, int]  # 1-based (line, column)
@@ -229,9 +230,6 @@ def _compose(text: str, offset: int) -> yaml.Node | None:
         raise YamlProblem("parse/yaml", f"invalid YAML: {exc}", 1 + offset, 1) from None
     except RecursionError:
         raise YamlProblem("parse/yaml", "YAML nested too deeply", 1 + offset, 1) from None
-
-
-_TOO_DEEP = f"YAML nested more than {MAX_DEPTH} levels deep; flatten the document"
 
 
 class _Converter:
