@@ -94,7 +94,10 @@ def main(argv=None) -> int:
     print("| command | median wall (s) | min–max (s) | CPU user+sys (s) | peak RSS, process tree (MiB) | exit |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['label']} | {r['median']:.2f} | {r['min']:.2f}–{r['max']:.2f} | {r['cpu']:.2f} | {r['tree']:.0f} | {r['code']} |")
+        print(
+            f"| {r['label']} | {r['median']:.2f} | {r['min']:.2f}–{r['max']:.2f} | {r['cpu']:.2f} | {r['tree']:.0f} | "
+            f"{r['code']} |"
+        )
     print(f"\n{args.runs} runs each after a warm-up round; repository {repo}; disk TMPDIR {disk_tmp}.")
     return 0
 

@@ -194,7 +194,8 @@ def main(argv=None) -> int:
         path = catalogs[n]
         commands.append((f"`saga-lint check` {n} services ({_files(path)} files)", base + ["check", path], None))
         if have_official and n == args.official_size:
-            commands.append((f"official `@eventcatalog/linter` {n} services", ["node", eclint, os.path.abspath(path)], args.eclint))
+            official = ["node", eclint, os.path.abspath(path)]
+            commands.append((f"official `@eventcatalog/linter` {n} services", official, args.eclint))
             if shutil.which("npx") is not None:
                 # the command issue 2 names, as a user types it (the same install; --offline: no network)
                 commands.append((f"official via `npx @eventcatalog/linter` {n} services",
@@ -202,7 +203,10 @@ def main(argv=None) -> int:
     rows = bench_all(commands, args.runs)
     load_end = os.getloadavg()[0]
 
-    print("| command | median wall (s) | min–max (s) | CPU user+sys (s) | peak RSS, largest process (MiB) | peak RSS, process tree (MiB) | exit | findings |")
+    print(
+        "| command | median wall (s) | min–max (s) | CPU user+sys (s) | peak RSS, largest process (MiB) "
+        "| peak RSS, process tree (MiB) | exit | findings |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(

@@ -80,11 +80,17 @@ def main() -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print("| measurement | figure |\n|---|---|")
     n, dt = bench_sqlite(saga, args.repeat)
-    print(f"| `verify` {args.flow}, SQLite in memory: {n} scenarios (best of {args.repeat}) | {dt:.2f} s, **{n / dt:,.0f} scenarios/s** |")
+    print(
+        f"| `verify` {args.flow}, SQLite in memory: {n} scenarios (best of {args.repeat}) "
+        f"| {dt:.2f} s, **{n / dt:,.0f} scenarios/s** |"
+    )
     if args.pg:
         r = bench_pg(args.pg, saga, args.catalog, args.flow, args.sagas, args.workers)
-        print(f"| {r['sagas']} {args.flow} sagas on PostgreSQL, {args.workers} processes (SKIP LOCKED; per process {r['per_worker']}) "
-              f"| {r['seconds']:.1f} s, **{r['sagas'] / r['seconds']:,.0f} sagas/s**, {r['violations']} violations |")
+        print(
+            f"| {r['sagas']} {args.flow} sagas on PostgreSQL, {args.workers} processes "
+            f"(SKIP LOCKED; per process {r['per_worker']}) "
+            f"| {r['seconds']:.1f} s, **{r['sagas'] / r['seconds']:,.0f} sagas/s**, {r['violations']} violations |"
+        )
     else:
         print("| PostgreSQL | skipped: no --pg / SAGA_LINT_TEST_PG |")
     print(f"\nload average (1 min) at the start: {load:.2f} on {os.cpu_count()} CPUs")

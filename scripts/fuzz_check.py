@@ -8,8 +8,9 @@
 Runs the property of tests/test_fuzz.py (exit 0 or 1, no exception, JSON parses, text output free
 of control characters, each run under --time-limit seconds of CPU time) in batches of hypothesis
 examples with fresh seeds until the time is up. Each example runs in this process under a SIGALRM
-watchdog (60 s of wall-clock time, or 6 x --time-limit): a stall becomes a failure. On a failure hypothesis shrinks the catalog, the script writes it to
---save (JSON: path -> base64 content or symlink) and exits 1. Exit 0: no failure.
+watchdog (60 s of wall-clock time, or 6 x --time-limit): a stall becomes a failure. On a failure
+hypothesis shrinks the catalog, the script writes it to --save (JSON: path -> base64 content or
+symlink) and exits 1. Exit 0: no failure.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
     python scripts/fuzz_yaml.py [--minutes 10] [--seed N]
 
-The property (tests/test_yamlfast.py): whenever ``yamlfast.parse`` returns a value, libyaml
-(through yamlloc, as before the fast path) accepts the same text and gives an equal value, type
-for type. Batches of generated documents (in and just outside the subset) and of arbitrary
-YAML-ish text run until the time is up; the first counterexample is printed and the exit code is 1.
+The property (tests/test_yamlfast.py): whenever ``catalog.yaml.fast.parse`` returns a value,
+libyaml (through ``catalog.yaml.locations``, as before the fast path) accepts the same text and
+gives an equal value, type for type. Batches of generated documents (in and just outside the
+subset) and of arbitrary YAML-ish text run until the time is up; the first counterexample is
+printed and the exit code is 1.
 """
 
 from __future__ import annotations

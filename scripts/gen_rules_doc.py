@@ -93,7 +93,8 @@ def render() -> str:
     from saga_lint.rules import all_rules
 
     rules = all_rules()
-    names = sorted(rules, key=lambda n: (list(FAMILY_TITLES).index(rules[n].family) if rules[n].family in FAMILY_TITLES else 99, n))
+    families = list(FAMILY_TITLES)
+    names = sorted(rules, key=lambda n: (families.index(rules[n].family) if rules[n].family in FAMILY_TITLES else 99, n))
     out = [
         "# Rules",
         "",

@@ -55,7 +55,10 @@ def test_generated_catalog_is_clean_and_counts_match(generated):
     assert report["findings"] == []
     summary = report["summary"]
     assert summary["files"] == counts["files"]
-    for kind in ("domains", "systems", "services", "events", "commands", "queries", "containers", "channels", "flows", "teams", "users"):
+    kinds = (
+        "domains", "systems", "services", "events", "commands", "queries", "containers", "channels", "flows", "teams", "users",
+    )
+    for kind in kinds:
         assert summary["resources"][kind] == counts[kind], kind
     # the shape the generator promises
     assert counts["services"] == N + 1  # one older version (versioned/0.9.0) per 50 services

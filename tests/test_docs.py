@@ -63,7 +63,8 @@ def test_rules_doc_carries_each_docstring():
 
 def test_doc_to_markdown_fences_indented_examples():
     md = _gen().doc_to_markdown(
-        "A thing is wrong.\n\nWhat it checks: ``a`` and\nmore.\nExample that fails:\n    owners: [x]\n      - y\nFix: ``owners: [y]``."
+        "A thing is wrong.\n\nWhat it checks: ``a`` and\nmore.\n"
+        "Example that fails:\n    owners: [x]\n      - y\nFix: ``owners: [y]``."
     )
     assert md == (
         "A thing is wrong.\n\n**What it checks:** `a` and\nmore.\n\n**Example that fails:**\n\n"

@@ -34,8 +34,14 @@ def check_catalog(files: dict) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 @given(catalogs())
-@example({"events/A/index.mdx": b"---\nid: a\nname: A\nversion: 1.0.0\nschemaPath: schema.json\n---\n", "events/A/schema.json": b'{"$ref": "#"}'})
-@example({"flows/F/index.mdx": b"---\nid: f\nsteps: [{id: s1, next_step: s1}]\nx-saga: {steps: {s1: {retry: {maxAttempts: 1000000000000}}}}\n---\n"})
+@example({
+    "events/A/index.mdx": b"---\nid: a\nname: A\nversion: 1.0.0\nschemaPath: schema.json\n---\n",
+    "events/A/schema.json": b'{"$ref": "#"}',
+})
+@example({
+    "flows/F/index.mdx":
+        b"---\nid: f\nsteps: [{id: s1, next_step: s1}]\nx-saga: {steps: {s1: {retry: {maxAttempts: 1000000000000}}}}\n---\n",
+})
 @example({"events/A/index.mdx": ("symlink", "/dev/zero"), "events/B/index.mdx": b"\x00\xff"})
 def test_check_never_crashes_on_generated_catalogs(files):
     check_catalog(files)

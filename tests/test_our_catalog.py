@@ -124,9 +124,9 @@ def test_docs_saga_table_matches_the_flow(catalog, saga_flow):
     assert header == ["Step", "Command", "Owner", "Success", "Failure", "Compensation", "Customer status"]
     xs = saga_flow.data["x-saga"]
     flow_commands = {str(s["id"]): s["message"]["id"] for s in saga_flow.data["steps"] if isinstance(s.get("message"), dict)}
-    rows = [dict(zip(header, cells)) for _, cells in tables[0].rows]
+    rows = [dict(zip(header, cells, strict=True)) for _, cells in tables[0].rows]
     assert len(rows) == len(SAGA_STEPS)
-    for sid, row in zip(SAGA_STEPS, rows):
+    for sid, row in zip(SAGA_STEPS, rows, strict=True):
         step = xs["steps"][sid]
         assert row["Command"] == f"[[command|{flow_commands[sid]}]]"
         assert row["Success"] == f"[[event|{step['success']}]]"

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from saga_lint.catalog import versions
 from saga_lint.catalog.body import parse_body
-from saga_lint.catalog.frontmatter import split
-from saga_lint.catalog.yamlloc import YamlProblem, load
+from saga_lint.catalog.yaml.frontmatter import split
+from saga_lint.catalog.yaml.locations import LazyLocations, YamlProblem, load
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -54,7 +54,9 @@ def test_split_raises_only_yaml_problem(text):
 
 
 @SETTINGS
-@given(yaml_lines=lines_without_fence, body=st.text(max_size=200), bom=st.booleans(), closer=st.sampled_from(["---", "...", "--- "]))
+@given(
+    yaml_lines=lines_without_fence, body=st.text(max_size=200), bom=st.booleans(), closer=st.sampled_from(["---", "...", "--- "])
+)
 def test_split_round_trips(yaml_lines, body, bom, closer):
     yaml_text = "".join(line + "\n" for line in yaml_lines)
     text = ("\ufeff" if bom else "") + "---\n" + yaml_text + closer + "\n" + body
@@ -172,6 +174,50 @@ def test_load_reports_duplicate_keys_where_the_second_is(key, a, b, gap, offset)
     assert exc.value.rule == "parse/duplicate-key"
     assert exc.value.line == (first + filler).count("\n") + 1 + offset
     assert exc.value.column == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "base: &b {x: 1, y: [1, 2]}\nc:\n  x: 3\n  <<: *b\n",
+        "a: &a {p: 1}\nb: &b {p: 2, q: 3}\nc:\n  r: 4\n  <<: [*a, *b]\n",
+        "c:\n  <<: {k: v}\n",
+    ],
+)
+def test_load_merges_keys_as_pyyaml_does(text):
+    # the mapping's own keys (written before the merge key) win, then the merged mappings in order
+    value, locs = load(text, 2)
+    assert value == yaml.safe_load(text)
+    assert ("c",) in locs
+
+
+def test_load_merge_skips_what_is_not_a_mapping():
+    value, _ = load("c:\n  z: 1\n  <<: [{k: v}, 7]\n")
+    assert value == {"c": {"z": 1, "k": "v"}}
+
+
+def test_load_keys_that_are_not_strings():
+    # a scalar key keeps its type; a sequence or mapping key becomes its text
+    text = "1: a\n1.5: b\nnull: c\nfalse: d\n2024-01-02: e\n"
+    assert load(text)[0] == yaml.safe_load(text)
+    assert load("? [a, b]\n: c\n? {a: 1}\n: d\n")[0] == {"['a', 'b']": "c", "{'a': 1}": "d"}
+
+
+def test_lazy_locations_fill_on_every_read():
+    text = "a: 1\nb:\n  - x\n  - y\n"
+    eager = load(text, 4)[1]
+    reads = [
+        lambda lazy: len(lazy), lambda lazy: list(lazy), lambda lazy: ("b", 1) in lazy, lambda lazy: lazy == eager,
+        lambda lazy: list(lazy.keys()), lambda lazy: list(lazy.values()), lambda lazy: list(lazy.items()),
+        lambda lazy: lazy[("a",)], lambda lazy: lazy.get(("b", 0)), lambda lazy: lazy.find("b", 1, "deeper"),
+    ]
+    for read in reads:
+        lazy = LazyLocations(text, 4)
+        read(lazy)
+        assert lazy._pending is None and dict(lazy) == dict(eager)
+    assert LazyLocations(text, 4).find("b", 1) == (8, 5)
+    with pytest.raises(TypeError):
+        hash(LazyLocations(text, 4))
 
 
 # -- versions.resolve -----------------------------------------------------------------------------------

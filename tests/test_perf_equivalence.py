@@ -16,8 +16,8 @@ import pickle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from saga_lint.catalog import yamlloc
 from saga_lint.catalog.body import components, components_named, parse_body
+from saga_lint.catalog.yaml import locations as yamlloc
 
 # -- YAML -----------------------------------------------------------------------------------------
 
@@ -311,7 +311,7 @@ def _split_line_by_line(text: str):
     end=st.sampled_from(["", "\n", "\r\n"]),
 )
 def test_split_matches_the_line_by_line_splitter(parts, end):
-    from saga_lint.catalog.frontmatter import split
+    from saga_lint.catalog.yaml.frontmatter import split
 
     text = "\n".join(parts) + end
     expected = _split_line_by_line(text)
@@ -615,7 +615,7 @@ def _parent_folders_by_prefixes(catalog) -> list:
 )
 def test_enclosing_folders_are_the_folders_of_enclosing_resources(specs):
     from saga_lint.catalog.model import Catalog, Resource
-    from saga_lint.catalog.yamlloc import Locations
+    from saga_lint.catalog.yaml.locations import Locations
 
     catalog = Catalog(root=".")
     for parts, versioned in specs:
@@ -630,7 +630,7 @@ def test_enclosing_folders_are_the_folders_of_enclosing_resources(specs):
 
 def test_enclosing_folders_of_a_very_deep_tree_need_no_recursion():
     from saga_lint.catalog.model import Catalog, Resource
-    from saga_lint.catalog.yamlloc import Locations
+    from saga_lint.catalog.yaml.locations import Locations
 
     catalog = Catalog(root=".")
     deep = "/".join(["d"] * 5000)

@@ -28,7 +28,7 @@ sys.stderr.write("\nPROBE " + json.dumps({"code": code, "modules": loaded}) + "\
 
 def _probe(args: list) -> tuple[dict, str]:
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True, text=True, timeout=60)
-    line = [l for l in proc.stderr.splitlines() if l.startswith("PROBE ")][-1]
+    line = [text for text in proc.stderr.splitlines() if text.startswith("PROBE ")][-1]
     return json.loads(line[len("PROBE "):]), proc.stdout
 
 
@@ -124,7 +124,7 @@ def test_check_process_never_collects_the_catalog_it_built(tmp_path):
         [sys.executable, "-c", GC_PROBE, json.dumps(["check", str(catalog), "--format", "json"])],
         capture_output=True, text=True, timeout=120,
     )
-    line = [l for l in proc.stderr.splitlines() if l.startswith("PROBE ")][-1]
+    line = [text for text in proc.stderr.splitlines() if text.startswith("PROBE ")][-1]
     result = json.loads(line[len("PROBE "):])
     assert result["code"] == 0 and proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["errors"] == 0

@@ -1,10 +1,10 @@
-"""The fast YAML path (catalog/yamlfast.py) against libyaml.
+"""The fast YAML path (catalog/yaml/fast.py, imported as ``yamlfast``) against libyaml.
 
 The property that makes the fast path safe: whenever ``yamlfast.parse`` returns a value, libyaml
-(composed and converted by yamlloc, exactly as before the fast path existed) accepts the same
-text and gives an equal value, type for type. Everything else must be ``NOT_SIMPLE``. The
-generator writes documents in the subset and just outside it (tricky scalars, indentation,
-comments, block scalars with every chomping, quotes, flow sequences).
+(composed and converted by catalog/yaml/locations.py, imported as ``yamlloc``, exactly as before
+the fast path existed) accepts the same text and gives an equal value, type for type. Everything
+else must be ``NOT_SIMPLE``. The generator writes documents in the subset and just outside it
+(tricky scalars, indentation, comments, block scalars with every chomping, quotes, flow sequences).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from saga_lint.catalog import frontmatter, yamlfast, yamlloc
+from saga_lint.catalog.yaml import fast as yamlfast
+from saga_lint.catalog.yaml import frontmatter
+from saga_lint.catalog.yaml import locations as yamlloc
 
 
 def typed(value):
@@ -319,3 +321,11 @@ def test_depth_limits_agree_with_yamlloc():
 def test_deep_nesting_is_not_simple():
     text = "".join(" " * i + "k:\n" for i in range(yamlfast.MAX_DEPTH + 5)) + " " * (yamlfast.MAX_DEPTH + 5) + "k: v\n"
     assert yamlfast.parse(text) is yamlfast.NOT_SIMPLE
+
+
+def test_yaml_inside_the_package_is_pyyaml():
+    # saga_lint.catalog.yaml is a package named like PyYAML: its modules' absolute "import yaml"
+    # must still give PyYAML (and libyaml's loader where the wheel has it)
+    for module in (yamlfast, yamlloc):
+        assert module.yaml is yaml and hasattr(module.yaml, "safe_load"), module.__name__
+    assert issubclass(yamlloc._Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog import versions
 from saga_lint.catalog.files import CatalogFiles
-from saga_lint.catalog.yamlloc import Locations
+from saga_lint.catalog.yaml.locations import Locations
 from saga_lint.findings import Finding, ResourceRef
 
 if TYPE_CHECKING:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import stat
 
-from saga_lint.catalog import yamlloc
 from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
-from saga_lint.catalog.frontmatter import split
 from saga_lint.catalog.model import PAGE_KINDS, Resource
-from saga_lint.catalog.yamlloc import Locations, YamlProblem
+from saga_lint.catalog.yaml import locations as yamlloc
+from saga_lint.catalog.yaml.frontmatter import split
+from saga_lint.catalog.yaml.locations import Locations, YamlProblem
 from saga_lint.findings import Finding
 
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from referencing import Registry
     from referencing._core import Resolver
 
-    from saga_lint.catalog.yamlloc import Locations
+    from saga_lint.catalog.yaml.locations import Locations
 
 MAX_JSON_DEPTH = 64  # nested objects/arrays; jsonschema's own validation recurses per level
 MAX_REF_FILES = 64  # files one schema may pull in through $ref

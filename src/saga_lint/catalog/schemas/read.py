@@ -53,7 +53,7 @@ def _read(files: CatalogFiles, rel: str) -> SchemaFile:
 
 
 def _parse_yaml(f: SchemaFile, text: str) -> SchemaFile:
-    from saga_lint.catalog import yamlloc
+    from saga_lint.catalog.yaml import locations as yamlloc
 
     if "\x00" in text:
         return f.add("schema file contains NUL bytes; it is not YAML")

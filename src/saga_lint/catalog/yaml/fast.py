@@ -1,7 +1,7 @@
 """The fast path for the plain block YAML that almost every frontmatter is.
 
 ``parse(text)`` reads a strict subset of YAML line by line and returns the value libyaml would
-give, or ``NOT_SIMPLE`` as soon as a line is outside the subset; the caller (``yamlloc.load``)
+give, or ``NOT_SIMPLE`` as soon as a line is outside the subset; the caller (``locations.load``)
 then composes the text with libyaml as before, which also produces every error message. The
 subset, chosen from what real catalogs contain:
 
@@ -28,21 +28,23 @@ parser does a handful of string operations per line and builds only the result.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Final
 
 import yaml
 
-NOT_SIMPLE = object()
+NOT_SIMPLE: Final = object()
 MAX_CHARS = 16_384
-# well below yamlloc.MAX_DEPTH, so that a document yamlloc rejects for its depth is never simple
+# well below locations.MAX_DEPTH, so that a document locations.load rejects for its depth is never simple
 MAX_DEPTH = 50
 # libyaml rejects an implicit key longer than 1,024 characters; the subset stays below that
 MAX_KEY_CHARS = 1_000
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_resolver = yaml.resolver.Resolver()
+_resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
 _constructor = yaml.constructor.SafeConstructor()
 # tag of a plain scalar by its text; bounded so that a huge catalog cannot grow it forever
-_PLAIN_TAGS: dict = {}
+_PLAIN_TAGS: dict[str, str] = {}
 _PLAIN_TAGS_MAX = 100_000
 _PLAIN_TAG_TEXT_MAX = 200
 
@@ -51,7 +53,7 @@ def plain_tag(text: str) -> str:
     """The tag PyYAML's resolver gives a plain scalar with this text (memoised)."""
     tag = _PLAIN_TAGS.get(text)
     if tag is None:
-        tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+        tag = _resolve(yaml.ScalarNode, text, (True, False))
         # short texts repeat (ids, versions, owners); long ones (summaries) would only fill it
         if len(text) <= _PLAIN_TAG_TEXT_MAX and len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
             _PLAIN_TAGS[text] = tag
@@ -59,7 +61,7 @@ def plain_tag(text: str) -> str:
 
 
 # mapping keys seen to be plain words that resolve to strings (bounded like _PLAIN_TAGS)
-_KEYS: set = set()
+_KEYS: set[str] = set()
 _KEY = re.compile(r"[\w$][\w$./-]*\Z")
 
 
@@ -86,7 +88,7 @@ def _starts_entry(text: str) -> bool:
     return bool(colon) and (not rest or rest[0] == " ") and _KEY.match(key) is not None
 
 
-def scalar_value(tag: str, text: str):
+def scalar_value(tag: str, text: str) -> object:
     """The Python value of a scalar, as SafeConstructor builds it; text for an unknown tag, for a
     collection tag on a scalar (``!!map x``), or a value the constructor rejects (an invalid
     timestamp stays text; nothing is executed)."""
@@ -114,7 +116,7 @@ _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _BAD_PLAIN_END = frozenset(": ")
 
 
-def parse(text: str):
+def parse(text: str) -> object:
     """The value of ``text`` if it is simple YAML (see the module doc), else ``NOT_SIMPLE``."""
     if len(text) > MAX_CHARS or "\t" in text or "\r" in text:
         return NOT_SIMPLE
@@ -140,11 +142,11 @@ def parse(text: str):
 
 
 class _Reader:
-    def __init__(self, lines: list):
+    def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         # indentation of each line and its text after it; both are rewritten for "- key: v"
         self.indents = [len(line) - len(line.lstrip(" ")) for line in lines]
-        self.texts = [line[n:] for line, n in zip(lines, self.indents)]
+        self.texts = [line[n:] for line, n in zip(lines, self.indents, strict=True)]
 
     def skip(self, i: int) -> int:
         """The index of the next line that is not blank or a comment."""
@@ -160,10 +162,10 @@ class _Reader:
     # mapping() and sequence() repeat their loop's first lines (blank and comment lines, the
     # indentation test) and the one-line plain scalar case on purpose: they run once per line of
     # every frontmatter, and a shared helper would cost a call each time (see the module doc).
-    def mapping(self, i: int, indent: int, depth: int):
+    def mapping(self, i: int, indent: int, depth: int) -> tuple[dict[str, object], int]:
         if depth > MAX_DEPTH:
             raise _NotSimple
-        out: dict = {}
+        out: dict[str, object] = {}
         indents, texts = self.indents, self.texts
         n = len(texts)
         keys = _KEYS
@@ -197,10 +199,10 @@ class _Reader:
                 out[key], i = self.inline(rest, i, indent, depth)
         return out, i
 
-    def sequence(self, i: int, indent: int, depth: int):
+    def sequence(self, i: int, indent: int, depth: int) -> tuple[list[object], int]:
         if depth > MAX_DEPTH:
             raise _NotSimple
-        out: list = []
+        out: list[object] = []
         indents, texts = self.indents, self.texts
         n = len(texts)
         tags = _PLAIN_TAGS
@@ -234,11 +236,11 @@ class _Reader:
                 item, i = self.mapping(i, column, depth + 1)
                 out.append(item)
             else:
-                item, i = self.inline(rest, i, own, depth)
-                out.append(item)
+                value, i = self.inline(rest, i, own, depth)
+                out.append(value)
         return out, i
 
-    def nested(self, i: int, indent: int, depth: int, may_share_indent: bool):
+    def nested(self, i: int, indent: int, depth: int, may_share_indent: bool) -> tuple[object, int]:
         """The block value after ``key:`` with nothing on its line (null if none)."""
         i = self.skip(i)
         if i == len(self.texts):
@@ -253,7 +255,7 @@ class _Reader:
             return self.sequence(i, own, depth + 1)
         return None, i
 
-    def inline(self, rest: str, i: int, parent_indent: int, depth: int):
+    def inline(self, rest: str, i: int, parent_indent: int, depth: int) -> tuple[object, int]:
         """The value written after ``key: `` or ``- `` on line ``i``; returns it and the next line."""
         first = rest[0]
         if first == "'":
@@ -270,7 +272,7 @@ class _Reader:
             raise _NotSimple
         return _plain(rest), i + 1
 
-    def block_scalar(self, header: str, i: int, parent_indent: int):
+    def block_scalar(self, header: str, i: int, parent_indent: int) -> tuple[str, int]:
         m = _BLOCK_HEADER.match(header)
         if m is None:
             raise _NotSimple  # an indentation indicator or a comment after the header
@@ -289,7 +291,7 @@ class _Reader:
             k += 1
         if content_indent is None or content_indent <= parent_indent:
             raise _NotSimple  # an empty block scalar
-        body: list = []
+        body: list[str] = []
         while j < n:
             line = lines[j]
             if not line.strip(" "):
@@ -325,7 +327,7 @@ class _Reader:
         return text, j
 
 
-def _plain(text: str):
+def _plain(text: str) -> object:
     text = text.rstrip(" ")
     first = text[0]
     if first in _INDICATORS:
@@ -357,14 +359,14 @@ def _double_quoted(text: str) -> str:
     return inner
 
 
-def _flow_sequence(text: str) -> list:
+def _flow_sequence(text: str) -> list[object]:
     text = text.rstrip(" ")
     if text[-1] != "]":
         raise _NotSimple
     inner = text[1:-1].strip(" ")
     if not inner:
         return []
-    out = []
+    out: list[object] = []
     for item in inner.split(","):
         item = item.strip(" ")
         if not item:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from saga_lint.catalog.yamlloc import YamlProblem
+from saga_lint.catalog.yaml.locations import YamlProblem
 
 
 @dataclass
 class Split:
+    """A page cut in two: its YAML text and its body, each with the line it starts on."""
+
     yaml_text: str
     yaml_first_line: int  # 1-based line of the first YAML line
     body: str
@@ -24,6 +26,7 @@ _CLOSING = re.compile(r"^(?:---|\.\.\.)[\r \t]*$", re.M)
 
 
 def split(text: str) -> Split:
+    """The frontmatter and body of a page's text; a ``YamlProblem`` if it has no closed frontmatter."""
     if text.startswith("\ufeff"):
         text = text[1:]
     first_nl = text.find("\n")
