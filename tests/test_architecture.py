@@ -1,7 +1,8 @@
 """The architecture's rules, checked on the source (docs/architecture.md says why each holds):
 
 - no function longer than 80 lines;
-- no import cycle between the subpackages of saga_lint (module level and inside functions alike);
+- no import cycle between the subpackages of saga_lint (imports at module level, inside functions
+  and under ``if TYPE_CHECKING:`` alike: a type is a dependency too);
 - renderers are pure: nothing under render/ imports subprocess or saga_lint.review, or reads a
   private attribute (``x._name``) of an object that is not its own module's;
 - no hidden caches: no writes into an object's ``__dict__`` and no ``setattr`` with a private name;
@@ -44,6 +45,7 @@ def _package_of(module: str) -> str:
 
 
 def _imports(module: str, tree: ast.Module) -> set[str]:
+    """Every module a module imports: at module level, in a function, or for types only."""
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -59,18 +61,6 @@ def _imports(module: str, tree: ast.Module) -> set[str]:
             found.add(target)
             found.update(f"{target}.{a.name}" for a in node.names)
     return {name for name in found if name.startswith("saga_lint")}
-
-
-def _type_checking_only(tree: ast.Module) -> set[int]:
-    """Line numbers of imports under ``if TYPE_CHECKING:`` (types only, never run)."""
-    lines: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            for inner in node.body:
-                for sub in ast.walk(inner):
-                    if isinstance(sub, (ast.Import, ast.ImportFrom)):
-                        lines.add(sub.lineno)
-    return lines
 
 
 def test_no_function_is_longer_than_80_lines():
@@ -120,9 +110,9 @@ def test_no_hidden_caches():
     bad = []
     for module, tree in MODULES.items():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "__dict__":
-                if isinstance(node.ctx, ast.Store):
-                    bad.append(f"{module}:{node.lineno} writes into __dict__")
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "__dict__"
+                    and isinstance(node.ctx, ast.Store)):
+                bad.append(f"{module}:{node.lineno} writes into __dict__")
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("update", "setdefault")
                     and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "__dict__"):
                 bad.append(f"{module}:{node.lineno} writes into __dict__")

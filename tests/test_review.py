@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from saga_lint.changes.compat import compare_schemas, mode_for
 from saga_lint.cli import main
-from saga_lint.review.compat import compare_schemas, mode_for
 
 HERE = Path(__file__).resolve().parent
 OUR_CATALOG = HERE.parent / "catalog"
@@ -867,7 +867,7 @@ def test_crafted_tree_cannot_write_through_a_link_it_planted(tmp_path):
     ],
 )
 def test_same_compares_values_as_json_writes_them(a, b, same):
-    from saga_lint.review.diff import same_as_json
+    from saga_lint.changes.diff import same_as_json
 
     assert same_as_json(a, b) is same
     assert same_as_json(b, a) is same

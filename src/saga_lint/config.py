@@ -157,10 +157,15 @@ def _ruleset(name: str, base_dir: Path, seen: tuple[str, ...] = ()) -> Levels:
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{candidate}: rules must be a mapping of rule name to severity")
-    from saga_lint.rules import all_rules
-
-    _apply_levels(out, {str(k): _norm_level(v, f"{candidate}: {k}") for k, v in rules.items()}, all_rules())
+    _apply_levels(out, {str(k): _norm_level(v, f"{candidate}: {k}") for k, v in rules.items()}, known_rules())
     return out
+
+
+def known_rules() -> frozenset[str]:
+    """Every rule's name, from the default ruleset, which lists every rule (a test holds it to the
+    registry). Read from the data, not from ``saga_lint.rules``: the rules depend on the
+    configuration, never the other way round."""
+    return frozenset(str(name) for name in (_read_yaml(rulesets_dir() / "default.yaml").get("rules") or {}))
 
 
 def _check_names(table: dict[Any, Any], known: Collection[str], where: str) -> None:
@@ -192,9 +197,7 @@ def _fail_on(data: dict[str, Any], source: str | None) -> str:
 
 
 def from_mapping(data: dict[str, Any], base_dir: Path, source: str | None = None) -> Config:
-    from saga_lint.rules import all_rules
-
-    known = set(all_rules())
+    known = known_rules()
     severities = _ruleset(str(data.get("extends", "default")), base_dir)
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):

@@ -76,8 +76,6 @@ class CatalogGraph:
         """Services, agents and domains whose ``sends`` resolves to this message version."""
         return self._unique(self.sources(message.key, "sends"))
 
-    producers_of = senders_of
-
     def sends(self, actor: Resource) -> list[Resource]:
         return self._unique(self.neighbours(actor.key, "sends"))
 
@@ -89,10 +87,6 @@ class CatalogGraph:
 
     def writes_to(self, actor: Resource) -> list[Resource]:
         return self._unique(self.neighbours(actor.key, "writes-to"))
-
-    def steps_of(self, flow: Resource) -> list[dict[str, Any]]:
-        steps = flow.data.get("steps")
-        return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
 
     def step_target(self, flow: Resource, step_id: object) -> Resource | None:
         node = ("step", flow.key, str(step_id))

@@ -63,7 +63,7 @@ def assess_saga(saga: Saga, findings: Sequence[Finding]) -> SagaReadiness:
             by_step[f.step].append(f)
     levels: Counter[str] = Counter()
     steps = tuple(_step_health(st, ATTRIBUTES, by_step.get(st.id, []), levels) for st in saga.steps)
-    sev = Counter(f.severity for f in mine)
+    sev = Counter(str(f.severity) for f in mine)
     verdict: str
     cls: Health
     if sev["error"]:

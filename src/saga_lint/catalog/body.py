@@ -66,10 +66,6 @@ class Body:
     links: list[WikiLink] = field(default_factory=list)
     components: list[Component] = field(default_factory=list)
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.text.strip()
-
     def section(self, *titles: str) -> Section | None:
         """The first section whose title matches one of ``titles`` (case-insensitive)."""
         wanted = {t.lower() for t in titles}
@@ -77,12 +73,6 @@ class Body:
             if s.title.strip().lower() in wanted:
                 return s
         return None
-
-    def section_text(self, section: Section) -> str:
-        lines = self.text.split("\n")
-        lo = section.line - self.first_line + 1
-        hi = section.end_line - self.first_line + 1
-        return "\n".join(lines[lo:hi]).strip()
 
 
 _md: MarkdownIt | None = None

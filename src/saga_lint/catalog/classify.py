@@ -9,7 +9,7 @@ it probably belongs in the message (``unrecognised_message``).
 from __future__ import annotations
 
 from saga_lint.catalog.walk import is_page
-from saga_lint.findings import Finding
+from saga_lint.findings import Finding, Severity
 
 # collection folder -> resource type
 COLLECTIONS: dict[str, str] = {
@@ -167,6 +167,6 @@ def page_kind(rel: str, name: str, findings: list[Finding]) -> tuple[str, str | 
     if kind is None:
         return None
     if kind == "unrecognised":
-        findings.append(Finding("structure/unrecognised-file", "warning", unrecognised_message(rel), rel, 1, 1))
+        findings.append(Finding("structure/unrecognised-file", Severity.WARNING, unrecognised_message(rel), rel, 1, 1))
         return None
     return kind, versioned

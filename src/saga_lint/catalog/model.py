@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog import versions
 from saga_lint.catalog.files import CatalogFiles
+from saga_lint.catalog.yaml.locations import KeyPath as KeyPath
 from saga_lint.catalog.yaml.locations import Locations
 from saga_lint.findings import Finding, ResourceRef
 
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
 # a frontmatter as read: YAML mapping keys (strings, almost always) to YAML values
 FrontMatter = dict[str, Any]
-# mapping keys and sequence indexes from the frontmatter's root, e.g. ("sends", 0)
-KeyPath = tuple[Hashable, ...]
 
 # resource type (singular) -> collection folder / summary key (plural)
 PLURAL = {
@@ -47,7 +46,6 @@ PLURAL = {
     "user": "users",
 }
 MESSAGE_TYPES = ("event", "command", "query")
-VERSIONED_TYPES = tuple(t for t in PLURAL if t not in ("team", "user"))
 # page kinds that are not resources but are read: custom docs, changelogs, ubiquitous language, pages
 PAGE_KINDS = ("doc", "changelog", "ubiquitous-language", "page")
 

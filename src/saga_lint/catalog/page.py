@@ -12,12 +12,12 @@ from saga_lint.catalog.model import PAGE_KINDS, Resource
 from saga_lint.catalog.yaml import locations as yamlloc
 from saga_lint.catalog.yaml.frontmatter import split
 from saga_lint.catalog.yaml.locations import Locations, YamlProblem
-from saga_lint.findings import Finding
+from saga_lint.findings import Finding, Severity
 
 
 def _not_regular(rel: str) -> Finding:
     return Finding(
-        "parse/unreadable", "error", "not a regular file (FIFO, socket or device); replace it with a text page", rel, 1, 1
+        "parse/unreadable", Severity.ERROR, "not a regular file (FIFO, socket or device); replace it with a text page", rel, 1, 1
     )
 
 
@@ -32,7 +32,7 @@ def _read_text(abs_path: str, rel: str, regular: bool, findings: list[Finding]) 
         raw, st = read_capped(abs_path, MAX_FILE_BYTES)
     except OSError as exc:
         findings.append(
-            Finding("parse/unreadable", "error", f"cannot read the file: {exc.strerror or exc}", rel, 1, 1)
+            Finding("parse/unreadable", Severity.ERROR, f"cannot read the file: {exc.strerror or exc}", rel, 1, 1)
         )
         return None
     if raw is None and not stat.S_ISREG(st.st_mode):
@@ -43,7 +43,7 @@ def _read_text(abs_path: str, rel: str, regular: bool, findings: list[Finding]) 
         findings.append(
             Finding(
                 "parse/too-large",
-                "error",
+                Severity.ERROR,
                 f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap; it was not read. "
                 "Split it or move large content out of the catalog",
                 rel,
@@ -56,7 +56,7 @@ def _read_text(abs_path: str, rel: str, regular: bool, findings: list[Finding]) 
         findings.append(
             Finding(
                 "parse/encoding",
-                "error",
+                Severity.ERROR,
                 "binary file (contains NUL bytes) where a Markdown page is expected; replace it with a UTF-8 text page",
                 rel,
                 1,
@@ -72,7 +72,7 @@ def _read_text(abs_path: str, rel: str, regular: bool, findings: list[Finding]) 
         findings.append(
             Finding(
                 "parse/encoding",
-                "error",
+                Severity.ERROR,
                 f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
                 rel,
                 line,
@@ -97,7 +97,7 @@ def parse_page(
         if kind in PAGE_KINDS:
             # custom pages may have no frontmatter at all
             return Resource(kind, rel, folder, {}, Locations(), text, 1, versioned)
-        findings.append(Finding(p.rule, "error", p.message, rel, p.line, p.column))
+        findings.append(Finding(p.rule, Severity.ERROR, p.message, rel, p.line, p.column))
         return None
     if "\t" in parts.yaml_text:
         # YAML forbids tabs for indentation; point at the first one
@@ -107,7 +107,7 @@ def parse_page(
                 findings.append(
                     Finding(
                         "parse/yaml",
-                        "error",
+                        Severity.ERROR,
                         "tab character used for indentation; YAML allows only spaces",
                         rel,
                         parts.yaml_first_line + i,
@@ -119,7 +119,7 @@ def parse_page(
         # positions are computed again only for pages that get a finding (see LazyLocations)
         data, locs = yamlloc.load(parts.yaml_text, parts.yaml_first_line - 1, lazy_locations=True)
     except YamlProblem as p:
-        findings.append(Finding(p.rule, "error", p.message, rel, p.line, p.column))
+        findings.append(Finding(p.rule, Severity.ERROR, p.message, rel, p.line, p.column))
         return None
     if data is None:
         data = {}
@@ -127,7 +127,7 @@ def parse_page(
         findings.append(
             Finding(
                 "parse/frontmatter",
-                "error",
+                Severity.ERROR,
                 f"frontmatter must be a YAML mapping of keys to values, not a {type(data).__name__}",
                 rel,
                 parts.yaml_first_line,

@@ -33,9 +33,11 @@ TYPE_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(slots=True)
 class Reference:
-    """One pointer of a resource's frontmatter to another resource."""
+    """One pointer of a resource's frontmatter to another resource. Treated as read-only; not
+    frozen, because a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__`` and large catalogs make hundreds of thousands of references."""
 
     source: Resource
     path: KeyPath  # key path in the source's frontmatter, e.g. ("sends", 0)
@@ -44,20 +46,9 @@ class Reference:
     version: str | None
     relation: str
 
-    def __init__(
-        self, source: Resource, path: KeyPath, targets: tuple[str, ...], id: str, version: str | None, relation: str
-    ) -> None:
-        # what the generated __init__ of a frozen dataclass does, one call instead of one per
-        # field: large catalogs make hundreds of thousands of references
-        self.__dict__.update(source=source, path=path, targets=targets, id=id, version=version, relation=relation)
-
     @property
     def field(self) -> str:
         return format_path(self.path)
-
-    @property
-    def is_owner(self) -> bool:
-        return self.targets == OWNER_TYPES or set(self.targets) <= set(OWNER_TYPES)
 
 
 def format_path(path: Iterable[Hashable]) -> str:

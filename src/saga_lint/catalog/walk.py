@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from saga_lint.findings import Finding
+from saga_lint.findings import Finding, Severity
 
 SKIP_DIRS = {
     "node_modules",
@@ -53,7 +53,7 @@ def is_page(name: str) -> bool:
 def _link_out(rel: str) -> Finding:
     return Finding(
         "security/path-outside-catalog",
-        "error",
+        Severity.ERROR,
         "symbolic link points outside the catalog folder; it was not followed. Copy the file into the catalog instead",
         rel,
         None,
@@ -71,7 +71,7 @@ def list_dir(folder: Folder, real_root: str, findings: list[Finding]) -> tuple[l
         entries = sorted(os.scandir(folder.abs_path), key=lambda e: e.name)
     except OSError as exc:
         findings.append(
-            Finding("parse/unreadable", "error", f"cannot list folder: {exc.strerror or exc}", dir_rel or ".", None, None)
+            Finding("parse/unreadable", Severity.ERROR, f"cannot list folder: {exc.strerror or exc}", dir_rel or ".", None, None)
         )
         return files, subdirs
     for entry in entries:

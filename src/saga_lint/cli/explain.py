@@ -31,7 +31,7 @@ def explain(flow: str, path: str, fmt: str, config_path: str | None) -> None:
         is_flow = flow in flows
         reason = ("is not a saga (no x-saga block, no Compensation node, not listed under sagas: in the config)"
                   if is_flow else "is no flow of the catalog")
-        sagas = ", ".join(s.flow.id for s in result.sagas) or "none"
+        sagas = ", ".join(str(s.flow.id) for s in result.sagas) or "none"
         raise Failure(f"flow {flow!r} {reason}; sagas here: {sagas}")
     if fmt == "json":
         click.echo(_json.dumps(explain_text.to_json(saga, result.findings), indent=2, ensure_ascii=False, default=str))

@@ -132,7 +132,7 @@ def _plugin_participants(store: Store, saga: Saga) -> Callable[[SagaStep, object
 
     def participant_for(step: SagaStep, scenario: object) -> object:
         svc = step.participant
-        factory = factories.get(getattr(svc, "id", None))
+        factory = factories.get(getattr(svc, "id", None) or "")
         return factory(store=store, saga=saga, step=step) if factory is not None else None
 
     return participant_for

@@ -236,11 +236,6 @@ class Store:
                 for stmt in SCHEMA:
                     self.execute(stmt)
 
-    def drop_all(self) -> None:
-        with self.tx():
-            for t in TABLES:
-                self.execute(f"DROP TABLE IF EXISTS {t}")
-
     def close(self) -> None:
         with suppress(Exception):  # closing is best effort
             self.conn.close()

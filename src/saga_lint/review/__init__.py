@@ -25,11 +25,11 @@ from saga_lint.findings import Finding, at_or_above
 from saga_lint.review.gitsource import ReviewError, catalog_at, open_repo
 
 if TYPE_CHECKING:
+    from saga_lint.changes.compat import MessageCompat
+    from saga_lint.changes.diff import Change, ChangeSet
     from saga_lint.config import Config
-    from saga_lint.pipeline import Result
+    from saga_lint.results import Result
     from saga_lint.review.checklist import Checklist
-    from saga_lint.review.compat import MessageCompat
-    from saga_lint.review.diff import Change, ChangeSet
 
 __all__ = ["ReviewError", "ReviewResult", "run_review"]
 
@@ -75,11 +75,11 @@ def run_review(path: str | os.PathLike[str], base: str, head: str | None = None,
                fail_on: str | None = None, config_given: bool = False) -> ReviewResult:
     """Review the change from ``base`` to ``head`` (None: the working tree). ``config_given``: the
     configuration was named by the user (``-c``), so it is not compared with the base's."""
+    from saga_lint.changes.compat import check_config, message_compat
+    from saga_lint.changes.diff import Change, compare_catalogs
     from saga_lint.config import load_config
     from saga_lint.pipeline import run_check
     from saga_lint.review.checklist import checklists
-    from saga_lint.review.compat import check_config, message_compat
-    from saga_lint.review.diff import Change, compare_catalogs
 
     repo = open_repo(path)
     base_sha = repo.resolve(base)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.model import MESSAGE_TYPES
-from saga_lint.review.diff import same_as_json
+from saga_lint.changes.diff import same_as_json
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
-    from saga_lint.pipeline import Result
-    from saga_lint.review.diff import ChangeSet
+    from saga_lint.changes.diff import ChangeSet
+    from saga_lint.results import Result
     from saga_lint.saga.model import Saga, SagaStep
 
 
@@ -84,8 +84,9 @@ def _saga_messages(saga: Saga) -> set[str]:
     for step in saga.steps:
         ids.update(x for x in (step.command_id, step.success, step.compensation) if x and x != "none")
         ids.update(f.event for f in step.failures if f.event)
-    if saga.outcome.get("event"):
-        ids.add(saga.outcome["event"])
+    outcome_event = saga.outcome.get("event")
+    if outcome_event:
+        ids.add(outcome_event)
     return ids
 
 

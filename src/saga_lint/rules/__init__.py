@@ -26,9 +26,10 @@ from saga_lint.findings import Finding, ResourceRef, Severity
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.catalog.yaml.locations import KeyPath
+    from saga_lint.changes.diff import Change
     from saga_lint.config import Config
     from saga_lint.graph import CatalogGraph
-    from saga_lint.review.diff import Change
     from saga_lint.saga.model import Saga
 
 FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas", "change")
@@ -90,14 +91,14 @@ class Problem:
 
     message: str
     resource: Resource | None = None
-    path: tuple[str | int, ...] = ()  # frontmatter key path: its position, and the finding's field
+    path: KeyPath = ()  # frontmatter key path: its position, and the finding's field
     step: str | None = None
     file: str | None = None
     line: int | None = None
     column: int | None = None
     ref: ResourceRef | None = None  # identity to report, when not resource.ref
     demote: bool = False  # one level below the rule's severity (prose evidence: error -> warning)
-    at: tuple[str | int, ...] = ()  # a key path for the position only, when the field is not a frontmatter path
+    at: KeyPath = ()  # a key path for the position only, when the field is not a frontmatter path
     field: str | None = None  # the field to report, when not ``path`` (e.g. a JSON schema field)
 
 

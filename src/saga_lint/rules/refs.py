@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from saga_lint.catalog.body import Component
     from saga_lint.catalog.model import Resource
     from saga_lint.catalog.refs import Reference
+    from saga_lint.catalog.yaml.locations import KeyPath
 
 # (status, resource, key path, body component or None, the path as written)
-PathCheck = tuple[str, "Resource", tuple[str | int, ...], "Component | None", str]
+PathCheck = tuple[str, "Resource", "KeyPath", "Component | None", str]
 
 _WORD = {"event": "event", "command": "command", "query": "query", "service": "service", "team": "team", "user": "user"}
 

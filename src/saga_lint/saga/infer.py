@@ -39,7 +39,7 @@ def step_path(step: SagaStep) -> KeyPath:
 def infer_orchestrator(graph: CatalogGraph, saga: Saga, by_id: StepsById) -> Evidence | None:
     """The one service (or agent) that sends every step command; else a service drawn right before
     the first step (EventCatalog's example draws it so), as prose."""
-    common: dict[tuple[object, ...], Resource] | None = None
+    common: dict[tuple[str, str | None, str | None], Resource] | None = None
     for cmd in (s.command for s in saga.steps if s.command is not None):
         senders = {r.key: r for r in graph.senders_of(cmd) if r.type in ("service", "agent")}
         common = senders if common is None else {k: v for k, v in common.items() if k in senders}

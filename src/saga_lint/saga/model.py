@@ -13,17 +13,16 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from saga_lint.catalog.yaml.locations import KeyPath as KeyPath
+
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Table
     from saga_lint.catalog.model import Resource
 
 ATTRIBUTES = ("owner", "success", "failure", "retry", "compensation", "status")
 LEVELS = ("structured", "prose", "missing")
-STEP_TYPES = ("compensatable", "pivot", "retriable")
-
 Level = Literal["structured", "prose", "missing"]
 # a key path in a page's frontmatter, e.g. ("x-saga", "steps", "reserve_inventory", "retry")
-KeyPath = tuple[str | int, ...]
 # a mapping as parsed from YAML frontmatter (an x-saga block, a step block, a status)
 YamlMap = dict[str, object]
 # an edge of the flow drawing out of a step: (label, target step id)

@@ -90,7 +90,6 @@ class RefAnalysis:
         self.problems: list[SchemaProblem] = []
         self._seen_problems: set[tuple[str, str, int, int, str]] = set()
         self.files_by_uri: dict[str, SchemaFile] = {}
-        self.retrieved = 0
         self.nodes: dict[int, tuple[SchemaFile, SchemaPath]] = {}  # id(schema dict) -> (file, key path)
         self.edges: dict[int, list[Edge]] = {}  # id -> [(target id, via $ref?)]
         self.keep: list[object] = []  # keeps node objects alive so ids stay unique
@@ -121,7 +120,6 @@ class RefAnalysis:
             for p in f.problems:
                 self._add(p)
             raise Refused(uri, RULE_INVALID, f'names "{rel2}", which cannot be read or parsed')
-        self.retrieved += 1
         self.files_by_uri[uri] = f
         return spec_for(f.document, self.default_spec).create_resource(f.document)
 

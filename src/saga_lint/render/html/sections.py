@@ -82,7 +82,7 @@ def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: Sa
     flow = saga.flow
     attrs = attributes()
     rows = [_matrix_row(st, health, attrs, ready) for st, health in zip(saga.steps, ready.steps, strict=True)]
-    uid = f"saga-{idx}-{slug(flow.id)}"
+    uid = f"saga-{idx}-{slug(flow.id or '')}"
     try:
         picture = flow_picture(result.graph, saga, ready.step_health, uid)
     except Exception as exc:  # a picture must never sink the report

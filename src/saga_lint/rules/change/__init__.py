@@ -3,7 +3,7 @@
 These rules compare two revisions of a catalog (``saga-lint review --base REF``). They are rules
 like the others (registered, documented by their docstring, graded by the configuration,
 suppressible in a resource's ``x-saga-lint`` block) and run by the one runner, on the head's
-``Context`` with ``Context.changes`` set to the change under review (``saga_lint.review.diff.Change``:
+``Context`` with ``Context.changes`` set to the change under review (``saga_lint.changes.diff.Change``:
 the resources changed, the base revision's catalog and sagas, the files changed, the schemas'
 compatibility). Without a change (``saga-lint check``) they yield nothing.
 

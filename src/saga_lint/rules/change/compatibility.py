@@ -1,6 +1,6 @@
 """``change/breaking-schema``: a changed message schema that breaks the party at risk.
 
-The comparison itself (``saga_lint.review.compat``) is made once per review, before the rules
+The comparison itself (``saga_lint.changes.compat``) is made once per review, before the rules
 run, because the review's report shows it too; this rule turns its breaking differences into
 findings."""
 
@@ -13,7 +13,7 @@ from saga_lint.rules import Context, Problem, rule
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
-    from saga_lint.review.compat import SchemaChange
+    from saga_lint.changes.compat import SchemaChange
 
 
 def schema_key(res: Resource) -> tuple[str, ...]:

@@ -14,8 +14,8 @@ from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Context, Problem, rule
 
 if TYPE_CHECKING:
+    from saga_lint.changes.diff import ChangeSet
     from saga_lint.graph import CatalogGraph, Resolved
-    from saga_lint.review.diff import ChangeSet
     from saga_lint.saga.model import Saga, SagaStep
 
 # (type, id) of a removed message -> its removed versions (None: the message as a whole)

@@ -38,8 +38,8 @@ from saga_lint.catalog.model import MESSAGE_TYPES
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
     from saga_lint.catalog.schemas import LoadedSchema
+    from saga_lint.changes.diff import ChangeSet
     from saga_lint.config import Config
-    from saga_lint.review.diff import ChangeSet
 
 Json = Any  # a JSON document or any part of it, as ``json.loads`` returns it
 Resolver = Any  # a ``referencing.Resolver`` (the library has no type hints), or None
@@ -410,6 +410,8 @@ def message_schema_changes(
     readable JSON schema (nothing to compare)."""
     from saga_lint.catalog.schemas import load_message_schema
 
+    if base_res is None or head_res is None:
+        return None
     try:
         old = load_message_schema(base_catalog, base_res)
         new = load_message_schema(head_catalog, head_res)

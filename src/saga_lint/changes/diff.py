@@ -26,9 +26,9 @@ from saga_lint.catalog import versions
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.changes.compat import MessageCompat
     from saga_lint.config import Config
-    from saga_lint.pipeline import Result
-    from saga_lint.review.compat import MessageCompat
+    from saga_lint.results import Result
 
 
 @dataclass
