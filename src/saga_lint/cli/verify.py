@@ -50,7 +50,8 @@ def _pick_sagas(path: str, flows: Sequence[str]) -> list[Saga]:
 @guard
 def verify_cmd(path: str, flows: Sequence[str], db: str, max_scenarios: int, seed: int, fmt: str) -> None:
     """Run every saga under every fault scenario on a real store and check the invariants."""
-    from saga_lint.orchestrator.verify import render_json, render_text, verify_saga
+    from saga_lint.orchestrator.verify import verify_saga
+    from saga_lint.render.verify_format import render_json, render_text
 
     sagas = _pick_sagas(path, flows)
     store = _open_store(db)
@@ -80,7 +81,8 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
 
     from saga_lint.orchestrator.invariants import check
     from saga_lint.orchestrator.scenarios import ScenarioError, expected, parse
-    from saga_lint.orchestrator.verify import escape_control, full_trace, run_scenario
+    from saga_lint.orchestrator.verify import full_trace, run_scenario
+    from saga_lint.render.safe import escape_control
 
     saga = _pick_sagas(path, (flow,))[0]
     try:

@@ -166,36 +166,3 @@ def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: in
     report.scenarios = len(bases) + len(variants)
     report.violations.extend(found.reported())
     return report
-
-
-def escape_control(text: object) -> str:
-    """Catalog text shown on a terminal: control characters escaped (as Python would write them)."""
-    s = str(text)
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in s)
-
-
-def render_text(reports: list[FlowReport]) -> str:
-    lines = []
-    total_v = 0
-    for r in reports:
-        kind = "x-saga" if r.structured else "plain flow, prose model"
-        head = f"{escape_control(r.flow)} ({kind}): {r.scenarios} scenarios, "
-        head += "all invariants hold" if not r.violations else f"{len(r.violations)} violation(s)"
-        lines.append(head)
-        for note in r.notes:
-            lines.append(f"  note: {escape_control(note)}")
-        for x in r.violations:
-            total_v += 1
-            also = f" (and {x['also_in']} more scenario(s))" if x["also_in"] else ""
-            lines.append(f"  ✗ {x['invariant']}: {escape_control(x['message'])}")
-            lines.append(f"    minimal scenario: {escape_control(x['scenario'])}{also}")
-            for t in x["trace"][1:]:
-                lines.append(f"      {escape_control(t)}")
-    lines.append(f"{len(reports)} flow(s), {sum(r.scenarios for r in reports)} scenarios, {total_v} violation(s)")
-    return "\n".join(lines) + "\n"
-
-
-def render_json(reports: list[FlowReport]) -> str:
-    import json
-
-    return json.dumps({"flows": [r.to_dict() for r in reports]}, indent=2, ensure_ascii=False) + "\n"

@@ -62,6 +62,13 @@ def xml_text(value: object) -> str:
     return _NOT_XML.sub("", utf8_text(value))
 
 
+def escape_control(value: object) -> str:
+    """Catalog text in ``verify`` and ``run`` output: every character that does not print (control,
+    format and line-separator characters alike) written as Python would escape it (``\\x1b``),
+    not removed: a scenario trace is evidence, and what a field really held must stay visible."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in str(value))
+
+
 def utf8_safe(text: str) -> str:
     """A whole output as valid UTF-8: a file name that is not UTF-8 reaches the renderers as lone
     surrogates (Python's surrogateescape); they become U+FFFD here instead of failing the write."""

@@ -31,7 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_BLOB_BYTES = 5 * 1024 * 1024
+from saga_lint.catalog.fileio import MAX_FILE_BYTES
+
+MAX_BLOB_BYTES = MAX_FILE_BYTES  # the loader reads nothing larger, so the copy need not hold it
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_FILES = 200_000
 GIT_TIMEOUT = 120

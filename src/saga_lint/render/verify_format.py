@@ -1,0 +1,38 @@
+"""``saga-lint verify``: the flows' reports as text (one block per flow, a summary last) or JSON.
+
+Catalog text is escaped, not removed (``safe.escape_control``): a scenario trace is evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from saga_lint.render.safe import escape_control
+
+if TYPE_CHECKING:
+    from saga_lint.orchestrator.verify import FlowReport
+
+
+def render_text(reports: list[FlowReport]) -> str:
+    lines = []
+    total_v = 0
+    for r in reports:
+        kind = "x-saga" if r.structured else "plain flow, prose model"
+        head = f"{escape_control(r.flow)} ({kind}): {r.scenarios} scenarios, "
+        head += "all invariants hold" if not r.violations else f"{len(r.violations)} violation(s)"
+        lines.append(head)
+        for note in r.notes:
+            lines.append(f"  note: {escape_control(note)}")
+        for x in r.violations:
+            total_v += 1
+            also = f" (and {x['also_in']} more scenario(s))" if x["also_in"] else ""
+            lines.append(f"  ✗ {x['invariant']}: {escape_control(x['message'])}")
+            lines.append(f"    minimal scenario: {escape_control(x['scenario'])}{also}")
+            for t in x["trace"][1:]:
+                lines.append(f"      {escape_control(t)}")
+    lines.append(f"{len(reports)} flow(s), {sum(r.scenarios for r in reports)} scenarios, {total_v} violation(s)")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(reports: list[FlowReport]) -> str:
+    return json.dumps({"flows": [r.to_dict() for r in reports]}, indent=2, ensure_ascii=False) + "\n"
