@@ -437,3 +437,17 @@ def test_sarif_of_the_real_corpus_and_our_catalog_validates(corpus):
     if (OUR_CATALOG.parent / ".git").exists() and sarif["runs"][0]["results"]:
         uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         assert uri.startswith("catalog/")
+
+
+def test_xml_cleaner_removes_exactly_what_xml_1_0_forbids():
+    """``safe.xml_text`` (JUnit, SARIF) keeps every character of XML 1.0's Char production and
+    removes every other one; checked over all of Unicode against the production itself."""
+    from saga_lint.render.safe import xml_text
+
+    def allowed(c: int) -> bool:
+        return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF
+
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert xml_text("".join(map(chr, points))) == "".join(chr(c) for c in points if allowed(c))
+    # a lone surrogate cannot be written as UTF-8: it becomes U+FFFD, never itself
+    assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in xml_text("a\ud800b\udfffc"))
