@@ -140,6 +140,7 @@ def test_check_in_process_leaves_the_collector_on(tmp_path):
     from saga_lint.cli import main
 
     assert gc.isenabled()
+    (tmp_path / "events").mkdir()  # an (empty) catalog: a folder with no collection is refused
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert gc.isenabled()

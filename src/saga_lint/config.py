@@ -132,7 +132,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: the file is not valid YAML: {problem}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -169,11 +172,58 @@ def known_rules() -> frozenset[str]:
     return frozenset(str(name) for name in (_read_yaml(rulesets_dir() / "default.yaml").get("rules") or {}))
 
 
+def _did_you_mean(word: str, candidates: Collection[str]) -> str:
+    """`` Did you mean 'x'?`` for the nearest candidates (case-insensitive), or ''."""
+    import difflib
+
+    by_lower = {c.lower(): c for c in candidates}
+    scored = sorted(((difflib.SequenceMatcher(None, word.lower(), c).ratio(), c) for c in by_lower), reverse=True)
+    close = [c for score, c in scored[:2] if score >= 0.6 and score >= scored[0][0] - 0.05]
+    return f" Did you mean {' or '.join(repr(by_lower[c]) for c in close)}?" if close else ""
+
+
 def _check_names(table: dict[Any, Any], known: Collection[str], where: str) -> None:
     for name in table:
         if name == "*" or name.endswith("/*") or name in known:
             continue
-        raise ConfigError(f"{where}: unknown rule {name!r} (see `saga-lint rules`)")
+        hint = _did_you_mean(str(name), known)
+        raise ConfigError(f"{where}: unknown rule {name!r} (see `saga-lint rules`).{hint}".rstrip("."))
+
+
+# every key a configuration may have (``ignorePatterns`` and ``fail_on`` as the official linter's
+# config and older saga-lint configs spell them)
+TOP_LEVEL_KEYS = ("extends", "rules", "ignore", "ignorePatterns", "overrides", "fail-on", "fail_on", "sagas",
+                  "schema-compatibility")
+
+
+def _check_keys(data: dict[str, Any], source: str | None) -> None:
+    """An unknown top-level key is an error (a misspelt ``rules:`` would silently do nothing), at
+    its line when the configuration is a YAML file."""
+    for key in data:
+        if str(key) in TOP_LEVEL_KEYS:
+            continue
+        line = _key_line(source, str(key))
+        where = f"{source}:{line}" if line else str(source)
+        hint = _did_you_mean(str(key), TOP_LEVEL_KEYS)
+        known = ", ".join(k for k in TOP_LEVEL_KEYS if k not in ("ignorePatterns", "fail_on"))
+        raise ConfigError(f"{where}: unknown key {key!r}.{hint} (a configuration has: {known})")
+
+
+def _key_line(source: str | None, key: str) -> int | None:
+    """The line of a top-level key in a YAML configuration file (read again: only on an error)."""
+    if not source or not source.endswith((".yaml", ".yml")):
+        return None
+    import yaml
+
+    try:
+        node = yaml.compose(Path(source).read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if isinstance(node, yaml.MappingNode):
+        for k, _v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return int(k.start_mark.line) + 1
+    return None
 
 
 def _overrides(data: dict[str, Any], known: Collection[str], source: str | None) -> list[tuple[list[str], Levels]]:
@@ -198,6 +248,7 @@ def _fail_on(data: dict[str, Any], source: str | None) -> str:
 
 
 def from_mapping(data: dict[str, Any], base_dir: Path, source: str | None = None) -> Config:
+    _check_keys(data, source)
     known = known_rules()
     severities = _ruleset(str(data.get("extends", "default")), base_dir)
     rules = data.get("rules") or {}

@@ -24,7 +24,11 @@ __all__ = ["FORMATS", "Failure", "main"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="saga-lint")
 def main() -> None:
-    """Lint EventCatalog catalogs and review the sagas they describe."""
+    """Lint EventCatalog catalogs and review the sagas they describe.
+
+    Exit codes: 0 nothing at or above the fail level, 1 findings at or above it, 2 saga-lint
+    cannot run (not a catalog, bad option or configuration), with a one-line reason.
+    """
     # catalog text (file names that are not UTF-8, lone surrogates) must never make printing fail
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)  # absent when a caller replaced the stream

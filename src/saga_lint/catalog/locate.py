@@ -1,0 +1,94 @@
+"""Is this folder an EventCatalog catalog, and if not, which folders below it are?
+
+A catalog's root holds ``eventcatalog.config.js`` (or ``.ts``, ``.mjs``, ``.cjs``) or at least
+one collection folder (``domains/``, ``services/``, ``events/``, ..., ``teams/``, ``users/``).
+A CI job pointed at the wrong folder (``/etc``, an empty checkout, the repository root of a
+catalog kept in a subfolder) would otherwise lint nothing and pass forever; the commands stop
+with exit 2 and name the catalogs found below the folder, if any.
+"""
+
+from __future__ import annotations
+
+import os
+
+from saga_lint.catalog.classify import RESOURCE_FOLDERS
+
+CONFIG_FILES = ("eventcatalog.config.js", "eventcatalog.config.ts", "eventcatalog.config.mjs", "eventcatalog.config.cjs")
+SKIPPED = frozenset({"node_modules", ".git", ".eventcatalog-core", "dist", "build", ".venv", "venv", "__pycache__"})
+MAX_DEPTH = 4  # how far below the folder to look for catalogs
+MAX_FOLDERS = 5_000  # how many folders to list at most while looking
+
+
+def _entries(path: str) -> tuple[set[str], list[str]]:
+    """The file names and the sub-folder names of a folder (nothing when it cannot be listed)."""
+    files: set[str] = set()
+    folders: list[str] = []
+    try:
+        with os.scandir(path) as it:
+            for entry in it:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.name)
+                    else:
+                        files.add(entry.name)
+                except OSError:
+                    continue
+    except OSError:
+        pass
+    return files, sorted(folders)
+
+
+def is_catalog(path: str) -> bool:
+    """True when ``path`` holds an EventCatalog config file or a collection folder."""
+    files, folders = _entries(path)
+    return any(name in files for name in CONFIG_FILES) or any(name in RESOURCE_FOLDERS for name in folders)
+
+
+def _has_pages(path: str) -> bool:
+    """A folder below the one searched counts as a catalog only with stronger evidence than a
+    folder name (``/etc/avahi/services`` is no catalog): a config file, or a collection folder
+    holding a page (``services/X/index.mdx``; a team or user page directly in ``teams/``)."""
+    files, folders = _entries(path)
+    if any(name in files for name in CONFIG_FILES):
+        return True
+    for name in (f for f in folders if f in RESOURCE_FOLDERS):
+        inner_files, inner_folders = _entries(os.path.join(path, name))
+        if any(f.endswith((".md", ".mdx")) for f in inner_files) and name in ("teams", "users"):
+            return True
+        for sub in inner_folders[:50]:
+            sub_files, _ = _entries(os.path.join(path, name, sub))
+            if "index.md" in sub_files or "index.mdx" in sub_files:
+                return True
+    return False
+
+
+def catalogs_below(path: str) -> list[str]:
+    """Catalog folders below ``path`` (relative to it, breadth first, at most ``MAX_DEPTH`` deep);
+    a catalog's own sub-folders are not searched."""
+    found: list[str] = []
+    queue: list[tuple[str, int]] = [("", 0)]
+    listed = 0
+    while queue and listed < MAX_FOLDERS and len(found) < 10:
+        rel, depth = queue.pop(0)
+        _files, folders = _entries(os.path.join(path, rel))
+        listed += 1
+        for name in folders:
+            if name in SKIPPED or name.startswith("."):
+                continue
+            sub = os.path.join(rel, name)
+            if _has_pages(os.path.join(path, sub)):
+                found.append(sub)
+            elif depth + 1 < MAX_DEPTH:
+                queue.append((sub, depth + 1))
+    return found
+
+
+def not_a_catalog_message(path: str) -> str:
+    """Why ``path`` is refused, and where the catalogs are if there are some below it."""
+    below = catalogs_below(path)
+    expected = "no eventcatalog.config.js and no collection folder (domains/, services/, events/, commands/, flows/, ...)"
+    if below:
+        names = ", ".join(below[:5]) + (", ..." if len(below) > 5 else "")
+        return (f"{path} is not an EventCatalog catalog: it has {expected}. "
+                f"Catalogs below it: {names}; run saga-lint on one of them")
+    return f"{path} is not an EventCatalog catalog: it has {expected}"
