@@ -117,7 +117,7 @@ def test_readme_ci_recipes_and_setup_commands():
         "```bash", "pip install . && saga-lint check catalog", "pip install '.[test]' && python -m pytest", "```",
     ]
     section = readme.split("## CI recipes", 1)[1]
-    for needle in ("GitHub Actions", "GitLab CI", "pre-commit", "-o sarif=", "junit", "id: saga-lint"):
+    for needle in ("GitHub Actions", "GitLab CI", "pre-commit", "-o gitlab=", "codequality", "junit", "id: saga-lint"):
         assert needle in section, needle
 
 
@@ -430,7 +430,7 @@ def test_readme_ci_recipes_are_valid_yaml_and_commands_run(tmp_path):
     assert github["permissions"]["security-events"] == "write"
     assert precommit[0]["hooks"][0]["id"] == "saga-lint"
     job = gitlab["saga-lint"]
-    assert job["artifacts"]["reports"]["junit"] == "saga-lint.xml"
+    assert job["artifacts"]["reports"] == {"codequality": "gl-code-quality.json", "junit": "saga-lint.xml"}
     # the GitLab job's saga-lint command, run here on a copy of our catalog
     (cmd,) = [c for c in job["script"] if c.startswith("saga-lint ")]
     catalog = our_catalog_copy(tmp_path / "catalog")
@@ -440,7 +440,8 @@ def test_readme_ci_recipes_are_valid_yaml_and_commands_run(tmp_path):
     import xml.etree.ElementTree as ET
 
     assert ET.parse(tmp_path / "saga-lint.xml").getroot().tag == "testsuites"
-    assert json.loads((tmp_path / "saga-lint.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+    issues = json.loads((tmp_path / "gl-code-quality.json").read_text(encoding="utf-8"))
+    assert isinstance(issues, list)  # validated against GitLab's schema in tests/test_outputs.py
 
 
 @needs_bash

@@ -451,3 +451,38 @@ def test_xml_cleaner_removes_exactly_what_xml_1_0_forbids():
     assert xml_text("".join(map(chr, points))) == "".join(chr(c) for c in points if allowed(c))
     # a lone surrogate cannot be written as UTF-8: it becomes U+FFFD, never itself
     assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in xml_text("a\ud800b\udfffc"))
+
+
+GITLAB_SCHEMA = SHARED / "schemas" / "gitlab-codequality.schema.json"
+
+
+@pytest.mark.parametrize("which", ["corpus", "broken-checkout", "hostile"])
+def test_gitlab_code_quality_validates_and_matches_json(which, tmp_path):
+    """``--format gitlab`` validates against GitLab's Code Quality format, has one issue per
+    finding with the same rule, line and severity, unique fingerprints, and repository paths."""
+    import jsonschema
+
+    if not GITLAB_SCHEMA.is_file():
+        pytest.skip(f"the GitLab Code Quality schema is not at {GITLAB_SCHEMA} (it lives in ../shared)")
+    if which == "corpus":
+        from conftest import CORPUS
+
+        if not CORPUS.is_dir():
+            pytest.skip(f"the real EventCatalog corpus is not at {CORPUS} (it lives in ../shared beside the project)")
+        root = CORPUS
+    elif which == "broken-checkout":
+        root = Path(__file__).resolve().parent.parent / "catalog-examples" / "broken-checkout"
+    else:
+        root = write_catalog(tmp_path, {"events/OrderPlaced/index.mdx": EVENT})
+    _, out = cli_out(root, "gitlab")
+    issues = json.loads(out)
+    jsonschema.Draft202012Validator(json.loads(GITLAB_SCHEMA.read_text("utf-8"))).validate(issues)
+    findings = check_json(root)["findings"]
+    assert len(issues) == len(findings) > 0
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    levels = {"error": "major", "warning": "minor", "info": "info"}
+    for issue, f in zip(issues, findings, strict=True):
+        assert issue["check_name"] == f["rule"] and issue["severity"] == levels[f["severity"]]
+        assert issue["location"]["lines"]["begin"] == (f["line"] or 1)
+        assert issue["location"]["path"].endswith(f["file"] or ".")
+        assert issue["description"].endswith(f"({f['rule']})")

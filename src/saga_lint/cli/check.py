@@ -13,7 +13,7 @@ from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now,
 if TYPE_CHECKING:
     from saga_lint.results import RepoFacts, Result
 
-FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"]
+FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]
 
 
 class _Repo:

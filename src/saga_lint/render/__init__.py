@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "REPO_FORMATS", "render", "utf8_safe"]
 
-FORMATS = ("text", "json", "sarif", "github", "junit", "markdown")
-REPO_FORMATS = frozenset({"sarif", "github", "junit", "markdown"})
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "markdown")
+REPO_FORMATS = frozenset({"sarif", "github", "gitlab", "junit", "markdown"})
 """Formats that show paths relative to the repository's top level (they need ``RepoFacts``)."""
 
 
@@ -45,6 +45,10 @@ def render(fmt: str, result: Result, repo: RepoFacts | None = None, max_rows: in
         from saga_lint.render import github_format
 
         out = github_format.render(result, repo)
+    elif fmt == "gitlab":
+        from saga_lint.render import gitlab_format
+
+        out = gitlab_format.render(result, repo)
     elif fmt == "junit":
         from saga_lint.render import junit_format
 
