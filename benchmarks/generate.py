@@ -508,11 +508,14 @@ def _write_flow(w: Writer, plan: Plan, f: int, counts: dict) -> None:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2 or not argv[0].isdigit():
-        print("usage: python benchmarks/generate.py N OUT_DIR", file=sys.stderr)
-        return 2
-    counts = generate(int(argv[0]), argv[1])
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python benchmarks/generate.py",
+                                     description="Write a synthetic EventCatalog catalog of N services to OUT_DIR.")
+    parser.add_argument("n", type=int, metavar="N", help="number of services")
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="folder to write (created)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    counts = generate(args.n, args.out_dir)
     print(json.dumps(counts, sort_keys=True))
     return 0
 

@@ -132,8 +132,13 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Generate docs/rules.md from the rule registry.")
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/rules.md is out of date; write nothing")
+    args = parser.parse_args(argv)
     text = render()
-    if "--check" in argv:
+    if args.check:
         current = OUT.read_text("utf-8") if OUT.is_file() else ""
         if current != text:
             print(f"{OUT.relative_to(ROOT)} is out of date; run: python scripts/gen_rules_doc.py", file=sys.stderr)

@@ -71,3 +71,18 @@ def test_config_mistakes_name_file_line_and_near_miss(tmp_path, config, message)
     assert proc.returncode == 2
     [line] = proc.stderr.strip().splitlines()
     assert line == f"saga-lint: configuration error: {tmp_path / 'cat' / 'saga-lint.yaml'}{message}"
+
+
+@pytest.mark.parametrize("script", sorted(p.relative_to(ROOT).as_posix() for d in ("scripts", "benchmarks")
+                                          for p in (ROOT / d).glob("*.py")))
+def test_every_script_answers_help_and_does_nothing_else(script):
+    import subprocess
+    import sys
+
+    rules_md = ROOT / "docs" / "rules.md"
+    before = rules_md.stat().st_mtime_ns
+    proc = subprocess.run([sys.executable, str(ROOT / script), "--help"], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage:"), proc.stdout[:200]
+    assert rules_md.stat().st_mtime_ns == before

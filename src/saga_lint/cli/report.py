@@ -62,6 +62,8 @@ def report_cmd(path: str, output: str, base: str | None, config_path: str | None
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None
     s = result.summary()
-    click.echo(f"saga-lint: wrote {output} ({len(result.sagas)} sagas, {s['errors']} errors, {s['warnings']} warnings, "
-               f"{s['infos']} infos)")
+    from saga_lint.render.words import plural
+
+    click.echo(f"saga-lint: wrote {output} ({plural(len(result.sagas), 'saga')}, {plural(s['errors'], 'error')}, "
+               f"{plural(s['warnings'], 'warning')}, {s['infos']} info)")
     exit_now(0)  # skips the teardown of a large catalog when run as its own process

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.render.repopath import location
 from saga_lint.render.safe import one_line
+from saga_lint.render.words import plural
 from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
@@ -64,12 +65,12 @@ def _header(result: Result) -> list[str]:
     n_res = sum(s["resources"].values())
     out = [MARKER, "## saga-lint", ""]
     if total == 0:
-        out.append(f"✅ No problems in {n_res} resources ({s['files']} files checked).")
+        out.append(f"✅ No problems in {plural(n_res, 'resource')} ({plural(s['files'], 'file')} checked).")
     else:
         icon = "❌" if counts["error"] else "⚠️"
         out.append(
-            f"{icon} **{total} problem{'s' if total != 1 else ''}** in {n_res} resources "
-            f"({s['files']} files checked)."
+            f"{icon} **{plural(total, 'problem')}** in {plural(n_res, 'resource')} "
+            f"({plural(s['files'], 'file')} checked)."
         )
     out += ["", "| Severity | Count |", "| --- | ---: |"]
     for sev, title, icon in SEVERITY_TITLES:

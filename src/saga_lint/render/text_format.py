@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from saga_lint.render.safe import terminal_safe
+from saga_lint.render.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.results import Result
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def render(result: Result) -> str:
@@ -32,7 +29,7 @@ def render(result: Result) -> str:
         out.append("")
     n_res = sum(s["resources"].values())
     out.append(
-        f"{_plural(total, 'problem')} ({_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')}, "
-        f"{s['infos']} info) in {n_res} resources, {s['files']} files checked"
+        f"{plural(total, 'problem')} ({plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')}, "
+        f"{s['infos']} info) in {plural(n_res, 'resource')}, {plural(s['files'], 'file')} checked"
     )
     return "\n".join(out) + "\n"

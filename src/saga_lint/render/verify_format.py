@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from saga_lint.render.safe import escape_control
+from saga_lint.render.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.orchestrator.verify import FlowReport
@@ -18,19 +19,20 @@ def render_text(reports: list[FlowReport]) -> str:
     total_v = 0
     for r in reports:
         kind = "x-saga" if r.structured else "plain flow, prose model"
-        head = f"{escape_control(r.flow)} ({kind}): {r.scenarios} scenarios, "
-        head += "all invariants hold" if not r.violations else f"{len(r.violations)} violation(s)"
+        head = f"{escape_control(r.flow)} ({kind}): {plural(r.scenarios, 'scenario')}, "
+        head += "all invariants hold" if not r.violations else plural(len(r.violations), "violation")
         lines.append(head)
         for note in r.notes:
             lines.append(f"  note: {escape_control(note)}")
         for x in r.violations:
             total_v += 1
-            also = f" (and {x['also_in']} more scenario(s))" if x["also_in"] else ""
+            also = f" (and {plural(x['also_in'], 'more scenario')})" if x["also_in"] else ""
             lines.append(f"  ✗ {x['invariant']}: {escape_control(x['message'])}")
             lines.append(f"    minimal scenario: {escape_control(x['scenario'])}{also}")
             for t in x["trace"][1:]:
                 lines.append(f"      {escape_control(t)}")
-    lines.append(f"{len(reports)} flow(s), {sum(r.scenarios for r in reports)} scenarios, {total_v} violation(s)")
+    lines.append(f"{plural(len(reports), 'flow')}, {plural(sum(r.scenarios for r in reports), 'scenario')}, "
+                 f"{plural(total_v, 'violation')}")
     return "\n".join(lines) + "\n"
 
 

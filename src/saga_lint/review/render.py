@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from saga_lint.render.markdown_format import SEVERITY_TITLES, TABLE_HEAD, md_escape, rule_code
+from saga_lint.render.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
@@ -29,10 +30,6 @@ MARKER = "<!-- saga-lint:review -->"
 MAX_CHARS = 60_000
 
 _KIND_ICON = {"added": "➕ added", "removed": "➖ removed", "changed": "✏️ changed", "version-bump": "⬆️ new version"}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _repo_path(result: ReviewResult, file: str | None) -> str:
@@ -59,7 +56,7 @@ def _location(result: ReviewResult, f: Finding, base: str | None) -> str:
 def _verdict(result: ReviewResult) -> str:
     counts = result.counts()
     total = sum(counts.values())
-    parts = [_plural(counts[s], s) if s != "info" else f"{counts[s]} info" for s, _t, _i in SEVERITY_TITLES if counts[s]]
+    parts = [plural(counts[s], s) if s != "info" else f"{counts[s]} info" for s, _t, _i in SEVERITY_TITLES if counts[s]]
     said = ", ".join(parts)
     if result.failed:
         return f"❌ **This change introduces {said}** (fails at {md_escape(result.fail_on)} and above)."
@@ -181,7 +178,7 @@ def _findings(out: _Comment, result: ReviewResult, link_base: str | None) -> Non
     findings = result.findings
     out.add(["", f"### Findings this change introduces ({len(findings)})"])
     if not findings:
-        out.add(["", f"None. The head has {result.head_findings} findings, all of them already present at the base."
+        out.add(["", f"None. The head has {plural(result.head_findings, 'finding')}, all of them already present at the base."
                  if result.head_findings else "None."])
     shown_total = 0
     for sev, title, icon in SEVERITY_TITLES:
@@ -201,7 +198,7 @@ def _findings(out: _Comment, result: ReviewResult, link_base: str | None) -> Non
                         "for all of them.")
     preexisting = result.head_findings - len(result.new_findings)
     if preexisting > 0:
-        out.add(["", f"{_plural(preexisting, 'finding')} already present at the base {'is' if preexisting == 1 else 'are'} "
+        out.add(["", f"{plural(preexisting, 'finding')} already present at the base {'is' if preexisting == 1 else 'are'} "
                  "not repeated here."])
 
 
