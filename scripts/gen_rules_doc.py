@@ -102,7 +102,9 @@ def render() -> str:
         "",
         f"saga-lint has {len(rules)} rules. Severities are the defaults (`rules/default.yaml`); change them in",
         "`saga-lint.yaml` or `[tool.saga-lint]`. *Official* means the rule has the same name as in",
-        "`@eventcatalog/linter`, so an existing `.eventcatalogrc.js` configuration carries over.",
+        "`@eventcatalog/linter`, so an existing `.eventcatalogrc.js` configuration carries over; \"since 1.1.1\"",
+        "rules are the ones version 1.1.1 emits (a test reads them from the package), \"since 1.1.17\" the ones",
+        "its later versions added. Every other rule is saga-lint's own.",
         "`saga-lint rule NAME` prints the same explanation in the terminal.",
         "",
         "| rule | default | official | checks |",
@@ -111,14 +113,16 @@ def render() -> str:
     for n in names:
         r = rules[n]
         summary = _inline(first_paragraph(r.doc) or r.summary).replace("|", "\\|")
-        out.append(f"| [`{n}`](#{_anchor(n)}) | {r.severity} | {'yes' if r.official else 'no'} | {summary} |")
+        official = f"since {r.official_since}" if r.official else "no"
+        out.append(f"| [`{n}`](#{_anchor(n)}) | {r.severity} | {official} | {summary} |")
     family = None
     for n in names:
         r = rules[n]
         if r.family != family:
             family = r.family
             out += ["", f"## {FAMILY_TITLES.get(family, family)} (`{family}/*`)"]
-        origin = "official `@eventcatalog/linter` rule name" if r.official else "saga-lint rule"
+        origin = (f"official `@eventcatalog/linter` rule name (since {r.official_since})" if r.official
+                  else "saga-lint rule")
         emitted = "; reported while the catalog is read" if r.emitted_by_loader else ""
         out += [
             "",

@@ -39,13 +39,15 @@ def test_rules_doc_has_one_section_per_rule():
     for name, severity, origin in sections:
         r = rules[name]
         assert severity == r.severity
-        assert origin.startswith("official `@eventcatalog/linter` rule name" if r.official else "saga-lint rule"), name
+        want = f"official `@eventcatalog/linter` rule name (since {r.official_since})" if r.official else "saga-lint rule"
+        assert origin.startswith(want), name
     # the table lists every rule once, with a working anchor
-    rows = re.findall(r"^\| \[`([^`]+)`\]\(#([^)]+)\) \| (\w+) \| (yes|no) \|", text, re.M)
+    rows = re.findall(r"^\| \[`([^`]+)`\]\(#([^)]+)\) \| (\w+) \| (since [0-9.]+|no) \|", text, re.M)
     assert sorted(n for n, *_ in rows) == sorted(rules)
     for name, anchor, severity, official in rows:
         assert anchor == name.replace("/", "").lower()
-        assert (severity, official) == (rules[name].severity, "yes" if rules[name].official else "no")
+        r = rules[name]
+        assert (severity, official) == (r.severity, f"since {r.official_since}" if r.official else "no")
 
 
 def test_rules_doc_carries_each_docstring():

@@ -13,6 +13,7 @@ assertion on resolution.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -1028,3 +1029,48 @@ def test_classify_pages_outside_the_patterns(rel, kind):
     from saga_lint.catalog.classify import classify
 
     assert classify(tuple(rel.split("/")))[0] == kind
+
+
+# The rules @eventcatalog/linter 1.1.1 emits (read from its dist/index.js: the names assigned to a
+# finding's `rule`; DEFAULT_RULES also lists naming/*, versions/consistent-format and
+# versions/no-deprecated, which no validator of 1.1.1 emits).
+OFFICIAL_1_1_1 = {
+    "schema/required-fields", "schema/valid-type", "schema/valid-semver", "schema/valid-email", "schema/validation-error",
+    "refs/owner-exists", "refs/resource-exists", "refs/valid-version-range", "refs/channel-exists",
+    "refs/container-exists", "refs/orphan-messages",
+    "best-practices/summary-required", "best-practices/owner-required", "best-practices/description-required",
+    "best-practices/schema-required", "versions/no-deprecated-references", "structure/duplicate-resource-ids",
+}
+
+
+def _official_linter_dist() -> Path | None:
+    for base in filter(None, (os.environ.get("SAGA_LINT_ECLINT"), "/tmp/eclint")):
+        dist = Path(base) / "node_modules" / "@eventcatalog" / "linter" / "dist" / "index.js"
+        if dist.is_file():
+            return dist
+    return None
+
+
+def test_rules_marked_official_since_1_1_1_are_exactly_the_official_linters():
+    """docs/rules.md says "since 1.1.1" for exactly the rules @eventcatalog/linter 1.1.1 has, with
+    its names; the rules it gained later (1.1.17) say so; every other rule is marked saga-lint's."""
+    from saga_lint.rules import all_rules
+
+    rules = all_rules()
+    assert {n for n, r in rules.items() if r.official_since == "1.1.1"} == OFFICIAL_1_1_1
+    assert {n for n, r in rules.items() if r.official_since == "1.1.17"} == {
+        "refs/file-exists", "schema/unknown-field", "schema/unknown-nested-field", "structure/unrecognised-file"}
+    assert all(r.official == (r.official_since is not None) for r in rules.values())
+
+
+def test_the_recorded_list_is_what_the_installed_official_linter_emits():
+    dist = _official_linter_dist()
+    if dist is None:
+        pytest.skip("@eventcatalog/linter 1.1.1 is not installed (npm install @eventcatalog/linter@1.1.1 in "
+                    "$SAGA_LINT_ECLINT or /tmp/eclint)")
+    package = json.loads((dist.parent.parent / "package.json").read_text("utf-8"))
+    if package.get("version") != "1.1.1":
+        pytest.skip(f"the installed @eventcatalog/linter is {package.get('version')}, not 1.1.1")
+    text = dist.read_text("utf-8")
+    emitted = set(re.findall(r'(?:rule\s*=\s*|rule:\s*|return\s+)"([a-z-]+/[a-z-]+)"', text))
+    assert emitted == OFFICIAL_1_1_1

@@ -130,7 +130,7 @@ def rule_cmd(name: str) -> None:
         close = difflib.get_close_matches(name, list(rules), n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else " See `saga-lint rules`."
         raise Failure(f"unknown rule {name!r}.{hint}")
-    origin = " (same name as in @eventcatalog/linter)" if r.official else ""
+    origin = f" (same name as in @eventcatalog/linter {r.official_since} and later)" if r.official else ""
     click.echo(f"{r.name}  [default: {r.severity}]{origin}\n")
     click.echo(r.doc)
 

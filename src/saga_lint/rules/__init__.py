@@ -45,6 +45,9 @@ class Rule:
     doc: str
     emitted_by_loader: bool = False
     official: bool = False  # one of @eventcatalog/linter's rules, same name
+    # the first @eventcatalog/linter version that has it: "1.1.1" (the version benchmarked and
+    # checked against, tests/test_rules_official.py) or a later one; None for saga-lint's own rules
+    official_since: str | None = None
     # reads the pages' facts (catalog.pagefacts), which the loader's workers may still be
     # computing: such rules run after the others, so that the wait overlaps with their work
     page_facts: bool = False
@@ -66,13 +69,18 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    name: str, severity: str, official: bool = False, emitted_by_loader: bool = False, page_facts: bool = False
+    name: str, severity: str, official: bool = False, emitted_by_loader: bool = False, page_facts: bool = False,
+    official_since: str | None = None,
 ) -> Callable[[RuleFunc], RuleFunc]:
-    """Register the decorated function as the rule ``name`` at the default ``severity``."""
+    """Register the decorated function as the rule ``name`` at the default ``severity``;
+    ``official``: the official linter has a rule of this name and meaning (since
+    ``official_since``, default 1.1.1)."""
 
     def deco(func: RuleFunc) -> RuleFunc:
+        since = (official_since or "1.1.1") if official else None
         RULES[name] = Rule(
-            name, Severity(severity), func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader, official, page_facts
+            name, Severity(severity), func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader=emitted_by_loader,
+            official=official, official_since=since, page_facts=page_facts,
         )
         return func
 

@@ -200,7 +200,7 @@ def _path_checks(ctx: Context) -> list[PathCheck]:
     return cache
 
 
-@rule("refs/file-exists", "error", official=True, page_facts=True)
+@rule("refs/file-exists", "error", official=True, page_facts=True, official_since="1.1.17")
 def file_exists(ctx: Context) -> Iterator[Problem]:
     """A file the catalog points at does not exist.
 

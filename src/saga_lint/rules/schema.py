@@ -107,7 +107,7 @@ def validation_error(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "invalid")
 
 
-@rule("schema/unknown-field", "error", official=True, page_facts=True)
+@rule("schema/unknown-field", "error", official=True, page_facts=True, official_since="1.1.17")
 def unknown_field(ctx: Context) -> Iterable[Problem]:
     """A top-level frontmatter key that EventCatalog does not know and that does not start with ``x-``.
 
@@ -122,7 +122,7 @@ def unknown_field(ctx: Context) -> Iterable[Problem]:
     return _issues(ctx, "unknown")
 
 
-@rule("schema/unknown-nested-field", "warning", official=True, page_facts=True)
+@rule("schema/unknown-nested-field", "warning", official=True, page_facts=True, official_since="1.1.17")
 def unknown_nested_field(ctx: Context) -> Iterable[Problem]:
     """An unknown key inside a known object (a step, a pointer, a badge, ...).
 

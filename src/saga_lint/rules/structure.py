@@ -32,7 +32,7 @@ def duplicate_resource_ids(ctx: Context) -> Iterator[Problem]:
                 )
 
 
-@rule("structure/unrecognised-file", "warning", official=True, emitted_by_loader=True)
+@rule("structure/unrecognised-file", "warning", official=True, emitted_by_loader=True, official_since="1.1.17")
 def unrecognised_file(ctx: Context) -> None:
     """A Markdown page inside a resource folder that no EventCatalog pattern matches.
 
