@@ -393,7 +393,7 @@ def test_rule_explains_a_rule():
     r = invoke("rule", "refs/owner-exists")
     assert r.exit_code == 0
     first = r.stdout.splitlines()[0]
-    assert first == "refs/owner-exists  [default: error] (same name as in @eventcatalog/linter)"
+    assert first == "refs/owner-exists  [default: error] (same name as in @eventcatalog/linter 1.1.1 and later)"
     assert all_rules()["refs/owner-exists"].doc in r.stdout
     for part in ("What it checks:", "Why:", "Example that fails:", "Fix:"):
         assert part in r.stdout
