@@ -11,7 +11,9 @@ their rules.
 from saga_lint.rules.saga import (  # noqa: F401  (imported to register their rules)
     compensation,
     conditions,
+    consumers,
     docs_drift,
+    entry,
     orchestrator,
     outcome,
     owners,
