@@ -9,9 +9,11 @@ their rules.
 """
 
 from saga_lint.rules.saga import (  # noqa: F401  (imported to register their rules)
+    agreement,
     compensation,
     conditions,
     consumers,
+    contracts,
     docs_drift,
     entry,
     orchestrator,

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from saga_lint.graph import next_steps
-from saga_lint.saga.infer import FAILURE_WORDS
 from saga_lint.saga.values import custom_type, pointer_id, steps_by_id
 
 if TYPE_CHECKING:
@@ -88,11 +87,6 @@ class FlowMap:
             if n.kind in ("service", "agent", "container", "externalSystem"):
                 edges += self.out.get(n.id, [])
         return edges
-
-    def failure_branch(self, edge: Edge) -> bool:
-        """An edge to an Exception/failure/Compensation node, or one whose label reads as a failure."""
-        target = self.nodes.get(edge.target)
-        return (target is not None and target.failure_node) or bool(edge.label and FAILURE_WORDS.search(edge.label))
 
     def reachable(self, start: str) -> set[str]:
         seen: set[str] = set()
