@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.flowmap import coordination, flow_map, x_compensation, x_steps
+from saga_lint.rules.saga.flowmap import coordination, flow_map, x_compensation, x_on, x_steps
 from saga_lint.saga.infer import FAILURE_WORDS
 from saga_lint.saga.values import pointer_id
 
@@ -23,7 +23,7 @@ STEP_KINDS = ("message", "service", "agent", "externalSystem", "container", "flo
 def map_agreement(ctx: Context) -> Iterator[Problem]:
     """The x-saga block and the flow map disagree about the steps, their failures or their compensation.
 
-    What it checks, for a flow with ``x-saga.steps``: a step that declares ``failures`` has a
+    What it checks: for a flow with ``x-saga.steps``, a step that declares ``failures`` has a
     failure branch in the map (an edge to an Exception, failure or Compensation node, a
     failure-labelled edge, or the failure event drawn after it, on the step or on the participant
     drawn right after it); a failure branch or failure event drawn after a step is declared in
@@ -105,7 +105,7 @@ def _compensation_reached(saga: Saga, fm: FlowMap, key: str, node: MapNode, bloc
     command = pointer_id(comp.get("command")) if comp else pointer_id(block.get("compensation"))
     if not command or command == "none":
         return
-    on = pointer_id(comp.get("on"))
+    on = x_on(comp)
     later = fm.reachable(node.id)
     if any(fm.nodes[i].custom == "compensation" for i in later if i in fm.nodes):
         return

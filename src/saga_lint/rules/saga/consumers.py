@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import lookup
-from saga_lint.rules.saga.flowmap import coordination, flow_map, receivers, x_compensation, x_steps
+from saga_lint.rules.saga.flowmap import coordination, flow_map, on_key, receivers, x_compensation, x_on, x_steps
 from saga_lint.saga.values import pointer_id
 
 if TYPE_CHECKING:
@@ -56,14 +56,15 @@ def _drawn_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
             missing = [name for name in named if not any(_matches(name, r) for r in got)]
             if got and not missing:
                 continue
-            yield Problem(_message(event, got, missing, f'the compensation drawn at "{node.id}"'), saga.flow, node.path, step=node.id)
+            promise = f'the compensation drawn at "{node.id}"'
+            yield Problem(_message(event, got, missing, promise), saga.flow, node.path, step=node.id)
 
 
 def _declared_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
     """``x-saga`` ``compensation.on``: the participant (or the orchestrator) receives the event."""
     style = coordination(saga)
     for key, block in x_steps(saga).items():
-        event = pointer_id(x_compensation(block).get("on"))
+        event = x_on(x_compensation(block))
         if not event or lookup(ctx, ("event",), event) is None:
             continue
         step = saga.step(key)
@@ -74,8 +75,10 @@ def _declared_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
         missing = [consumer] if consumer and consumer not in {r.id for r in got} else []
         if got and not missing:
             continue
-        path: KeyPath = ("x-saga", "steps", key, "compensation", "on")
-        yield Problem(_message(event, got, missing, f"step {key}'s compensation"), saga.flow, path, step=key)
+        # placed at the key as YAML read it (``on`` may arrive as true), reported by its written name
+        where: KeyPath = ("x-saga", "steps", key, "compensation", on_key(x_compensation(block)))
+        yield Problem(_message(event, got, missing, f"step {key}'s compensation"), saga.flow, at=where, step=key,
+                      field=f"x-saga.steps.{key}.compensation.on")
 
 
 def _message(event: str, got: list[Resource], missing: list[str], promise: str) -> str:

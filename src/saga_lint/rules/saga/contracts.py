@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import lookup
-from saga_lint.rules.saga.flowmap import MESSAGE_TYPES, flow_map, x_block, x_compensation, x_steps
+from saga_lint.rules.saga.flowmap import MESSAGE_TYPES, flow_map, x_block, x_compensation, x_on, x_steps
 from saga_lint.saga.values import pointer_id
 
 if TYPE_CHECKING:
@@ -72,9 +72,9 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
     ``compensation.idempotent: true`` once the undo is safe to repeat.
     """
     for saga in ctx.sagas:
-        opted_in = "correlation" in x_block(saga)
-        for name, block in x_steps(saga).items():
-            opted_in = opted_in or "idempotency" in block or "idempotency" in x_compensation(block)
+        blocks = x_steps(saga).values()
+        opted_in = "correlation" in x_block(saga) or any(
+            "idempotency" in b or "idempotency" in x_compensation(b) for b in blocks)
         for name, block in x_steps(saga).items():
             yield from _step_keys(ctx, saga, name, block)
             if opted_in:
@@ -86,7 +86,7 @@ def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[
     node = flow_map(ctx, saga).nodes.get(name)
     trigger = pointer_id(block.get("trigger")) or (node.message_id if node else None)
     comp = x_compensation(block)
-    undo_trigger = pointer_id(comp.get("on")) or pointer_id(comp.get("command"))
+    undo_trigger = x_on(comp) or pointer_id(comp.get("command"))
     for owner, where, message in ((block, ("x-saga", "steps", name), trigger),
                                   (comp, ("x-saga", "steps", name, "compensation"), undo_trigger)):
         spec = owner.get("idempotency")
@@ -118,7 +118,7 @@ def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
     for name, block in x_steps(saga).items():
         comp = x_compensation(block)
         failures = block.get("failures")
-        named = [block.get("trigger"), block.get("success"), comp.get("command"), comp.get("on")]
+        named = [block.get("trigger"), block.get("success"), comp.get("command"), x_on(comp)]
         named += [f.get("event") for f in failures if isinstance(f, dict)] if isinstance(failures, list) else []
         for value in named:
             mid = pointer_id(value)

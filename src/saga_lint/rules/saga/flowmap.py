@@ -9,6 +9,7 @@ comes before whom. ``flow_map`` reads it once per flow (kept in ``Context.memo``
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -148,6 +149,19 @@ def x_steps(saga: Saga) -> dict[str, YamlMap]:
 def x_compensation(block: YamlMap) -> YamlMap:
     comp = block.get("compensation")
     return comp if isinstance(comp, dict) else {}
+
+
+def on_key(comp: YamlMap) -> Hashable:
+    """The key ``compensation.on`` is stored under: YAML 1.1 (PyYAML, libyaml) reads a bare ``on``
+    as the boolean true, so ``on: payment-declined`` arrives as ``{True: "payment-declined"}``."""
+    keys: set[Hashable] = set(comp)
+    return True if "on" not in keys and True in keys else "on"
+
+
+def x_on(comp: YamlMap) -> str | None:
+    """The event id of ``compensation.on``, however YAML read the key."""
+    raw: dict[Hashable, object] = dict(comp)
+    return pointer_id(raw.get(on_key(comp)))
 
 
 def coordination(saga: Saga) -> str:
