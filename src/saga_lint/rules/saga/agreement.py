@@ -86,13 +86,13 @@ def _failures(saga: Saga, fm: FlowMap, key: str, node: MapNode, block: YamlMap) 
         yield Problem(f"step {key}: x-saga declares the failures {names}, but the map draws no failure branch after it. "
                       "Draw the failure path (an edge to the Exception or Compensation node).",
                       saga.flow, ("x-saga", "steps", key, "failures"), step=key)
-    for n in drawn_events:
+    for n in drawn_events if declared_list else []:  # with nothing declared, the branch below says it once
         if n.message_id not in events:
             yield Problem(f"step {key}: the map draws the failure event {n.message_id} after it, but x-saga does not "
                           f"declare it. Add {{event: {n.message_id}}} to x-saga.steps.{key}.failures.", saga.flow, n.path,
                           step=key)
-    if not declared_list and branches:
-        edge = branches[0]
+    if not declared_list and (branches or drawn_events):
+        edge = branches[0] if branches else fm.into[drawn_events[0].id][0]
         label = f' "{edge.label}"' if edge.label else ""
         yield Problem(f"step {key}: the map draws a failure branch{label} to {edge.target}, but x-saga declares no "
                       f"failures for it. Declare them in x-saga.steps.{key}.failures.", saga.flow, edge.path, step=key)

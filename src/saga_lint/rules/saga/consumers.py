@@ -42,14 +42,17 @@ def compensation_consumers(ctx: Context) -> Iterator[Problem]:
 
 
 def _drawn_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
-    """Compensation nodes drawn after an event node."""
+    """Compensation nodes drawn after an event node (where x-saga does not state the promise on
+    that event itself: then the structured promise is checked, and saga/map-agreement holds the two
+    together)."""
     fm = flow_map(ctx, saga)
+    declared = {e for b in x_steps(saga).values() if (e := x_on(x_compensation(b)))}
     for node in fm.nodes.values():
         if node.custom != "compensation":
             continue
         for before in fm.before(node.id):
             event = before.message_id
-            if event is None or lookup(ctx, ("event",), event) is None:
+            if event is None or event in declared or lookup(ctx, ("event",), event) is None:
                 continue
             got = receivers(ctx, event)
             named = _named_consumers(node)

@@ -110,11 +110,8 @@ def _retried_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[P
 
 
 def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
-    """Every message the saga relies on, once, with the step it belongs to (None for the map's own)."""
+    """Every message the saga relies on, once, with the x-saga step that names it (None for one only drawn)."""
     found: dict[str, str | None] = {}
-    for node in flow_map(ctx, saga).nodes.values():
-        if node.message_id:
-            found.setdefault(node.message_id, node.id)
     for name, block in x_steps(saga).items():
         comp = x_compensation(block)
         failures = block.get("failures")
@@ -124,6 +121,10 @@ def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
             mid = pointer_id(value)
             if mid:
                 found.setdefault(mid, name)
+    blocks = x_steps(saga)
+    for node in flow_map(ctx, saga).nodes.values():
+        if node.message_id:
+            found.setdefault(node.message_id, node.id if node.id in blocks else None)
     return list(found.items())
 
 

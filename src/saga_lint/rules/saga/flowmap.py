@@ -160,8 +160,8 @@ def on_key(comp: YamlMap) -> Hashable:
 
 def x_on(comp: YamlMap) -> str | None:
     """The event id of ``compensation.on``, however YAML read the key."""
-    raw: dict[Hashable, object] = dict(comp)
-    return pointer_id(raw.get(on_key(comp)))
+    key = on_key(comp)
+    return next((pointer_id(v) for k, v in comp.items() if k == key), None)
 
 
 def coordination(saga: Saga) -> str:
