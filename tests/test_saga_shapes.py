@@ -382,3 +382,21 @@ def test_retried_compensation_not_declared_idempotent(make_catalog):
     root = write(make_catalog, files)
     assert hits(root, "saga/idempotency") == [
         Hit("saga/idempotency", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "      compensation:\n        on"))]
+
+
+# -- catalog-examples/broken-choreography ---------------------------------------------------------
+
+
+def test_the_broken_choreography_example_shows_its_defects():
+    from conftest import ROOT
+
+    from saga_lint.pipeline import run_check
+
+    root = ROOT / "catalog-examples" / "broken-choreography"
+    found = sorted((f.rule, f.step, f.file, f.line) for f in run_check(root).findings if f.rule in RULES)
+    assert found == [
+        ("saga/compensation-consumers", "reserve_inventory", FLOW, 66),  # inventory-service does not receive payment-declined
+        ("saga/correlation", "authorize_payment", "events/payment-authorized/index.mdx", 7),  # no orderId
+        ("saga/idempotency", "reserve_inventory", FLOW, 65),  # retried release not declared idempotent
+        ("saga/map-agreement", "authorize_payment", FLOW, 40),  # payment-declined drawn, not declared
+    ]
