@@ -27,8 +27,9 @@ def compensation_consumers(ctx: Context) -> Iterator[Problem]:
     the stock") promises that somebody receives that event: someone must ``receive`` it, and each
     consumer the node names (``properties.consumers``, matched to services by id or name) must
     ``receive`` it. ``x-saga`` ``compensation.on`` promises that the step's participant (in an
-    orchestration, the orchestrator) reacts to the event: it must ``receive`` it. One finding per
-    promise, naming the event and the consumers that do not receive it.
+    orchestration, the orchestrator) reacts to the event: it must ``receive`` it (where x-saga
+    states the promise on an event, the drawn one on that event is not checked twice). One
+    finding per promise, naming the event and the consumers that do not receive it.
     Why: in a choreography nothing is in charge of the undo. If the service that must release the
     stock never subscribes to the failure event, the stock stays reserved, and no test of a single
     service shows it.
