@@ -400,3 +400,87 @@ def test_the_broken_choreography_example_shows_its_defects():
         ("saga/idempotency", "reserve_inventory", FLOW, 65),  # retried release not declared idempotent
         ("saga/map-agreement", "authorize_payment", FLOW, 40),  # payment-declined drawn, not declared
     ]
+
+
+def test_x_saga_step_keyed_by_a_node_that_is_no_step(make_catalog):
+    files = edit(base_files(), FLOW, "x-saga:\n  coordination: choreography\n",
+                 "x-saga:\n  coordination: choreography\n  # a key on the Outcome node\n")
+    files = edit(files, FLOW, "    authorize_payment:\n      participant:",
+                 "    done: {}\n    authorize_payment:\n      participant:")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == [
+        Hit("saga/map-agreement", "error", SAGA, "done", FLOW, line(files, FLOW, "    done: {}"))]
+
+
+# -- one finding per cause: saga/customer-status and saga/pivot on a plain orchestrated flow --------
+
+PLAIN_SAGA = "flows/Checkout/index.mdx"
+PLAIN_SAGA_FLOW = """\
+---
+id: checkout
+name: Checkout
+version: 1.0.0
+summary: Reserve the stock, then charge the card; a declined card releases the stock.
+owners: [shop-team]
+steps:
+  - id: reserve
+    title: Reserve
+    message: {id: reserve-stock, version: 1.0.0}
+    next_steps:
+      - {id: charge, label: Reserved}
+      - {id: undo, label: Out of stock}
+  - id: charge
+    title: Charge
+    message: {id: charge-card, version: 1.0.0}
+    next_steps:
+      - {id: undo, label: Declined}
+  - id: undo
+    title: Undo
+    custom: {title: Release the stock, type: Compensation}
+---
+Checkout.
+"""
+
+
+def plain_saga_files() -> dict[str, str]:
+    files = base_files()
+    for mid in ("reserve-stock", "charge-card"):
+        files[f"commands/{mid}/index.mdx"] = MESSAGE.format(id=mid)
+        files[f"commands/{mid}/schema.json"] = json.dumps({"type": "object", "properties": {"orderId": {"type": "string"}}})
+    files = edit(files, ORDERS, "sends:\n  - id: order-placed\n", "sends:\n  - id: order-placed\n  - id: reserve-stock\n"
+                 "  - id: charge-card\n")
+    files = edit(files, INVENTORY, "receives:\n", "receives:\n  - id: reserve-stock\n")
+    files = edit(files, PAYMENT, "receives:\n", "receives:\n  - id: charge-card\n")
+    files[PLAIN_SAGA] = PLAIN_SAGA_FLOW
+    return files
+
+
+def test_no_status_anywhere_is_one_finding_that_names_the_steps(make_catalog):
+    from saga_lint.pipeline import run_check
+
+    files = plain_saga_files()
+    found = [f for f in run_check(write(make_catalog, files)).findings
+             if f.rule == "saga/customer-status" and f.file == PLAIN_SAGA]
+    assert [(str(f.severity), f.step, f.line) for f in found] == [("error", None, 2)]
+    assert "no status while its steps run (reserve, charge)" in found[0].message
+
+
+def test_the_pivot_taken_from_the_flow_order_is_reported_once(make_catalog):
+    from saga_lint.pipeline import run_check
+
+    files = plain_saga_files()
+    found = [(f.rule, str(f.severity), f.step) for f in run_check(write(make_catalog, files)).findings
+             if f.file == PLAIN_SAGA and "pivot" in f.message]
+    # here by saga/pivot: charge has compensation evidence (the Compensation node), so saga/compensation
+    # does not speak of the pivot
+    assert found == [("saga/pivot", "warning", "charge")]
+
+
+def test_an_orchestrated_first_command_is_left_to_the_orchestrator_rules(make_catalog):
+    """The entry of this plain saga is the command reserve-stock: who sends it is saga/orchestrator's
+    question, so saga/entry says nothing even when nobody sends it."""
+    from saga_lint.pipeline import run_check
+
+    files = edit(plain_saga_files(), ORDERS, "  - id: reserve-stock\n", "")
+    found = {f.rule for f in run_check(write(make_catalog, files)).findings if f.file == PLAIN_SAGA}
+    assert "saga/entry" not in found and "saga/orchestrator" in found

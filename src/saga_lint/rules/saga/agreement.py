@@ -31,7 +31,10 @@ def map_agreement(ctx: Context) -> Iterator[Problem]:
     the map (and, in a choreography, every participant that consumes a drawn event) has an
     ``x-saga.steps`` entry; every declared compensation is reached by the map (a Compensation node
     after the step, or the undo command or its ``on`` event drawn). Each finding is placed at the
-    line that disagrees: the x-saga key, or the map's step or edge.
+    line that disagrees: the x-saga key, or the map's step or edge. (An x-saga key that is no
+    step of the flow is ``saga/schema``'s finding; a drawn step nothing leads to,
+    ``flow/unreachable-step``'s; an x-saga key on a node that is no step, such as an Outcome
+    node, is reported here.)
     Why: reviewers read the picture, tools read x-saga. When they disagree one of them is wrong,
     and the failure path that was drawn but not declared is never checked.
     Example that fails:

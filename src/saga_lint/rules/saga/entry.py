@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import lookup
-from saga_lint.rules.saga.flowmap import MESSAGE_TYPES, FlowMap, MapNode, flow_map, receivers, senders, x_steps
+from saga_lint.rules.saga.flowmap import (
+    MESSAGE_TYPES,
+    FlowMap,
+    MapNode,
+    coordination,
+    flow_map,
+    receivers,
+    senders,
+    x_steps,
+)
 from saga_lint.saga.values import pointer_id
 
 if TYPE_CHECKING:
@@ -26,7 +35,8 @@ def entry(ctx: Context) -> Iterator[Problem]:
     step of the flow map) has a sender: a service, agent or domain ``sends`` it, or the map starts
     it from an ``actor`` or ``externalSystem`` node. Each service the map routes it to (the
     ``service`` node drawn right after it; else the first x-saga step's ``participant``)
-    ``receives`` it.
+    ``receives`` it. When the entry is an orchestrated step's command, its sender is
+    ``saga/orchestrator``'s question, and a command nobody receives ``saga/step-owner``'s.
     Why: a saga that nobody can start, or whose first participant never subscribes to the message
     that starts it, does not run at all; the drawing claims a contract the catalog does not have.
     Example that fails: the map draws cart-checked-out -> checkout-orchestrator, but
@@ -43,11 +53,17 @@ def entry(ctx: Context) -> Iterator[Problem]:
         if lookup(ctx, MESSAGE_TYPES, mid) is None:
             continue  # an unknown message is refs/*'s finding
         step = node.id if node else None
-        if not senders(ctx, mid) and not (node and any(n.kind in STARTERS for n in fm.before(node.id))):
+        # an orchestrated step command's sender is saga/orchestrator's question; a step command nobody
+        # receives is saga/step-owner's: one finding per cause
+        step_command = node is not None and saga.step(node.id) is not None and node.kind == "message"
+        drawn_starter = node is not None and any(n.kind in STARTERS for n in fm.before(node.id))
+        orchestrated_command = step_command and coordination(saga) == "orchestration"
+        if not orchestrated_command and not senders(ctx, mid) and not drawn_starter:
             yield Problem(f"nothing sends {mid}, the message that starts the saga: no service or domain sends it and the "
                           "map starts it from no actor or external system. Add it to the sends of the service that "
                           "publishes it, or draw the actor that starts the saga.", saga.flow, path, step=step)
-        yield from _routed(ctx, saga, fm, mid, node, participant)
+        if not (step_command and not receivers(ctx, mid)):
+            yield from _routed(ctx, saga, fm, mid, node, participant)
 
 
 # the entry message id, its map node, where to report, the x-saga participant of the first step and its key path

@@ -165,11 +165,15 @@ def x_on(comp: YamlMap) -> str | None:
 
 
 def coordination(saga: Saga) -> str:
-    """``x-saga.coordination``; else orchestration when an orchestrator is named or inferred."""
+    """``x-saga.coordination``; else orchestration when an orchestrator is named or inferred, or
+    when every saga step is a command (someone must send them: saga/orchestrator asks who);
+    else choreography. (Until the saga model carries its own inference of the style.)"""
     declared = x_block(saga).get("coordination")
     if isinstance(declared, str) and declared in ("orchestration", "choreography", "mixed"):
         return declared
-    return "orchestration" if saga.orchestrator_id else "choreography"
+    if saga.orchestrator_id or (saga.steps and all(s.command is not None for s in saga.steps)):
+        return "orchestration"
+    return "choreography"
 
 
 def message_versions(ctx: Context, message_id: str) -> list[Resource]:
