@@ -3,15 +3,22 @@
 Each rule reads the saga model (``saga_lint.saga``) and lives in the module of its concern:
 ``schema`` (the x-saga block against its JSON Schema), ``owners``, ``conditions`` (success and
 failure replies), ``retries``, ``compensation``, ``status`` (what the customer sees), ``pivot``,
-``outcome``, ``orchestrator`` and ``docs_drift``; ``common`` holds what they share.
+``outcome``, ``orchestrator`` and ``docs_drift``; the shape of a saga (#16): ``entry`` (what
+starts it), ``consumers`` (who undoes on a promised event), ``agreement`` (x-saga and the flow map
+agree) and ``contracts`` (correlation and idempotency keys in the message schemas); ``common``
+holds what they share, ``flowmap`` the whole drawing and the x-saga fields the model does not carry.
 ``saga_lint.rules.all_rules`` imports this package by name: importing the modules below registers
 their rules.
 """
 
 from saga_lint.rules.saga import (  # noqa: F401  (imported to register their rules)
+    agreement,
     compensation,
     conditions,
+    consumers,
+    contracts,
     docs_drift,
+    entry,
     orchestrator,
     outcome,
     owners,

@@ -18,7 +18,9 @@ def pivot(ctx: Context) -> Iterator[Problem]:
 
     What it checks: exactly one step is ``type: pivot``; no compensatable step comes after it;
     no step after it has business failures (after the pivot the saga can only go forward, so
-    those steps must be retriable until they succeed).
+    those steps must be retriable until they succeed). A plain flow with no declared types has its
+    last step taken as the pivot: said once, here, or by ``saga/compensation`` when that step has
+    no compensation either (its finding asks for ``type: pivot`` with ``compensation: none``).
     Why: the pivot is the point of no return (Garcia-Molina and Salem; Richardson's
     compensatable / pivot / retriable steps). A compensatable step after it, or a step that can
     fail for business reasons, can leave the saga half done with nothing left to undo it.
@@ -33,6 +35,8 @@ def pivot(ctx: Context) -> Iterator[Problem]:
             continue
         if all(s.type_inferred for s in saga.steps):
             last = saga.steps[-1]
+            if last.evidence["compensation"].level == "missing":
+                continue  # saga/compensation says it: taken as the pivot, declare type: pivot (one finding per cause)
             yield Problem(f"no pivot declared; {last.id} (the last step) is taken as the pivot. Declare each step's type "
                           "(compensatable, pivot, retriable) in x-saga.", flow, ("steps", last.index), step=last.id, demote=True)
             continue

@@ -23,6 +23,7 @@ def customer_status(ctx: Context) -> Iterator[Problem]:
     What it checks: every step and every failure (business or technical) has a ``status``; each
     status used is declared in ``statuses`` with a ``text``; ``onSuccess``, each failure status and
     ``onCompensationFailure`` are terminal statuses; every non-terminal status has a ``timeout``.
+    A saga that declares no status at all gets one finding that names its steps, not one per step.
     Why: the customer-visible status is the saga's promise to a person. A status that is never
     final leaves "We're confirming your order" on screen forever; a silent compensation failure
     leaves money held with no word.
@@ -32,21 +33,46 @@ def customer_status(ctx: Context) -> Iterator[Problem]:
     """
     for saga in ctx.sagas:
         used: list[Use] = []
-        yield from _step_statuses(saga, used)
+        if _nothing_declared(saga):
+            yield _saga_wide_gap(saga)
+            continue
+        unnamed: list[SagaStep] = []
+        yield from _step_statuses(saga, used, None if saga.structured else unnamed)
         if not saga.structured:
-            yield Problem("no customer-visible status is declared for success or for a compensation that never succeeds. "
-                          "Declare statuses, onSuccess and onCompensationFailure in x-saga.", saga.flow, ("id",))
+            yield _saga_wide_gap(saga, unnamed)
             continue
         yield from _saga_statuses(saga, used)
         yield from _uses(saga, used)
         yield from _vocabulary(saga)
 
 
-def _step_statuses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
-    """Each step's status and (in x-saga) each failure's; the names used are added to ``used``."""
+def _nothing_declared(saga: Saga) -> bool:
+    """No status anywhere: no step has one (not even in prose), and x-saga declares none."""
+    if any(s.evidence["status"].level != "missing" for s in saga.steps):
+        return False
+    return not (saga.statuses or saga.on_success or saga.on_compensation_failure or
+                any(f.status for s in saga.steps for f in s.failures))
+
+
+def _saga_wide_gap(saga: Saga, steps: list[SagaStep] | None = None) -> Problem:
+    """One finding for a saga that says nothing of what the customer sees, naming the steps without a status."""
+    steps = [s for s in saga.steps if s.evidence["status"].level == "missing"] if steps is None else steps
+    run = "its step runs" if len(steps) == 1 else "its steps run"
+    names = f"; no status while {run} ({', '.join(s.id for s in steps)})" if steps else ""
+    return Problem(f"no customer-visible status is declared for success or for a compensation that never succeeds{names}. "
+                   "Declare statuses, onSuccess, onCompensationFailure and each step's status in x-saga.", saga.flow,
+                   ("x-saga",) if saga.structured else ("id",))
+
+
+def _step_statuses(saga: Saga, used: list[Use], unnamed: list[SagaStep] | None) -> Iterator[Problem]:
+    """Each step's status and (in x-saga) each failure's; the names used are added to ``used``.
+    With ``unnamed`` (a saga with no x-saga), steps with no status are collected there for the
+    saga-wide finding instead of one finding each."""
     for step in saga.steps:
         ev = step.evidence["status"]
-        if ev.level == "missing":
+        if ev.level == "missing" and unnamed is not None:
+            unnamed.append(step)
+        elif ev.level == "missing":
             yield at(saga, step, f"step {step.id}: no customer-visible status while it runs. Declare status in x-saga "
                      "(a name from statuses).", evidence=ev)
         elif ev.level == "prose":

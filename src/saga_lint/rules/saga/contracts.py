@@ -1,0 +1,199 @@
+"""``saga/correlation`` and ``saga/idempotency``: the message contracts a saga relies on carry the fields it names.
+
+Both read fields of the ``x-saga`` block as written (``correlation``, a step's ``trigger`` and
+``idempotency: {key}``, ``compensation.on`` / ``idempotency`` / ``idempotent``), and each message's
+JSON schema (``schemaPath``, else its default ``schemas`` entry) through
+``saga_lint.catalog.schemas.load_message_schema``. A message with no readable JSON schema is not
+judged here (``best-practices/schema-required`` and ``schema/*`` speak about it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import lookup
+from saga_lint.rules.saga.flowmap import MESSAGE_TYPES, flow_map, x_block, x_compensation, x_on, x_steps
+from saga_lint.saga.values import pointer_id
+
+if TYPE_CHECKING:
+    from saga_lint.rules import Context
+    from saga_lint.saga.model import KeyPath, Saga, YamlMap
+
+_UNKNOWN = object()  # a schema part this check cannot see into (an external $ref): never a finding
+
+
+@rule("saga/correlation", "error")
+def correlation(ctx: Context) -> Iterator[Problem]:
+    """A message of the saga has no field for the correlation key x-saga declares.
+
+    What it checks: when ``x-saga.correlation`` names a field (``orderId``, or a dotted path such
+    as ``order.id``), the JSON schema of every message the saga relies on has it: each message step
+    of the map and each message x-saga names (``trigger``, ``success``, failure events,
+    ``compensation.command`` and ``compensation.on``). One finding per message, placed at the
+    message's ``schemaPath``.
+    Why: the correlation key is how a participant finds the saga instance a message belongs to.
+    A message without it cannot be matched: in a choreography the reply is dropped or, worse,
+    applied to the wrong order.
+    Example that fails: ``correlation: orderId`` while payment-declined's schema has only
+    ``paymentId`` and ``reason``.
+    Fix: add the field to the message's schema (a new version when it is a breaking change), or
+    correct ``correlation``.
+    """
+    for saga in ctx.sagas:
+        key = x_block(saga).get("correlation")
+        if not isinstance(key, str) or not key.strip():
+            continue
+        for mid, step in _saga_messages(ctx, saga):
+            problem = _missing_field(ctx, saga, mid, key.strip(), step,
+                                     f"x-saga.correlation is {key.strip()}, but the schema of {mid} has no {key.strip()}")
+            if problem is not None:
+                yield problem
+
+
+@rule("saga/idempotency", "error")
+def idempotency(ctx: Context) -> Iterator[Problem]:
+    """A declared idempotency key is not in the message, or a retried compensation is not declared idempotent.
+
+    What it checks: a step that declares ``idempotency: {key}`` has that key in the schema of its
+    trigger (``trigger``, else the step's message in the map); a compensation that declares
+    ``idempotency: {key}`` has it in the schema of the message that starts it (``on``, else its
+    command). When the saga declares its message contracts (``correlation`` or any
+    ``idempotency``), a compensation retried until it succeeds (it has a ``retry`` policy) is
+    declared ``idempotent: true``.
+    Why: messages are delivered at least once. A step whose trigger is redelivered charges twice
+    unless it can tell the copy from a new request by a key the message carries; a compensation
+    that is retried after a timeout may already have run.
+    Example that fails:
+        reserve_inventory: {trigger: order-placed, idempotency: {key: orderId}}
+        # order-placed's schema has no orderId
+    Fix: add the key to the message's schema, or declare the key the message does carry; declare
+    ``compensation.idempotent: true`` once the undo is safe to repeat.
+    """
+    for saga in ctx.sagas:
+        blocks = x_steps(saga).values()
+        opted_in = "correlation" in x_block(saga) or any(
+            "idempotency" in b or "idempotency" in x_compensation(b) for b in blocks)
+        for name, block in x_steps(saga).items():
+            yield from _step_keys(ctx, saga, name, block)
+            if opted_in:
+                yield from _retried_not_idempotent(saga, name, block)
+
+
+def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
+    """The step's and its compensation's ``idempotency.key`` are in the schema of what starts them."""
+    node = flow_map(ctx, saga).nodes.get(name)
+    trigger = pointer_id(block.get("trigger")) or (node.message_id if node else None)
+    comp = x_compensation(block)
+    undo_trigger = x_on(comp) or pointer_id(comp.get("command"))
+    for owner, where, message in ((block, ("x-saga", "steps", name), trigger),
+                                  (comp, ("x-saga", "steps", name, "compensation"), undo_trigger)):
+        spec = owner.get("idempotency")
+        key = spec.get("key") if isinstance(spec, dict) else None
+        if not isinstance(key, str) or not key.strip() or not message:
+            continue
+        what = "the compensation" if owner is comp else f"step {name}"
+        problem = _missing_field(ctx, saga, message, key.strip(), name,
+                                 f"{what} is idempotent by {key.strip()}, but the schema of {message}, which starts it, "
+                                 f"has no {key.strip()}", at=(*where, "idempotency", "key"))
+        if problem is not None:
+            yield problem
+
+
+def _retried_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
+    comp = x_compensation(block)
+    if isinstance(comp.get("retry"), dict) and comp.get("idempotent") is not True:
+        yield Problem(f"step {name}: the compensation is retried until it succeeds, but is not declared idempotent: a retry "
+                      "after a timeout may undo twice. Make the undo safe to repeat and declare idempotent: true.",
+                      saga.flow, ("x-saga", "steps", name, "compensation"), step=name)
+
+
+def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
+    """Every message the saga relies on, once, with the x-saga step that names it (None for one only drawn)."""
+    found: dict[str, str | None] = {}
+    for name, block in x_steps(saga).items():
+        comp = x_compensation(block)
+        failures = block.get("failures")
+        named = [block.get("trigger"), block.get("success"), comp.get("command"), x_on(comp)]
+        named += [f.get("event") for f in failures if isinstance(f, dict)] if isinstance(failures, list) else []
+        for value in named:
+            mid = pointer_id(value)
+            if mid:
+                found.setdefault(mid, name)
+    blocks = x_steps(saga)
+    for node in flow_map(ctx, saga).nodes.values():
+        if node.message_id:
+            found.setdefault(node.message_id, node.id if node.id in blocks else None)
+    return list(found.items())
+
+
+def _missing_field(
+    ctx: Context, saga: Saga, mid: str, key: str, step: str | None, text: str, at: KeyPath | None = None
+) -> Problem | None:
+    """A Problem when the message's JSON schema has no ``key``; placed at ``at`` in the flow, else at
+    the message's schemaPath."""
+    from saga_lint.catalog.schemas.load import load_message_schema
+
+    res = lookup(ctx, MESSAGE_TYPES, mid)
+    loaded = load_message_schema(ctx.catalog, res) if res is not None else None
+    if res is None or loaded is None or loaded.document is None or has_field(loaded.document, key) is not False:
+        return None
+    message = f"{text} ({loaded.file}). Add {key} to the schema, or correct x-saga."
+    if at is not None:
+        return Problem(message, saga.flow, at, step=step)
+    line, col = res.loc(*loaded.path)
+    return Problem(message, saga.flow, step=step, file=res.file, line=line, column=col, ref=saga.flow.ref)
+
+
+def has_field(schema: object, dotted: str) -> bool | None:
+    """Whether the JSON schema declares the (dotted) field in its ``properties`` (through local
+    ``$ref``s and ``allOf``/``anyOf``/``oneOf``); None when it cannot tell (an external ``$ref``)."""
+    node = schema
+    for part in dotted.split("."):
+        found = _property(schema, node, part, depth=0)
+        if found is _UNKNOWN:
+            return None
+        if found is None:
+            return False
+        node = found
+    return True
+
+
+def _property(root: object, node: object, name: str, depth: int) -> object:
+    """The sub-schema of property ``name``: None when absent, ``_UNKNOWN`` when it cannot be told."""
+    if depth > 20 or not isinstance(node, dict):
+        return _UNKNOWN if depth > 20 else None
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        target = _local(root, ref)
+        if target is _UNKNOWN:
+            return _UNKNOWN
+        found = _property(root, target, name, depth + 1)
+        if found is not None:
+            return found
+    props = node.get("properties")
+    if isinstance(props, dict) and name in props:
+        return props[name]
+    unknown = False
+    for combiner in ("allOf", "anyOf", "oneOf"):
+        parts = node.get(combiner)
+        for part in parts if isinstance(parts, list) else []:
+            found = _property(root, part, name, depth + 1)
+            if found is _UNKNOWN:
+                unknown = True
+            elif found is not None:
+                return found
+    return _UNKNOWN if unknown else None
+
+
+def _local(root: object, ref: str) -> object:
+    """A ``#/...`` pointer inside the same document; ``_UNKNOWN`` for anything else."""
+    if not ref.startswith("#"):
+        return _UNKNOWN
+    node = root
+    for part in (p.replace("~1", "/").replace("~0", "~") for p in ref[1:].split("/") if p):
+        if not isinstance(node, dict) or part not in node:
+            return _UNKNOWN
+        node = node[part]
+    return node

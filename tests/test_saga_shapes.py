@@ -1,0 +1,486 @@
+"""The saga shape rules of issue #16 on small catalogs written from EventCatalog's format.
+
+``saga/entry``, ``saga/compensation-consumers``, ``saga/map-agreement``, ``saga/correlation`` and
+``saga/idempotency`` are stated in terms of contracts (who sends, who receives, which schema has
+which field). Each test writes a small catalog (a declared choreography, or a plain flow), changes
+one fact, and compares the rule's findings exactly: rule, severity, resource, step, file and line.
+The passing side is the unchanged catalog. Until the x-saga schema has the coordination fields
+(``coordination``, ``correlation``, ``participant``, ``trigger``, ``idempotency``,
+``compensation.on``/``idempotent``), ``saga/schema`` may flag them here: only the rule under test
+is compared.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+FLOW = "flows/PlaceOrder/index.mdx"
+ORDERS = "services/OrderService/index.mdx"
+INVENTORY = "services/InventoryService/index.mdx"
+PAYMENT = "services/PaymentService/index.mdx"
+SAGA = "flow place-order@1.0.0"
+
+EVENTS = ("order-placed", "inventory-reserved", "inventory-unavailable", "payment-authorized", "payment-declined")
+COMMANDS = ("release-inventory",)
+
+SERVICE = """\
+---
+id: {id}
+name: {name}
+version: 1.0.0
+summary: {name}.
+owners: [shop-team]
+{relations}---
+{name}.
+"""
+
+MESSAGE = """\
+---
+id: {id}
+name: {id}
+version: 1.0.0
+summary: The {id} message.
+owners: [shop-team]
+schemaPath: schema.json
+---
+The {id} message.
+"""
+
+CHOREOGRAPHY = """\
+---
+id: place-order
+name: Place Order
+version: 1.0.0
+summary: Order placed, stock reserved, payment authorized; a declined payment releases the stock.
+owners: [shop-team]
+steps:
+  - id: shopper
+    title: Shopper
+    actor: {name: Shopper}
+    next_step: {id: order_placed, label: Places an order}
+  - id: order_placed
+    title: Order placed
+    message: {id: order-placed, version: 1.0.0}
+    next_step: {id: reserve_inventory, label: Reserve}
+  - id: reserve_inventory
+    title: Reserve inventory
+    service: {id: inventory-service, version: 1.0.0}
+    next_steps:
+      - {id: inventory_reserved, label: Reserved}
+      - {id: inventory_unavailable, label: Out of stock}
+  - id: inventory_reserved
+    title: Inventory reserved
+    message: {id: inventory-reserved, version: 1.0.0}
+    next_step: {id: authorize_payment, label: Authorize}
+  - id: inventory_unavailable
+    title: Inventory unavailable
+    message: {id: inventory-unavailable, version: 1.0.0}
+    next_step: {id: failed, label: Give up}
+  - id: authorize_payment
+    title: Authorize payment
+    service: {id: payment-service, version: 1.0.0}
+    next_steps:
+      - {id: payment_authorized, label: Authorized}
+      - {id: payment_declined, label: Declined}
+  - id: payment_authorized
+    title: Payment authorized
+    message: {id: payment-authorized, version: 1.0.0}
+    next_step: {id: done, label: Done}
+  - id: payment_declined
+    title: Payment declined
+    message: {id: payment-declined, version: 1.0.0}
+    next_step: {id: release, label: Undo}
+  - id: release
+    title: Release stock
+    custom:
+      {title: Release stock, type: Compensation, summary: Consumers of payment-declined release the stock.,
+       properties: {consumers: inventory}}
+  - id: done
+    title: Done
+    custom: {title: Order placed, type: Outcome}
+  - id: failed
+    title: Failed
+    custom: {title: Not placed, type: Exception}
+x-saga:
+  coordination: choreography
+  correlation: orderId
+  steps:
+    reserve_inventory:
+      participant: inventory-service
+      trigger: order-placed
+      success: inventory-reserved
+      failures: [{event: inventory-unavailable}]
+      idempotency: {key: orderId}
+      compensation:
+        on: payment-declined
+        command: release-inventory
+        idempotent: true
+        retry: {maxAttempts: 5, initialInterval: 1s, backoffCoefficient: 2, maxInterval: 10s, timeout: 2s}
+    authorize_payment:
+      participant: payment-service
+      trigger: inventory-reserved
+      success: payment-authorized
+      failures: [{event: payment-declined}]
+      idempotency: {key: orderId}
+---
+The order saga as a choreography.
+"""
+
+
+def base_files() -> dict[str, str]:
+    """A declared choreography with every contract in place: every rule of this file passes on it."""
+    files: dict[str, str] = {"teams/shop-team.mdx": "---\nid: shop-team\nname: Shop\n---\nThe shop team.\n"}
+    for mid in EVENTS:
+        files[f"events/{mid}/index.mdx"] = MESSAGE.format(id=mid)
+    for mid in COMMANDS:
+        files[f"commands/{mid}/index.mdx"] = MESSAGE.format(id=mid)
+    for mid in (*EVENTS, *COMMANDS):
+        folder = "commands" if mid in COMMANDS else "events"
+        files[f"{folder}/{mid}/schema.json"] = json.dumps(
+            {"type": "object", "properties": {"orderId": {"type": "string"}, "at": {"type": "string"}}}, indent=2)
+    files[ORDERS] = SERVICE.format(id="order-service", name="Order Service",
+                                   relations="sends:\n  - id: order-placed\n")
+    files[INVENTORY] = SERVICE.format(
+        id="inventory-service", name="Inventory Service",
+        relations="receives:\n  - id: order-placed\n  - id: payment-declined\n  - id: release-inventory\n"
+                  "sends:\n  - id: inventory-reserved\n  - id: inventory-unavailable\n")
+    files[PAYMENT] = SERVICE.format(
+        id="payment-service", name="Payment Service",
+        relations="receives:\n  - id: inventory-reserved\nsends:\n  - id: payment-authorized\n  - id: payment-declined\n")
+    files[FLOW] = CHOREOGRAPHY
+    return files
+
+
+def edit(files: dict[str, str], rel: str, old: str, new: str) -> dict[str, str]:
+    """``old`` (exactly once) replaced by ``new`` in one file."""
+    assert files[rel].count(old) == 1, f"{rel}: {old!r} occurs {files[rel].count(old)} times"
+    files[rel] = files[rel].replace(old, new)
+    return files
+
+
+class Hit(NamedTuple):
+    rule: str
+    severity: str
+    resource: str
+    step: str | None
+    file: str
+    line: int
+
+
+def hits(root: Path, rule: str) -> list[Hit]:
+    from saga_lint.pipeline import run_check
+
+    return sorted(Hit(f.rule, str(f.severity), str(f.resource), f.step, f.file or "", f.line or 0)
+                  for f in run_check(root).findings if f.rule == rule)
+
+
+def line(files: dict[str, str], rel: str, needle: str) -> int:
+    text = files[rel]
+    assert text.count(needle) == 1, f"{rel}: {needle!r} occurs {text.count(needle)} times"
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def write(make_catalog, files: dict[str, str]) -> Path:
+    root: Path = make_catalog(files)
+    return root
+
+
+RULES = ("saga/entry", "saga/compensation-consumers", "saga/map-agreement", "saga/correlation", "saga/idempotency")
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_the_declared_choreography_passes(make_catalog, rule):
+    assert hits(write(make_catalog, base_files()), rule) == []
+
+
+# -- saga/entry ----------------------------------------------------------------------------------
+
+
+def test_entry_without_a_sender(make_catalog):
+    files = edit(base_files(), ORDERS, "sends:\n  - id: order-placed\n", "")
+    files = edit(files, FLOW, "    next_step: {id: order_placed, label: Places an order}\n", "")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/entry") == [
+        Hit("saga/entry", "error", SAGA, "order_placed", FLOW, line(files, FLOW, "  - id: order_placed\n"))]
+
+
+def test_an_actor_drawn_before_the_entry_is_its_sender(make_catalog):
+    files = edit(base_files(), ORDERS, "sends:\n  - id: order-placed\n", "")
+    assert hits(write(make_catalog, files), "saga/entry") == []
+
+
+def test_entry_routed_to_a_participant_that_does_not_receive_it(make_catalog):
+    files = edit(base_files(), INVENTORY, "receives:\n  - id: order-placed\n", "receives:\n")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/entry") == [
+        Hit("saga/entry", "error", SAGA, "order_placed", FLOW, line(files, FLOW, "    next_step: {id: reserve_inventory"))]
+
+
+# -- saga/compensation-consumers -----------------------------------------------------------------
+
+
+def test_declared_compensation_on_an_event_the_participant_does_not_receive(make_catalog):
+    files = edit(base_files(), INVENTORY, "  - id: payment-declined\n", "")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/compensation-consumers") == [
+        Hit("saga/compensation-consumers", "error", SAGA, "reserve_inventory", FLOW,
+            line(files, FLOW, "        on: payment-declined"))]
+
+
+PLAIN = "flows/Cancel/index.mdx"
+CANCEL_FLOW = """\
+---
+id: cancel-order
+name: Cancel Order
+version: 1.0.0
+summary: A declined payment is published; its consumers undo their work.
+owners: [shop-team]
+steps:
+  - id: payment_declined
+    title: Payment declined
+    message: {id: payment-declined, version: 1.0.0}
+    next_step: {id: unwind, label: Unwind}
+  - id: unwind
+    title: Unwind
+    custom:
+      {title: Unwind, type: Compensation, summary: Consumers of payment-declined undo their work.,
+       properties: {consumers: 'CONSUMERS'}}
+---
+Cancel.
+"""
+
+
+@pytest.mark.parametrize("consumers, missing", [("inventory", False), ("Inventory Service", False),
+                                                 ("inventory, shipping", True)])
+def test_drawn_compensation_names_a_consumer_that_does_not_receive_the_event(make_catalog, consumers, missing):
+    files = base_files()
+    files[PLAIN] = CANCEL_FLOW.replace("CONSUMERS", consumers)
+    root = write(make_catalog, files)
+    got = [h for h in hits(root, "saga/compensation-consumers") if h.resource == "flow cancel-order@1.0.0"]
+    want = [Hit("saga/compensation-consumers", "error", "flow cancel-order@1.0.0", "unwind", PLAIN,
+                line(files, PLAIN, "  - id: unwind"))]
+    assert got == (want if missing else [])
+
+
+def test_drawn_compensation_on_an_event_nobody_receives(make_catalog):
+    files = edit(base_files(), INVENTORY, "  - id: payment-declined\n", "")
+    files[PLAIN] = CANCEL_FLOW.replace("CONSUMERS", "inventory")
+    root = write(make_catalog, files)
+    from saga_lint.pipeline import run_check
+
+    found = [f for f in run_check(root).findings if f.rule == "saga/compensation-consumers" and f.step == "unwind"]
+    assert [(f.file, f.line) for f in found] == [(PLAIN, line(files, PLAIN, "  - id: unwind"))]
+    assert "nobody in the catalog receives payment-declined (promised consumers: inventory)" in found[0].message
+
+
+def test_corpus_order_cancellation_promises_consumers_nobody_is(corpus):
+    """On the real corpus: the consumers of order-cancelled undo inventory, payment and fulfilment,
+    and no service, agent or domain receives order-cancelled (checked by grep before this test)."""
+    from saga_lint.pipeline import run_check
+
+    result = run_check(corpus)
+    order_cancelled = [r for r in result.catalog.resources if r.id == "order-cancelled"]
+    assert order_cancelled and not any(result.graph.receivers_of(r) for r in order_cancelled)
+    found = [f for f in result.findings if f.rule == "saga/compensation-consumers"]
+    flow = "domains/Ordering/systems/order-management-system/flows/OrderCancellation/index.mdx"
+    assert [(f.file, f.line, str(f.severity), f.step, str(f.resource)) for f in found] == [
+        (flow, 70, "error", "downstream_unwind", "flow order-cancellation@1.0.0")]
+    promised = "(promised consumers: inventory, payment, fulfilment)"
+    assert f"nobody in the catalog receives order-cancelled {promised}" in found[0].message
+
+
+# -- saga/map-agreement --------------------------------------------------------------------------
+
+
+def test_failure_branch_drawn_but_not_declared(make_catalog):
+    files = edit(base_files(), FLOW, "      failures: [{event: payment-declined}]\n", "")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == [
+        Hit("saga/map-agreement", "error", SAGA, "authorize_payment", FLOW,
+            line(files, FLOW, "      - {id: payment_declined, label: Declined}"))]
+
+
+def test_failure_declared_but_no_branch_drawn(make_catalog):
+    files = edit(base_files(), FLOW, "      - {id: inventory_unavailable, label: Out of stock}\n", "")
+    files = edit(files, FLOW, "    next_step: {id: failed, label: Give up}\n", "")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == [
+        Hit("saga/map-agreement", "error", SAGA, "reserve_inventory", FLOW,
+            line(files, FLOW, "      failures: [{event: inventory-unavailable}]"))]
+
+
+def test_failure_event_drawn_that_x_saga_does_not_declare(make_catalog):
+    files = edit(base_files(), FLOW, "      failures: [{event: inventory-unavailable}]\n",
+                 "      failures: [{error: timeout}]\n")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == [
+        Hit("saga/map-agreement", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "  - id: inventory_unavailable\n"))]
+
+
+def test_trigger_not_drawn_and_command_step_without_an_entry(make_catalog):
+    files = edit(base_files(), FLOW, "      trigger: inventory-reserved\n", "      trigger: payment-authorized-too\n")
+    files = edit(files, FLOW, "    custom: {title: Order placed, type: Outcome}\n",
+                 "    custom: {title: Order placed, type: Outcome}\n    next_step: {id: undo, label: Later}\n"
+                 "  - id: undo\n    title: Undo\n    message: {id: release-inventory, version: 1.0.0}\n")
+    files = edit(files, FLOW, "        command: release-inventory\n", "        command: release-inventory-v2\n")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == sorted([
+        Hit("saga/map-agreement", "error", SAGA, "authorize_payment", FLOW,
+            line(files, FLOW, "      trigger: payment-authorized-too")),
+        Hit("saga/map-agreement", "error", SAGA, "undo", FLOW, line(files, FLOW, "  - id: undo\n")),
+    ])
+
+
+def test_compensation_the_map_never_reaches(make_catalog):
+    files = edit(base_files(), FLOW, "        on: payment-declined\n", "")
+    files = edit(files, FLOW, "    next_step: {id: release, label: Undo}\n", "")
+    files = edit(files, FLOW, "{title: Release stock, type: Compensation,", "{title: Release stock, type: Note,")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == [
+        Hit("saga/map-agreement", "error", SAGA, "reserve_inventory", FLOW,
+            line(files, FLOW, "      compensation:\n        command"))]
+
+
+# -- saga/correlation and saga/idempotency -------------------------------------------------------
+
+
+def _schema_without_order_id(files: dict[str, str], folder: str) -> dict[str, str]:
+    files[f"{folder}/schema.json"] = json.dumps({"type": "object", "properties": {"at": {"type": "string"}}})
+    return files
+
+
+def test_a_step_message_without_the_correlation_key(make_catalog):
+    files = _schema_without_order_id(base_files(), "events/payment-authorized")
+    root = write(make_catalog, files)
+    page = "events/payment-authorized/index.mdx"
+    assert hits(root, "saga/correlation") == [
+        Hit("saga/correlation", "error", SAGA, "authorize_payment", page, line(files, page, "schemaPath:"))]
+
+
+def test_correlation_key_found_through_refs_and_all_of(make_catalog):
+    files = base_files()
+    files["events/payment-authorized/schema.json"] = json.dumps({
+        "$defs": {"ids": {"properties": {"orderId": {"type": "string"}}}},
+        "allOf": [{"$ref": "#/$defs/ids"}, {"properties": {"at": {"type": "string"}}}]})
+    assert hits(write(make_catalog, files), "saga/correlation") == []
+
+
+def test_idempotency_key_not_in_the_trigger(make_catalog):
+    files = _schema_without_order_id(base_files(), "events/inventory-reserved")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/idempotency") == [
+        Hit("saga/idempotency", "error", SAGA, "authorize_payment", FLOW,
+            line(files, FLOW, "      failures: [{event: payment-declined}]\n      idempotency") + 1)]
+
+
+def test_retried_compensation_not_declared_idempotent(make_catalog):
+    files = edit(base_files(), FLOW, "        idempotent: true\n", "")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/idempotency") == [
+        Hit("saga/idempotency", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "      compensation:\n        on"))]
+
+
+# -- catalog-examples/broken-choreography ---------------------------------------------------------
+
+
+def test_the_broken_choreography_example_shows_its_defects():
+    from conftest import ROOT
+
+    from saga_lint.pipeline import run_check
+
+    root = ROOT / "catalog-examples" / "broken-choreography"
+    found = sorted((f.rule, f.step, f.file, f.line) for f in run_check(root).findings if f.rule in RULES)
+    assert found == [
+        ("saga/compensation-consumers", "reserve_inventory", FLOW, 66),  # inventory-service does not receive payment-declined
+        ("saga/correlation", "authorize_payment", "events/payment-authorized/index.mdx", 7),  # no orderId
+        ("saga/idempotency", "reserve_inventory", FLOW, 65),  # retried release not declared idempotent
+        ("saga/map-agreement", "authorize_payment", FLOW, 40),  # payment-declined drawn, not declared
+    ]
+
+
+def test_x_saga_step_keyed_by_a_node_that_is_no_step(make_catalog):
+    files = edit(base_files(), FLOW, "x-saga:\n  coordination: choreography\n",
+                 "x-saga:\n  coordination: choreography\n  # a key on the Outcome node\n")
+    files = edit(files, FLOW, "    authorize_payment:\n      participant:",
+                 "    done: {}\n    authorize_payment:\n      participant:")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == [
+        Hit("saga/map-agreement", "error", SAGA, "done", FLOW, line(files, FLOW, "    done: {}"))]
+
+
+# -- one finding per cause: saga/customer-status and saga/pivot on a plain orchestrated flow --------
+
+PLAIN_SAGA = "flows/Checkout/index.mdx"
+PLAIN_SAGA_FLOW = """\
+---
+id: checkout
+name: Checkout
+version: 1.0.0
+summary: Reserve the stock, then charge the card; a declined card releases the stock.
+owners: [shop-team]
+steps:
+  - id: reserve
+    title: Reserve
+    message: {id: reserve-stock, version: 1.0.0}
+    next_steps:
+      - {id: charge, label: Reserved}
+      - {id: undo, label: Out of stock}
+  - id: charge
+    title: Charge
+    message: {id: charge-card, version: 1.0.0}
+    next_steps:
+      - {id: undo, label: Declined}
+  - id: undo
+    title: Undo
+    custom: {title: Release the stock, type: Compensation}
+---
+Checkout.
+"""
+
+
+def plain_saga_files() -> dict[str, str]:
+    files = base_files()
+    for mid in ("reserve-stock", "charge-card"):
+        files[f"commands/{mid}/index.mdx"] = MESSAGE.format(id=mid)
+        files[f"commands/{mid}/schema.json"] = json.dumps({"type": "object", "properties": {"orderId": {"type": "string"}}})
+    files = edit(files, ORDERS, "sends:\n  - id: order-placed\n", "sends:\n  - id: order-placed\n  - id: reserve-stock\n"
+                 "  - id: charge-card\n")
+    files = edit(files, INVENTORY, "receives:\n", "receives:\n  - id: reserve-stock\n")
+    files = edit(files, PAYMENT, "receives:\n", "receives:\n  - id: charge-card\n")
+    files[PLAIN_SAGA] = PLAIN_SAGA_FLOW
+    return files
+
+
+def test_no_status_anywhere_is_one_finding_that_names_the_steps(make_catalog):
+    from saga_lint.pipeline import run_check
+
+    files = plain_saga_files()
+    found = [f for f in run_check(write(make_catalog, files)).findings
+             if f.rule == "saga/customer-status" and f.file == PLAIN_SAGA]
+    assert [(str(f.severity), f.step, f.line) for f in found] == [("error", None, 2)]
+    assert "no status while its steps run (reserve, charge)" in found[0].message
+
+
+def test_the_pivot_taken_from_the_flow_order_is_reported_once(make_catalog):
+    from saga_lint.pipeline import run_check
+
+    files = plain_saga_files()
+    found = [(f.rule, str(f.severity), f.step) for f in run_check(write(make_catalog, files)).findings
+             if f.file == PLAIN_SAGA and "pivot" in f.message]
+    # here by saga/pivot: charge has compensation evidence (the Compensation node), so saga/compensation
+    # does not speak of the pivot
+    assert found == [("saga/pivot", "warning", "charge")]
+
+
+def test_an_orchestrated_first_command_is_left_to_the_orchestrator_rules(make_catalog):
+    """The entry of this plain saga is the command reserve-stock: who sends it is saga/orchestrator's
+    question, so saga/entry says nothing even when nobody sends it."""
+    from saga_lint.pipeline import run_check
+
+    files = edit(plain_saga_files(), ORDERS, "  - id: reserve-stock\n", "")
+    found = {f.rule for f in run_check(write(make_catalog, files)).findings if f.file == PLAIN_SAGA}
+    assert "saga/entry" not in found and "saga/orchestrator" in found
