@@ -376,6 +376,11 @@ def write_catalog(root: Path, files: dict) -> Path:
                 pass
         elif not os.path.lexists(p):
             p.write_bytes(content)
+    # every generated catalog is a catalog, as a real one is (saga-lint refuses a folder with no
+    # eventcatalog.config.js and no collection folder: catalog/locate.py), whatever else it holds
+    config = root / "eventcatalog.config.js"
+    if not os.path.lexists(config):
+        config.write_text("export default { title: 'fuzz' };\n", "utf-8")
     return root
 
 

@@ -20,7 +20,12 @@
   }
   Paged.prototype.rowText = function (i) {
     if (!this.text) {
-      this.text = this.rows.map(function (r) { return r.textContent.toLowerCase(); });
+      // what the row shows: a rule's full documentation, folded away in the row, does not match
+      this.text = this.rows.map(function (r) {
+        var t = r.textContent;
+        Array.prototype.forEach.call(r.querySelectorAll("pre.doc"), function (d) { t = t.replace(d.textContent, ""); });
+        return t.toLowerCase();
+      });
     }
     return this.text[i];
   };
