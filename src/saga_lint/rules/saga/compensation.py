@@ -107,10 +107,10 @@ def _senders(
     comp = step.compensation
     orch = saga.orchestrator
     senders = ctx.graph.senders_of(cmd)
-    if orch is not None and cmd.id not in ids(ctx.graph.sends(orch)):
+    if orch is not None and step.orchestrated and cmd.id not in ids(ctx.graph.sends(orch)):
         nobody = " Nobody sends it." if not senders else f" It is sent by {', '.join(sorted(ids(senders)))}."
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is not sent by the orchestrator {orch.id}.{nobody} '
                  f"Add it to {orch.id}'s sends.", path=path, evidence=ev)
-    elif orch is None and not senders:
+    elif (orch is None or not step.orchestrated) and not senders:
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is sent by nobody. Add it to the orchestrator\'s sends.',
                  path=path, evidence=ev)
