@@ -78,7 +78,8 @@ def _heading(saga: Saga) -> list[str]:
     if saga.correlation:
         out.append(terminal_safe(f"Correlation: {saga.correlation}"))
     if saga.copy_of:
-        out.append(terminal_safe(f"Not reviewed again: its steps are reviewed in {saga.copy_of} (saga-lint explain {saga.copy_of})."))
+        out.append(terminal_safe(f"Not reviewed again: its steps are reviewed in {saga.copy_of} "
+                                 f"(saga-lint explain {saga.copy_of})."))
     outcome = saga.outcome_evidence
     if outcome is not None:
         out.append(terminal_safe(f"Outcome: {outcome.mark} {_value(saga.outcome) or '-'} ({outcome.note})"))

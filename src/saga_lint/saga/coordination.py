@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from saga_lint.saga.model import COORDINATIONS, Evidence, Saga, SagaStep, YamlMap
+from saga_lint.saga.model import COORDINATIONS, Evidence, Level, Saga, SagaStep, YamlMap
 from saga_lint.saga.values import pointer_id
 
 if TYPE_CHECKING:
@@ -32,11 +32,14 @@ def _x_steps(saga: Saga) -> YamlMap:
     return {str(k): v for k, v in block.items()} if isinstance(block, dict) else {}
 
 
-def _keys(resources: list[Resource]) -> set[object]:
+ResourceKey = tuple[str, "str | None", "str | None"]
+
+
+def _keys(resources: list[Resource]) -> set[ResourceKey]:
     return {r.key for r in resources}
 
 
-def event_consumer(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: set[object]) -> Resource | None:
+def event_consumer(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: set[ResourceKey]) -> Resource | None:
     """The participant whose local transaction this event node starts, or None (see the module)."""
     if node.target is None:
         return None
@@ -131,7 +134,7 @@ def decide(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> None:
         style = "orchestration"
         note = orch_ev.note if orch_ev is not None and orch_ev.level != "missing" else "the default: steps are commands"
     saga.coordination = style
-    level = "contract" if style != "orchestration" or orchestrated else "missing"
+    level: Level = "contract" if style != "orchestration" or orchestrated else "missing"
     saga.coordination_evidence = Evidence.at(level, style, flow, ("steps",), note)
     if style == "choreography" and not saga.x.get("orchestrator"):
         saga.orchestrator, saga.orchestrator_id = None, None

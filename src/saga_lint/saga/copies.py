@@ -35,7 +35,8 @@ def mark_copies(sagas: list[Saga]) -> None:
     for saga in order:
         mine = keys[id(saga)]
         candidates = {id(a): a for m in sorted(mine) for a in index.get(m, [])}
-        original = next((a for a in sorted(candidates.values(), key=lambda a: pos[id(a)]) if len(keys[id(a)]) > 1 and keys[id(a)] <= mine), None)
+        ranked = sorted(candidates.values(), key=lambda a: pos[id(a)])
+        original = next((a for a in ranked if len(keys[id(a)]) > 1 and keys[id(a)] <= mine), None)
         if original is not None:
             saga.copy_of = original.id
             original.copied_by.append(saga)

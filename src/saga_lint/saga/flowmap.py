@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.graph import next_steps
 from saga_lint.saga.model import Edge, YamlMap
-from saga_lint.saga.values import custom_type, steps_by_id
+from saga_lint.saga.values import custom_type, pointer_id, steps_by_id
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 NODE_KINDS = ("message", "service", "container", "actor", "externalSystem", "flow", "agent", "channel", "custom")
 # a label on an edge that means the step failed ("Handle cancellation" is routing, not a failure)
 FAILURE_LABEL = re.compile(
-    r"\bfail|declin|reject|\berror|time ?out|timed out|out of stock|unavailable|denied|insufficient|not enough|invalid|abort|expired",
+    r"\bfail|declin|reject|\berror|time ?out|timed out|out of stock|unavailable|denied|insufficient|not enough|invalid"
+    r"|abort|expired",
     re.I,
 )
 # a custom node type (or title) that draws a failure, a retry or a timeout
@@ -59,6 +60,12 @@ class Node:
             parts += [str(c.get(k) or "") for k in ("title", "summary")]
             parts += [str(v) for v in (props.values() if isinstance(props, dict) else ())]
         return " ".join(p for p in parts if p)
+
+
+def _declared_owners(svc: Resource) -> list[str]:
+    """The owner ids a service declares (when they are no teams or users of the catalog)."""
+    declared = svc.data.get("owners")
+    return sorted(str(o) for o in (pointer_id(x) for x in declared) if o) if isinstance(declared, list) else []
 
 
 class FlowMap:
@@ -168,5 +175,5 @@ class FlowMap:
                 found += graph.receivers_of(node.target)
             for svc in found:
                 if svc.id is not None and svc.id not in out:
-                    out[svc.id] = sorted(o.id for o in graph.owners_of(svc) if o.id is not None)
+                    out[svc.id] = sorted(o.id for o in graph.owners_of(svc) if o.id is not None) or _declared_owners(svc)
         return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep, StepFailure
+from saga_lint.saga.model import Evidence, KeyPath, Level, Saga, SagaStep, StepFailure
 from saga_lint.saga.values import ids_of, pointer_id
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def infer_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | N
             how = (f"the consumer of {step.trigger}" if step.trigger_kind == "event"
                    else f"the one service that receives {step.command_id}")
             return Evidence("contract", owners, svc.file, svc.loc("owners")[0], 1, f"owners of {svc.id}, {how}")
-        return Evidence.at("missing", None, svc, ("id",), f"{svc.id} receives {step.trigger or step.command_id} but has no owners")
+        what = step.trigger or step.command_id
+        return Evidence.at("missing", None, svc, ("id",), f"{svc.id} receives {what} but has no owners")
     if len(step.receivers) > 1:
         names = ", ".join(sorted(ids_of(step.receivers)))
         return Evidence.at("missing", None, saga.flow, step_path(step), f"ambiguous: {names} all receive {step.command_id}")
@@ -169,7 +170,7 @@ def infer_failures(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMa
     notes += [f"{t[2].id} receives[].triggers {t[0]}" for t in triggers]
     for e in [t[0] for t in triggers] + events:
         step.failures.append(StepFailure(event=e))
-    level = "contract" if step.failures else "prose"
+    level: Level = "contract" if step.failures else "prose"
     if step.failure_edges:
         value: list[str | None] = [f.label for f in step.failures] or [label for label, _ in step.failure_edges]
         return Evidence.at(level, value, saga.flow, step_path(step), "; ".join(notes))

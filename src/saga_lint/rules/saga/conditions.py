@@ -124,7 +124,8 @@ def _uncompensated_paths(
         failed = (label and FAILURE_WORDS.search(label)) or (label, target) in step.failure_edges
         if failed and not _reaches_compensation(saga, target, flow_steps):
             names = ", ".join(s.id for s in completed)
-            yield at(saga, step, f'step {step.id}: the failure path "{label or "(no label)"}" goes to {target} without compensation, '
+            shown = label or "(no label)"
+            yield at(saga, step, f'step {step.id}: the failure path "{shown}" goes to {target} without compensation, '
                      f"leaving {names} uncompensated. Route it to the Compensation node.")
 
 
