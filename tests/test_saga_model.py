@@ -194,10 +194,21 @@ def test_choreography(tmp_path):
     assert {s.id: (s.evidence["owner"].level, s.evidence["owner"].value) for s in saga.steps} == {
         "order_placed": ("contract", ["stock"]), "stock_reserved": ("contract", ["payments"])}
     assert [s.evidence["success"].level for s in saga.steps] == ["contract", "contract"]
-    hits = saga_hits(findings, "place")
-    assert not [h for h in hits if h[0] == "saga/orchestrator"]  # a choreography has no orchestrator
-    assert not [h for h in hits if h[0] == "saga/success-condition"]
-    assert ("saga/failure-condition", "order_placed", "flow place", "error") in hits  # nothing says how stock fails
+    # stock receives payment-failed, the failure event of the next step: it undoes its reservation on it
+    undo = saga.steps[0].evidence["compensation"]
+    assert (undo.level, undo.value, saga.steps[0].compensation_on) == ("contract", "on payment-failed", "payment-failed")
+    # no orchestrator finding (a choreography has none), no prose warning for contract evidence
+    assert saga_hits(findings, "place") == {
+        ("saga/failure-condition", "order_placed", "flow place", "error"),  # nothing says how stock's reservation fails
+        ("saga/retry-policy", "order_placed", "flow place", "error"),
+        ("saga/retry-policy", "stock_reserved", "flow place", "error"),
+        ("saga/customer-status", "order_placed", "flow place", "error"),
+        ("saga/customer-status", "stock_reserved", "flow place", "error"),
+        ("saga/customer-status", None, "flow place", "error"),
+        ("saga/outcome", None, "flow place", "error"),  # no container then event drawn
+        ("saga/compensation", "stock_reserved", "flow place", "warning"),  # taken as the pivot, not declared
+        ("saga/pivot", "stock_reserved", "flow place", "warning"),
+    }
 
 
 def test_declared_choreography_fields(tmp_path):

@@ -109,6 +109,7 @@ def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, 
         step.evidence["owner"] = _owner(graph, saga, step)
         step.evidence["success"] = _success(graph, saga, step, fmap)
         step.evidence["failure"] = _failure(graph, saga, step, fmap)
+    for step in saga.steps:  # after every step's failures: a choreographed step undoes on a later one's failure event
         step.evidence["retry"] = _retry(saga, step)
         step.evidence["compensation"] = _compensation(graph, saga, step, fmap)
         step.evidence["status"] = _status(saga, step)

@@ -168,6 +168,7 @@ def infer_failures(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMa
         return None
     notes = [f'labelled edge "{label or "(no label)"}" to {tid}' for label, tid in step.failure_edges]
     notes += [f"{t[2].id} receives[].triggers {t[0]}" for t in triggers]
+    notes += [f"the flow draws {e}, which {step.participant.id} sends" for e in events if step.participant is not None]
     for e in [t[0] for t in triggers] + events:
         step.failures.append(StepFailure(event=e))
     level: Level = "contract" if step.failures else "prose"
@@ -204,8 +205,9 @@ def later_failures(saga: Saga, step: SagaStep) -> bool:
 
 
 def _reaches_compensation(saga: Saga, fmap: FlowMap, step: SagaStep) -> bool:
-    """Whether a failure branch of this step or a later one leads to a Compensation node."""
-    starts = [t for s in saga.steps if s.index >= step.index for _, t in s.failure_edges]
+    """Whether a failure branch of this step or a later one leads to a Compensation node (in a
+    choreography, a later one: a step's own failure event is what others undo on)."""
+    starts = [t for s in saga.steps if s.index > step.index or (s is step and step.orchestrated) for _, t in s.failure_edges]
     seen: set[str] = set()
     while starts:
         sid = starts.pop()
@@ -215,9 +217,25 @@ def _reaches_compensation(saga: Saga, fmap: FlowMap, step: SagaStep) -> bool:
         if sid in saga.compensation_nodes:
             return True
         node = fmap.nodes.get(sid)
-        if node is not None and node.kind == "custom":
+        if node is not None and node.kind in ("custom", "message"):
             starts.extend(t for _, t in node.edges)
     return False
+
+
+def undo_on_event(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | None:
+    """Choreography: the participant of an event-started step receives a later step's failure event,
+    so it undoes its work on that event (contract: ``compensation.on``)."""
+    p = step.participant
+    if p is None or step.orchestrated:
+        return None
+    received = {r.id for r in graph.receives(p)}
+    for later in (s for s in saga.steps if s.index > step.index):
+        for f in later.business_failures:
+            if f.event in received:
+                step.compensation_on = f.event
+                return Evidence("contract", f"on {f.event}", p.file, p.loc("receives")[0], 1,
+                                f"{p.id} receives {f.event}, the failure event of {later.id}: it undoes its work on it")
+    return None
 
 
 def _compensation_texts(saga: Saga, fmap: FlowMap) -> list[tuple[str, int, str]]:
@@ -267,6 +285,9 @@ def _named_compensation(
 def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
     """A Compensation node, reached by a failure branch of this step or a later one, that names the
     undo of a command the participant receives (prose, with that command); else the node alone."""
+    undo = undo_on_event(graph, saga, step)
+    if undo is not None:
+        return undo
     if not _reaches_compensation(saga, fmap, step):
         return None
     texts = _compensation_texts(saga, fmap)
