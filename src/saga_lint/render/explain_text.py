@@ -67,7 +67,8 @@ def _heading(saga: Saga) -> list[str]:
     flow = saga.flow
     orch = saga.orchestrator_evidence
     coord = saga.coordination_evidence
-    orch_text = (f"Orchestrator: {saga.orchestrator_id or '✗ unknown'}" + (f" ({orch.mark} {orch.note})" if orch else "")
+    same = orch is not None and coord is not None and orch.note == coord.note
+    orch_text = (f"Orchestrator: {saga.orchestrator_id or '✗ unknown'}" + (f" ({orch.mark} {orch.note})" if orch and not same else "")
                  if saga.coordination != "choreography" else "Orchestrator: none (a choreography has none)")
     out = [
         terminal_safe(f"Saga {flow.id} ({flow.name}) v{flow.version}  —  {flow.file}"),

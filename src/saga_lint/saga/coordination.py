@@ -134,7 +134,10 @@ def decide(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> None:
         style = "orchestration"
         note = orch_ev.note if orch_ev is not None and orch_ev.level != "missing" else "the default: steps are commands"
     saga.coordination = style
-    level: Level = "contract" if style != "orchestration" or orchestrated else "missing"
-    saga.coordination_evidence = Evidence.at(level, style, flow, ("steps",), note)
+    if style == "orchestration" and orchestrated and orch_ev is not None:  # where the orchestrator was found
+        saga.coordination_evidence = Evidence(orch_ev.level, style, orch_ev.file, orch_ev.line, orch_ev.column, note)
+    else:
+        level: Level = "missing" if style == "orchestration" else "contract"
+        saga.coordination_evidence = Evidence.at(level, style, flow, ("steps",), note)
     if style == "choreography" and not saga.x.get("orchestrator"):
         saga.orchestrator, saga.orchestrator_id = None, None

@@ -40,16 +40,23 @@ def step_path(step: SagaStep) -> KeyPath:
 
 
 def infer_orchestrator(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | None:
-    """The one service (or agent) that sends every step command (contract); else a service drawn
-    right before the first command step (EventCatalog's example draws it so), as prose."""
+    """The one service (or agent) that sends every step command (contract; a command no service
+    sends comes from outside, an actor: the saga's entry); else a service drawn right before the
+    first command step (EventCatalog's example draws it so), as prose."""
     common: dict[tuple[str, str | None, str | None], Resource] | None = None
+    unsent: list[str] = []
     for cmd in (s.command for s in saga.steps if s.command is not None):
         senders = {r.key: r for r in graph.senders_of(cmd) if r.type in ("service", "agent")}
+        if not senders:
+            unsent.append(str(cmd.id))
+            continue
         common = senders if common is None else {k: v for k, v in common.items() if k in senders}
     if common and len(common) == 1:
         res = next(iter(common.values()))
         saga.orchestrator, saga.orchestrator_id = res, res.id
-        return Evidence("contract", res.id, res.file, res.loc("sends")[0], 1, f"{res.id} sends every step command")
+        note = f"{res.id} sends every step command" + (
+            f" that a service sends ({', '.join(unsent)} comes from outside the catalog's services)" if unsent else "")
+        return Evidence("contract", res.id, res.file, res.loc("sends")[0], 1, note)
     first = next((s for s in saga.steps if s.command is not None), None)
     if first is None:
         return None
