@@ -111,7 +111,8 @@ def _orchestration(tmp_path: Path) -> Path:
                 receives=[("reserve-stock", [("stock-reserved", "When the items are in stock"),
                                              ("stock-unavailable", "When an item is out of stock")]), "release-stock"]),
         service("payments", "payments", sends=["card-charged", "card-declined"],
-                receives=[("charge-card", [("card-charged", "When the bank accepts"), ("card-declined", "When the bank declines")])]),
+                receives=[("charge-card", [("card-charged", "When the bank accepts"),
+                                           ("card-declined", "When the bank declines")])]),
         *(message("command", c) for c in ("reserve-stock", "charge-card", "release-stock")),
         *(message("event", e) for e in ("stock-reserved", "stock-unavailable", "card-charged", "card-declined")),
         flow("buy", [

@@ -68,7 +68,8 @@ def _heading(saga: Saga) -> list[str]:
     orch = saga.orchestrator_evidence
     coord = saga.coordination_evidence
     same = orch is not None and coord is not None and orch.note == coord.note
-    orch_text = (f"Orchestrator: {saga.orchestrator_id or '✗ unknown'}" + (f" ({orch.mark} {orch.note})" if orch and not same else "")
+    orch_note = f" ({orch.mark} {orch.note})" if orch and not same else ""
+    orch_text = (f"Orchestrator: {saga.orchestrator_id or '✗ unknown'}{orch_note}"
                  if saga.coordination != "choreography" else "Orchestrator: none (a choreography has none)")
     out = [
         terminal_safe(f"Saga {flow.id} ({flow.name}) v{flow.version}  —  {flow.file}"),
