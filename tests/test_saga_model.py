@@ -364,3 +364,35 @@ def test_explain_json_carries_the_model_facts(tmp_path, shape):
     assert doc["coordination"]["style"] in ("orchestration", "choreography", "mixed")
     assert doc["coordination"]["evidence"]["note"]
     assert all(s["trigger"]["message"] and s["participant"] for s in doc["steps"])
+
+
+# -- the EventCatalog example (the real corpus) ----------------------------------------------------------
+
+
+def test_corpus_order_cancellation_is_a_choreography_without_contradicted_claims(corpus):
+    sagas, findings = model(corpus)
+    saga = sagas["order-cancellation"]
+    assert saga.coordination == "choreography" and saga.orchestrator is None
+    assert saga.coordination_evidence is not None
+    assert "order-service publishes order-cancelled" in saga.coordination_evidence.note
+    assert saga.outcome == {"container": "order-database", "event": "order-cancelled"}
+    assert saga.outcome_evidence is not None and saga.outcome_evidence.level == "contract"
+    step = saga.steps[0]
+    # the branch drawn on order-service after cancel-order belongs to the step; "Handle cancellation" is routing
+    assert step.failure_edges == [("Already completed", "not_cancellable")]
+    assert (step.evidence["success"].level, step.success) == ("contract", "order-cancelled")
+    assert step.evidence["failure"].level == "prose"
+    hits = saga_hits(findings, "order-cancellation")
+    assert not [h for h in hits if h[0] in ("saga/orchestrator", "saga/outcome", "saga/success-condition")]
+    assert ("saga/failure-condition", "cancel_order_command", "flow order-cancellation", "warning") in hits
+    assert ("saga/failure-condition", "cancel_order_command", "flow order-cancellation", "error") not in hits
+
+
+def test_corpus_checkout_saga_contract_evidence(corpus):
+    sagas, findings = model(corpus)
+    saga = sagas["checkout-saga"]
+    assert saga.coordination == "orchestration" and saga.orchestrator_id == "checkout-orchestrator"
+    levels = {s.id: (s.evidence["success"].level, s.evidence["failure"].level) for s in saga.steps}
+    assert levels == {"reserve_inventory": ("contract", "contract"), "authorize_payment": ("prose", "prose"),
+                      "create_order": ("contract", "missing")}
+    assert sagas["place-an-order"].copy_of == "checkout-saga"
