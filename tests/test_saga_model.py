@@ -311,7 +311,7 @@ def test_failure_edges_within_one_owner_is_no_saga(tmp_path):
     proc = run_cli("explain", "pay", root)
     assert proc.returncode == 2
     assert ('is not a saga: it draws a failure (a failure-labelled edge "Declined" from payments_svc), but its participants '
-            "(shop (ordering), payments (ordering)) do not span several owners") in proc.stderr
+            "(shop (ordering), payments (ordering)) share an owner") in proc.stderr
 
 
 def test_journey_without_failure_is_no_saga(tmp_path):

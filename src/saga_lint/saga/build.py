@@ -37,6 +37,13 @@ def _owners_text(parts: dict[str, list[str]]) -> str:
     return ", ".join(f"{sid} ({'/'.join(o) or 'no owner'})" for sid, o in parts.items())
 
 
+def _different_owners(parts: dict[str, list[str]]) -> bool:
+    """Whether the participants belong to different owners: at least two have owners, and no
+    owner (team or user) owns all of those."""
+    owned = [set(o) for o in parts.values() if o]
+    return len(owned) > 1 and not set.intersection(*owned)
+
+
 def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = None,
                 graph: CatalogGraph | None = None) -> tuple[str | None, str]:
     """(why the flow is a saga, or None; why not, and what would make it one, when it is not)."""
@@ -52,8 +59,7 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
         return None, "no x-saga block, no Compensation node, not listed under sagas: in the config"
     signals = fmap.failure_signals()
     parts = fmap.participants(graph)
-    owner_sets = {tuple(o) for o in parts.values() if o}
-    if signals and len(owner_sets) > 1:
+    if signals and _different_owners(parts):
         return (f"it spans participants of different owners ({_owners_text(parts)}) and draws a failure "
                 f"({'; '.join(signals[:3])})"), ""
     make = "Declare an x-saga block, draw a custom Compensation node, or list it under sagas: in the config, to review it as one."
@@ -61,8 +67,8 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
         return None, f"its map draws no failure (no Exception or failure node, failure-labelled edge, failure event, retry or " \
                      f"timeout node, or compensation wording), and it has no x-saga block or Compensation node. {make}"
     who = _owners_text(parts) or "none"
-    return None, (f"it draws a failure ({'; '.join(signals[:3])}), but its participants ({who}) do not span several "
-                  f"owners, so nothing has to be coordinated across teams. {make}")
+    return None, (f"it draws a failure ({'; '.join(signals[:3])}), but its participants ({who}) share an owner, "
+                  f"so nothing has to be coordinated across teams. {make}")
 
 
 def is_saga(flow: Resource, config: Config | None, graph: CatalogGraph | None = None) -> str | None:

@@ -39,24 +39,24 @@ def _keys(resources: list[Resource]) -> set[ResourceKey]:
     return {r.key for r in resources}
 
 
-def event_consumer(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: set[ResourceKey]) -> Resource | None:
+def event_consumer(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: list[Resource]) -> Resource | None:
     """The participant whose local transaction this event node starts, or None (see the module)."""
     if node.target is None:
         return None
     handler = fmap.handler_node(node.id)
     svc = handler.target if handler is not None else None
-    if svc is None or node.target.key not in _keys(graph.receives(svc)):
+    # asked from the message side (its in-edges): a hub service may send or receive thousands of messages
+    if handler is None or svc is None or svc.key not in _keys(graph.receivers_of(node.target)):
         return None
-    sent = _keys(graph.sends(svc))
-    if sent & commands:
+    if any(svc.key in _keys(graph.senders_of(cmd)) for cmd in commands):
         return None  # the orchestrator taking over: the saga's entry, not a step
-    for _, tid in handler.edges if handler is not None else []:
+    for _, tid in handler.edges:
         nxt = fmap.nodes.get(tid)
         if nxt is None or nxt.target is None:
             continue
-        if nxt.kind == "message" and nxt.target.key in sent:
+        if nxt.kind == "message" and svc.key in _keys(graph.senders_of(nxt.target)):
             return svc
-        if nxt.kind == "container" and nxt.target.key in _keys(graph.writes_to(svc)):
+        if nxt.kind == "container" and svc.key in graph.sources(nxt.target.key, "writes-to"):
             return svc
     return None
 
@@ -76,7 +76,7 @@ def _new_step(saga: Saga, node: Node, x_steps: YamlMap) -> SagaStep:
 def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]:
     """The saga's steps in flow order, each with its trigger, participant and branches."""
     x_steps = _x_steps(saga)
-    commands = {n.target.key for n in fmap.nodes.values() if fmap.message_type(n.id) == "command" and n.target is not None}
+    commands = [n.target for n in fmap.ordered() if fmap.message_type(n.id) == "command" and n.target is not None]
     steps = []
     for node in fmap.ordered():
         mtype = fmap.message_type(node.id)
@@ -98,15 +98,14 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
 
 def _continuation(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> str | None:
     """A participant publishes an event the flow continues on (words), or None."""
-    for step in saga.steps:
-        p = step.participant
-        if p is None:
+    participants = [(s.index, p) for s in saga.steps if (p := s.participant) is not None]
+    for node in fmap.ordered():
+        if fmap.message_type(node.id) != "event" or node.target is None or not node.edges:
             continue
-        sent = _keys(graph.sends(p))
-        for node in fmap.ordered():
-            if node.index > step.index and fmap.message_type(node.id) == "event" and node.target is not None \
-                    and node.target.key in sent and node.edges:
-                return f"{p.id} publishes {node.target.id} and the flow continues on it ({node.edges[0][1]})"
+        senders = _keys(graph.senders_of(node.target))
+        p = next((p for i, p in participants if i < node.index and p.key in senders), None)
+        if p is not None:
+            return f"{p.id} publishes {node.target.id} and the flow continues on it ({node.edges[0][1]})"
     return None
 
 

@@ -126,11 +126,11 @@ def drawn_events(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> list[tup
     p = step.participant
     if p is None:
         return []
-    sent = {r.key for r in graph.sends(p)}
     out = []
     for edge in [*step.success_edges, *step.failure_edges]:
         node = fmap.nodes.get(edge[1])
-        if node is not None and node.target is not None and fmap.message_type(node.id) == "event" and node.target.key in sent:
+        if node is not None and node.target is not None and fmap.message_type(node.id) == "event" \
+                and p.key in {r.key for r in graph.senders_of(node.target)}:
             out.append((str(node.target.id), fmap.is_failure_edge(edge), node.index))
     return out
 
@@ -198,8 +198,8 @@ def drawn_outcome(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | 
         container, event = found[0].target, found[1].target
         saga.outcome = {"container": container.id, "event": event.id}
         p = step.participant
-        backed = p is not None and container.key in {r.key for r in graph.writes_to(p)} \
-            and event.key in {r.key for r in graph.sends(p)}
+        backed = p is not None and p.key in graph.sources(container.key, "writes-to") \
+            and p.key in {r.key for r in graph.senders_of(event)}
         note = f"the flow draws {container.id} then {event.id} after {step.id}"
         note += f"; {p.id} writes the one and sends the other" if backed and p is not None else ""
         return Evidence.at("contract" if backed else "prose", saga.outcome, saga.flow, ("steps", found[0].index), note)
@@ -233,7 +233,7 @@ def undo_on_event(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence |
     """Choreography: the participant of an event-started step receives a later step's failure event,
     so it undoes its work on that event (contract: ``compensation.on``)."""
     p = step.participant
-    if p is None or step.orchestrated:
+    if p is None or step.orchestrated or not any(s.business_failures for s in saga.steps if s.index > step.index):
         return None
     received = {r.id for r in graph.receives(p)}
     for later in (s for s in saga.steps if s.index > step.index):
