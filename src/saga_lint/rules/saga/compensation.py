@@ -66,8 +66,13 @@ def _prose_only(saga: Saga, step: SagaStep, ev: Evidence) -> Problem:
     """A compensation described in prose that names no command contract."""
     p = step.participant
     who = f"received by {p.id}" if p else "received by the participant"
+    if not step.orchestrated or saga.coordination == "choreography":
+        fix = (f"Declare in x-saga the event {p.id if p else 'the participant'} undoes its work on (compensation.on) and the "
+               "undo command or the event it publishes.")
+    else:
+        fix = f"Add the undo command's page, {who} and sent by {saga.orchestrator_id or 'the orchestrator'}."
     return at(saga, step, f"step {step.id}: the compensation is described in prose ({ev.note}) but is no command contract. "
-              f"Add the undo command's page, {who} and sent by {saga.orchestrator_id or 'the orchestrator'}.", evidence=ev)
+              + fix, evidence=ev)
 
 
 def _none(saga: Saga, step: SagaStep, path: KeyPath | None, ev: Evidence | None) -> Iterator[Problem]:
