@@ -229,6 +229,34 @@ def test_declared_choreography_fields(tmp_path):
     assert not [f for f in findings if f.rule == "saga/schema"]
 
 
+def test_choreography_fan_out_is_one_step_per_consumer(tmp_path):
+    """One event drawn to two consumers that both act: a parallel fan-out, not alternatives."""
+    root = build(
+        tmp_path, *TEAMS,
+        service("orders", "ordering", sends=["order-placed"], receives=["stock-reserved", "payment-captured"]),
+        service("stock", "stock", sends=["stock-reserved"], receives=["order-placed"]),
+        service("payments", "payments", sends=["payment-captured", "payment-failed"], receives=["order-placed"]),
+        *(message("event", e) for e in ("order-placed", "stock-reserved", "payment-captured", "payment-failed")),
+        flow("parallel", [
+            msg_step("order_placed", "order-placed", ("stock_svc", None), ("payments_svc", None)),
+            svc_step("stock_svc", "stock", ("stock_reserved", "Reserved")),
+            svc_step("payments_svc", "payments", ("payment_captured", "Captured"), ("payment_failed", "Declined")),
+            msg_step("stock_reserved", "stock-reserved"),
+            msg_step("payment_captured", "payment-captured"),
+            msg_step("payment_failed", "payment-failed"),
+        ]),
+    )
+    sagas, findings = model(root)
+    saga = sagas["parallel"]
+    assert saga.coordination == "choreography"
+    assert [(s.id, s.trigger, s.participant.id if s.participant else None, s.success, [f.event for f in s.failures])
+            for s in saga.steps] == [
+        ("stock_svc", "order-placed", "stock", "stock-reserved", []),
+        ("payments_svc", "order-placed", "payments", "payment-captured", ["payment-failed"]),
+    ]
+    assert not [h for h in saga_hits(findings, "parallel") if h[0] in ("saga/orchestrator", "saga/success-condition")]
+
+
 # -- mixed: an orchestrated command, then a participant reacting to its reply event -----------------
 
 

@@ -5,7 +5,9 @@ the one service that receives the command); every event step that starts a parti
 transaction (a choreographed step: its participant is the consumer of the event, drawn right
 after it, which receives the event and acts: publishes or sends a message drawn after it, or
 writes a container; a consumer that sends the saga's commands is the orchestrator taking over,
-not a step); and any step ``x-saga.steps`` names. The branches drawn after a step, and after its
+not a step); and any step ``x-saga.steps`` names. An event drawn to several consumers that act is
+a parallel fan-out: one step per consumer, named after the consumer's node. Labelled branches
+drawn on one handler are alternatives (outcomes of the same step). The branches drawn after a step, and after its
 handler node, belong to the step (``FlowMap.step_edges``), split into failure and success edges.
 
 Style (``decide``): ``x-saga.coordination`` when declared; else orchestration when one service
@@ -39,37 +41,49 @@ def _keys(resources: list[Resource]) -> set[ResourceKey]:
     return {r.key for r in resources}
 
 
-def event_consumer(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: list[Resource]) -> Resource | None:
-    """The participant whose local transaction this event node starts, or None (see the module)."""
+def event_consumers(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: list[Resource]) -> list[tuple[Node, Resource]]:
+    """(service node, service) of each participant whose local transaction this event node starts
+    (see the module): one, or several for a parallel fan-out (one event, several consumers drawn)."""
     if node.target is None:
-        return None
-    handler = fmap.handler_node(node.id)
-    svc = handler.target if handler is not None else None
+        return []
     # asked from the message side (its in-edges): a hub service may send or receive thousands of messages
-    if handler is None or svc is None or svc.key not in _keys(graph.receivers_of(node.target)):
-        return None
-    if any(svc.key in _keys(graph.senders_of(cmd)) for cmd in commands):
-        return None  # the orchestrator taking over: the saga's entry, not a step
+    receivers = _keys(graph.receivers_of(node.target))
+    out = []
+    for handler in fmap.handler_nodes(node.id):
+        svc = handler.target
+        if svc is None or svc.key not in receivers:
+            continue
+        if any(svc.key in _keys(graph.senders_of(cmd)) for cmd in commands):
+            continue  # the orchestrator taking over: the saga's entry, not a step
+        if _acts(graph, fmap, handler, svc):
+            out.append((handler, svc))
+    return out
+
+
+def _acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bool:
+    """The consumer sends a message drawn after it, or writes a container drawn after it."""
     for _, tid in handler.edges:
         nxt = fmap.nodes.get(tid)
         if nxt is None or nxt.target is None:
             continue
         if nxt.kind == "message" and svc.key in _keys(graph.senders_of(nxt.target)):
-            return svc
+            return True
         if nxt.kind == "container" and svc.key in graph.sources(nxt.target.key, "writes-to"):
-            return svc
-    return None
+            return True
+    return False
 
 
-def _new_step(saga: Saga, node: Node, x_steps: YamlMap) -> SagaStep:
-    x_step = x_steps.get(node.id)
+def _new_step(node: Node, x_steps: YamlMap, at: Node | None = None) -> SagaStep:
+    """A step for a message node; ``at`` (one consumer of a fan-out) names and places it."""
+    where = at or node
+    x_step = x_steps.get(where.id)
     return SagaStep(
-        id=node.id,
-        index=node.index,
-        title=str(node.data.get("title") or node.id),
+        id=where.id,
+        index=where.index,
+        title=str(where.data.get("title") or where.id),
         command_id=pointer_id(node.data.get("message")) if "message" in node.data else None,
         x=x_step if isinstance(x_step, dict) else {},
-        x_path=("x-saga", "steps", node.id) if node.id in x_steps else (),
+        x_path=("x-saga", "steps", where.id) if where.id in x_steps else (),
     )
 
 
@@ -80,20 +94,28 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
     steps = []
     for node in fmap.ordered():
         mtype = fmap.message_type(node.id)
-        consumer = event_consumer(graph, fmap, node, commands) if mtype == "event" else None
-        if mtype != "command" and consumer is None and node.id not in x_steps:
+        consumers = event_consumers(graph, fmap, node, commands) if mtype == "event" else []
+        if len(consumers) > 1:  # a parallel fan-out: one step per consumer, named after its node
+            steps += [_step(fmap, _new_step(node, x_steps, at=h), node, consumer=(h, svc), fanout=True) for h, svc in consumers]
             continue
-        step = _new_step(saga, node, x_steps)
-        step.trigger = step.command_id
+        if mtype != "command" and not consumers and node.id not in x_steps:
+            continue
+        step = _new_step(node, x_steps)
         if mtype == "command":
             step.command = node.target
             step.receivers = graph.receivers_of(node.target) if node.target is not None else []
-        elif consumer is not None:
-            step.trigger_kind, step.handler, step.receivers = "event", consumer, [consumer]
-        for edge in fmap.step_edges(node.id):
-            (step.failure_edges if fmap.is_failure_edge(edge) else step.success_edges).append(edge)
-        steps.append(step)
-    return steps
+        steps.append(_step(fmap, step, node, consumers[0] if consumers else None))
+    return sorted(steps, key=lambda s: s.index)
+
+
+def _step(fmap: FlowMap, step: SagaStep, node: Node, consumer: tuple[Node, Resource] | None, fanout: bool = False) -> SagaStep:
+    """The step's trigger, participant (an event's consumer) and branches, split into failures and the rest."""
+    step.trigger = step.command_id
+    if consumer is not None:
+        step.trigger_kind, step.handler, step.receivers = "event", consumer[1], [consumer[1]]
+    for edge in fmap.step_edges(node.id, consumer[0] if fanout and consumer else None):
+        (step.failure_edges if fmap.is_failure_edge(edge) else step.success_edges).append(edge)
+    return step
 
 
 def _continuation(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> str | None:

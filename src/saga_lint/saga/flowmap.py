@@ -107,20 +107,26 @@ class FlowMap:
         return self.message_type(tid) == "event" and node is not None and node.target is not None \
             and bool(FAILURE_EVENT.search(node.target.id or ""))
 
-    def handler_node(self, sid: str) -> Node | None:
-        """The service node drawn right after a message node (the step's handler), if any."""
+    def handler_nodes(self, sid: str) -> list[Node]:
+        """The service (agent, external system) nodes drawn right after a message node: its handler,
+        or, for an event drawn to several of them, its consumers (a parallel fan-out)."""
         node = self.nodes.get(sid)
         if node is None:
-            return None
-        for _, tid in node.edges:
-            nxt = self.nodes.get(tid)
-            if nxt is not None and nxt.kind in ("service", "agent", "externalSystem"):
-                return nxt
-        return None
+            return []
+        found = (self.nodes.get(tid) for _, tid in node.edges)
+        return [n for n in found if n is not None and n.kind in ("service", "agent", "externalSystem")]
 
-    def step_edges(self, sid: str) -> list[Edge]:
+    def handler_node(self, sid: str) -> Node | None:
+        """The first service node drawn right after a message node (the step's handler), if any."""
+        handlers = self.handler_nodes(sid)
+        return handlers[0] if handlers else None
+
+    def step_edges(self, sid: str, handler: Node | None = None) -> list[Edge]:
         """The branches that belong to a message step: its own edges, except the routing edge to its
-        handler, plus the edges drawn on the handler (command -> service -> "Already completed")."""
+        handler, plus the edges drawn on the handler (command -> service -> "Already completed").
+        With ``handler`` (one consumer of a fan-out), only that consumer's edges."""
+        if handler is not None:
+            return list(handler.edges)
         node = self.nodes.get(sid)
         if node is None:
             return []
