@@ -140,10 +140,12 @@ def test_model_of_our_checkout_saga():
     assert [s.id for s in saga.steps] == ["reserve_inventory", "authorize_payment", "create_order"]
     assert [s.type for s in saga.steps] == ["compensatable", "compensatable", "pivot"]
     assert saga.orchestrator_id == "checkout-orchestrator"
-    for step in saga.steps:
-        assert {a: e.level for a, e in step.evidence.items()} == dict.fromkeys(
-            ("owner", "success", "failure", "retry", "compensation", "status"), "structured"
-        )
+    for step in saga.steps:  # an owner not declared in x-saga comes from the participant's contract: checked, not declared
+        owner = "structured" if "owner" in step.x else "contract"
+        assert {a: e.level for a, e in step.evidence.items()} == {
+            "owner": owner, **dict.fromkeys(("success", "failure", "retry", "compensation", "status"), "structured")
+        }
+    assert saga.coordination == "orchestration" and saga.copy_of is None
     assert saga.steps[0].retry is not None and saga.steps[0].retry.worst_case() == pytest.approx(6.6)
     assert saga.steps[0].participant is not None and saga.steps[0].participant.id == "inventory-service"
     assert saga.on_success == "CONFIRMED" and saga.on_compensation_failure == "NEEDS_ATTENTION"
@@ -229,9 +231,12 @@ CASES = [
     Case("saga/success-condition", "success-not-sent-by-the-participant",
          (Change(FLOW, "success: inventory-reserved", "success: payment-authorized"),),
          "error", "reserve_inventory", FLOW, "x-saga.steps.reserve_inventory.success"),
-    Case("saga/success-condition", "success-only-in-the-participants-triggers",
-         (Change(FLOW, "      success: order-created\n", ""),),
-         "warning", "create_order", ORDER_SVC, Line("- id: order-created\n        version: 1.0.0\nsends:")),
+    # a success read from the participant's triggers is contract evidence (no warning), checked against the catalog
+    Case("saga/success-condition", "success-from-triggers-not-sent-by-the-participant",
+         (Change(FLOW, "      success: order-created\n", ""),
+          Change(ORDER_SVC, "      - id: order-created\n        version: 1.0.0\nsends:",
+                 "      - id: payment-authorized\n        version: 1.0.0\nsends:")),
+         "error", "create_order", ORDER_SVC, Line("- id: payment-authorized\n        version: 1.0.0\nsends:")),
     # saga/failure-condition
     Case("saga/failure-condition", "failure-event-not-sent-by-the-participant",
          (Change(FLOW, "{ event: payment-declined, status: PAYMENT_DECLINED }",
@@ -583,11 +588,20 @@ def test_explain_corpus_checkout_saga(corpus):
     steps = {s["id"]: s for s in doc["steps"]}
     assert list(steps) == ["reserve_inventory", "authorize_payment", "create_order"]
     owners = {sid: s["attributes"]["owner"] for sid, s in steps.items()}
-    assert {sid: (o["level"], o["value"]) for sid, o in owners.items()} == {
-        "reserve_inventory": ("structured", ["fulfilment-platform"]),
-        "authorize_payment": ("structured", ["payments-platform"]),
-        "create_order": ("structured", ["ordering-platform"]),
+    assert {sid: (o["level"], o["value"]) for sid, o in owners.items()} == {  # from the services' contracts
+        "reserve_inventory": ("contract", ["fulfilment-platform"]),
+        "authorize_payment": ("contract", ["payments-platform"]),
+        "create_order": ("contract", ["ordering-platform"]),
     }
+    # success and failure backed by the participants' receives[].triggers: contract level, no prose warning
+    assert {sid: s["attributes"]["success"]["level"] for sid, s in steps.items()} == {
+        "reserve_inventory": "contract", "authorize_payment": "prose", "create_order": "contract"}
+    assert steps["reserve_inventory"]["attributes"]["failure"]["level"] == "contract"
+    assert ("saga/success-condition", "warning", "reserve_inventory") not in _corpus_hits(doc)
+    assert ("saga/success-condition", "warning", "create_order") not in _corpus_hits(doc)
+    assert ("saga/failure-condition", "warning", "reserve_inventory") not in _corpus_hits(doc)
+    assert ("saga/success-condition", "warning", "authorize_payment") in _corpus_hits(doc)  # only the edge label says it
+    assert doc["coordination"]["style"] == "orchestration"
     assert {(f["resource"]["type"], f["resource"]["id"]) for f in doc["findings"]} == {("flow", "checkout-saga")}
     found = _corpus_hits(doc)
     assert not any(rule == "saga/step-owner" for rule, _, _ in found)
@@ -617,7 +631,7 @@ def test_explain_corpus_checkout_saga(corpus):
 
 def test_explain_text_matrix(corpus):
     proc = run_cli("explain", "checkout-saga", corpus)
-    assert "reserve_inventory" in proc.stdout and "✓ fulfilment-platform" in proc.stdout
+    assert "reserve_inventory" in proc.stdout and "≈ fulfilment-platform" in proc.stdout
     assert "✗" in proc.stdout and "~" in proc.stdout
 
 
@@ -637,10 +651,15 @@ def test_json_output_carries_step_for_every_step_finding(corpus):
             assert f["step"] == f["message"].split()[1].rstrip(":"), f
 
 
-def test_plain_journey_flow_is_not_a_saga(corpus):
+def test_journey_repeating_the_saga_is_recognised_and_not_reviewed_twice(corpus):
     from saga_lint.pipeline import run_check
 
-    ids = {s.id for s in run_check(corpus).sagas}
-    assert "checkout-saga" in ids
-    assert not any("place" in i.lower() for i in ids)
-
+    result = run_check(corpus)
+    sagas = {s.id: s for s in result.sagas}
+    assert set(sagas) == {"checkout-saga", "order-cancellation", "place-an-order"}
+    journey = sagas["place-an-order"]
+    assert journey.copy_of == "checkout-saga" and not journey.reviewed
+    assert "repeats the steps of the saga checkout-saga" in journey.why
+    assert sagas["checkout-saga"].copied_by == [journey]
+    assert not [f for f in result.findings if f.resource is not None and f.resource.id == "place-an-order"
+                and f.rule.startswith("saga/")]

@@ -117,7 +117,7 @@ def run_check(path: str | Path, config: Config | Callable[[], Config] | None = N
         timings.step("graph")
         sagas = build_sagas(catalog, graph, loaded_config)
         timings.step("sagas")
-        findings = run_rules(Context(catalog, graph, sagas), loaded_config)
+        findings = run_rules(Context(catalog, graph, [s for s in sagas if s.reviewed]), loaded_config)
         timings.step("rules")
     finally:
         if gc_was_enabled:

@@ -1,7 +1,8 @@
 """The release verdict of each saga: is it ready, to be reviewed, or not ready?
 
 A step is ``bad`` when an attribute has no evidence or an error finding is about it, ``weak``
-when an attribute is only described in prose or a warning is about it, else ``ok``. A saga is
+when an attribute is only described in prose or a warning is about it, else ``ok`` (structured
+and contract evidence are both checked against the catalog). A saga is
 "Not ready" with any error finding, "Review" with a warning or any step attribute missing or in
 prose, else "Ready". Computed here, from the check's findings and the saga model, so that the
 HTML report only shows it (``results.SagaReadiness``, handed over in a ``results.ReportInput``).
@@ -14,13 +15,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from saga_lint.results import BaseChanges, Health, ReportInput, SagaReadiness, VerificationItem
+from saga_lint.saga.model import LEVELS
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
     from saga_lint.results import Result
     from saga_lint.saga.model import Saga, SagaStep
-
-LEVELS = ("structured", "prose", "missing")
 
 
 def flow_findings(saga: Saga, findings: Sequence[Finding]) -> list[Finding]:

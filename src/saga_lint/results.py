@@ -90,7 +90,7 @@ class SagaReadiness:
     steps: tuple[Health, ...]  # the health of each step of ``saga.steps``, in order
     step_health: Mapping[str, Health]  # step id -> health
     step_findings: Mapping[str, int]  # step id -> findings about that step
-    levels: Mapping[str, int]  # evidence cells by level: structured, prose, missing
+    levels: Mapping[str, int]  # evidence cells by level: structured, contract, prose, missing
     errors: int = 0
     warnings: int = 0
     infos: int = 0

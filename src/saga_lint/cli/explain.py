@@ -29,8 +29,13 @@ def explain(flow: str, path: str, fmt: str, config_path: str | None) -> None:
     if saga is None:
         flows = sorted({r.id for r in result.catalog.resources if r.type == "flow" and r.id})
         is_flow = flow in flows
-        reason = ("is not a saga (no x-saga block, no Compensation node, not listed under sagas: in the config)"
-                  if is_flow else "is no flow of the catalog")
+        reason = "is no flow of the catalog"
+        if is_flow:
+            from saga_lint.saga import saga_reason
+
+            page = result.catalog.lookup(("flow",), flow)[1]
+            why_not = saga_reason(page, result.config, graph=result.graph)[1] if page is not None else ""
+            reason = f"is not a saga: {why_not.rstrip('.')}"
         sagas = ", ".join(str(s.flow.id) for s in result.sagas) or "none"
         raise Failure(f"flow {flow!r} {reason}; sagas here: {sagas}")
     if fmt == "json":

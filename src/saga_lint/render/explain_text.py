@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from saga_lint.findings import Finding
     from saga_lint.saga.model import Evidence, RetryPolicy, Saga
 
-LEGEND = "✓ structured (declared and checked)   ~ prose (documented, not checkable)   ✗ missing"
+LEGEND = ("✓ structured (declared in x-saga, checked)   ≈ contract (inferred from the catalog's contracts, checked; "
+          "declaring x-saga makes the intent explicit)   ~ prose (documented, not checkable)   ✗ missing")
 
 
 def _value(v: object) -> str:
@@ -65,11 +66,22 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def _heading(saga: Saga) -> list[str]:
     flow = saga.flow
     orch = saga.orchestrator_evidence
+    coord = saga.coordination_evidence
+    same = orch is not None and coord is not None and orch.note == coord.note
+    orch_note = f" ({orch.mark} {orch.note})" if orch and not same else ""
+    orch_text = (f"Orchestrator: {saga.orchestrator_id or '✗ unknown'}{orch_note}"
+                 if saga.coordination != "choreography" else "Orchestrator: none (a choreography has none)")
     out = [
         terminal_safe(f"Saga {flow.id} ({flow.name}) v{flow.version}  —  {flow.file}"),
-        terminal_safe(f"A saga because {saga.why}. Orchestrator: {saga.orchestrator_id or '✗ unknown'}"
-                      + (f" ({orch.mark} {orch.note})" if orch else "")),
+        terminal_safe(f"A saga because {saga.why}."),
+        terminal_safe(f"Coordination: {saga.coordination}" + (f" ({coord.mark} {coord.note})" if coord else "")
+                      + f". {orch_text}"),
     ]
+    if saga.correlation:
+        out.append(terminal_safe(f"Correlation: {saga.correlation}"))
+    if saga.copy_of:
+        out.append(terminal_safe(f"Not reviewed again: its steps are reviewed in {saga.copy_of} "
+                                 f"(saga-lint explain {saga.copy_of})."))
     outcome = saga.outcome_evidence
     if outcome is not None:
         out.append(terminal_safe(f"Outcome: {outcome.mark} {_value(saga.outcome) or '-'} ({outcome.note})"))
@@ -79,7 +91,9 @@ def _heading(saga: Saga) -> list[str]:
 def _evidence(saga: Saga) -> list[str]:
     out = ["Evidence:"]
     for step in saga.steps:
-        out.append(terminal_safe(f"  {step.id} ({step.command_id or 'no command'}):"))
+        how = f"on event {step.trigger}" if step.trigger_kind == "event" else (step.command_id or "no command")
+        who = f", participant {step.participant.id}" if step.participant is not None else ""
+        out.append(terminal_safe(f"  {step.id} ({how}{who}):"))
         for attr in ATTRIBUTES:
             ev = step.evidence.get(attr)
             if ev is not None:
@@ -128,12 +142,17 @@ def to_json(saga: Saga, findings: Sequence[Finding]) -> dict[str, Any]:
     return {
         "flow": {"id": flow.id, "version": flow.version, "file": flow.file},
         "why": saga.why,
+        "copy_of": saga.copy_of,
+        "coordination": {"style": saga.coordination, "evidence": ev_json(saga.coordination_evidence)},
+        "correlation": saga.correlation,
         "orchestrator": saga.orchestrator_id,
         "outcome": ev_json(saga.outcome_evidence),
         "steps": [
             {
                 "id": s.id,
                 "command": s.command_id,
+                "trigger": {"kind": s.trigger_kind, "message": s.trigger},
+                "participant": s.participant.id if s.participant is not None else None,
                 "type": s.type,
                 "type_inferred": s.type_inferred,
                 "attributes": {a: ev_json(s.evidence.get(a)) for a in ATTRIBUTES},

@@ -1,116 +1,130 @@
 """Which flows are sagas, and the saga model of each, built from the best evidence there is.
 
-Which flows are sagas (../shared/design/saga-extension.md): a flow with an ``x-saga`` block; a
-plain flow that models compensation the way EventCatalog's own example does (a ``custom`` step of
-``type: Compensation``); or a flow listed under ``sagas:`` in the config. Only the latest version
-of each flow is modelled.
+Which flows are sagas (../shared/design/saga-extension.md, docs/saga.md): a flow with an
+``x-saga`` block; a plain flow that models compensation the way EventCatalog's own example does (a
+``custom`` step of ``type: Compensation``); a flow listed under ``sagas:`` in the config; or a flow
+whose participants (services drawn or handling its commands) belong to different owners and whose
+map draws a failure (``flowmap.FlowMap.failure_signals``). Only the latest version of each flow is
+modelled. A saga that repeats another saga's steps (a customer journey drawn around it) is marked
+``copy_of`` that saga and not reviewed a second time (``copies``).
 
-The steps are the flow's command steps and any step ``x-saga`` describes. Each attribute of each
-step comes from the first source that states it, in this order: the ``x-saga`` block
-(``xsaga``), inference from the plain flow and the contracts (``infer``), a docs page about the
-flow (``docs``); else it is ``missing``.
+The steps (``steps``) are the flow's command steps, the local transactions started by an event a
+participant publishes (choreography), and any step ``x-saga`` describes; how they are coordinated
+is ``coordination``. Each attribute of each step comes from the first source that states it, in
+this order: the ``x-saga`` block (``xsaga``), the contracts and the flow map (``infer``), a docs
+page about the flow (``docs``); else it is ``missing``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from saga_lint.graph import next_steps
-from saga_lint.saga import docs, infer, xsaga
+from saga_lint.saga import coordination, docs, infer, xsaga
+from saga_lint.saga.copies import mark_copies
+from saga_lint.saga.flowmap import FlowMap
 from saga_lint.saga.infer import step_path
 from saga_lint.saga.model import Evidence, Saga, SagaStep, YamlMap
-from saga_lint.saga.values import StepsById, custom_type, pointer_id, steps_by_id
+from saga_lint.saga.values import with_yaml12_keys
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
     from saga_lint.config import Config
     from saga_lint.graph import CatalogGraph
 
-__all__ = ["build_saga", "build_sagas", "is_saga"]
+__all__ = ["build_saga", "build_sagas", "is_saga", "saga_reason"]
 
 
-def is_saga(flow: Resource, config: Config | None) -> str | None:
-    """Why the flow is a saga, or None."""
+def _owners_text(parts: dict[str, list[str]]) -> str:
+    return ", ".join(f"{sid} ({'/'.join(o) or 'no owner'})" for sid, o in parts.items())
+
+
+def _different_owners(parts: dict[str, list[str]]) -> bool:
+    """Whether the participants belong to different owners: at least two have owners, and no
+    owner (team or user) owns all of those."""
+    owned = [set(o) for o in parts.values() if o]
+    return len(owned) > 1 and not set.intersection(*owned)
+
+
+def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = None,
+                graph: CatalogGraph | None = None) -> tuple[str | None, str]:
+    """(why the flow is a saga, or None; why not, and what would make it one, when it is not)."""
     if isinstance(flow.data.get("x-saga"), dict):
-        return "it has an x-saga block"
-    steps = flow.data.get("steps")
-    if isinstance(steps, list) and any(isinstance(s, dict) and custom_type(s) == "compensation" for s in steps):
-        return "it has a custom step of type Compensation"
+        return "it has an x-saga block", ""
+    if fmap is None and graph is not None:
+        fmap = FlowMap(graph, flow)
+    if fmap is not None and any(n.ctype == "compensation" for n in fmap.nodes.values()):
+        return "it has a custom step of type Compensation", ""
     if config is not None and flow.id in getattr(config, "sagas", ()):
-        return "the configuration lists it under sagas"
-    return None
+        return "the configuration lists it under sagas", ""
+    if fmap is None or graph is None:
+        return None, "no x-saga block, no Compensation node, not listed under sagas: in the config"
+    signals = fmap.failure_signals()
+    parts = fmap.participants(graph)
+    if signals and _different_owners(parts):
+        return (f"it spans participants of different owners ({_owners_text(parts)}) and draws a failure "
+                f"({'; '.join(signals[:3])})"), ""
+    make = "Declare an x-saga block, draw a custom Compensation node, or list it under sagas: in the config, to review it as one."
+    if not signals:
+        return None, f"its map draws no failure (no Exception or failure node, failure-labelled edge, failure event, retry or " \
+                     f"timeout node, or compensation wording), and it has no x-saga block or Compensation node. {make}"
+    who = _owners_text(parts) or "none"
+    return None, (f"it draws a failure ({'; '.join(signals[:3])}), but its participants ({who}) share an owner, "
+                  f"so nothing has to be coordinated across teams. {make}")
+
+
+def is_saga(flow: Resource, config: Config | None, graph: CatalogGraph | None = None) -> str | None:
+    """Why the flow is a saga, or None."""
+    return saga_reason(flow, config, graph=graph)[0]
 
 
 def build_sagas(catalog: Catalog, graph: CatalogGraph, config: Config | None = None) -> list[Saga]:
+    """Every saga of the catalog (copies of another saga included, marked ``copy_of``)."""
     sagas = []
     for flow in catalog.resources:
         if flow.type != "flow" or flow.id is None or flow.versioned_folder is not None:
             continue
-        why = is_saga(flow, config)
+        fmap = FlowMap(graph, flow)
+        why, _ = saga_reason(flow, config, fmap, graph)
         if why:
-            sagas.append(build_saga(catalog, graph, flow, why))
+            saga = build_saga(catalog, graph, flow, why, fmap)
+            saga.failure_signals = fmap.failure_signals()
+            sagas.append(saga)
+    mark_copies(sagas)
     return sagas
 
 
-def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str) -> Saga:
-    block = flow.data.get("x-saga")
+def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, fmap: FlowMap | None = None) -> Saga:
+    block = with_yaml12_keys(flow.data.get("x-saga"))  # compensation.on: YAML 1.1 reads the key as true
     x: YamlMap = block if isinstance(block, dict) else {}
     saga = Saga(flow=flow, structured=bool(x), why=why, x=x)
-    by_id = steps_by_id(flow)
-    saga.compensation_nodes = [sid for sid, (_, s) in by_id.items() if custom_type(s) == "compensation"]
-    saga.outcome_nodes = [sid for sid, (_, s) in by_id.items() if custom_type(s) == "outcome"]
-    saga.steps = _steps(graph, saga, by_id)
+    fmap = fmap or FlowMap(graph, flow)
+    saga.compensation_nodes = [n.id for n in fmap.ordered() if n.ctype == "compensation"]
+    saga.outcome_nodes = [n.id for n in fmap.ordered() if n.ctype == "outcome"]
+    saga.steps = coordination.saga_steps(graph, saga, fmap)
+    xsaga.read_step_fields(catalog, saga)
 
     pages = docs.docs_about(catalog, flow)
     saga.docs_pages = pages[1:]
     saga.docs_table = docs.find_docs_table(pages)
     saga.orchestrator_evidence = (
         xsaga.x_orchestrator(catalog, saga)
-        or infer.infer_orchestrator(graph, saga, by_id)
+        or infer.infer_orchestrator(graph, saga, fmap)
         or Evidence.at("missing", None, flow, ("steps",), "no service sends every step command")
     )
+    coordination.decide(graph, saga, fmap)
     for step in saga.steps:
         step.evidence["owner"] = _owner(graph, saga, step)
-        step.evidence["success"] = _success(saga, step)
-        step.evidence["failure"] = _failure(saga, step)
+        step.evidence["success"] = _success(graph, saga, step, fmap)
+        step.evidence["failure"] = _failure(graph, saga, step, fmap)
+    for step in saga.steps:  # after every step's failures: a choreographed step undoes on a later one's failure event
         step.evidence["retry"] = _retry(saga, step)
-        step.evidence["compensation"] = _compensation(graph, saga, step, by_id)
+        step.evidence["compensation"] = _compensation(graph, saga, step, fmap)
         step.evidence["status"] = _status(saga, step)
         if not xsaga.x_step_type(step):
             infer.infer_step_type(saga, step)
     xsaga.read_saga_fields(saga)
-    saga.outcome_evidence = _outcome(saga, pages)
+    saga.outcome_evidence = _outcome(graph, saga, pages, fmap)
     return saga
-
-
-def _steps(graph: CatalogGraph, saga: Saga, by_id: StepsById) -> list[SagaStep]:
-    """The saga's steps in flow order: the command steps, and any step x-saga describes (not an
-    event or query step that x-saga leaves alone)."""
-    flow = saga.flow
-    block = saga.x.get("steps")
-    x_steps: YamlMap = {str(k): v for k, v in block.items()} if isinstance(block, dict) else {}
-    steps = []
-    for sid, (i, s) in sorted(by_id.items(), key=lambda kv: kv[1][0]):
-        target = graph.step_target(flow, sid)
-        is_command = target is not None and target.type == "command"
-        if not is_command and sid not in x_steps:
-            continue
-        x_step = x_steps.get(sid)
-        step = SagaStep(
-            id=sid,
-            index=i,
-            title=str(s.get("title") or sid),
-            command_id=pointer_id(s.get("message")) if "message" in s else None,
-            command=target if is_command else None,
-            x=x_step if isinstance(x_step, dict) else {},
-            x_path=("x-saga", "steps", sid) if sid in x_steps else (),
-        )
-        for tid, label in next_steps(s):
-            (step.failure_edges if tid in saga.compensation_nodes else step.success_edges).append((label, tid))
-        if step.command is not None:
-            step.receivers = graph.receivers_of(step.command)
-        steps.append(step)
-    return steps
 
 
 def _missing(saga: Saga, step: SagaStep, note: str) -> Evidence:
@@ -130,19 +144,19 @@ def _owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence:
     )
 
 
-def _success(saga: Saga, step: SagaStep) -> Evidence:
+def _success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence:
     return (
         xsaga.x_success(saga, step)
-        or infer.infer_success(saga, step)
+        or infer.infer_success(graph, saga, step, fmap)
         or docs.docs_evidence(saga, step, ("success", "success condition"), _no_value)
         or _missing(saga, step, "no success reply event")
     )
 
 
-def _failure(saga: Saga, step: SagaStep) -> Evidence:
+def _failure(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence:
     return (
         xsaga.x_failures(saga, step)
-        or infer.infer_failures(saga, step)
+        or infer.infer_failures(graph, saga, step, fmap)
         or docs.docs_evidence(saga, step, ("failure", "failures", "failure condition"), _no_value)
         or _missing(saga, step, "no failure path: nothing says what happens when this step fails")
     )
@@ -156,12 +170,12 @@ def _retry(saga: Saga, step: SagaStep) -> Evidence:
     )
 
 
-def _compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, by_id: StepsById) -> Evidence:
+def _compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence:
     """x-saga; else a Compensation node of the flow; else, when a later step can fail, the docs'
     "Compensation" section."""
     return (
         xsaga.x_compensation(saga, step)
-        or infer.infer_compensation(graph, saga, step, by_id)
+        or infer.infer_compensation(graph, saga, step, fmap)
         or (docs.compensation_section(saga) if infer.later_failures(saga, step) else None)
         or _missing(saga, step, "no compensation")
     )
@@ -175,9 +189,10 @@ def _status(saga: Saga, step: SagaStep) -> Evidence:
     )
 
 
-def _outcome(saga: Saga, pages: list[Resource]) -> Evidence:
-    """x-saga.outcome; else a "Success condition" section of the docs; else an Outcome node."""
-    ev = xsaga.x_outcome(saga)
+def _outcome(graph: CatalogGraph, saga: Saga, pages: list[Resource], fmap: FlowMap) -> Evidence:
+    """x-saga.outcome; else a container then an event drawn after a step; else a "Success
+    condition" section of the docs; else an Outcome node."""
+    ev = xsaga.x_outcome(saga) or infer.drawn_outcome(graph, saga, fmap)
     if ev is not None:
         return ev
     found = docs.outcome_section(pages)

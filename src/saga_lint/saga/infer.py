@@ -1,10 +1,13 @@
 """Inference from plain EventCatalog flows: what a flow without ``x-saga`` says about its saga.
 
-Checkable relations give structured evidence (the orchestrator is the service that sends every
-step command; a step's owners are the owners of the one service that receives its command).
-The rest is prose evidence: the participant's ``receives[].triggers`` (success and failure
-replies, told apart by their wording), labelled edges, ``custom`` Compensation and Outcome nodes,
-a service drawn before the first step. Each function returns the evidence, or None when the
+EventCatalog's own machine-readable contracts give ``contract`` evidence, checked against the
+catalog: the orchestrator is the service that sends every step command; a step's owners are the
+owners of its participant (the one service that receives its command, or the consumer of its
+trigger event); its success and failure replies are the participant's ``receives[].triggers``
+(told apart by their wording) or the events drawn after it that the participant sends; a
+container then an event drawn after a step, written and sent by its participant, is the durable
+outcome. The rest is prose evidence: labelled edges, ``custom`` Compensation, Exception and
+Outcome nodes, a service drawn before the first step. Each function returns the evidence, or None when the
 flow says nothing (then the builder falls back to the docs pages, then to ``missing``).
 """
 
@@ -13,13 +16,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from saga_lint.graph import next_steps
-from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep, StepFailure
-from saga_lint.saga.values import StepsById, ids_of, pointer_id
+from saga_lint.saga.model import Evidence, KeyPath, Level, Saga, SagaStep, StepFailure
+from saga_lint.saga.values import ids_of, pointer_id
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
     from saga_lint.graph import CatalogGraph
+    from saga_lint.saga.flowmap import FlowMap
 
 FAILURE_WORDS = re.compile(
     r"unavailable|declin|fail|reject|error|insufficient|not enough|denied|cancel|timeout|timed out|out of stock|invalid|abort",
@@ -36,27 +39,34 @@ def step_path(step: SagaStep) -> KeyPath:
     return ("steps", step.index)
 
 
-def infer_orchestrator(graph: CatalogGraph, saga: Saga, by_id: StepsById) -> Evidence | None:
-    """The one service (or agent) that sends every step command; else a service drawn right before
-    the first step (EventCatalog's example draws it so), as prose."""
+def infer_orchestrator(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | None:
+    """The one service (or agent) that sends every step command (contract; a command no service
+    sends comes from outside, an actor: the saga's entry); else a service drawn right before the
+    first command step (EventCatalog's example draws it so), as prose."""
     common: dict[tuple[str, str | None, str | None], Resource] | None = None
+    unsent: list[str] = []
     for cmd in (s.command for s in saga.steps if s.command is not None):
         senders = {r.key: r for r in graph.senders_of(cmd) if r.type in ("service", "agent")}
+        if not senders:
+            unsent.append(str(cmd.id))
+            continue
         common = senders if common is None else {k: v for k, v in common.items() if k in senders}
     if common and len(common) == 1:
         res = next(iter(common.values()))
         saga.orchestrator, saga.orchestrator_id = res, res.id
-        return Evidence("structured", res.id, res.file, res.loc("sends")[0], 1, f"{res.id} sends every step command")
-    if not saga.steps:
+        note = f"{res.id} sends every step command" + (
+            f" that a service sends ({', '.join(unsent)} comes from outside the catalog's services)" if unsent else "")
+        return Evidence("contract", res.id, res.file, res.loc("sends")[0], 1, note)
+    first = next((s for s in saga.steps if s.command is not None), None)
+    if first is None:
         return None
-    first = saga.steps[0]
-    for sid, (i, s) in by_id.items():
-        if i < first.index and "service" in s and any(t == first.id for t, _ in next_steps(s)):
-            target = graph.step_target(saga.flow, sid)
+    for node in fmap.ordered():
+        if node.index < first.index and node.kind == "service" and any(t == first.id for _, t in node.edges):
+            target = node.target
             if target is not None:
                 saga.orchestrator, saga.orchestrator_id = target, target.id
                 return Evidence.at(
-                    "prose", target.id, saga.flow, ("steps", i, "service"),
+                    "prose", target.id, saga.flow, ("steps", node.index, "service"),
                     f'the flow draws service "{target.id}" before the first step, but it does not send every step command',
                 )
     return None
@@ -73,11 +83,11 @@ def infer_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | N
             owners = [str(pointer_id(o)) for o in declared or [] if pointer_id(o)] if isinstance(declared, list) else []
         if owners:
             step.owners = owners
-            return Evidence(
-                "structured", owners, svc.file, svc.loc("owners")[0], 1,
-                f"owners of {svc.id}, the one service that receives {step.command_id}",
-            )
-        return Evidence.at("missing", None, svc, ("id",), f"{svc.id} receives {step.command_id} but has no owners")
+            how = (f"the consumer of {step.trigger}" if step.trigger_kind == "event"
+                   else f"the one service that receives {step.command_id}")
+            return Evidence("contract", owners, svc.file, svc.loc("owners")[0], 1, f"owners of {svc.id}, {how}")
+        what = step.trigger or step.command_id
+        return Evidence.at("missing", None, svc, ("id",), f"{svc.id} receives {what} but has no owners")
     if len(step.receivers) > 1:
         names = ", ".join(sorted(ids_of(step.receivers)))
         return Evidence.at("missing", None, saga.flow, step_path(step), f"ambiguous: {names} all receive {step.command_id}")
@@ -110,53 +120,142 @@ def failure_like(step: SagaStep, trigger: Trigger) -> bool:
     return bool(FAILURE_WORDS.search(text))
 
 
-def infer_success(saga: Saga, step: SagaStep) -> Evidence | None:
-    """The first trigger that does not read as a failure; else a labelled edge onwards (prose)."""
+def drawn_events(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> list[tuple[str, bool, int]]:
+    """(event id, is a failure branch, node index) of the events drawn right after the step (or its
+    handler) that its participant sends: replies the catalog backs."""
+    p = step.participant
+    if p is None:
+        return []
+    out = []
+    for edge in [*step.success_edges, *step.failure_edges]:
+        node = fmap.nodes.get(edge[1])
+        if node is not None and node.target is not None and fmap.message_type(node.id) == "event" \
+                and p.key in {r.key for r in graph.senders_of(node.target)}:
+            out.append((str(node.target.id), fmap.is_failure_edge(edge), node.index))
+    return out
+
+
+def _onward_label(fmap: FlowMap, step: SagaStep) -> tuple[str, str] | None:
+    """A labelled edge onwards to another step, message or outcome (not a routing edge to a node
+    that only handles or records the step)."""
+    for label, tid in step.success_edges:
+        node = fmap.nodes.get(tid)
+        if label and node is not None and node.kind in ("message", "custom", "flow"):
+            return label, tid
+    return None
+
+
+def infer_success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
+    """The first trigger that does not read as a failure, or an event drawn after the step that the
+    participant sends (contract); else a labelled edge onwards (prose)."""
     ok = [t for t in participant_triggers(step) if not failure_like(step, t)]
     if ok:
         tid, cond, svc, path = ok[0]
         step.success = tid
         note = f"{svc.id} receives[].triggers {tid}" + (f" ({cond})" if cond else "")
-        return Evidence.at("prose", tid, svc, path, note)
-    labelled = [(label, tid) for label, tid in step.success_edges if label]
-    if labelled:
-        label, tid = labelled[0]
+        return Evidence.at("contract", tid, svc, path, note)
+    drawn = [(e, i) for e, failed, i in drawn_events(graph, step, fmap) if not failed]
+    if drawn and step.participant is not None:
+        step.success = drawn[0][0]
+        note = f"the flow draws {drawn[0][0]} after the step, and {step.participant.id} sends it"
+        return Evidence.at("contract", drawn[0][0], saga.flow, ("steps", drawn[0][1]), note)
+    onward = _onward_label(fmap, step)
+    if onward:
+        label, tid = onward
         return Evidence.at("prose", None, saga.flow, step_path(step), f'labelled edge "{label}" to {tid}')
     return None
 
 
-def infer_failures(saga: Saga, step: SagaStep) -> Evidence | None:
-    """Triggers that read as failures (business failure events) and edges to Compensation nodes."""
+def infer_failures(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
+    """Triggers that read as failures and failure events drawn after the step that the participant
+    sends (contract: business failure events), and failure branches drawn (prose)."""
     triggers = [t for t in participant_triggers(step) if failure_like(step, t)]
-    if not step.failure_edges and not triggers:
+    events = [e for e, failed, _ in drawn_events(graph, step, fmap) if failed and e not in {t[0] for t in triggers}]
+    if not step.failure_edges and not triggers and not events:
         return None
     notes = [f'labelled edge "{label or "(no label)"}" to {tid}' for label, tid in step.failure_edges]
     notes += [f"{t[2].id} receives[].triggers {t[0]}" for t in triggers]
-    for t in triggers:
-        step.failures.append(StepFailure(event=t[0]))
+    notes += [f"the flow draws {e}, which {step.participant.id} sends" for e in events if step.participant is not None]
+    for e in [t[0] for t in triggers] + events:
+        step.failures.append(StepFailure(event=e))
+    level: Level = "contract" if step.failures else "prose"
     if step.failure_edges:
         value: list[str | None] = [f.label for f in step.failures] or [label for label, _ in step.failure_edges]
-        return Evidence.at("prose", value, saga.flow, step_path(step), "; ".join(notes))
+        return Evidence.at(level, value, saga.flow, step_path(step), "; ".join(notes))
+    if not triggers:
+        return Evidence.at(level, events, saga.flow, step_path(step), f"the flow draws {', '.join(events)} as failures")
     _, _, svc, path = triggers[0]
-    return Evidence.at("prose", [t[0] for t in triggers], svc, path, "; ".join(notes))
+    return Evidence.at(level, [f.label for f in step.failures], svc, path, "; ".join(notes))
+
+
+def drawn_outcome(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | None:
+    """A container then an event drawn after a step (the last such step): the durable outcome;
+    contract when the step's participant writes the container and sends the event, else prose."""
+    for step in reversed(saga.steps):
+        found = fmap.outcome_after(step.id)
+        if found is None or found[0].target is None or found[1].target is None:
+            continue
+        container, event = found[0].target, found[1].target
+        saga.outcome = {"container": container.id, "event": event.id}
+        p = step.participant
+        backed = p is not None and p.key in graph.sources(container.key, "writes-to") \
+            and p.key in {r.key for r in graph.senders_of(event)}
+        note = f"the flow draws {container.id} then {event.id} after {step.id}"
+        note += f"; {p.id} writes the one and sends the other" if backed and p is not None else ""
+        return Evidence.at("contract" if backed else "prose", saga.outcome, saga.flow, ("steps", found[0].index), note)
+    return None
 
 
 def later_failures(saga: Saga, step: SagaStep) -> bool:
-    """Whether a step after this one draws a failure edge (then this step may need undoing)."""
+    """Whether a step after this one draws a failure branch (then this step may need undoing)."""
     return any(s.failure_edges for s in saga.steps if s.index > step.index)
 
 
-def _compensation_texts(saga: Saga, by_id: StepsById) -> list[tuple[str, int, str]]:
+def _reaches_compensation(saga: Saga, fmap: FlowMap, step: SagaStep) -> bool:
+    """Whether a failure branch of this step or a later one leads to a Compensation node (in a
+    choreography, a later one: a step's own failure event is what others undo on)."""
+    starts = [t for s in saga.steps if s.index > step.index or (s is step and step.orchestrated) for _, t in s.failure_edges]
+    seen: set[str] = set()
+    while starts:
+        sid = starts.pop()
+        if sid in seen:
+            continue
+        seen.add(sid)
+        if sid in saga.compensation_nodes:
+            return True
+        node = fmap.nodes.get(sid)
+        if node is not None and node.kind in ("custom", "message"):
+            starts.extend(t for _, t in node.edges)
+    return False
+
+
+def undo_on_event(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | None:
+    """Choreography: the participant of an event-started step receives a later step's failure event,
+    so it undoes its work on that event (contract: ``compensation.on``)."""
+    p = step.participant
+    if p is None or step.orchestrated or not any(s.business_failures for s in saga.steps if s.index > step.index):
+        return None
+    received = {r.id for r in graph.receives(p)}
+    for later in (s for s in saga.steps if s.index > step.index):
+        for f in later.business_failures:
+            if f.event in received:
+                step.compensation_on = f.event
+                return Evidence("contract", f"on {f.event}", p.file, p.loc("receives")[0], 1,
+                                f"{p.id} receives {f.event}, the failure event of {later.id}: it undoes its work on it")
+    return None
+
+
+def _compensation_texts(saga: Saga, fmap: FlowMap) -> list[tuple[str, int, str]]:
     """(step id, index, words) of the flow's Compensation nodes: title, summary and properties."""
     texts = []
     for sid in saga.compensation_nodes:
-        i, s = by_id[sid]
-        c = s.get("custom")  # a mapping: that is how the node was found (values.custom_type)
+        node = fmap.nodes[sid]
+        c = node.data.get("custom")  # a mapping: that is how the node was found (values.custom_type)
         if not isinstance(c, dict):
             continue
         props = c.get("properties")
         values = props.values() if isinstance(props, dict) else ()
-        texts.append((sid, i, " ".join(str(v) for v in [c.get("title"), c.get("summary"), *values] if v)))
+        texts.append((sid, node.index, " ".join(str(v) for v in [c.get("title"), c.get("summary"), *values] if v)))
     return texts
 
 
@@ -190,14 +289,19 @@ def _named_compensation(
     return None
 
 
-def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, by_id: StepsById) -> Evidence | None:
-    """A Compensation node that names the undo of a command the participant receives (prose, with
-    that command); else the node alone, when a failure path leads to it."""
-    texts = _compensation_texts(saga, by_id)
+def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
+    """A Compensation node, reached by a failure branch of this step or a later one, that names the
+    undo of a command the participant receives (prose, with that command); else the node alone."""
+    undo = undo_on_event(graph, saga, step)
+    if undo is not None:
+        return undo
+    if not _reaches_compensation(saga, fmap, step):
+        return None
+    texts = _compensation_texts(saga, fmap)
     participant = step.participant
     if texts and participant is not None and (ev := _named_compensation(graph, saga, step, participant, texts)):
         return ev
-    if texts and (later_failures(saga, step) or step.failure_edges):
+    if texts:
         sid, i, text = texts[0]
         return Evidence.at(
             "prose", None, saga.flow, ("steps", i, "custom"),

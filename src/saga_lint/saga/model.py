@@ -1,9 +1,12 @@
 """The saga model: a flow read as a saga, step by step, with the evidence for each attribute.
 
 For every step and each of the six attributes (``ATTRIBUTES``) the model holds an ``Evidence``:
-its level (``structured``: stated in ``x-saga`` or in checkable frontmatter relations; ``prose``:
-only implied by plain EventCatalog material such as labelled edges, ``custom`` nodes, docs pages
-or ``triggers``; ``missing``), the value, and where it was found (file:line). The saga rules,
+its level (``structured``: stated in ``x-saga``; ``contract``: inferred from EventCatalog's own
+machine-readable contracts, a participant's ``receives[].triggers``, ``sends`` and ``receives`` and
+the flow's message steps, and checked against the catalog; ``prose``: only implied by text such as
+labelled edges, ``custom`` nodes, docs pages; ``missing``), the value, and where it was found
+(file:line). A saga also knows why it is one (``why``), how it is coordinated (``coordination``:
+orchestration, choreography or mixed, with evidence) and whether it copies another saga. The saga rules,
 ``explain``, ``review``, ``report`` and ``verify`` all read this model.
 """
 
@@ -20,8 +23,9 @@ if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
 
 ATTRIBUTES = ("owner", "success", "failure", "retry", "compensation", "status")
-LEVELS = ("structured", "prose", "missing")
-Level = Literal["structured", "prose", "missing"]
+LEVELS = ("structured", "contract", "prose", "missing")
+Level = Literal["structured", "contract", "prose", "missing"]
+COORDINATIONS = ("orchestration", "choreography", "mixed")
 # a key path in a page's frontmatter, e.g. ("x-saga", "steps", "reserve_inventory", "retry")
 # a mapping as parsed from YAML frontmatter (an x-saga block, a step block, a status)
 YamlMap = dict[str, object]
@@ -30,7 +34,7 @@ Edge = tuple[str | None, str]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-_MARK = {"structured": "✓", "prose": "~", "missing": "✗"}
+_MARK = {"structured": "✓", "contract": "≈", "prose": "~", "missing": "✗"}
 
 
 def parse_duration(value: object) -> float | None:
@@ -173,13 +177,27 @@ class SagaStep:
     status: str | None = None
     x: YamlMap = field(default_factory=dict)  # the raw x-saga step block
     x_path: KeyPath = ()  # key path of the x-saga step block
+    trigger: str | None = None  # the message that starts the step (its command, or the event it consumes)
+    trigger_kind: str = "command"  # command (orchestrated step) | event (choreographed step)
+    handler: Resource | None = None  # the participant when it is not the one receiver of a command
+    idempotency_key: str | None = None  # x-saga idempotency.key
+    compensation_on: str | None = None  # choreography: the event that makes the participant undo
+    compensation_idempotent: bool | None = None
     evidence: dict[str, Evidence] = field(default_factory=dict)  # attribute -> Evidence
-    failure_edges: list[Edge] = field(default_factory=list)  # edges to Compensation nodes
+    failure_edges: list[Edge] = field(default_factory=list)  # failure branches (to Compensation/Exception nodes, failure labels)
     success_edges: list[Edge] = field(default_factory=list)  # edges onwards
 
     @property
     def participant(self) -> Resource | None:
+        """Who acts: the declared or drawn handler, else the one service receiving the command."""
+        if self.handler is not None:
+            return self.handler
         return self.receivers[0] if len(self.receivers) == 1 else None
+
+    @property
+    def orchestrated(self) -> bool:
+        """A step started by a command (sent by an orchestrator), not by an event it consumes."""
+        return self.trigger_kind != "event"
 
     @property
     def business_failures(self) -> list[StepFailure]:
@@ -207,6 +225,12 @@ class Saga:
     docs_table: tuple[Resource, Table] | None = None  # (page, table) of the "Saga steps" table
     compensation_nodes: list[str] = field(default_factory=list)  # step ids of custom Compensation nodes
     outcome_nodes: list[str] = field(default_factory=list)  # step ids of custom Outcome nodes
+    coordination: str = "orchestration"  # orchestration | choreography | mixed
+    coordination_evidence: Evidence | None = None
+    correlation: str | None = None  # x-saga.correlation: the field tying a saga instance's messages together
+    copy_of: str | None = None  # the id of the saga whose steps this flow repeats (reviewed there, not here)
+    copied_by: list[Saga] = field(default_factory=list)  # the sagas (journeys) that repeat this one's steps
+    failure_signals: list[str] = field(default_factory=list)  # what in the map says a step can fail
 
     @property
     def id(self) -> str:
@@ -214,6 +238,15 @@ class Saga:
 
     def step(self, step_id: str) -> SagaStep | None:
         return next((s for s in self.steps if s.id == step_id), None)
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether the saga rules review this saga (not when it repeats another saga's steps)."""
+        return self.copy_of is None
+
+    @property
+    def orchestrated_steps(self) -> list[SagaStep]:
+        return [s for s in self.steps if s.orchestrated]
 
     @property
     def pivots(self) -> list[SagaStep]:

@@ -49,3 +49,15 @@ def steps_by_id(flow: Resource) -> StepsById:
         if isinstance(s, dict) and s.get("id") is not None and not isinstance(s.get("id"), (dict, list)):
             by_id.setdefault(str(s["id"]), (i, s))
     return by_id
+
+
+def with_yaml12_keys(value: object) -> object:
+    """A copy of an ``x-saga`` value whose boolean mapping keys are the words they were written
+    as: YAML 1.1 (PyYAML) reads the bare key ``on:`` (``compensation.on``) as ``true`` and ``off:``
+    as ``false``, where EventCatalog's YAML 1.2 reader keeps the word. No x-saga key is a boolean,
+    so ``True`` can only have been ``on`` (or ``yes``/``true``, which x-saga does not use)."""
+    if isinstance(value, dict):
+        return {("on" if k is True else "off" if k is False else k): with_yaml12_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_yaml12_keys(v) for v in value]
+    return value

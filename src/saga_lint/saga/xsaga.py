@@ -2,8 +2,11 @@
 
 Each ``x_*`` function reads one attribute of one step from its ``x-saga.steps.<id>`` block, sets
 the step's fields and returns the structured evidence, or None when the block does not state it
-(then the builder looks for inferred or prose evidence). ``read_saga_fields`` reads the saga-wide
-fields (deadline, statuses, onSuccess, onCompensationFailure, implementation).
+(then the builder looks for inferred or prose evidence). ``read_step_fields`` reads the
+coordination fields of each step (participant, trigger, idempotency, compensation.on and
+.idempotent); ``read_saga_fields`` the saga-wide ones (deadline, statuses, onSuccess,
+onCompensationFailure, implementation); ``coordination`` and ``correlation`` are read with the
+style (``coordination.decide``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,31 @@ def x_orchestrator(catalog: Catalog, saga: Saga) -> Evidence | None:
     saga.orchestrator_id = oid
     saga.orchestrator = catalog.lookup(("service", "agent"), oid)[1] if oid else None
     return Evidence.at("structured", oid, saga.flow, ("x-saga", "orchestrator"), "x-saga.orchestrator")
+
+
+def read_step_fields(catalog: Catalog, saga: Saga) -> None:
+    """Per step: ``participant`` (who acts), ``trigger`` (the message that starts the step: an event
+    makes it a choreographed step), ``idempotency.key``, ``compensation.on`` and ``.idempotent``."""
+    for step in saga.steps:
+        x = step.x
+        pid = pointer_id(x.get("participant")) if x.get("participant") is not None else None
+        if pid is not None:
+            svc = catalog.lookup(("service", "agent"), pid)[1]
+            step.handler = svc
+            step.receivers = [svc] if svc is not None else step.receivers
+        trigger = pointer_id(x.get("trigger")) if x.get("trigger") is not None else None
+        if trigger is not None:
+            step.trigger = trigger
+            msg = catalog.lookup(("event", "command"), trigger)[1]
+            step.trigger_kind = "event" if msg is not None and msg.type == "event" else step.trigger_kind
+        idem = x.get("idempotency")
+        if isinstance(idem, dict) and idem.get("key") is not None:
+            step.idempotency_key = str(idem["key"])
+        comp = x.get("compensation")
+        if isinstance(comp, dict):
+            step.compensation_on = pointer_id(comp.get("on")) if comp.get("on") is not None else None
+            idempotent = comp.get("idempotent")
+            step.compensation_idempotent = idempotent if isinstance(idempotent, bool) else None
 
 
 def x_owner(saga: Saga, step: SagaStep) -> Evidence | None:
@@ -90,7 +118,7 @@ def x_compensation(saga: Saga, step: SagaStep) -> Evidence | None:
         step.compensation = "none"
         step.compensation_note = str(x["compensationNote"]) if x.get("compensationNote") else None
     elif isinstance(comp, dict):
-        step.compensation = pointer_id(comp.get("command"))
+        step.compensation = pointer_id(comp.get("command")) if comp.get("command") is not None else None
         step.compensation_retry = RetryPolicy.from_mapping(comp.get("retry")) if "retry" in comp else None
     else:
         step.compensation = pointer_id(comp)

@@ -66,8 +66,13 @@ def _prose_only(saga: Saga, step: SagaStep, ev: Evidence) -> Problem:
     """A compensation described in prose that names no command contract."""
     p = step.participant
     who = f"received by {p.id}" if p else "received by the participant"
+    if not step.orchestrated or saga.coordination == "choreography":
+        fix = (f"Declare in x-saga the event {p.id if p else 'the participant'} undoes its work on (compensation.on) and the "
+               "undo command or the event it publishes.")
+    else:
+        fix = f"Add the undo command's page, {who} and sent by {saga.orchestrator_id or 'the orchestrator'}."
     return at(saga, step, f"step {step.id}: the compensation is described in prose ({ev.note}) but is no command contract. "
-              f"Add the undo command's page, {who} and sent by {saga.orchestrator_id or 'the orchestrator'}.", evidence=ev)
+              + fix, evidence=ev)
 
 
 def _none(saga: Saga, step: SagaStep, path: KeyPath | None, ev: Evidence | None) -> Iterator[Problem]:
@@ -107,10 +112,10 @@ def _senders(
     comp = step.compensation
     orch = saga.orchestrator
     senders = ctx.graph.senders_of(cmd)
-    if orch is not None and cmd.id not in ids(ctx.graph.sends(orch)):
+    if orch is not None and step.orchestrated and cmd.id not in ids(ctx.graph.sends(orch)):
         nobody = " Nobody sends it." if not senders else f" It is sent by {', '.join(sorted(ids(senders)))}."
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is not sent by the orchestrator {orch.id}.{nobody} '
                  f"Add it to {orch.id}'s sends.", path=path, evidence=ev)
-    elif orch is None and not senders:
+    elif (orch is None or not step.orchestrated) and not senders:
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is sent by nobody. Add it to the orchestrator\'s sends.',
                  path=path, evidence=ev)

@@ -119,11 +119,13 @@ def _declared_failures(ctx: Context, saga: Saga, step: SagaStep) -> Iterator[Pro
 def _uncompensated_paths(
     saga: Saga, step: SagaStep, flow_steps: dict[str, YamlMap], completed: list[SagaStep]
 ) -> Iterator[Problem]:
-    """Edges labelled as failures that never reach a Compensation node."""
-    for label, target in step.success_edges:
-        if label and FAILURE_WORDS.search(label) and not _reaches_compensation(saga, target, flow_steps):
+    """Failure branches (labelled as failures, or to a failure node) that never reach a Compensation node."""
+    for label, target in [*step.success_edges, *step.failure_edges]:
+        failed = (label and FAILURE_WORDS.search(label)) or (label, target) in step.failure_edges
+        if failed and not _reaches_compensation(saga, target, flow_steps):
             names = ", ".join(s.id for s in completed)
-            yield at(saga, step, f'step {step.id}: the failure path "{label}" goes to {target} without compensation, '
+            shown = label or "(no label)"
+            yield at(saga, step, f'step {step.id}: the failure path "{shown}" goes to {target} without compensation, '
                      f"leaving {names} uncompensated. Route it to the Compensation node.")
 
 

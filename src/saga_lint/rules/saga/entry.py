@@ -107,7 +107,7 @@ def _routed(
     """Each service the map routes the entry message to (else the x-saga participant) receives it."""
     got = {r.id for r in receivers(ctx, mid)}
     step = node.id if node else None
-    drawn = [(e, fm.nodes[e.target]) for e in fm.out.get(node.id, [])] if node else []
+    drawn = [(e, fm.nodes[e.target]) for e in fm.out.get(node.id, []) if e.target in fm.nodes] if node else []
     services = [(e, n) for e, n in drawn if n.kind in ("service", "agent") and n.target is not None]
     for edge, n in services:
         svc: Resource | None = n.target

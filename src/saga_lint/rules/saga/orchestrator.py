@@ -1,4 +1,8 @@
-"""``saga/orchestrator``: the orchestrator sends every step command and receives every reply."""
+"""``saga/orchestrator``: the orchestrator sends every step command and receives every reply.
+
+Only orchestrated steps have an orchestrator: the rule never fires on a choreography, and in a
+mixed saga it checks only the steps started by a command (``SagaStep.orchestrated``).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
 
     What it checks: the orchestrator (``x-saga.orchestrator``, else the service that sends every
     step command) exists; it ``sends`` each step's command and ``receives`` each step's success
-    and failure reply events.
+    and failure reply events. A choreography (``x-saga.coordination``, or inferred: steps start on
+    events participants publish) has no orchestrator and is not checked; in a mixed saga only
+    the steps started by a command are.
     Why: the catalog's relations are the contract between teams; an orchestrator that does not
     declare the replies it waits for will not be told when their shape changes.
     Example that fails: checkout-orchestrator sends reserve-inventory but has no ``receives`` for
@@ -28,6 +34,8 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
     Fix: add the replies to the orchestrator's ``receives``.
     """
     for saga in ctx.sagas:
+        if saga.coordination == "choreography":
+            continue
         flow = saga.flow
         ev = saga.orchestrator_evidence
         orch = saga.orchestrator
@@ -49,7 +57,7 @@ def _commands_and_replies(ctx: Context, saga: Saga, orch: Resource) -> Iterator[
     """Per step: the orchestrator sends the command and receives the replies that are event contracts."""
     sends = ids(ctx.graph.sends(orch))
     receives = ids(ctx.graph.receives(orch))
-    for step in saga.steps:
+    for step in saga.orchestrated_steps:
         if step.command is not None and step.command.id not in sends:
             yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not send {step.command_id}. "
                      f"Add it to {orch.id}'s sends.")

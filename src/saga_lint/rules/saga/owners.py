@@ -55,7 +55,7 @@ def _owner_evidence(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     if ev.level == "missing" and len(step.receivers) == 1:
         yield at(saga, step, f"step {step.id}: no owner ({ev.note}). Add owners to {step.receivers[0].id} "
                  "or set owner in x-saga.", evidence=ev)
-    elif ev.level == "missing" and step.command is None:
+    elif ev.level == "missing" and step.command is None and step.orchestrated:
         yield at(saga, step, f"step {step.id}: no owner: the step's command is not a contract in the catalog. "
                  "Add the command page, or set owner in x-saga.")
     elif ev.level == "prose":

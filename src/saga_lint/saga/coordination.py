@@ -1,0 +1,164 @@
+"""A saga's steps and how they are coordinated: orchestration, choreography or mixed.
+
+Steps (``saga_steps``): every command step of the map (an orchestrated step: its participant is
+the one service that receives the command); every event step that starts a participant's local
+transaction (a choreographed step: its participant is the consumer of the event, drawn right
+after it, which receives the event and acts: publishes or sends a message drawn after it, or
+writes a container; a consumer that sends the saga's commands is the orchestrator taking over,
+not a step); and any step ``x-saga.steps`` names. An event drawn to several consumers that act is
+a parallel fan-out: one step per consumer, named after the consumer's node. Labelled branches
+drawn on one handler are alternatives (outcomes of the same step). The branches drawn after a step, and after its
+handler node, belong to the step (``FlowMap.step_edges``), split into failure and success edges.
+
+Style (``decide``): ``x-saga.coordination`` when declared; else orchestration when one service
+sends every step command and no step starts on an event; choreography when steps start on
+events and no service sends the commands, or when nobody sends the step commands and a
+participant publishes an event the flow continues on; mixed when both.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from saga_lint.saga.model import COORDINATIONS, Evidence, Level, Saga, SagaStep, YamlMap
+from saga_lint.saga.values import pointer_id
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+    from saga_lint.graph import CatalogGraph
+    from saga_lint.saga.flowmap import FlowMap, Node
+
+
+def _x_steps(saga: Saga) -> YamlMap:
+    block = saga.x.get("steps")
+    return {str(k): v for k, v in block.items()} if isinstance(block, dict) else {}
+
+
+ResourceKey = tuple[str, "str | None", "str | None"]
+
+
+def _keys(resources: list[Resource]) -> set[ResourceKey]:
+    return {r.key for r in resources}
+
+
+def event_consumers(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: list[Resource]) -> list[tuple[Node, Resource]]:
+    """(service node, service) of each participant whose local transaction this event node starts
+    (see the module): one, or several for a parallel fan-out (one event, several consumers drawn)."""
+    if node.target is None:
+        return []
+    # asked from the message side (its in-edges): a hub service may send or receive thousands of messages
+    receivers = _keys(graph.receivers_of(node.target))
+    out = []
+    for handler in fmap.handler_nodes(node.id):
+        svc = handler.target
+        if svc is None or svc.key not in receivers:
+            continue
+        if any(svc.key in _keys(graph.senders_of(cmd)) for cmd in commands):
+            continue  # the orchestrator taking over: the saga's entry, not a step
+        if _acts(graph, fmap, handler, svc):
+            out.append((handler, svc))
+    return out
+
+
+def _acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bool:
+    """The consumer sends a message drawn after it, or writes a container drawn after it."""
+    for _, tid in handler.edges:
+        nxt = fmap.nodes.get(tid)
+        if nxt is None or nxt.target is None:
+            continue
+        if nxt.kind == "message" and svc.key in _keys(graph.senders_of(nxt.target)):
+            return True
+        if nxt.kind == "container" and svc.key in graph.sources(nxt.target.key, "writes-to"):
+            return True
+    return False
+
+
+def _new_step(node: Node, x_steps: YamlMap, at: Node | None = None) -> SagaStep:
+    """A step for a message node; ``at`` (one consumer of a fan-out) names and places it."""
+    where = at or node
+    x_step = x_steps.get(where.id)
+    return SagaStep(
+        id=where.id,
+        index=where.index,
+        title=str(where.data.get("title") or where.id),
+        command_id=pointer_id(node.data.get("message")) if "message" in node.data else None,
+        x=x_step if isinstance(x_step, dict) else {},
+        x_path=("x-saga", "steps", where.id) if where.id in x_steps else (),
+    )
+
+
+def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]:
+    """The saga's steps in flow order, each with its trigger, participant and branches."""
+    x_steps = _x_steps(saga)
+    commands = [n.target for n in fmap.ordered() if fmap.message_type(n.id) == "command" and n.target is not None]
+    steps = []
+    for node in fmap.ordered():
+        mtype = fmap.message_type(node.id)
+        consumers = event_consumers(graph, fmap, node, commands) if mtype == "event" else []
+        if len(consumers) > 1:  # a parallel fan-out: one step per consumer, named after its node
+            steps += [_step(fmap, _new_step(node, x_steps, at=h), node, consumer=(h, svc), fanout=True) for h, svc in consumers]
+            continue
+        if mtype != "command" and not consumers and node.id not in x_steps:
+            continue
+        step = _new_step(node, x_steps)
+        if mtype == "command":
+            step.command = node.target
+            step.receivers = graph.receivers_of(node.target) if node.target is not None else []
+        steps.append(_step(fmap, step, node, consumers[0] if consumers else None))
+    return sorted(steps, key=lambda s: s.index)
+
+
+def _step(fmap: FlowMap, step: SagaStep, node: Node, consumer: tuple[Node, Resource] | None, fanout: bool = False) -> SagaStep:
+    """The step's trigger, participant (an event's consumer) and branches, split into failures and the rest."""
+    step.trigger = step.command_id
+    if consumer is not None:
+        step.trigger_kind, step.handler, step.receivers = "event", consumer[1], [consumer[1]]
+    for edge in fmap.step_edges(node.id, consumer[0] if fanout and consumer else None):
+        (step.failure_edges if fmap.is_failure_edge(edge) else step.success_edges).append(edge)
+    return step
+
+
+def _continuation(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> str | None:
+    """A participant publishes an event the flow continues on (words), or None."""
+    participants = [(s.index, p) for s in saga.steps if (p := s.participant) is not None]
+    for node in fmap.ordered():
+        if fmap.message_type(node.id) != "event" or node.target is None or not node.edges:
+            continue
+        senders = _keys(graph.senders_of(node.target))
+        p = next((p for i, p in participants if i < node.index and p.key in senders), None)
+        if p is not None:
+            return f"{p.id} publishes {node.target.id} and the flow continues on it ({node.edges[0][1]})"
+    return None
+
+
+def decide(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> None:
+    """Set ``saga.coordination`` and its evidence (see the module)."""
+    flow = saga.flow
+    declared = saga.x.get("coordination")
+    corr = saga.x.get("correlation")
+    saga.correlation = str(corr) if isinstance(corr, (str, int)) and not isinstance(corr, bool) else None
+    if isinstance(declared, str) and declared in COORDINATIONS:
+        saga.coordination = declared
+        saga.coordination_evidence = Evidence.at("structured", declared, flow, ("x-saga", "coordination"), "x-saga.coordination")
+        return
+    events = [s for s in saga.steps if s.trigger_kind == "event"]
+    orch_ev = saga.orchestrator_evidence
+    orchestrated = orch_ev is not None and orch_ev.level in ("structured", "contract") and any(s.orchestrated for s in saga.steps)
+    on_events = "; ".join(f"{s.id}: {s.participant.id if s.participant else '?'} consumes {s.trigger}" for s in events)
+    if events and orchestrated:
+        style, note = "mixed", f"{saga.orchestrator_id} sends every step command, and steps start on events ({on_events})"
+    elif events:
+        style, note = "choreography", f"each step starts on an event a participant consumes ({on_events})"
+    elif not orchestrated and (cont := _continuation(graph, saga, fmap)) is not None:
+        style, note = "choreography", f"no service sends the step commands, and {cont}"
+    else:
+        style = "orchestration"
+        note = orch_ev.note if orch_ev is not None and orch_ev.level != "missing" else "the default: steps are commands"
+    saga.coordination = style
+    if style == "orchestration" and orchestrated and orch_ev is not None:  # where the orchestrator was found
+        saga.coordination_evidence = Evidence(orch_ev.level, style, orch_ev.file, orch_ev.line, orch_ev.column, note)
+    else:
+        level: Level = "missing" if style == "orchestration" else "contract"
+        saga.coordination_evidence = Evidence.at(level, style, flow, ("steps",), note)
+    if style == "choreography" and not saga.x.get("orchestrator"):
+        saga.orchestrator, saga.orchestrator_id = None, None

@@ -1,0 +1,185 @@
+"""The whole flow map of one flow: every node kind, its edges, and what the drawing says.
+
+EventCatalog draws a flow as ``steps`` with ``next_step`` / ``next_steps``; a step is a
+``message`` (command, event or query), a ``service``, a ``container``, an ``actor``, an
+``externalSystem``, a nested ``flow`` or a ``custom`` node of any ``type`` (Compensation,
+Exception, Outcome, Policy, Decision, Timer, ...). ``FlowMap`` reads all of them once (linear in
+the number of steps) and answers what the saga model asks of the drawing: which nodes are
+failures, which edges are failure branches, which service is drawn after a message (its
+handler), what is drawn after a step through its handler (the branches that belong to the step),
+and whether a container is followed by an event (a durable outcome).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from saga_lint.graph import next_steps
+from saga_lint.saga.model import Edge, YamlMap
+from saga_lint.saga.values import custom_type, pointer_id, steps_by_id
+
+if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
+    from saga_lint.graph import CatalogGraph
+
+NODE_KINDS = ("message", "service", "container", "actor", "externalSystem", "flow", "agent", "channel", "custom")
+# a label on an edge that means the step failed ("Handle cancellation" is routing, not a failure)
+FAILURE_LABEL = re.compile(
+    r"\bfail|declin|reject|\berror|time ?out|timed out|out of stock|unavailable|denied|insufficient|not enough|invalid"
+    r"|abort|expired",
+    re.I,
+)
+# a custom node type (or title) that draws a failure, a retry or a timeout
+FAILURE_TYPES = ("exception", "failure", "error", "fault", "deadletter", "dead letter")
+RETRY_TYPES = ("retry", "timer", "timeout", "grace", "delay", "backoff")
+COMPENSATION_WORDS = re.compile(r"compensat|roll ?back|\bundo|\bunwind|\brevert", re.I)
+FAILURE_EVENT = re.compile(r"fail|declin|reject|unavailable|denied|insufficient|timed-?out|expired|aborted|error", re.I)
+
+
+@dataclass
+class Node:
+    """One step of the map: its id, index, kind, the ``custom`` type, and the resource it draws."""
+
+    id: str
+    index: int
+    kind: str  # one of NODE_KINDS, or "unknown"
+    data: YamlMap
+    ctype: str | None = None  # lower-cased custom type
+    target: Resource | None = None  # the message, service or container it draws (resolved)
+    edges: list[Edge] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The words of the node: title, and for a custom node its title, summary and properties."""
+        parts = [str(self.data.get("title") or "")]
+        c = self.data.get("custom")
+        if isinstance(c, dict):
+            props = c.get("properties")
+            parts += [str(c.get(k) or "") for k in ("title", "summary")]
+            parts += [str(v) for v in (props.values() if isinstance(props, dict) else ())]
+        return " ".join(p for p in parts if p)
+
+
+def _declared_owners(svc: Resource) -> list[str]:
+    """The owner ids a service declares (when they are no teams or users of the catalog)."""
+    declared = svc.data.get("owners")
+    return sorted(str(o) for o in (pointer_id(x) for x in declared) if o) if isinstance(declared, list) else []
+
+
+class FlowMap:
+    """The nodes of a flow by id, with the questions the saga model asks of the drawing."""
+
+    def __init__(self, graph: CatalogGraph, flow: Resource) -> None:
+        self.flow = flow
+        self.nodes: dict[str, Node] = {}
+        self.incoming: dict[str, list[tuple[str, str | None]]] = {}
+        for sid, (i, s) in steps_by_id(flow).items():
+            kind = next((k for k in NODE_KINDS if k in s), "unknown")
+            target = graph.step_target(flow, sid) if kind in ("message", "service", "container", "agent") else None
+            node = Node(sid, i, kind, s, custom_type(s), target, [(label, tid) for tid, label in next_steps(s)])
+            self.nodes[sid] = node
+            for label, tid in node.edges:
+                self.incoming.setdefault(tid, []).append((sid, label))
+
+    def ordered(self) -> list[Node]:
+        return sorted(self.nodes.values(), key=lambda n: n.index)
+
+    def message_type(self, sid: str) -> str | None:
+        """``command``, ``event`` or ``query`` for a message node that resolves, else None."""
+        node = self.nodes.get(sid)
+        return node.target.type if node is not None and node.kind == "message" and node.target is not None else None
+
+    def is_failure_node(self, sid: str) -> bool:
+        """A custom node of a failure type (Exception, Failure, ...) or a Compensation node."""
+        node = self.nodes.get(sid)
+        if node is None or node.ctype is None:
+            return False
+        return node.ctype == "compensation" or any(t in node.ctype for t in FAILURE_TYPES)
+
+    def is_failure_edge(self, edge: Edge) -> bool:
+        """An edge that draws a failure: to a failure node, or labelled as one, or to a failure event."""
+        label, tid = edge
+        if self.is_failure_node(tid) or (label and FAILURE_LABEL.search(label)):
+            return True
+        node = self.nodes.get(tid)
+        return self.message_type(tid) == "event" and node is not None and node.target is not None \
+            and bool(FAILURE_EVENT.search(node.target.id or ""))
+
+    def handler_nodes(self, sid: str) -> list[Node]:
+        """The service (agent, external system) nodes drawn right after a message node: its handler,
+        or, for an event drawn to several of them, its consumers (a parallel fan-out)."""
+        node = self.nodes.get(sid)
+        if node is None:
+            return []
+        found = (self.nodes.get(tid) for _, tid in node.edges)
+        return [n for n in found if n is not None and n.kind in ("service", "agent", "externalSystem")]
+
+    def handler_node(self, sid: str) -> Node | None:
+        """The first service node drawn right after a message node (the step's handler), if any."""
+        handlers = self.handler_nodes(sid)
+        return handlers[0] if handlers else None
+
+    def step_edges(self, sid: str, handler: Node | None = None) -> list[Edge]:
+        """The branches that belong to a message step: its own edges, except the routing edge to its
+        handler, plus the edges drawn on the handler (command -> service -> "Already completed").
+        With ``handler`` (one consumer of a fan-out), only that consumer's edges."""
+        if handler is not None:
+            return list(handler.edges)
+        node = self.nodes.get(sid)
+        if node is None:
+            return []
+        handler = self.handler_node(sid)
+        own = [e for e in node.edges if handler is None or e[1] != handler.id]
+        return own + (handler.edges if handler is not None else [])
+
+    def outcome_after(self, sid: str) -> tuple[Node, Node] | None:
+        """A container drawn after this node (directly or through policy nodes), then an event: the
+        durable outcome (container, event) of the step, as drawn."""
+        seen: set[str] = set()
+        stack = [t for _, t in self.step_edges(sid)]
+        while stack:
+            tid = stack.pop()
+            node = self.nodes.get(tid)
+            if node is None or tid in seen or node.kind == "message":
+                continue
+            seen.add(tid)
+            if node.kind == "container":
+                event = next((self.nodes[t] for _, t in node.edges if self.message_type(t) == "event"), None)
+                if event is not None:
+                    return node, event
+            if node.kind == "custom" and not self.is_failure_node(tid):
+                stack.extend(t for _, t in node.edges)
+        return None
+
+    def failure_signals(self) -> list[str]:
+        """What in the drawing says that something can fail, in words (empty when nothing does)."""
+        out: list[str] = []
+        for node in self.ordered():
+            if node.ctype is not None and any(t in node.ctype for t in FAILURE_TYPES):
+                kind = node.ctype.capitalize()
+                out.append(f'{"an" if kind[0] in "AEIOU" else "a"} {kind} node "{node.id}"')
+            elif node.ctype is not None and any(t in node.ctype for t in RETRY_TYPES):
+                out.append(f'a retry or timeout node "{node.id}"')
+            elif node.kind == "custom" and COMPENSATION_WORDS.search(node.text):
+                out.append(f'compensation wording on node "{node.id}"')
+            if self.message_type(node.id) == "event" and node.target is not None and FAILURE_EVENT.search(node.target.id or ""):
+                out.append(f'a failure event "{node.target.id}"')
+            out += [f'a failure-labelled edge "{label}" from {node.id}' for label, _ in node.edges
+                    if label and FAILURE_LABEL.search(label)]
+        return out
+
+    def participants(self, graph: CatalogGraph) -> dict[str, list[str]]:
+        """The services drawn in the map or handling its commands, with their owners' ids."""
+        out: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            found: list[Resource] = []
+            if node.kind in ("service", "agent") and node.target is not None:
+                found.append(node.target)
+            elif self.message_type(node.id) == "command" and node.target is not None:
+                found += graph.receivers_of(node.target)
+            for svc in found:
+                if svc.id is not None and svc.id not in out:
+                    out[svc.id] = sorted(o.id for o in graph.owners_of(svc) if o.id is not None) or _declared_owners(svc)
+        return out
