@@ -2,8 +2,9 @@
 
 ``model`` holds the dataclasses; ``build`` decides which flows are sagas and builds each one from
 ``xsaga`` (the structured block), ``infer`` (contracts and the flow map) and ``docs`` (docs pages
-about the flow); ``flowmap`` reads the whole flow map (every node kind, branches, outcomes,
-failure signals); ``coordination`` finds the steps and the style (orchestration, choreography,
+about the flow); ``flowmap`` is the one reader of a flow's drawing (every node kind, labelled
+edges with their key paths, branches, outcomes, failure signals; kept on ``Saga.flowmap`` for the
+rules); ``coordination`` finds the steps and the style (orchestration, choreography,
 mixed); ``copies`` marks a saga that repeats another one's steps; ``values`` reads plain
 frontmatter shapes.
 """

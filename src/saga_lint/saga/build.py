@@ -98,6 +98,7 @@ def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, 
     x: YamlMap = block if isinstance(block, dict) else {}
     saga = Saga(flow=flow, structured=bool(x), why=why, x=x)
     fmap = fmap or FlowMap(graph, flow)
+    saga.flowmap = fmap
     saga.compensation_nodes = [n.id for n in fmap.ordered() if n.ctype == "compensation"]
     saga.outcome_nodes = [n.id for n in fmap.ordered() if n.ctype == "outcome"]
     saga.steps = coordination.saga_steps(graph, saga, fmap)

@@ -8,6 +8,12 @@ the number of steps) and answers what the saga model asks of the drawing: which 
 failures, which edges are failure branches, which service is drawn after a message (its
 handler), what is drawn after a step through its handler (the branches that belong to the step),
 and whether a container is followed by an event (a durable outcome).
+
+The saga rules read the same map (``Saga.flowmap``, built once per flow by ``build``): each
+node's ``path``, ``message_id`` and ``service_id``; the drawn edges as ``Link`` (source, target,
+label and the key path where the edge is written), indexed lazily on first use
+(``out_links``/``in_links``, ``after``/``before``, ``branches``, ``reachable``, ``starts``,
+``message_nodes``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from saga_lint.graph import next_steps
-from saga_lint.saga.model import Edge, YamlMap
+from saga_lint.saga.model import Edge, KeyPath, YamlMap
 from saga_lint.saga.values import custom_type, pointer_id, steps_by_id
 
 if TYPE_CHECKING:
@@ -33,6 +39,10 @@ FAILURE_LABEL = re.compile(
 )
 # a custom node type (or title) that draws a failure, a retry or a timeout
 FAILURE_TYPES = ("exception", "failure", "error", "fault", "deadletter", "dead letter")
+# the custom types the shape rules (saga/map-agreement) take for a failure node, matched exactly
+FAILURE_NODE_TYPES = ("exception", "failure", "error", "compensation")
+# the participant kinds whose branches belong to the step drawn before them (``FlowMap.branches``)
+BRANCH_KINDS = ("service", "agent", "container", "externalSystem")
 RETRY_TYPES = ("retry", "timer", "timeout", "grace", "delay", "backoff")
 COMPENSATION_WORDS = re.compile(r"compensat|roll ?back|\bundo|\bunwind|\brevert", re.I)
 FAILURE_EVENT = re.compile(r"fail|declin|reject|unavailable|denied|insufficient|timed-?out|expired|aborted|error", re.I)
@@ -44,7 +54,7 @@ class Node:
 
     id: str
     index: int
-    kind: str  # one of NODE_KINDS, or "unknown"
+    kind: str  # one of NODE_KINDS, or "other"
     data: YamlMap
     ctype: str | None = None  # lower-cased custom type
     target: Resource | None = None  # the message, service or container it draws (resolved)
@@ -61,6 +71,37 @@ class Node:
             parts += [str(v) for v in (props.values() if isinstance(props, dict) else ())]
         return " ".join(p for p in parts if p)
 
+    @property
+    def path(self) -> KeyPath:
+        """The node's key path in the flow's frontmatter."""
+        return ("steps", self.index)
+
+    @property
+    def message_id(self) -> str | None:
+        """The id a message node points at (resolved or not)."""
+        return pointer_id(self.data.get("message")) if self.kind == "message" else None
+
+    @property
+    def service_id(self) -> str | None:
+        """The id a service or agent node points at (resolved or not)."""
+        return pointer_id(self.data.get(self.kind)) if self.kind in ("service", "agent") else None
+
+    @property
+    def failure_typed(self) -> bool:
+        """A custom node whose type is exactly one of ``FAILURE_NODE_TYPES`` (narrower than
+        ``FlowMap.is_failure_node``, which also matches Fault, Dead letter, PaymentFailure, ...)."""
+        return self.ctype in FAILURE_NODE_TYPES
+
+
+@dataclass
+class Link:
+    """A drawn ``next_step``/``next_steps`` edge: its ends, its label and where it is written."""
+
+    source: str
+    target: str
+    label: str | None
+    path: KeyPath
+
 
 def _declared_owners(svc: Resource) -> list[str]:
     """The owner ids a service declares (when they are no teams or users of the catalog)."""
@@ -73,15 +114,13 @@ class FlowMap:
 
     def __init__(self, graph: CatalogGraph, flow: Resource) -> None:
         self.flow = flow
-        self.nodes: dict[str, Node] = {}
-        self.incoming: dict[str, list[tuple[str, str | None]]] = {}
+        self.nodes: dict[str, Node] = {}  # by id, in flow order
+        self._out: dict[str, list[Link]] | None = None  # the links, indexed on first use (the rules ask)
+        self._into: dict[str, list[Link]] = {}
         for sid, (i, s) in steps_by_id(flow).items():
-            kind = next((k for k in NODE_KINDS if k in s), "unknown")
+            kind = next((k for k in NODE_KINDS if k in s), "other")
             target = graph.step_target(flow, sid) if kind in ("message", "service", "container", "agent") else None
-            node = Node(sid, i, kind, s, custom_type(s), target, [(label, tid) for tid, label in next_steps(s)])
-            self.nodes[sid] = node
-            for label, tid in node.edges:
-                self.incoming.setdefault(tid, []).append((sid, label))
+            self.nodes[sid] = Node(sid, i, kind, s, custom_type(s), target, [(label, tid) for tid, label in next_steps(s)])
 
     def ordered(self) -> list[Node]:
         return sorted(self.nodes.values(), key=lambda n: n.index)
@@ -183,3 +222,63 @@ class FlowMap:
                 if svc.id is not None and svc.id not in out:
                     out[svc.id] = sorted(o.id for o in graph.owners_of(svc) if o.id is not None) or _declared_owners(svc)
         return out
+
+    # -- the drawing as the shape rules read it: links with their key paths, who comes before whom --
+
+    def _index_links(self) -> dict[str, list[Link]]:
+        if self._out is None:
+            self._out = {}
+            for node in self.nodes.values():
+                offset = 1 if "next_step" in node.data else 0  # next_step is the first edge, then next_steps
+                for j, (label, tid) in enumerate(node.edges):
+                    path: KeyPath = (*node.path, "next_step") if j < offset else (*node.path, "next_steps", j - offset)
+                    link = Link(node.id, tid, label, path)
+                    self._out.setdefault(node.id, []).append(link)
+                    self._into.setdefault(tid, []).append(link)
+        return self._out
+
+    def out_links(self, sid: str) -> list[Link]:
+        """The edges drawn out of a node, in the order they are written."""
+        return self._index_links().get(sid, [])
+
+    def in_links(self, sid: str) -> list[Link]:
+        """The edges drawn into a node (from any node of the map)."""
+        self._index_links()
+        return self._into.get(sid, [])
+
+    def after(self, sid: str) -> list[Node]:
+        """The nodes drawn right after a node."""
+        return [self.nodes[e.target] for e in self.out_links(sid) if e.target in self.nodes]
+
+    def before(self, sid: str) -> list[Node]:
+        """The nodes drawn right before a node."""
+        return [self.nodes[e.source] for e in self.in_links(sid) if e.source in self.nodes]
+
+    def message_nodes(self, message_id: str) -> list[Node]:
+        """The message nodes that point at this message id."""
+        return [n for n in self.nodes.values() if n.message_id == message_id]
+
+    def branches(self, sid: str) -> list[Link]:
+        """The edges out of a node and out of each participant (``BRANCH_KINDS``) drawn right after
+        it: a branch on the service node after a command belongs to the command."""
+        links = list(self.out_links(sid))
+        for n in self.after(sid):
+            if n.kind in BRANCH_KINDS:
+                links += self.out_links(n.id)
+        return links
+
+    def reachable(self, start: str) -> set[str]:
+        """The ids reached from ``start`` along drawn edges (``start`` included)."""
+        seen: set[str] = set()
+        todo = [start]
+        while todo:
+            nid = todo.pop()
+            if nid in seen:
+                continue
+            seen.add(nid)
+            todo += [e.target for e in self.out_links(nid)]
+        return seen
+
+    def starts(self) -> list[Node]:
+        """The nodes no edge leads to (where the drawing begins)."""
+        return [n for n in self.nodes.values() if not self.in_links(n.id)]

@@ -21,6 +21,7 @@ from saga_lint.catalog.yaml.locations import KeyPath as KeyPath
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Table
     from saga_lint.catalog.model import Resource
+    from saga_lint.saga.flowmap import FlowMap
 
 ATTRIBUTES = ("owner", "success", "failure", "retry", "compensation", "status")
 LEVELS = ("structured", "contract", "prose", "missing")
@@ -231,6 +232,7 @@ class Saga:
     copy_of: str | None = None  # the id of the saga whose steps this flow repeats (reviewed there, not here)
     copied_by: list[Saga] = field(default_factory=list)  # the sagas (journeys) that repeat this one's steps
     failure_signals: list[str] = field(default_factory=list)  # what in the map says a step can fail
+    flowmap: FlowMap | None = field(default=None, repr=False, compare=False)  # the flow's drawing, read once by build
 
     @property
     def id(self) -> str:

@@ -6,14 +6,16 @@ the step's fields and returns the structured evidence, or None when the block do
 coordination fields of each step (participant, trigger, idempotency, compensation.on and
 .idempotent); ``read_saga_fields`` the saga-wide ones (deadline, statuses, onSuccess,
 onCompensationFailure, implementation); ``coordination`` and ``correlation`` are read with the
-style (``coordination.decide``).
+style (``coordination.decide``). The ``raw_*`` helpers read the block as YAML read it (a bare
+``on:`` key arrives as ``true``), for rules that place a finding at a key of the written block.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
-from saga_lint.saga.model import Evidence, RetryPolicy, Saga, SagaStep, StepFailure, parse_duration
+from saga_lint.saga.model import Evidence, RetryPolicy, Saga, SagaStep, StepFailure, YamlMap, parse_duration
 from saga_lint.saga.values import pointer_id
 
 if TYPE_CHECKING:
@@ -173,3 +175,39 @@ def x_outcome(saga: Saga) -> Evidence | None:
         "event": pointer_id(outcome.get("event")) if outcome.get("event") is not None else None,
     }
     return Evidence.at("structured", saga.outcome, saga.flow, ("x-saga", "outcome"), "x-saga outcome")
+
+
+# -- the block as YAML read it (keys as written in the file), for rules that place findings at its keys --
+
+
+def raw_block(saga: Saga) -> YamlMap:
+    """The flow's ``x-saga`` mapping as YAML read it (``{}`` when there is none)."""
+    block = saga.flow.data.get("x-saga")
+    return block if isinstance(block, dict) else {}
+
+
+def raw_steps(saga: Saga) -> dict[str, YamlMap]:
+    """``x-saga.steps`` as written: key -> the step block (non-mapping blocks as empty)."""
+    steps = raw_block(saga).get("steps")
+    if not isinstance(steps, dict):
+        return {}
+    return {str(k): (v if isinstance(v, dict) else {}) for k, v in steps.items()}
+
+
+def compensation_block(block: YamlMap) -> YamlMap:
+    """A step block's ``compensation`` when it is a mapping, else ``{}``."""
+    comp = block.get("compensation")
+    return comp if isinstance(comp, dict) else {}
+
+
+def on_key(comp: YamlMap) -> Hashable:
+    """The key ``compensation.on`` is stored under: YAML 1.1 (PyYAML, libyaml) reads a bare ``on``
+    as the boolean true, so ``on: payment-declined`` arrives as ``{True: "payment-declined"}``."""
+    keys: set[Hashable] = set(comp)
+    return True if "on" not in keys and True in keys else "on"
+
+
+def compensation_on(comp: YamlMap) -> str | None:
+    """The event id of ``compensation.on``, however YAML read the key."""
+    key = on_key(comp)
+    return next((pointer_id(v) for k, v in comp.items() if k == key), None)

@@ -6,7 +6,7 @@ failure replies), ``retries``, ``compensation``, ``status`` (what the customer s
 ``outcome``, ``orchestrator`` and ``docs_drift``; the shape of a saga (#16): ``entry`` (what
 starts it), ``consumers`` (who undoes on a promised event), ``agreement`` (x-saga and the flow map
 agree) and ``contracts`` (correlation and idempotency keys in the message schemas); ``common``
-holds what they share, ``flowmap`` the whole drawing and the x-saga fields the model does not carry.
+holds what they share (the saga's flow map as the model read it, message senders and receivers).
 ``saga_lint.rules.all_rules`` imports this package by name: importing the modules below registers
 their rules.
 """

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.flowmap import coordination, flow_map, x_compensation, x_on, x_steps
+from saga_lint.rules.saga.common import flowmap
 from saga_lint.saga.infer import FAILURE_WORDS
 from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_steps
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
-    from saga_lint.rules.saga.flowmap import Edge, FlowMap, MapNode
+    from saga_lint.saga.flowmap import FlowMap, Link, Node
     from saga_lint.saga.model import KeyPath, Saga, YamlMap
 
 STEP_KINDS = ("message", "service", "agent", "externalSystem", "container", "flow")
@@ -43,10 +44,10 @@ def map_agreement(ctx: Context) -> Iterator[Problem]:
     Fix: draw the failure branch (or declare the failure), so that both say the same.
     """
     for saga in ctx.sagas:
-        blocks = x_steps(saga)
+        blocks = raw_steps(saga)
         if not blocks:
             continue
-        fm = flow_map(ctx, saga)
+        fm = flowmap(ctx, saga)
         for key, block in blocks.items():
             node = fm.nodes.get(key)
             if node is None:
@@ -57,11 +58,11 @@ def map_agreement(ctx: Context) -> Iterator[Problem]:
         yield from _undeclared_steps(saga, fm, blocks)
 
 
-def _trigger(saga: Saga, fm: FlowMap, key: str, node: MapNode, block: YamlMap) -> Iterator[Problem]:
+def _trigger(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> Iterator[Problem]:
     """The step names a drawn node of a step kind, and its ``trigger`` is the message the map draws."""
     path: KeyPath = ("x-saga", "steps", key)
     if node.kind not in STEP_KINDS:
-        yield Problem(f'x-saga.steps.{key} describes the {node.custom or node.kind} node "{key}" of the map, which is no '
+        yield Problem(f'x-saga.steps.{key} describes the {node.ctype or node.kind} node "{key}" of the map, which is no '
                       "step: key x-saga steps by the step's message or participant node.", saga.flow, path, step=key)
     trigger = pointer_id(block.get("trigger"))
     if not trigger:
@@ -75,7 +76,7 @@ def _trigger(saga: Saga, fm: FlowMap, key: str, node: MapNode, block: YamlMap) -
                       saga.flow, (*path, "trigger"), step=key)
 
 
-def _failures(saga: Saga, fm: FlowMap, key: str, node: MapNode, block: YamlMap) -> Iterator[Problem]:
+def _failures(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> Iterator[Problem]:
     """Declared failures have a drawn branch; drawn failure branches and failure events are declared."""
     declared = block.get("failures")
     declared_list = declared if isinstance(declared, list) else []
@@ -95,22 +96,22 @@ def _failures(saga: Saga, fm: FlowMap, key: str, node: MapNode, block: YamlMap) 
                           f"declare it. Add {{event: {n.message_id}}} to x-saga.steps.{key}.failures.", saga.flow, n.path,
                           step=key)
     if not declared_list and (branches or drawn_events):
-        edge = branches[0] if branches else fm.into[drawn_events[0].id][0]
+        edge = branches[0] if branches else fm.in_links(drawn_events[0].id)[0]
         label = f' "{edge.label}"' if edge.label else ""
         yield Problem(f"step {key}: the map draws a failure branch{label} to {edge.target}, but x-saga declares no "
                       f"failures for it. Declare them in x-saga.steps.{key}.failures.", saga.flow, edge.path, step=key)
 
 
-def _compensation_reached(saga: Saga, fm: FlowMap, key: str, node: MapNode, block: YamlMap) -> Iterator[Problem]:
+def _compensation_reached(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> Iterator[Problem]:
     """A declared compensation is reached by the map: a Compensation node after the step, or its
     command or ``on`` event drawn."""
-    comp = x_compensation(block)
+    comp = compensation_block(block)
     command = pointer_id(comp.get("command")) if comp else pointer_id(block.get("compensation"))
     if not command or command == "none":
         return
-    on = x_on(comp)
+    on = compensation_on(comp)
     later = fm.reachable(node.id)
-    if any(fm.nodes[i].custom == "compensation" for i in later if i in fm.nodes):
+    if any(fm.nodes[i].ctype == "compensation" for i in later if i in fm.nodes):
         return
     if fm.message_nodes(command) or (on and fm.message_nodes(on)):
         return
@@ -123,8 +124,8 @@ def _undeclared_steps(saga: Saga, fm: FlowMap, blocks: dict[str, YamlMap]) -> It
     """Command steps of the map (and, in a choreography, participants consuming a drawn event) with no x-saga entry."""
     triggers = {t for b in blocks.values() if (t := pointer_id(b.get("trigger")))}
     participants = {p for b in blocks.values() if (p := pointer_id(b.get("participant")))}
-    undo = {c for b in blocks.values() if (c := pointer_id(x_compensation(b).get("command") or b.get("compensation")))}
-    choreography = coordination(saga) != "orchestration"
+    undo = {c for b in blocks.values() if (c := pointer_id(compensation_block(b).get("command") or b.get("compensation")))}
+    choreography = saga.coordination != "orchestration"
     for node in fm.nodes.values():
         if node.id in blocks:
             continue
@@ -142,7 +143,7 @@ def _undeclared_steps(saga: Saga, fm: FlowMap, blocks: dict[str, YamlMap]) -> It
                       "(or remove it from the map).", saga.flow, node.path, step=node.id)
 
 
-def _consumes_drawn_event(fm: FlowMap, node: MapNode) -> bool:
+def _consumes_drawn_event(fm: FlowMap, node: Node) -> bool:
     return any(b.target is not None and b.target.type == "event" for b in fm.before(node.id))
 
 
@@ -158,9 +159,9 @@ def _failure_text(text: str, own_words: list[str]) -> bool:
     return bool(FAILURE_WORDS.search(text))
 
 
-def _failure_edge(fm: FlowMap, edge: Edge, own_words: list[str]) -> bool:
+def _failure_edge(fm: FlowMap, edge: Link, own_words: list[str]) -> bool:
     target = fm.nodes.get(edge.target)
-    return (target is not None and target.failure_node) or bool(edge.label and _failure_text(edge.label, own_words))
+    return (target is not None and target.failure_typed) or bool(edge.label and _failure_text(edge.label, own_words))
 
 
 def _label(failure: object) -> str:

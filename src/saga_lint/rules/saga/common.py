@@ -3,7 +3,8 @@
 Evidence levels decide severity: a missing attribute is reported at the rule's severity; an
 attribute documented only in prose one level lower (``demote``: "documented, not checkable:
 declare it in x-saga"). Every problem names the flow as its resource and, where there is one,
-the step.
+the step. ``flowmap`` hands a rule the saga's drawing (read once by the model); ``receivers`` and
+``senders`` look a message up across all its versions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Problem
+from saga_lint.saga.flowmap import FlowMap
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -62,3 +65,38 @@ def prose(step: SagaStep, attr: str, hint: str) -> str:
     """The message for an attribute documented only in prose."""
     ev = step.evidence[attr]
     return f"step {step.id}: {attr} is documented only in prose ({ev.note}), not checkable: declare {hint} in x-saga"
+
+
+def flowmap(ctx: Context, saga: Saga) -> FlowMap:
+    """The saga's flow map: the one the model read (``Saga.flowmap``), else read now and kept on it."""
+    if saga.flowmap is None:
+        saga.flowmap = FlowMap(ctx.graph, saga.flow)
+    return saga.flowmap
+
+
+def message_versions(ctx: Context, message_id: str) -> list[Resource]:
+    """Every version of the message with this id (events, commands and queries share one namespace)."""
+    index = ctx.catalog.index()
+    out: list[Resource] = []
+    for t in MESSAGE_TYPES:
+        for resources in index.get((t, message_id), {}).values():
+            out += resources
+    return out
+
+
+def receivers(ctx: Context, message_id: str) -> list[Resource]:
+    """Who ``receives`` any version of the message."""
+    seen: dict[object, Resource] = {}
+    for m in message_versions(ctx, message_id):
+        for r in ctx.graph.receivers_of(m):
+            seen.setdefault(r.key, r)
+    return list(seen.values())
+
+
+def senders(ctx: Context, message_id: str) -> list[Resource]:
+    """Who ``sends`` any version of the message."""
+    seen: dict[object, Resource] = {}
+    for m in message_versions(ctx, message_id):
+        for r in ctx.graph.senders_of(m):
+            seen.setdefault(r.key, r)
+    return list(seen.values())

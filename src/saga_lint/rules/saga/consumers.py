@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import lookup
-from saga_lint.rules.saga.flowmap import coordination, flow_map, on_key, receivers, x_compensation, x_on, x_steps
+from saga_lint.rules.saga.common import flowmap, lookup, receivers
 from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xsaga import compensation_block, compensation_on, on_key, raw_steps
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
     from saga_lint.rules import Context
-    from saga_lint.rules.saga.flowmap import MapNode
+    from saga_lint.saga.flowmap import Node
     from saga_lint.saga.model import KeyPath, Saga
 
 
@@ -46,10 +46,10 @@ def _drawn_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
     """Compensation nodes drawn after an event node (where x-saga does not state the promise on
     that event itself: then the structured promise is checked, and saga/map-agreement holds the two
     together)."""
-    fm = flow_map(ctx, saga)
-    declared = {e for b in x_steps(saga).values() if (e := x_on(x_compensation(b)))}
+    fm = flowmap(ctx, saga)
+    declared = {e for b in raw_steps(saga).values() if (e := compensation_on(compensation_block(b)))}
     for node in fm.nodes.values():
-        if node.custom != "compensation":
+        if node.ctype != "compensation":
             continue
         for before in fm.before(node.id):
             event = before.message_id
@@ -66,9 +66,9 @@ def _drawn_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
 
 def _declared_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
     """``x-saga`` ``compensation.on``: the participant (or the orchestrator) receives the event."""
-    style = coordination(saga)
-    for key, block in x_steps(saga).items():
-        event = x_on(x_compensation(block))
+    style = saga.coordination
+    for key, block in raw_steps(saga).items():
+        event = compensation_on(compensation_block(block))
         if not event or lookup(ctx, ("event",), event) is None:
             continue
         step = saga.step(key)
@@ -80,7 +80,7 @@ def _declared_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
         if got and not missing:
             continue
         # placed at the key as YAML read it (``on`` may arrive as true), reported by its written name
-        where: KeyPath = ("x-saga", "steps", key, "compensation", on_key(x_compensation(block)))
+        where: KeyPath = ("x-saga", "steps", key, "compensation", on_key(compensation_block(block)))
         yield Problem(_message(event, got, missing, f"step {key}'s compensation"), saga.flow, at=where, step=key,
                       field=f"x-saga.steps.{key}.compensation.on")
 
@@ -96,7 +96,7 @@ def _message(event: str, got: list[Resource], missing: list[str], promise: str) 
             f"Add {event} to the receives of {names}, or correct the promise.")
 
 
-def _named_consumers(node: MapNode) -> list[str]:
+def _named_consumers(node: Node) -> list[str]:
     """``custom.properties.consumers``: a list, or a comma/``and`` separated string."""
     custom = node.data.get("custom")
     props = custom.get("properties") if isinstance(custom, dict) else None

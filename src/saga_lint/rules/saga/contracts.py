@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import lookup
-from saga_lint.rules.saga.flowmap import MESSAGE_TYPES, flow_map, x_block, x_compensation, x_on, x_steps
+from saga_lint.rules.saga.common import flowmap, lookup
 from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_block, raw_steps
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -42,7 +43,7 @@ def correlation(ctx: Context) -> Iterator[Problem]:
     correct ``correlation``.
     """
     for saga in ctx.sagas:
-        key = x_block(saga).get("correlation")
+        key = raw_block(saga).get("correlation")
         if not isinstance(key, str) or not key.strip():
             continue
         for mid, step in _saga_messages(ctx, saga):
@@ -72,10 +73,10 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
     ``compensation.idempotent: true`` once the undo is safe to repeat.
     """
     for saga in ctx.sagas:
-        blocks = x_steps(saga).values()
-        opted_in = "correlation" in x_block(saga) or any(
-            "idempotency" in b or "idempotency" in x_compensation(b) for b in blocks)
-        for name, block in x_steps(saga).items():
+        blocks = raw_steps(saga).values()
+        opted_in = "correlation" in raw_block(saga) or any(
+            "idempotency" in b or "idempotency" in compensation_block(b) for b in blocks)
+        for name, block in raw_steps(saga).items():
             yield from _step_keys(ctx, saga, name, block)
             if opted_in:
                 yield from _retried_not_idempotent(saga, name, block)
@@ -83,10 +84,10 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
 
 def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
     """The step's and its compensation's ``idempotency.key`` are in the schema of what starts them."""
-    node = flow_map(ctx, saga).nodes.get(name)
+    node = flowmap(ctx, saga).nodes.get(name)
     trigger = pointer_id(block.get("trigger")) or (node.message_id if node else None)
-    comp = x_compensation(block)
-    undo_trigger = x_on(comp) or pointer_id(comp.get("command"))
+    comp = compensation_block(block)
+    undo_trigger = compensation_on(comp) or pointer_id(comp.get("command"))
     for owner, where, message in ((block, ("x-saga", "steps", name), trigger),
                                   (comp, ("x-saga", "steps", name, "compensation"), undo_trigger)):
         spec = owner.get("idempotency")
@@ -102,7 +103,7 @@ def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[
 
 
 def _retried_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
-    comp = x_compensation(block)
+    comp = compensation_block(block)
     if isinstance(comp.get("retry"), dict) and comp.get("idempotent") is not True:
         yield Problem(f"step {name}: the compensation is retried until it succeeds, but is not declared idempotent: a retry "
                       "after a timeout may undo twice. Make the undo safe to repeat and declare idempotent: true.",
@@ -112,17 +113,17 @@ def _retried_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[P
 def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
     """Every message the saga relies on, once, with the x-saga step that names it (None for one only drawn)."""
     found: dict[str, str | None] = {}
-    for name, block in x_steps(saga).items():
-        comp = x_compensation(block)
+    for name, block in raw_steps(saga).items():
+        comp = compensation_block(block)
         failures = block.get("failures")
-        named = [block.get("trigger"), block.get("success"), comp.get("command"), x_on(comp)]
+        named = [block.get("trigger"), block.get("success"), comp.get("command"), compensation_on(comp)]
         named += [f.get("event") for f in failures if isinstance(f, dict)] if isinstance(failures, list) else []
         for value in named:
             mid = pointer_id(value)
             if mid:
                 found.setdefault(mid, name)
-    blocks = x_steps(saga)
-    for node in flow_map(ctx, saga).nodes.values():
+    blocks = raw_steps(saga)
+    for node in flowmap(ctx, saga).nodes.values():
         if node.message_id:
             found.setdefault(node.message_id, node.id if node.id in blocks else None)
     return list(found.items())

@@ -5,23 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import lookup
-from saga_lint.rules.saga.flowmap import (
-    MESSAGE_TYPES,
-    FlowMap,
-    MapNode,
-    coordination,
-    flow_map,
-    receivers,
-    senders,
-    x_steps,
-)
+from saga_lint.rules.saga.common import flowmap, lookup, receivers, senders
 from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xsaga import raw_steps
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
     from saga_lint.rules import Context
+    from saga_lint.saga.flowmap import FlowMap, Node
     from saga_lint.saga.model import KeyPath, Saga
 
 STARTERS = ("actor", "externalSystem")
@@ -45,7 +38,7 @@ def entry(ctx: Context) -> Iterator[Problem]:
     the actor that starts the saga).
     """
     for saga in ctx.sagas:
-        fm = flow_map(ctx, saga)
+        fm = flowmap(ctx, saga)
         found = _entry(saga, fm)
         if found is None:
             continue
@@ -57,7 +50,7 @@ def entry(ctx: Context) -> Iterator[Problem]:
         # receives is saga/step-owner's: one finding per cause
         step_command = node is not None and saga.step(node.id) is not None and node.kind == "message"
         drawn_starter = node is not None and any(n.kind in STARTERS for n in fm.before(node.id))
-        orchestrated_command = step_command and coordination(saga) == "orchestration"
+        orchestrated_command = step_command and saga.coordination == "orchestration"
         if not orchestrated_command and not senders(ctx, mid) and not drawn_starter:
             yield Problem(f"nothing sends {mid}, the message that starts the saga: no service or domain sends it and the "
                           "map starts it from no actor or external system. Add it to the sends of the service that "
@@ -67,12 +60,12 @@ def entry(ctx: Context) -> Iterator[Problem]:
 
 
 # the entry message id, its map node, where to report, the x-saga participant of the first step and its key path
-Entry = tuple[str, "MapNode | None", "KeyPath", "tuple[str, KeyPath] | None"]
+Entry = tuple[str, "Node | None", "KeyPath", "tuple[str, KeyPath] | None"]
 
 
 def _entry(saga: Saga, fm: FlowMap) -> Entry | None:
     """The entry message: the first x-saga step's trigger, else the first message node of the map."""
-    blocks = x_steps(saga)
+    blocks = raw_steps(saga)
     ordered = sorted(blocks, key=lambda k: fm.nodes[k].index if k in fm.nodes else len(fm.nodes))
     first = blocks[ordered[0]] if ordered else {}
     pid = pointer_id(first.get("participant"))
@@ -88,7 +81,7 @@ def _entry(saga: Saga, fm: FlowMap) -> Entry | None:
     return node.message_id, node, node.path, participant
 
 
-def _first_message(fm: FlowMap) -> MapNode | None:
+def _first_message(fm: FlowMap) -> Node | None:
     """The message node nearest the start of the drawing (breadth first from where it begins)."""
     seen: set[str] = set()
     level = [n.id for n in fm.starts()] or list(fm.nodes)[:1]
@@ -97,17 +90,17 @@ def _first_message(fm: FlowMap) -> MapNode | None:
         if msgs:
             return min(msgs, key=lambda n: n.index)
         seen.update(level)
-        level = sorted({e.target for i in level for e in fm.out.get(i, []) if e.target not in seen})
+        level = sorted({e.target for i in level for e in fm.out_links(i) if e.target not in seen})
     return None
 
 
 def _routed(
-    ctx: Context, saga: Saga, fm: FlowMap, mid: str, node: MapNode | None, participant: tuple[str, KeyPath] | None
+    ctx: Context, saga: Saga, fm: FlowMap, mid: str, node: Node | None, participant: tuple[str, KeyPath] | None
 ) -> Iterator[Problem]:
     """Each service the map routes the entry message to (else the x-saga participant) receives it."""
     got = {r.id for r in receivers(ctx, mid)}
     step = node.id if node else None
-    drawn = [(e, fm.nodes[e.target]) for e in fm.out.get(node.id, []) if e.target in fm.nodes] if node else []
+    drawn = [(e, fm.nodes[e.target]) for e in fm.out_links(node.id) if e.target in fm.nodes] if node else []
     services = [(e, n) for e, n in drawn if n.kind in ("service", "agent") and n.target is not None]
     for edge, n in services:
         svc: Resource | None = n.target
