@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
 
 def _versions(result: Result, flow_id: str) -> str:
-    found = sorted({str(r.version) for r in result.catalog.resources if r.type == "flow" and r.id == flow_id and r.version})
+    """The flow's versions, oldest first (as the catalog compares versions)."""
+    from saga_lint.catalog.versions import newest
+
+    left = {str(r.version) for r in result.catalog.resources if r.type == "flow" and r.id == flow_id and r.version}
+    found: list[str] = []
+    while left:
+        found.insert(0, str(newest(sorted(left))))
+        left.discard(found[0])
     return ", ".join(found) or "none (no flow page has a version)"
 
 
