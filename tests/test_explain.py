@@ -139,6 +139,8 @@ def test_declared_but_failing_is_marked_apart():
         "! 5 attempts, 5s each, worst 40s", "! release-stock", "✓ PROCESSING",
     ]
     assert "! declared or contract-backed, but a check of it fails (see Findings)" in proc.stdout
+    # x-saga.outcome is declared but has no container (saga/outcome error)
+    assert "Outcome: ! event=payment-captured (x-saga outcome)\n" in proc.stdout
 
 
 def test_json_adds_mark_and_failing_rules():

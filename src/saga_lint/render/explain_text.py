@@ -133,19 +133,23 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
 
 
-def _outcome_line(saga: Saga) -> str | None:
+def _outcome_line(saga: Saga, findings: Sequence[Finding]) -> str | None:
     outcome = saga.outcome_evidence
     if outcome is None:
         return None
+    sign = outcome.mark
+    if outcome.level in ("structured", "contract") and any(
+            f.rule == "saga/outcome" and str(f.severity) in ("error", "warning") for f in _flow_findings(saga, findings)):
+        sign = FAILING
     note = quoted(saga, outcome.note)
     value = _value(saga.outcome)
     if value:
-        return f"Outcome: {outcome.mark} {value}" + (f" ({note})" if note else "")
+        return f"Outcome: {sign} {value}" + (f" ({note})" if note else "")
     why = "not declared" if outcome.level != "missing" else "nothing names a durable outcome"
-    return f"Outcome: {outcome.mark} none: {why}" + (f", {note}" if note else "")
+    return f"Outcome: {sign} none: {why}" + (f", {note}" if note else "")
 
 
-def _heading(saga: Saga, older: str | None) -> list[str]:
+def _heading(saga: Saga, findings: Sequence[Finding], older: str | None) -> list[str]:
     flow = saga.flow
     orch = saga.orchestrator_evidence
     coord = saga.coordination_evidence
@@ -167,7 +171,7 @@ def _heading(saga: Saga, older: str | None) -> list[str]:
     if saga.copy_of:
         out.append(terminal_safe(f"Not reviewed again: its steps are reviewed in {saga.copy_of} "
                                  f"(saga-lint explain {saga.copy_of})."))
-    line = _outcome_line(saga)
+    line = _outcome_line(saga, findings)
     if line is not None:
         out.append(terminal_safe(line))
     return out
@@ -228,7 +232,7 @@ def _findings(saga: Saga, findings: Sequence[Finding], older: str | None) -> lis
 
 def render(saga: Saga, findings: Sequence[Finding], older: str | None = None) -> str:
     """The text of ``explain``; ``older`` is the latest version when ``saga`` is an older one."""
-    out = _heading(saga, older)
+    out = _heading(saga, findings, older)
     out.append("")
     out += _table(["step", "type", *ATTRIBUTES], matrix_rows(saga, findings))
     out += ["", LEGEND, ""]
