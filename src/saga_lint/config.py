@@ -174,12 +174,10 @@ def known_rules() -> frozenset[str]:
 
 def _did_you_mean(word: str, candidates: Collection[str]) -> str:
     """`` Did you mean 'x'?`` for the nearest candidates (case-insensitive), or ''."""
-    import difflib
+    from saga_lint.suggest import nearest
 
-    by_lower = {c.lower(): c for c in candidates}
-    scored = sorted(((difflib.SequenceMatcher(None, word.lower(), c).ratio(), c) for c in by_lower), reverse=True)
-    close = [c for score, c in scored[:2] if score >= 0.6 and score >= scored[0][0] - 0.05]
-    return f" Did you mean {' or '.join(repr(by_lower[c]) for c in close)}?" if close else ""
+    close = nearest(word, candidates, cutoff=0.6, most=2)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _check_names(table: dict[Any, Any], known: Collection[str], where: str) -> None:

@@ -12,12 +12,12 @@ the mapping to the official linter's rule names needs the kind of each failure.
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 from collections.abc import Callable, Hashable, Iterable
 from typing import NamedTuple
 
 from saga_lint.catalog import versions
+from saga_lint.suggest import did_you_mean
 
 # a key path from the frontmatter's root, e.g. ("sends", 0, "id")
 KeyPath = tuple[Hashable, ...]
@@ -301,8 +301,7 @@ def required_for(rtype: str) -> tuple[str, ...]:
 
 
 def suggest(key: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f' Did you mean "{close[0]}"?' if close else ""
+    return did_you_mean(key, list(known), cutoff=0.6)
 
 
 def _type_ok(value: object, spec: T) -> bool:

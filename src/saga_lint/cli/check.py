@@ -125,9 +125,9 @@ def rule_cmd(name: str) -> None:
     rules = all_rules()
     r = rules.get(name)
     if r is None:
-        import difflib
+        from saga_lint.suggest import nearest
 
-        close = difflib.get_close_matches(name, list(rules), n=3)
+        close = nearest(name, list(rules), cutoff=0.6, most=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else " See `saga-lint rules`."
         raise Failure(f"unknown rule {name!r}.{hint}")
     origin = f" (same name as in @eventcatalog/linter {r.official_since} and later)" if r.official else ""

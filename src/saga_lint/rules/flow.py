@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.graph import next_steps
 from saga_lint.rules import Context, Problem, rule
+from saga_lint.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -90,10 +91,7 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
                     for tid, _label in targets:
                         if tid not in table:
                             path = ("steps", i, key) + ((j,) if key == "next_steps" else ())
-                            import difflib
-
-                            close = difflib.get_close_matches(tid, list(table), n=1, cutoff=0.7)
-                            hint = f' Did you mean "{close[0]}"?' if close else ""
+                            hint = did_you_mean(tid, list(table), cutoff=0.7)
                             yield Problem(
                                 f'{key} of step "{step.get("id")}" goes to "{tid}", which is no step of this flow.{hint}',
                                 flow,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Context, Problem, rule
+from saga_lint.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Component
@@ -42,15 +42,32 @@ def _ids_by_type(ctx: Context) -> dict[str, set[str]]:
     return cache
 
 
+def _names_by_type(ctx: Context) -> dict[str, dict[str, str]]:
+    """Per resource type, every name a resource is known by (its id, its ``name``, its folder's
+    name) -> its id: a reference written with the name or the folder name still finds the id."""
+    names: dict[str, dict[str, str]] | None = ctx.memo.get("_names_by_type")
+    if names is None:
+        names = {}
+        for r in ctx.catalog.resources:
+            if r.id is None:
+                continue
+            table = names.setdefault(r.type, {})
+            table.setdefault(r.id, r.id)
+            for alias in (r.data.get("name"), r.folder.rsplit("/", 1)[-1] if r.folder else None):
+                if isinstance(alias, str) and alias:
+                    table.setdefault(alias, r.id)
+        ctx.memo["_names_by_type"] = names
+    return names
+
+
 def _did_you_mean(ctx: Context, targets: tuple[str, ...], rid: str) -> str:
-    ids: set[str] = set()
-    by_type = _ids_by_type(ctx)
+    known: dict[str, str] = {}
+    by_type = _names_by_type(ctx)
     for t in targets:
-        ids |= by_type.get(t, set())
-    if not ids or len(ids) > 20000:
+        known.update(by_type.get(t, {}))
+    if not known or len(known) > 60000:
         return ""
-    close = difflib.get_close_matches(rid, list(ids), n=1, cutoff=0.75)
-    return f' Did you mean "{close[0]}"?' if close else ""
+    return did_you_mean(rid, known, cutoff=0.75)
 
 
 def _other_types(ctx: Context, targets: tuple[str, ...], rid: str) -> str:

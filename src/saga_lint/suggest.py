@@ -1,0 +1,58 @@
+"""The one "did you mean": the nearest known names to a misspelt one.
+
+Used for references to resources, flow steps, frontmatter keys, rule names and configuration
+keys. Names are compared folded (case, ``-``, ``_``, ``.``, spaces and ``/`` ignored), so
+``OrderPlaced``, ``order_placed`` and ``order-placed`` are one name; a candidate may be known by
+several names (a resource by its id, its ``name`` and its folder), each pointing at the name to
+suggest. Only the best match is offered, and a second one only when it is as good, so a
+suggestion is never a guess among many.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+
+_SEPARATORS = re.compile(r"[\s_\-./]+")
+
+
+def fold(name: str) -> str:
+    """A name with case and separators folded away: ``Order_Placed`` -> ``orderplaced``."""
+    return _SEPARATORS.sub("", name).lower()
+
+
+def nearest(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float = 0.75, most: int = 1) -> list[str]:
+    """The names to suggest for ``word``: ``known`` is a list of names, or a mapping of the names a
+    thing is known by to the name to suggest for it. At most ``most`` suggestions, the second only
+    when its score is within 0.05 of the best; none when nothing scores ``cutoff`` or more."""
+    aliases = known if isinstance(known, Mapping) else {k: k for k in known}
+    by_folded: dict[str, str] = {}
+    for alias, target in aliases.items():
+        by_folded.setdefault(fold(alias), target)
+    target_word = fold(word)
+    if target_word in by_folded and by_folded[target_word] != word:
+        return [by_folded[target_word]]  # the same name but for case and separators
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(target_word)
+    scored: list[tuple[float, str]] = []
+    for folded, target in by_folded.items():
+        matcher.set_seq1(folded)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            score = matcher.ratio()
+            if score >= cutoff and target != word:
+                scored.append((score, target))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    out: list[str] = []
+    for score, target in scored:
+        if len(out) >= most or score < scored[0][0] - 0.05:
+            break
+        if target not in out:
+            out.append(target)
+    return out
+
+
+def did_you_mean(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float = 0.75) -> str:
+    """`` Did you mean "x"?`` for the best match, or ''."""
+    close = nearest(word, known, cutoff)
+    return f' Did you mean "{close[0]}"?' if close else ""
