@@ -973,3 +973,28 @@ def test_base_copy_makes_deep_folders_without_recursion(tmp_path):
             if folder.is_dir():
                 folder.rmdir()
             folder = folder.parent
+
+
+def test_checklist_does_not_tick_what_the_findings_call_prose():
+    """The checklist and the findings agree on evidence levels: a new step whose compensation is
+    documented only in prose is not ticked as declared (the change/step-contracts finding is a
+    warning for the same reason)."""
+    from saga_lint.review.checklist import _item, _lacking
+    from saga_lint.saga.model import Evidence, SagaStep
+
+    def step(level: str) -> SagaStep:
+        s = SagaStep("ship", 0, "Ship", "ship-order")
+        s.evidence = {a: Evidence("structured") for a in ("success", "failure", "status")}
+        s.evidence["compensation"] = Evidence(level)
+        return s
+
+    wanted = ("failure path", "compensation")
+    for level, done, note in (
+        ("prose", False, "only in prose for step ship: declare it in x-saga"),
+        ("structured", True, "declared for every new or changed step"),
+    ):
+        steps = [step(level)]
+        lacking = _lacking(steps, lambda m: m in wanted)
+        prose = _lacking(steps, lambda m: m in wanted, prose=True)
+        item = _item("failure", "Failure and compensation behaviour", lacking, False, True, prose)
+        assert (item.done, item.note) == (done, note)

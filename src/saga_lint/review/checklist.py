@@ -153,11 +153,12 @@ def _orchestrator_item(saga: Saga, changed_files: list[str]) -> ChecklistItem:
     return ChecklistItem("orchestrator", _ORCHESTRATOR, False, f"no file matching {', '.join(saga.implementation)} changed")
 
 
-def _lacking(steps: list[SagaStep], missing: Any) -> list[str]:
-    """The ids of the steps that miss something ``missing(name)`` selects."""
+def _lacking(steps: list[SagaStep], missing: Any, prose: bool = False) -> list[str]:
+    """The ids of the steps that miss something ``missing(name)`` selects (``prose``: that have it
+    only in prose, as the findings call it: documented, not checkable)."""
     from saga_lint.rules.change.steps import step_problems
 
-    return [s.id for s in steps if any(missing(m) for m in step_problems(s)[0])]
+    return [s.id for s in steps if any(missing(m) for m in step_problems(s)[1 if prose else 0])]
 
 
 def _contracts_item(t: _Touched) -> ChecklistItem:
@@ -172,28 +173,33 @@ def _contracts_item(t: _Touched) -> ChecklistItem:
 
 
 def _failure_item(t: _Touched) -> ChecklistItem:
-    lacking = _lacking(t.needy, lambda m: m in ("failure path", "compensation"))
+    wanted = ("failure path", "compensation")
+    lacking = _lacking(t.needy, lambda m: m in wanted)
+    prose = _lacking(t.needy, lambda m: m in wanted, prose=True)
     touched = any(
         not same_as_json({k: _xstep(t.old_flow, s.id).get(k) for k in _FAILURE_KEYS}, {k: s.x.get(k) for k in _FAILURE_KEYS})
         for s in t.saga.steps
     )
-    return _item("failure", "Failure and compensation behaviour", lacking, touched, bool(t.needy))
+    return _item("failure", "Failure and compensation behaviour", lacking, touched, bool(t.needy), prose)
 
 
 def _status_item(t: _Touched) -> ChecklistItem:
     lacking = _lacking(t.needy, lambda m: m == "customer-visible status")
+    prose = _lacking(t.needy, lambda m: m == "customer-visible status", prose=True)
     old_x, new_x = _xsaga(t.old_flow), t.saga.x
     touched = not same_as_json({k: old_x.get(k) for k in _STATUS_KEYS}, {k: new_x.get(k) for k in _STATUS_KEYS}) or any(
         not same_as_json((_xstep(t.old_flow, s.id).get("status"), _failure_statuses(_xstep(t.old_flow, s.id))),
                   (s.x.get("status"), _failure_statuses(s.x)))
         for s in t.saga.steps
     )
-    return _item("status", "Customer-facing status semantics", lacking, touched, bool(t.needy))
+    return _item("status", "Customer-facing status semantics", lacking, touched, bool(t.needy), prose)
 
 
-def _item(key: str, label: str, lacking: list[str], touched: bool, needed: bool) -> ChecklistItem:
+def _item(key: str, label: str, lacking: list[str], touched: bool, needed: bool, prose: list[str] | None = None) -> ChecklistItem:
     if lacking:
         return ChecklistItem(key, label, False, f"missing for step {', '.join(lacking)}")
+    if prose:  # as the findings say: documented, not checkable, so not ticked
+        return ChecklistItem(key, label, False, f"only in prose for step {', '.join(prose)}: declare it in x-saga")
     if needed:
         return ChecklistItem(key, label, True, "declared for every new or changed step")
     if touched:
