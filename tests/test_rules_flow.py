@@ -376,3 +376,29 @@ def test_flow_without_steps_list(make_catalog):
 def test_base_flow_is_clean():
     """The flow of the clean catalog is a valid two-step flow (guards the fixtures above)."""
     assert "next_step: placed" in BASE[FLOW]
+
+
+def test_a_misspelt_edge_is_one_finding_not_one_per_step_behind_it(make_catalog):
+    """Cascade folded into its cause: the steps only the misspelt edge leads to are named in the
+    flow/unknown-step finding and not reported one by one as unreachable; a step that is
+    unreachable for another reason still is."""
+    steps = """
+  - id: start
+    title: Start
+    next_step: reserv
+  - id: reserve
+    title: Reserve
+    next_step: pay
+  - id: pay
+    title: Pay
+  - id: orphan
+    title: Orphan
+"""
+    findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
+    flow = [(f.rule, f.step, f.message) for f in findings if f.rule.startswith("flow/")]
+    assert flow == [
+        ("flow/unknown-step", "start", 'next_step of step "start" goes to "reserv", which is no step of this flow. '
+         'Did you mean "reserve"? 2 steps behind it (pay, reserve) cannot be reached until it is fixed.'),
+        ("flow/unreachable-step", "orphan", 'step "orphan" cannot be reached from the first step "start"; '
+         "add a next_step that leads to it or remove it."),
+    ], describe(findings)

@@ -62,7 +62,7 @@ def report_cmd(path: str, output: str, base: str | None, config_path: str | None
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None
     s = result.summary()
-    from saga_lint.render.words import plural
+    from saga_lint.words import plural
 
     click.echo(f"saga-lint: wrote {output} ({plural(len(result.sagas), 'saga')}, {plural(s['errors'], 'error')}, "
                f"{plural(s['warnings'], 'warning')}, {s['infos']} info)")

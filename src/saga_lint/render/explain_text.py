@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from saga_lint.render.safe import terminal_safe
-from saga_lint.render.words import plural
 from saga_lint.saga.model import ATTRIBUTES
+from saga_lint.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding

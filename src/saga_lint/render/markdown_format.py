@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from saga_lint.render.repopath import location
 from saga_lint.render.safe import one_line
-from saga_lint.render.words import plural
 from saga_lint.results import RepoFacts
+from saga_lint.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from saga_lint.render.safe import terminal_safe
-from saga_lint.render.words import plural
+from saga_lint.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.results import Result

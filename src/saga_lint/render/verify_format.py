@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from saga_lint.render.safe import escape_control
-from saga_lint.render.words import plural
+from saga_lint.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.orchestrator.verify import FlowReport

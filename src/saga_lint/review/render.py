@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from saga_lint.render.markdown_format import SEVERITY_TITLES, TABLE_HEAD, md_escape, rule_code
-from saga_lint.render.words import plural
+from saga_lint.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from saga_lint.graph import next_steps
 from saga_lint.rules import Context, Problem, rule
 from saga_lint.suggest import did_you_mean
+from saga_lint.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -70,7 +71,9 @@ def duplicate_step_id(ctx: Context) -> Iterator[Problem]:
 def unknown_step(ctx: Context) -> Iterator[Problem]:
     """A ``next_step``/``next_steps`` target is not a step of the flow.
 
-    What it checks: every target id names a step ``id`` of the same flow.
+    What it checks: every target id names a step ``id`` of the same flow. The steps that only the
+    misspelt edge leads to are not reported again as ``flow/unreachable-step``: this finding says
+    how many of them are behind it.
     Why: the edge leads nowhere; EventCatalog draws a flow that is missing a transition.
     Example that fails:
         - id: reserve
@@ -91,7 +94,7 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
                     for tid, _label in targets:
                         if tid not in table:
                             path = ("steps", i, key) + ((j,) if key == "next_steps" else ())
-                            hint = did_you_mean(tid, list(table), cutoff=0.7)
+                            hint = did_you_mean(tid, list(table), cutoff=0.7) + _behind(flow, table, tid)
                             yield Problem(
                                 f'{key} of step "{step.get("id")}" goes to "{tid}", which is no step of this flow.{hint}',
                                 flow,
@@ -100,11 +103,48 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
                             )
 
 
-def _adjacency(flow: Resource, table: StepTable) -> dict[str, list[str]]:
+def _behind(flow: Resource, table: StepTable, tid: str) -> str:
+    """`` N steps behind it cannot be reached until it is fixed.`` when the misspelt target is the
+    only way to them (they are not reported one by one as unreachable)."""
+    from saga_lint.suggest import nearest
+
+    meant = nearest(tid, list(table), cutoff=0.7)
+    order = sorted(table.items(), key=lambda kv: kv[1][0])
+    if not meant or not order:
+        return ""
+    reached = _reached(order[0][0], _adjacency(flow, table))
+    behind = [s for s in _reached(meant[0], _adjacency(flow, table)) if s not in reached]
+    if not behind:
+        return ""
+    return f" {plural(len(behind), 'step')} behind it ({', '.join(sorted(behind))}) cannot be reached until it is fixed."
+
+
+def _adjacency(flow: Resource, table: StepTable, repaired: bool = False) -> dict[str, list[str]]:
+    """Each step's next steps that exist; ``repaired``: an edge to an unknown step goes to the step
+    its id was probably meant to be (the ``flow/unknown-step`` suggestion), when there is one."""
+    from saga_lint.suggest import nearest
+
     adj = {}
     for sid, (_i, step) in table.items():
-        adj[sid] = [t for t, _ in next_steps(step) if t in table]
+        targets = []
+        for t, _ in next_steps(step):
+            if t in table:
+                targets.append(t)
+            elif repaired:
+                targets.extend(nearest(t, list(table), cutoff=0.7))
+        adj[sid] = targets
     return adj
+
+
+def _reached(start: str, adj: dict[str, list[str]]) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for t in adj[queue.popleft()]:
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    return seen
 
 
 @rule("flow/unreachable-step", "error")
@@ -126,16 +166,12 @@ def unreachable_step(ctx: Context) -> Iterator[Problem]:
             continue
         order = sorted(table.items(), key=lambda kv: kv[1][0])
         start = order[0][0]
-        adj = _adjacency(flow, table)
-        seen = {start}
-        queue = deque([start])
-        while queue:
-            for t in adj[queue.popleft()]:
-                if t not in seen:
-                    seen.add(t)
-                    queue.append(t)
+        seen = _reached(start, _adjacency(flow, table))
+        # steps behind a misspelt edge are that edge's consequence: flow/unknown-step reports the
+        # cause, once, instead of one unreachable step per step behind it
+        behind_typo = _reached(start, _adjacency(flow, table, repaired=True)) - seen
         for sid, (i, _step) in order:
-            if sid not in seen:
+            if sid not in seen and sid not in behind_typo:
                 yield Problem(
                     f'step "{sid}" cannot be reached from the first step "{start}"; '
                     "add a next_step that leads to it or remove it.",
