@@ -197,6 +197,20 @@ def test_the_declared_choreography_passes(make_catalog, rule):
     assert hits(write(make_catalog, base_files()), rule) == []
 
 
+def test_a_step_keyed_by_its_participant_node_is_one_step(make_catalog):
+    """x-saga keys a choreographed step by the consumer's service node (reserve_inventory), the map
+    draws the trigger event before it (order_placed): one step, not one per node."""
+    from saga_lint.pipeline import run_check
+
+    result = run_check(write(make_catalog, base_files()))
+    saga = next(s for s in result.sagas if s.id == "place-order")
+    assert [(s.id, s.trigger_kind, s.handler.id if s.handler else None) for s in saga.steps] == [
+        ("reserve_inventory", "event", "inventory-service"),
+        ("authorize_payment", "event", "payment-service"),
+    ]
+    assert not [f for f in result.findings if f.rule.startswith("saga/") and f.step in ("order_placed", "inventory_reserved")]
+
+
 # -- saga/entry ----------------------------------------------------------------------------------
 
 
