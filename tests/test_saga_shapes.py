@@ -398,6 +398,18 @@ def test_retried_compensation_not_declared_idempotent(make_catalog):
         Hit("saga/idempotency", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "      compensation:\n        on"))]
 
 
+
+def test_retried_compensation_not_declared_idempotent_without_other_message_contracts(make_catalog):
+    """The check once ran only when the saga declared correlation or an idempotency key: a saga that
+    declares neither, with a retried compensation, was never asked to make the undo idempotent."""
+    files = edit(base_files(), FLOW, "        idempotent: true\n", "")
+    files = edit(files, FLOW, "  correlation: orderId\n", "")
+    files[FLOW] = files[FLOW].replace("      idempotency: {key: orderId}\n", "")
+    assert "correlation" not in files[FLOW].split("x-saga:")[1] and "idempotency" not in files[FLOW]
+    root = write(make_catalog, files)
+    assert hits(root, "saga/idempotency") == [
+        Hit("saga/idempotency", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "      compensation:\n        on"))]
+
 # -- catalog-examples/broken-choreography ---------------------------------------------------------
 
 
