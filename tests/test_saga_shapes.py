@@ -410,6 +410,44 @@ def test_retried_compensation_not_declared_idempotent_without_other_message_cont
     assert hits(root, "saga/idempotency") == [
         Hit("saga/idempotency", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "      compensation:\n        on"))]
 
+
+def _undo_by_event(files: dict[str, str], sent: bool) -> dict[str, str]:
+    """reserve_inventory undoes by publishing inventory-released (an event) instead of a command."""
+    files = edit(files, FLOW, "        command: release-inventory\n", "        event: inventory-released\n")
+    files["events/inventory-released/index.mdx"] = MESSAGE.format(id="inventory-released")
+    files["events/inventory-released/schema.json"] = files["events/order-placed/schema.json"]
+    if sent:
+        files = edit(files, INVENTORY, "  - id: inventory-unavailable\n",
+                     "  - id: inventory-unavailable\n  - id: inventory-released\n")
+    files[ORDERS] = files[ORDERS].replace("sends:\n", "receives:\n  - id: inventory-released\nsends:\n", 1)
+    return files
+
+
+def test_compensation_event_sent_by_the_participant_passes(make_catalog):
+    found = hits(write(make_catalog, _undo_by_event(base_files(), sent=True)), "saga/compensation")
+    assert [h for h in found if h.step == "reserve_inventory"] == []
+
+
+@pytest.mark.parametrize("case", ["not sent", "no page", "no retry"])
+def test_compensation_event_is_checked_as_a_contract(make_catalog, case):
+    """compensation.event was not checked at all: a missing page or a participant that does not send it passed."""
+    files = _undo_by_event(base_files(), sent=case != "not sent")
+    if case == "no page":
+        del files["events/inventory-released/index.mdx"], files["events/inventory-released/schema.json"]
+    if case == "no retry":
+        files = edit(files, FLOW, "        retry: {maxAttempts: 5, initialInterval: 1s, backoffCoefficient: 2, maxInterval: 10s, "
+                                  "timeout: 2s}\n", "")
+    message = {
+        "not sent": "is not sent by the participant inventory-service",
+        "no page": "is not an event contract in the catalog",
+        "no retry": "has no retry policy",
+    }[case]
+    from saga_lint.pipeline import run_check
+
+    found = [(f.rule, f.step, f.line) for f in run_check(write(make_catalog, files)).findings
+             if f.rule == "saga/compensation" and message in f.message]
+    assert found == [("saga/compensation", "reserve_inventory", line(files, FLOW, "      compensation:\n        on"))]
+
 # -- catalog-examples/broken-choreography ---------------------------------------------------------
 
 
