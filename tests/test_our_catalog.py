@@ -160,6 +160,8 @@ def test_order_fulfilment_is_a_fully_declared_choreography():
     for step in doc["steps"]:
         levels = {name: a["level"] for name, a in step["attributes"].items()}
         assert levels == dict.fromkeys(("owner", "success", "failure", "retry", "compensation", "status"), "structured")
+    undo = doc["steps"][0]["attributes"]["compensation"]
+    assert undo["value"] == "payment-refunded on shipment-failed" and undo["note"] == "x-saga compensation"
     text = run_cli("explain", "order-fulfilment", OUR_CATALOG).stdout
     assert "Coordination: choreography (✓ x-saga.coordination)" in text
 
