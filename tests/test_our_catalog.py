@@ -10,8 +10,8 @@ from conftest import OUR_CATALOG, run_cli
 
 # every resource page written in catalog/ (order-created has 1.0.0 and versioned/0.9.0)
 EXPECTED_COUNTS = {
-    "events": 9, "commands": 5, "queries": 0, "services": 5, "domains": 4, "systems": 4, "flows": 1,
-    "channels": 2, "entities": 0, "containers": 1, "adrs": 0, "agents": 0, "data-products": 0,
+    "events": 14, "commands": 5, "queries": 0, "services": 6, "domains": 4, "systems": 5, "flows": 2,
+    "channels": 3, "entities": 0, "containers": 2, "adrs": 0, "agents": 0, "data-products": 0,
     "diagrams": 0, "teams": 4, "users": 2,
 }
 SAGA_STEPS = ["reserve_inventory", "authorize_payment", "create_order"]
@@ -57,7 +57,7 @@ def test_summary_counts_every_resource_we_wrote(check_doc):
     _, doc, _ = check_doc
     counts = doc["summary"]["resources"]
     assert {k: counts.get(k) for k in EXPECTED_COUNTS} == EXPECTED_COUNTS
-    assert sum(counts.values()) == sum(EXPECTED_COUNTS.values()) == 37
+    assert sum(counts.values()) == sum(EXPECTED_COUNTS.values()) == 47
 
 
 def test_checkout_saga_has_x_saga_with_three_steps(saga_flow):
@@ -138,3 +138,41 @@ def test_docs_saga_table_matches_the_flow(catalog, saga_flow):
             assert row["Compensation"].startswith("none")
         for failure in step["failures"]:
             assert failure["status"] in row["Failure"]
+
+
+# --- order-fulfilment: the declared choreography ---------------------------------------------------
+
+CHOREOGRAPHY_STEPS = ["capture_payment", "dispatch_shipment"]
+
+
+def test_order_fulfilment_is_a_fully_declared_choreography():
+    """explain shows it as a choreography, every attribute of every step structured (✓)."""
+    proc = run_cli("explain", "order-fulfilment", OUR_CATALOG, "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["coordination"]["style"] == "choreography" and doc["coordination"]["evidence"]["level"] == "structured"
+    assert doc["correlation"] == "orderId"
+    assert doc["findings"] == []
+    assert [s["id"] for s in doc["steps"]] == CHOREOGRAPHY_STEPS
+    assert [(s["trigger"], s["participant"]) for s in doc["steps"]] == [
+        ({"kind": "event", "message": "order-created"}, "payment-service"),
+        ({"kind": "event", "message": "payment-captured"}, "shipping-service")]
+    for step in doc["steps"]:
+        levels = {name: a["level"] for name, a in step["attributes"].items()}
+        assert levels == dict.fromkeys(("owner", "success", "failure", "retry", "compensation", "status"), "structured")
+    undo = doc["steps"][0]["attributes"]["compensation"]
+    assert undo["value"] == "payment-refunded on shipment-failed" and undo["note"] == "x-saga compensation"
+    text = run_cli("explain", "order-fulfilment", OUR_CATALOG).stdout
+    assert "Coordination: choreography (✓ x-saga.coordination)" in text
+
+
+def test_order_fulfilment_redelivery_budget_fits_deadline(catalog):
+    flow = next(r for r in catalog.resources if r.type == "flow" and r.id == "order-fulfilment")
+    xs = flow.data["x-saga"]
+    assert xs["coordination"] == "choreography" and xs["correlation"] == "orderId"
+    assert list(xs["steps"]) == CHOREOGRAPHY_STEPS
+    forward = [_worst_case(xs["steps"][s]["retry"]) for s in CHOREOGRAPHY_STEPS]
+    refund = _worst_case(xs["steps"]["capture_payment"]["compensation"]["retry"])
+    assert forward == pytest.approx([65, 165]) and refund == pytest.approx(171)
+    assert sum(forward) + refund <= _seconds(xs["deadline"]) == _seconds(xs["statuses"]["PREPARING"]["timeout"])
+    assert xs["steps"]["capture_payment"]["compensation"]["idempotent"] is True

@@ -357,9 +357,9 @@ def test_cli_report_with_base_shows_the_changes(tmp_path):
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "base")
     cat = repo / "catalog"
-    evt = cat / "domains/Payments/systems/payment-system/services/PaymentService/events/payment-refunded/index.mdx"
+    evt = cat / "domains/Payments/systems/payment-system/services/PaymentService/events/payment-disputed/index.mdx"
     evt.parent.mkdir(parents=True)
-    evt.write_text("---\nid: payment-refunded\nname: <b>Payment Refunded</b>\nversion: 1.0.0\nsummary: A refund.\n"
+    evt.write_text("---\nid: payment-disputed\nname: <b>Payment Disputed</b>\nversion: 1.0.0\nsummary: A dispute.\n"
                    "owners: [payments-platform]\n---\n", encoding="utf-8")
     out = tmp_path / "r.html"
     proc = run_cli("report", cat, "-o", out, "--base", "main")
@@ -371,7 +371,7 @@ def test_cli_report_with_base_shows_the_changes(tmp_path):
     assert len(sec) == 1 and "main" in sec[0].all_text()
     rows = [tr for tr in tree.root.find_all("table", id="changes-table")[0].find_all("tr") if "data-kind" in tr.attrs]
     added = [tr for tr in rows if tr.attrs["data-kind"] == "added"]
-    assert len(added) == 1 and "payment-refunded" in added[0].all_text()
+    assert len(added) == 1 and "payment-disputed" in added[0].all_text()
     # no --base: no section; a base that cannot be read: a note, not a crash
     proc = run_cli("report", cat, "-o", out)
     assert not parse(out.read_text(encoding="utf-8")).root.find_all("section", id="changes")

@@ -716,6 +716,44 @@ def test_saga_without_implementation_paths_is_reported_one_level_lower(repo):
     assert items["orchestrator"]["done"] is False
 
 
+
+def test_a_choreography_names_its_participants_code_not_an_orchestrator(repo):
+    """order-fulfilment has no orchestrator: a step change with its participants' code untouched
+    says so, not "the orchestrator is untouched"; without implementation paths, one level lower."""
+    path, base, _head = repo
+    flow = path / "catalog" / "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
+    text = flow.read_text("utf-8").replace("label: Capture the payment", "label: Capture the authorized amount", 1)
+    flow.write_text(text, "utf-8")
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    found = [(f["severity"], f["message"]) for f in doc["findings"]
+             if f["rule"] == "change/orchestrator-untouched" and "order-fulfilment" in f["message"]]
+    assert found == [("error", "steps of saga order-fulfilment changed (changed: order_created) but the participants' code "
+                      "is untouched: no file matching services/payment-service/src/fulfilment/**, "
+                      "services/shipping-service/src/** changed")]
+    flow.write_text(re.sub(r"  implementation:.*\n(    - .*\n)+", "", text), "utf-8")
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    found = [(f["severity"], f["message"]) for f in doc["findings"]
+             if f["rule"] == "change/orchestrator-untouched" and "order-fulfilment" in f["message"]]
+    assert found == [("warning", "steps of saga order-fulfilment changed (changed: order_created) and the flow declares no "
+                      "x-saga.implementation, so saga-lint cannot tell whether the participants' code changed too")]
+
+
+def test_removing_a_choreography_compensation_event_still_in_use(repo):
+    """x-saga's trigger, compensation.on and compensation.event are uses too (they were not checked)."""
+    path, base, _head = repo
+    shutil.rmtree(path / "catalog/domains/Payments/systems/payment-system/services/PaymentService/events/payment-refunded")
+    shutil.rmtree(path / "catalog/domains/Payments/systems/payment-system/services/PaymentService/events/payment-captured")
+    doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
+    found = sorted(f["message"] for f in doc["findings"]
+                   if f["rule"] == "change/removed-in-use" and f["message"].startswith("flow order-fulfilment"))
+    assert found == [
+        "flow order-fulfilment still refers to event payment-captured@1.0.0 (step), which this change removes",
+        "flow order-fulfilment: step capture_payment still uses payment-captured as its success, which this change removes",
+        "flow order-fulfilment: step capture_payment still uses payment-refunded as its compensation event, which this change "
+        "removes",
+        "flow order-fulfilment: step dispatch_shipment still uses payment-captured as its trigger, which this change removes",
+    ]
+
 def test_long_comment_is_cut_to_fit(repo):
     from saga_lint.review import run_review
     from saga_lint.review.render import MARKER, render_markdown

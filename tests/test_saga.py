@@ -182,7 +182,9 @@ DECLINED_EDGE = "      - id: compensate\n        label: Declined\n"
 FAILED_NODE = "  - id: checkout_failed\n    title: Checkout failed\n    custom:\n      title: Failed\n      type: Exception\n"
 RETRY_22_5S = "retry: { maxAttempts: 5, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 4s, timeout: 3s }\n"
 VOID_COMPENSATION = (
-    "      compensation:\n        command: void-authorization\n        # 5 x 3s + waits 500ms + 1s + 2s + 4s = 22.5s\n"
+    "      compensation:\n        command: void-authorization\n"
+    "        idempotent: true  # the participant answers a repeated undo with the same reply\n"
+    "        # 5 x 3s + waits 500ms + 1s + 2s + 4s = 22.5s\n"
     "        " + RETRY_22_5S
 )
 CREATE_ORDER_RETRY = "      " + RETRY_22_5S
@@ -318,11 +320,7 @@ CASES = [
          Line("schemaPath: schema.json")),
     # saga/idempotency (issue #16)
     Case("saga/idempotency", "idempotency-key-not-in-the-trigger",
-         (Change(FLOW, OWNER_LINE, OWNER_LINE + "      idempotency: { key: orderId }\n"),
-          Change(FLOW, "        command: release-inventory\n",
-                 "        command: release-inventory\n        idempotent: true\n"),
-          Change(FLOW, "        command: void-authorization\n",
-                 "        command: void-authorization\n        idempotent: true\n")),
+         (Change(FLOW, OWNER_LINE, OWNER_LINE + "      idempotency: { key: orderId }\n"),),
          "error", "reserve_inventory", FLOW, "x-saga.steps.reserve_inventory.idempotency.key"),
 ]
 

@@ -197,6 +197,20 @@ def test_the_declared_choreography_passes(make_catalog, rule):
     assert hits(write(make_catalog, base_files()), rule) == []
 
 
+def test_a_step_keyed_by_its_participant_node_is_one_step(make_catalog):
+    """x-saga keys a choreographed step by the consumer's service node (reserve_inventory), the map
+    draws the trigger event before it (order_placed): one step, not one per node."""
+    from saga_lint.pipeline import run_check
+
+    result = run_check(write(make_catalog, base_files()))
+    saga = next(s for s in result.sagas if s.id == "place-order")
+    assert [(s.id, s.trigger_kind, s.handler.id if s.handler else None) for s in saga.steps] == [
+        ("reserve_inventory", "event", "inventory-service"),
+        ("authorize_payment", "event", "payment-service"),
+    ]
+    assert not [f for f in result.findings if f.rule.startswith("saga/") and f.step in ("order_placed", "inventory_reserved")]
+
+
 # -- saga/entry ----------------------------------------------------------------------------------
 
 
@@ -383,6 +397,56 @@ def test_retried_compensation_not_declared_idempotent(make_catalog):
     assert hits(root, "saga/idempotency") == [
         Hit("saga/idempotency", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "      compensation:\n        on"))]
 
+
+
+def test_retried_compensation_not_declared_idempotent_without_other_message_contracts(make_catalog):
+    """The check once ran only when the saga declared correlation or an idempotency key: a saga that
+    declares neither, with a retried compensation, was never asked to make the undo idempotent."""
+    files = edit(base_files(), FLOW, "        idempotent: true\n", "")
+    files = edit(files, FLOW, "  correlation: orderId\n", "")
+    files[FLOW] = files[FLOW].replace("      idempotency: {key: orderId}\n", "")
+    assert "correlation" not in files[FLOW].split("x-saga:")[1] and "idempotency" not in files[FLOW]
+    root = write(make_catalog, files)
+    assert hits(root, "saga/idempotency") == [
+        Hit("saga/idempotency", "error", SAGA, "reserve_inventory", FLOW, line(files, FLOW, "      compensation:\n        on"))]
+
+
+def _undo_by_event(files: dict[str, str], sent: bool) -> dict[str, str]:
+    """reserve_inventory undoes by publishing inventory-released (an event) instead of a command."""
+    files = edit(files, FLOW, "        command: release-inventory\n", "        event: inventory-released\n")
+    files["events/inventory-released/index.mdx"] = MESSAGE.format(id="inventory-released")
+    files["events/inventory-released/schema.json"] = files["events/order-placed/schema.json"]
+    if sent:
+        files = edit(files, INVENTORY, "  - id: inventory-unavailable\n",
+                     "  - id: inventory-unavailable\n  - id: inventory-released\n")
+    files[ORDERS] = files[ORDERS].replace("sends:\n", "receives:\n  - id: inventory-released\nsends:\n", 1)
+    return files
+
+
+def test_compensation_event_sent_by_the_participant_passes(make_catalog):
+    found = hits(write(make_catalog, _undo_by_event(base_files(), sent=True)), "saga/compensation")
+    assert [h for h in found if h.step == "reserve_inventory"] == []
+
+
+@pytest.mark.parametrize("case", ["not sent", "no page", "no retry"])
+def test_compensation_event_is_checked_as_a_contract(make_catalog, case):
+    """compensation.event was not checked at all: a missing page or a participant that does not send it passed."""
+    files = _undo_by_event(base_files(), sent=case != "not sent")
+    if case == "no page":
+        del files["events/inventory-released/index.mdx"], files["events/inventory-released/schema.json"]
+    if case == "no retry":
+        files = edit(files, FLOW, "        retry: {maxAttempts: 5, initialInterval: 1s, backoffCoefficient: 2, maxInterval: 10s, "
+                                  "timeout: 2s}\n", "")
+    message = {
+        "not sent": "is not sent by the participant inventory-service",
+        "no page": "is not an event contract in the catalog",
+        "no retry": "has no retry policy",
+    }[case]
+    from saga_lint.pipeline import run_check
+
+    found = [(f.rule, f.step, f.line) for f in run_check(write(make_catalog, files)).findings
+             if f.rule == "saga/compensation" and message in f.message]
+    assert found == [("saga/compensation", "reserve_inventory", line(files, FLOW, "      compensation:\n        on"))]
 
 # -- catalog-examples/broken-choreography ---------------------------------------------------------
 

@@ -85,6 +85,10 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
     from saga_lint.render.safe import escape_control
 
     saga = _pick_sagas(path, (flow,))[0]
+    if saga.coordination == "choreography":
+        from saga_lint.orchestrator.verify import NOT_RUN_CHOREOGRAPHY
+
+        raise Failure(f"{flow}: not runnable: {NOT_RUN_CHOREOGRAPHY}")
     try:
         scenario = parse(scenario_text, saga)
     except ScenarioError as exc:

@@ -55,11 +55,14 @@ class FlowReport:
     scenarios: int = 0
     violations: list[ReportedViolation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_verified: str | None = None  # why the flow was not run (then it has no scenarios and counts as not verified)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "flow": self.flow,
             "structured": self.structured,
+            "verified": self.not_verified is None,
+            "not_verified": self.not_verified,
             "scenarios": self.scenarios,
             "violations": [
                 {"invariant": x["invariant"], "message": x["message"], "scenario": x["scenario"], "trace": x["trace"],
@@ -137,11 +140,17 @@ def _capped_policy_notes(saga: Saga) -> list[str]:
     return notes
 
 
+NOT_RUN_CHOREOGRAPHY = "choreography; the reference orchestrator runs orchestrated sagas only"
+
+
 def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: int = 0, prefix: str | None = None,
                 **engine_opts: Unpack[EngineOptions]) -> FlowReport:
     """Every base scenario, then crash and duplicate variants within ``max_scenarios`` (sampled
     with ``seed`` beyond it); each violation with its simplest counterexample."""
     report = FlowReport(saga.id, saga.structured)
+    if saga.coordination == "choreography":
+        report.not_verified = NOT_RUN_CHOREOGRAPHY
+        return report
     if not saga.steps:
         report.notes.append("no command steps: nothing to run")
         return report

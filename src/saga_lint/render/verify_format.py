@@ -19,6 +19,9 @@ def render_text(reports: list[FlowReport]) -> str:
     total_v = 0
     for r in reports:
         kind = "x-saga" if r.structured else "plain flow, prose model"
+        if r.not_verified is not None:
+            lines.append(f"{escape_control(r.flow)} ({kind}): not verified: {escape_control(r.not_verified)}")
+            continue
         head = f"{escape_control(r.flow)} ({kind}): {plural(r.scenarios, 'scenario')}, "
         head += "all invariants hold" if not r.violations else plural(len(r.violations), "violation")
         lines.append(head)
@@ -31,8 +34,12 @@ def render_text(reports: list[FlowReport]) -> str:
             lines.append(f"    minimal scenario: {escape_control(x['scenario'])}{also}")
             for t in x["trace"][1:]:
                 lines.append(f"      {escape_control(t)}")
-    lines.append(f"{plural(len(reports), 'flow')}, {plural(sum(r.scenarios for r in reports), 'scenario')}, "
-                 f"{plural(total_v, 'violation')}")
+    skipped = [r.flow for r in reports if r.not_verified is not None]
+    verified = plural(len(reports) - len(skipped), "flow") + (" verified" if skipped else "")
+    summary = f"{verified}, {plural(sum(r.scenarios for r in reports), 'scenario')}, {plural(total_v, 'violation')}"
+    if skipped:
+        summary += f"; {len(skipped)} not verified ({escape_control(', '.join(skipped))})"
+    lines.append(summary)
     return "\n".join(lines) + "\n"
 
 

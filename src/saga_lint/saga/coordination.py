@@ -91,21 +91,28 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
     """The saga's steps in flow order, each with its trigger, participant and branches."""
     x_steps = _x_steps(saga)
     commands = [n.target for n in fmap.ordered() if fmap.message_type(n.id) == "command" and n.target is not None]
-    steps = []
+    steps: dict[str, SagaStep] = {}
+    claimed: set[str] = set()  # consumer nodes that name an event's step: no step of their own
     for node in fmap.ordered():
         mtype = fmap.message_type(node.id)
         consumers = event_consumers(graph, fmap, node, commands) if mtype == "event" else []
         if len(consumers) > 1:  # a parallel fan-out: one step per consumer, named after its node
-            steps += [_step(fmap, _new_step(node, x_steps, at=h), node, consumer=(h, svc), fanout=True) for h, svc in consumers]
+            for h, svc in consumers:
+                claimed.add(h.id)
+                steps[h.id] = _step(fmap, _new_step(node, x_steps, at=h), node, consumer=(h, svc), fanout=True)
             continue
-        if mtype != "command" and not consumers and node.id not in x_steps:
+        if node.id in claimed or (mtype != "command" and not consumers and node.id not in x_steps):
             continue
-        step = _new_step(node, x_steps)
+        # x-saga keys a choreographed step by its participant's node: that node names the event's step
+        at = consumers[0][0] if consumers and consumers[0][0].id in x_steps else None
+        if at is not None:
+            claimed.add(at.id)
+        step = _new_step(node, x_steps, at=at)
         if mtype == "command":
             step.command = node.target
             step.receivers = graph.receivers_of(node.target) if node.target is not None else []
-        steps.append(_step(fmap, step, node, consumers[0] if consumers else None))
-    return sorted(steps, key=lambda s: s.index)
+        steps[step.id] = _step(fmap, step, node, consumers[0] if consumers else None)
+    return sorted(steps.values(), key=lambda s: s.index)
 
 
 def _step(fmap: FlowMap, step: SagaStep, node: Node, consumer: tuple[Node, Resource] | None, fanout: bool = False) -> SagaStep:

@@ -124,7 +124,11 @@ def x_compensation(saga: Saga, step: SagaStep) -> Evidence | None:
         step.compensation_retry = RetryPolicy.from_mapping(comp.get("retry")) if "retry" in comp else None
     else:
         step.compensation = pointer_id(comp)
-    return Evidence.at("structured", step.compensation, saga.flow, (*step.x_path, "compensation"), "x-saga compensation")
+    value = step.compensation
+    if value is None and isinstance(comp, dict):  # a choreography's undo: the event it publishes, on the event that starts it
+        undo, on = pointer_id(comp.get("event")), compensation_on(comp)
+        value = " ".join(x for x in (undo, f"on {on}" if on else None) if x) or None
+    return Evidence.at("structured", value, saga.flow, (*step.x_path, "compensation"), "x-saga compensation")
 
 
 def x_status(saga: Saga, step: SagaStep) -> Evidence | None:

@@ -38,7 +38,8 @@ def orchestrator_untouched(ctx: Context) -> Iterator[Problem]:
     the working tree). A saga without ``x-saga.implementation`` is reported one level lower: the
     check cannot be made.
     Why: the flow page documents what the orchestrator does; a step added to the catalog but not to
-    the code (or the other way round) means the documentation and the running saga disagree.
+    the code (or the other way round) means the documentation and the running saga disagree. In a
+    choreography, which has no orchestrator, the globs name the participants' code.
     Example that fails: a step ``notify_customer`` added to ``checkout-saga`` while nothing under
     ``services/checkout-orchestrator/src/**`` changed.
     Fix: change the orchestrator in the same pull request, or correct the globs in
@@ -57,12 +58,16 @@ def orchestrator_untouched(ctx: Context) -> Iterator[Problem]:
             if ids
         ]
         steps_txt = "; ".join(parts)
+        # a choreography has no orchestrator: its implementation is its participants' code
+        choreography = saga.coordination == "choreography"
         if not saga.implementation:
+            whose = "the participants' code" if choreography else "the orchestrator"
             message = (f"steps of saga {saga.id} changed ({steps_txt}) and the flow declares no x-saga.implementation, "
-                       "so saga-lint cannot tell whether the orchestrator changed too")
+                       f"so saga-lint cannot tell whether {whose} changed too")
             yield Problem(message, saga.flow, at=("x-saga",), demote=True)
         elif not implementation_files(saga.implementation, change.changed_files):
             orch = f" {saga.orchestrator_id}" if saga.orchestrator_id else ""
-            message = (f"steps of saga {saga.id} changed ({steps_txt}) but the orchestrator{orch} is untouched: "
+            whose = "the participants' code is" if choreography else f"the orchestrator{orch} is"
+            message = (f"steps of saga {saga.id} changed ({steps_txt}) but {whose} untouched: "
                        f"no file matching {', '.join(saga.implementation)} changed")
             yield Problem(message, saga.flow, at=("x-saga", "implementation"))

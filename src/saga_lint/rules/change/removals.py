@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Context, Problem, rule
+from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xsaga import compensation_block, compensation_on
 
 if TYPE_CHECKING:
     from saga_lint.changes.diff import ChangeSet
@@ -63,6 +65,15 @@ def _step_uses(step: SagaStep) -> list[tuple[str, str | None, tuple[Any, ...]]]:
     uses += [("failure", fl.event, fl.path + ("event",)) for fl in step.failures if fl.event and fl.path]
     if step.compensation and step.compensation != "none" and "compensation" in step.x:
         uses.append(("compensation", step.compensation, step.x_path + ("compensation",)))
+    # the coordination fields: what starts the step, what makes it undo, what it publishes when it has undone
+    if "trigger" in step.x:
+        uses.append(("trigger", pointer_id(step.x.get("trigger")), step.x_path + ("trigger",)))
+    comp = compensation_block(step.x)
+    if comp.get("event") is not None:
+        uses.append(("compensation event", pointer_id(comp.get("event")), step.x_path + ("compensation", "event")))
+    on = compensation_on(comp)
+    if on:
+        uses.append(("compensation trigger", on, step.x_path + ("compensation",)))
     return uses
 
 

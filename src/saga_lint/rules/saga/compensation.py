@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import at, ids, lookup, prose
+from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xsaga import compensation_block
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -25,6 +27,9 @@ def compensation(ctx: Context) -> Iterator[Problem]:
     Why: when a later step fails, the orchestrator undoes the completed steps in reverse order.
     An undo that is not a contract, or that nobody sends, leaves a reservation or a payment hold
     behind; an undo without retries gives up on the first timeout.
+    In a choreography the undo may instead be ``compensation.event``, the event the participant
+    publishes when it has undone its work: an event contract in the catalog that the participant
+    ``sends``, with its own retry policy.
     Example that fails:
         compensation: {command: release-inventory}     # no retry; the orchestrator does not send it
     Fix: add ``release-inventory`` to the orchestrator's ``sends`` and give it ``retry``.
@@ -46,6 +51,8 @@ def compensation(ctx: Context) -> Iterator[Problem]:
                 yield from _none(saga, step, path, None if path else ev)
             elif step.compensation is not None:
                 yield from _command(ctx, saga, step, path, None if path else ev)
+            elif path is not None:
+                yield from _undo_event(ctx, saga, step, path)
 
 
 def _missing(saga: Saga, step: SagaStep, ev: Evidence) -> Iterator[Problem]:
@@ -119,3 +126,24 @@ def _senders(
     elif (orch is None or not step.orchestrated) and not senders:
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is sent by nobody. Add it to the orchestrator\'s sends.',
                  path=path, evidence=ev)
+
+
+def _undo_event(ctx: Context, saga: Saga, step: SagaStep, path: KeyPath) -> Iterator[Problem]:
+    """``compensation.event`` (a choreography's undo): an event contract the participant sends, retried."""
+    name = pointer_id(compensation_block(step.x).get("event"))
+    if not name:
+        return
+    event = lookup(ctx, ("event",), name)
+    if event is None:
+        other = lookup(ctx, ("command", "query"), name)
+        kind = f"a {other.type}, not an event" if other else "not an event contract in the catalog"
+        yield at(saga, step, f'step {step.id}: compensation event "{name}" is {kind}. Add events/{name}/index.mdx with its '
+                 "schema.", path=path)
+        return
+    p = step.participant
+    if p is not None and event.id not in ids(ctx.graph.sends(p)):
+        yield at(saga, step, f'step {step.id}: compensation event "{name}" is not sent by the participant {p.id}, which '
+                 f"undoes the step. Add it to {p.id}'s sends.", path=path)
+    if step.compensation_retry is None:
+        yield at(saga, step, f'step {step.id}: compensation event "{name}" has no retry policy; a compensation must '
+                 "eventually succeed. Add compensation.retry.", path=path)

@@ -60,9 +60,8 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
     What it checks: a step that declares ``idempotency: {key}`` has that key in the schema of its
     trigger (``trigger``, else the step's message in the map); a compensation that declares
     ``idempotency: {key}`` has it in the schema of the message that starts it (``on``, else its
-    command). When the saga declares its message contracts (``correlation`` or any
-    ``idempotency``), a compensation retried until it succeeds (it has a ``retry`` policy) is
-    declared ``idempotent: true``.
+    command). A compensation retried until it succeeds (it has a ``retry`` policy) is declared
+    ``idempotent: true``, in every saga, whether or not it declares other message contracts.
     Why: messages are delivered at least once. A step whose trigger is redelivered charges twice
     unless it can tell the copy from a new request by a key the message carries; a compensation
     that is retried after a timeout may already have run.
@@ -73,13 +72,9 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
     ``compensation.idempotent: true`` once the undo is safe to repeat.
     """
     for saga in ctx.sagas:
-        blocks = raw_steps(saga).values()
-        opted_in = "correlation" in raw_block(saga) or any(
-            "idempotency" in b or "idempotency" in compensation_block(b) for b in blocks)
         for name, block in raw_steps(saga).items():
             yield from _step_keys(ctx, saga, name, block)
-            if opted_in:
-                yield from _retried_not_idempotent(saga, name, block)
+            yield from _retried_not_idempotent(saga, name, block)
 
 
 def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
