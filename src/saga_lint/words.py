@@ -7,3 +7,13 @@ from __future__ import annotations
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``n`` and the word, singular for exactly one (``many`` when the plural is not ``word + s``)."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut at a word boundary and marked with "…"."""
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    if not text[width - 1].isspace() and " " in head:
+        head = head[: head.rindex(" ")]
+    return head.rstrip(" ,;:") + "…"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.render.safe import terminal_safe
 from saga_lint.saga.model import ATTRIBUTES
-from saga_lint.words import plural
+from saga_lint.words import cut, plural
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
@@ -36,16 +36,6 @@ ATTRIBUTE_RULES: dict[str, tuple[str, ...]] = {
 CELL_WIDTH = 40
 QUOTE_CHARS = 100
 _SAYS = re.compile(r'(?P<kind>[A-Z]\w*) node "(?P<sid>[^"]+)" says "(?P<text>[^"]*)"')
-
-
-def cut(text: str, width: int) -> str:
-    """``text`` in at most ``width`` characters, cut at a word boundary and marked with "…"."""
-    if len(text) <= width:
-        return text
-    head = text[: width - 1]
-    if not text[width - 1].isspace() and " " in head:
-        head = head[: head.rindex(" ")]
-    return head.rstrip(" ,;:") + "…"
 
 
 def _value(v: object) -> str:

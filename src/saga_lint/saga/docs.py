@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from saga_lint.saga.model import Evidence, Saga, SagaStep
+from saga_lint.words import cut
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Table
@@ -118,7 +119,7 @@ def docs_evidence(
     if not cell:
         return None
     page, line, text = cell
-    return Evidence("prose", value(text) if value else text, page.file, line, 1, note or f"docs table: {text[:80]}")
+    return Evidence("prose", value(text) if value else text, page.file, line, 1, note or f"docs table: {cut(text, 80)}")
 
 
 def compensation_section(saga: Saga) -> Evidence | None:

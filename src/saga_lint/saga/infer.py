@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.saga.model import Evidence, KeyPath, Level, Saga, SagaStep, StepFailure
 from saga_lint.saga.values import ids_of, pointer_id
+from saga_lint.words import cut
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -284,7 +285,7 @@ def _named_compensation(
                 step.compensation = cmd.id
                 return Evidence.at(
                     "prose", cmd.id, saga.flow, ("steps", i, "custom"),
-                    f'Compensation node "{sid}" says "{text[:100]}"; {participant.id} receives {cmd.id}',
+                    f'Compensation node "{sid}" says "{cut(text, 100)}"; {participant.id} receives {cmd.id}',
                 )
     return None
 
@@ -305,7 +306,7 @@ def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: Fl
         sid, i, text = texts[0]
         return Evidence.at(
             "prose", None, saga.flow, ("steps", i, "custom"),
-            f'Compensation node "{sid}" says "{text[:100]}", but no command contract matches it',
+            f'Compensation node "{sid}" says "{cut(text, 100)}", but no command contract matches it',
         )
     return None
 
