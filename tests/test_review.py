@@ -730,6 +730,9 @@ def test_a_choreography_names_its_participants_code_not_an_orchestrator(repo):
     assert found == [("error", "steps of saga order-fulfilment changed (changed: order_created) but the participants' code "
                       "is untouched: no file matching services/payment-service/src/fulfilment/**, "
                       "services/shipping-service/src/** changed")]
+    [checklist] = [c for c in doc["checklists"] if "order-fulfilment" in json.dumps(c)]
+    [item] = [i for i in checklist["items"] if i["key"] == "orchestrator"]
+    assert (item["label"], item["done"]) == ("Participants' implementation", False)  # no orchestrator to name
     flow.write_text(re.sub(r"  implementation:.*\n(    - .*\n)+", "", text), "utf-8")
     doc = json.loads(run("review", path / "catalog", "--base", base, "--format", "json").output)
     found = [(f["severity"], f["message"]) for f in doc["findings"]

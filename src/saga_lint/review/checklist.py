@@ -59,6 +59,7 @@ _FAILURE_KEYS = ("failures", "compensation", "compensationNote", "retry", "type"
 _STATUS_KEYS = ("statuses", "onSuccess", "onCompensationFailure")
 _FLOW = "Flow definition and its x-saga block"
 _ORCHESTRATOR = "Orchestrator implementation"
+_PARTICIPANTS = "Participants' implementation"
 _CONTRACTS = "Command and event contracts"
 _UNTOUCHED = "not touched by this change"
 
@@ -144,13 +145,15 @@ def _flow_item(t: _Touched) -> ChecklistItem:
 def _orchestrator_item(saga: Saga, changed_files: list[str]) -> ChecklistItem:
     from saga_lint.rules.change.orchestrator import implementation_files
 
+    # a choreography has no orchestrator: its implementation paths name the participants' code
+    label = _PARTICIPANTS if saga.coordination == "choreography" else _ORCHESTRATOR
     hits = implementation_files(saga.implementation, changed_files) if saga.implementation else []
     if hits:
         shown = ", ".join(hits[:5]) + (f" and {len(hits) - 5} more" if len(hits) > 5 else "")
-        return ChecklistItem("orchestrator", _ORCHESTRATOR, True, f"changed: {shown}")
+        return ChecklistItem("orchestrator", label, True, f"changed: {shown}")
     if not saga.implementation:
-        return ChecklistItem("orchestrator", _ORCHESTRATOR, False, "the flow declares no x-saga.implementation paths")
-    return ChecklistItem("orchestrator", _ORCHESTRATOR, False, f"no file matching {', '.join(saga.implementation)} changed")
+        return ChecklistItem("orchestrator", label, False, "the flow declares no x-saga.implementation paths")
+    return ChecklistItem("orchestrator", label, False, f"no file matching {', '.join(saga.implementation)} changed")
 
 
 def _lacking(steps: list[SagaStep], missing: Any, prose: bool = False) -> list[str]:
