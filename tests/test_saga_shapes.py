@@ -466,6 +466,20 @@ def test_the_broken_choreography_example_shows_its_defects():
     ]
 
 
+def test_a_choreographed_step_without_retry_asks_for_the_consumers_redelivery_policy():
+    """In a choreography the retry attribute is the consumer's redelivery policy (docs/saga.md):
+    the finding names the consumer and the event it consumes, not a call."""
+    from conftest import ROOT
+
+    from saga_lint.pipeline import run_check
+
+    root = ROOT / "catalog-examples" / "broken-choreography"
+    found = [(f.step, f.message) for f in run_check(root).findings if f.rule == "saga/retry-policy"]
+    assert ("reserve_inventory", "step reserve_inventory: no redelivery policy for inventory-service consuming order-placed "
+            "(how often a failed or timed-out handling is retried before it goes to a dead-letter queue). Declare retry: "
+            "{maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.") in found
+
+
 def test_x_saga_step_keyed_by_a_node_that_is_no_step(make_catalog):
     files = edit(base_files(), FLOW, "x-saga:\n  coordination: choreography\n",
                  "x-saga:\n  coordination: choreography\n  # a key on the Outcome node\n")

@@ -71,6 +71,13 @@ def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     """The step's own retry policy: present, sane, and in time."""
     ev = step.evidence["retry"]
     if ev.level == "missing":
+        if step.trigger_kind == "event":  # a choreographed step: the consumer's redelivery policy
+            consumer = step.participant.id if step.participant is not None else "its consumer"
+            yield at(saga, step, f"step {step.id}: no redelivery policy for {consumer} consuming {step.trigger or 'its trigger'} "
+                     "(how often a failed or timed-out handling is retried before it goes to a dead-letter queue). "
+                     "Declare retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.",
+                     evidence=ev)
+            return
         yield at(saga, step, f"step {step.id}: no retry policy for technical failures of {step.command_id or 'the call'}. "
                  "Declare retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.",
                  evidence=ev)
