@@ -166,10 +166,12 @@ def unreachable_step(ctx: Context) -> Iterator[Problem]:
             continue
         order = sorted(table.items(), key=lambda kv: kv[1][0])
         start = order[0][0]
-        seen = _reached(start, _adjacency(flow, table))
+        adj = _adjacency(flow, table)
+        seen = _reached(start, adj)
         # steps behind a misspelt edge are that edge's consequence: flow/unknown-step reports the
         # cause, once, instead of one unreachable step per step behind it
-        behind_typo = _reached(start, _adjacency(flow, table, repaired=True)) - seen
+        repaired = _adjacency(flow, table, repaired=True) if len(seen) < len(table) else adj
+        behind_typo = _reached(start, repaired) - seen if repaired != adj else set()
         for sid, (i, _step) in order:
             if sid not in seen and sid not in behind_typo:
                 yield Problem(

@@ -9,7 +9,7 @@ the step. ``flowmap`` hands a rule the saga's drawing (read once by the model); 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from saga_lint.catalog.model import MESSAGE_TYPES
@@ -86,17 +86,26 @@ def message_versions(ctx: Context, message_id: str) -> list[Resource]:
 
 def receivers(ctx: Context, message_id: str) -> list[Resource]:
     """Who ``receives`` any version of the message."""
-    seen: dict[object, Resource] = {}
-    for m in message_versions(ctx, message_id):
-        for r in ctx.graph.receivers_of(m):
-            seen.setdefault(r.key, r)
-    return list(seen.values())
+    return _parties(ctx, message_id, ctx.graph.receivers_of)
 
 
 def senders(ctx: Context, message_id: str) -> list[Resource]:
     """Who ``sends`` any version of the message."""
+    return _parties(ctx, message_id, ctx.graph.senders_of)
+
+
+def _parties(ctx: Context, message_id: str, of_version: Callable[[Resource], list[Resource]]) -> list[Resource]:
+    """``of_version`` of every version of the message, each resource once, in the order found."""
     seen: dict[object, Resource] = {}
     for m in message_versions(ctx, message_id):
-        for r in ctx.graph.senders_of(m):
+        for r in of_version(m):
             seen.setdefault(r.key, r)
     return list(seen.values())
+
+
+def not_a_contract(ctx: Context, wanted: str, rid: str | None) -> str:
+    """Why ``rid`` is not a contract of type ``wanted``: ``a command, not an event`` when it is a
+    message of another type, else ``not an event contract in the catalog``."""
+    article = "an" if wanted[0] in "aeiou" else "a"
+    other = lookup(ctx, tuple(t for t in MESSAGE_TYPES if t != wanted), rid)
+    return f"a {other.type}, not {article} {wanted}" if other else f"not {article} {wanted} contract in the catalog"

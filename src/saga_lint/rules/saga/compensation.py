@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, ids, lookup, prose
+from saga_lint.rules.saga.common import at, ids, lookup, not_a_contract, prose
 from saga_lint.saga.values import pointer_id
 from saga_lint.saga.xsaga import compensation_block
 
@@ -97,8 +97,7 @@ def _command(ctx: Context, saga: Saga, step: SagaStep, path: KeyPath | None, ev:
     comp = step.compensation
     cmd = lookup(ctx, ("command",), comp)
     if cmd is None:
-        other = lookup(ctx, ("event", "query"), comp)
-        kind = f"a {other.type}, not a command" if other else "not a command contract in the catalog"
+        kind = not_a_contract(ctx, "command", comp)
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is {kind}. Add commands/{comp}/index.mdx with its schema.',
                  path=path, evidence=ev)
         return

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from saga_lint.graph import next_steps
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, ids, lookup, prose
+from saga_lint.rules.saga.common import at, flowmap, ids, lookup, not_a_contract, prose
 from saga_lint.saga.infer import FAILURE_WORDS
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
-    from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep, YamlMap
+    from saga_lint.saga.flowmap import FlowMap
+    from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep
 
 
 def _check_reply(
@@ -26,8 +26,7 @@ def _check_reply(
     """The reply is an event contract, sent by the step's participant."""
     ev_res = lookup(ctx, ("event",), event_id)
     if ev_res is None:
-        other = lookup(ctx, ("command", "query"), event_id)
-        kind = f"a {other.type}, not an event" if other else "not an event contract in the catalog"
+        kind = not_a_contract(ctx, "event", event_id)
         yield at(saga, step, f'step {step.id}: {what} "{event_id}" is {kind}. Add events/{event_id}/index.mdx with its schema.',
                  path=path, evidence=evidence)
         return
@@ -84,13 +83,13 @@ def failure_condition(ctx: Context) -> Iterator[Problem]:
     Fix: route the failure to the Compensation node; declare the failures in x-saga.
     """
     for saga in ctx.sagas:
-        flow_steps = {str(s.get("id")): s for s in _flow_steps(saga)}
+        fmap = flowmap(ctx, saga)
         completed_compensatable: list[SagaStep] = []
         for step in saga.steps:
             yield from _failure_evidence(saga, step, bool(completed_compensatable))
             yield from _declared_failures(ctx, saga, step)
             if completed_compensatable:
-                yield from _uncompensated_paths(saga, step, flow_steps, completed_compensatable)
+                yield from _uncompensated_paths(saga, step, fmap, completed_compensatable)
             if step.type == "compensatable":
                 completed_compensatable.append(step)
 
@@ -117,34 +116,14 @@ def _declared_failures(ctx: Context, saga: Saga, step: SagaStep) -> Iterator[Pro
 
 
 def _uncompensated_paths(
-    saga: Saga, step: SagaStep, flow_steps: dict[str, YamlMap], completed: list[SagaStep]
+    saga: Saga, step: SagaStep, fmap: FlowMap, completed: list[SagaStep]
 ) -> Iterator[Problem]:
     """Failure branches (labelled as failures, or to a failure node) that never reach a Compensation node."""
     for label, target in [*step.success_edges, *step.failure_edges]:
         failed = (label and FAILURE_WORDS.search(label)) or (label, target) in step.failure_edges
-        if failed and not _reaches_compensation(saga, target, flow_steps):
+        if failed and fmap.reachable(target).isdisjoint(saga.compensation_nodes):
             names = ", ".join(s.id for s in completed)
             shown = label or "(no label)"
             yield at(saga, step, f'step {step.id}: the failure path "{shown}" goes to {target} without compensation, '
                      f"leaving {names} uncompensated. Route it to the Compensation node.")
 
-
-def _flow_steps(saga: Saga) -> list[YamlMap]:
-    steps = saga.flow.data.get("steps")
-    return [s for s in steps if isinstance(s, dict)] if isinstance(steps, list) else []
-
-
-def _reaches_compensation(saga: Saga, start: str, flow_steps: dict[str, YamlMap]) -> bool:
-    seen: set[str] = set()
-    stack = [start]
-    while stack:
-        sid = stack.pop()
-        if sid in seen:
-            continue
-        seen.add(sid)
-        if sid in saga.compensation_nodes:
-            return True
-        s = flow_steps.get(sid)
-        if s is not None:
-            stack.extend(t for t, _ in next_steps(s))
-    return False
