@@ -54,7 +54,19 @@ def load_catalog(
     catalog.load_findings.extend(walk_findings)
     catalog.load_findings.extend(parse_findings)
     catalog.dependencies = read_config_dependencies(root)
+    _read_v1_layout(catalog)
     return catalog
+
+
+def _read_v1_layout(catalog: Catalog) -> None:
+    """Recognise EventCatalog v1's layout (``v1.detect``) and add the users its config file declares
+    (those that have no page of their own)."""
+    from saga_lint.catalog import v1
+
+    catalog.v1 = v1.detect(catalog)
+    if catalog.v1 is not None:
+        have = {r.id for r in catalog.resources if r.type == "user"}
+        catalog.resources.extend(u for u in v1.user_resources(catalog.v1) if u.id not in have)
 
 
 def _load_parts(

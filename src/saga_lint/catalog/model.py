@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from saga_lint.catalog.body import Body
     from saga_lint.catalog.pagefacts import PageFactsTable
     from saga_lint.catalog.refs import Reference
+    from saga_lint.catalog.v1 import V1Layout
 
 # a frontmatter as read: YAML mapping keys (strings, almost always) to YAML values
 FrontMatter = dict[str, Any]
@@ -69,8 +70,17 @@ class Resource:
 
     @property
     def id(self) -> str | None:
+        """The ``id``; for a resource page without one, its ``name``, as EventCatalog v1 named pages
+        (the missing id is still reported: ``schema/required-fields`` or ``structure/v1-layout``)."""
         v = self.data.get("id")
+        if v is None and "id" not in self.data and self.type not in PAGE_KINDS:
+            v = self.data.get("name")
         return str(v) if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
+
+    @property
+    def label(self) -> str:
+        """What to call the page in a message: its id, else its file (never ``None``)."""
+        return self.id or self.file
 
     @property
     def version(self) -> str | None:
@@ -132,6 +142,7 @@ class Catalog:
     load_findings: list[Finding] = field(default_factory=list)
     files_seen: int = 0
     dependencies: dict[str, set[str]] = field(default_factory=dict)  # from eventcatalog.config.js: type -> ids
+    v1: V1Layout | None = None  # the catalog is in EventCatalog v1's layout (``v1.detect``)
     files: CatalogFiles = field(init=False, repr=False, compare=False)
     facts: PageFactsTable = field(init=False, repr=False, compare=False)
     # computed on first use by ``index`` and ``enclosing_folders``
@@ -211,7 +222,9 @@ class Catalog:
             if t in ("team", "user"):
                 return "ok", by_version[None][0]
             v = versions.resolve(ref_version, list(by_version.keys()))
-            if v is not None:
+            if v is None and None in by_version and versions.means_latest(ref_version):
+                best = best or by_version[None][0]  # a page without a version (v1, or a page missing it)
+            elif v is not None:
                 cand = by_version[v][0]
                 if best is None or versions.newest([best.version, cand.version]) == cand.version:
                     best = cand

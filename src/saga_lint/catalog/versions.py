@@ -90,6 +90,11 @@ def _gt(a: _SortKey, b: _SortKey) -> bool:
     return a[2] > b[2]
 
 
+def means_latest(ref: object) -> bool:
+    """The reference asks for no particular version (absent, empty or ``latest``)."""
+    return ref is None or str(ref).strip() in ("", "latest")
+
+
 def resolve(ref: object, available: Iterable[str | None]) -> str | None:
     """The version among ``available`` that the reference ``ref`` selects, or None."""
     have = [v for v in available if v is not None]

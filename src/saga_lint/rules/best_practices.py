@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from saga_lint.catalog.model import MESSAGE_TYPES
+from saga_lint.catalog.v1 import schema_beside
 from saga_lint.rules import Context, Problem, rule
 
 
@@ -28,7 +29,7 @@ def summary_required(ctx: Context) -> Iterator[Problem]:
         s = res.data.get("summary")
         if s is None or (isinstance(s, str) and not s.strip()):
             yield Problem(
-                f"{res.type} \"{res.id}\" has no summary; add a one-line summary of what it is for.",
+                f"{res.type} \"{res.label}\" has no summary; add a one-line summary of what it is for.",
                 res,
                 ("summary",) if "summary" in res.data else ("id",),
             )
@@ -50,7 +51,7 @@ def owner_required(ctx: Context) -> Iterator[Problem]:
         owners = res.data.get("owners")
         if not owners:
             yield Problem(
-                f"{res.type} \"{res.id}\" has no owners; add owners: [<team or user id>].",
+                f"{res.type} \"{res.label}\" has no owners; add owners: [<team or user id>].",
                 res,
                 ("owners",) if "owners" in res.data else ("id",),
             )
@@ -65,10 +66,11 @@ def description_required(ctx: Context) -> Iterator[Problem]:
     Example that fails: a page that ends right after the closing ``---``.
     Fix: describe the resource below the frontmatter.
     """
+    v1 = ctx.catalog.v1
     for res in ctx.catalog.resources:
-        if not res.body.strip():
+        if not res.body.strip() and not (v1 is not None and v1.declared_in_config(res)):
             yield Problem(
-                f"{res.type} \"{res.id}\" has an empty page body; describe it below the frontmatter.",
+                f"{res.type} \"{res.label}\" has an empty page body; describe it below the frontmatter.",
                 res,
                 line=res.body_line,
                 column=1,
@@ -87,8 +89,10 @@ def schema_required(ctx: Context) -> Iterator[Problem]:
     """
     for res in ctx.catalog.resources:
         if res.type in MESSAGE_TYPES and not res.data.get("schemaPath") and not res.data.get("schemas"):
+            if ctx.catalog.v1 is not None and schema_beside(ctx.catalog, res):
+                continue  # v1 kept the schema beside the page, unnamed
             yield Problem(
-                f'{res.type} "{res.id}" has no schema; add a schema file and schemaPath: schema.json.',
+                f'{res.type} "{res.label}" has no schema; add a schema file and schemaPath: schema.json.',
                 res,
                 ("id",),
             )

@@ -192,10 +192,10 @@ def valid_version_range(ctx: Context) -> Iterator[Problem]:
         have: set[str] = set()
         for t in ref.targets:
             have.update(v for v in ctx.catalog.versions_of(t, ref.id) if v)
-        listed = ", ".join(sorted(have)) or "none"
+        listed = f"only {', '.join(sorted(have))}. Point at one of those versions" if have else "its page without a version"
         yield Problem(
             f'{ref.field} asks for {_kind_words(ref.targets)} "{ref.id}" version "{ref.version}", '
-            f"but the catalog has only {listed}. Point at one of those versions.",
+            f"but the catalog has {listed}.",
             ref.source,
             ref.path,
         )
@@ -304,7 +304,7 @@ def orphan_messages(ctx: Context) -> Iterator[Problem]:
         if res.data.get("producers") or res.data.get("consumers"):
             continue
         yield Problem(
-            f'{res.type} "{res.id}" is neither sent nor received by any service, agent or domain. '
+            f'{res.type} "{res.label}" is neither sent nor received by any service, agent or domain. '
             f"Add it to its producer's sends and its consumers' receives, or remove it.",
             res,
             ("id",),

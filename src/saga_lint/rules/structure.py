@@ -48,3 +48,44 @@ def unrecognised_file(ctx: Context) -> None:
     ``events/index.mdx``, a version folder under ``versioned/``, a ``docs/`` folder for extra
     pages, the collection's own name for a near miss.
     """
+
+
+@rule("structure/v1-layout", "error")
+def v1_layout(ctx: Context) -> Iterator[Problem]:
+    """The catalog is in EventCatalog v1's layout, which EventCatalog 2 and later do not build.
+
+    What it checks: whether pages are named by ``name`` alone (no ``id``), with users declared in
+    ``eventcatalog.config.js`` (``module.exports = { users: [...] }``). Such a catalog is read with
+    v1's meaning: each page's ``name`` is its id, the config's users are owners, a ``schema.*``
+    file beside a message page is its schema, ``producers``/``consumers`` on events name services;
+    every rule that applies to v1 runs. The layout is reported once, here, instead of a missing
+    ``id`` (and a missing ``version`` on services and domains, and v1's own keys such as ``tags``)
+    on every page.
+    Why: EventCatalog 2 and later need an ``id`` on every page and a ``version`` on every
+    versioned resource, and read users from ``users/*.mdx``; the build stops on the first v1 page.
+    Example that fails:
+        ---
+        name: UserCreated
+        version: 0.0.1
+        producers: [User Service]
+        ---
+    Fix: add ``id:`` (the name, or a slug of it) to every page and ``version:`` to services and
+    domains; move each user of the config file to ``users/<id>.mdx``; replace
+    ``producers``/``consumers`` with ``sends``/``receives`` on the services; name the schema with
+    ``schemaPath``. Or keep building with EventCatalog v1 and turn this rule off in the config.
+    """
+    layout = ctx.catalog.v1
+    if layout is None:
+        return
+    pages = layout.pages_without_id
+    shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
+    file = layout.config_file if layout.config_file else pages[0]
+    yield Problem(
+        f"this catalog is in EventCatalog v1's layout ({layout.evidence}); saga-lint reads it with v1's meaning "
+        f"(name as id, the config's {len(layout.users)} users as owners), but EventCatalog 2 and later do not build it: "
+        f"{len(pages)} pages have no id ({shown}). Add id: to every page and version: to services and domains, "
+        "and move the config's users to users/<id>.mdx.",
+        file=file,
+        line=1,
+        column=1,
+    )
