@@ -29,6 +29,18 @@ SHARED = (ROOT.parent / "shared").resolve()
 OUR_CATALOG = ROOT / "catalog"
 
 
+# Under CI=true a test whose tool is missing (PostgreSQL, Chromium, the official linter, shellcheck,
+# the oracles) fails instead of skipping: the gate must run every test (README, "Tests").
+TOOLS_REQUIRED = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing_tool(reason: str) -> None:
+    """A test cannot run because a tool is missing: skip with ``reason`` (fail under CI=true)."""
+    if TOOLS_REQUIRED:
+        pytest.fail(f"CI=true and a tool the test needs is missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():

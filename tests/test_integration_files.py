@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import OUR_CATALOG, ROOT, write_catalog
+from conftest import OUR_CATALOG, ROOT, missing_tool, write_catalog
 
 WORKFLOW = ROOT / ".github" / "workflows" / "saga-lint.yml"
 ACTION = ROOT / "action.yml"
@@ -407,8 +407,9 @@ def test_workflow_steps_run_locally(tmp_path, existing):
     assert (final.returncode == 0) == (runner.ctx["steps"]["check"]["outputs"]["status"] == "0")
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (Debian package shellcheck)")
 def test_run_scripts_pass_shellcheck():
+    if shutil.which("shellcheck") is None:
+        missing_tool("shellcheck is not installed (Debian package shellcheck; .ci/system-deps installs it)")
     wf = load_yaml(WORKFLOW)
     (job,) = wf["jobs"].values()
     steps = [("workflow", s) for s in job["steps"]] + [("action", s) for s in load_yaml(ACTION)["runs"]["steps"]]

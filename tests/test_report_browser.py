@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import OUR_CATALOG, ROOT
+from conftest import OUR_CATALOG, ROOT, missing_tool
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -20,16 +20,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 @pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium; .ci/system-deps does it)")
+        missing_tool(f"{CHROMIUM} is not installed (apt-get install -y chromium; .ci/system-deps does it)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("the playwright package is not installed (pip install '.[test]')")
+        missing_tool("the playwright package is not installed (pip install '.[test]')")
     with sync_playwright() as p:
         try:
             b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         except Exception as exc:  # a broken browser install is an environment problem, not ours
-            pytest.skip(f"chromium does not start: {str(exc).splitlines()[0]}")
+            missing_tool(f"chromium does not start: {str(exc).splitlines()[0]}")
         yield b
         b.close()
 

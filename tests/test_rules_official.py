@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, lint, run_cli
+from conftest import ROOT, lint, missing_tool, run_cli
 
 # -- the clean catalog ------------------------------------------------------------------------
 
@@ -1066,11 +1066,11 @@ def test_rules_marked_official_since_1_1_1_are_exactly_the_official_linters():
 def test_the_recorded_list_is_what_the_installed_official_linter_emits():
     dist = _official_linter_dist()
     if dist is None:
-        pytest.skip("@eventcatalog/linter 1.1.1 is not installed (npm install @eventcatalog/linter@1.1.1 in "
+        missing_tool("@eventcatalog/linter 1.1.1 is not installed (npm install @eventcatalog/linter@1.1.1 in "
                     "$SAGA_LINT_ECLINT or /tmp/eclint)")
     package = json.loads((dist.parent.parent / "package.json").read_text("utf-8"))
     if package.get("version") != "1.1.1":
-        pytest.skip(f"the installed @eventcatalog/linter is {package.get('version')}, not 1.1.1")
+        missing_tool(f"the installed @eventcatalog/linter is {package.get('version')}, not 1.1.1")
     text = dist.read_text("utf-8")
     emitted = set(re.findall(r'(?:rule\s*=\s*|rule:\s*|return\s+)"([a-z-]+/[a-z-]+)"', text))
     assert emitted == OFFICIAL_1_1_1

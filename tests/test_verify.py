@@ -14,7 +14,7 @@ import re
 import shutil
 
 import pytest
-from conftest import OUR_CATALOG, run_cli
+from conftest import OUR_CATALOG, missing_tool, run_cli
 
 FLOW_PAGE = "domains/Ordering/systems/checkout-system/flows/CheckoutSaga/index.mdx"
 PG_ENV = "SAGA_LINT_TEST_PG"
@@ -65,17 +65,17 @@ def _base_pg_url() -> str:
 def _probe_pg() -> str:
     url = os.environ.get(PG_ENV)
     if not url:
-        pytest.skip(f"{PG_ENV} is not set: no PostgreSQL server to test against (.ci/system-deps starts one where apt-get works)")
+        missing_tool(f"{PG_ENV} is not set: no PostgreSQL server to test against (.ci/system-deps starts one)")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.skip("psycopg is not installed (pip install 'saga-lint[postgres]')")
+        missing_tool("psycopg is not installed (pip install 'saga-lint[postgres]')")
     from saga_lint.orchestrator.store import Store, StoreError
 
     try:
         Store(url).close()
     except StoreError as exc:
-        pytest.skip(f"PostgreSQL at {PG_ENV} is unreachable: {exc}")
+        missing_tool(f"PostgreSQL at {PG_ENV} is unreachable: {exc}")
     return url
 
 
