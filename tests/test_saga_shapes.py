@@ -562,3 +562,25 @@ def test_an_orchestrated_first_command_is_left_to_the_orchestrator_rules(make_ca
     files = edit(plain_saga_files(), ORDERS, "  - id: reserve-stock\n", "")
     found = {f.rule for f in run_check(write(make_catalog, files)).findings if f.file == PLAIN_SAGA}
     assert "saga/entry" not in found and "saga/orchestrator" in found
+
+
+def test_a_missing_participant_page_is_one_finding_on_the_step(corpus, tmp_path):
+    """One cause, one finding: without inventory-service's page, nobody receives reserve-inventory
+    (saga/step-owner says so once); the step's owner, success, failure and compensation fall back
+    to prose because of it, and those prose warnings are not reported again."""
+    import shutil
+
+    from conftest import lint
+
+    copy = tmp_path / "corpus"
+    shutil.copytree(corpus, copy)
+    before = {(f.rule, f.step) for f in lint(copy) if f.step == "reserve_inventory"}
+    shutil.rmtree(copy / "domains/Fulfilment/systems/inventory-system/services/InventoryService")
+    findings = lint(copy)
+    after = sorted((f.rule, f.severity.value) for f in findings if f.step == "reserve_inventory")
+    assert ("saga/step-owner", "error") in after
+    demoted = [f for f in findings if f.step == "reserve_inventory" and "documented only in prose" in f.message]
+    assert demoted == [], [f.message for f in demoted]
+    assert [r for r, _ in after if (r, "reserve_inventory") not in before] == ["saga/step-owner"]
+    missing = [f for f in findings if f.rule == "refs/resource-exists" and "inventory-service" in f.message]
+    assert len(missing) == 1

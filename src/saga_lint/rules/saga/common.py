@@ -61,6 +61,14 @@ def ids(resources: Iterable[Resource]) -> set[str]:
     return {rid for r in resources if (rid := r.id) is not None}
 
 
+def unreceived(step: SagaStep) -> bool:
+    """The step's command is a contract but no service receives it. ``saga/step-owner`` reports that
+    once; the prose-only evidence of the step's owner, success, failure and compensation follows
+    from it (no participant's contracts could back it), so it is not reported again (one finding
+    per cause)."""
+    return step.command is not None and not step.receivers
+
+
 def prose(step: SagaStep, attr: str, hint: str) -> str:
     """The message for an attribute documented only in prose."""
     ev = step.evidence[attr]

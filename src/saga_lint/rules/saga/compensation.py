@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, ids, lookup, not_a_contract, prose
+from saga_lint.rules.saga.common import at, ids, lookup, not_a_contract, prose, unreceived
 from saga_lint.saga.values import pointer_id
 from saga_lint.saga.xsaga import compensation_block
 
@@ -42,10 +42,12 @@ def compensation(ctx: Context) -> Iterator[Problem]:
                 continue
             if ev.level == "prose":
                 if step.compensation is None:
-                    yield _prose_only(saga, step, ev)
+                    if not unreceived(step):
+                        yield _prose_only(saga, step, ev)
                     continue
                 hint = f"compensation: {{command: {step.compensation}, retry: ...}}"
-                yield at(saga, step, prose(step, "compensation", hint), demote=True, evidence=ev)
+                if not unreceived(step):
+                    yield at(saga, step, prose(step, "compensation", hint), demote=True, evidence=ev)
             path = (*step.x_path, "compensation") if ev.level == "structured" else None
             if step.compensation == "none":
                 yield from _none(saga, step, path, None if path else ev)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, flowmap, ids, lookup, not_a_contract, prose
+from saga_lint.rules.saga.common import at, flowmap, ids, lookup, not_a_contract, prose, unreceived
 from saga_lint.saga.infer import FAILURE_WORDS
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def success_condition(ctx: Context) -> Iterator[Problem]:
                 yield at(saga, step, f"step {step.id}: no success condition: name the reply event that means success "
                          "(x-saga success), sent by the participant.", evidence=ev)
                 continue
-            if ev.level == "prose":
+            if ev.level == "prose" and not unreceived(step):
                 hint = f"success: {step.success}" if step.success else "success: <reply event>"
                 yield at(saga, step, prose(step, "success", hint), demote=True, evidence=ev)
             if step.success:
@@ -101,7 +101,7 @@ def _failure_evidence(saga: Saga, step: SagaStep, after_compensatable: bool) -> 
         nxt = "what happens if it fails after the earlier steps succeeded" if after_compensatable else "what happens if it fails"
         yield at(saga, step, f"step {step.id}: no failure condition: nothing says {nxt}. Declare failures in x-saga "
                  "(business failure events and technical errors) and draw the failure path to compensation.", evidence=ev)
-    elif ev.level == "prose":
+    elif ev.level == "prose" and not unreceived(step):
         yield at(saga, step, prose(step, "failure", "failures: [{event: ...}, {error: timeout}]"), demote=True, evidence=ev)
 
 

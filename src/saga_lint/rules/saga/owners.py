@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, lookup, prose
+from saga_lint.rules.saga.common import at, lookup, prose, unreceived
 from saga_lint.saga.values import ids_of
 
 if TYPE_CHECKING:
@@ -44,9 +44,10 @@ def _receivers(saga: Saga, step: SagaStep) -> Iterator[Problem]:
         names = ", ".join(sorted(ids_of(step.receivers)))
         yield at(saga, step, f"step {step.id}: {len(step.receivers)} services receive {step.command_id} ({names}); "
                  "a command has exactly one handler. Remove the extra receives.")
-    elif step.command is not None and not step.receivers:
+    elif unreceived(step):
         yield at(saga, step, f"step {step.id}: no service receives {step.command_id}, so the step has no participant "
-                 "and no owner. Add it to the participant's receives.")
+                 "and no owner, and its success, failure and compensation have no participant's contracts to rest on. "
+                 "Add it to the participant's receives.")
 
 
 def _owner_evidence(saga: Saga, step: SagaStep) -> Iterator[Problem]:
@@ -58,5 +59,5 @@ def _owner_evidence(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     elif ev.level == "missing" and step.command is None and step.orchestrated:
         yield at(saga, step, f"step {step.id}: no owner: the step's command is not a contract in the catalog. "
                  "Add the command page, or set owner in x-saga.")
-    elif ev.level == "prose":
+    elif ev.level == "prose" and not unreceived(step):
         yield at(saga, step, prose(step, "owner", "owner"), demote=True, evidence=ev)
