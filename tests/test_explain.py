@@ -116,7 +116,9 @@ def test_corpus_compensation_quote_exact(corpus_text):
 def test_corpus_place_an_order_outcome_says_none_and_why(corpus_text):
     text = corpus_text("place-an-order")
     assert 'Outcome: ~ none: not declared, Outcome node "order_confirmed"\n' in text
-    assert "Findings: none: its steps are reviewed in checkout-saga\n" in text
+    assert "Not reviewed again: its steps are reviewed in checkout-saga (saga-lint explain checkout-saga).\n" in text
+    # its one finding is where it differs from the saga it copies
+    assert "Findings: 0 errors, 1 warning, 0 info\n" in text and "(saga/copy-drift)\n" in text
     assert "  checkout_cart_command (checkout-cart, participant none):\n" in text
 
 

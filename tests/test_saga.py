@@ -44,6 +44,10 @@ class Change:
 
     def apply(self, root: Path) -> None:
         path = root / self.file
+        if self.old == "" and not path.exists():  # a new page
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.new, "utf-8")
+            return
         text = path.read_text("utf-8")
         assert text.count(self.old) == 1, f"{self.file}: {self.old!r} occurs {text.count(self.old)} times"
         path.write_text(text.replace(self.old, self.new), "utf-8")
@@ -189,6 +193,28 @@ VOID_COMPENSATION = (
 )
 CREATE_ORDER_RETRY = "      " + RETRY_22_5S
 OWNER_LINE = "      owner: fulfilment-platform\n"
+JOURNEY = "domains/Ordering/flows/CustomerJourney/index.mdx"
+
+
+def journey(reserve_next: str) -> str:
+    """A customer journey that repeats the checkout saga's steps (a copy of it, reviewed there)."""
+    def msg(sid: str, mid: str, nxt: str) -> str:
+        return f"  - id: {sid}\n    title: {sid}\n    message: {{id: {mid}, version: 1.0.0}}\n{nxt}"
+
+    return (
+        "---\nid: customer-journey\nname: Customer journey\nversion: 1.0.0\nsummary: From cart to order.\n"
+        "owners: [ordering-platform]\nsteps:\n"
+        "  - id: shopper\n    title: Shopper\n    actor: {name: Shopper}\n"
+        "    next_step: {id: reserve_inventory, label: Check out}\n"
+        + msg("reserve_inventory", "reserve-inventory", reserve_next)
+        + msg("authorize_payment", "authorize-payment",
+              "    next_steps:\n      - {id: create_order, label: Authorized}\n      - {id: failed, label: Declined}\n")
+        + msg("create_order", "create-order",
+              "    next_steps:\n      - {id: done, label: Order created}\n      - {id: failed, label: Order not created}\n")
+        + "  - id: done\n    title: Done\n    custom: {title: Order confirmed, type: Outcome}\n"
+        "  - id: failed\n    title: Failed\n    custom: {title: Checkout failed, type: Exception, summary: Undone.}\n"
+        "---\n\nThe customer's journey.\n"
+    )
 
 
 @dataclass
@@ -201,6 +227,7 @@ class Case:
     file: str  # where the finding must be
     at: str | Line  # the frontmatter field at fault, or the line
     good: tuple[Change, ...] = field(default_factory=tuple)  # the passing fixture (default: our catalog)
+    resource: str = SAGA  # the resource the finding names (a copy of the saga names itself)
 
 
 CASES = [
@@ -318,6 +345,13 @@ CASES = [
                  '    "checkoutId": {', '    "checkout": {')),
          "error", "authorize_payment", PAYMENT.replace("index.mdx", "events/payment-declined/index.mdx"),
          Line("schemaPath: schema.json")),
+    # saga/copy-drift (issue #16): a journey repeats the saga's steps but draws no "Out of stock" branch
+    Case("saga/copy-drift", "journey-without-the-failure-branch",
+         (Change(JOURNEY, "", journey("    next_step: {id: authorize_payment, label: Reserved}\n")),),
+         "warning", None, JOURNEY, "steps",
+         good=(Change(JOURNEY, "", journey("    next_steps:\n      - {id: authorize_payment, label: Reserved}\n"
+                                            "      - {id: failed, label: Out of stock}\n")),),
+         resource="flow customer-journey@1.0.0"),
     # saga/idempotency (issue #16)
     Case("saga/idempotency", "idempotency-key-not-in-the-trigger",
          (Change(FLOW, OWNER_LINE, OWNER_LINE + "      idempotency: { key: orderId }\n"),),
@@ -333,7 +367,8 @@ def _case_id(c: Case) -> str:
 def test_rule_fails(cat, case: Case):
     change(cat, *case.bad)
     at = line_of(cat, case.file, case.at.needle) if isinstance(case.at, Line) else case.at
-    assert hits(cat, case.rule) == [Hit(case.rule, case.severity, SAGA, case.step, case.file, at)], messages(cat, case.rule)
+    expected = Hit(case.rule, case.severity, case.resource, case.step, case.file, at)
+    assert hits(cat, case.rule) == [expected], messages(cat, case.rule)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
@@ -659,5 +694,10 @@ def test_journey_repeating_the_saga_is_recognised_and_not_reviewed_twice(corpus)
     assert journey.copy_of == "checkout-saga" and not journey.reviewed
     assert "repeats the steps of the saga checkout-saga" in journey.why
     assert sagas["checkout-saga"].copied_by == [journey]
-    assert not [f for f in result.findings if f.resource is not None and f.resource.id == "place-an-order"
-                and f.rule.startswith("saga/")]
+    # reviewed once, as checkout-saga: the journey's only saga finding is where it differs from the saga
+    # (it draws no "Out of stock" branch, and its failure path cancels an order the saga never created)
+    own = [f for f in result.findings
+           if f.resource is not None and f.resource.id == "place-an-order" and f.rule.startswith("saga/")]
+    assert [(f.rule, f.severity.value, f.line) for f in own] == [("saga/copy-drift", "warning", 9)]
+    assert 'draws no failure branch after reserve-inventory (checkout-saga draws "Out of stock")' in own[0].message
+    assert "ends a failure in order-cancelled, which checkout-saga never draws" in own[0].message
