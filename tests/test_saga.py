@@ -194,6 +194,8 @@ VOID_COMPENSATION = (
 CREATE_ORDER_RETRY = "      " + RETRY_22_5S
 OWNER_LINE = "      owner: fulfilment-platform\n"
 JOURNEY = "domains/Ordering/flows/CustomerJourney/index.mdx"
+TRY_AGAIN = "      - id: authorize_payment\n        label: Try again\n"
+PAYMENT_RETRY = "      retry: { maxAttempts: 3, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 2s, timeout: 5s }\n"
 
 
 def journey(reserve_next: str) -> str:
@@ -352,6 +354,15 @@ CASES = [
          good=(Change(JOURNEY, "", journey("    next_steps:\n      - {id: authorize_payment, label: Reserved}\n"
                                             "      - {id: failed, label: Out of stock}\n")),),
          resource="flow customer-journey@1.0.0"),
+    # saga/loop-bound (issue #16): "Try again" from authorize_payment back to itself
+    Case("saga/loop-bound", "retry-loop-without-max-attempts",
+         (Change(FLOW, "        label: Declined\n", "        label: Declined\n" + TRY_AGAIN), Change(FLOW, PAYMENT_RETRY, "")),
+         "error", "authorize_payment", FLOW, "steps[3].next_steps[2]",
+         good=(Change(FLOW, "        label: Declined\n", "        label: Declined\n" + TRY_AGAIN),)),
+    Case("saga/loop-bound", "retry-loop-bounded-in-words",
+         (Change(FLOW, "        label: Declined\n", "        label: Declined\n" + TRY_AGAIN.replace("again", "again, max 3")),
+          Change(FLOW, PAYMENT_RETRY, "")),
+         "warning", "authorize_payment", FLOW, "steps[3].next_steps[2]"),
     # saga/idempotency (issue #16)
     Case("saga/idempotency", "idempotency-key-not-in-the-trigger",
          (Change(FLOW, OWNER_LINE, OWNER_LINE + "      idempotency: { key: orderId }\n"),),

@@ -584,3 +584,48 @@ def test_a_missing_participant_page_is_one_finding_on_the_step(corpus, tmp_path)
     assert [r for r, _ in after if (r, "reserve_inventory") not in before] == ["saga/step-owner"]
     missing = [f for f in findings if f.rule == "refs/resource-exists" and "inventory-service" in f.message]
     assert len(missing) == 1
+
+
+def test_back_links_on_a_deep_map_and_a_self_loop():
+    """The loop walk is iterative: a chain of 5,000 nodes with an edge back to the start, and a
+    node drawn to itself, are two loops, found without recursion."""
+    from saga_lint.rules.saga.loops import back_links, loop_nodes
+    from saga_lint.saga.flowmap import Link, Node
+
+    class Map:
+        def __init__(self, edges):
+            self.nodes = {n: Node(n, i, "custom", {}) for i, n in enumerate(sorted({x for e in edges for x in e}))}
+            self.links = [Link(a, b, None, ()) for a, b in edges]
+            self.outs: dict = {}
+            self.ins: dict = {}
+            for e in self.links:
+                self.outs.setdefault(e.source, []).append(e)
+                self.ins.setdefault(e.target, []).append(e)
+
+        def starts(self):
+            return [n for n in self.nodes.values() if not self.in_links(n.id)]
+
+        def ordered(self):
+            return list(self.nodes.values())
+
+        def out_links(self, sid):
+            return self.outs.get(sid, [])
+
+        def in_links(self, sid):
+            return self.ins.get(sid, [])
+
+        def reachable(self, start):
+            seen, todo = set(), [start]
+            while todo:
+                n = todo.pop()
+                if n not in seen:
+                    seen.add(n)
+                    todo += [e.target for e in self.out_links(n)]
+            return seen
+
+    n = 5000
+    chain = [(f"n{i:05d}", f"n{i + 1:05d}") for i in range(n)] + [(f"n{n:05d}", "n00001"), ("s", "s"), ("n00000", "s")]
+    fmap = Map(chain)
+    loops = back_links(fmap)
+    assert sorted((e.source, e.target) for e in loops) == [(f"n{n:05d}", "n00001"), ("s", "s")]
+    assert len(loop_nodes(fmap, next(e for e in loops if e.target == "n00001"))) == n

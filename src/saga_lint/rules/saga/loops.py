@@ -1,0 +1,121 @@
+"""``saga/loop-bound``: a loop drawn in a saga's map (a retry, a re-check, a poll) has a bound.
+
+A loop is a drawn edge back to a node the walk from the map's starts is still inside (a back
+edge of a depth-first walk); its nodes are those both reachable from the re-entered node and able
+to reach the edge's source. The loop is bounded when a step inside it declares a retry policy with
+``maxAttempts`` in x-saga (structured), or when the drawing says so in words: a count on an edge
+or a node ("up to 3 times", "max 5 attempts", "3x") or a timer, timeout or deadline node inside
+the loop (prose).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from saga_lint.rules import Context, Problem, rule
+from saga_lint.rules.saga.common import at, flowmap
+from saga_lint.saga.flowmap import RETRY_TYPES
+
+if TYPE_CHECKING:
+    from saga_lint.saga.flowmap import FlowMap, Link
+    from saga_lint.saga.model import Saga
+
+# words that put a bound on a loop: a count of attempts, or a time limit
+BOUND_WORDS = re.compile(
+    r"\b(?:up to|at most|max(?:imum)?|no more than|until)\s+\d+|\b\d+\s*(?:x|times|attempts?|retries|tries)\b"
+    r"|\b(?:deadline|time ?out|timed out|expire|grace period)",
+    re.I,
+)
+
+
+def back_links(fmap: FlowMap) -> list[Link]:
+    """The drawn edges that close a loop: from a node to one the depth-first walk (from the map's
+    starts, then from any node not yet seen) is still inside. Iterative: a hostile map can be deep."""
+    state: dict[str, int] = {}  # 1 = on the walk's path, 2 = done
+    found: list[Link] = []
+    roots = [n.id for n in fmap.starts()] + [n.id for n in fmap.ordered()]
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(fmap.out_links(root)))]
+        while stack:
+            nid, links = stack[-1]
+            link = next(links, None)
+            if link is None:
+                state[nid] = 2
+                stack.pop()
+            elif state.get(link.target) == 1:
+                found.append(link)
+            elif link.target not in state and link.target in fmap.nodes:
+                state[link.target] = 1
+                stack.append((link.target, iter(fmap.out_links(link.target))))
+    return found
+
+
+def loop_nodes(fmap: FlowMap, link: Link) -> set[str]:
+    """The nodes of the loop that ``link`` closes: reachable from its target, and reaching its source."""
+    ahead = fmap.reachable(link.target)
+    behind: set[str] = set()
+    todo = [link.source]
+    while todo:
+        nid = todo.pop()
+        if nid in behind or nid not in ahead:
+            continue
+        behind.add(nid)
+        todo += [e.source for e in fmap.in_links(nid)]
+    return behind
+
+
+def _bounded(fmap: FlowMap, saga: Saga, nodes: set[str]) -> str | None:
+    """What bounds the loop, in words, or None."""
+    for step in saga.steps:
+        if step.id in nodes and step.retry is not None and step.retry.max_attempts:
+            return f"x-saga retry of {step.id} (maxAttempts {step.retry.max_attempts})"
+    for nid in sorted(nodes):
+        node = fmap.nodes[nid]
+        if node.ctype is not None and any(t in node.ctype for t in RETRY_TYPES):
+            return f'the {node.ctype} node "{nid}"'
+        if BOUND_WORDS.search(node.text):
+            return f'node "{nid}"'
+        for e in fmap.out_links(nid):
+            if e.target in nodes and e.label and BOUND_WORDS.search(e.label):
+                return f'the edge "{e.label}"'
+    return None
+
+
+@rule("saga/loop-bound", "error")
+def loop_bound(ctx: Context) -> Iterator[Problem]:
+    """A loop in a saga's map (a retry, a re-check, a poll) with nothing that bounds it.
+
+    What it checks: every loop the flow draws (an edge back to an earlier node) that contains a
+    saga step. It is bounded by an x-saga ``retry`` with ``maxAttempts`` on a step inside it, or by
+    the drawing: a count on an edge or node ("up to 3 times", "max 5 attempts"), a timer, timeout
+    or deadline node in the loop. A loop bounded only in words is reported one level lower
+    (documented, not checkable), so that the bound is declared in x-saga.
+    Why: a loop without a bound retries forever: the saga never reaches its outcome, holds its
+    reservations, and the customer's status never moves.
+    Example that fails: ``authorize_payment`` -> "Try again" -> ``authorize_payment``, with no retry
+    policy declared and no count drawn.
+    Fix: declare ``retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout}``
+    on the step in x-saga, and draw the exit taken when the attempts run out.
+    """
+    for saga in ctx.sagas:
+        fmap = flowmap(ctx, saga)
+        for link in back_links(fmap):
+            nodes = loop_nodes(fmap, link)
+            steps = [s for s in saga.steps if s.id in nodes]
+            if not steps:
+                continue
+            bound = _bounded(fmap, saga, nodes)
+            label = f' "{link.label}"' if link.label else ""
+            where = f"the map draws a loop{label} from {link.source} back to {link.target}"
+            if bound is None:
+                yield at(saga, steps[0], f"step {steps[0].id}: {where}, and nothing bounds it: it can retry forever. "
+                         "Declare retry with maxAttempts for the step in x-saga and draw the exit when they run out.",
+                         path=link.path)
+            elif not bound.startswith("x-saga"):
+                yield at(saga, steps[0], f"step {steps[0].id}: {where}, bounded only in words ({bound}), not checkable: "
+                         "declare retry with maxAttempts for the step in x-saga.", path=link.path, demote=True)
