@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from conftest import lint, run_cli
 
 FLOW = "flows/PlaceOrder/index.mdx"
 ORDERS = "services/OrderService/index.mdx"
@@ -570,8 +571,6 @@ def test_a_missing_participant_page_is_one_finding_on_the_step(corpus, tmp_path)
     to prose because of it, and those prose warnings are not reported again."""
     import shutil
 
-    from conftest import lint
-
     copy = tmp_path / "corpus"
     shutil.copytree(corpus, copy)
     before = {(f.rule, f.step) for f in lint(copy) if f.step == "reserve_inventory"}
@@ -629,3 +628,75 @@ def test_back_links_on_a_deep_map_and_a_self_loop():
     loops = back_links(fmap)
     assert sorted((e.source, e.target) for e in loops) == [(f"n{n:05d}", "n00001"), ("s", "s")]
     assert len(loop_nodes(fmap, next(e for e in loops if e.target == "n00001"))) == n
+
+
+EXTERNAL_FLOW = """\
+---
+id: pay
+name: Pay
+version: 1.0.0
+summary: Reserve stock, then charge the card at the payment provider; a declined card releases the stock.
+owners: [shop-team]
+steps:
+  - id: checkout
+    title: Checkout
+    service: {id: checkout-service, version: 1.0.0}
+    next_step: {id: reserve_stock}
+  - id: reserve_stock
+    title: Reserve stock
+    message: {id: reserve-stock, version: 1.0.0}
+    next_step: {id: charge_card, label: Reserved}
+  - id: charge_card
+    title: Charge card
+    message: {id: charge-card, version: 1.0.0}
+    next_step: {id: stripe}
+  - id: stripe
+    title: Stripe
+    externalSystem: {name: Stripe, summary: The payment provider., url: "https://stripe.com"}
+    next_steps:
+      - {id: done, label: Charged}
+      - {id: undo, label: Card declined}
+  - id: done
+    title: Done
+    custom: {title: Paid, type: Outcome}
+  - id: undo
+    title: Undo
+    custom: {title: Release the stock, type: Compensation, summary: The checkout releases the reservation.}
+---
+Pay.
+"""
+
+
+def test_an_external_system_drawn_as_the_handler_is_the_steps_participant(make_catalog):
+    """charge-card has no receiver in the catalog: the map draws the payment provider after it. The
+    step's participant is that external system, owned by its caller (prose: the map is no contract),
+    and its retry policy is asked for with a timeout; no "no service receives" error."""
+    files = {
+        "flows/Pay/index.mdx": EXTERNAL_FLOW,
+        "services/Checkout/index.mdx": SERVICE.format(
+            id="checkout-service", name="Checkout", relations="sends:\n  - id: reserve-stock\n  - id: charge-card\n"
+        ).replace("owners: [shop-team]", "owners: [checkout-team]"),
+        "services/Inventory/index.mdx": SERVICE.format(
+            id="inventory-service", name="Inventory", relations="receives:\n  - id: reserve-stock\n"
+        ).replace("owners: [shop-team]", "owners: [stock-team]"),
+        "commands/reserve-stock/index.mdx": MESSAGE.format(id="reserve-stock"),
+        "commands/reserve-stock/schema.json": "{}",
+        "commands/charge-card/index.mdx": MESSAGE.format(id="charge-card"),
+        "commands/charge-card/schema.json": "{}",
+        "teams/shop-team.mdx": "---\nid: shop-team\nname: Shop\nsummary: Shop.\n---\nShop.\n",
+        "teams/checkout-team.mdx": "---\nid: checkout-team\nname: Checkout\nsummary: Checkout.\n---\nCheckout.\n",
+        "teams/stock-team.mdx": "---\nid: stock-team\nname: Stock\nsummary: Stock.\n---\nStock.\n",
+    }
+    root = make_catalog(files)
+    findings = [f for f in lint(root) if f.step == "charge_card"]
+    assert not [f for f in findings if "no service receives" in f.message]
+    owner = [f for f in findings if f.rule == "saga/step-owner"]
+    assert [(f.severity.value, "external system" in f.message) for f in owner] == [("warning", True)]
+    retry = [f.message for f in findings if f.rule == "saga/retry-policy"]
+    assert len(retry) == 1 and "the external system Stripe handles it" in retry[0] and "timeout" in retry[0]
+    doc = json.loads(run_cli("explain", "pay", root, "--format", "json").stdout)
+    step = next(s for s in doc["steps"] if s["id"] == "charge_card")
+    assert step["external"] == "Stripe" and step["participant"] is None
+    assert step["attributes"]["owner"]["level"] == "prose"
+    text = run_cli("explain", "pay", root).stdout
+    assert "charge_card (charge-card, participant the external system Stripe):" in text

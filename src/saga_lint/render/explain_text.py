@@ -174,7 +174,10 @@ def _evidence(saga: Saga) -> list[str]:
             how = f"on event {step.trigger}" if step.trigger else "on an event the map does not name"
         else:
             how = step.command_id or "no command"
-        who = f", participant {step.participant.id}" if step.participant is not None else ", participant none"
+        if step.participant is not None:
+            who = f", participant {step.participant.id}"
+        else:
+            who = f", participant the external system {step.external}" if step.external else ", participant none"
         out.append(terminal_safe(f"  {step.id} ({how}{who}):"))
         for attr in ATTRIBUTES:
             ev = step.evidence.get(attr)
@@ -263,6 +266,7 @@ def to_json(saga: Saga, findings: Sequence[Finding]) -> dict[str, Any]:
                 "command": s.command_id,
                 "trigger": {"kind": s.trigger_kind, "message": s.trigger},
                 "participant": s.participant.id if s.participant is not None else None,
+                "external": s.external,
                 "type": s.type,
                 "type_inferred": s.type_inferred,
                 "attributes": {a: _attribute_json(saga, s, a, findings) for a in ATTRIBUTES},

@@ -111,8 +111,21 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
         if mtype == "command":
             step.command = node.target
             step.receivers = graph.receivers_of(node.target) if node.target is not None else []
+            if not step.receivers:
+                step.external = _external_handler(fmap, node)
         steps[step.id] = _step(fmap, step, node, consumers[0] if consumers else None)
     return sorted(steps.values(), key=lambda s: s.index)
+
+
+def _external_handler(fmap: FlowMap, node: Node) -> str | None:
+    """The name of the external system drawn right after a command node (its handler outside the
+    catalog: a payment provider, a carrier's API), or None."""
+    for handler in fmap.handler_nodes(node.id):
+        if handler.kind == "externalSystem":
+            ext = handler.data.get("externalSystem")
+            name = ext.get("name") if isinstance(ext, dict) else None
+            return str(name or handler.data.get("title") or handler.id)
+    return None
 
 
 def _step(fmap: FlowMap, step: SagaStep, node: Node, consumer: tuple[Node, Resource] | None, fanout: bool = False) -> SagaStep:

@@ -92,7 +92,22 @@ def infer_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | N
     if len(step.receivers) > 1:
         names = ", ".join(sorted(ids_of(step.receivers)))
         return Evidence.at("missing", None, saga.flow, step_path(step), f"ambiguous: {names} all receive {step.command_id}")
+    if step.external is not None:
+        return _external_owner(graph, saga, step)
     return None
+
+
+def _external_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | None:
+    """A step whose handler is an external system: owned by whoever calls it (the services that send
+    the command), as drawn in the map: prose, the map is no contract."""
+    callers = graph.senders_of(step.command) if step.command is not None else []
+    owners = sorted({o for svc in callers for o in ids_of(graph.owners_of(svc))})
+    if not owners:
+        return None
+    step.owners = owners
+    names = ", ".join(sorted(ids_of(callers)))
+    return Evidence.at("prose", owners, saga.flow, step_path(step),
+                       f'the external system "{step.external}" drawn after {step.command_id}; owners of its caller {names}')
 
 
 def participant_triggers(step: SagaStep) -> list[Trigger]:

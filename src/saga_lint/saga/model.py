@@ -181,6 +181,7 @@ class SagaStep:
     trigger: str | None = None  # the message that starts the step (its command, or the event it consumes)
     trigger_kind: str = "command"  # command (orchestrated step) | event (choreographed step)
     handler: Resource | None = None  # the participant when it is not the one receiver of a command
+    external: str | None = None  # an external system drawn as the command's handler, when no service receives it
     idempotency_key: str | None = None  # x-saga idempotency.key
     compensation_on: str | None = None  # choreography: the event that makes the participant undo
     compensation_idempotent: bool | None = None

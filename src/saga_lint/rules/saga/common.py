@@ -62,11 +62,12 @@ def ids(resources: Iterable[Resource]) -> set[str]:
 
 
 def unreceived(step: SagaStep) -> bool:
-    """The step's command is a contract but no service receives it. ``saga/step-owner`` reports that
+    """The step's command is a contract but no service receives it, and the map draws no external
+    system as its handler. ``saga/step-owner`` reports that
     once; the prose-only evidence of the step's owner, success, failure and compensation follows
     from it (no participant's contracts could back it), so it is not reported again (one finding
     per cause)."""
-    return step.command is not None and not step.receivers
+    return step.command is not None and not step.receivers and step.external is None
 
 
 def prose(step: SagaStep, attr: str, hint: str) -> str:

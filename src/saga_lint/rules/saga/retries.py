@@ -78,7 +78,10 @@ def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
                      "Declare retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.",
                      evidence=ev)
             return
-        yield at(saga, step, f"step {step.id}: no retry policy for technical failures of {step.command_id or 'the call'}. "
+        external = (f" (the external system {step.external} handles it: it can be slow or down, so each attempt needs a timeout)"
+                    if step.external else "")
+        what = step.command_id or "the call"
+        yield at(saga, step, f"step {step.id}: no retry policy for technical failures of {what}{external}. "
                  "Declare retry: {maxAttempts, initialInterval, backoffCoefficient, maxInterval, timeout} in x-saga.",
                  evidence=ev)
         return
