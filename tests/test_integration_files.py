@@ -427,9 +427,13 @@ def test_readme_ci_recipes_are_valid_yaml_and_commands_run(tmp_path):
     assert len(blocks) == 3
     docs = [yaml.safe_load(b) for b in blocks]
     github, gitlab, precommit = docs
-    assert any(str(s.get("uses", "")).endswith("/saga-lint@v1") for s in github["steps"])
+    assert any(s.get("uses") == "./tools/saga-lint" for s in github["steps"])
+    assert (ROOT / "action.yml").is_file()  # what ./tools/saga-lint names in a repository that has this one as a submodule
     assert github["permissions"]["security-events"] == "write"
-    assert precommit[0]["hooks"][0]["id"] == "saga-lint"
+    hook = precommit[0]["hooks"][0]
+    assert precommit[0]["repo"] == "local" and hook["id"] == "saga-lint" and hook["pass_filenames"] is False
+    assert hook["entry"].startswith("saga-lint check ") and re.fullmatch(r"\^catalog/", hook["files"])
+    assert "OWNER" not in section  # no placeholder to fill in
     job = gitlab["saga-lint"]
     assert job["artifacts"]["reports"] == {"codequality": "gl-code-quality.json", "junit": "saga-lint.xml"}
     # the GitLab job's saga-lint command, run here on a copy of our catalog
