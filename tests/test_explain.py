@@ -3,6 +3,7 @@ title apart, a ✓ only when every check holds, right plurals; exact output wher
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -139,7 +140,8 @@ def test_declared_but_failing_is_marked_apart():
     assert proc.returncode == 1
     row = next(line for line in proc.stdout.splitlines() if line.startswith("reserve_stock "))
     assert re.split(r"\s{2,}", row) == [
-        "reserve_stock", "compensatable", "≈ shop-team", "✓ stock-reserved", "✓ stock-unavailable, timeout",
+        # the orchestrator does not receive stock-unavailable (saga/orchestrator): the failure is marked failing
+        "reserve_stock", "compensatable", "≈ shop-team", "✓ stock-reserved", "! stock-unavailable, timeout",
         "! 5 attempts, 5s each, worst 40s", "! release-stock", "✓ PROCESSING",
     ]
     assert "! declared or contract-backed, but a check of it fails (see Findings)" in proc.stdout
@@ -221,3 +223,14 @@ def test_findings_counts_use_right_plurals():
     for _, _, _, text in _texts():
         line = next(x for x in text.splitlines() if x.startswith("Findings: "))
         assert not re.search(r"\b1 (errors|warnings)\b", line) and not re.search(r"\b([02-9]|\d\d+) (error|warning)\b", line)
+
+
+def test_an_orchestrator_that_does_not_receive_a_reply_fails_that_attribute():
+    """saga/orchestrator "does not receive the reply X" fails the attribute X belongs to: the success
+    for the success reply, the failure for a failure event; not the step's other attributes."""
+    broken = ROOT / "catalog-examples" / "broken-checkout"
+    doc = json.loads(run_cli("explain", "checkout-saga", broken, "--format", "json").stdout)
+    marks = {(s["id"], a): (v["mark"], v["failing"]) for s in doc["steps"] for a, v in s["attributes"].items()}
+    assert marks[("reserve_stock", "failure")] == ("!", ["saga/orchestrator"])  # stock-unavailable not received
+    assert marks[("capture_payment", "success")] == ("!", ["saga/orchestrator"])  # payment-captured not received
+    assert marks[("authorize_card", "success")][1] == []  # its reply card-authorized is received

@@ -78,12 +78,30 @@ def _retry_text(policy: RetryPolicy | None) -> str:
     return f"{attempts}, {timeout}" + (f", worst {format_duration(worst)}" if worst is not None else "")
 
 
+def _attribute_messages(step: SagaStep, attr: str) -> list[str]:
+    """The messages an orchestrator finding on the step names when it is about ``attr``: the success
+    reply for success, the failure events for failure (``saga/orchestrator``: "does not receive the
+    reply X")."""
+    if attr == "success":
+        return [step.success] if step.success else []
+    if attr == "failure":
+        return [f.event for f in step.failures if f.event]
+    return []
+
+
 def failing_findings(saga: Saga, step: SagaStep, attr: str, findings: Sequence[Finding]) -> list[Finding]:
-    """The errors and warnings of ``attr``'s rules on ``step`` (a saga-wide one counts when it names the step)."""
+    """The errors and warnings of ``attr``'s rules on ``step`` (a saga-wide one counts when it names the
+    step), and the orchestrator's findings on the step that name the attribute's replies."""
     rules = ATTRIBUTE_RULES.get(attr, ())
     named = re.compile(rf"(?<![\w-]){re.escape(step.id)}(?![\w-])")
-    return [f for f in _flow_findings(saga, findings) if f.rule in rules and str(f.severity) in ("error", "warning")
-            and (f.step == step.id or (f.step is None and named.search(f.message) is not None))]
+    replies = [re.compile(rf"(?<![\w-]){re.escape(m)}(?![\w-])") for m in _attribute_messages(step, attr)]
+
+    def about(f: Finding) -> bool:
+        if f.rule in rules:
+            return f.step == step.id or (f.step is None and named.search(f.message) is not None)
+        return f.rule == "saga/orchestrator" and f.step == step.id and any(r.search(f.message) for r in replies)
+
+    return [f for f in _flow_findings(saga, findings) if str(f.severity) in ("error", "warning") and about(f)]
 
 
 def mark(saga: Saga, step: SagaStep, attr: str, ev: Evidence, findings: Sequence[Finding]) -> str:
