@@ -300,8 +300,8 @@ def test_x_saga_lint_ignore_in_frontmatter(catalog):
         ("[best-practices/summary-required]", [DESCRIPTION]),
         ("[best-practices/*]", [DESCRIPTION]),
         ('["*"]', [DESCRIPTION]),
-        ("[refs/owner-exists]", [SUMMARY, DESCRIPTION]),
-        ("best-practices/summary-required", [SUMMARY, DESCRIPTION]),  # not a list: ignored
+        ("[refs/owner-exists]", [SUMMARY, "suppression/unused", DESCRIPTION]),  # silences nothing: reported
+        ("best-practices/summary-required", [SUMMARY, "suppression/invalid", DESCRIPTION]),  # not a list: reported
     ]:
         text = ch.replace("owners: [ordering]\n", f"owners: [ordering]\nx-saga-lint:\n  ignore: {ignore}\n")
         code, doc, _ = check(catalog(extra={CHANNEL: text}))
