@@ -391,11 +391,13 @@ def with_selection(config: Config, select: Collection[str], ignore: Collection[s
     """``config`` narrowed by the command line's ``--select`` and ``--ignore`` (rule names,
     ``family/*`` or ``*``; an unknown name is a ``ConfigError`` naming the near miss)."""
     known = known_rules()
+    families = {n.split("/", 1)[0] + "/*" for n in known}
     for option, names in (("--select", select), ("--ignore", ignore)):
         for name in names:
-            if name == "*" or name in known or (name.endswith("/*") and any(pattern_matches(name, k) for k in known)):
+            if name == "*" or name in known or name in families:
                 continue
-            raise ConfigError(f"{option}: unknown rule {name!r} (see `saga-lint rules`).{_did_you_mean(name, known)}".rstrip("."))
+            hint = _did_you_mean(name, families if name.endswith("/*") else known)
+            raise ConfigError(f"{option}: unknown rule {name!r} (see `saga-lint rules`).{hint}".rstrip("."))
     if select:
         config.select = [*(config.select or []), *select]
     config.deselect = [*config.deselect, *ignore]

@@ -111,7 +111,8 @@ def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, 
         import dataclasses
 
         shown = dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
-    click.echo(render(fmt, shown, repo.for_format(fmt), color=adopt.use_color(stdout_isatty())), nl=False)
+    color = adopt.use_color(stdout_isatty())
+    click.echo(render(fmt, shown, repo.for_format(fmt), color=color), nl=False, color=color or None)
     level = fail_on or result.config.fail_on
     failed = any(at_or_above(f.severity, level) for f in result.findings) or adopt.too_many_warnings(result)
     exit_now(1 if failed else 0)
