@@ -89,7 +89,8 @@ def _parse_item(i: int, item: object, known: Collection[str]) -> Entry | Problem
     if rule != "*" and rule not in known and not (rule.endswith("/*") and any(n.startswith(rule[:-1]) for n in known)):
         from saga_lint.suggest import nearest
 
-        close = nearest(rule, sorted(known), cutoff=0.6, most=2)
+        families = {n.split("/", 1)[0] + "/*" for n in known}
+        close = nearest(rule, sorted(families if rule.endswith("/*") else known), cutoff=0.6, most=2)
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else " See `saga-lint rules`."
         return Problem(i, f"unknown rule {rule!r} in x-saga-lint ignore; it silences nothing.{hint}")
     return Entry(i, rule, step, field)
