@@ -13,17 +13,24 @@ from saga_lint.cli.common import Failure, exit_now, guard
 
 def _catalog_and_flows(path: str, flows: Sequence[str]) -> tuple[Path, set[str] | None]:
     """The catalog folder and the flows to fix: PATH is a catalog folder, or a flow page inside
-    one (the catalog is the nearest folder above it that is a catalog)."""
-    from saga_lint.catalog.locate import is_catalog, not_a_catalog_message
+    one (the catalog is the nearest folder above it with an ``eventcatalog.config.*``, else the
+    topmost folder above it, within its repository, that reads as a catalog: ``domains/X/`` has
+    ``flows/`` too)."""
+    from saga_lint.catalog.locate import CONFIG_FILES, is_catalog, not_a_catalog_message
 
     p = Path(path)
     if p.is_file():
-        for folder in p.resolve().parents:
-            if is_catalog(str(folder)):
-                rel = Path(os.path.relpath(p.resolve(), folder)).as_posix()
-                root = Path(os.path.relpath(folder)) if not p.is_absolute() else folder
-                return root, {rel, *flows}
-        raise Failure(f"{path} is inside no EventCatalog catalog")
+        parents = list(p.resolve().parents)
+        top = next((i for i, f in enumerate(parents) if (f / ".git").exists()), len(parents) - 1)
+        parents = parents[:top + 1]  # not above the repository
+        configured = [f for f in parents if any((f / name).is_file() for name in CONFIG_FILES)]
+        catalogs = configured[:1] or [f for f in parents if is_catalog(str(f))][-1:]
+        if not catalogs:
+            raise Failure(f"{path} is inside no EventCatalog catalog")
+        folder = catalogs[0]
+        rel = Path(os.path.relpath(p.resolve(), folder)).as_posix()
+        root = folder if p.is_absolute() else Path(os.path.relpath(folder))
+        return root, {rel, *flows}
     if not p.is_dir():
         raise Failure(f"not found: {path}")
     if not is_catalog(path):
