@@ -31,7 +31,7 @@ x-saga:
       success: inventory-reserved
       failures:
         - event: inventory-unavailable
-      compensation:  # confirm: from prose (Compensation node "compensate_release" says "Compensate and abort A step failed. The orch…)
+      compensation:  # confirm: from prose (Compensation node "compensate_release" says "Compensate and abort A ste…)
         command: release-inventory
       # open: retry, status (see saga-lint explain)
     authorize_payment:

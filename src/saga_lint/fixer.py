@@ -77,7 +77,7 @@ def _why(ev: Evidence | None, inferred: str = "") -> str:
     if ev is None or ev.level != "prose":
         return ""
     note = terminal_safe(ev.note or "documented in prose")
-    note = note if len(note) <= 90 else note[:89].rstrip() + "…"
+    note = note if len(note) <= 72 else note[:71].rstrip() + "…"
     return f"  # confirm: from prose ({note})"
 
 
