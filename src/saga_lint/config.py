@@ -3,7 +3,8 @@
 Found as ruff finds its own: from the catalog folder up to the repository root (the folder
 holding ``.git``; without a repository, the catalog folder only), the nearest folder with
 ``saga-lint.yaml``, ``.saga-lint.yaml``, ``saga-lint.yml`` or a ``pyproject.toml`` that has a
-``[tool.saga-lint]`` table (a ``pyproject.toml`` without one is passed over); ``--config FILE``
+``[tool.saga-lint]`` table (a ``pyproject.toml`` without one is passed over); else the official
+linter's ``.eventcatalogrc.js`` in the catalog folder (``saga_lint.rcjs``); ``--config FILE``
 wins over all of them; else the ``default`` ruleset. Shape::
 
     extends: default            # a ruleset in rules/ (default, strict, relaxed) or a path
@@ -100,6 +101,7 @@ class Config:
     sagas: list[str] = field(default_factory=list)  # flow ids to treat as sagas
     schema_compatibility: dict[str, Any] = field(default_factory=dict)
     extends: str = "default"
+    notes: list[str] = field(default_factory=list)  # what was left out when reading the configuration
     glob_prefix: str = ""  # the catalog folder relative to the configuration's folder ('' when the same)
     select: list[str] | None = None  # --select: only these rules (names or wildcards); None: all
     deselect: list[str] = field(default_factory=list)  # --ignore: never these rules
@@ -321,8 +323,10 @@ def _folders_up(root: Path) -> list[tuple[Path, Path]]:
 
 def find_config(catalog_root: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, Any] | None] | None:
     """The configuration that applies to the catalog at ``catalog_root``: ``(file as shown, its
-    folder resolved, the pyproject table or None for a YAML file)``, or None for none."""
-    for shown, folder in _folders_up(Path(catalog_root)):
+    folder resolved, the pyproject table or None for a YAML file)``, or None for none. Without
+    one, the official linter's ``.eventcatalogrc.js`` in the catalog folder (``saga_lint.rcjs``)."""
+    folders = _folders_up(Path(catalog_root))
+    for shown, folder in folders:
         for name in CONFIG_NAMES:
             if (folder / name).is_file():
                 return shown / name, folder, None
@@ -330,7 +334,26 @@ def find_config(catalog_root: str | os.PathLike[str]) -> tuple[Path, Path, dict[
             section = _pyproject_section(shown / "pyproject.toml")
             if section is not None:
                 return shown / "pyproject.toml", folder, section
+    from saga_lint.rcjs import RC_NAME
+
+    shown, folder = folders[0]
+    if (folder / RC_NAME).is_file():
+        return shown / RC_NAME, folder, None
     return None
+
+
+def from_rc(path: Path, folder: Path) -> Config:
+    """The configuration of an ``.eventcatalogrc.js``: its rules (those saga-lint has), ignorePatterns
+    and overrides; the rules it left out are in ``notes``."""
+    from saga_lint.rcjs import RcError, read_rc, to_config_mapping
+
+    try:
+        mapping, unknown = to_config_mapping(read_rc(path), known_rules())
+    except RcError as exc:
+        raise ConfigError(str(exc)) from None
+    config = from_mapping(mapping, folder, f"{path} (@eventcatalog/linter)")
+    config.notes = [f"{path}: {name!r} is no saga-lint rule; left out" for name in unknown]
+    return config
 
 
 def load_config(catalog_root: str | os.PathLike[str], explicit: str | None = None) -> Config:
@@ -346,6 +369,8 @@ def load_config(catalog_root: str | os.PathLike[str], explicit: str | None = Non
             if section is None:
                 raise ConfigError(f"{explicit} has no [tool.saga-lint] table")
             return from_mapping(section, path.parent, f"{path} [tool.saga-lint]")
+        if path.name.endswith(".js"):
+            return from_rc(path, path.parent)
         return from_mapping(_read_yaml(path), path.parent, str(path))
     found = find_config(root)
     if found is None:
@@ -353,6 +378,8 @@ def load_config(catalog_root: str | os.PathLike[str], explicit: str | None = Non
     path, folder, section = found
     if section is not None:
         config = from_mapping(section, folder, f"{path} [tool.saga-lint]")
+    elif path.name.endswith(".js"):
+        config = from_rc(path, folder)
     else:
         config = from_mapping(_read_yaml(path), folder, str(path))
     prefix = os.path.relpath(root.resolve(), folder)
@@ -421,6 +448,7 @@ def describe(config: Config) -> str:
     if config.schema_compatibility:
         doc["schema-compatibility"] = config.schema_compatibility
     head = f"# config: {config.source or 'none found (the default ruleset)'}\n"
+    head += "".join(f"# note: {note}\n" for note in config.notes)
     if config.glob_prefix:
         head += f"# globs also match paths relative to the config's folder: {config.glob_prefix}/...\n"
     if config.select is not None or config.deselect:
