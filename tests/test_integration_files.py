@@ -104,10 +104,12 @@ def test_pre_commit_hook():
     assert hook["entry"] == "saga-lint check"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
+    assert hook["args"] == ["catalog"]  # the catalog folder, documented default (#19)
     files = re.compile(hook["files"])
-    for name in ("catalog/events/A/index.md", "x/index.mdx", "schema.json", "saga-lint.yaml", "b.yml"):
+    for name in ("catalog/events/A/index.md", "catalog/x/index.mdx", "catalog/schema.json", "saga-lint.yaml",
+                 "catalog/b.yml", "catalog/.eventcatalogrc.js", "pyproject.toml", "catalog/.saga-lint.yaml"):
         assert files.search(name), name
-    for name in ("src/app.py", "image.png"):
+    for name in ("src/app.py", "image.png", "docs/index.md", "other/schema.json", "catalog/image.png"):
         assert not files.search(name), name
 
 
