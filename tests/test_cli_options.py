@@ -127,3 +127,37 @@ def test_auto_color_on_a_terminal_unless_no_color(monkeypatch):
     assert Adoption(color="always").use_color(True) is True  # the flag wins over the environment
     monkeypatch.setenv("NO_COLOR", "")
     assert Adoption(color="auto").use_color(True) is True  # NO_COLOR counts only when not empty
+
+
+def test_progress_is_drawn_after_the_delay_and_erased():
+    import time
+
+    from saga_lint.progress import CLEAR, Progress
+
+    frames: list[str] = []
+    with Progress("catalog", enabled=True, delay=0.0, interval=0.01, write=frames.append) as p:
+        time.sleep(0.1)
+    assert p.shown
+    assert frames[0] == "\rsaga-lint: checking catalog | 0s"
+    assert frames[1] == "\rsaga-lint: checking catalog / 0s"
+    assert frames[-1] == CLEAR and CLEAR not in frames[:-1]
+
+
+def test_progress_is_silent_for_short_runs_and_off_terminals():
+    from saga_lint.progress import Progress
+
+    frames: list[str] = []
+    with Progress("catalog", enabled=True, delay=5.0, write=frames.append):
+        pass  # shorter than the delay
+    with Progress("catalog", enabled=False, delay=0.0, write=frames.append):
+        import time
+
+        time.sleep(0.05)
+    assert frames == []
+    label = Progress("cat\x1b[31m\nalog", enabled=False).label
+    assert label == "cat alog"  # catalog text escaped where shown
+
+
+def test_no_progress_in_a_pipe(cat):
+    proc = run_cli("check", cat, "--format", "json")
+    assert proc.stderr == ""

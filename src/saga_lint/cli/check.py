@@ -102,7 +102,10 @@ def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, 
         exit_now(0)
     collector_off()
     # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
-    result = adopt.filter(run_check(path, lambda: adopt.narrow(load_config(path, config_path))))
+    from saga_lint.progress import Progress, stderr_isatty
+
+    with Progress(path, enabled=stderr_isatty()):  # on a terminal, for runs longer than a second
+        result = adopt.filter(run_check(path, lambda: adopt.narrow(load_config(path, config_path))))
     repo = _Repo(path)
     _write_outputs(result, outputs, repo)
     _step_summary(result, repo)
