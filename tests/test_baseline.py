@@ -11,7 +11,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_runner
 
 EVENT = "domains/Fulfilment/systems/carrier/services/CarrierTrackingAPI/events/ShipmentCreated/index.mdx"
 CONTAINER = "domains/Catalog/systems/product-catalog-system/containers/product-database/index.mdx"
@@ -21,7 +21,7 @@ SUMMARY = "summary: |\n  Published by the carrier when a shipment has been creat
 def invoke(*args, cwd=None):
     from saga_lint.cli import main
 
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return cli_runner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture
