@@ -26,6 +26,7 @@ file's diffs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -156,7 +157,9 @@ def stale_findings(stale: Iterable[Entry], baseline: str, config: Config) -> lis
         about = f"{e.rule}: {e.message}" if e.rule else e.fingerprint
         message = (f"baseline entry matches no finding any more{times}: {about}. Remove it from {baseline} "
                    f"(or rewrite the file with --write-baseline)")
-        out.append(Finding(STALE_RULE, Severity(level), message, e.file))
+        # known by the entry it is about, not by the message (which names the file as the user spelt it)
+        fingerprint = hashlib.sha256(f"{STALE_RULE}\x1f{e.fingerprint}".encode()).hexdigest()[:32]
+        out.append(Finding(STALE_RULE, Severity(level), message, e.file, fingerprint=fingerprint))
     return out
 
 
