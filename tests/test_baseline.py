@@ -84,7 +84,7 @@ def test_fixing_a_baselined_finding_reports_the_stale_entry(legacy):
     assert found == [(
         "baseline/stale", "warning", CONTAINER, None,
         'baseline entry matches no finding any more: best-practices/owner-required: container "product-database" has '
-        f"no owners; add owners: [<team or user id>].. Remove it from {baseline} (or rewrite the file with "
+        f"no owners; add owners: [<team or user id>]. Remove it from {baseline} (or rewrite the file with "
         "--write-baseline)",
     )]
     assert invoke("check", cat, "--baseline", baseline, "--fail-on", "warning").exit_code == 1

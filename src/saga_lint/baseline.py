@@ -154,7 +154,7 @@ def stale_findings(stale: Iterable[Entry], baseline: str, config: Config) -> lis
         if level == "off":
             continue
         times = f" ({e.count} occurrences)" if e.count > 1 else ""
-        about = f"{e.rule}: {e.message}" if e.rule else e.fingerprint
+        about = f"{e.rule}: {e.message.rstrip('.')}" if e.rule else e.fingerprint
         message = (f"baseline entry matches no finding any more{times}: {about}. Remove it from {baseline} "
                    f"(or rewrite the file with --write-baseline)")
         # known by the entry it is about, not by the message (which names the file as the user spelt it)
