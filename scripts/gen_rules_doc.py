@@ -29,6 +29,8 @@ FAMILY_TITLES = {
     "flow": "Flows",
     "saga": "Sagas",
     "change": "Changes between versions",
+    "baseline": "Baseline",
+    "suppression": "Suppressions",
 }
 
 

@@ -89,3 +89,14 @@ def lint(path, config=None):
     from saga_lint.pipeline import run_check
 
     return run_check(path, config).findings
+
+
+def cli_runner():
+    """A click ``CliRunner`` whose result has stderr apart from stdout: click 8.1 mixes them unless
+    told (``mix_stderr=False``), click 8.2 dropped the option and always keeps them apart."""
+    import inspect
+
+    from click.testing import CliRunner
+
+    apart = "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+    return CliRunner(mix_stderr=False) if apart else CliRunner()

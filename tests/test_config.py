@@ -14,8 +14,7 @@ import textwrap
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import ROOT, run_cli
+from conftest import ROOT, cli_runner, run_cli
 from test_rules_official import BASE, CHANNEL, EVENT, EVENT_TXT, SERVICE, build, edit
 
 SUMMARY = "best-practices/summary-required"
@@ -28,7 +27,7 @@ EMPTY_BODY = {EVENT: EVENT_TXT.replace("Described here.\n", "")}
 def invoke(*args):
     from saga_lint.cli import main
 
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return cli_runner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def check(root, *extra):
@@ -300,8 +299,8 @@ def test_x_saga_lint_ignore_in_frontmatter(catalog):
         ("[best-practices/summary-required]", [DESCRIPTION]),
         ("[best-practices/*]", [DESCRIPTION]),
         ('["*"]', [DESCRIPTION]),
-        ("[refs/owner-exists]", [SUMMARY, DESCRIPTION]),
-        ("best-practices/summary-required", [SUMMARY, DESCRIPTION]),  # not a list: ignored
+        ("[refs/owner-exists]", [SUMMARY, "suppression/unused", DESCRIPTION]),  # silences nothing: reported
+        ("best-practices/summary-required", [SUMMARY, "suppression/invalid", DESCRIPTION]),  # not a list: reported
     ]:
         text = ch.replace("owners: [ordering]\n", f"owners: [ordering]\nx-saga-lint:\n  ignore: {ignore}\n")
         code, doc, _ = check(catalog(extra={CHANNEL: text}))

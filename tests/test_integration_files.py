@@ -104,10 +104,12 @@ def test_pre_commit_hook():
     assert hook["entry"] == "saga-lint check"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
+    assert hook["args"] == ["catalog"]  # the catalog folder, documented default (#19)
     files = re.compile(hook["files"])
-    for name in ("catalog/events/A/index.md", "x/index.mdx", "schema.json", "saga-lint.yaml", "b.yml"):
+    for name in ("catalog/events/A/index.md", "catalog/x/index.mdx", "catalog/schema.json", "saga-lint.yaml",
+                 "catalog/b.yml", "catalog/.eventcatalogrc.js", "pyproject.toml", "catalog/.saga-lint.yaml"):
         assert files.search(name), name
-    for name in ("src/app.py", "image.png"):
+    for name in ("src/app.py", "image.png", "docs/index.md", "other/schema.json", "catalog/image.png"):
         assert not files.search(name), name
 
 
@@ -432,7 +434,9 @@ def test_readme_ci_recipes_are_valid_yaml_and_commands_run(tmp_path):
     assert github["permissions"]["security-events"] == "write"
     hook = precommit[0]["hooks"][0]
     assert precommit[0]["repo"] == "local" and hook["id"] == "saga-lint" and hook["pass_filenames"] is False
-    assert hook["entry"].startswith("saga-lint check ") and re.fullmatch(r"\^catalog/", hook["files"])
+    assert hook["entry"].startswith("saga-lint check ")
+    files = re.compile(hook["files"])
+    assert files.search("catalog/events/x/index.mdx") and files.search("saga-lint.yaml") and not files.search("src/x.py")
     assert "OWNER" not in section  # no placeholder to fill in
     job = gitlab["saga-lint"]
     assert job["artifacts"]["reports"] == {"codequality": "gl-code-quality.json", "junit": "saga-lint.xml"}

@@ -1,7 +1,11 @@
-"""Configuration: which rules run, at what severity, on which files.
+"""Configuration: which rules run, at what severity, on which files; and where it is found.
 
-Read from ``saga-lint.yaml`` (or ``.saga-lint.yaml``) in the catalog root, else from
-``[tool.saga-lint]`` in a ``pyproject.toml`` there, else the ``default`` ruleset. Shape::
+Found as ruff finds its own: from the catalog folder up to the repository root (the folder
+holding ``.git``; without a repository, the catalog folder only), the nearest folder with
+``saga-lint.yaml``, ``.saga-lint.yaml``, ``saga-lint.yml`` or a ``pyproject.toml`` that has a
+``[tool.saga-lint]`` table (a ``pyproject.toml`` without one is passed over); else the official
+linter's ``.eventcatalogrc.js`` in the catalog folder (``saga_lint.rcjs``); ``--config FILE``
+wins over all of them; else the ``default`` ruleset. Shape::
 
     extends: default            # a ruleset in rules/ (default, strict, relaxed) or a path
     fail-on: error              # error | warning | info
@@ -14,7 +18,11 @@ Read from ``saga-lint.yaml`` (or ``.saga-lint.yaml``) in the catalog root, else 
         rules: {refs/orphan-messages: off}
 
 Globs are gitignore-style (``saga_lint.globs``): ``*`` within a folder, ``**`` across folders, a
-name without a slash at any depth, ``!pattern`` to re-include.
+name without a slash at any depth, ``!pattern`` to re-include. They are matched against a
+finding's path relative to the catalog and, for a configuration found in a folder above the
+catalog, relative to that folder too (``catalog/drafts/**`` at the repository root).
+
+The command line narrows a configuration with ``--select`` and ``--ignore`` (``with_selection``).
 
 A bad config is a ``ConfigError`` (exit 2 with a one-line reason), never a guess.
 """
@@ -26,7 +34,10 @@ import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from saga_lint.globs import Globs
 
 LEVELS = ("error", "warning", "info", "off")
 ALIASES = {"warn": "warning", "err": "error"}
@@ -75,6 +86,11 @@ def _apply_levels(table: dict[str, str], new: dict[str, str], known: Collection[
 Levels = dict[str, str]  # rule name or wildcard (``*``, ``family/*``) -> level
 
 
+def pattern_matches(pattern: str, rule: str) -> bool:
+    """Whether a rule pattern (a name, ``family/*`` or ``*``) names ``rule``."""
+    return pattern in ("*", rule) or (pattern.endswith("/*") and rule.startswith(pattern[:-1]))
+
+
 @dataclass
 class Config:
     severities: Levels = field(default_factory=dict)
@@ -84,6 +100,11 @@ class Config:
     source: str | None = None
     sagas: list[str] = field(default_factory=list)  # flow ids to treat as sagas
     schema_compatibility: dict[str, Any] = field(default_factory=dict)
+    extends: str = "default"
+    notes: list[str] = field(default_factory=list)  # what was left out when reading the configuration
+    glob_prefix: str = ""  # the catalog folder relative to the configuration's folder ('' when the same)
+    select: list[str] | None = None  # --select: only these rules (names or wildcards); None: all
+    deselect: list[str] = field(default_factory=list)  # --ignore: never these rules
 
     def __post_init__(self) -> None:
         """The globs, compiled once (a hostile one is a ``ConfigError`` here, not mid-run)."""
@@ -104,23 +125,36 @@ class Config:
             return table[family]
         return table.get("*")
 
+    def selected(self, rule: str) -> bool:
+        """Whether the command line's ``--select`` / ``--ignore`` leave ``rule`` in."""
+        if self.select is not None and not any(pattern_matches(p, rule) for p in self.select):
+            return False
+        return not any(pattern_matches(p, rule) for p in self.deselect)
+
+    def _glob_match(self, globs: Globs, file: str) -> bool:
+        return globs.match(file) or bool(self.glob_prefix) and globs.match(f"{self.glob_prefix}/{file}")
+
     def severity_for(self, rule: str, file: str | None, default: str) -> str:
         """The level of ``rule`` for a finding in ``file`` (``off`` included): the rules table,
         then every override whose globs match the file, later ones winning."""
+        if not self.selected(rule):
+            return "off"
         level = self._lookup(self.severities, rule) or default
         if file:
             for globs, table in self._override_globs:
-                if globs.match(file):
+                if self._glob_match(globs, file):
                     level = self._lookup(table, rule) or level
         return level
 
     def rule_may_run(self, rule: str, default: str) -> bool:
+        if not self.selected(rule):
+            return False
         if (self._lookup(self.severities, rule) or default) != "off":
             return True
         return any((self._lookup(t, rule) or "off") != "off" for _, t in self.overrides)
 
     def is_ignored(self, file: str | None) -> bool:
-        return bool(file) and self._ignored.match(file or "")
+        return bool(file) and self._glob_match(self._ignored, file or "")
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -269,38 +303,154 @@ def from_mapping(data: dict[str, Any], base_dir: Path, source: str | None = None
         source=source,
         sagas=[str(s) for s in sagas] if isinstance(sagas, list) else [],
         schema_compatibility=compat if isinstance(compat, dict) else {},
+        extends=str(data.get("extends", "default")),
     )
 
 
+CONFIG_NAMES = ("saga-lint.yaml", ".saga-lint.yaml", "saga-lint.yml")
+
+
+def _folders_up(root: Path) -> list[tuple[Path, Path]]:
+    """``(shown, resolved)`` for the catalog folder and each folder above it up to the repository
+    root (the first folder holding ``.git``); the catalog folder alone outside a repository."""
+    start = root.resolve()
+    chain = [start, *start.parents]
+    top = next((i for i, folder in enumerate(chain) if (folder / ".git").exists()), None)
+    if top is None:
+        return [(root, start)]
+    return [(root, start), *((Path(os.path.relpath(folder)), folder) for folder in chain[1:top + 1])]
+
+
+def find_config(catalog_root: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, Any] | None] | None:
+    """The configuration that applies to the catalog at ``catalog_root``: ``(file as shown, its
+    folder resolved, the pyproject table or None for a YAML file)``, or None for none. Without
+    one, the official linter's ``.eventcatalogrc.js`` in the catalog folder (``saga_lint.rcjs``)."""
+    folders = _folders_up(Path(catalog_root))
+    for shown, folder in folders:
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return shown / name, folder, None
+        if (folder / "pyproject.toml").is_file():
+            section = _pyproject_section(shown / "pyproject.toml")
+            if section is not None:
+                return shown / "pyproject.toml", folder, section
+    from saga_lint.rcjs import RC_NAME
+
+    shown, folder = folders[0]
+    if (folder / RC_NAME).is_file():
+        return shown / RC_NAME, folder, None
+    return None
+
+
+def from_rc(path: Path, folder: Path) -> Config:
+    """The configuration of an ``.eventcatalogrc.js``: its rules (those saga-lint has), ignorePatterns
+    and overrides; the rules it left out are in ``notes``."""
+    from saga_lint.rcjs import RcError, read_rc, to_config_mapping
+
+    try:
+        mapping, unknown = to_config_mapping(read_rc(path), known_rules())
+    except RcError as exc:
+        raise ConfigError(str(exc)) from None
+    config = from_mapping(mapping, folder, f"{path} (@eventcatalog/linter)")
+    config.notes = [f"{path}: {name!r} is no saga-lint rule; left out" for name in unknown]
+    return config
+
+
 def load_config(catalog_root: str | os.PathLike[str], explicit: str | None = None) -> Config:
+    """The configuration for the catalog at ``catalog_root``: ``explicit`` (``--config``) when
+    given, else the nearest one found (``find_config``), else the default ruleset."""
     root = Path(catalog_root)
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"config file {explicit} not found")
+        if path.name == "pyproject.toml":
+            section = _pyproject_section(path)
+            if section is None:
+                raise ConfigError(f"{explicit} has no [tool.saga-lint] table")
+            return from_mapping(section, path.parent, f"{path} [tool.saga-lint]")
+        if path.name.endswith(".js"):
+            return from_rc(path, path.parent)
         return from_mapping(_read_yaml(path), path.parent, str(path))
-    for name in ("saga-lint.yaml", ".saga-lint.yaml", "saga-lint.yml"):
-        path = root / name
-        if path.is_file():
-            return from_mapping(_read_yaml(path), root, str(path))
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        section = _pyproject_section(pyproject)
-        if section is not None:
-            return from_mapping(section, root, f"{pyproject} [tool.saga-lint]")
-    return from_mapping({}, root, None)
+    found = find_config(root)
+    if found is None:
+        return from_mapping({}, root, None)
+    path, folder, section = found
+    if section is not None:
+        config = from_mapping(section, folder, f"{path} [tool.saga-lint]")
+    elif path.name.endswith(".js"):
+        config = from_rc(path, folder)
+    else:
+        config = from_mapping(_read_yaml(path), folder, str(path))
+    prefix = os.path.relpath(root.resolve(), folder)
+    config.glob_prefix = "" if prefix == "." else Path(prefix).as_posix()
+    return config
+
+
+def _toml_loads(text: str) -> dict[str, Any]:
+    """TOML: ``tomllib`` from Python 3.11, the ``tomli`` package before (a dependency there)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib.loads(text)
+    try:  # pragma: no cover - Python 3.10
+        import tomli
+    except ImportError:  # pragma: no cover - Python 3.10 without the declared dependency
+        raise ConfigError("reading [tool.saga-lint] on Python 3.10 needs the tomli package: pip install tomli") from None
+    data: dict[str, Any] = tomli.loads(text)  # pragma: no cover - Python 3.10
+    return data  # pragma: no cover - Python 3.10
 
 
 def _pyproject_section(pyproject: Path) -> dict[str, Any] | None:
-    """``[tool.saga-lint]`` of a pyproject.toml (None without one, or on Python 3.10)."""
-    if sys.version_info < (3, 11):  # pragma: no cover - no tomllib
-        return None
-    else:
-        import tomllib
+    """``[tool.saga-lint]`` of a pyproject.toml (None without one)."""
+    try:
+        data = _toml_loads(pyproject.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read {pyproject}: {exc}") from None
+    tool = data.get("tool")
+    section = tool.get("saga-lint") if isinstance(tool, dict) else None
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{pyproject}: [tool.saga-lint] must be a table")
+    return section
 
-        try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read {pyproject}: {exc}") from None
-        section = data.get("tool", {}).get("saga-lint")
-        return section if isinstance(section, dict) else None
+
+def with_selection(config: Config, select: Collection[str], ignore: Collection[str]) -> Config:
+    """``config`` narrowed by the command line's ``--select`` and ``--ignore`` (rule names,
+    ``family/*`` or ``*``; an unknown name is a ``ConfigError`` naming the near miss)."""
+    known = known_rules()
+    families = {n.split("/", 1)[0] + "/*" for n in known}
+    for option, names in (("--select", select), ("--ignore", ignore)):
+        for name in names:
+            if name == "*" or name in known or name in families:
+                continue
+            hint = _did_you_mean(name, families if name.endswith("/*") else known)
+            raise ConfigError(f"{option}: unknown rule {name!r} (see `saga-lint rules`).{hint}".rstrip("."))
+    if select:
+        config.select = [*(config.select or []), *select]
+    config.deselect = [*config.deselect, *ignore]
+    return config
+
+
+def describe(config: Config) -> str:
+    """``check --show-config``: which file was used and the effective configuration, as YAML."""
+    import yaml
+
+    known = known_rules()
+    rules = {name: config.severity_for(name, None, config.severities.get(name, "off")) for name in sorted(known)}
+    doc: dict[str, Any] = {
+        "extends": config.extends,
+        "fail-on": config.fail_on,
+        "ignore": config.ignore,
+        "overrides": [{"files": globs, "rules": table} for globs, table in config.overrides],
+        "sagas": config.sagas,
+        "rules": rules,
+    }
+    if config.schema_compatibility:
+        doc["schema-compatibility"] = config.schema_compatibility
+    head = f"# config: {config.source or 'none found (the default ruleset)'}\n"
+    head += "".join(f"# note: {note}\n" for note in config.notes)
+    if config.glob_prefix:
+        head += f"# globs also match paths relative to the config's folder: {config.glob_prefix}/...\n"
+    if config.select is not None or config.deselect:
+        head += f"# command line: --select {config.select or ['*']} --ignore {config.deselect}\n"
+    return head + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)

@@ -14,7 +14,7 @@ import sys
 import click
 
 from saga_lint import __version__
-from saga_lint.cli import check, explain, report, review, verify
+from saga_lint.cli import check, explain, fix, migrate, report, review, verify
 from saga_lint.cli.check import FORMATS
 from saga_lint.cli.common import Failure
 
@@ -38,7 +38,8 @@ def main() -> None:
 
 
 for _command in (check.check, explain.explain, check.schema_cmd, check.rule_cmd, check.rules_cmd, report.report_cmd,
-                 verify.verify_cmd, verify.run_cmd, review.review_cmd):
+                 verify.verify_cmd, verify.run_cmd, review.review_cmd, fix.fix_cmd,
+                 migrate.migrate_cmd):
     main.add_command(_command)
 
 

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from saga_lint.cli.adoption import adoption_options, stdout_isatty
 from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
 
 if TYPE_CHECKING:
+    from saga_lint.cli.adoption import Adoption
     from saga_lint.results import RepoFacts, Result
 
-FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]
+FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit", "markdown", "concise"]
 
 
 class _Repo:
@@ -72,16 +74,18 @@ def _step_summary(result: Result, repo: _Repo) -> None:
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FORMAT=PATH",
               help="Also write FORMAT to PATH (repeatable).")
 @click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False),
-              help="Config file (default: saga-lint.yaml in PATH).")
+              help="Config file (default: the nearest saga-lint.yaml, .saga-lint.yaml or pyproject.toml "
+              "[tool.saga-lint] from PATH up to the repository root).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity that fails the run (default: error).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors in text output.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
               help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "
               "on catalogs of 300 pages or more (as SAGA_LINT_JOBS).")
+@adoption_options
 @guard
 def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, fail_on: str | None, quiet: bool,
-          jobs: int | None) -> None:
+          jobs: int | None, adopt: Adoption) -> None:
     """Lint the catalog at PATH (default: the current folder)."""
     if jobs is not None:
         os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
@@ -91,20 +95,30 @@ def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, 
     from saga_lint.render import render
 
     path = catalog_path(path)
+    if adopt.show_config:
+        from saga_lint.config import describe
+
+        click.echo(describe(adopt.narrow(load_config(path, config_path))), nl=False)
+        exit_now(0)
     collector_off()
     # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
-    result = run_check(path, lambda: load_config(path, config_path))
+    from saga_lint.progress import Progress, stderr_isatty
+
+    with Progress(path, enabled=stderr_isatty()):  # on a terminal, for runs longer than a second
+        result = adopt.filter(run_check(path, lambda: adopt.narrow(load_config(path, config_path))))
     repo = _Repo(path)
     _write_outputs(result, outputs, repo)
     _step_summary(result, repo)
     shown = result
-    if quiet and fmt == "text":  # -q trims the terminal only: -o files, the summary and the exit code see everything
+    if quiet and fmt in ("text", "concise"):  # -q trims the terminal only: -o files, the summary and the exit code see everything
         import dataclasses
 
         shown = dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
-    click.echo(render(fmt, shown, repo.for_format(fmt)), nl=False)
+    color = adopt.use_color(stdout_isatty())
+    click.echo(render(fmt, shown, repo.for_format(fmt), color=color), nl=False, color=color or None)
     level = fail_on or result.config.fail_on
-    exit_now(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
+    failed = any(at_or_above(f.severity, level) for f in result.findings) or adopt.too_many_warnings(result)
+    exit_now(1 if failed else 0)
 
 
 @click.command("schema")

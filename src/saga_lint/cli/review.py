@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
+
+if TYPE_CHECKING:
+    from saga_lint.review import ReviewResult
 
 
 @click.command("review")
@@ -17,8 +22,11 @@ from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now,
               help="Config file (default: saga-lint.yaml in PATH).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity of a new finding that fails the run (default: error).")
+@click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Leave out the findings this baseline file (check --write-baseline) lists.")
 @guard
-def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: str | None, fail_on: str | None) -> None:
+def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: str | None, fail_on: str | None,
+               baseline: str | None = None) -> None:
     """Review the change from --base to --head (default: the working tree) of the catalog at PATH.
 
     Reports what changed, the findings the change introduces (not those already at the base),
@@ -37,6 +45,21 @@ def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: st
         result = run_review(path, base, head, config, fail_on=fail_on, config_given=config_path is not None)
     except ReviewError as exc:
         raise Failure(str(exc)) from None
+    if baseline is not None:
+        _apply_baseline(result, baseline)
     link_base = blob_link_base(result.head_sha or result.extra.get("checkout_sha"))
     click.echo(render_review(fmt, result, link_base=link_base), nl=False)
     exit_now(1 if result.failed else 0)
+
+
+def _apply_baseline(result: ReviewResult, path: str) -> None:
+    """Drop the review's findings that the baseline lists (its stale entries are ``check``'s to
+    report: a review sees only what the change introduces)."""
+    from saga_lint.baseline import BaselineError, apply, read
+
+    try:
+        entries = read(path)
+    except BaselineError as exc:
+        raise Failure(str(exc)) from None
+    result.new_findings = apply(result.new_findings, entries)[0]
+    result.change_findings = apply(result.change_findings, entries)[0]

@@ -19,20 +19,25 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "REPO_FORMATS", "render", "utf8_safe"]
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "markdown", "concise")
 REPO_FORMATS = frozenset({"sarif", "github", "gitlab", "junit", "markdown"})
 """Formats that show paths relative to the repository's top level (they need ``RepoFacts``)."""
 
 
-def render(fmt: str, result: Result, repo: RepoFacts | None = None, max_rows: int | None = None) -> str:
+def render(fmt: str, result: Result, repo: RepoFacts | None = None, max_rows: int | None = None,
+           color: bool = False) -> str:
     """``result`` in format ``fmt``, as valid UTF-8. ``repo``: where the catalog sits in its
     repository (default: at the top); ``max_rows``: the Markdown summary's row cap (default
-    ``markdown_format.MAX_ROWS``)."""
+    ``markdown_format.MAX_ROWS``); ``color``: severities in colour (text and concise only)."""
     repo = repo if repo is not None else RepoFacts()
     if fmt == "text":
         from saga_lint.render import text_format
 
-        out = text_format.render(result)
+        out = text_format.render(result, color)
+    elif fmt == "concise":
+        from saga_lint.render import concise_format
+
+        out = concise_format.render(result, color)
     elif fmt == "json":
         from saga_lint.render import json_format
 

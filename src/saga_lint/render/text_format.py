@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from saga_lint.render.colour import paint
 from saga_lint.render.safe import terminal_safe
 from saga_lint.words import plural
 
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from saga_lint.results import Result
 
 
-def render(result: Result) -> str:
+def render(result: Result, color: bool = False) -> str:
     out: list[str] = []
     current: object = object()
     for f in result.findings:
@@ -22,7 +23,8 @@ def render(result: Result) -> str:
             current = f.file
         where = f"{f.line}:{f.column or 1}" if f.line else "-"
         step = f" [step {terminal_safe(f.step)}]" if f.step else ""
-        out.append(f"  {where:>8}  {f.severity!s:<7}  {terminal_safe(f.message)}{step}  ({f.rule})")
+        sev = paint(f.severity, f"{f.severity!s:<7}", color)
+        out.append(f"  {where:>8}  {sev}  {terminal_safe(f.message)}{step}  ({f.rule})")
     s = result.summary()
     total = s["errors"] + s["warnings"] + s["infos"]
     if out:

@@ -4,7 +4,7 @@ A rule is one function decorated with ``@rule(name, severity)``; its docstring i
 documentation (What it checks / Why / Example that fails / Fix) and ``saga-lint rule NAME``
 prints it. A rule function takes the ``Context`` and yields ``Problem``s; the runner turns them
 into ``Finding``s with the configured severity, applies ``x-saga-lint: {ignore: [...]}`` in the
-resource's frontmatter, the config's ignores and per-path overrides.
+resource's frontmatter (``saga_lint.suppression``: per resource, step or field), the config's ignores and per-path overrides.
 
 Rules emitted by the loader (``parse/*``, ``security/*``) are registered here too, with
 ``emitted_by_loader=True``, so that they are documented and configurable like any other.
@@ -31,8 +31,10 @@ if TYPE_CHECKING:
     from saga_lint.config import Config
     from saga_lint.graph import CatalogGraph
     from saga_lint.saga.model import Saga
+    from saga_lint.suppression import Suppressions
 
-FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas", "change")
+FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas", "change",
+                  "housekeeping")
 
 RuleFunc = Callable[["Context"], "Iterable[Problem] | None"]
 
@@ -143,16 +145,22 @@ def run_rules(ctx: Context, config: Config, only: Collection[str] | None = None)
 
     ``only``: run just these rules (``review`` runs the ``change/*`` rules on the head's context
     once it knows the change); the loader's findings come with a full run only."""
+    from saga_lint.suppression import Suppressions
+
     rules = all_rules()
     findings: list[Finding] = []
     if only is None:
         findings += _load_findings(ctx, config, rules)
     selected = [(name, r) for name, r in rules.items() if only is None or name in only]
+    suppressions = Suppressions(frozenset(rules))
     # findings are sorted below, so the order rules run in shows nowhere
     for name, r in sorted(selected, key=lambda item: item[1].page_facts):
         if r.page_facts:
             ctx.catalog.facts.wait()  # the loader's workers' page facts: waited for after every other rule
-        findings.extend(_rule_findings(ctx, config, name, r))
+        findings.extend(_rule_findings(ctx, config, name, r, suppressions))
+    if only is None:  # which suppressions silenced nothing is known after a full run only
+        defaults = {n: r.severity.value for n, r in rules.items()}
+        findings += suppressions.findings([*ctx.catalog.resources, *ctx.catalog.pages], config, defaults)
     findings = [f for f in findings if not config.is_ignored(f.file)]
     findings.sort(key=Finding.sort_key)
     return _dedupe(findings)
@@ -170,7 +178,7 @@ def _load_findings(ctx: Context, config: Config, rules: dict[str, Rule]) -> list
     return out
 
 
-def _rule_findings(ctx: Context, config: Config, name: str, r: Rule) -> list[Finding]:
+def _rule_findings(ctx: Context, config: Config, name: str, r: Rule, suppressions: Suppressions) -> list[Finding]:
     """One rule's findings, with its configured severity; suppressed ones left out."""
     out: list[Finding] = []
     if r.func is None or not config.rule_may_run(name, r.severity):
@@ -182,26 +190,10 @@ def _rule_findings(ctx: Context, config: Config, name: str, r: Rule) -> list[Fin
             continue
         sev = Severity(level)
         f.severity = sev.demoted if p.demote else sev
-        if p.resource is not None and _suppressed(p.resource, name):
+        if p.resource is not None and suppressions.suppresses(p.resource, f):
             continue
         out.append(f)
     return out
-
-
-def _suppressed(resource: Resource, name: str) -> bool:
-    """The resource's frontmatter turns the rule off for itself: ``x-saga-lint: {ignore: [name]}``
-    (a family ``change/*`` or ``*`` too)."""
-    block = resource.data.get("x-saga-lint")
-    if not isinstance(block, dict):
-        return False
-    ignore = block.get("ignore")
-    if not isinstance(ignore, list):
-        return False
-    for item in ignore:
-        item = str(item)
-        if item == name or (item.endswith("/*") and name.startswith(item[:-1])) or item == "*":
-            return True
-    return False
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
