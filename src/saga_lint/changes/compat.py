@@ -408,13 +408,13 @@ def message_schema_changes(
 ) -> list[SchemaChange] | None:
     """Schema differences of one message between base and head; None when either side has no
     readable JSON schema (nothing to compare)."""
-    from saga_lint.catalog.schemas import load_message_schema
+    from saga_lint.changes.schemafiles import message_schema
 
     if base_res is None or head_res is None:
         return None
     try:
-        old = load_message_schema(base_catalog, base_res)
-        new = load_message_schema(head_catalog, head_res)
+        old = message_schema(base_catalog, base_res)
+        new = message_schema(head_catalog, head_res)
     except Exception:  # the schema rules report unreadable schemas; the review only compares
         return None
     if old is None or new is None or old.document is None or new.document is None:

@@ -1,0 +1,64 @@
+"""The findings of a review, one per cause: base findings carried to where git moved their files,
+findings of two rules about one cause merged, and what the change resolves.
+
+- ``moved_findings(base, moves)``: the base's findings with their files renamed as git paired
+  them (catalog-relative ``old -> new``), so a finding judged at the old place is the same
+  finding at the new place (its fingerprint is recomputed);
+- ``merge_causes(change, new)``: a new finding that says what a ``change/*`` finding already says
+  about the same place (``refs/resource-exists`` beside ``change/removed-in-use`` on one
+  reference) is folded into it; returns the new findings left and, by the change finding's
+  fingerprint, the rules folded into it;
+- ``resolved_findings(base, head, new_findings)``: base findings the head no longer has.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from saga_lint.findings import Finding
+
+Place = tuple[str, str, str]  # (file, resource, field)
+
+
+def moved_findings(base: list[Finding], moves: dict[str, str]) -> list[Finding]:
+    """The base's findings, each at the file git moved it to (the others unchanged)."""
+    if not moves:
+        return base
+    return [dataclasses.replace(f, file=moves[f.file], fingerprint="") if f.file in moves else f for f in base]
+
+
+def _place(f: Finding) -> Place | None:
+    if not f.field:
+        return None
+    return (f.file or "", str(f.resource) if f.resource else "", f.field)
+
+
+_FOLDS = {"change/removed-in-use": ("refs/resource-exists", "refs/valid-version-range", "saga/")}
+
+
+def merge_causes(change: list[Finding], new: list[Finding]) -> tuple[list[Finding], dict[str, list[str]]]:
+    """New findings not already said by a change finding, and the rules folded into each."""
+    by_place: dict[Place, Finding] = {}
+    for f in change:
+        place = _place(f)
+        if place is not None and f.rule in _FOLDS:
+            by_place.setdefault(place, f)
+    merged: dict[str, list[str]] = {}
+    left = []
+    for f in new:
+        place = _place(f)
+        owner = by_place.get(place) if place is not None else None
+        if owner is not None and f.rule.startswith(_FOLDS[owner.rule]):
+            rules = merged.setdefault(owner.fingerprint, [])
+            if f.rule not in rules:
+                rules.append(f.rule)
+            continue
+        left.append(f)
+    return left, merged
+
+
+def resolved_findings(base: list[Finding], head: list[Finding],
+                      new_findings: Callable[[list[Finding], list[Finding]], list[Finding]]) -> list[Finding]:
+    """The base's findings that the head does not have (``new_findings`` the other way round)."""
+    return sorted(new_findings(head, base), key=Finding.sort_key)
