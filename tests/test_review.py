@@ -638,7 +638,7 @@ def test_breaking_change_needs_a_new_major_version(repo):
     assert exact(doc, "change/version-bump") == [("change/version-bump", "event inventory-reserved@1.1.0", "error", None)]
     bump = next(f for f in doc["findings"] if f["rule"] == "change/version-bump")
     assert bump["message"] == ("event inventory-reserved: a breaking schema change goes from 1.0.0 to 1.1.0, "
-                               "the same major version; publish it as a new major version")
+                               "the same major version; publish it as a new major version (2.0.0)")
     assert exact(doc, "change/breaking-schema") == [("change/breaking-schema", "event inventory-reserved@1.1.0", "error", None)]
 
 

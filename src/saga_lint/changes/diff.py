@@ -26,8 +26,8 @@ from saga_lint.catalog import versions
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
-    from saga_lint.changes.schemafiles import Folders
     from saga_lint.changes.compat import MessageCompat
+    from saga_lint.changes.schemafiles import Folders
     from saga_lint.config import Config
     from saga_lint.results import Result
 

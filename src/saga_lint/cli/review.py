@@ -21,17 +21,26 @@ from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now,
 def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: str | None, fail_on: str | None) -> None:
     """Review the change from --base to --head (default: the working tree) of the catalog at PATH.
 
+    With --head, PATH may be missing from the checked-out files: the catalog is read from the
+    revisions named. --base accepts git's empty tree, and the parent of a root commit is reviewed
+    as the empty tree.
+
     Reports what changed, the findings the change introduces (not those already at the base),
     schema compatibility of changed messages, and the change guidance of every changed saga.
     Exit 1 when the change introduces findings at or above the fail level, 2 when it cannot run.
     """
+    import os
+
     from saga_lint.config import load_config
     from saga_lint.repo import blob_link_base
     from saga_lint.review import ReviewError, run_review
     from saga_lint.review.render import render as render_review
 
-    path = catalog_path(path)
-    config = load_config(path, config_path)
+    if head is not None and not os.path.exists(path):
+        config = load_config(path, config_path) if config_path else None  # else the head revision's
+    else:
+        path = catalog_path(path)
+        config = load_config(path, config_path)
     collector_off()
     try:
         result = run_review(path, base, head, config, fail_on=fail_on, config_given=config_path is not None)

@@ -25,12 +25,12 @@ from saga_lint.findings import Finding, at_or_above
 from saga_lint.review.gitsource import ReviewError, catalog_at, open_repo
 
 if TYPE_CHECKING:
-    from saga_lint.review.gitsource import Repo
     from saga_lint.changes.compat import MessageCompat
     from saga_lint.changes.diff import Change, ChangeSet
     from saga_lint.config import Config
     from saga_lint.results import Result
     from saga_lint.review.checklist import Checklist
+    from saga_lint.review.gitsource import Repo
 
 __all__ = ["ReviewError", "ReviewResult", "run_review"]
 
