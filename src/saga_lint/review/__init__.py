@@ -89,7 +89,7 @@ def run_review(path: str | os.PathLike[str], base: str, head: str | None = None,
     moves = renames(repo, base_sha, head_sha)
     base_prefix = moved_from(repo, base_sha, moves)
     if base_prefix is not None:
-        repo.notes.append(f"the catalog folder was moved from {base_prefix.rstrip('/') or '.'} to "
+        repo.notes.append(f"The catalog folder was moved from {base_prefix.rstrip('/') or '.'} to "
                           f"{repo.prefix.rstrip('/') or '.'}: the base is read where it was")
     file_moves = catalog_renames(moves, repo.prefix if base_prefix is None else base_prefix, repo.prefix)
     with contextlib.ExitStack() as stack:

@@ -39,13 +39,13 @@ def unresolved(repo: Repo, ref: str) -> str:
     cause and the fix) when there is none."""
     empty = empty_tree(repo)
     if ref.strip().lower() in (EMPTY_TREE, empty) or repo.rev_parse(f"{ref}^{{tree}}") == empty:
-        repo.notes.append("the base is git's empty tree: everything in the catalog is new")
+        repo.notes.append("The base is git's empty tree: everything in the catalog is new")
         return empty
     m = _PARENT.match(ref.strip())
     stem = repo.rev_parse(f"{m.group('stem')}^{{commit}}") if m else None
     if m and stem is not None and repo.rev_parse(f"{stem}^1") is None:
         repo.notes.append(
-            f"{m.group('stem')} ({stem[:12]}) is a root commit, it has no parent: reviewed against git's empty "
+            f"The base: {m.group('stem')} ({stem[:12]}) is a root commit, it has no parent: reviewed against git's empty "
             "tree, so everything in the catalog is new"
         )
         return empty

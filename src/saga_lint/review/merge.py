@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from saga_lint.findings import Finding
 
-Place = tuple[str, str, str]  # (file, resource, field)
+Place = tuple[str, str, str]  # (file, resource, line or field)
 
 
 def moved_findings(base: list[Finding], moves: dict[str, str]) -> list[Finding]:
@@ -29,9 +29,11 @@ def moved_findings(base: list[Finding], moves: dict[str, str]) -> list[Finding]:
 
 
 def _place(f: Finding) -> Place | None:
-    if not f.field:
+    """Where a finding points: its file, resource and line (its field when it has no line)."""
+    where = f"L{f.line}" if isinstance(f.line, int) and f.line > 0 else f.field
+    if not where or not f.file:
         return None
-    return (f.file or "", str(f.resource) if f.resource else "", f.field)
+    return (f.file, str(f.resource) if f.resource else "", where)
 
 
 _FOLDS = {"change/removed-in-use": ("refs/resource-exists", "refs/valid-version-range", "saga/")}

@@ -204,7 +204,7 @@ def _changed_resources(out: _Comment, result: ReviewResult) -> None:
     if not rows:
         out.add(["", "### Changed resources (0)", ""])
         moved = (f" (the catalog folder was moved from {md_escape(result.moved_from.rstrip('/') or '.')}; "
-                 "every page is where it was in it)") if result.moved_from is not None else ""
+                 "every page kept its place in it)") if result.moved_from is not None else ""
         out.add([f"No catalog resource changed{moved}."])
         return
     shown = out.table(f"Changed resources ({len(rows)})", ["| Change | Resource | Version | What changed |",
@@ -287,7 +287,7 @@ def render_markdown(result: ReviewResult, max_chars: int = MAX_CHARS, link_base:
              f"Compared {base} with {head}" + (f" ({md_escape(result.head_ref)})" if result.head_ref else "")
              + f"; catalog at {md_escape(_repo_path(result, None))}."]
     if result.notes:
-        intro += ["", *(f"> ℹ️ {md_escape(note[:1].upper() + note[1:])}." for note in result.notes)]
+        intro += ["", *(f"> ℹ️ {md_escape(note)}." for note in result.notes)]
     # the change guidance comes last but is kept first: it is what a reviewer acts on
     guidance = _guidance(result, max_chars // 3)
     out = _Comment(max_chars - 2000 - sum(len(line) + 1 for line in guidance))  # room for the closing notes
