@@ -69,6 +69,11 @@ class ReviewResult:
     def failed(self) -> bool:
         return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
 
+    @property
+    def preexisting(self) -> int:
+        """Head findings already present at the base (those folded into a change finding are not)."""
+        return max(self.head_findings - len(self.new_findings) - sum(len(v) for v in self.merged.values()), 0)
+
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:

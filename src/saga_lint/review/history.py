@@ -43,7 +43,7 @@ def unresolved(repo: Repo, ref: str) -> str:
         return empty
     m = _PARENT.match(ref.strip())
     stem = repo.rev_parse(f"{m.group('stem')}^{{commit}}") if m else None
-    if m and stem is not None and repo.rev_parse(f"{stem}^1") is None:
+    if m and stem is not None and repo.rev_parse(f"{stem}^1") is None and not _shallow(repo):
         repo.notes.append(
             f"The base: {m.group('stem')} ({stem[:12]}) is a root commit, it has no parent: reviewed against git's empty "
             "tree, so everything in the catalog is new"
@@ -58,12 +58,16 @@ def _cause(repo: Repo, ref: str) -> str:
     if kind.returncode == 0:
         what = kind.stdout.decode("ascii", "replace").strip()
         return f"revision {ref!r} is a {what}, not a commit (name a commit, or git's empty tree {EMPTY_TREE})"
-    shallow = git(repo.top, "rev-parse", "--is-shallow-repository", check=False).stdout.strip() == b"true"
-    if shallow:
+    if _shallow(repo):
         return (f"unknown revision {ref!r} in {repo.top}: this clone is shallow, so older commits are not here "
                 "(actions/checkout with fetch-depth: 0, or git fetch --deepen / --unshallow)")
     return (f"unknown revision {ref!r} in {repo.top} (a typo, or not fetched: in CI use actions/checkout with "
             "fetch-depth: 0, or git fetch origin <branch>)")
+
+
+def _shallow(repo: Repo) -> bool:
+    """A shallow clone: its oldest commits look parentless, but their parents are only not fetched."""
+    return git(repo.top, "rev-parse", "--is-shallow-repository", check=False).stdout.strip() == b"true"
 
 
 def renames(repo: Repo, base: str, head: str | None) -> list[tuple[str, str]]:

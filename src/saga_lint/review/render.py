@@ -13,6 +13,7 @@ GitHub's 65,536 characters: rows beyond the budget are counted, not shown.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -160,7 +161,7 @@ class _Comment:
         """A titled table, folded in ``<details>`` (the count in its summary) when it has more than
         ``FOLD_ROWS`` rows; returns the rows shown."""
         if len(rows) > FOLD_ROWS:
-            self.add(["", f"{level} {title}", "", f"<details><summary>{md_escape(title)}: show all {len(rows)}</summary>",
+            self.add(["", f"{level} {title}", "", f"<details><summary>{html.escape(title)}: show all {len(rows)}</summary>",
                       "", *head])
             shown = self.add(rows)
             self.lines += ["", "</details>"]  # always closed, whatever the budget
@@ -262,7 +263,7 @@ def _findings(out: _Comment, result: ReviewResult, link_base: str | None) -> Non
     if shown_total < len(findings):
         out.tail.append(f"… {len(findings) - shown_total} more findings are not shown (GitHub's comment limit); "
                         "run `saga-lint review --format json` for all of them.")
-    preexisting = result.head_findings - len(result.new_findings) - sum(len(v) for v in result.merged.values())
+    preexisting = result.preexisting
     if preexisting > 0:
         out.add(["", f"{plural(preexisting, 'finding')} already present at the base {'is' if preexisting == 1 else 'are'} "
                  "not repeated here."])
@@ -317,7 +318,7 @@ def to_json(result: ReviewResult) -> ReviewDocument:
         "compatibility": [m.to_json() for m in result.compat],
         "findings": [dict(f.to_json(), origin="change" if f.rule.startswith("change/") else "new",
                           also=list(result.merged.get(f.fingerprint, []))) for f in result.findings],
-        "preexisting_findings": max(result.head_findings - len(result.new_findings), 0),
+        "preexisting_findings": result.preexisting,
         "checklists": [cl.to_json() for cl in result.checklists],
         "changed_files": list(result.changed_files),
         "notes": list(result.notes),

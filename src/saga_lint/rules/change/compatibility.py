@@ -62,12 +62,12 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     required field consumers rely on disappears), FORWARD (readers on the old schema accept new
     messages), FULL (both) or NONE. The mode comes from ``schema-compatibility: {<id>: MODE}`` in
     saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter.
+    A schema file beside a page that names none (no ``schemaPath``) is compared too; the finding
+    says so and asks for the ``schemaPath``.
     Why: producers and consumers deploy independently; a breaking schema change rolled out like a
     compatible one fails in production, in whichever service upgrades last.
     Example that fails: ``order-created`` drops ``orderId`` from ``required`` (and from
     ``properties``): consumers reading ``orderId`` break.
-    A schema file beside a page that names none (no ``schemaPath``) is compared too; the finding
-    says so and asks for the ``schemaPath``.
     Fix: make the change compatible (add an optional field instead of renaming one, keep old enum
     values), or publish it as a new major version and migrate consumers, or set the mode the
     message really needs.

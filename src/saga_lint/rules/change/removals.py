@@ -133,12 +133,12 @@ def removed_in_use(ctx: Context) -> Iterator[Problem]:
     every flow step removed from a flow, against the head catalog: services that still send or
     receive the message, flows whose steps still name it, ``x-saga`` blocks that still use it, and
     steps whose ``next_step``/``next_steps`` still lead to a removed step.
+    A message the change renamed (git pairs its page with the new one, or its schema is the same)
+    is named with its new id: "renamed to B: point it at B".
     Why: removing a contract that is in use breaks its senders or receivers; removing a step that
     others lead to leaves the flow with a dangling edge.
     Example that fails: ``payment-declined`` is deleted while ``checkout-saga``'s ``x-saga`` still
     lists it as a failure of ``authorize_payment``.
-    A message the change renamed (git pairs its page with the new one, or its schema is the same)
-    is named with its new id: "renamed to B: point it at B".
     Fix: remove the references in the same change (or deprecate the message first with
     ``deprecated: true`` and remove it once nothing uses it); after a rename, point them at the
     new id.

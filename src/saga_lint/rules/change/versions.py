@@ -48,15 +48,15 @@ def version_bump(ctx: Context) -> Iterator[Problem]:
 
     What it checks: a message whose schema changed keeps exactly the same version; or a change that
     ``change/breaking-schema`` finds breaking keeps the same major version (1.0.0 -> 1.1.0).
+    Versions are read by their own scheme: from 1.0.0 on a breaking change needs a new major
+    version (1.4.0 -> 2.0.0); below 1.0.0 (semver's initial development) it needs a new minor
+    version (0.3.2 -> 0.4.0), or 1.0.0. A schema file added where the page had none (or where
+    ``schemaPath`` named a missing file) is a schema added, not changed: no bump is asked.
     Why: consumers pin versions (``version: 1.x``); a contract that changes under the same version
     (or a breaking one under the same major) reaches them unannounced, and EventCatalog shows the
     old and the new contract as one.
     Example that fails: ``inventory-reserved`` 1.0.0 loses the required field ``expiresAt`` and is
     still 1.0.0.
-    Versions are read by their own scheme: from 1.0.0 on a breaking change needs a new major
-    version (1.4.0 -> 2.0.0); below 1.0.0 (semver's initial development) it needs a new minor
-    version (0.3.2 -> 0.4.0), or 1.0.0. A schema file added where the page had none (or where
-    ``schemaPath`` named a missing file) is a schema added, not changed: no bump is asked.
     Fix: bump the version (a new major version for a breaking change), keeping the previous one
     under ``versioned/<old version>/``.
     """
