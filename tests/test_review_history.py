@@ -309,3 +309,20 @@ def test_versioning_advice_follows_the_version_scheme():
     assert breaking_target("2.1.0") == "a new major version (3.0.0)"
     assert breaking_target("0.0.3").startswith("a new minor version (0.1.0: below 1.0.0")
     assert breaking_target("v1") == "a new major version (2.0.0)"
+
+
+def test_a_renamed_service_names_its_new_id_where_it_is_still_used(repo):
+    write(repo, "catalog/domains/Ordering/index.mdx", page("ordering", "Ordering", extra="services:\n  - id: order-service\n"))
+    base = commit(repo, "base")
+    git(repo, "mv", "catalog/services/OrderService", "catalog/services/OrderingService")
+    index = repo / "catalog/services/OrderingService/index.mdx"
+    index.write_text(index.read_text("utf-8").replace("id: order-service", "id: ordering-service"), "utf-8")
+    commit(repo, "rename the service")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert code == 1
+    assert found(doc) == [("refs/resource-exists", "domain ordering", "domains/Ordering/index.mdx")]
+    assert doc["findings"][0]["message"] == ('services[0] refers to service "order-service", which is not in the catalog. '
+                                             'This change renamed it to "ordering-service": point it at "ordering-service".')
+    _code, md = review(repo / "catalog", "--base", base)
+    assert plain("\n".join(rows(md, "Changed resources"))) == (
+        "| 🔀 renamed | service order-service → ordering-service | 1.0.0 | still pointing at order-service: domain ordering |")

@@ -128,7 +128,7 @@ def _review(repo: Repo, roots: tuple[Path, Path], config: Config, file_moves: di
     from saga_lint.changes.diff import Change, compare_catalogs
     from saga_lint.pipeline import run_check
     from saga_lint.review.checklist import checklists
-    from saga_lint.review.merge import merge_causes, moved_findings, resolved_findings
+    from saga_lint.review.merge import merge_causes, moved_findings, point_at_renames, resolved_findings
 
     base_root, head_root = roots
     check_config(config)
@@ -136,7 +136,8 @@ def _review(repo: Repo, roots: tuple[Path, Path], config: Config, file_moves: di
     head_run = run_check(head_root, config)
     changes = compare_catalogs(base_run.catalog, head_run.catalog, file_moves)
     base_findings = moved_findings(base_run.findings, file_moves)
-    new = new_findings(base_findings, head_run.findings)
+    renamed = {ch.id: ch.renamed_to for ch in changes.resources if ch.renamed_to}
+    new = point_at_renames(new_findings(base_findings, head_run.findings), renamed)
     change = Change(
         diff=changes, base=base_run, changed_files=changed_files,
         compat=message_compat(changes, base_run.catalog, head_run.catalog, config),

@@ -8,12 +8,15 @@ findings of two rules about one cause merged, and what the change resolves.
   about the same place (``refs/resource-exists`` beside ``change/removed-in-use`` on one
   reference) is folded into it; returns the new findings left and, by the change finding's
   fingerprint, the rules folded into it;
+- ``point_at_renames(new, renames)``: a ``refs/resource-exists`` finding about an id the change
+  renamed says so and names the new id (instead of guessing a "did you mean");
 - ``resolved_findings(base, head, new_findings)``: base findings the head no longer has.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 from saga_lint.findings import Finding
@@ -64,3 +67,22 @@ def resolved_findings(base: list[Finding], head: list[Finding],
                       new_findings: Callable[[list[Finding], list[Finding]], list[Finding]]) -> list[Finding]:
     """The base's findings that the head does not have (``new_findings`` the other way round)."""
     return sorted(new_findings(head, base), key=Finding.sort_key)
+
+
+_MISSING = re.compile(r'^(?P<head>.* refers to .*? "(?P<id>[^"]*)", which is not in the catalog\.)(?P<hint>.*?)'
+                      r" Add its page or correct the id\.$", re.DOTALL)
+
+
+def point_at_renames(new: list[Finding], renames: dict[str, str]) -> list[Finding]:
+    """``refs/resource-exists`` findings about an id this change renamed, told the new id."""
+    if not renames:
+        return new
+    out = []
+    for f in new:
+        m = _MISSING.match(f.message) if f.rule == "refs/resource-exists" else None
+        if m is not None and m.group("id") in renames:
+            to = renames[m.group("id")]
+            f = dataclasses.replace(f, message=f'{m.group("head")} This change renamed it to "{to}": point it at "{to}".',
+                                    fingerprint="")
+        out.append(f)
+    return out

@@ -75,8 +75,10 @@ def _verdict(result: ReviewResult) -> str:
 def _still_pointing(result: ReviewResult, old_id: str) -> list[str]:
     """The resources that still point at a renamed resource's old id (from the change findings)."""
     out: list[str] = []
-    for f in result.change_findings:
-        if f.rule == "change/removed-in-use" and f" {old_id}" in f.message and f.resource is not None:
+    for f in result.findings:
+        named = f" {old_id}" in f.message if f.rule == "change/removed-in-use" else (
+            f.rule == "refs/resource-exists" and f'"{old_id}", which is not in the catalog. This change renamed it' in f.message)
+        if named and f.resource is not None:
             who = f"{f.resource.type} {f.resource.id}"
             if who not in out:
                 out.append(who)
