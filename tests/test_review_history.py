@@ -326,3 +326,26 @@ def test_a_renamed_service_names_its_new_id_where_it_is_still_used(repo):
     _code, md = review(repo / "catalog", "--base", base)
     assert plain("\n".join(rows(md, "Changed resources"))) == (
         "| 🔀 renamed | service order-service → ordering-service | 1.0.0 | still pointing at order-service: domain ordering |")
+
+
+def test_the_whole_review_goes_to_the_summary_file_and_the_comment_says_so(repo, tmp_path):
+    from saga_lint.review import run_review
+    from saga_lint.review.render import render_markdown
+
+    base = commit(repo, "base")
+    for i in range(40):
+        write(repo, f"catalog/events/e{i:02d}/index.mdx", "---\nid: e" + f"{i:02d}" + "\nname: E\nversion: 1.0.0\n---\n\nE.\n")
+    commit(repo, "forty events without owners")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier steps\n", "utf-8")
+    code, md = review(repo / "catalog", "--base", base, "--summary-file", str(summary))
+    assert code == 1
+    written = summary.read_text("utf-8")
+    assert written.startswith("earlier steps\n<!-- saga-lint:review -->") and written[len("earlier steps\n"):] == md
+    short = render_markdown(run_review(repo / "catalog", base), max_chars=4000, rest_at="the job's step summary has all of them")
+    assert len(short) < 4000
+    assert re.search(r"… \d+ more findings are not shown here \(a pull-request comment holds at most 65,536 characters\); "
+                     r"the job's step summary has all of them\.", short)
+    assert short.count("<details>") == short.count("</details>")
+    code, out = review(repo / "catalog", "--base", base, "--summary-file", str(tmp_path / "no" / "such" / "file.md"))
+    assert code == 2 and "cannot write the summary file" in out

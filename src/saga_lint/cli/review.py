@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
+
+if TYPE_CHECKING:
+    from saga_lint.review import ReviewResult
 
 
 @click.command("review")
@@ -17,8 +22,12 @@ from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now,
               help="Config file (default: saga-lint.yaml in PATH).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity of a new finding that fails the run (default: error).")
+@click.option("--summary-file", metavar="PATH", type=click.Path(dir_okay=False),
+              help="Also append the whole review as Markdown (up to 1 MB, no comment budget) to PATH, "
+                   "e.g. $GITHUB_STEP_SUMMARY; the comment then points there for what it leaves out.")
 @guard
-def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: str | None, fail_on: str | None) -> None:
+def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: str | None, fail_on: str | None,
+               summary_file: str | None) -> None:
     """Review the change from --base to --head (default: the working tree) of the catalog at PATH.
 
     With --head, PATH may be missing from the checked-out files: the catalog is read from the
@@ -47,5 +56,21 @@ def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: st
     except ReviewError as exc:
         raise Failure(str(exc)) from None
     link_base = blob_link_base(result.head_sha or result.extra.get("checkout_sha"))
-    click.echo(render_review(fmt, result, link_base=link_base), nl=False)
+    rest_at = ""
+    if summary_file:
+        _append_summary(summary_file, result, link_base)
+        rest_at = "the job's step summary has all of them"
+    click.echo(render_review(fmt, result, link_base=link_base, rest_at=rest_at), nl=False)
     exit_now(1 if result.failed else 0)
+
+
+def _append_summary(path: str, result: ReviewResult, link_base: str | None) -> None:
+    """The whole review (the step summary's budget, not a comment's) appended to ``path``."""
+    from saga_lint.review.render import SUMMARY_CHARS, render_markdown
+
+    text = render_markdown(result, max_chars=SUMMARY_CHARS, link_base=link_base)
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise Failure(f"cannot write the summary file {path}: {exc.strerror or exc}") from None

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from saga_lint.review import ReviewResult
 
 MARKER = "<!-- saga-lint:review -->"
-MAX_CHARS = 60_000
+MAX_CHARS = 60_000  # under GitHub's 65,536 characters for a comment
+SUMMARY_CHARS = 1_000_000  # under GitHub's 1 MiB for a job's step summary
 
 _KIND_ICON = {"added": "➕ added", "removed": "➖ removed", "changed": "✏️ changed", "version-bump": "⬆️ new version",
               "renamed": "🔀 renamed"}
@@ -138,10 +139,11 @@ class _Comment:
     """The comment's lines, written while a character budget lasts; what does not fit is counted
     in notes at the end (``tail``)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, rest_at: str = "") -> None:
         self.left = limit
         self.lines: list[str] = []
         self.tail: list[str] = []
+        self.rest_at = rest_at or "run `saga-lint review --format json` for all of them"
 
     def take(self, line: str) -> bool:
         if len(line) + 1 > self.left:
@@ -163,11 +165,13 @@ class _Comment:
         """A titled table, folded in ``<details>`` (the count in its summary) when it has more than
         ``FOLD_ROWS`` rows; returns the rows shown."""
         if len(rows) > FOLD_ROWS:
-            self.add(["", f"{level} {title}", "", f"<details><summary>{html.escape(title)}: show all {len(rows)}</summary>",
-                      "", *head])
-            shown = self.add(rows)
-            self.lines += ["", "</details>"]  # always closed, whatever the budget
-            self.left -= len("</details>") + 2
+            opening = ["", f"{level} {title}", "", f"<details><summary>{html.escape(title)}: show all {len(rows)}</summary>",
+                       "", *head]
+            added = self.add(opening)
+            shown = self.add(rows) if added == len(opening) else 0
+            if added >= 4:  # <details> was opened: closed whatever the budget left
+                self.lines += ["", "</details>"]
+                self.left -= len("</details>") + 2
             return shown
         self.add(["", f"{level} {title}", "", *head])
         return self.add(rows)
@@ -213,7 +217,7 @@ def _changed_resources(out: _Comment, result: ReviewResult) -> None:
     shown = out.table(f"Changed resources ({len(rows)})", ["| Change | Resource | Version | What changed |",
                                                            "| --- | --- | --- | --- |"], rows)
     if shown < len(rows):
-        out.tail.append(f"… {len(rows) - shown} more changed resources are not shown.")
+        out.tail.append(f"… {len(rows) - shown} more changed resources are not shown; {out.rest_at}.")
 
 
 def _compat_cell(m: Any) -> str:
@@ -263,8 +267,8 @@ def _findings(out: _Comment, result: ReviewResult, link_base: str | None) -> Non
             rows = list(dict.fromkeys(_finding_row(result, f, link_base) for f in items))  # no row twice
             shown_total += out.table(f"{icon} {title} ({len(rows)})", TABLE_HEAD, rows, level="####") + len(items) - len(rows)
     if shown_total < len(findings):
-        out.tail.append(f"… {len(findings) - shown_total} more findings are not shown (GitHub's comment limit); "
-                        "run `saga-lint review --format json` for all of them.")
+        out.tail.append(f"… {len(findings) - shown_total} more findings are not shown here (a pull-request comment holds "
+                        f"at most 65,536 characters); {out.rest_at}.")
     preexisting = result.preexisting
     if preexisting > 0:
         out.add(["", f"{plural(preexisting, 'finding')} already present at the base {'is' if preexisting == 1 else 'are'} "
@@ -278,12 +282,14 @@ def _resolved(out: _Comment, result: ReviewResult) -> None:
     rows = list(dict.fromkeys(_finding_row(result, f, None) for f in result.resolved))
     shown = out.table(f"✅ Resolved by this change ({len(rows)})", TABLE_HEAD, rows)
     if shown < len(rows):
-        out.tail.append(f"… {len(rows) - shown} more resolved findings are not shown.")
+        out.tail.append(f"… {len(rows) - shown} more resolved findings are not shown; {out.rest_at}.")
 
 
-def render_markdown(result: ReviewResult, max_chars: int = MAX_CHARS, link_base: str | None = None) -> str:
+def render_markdown(result: ReviewResult, max_chars: int = MAX_CHARS, link_base: str | None = None,
+                    rest_at: str = "") -> str:
     """The PR comment, at most about ``max_chars`` characters; ``link_base``: where file links
-    point (a URL ending in ``/``), None for repository-relative links."""
+    point (a URL ending in ``/``), None for repository-relative links; ``rest_at``: where a
+    reader finds what the budget leaves out (default: the JSON output)."""
     head = f"`{result.head_sha[:12]}`" if result.head_sha else "the working tree"
     base = f"{md_escape(result.base_ref)} (`{result.base_sha[:12]}`)"
     intro = [MARKER, "## saga-lint review", "", _verdict(result), "",
@@ -293,7 +299,7 @@ def render_markdown(result: ReviewResult, max_chars: int = MAX_CHARS, link_base:
         intro += ["", *(f"> ℹ️ {md_escape(note)}." for note in result.notes)]
     # the change guidance comes last but is kept first: it is what a reviewer acts on
     guidance = _guidance(result, max_chars // 3)
-    out = _Comment(max_chars - 2000 - sum(len(line) + 1 for line in guidance))  # room for the closing notes
+    out = _Comment(max_chars - 2000 - sum(len(line) + 1 for line in guidance), rest_at)  # room for the closing notes
     for line in intro:
         out.take(line)
     out.lines.extend(intro)
@@ -333,7 +339,7 @@ def render_json(result: ReviewResult) -> str:
     return json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def render(fmt: str, result: ReviewResult, link_base: str | None = None) -> str:
+def render(fmt: str, result: ReviewResult, link_base: str | None = None, rest_at: str = "") -> str:
     if fmt == "json":
         return render_json(result)
-    return render_markdown(result, link_base=link_base)
+    return render_markdown(result, link_base=link_base, rest_at=rest_at)
