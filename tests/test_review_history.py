@@ -349,3 +349,23 @@ def test_the_whole_review_goes_to_the_summary_file_and_the_comment_says_so(repo,
     assert short.count("<details>") == short.count("</details>")
     code, out = review(repo / "catalog", "--base", base, "--summary-file", str(tmp_path / "no" / "such" / "file.md"))
     assert code == 2 and "cannot write the summary file" in out
+
+
+def test_a_rename_by_schema_only_when_one_added_message_has_that_schema(repo):
+    write(repo, "catalog/events/order-paid/index.mdx", page("order-paid", "Order Paid", extra="schemaPath: paid.json\n"))
+    write(repo, "catalog/events/order-paid/paid.json", json.dumps({"type": "object", "required": ["paidAt"]}))
+    base = commit(repo, "base")
+    shutil.rmtree(repo / "catalog/events/order-paid")
+    for rid in ("payment-settled", "payment-booked"):  # two new pages, each a rewrite with the old schema
+        write(repo, f"catalog/events/{rid}/index.mdx",
+              f"---\nid: {rid}\nname: A New Page {rid}\nversion: 2.0.0\nschemaPath: s.json\n---\n\nRewritten entirely.\n")
+        write(repo, f"catalog/events/{rid}/s.json", json.dumps({"type": "object", "required": ["paidAt"]}))
+    commit(repo, "two candidates")
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    assert [(c["kind"], c["id"], c["renamed_from"], c["renamed_to"]) for c in doc["changes"]] == [
+        ("removed", "order-paid", None, None), ("added", "payment-booked", None, None), ("added", "payment-settled", None, None)]
+    shutil.rmtree(repo / "catalog/events/payment-booked")
+    commit(repo, "one candidate")
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    assert sorted((c["kind"], c["id"], c["renamed_from"], c["renamed_to"]) for c in doc["changes"]) == [
+        ("added", "payment-settled", "order-paid", None), ("removed", "order-paid", None, "payment-settled")]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -310,24 +311,35 @@ def _specs_changed(sides: _Sides, b: Resource, h: Resource) -> list[str]:
 def _pair_renames(changes: list[ResourceChange], sides: _Sides) -> None:
     """Pair a removed resource with an added one of the same type when it is the same thing under
     a new id: git pairs their pages as a rename, or they have the same page file, or the same
-    schema (that exists). Both entries stay (the ``change/*`` rules read the removal), marked."""
+    schema (that exists, and no other added resource has). Both entries stay (the ``change/*`` rules read the removal), marked."""
     added = [c for c in changes if c.kind == "added" and c.head is not None]
-    for gone in (c for c in changes if c.kind == "removed" and c.base is not None):
+    removed = [c for c in changes if c.kind == "removed" and c.base is not None]
+    if not added or not removed:
+        return
+    new_schemas = {id(c): _schema_key(sides.head, c.head, sides.head_folders) for c in added if c.head is not None}
+    seen = Counter(new_schemas.values())  # a schema that two added resources share pairs neither
+    for gone in removed:
+        if gone.base is None:
+            continue
+        old_file = sides.moves.get(gone.base.file, gone.base.file)
+        old_schema = _schema_key(sides.base, gone.base, sides.base_folders)
         for new in added:
-            if new.type != gone.type or new.renamed_from is not None or new.head is None or gone.base is None:
+            if new.type != gone.type or new.renamed_from is not None or new.head is None:
                 continue
-            if _same_thing(sides, gone.base, new.head):
+            same_schema = old_schema is not None and old_schema == new_schemas.get(id(new)) and seen[old_schema] == 1
+            if old_file == new.head.file or same_schema:
                 gone.renamed_to, new.renamed_from = new.id, gone.id
                 break
 
 
-def _same_thing(sides: _Sides, old: Resource, new: Resource) -> bool:
-    if sides.moves.get(old.file, old.file) == new.file:
-        return True
-    old_schema = _encodable(schema_contents(sides.base, old, sides.base_folders))
-    new_schema = _encodable(schema_contents(sides.head, new, sides.head_folders))
-    contents = [v for v in old_schema.values() if v is not None]
-    return bool(contents) and sorted(map(repr, contents)) == sorted(repr(v) for v in new_schema.values() if v is not None)
+def _schema_key(catalog: Catalog, res: Resource | None, folders: Folders) -> str | None:
+    """The contents of a resource's existing schema files, comparable across ids; None without any."""
+    if res is None:
+        return None
+    contents = [v for v in _encodable(schema_contents(catalog, res, folders)).values() if v is not None]
+    if not contents:
+        return None
+    return json.dumps(sorted(json.dumps(v, sort_keys=True, default=str) for v in contents))
 
 
 def _encodable(contents: dict[str, Any]) -> dict[str, Any]:
