@@ -369,3 +369,14 @@ def test_a_rename_by_schema_only_when_one_added_message_has_that_schema(repo):
     _code, doc = review_json(repo / "catalog", "--base", base)
     assert sorted((c["kind"], c["id"], c["renamed_from"], c["renamed_to"]) for c in doc["changes"]) == [
         ("added", "payment-settled", "order-paid", None), ("removed", "order-paid", None, "payment-settled")]
+
+
+def test_schema_required_names_the_schema_beside_the_page(repo):
+    write(repo, "catalog/events/order-shipped/index.mdx", page("order-shipped", "Order Shipped"))
+    write(repo, "catalog/events/order-shipped/schema.json", json.dumps(SCHEMA))
+    result = CliRunner().invoke(main, ["check", str(repo / "catalog"), "--format", "json"])
+    findings = json.loads(result.output)["findings"]
+    messages = sorted(f["message"] for f in findings if f["rule"] == "best-practices/schema-required")
+    assert messages == ['event "legacy-thing" has no schema; add a schema file and schemaPath: schema.json.',
+                        'event "order-shipped" names no schema, but schema.json sits beside its page; '
+                        "add schemaPath: schema.json."]
