@@ -95,8 +95,6 @@ def moved_from(repo: Repo, base: str, moves: list[tuple[str, str]]) -> str | Non
     """The folder (repository-relative, '' or ending in '/') the catalog was in at ``base`` when
     the change moved the catalog folder as a whole; None when it did not (the base has files at
     the catalog's place, or git paired no file into it)."""
-    if _list_tree(repo, base):
-        return None
     olds: Counter[str] = Counter()
     into = 0
     for old, new in moves:
@@ -109,7 +107,9 @@ def moved_from(repo: Repo, base: str, moves: list[tuple[str, str]]) -> str | Non
     if not olds:
         return None
     folder, n = olds.most_common(1)[0]
-    return folder if 2 * n >= into and folder != repo.prefix else None
+    if 2 * n < into or folder == repo.prefix or _list_tree(repo, base):
+        return None
+    return folder
 
 
 def catalog_renames(moves: list[tuple[str, str]], base_prefix: str, head_prefix: str) -> dict[str, str]:
