@@ -380,3 +380,24 @@ def test_schema_required_names_the_schema_beside_the_page(repo):
     assert messages == ['event "legacy-thing" has no schema; add a schema file and schemaPath: schema.json.',
                         'event "order-shipped" names no schema, but schema.json sits beside its page; '
                         "add schemaPath: schema.json."]
+
+
+def test_a_breaking_change_below_1_0_0_takes_the_next_minor_version(repo):
+    index = repo / "catalog/events/order-created/index.mdx"
+    index.write_text(index.read_text("utf-8").replace("version: 1.0.0", "version: 0.2.0"), "utf-8")
+    base = commit(repo, "base at 0.2.0")
+    doc_ = json.loads(json.dumps(SCHEMA))
+    doc_["required"].remove("orderId")
+    del doc_["properties"]["orderId"]
+    write(repo, "catalog/events/order-created/schema.json", json.dumps(doc_, indent=2))
+    index.write_text(index.read_text("utf-8").replace("version: 0.2.0", "version: 0.2.1"), "utf-8")
+    commit(repo, "breaking, patch bump")
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    bump = [f["message"] for f in doc["findings"] if f["rule"] == "change/version-bump"]
+    assert bump == ["event order-created: a breaking schema change goes from 0.2.0 to 0.2.1, the same minor version; "
+                    "publish it as a new minor version (0.3.0: below 1.0.0 a breaking change takes the next minor version; "
+                    "or 1.0.0 when the contract is stable)"]
+    index.write_text(index.read_text("utf-8").replace("version: 0.2.1", "version: 0.3.0"), "utf-8")
+    commit(repo, "breaking, minor bump")
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == ["change/breaking-schema"]

@@ -10,14 +10,6 @@ from saga_lint.rules import Context, Problem, rule
 from saga_lint.rules.change.compatibility import schemas_beside
 
 
-def major(version: str | None) -> int | str | None:
-    """The major version number (``v2.1`` -> 2); the text itself when it has none."""
-    if version is None:
-        return None
-    m = re.match(r"^\s*v?(\d+)", str(version))
-    return int(m.group(1)) if m else str(version)
-
-
 def breaking_step(version: str | None) -> tuple[int, ...] | None:
     """The part of a version a breaking change must raise, by the version's own scheme: the major
     (``(major,)``) from 1.0.0 on, the minor below it (``(0, minor)``: semver's initial development,
