@@ -133,9 +133,11 @@ def test_a_moved_catalog_folder_is_a_move(repo):
 
 
 def test_a_page_moved_inside_the_catalog_is_unchanged(repo):
-    base = commit(repo, "base")
+    write(repo, "catalog/commands/place-order/index.mdx", page("place-order", "Place Order", extra="schemaPath: schema.json\n"))
+    base = commit(repo, "base")  # its schemaPath names a missing file: the finding names the folder
     git(repo, "mv", "catalog/events/legacy", "catalog/events/old-legacy")
-    commit(repo, "move a page")
+    git(repo, "mv", "catalog/commands/place-order", "catalog/commands/order-placing")
+    commit(repo, "move two pages")
     code, doc = review_json(repo / "catalog", "--base", base)
     assert (code, doc["changes"], doc["findings"], doc["resolved_findings"]) == (0, [], [], [])
 

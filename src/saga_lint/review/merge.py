@@ -25,10 +25,20 @@ Place = tuple[str, str, str]  # (file, resource, line or field)
 
 
 def moved_findings(base: list[Finding], moves: dict[str, str]) -> list[Finding]:
-    """The base's findings, each at the file git moved it to (the others unchanged)."""
+    """The base's findings, each at the file git moved it to (the others unchanged); a message
+    that names the file's old folder names the new one."""
     if not moves:
         return base
-    return [dataclasses.replace(f, file=moves[f.file], fingerprint="") if f.file in moves else f for f in base]
+    out = []
+    for f in base:
+        new = moves.get(f.file or "")
+        if new is None or f.file is None:
+            out.append(f)
+            continue
+        old_dir, new_dir = f.file.rpartition("/")[0] + "/", new.rpartition("/")[0] + "/"
+        message = f.message.replace(old_dir, new_dir) if old_dir != "/" and old_dir != new_dir else f.message
+        out.append(dataclasses.replace(f, file=new, message=message, fingerprint=""))
+    return out
 
 
 def _place(f: Finding) -> Place | None:
