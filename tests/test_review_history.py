@@ -403,3 +403,10 @@ def test_a_breaking_change_below_1_0_0_takes_the_next_minor_version(repo):
     commit(repo, "breaking, minor bump")
     _code, doc = review_json(repo / "catalog", "--base", base)
     assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == ["change/breaking-schema"]
+
+
+def test_a_folder_moved_in_the_working_tree_but_not_added_is_a_move(repo):
+    base = commit(repo, "base")
+    shutil.move(str(repo / "catalog"), str(repo / "eventcatalog"))  # not git mv: untracked at the new place
+    code, doc = review_json(repo / "eventcatalog", "--base", base)
+    assert (code, doc["findings"], doc["changes"], doc["moved_from"]) == (0, [], [], "catalog")

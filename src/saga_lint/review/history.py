@@ -71,14 +71,17 @@ def _shallow(repo: Repo) -> bool:
 
 
 def renames(repo: Repo, base: str, head: str | None) -> list[tuple[str, str]]:
-    """``(old, new)`` repository paths that git's rename detection pairs between base and head
-    (head None: the working tree's tracked files)."""
+    """``(old, new)`` repository paths that git's rename detection pairs between base and head.
+    Head None (the working tree): git sees renames of tracked files; a file moved but not yet
+    added (untracked at its new place, missing at its old one) is paired by its content, the
+    blob id git would give it."""
     args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv", base]
     if head:
         args.append(head)
     args.append("--")
     fields = [p.decode("utf-8", "surrogateescape") for p in git(repo.top, *args).stdout.split(b"\0")]
     out: list[tuple[str, str]] = []
+    deleted: list[str] = []
     i = 0
     while i < len(fields) and fields[i]:
         status = fields[i]
@@ -87,7 +90,38 @@ def renames(repo: Repo, base: str, head: str | None) -> list[tuple[str, str]]:
                 out.append((fields[i + 1], fields[i + 2]))
             i += 3
         else:
+            if status == "D" and i + 1 < len(fields):
+                deleted.append(fields[i + 1])
             i += 2
+    if head is None and deleted:
+        out += _untracked_moves(repo, base, deleted)
+    return out
+
+
+def _untracked_moves(repo: Repo, base: str, deleted: list[str]) -> list[tuple[str, str]]:
+    """(old, new) for untracked files whose content is a file missing since ``base``."""
+    others = git(repo.top, "ls-files", "--others", "--exclude-standard", "-z").stdout
+    untracked = [p.decode("utf-8", "surrogateescape") for p in others.split(b"\0") if p]
+    if not untracked or len(untracked) > 50_000:
+        return []
+    gone = set(deleted)
+    by_oid: dict[str, list[str]] = {}
+    for rec in git(repo.top, "ls-tree", "-r", "-z", "--full-tree", base).stdout.split(b"\0"):
+        meta, _, name = rec.partition(b"\t")
+        parts = meta.split()
+        path = name.decode("utf-8", "surrogateescape")
+        if len(parts) == 3 and parts[1] == b"blob" and path in gone:
+            by_oid.setdefault(parts[2].decode("ascii"), []).append(path)
+    paths = "".join(p + "\n" for p in untracked if "\n" not in p)
+    hashed = git(repo.top, "hash-object", "--stdin-paths", input=paths.encode("utf-8", "surrogateescape")).stdout.split()
+    out = []
+    for new, oid in zip([p for p in untracked if "\n" not in p], hashed, strict=False):
+        olds = by_oid.get(oid.decode("ascii", "replace"))
+        if olds:
+            file_name = new.rpartition("/")[2]
+            old = next((o for o in olds if o.rpartition("/")[2] == file_name), olds[0])
+            olds.remove(old)
+            out.append((old, new))
     return out
 
 
