@@ -259,17 +259,30 @@ def test_a_changed_openapi_file_is_reported_not_compared(repo):
     write(repo, "catalog/services/OrderService/openapi.yml", "openapi: 3.0.0\npaths:\n  /api/orders: {get: {}}\n")
     index = repo / "catalog/services/OrderService/index.mdx"
     index.write_text(index.read_text("utf-8").replace("sends:", "specifications:\n  openapiPath: openapi.yml\nsends:"), "utf-8")
+    write(repo, "catalog/services/ShippingService/asyncapi.yml", "asyncapi: 2.6.0\nchannels:\n  orders.created: {}\n")
+    shipping = repo / "catalog/services/ShippingService/index.mdx"
+    shipping.write_text(shipping.read_text("utf-8").replace(
+        "receives:", "specifications:\n  - type: asyncapi\n    path: asyncapi.yml\nreceives:"), "utf-8")
     base = commit(repo, "base")
     write(repo, "catalog/services/OrderService/openapi.yml", "openapi: 3.0.0\npaths:\n  /orders: {get: {}}\n")
-    commit(repo, "every path loses its prefix")
+    write(repo, "catalog/services/ShippingService/asyncapi.yml", "asyncapi: 2.6.0\nchannels:\n  orders.v2.created: {}\n")
+    commit(repo, "every path loses its prefix, a channel is renamed")
     code, doc = review_json(repo / "catalog", "--base", base)
     assert code == 0 and doc["findings"] == []
-    assert [(c["id"], c["what"], c["specifications_changed"]) for c in doc["changes"]] == [
-        ("order-service", ["specification"], ["OpenAPI openapi.yml"])]
+    assert [(c["id"], c["what"], c["specifications_changed"], c["specifications_detail"]) for c in doc["changes"]] == [
+        ("order-service", ["specification"], ["OpenAPI openapi.yml"],
+         [{"spec": "OpenAPI openapi.yml", "removed": ["GET /api/orders"], "added": ["GET /orders"]}]),
+        ("shipping-service", ["specification"], ["AsyncAPI asyncapi.yml"],
+         [{"spec": "AsyncAPI asyncapi.yml", "removed": ["channel orders.created"], "added": ["channel orders.v2.created"]}])]
     _code, md = review(repo / "catalog", "--base", base)
-    assert plain("\n".join(rows(md, "Changed resources"))) == (
-        "| ✏️ changed | service order-service | 1.0.0 | OpenAPI openapi.yml changed (not compared: saga-lint compares "
-        "JSON schemas only; review it by hand, or with an OpenAPI/AsyncAPI diff tool such as oasdiff) |")
+    not_judged = ("not judged for compatibility: saga-lint compares JSON schemas only; review it by hand, or "
+                  "with an OpenAPI/AsyncAPI diff tool such as oasdiff")
+    assert plain(md).count(not_judged) == 2
+    assert [plain(r) for r in rows(md, "Changed resources")] == [
+        f"| ✏️ changed | service order-service | 1.0.0 | OpenAPI openapi.yml changed (**removed**: GET /api/orders; "
+        f"added: GET /orders; {not_judged}) |",
+        f"| ✏️ changed | service shipping-service | 1.0.0 | AsyncAPI asyncapi.yml changed (**removed**: channel "
+        f"orders.created; added: channel orders.v2.created; {not_judged}) |"]
 
 
 def test_two_nested_fields_keep_their_paths_and_long_sections_fold(repo):

@@ -53,6 +53,7 @@ class ResourceChange:
     duplicates: list[str] = field(default_factory=list)  # other head pages with the same id and version
     schemas_beside: list[str] = field(default_factory=list)  # schema files beside a page naming none
     specs_changed: list[str] = field(default_factory=list)  # "<kind> <path>" of changed specifications
+    specs_detail: list[dict[str, Any]] = field(default_factory=list)  # {spec, removed, added}: operations, channels
 
     @property
     def schema_changed(self) -> bool:
@@ -82,6 +83,7 @@ class ResourceChange:
             "duplicates": list(self.duplicates),
             "schemas_beside": list(self.schemas_beside),
             "specifications_changed": list(self.specs_changed),
+            "specifications_detail": [dict(d) for d in self.specs_detail],
         }
 
 
@@ -256,7 +258,7 @@ def _changed(key: tuple[str, str], sides: _Sides, base: tuple[list[Resource], di
     ch.versions_added = sorted(v for v in hv if v not in bv and v is not None)
     ch.versions_removed = sorted(v for v in bv if v not in hv and v is not None)
     ch.schemas_beside = _beside(sides, h)
-    ch.specs_changed = _specs_changed(sides, b, h)
+    ch.specs_changed, ch.specs_detail = _specs_changed(sides, b, h)
     if ch.specs_changed:
         ch.what.append("specification")
     if b.version != h.version:
@@ -295,17 +297,23 @@ def _beside(sides: _Sides, h: Resource) -> list[str]:
     return beside(sides.head, h, sides.head_folders)
 
 
-def _specs_changed(sides: _Sides, b: Resource, h: Resource) -> list[str]:
-    """``<kind> <path>`` of the specification files (OpenAPI, AsyncAPI, GraphQL) that differ."""
-    from saga_lint.changes.schemafiles import spec_paths
+def _specs_changed(sides: _Sides, b: Resource, h: Resource) -> tuple[list[str], list[dict[str, Any]]]:
+    """``<kind> <path>`` of the specification files (OpenAPI, AsyncAPI, GraphQL) that differ, and
+    for each readable pair the operations and channels removed and added (listed, not judged)."""
+    from saga_lint.changes.schemafiles import spec_endpoints, spec_paths
 
     old = {text: _file_content(sides.base, b, text) for _kind, text in spec_paths(b)}
-    out = []
+    changed, detail = [], []
     for kind, text in spec_paths(h):
         new = _file_content(sides.head, h, text)
-        if text not in old or not same_as_json(_encodable({text: old[text]}), _encodable({text: new})):
-            out.append(f"{kind} {text}")
-    return out
+        if text in old and same_as_json(_encodable({text: old[text]}), _encodable({text: new})):
+            continue
+        changed.append(f"{kind} {text}")
+        before = spec_endpoints(sides.base, b, text) if text in old else None
+        after = spec_endpoints(sides.head, h, text)
+        if before is not None and after is not None and before != after:
+            detail.append({"spec": f"{kind} {text}", "removed": sorted(before - after), "added": sorted(after - before)})
+    return changed, detail
 
 
 def _pair_renames(changes: list[ResourceChange], sides: _Sides) -> None:

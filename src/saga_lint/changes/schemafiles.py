@@ -9,7 +9,10 @@ names, the schema files beside a message page that names none, and its API speci
   else its one readable JSON schema beside the page;
 - ``has_schema(catalog, res)``: the message has a schema file that exists (named or beside);
 - ``spec_paths(res)``: ``(kind, path as written)`` of the OpenAPI/AsyncAPI/GraphQL files its
-  ``specifications`` name.
+  ``specifications`` name;
+- ``spec_endpoints(catalog, res, text)``: what a specification offers, listed, not judged: an
+  OpenAPI file's operations (``GET /orders``), an AsyncAPI file's channels and operations; None
+  when the file is not a readable JSON/YAML document.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 BESIDE_SUFFIXES = (".json", ".yaml", ".yml", ".avsc", ".avro", ".proto")
 _NOT_SCHEMAS = ("package.json", "package-lock.json", "tsconfig.json", "openapi.yml", "openapi.yaml", "openapi.json",
                 "asyncapi.yml", "asyncapi.yaml", "asyncapi.json")
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SPEC_KEYS = {"openapiPath": "OpenAPI", "asyncapiPath": "AsyncAPI", "graphqlPath": "GraphQL"}
 
 
@@ -97,3 +101,32 @@ def spec_paths(res: Resource) -> Iterator[tuple[str, str]]:
             if isinstance(s, dict) and isinstance(s.get("path"), str):
                 kind = str(s.get("type") or "").lower()
                 yield {"openapi": "OpenAPI", "asyncapi": "AsyncAPI", "graphql": "GraphQL"}.get(kind, "specification"), s["path"]
+
+
+def spec_endpoints(catalog: Catalog, res: Resource, text: str) -> set[str] | None:
+    """The operations and channels a specification file offers (``GET /orders``, ``channel
+    orders.created``, ``operation sendOrder``); None when it cannot be read as JSON or YAML."""
+    from saga_lint.catalog.paths import resolve_in_catalog
+    from saga_lint.catalog.schemas.model import SCHEMA_SUFFIXES
+    from saga_lint.catalog.schemas.read import read_schema_file
+
+    status, rel = resolve_in_catalog(catalog.files, res.folder, text)
+    if status != "ok" or rel is None or not rel.lower().endswith(SCHEMA_SUFFIXES):
+        return None
+    f = read_schema_file(catalog.files, rel)
+    doc = f.document if f.parsed else None
+    if not isinstance(doc, dict):
+        return None
+    out: set[str] = set()
+    paths = doc.get("paths")
+    for path, item in (paths.items() if isinstance(paths, dict) else ()):
+        methods = [m.upper() for m in item if str(m).lower() in _HTTP_METHODS] if isinstance(item, dict) else []
+        if methods:
+            out.update(f"{m} {path}" for m in methods)
+        else:
+            out.add(str(path))
+    for key, word in (("channels", "channel"), ("operations", "operation")):
+        named = doc.get(key)
+        if isinstance(named, dict):
+            out.update(f"{word} {name}" for name in named)
+    return out

@@ -36,8 +36,8 @@ _KIND_ICON = {"added": "➕ added", "removed": "➖ removed", "changed": "✏️
 FOLD_ROWS = 10  # a section with more rows than this is folded (``<details>``)
 _WHAT = {"frontmatter": "frontmatter", "body": "page text", "schema": "schema", "schema-added": "schema added",
          "specification": "specification"}
-SPEC_NOT_COMPARED = ("not compared: saga-lint compares JSON schemas only; review it by hand, or with an "
-                     "OpenAPI/AsyncAPI diff tool such as oasdiff")
+SPEC_NOT_COMPARED = ("not judged for compatibility: saga-lint compares JSON schemas only; review it by hand, "
+                     "or with an OpenAPI/AsyncAPI diff tool such as oasdiff")
 
 
 def _repo_path(result: ReviewResult, file: str | None) -> str:
@@ -106,7 +106,7 @@ def _what(result: ReviewResult, ch: Any) -> str:
         bits.append(f"**duplicate** id and version in {md_escape(', '.join(ch.duplicates))} (not compared)")
     if ch.schemas_beside and any(w.startswith("schema") for w in ch.what):
         bits.append(f"schema beside the page, no schemaPath: {md_escape(', '.join(ch.schemas_beside))}")
-    bits += [f"{md_escape(spec)} changed ({SPEC_NOT_COMPARED})" for spec in ch.specs_changed]
+    bits += [_spec_bit(ch, spec) for spec in ch.specs_changed]
     mc = next((m for m in result.compat if m.type == ch.type and m.id == ch.id), None)
     if mc is not None:
         if not mc.compared:
@@ -116,6 +116,18 @@ def _what(result: ReviewResult, ch: Any) -> str:
         else:
             bits.append(f"compatible under {md_escape(mc.mode)}")
     return "; ".join(bits) or "—"
+
+
+def _spec_bit(ch: Any, spec: str) -> str:
+    """A changed specification: what it no longer offers and what it adds, then why it is not judged."""
+    said = []
+    for d in ch.specs_detail:
+        if d["spec"] == spec:
+            for label, items in (("**removed**", d["removed"]), ("added", d["added"])):
+                if items:
+                    shown = ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+                    said.append(f"{label}: {md_escape(shown)}")
+    return f"{md_escape(spec)} changed ({'; '.join([*said, SPEC_NOT_COMPARED])})"
 
 
 def _version(ch: Any) -> str:
