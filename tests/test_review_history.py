@@ -130,6 +130,8 @@ def test_a_moved_catalog_folder_is_a_move(repo):
     assert not (repo / "eventcatalog").exists()
     code, doc = review_json(repo / "eventcatalog", "--base", base, "--head", head)
     assert (code, doc["findings"], doc["changes"], doc["moved_from"]) == (0, [], [], "catalog")
+    code, out = review(repo / "eventcatalog", "--base", base)
+    assert code == 2 and "not in the checked-out files; to review a revision that has it, name that revision with --head" in out
 
 
 def test_a_page_moved_inside_the_catalog_is_unchanged(repo):

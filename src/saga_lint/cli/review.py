@@ -47,6 +47,9 @@ def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: st
 
     if head is not None and not os.path.exists(path):
         config = load_config(path, config_path) if config_path else None  # else the head revision's
+    elif not os.path.exists(path):
+        raise Failure(f"catalog folder not found: {path} (not in the checked-out files; to review a revision "
+                      "that has it, name that revision with --head REF)")
     else:
         path = catalog_path(path)
         config = load_config(path, config_path)
