@@ -47,7 +47,8 @@ def schema_folders(catalog: Catalog) -> Folders:
 
 
 def beside(catalog: Catalog, res: Resource, folders: Folders | None = None) -> list[str]:
-    """File names of the schema files beside a message page that names no schema (sorted);
+    """File names of the schema files beside a message page that names no schema (those named
+    like a schema first, then by name);
     ``folders``: ``schema_folders(catalog)`` when the caller asks for many pages."""
     from saga_lint.catalog.schemas import schema_paths
 
@@ -55,7 +56,8 @@ def beside(catalog: Catalog, res: Resource, folders: Folders | None = None) -> l
         return []
     if folders is None:
         folders = schema_folders(catalog)
-    return list(folders.get(res.folder, []))
+    # a file named like a schema first: an example payload beside it is not the contract
+    return sorted(folders.get(res.folder, []), key=lambda name: ("schema" not in name.lower(), name))
 
 
 def message_schema(catalog: Catalog, res: Resource) -> LoadedSchema | None:
