@@ -425,3 +425,18 @@ def test_a_folder_moved_in_the_working_tree_but_not_added_is_a_move(repo):
     shutil.move(str(repo / "catalog"), str(repo / "eventcatalog"))  # not git mv: untracked at the new place
     code, doc = review_json(repo / "eventcatalog", "--base", base)
     assert (code, doc["findings"], doc["changes"], doc["moved_from"]) == (0, [], [], "catalog")
+
+
+def test_a_moved_catalog_folder_with_one_real_change_reports_only_that_change(repo):
+    base = commit(repo, "base")
+    git(repo, "mv", "catalog", "eventcatalog")
+    doc_ = json.loads(json.dumps(SCHEMA))
+    doc_["properties"]["orderId"]["type"] = "integer"
+    write(repo, "eventcatalog/events/order-created/schema.json", json.dumps(doc_, indent=2))
+    commit(repo, "move and retype orderId")
+    code, doc = review_json(repo / "eventcatalog", "--base", base)
+    assert (code, doc["moved_from"]) == (1, "catalog")
+    assert [(c["kind"], c["id"], c["what"]) for c in doc["changes"]] == [("changed", "order-created", ["schema"])]
+    assert found(doc) == [("change/breaking-schema", "event order-created", "events/order-created/index.mdx"),
+                          ("change/version-bump", "event order-created", "events/order-created/index.mdx")]
+    assert doc["preexisting_findings"] == BASE_FINDINGS
