@@ -440,3 +440,13 @@ def test_a_moved_catalog_folder_with_one_real_change_reports_only_that_change(re
     assert found(doc) == [("change/breaking-schema", "event order-created", "events/order-created/index.mdx"),
                           ("change/version-bump", "event order-created", "events/order-created/index.mdx")]
     assert doc["preexisting_findings"] == BASE_FINDINGS
+
+
+def test_a_catalog_moved_up_to_the_repository_top_is_a_move(repo):
+    write(repo, "README.md", "The repository.\n")
+    base = commit(repo, "base")
+    for name in os.listdir(repo / "catalog"):
+        git(repo, "mv", f"catalog/{name}", name)
+    commit(repo, "the catalog is the repository")
+    code, doc = review_json(repo, "--base", base)
+    assert (code, doc["findings"], doc["changes"], doc["moved_from"]) == (0, [], [], "catalog")

@@ -127,8 +127,9 @@ def _untracked_moves(repo: Repo, base: str, deleted: list[str]) -> list[tuple[st
 
 def moved_from(repo: Repo, base: str, moves: list[tuple[str, str]]) -> str | None:
     """The folder (repository-relative, '' or ending in '/') the catalog was in at ``base`` when
-    the change moved the catalog folder as a whole; None when it did not (the base has files at
-    the catalog's place, or git paired no file into it)."""
+    the change moved the catalog folder as a whole (also up to, or down from, the repository's
+    top); None when it did not (the base has pages of its own at the catalog's place, or git
+    paired no file into it)."""
     olds: Counter[str] = Counter()
     into = 0
     for old, new in moves:
@@ -141,9 +142,19 @@ def moved_from(repo: Repo, base: str, moves: list[tuple[str, str]]) -> str | Non
     if not olds:
         return None
     folder, n = olds.most_common(1)[0]
-    if 2 * n < into or folder == repo.prefix or _list_tree(repo, base):
+    if 2 * n < into or folder == repo.prefix:
         return None
+    # the base has no catalog at the new place (its pages, if any, are the old folder's)
+    for _mode, _oid, _size, rel in _list_tree(repo, base):
+        if not (repo.prefix + rel).startswith(folder) and _is_page(rel):
+            return None
     return folder
+
+
+def _is_page(rel: str) -> bool:
+    """A catalog page: a resource's ``index.md(x)``, or a team or user file."""
+    name = rel.rpartition("/")[2]
+    return name in ("index.mdx", "index.md") or rel.startswith(("teams/", "users/"))
 
 
 def catalog_renames(moves: list[tuple[str, str]], base_prefix: str, head_prefix: str) -> dict[str, str]:
