@@ -73,13 +73,14 @@ def _verdict(result: ReviewResult) -> str:
     return "✅ **This change introduces no new problems.**"
 
 
-def _still_pointing(result: ReviewResult, old_id: str) -> list[str]:
-    """The resources that still point at a renamed resource's old id (from the change findings)."""
+def _still_pointing(result: ReviewResult, new_id: str) -> list[str]:
+    """The resources that still point at the old id of a resource renamed to ``new_id`` (from the
+    findings that say so: ``change/removed-in-use`` and ``refs/resource-exists``)."""
     out: list[str] = []
+    said = (f"which this change renamed to {new_id}: point it at {new_id}", f'This change renamed it to "{new_id}":')
     for f in result.findings:
-        named = f" {old_id}" in f.message if f.rule == "change/removed-in-use" else (
-            f.rule == "refs/resource-exists" and f'"{old_id}", which is not in the catalog. This change renamed it' in f.message)
-        if named and f.resource is not None:
+        if f.rule in ("change/removed-in-use", "refs/resource-exists") and any(s in f.message for s in said) \
+                and f.resource is not None:
             who = f"{f.resource.type} {f.resource.id}"
             if who not in out:
                 out.append(who)
@@ -91,7 +92,7 @@ def _what(result: ReviewResult, ch: Any) -> str:
     if ch.kind == "version-bump":
         bits.append(f"version {md_escape(ch.old_version)} → {md_escape(ch.new_version)}")
     if ch.renamed_from is not None:
-        users = _still_pointing(result, ch.renamed_from)
+        users = _still_pointing(result, ch.id)
         bits.append(f"still pointing at {md_escape(ch.renamed_from)}: {md_escape(', '.join(users))}" if users
                     else f"nothing points at {md_escape(ch.renamed_from)} any more")
     bits += [_WHAT.get(w, md_escape(w)) for w in ch.what if w != "specification"]
