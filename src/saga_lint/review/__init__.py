@@ -3,14 +3,18 @@
 ``run_review(path, base, head=None, config=None) -> ReviewResult``:
 
 1. the catalog at ``base`` (and at ``head`` when given) is read from git into a temporary folder
-   (``gitsource``); head defaults to the working tree, the folder itself;
+   (``gitsource``); head defaults to the working tree, the folder itself. ``history`` resolves
+   what git cannot (the empty tree, a root commit's parent) and lists the files git moved: a
+   catalog folder moved as a whole is read at base where it was;
 2. both are run through the one pipeline (``run_check``) with the same configuration (the
    working tree's), so findings carry the same catalog-relative files and fingerprints;
 3. ``diff`` lists what changed, ``compat`` compares the changed message schemas, and the
    ``change/*`` rules (``saga_lint.rules.change``) run on the head with the change in their context;
    ``checklist`` adds the change guidance of every saga touched;
-4. only head findings whose fingerprint the base run does not have are reported, plus the change
-   findings; ``render`` turns the result into a PR comment (Markdown) or JSON.
+4. only head findings whose fingerprint the base run does not have (base findings carried to
+   where git moved their files) are reported, plus the change findings, one per cause
+   (``merge``), and the base findings the change resolves; ``render`` turns the result into a
+   PR comment (Markdown) or JSON.
 """
 
 from __future__ import annotations
