@@ -374,6 +374,10 @@ def test_json_output_parses_back(repo):
     ]
     breaking = next(f for f in doc["findings"] if f["rule"] == "change/breaking-schema")
     assert (breaking["field"], breaking["file"]) == ("expiresAt", f"{RESERVED}/index.mdx")
+    # one row per cause: the saga rules that say a part of what change/step-contracts says about the step
+    contracts = next(f for f in doc["findings"] if f["rule"] == "change/step-contracts")
+    assert contracts["also"] == ["saga/customer-status", "saga/failure-condition"]
+    assert not any(f["rule"] in contracts["also"] for f in doc["findings"])
     assert all(f["origin"] == ("change" if f["rule"].startswith("change/") else "new") for f in doc["findings"])
     assert not any(f["file"] == LEGACY for f in doc["findings"])
     assert doc["preexisting_findings"] >= 2

@@ -6,8 +6,9 @@ findings of two rules about one cause merged, and what the change resolves.
   finding at the new place (its fingerprint is recomputed);
 - ``merge_causes(change, new)``: a new finding that says what a ``change/*`` finding already says
   about the same place (``refs/resource-exists`` beside ``change/removed-in-use`` on one
-  reference) is folded into it; returns the new findings left and, by the change finding's
-  fingerprint, the rules folded into it;
+  reference; ``saga/customer-status`` beside ``change/step-contracts`` on one new step) is folded
+  into it, never into a less severe one; returns the new findings left and, by the change
+  finding's fingerprint, the rules folded into it;
 - ``point_at_renames(new, renames)``: a ``refs/resource-exists`` finding about an id the change
   renamed says so and names the new id (instead of guessing a "did you mean");
 - ``resolved_findings(base, head, new_findings)``: base findings the head no longer has.
@@ -19,7 +20,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 
-from saga_lint.findings import Finding
+from saga_lint.findings import SEVERITY_RANK, Finding
 
 Place = tuple[str, str, str]  # (file, resource, line or field)
 
@@ -49,7 +50,17 @@ def _place(f: Finding) -> Place | None:
     return (f.file, str(f.resource) if f.resource else "", where)
 
 
-_FOLDS = {"change/removed-in-use": ("refs/resource-exists", "refs/valid-version-range", "saga/")}
+# a change finding -> the rules whose findings at its place (same step) say a part of what it says
+_FOLDS = {
+    "change/removed-in-use": ("refs/resource-exists", "refs/valid-version-range", "saga/"),
+    "change/step-contracts": ("saga/customer-status", "saga/failure-condition", "saga/compensation"),
+}
+
+
+def _folds(owner: Finding, f: Finding) -> bool:
+    """``f`` says a part of what ``owner`` says, and folding it hides nothing more severe."""
+    return (f.rule.startswith(_FOLDS[owner.rule]) and (not owner.step or not f.step or owner.step == f.step)
+            and SEVERITY_RANK.get(owner.severity, 0) >= SEVERITY_RANK.get(f.severity, 0))
 
 
 def merge_causes(change: list[Finding], new: list[Finding]) -> tuple[list[Finding], dict[str, list[str]]]:
@@ -64,7 +75,7 @@ def merge_causes(change: list[Finding], new: list[Finding]) -> tuple[list[Findin
     for f in new:
         place = _place(f)
         owner = by_place.get(place) if place is not None else None
-        if owner is not None and f.rule.startswith(_FOLDS[owner.rule]):
+        if owner is not None and _folds(owner, f):
             rules = merged.setdefault(owner.fingerprint, [])
             if f.rule not in rules:
                 rules.append(f.rule)
