@@ -374,6 +374,10 @@ def test_json_output_parses_back(repo):
     ]
     breaking = next(f for f in doc["findings"] if f["rule"] == "change/breaking-schema")
     assert (breaking["field"], breaking["file"]) == ("expiresAt", f"{RESERVED}/index.mdx")
+    # one row per cause: the saga rules that say a part of what change/step-contracts says about the step
+    contracts = next(f for f in doc["findings"] if f["rule"] == "change/step-contracts")
+    assert contracts["also"] == ["saga/customer-status", "saga/failure-condition"]
+    assert not any(f["rule"] in contracts["also"] for f in doc["findings"])
     assert all(f["origin"] == ("change" if f["rule"].startswith("change/") else "new") for f in doc["findings"])
     assert not any(f["file"] == LEGACY for f in doc["findings"])
     assert doc["preexisting_findings"] >= 2
@@ -638,7 +642,7 @@ def test_breaking_change_needs_a_new_major_version(repo):
     assert exact(doc, "change/version-bump") == [("change/version-bump", "event inventory-reserved@1.1.0", "error", None)]
     bump = next(f for f in doc["findings"] if f["rule"] == "change/version-bump")
     assert bump["message"] == ("event inventory-reserved: a breaking schema change goes from 1.0.0 to 1.1.0, "
-                               "the same major version; publish it as a new major version")
+                               "the same major version; publish it as a new major version (2.0.0)")
     assert exact(doc, "change/breaking-schema") == [("change/breaking-schema", "event inventory-reserved@1.1.0", "error", None)]
 
 

@@ -114,6 +114,9 @@ class ReviewDocument(TypedDict):
     preexisting_findings: int
     checklists: list[dict[str, Any]]
     changed_files: list[str]
+    notes: list[str]  # what resolving the revisions decided (git's empty tree, a moved catalog folder)
+    moved_from: str | None  # the catalog folder at base, when the change moved it
+    resolved_findings: list[dict[str, Any]]  # base findings the change resolves
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,22 @@ def _closed(node: dict[str, Json]) -> bool:
     return node.get("additionalProperties") is False or node.get("unevaluatedProperties") is False
 
 
+def _plausible_rename(old: str, old_schema: Json, new: str, new_schema: Json) -> bool:
+    """A removed field and an added one may be one field renamed: the same declared type, and
+    similar names (``customerId`` -> ``customer_id``, ``qty`` -> ``quantity``)."""
+    import difflib
+
+    from saga_lint.suggest import fold
+
+    def declared(node: Json) -> Json:
+        return node.get("type") if isinstance(node, dict) else None
+
+    if _dump(declared(old_schema)) != _dump(declared(new_schema)):
+        return False
+    a, b = fold(old), fold(new)
+    return a in b or b in a or difflib.SequenceMatcher(None, a, b).ratio() >= 0.6
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
@@ -354,12 +370,14 @@ class _Comparer:
             if r in np_:
                 self.add("required-relaxed", field, f'"{r}" is no longer required', new_rejected=True)
                 continue
-            hint = f" (renamed to {', '.join(repr(x) for x in new_required)}?)" if new_required else ""
+            to = [x for x in new_required if _plausible_rename(r, op.get(r), x, np_.get(x))]
+            hint = f" (renamed to {', '.join(repr(x) for x in to)}?)" if to else ""
             self.add("required-removed", field, f'required field "{r}" was removed{hint}',
                      old_rejected=n_closed, new_rejected=True)
         for r in sorted(nreq - oreq):
             field = _join(path, r)
-            hint = f" (renamed from {', '.join(repr(x) for x in gone_required)}?)" if gone_required and r not in op else ""
+            was = [x for x in gone_required if _plausible_rename(x, op.get(x), r, np_.get(r))]
+            hint = f" (renamed from {', '.join(repr(x) for x in was)}?)" if was and r not in op else ""
             self.add("required-added", field, f'"{r}" is now required{hint}',
                      old_rejected=True, new_rejected=o_closed and r not in op)
         for name in sorted(set(op) - set(np_)):
@@ -408,13 +426,13 @@ def message_schema_changes(
 ) -> list[SchemaChange] | None:
     """Schema differences of one message between base and head; None when either side has no
     readable JSON schema (nothing to compare)."""
-    from saga_lint.catalog.schemas import load_message_schema
+    from saga_lint.changes.schemafiles import message_schema
 
     if base_res is None or head_res is None:
         return None
     try:
-        old = load_message_schema(base_catalog, base_res)
-        new = load_message_schema(head_catalog, head_res)
+        old = message_schema(base_catalog, base_res)
+        new = message_schema(head_catalog, head_res)
     except Exception:  # the schema rules report unreadable schemas; the review only compares
         return None
     if old is None or new is None or old.document is None or new.document is None:

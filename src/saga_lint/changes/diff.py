@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from saga_lint.catalog import versions
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
     from saga_lint.changes.compat import MessageCompat
+    from saga_lint.changes.schemafiles import Folders
     from saga_lint.config import Config
     from saga_lint.results import Result
 
@@ -46,6 +48,12 @@ class ResourceChange:
     steps_added: list[str] = field(default_factory=list)  # flows only
     steps_removed: list[str] = field(default_factory=list)
     steps_changed: list[str] = field(default_factory=list)
+    renamed_from: str | None = None  # added: the id it had at base (a rename), see ``_pair_renames``
+    renamed_to: str | None = None  # removed: the id it has at head
+    duplicates: list[str] = field(default_factory=list)  # other head pages with the same id and version
+    schemas_beside: list[str] = field(default_factory=list)  # schema files beside a page naming none
+    specs_changed: list[str] = field(default_factory=list)  # "<kind> <path>" of changed specifications
+    specs_detail: list[dict[str, Any]] = field(default_factory=list)  # {spec, removed, added}: operations, channels
 
     @property
     def schema_changed(self) -> bool:
@@ -70,6 +78,12 @@ class ResourceChange:
             "steps_added": list(self.steps_added),
             "steps_removed": list(self.steps_removed),
             "steps_changed": list(self.steps_changed),
+            "renamed_from": self.renamed_from,
+            "renamed_to": self.renamed_to,
+            "duplicates": list(self.duplicates),
+            "schemas_beside": list(self.schemas_beside),
+            "specifications_changed": list(self.specs_changed),
+            "specifications_detail": [dict(d) for d in self.specs_detail],
         }
 
 
@@ -94,16 +108,17 @@ class Change:
     root: Path  # the catalog folder as given
 
 
-def _newest_by_id(catalog: Catalog) -> dict[tuple[str, str], tuple[Resource, dict[str | None, Resource]]]:
-    """(type, id) -> (newest version's Resource, {version: Resource})."""
-    out = {}
+Newest = dict[tuple[str, str], tuple[list["Resource"], dict[str | None, "Resource"]]]
+
+
+def _newest_by_id(catalog: Catalog) -> Newest:
+    """(type, id) -> (the newest version's pages, usually one; {version: first page})."""
+    out: Newest = {}
     for (rtype, rid), by_version in catalog.index().items():
         firsts = {v: rs[0] for v, rs in by_version.items()}
         newest = versions.newest([v for v in firsts if v is not None])
-        res = firsts.get(newest) if newest is not None else next(iter(firsts.values()))
-        if res is None:
-            res = next(iter(firsts.values()))
-        out[(rtype, rid)] = (res, firsts)
+        pages = by_version.get(newest) if newest is not None else None
+        out[(rtype, rid)] = (list(pages) if pages else [next(iter(firsts.values()))], firsts)
     return out
 
 
@@ -117,30 +132,33 @@ def _read_limited(catalog: Catalog, rel: str) -> bytes | None:
     return content
 
 
-def schema_contents(catalog: Catalog, resource: Resource) -> dict[str, Any]:
-    """``{path as written: content}`` of every schema file the resource names; JSON/YAML files as
-    their parsed document (so formatting is no change), others as bytes, unreadable ones None."""
-    from saga_lint.catalog.paths import resolve_in_catalog
+def schema_contents(catalog: Catalog, resource: Resource, folders: Folders | None = None) -> dict[str, Any]:
+    """``{path as written: content}`` of every schema file the resource names (or, naming none, of
+    the schema files beside a message page, keyed ``./<name>``); JSON files as their parsed
+    document (so formatting is no change), others as bytes, unreadable or missing ones None."""
     from saga_lint.catalog.schemas import schema_paths
+    from saga_lint.changes.schemafiles import beside
 
-    out: dict[str, Any] = {}
-    for _path, text in schema_paths(resource):
-        status, rel = resolve_in_catalog(catalog.files, resource.folder, text)
-        if status != "ok" or rel is None:
-            out[text] = None
-            continue
-        raw = _read_limited(catalog, rel)
-        if raw is None:
-            out[text] = None
-            continue
-        value: Any = raw
-        if rel.lower().endswith(".json"):
-            try:
-                value = ("json", json.loads(raw.decode("utf-8")))
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                value = raw
-        out[text] = value
-    return out
+    texts = [text for _path, text in schema_paths(resource)]
+    texts += [f"./{name}" for name in beside(catalog, resource, folders)]
+    return {text: _file_content(catalog, resource, text) for text in texts}
+
+
+def _file_content(catalog: Catalog, resource: Resource, text: str) -> Any:
+    """A file a page names (relative to its folder): parsed when JSON, else bytes; None when it
+    is missing, outside the catalog or unreadable."""
+    from saga_lint.catalog.paths import resolve_in_catalog
+
+    status, rel = resolve_in_catalog(catalog.files, resource.folder, text)
+    if status != "ok" or rel is None:
+        return None
+    raw = _read_limited(catalog, rel)
+    if raw is None or not rel.lower().endswith(".json"):
+        return raw
+    try:
+        return ("json", json.loads(raw.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return raw
 
 
 def _steps(flow: Resource) -> dict[str, tuple[dict[str, Any], Any]]:
@@ -173,50 +191,76 @@ def same_as_json(a: Any, b: Any) -> bool:
         return bool(a == b)
 
 
-def compare_catalogs(base_catalog: Catalog, head_catalog: Catalog) -> ChangeSet:
+@dataclass
+class _Sides:
+    """Both catalogs, their schema folders and the files git moved (base path -> head path)."""
+
+    base: Catalog
+    head: Catalog
+    moves: dict[str, str]
+    base_folders: Folders = field(default_factory=dict)
+    head_folders: Folders = field(default_factory=dict)
+
+
+def compare_catalogs(base_catalog: Catalog, head_catalog: Catalog, moves: dict[str, str] | None = None) -> ChangeSet:
+    """What changed from base to head; ``moves``: catalog-relative files git pairs as moved
+    (``git diff -M``), so a moved page is matched with its old self and a renamed resource with
+    its old id."""
+    from saga_lint.changes.schemafiles import schema_folders
+
+    sides = _Sides(base_catalog, head_catalog, dict(moves or {}), schema_folders(base_catalog), schema_folders(head_catalog))
     base = _newest_by_id(base_catalog)
     head = _newest_by_id(head_catalog)
     changes = []
     for key in sorted(set(base) | set(head), key=lambda k: (k[0], k[1])):
         rtype, rid = key
         if key not in base:
-            res, allv = head[key]
+            res, allv = head[key][0][0], head[key][1]
             changes.append(ResourceChange("added", rtype, rid, None, res.version, None, res,
                                           versions_added=sorted(v for v in allv if v is not None)))
+            changes[-1].duplicates = [r.file for r in head[key][0][1:]]
             if rtype == "flow":
                 changes[-1].steps_added = list(_steps(res))
         elif key not in head:
-            res, allv = base[key]
+            res, allv = base[key][0][0], base[key][1]
             changes.append(ResourceChange("removed", rtype, rid, res.version, None, res, None,
                                           versions_removed=sorted(v for v in allv if v is not None)))
             if rtype == "flow":
                 changes[-1].steps_removed = list(_steps(res))
         else:
-            ch = _changed(key, base_catalog, base[key], head_catalog, head[key])
+            ch = _changed(key, sides, base[key], head[key])
             if ch is not None:
                 changes.append(ch)
+    _pair_renames(changes, sides)
     return ChangeSet(changes)
 
 
-def _changed(
-    key: tuple[str, str],
-    base_catalog: Catalog,
-    base: tuple[Resource, dict[str | None, Resource]],
-    head_catalog: Catalog,
-    head: tuple[Resource, dict[str | None, Resource]],
-) -> ResourceChange | None:
+def _pick(base_pages: list[Resource], head_pages: list[Resource], moves: dict[str, str]) -> tuple[Resource, list[str]]:
+    """The head page that is the base's page (same file, or the file git moved it to) and the
+    files of the other head pages with the same id and version (duplicates, never compared)."""
+    first = base_pages[0]
+    wanted = moves.get(first.file, first.file)
+    match = next((h for h in head_pages if h.file == wanted), None)
+    if match is None:
+        old_files = {b.file for b in base_pages}
+        match = next((h for h in head_pages if h.file in old_files), head_pages[0])
+    return match, [h.file for h in head_pages if h is not match]
+
+
+def _changed(key: tuple[str, str], sides: _Sides, base: tuple[list[Resource], dict[str | None, Resource]],
+             head: tuple[list[Resource], dict[str | None, Resource]]) -> ResourceChange | None:
     """What changed in a resource present on both sides; None when nothing did."""
-    (b, bv), (h, hv) = base, head
-    what = []
-    if not same_as_json(b.data, h.data):
-        what.append("frontmatter")
-    if b.body.strip() != h.body.strip():
-        what.append("body")
-    if not same_as_json(_encodable(schema_contents(base_catalog, b)), _encodable(schema_contents(head_catalog, h))):
-        what.append("schema")
-    ch = ResourceChange("changed", key[0], key[1], b.version, h.version, b, h, what)
+    (b_pages, bv), (h_pages, hv) = base, head
+    b = b_pages[0]
+    h, duplicates = _pick(b_pages, h_pages, sides.moves)
+    ch = ResourceChange("changed", key[0], key[1], b.version, h.version, b, h, _what(sides, b, h))
+    ch.duplicates = [f for f in duplicates if f not in {p.file for p in b_pages[1:]}]
     ch.versions_added = sorted(v for v in hv if v not in bv and v is not None)
     ch.versions_removed = sorted(v for v in bv if v not in hv and v is not None)
+    ch.schemas_beside = _beside(sides, h)
+    ch.specs_changed, ch.specs_detail = _specs_changed(sides, b, h)
+    if ch.specs_changed:
+        ch.what.append("specification")
     if b.version != h.version:
         ch.kind = "version-bump"
     if key[0] == "flow":
@@ -224,9 +268,86 @@ def _changed(
         ch.steps_added = [s for s in hs if s not in bs]
         ch.steps_removed = [s for s in bs if s not in hs]
         ch.steps_changed = [s for s in hs if s in bs and not same_as_json(bs[s], hs[s])]
-    if ch.kind == "changed" and not what and not ch.versions_added and not ch.versions_removed:
+    if ch.kind == "changed" and not ch.what and not ch.versions_added and not ch.versions_removed and not ch.duplicates:
         return None
     return ch
+
+
+def _what(sides: _Sides, b: Resource, h: Resource) -> list[str]:
+    """What differs between two pages of one resource: frontmatter, body, schema (``schema-added``
+    when only the head has a schema file that exists: nothing was published before)."""
+    from saga_lint.changes.schemafiles import has_schema
+
+    what = []
+    if not same_as_json(b.data, h.data):
+        what.append("frontmatter")
+    if b.body.strip() != h.body.strip():
+        what.append("body")
+    old = _encodable(schema_contents(sides.base, b, sides.base_folders))
+    new = _encodable(schema_contents(sides.head, h, sides.head_folders))
+    if not same_as_json(old, new):
+        added = not has_schema(sides.base, b, sides.base_folders) and has_schema(sides.head, h, sides.head_folders)
+        what.append("schema-added" if added else "schema")
+    return what
+
+
+def _beside(sides: _Sides, h: Resource) -> list[str]:
+    from saga_lint.changes.schemafiles import beside
+
+    return beside(sides.head, h, sides.head_folders)
+
+
+def _specs_changed(sides: _Sides, b: Resource, h: Resource) -> tuple[list[str], list[dict[str, Any]]]:
+    """``<kind> <path>`` of the specification files (OpenAPI, AsyncAPI, GraphQL) that differ, and
+    for each readable pair the operations and channels removed and added (listed, not judged)."""
+    from saga_lint.changes.schemafiles import spec_endpoints, spec_paths
+
+    old = {text: _file_content(sides.base, b, text) for _kind, text in spec_paths(b)}
+    changed, detail = [], []
+    for kind, text in spec_paths(h):
+        new = _file_content(sides.head, h, text)
+        if text in old and same_as_json(_encodable({text: old[text]}), _encodable({text: new})):
+            continue
+        changed.append(f"{kind} {text}")
+        before = spec_endpoints(sides.base, b, text) if text in old else None
+        after = spec_endpoints(sides.head, h, text)
+        if before is not None and after is not None and before != after:
+            detail.append({"spec": f"{kind} {text}", "removed": sorted(before - after), "added": sorted(after - before)})
+    return changed, detail
+
+
+def _pair_renames(changes: list[ResourceChange], sides: _Sides) -> None:
+    """Pair a removed resource with an added one of the same type when it is the same thing under
+    a new id: git pairs their pages as a rename, or they have the same page file, or the same
+    schema (that exists, and no other added resource has). Both entries stay (the ``change/*`` rules read the removal), marked."""
+    added = [c for c in changes if c.kind == "added" and c.head is not None]
+    removed = [c for c in changes if c.kind == "removed" and c.base is not None]
+    if not added or not removed:
+        return
+    new_schemas = {id(c): _schema_key(sides.head, c.head, sides.head_folders) for c in added if c.head is not None}
+    seen = Counter(new_schemas.values())  # a schema that two added resources share pairs neither
+    for gone in removed:
+        if gone.base is None:
+            continue
+        old_file = sides.moves.get(gone.base.file, gone.base.file)
+        old_schema = _schema_key(sides.base, gone.base, sides.base_folders)
+        for new in added:
+            if new.type != gone.type or new.renamed_from is not None or new.head is None:
+                continue
+            same_schema = old_schema is not None and old_schema == new_schemas.get(id(new)) and seen[old_schema] == 1
+            if old_file == new.head.file or same_schema:
+                gone.renamed_to, new.renamed_from = new.id, gone.id
+                break
+
+
+def _schema_key(catalog: Catalog, res: Resource | None, folders: Folders) -> str | None:
+    """The contents of a resource's existing schema files, comparable across ids; None without any."""
+    if res is None:
+        return None
+    contents = [v for v in _encodable(schema_contents(catalog, res, folders)).values() if v is not None]
+    if not contents:
+        return None
+    return json.dumps(sorted(json.dumps(v, sort_keys=True, default=str) for v in contents))
 
 
 def _encodable(contents: dict[str, Any]) -> dict[str, Any]:

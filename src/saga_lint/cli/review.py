@@ -24,22 +24,37 @@ if TYPE_CHECKING:
               help="Lowest severity of a new finding that fails the run (default: error).")
 @click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
               help="Leave out the findings this baseline file (check --write-baseline) lists.")
+@click.option("--summary-file", metavar="PATH", type=click.Path(dir_okay=False),
+              help="Also append the whole review as Markdown (up to 1 MB, no comment budget) to PATH, "
+                   "e.g. $GITHUB_STEP_SUMMARY; the comment then points there for what it leaves out.")
 @guard
 def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: str | None, fail_on: str | None,
-               baseline: str | None = None) -> None:
+               baseline: str | None = None, summary_file: str | None = None) -> None:
     """Review the change from --base to --head (default: the working tree) of the catalog at PATH.
+
+    With --head, PATH may be missing from the checked-out files: the catalog is read from the
+    revisions named. --base accepts git's empty tree, and the parent of a root commit is reviewed
+    as the empty tree.
 
     Reports what changed, the findings the change introduces (not those already at the base),
     schema compatibility of changed messages, and the change guidance of every changed saga.
     Exit 1 when the change introduces findings at or above the fail level, 2 when it cannot run.
     """
+    import os
+
     from saga_lint.config import load_config
     from saga_lint.repo import blob_link_base
     from saga_lint.review import ReviewError, run_review
     from saga_lint.review.render import render as render_review
 
-    path = catalog_path(path)
-    config = load_config(path, config_path)
+    if head is not None and not os.path.exists(path):
+        config = load_config(path, config_path) if config_path else None  # else the head revision's
+    elif not os.path.exists(path):
+        raise Failure(f"catalog folder not found: {path} (not in the checked-out files; to review a revision "
+                      "that has it, name that revision with --head REF)")
+    else:
+        path = catalog_path(path)
+        config = load_config(path, config_path)
     collector_off()
     try:
         result = run_review(path, base, head, config, fail_on=fail_on, config_given=config_path is not None)
@@ -48,7 +63,11 @@ def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: st
     if baseline is not None:
         _apply_baseline(result, baseline)
     link_base = blob_link_base(result.head_sha or result.extra.get("checkout_sha"))
-    click.echo(render_review(fmt, result, link_base=link_base), nl=False)
+    rest_at = ""
+    if summary_file:
+        _append_summary(summary_file, result, link_base)
+        rest_at = "the job's step summary has all of them"
+    click.echo(render_review(fmt, result, link_base=link_base, rest_at=rest_at), nl=False)
     exit_now(1 if result.failed else 0)
 
 
@@ -63,3 +82,15 @@ def _apply_baseline(result: ReviewResult, path: str) -> None:
         raise Failure(str(exc)) from None
     result.new_findings = apply(result.new_findings, entries)[0]
     result.change_findings = apply(result.change_findings, entries)[0]
+
+
+def _append_summary(path: str, result: ReviewResult, link_base: str | None) -> None:
+    """The whole review (the step summary's budget, not a comment's) appended to ``path``."""
+    from saga_lint.review.render import SUMMARY_CHARS, render_markdown
+
+    text = render_markdown(result, max_chars=SUMMARY_CHARS, link_base=link_base)
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise Failure(f"cannot write the summary file {path}: {exc.strerror or exc}") from None

@@ -3,14 +3,18 @@
 ``run_review(path, base, head=None, config=None) -> ReviewResult``:
 
 1. the catalog at ``base`` (and at ``head`` when given) is read from git into a temporary folder
-   (``gitsource``); head defaults to the working tree, the folder itself;
+   (``gitsource``); head defaults to the working tree, the folder itself. ``history`` resolves
+   what git cannot (the empty tree, a root commit's parent) and lists the files git moved: a
+   catalog folder moved as a whole is read at base where it was;
 2. both are run through the one pipeline (``run_check``) with the same configuration (the
    working tree's), so findings carry the same catalog-relative files and fingerprints;
 3. ``diff`` lists what changed, ``compat`` compares the changed message schemas, and the
    ``change/*`` rules (``saga_lint.rules.change``) run on the head with the change in their context;
    ``checklist`` adds the change guidance of every saga touched;
-4. only head findings whose fingerprint the base run does not have are reported, plus the change
-   findings; ``render`` turns the result into a PR comment (Markdown) or JSON.
+4. only head findings whose fingerprint the base run does not have (base findings carried to
+   where git moved their files) are reported, plus the change findings, one per cause
+   (``merge``), and the base findings the change resolves; ``render`` turns the result into a
+   PR comment (Markdown) or JSON.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from saga_lint.config import Config
     from saga_lint.results import Result
     from saga_lint.review.checklist import Checklist
+    from saga_lint.review.gitsource import Repo
 
 __all__ = ["ReviewError", "ReviewResult", "run_review"]
 
@@ -54,6 +59,10 @@ class ReviewResult:
     head_findings: int = 0
     config: Config | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what resolving the revisions decided (empty tree, a move)
+    moved_from: str | None = None  # the catalog folder at base when the change moved it
+    merged: dict[str, list[str]] = field(default_factory=dict)  # fingerprint -> other rules of the same cause
+    resolved: list[Finding] = field(default_factory=list)  # base findings the change resolves
 
     @property
     def findings(self) -> list[Finding]:
@@ -63,6 +72,11 @@ class ReviewResult:
     @property
     def failed(self) -> bool:
         return any(at_or_above(f.severity, self.fail_on) for f in self.findings)
+
+    @property
+    def preexisting(self) -> int:
+        """Head findings already present at the base (those folded into a change finding are not)."""
+        return max(self.head_findings - len(self.new_findings) - sum(len(v) for v in self.merged.values()), 0)
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
@@ -74,61 +88,75 @@ class ReviewResult:
 def run_review(path: str | os.PathLike[str], base: str, head: str | None = None, config: Config | None = None,
                fail_on: str | None = None, config_given: bool = False) -> ReviewResult:
     """Review the change from ``base`` to ``head`` (None: the working tree). ``config_given``: the
-    configuration was named by the user (``-c``), so it is not compared with the base's."""
-    from saga_lint.changes.compat import check_config, message_compat
-    from saga_lint.changes.diff import Change, compare_catalogs
-    from saga_lint.config import load_config
-    from saga_lint.pipeline import run_check
-    from saga_lint.review.checklist import checklists
+    configuration was named by the user (``-c``), so it is not compared with the base's. When
+    ``head`` is a commit, the catalog folder need not exist in the working tree."""
+    from saga_lint.review.history import catalog_renames, moved_from, renames
 
-    repo = open_repo(path)
+    repo = open_repo(path, must_exist=head is None)
     base_sha = repo.resolve(base)
     head_sha = repo.resolve(head) if head else None
-    if config is None:
-        config = load_config(path)
-    check_config(config)
+    moves = renames(repo, base_sha, head_sha)
+    base_prefix = moved_from(repo, base_sha, moves)
+    if base_prefix is not None:
+        repo.notes.append(f"The catalog folder was moved from {base_prefix.rstrip('/') or '.'} to "
+                          f"{repo.prefix.rstrip('/') or '.'}: the base is read where it was")
+    file_moves = catalog_renames(moves, repo.prefix if base_prefix is None else base_prefix, repo.prefix)
     with contextlib.ExitStack() as stack:
-        base_root = stack.enter_context(catalog_at(repo, base_sha))
+        base_root = stack.enter_context(catalog_at(repo, base_sha, base_prefix))
         head_root = stack.enter_context(catalog_at(repo, head_sha)) if head_sha else Path(path)
-        base_run = run_check(base_root, config)
-        head_run = run_check(head_root, config)
-        changes = compare_catalogs(base_run.catalog, head_run.catalog)
-        changed_files = repo.changed_files(base_sha, head_sha)
-        new = new_findings(base_run.findings, head_run.findings)
-        change = Change(
-            diff=changes,
-            base=base_run,
-            changed_files=changed_files,
-            compat=message_compat(changes, base_run.catalog, head_run.catalog, config),
-            config=config,
-            base_config=None if config_given else _base_config(base_root),
-            root=Path(path),
-        )
-        change_findings = change_rule_findings(head_run, change)
-        lists = checklists(changes, head_run, base_run, changed_files)
-    extra = {}
+        if config is None:
+            config = _load_config(path, head_root)
+        result = _review(repo, (base_root, head_root), config, file_moves, repo.changed_files(base_sha, head_sha),
+                         config_given)
+    result.base_ref, result.base_sha, result.head_ref, result.head_sha = base, base_sha, head, head_sha
+    result.fail_on = fail_on or config.fail_on
+    result.notes = list(repo.notes)
+    result.moved_from = base_prefix
     if head_sha is None:
         with contextlib.suppress(ReviewError):
-            extra["checkout_sha"] = repo.resolve("HEAD")
+            result.extra["checkout_sha"] = repo.resolve("HEAD")
+    return result
+
+
+def _load_config(path: str | os.PathLike[str], head_root: Path) -> Config:
+    """The working tree's configuration, or the head revision's when the folder is not checked out."""
+    from saga_lint.config import load_config
+
+    return load_config(path if Path(path).is_dir() else head_root)
+
+
+def _review(repo: Repo, roots: tuple[Path, Path], config: Config, file_moves: dict[str, str],
+            changed_files: list[str], config_given: bool) -> ReviewResult:
+    """Both runs, the diff, the change rules and the checklists; revisions filled in by the caller."""
+    from saga_lint.changes.compat import check_config, message_compat
+    from saga_lint.changes.diff import Change, compare_catalogs
+    from saga_lint.pipeline import run_check
+    from saga_lint.review.checklist import checklists
+    from saga_lint.review.merge import merge_causes, moved_findings, point_at_renames, resolved_findings
+
+    base_root, head_root = roots
+    check_config(config)
+    base_run = run_check(base_root, config)
+    head_run = run_check(head_root, config)
+    changes = compare_catalogs(base_run.catalog, head_run.catalog, file_moves)
+    base_findings = moved_findings(base_run.findings, file_moves)
+    renamed = {ch.id: ch.renamed_to for ch in changes.resources if ch.renamed_to}
+    new = point_at_renames(new_findings(base_findings, head_run.findings), renamed)
+    change = Change(
+        diff=changes, base=base_run, changed_files=changed_files,
+        compat=message_compat(changes, base_run.catalog, head_run.catalog, config),
+        config=config, base_config=None if config_given else _base_config(base_root), root=Path(repo.catalog),
+    )
+    change_findings = change_rule_findings(head_run, change)
+    new, merged = merge_causes(change_findings, new)
     return ReviewResult(
-        root=Path(path),
-        repo_top=repo.top,
-        prefix=repo.prefix,
-        base_ref=base,
-        base_sha=base_sha,
-        head_ref=head,
-        head_sha=head_sha,
-        changes=changes,
-        new_findings=sorted(new, key=Finding.sort_key),
-        change_findings=change_findings,
-        compat=change.compat,
-        checklists=lists,
-        changed_files=changed_files,
-        fail_on=fail_on or config.fail_on,
-        base_findings=len(base_run.findings),
-        head_findings=len(head_run.findings),
-        config=config,
-        extra=extra,
+        root=Path(repo.catalog), repo_top=repo.top, prefix=repo.prefix, base_ref="", base_sha="",
+        head_ref=None, head_sha=None, changes=changes,
+        new_findings=sorted(new, key=Finding.sort_key), change_findings=change_findings,
+        compat=change.compat, checklists=checklists(changes, head_run, base_run, changed_files),
+        changed_files=changed_files, base_findings=len(base_run.findings),
+        head_findings=len(head_run.findings), config=config, merged=merged,
+        resolved=resolved_findings(base_findings, head_run.findings, new_findings),
     )
 
 

@@ -28,7 +28,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from saga_lint.catalog.fileio import MAX_FILE_BYTES
@@ -84,19 +84,26 @@ class Repo:
     top: Path  # the repository's top level
     prefix: str  # the catalog folder relative to top, POSIX, '' or ending in '/'
     catalog: Path  # the catalog folder as given
+    notes: list[str] = field(default_factory=list)  # what resolving the revisions decided, for the reader
 
     def resolve(self, ref: str) -> str:
-        """The commit id a revision names; ``ReviewError`` when it names none."""
+        """The commit id a revision names (or git's empty tree, ``EMPTY_TREE``, named by its hash
+        or reached as the parent of a root commit: then ``notes`` says so); ``ReviewError`` with
+        the real cause when it names none."""
         if not isinstance(ref, str) or not ref.strip() or ref.startswith("-") or "\x00" in ref or "\n" in ref:
             raise ReviewError(f"not a valid revision: {ref!r}")
-        proc = git(self.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+        sha = self.rev_parse(f"{ref}^{{commit}}")
+        if sha is not None:
+            return sha
+        from saga_lint.review.history import unresolved
+
+        return unresolved(self, ref)
+
+    def rev_parse(self, spec: str) -> str | None:
+        """The object id ``spec`` names, or None."""
+        proc = git(self.top, "rev-parse", "--verify", "--quiet", "--end-of-options", spec, check=False)
         sha = proc.stdout.decode("ascii", "replace").strip()
-        if proc.returncode != 0 or not _SHA.match(sha):
-            raise ReviewError(
-                f"unknown revision {ref!r} in {self.top} (in CI, fetch it first: actions/checkout with "
-                "fetch-depth: 0, or git fetch origin <branch>)"
-            )
-        return sha
+        return sha if proc.returncode == 0 and _SHA.match(sha) else None
 
     def changed_files(self, base_sha: str, head_sha: str | None) -> list[str]:
         """Repository-relative paths that differ between base and head (head None: the working
@@ -113,16 +120,24 @@ class Repo:
         return sorted(files)
 
 
-def open_repo(path: str | os.PathLike[str]) -> Repo:
-    """The repository holding the catalog folder ``path``; ``ReviewError`` when there is none."""
+def open_repo(path: str | os.PathLike[str], must_exist: bool = True) -> Repo:
+    """The repository holding the catalog folder ``path``; ``ReviewError`` when there is none.
+    ``must_exist=False``: the folder may be missing from the working tree (the revisions under
+    review have it); the repository is found from its nearest existing parent."""
     folder = Path(path)
-    if not folder.is_dir():
-        raise ReviewError(f"catalog folder not found: {path}")
-    proc = git(folder, "rev-parse", "--show-toplevel", check=False)
+    missing: list[str] = []
+    probe = folder
+    while not probe.is_dir():
+        if must_exist or probe.exists() or probe.parent == probe:
+            raise ReviewError(f"catalog folder not found: {path}")
+        missing.insert(0, probe.name)
+        probe = probe.parent
+    proc = git(probe, "rev-parse", "--show-toplevel", check=False)
     if proc.returncode != 0:
         raise ReviewError(f"{path} is not inside a git repository (review compares against a git revision)")
     top = Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
-    prefix = git(folder, "rev-parse", "--show-prefix").stdout.decode("utf-8", "surrogateescape").strip()
+    prefix = git(probe, "rev-parse", "--show-prefix").stdout.decode("utf-8", "surrogateescape").strip()
+    prefix = "/".join(p for p in [prefix.rstrip("/"), *missing] if p)
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     return Repo(top, prefix, folder)
@@ -134,11 +149,13 @@ def _safe_rel(rel: str) -> bool:
     return all(part not in ("", ".", "..") and part.lower() != ".git" for part in rel.split("/"))
 
 
-def _list_tree(repo: Repo, sha: str) -> list[Entry]:
-    """(mode, object id, size, catalog-relative path) of every file of the catalog at ``sha``."""
+def _list_tree(repo: Repo, sha: str, prefix: str | None = None) -> list[Entry]:
+    """(mode, object id, size, catalog-relative path) of every file of the catalog at ``sha``
+    (in the folder ``prefix`` of the repository, default the catalog's own)."""
+    prefix = repo.prefix if prefix is None else prefix
     args = ["ls-tree", "-r", "-z", "-l", "--full-tree", sha]
-    if repo.prefix:
-        args += ["--", repo.prefix.rstrip("/")]
+    if prefix:
+        args += ["--", prefix.rstrip("/")]
     out = git(repo.top, *args).stdout
     entries = []
     for rec in out.split(b"\0"):
@@ -150,10 +167,10 @@ def _list_tree(repo: Repo, sha: str) -> list[Entry]:
         except ValueError:
             continue
         path = name.decode("utf-8", "surrogateescape")
-        if repo.prefix:
-            if not path.startswith(repo.prefix):
+        if prefix:
+            if not path.startswith(prefix):
                 continue
-            path = path[len(repo.prefix):]
+            path = path[len(prefix):]
         mode_s = mode.decode("ascii", "replace")
         if otype != b"blob" or mode_s not in ("100644", "100755", "120000") or not _safe_rel(path):
             continue
@@ -279,9 +296,10 @@ def _write_new(path: str, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def catalog_at(repo: Repo, sha: str) -> Iterator[Path]:
-    """The catalog at commit ``sha`` in a temporary folder, removed when the block ends."""
-    entries = _list_tree(repo, sha)
+def catalog_at(repo: Repo, sha: str, prefix: str | None = None) -> Iterator[Path]:
+    """The catalog at commit ``sha`` (in the folder ``prefix``, default the catalog's own) in a
+    temporary folder, removed when the block ends."""
+    entries = _list_tree(repo, sha, prefix)
     with tempfile.TemporaryDirectory(prefix="saga-lint-review-", dir=scratch_parent(entries)) as tmp:
         root = Path(tmp) / "catalog"
         root.mkdir()

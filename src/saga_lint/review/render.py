@@ -13,6 +13,7 @@ GitHub's 65,536 characters: rows beyond the budget are counted, not shown.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -27,9 +28,16 @@ if TYPE_CHECKING:
     from saga_lint.review import ReviewResult
 
 MARKER = "<!-- saga-lint:review -->"
-MAX_CHARS = 60_000
+MAX_CHARS = 60_000  # under GitHub's 65,536 characters for a comment
+SUMMARY_CHARS = 1_000_000  # under GitHub's 1 MiB for a job's step summary
 
-_KIND_ICON = {"added": "➕ added", "removed": "➖ removed", "changed": "✏️ changed", "version-bump": "⬆️ new version"}
+_KIND_ICON = {"added": "➕ added", "removed": "➖ removed", "changed": "✏️ changed", "version-bump": "⬆️ new version",
+              "renamed": "🔀 renamed"}
+FOLD_ROWS = 10  # a section with more rows than this is folded (``<details>``)
+_WHAT = {"frontmatter": "frontmatter", "body": "page text", "schema": "schema", "schema-added": "schema added",
+         "specification": "specification"}
+SPEC_NOT_COMPARED = ("not judged for compatibility: saga-lint compares JSON schemas only; review it by hand, "
+                     "or with an OpenAPI/AsyncAPI diff tool such as oasdiff")
 
 
 def _repo_path(result: ReviewResult, file: str | None) -> str:
@@ -65,12 +73,29 @@ def _verdict(result: ReviewResult) -> str:
     return "✅ **This change introduces no new problems.**"
 
 
+def _still_pointing(result: ReviewResult, new_id: str) -> list[str]:
+    """The resources that still point at the old id of a resource renamed to ``new_id`` (from the
+    findings that say so: ``change/removed-in-use`` and ``refs/resource-exists``)."""
+    out: list[str] = []
+    said = (f"which this change renamed to {new_id}: point it at {new_id}", f'This change renamed it to "{new_id}":')
+    for f in result.findings:
+        if f.rule in ("change/removed-in-use", "refs/resource-exists") and any(s in f.message for s in said) \
+                and f.resource is not None:
+            who = f"{f.resource.type} {f.resource.id}"
+            if who not in out:
+                out.append(who)
+    return out
+
+
 def _what(result: ReviewResult, ch: Any) -> str:
     bits = []
     if ch.kind == "version-bump":
         bits.append(f"version {md_escape(ch.old_version)} → {md_escape(ch.new_version)}")
-    for w in ch.what:
-        bits.append({"frontmatter": "frontmatter", "body": "page text", "schema": "schema"}.get(w, md_escape(w)))
+    if ch.renamed_from is not None:
+        users = _still_pointing(result, ch.id)
+        bits.append(f"still pointing at {md_escape(ch.renamed_from)}: {md_escape(', '.join(users))}" if users
+                    else f"nothing points at {md_escape(ch.renamed_from)} any more")
+    bits += [_WHAT.get(w, md_escape(w)) for w in ch.what if w != "specification"]
     for label, ids in (("steps added", ch.steps_added), ("steps removed", ch.steps_removed), ("steps changed", ch.steps_changed)):
         if ids and ch.kind not in ("added", "removed"):
             bits.append(f"{label}: {md_escape(', '.join(ids))}")
@@ -78,6 +103,11 @@ def _what(result: ReviewResult, ch: Any) -> str:
         bits.append(f"versions added: {md_escape(', '.join(ch.versions_added))}")
     if ch.versions_removed and ch.kind != "removed":
         bits.append(f"versions removed: {md_escape(', '.join(ch.versions_removed))}")
+    if ch.duplicates:
+        bits.append(f"**duplicate** id and version in {md_escape(', '.join(ch.duplicates))} (not compared)")
+    if ch.schemas_beside and any(w.startswith("schema") for w in ch.what):
+        bits.append(f"schema beside the page, no schemaPath: {md_escape(', '.join(ch.schemas_beside))}")
+    bits += [_spec_bit(ch, spec) for spec in ch.specs_changed]
     mc = next((m for m in result.compat if m.type == ch.type and m.id == ch.id), None)
     if mc is not None:
         if not mc.compared:
@@ -89,26 +119,44 @@ def _what(result: ReviewResult, ch: Any) -> str:
     return "; ".join(bits) or "—"
 
 
+def _spec_bit(ch: Any, spec: str) -> str:
+    """A changed specification: what it no longer offers and what it adds, then why it is not judged."""
+    said = []
+    for d in ch.specs_detail:
+        if d["spec"] == spec:
+            for label, items in (("**removed**", d["removed"]), ("added", d["added"])):
+                if items:
+                    shown = ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+                    said.append(f"{label}: {md_escape(shown)}")
+    return f"{md_escape(spec)} changed ({'; '.join([*said, SPEC_NOT_COMPARED])})"
+
+
 def _version(ch: Any) -> str:
     if ch.kind == "version-bump":
         return f"{md_escape(ch.old_version)} → {md_escape(ch.new_version)}"
     return md_escape(ch.new_version or ch.old_version or "")
 
 
-def _difference(c: Any) -> object:
-    if c.path and not c.kind.startswith(("required-", "property-")):
-        return f"{c.path}: {c.detail}"
-    return c.detail
+def difference_text(c: Any) -> str:
+    """A schema difference in words, its full field path kept (``lines[].sku: ...``) unless the
+    words already are the whole path (a top-level field's own name)."""
+    if not c.path:
+        return str(c.detail)
+    leaf = c.path.rsplit(".", 1)[-1]
+    if c.kind.startswith(("required-", "property-")) and leaf == c.path:
+        return str(c.detail)
+    return f"{c.path}: {c.detail}"
 
 
 class _Comment:
     """The comment's lines, written while a character budget lasts; what does not fit is counted
     in notes at the end (``tail``)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, rest_at: str = "") -> None:
         self.left = limit
         self.lines: list[str] = []
         self.tail: list[str] = []
+        self.rest_at = rest_at or "run `saga-lint review --format json` for all of them"
 
     def take(self, line: str) -> bool:
         if len(line) + 1 > self.left:
@@ -125,6 +173,21 @@ class _Comment:
             self.lines.append(line)
             n += 1
         return n
+
+    def table(self, title: str, head: list[str], rows: list[str], level: str = "###") -> int:
+        """A titled table, folded in ``<details>`` (the count in its summary) when it has more than
+        ``FOLD_ROWS`` rows; returns the rows shown."""
+        if len(rows) > FOLD_ROWS:
+            opening = ["", f"{level} {title}", "", f"<details><summary>{html.escape(title)}: show all {len(rows)}</summary>",
+                       "", *head]
+            added = self.add(opening)
+            shown = self.add(rows) if added == len(opening) else 0
+            if added >= 4:  # <details> was opened: closed whatever the budget left
+                self.lines += ["", "</details>"]
+                self.left -= len("</details>") + 2
+            return shown
+        self.add(["", f"{level} {title}", "", *head])
+        return self.add(rows)
 
 
 def _guidance(result: ReviewResult, budget: int) -> list[str]:
@@ -143,35 +206,65 @@ def _guidance(result: ReviewResult, budget: int) -> list[str]:
     return guidance
 
 
+def _resource_rows(result: ReviewResult) -> list[str]:
+    """One row per changed resource; a rename (a removal paired with an addition) is one row."""
+    rows = []
+    for ch in result.changes.resources:
+        if ch.renamed_to is not None:
+            continue  # shown on its new id's row
+        kind = "renamed" if ch.renamed_from is not None else ch.kind
+        name = md_escape(ch.id) if ch.renamed_from is None else f"{md_escape(ch.renamed_from)} → {md_escape(ch.id)}"
+        rows.append(f"| {_KIND_ICON.get(kind, md_escape(kind))} | {md_escape(ch.type)} {name} | "
+                    f"{_version(ch)} | {_what(result, ch)} |")
+    return rows
+
+
 def _changed_resources(out: _Comment, result: ReviewResult) -> None:
-    changes = result.changes.resources
-    out.add(["", f"### Changed resources ({len(changes)})", ""])
-    if not changes:
-        out.add(["No catalog resource changed."])
+    rows = _resource_rows(result)
+    if not rows:
+        out.add(["", "### Changed resources (0)", ""])
+        moved = (f" (the catalog folder was moved from {md_escape(result.moved_from.rstrip('/') or '.')}; "
+                 "every page kept its place in it)") if result.moved_from is not None else ""
+        out.add([f"No catalog resource changed{moved}."])
         return
-    out.add(["| Change | Resource | Version | What changed |", "| --- | --- | --- | --- |"])
-    rows = [f"| {_KIND_ICON.get(ch.kind, md_escape(ch.kind))} | {md_escape(ch.type)} {md_escape(ch.id)} | "
-            f"{_version(ch)} | {_what(result, ch)} |" for ch in changes]
-    shown = out.add(rows)
+    shown = out.table(f"Changed resources ({len(rows)})", ["| Change | Resource | Version | What changed |",
+                                                           "| --- | --- | --- | --- |"], rows)
     if shown < len(rows):
-        out.tail.append(f"… {len(rows) - shown} more changed resources are not shown.")
+        out.tail.append(f"… {len(rows) - shown} more changed resources are not shown; {out.rest_at}.")
+
+
+def _compat_cell(m: Any) -> str:
+    """The differences of one message: the compatible ones listed, the breaking ones counted
+    (each is a ``change/breaking-schema`` finding below, so it is shown once)."""
+    if not m.compared:
+        return "a schema is not a readable JSON schema on one side"
+    rest = [c for c in m.changes if c not in m.breaking]
+    cells = [md_escape(difference_text(c)) for c in rest[:20]]
+    if len(rest) > 20:
+        cells.append(f"… {len(rest) - 20} more")
+    if m.breaking:
+        cells.insert(0, f"**{plural(len(m.breaking), 'breaking difference')}: see `change/breaking-schema` below**")
+    return "<br>".join(cells)
 
 
 def _compatibility(out: _Comment, result: ReviewResult) -> None:
     compared = [m for m in result.compat if m.changes or not m.compared]
     if not compared:
         return
-    out.add(["", "### Schema compatibility", "", "| Message | Mode | Result | Differences |", "| --- | --- | --- | --- |"])
+    rows = []
     for m in compared:
-        if not m.compared:
-            res, diffs = "not compared", "a schema is not a readable JSON schema on one side"
-        else:
-            res = "❌ breaking" if m.breaking else "✅ compatible"
-            diffs = "<br>".join(
-                ("**" if c in m.breaking else "") + md_escape(_difference(c)) + ("**" if c in m.breaking else "")
-                for c in m.changes[:20]
-            ) + (f"<br>… {len(m.changes) - 20} more" if len(m.changes) > 20 else "")
-        out.add([f"| {md_escape(m.type)} {md_escape(m.id)} | {md_escape(m.mode)} | {res} | {diffs} |"])
+        res = "not compared" if not m.compared else "❌ breaking" if m.breaking else "✅ compatible"
+        rows.append(f"| {md_escape(m.type)} {md_escape(m.id)} | {md_escape(m.mode)} | {res} | {_compat_cell(m)} |")
+    out.table(f"Schema compatibility ({len(rows)})", ["| Message | Mode | Result | Differences |",
+                                                      "| --- | --- | --- | --- |"], rows)
+
+
+def _finding_row(result: ReviewResult, f: Finding, link_base: str | None) -> str:
+    msg = md_escape(f.message)
+    if f.step and f"step {f.step}" not in f.message:
+        msg += f" (step {md_escape(f.step)})"
+    rules = " + ".join(rule_code(r) for r in [f.rule, *result.merged.get(f.fingerprint, [])])
+    return f"| {_location(result, f, link_base)} | {rules} | {msg} |"
 
 
 def _findings(out: _Comment, result: ReviewResult, link_base: str | None) -> None:
@@ -183,42 +276,50 @@ def _findings(out: _Comment, result: ReviewResult, link_base: str | None) -> Non
     shown_total = 0
     for sev, title, icon in SEVERITY_TITLES:
         items = [f for f in findings if f.severity == sev]
-        if not items:
-            continue
-        out.add(["", f"#### {icon} {title} ({len(items)})", "", *TABLE_HEAD])
-        rows = []
-        for f in items:
-            msg = md_escape(f.message)
-            if f.step and f"step {f.step}" not in f.message:
-                msg += f" (step {md_escape(f.step)})"
-            rows.append(f"| {_location(result, f, link_base)} | {rule_code(f.rule)} | {msg} |")
-        shown_total += out.add(rows)
+        if items:
+            rows = list(dict.fromkeys(_finding_row(result, f, link_base) for f in items))  # no row twice
+            shown_total += out.table(f"{icon} {title} ({len(rows)})", TABLE_HEAD, rows, level="####") + len(items) - len(rows)
     if shown_total < len(findings):
-        out.tail.append(f"… {len(findings) - shown_total} more findings are not shown; run `saga-lint review --format json` "
-                        "for all of them.")
-    preexisting = result.head_findings - len(result.new_findings)
+        out.tail.append(f"… {len(findings) - shown_total} more findings are not shown here (a pull-request comment holds "
+                        f"at most 65,536 characters); {out.rest_at}.")
+    preexisting = result.preexisting
     if preexisting > 0:
         out.add(["", f"{plural(preexisting, 'finding')} already present at the base {'is' if preexisting == 1 else 'are'} "
                  "not repeated here."])
 
 
-def render_markdown(result: ReviewResult, max_chars: int = MAX_CHARS, link_base: str | None = None) -> str:
+def _resolved(out: _Comment, result: ReviewResult) -> None:
+    """Base findings the change resolves (linked repository-relative: the head has no such line)."""
+    if not result.resolved:
+        return
+    rows = list(dict.fromkeys(_finding_row(result, f, None) for f in result.resolved))
+    shown = out.table(f"✅ Resolved by this change ({len(rows)})", TABLE_HEAD, rows)
+    if shown < len(rows):
+        out.tail.append(f"… {len(rows) - shown} more resolved findings are not shown; {out.rest_at}.")
+
+
+def render_markdown(result: ReviewResult, max_chars: int = MAX_CHARS, link_base: str | None = None,
+                    rest_at: str = "") -> str:
     """The PR comment, at most about ``max_chars`` characters; ``link_base``: where file links
-    point (a URL ending in ``/``), None for repository-relative links."""
+    point (a URL ending in ``/``), None for repository-relative links; ``rest_at``: where a
+    reader finds what the budget leaves out (default: the JSON output)."""
     head = f"`{result.head_sha[:12]}`" if result.head_sha else "the working tree"
     base = f"{md_escape(result.base_ref)} (`{result.base_sha[:12]}`)"
     intro = [MARKER, "## saga-lint review", "", _verdict(result), "",
              f"Compared {base} with {head}" + (f" ({md_escape(result.head_ref)})" if result.head_ref else "")
              + f"; catalog at {md_escape(_repo_path(result, None))}."]
+    if result.notes:
+        intro += ["", *(f"> ℹ️ {md_escape(note)}." for note in result.notes)]
     # the change guidance comes last but is kept first: it is what a reviewer acts on
     guidance = _guidance(result, max_chars // 3)
-    out = _Comment(max_chars - 2000 - sum(len(line) + 1 for line in guidance))  # room for the closing notes
+    out = _Comment(max_chars - 2000 - sum(len(line) + 1 for line in guidance), rest_at)  # room for the closing notes
     for line in intro:
         out.take(line)
     out.lines.extend(intro)
     _changed_resources(out, result)
     _compatibility(out, result)
     _findings(out, result, link_base)
+    _resolved(out, result)
     return "\n".join(out.lines + guidance + out.tail) + "\n"
 
 
@@ -236,10 +337,14 @@ def to_json(result: ReviewResult) -> ReviewDocument:
         "counts": result.counts(),
         "changes": [ch.to_json() for ch in result.changes.resources],
         "compatibility": [m.to_json() for m in result.compat],
-        "findings": [dict(f.to_json(), origin="change" if f.rule.startswith("change/") else "new") for f in result.findings],
-        "preexisting_findings": max(result.head_findings - len(result.new_findings), 0),
+        "findings": [dict(f.to_json(), origin="change" if f.rule.startswith("change/") else "new",
+                          also=list(result.merged.get(f.fingerprint, []))) for f in result.findings],
+        "preexisting_findings": result.preexisting,
         "checklists": [cl.to_json() for cl in result.checklists],
         "changed_files": list(result.changed_files),
+        "notes": list(result.notes),
+        "moved_from": result.moved_from.rstrip("/") if result.moved_from is not None else None,
+        "resolved_findings": [f.to_json() for f in result.resolved],
     }
 
 
@@ -247,7 +352,7 @@ def render_json(result: ReviewResult) -> str:
     return json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def render(fmt: str, result: ReviewResult, link_base: str | None = None) -> str:
+def render(fmt: str, result: ReviewResult, link_base: str | None = None, rest_at: str = "") -> str:
     if fmt == "json":
         return render_json(result)
-    return render_markdown(result, link_base=link_base)
+    return render_markdown(result, link_base=link_base, rest_at=rest_at)

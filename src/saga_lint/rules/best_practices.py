@@ -85,14 +85,21 @@ def schema_required(ctx: Context) -> Iterator[Problem]:
     Why: without a schema the message's contract cannot be reviewed or checked for breaking changes.
     Example that fails:
         id: order-created       # no schemaPath
+    When a schema file already sits beside the page (``schema.json``, ``*.avsc``, ``*.proto``, ...),
+    the finding names it and asks only for the ``schemaPath``.
     Fix: add ``schema.json`` next to the page and ``schemaPath: schema.json``.
     """
+    from saga_lint.changes.schemafiles import beside, schema_folders
+
+    folders = None
     for res in ctx.catalog.resources:
         if res.type in MESSAGE_TYPES and not res.data.get("schemaPath") and not res.data.get("schemas"):
             if ctx.catalog.v1 is not None and schema_beside(ctx.catalog, res):
                 continue  # v1 kept the schema beside the page, unnamed
-            yield Problem(
-                f'{res.type} "{res.label}" has no schema; add a schema file and schemaPath: schema.json.',
-                res,
-                ("id",),
-            )
+            if folders is None:
+                folders = schema_folders(ctx.catalog)
+            there = beside(ctx.catalog, res, folders)
+            message = (f'{res.type} "{res.label}" names no schema, but {there[0]} sits beside its page; '
+                       f"add schemaPath: {there[0]}." if there
+                       else f'{res.type} "{res.label}" has no schema; add a schema file and schemaPath: schema.json.')
+            yield Problem(message, res, ("id",))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from saga_lint.changes.schemafiles import unnamed_note
 from saga_lint.rules import Context, Problem, rule
 
 if TYPE_CHECKING:
@@ -23,6 +24,12 @@ def schema_key(res: Resource) -> tuple[str, ...]:
     if "schemas" in res.data:
         return ("schemas",)
     return ("id",)
+
+
+def schemas_beside(ctx: Context, rtype: str, rid: str) -> list[str]:
+    """The schema files beside the message's page when its page names none (``diff``)."""
+    ch = ctx.changes.diff.get(rtype, rid) if ctx.changes is not None else None
+    return list(ch.schemas_beside) if ch is not None else []
 
 
 def _who(message_type: str, c: SchemaChange) -> str:
@@ -55,6 +62,8 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     required field consumers rely on disappears), FORWARD (readers on the old schema accept new
     messages), FULL (both) or NONE. The mode comes from ``schema-compatibility: {<id>: MODE}`` in
     saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter.
+    A schema file beside a page that names none (no ``schemaPath``) is compared too; the finding
+    says so and asks for the ``schemaPath``.
     Why: producers and consumers deploy independently; a breaking schema change rolled out like a
     compatible one fails in production, in whichever service upgrades last.
     Example that fails: ``order-created`` drops ``orderId`` from ``required`` (and from
@@ -69,9 +78,10 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
         res = mc.head
         if res is None:
             continue
+        beside = unnamed_note(schemas_beside(ctx, mc.type, mc.id))
         for c in mc.breaking:
             subject = f"{mc.type} {mc.id}"
-            if c.path and not c.kind.startswith(("required-", "property-")):
-                subject += f", field {c.path}"
-            message = f"{subject}: {c.detail}; breaks {_who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)})"
+            if c.path and (not c.kind.startswith(("required-", "property-")) or "." in c.path or "[" in c.path):
+                subject += f", field {c.path}"  # a nested field's full path, so two nested fields never read alike
+            message = f"{subject}: {c.detail}; breaks {_who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)}){beside}"
             yield Problem(message, res, at=schema_key(res), field=c.path or None)

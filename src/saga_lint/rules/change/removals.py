@@ -36,11 +36,22 @@ def _removed_messages(diff: ChangeSet) -> Removed:
     return removed
 
 
+def _renamed(diff: ChangeSet) -> dict[str, str]:
+    """Old id -> new id of every message the change renamed (``diff._pair_renames``)."""
+    return {ch.id: ch.renamed_to for ch in diff.resources if ch.type in MESSAGE_TYPES and ch.renamed_to}
+
+
+def _gone(mid: str, renamed: dict[str, str]) -> str:
+    """How the change took a message away: removed, or renamed (and where to point instead)."""
+    new = renamed.get(mid)
+    return f"which this change renamed to {new}: point it at {new}" if new else "which this change removes"
+
+
 def _broken(graph: CatalogGraph) -> Iterator[Resolved]:
     return (r for r in graph.resolved if r.status not in ("ok", "external"))
 
 
-def _references(base: CatalogGraph, head: CatalogGraph, removed: Removed) -> Iterator[Problem]:
+def _references(base: CatalogGraph, head: CatalogGraph, removed: Removed, renamed: dict[str, str]) -> Iterator[Problem]:
     """Head references that a removal broke (those already broken at base are not the change's)."""
     broken_at_base = {
         (r.ref.source.type, r.ref.source.id, r.ref.source.version, r.ref.path) for r in _broken(base)
@@ -52,7 +63,7 @@ def _references(base: CatalogGraph, head: CatalogGraph, removed: Removed) -> Ite
             continue
         version = f"@{r.ref.version}" if r.ref.version and r.ref.version != "latest" else ""
         what = f"{hit[0][0]} {r.ref.id}{version}"
-        message = f"{src.type} {src.id} still refers to {what} ({r.ref.relation}), which this change removes"
+        message = f"{src.type} {src.id} still refers to {what} ({r.ref.relation}), {_gone(r.ref.id, renamed)}"
         yield Problem(message, src, at=r.ref.path, ref=src.ref if src.id is not None else None,
                       line=None if r.ref.path else 1, column=None if r.ref.path else 1)
 
@@ -77,7 +88,7 @@ def _step_uses(step: SagaStep) -> list[tuple[str, str | None, tuple[Any, ...]]]:
     return uses
 
 
-def _saga_uses(sagas: list[Saga], whole: set[str]) -> Iterator[Problem]:
+def _saga_uses(sagas: list[Saga], whole: set[str], renamed: dict[str, str]) -> Iterator[Problem]:
     """``x-saga`` blocks that still name a message removed as a whole."""
     for saga in sagas:
         for step in saga.steps:
@@ -85,7 +96,7 @@ def _saga_uses(sagas: list[Saga], whole: set[str]) -> Iterator[Problem]:
                 continue  # no x-saga block for the step: the flow's own references are checked above
             for role, mid, path in _step_uses(step):
                 if mid in whole and path:
-                    message = f"flow {saga.id}: step {step.id} still uses {mid} as its {role}, which this change removes"
+                    message = f"flow {saga.id}: step {step.id} still uses {mid} as its {role}, {_gone(mid, renamed)}"
                     yield Problem(message, saga.flow, at=path, step=step.id)
 
 
@@ -122,18 +133,23 @@ def removed_in_use(ctx: Context) -> Iterator[Problem]:
     every flow step removed from a flow, against the head catalog: services that still send or
     receive the message, flows whose steps still name it, ``x-saga`` blocks that still use it, and
     steps whose ``next_step``/``next_steps`` still lead to a removed step.
+    A message the change renamed (git pairs its page with the new one, or its schema is the same)
+    is named with its new id: "renamed to B: point it at B".
     Why: removing a contract that is in use breaks its senders or receivers; removing a step that
     others lead to leaves the flow with a dangling edge.
     Example that fails: ``payment-declined`` is deleted while ``checkout-saga``'s ``x-saga`` still
     lists it as a failure of ``authorize_payment``.
     Fix: remove the references in the same change (or deprecate the message first with
-    ``deprecated: true`` and remove it once nothing uses it).
+    ``deprecated: true`` and remove it once nothing uses it); after a rename, point them at the
+    new id.
     """
     change = ctx.changes
     if change is None:
         return
     removed = _removed_messages(change.diff)
     if removed:
-        yield from _references(change.base.graph, ctx.graph, removed)
-        yield from _saga_uses(ctx.sagas, {rid for (_t, rid), versions in removed.items() if versions is None})
+        renamed = _renamed(change.diff)
+        yield from _references(change.base.graph, ctx.graph, removed, renamed)
+        whole = {rid for (_t, rid), versions in removed.items() if versions is None}
+        yield from _saga_uses(ctx.sagas, whole, renamed)
     yield from _removed_steps(change.diff)

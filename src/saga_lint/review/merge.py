@@ -1,0 +1,109 @@
+"""The findings of a review, one per cause: base findings carried to where git moved their files,
+findings of two rules about one cause merged, and what the change resolves.
+
+- ``moved_findings(base, moves)``: the base's findings with their files renamed as git paired
+  them (catalog-relative ``old -> new``), so a finding judged at the old place is the same
+  finding at the new place (its fingerprint is recomputed);
+- ``merge_causes(change, new)``: a new finding that says what a ``change/*`` finding already says
+  about the same place (``refs/resource-exists`` beside ``change/removed-in-use`` on one
+  reference; ``saga/customer-status`` beside ``change/step-contracts`` on one new step) is folded
+  into it, never into a less severe one; returns the new findings left and, by the change
+  finding's fingerprint, the rules folded into it;
+- ``point_at_renames(new, renames)``: a ``refs/resource-exists`` finding about an id the change
+  renamed says so and names the new id (instead of guessing a "did you mean");
+- ``resolved_findings(base, head, new_findings)``: base findings the head no longer has.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+from saga_lint.findings import SEVERITY_RANK, Finding
+
+Place = tuple[str, str, str]  # (file, resource, line or field)
+
+
+def moved_findings(base: list[Finding], moves: dict[str, str]) -> list[Finding]:
+    """The base's findings, each at the file git moved it to (the others unchanged); a message
+    that names the file's old folder names the new one."""
+    if not moves:
+        return base
+    out = []
+    for f in base:
+        new = moves.get(f.file or "")
+        if new is None or f.file is None:
+            out.append(f)
+            continue
+        old_dir, new_dir = f.file.rpartition("/")[0] + "/", new.rpartition("/")[0] + "/"
+        message = f.message.replace(old_dir, new_dir) if old_dir != "/" and old_dir != new_dir else f.message
+        out.append(dataclasses.replace(f, file=new, message=message, fingerprint=""))
+    return out
+
+
+def _place(f: Finding) -> Place | None:
+    """Where a finding points: its file, resource and line (its field when it has no line)."""
+    where = f"L{f.line}" if isinstance(f.line, int) and f.line > 0 else f.field
+    if not where or not f.file:
+        return None
+    return (f.file, str(f.resource) if f.resource else "", where)
+
+
+# a change finding -> the rules whose findings at its place (same step) say a part of what it says
+_FOLDS = {
+    "change/removed-in-use": ("refs/resource-exists", "refs/valid-version-range", "saga/"),
+    "change/step-contracts": ("saga/customer-status", "saga/failure-condition", "saga/compensation"),
+}
+
+
+def _folds(owner: Finding, f: Finding) -> bool:
+    """``f`` says a part of what ``owner`` says, and folding it hides nothing more severe."""
+    return (f.rule.startswith(_FOLDS[owner.rule]) and (not owner.step or not f.step or owner.step == f.step)
+            and SEVERITY_RANK.get(owner.severity, 0) >= SEVERITY_RANK.get(f.severity, 0))
+
+
+def merge_causes(change: list[Finding], new: list[Finding]) -> tuple[list[Finding], dict[str, list[str]]]:
+    """New findings not already said by a change finding, and the rules folded into each."""
+    by_place: dict[Place, Finding] = {}
+    for f in change:
+        place = _place(f)
+        if place is not None and f.rule in _FOLDS:
+            by_place.setdefault(place, f)
+    merged: dict[str, list[str]] = {}
+    left = []
+    for f in new:
+        place = _place(f)
+        owner = by_place.get(place) if place is not None else None
+        if owner is not None and _folds(owner, f):
+            rules = merged.setdefault(owner.fingerprint, [])
+            if f.rule not in rules:
+                rules.append(f.rule)
+            continue
+        left.append(f)
+    return left, merged
+
+
+def resolved_findings(base: list[Finding], head: list[Finding],
+                      new_findings: Callable[[list[Finding], list[Finding]], list[Finding]]) -> list[Finding]:
+    """The base's findings that the head does not have (``new_findings`` the other way round)."""
+    return sorted(new_findings(head, base), key=Finding.sort_key)
+
+
+_MISSING = re.compile(r'^(?P<head>.* refers to .*? "(?P<id>[^"]*)", which is not in the catalog\.)(?P<hint>.*?)'
+                      r" Add its page or correct the id\.$", re.DOTALL)
+
+
+def point_at_renames(new: list[Finding], renames: dict[str, str]) -> list[Finding]:
+    """``refs/resource-exists`` findings about an id this change renamed, told the new id."""
+    if not renames:
+        return new
+    out = []
+    for f in new:
+        m = _MISSING.match(f.message) if f.rule == "refs/resource-exists" else None
+        if m is not None and m.group("id") in renames:
+            to = renames[m.group("id")]
+            f = dataclasses.replace(f, message=f'{m.group("head")} This change renamed it to "{to}": point it at "{to}".',
+                                    fingerprint="")
+        out.append(f)
+    return out
