@@ -31,6 +31,7 @@ INVARIANTS = {
     "success-iff-all-steps": "the saga succeeds iff every step succeeded",
     "one-outcome": "success: exactly one outcome record and one outbox event; otherwise none",
     "compensated-once-reverse": "every completed compensatable step is compensated exactly once, in reverse order",
+    "compensated-once": "choreography: every completed compensatable step is compensated exactly once (no order)",
     "nothing-left-open": "no reservation, authorization or order is left open in a failed terminal state",
     "compensation-failure-surfaced": "a compensation that never succeeds ends in the declared compensation-failure status",
     "declared-status": "the final customer status is the one the catalog declares for the path",
@@ -205,6 +206,26 @@ def _compensated_once_reverse(run: RunFacts) -> Iterator[str]:
         yield f"compensations ran in the order {', '.join(actual_order)}; reverse order is {', '.join(expected_order)}"
 
 
+def _compensated_once(run: RunFacts) -> Iterator[str]:
+    """In a choreography that did not succeed, every compensatable step whose participant acted is
+    undone exactly once (unless its compensation failed for good): nobody orders the undos, each
+    participant undoes when its ``compensation.on`` event reaches it, so no order is required; a
+    missing undo leaves a hold behind, a second one refunds twice (a consumer that does not
+    deduplicate a redelivered compensation event)."""
+    if run.state == "completed":
+        return
+    undos = [s for op, s in run.snap["ops"] if op == "undo"]
+    for s in _compensated_steps(run):
+        n = undos.count(s)
+        if n == 0 and s not in run.comp_failed and run.terminal:
+            on = step_named(run.saga, s).compensation_on
+            why = (f"nobody publishes {on}, its compensation.on, on this path" if on
+                   else "it declares no compensation.on event to undo on")
+            yield f"{s} acted but was never compensated ({why})"
+        elif n > 1:
+            yield f"{s} was compensated {n} times"
+
+
 def _nothing_left_open(run: RunFacts) -> Iterator[str]:
     """A saga that ended without success holds nothing: every reservation, authorization or order
     its steps made is closed again, except a hold whose compensation failed for good in a saga that
@@ -324,8 +345,17 @@ CHECKS: dict[str, Callable[[RunFacts], Iterator[str]]] = {
 }
 
 
+# a choreography's checks: the same, except that nobody orders its compensations
+CHOREOGRAPHY_CHECKS: dict[str, Callable[[RunFacts], Iterator[str]]] = {
+    name: fn for name, fn in CHECKS.items() if name != "compensated-once-reverse"} | {"compensated-once": _compensated_once}
+
+
+def checks_for(saga: Saga) -> dict[str, Callable[[RunFacts], Iterator[str]]]:
+    return CHOREOGRAPHY_CHECKS if saga.coordination == "choreography" else CHECKS
+
+
 def check(saga: Saga, scenario: Scenario, exp: Expected, snap: Snapshot, reference: Snapshot | None = None) -> list[Violation]:
     """Every invariant on one run's data; ``reference`` is the run of ``scenario.base()`` when the
     scenario crashes (for crash convergence). ``scenario`` is the plan the run followed."""
     run = RunFacts.of(saga, exp, snap, reference)
-    return [Violation(name, message) for name, invariant in CHECKS.items() for message in invariant(run)]
+    return [Violation(name, message) for name, invariant in checks_for(saga).items() for message in invariant(run)]
