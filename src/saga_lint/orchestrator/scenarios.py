@@ -183,6 +183,8 @@ def parse(text: str, saga: Saga) -> Scenario:
         if key == "crash":
             crash = _parse_crash(value, saga.coordination == "choreography")
             continue
+        if key == "reordered" and saga.coordination != "choreography":
+            raise ScenarioError("reordered=yes reorders the status service's events: choreographies only")
         if key in ("duplicates", "duplicate", "reordered"):
             dups, reordered = (_on(value), reordered) if key != "reordered" else (dups, _on(value))
             continue

@@ -1,0 +1,300 @@
+"""saga-lint verify / run on choreographies: participants as event consumers, on SQLite and PostgreSQL.
+
+Our catalog's order-fulfilment saga is a declared choreography (payment-service captures on
+order-created, shipping-service dispatches on payment-captured, payment-service refunds on
+shipment-failed). Each scenario's outcome is asserted exactly on the store's data; a deliberately
+broken participant (a compensation consumer that does not deduplicate) and a status service that
+trusts the order of its events are caught; catalog-examples/broken-choreography's gap is found.
+PostgreSQL runs read SAGA_LINT_TEST_PG (see tests/test_verify.py) and skip with the reason without it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+
+import pytest
+from conftest import OUR_CATALOG, ROOT, run_cli
+from test_verify import pg_url_or_skip
+
+FLOW = "order-fulfilment"
+FLOW_PAGE = "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
+BROKEN = str(ROOT / "catalog-examples" / "broken-choreography")
+CP, DS = "capture_payment", "dispatch_shipment"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request) -> str:
+    """Every store test runs on SQLite and on PostgreSQL (the session's own schema, as in test_verify.py)."""
+    return "sqlite://" if request.param == "sqlite" else pg_url_or_skip()
+
+
+@pytest.fixture
+def store(db_url):
+    from saga_lint.orchestrator.store import Store
+
+    s = Store(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def fulfilment():
+    from saga_lint.pipeline import run_check
+
+    return {s.id: s for s in run_check(OUR_CATALOG).sagas}[FLOW]
+
+
+def run_one(store, saga, text, **opts):
+    """One scenario on the choreography engine, with its violations (a crash run against its base run)."""
+    from saga_lint.orchestrator import choreo_scenarios
+    from saga_lint.orchestrator.invariants import check
+    from saga_lint.orchestrator.scenarios import parse
+    from saga_lint.orchestrator.verify import run_choreography
+
+    sc = parse(text, saga)
+    ref = run_choreography(store, saga, sc.base(), f"c-{uuid.uuid4().hex}", **opts).snap if sc.crash_after else None
+    res = run_choreography(store, saga, sc, f"c-{uuid.uuid4().hex}", **opts)
+    return res, check(saga, sc, choreo_scenarios.expected(saga, sc), res.snap, ref)
+
+
+# --- what our choreography is run under ------------------------------------------------------------
+
+
+def test_the_base_scenarios_of_our_choreography(fulfilment):
+    from saga_lint.orchestrator.choreo_scenarios import base_scenarios
+
+    assert [b.name for b in base_scenarios(fulfilment)] == [
+        "ok",
+        "capture_payment=payment-capture-failed", *(f"capture_payment=transient:{k}" for k in (1, 2, 3, 4)),
+        "capture_payment=exhaust", "capture_payment=duplicate",
+        "dispatch_shipment=shipment-failed", *(f"dispatch_shipment=transient:{k}" for k in (1, 2, 3, 4)),
+        "dispatch_shipment=exhaust", "dispatch_shipment=duplicate",
+        "dispatch_shipment=shipment-failed, capture_payment.compensation=transient:1",
+        "dispatch_shipment=shipment-failed, capture_payment.compensation=fail",
+        "capture_payment=late-duplicate, dispatch_shipment=shipment-failed",
+        "dispatch_shipment=exhaust, capture_payment.compensation=transient:1",
+        "dispatch_shipment=exhaust, capture_payment.compensation=fail",
+    ]
+
+
+def test_our_choreography_passes_every_scenario(store, fulfilment):
+    from saga_lint.orchestrator.verify import verify_saga
+
+    report = verify_saga(store, fulfilment)
+    assert report.violations == [] and report.notes == [] and report.not_verified is None
+    # 20 base runs; each with a crash before and after each of its consumes, duplicated, reordered
+    assert report.scenarios == 144 and report.coordination == "choreography"
+
+
+# --- each scenario's exact outcome, on the store's data ----------------------------------------------
+
+DONE = [("do", CP), ("do", DS)]
+UNDONE = [("do", CP), ("undo", CP)]
+# scenario -> (state, status, status timeline, effects journal, holds, outcome records, virtual end time)
+OUTCOMES = {
+    "ok": ("completed", "SHIPPED", ["PREPARING", "SHIPPED"], DONE, {CP: "open", DS: "open"}, 1, 0),
+    "capture_payment=payment-capture-failed": ("compensated", "PAYMENT_FAILED", ["PREPARING", "PAYMENT_FAILED"], [], {}, 0, 0),
+    "capture_payment=transient:2": ("completed", "SHIPPED", ["PREPARING", "SHIPPED"], DONE, {CP: "open", DS: "open"}, 1, 23),
+    "capture_payment=exhaust": ("compensated", "FAILED", ["PREPARING", "FAILED"], [], {}, 0, 65),
+    "dispatch_shipment=duplicate": ("completed", "SHIPPED", ["PREPARING", "SHIPPED"], DONE, {CP: "open", DS: "open"}, 1, 0),
+    "dispatch_shipment=shipment-failed":
+        ("compensated", "NOT_SHIPPED", ["PREPARING", "NOT_SHIPPED"], UNDONE, {CP: "closed"}, 0, 0),
+    "dispatch_shipment=exhaust": ("compensated", "FAILED", ["PREPARING", "FAILED"], UNDONE, {CP: "closed"}, 0, 165),
+    "capture_payment=late-duplicate, dispatch_shipment=shipment-failed":
+        ("compensated", "NOT_SHIPPED", ["PREPARING", "NOT_SHIPPED"], UNDONE, {CP: "closed"}, 0, 0),
+    "dispatch_shipment=shipment-failed, capture_payment.compensation=transient:1":
+        ("compensated", "NOT_SHIPPED", ["PREPARING", "NOT_SHIPPED"], UNDONE, {CP: "closed"}, 0, 11),
+    "dispatch_shipment=shipment-failed, capture_payment.compensation=fail":
+        ("compensation-failed", "NEEDS_ATTENTION", ["PREPARING", "NOT_SHIPPED", "NEEDS_ATTENTION"], [("do", CP)],
+         {CP: "open"}, 0, 171),
+    "dispatch_shipment=shipment-failed, crash=before-commit:2":
+        ("compensated", "NOT_SHIPPED", ["PREPARING", "NOT_SHIPPED"], UNDONE, {CP: "closed"}, 0, 0),
+    "dispatch_shipment=shipment-failed, crash=after-commit:3":
+        ("compensated", "NOT_SHIPPED", ["PREPARING", "NOT_SHIPPED"], UNDONE, {CP: "closed"}, 0, 0),
+    "dispatch_shipment=shipment-failed, reordered=yes":
+        ("compensated", "NOT_SHIPPED", ["PREPARING", "NOT_SHIPPED"], UNDONE, {CP: "closed"}, 0, 0),
+    "ok, duplicates=yes": ("completed", "SHIPPED", ["PREPARING", "SHIPPED"], DONE, {CP: "open", DS: "open"}, 1, 0),
+    "ok, crash=after-commit:2": ("completed", "SHIPPED", ["PREPARING", "SHIPPED"], DONE, {CP: "open", DS: "open"}, 1, 0),
+}
+
+
+@pytest.mark.parametrize("text", list(OUTCOMES))
+def test_exact_outcome_of_each_scenario(store, fulfilment, text):
+    res, viol = run_one(store, fulfilment, text)
+    assert viol == []
+    snap = res.snap
+    state, status, timeline, ops, holds, outcomes, clock = OUTCOMES[text]
+    assert (snap["state"], snap["status"], snap["timeline"]) == (state, status, timeline)
+    assert snap["ops"] == ops and {k: v[1] for k, v in snap["rows"].items()} == holds
+    assert snap["outcomes"] == ["shipment-dispatched"] * outcomes and snap["outbox"] == ["shipment-dispatched"] * outcomes
+    assert snap["clock"] == pytest.approx(clock)
+
+
+def test_lost_deliveries_are_redelivered_per_the_policy(store, fulfilment):
+    """dispatch_shipment's trigger is lost five times: redelivered after 30s + 1, 2, 4, 8s, then dead-lettered,
+    and the dead-letter handler's shipment-failed makes the payment service refund."""
+    res, _ = run_one(store, fulfilment, "dispatch_shipment=exhaust")
+    sends = [e for e in res.snap["log"] if e["kind"] == "send" and e["step"] == DS]
+    assert [(e["attempt"], e["at"], e["detail"]["wait"]) for e in sends] == [
+        (1, 0, 0), (2, 31, 1), (3, 63, 2), (4, 97, 4), (5, 135, 8)]
+    assert "t=165s  lost; dead-lettered after 5 attempts; the handler publishes shipment-failed" in res.trace
+
+
+def test_late_redelivery_after_the_compensation_does_not_act_again(store, fulfilment):
+    res, _ = run_one(store, fulfilment, "capture_payment=late-duplicate, dispatch_shipment=shipment-failed")
+    trace = "\n".join(res.trace)
+    undone = trace.index("undone; publish payment-refunded")
+    late = trace.index("deliver order-created to payment-service (capture_payment forward) attempt 1 (late copy)")
+    assert undone < late and trace.index("already processed: acknowledged, ignored", late) > late
+
+
+def test_crash_after_commit_relays_on_restart_and_deduplicates(store, fulfilment):
+    res, viol = run_one(store, fulfilment, "dispatch_shipment=shipment-failed, crash=after-commit:3")
+    assert viol == [] and res.crashed
+    tail = res.trace[res.trace.index(next(t for t in res.trace if "CRASH" in t)):]
+    assert tail[0] == "t=0s  CRASH of payment-service after its commit, before the relay and the ack"
+    assert tail[1].endswith("RESTART: relay the outbox, redeliver what was not acknowledged")
+    assert tail[2] == "t=0s  relay payment-refunded (compensated of capture_payment)"
+    assert tail[4] == "t=0s  already processed: acknowledged, ignored"
+
+
+def test_crash_before_commit_rolls_back(store, fulfilment):
+    res, viol = run_one(store, fulfilment, "ok, crash=before-commit:1")
+    assert viol == [] and res.crashed
+    assert "t=0s  CRASH of payment-service before its commit: its transaction rolls back" in res.trace
+    assert [op for op in res.snap["ops"]] == DONE  # acted once, after the restart
+
+
+# --- broken participants are caught -------------------------------------------------------------------
+
+
+def test_a_non_idempotent_compensation_is_caught(store, fulfilment):
+    from saga_lint.orchestrator.verify import verify_saga
+
+    report = verify_saga(store, fulfilment, non_idempotent=frozenset({CP}))
+    found = {(v["invariant"], v["message"], v["scenario"]) for v in report.violations}
+    assert found == {
+        ("compensated-once", "capture_payment was compensated 4 times", "dispatch_shipment=exhaust, duplicates=yes"),
+        ("compensated-once", "capture_payment was compensated 2 times", "dispatch_shipment=exhaust, crash=after-commit:2"),
+        ("crash-convergence", "after crash and restart: ops: [('do', 'capture_payment'), ('undo', 'capture_payment'), "
+         "('undo', 'capture_payment')] vs [('do', 'capture_payment'), ('undo', 'capture_payment')] without the crash",
+         "dispatch_shipment=exhaust, crash=after-commit:2"),
+    }
+
+
+def test_cli_break_idempotency_json_and_text():
+    proc = run_cli("verify", OUR_CATALOG, "--flow", FLOW, "--break-idempotency", CP, "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    flow = json.loads(proc.stdout)["flows"][0]
+    assert flow["flow"] == FLOW and flow["coordination"] == "choreography" and flow["scenarios"] == 144
+    twice = next(v for v in flow["violations"] if v["message"] == "capture_payment was compensated 2 times")
+    assert twice["invariant"] == "compensated-once" and twice["scenario"] == "dispatch_shipment=exhaust, crash=after-commit:2"
+    assert twice["trace"][0] == "scenario: dispatch_shipment=exhaust, crash=after-commit:2"
+    assert twice["trace"][-2:] == ["participant state: capture_payment: charge closed", "outcome records: 0, outbox events: 0"]
+    text = run_cli("verify", OUR_CATALOG, "--flow", FLOW, "--break-idempotency", CP)
+    assert text.returncode == 1
+    assert "  ✗ compensated-once: capture_payment was compensated 2 times\n" in text.stdout
+    assert "    minimal scenario: dispatch_shipment=exhaust, crash=after-commit:2 (and 7 more scenarios)\n" in text.stdout
+    assert text.stdout.endswith("1 flow, 144 scenarios, 3 violations\n")
+    bad = run_cli("verify", OUR_CATALOG, "--break-idempotency", "nostep")
+    assert bad.returncode == 2 and "no choreographed step 'nostep'" in bad.stderr
+
+
+def test_a_status_service_trusting_event_order_is_caught_by_reordering(store, fulfilment):
+    from saga_lint.orchestrator import choreo_scenarios
+    from saga_lint.orchestrator.choreography import Choreography, choreography_snapshot
+    from saga_lint.orchestrator.invariants import check
+    from saga_lint.orchestrator.scenarios import parse
+
+    def run(text):
+        sc, sid = parse(text, fulfilment), f"s-{uuid.uuid4().hex}"
+        Choreography(store, fulfilment, latest_status=True).run(sid, sc)
+        snap = choreography_snapshot(store, fulfilment, sid)
+        return snap, check(fulfilment, sc, choreo_scenarios.expected(fulfilment, sc), snap)
+
+    snap, viol = run("dispatch_shipment=shipment-failed")
+    assert viol == [] and snap["status"] == "NOT_SHIPPED"
+    snap, viol = run("dispatch_shipment=shipment-failed, reordered=yes")
+    assert snap["status"] == "PREPARING"
+    assert [(v.invariant, v.message) for v in viol] == [
+        ("declared-status",
+         "final status PREPARING, the catalog declares NOT_SHIPPED (dispatch_shipment failure shipment-failed)")]
+
+
+def test_broken_choreography_leaves_the_reservation_open():
+    """catalog-examples/broken-choreography releases stock on payment-declined, which authorize_payment
+    never publishes (it declares only a timeout): a dead-lettered payment leaves the reservation open."""
+    proc = run_cli("verify", BROKEN, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    flow = json.loads(proc.stdout)["flows"][0]
+    found = {(v["invariant"], v["scenario"]): v["message"] for v in flow["violations"]}
+    assert found[("nothing-left-open", "authorize_payment=exhaust")] == (
+        "the saga ended compensated (no status) with the reservation made by reserve_inventory at inventory-service still open")
+    assert found[("compensated-once", "authorize_payment=exhaust")] == (
+        "reserve_inventory acted but was never compensated (nobody publishes payment-declined, its compensation.on, "
+        "on this path)")
+    assert found[("one-outcome", "ok")] == (
+        "the catalog declares no outcome event: the success is recorded but nothing is published")
+
+
+# --- the CLI on both stores ----------------------------------------------------------------------------
+
+
+def test_cli_verify_choreography_on_postgresql():
+    url = pg_url_or_skip()
+    proc = run_cli("verify", OUR_CATALOG, "--flow", FLOW, "--db", url, "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["flows"] == [{
+        "flow": FLOW, "structured": True, "coordination": "choreography", "verified": True, "not_verified": None,
+        "scenarios": 144, "violations": [], "notes": []}]
+
+
+def test_cli_run_a_choreography_scenario(db_url):
+    proc = run_cli("run", FLOW, OUR_CATALOG, "--db", db_url, "--format", "json",
+                   "--scenario", "capture_payment=late-duplicate, dispatch_shipment=shipment-failed, crash=before-commit:2")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["state"], data["status"], data["timeline"], data["violations"]) == (
+        "compensated", "NOT_SHIPPED", ["PREPARING", "NOT_SHIPPED"], [])
+    assert "t=0s  CRASH of shipping-service before its commit: its transaction rolls back" in data["trace"]
+
+
+def test_choreography_scenario_texts(fulfilment):
+    from saga_lint.orchestrator.scenarios import ScenarioError, parse
+
+    text = ("capture_payment=late-duplicate, dispatch_shipment=shipment-failed, crash=after-commit:3, duplicates=yes, "
+            "reordered=yes")
+    sc = parse(text, fulfilment)
+    assert sc.name == text and parse(sc.name, fulfilment) == sc
+    assert (sc.crash_after, sc.crash_point, sc.duplicates, sc.reordered) == (3, "after-commit", True, True)
+    for bad in ("crash=3", "capture_payment=timeout-after-effect", "crash=sideways:2"):
+        with pytest.raises(ScenarioError):
+            parse(bad, fulfilment)
+
+
+def test_orchestrations_keep_their_scenario_texts():
+    from saga_lint.orchestrator.scenarios import ScenarioError, parse
+    from saga_lint.pipeline import run_check
+
+    checkout = {s.id: s for s in run_check(OUR_CATALOG).sagas}["checkout-saga"]
+    for bad in ("crash=after-commit:2", "create_order=duplicate", "create_order=late-duplicate", "reordered=yes"):
+        with pytest.raises(ScenarioError):
+            parse(bad, checkout)
+
+
+def test_a_mixed_saga_is_named_not_verified(tmp_path):
+    dst = tmp_path / "cat"
+    shutil.copytree(OUR_CATALOG, dst)
+    page = dst / FLOW_PAGE
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("  coordination: choreography\n", "  coordination: mixed\n", 1), encoding="utf-8")
+    proc = run_cli("verify", dst, "--flow", FLOW)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    reason = ("mixed coordination; its orchestrated and choreographed steps are not run together yet (the reference "
+              "orchestrator runs orchestrations, the choreography engine choreographies)")
+    assert proc.stdout == (f"{FLOW} (x-saga): not verified: {reason}\n"
+                           f"0 flows verified, 0 scenarios, 0 violations; 1 not verified ({FLOW})\n")
+    run = run_cli("run", FLOW, dst)
+    assert run.returncode == 2 and f"{FLOW}: not runnable: mixed coordination" in run.stderr
