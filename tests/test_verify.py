@@ -148,7 +148,13 @@ def test_cli_verify_json_our_catalog():
     assert choreography == {
         "flow": "order-fulfilment", "structured": True, "coordination": "choreography", "verified": True,
         "not_verified": None, "scenarios": 144, "violations": [], "notes": [],
+        "scenario_kinds": {"all steps succeed": 1, "business failure event": 2, "delivery lost then redelivered": 8,
+                           "trigger dead-lettered": 2, "trigger delivered twice": 2, "compensation event lost": 2,
+                           "compensation dead-lettered": 2, "trigger redelivered after the compensation": 1,
+                           "consumer crash before commit": 42, "consumer crash after commit": 42,
+                           "every delivery duplicated": 20, "status events reordered": 20},
     }
+    assert sum(flow["scenario_kinds"].values()) == flow["scenarios"] and flow["scenario_kinds"]["orchestrator crash"] > 400
 
 
 def test_cli_verify_text_our_catalog():

@@ -91,6 +91,37 @@ class Scenario:
                 "reordered": self.reordered}
 
 
+_KINDS = {  # forward behaviour -> (orchestration, choreography) words
+    "business": ("business failure", "business failure event"),
+    "transient": ("transient failure", "delivery lost then redelivered"),
+    "exhaust": ("retries exhausted", "trigger dead-lettered"),
+    "timeout-after-effect": ("timeout after the effect", "timeout after the effect"),
+    "duplicate": ("trigger delivered twice", "trigger delivered twice"),
+    "late-duplicate": ("trigger redelivered after the compensation", "trigger redelivered after the compensation"),
+}
+
+
+def kind_of(sc: Scenario, choreography: bool = False) -> str:
+    """What a scenario exercises, in words (``verify`` counts its scenarios by these)."""
+    if sc.crash_after is not None:
+        return f"consumer crash {sc.crash_point.replace('-', ' ')}" if sc.crash_point else "orchestrator crash"
+    if sc.duplicates:
+        return "every delivery duplicated" if choreography else "every reply delivered twice"
+    if sc.reordered:
+        return "status events reordered"
+    behaviours = [b.split(":", 1)[0] for _, b in sc.forward]
+    if "late-duplicate" in behaviours:
+        return _KINDS["late-duplicate"][1]
+    if sc.compensation:
+        dead = sc.compensation[0][1] == "fail"
+        if choreography:
+            return "compensation dead-lettered" if dead else "compensation event lost"
+        return "compensation never succeeds" if dead else "compensation fails transiently"
+    if not behaviours:
+        return "all steps succeed"
+    return _KINDS.get(behaviours[0], (behaviours[0], behaviours[0]))[choreography]
+
+
 MAX_ATTEMPTS = 100  # a policy allowing more is run with this many (reported as a note)
 
 

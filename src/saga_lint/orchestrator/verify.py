@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 from saga_lint.orchestrator.engine import Crash, Engine
 from saga_lint.orchestrator.invariants import Violation, check, snapshot
-from saga_lint.orchestrator.scenarios import MAX_ATTEMPTS, Scenario, base_scenarios, expected, sample, with_variants
+from saga_lint.orchestrator.scenarios import (
+    MAX_ATTEMPTS,
+    Scenario,
+    base_scenarios,
+    expected,
+    kind_of,
+    sample,
+    with_variants,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -57,6 +66,7 @@ class FlowReport:
     notes: list[str] = field(default_factory=list)
     not_verified: str | None = None  # why the flow was not run (then it has no scenarios and counts as not verified)
     coordination: str = "orchestration"  # orchestration (the reference orchestrator) | choreography | mixed
+    kinds: dict[str, int] = field(default_factory=dict)  # scenarios run, by what they exercise (scenarios.kind_of)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -66,6 +76,7 @@ class FlowReport:
             "verified": self.not_verified is None,
             "not_verified": self.not_verified,
             "scenarios": self.scenarios,
+            "scenario_kinds": self.kinds,
             "violations": [
                 {"invariant": x["invariant"], "message": x["message"], "scenario": x["scenario"], "trace": x["trace"],
                  "also_in": x["also_in"]}
@@ -187,6 +198,7 @@ def verify_choreography(store: Store, saga: Saga, report: FlowReport, *, max_sce
         res = run_choreography(store, saga, sc, next(ids), non_idempotent)
         found.record(res, check(saga, sc, cs.expected(saga, sc), res.snap, references.get(sc.base())))
     report.scenarios = len(bases) + len(variants)
+    report.kinds = dict(Counter(kind_of(sc, choreography=True) for sc in [*bases, *variants]))
     report.violations.extend(found.reported())
     return report
 
@@ -226,5 +238,6 @@ def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: in
         res = run_scenario(store, saga, sc, next(ids), **engine_opts)
         found.record(res, check(saga, sc, expected(saga, sc), res.snap, references.get(sc.base())))
     report.scenarios = len(bases) + len(variants)
+    report.kinds = dict(Counter(kind_of(sc) for sc in [*bases, *variants]))
     report.violations.extend(found.reported())
     return report

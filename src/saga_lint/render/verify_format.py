@@ -27,6 +27,8 @@ def render_text(reports: list[FlowReport]) -> str:
         head = f"{escape_control(r.flow)} ({kind}): {plural(r.scenarios, 'scenario')}, "
         head += "all invariants hold" if not r.violations else plural(len(r.violations), "violation")
         lines.append(head)
+        if r.kinds:
+            lines.append("  scenarios: " + ", ".join(f"{escape_control(k)} {n}" for k, n in r.kinds.items()))
         for note in r.notes:
             lines.append(f"  note: {escape_control(note)}")
         for x in r.violations:
