@@ -11,7 +11,6 @@ PostgreSQL runs read SAGA_LINT_TEST_PG (see tests/test_verify.py) and skip with 
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 
 import pytest
@@ -19,7 +18,6 @@ from conftest import OUR_CATALOG, ROOT, run_cli
 from test_verify import pg_url_or_skip
 
 FLOW = "order-fulfilment"
-FLOW_PAGE = "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
 BROKEN = str(ROOT / "catalog-examples" / "broken-choreography")
 CP, DS = "capture_payment", "dispatch_shipment"
 
@@ -298,17 +296,78 @@ def test_orchestrations_keep_their_scenario_texts():
             parse(bad, checkout)
 
 
-def test_a_mixed_saga_is_named_not_verified(tmp_path):
-    dst = tmp_path / "cat"
-    shutil.copytree(OUR_CATALOG, dst)
-    page = dst / FLOW_PAGE
-    text = page.read_text(encoding="utf-8")
-    page.write_text(text.replace("  coordination: choreography\n", "  coordination: mixed\n", 1), encoding="utf-8")
-    proc = run_cli("verify", dst, "--flow", FLOW)
+# --- a mixed saga: the orchestrator as one more consumer ---------------------------------------------
+
+RETRY = {"maxAttempts": 3, "initialInterval": "1s", "backoffCoefficient": 2, "timeout": "2s"}
+MIXED_X = {
+    "coordination": "mixed", "orchestrator": "orchestrator", "outcome": {"event": "shipment-scheduled"},
+    "statuses": {s: {"terminal": s != "PROCESSING"} for s in
+                 ("PROCESSING", "DONE", "OUT_OF_STOCK", "NOT_SHIPPED", "FAILED", "NEEDS_ATTENTION")},
+    "onSuccess": {"status": "DONE"}, "onCompensationFailure": {"status": "NEEDS_ATTENTION"},
+    "steps": {
+        "reserve": {"type": "compensatable", "success": "stock-reserved", "retry": RETRY, "status": "PROCESSING",
+                    "failures": [{"event": "stock-unavailable", "status": "OUT_OF_STOCK"},
+                                 {"error": "timeout", "status": "FAILED"}],
+                    "compensation": {"command": "release-stock", "idempotent": True, "retry": RETRY}},
+        "stock_reserved": {"type": "pivot", "participant": "shipping", "trigger": "stock-reserved", "retry": RETRY,
+                           "success": "shipment-scheduled", "status": "PROCESSING", "compensation": "none",
+                           "failures": [{"event": "shipment-failed", "status": "NOT_SHIPPED"},
+                                        {"error": "timeout", "status": "FAILED"}]},
+    },
+}
+
+
+def mixed_catalog(tmp_path, x_saga=MIXED_X):
+    """An orchestrator sends reserve-stock; the shipping service reacts to stock-reserved on its own;
+    a failed shipment makes the orchestrator send release-stock."""
+    from test_saga_model import TEAMS, build, custom_step, flow, message, msg_step, service, svc_step
+
+    return build(
+        tmp_path, *TEAMS,
+        service("orchestrator", "ordering", sends=["reserve-stock", "release-stock"],
+                receives=["stock-reserved", "stock-unavailable", "shipment-failed"]),
+        service("stock", "stock", sends=["stock-reserved", "stock-unavailable"],
+                receives=[("reserve-stock", [("stock-reserved", "In stock"), ("stock-unavailable", "Out of stock")]),
+                          "release-stock"]),
+        service("shipping", "shipping", sends=["shipment-scheduled", "shipment-failed"], receives=["stock-reserved"]),
+        *(message("command", c) for c in ("reserve-stock", "release-stock")),
+        *(message("event", e) for e in ("stock-reserved", "stock-unavailable", "shipment-scheduled", "shipment-failed")),
+        flow("fulfil", [
+            msg_step("reserve", "reserve-stock", ("stock_reserved", "Reserved"), ("undo", "Out of stock")),
+            msg_step("stock_reserved", "stock-reserved", ("shipping_svc", None)),
+            svc_step("shipping_svc", "shipping", ("scheduled", "Scheduled"), ("failed", "Cannot ship")),
+            msg_step("scheduled", "shipment-scheduled"),
+            msg_step("failed", "shipment-failed", ("undo", "Release the stock")),
+            custom_step("undo", "Compensation", "The orchestrator sends release-stock."),
+        ], **{"x-saga": x_saga}),
+    )
+
+
+def test_a_mixed_saga_runs_with_its_orchestrator_as_a_consumer(tmp_path):
+    root = mixed_catalog(tmp_path)
+    proc = run_cli("verify", root, "--format", "json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    reason = ("mixed coordination; its orchestrated and choreographed steps are not run together yet (the reference "
-              "orchestrator runs orchestrations, the choreography engine choreographies)")
-    assert proc.stdout == (f"{FLOW} (x-saga): not verified: {reason}\n"
-                           f"0 flows verified, 0 scenarios, 0 violations; 1 not verified ({FLOW})\n")
-    run = run_cli("run", FLOW, dst)
-    assert run.returncode == 2 and f"{FLOW}: not runnable: mixed coordination" in run.stderr
+    flow, = json.loads(proc.stdout)["flows"]
+    assert (flow["flow"], flow["coordination"], flow["verified"], flow["violations"]) == ("fulfil", "mixed", True, [])
+    assert flow["scenarios"] > 50 and flow["scenario_kinds"]["consumer crash after commit"] > 10
+    run = run_cli("run", "fulfil", root, "--format", "json", "--scenario", "stock_reserved=shipment-failed, duplicates=yes")
+    data = json.loads(run.stdout)
+    assert (data["state"], data["status"], data["violations"]) == ("compensated", "NOT_SHIPPED", [])
+    assert "t=0s  orchestrator consumes start:fulfil: send reserve (reserve-stock)" in data["trace"]
+    assert "t=0s  orchestrator consumes shipment-failed: compensate reserve (release-stock)" in data["trace"]
+    text = run_cli("verify", root)
+    assert text.stdout.startswith("fulfil (x-saga; mixed: the orchestrator and the participants as event consumers): ")
+
+
+def test_a_mixed_saga_whose_orchestrated_step_cannot_be_undone_is_caught(tmp_path):
+    import copy
+
+    x = copy.deepcopy(MIXED_X)
+    x["steps"]["reserve"]["compensation"] = "none"
+    proc = run_cli("verify", mixed_catalog(tmp_path, x), "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = {(v["invariant"], v["scenario"]): v["message"] for v in json.loads(proc.stdout)["flows"][0]["violations"]}
+    assert found[("nothing-left-open", "stock_reserved=shipment-failed")] == (
+        "the saga ended compensated (NOT_SHIPPED) with the reservation made by reserve at stock still open")
+    assert found[("compensated-once", "stock_reserved=exhaust")] == (
+        "reserve acted but was never compensated (it has no compensation)")

@@ -61,7 +61,7 @@ def verify_cmd(path: str, flows: Sequence[str], db: str, max_scenarios: int, see
     from saga_lint.render.verify_format import render_json, render_text
 
     sagas = _pick_sagas(path, flows)
-    unknown = [b for b in broken if not any(s.step(b) is not None and s.coordination == "choreography" for s in sagas)]
+    unknown = [b for b in broken if not any(s.step(b) is not None and s.coordination != "orchestration" for s in sagas)]
     if unknown:
         raise Failure(f"--break-idempotency: no choreographed step {', '.join(repr(u) for u in unknown)} in the flows verified")
     store = _open_store(db)
@@ -96,19 +96,16 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
     from saga_lint.render.safe import escape_control
 
     saga = _pick_sagas(path, (flow,))[0]
-    if saga.coordination == "mixed":
-        from saga_lint.orchestrator.verify import NOT_RUN_MIXED
-
-        raise Failure(f"{flow}: not runnable: {NOT_RUN_MIXED}")
-    if saga.coordination == "choreography" and participants == "plugins":
-        raise Failure(f"{flow}: a choreography runs simulated participants only (--participants plugins is for orchestrations)")
+    if saga.coordination != "orchestration" and participants == "plugins":
+        raise Failure(f"{flow}: a {saga.coordination} saga runs simulated participants only "
+                      "(--participants plugins is for orchestrations)")
     try:
         scenario = parse(scenario_text, saga)
     except ScenarioError as exc:
         raise Failure(f"bad --scenario: {exc}") from None
     store = _open_store(db)
     try:
-        if saga.coordination == "choreography":
+        if saga.coordination != "orchestration":
             res, violations = _run_choreography(store, saga, scenario)
         else:
             opts: dict[str, Any] = {}

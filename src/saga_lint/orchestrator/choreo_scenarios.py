@@ -40,8 +40,17 @@ if TYPE_CHECKING:
 CONSUMED = ("ok", "duplicate", "late-duplicate")
 
 
+def by_orchestrator(saga: Saga, step: SagaStep) -> bool:
+    """A mixed saga's orchestrated step: the orchestrator sends its command (after the event before
+    it) and, after a failure, its compensation command."""
+    return saga.coordination == "mixed" and step.orchestrated
+
+
 def trigger_of(saga: Saga, step: SagaStep) -> str | None:
-    """The event that starts the step; the first step without one starts on the saga's own entry."""
+    """The event that starts the step (the command, for an orchestrated step of a mixed saga); the
+    first step without one starts on the saga's own entry."""
+    if by_orchestrator(saga, step):
+        return step.trigger or step.command_id or step.id
     if step.trigger:
         return step.trigger
     return f"start:{saga.id}" if saga.steps and saga.steps[0] is step else None
@@ -60,29 +69,49 @@ def undo_event(step: SagaStep) -> str:
     return named or f"{step.id}.compensated"
 
 
-def undoes(step: SagaStep) -> bool:
-    """A compensatable step that names the event it undoes on (``compensation.on``)."""
-    return step.type == "compensatable" and step.compensation != "none" and bool(step.compensation_on)
+def entry_event(saga: Saga) -> str | None:
+    """What the saga starts with: the first step's trigger, or (a mixed saga that starts with an
+    orchestrated step) the saga's own start, which the orchestrator consumes."""
+    first = saga.steps[0]
+    return f"start:{saga.id}" if by_orchestrator(saga, first) else trigger_of(saga, first)
+
+
+def undoes(saga: Saga, step: SagaStep) -> bool:
+    """A choreographed compensatable step that names the event it undoes on (``compensation.on``)."""
+    return (not by_orchestrator(saga, step) and step.type == "compensatable" and step.compensation != "none"
+            and bool(step.compensation_on))
+
+
+def orchestrator_undoes(saga: Saga, step: SagaStep) -> bool:
+    """A mixed saga's orchestrated compensatable step with a compensation command: the orchestrator
+    sends it after any failure."""
+    return by_orchestrator(saga, step) and step.type == "compensatable" and step.compensation not in (None, "none")
 
 
 def dead_letter_event(saga: Saga, step: SagaStep) -> str | None:
     """What the dead-letter handler publishes when the step's trigger is dead-lettered: the step's
     business failure event that a compensation listens to, else its first one, else nothing."""
     events = [f.event for f in step.business_failures if f.event]
-    listened = {s.compensation_on for s in saga.steps if undoes(s)}
+    listened = {s.compensation_on for s in saga.steps if undoes(saga, s)}
     return next((e for e in events if e in listened), events[0] if events else None)
 
 
 def undone_on(saga: Saga, done: list[str], event: str | None, failing: set[str]) -> list[str]:
-    """The steps among ``done`` that undo, in the order the events reach them, when ``event`` is
-    published: each undo publishes its own event, which may start another (``failing`` never finish)."""
+    """The steps among ``done`` that undo when ``event`` (a failure) is published: the orchestrator's
+    (a mixed saga), then those whose ``compensation.on`` it is; each undo publishes its own event,
+    which may start another (``failing`` never finish)."""
     events = [event] if event else []
     out: list[str] = []
+    for sid in reversed(done):
+        if orchestrator_undoes(saga, step_named(saga, sid)):
+            out.append(sid)
+            if sid not in failing:
+                events.append(undo_event(step_named(saga, sid)))
     i = 0
     while i < len(events):
         for sid in done:
             step = step_named(saga, sid)
-            if sid not in out and undoes(step) and step.compensation_on == events[i]:
+            if sid not in out and undoes(saga, step) and step.compensation_on == events[i]:
                 out.append(sid)
                 if sid not in failing:
                     events.append(undo_event(step))

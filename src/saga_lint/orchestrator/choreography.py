@@ -30,7 +30,16 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from saga_lint.orchestrator.choreo_scenarios import dead_letter_event, success_of, trigger_of, undo_event, undoes
+from saga_lint.orchestrator.choreo_scenarios import (
+    by_orchestrator,
+    dead_letter_event,
+    entry_event,
+    orchestrator_undoes,
+    success_of,
+    trigger_of,
+    undo_event,
+    undoes,
+)
 from saga_lint.orchestrator.engine import Crash
 from saga_lint.orchestrator.invariants import snapshot
 from saga_lint.orchestrator.outbox import (
@@ -39,6 +48,7 @@ from saga_lint.orchestrator.outbox import (
     Subscription,
     ack,
     dead,
+    message,
     next_delivery,
     publish,
     redeliver,
@@ -55,6 +65,8 @@ if TYPE_CHECKING:
     from saga_lint.saga.model import RetryPolicy, Saga, SagaStep
 
 STATUS_SERVICE = "status-service"  # the consumer that turns events into the customer-visible status
+# what the orchestrator of a mixed saga consumes
+ORCHESTRATOR_CONSUMES = ("entry", "success", "failure", "compensated", "compensation-dead")
 
 
 def participant_of(step: SagaStep) -> str:
@@ -103,6 +115,7 @@ class Choreography:
         self.trace: list[str] = trace if trace is not None else []
         self.non_idempotent = non_idempotent
         self.latest_status = latest_status
+        self.orchestrator = saga.orchestrator_id or "orchestrator"
         self.consumes = 0
         self.clock = 0.0
 
@@ -135,20 +148,35 @@ class Choreography:
         dup = 2 if scenario.duplicates else 1
         out = []
         for step in self.saga.steps:
-            if msg.event is not None and trigger_of(self.saga, step) == msg.event:
+            if by_orchestrator(self.saga, step):
+                if msg.step == step.id and msg.kind in ("command", "undo-command"):
+                    out.append(self._command_subscription(step, msg, scenario, dup))
+                continue
+            if msg.event is not None and msg.kind != "undo-command" and trigger_of(self.saga, step) == msg.event:
                 b = scenario.behaviour(step.id, "forward")
                 copies = 2 if b in ("duplicate", "late-duplicate") else dup
                 out.append(Subscription(participant_of(step), "forward", step.id, copies, b == "late-duplicate"))
-            if msg.event is not None and undoes(step) and step.compensation_on == msg.event:
+            if msg.event is not None and undoes(self.saga, step) and step.compensation_on == msg.event:
                 out.append(Subscription(participant_of(step), "compensate", step.id, dup))
+        if self.saga.coordination == "mixed" and msg.kind in ORCHESTRATOR_CONSUMES:
+            out.append(Subscription(self.orchestrator, "orchestrate", None, dup))
         out.append(Subscription(STATUS_SERVICE, "status", None, dup))
         return out
+
+    @staticmethod
+    def _command_subscription(step: SagaStep, msg: Message, scenario: Scenario, dup: int) -> Subscription:
+        """A mixed saga's orchestrated step consumes the orchestrator's command (or compensation command)."""
+        b = scenario.behaviour(step.id, "forward")
+        if msg.kind == "undo-command":
+            return Subscription(participant_of(step), "compensate", step.id, dup)
+        copies = 2 if b in ("duplicate", "late-duplicate") else dup
+        return Subscription(participant_of(step), "forward", step.id, copies, b == "late-duplicate")
 
     # --- running ------------------------------------------------------------------------------------
     def _start(self, saga_id: str, scenario: Scenario) -> None:
         saga = self.saga
         first = saga.steps[0]
-        entry = Message(f"{saga_id}|entry|{trigger_of(saga, first)}", trigger_of(saga, first), None, "entry", None, 0.0)
+        entry = Message(f"{saga_id}|entry|{entry_event(saga)}", entry_event(saga), None, "entry", None, 0.0)
         with self.store.tx():
             self.store.execute(
                 "INSERT INTO saga_instance (saga_id, flow, scenario, state, status, clock) VALUES (?, ?, ?, 'running', NULL, 0)",
@@ -180,6 +208,9 @@ class Choreography:
     def _deliver(self, saga_id: str, d: Delivery, scenario: Scenario) -> None:
         if d.role == "status":
             self._project(saga_id, d)
+            return
+        if d.role == "orchestrate":
+            self._orchestrate(saga_id, d)
             return
         step = step_named(self.saga, d.step or "")
         direction = "forward" if d.role == "forward" else "compensate"
@@ -317,7 +348,7 @@ class Choreography:
         if msg.kind == "entry":
             return (0, 0), steps[0].status
         step = saga.step(msg.step or "")
-        if step is None or msg.kind == "compensated":
+        if step is None or msg.kind in ("compensated", "command", "undo-command"):
             return (-1, 0), None
         if msg.kind == "compensation-dead":
             return (2, 0), saga.on_compensation_failure
@@ -334,16 +365,53 @@ class Choreography:
             return next((r[1] for r, mid in ranked if mid == msg_id), None)
         return max(ranked, key=lambda x: x[0][0])[0][1] if ranked else None
 
+    def _consumed(self, saga_id: str, scope: str) -> list[Message]:
+        """The saga's messages a consumer has consumed (its inbox, joined to the outbox)."""
+        return [Message(*r) for r in self.store.query(
+            "SELECT o.msg_id, o.event, o.step, o.kind, o.reason, o.at FROM event_outbox o JOIN processed_keys p "
+            "ON p.scope = ? AND p.idem_key = o.msg_id WHERE o.saga_id = ? ORDER BY o.id", (scope, saga_id))]
+
+    # --- the orchestrator of a mixed saga -------------------------------------------------------------
+    def _orchestrate(self, saga_id: str, d: Delivery) -> None:
+        """The orchestrator consumes an event and sends the next command, or the next compensation
+        command (newest step first, one at a time), in one transaction with its inbox."""
+        store, scope = self.store, f"inbox:{self.orchestrator}"
+        msg = message(store, d.msg_id)
+        with store.tx():
+            if msg is not None and not self._seen(scope, d.msg_id):
+                self._remember(scope, d.msg_id, saga_id)
+                for out in self._orchestrator_next(saga_id, msg, scope):
+                    store.execute(*publish(saga_id, out))
+                    what = f"{'send' if out.kind == 'command' else 'compensate'} {out.step} ({out.event})"
+                    self._say(self.clock, f"{self.orchestrator} consumes {msg.event or msg.kind}: {what}")
+            ack(store, d.id)
+
+    def _orchestrator_next(self, saga_id: str, msg: Message, scope: str) -> list[Message]:
+        saga, steps = self.saga, self.saga.steps
+        if msg.kind in ("entry", "success"):
+            k = 0 if msg.kind == "entry" else steps.index(step_named(saga, msg.step or "")) + 1
+            if k < len(steps) and by_orchestrator(saga, steps[k]):
+                s = steps[k]
+                return [Message(f"{saga_id}|command|{s.id}", trigger_of(saga, s), s.id, "command", None, self.clock)]
+            return []
+        if msg.kind != "failure" and not (msg.step and by_orchestrator(saga, step_named(saga, msg.step))):
+            return []  # a choreographed participant's undo: not the orchestrator's
+        sent = {r[0] for r in self.store.query(
+            "SELECT step FROM event_outbox WHERE saga_id = ? AND kind = 'undo-command'", (saga_id,))}
+        if msg.kind == "failure" and sent:
+            return []
+        acted = {m.step for m in self._consumed(saga_id, scope) if m.kind == "success"}
+        todo = [s for s in reversed(steps) if s.id in acted and orchestrator_undoes(saga, s) and s.id not in sent]
+        return [Message(f"{saga_id}|undo-command|{s.id}", s.compensation, s.id, "undo-command", None, self.clock)
+                for s in todo[:1]]
+
     def _project(self, saga_id: str, d: Delivery) -> None:
         """The status service: the status of the furthest event it has consumed."""
         store, scope = self.store, f"inbox:{STATUS_SERVICE}"
         with store.tx():
             if not self._seen(scope, d.msg_id):
                 self._remember(scope, d.msg_id, saga_id)
-                consumed = [Message(*r) for r in store.query(
-                    "SELECT o.msg_id, o.event, o.step, o.kind, o.reason, o.at FROM event_outbox o JOIN processed_keys p "
-                    "ON p.scope = ? AND p.idem_key = o.msg_id WHERE o.saga_id = ?", (scope, saga_id))]
-                status = self._status(consumed, d.msg_id)
+                status = self._status(self._consumed(saga_id, scope), d.msg_id)
                 current = store.one("SELECT status FROM saga_instance WHERE saga_id = ?", (saga_id,))
                 if status is not None and (current is None or current[0] != status):
                     self._log(saga_id, "status", max(self.clock, d.due), {"status": status})

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from saga_lint.orchestrator.choreo_scenarios import by_orchestrator
 from saga_lint.orchestrator.records import attempt_of, read_log, step_of
 from saga_lint.orchestrator.scenarios import attempts_of, step_named
 
@@ -218,9 +219,13 @@ def _compensated_once(run: RunFacts) -> Iterator[str]:
     for s in _compensated_steps(run):
         n = undos.count(s)
         if n == 0 and s not in run.comp_failed and run.terminal:
-            on = step_named(run.saga, s).compensation_on
-            why = (f"nobody publishes {on}, its compensation.on, on this path" if on
-                   else "it declares no compensation.on event to undo on")
+            step = step_named(run.saga, s)
+            on = step.compensation_on
+            if by_orchestrator(run.saga, step):  # a mixed saga's orchestrated step
+                why = "it has no compensation" if step.compensation in (None, "none") else "its compensation never ran"
+            else:
+                why = (f"nobody publishes {on}, its compensation.on, on this path" if on
+                       else "it declares no compensation.on event to undo on")
             yield f"{s} acted but was never compensated ({why})"
         elif n > 1:
             yield f"{s} was compensated {n} times"
@@ -351,7 +356,7 @@ CHOREOGRAPHY_CHECKS: dict[str, Callable[[RunFacts], Iterator[str]]] = {
 
 
 def checks_for(saga: Saga) -> dict[str, Callable[[RunFacts], Iterator[str]]]:
-    return CHOREOGRAPHY_CHECKS if saga.coordination == "choreography" else CHECKS
+    return CHOREOGRAPHY_CHECKS if saga.coordination in ("choreography", "mixed") else CHECKS
 
 
 def check(saga: Saga, scenario: Scenario, exp: Expected, snap: Snapshot, reference: Snapshot | None = None) -> list[Violation]:

@@ -191,7 +191,7 @@ def _parse_crash(value: str, choreography: bool) -> tuple[int, str | None]:
 
 def _parse_forward(step: SagaStep, value: str, saga: Saga) -> str | None:
     """A forward behaviour, or None for ``ok``."""
-    choreography = saga.coordination == "choreography"
+    choreography = saga.coordination in ("choreography", "mixed")
     plain = ("ok", "exhaust") + (CHOREOGRAPHY_BEHAVIOURS if choreography else ("timeout-after-effect",))
     if value in plain or _transient(value):
         return None if value == "ok" else value
@@ -212,9 +212,9 @@ def parse(text: str, saga: Saga) -> Scenario:
             raise ScenarioError(f"expected KEY=VALUE, got {item!r}")
         key, value = (x.strip() for x in item.split("=", 1))
         if key == "crash":
-            crash = _parse_crash(value, saga.coordination == "choreography")
+            crash = _parse_crash(value, saga.coordination in ("choreography", "mixed"))
             continue
-        if key == "reordered" and saga.coordination != "choreography":
+        if key == "reordered" and saga.coordination not in ("choreography", "mixed"):
             raise ScenarioError("reordered=yes reorders the status service's events: choreographies only")
         if key in ("duplicates", "duplicate", "reordered"):
             dups, reordered = (_on(value), reordered) if key != "reordered" else (dups, _on(value))

@@ -21,6 +21,8 @@ def render_text(reports: list[FlowReport]) -> str:
         kind = "x-saga" if r.structured else "plain flow, prose model"
         if r.coordination == "choreography" and r.not_verified is None:
             kind += "; choreography: participants as event consumers"
+        elif r.coordination == "mixed" and r.not_verified is None:
+            kind += "; mixed: the orchestrator and the participants as event consumers"
         if r.not_verified is not None:
             lines.append(f"{escape_control(r.flow)} ({kind}): not verified: {escape_control(r.not_verified)}")
             continue
