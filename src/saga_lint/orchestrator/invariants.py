@@ -210,9 +210,10 @@ def _compensated_once_reverse(run: RunFacts) -> Iterator[str]:
 def _compensated_once(run: RunFacts) -> Iterator[str]:
     """In a choreography that did not succeed, every compensatable step whose participant acted is
     undone exactly once (unless its compensation failed for good): nobody orders the undos, each
-    participant undoes when its ``compensation.on`` event reaches it, so no order is required; a
-    missing undo leaves a hold behind, a second one refunds twice (a consumer that does not
-    deduplicate a redelivered compensation event)."""
+    participant undoes when its ``compensation.on`` event reaches it, so no order is required (but
+    a mixed saga's orchestrator undoes its own steps newest first); a missing undo leaves a hold
+    behind, a second one refunds twice (a consumer that does not deduplicate a redelivered
+    compensation event)."""
     if run.state == "completed":
         return
     undos = [s for op, s in run.snap["ops"] if op == "undo"]
@@ -229,6 +230,12 @@ def _compensated_once(run: RunFacts) -> Iterator[str]:
             yield f"{s} acted but was never compensated ({why})"
         elif n > 1:
             yield f"{s} was compensated {n} times"
+    # a mixed saga's orchestrator undoes its own steps newest first
+    ordered = [s for s in _compensated_steps(run) if by_orchestrator(run.saga, step_named(run.saga, s))]
+    expected_order = [s for s in reversed(ordered) if s in undos]
+    actual_order = [s for s in dict.fromkeys(undos) if s in ordered]
+    if actual_order != expected_order:
+        yield (f"the orchestrator undid {', '.join(actual_order)}; reverse order is {', '.join(expected_order)}")
 
 
 def _nothing_left_open(run: RunFacts) -> Iterator[str]:
