@@ -11,6 +11,7 @@ PostgreSQL runs read SAGA_LINT_TEST_PG (see tests/test_verify.py) and skip with 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 import pytest
@@ -371,3 +372,35 @@ def test_a_mixed_saga_whose_orchestrated_step_cannot_be_undone_is_caught(tmp_pat
         "the saga ended compensated (NOT_SHIPPED) with the reservation made by reserve at stock still open")
     assert found[("compensated-once", "stock_reserved=exhaust")] == (
         "reserve acted but was never compensated (it has no compensation)")
+
+
+# --- any combination of faults: the engine stays correct -------------------------------------------
+
+
+def test_random_fault_combinations_keep_every_invariant(fulfilment):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from saga_lint.orchestrator.store import Store
+
+    forward = {CP: ["ok", "payment-capture-failed", "transient:2", "transient:4", "exhaust", "duplicate", "late-duplicate"],
+               DS: ["ok", "shipment-failed", "transient:1", "transient:4", "exhaust", "duplicate"]}
+    store = Store("sqlite://")
+
+    examples = int(os.environ.get("SAGA_LINT_FUZZ_EXAMPLES", "80"))
+
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(fwd=st.fixed_dictionaries({s: st.sampled_from(v) for s, v in forward.items()}),
+           comp=st.sampled_from(["ok", "transient:1", "transient:7", "fail"]),
+           crash=st.one_of(st.none(), st.tuples(st.sampled_from(["before-commit", "after-commit"]), st.integers(1, 6))),
+           dups=st.booleans(), reordered=st.booleans())
+    def prop(fwd, comp, crash, dups, reordered):
+        items = [f"{s}={b}" for s, b in fwd.items()] + ([f"{CP}.compensation={comp}"] if comp != "ok" else [])
+        items += [f"crash={crash[0]}:{crash[1]}"] if crash else []
+        items += (["duplicates=yes"] if dups else []) + (["reordered=yes"] if reordered else [])
+        res, viol = run_one(store, fulfilment, ", ".join(items))
+        assert viol == [], (items, viol, res.trace)
+        assert res.snap["state"] in ("completed", "compensated", "compensation-failed")
+
+    prop()
+    store.close()
