@@ -116,6 +116,8 @@ class Choreography:
         self.non_idempotent = non_idempotent
         self.latest_status = latest_status
         self.orchestrator = saga.orchestrator_id or "orchestrator"
+        self._seq: dict[str, int] = {}  # saga id -> its last log seq written by this engine
+        self._unrelayed = True  # something may wait in the outbox (always so after a restart)
         self.consumes = 0
         self.clock = 0.0
 
@@ -126,19 +128,30 @@ class Choreography:
         store = self.store
         self.clock = max(self.clock, at)
         with store.tx():
-            row = store.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM saga_log WHERE saga_id = ?", (saga_id,))
-            seq = int(row[0]) if row is not None else 1
+            if saga_id not in self._seq:  # read once per engine (a restarted engine reads it again)
+                row = store.one("SELECT COALESCE(MAX(seq), 0) FROM saga_log WHERE saga_id = ?", (saga_id,))
+                self._seq[saga_id] = int(row[0]) if row is not None else 0
+            self._seq[saga_id] += 1
+            seq = self._seq[saga_id]
             store.execute("INSERT INTO saga_log (saga_id, seq, kind, step, attempt, at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
                           (saga_id, seq, kind, step, attempt, at, json.dumps(detail, sort_keys=True)))
-            store.execute("UPDATE saga_instance SET clock = ? WHERE saga_id = ?", (self.clock, saga_id))
             if kind in ("start", "status"):
-                store.execute("UPDATE saga_instance SET status = ? WHERE saga_id = ?", (detail.get("status"), saga_id))
+                store.execute("UPDATE saga_instance SET clock = ?, status = ? WHERE saga_id = ?",
+                              (self.clock, detail.get("status"), saga_id))
                 store.execute("INSERT INTO status_history (saga_id, seq, status, at) VALUES (?, ?, ?, ?)",
                               (saga_id, seq, detail.get("status"), at))
-            if kind == "end":
-                store.execute("UPDATE saga_instance SET state = ? WHERE saga_id = ?", (detail.get("state"), saga_id))
+            elif kind == "end":
+                store.execute("UPDATE saga_instance SET clock = ?, state = ? WHERE saga_id = ?",
+                              (self.clock, detail.get("state"), saga_id))
+            else:
+                store.execute("UPDATE saga_instance SET clock = ? WHERE saga_id = ?", (self.clock, saga_id))
             for sql, params in extra:
                 store.execute(sql, params)
+
+    def _publish(self, saga_id: str, msg: Message) -> Statement:
+        """The outbox statement for a message; the next turn of the loop relays it."""
+        self._unrelayed = True
+        return publish(saga_id, msg)
 
     def _say(self, at: float, text: str) -> None:
         self.trace.append(f"t={at:g}s  {text}")
@@ -181,7 +194,7 @@ class Choreography:
             self.store.execute(
                 "INSERT INTO saga_instance (saga_id, flow, scenario, state, status, clock) VALUES (?, ?, ?, 'running', NULL, 0)",
                 (saga_id, saga.id, scenario.name))
-            self._log(saga_id, "start", 0.0, {"status": first.status}, extra=[publish(saga_id, entry)])
+            self._log(saga_id, "start", 0.0, {"status": first.status}, extra=[self._publish(saga_id, entry)])
         self._say(0.0, f"start, status {first.status}; publish {entry.event}")
 
     def run(self, saga_id: str, scenario: Scenario) -> None:
@@ -195,7 +208,9 @@ class Choreography:
             self.clock = float(row[1])
             self._say(self.clock, "RESTART: relay the outbox, redeliver what was not acknowledged")
         for _ in range(100_000):
-            for msg in relay(self.store, saga_id, lambda m: self.subscribers(m, scenario)):
+            relayed = relay(self.store, saga_id, lambda m: self.subscribers(m, scenario)) if self._unrelayed else []
+            self._unrelayed = False
+            for msg in relayed:
                 what = msg.event or f"a {msg.kind} notice"
                 self._say(msg.at, f"relay {what} ({msg.kind}{' of ' + msg.step if msg.step else ''})")
             d = next_delivery(self.store, saga_id, status_last=scenario.reordered)
@@ -248,7 +263,7 @@ class Choreography:
             msg = Message(f"{saga_id}|failure|{step.id}|{event}|timeout", event, step.id, "failure", "timeout", at)
         else:
             msg = Message(f"{saga_id}|compensation-dead|{step.id}", None, step.id, "compensation-dead", None, at)
-        self._log(saga_id, "reply", at, detail, step=step.id, attempt=d.attempt, extra=[dead(d), publish(saga_id, msg)])
+        self._log(saga_id, "reply", at, detail, step=step.id, attempt=d.attempt, extra=[dead(d), self._publish(saga_id, msg)])
         published = msg.event or f"a {msg.kind} notice ({step.id} declares no failure event)"
         if direction != "forward":
             published = f"a {msg.kind} notice"
@@ -281,7 +296,7 @@ class Choreography:
             else:
                 self._remember(scope, d.msg_id, saga_id)
                 result, out = self._work(saga_id, d, step, behaviour)
-            extra = [publish(saga_id, out)] if out is not None else []
+            extra = [self._publish(saga_id, out)] if out is not None else []
             detail: LogDetail = {"direction": "forward", "result": result, "event": out.event if out else None,
                                  "msg_id": d.msg_id}
             self._log(saga_id, "reply", self.clock, detail, step=step.id, attempt=d.attempt, extra=extra)
@@ -319,7 +334,7 @@ class Choreography:
                 result = self._undo(saga_id, d, step, broken)
                 event = undo_event(step)
                 out = Message(f"{saga_id}|compensated|{step.id}|{event}", event, step.id, "compensated", None, self.clock)
-            extra = [publish(saga_id, out)] if out is not None else []
+            extra = [self._publish(saga_id, out)] if out is not None else []
             self._log(saga_id, "reply", self.clock, {"direction": "compensate", "result": result,
                                                       "event": out.event if out else None, "msg_id": d.msg_id},
                       step=step.id, attempt=d.attempt, extra=extra)
@@ -381,7 +396,7 @@ class Choreography:
             if msg is not None and not self._seen(scope, d.msg_id):
                 self._remember(scope, d.msg_id, saga_id)
                 for out in self._orchestrator_next(saga_id, msg, scope):
-                    store.execute(*publish(saga_id, out))
+                    store.execute(*self._publish(saga_id, out))
                     what = f"{'send' if out.kind == 'command' else 'compensate'} {out.step} ({out.event})"
                     self._say(self.clock, f"{self.orchestrator} consumes {msg.event or msg.kind}: {what}")
             ack(store, d.id)
