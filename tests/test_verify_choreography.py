@@ -404,3 +404,58 @@ def test_random_fault_combinations_keep_every_invariant(fulfilment):
 
     prop()
     store.close()
+
+
+# --- real processes on PostgreSQL: consumers killed with SIGKILL at random moments ---------------------
+
+
+def _worker(url, prefix):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "saga_lint.orchestrator.worker", "--db", url, "--catalog", str(OUR_CATALOG),
+         "--flow", FLOW, "--prefix", prefix],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_sigkill_crash_test_100_choreographies_on_postgresql(fulfilment):
+    """100 choreographies are run by a worker process (its consumers, relay and status service) that is
+    killed with SIGKILL at random moments, between any two statements, then restarted: every saga
+    ends, and every invariant holds, including convergence with the crash-free run on SQLite."""
+    import random
+    import signal
+    import time
+
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.orchestrator.worker import check_all, enqueue
+
+    url = pg_url_or_skip()
+    store = Store(url)
+    prefix = f"ck{uuid.uuid4().hex[:8]}-"
+    enqueue(store, fulfilment, 100, prefix, seed=5)
+    rng = random.Random(13)
+    kills = interrupted = 0
+    for _ in range(30):
+        proc = _worker(url, prefix)
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        time.sleep(rng.uniform(0.05, 0.5))
+        if proc.poll() is not None:
+            proc.wait()
+            break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        interrupted += store.one(
+            "SELECT COUNT(*) FROM saga_instance i WHERE i.saga_id LIKE ? AND i.state = 'running' "
+            "AND EXISTS (SELECT 1 FROM saga_log l WHERE l.saga_id = i.saga_id AND l.kind <> 'start')", (prefix + "%",))[0]
+        if kills >= 5:
+            break
+    final = _worker(url, prefix)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err
+    assert kills >= 3 and interrupted >= 1, (kills, interrupted)
+    assert store.one("SELECT COUNT(*) FROM saga_instance WHERE saga_id LIKE ? AND state = 'running'", (prefix + "%",))[0] == 0
+    assert check_all(store, fulfilment, prefix) == []
+    store.close()

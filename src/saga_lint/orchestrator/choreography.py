@@ -186,7 +186,8 @@ class Choreography:
         return Subscription(participant_of(step), "forward", step.id, copies, b == "late-duplicate")
 
     # --- running ------------------------------------------------------------------------------------
-    def _start(self, saga_id: str, scenario: Scenario) -> None:
+    def start(self, saga_id: str, scenario: Scenario, *, queue: bool = False) -> None:
+        """Create the saga and publish its first event, in one transaction (``queue``: for a worker to claim)."""
         saga = self.saga
         first = saga.steps[0]
         entry = Message(f"{saga_id}|entry|{entry_event(saga)}", entry_event(saga), None, "entry", None, 0.0)
@@ -194,6 +195,8 @@ class Choreography:
             self.store.execute(
                 "INSERT INTO saga_instance (saga_id, flow, scenario, state, status, clock) VALUES (?, ?, ?, 'running', NULL, 0)",
                 (saga_id, saga.id, scenario.name))
+            if queue:
+                self.store.execute("INSERT INTO saga_queue (saga_id) VALUES (?)", (saga_id,))
             self._log(saga_id, "start", 0.0, {"status": first.status}, extra=[self._publish(saga_id, entry)])
         self._say(0.0, f"start, status {first.status}; publish {entry.event}")
 
@@ -201,12 +204,13 @@ class Choreography:
         """Run (or, after a crash, resume) one saga until no delivery is pending, then record its end."""
         row = self.store.one("SELECT state, clock FROM saga_instance WHERE saga_id = ?", (saga_id,))
         if row is None:
-            self._start(saga_id, scenario)
+            self.start(saga_id, scenario)
         elif row[0] != "running":
             return
         else:
             self.clock = float(row[1])
-            self._say(self.clock, "RESTART: relay the outbox, redeliver what was not acknowledged")
+            if self.store.one("SELECT 1 FROM saga_log WHERE saga_id = ? AND kind <> 'start'", (saga_id,)) is not None:
+                self._say(self.clock, "RESTART: relay the outbox, redeliver what was not acknowledged")
         for _ in range(100_000):
             relayed = relay(self.store, saga_id, lambda m: self.subscribers(m, scenario)) if self._unrelayed else []
             self._unrelayed = False
