@@ -1,4 +1,5 @@
-"""An orchestrator process: claims queued sagas and runs them to a terminal state.
+"""An orchestrator process: claims queued sagas and runs them to a terminal state (a choreography's
+or mixed saga's on the choreography engine: its consumers, relay and status service).
 
     python -m saga_lint.orchestrator.worker --db URL --catalog PATH --flow ID [--prefix P]
 
