@@ -166,6 +166,28 @@ def test_crash_before_commit_rolls_back(store, fulfilment):
     assert [op for op in res.snap["ops"]] == DONE  # acted once, after the restart
 
 
+def test_a_compensation_event_before_the_trigger_leaves_a_tombstone(store, fulfilment):
+    """In a chain the compensation event cannot overtake the step's first trigger (it is published after
+    the step's success), so it is put in the outbox by hand, due before the saga's first event: the
+    payment service records that nothing is to be done, and the trigger arriving next does not act."""
+    from saga_lint.orchestrator.choreography import Choreography, choreography_snapshot
+    from saga_lint.orchestrator.outbox import Message, publish
+    from saga_lint.orchestrator.scenarios import Scenario
+
+    sid, trace = f"t-{uuid.uuid4().hex}", []
+    eng = Choreography(store, fulfilment, trace=trace)
+    eng.start(sid, Scenario())
+    with store.tx():
+        store.execute(*publish(sid, Message(f"{sid}|failure|{DS}|shipment-failed", "shipment-failed", DS, "failure",
+                                            "business", -1.0)))
+    eng.run(sid, Scenario())
+    snap = choreography_snapshot(store, fulfilment, sid)
+    assert "t=0s  nothing done yet: tombstone left" in trace
+    assert "t=0s  compensated before it arrived: not done" in trace
+    assert snap["ops"] == [] and snap["rows"] == {CP: ("charge", "cancelled", "payment-service")}
+    assert (snap["state"], snap["status"]) == ("compensated", "NOT_SHIPPED")
+
+
 # --- broken participants are caught -------------------------------------------------------------------
 
 
