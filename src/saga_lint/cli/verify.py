@@ -96,6 +96,8 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
     from saga_lint.render.safe import escape_control
 
     saga = _pick_sagas(path, (flow,))[0]
+    if saga.coordination != "orchestration" and not saga.steps:
+        raise Failure(f"{flow}: no steps to run")
     if saga.coordination != "orchestration" and participants == "plugins":
         raise Failure(f"{flow}: a {saga.coordination} saga runs simulated participants only "
                       "(--participants plugins is for orchestrations)")
