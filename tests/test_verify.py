@@ -143,12 +143,18 @@ def test_cli_verify_json_our_catalog():
     data = json.loads(proc.stdout)
     flow, choreography = data["flows"]
     assert flow["flow"] == "checkout-saga" and flow["violations"] == [] and flow["scenarios"] > 30
-    assert flow["verified"] is True and flow["not_verified"] is None
+    assert flow["verified"] is True and flow["not_verified"] is None and flow["coordination"] == "orchestration"
+    # the choreography runs on the choreography engine (tests/test_verify_choreography.py): every scenario
     assert choreography == {
-        "flow": "order-fulfilment", "structured": True, "verified": False,
-        "not_verified": "choreography; the reference orchestrator runs orchestrated sagas only",
-        "scenarios": 0, "violations": [], "notes": [],
+        "flow": "order-fulfilment", "structured": True, "coordination": "choreography", "verified": True,
+        "not_verified": None, "scenarios": 144, "violations": [], "notes": [],
+        "scenario_kinds": {"all steps succeed": 1, "business failure event": 2, "delivery lost then redelivered": 8,
+                           "trigger dead-lettered": 2, "trigger delivered twice": 2, "compensation event lost": 2,
+                           "compensation dead-lettered": 2, "trigger redelivered after the compensation": 1,
+                           "consumer crash before commit": 42, "consumer crash after commit": 42,
+                           "every delivery duplicated": 20, "status events reordered": 20},
     }
+    assert sum(flow["scenario_kinds"].values()) == flow["scenarios"] and flow["scenario_kinds"]["orchestrator crash"] > 400
 
 
 def test_cli_verify_text_our_catalog():
@@ -157,32 +163,18 @@ def test_cli_verify_text_our_catalog():
     m = re.search(r"checkout-saga \(x-saga\): (\d+) scenarios, all invariants hold", proc.stdout)
     assert m and int(m.group(1)) == 60
     assert "sampled" in proc.stdout
-    # the choreography is named, not run, and not counted as verified
-    assert ("order-fulfilment (x-saga): not verified: choreography; the reference orchestrator runs orchestrated "
-            "sagas only\n") in proc.stdout
-    assert proc.stdout.endswith("1 flow verified, 60 scenarios, 0 violations; 1 not verified (order-fulfilment)\n")
-
-
-def test_a_choreography_is_not_run_by_the_reference_orchestrator(make_catalog):
-    """A declared choreography (no orchestrator sends its steps) is reported as not verified, with
-    no scenario and no violation, and verify exits 0; run refuses it with the same reason."""
-    from test_saga_shapes import base_files
-
-    root = make_catalog(base_files())
-    proc = run_cli("verify", root)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout == ("place-order (x-saga): not verified: choreography; the reference orchestrator runs "
-                           "orchestrated sagas only\n0 flows verified, 0 scenarios, 0 violations; 1 not verified (place-order)\n")
-    proc = run_cli("run", "place-order", root)
-    assert proc.returncode != 0 and "not runnable: choreography" in proc.stderr
+    assert ("order-fulfilment (x-saga; choreography: participants as event consumers): 60 scenarios, "
+            "all invariants hold\n") in proc.stdout
+    assert "note: sampled 40 of 124 crash/duplicate/reordering variants (seed 3)" in proc.stdout
+    assert proc.stdout.endswith("2 flows, 120 scenarios, 0 violations\n")
 
 
 def test_every_invariant_has_one_documented_check():
     """Each invariant is checked by one function whose docstring says what it guarantees and why."""
-    from saga_lint.orchestrator.invariants import CHECKS, INVARIANTS
+    from saga_lint.orchestrator.invariants import CHECKS, CHOREOGRAPHY_CHECKS, INVARIANTS
 
-    assert set(CHECKS) == set(INVARIANTS)
-    for name, invariant in CHECKS.items():
+    assert set(CHECKS) | set(CHOREOGRAPHY_CHECKS) == set(INVARIANTS)
+    for name, invariant in (CHECKS | CHOREOGRAPHY_CHECKS).items():
         assert invariant.__doc__ and len(invariant.__doc__.split()) >= 20, name
 
 

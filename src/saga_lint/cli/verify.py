@@ -12,7 +12,10 @@ import click
 from saga_lint.cli.common import Failure, catalog_path, guard
 
 if TYPE_CHECKING:
+    from saga_lint.orchestrator.invariants import Violation
+    from saga_lint.orchestrator.scenarios import Scenario
     from saga_lint.orchestrator.store import Store
+    from saga_lint.orchestrator.verify import RunResult
     from saga_lint.saga.model import Saga, SagaStep
 
 
@@ -47,16 +50,24 @@ def _pick_sagas(path: str, flows: Sequence[str]) -> list[Saga]:
               help="Scenario budget per flow; beyond it crash/duplicate variants are sampled.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--break-idempotency", "broken", multiple=True, metavar="STEP",
+              help="Checking the checker: STEP's compensation consumer (choreography) neither deduplicates "
+                   "nor looks at its state, so it undoes once per delivery; verify must report it.")
 @guard
-def verify_cmd(path: str, flows: Sequence[str], db: str, max_scenarios: int, seed: int, fmt: str) -> None:
+def verify_cmd(path: str, flows: Sequence[str], db: str, max_scenarios: int, seed: int, fmt: str,
+               broken: Sequence[str]) -> None:
     """Run every saga under every fault scenario on a real store and check the invariants."""
     from saga_lint.orchestrator.verify import verify_saga
     from saga_lint.render.verify_format import render_json, render_text
 
     sagas = _pick_sagas(path, flows)
+    unknown = [b for b in broken if not any(s.step(b) is not None and s.coordination != "orchestration" for s in sagas)]
+    if unknown:
+        raise Failure(f"--break-idempotency: no choreographed step {', '.join(repr(u) for u in unknown)} in the flows verified")
     store = _open_store(db)
     try:
-        reports = [verify_saga(store, s, max_scenarios=max_scenarios, seed=seed) for s in sagas]
+        reports = [verify_saga(store, s, max_scenarios=max_scenarios, seed=seed, non_idempotent=frozenset(broken))
+                   for s in sagas]
     finally:
         store.close()
     click.echo(render_json(reports) if fmt == "json" else render_text(reports), nl=False)
@@ -85,24 +96,28 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
     from saga_lint.render.safe import escape_control
 
     saga = _pick_sagas(path, (flow,))[0]
-    if saga.coordination == "choreography":
-        from saga_lint.orchestrator.verify import NOT_RUN_CHOREOGRAPHY
-
-        raise Failure(f"{flow}: not runnable: {NOT_RUN_CHOREOGRAPHY}")
+    if saga.coordination != "orchestration" and not saga.steps:
+        raise Failure(f"{flow}: no steps to run")
+    if saga.coordination != "orchestration" and participants == "plugins":
+        raise Failure(f"{flow}: a {saga.coordination} saga runs simulated participants only "
+                      "(--participants plugins is for orchestrations)")
     try:
         scenario = parse(scenario_text, saga)
     except ScenarioError as exc:
         raise Failure(f"bad --scenario: {exc}") from None
     store = _open_store(db)
     try:
-        opts: dict[str, Any] = {}
-        if participants == "plugins":
-            opts["participant_for"] = _plugin_participants(store, saga)
-        reference = None
-        if scenario.crash_after is not None:
-            reference = run_scenario(store, saga, scenario.base(), f"run-{uuid.uuid4().hex[:10]}:{saga.id}:ref", **opts).snap
-        res = run_scenario(store, saga, scenario, f"run-{uuid.uuid4().hex[:10]}:{saga.id}", **opts)
-        violations = check(saga, scenario, expected(saga, scenario), res.snap, reference)
+        if saga.coordination != "orchestration":
+            res, violations = _run_choreography(store, saga, scenario)
+        else:
+            opts: dict[str, Any] = {}
+            if participants == "plugins":
+                opts["participant_for"] = _plugin_participants(store, saga)
+            reference = None
+            if scenario.crash_after is not None:
+                reference = run_scenario(store, saga, scenario.base(), f"run-{uuid.uuid4().hex[:10]}:{saga.id}:ref", **opts).snap
+            res = run_scenario(store, saga, scenario, f"run-{uuid.uuid4().hex[:10]}:{saga.id}", **opts)
+            violations = check(saga, scenario, expected(saga, scenario), res.snap, reference)
     finally:
         store.close()
     if fmt == "json":
@@ -120,6 +135,21 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
         if not violations:
             click.echo("all invariants hold")
     sys.exit(1 if violations else 0)
+
+
+def _run_choreography(store: Store, saga: Saga, scenario: Scenario) -> tuple[RunResult, list[Violation]]:
+    """``run`` on a choreography: the choreography engine, and its reference run when it crashes."""
+    import uuid
+
+    from saga_lint.orchestrator import choreo_scenarios
+    from saga_lint.orchestrator.invariants import check
+    from saga_lint.orchestrator.verify import run_choreography
+
+    reference = None
+    if scenario.crash_after is not None:
+        reference = run_choreography(store, saga, scenario.base(), f"run-{uuid.uuid4().hex[:10]}:{saga.id}:ref").snap
+    res = run_choreography(store, saga, scenario, f"run-{uuid.uuid4().hex[:10]}:{saga.id}")
+    return res, check(saga, scenario, choreo_scenarios.expected(saga, scenario), res.snap, reference)
 
 
 def _plugin_participants(store: Store, saga: Saga) -> Callable[[SagaStep, object], object]:

@@ -9,5 +9,8 @@
 - ``scenarios``: fault plans, their enumeration, and the declared outcome per path;
 - ``invariants``: checks on the store's data after each scenario, one function per invariant;
 - ``verify``: runs it all per flow (``saga-lint verify``);
-- ``worker``: an orchestrator process claiming queued sagas (crash and concurrency tests).
+- ``worker``: an orchestrator process claiming queued sagas (crash and concurrency tests);
+- ``choreography``, ``outbox``, ``choreo_scenarios``: choreographies (and mixed sagas), run as
+  participants consuming events through a transactional outbox and a relay, their scenarios and
+  their oracle.
 """

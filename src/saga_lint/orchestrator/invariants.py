@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from saga_lint.orchestrator.choreo_scenarios import by_orchestrator
 from saga_lint.orchestrator.records import attempt_of, read_log, step_of
 from saga_lint.orchestrator.scenarios import attempts_of, step_named
 
@@ -31,6 +32,7 @@ INVARIANTS = {
     "success-iff-all-steps": "the saga succeeds iff every step succeeded",
     "one-outcome": "success: exactly one outcome record and one outbox event; otherwise none",
     "compensated-once-reverse": "every completed compensatable step is compensated exactly once, in reverse order",
+    "compensated-once": "choreography: every completed compensatable step is compensated exactly once (no order)",
     "nothing-left-open": "no reservation, authorization or order is left open in a failed terminal state",
     "compensation-failure-surfaced": "a compensation that never succeeds ends in the declared compensation-failure status",
     "declared-status": "the final customer status is the one the catalog declares for the path",
@@ -205,6 +207,37 @@ def _compensated_once_reverse(run: RunFacts) -> Iterator[str]:
         yield f"compensations ran in the order {', '.join(actual_order)}; reverse order is {', '.join(expected_order)}"
 
 
+def _compensated_once(run: RunFacts) -> Iterator[str]:
+    """In a choreography that did not succeed, every compensatable step whose participant acted is
+    undone exactly once (unless its compensation failed for good): nobody orders the undos, each
+    participant undoes when its ``compensation.on`` event reaches it, so no order is required (but
+    a mixed saga's orchestrator undoes its own steps newest first); a missing undo leaves a hold
+    behind, a second one refunds twice (a consumer that does not deduplicate a redelivered
+    compensation event)."""
+    if run.state == "completed":
+        return
+    undos = [s for op, s in run.snap["ops"] if op == "undo"]
+    for s in _compensated_steps(run):
+        n = undos.count(s)
+        if n == 0 and s not in run.comp_failed and run.terminal:
+            step = step_named(run.saga, s)
+            on = step.compensation_on
+            if by_orchestrator(run.saga, step):  # a mixed saga's orchestrated step
+                why = "it has no compensation" if step.compensation in (None, "none") else "its compensation never ran"
+            else:
+                why = (f"nobody publishes {on}, its compensation.on, on this path" if on
+                       else "it declares no compensation.on event to undo on")
+            yield f"{s} acted but was never compensated ({why})"
+        elif n > 1:
+            yield f"{s} was compensated {n} times"
+    # a mixed saga's orchestrator undoes its own steps newest first
+    ordered = [s for s in _compensated_steps(run) if by_orchestrator(run.saga, step_named(run.saga, s))]
+    expected_order = [s for s in reversed(ordered) if s in undos]
+    actual_order = [s for s in dict.fromkeys(undos) if s in ordered]
+    if actual_order != expected_order:
+        yield (f"the orchestrator undid {', '.join(actual_order)}; reverse order is {', '.join(expected_order)}")
+
+
 def _nothing_left_open(run: RunFacts) -> Iterator[str]:
     """A saga that ended without success holds nothing: every reservation, authorization or order
     its steps made is closed again, except a hold whose compensation failed for good in a saga that
@@ -324,8 +357,17 @@ CHECKS: dict[str, Callable[[RunFacts], Iterator[str]]] = {
 }
 
 
+# a choreography's checks: the same, except that nobody orders its compensations
+CHOREOGRAPHY_CHECKS: dict[str, Callable[[RunFacts], Iterator[str]]] = {
+    name: fn for name, fn in CHECKS.items() if name != "compensated-once-reverse"} | {"compensated-once": _compensated_once}
+
+
+def checks_for(saga: Saga) -> dict[str, Callable[[RunFacts], Iterator[str]]]:
+    return CHOREOGRAPHY_CHECKS if saga.coordination in ("choreography", "mixed") else CHECKS
+
+
 def check(saga: Saga, scenario: Scenario, exp: Expected, snap: Snapshot, reference: Snapshot | None = None) -> list[Violation]:
     """Every invariant on one run's data; ``reference`` is the run of ``scenario.base()`` when the
     scenario crashes (for crash convergence). ``scenario`` is the plan the run followed."""
     run = RunFacts.of(saga, exp, snap, reference)
-    return [Violation(name, message) for name, invariant in CHECKS.items() for message in invariant(run)]
+    return [Violation(name, message) for name, invariant in checks_for(saga).items() for message in invariant(run)]

@@ -75,11 +75,11 @@ class Participant(Protocol):
 
 def kind_of(step: SagaStep) -> str:
     """What a step's participant holds: reservation, authorization, order, or the command id."""
-    text = f"{step.command_id or ''} {step.id}".lower()
-    for word, kind in (("reserv", "reservation"), ("authori", "authorization"), ("order", "order"),
-                       ("book", "booking"), ("charge", "charge"), ("ship", "shipment")):
-        if word in text:
-            return kind
+    for text in (step.id.lower(), (step.command_id or "").lower()):  # the step's own words first
+        for word, kind in (("reserv", "reservation"), ("authori", "authorization"), ("order", "order"),
+                           ("book", "booking"), ("charge", "charge"), ("captur", "charge"), ("ship", "shipment")):
+            if word in text:
+                return kind
     return step.command_id or step.id
 
 

@@ -12,6 +12,17 @@ A scenario is written as comma-separated ``key=value`` items (the form ``saga-li
     crash=5                                     the orchestrator crashes after its 5th log write
     duplicates=yes                              every reply is delivered twice
 
+A choreography (``choreography.py``) reads the same items as deliveries of events: ``transient:K``
+is K lost deliveries of the step's trigger, each redelivered; ``exhaust`` loses every delivery (the
+trigger is dead-lettered). It adds::
+
+    capture_payment=duplicate                   the trigger is delivered twice
+    capture_payment=late-duplicate              ... and the second copy arrives after everything
+                                                else, the compensation event included
+    crash=before-commit:3                       the 3rd consumer crashes before its commit, restarts
+    crash=after-commit:3                        ... after its commit, before the relay and the ack
+    reordered=yes                               the status service gets its events newest first
+
 Steps not named succeed. ``ok`` (or an empty scenario) is the happy path.
 """
 
@@ -42,24 +53,30 @@ class Scenario:
     compensation: tuple[tuple[str, str], ...] = ()  # ((step id, transient:K | fail), ...)
     crash_after: int | None = None
     duplicates: bool = False
+    crash_point: str | None = None  # choreography: before-commit | after-commit (crash_after: which consume)
+    reordered: bool = False  # choreography: the status service receives its events newest first
 
     @property
     def name(self) -> str:
         parts = [f"{s}={b.split(':', 1)[1] if b.startswith('business:') else b}" for s, b in self.forward]
         parts += [f"{s}.compensation={b}" for s, b in self.compensation]
         if self.crash_after is not None:
-            parts.append(f"crash={self.crash_after}")
+            point = f"{self.crash_point}:" if self.crash_point else ""
+            parts.append(f"crash={point}{self.crash_after}")
         if self.duplicates:
             parts.append("duplicates=yes")
+        if self.reordered:
+            parts.append("reordered=yes")
         return ", ".join(parts) or "ok"
 
     @property
     def size(self) -> int:
-        return len(self.forward) + len(self.compensation) + (self.crash_after is not None) + self.duplicates
+        return (len(self.forward) + len(self.compensation) + (self.crash_after is not None) + self.duplicates
+                + self.reordered)
 
     def base(self) -> Scenario:
         """The same faults without the crash (the run a crash run must converge to)."""
-        return Scenario(self.forward, self.compensation, None, self.duplicates)
+        return Scenario(self.forward, self.compensation, None, self.duplicates, None, self.reordered)
 
     def behaviour(self, step_id: str, direction: str) -> str:
         table = self.forward if direction == "forward" else self.compensation
@@ -70,7 +87,39 @@ class Scenario:
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "forward": dict(self.forward), "compensation": dict(self.compensation),
-                "crash_after": self.crash_after, "duplicates": self.duplicates}
+                "crash_after": self.crash_after, "crash_point": self.crash_point, "duplicates": self.duplicates,
+                "reordered": self.reordered}
+
+
+_KINDS = {  # forward behaviour -> (orchestration, choreography) words
+    "business": ("business failure", "business failure event"),
+    "transient": ("transient failure", "delivery lost then redelivered"),
+    "exhaust": ("retries exhausted", "trigger dead-lettered"),
+    "timeout-after-effect": ("timeout after the effect", "timeout after the effect"),
+    "duplicate": ("trigger delivered twice", "trigger delivered twice"),
+    "late-duplicate": ("trigger redelivered after the compensation", "trigger redelivered after the compensation"),
+}
+
+
+def kind_of(sc: Scenario, choreography: bool = False) -> str:
+    """What a scenario exercises, in words (``verify`` counts its scenarios by these)."""
+    if sc.crash_after is not None:
+        return f"consumer crash {sc.crash_point.replace('-', ' ')}" if sc.crash_point else "orchestrator crash"
+    if sc.duplicates:
+        return "every delivery duplicated" if choreography else "every reply delivered twice"
+    if sc.reordered:
+        return "status events reordered"
+    behaviours = [b.split(":", 1)[0] for _, b in sc.forward]
+    if "late-duplicate" in behaviours:
+        return _KINDS["late-duplicate"][1]
+    if sc.compensation:
+        dead = sc.compensation[0][1] == "fail"
+        if choreography:
+            return "compensation dead-lettered" if dead else "compensation event lost"
+        return "compensation never succeeds" if dead else "compensation fails transiently"
+    if not behaviours:
+        return "all steps succeed"
+    return _KINDS.get(behaviours[0], (behaviours[0], behaviours[0]))[choreography]
 
 
 MAX_ATTEMPTS = 100  # a policy allowing more is run with this many (reported as a note)
@@ -118,12 +167,43 @@ def plan_for(scenario: Scenario, saga: Saga) -> Plan:
     return plan
 
 
+CHOREOGRAPHY_BEHAVIOURS = ("duplicate", "late-duplicate")  # forward behaviours only a choreography has
+CRASH_POINTS = ("before-commit", "after-commit")  # where a choreography's consumer crashes
+
+
+def _on(value: str) -> bool:
+    return value.lower() in ("yes", "true", "1", "all", "on")
+
+
+def _parse_crash(value: str, choreography: bool) -> tuple[int, str | None]:
+    """``crash=N`` (orchestrator: after its Nth log write) or, in a choreography,
+    ``crash=before-commit:N`` / ``crash=after-commit:N`` (the Nth consume)."""
+    point, _, number = value.rpartition(":")
+    if not number.isdigit() or int(number) < 1:
+        raise ScenarioError("crash=N needs a positive number of log writes" if not choreography
+                            else "crash=before-commit:N or crash=after-commit:N needs a positive number of consumes")
+    if choreography and point not in CRASH_POINTS:
+        raise ScenarioError("a choreography crashes a consumer: crash=before-commit:N or crash=after-commit:N")
+    if not choreography and point:
+        raise ScenarioError("crash=N: the orchestrator crashes after its Nth log write (crash points are for choreographies)")
+    return int(number), point or None
+
+
+def _parse_forward(step: SagaStep, value: str, saga: Saga) -> str | None:
+    """A forward behaviour, or None for ``ok``."""
+    choreography = saga.coordination in ("choreography", "mixed")
+    plain = ("ok", "exhaust") + (CHOREOGRAPHY_BEHAVIOURS if choreography else ("timeout-after-effect",))
+    if value in plain or _transient(value):
+        return None if value == "ok" else value
+    return "business:" + _business_event(step, value, saga.structured)
+
+
 def parse(text: str, saga: Saga) -> Scenario:
     """Parse ``step=behaviour, ...`` against the saga's steps (errors name what is allowed)."""
     forward: list[tuple[str, str]] = []
     comp: list[tuple[str, str]] = []
-    crash: int | None = None
-    dups = False
+    crash: tuple[int, str | None] = (0, None)
+    dups = reordered = False
     ids = [s.id for s in saga.steps]
     for item in [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]:
         if item == "ok":
@@ -132,12 +212,12 @@ def parse(text: str, saga: Saga) -> Scenario:
             raise ScenarioError(f"expected KEY=VALUE, got {item!r}")
         key, value = (x.strip() for x in item.split("=", 1))
         if key == "crash":
-            if not value.isdigit() or int(value) < 1:
-                raise ScenarioError("crash=N needs a positive number of log writes")
-            crash = int(value)
+            crash = _parse_crash(value, saga.coordination in ("choreography", "mixed"))
             continue
-        if key in ("duplicates", "duplicate"):
-            dups = value.lower() in ("yes", "true", "1", "all", "on")
+        if key == "reordered" and saga.coordination not in ("choreography", "mixed"):
+            raise ScenarioError("reordered=yes reorders the status service's events: choreographies only")
+        if key in ("duplicates", "duplicate", "reordered"):
+            dups, reordered = (_on(value), reordered) if key != "reordered" else (dups, _on(value))
             continue
         step_id, _, sub = key.partition(".")
         step = saga.step(step_id)
@@ -150,12 +230,10 @@ def parse(text: str, saga: Saga) -> Scenario:
             continue
         if sub:
             raise ScenarioError(f"unknown key {key!r}")
-        if value in ("ok", "exhaust", "timeout-after-effect") or _transient(value):
-            if value != "ok":
-                forward.append((step_id, value))
-            continue
-        forward.append((step_id, "business:" + _business_event(step, value, saga.structured)))
-    return Scenario(tuple(forward), tuple(comp), crash, dups)
+        behaviour = _parse_forward(step, value, saga)
+        if behaviour is not None:
+            forward.append((step_id, behaviour))
+    return Scenario(tuple(forward), tuple(comp), crash[0] or None, dups, crash[1], reordered)
 
 
 def _transient(value: str) -> bool:

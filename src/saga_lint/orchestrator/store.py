@@ -110,15 +110,46 @@ SCHEMA = (
         reply TEXT,
         PRIMARY KEY (scope, idem_key)
     )""",
+    # choreographies: every event a participant publishes, written in the transaction of its local
+    # change (the transactional outbox); ``relayed`` is set when the relay has handed it to the broker
+    """CREATE TABLE IF NOT EXISTS event_outbox (
+        id {autoid},
+        saga_id VARCHAR(200) NOT NULL,
+        msg_id VARCHAR(600) NOT NULL,
+        event VARCHAR(200),
+        step VARCHAR(200),
+        kind VARCHAR(40) NOT NULL,
+        reason VARCHAR(40),
+        at DOUBLE PRECISION NOT NULL,
+        relayed INTEGER NOT NULL DEFAULT 0
+    )""",
+    # choreographies: the broker's deliveries, one row per (message, consumer); ``state`` pending |
+    # done | dead; ``held`` deliveries wait until nothing else is pending (a late redelivery)
+    """CREATE TABLE IF NOT EXISTS event_delivery (
+        id {autoid},
+        saga_id VARCHAR(200) NOT NULL,
+        msg_id VARCHAR(600) NOT NULL,
+        event VARCHAR(200),
+        consumer VARCHAR(200) NOT NULL,
+        role VARCHAR(20) NOT NULL,
+        step VARCHAR(200),
+        attempt INTEGER NOT NULL,
+        due DOUBLE PRECISION NOT NULL,
+        wait DOUBLE PRECISION NOT NULL DEFAULT 0,
+        held INTEGER NOT NULL DEFAULT 0,
+        state VARCHAR(20) NOT NULL
+    )""",
     "CREATE INDEX IF NOT EXISTS outcome_saga ON outcome (saga_id)",
+    "CREATE INDEX IF NOT EXISTS event_outbox_saga ON event_outbox (saga_id, relayed)",
+    "CREATE INDEX IF NOT EXISTS event_delivery_saga ON event_delivery (saga_id, state)",
     "CREATE INDEX IF NOT EXISTS outbox_saga ON outbox (saga_id)",
     "CREATE INDEX IF NOT EXISTS saga_instance_state ON saga_instance (state)",
 )
 
 AUTOID = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY"}
-INDEXES = ("outcome_saga", "outbox_saga", "saga_instance_state")
+INDEXES = ("outcome_saga", "outbox_saga", "saga_instance_state", "event_outbox_saga", "event_delivery_saga")
 TABLES = ("saga_instance", "saga_log", "saga_queue", "status_history", "outcome", "outbox",
-          "participant_state", "participant_ops", "processed_keys")
+          "participant_state", "participant_ops", "processed_keys", "event_outbox", "event_delivery")
 
 
 class StoreError(Exception):

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
 
 from saga_lint.orchestrator.engine import Crash, Engine
 from saga_lint.orchestrator.invariants import Violation, check, snapshot
-from saga_lint.orchestrator.scenarios import MAX_ATTEMPTS, Scenario, base_scenarios, expected, sample, with_variants
+from saga_lint.orchestrator.scenarios import (
+    MAX_ATTEMPTS,
+    Scenario,
+    base_scenarios,
+    expected,
+    kind_of,
+    sample,
+    with_variants,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -56,14 +65,18 @@ class FlowReport:
     violations: list[ReportedViolation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     not_verified: str | None = None  # why the flow was not run (then it has no scenarios and counts as not verified)
+    coordination: str = "orchestration"  # orchestration (the reference orchestrator) | choreography | mixed
+    kinds: dict[str, int] = field(default_factory=dict)  # scenarios run, by what they exercise (scenarios.kind_of)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "flow": self.flow,
             "structured": self.structured,
+            "coordination": self.coordination,
             "verified": self.not_verified is None,
             "not_verified": self.not_verified,
             "scenarios": self.scenarios,
+            "scenario_kinds": self.kinds,
             "violations": [
                 {"invariant": x["invariant"], "message": x["message"], "scenario": x["scenario"], "trace": x["trace"],
                  "also_in": x["also_in"]}
@@ -140,21 +153,66 @@ def _capped_policy_notes(saga: Saga) -> list[str]:
     return notes
 
 
-NOT_RUN_CHOREOGRAPHY = "choreography; the reference orchestrator runs orchestrated sagas only"
+def run_choreography(store: Store, saga: Saga, scenario: Scenario, saga_id: str,
+                     non_idempotent: frozenset[str] = frozenset()) -> RunResult:
+    """Run one choreographed saga under one scenario; a consumer crash is followed by a restart.
+    ``writes`` of the result counts the participants' consumes (the crash points of the variants)."""
+    from saga_lint.orchestrator.choreography import Choreography, choreography_snapshot
+
+    trace: list[str] = []
+    eng = Choreography(store, saga, crash_after=scenario.crash_after, crash_point=scenario.crash_point, trace=trace,
+                       non_idempotent=non_idempotent)
+    crashed = False
+    try:
+        eng.run(saga_id, scenario)
+    except Crash:
+        crashed = True
+        Choreography(store, saga, trace=trace, non_idempotent=non_idempotent).run(saga_id, scenario)
+    return RunResult(saga_id, scenario, trace, choreography_snapshot(store, saga, saga_id), eng.consumes, crashed)
+
+
+def verify_choreography(store: Store, saga: Saga, report: FlowReport, *, max_scenarios: int, seed: int, prefix: str,
+                        non_idempotent: frozenset[str] = frozenset()) -> FlowReport:
+    """A choreography's base scenarios, then its crash, duplicate and reordering variants within
+    ``max_scenarios`` (``choreo_scenarios``), checked with the choreography's invariants."""
+    from saga_lint.orchestrator import choreo_scenarios as cs
+
+    ids = (f"{prefix}:{saga.id}:{n}" for n in itertools.count(1))
+    found = _Counterexamples()
+    bases = cs.base_scenarios(saga)
+    references: dict[Scenario, Snapshot] = {}
+    consumes: dict[Scenario, int] = {}
+    for sc in bases:
+        res = run_choreography(store, saga, sc, next(ids), non_idempotent)
+        references[sc], consumes[sc] = res.snap, res.writes
+        found.record(res, check(saga, sc, cs.expected(saga, sc), res.snap))
+    every_variant = cs.with_variants(bases, consumes)
+    variants = sample(every_variant, max(0, max_scenarios - len(bases)), seed)
+    if len(variants) < len(every_variant):
+        report.notes.append(f"sampled {len(variants)} of {len(every_variant)} crash/duplicate/reordering variants (seed {seed})")
+    for sc in variants:
+        res = run_choreography(store, saga, sc, next(ids), non_idempotent)
+        found.record(res, check(saga, sc, cs.expected(saga, sc), res.snap, references.get(sc.base())))
+    report.scenarios = len(bases) + len(variants)
+    report.kinds = dict(Counter(kind_of(sc, choreography=True) for sc in [*bases, *variants]))
+    report.violations.extend(found.reported())
+    return report
 
 
 def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: int = 0, prefix: str | None = None,
-                **engine_opts: Unpack[EngineOptions]) -> FlowReport:
+                non_idempotent: frozenset[str] = frozenset(), **engine_opts: Unpack[EngineOptions]) -> FlowReport:
     """Every base scenario, then crash and duplicate variants within ``max_scenarios`` (sampled
-    with ``seed`` beyond it); each violation with its simplest counterexample."""
-    report = FlowReport(saga.id, saga.structured)
-    if saga.coordination == "choreography":
-        report.not_verified = NOT_RUN_CHOREOGRAPHY
-        return report
+    with ``seed`` beyond it); each violation with its simplest counterexample. A choreography runs
+    on the choreography engine (``non_idempotent``: steps whose compensation consumer is broken on
+    purpose), and so does a mixed saga, its orchestrator as one more consumer."""
+    report = FlowReport(saga.id, saga.structured, coordination=saga.coordination)
     if not saga.steps:
         report.notes.append("no command steps: nothing to run")
         return report
     prefix = prefix or uuid.uuid4().hex[:10]
+    if saga.coordination in ("choreography", "mixed"):
+        return verify_choreography(store, saga, report, max_scenarios=max_scenarios or 0, seed=seed, prefix=prefix,
+                                   non_idempotent=non_idempotent)
     ids = (f"{prefix}:{saga.id}:{n}" for n in itertools.count(1))
     found = _Counterexamples()
     report.notes.extend(_capped_policy_notes(saga))
@@ -173,5 +231,6 @@ def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: in
         res = run_scenario(store, saga, sc, next(ids), **engine_opts)
         found.record(res, check(saga, sc, expected(saga, sc), res.snap, references.get(sc.base())))
     report.scenarios = len(bases) + len(variants)
+    report.kinds = dict(Counter(kind_of(sc) for sc in [*bases, *variants]))
     report.violations.extend(found.reported())
     return report

@@ -1,4 +1,5 @@
-"""An orchestrator process: claims queued sagas and runs them to a terminal state.
+"""An orchestrator process: claims queued sagas and runs them to a terminal state (a choreography's
+or mixed saga's on the choreography engine: its consumers, relay and status service).
 
     python -m saga_lint.orchestrator.worker --db URL --catalog PATH --flow ID [--prefix P]
 
@@ -49,25 +50,33 @@ def load_saga(catalog: str, flow: str) -> Saga:
 
 
 def enqueue(store: Store, saga: Saga, n: int, prefix: str, seed: int = 0) -> list[str]:
-    """Create ``n`` queued sagas with scenarios drawn from the base scenarios (and duplicates)."""
+    """Create ``n`` queued sagas with scenarios drawn from the base scenarios (and duplicates); a
+    choreography's (or mixed saga's) are started: created with their first event in the outbox."""
+    from saga_lint.orchestrator import choreo_scenarios
+    from saga_lint.orchestrator.choreography import Choreography
     from saga_lint.orchestrator.engine import Engine
     from saga_lint.orchestrator.scenarios import Scenario, base_scenarios
 
     rng = random.Random(seed)
-    bases = base_scenarios(saga)
-    eng = Engine(store, saga)
+    orchestrated = saga.coordination == "orchestration"
+    bases = base_scenarios(saga) if orchestrated else choreo_scenarios.base_scenarios(saga)
+    eng, chor = Engine(store, saga), Choreography(store, saga)
     ids = []
     for i in range(n):
         b = rng.choice(bases)
         sc = Scenario(b.forward, b.compensation, None, rng.random() < 0.25)
         sid = f"{prefix}{i:05d}"
-        eng.create(sid, sc, queue=True)
+        if orchestrated:
+            eng.create(sid, sc, queue=True)
+        else:
+            chor.start(sid, sc, queue=True)
         ids.append(sid)
     return ids
 
 
 def work(url: str, saga: Saga, prefix: str = "", compensation_order: str = "reverse", out: TextIO = sys.stdout) -> int:
     """Claim and run queued sagas (ids starting with ``prefix``) until none is left; how many ran."""
+    from saga_lint.orchestrator.choreography import Choreography
     from saga_lint.orchestrator.engine import Engine
     from saga_lint.orchestrator.scenarios import parse
     from saga_lint.orchestrator.store import Store
@@ -81,7 +90,9 @@ def work(url: str, saga: Saga, prefix: str = "", compensation_order: str = "reve
                 if saga_id is None:
                     break
                 row = store.one("SELECT scenario, state FROM saga_instance WHERE saga_id = ?", (saga_id,))
-                if row is not None and row[1] == "running":
+                if row is not None and row[1] == "running" and saga.coordination != "orchestration":
+                    Choreography(store, saga).run(saga_id, parse(row[0], saga))
+                elif row is not None and row[1] == "running":
                     Engine(store, saga, compensation_order=compensation_order).run(saga_id, parse(row[0], saga))
                 done += 1
     finally:
@@ -93,21 +104,26 @@ def work(url: str, saga: Saga, prefix: str = "", compensation_order: str = "reve
 
 def check_all(store: Store, saga: Saga, prefix: str) -> list[Problem]:
     """Every invariant over every saga whose id starts with ``prefix``; [] when all hold."""
+    from saga_lint.orchestrator import choreo_scenarios
+    from saga_lint.orchestrator.choreography import choreography_snapshot
     from saga_lint.orchestrator.invariants import check, snapshot
     from saga_lint.orchestrator.scenarios import expected, parse
     from saga_lint.orchestrator.store import Store
-    from saga_lint.orchestrator.verify import run_scenario
+    from saga_lint.orchestrator.verify import run_choreography, run_scenario
 
     ref_store = Store("sqlite://")
     refs: dict[Scenario, Snapshot] = {}
     problems: list[Problem] = []
+    orchestrated = saga.coordination == "orchestration"
     rows = store.query("SELECT saga_id, scenario FROM saga_instance WHERE saga_id LIKE ? ORDER BY saga_id", (prefix + "%",))
     for saga_id, text in rows:
         sc = parse(text, saga)
         if sc not in refs:
-            refs[sc] = run_scenario(ref_store, saga, sc, f"ref-{len(refs)}").snap
-        snap = snapshot(store, saga_id)
-        for v in check(saga, sc, expected(saga, sc), snap, refs[sc]):
+            run = run_scenario if orchestrated else run_choreography
+            refs[sc] = run(ref_store, saga, sc, f"ref-{len(refs)}").snap
+        snap = snapshot(store, saga_id) if orchestrated else choreography_snapshot(store, saga, saga_id)
+        exp = expected(saga, sc) if orchestrated else choreo_scenarios.expected(saga, sc)
+        for v in check(saga, sc, exp, snap, refs[sc]):
             problems.append({"saga": saga_id, "scenario": sc.name, "invariant": v.invariant, "message": v.message})
     ref_store.close()
     return problems

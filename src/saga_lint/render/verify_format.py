@@ -19,12 +19,18 @@ def render_text(reports: list[FlowReport]) -> str:
     total_v = 0
     for r in reports:
         kind = "x-saga" if r.structured else "plain flow, prose model"
+        if r.coordination == "choreography" and r.not_verified is None:
+            kind += "; choreography: participants as event consumers"
+        elif r.coordination == "mixed" and r.not_verified is None:
+            kind += "; mixed: the orchestrator and the participants as event consumers"
         if r.not_verified is not None:
             lines.append(f"{escape_control(r.flow)} ({kind}): not verified: {escape_control(r.not_verified)}")
             continue
         head = f"{escape_control(r.flow)} ({kind}): {plural(r.scenarios, 'scenario')}, "
         head += "all invariants hold" if not r.violations else plural(len(r.violations), "violation")
         lines.append(head)
+        if r.kinds:
+            lines.append("  scenarios: " + ", ".join(f"{escape_control(k)} {n}" for k, n in r.kinds.items()))
         for note in r.notes:
             lines.append(f"  note: {escape_control(note)}")
         for x in r.violations:
