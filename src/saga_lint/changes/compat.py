@@ -64,6 +64,11 @@ class SchemaChange:
     detail: str  # what changed, in words
     old_rejected: bool = False  # old messages rejected by the new schema
     new_rejected: bool = False  # new messages rejected by old readers
+    # set by the Avro and Protobuf comparisons (changes/avro.py, changes/protobuf.py); JSON Schema leaves them empty
+    readers: str = ""  # who breaks, in words
+    fix: str = ""  # how to make the change compatible
+    file: str | None = None  # the schema file (catalog-relative) and line the difference is at
+    line: int | None = None
 
     @property
     def where(self) -> str:
@@ -83,13 +88,16 @@ class SchemaChange:
         return message_type == "event" and self.kind == "required-removed"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "path": self.path,
             "detail": self.detail,
             "old_rejected": self.old_rejected,
             "new_rejected": self.new_rejected,
         }
+        extra = {"readers": self.readers, "fix": self.fix, "file": self.file, "line": self.line}
+        out.update({k: v for k, v in extra.items() if v})
+        return out
 
 
 def normalise_mode(value: object) -> str | None:
