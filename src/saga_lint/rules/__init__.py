@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from saga_lint.graph import CatalogGraph
     from saga_lint.saga.model import Saga
 
-FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas", "schema_formats",
-                  "change")
+FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas",
+                  "schema_formats", "change")
 
 RuleFunc = Callable[["Context"], "Iterable[Problem] | None"]
 
