@@ -266,7 +266,8 @@ def compare_avro(old: AvroSchema, new: AvroSchema) -> list[SchemaChange]:
         key = (issue.kind, issue.path, issue.detail)
         c = merged.get(key)
         if c is None:
-            line = new.line_of(*issue.field.split(".")) if issue.field else new.line_of(_name(new.schema))
+            steps = [p.replace("[]", "").replace("{}", "") for p in issue.path.split(".") if p]
+            line = new.line_of(*issue.field.split(".")) if issue.field else new.line_of(_name(new.schema), *steps)
             c = merged[key] = SchemaChange(issue.kind, issue.path, issue.detail, fix=issue.fix, file=new.file, line=line)
         if old_rej:
             c.old_rejected = True

@@ -415,11 +415,17 @@ def message_schema_changes(
     base_catalog: Catalog, base_res: Resource | None, head_catalog: Catalog, head_res: Resource | None
 ) -> list[SchemaChange] | None:
     """Schema differences of one message between base and head; None when either side has no
-    readable JSON schema (nothing to compare)."""
+    readable schema (nothing to compare). Avro and Protobuf schemas are compared by their own
+    rules (``changes/formats.py``), everything else as JSON Schema."""
     from saga_lint.catalog.schemas import load_message_schema
 
     if base_res is None or head_res is None:
         return None
+    from saga_lint.changes.formats import NOT_COMPARED, format_changes
+
+    other_format = format_changes(base_catalog, base_res, head_catalog, head_res)  # Avro, Protobuf
+    if other_format is not None:
+        return None if other_format == NOT_COMPARED else list(other_format)
     try:
         old = load_message_schema(base_catalog, base_res)
         new = load_message_schema(head_catalog, head_res)

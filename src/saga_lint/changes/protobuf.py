@@ -91,6 +91,11 @@ class _Compare:
         self.changes.append(SchemaChange(kind, path, f"{detail} (buf {BUF_RULE[kind]})", old_rejected, new_rejected,
                                          readers=readers, fix=fix, file=self.new.file, line=line))
 
+    def listed(self, kind: str, path: str, detail: str, line: int) -> None:
+        """A difference that breaks nobody, listed in the review's compatibility table."""
+        if len(self.changes) < 200:
+            self.changes.append(SchemaChange(kind, path, detail, file=self.new.file, line=line))
+
     def run(self) -> list[SchemaChange]:
         o, n = self.old, self.new
         if o.package != n.package:
@@ -112,6 +117,9 @@ class _Compare:
                          "keep the enum (deprecate it), or publish a new major version", 1)
             else:
                 self.enum(oe, ne)
+        for name, nm in new_messages.items():
+            if name not in {self.rel(k) for k in o.messages}:
+                self.listed("message-added", name, f"message {name} added", nm.line)
         return self.changes
 
     def message(self, om: ProtoMessage, nm: ProtoMessage) -> None:
@@ -123,6 +131,8 @@ class _Compare:
             else:
                 self.field(where, of, nf)
         for number, nf in nm.fields.items():
+            if number not in om.fields and nf.label != "required":
+                self.listed("field-added", f"{where}.{nf.name}", f"field {nf.name} = {number} added", nf.line)
             if number not in om.fields and nf.label == "required":
                 self.add("required-field-added", f"{where}.{nf.name}", f"required field {nf.name} = {number} was added",
                          "add it as optional: old data does not have it", nf.line, old_rejected=True, new_rejected=False)
@@ -142,6 +152,8 @@ class _Compare:
             self.add("field-deleted-number-not-reserved", path,
                      f"field {of.name} = {of.number} was deleted without reserving its number",
                      f"add `reserved {of.number};` to {where} so that the number is never reused", nm.line)
+        if nm.reserves(of.number) and of.name in nm.reserved_names and of.label != "required":
+            self.listed("field-deleted", path, f"field {of.name} = {of.number} deleted, its number and name reserved", nm.line)
         if of.name not in nm.reserved_names:
             self.add("field-deleted-name-not-reserved", path,
                      f"field {of.name} = {of.number} was deleted without reserving its name (JSON readers still send it)",
@@ -189,6 +201,9 @@ class _Compare:
         for num, names in sorted(o_by_num.items()):
             shown = "/".join(sorted(names))
             if num not in n_by_num:
+                if ne.reserves(num) and names <= ne.reserved_names:
+                    self.listed("enum-value-deleted", f"{where}.{shown}", f"enum value {shown} = {num} deleted and reserved",
+                                ne.line)
                 if not ne.reserves(num):
                     self.add("enum-value-deleted-number-not-reserved", f"{where}.{shown}",
                              f"enum value {shown} = {num} was deleted without reserving its number",
@@ -201,6 +216,9 @@ class _Compare:
                 new_shown = "/".join(sorted(n_by_num[num]))
                 self.add("enum-value-renamed", f"{where}.{new_shown}", f"enum value {num} renamed from {shown} to {new_shown}",
                          f"keep the name {shown}", ne.values[sorted(n_by_num[num])[0]][1])
+        for name, (num, line) in ne.values.items():
+            if num not in o_by_num:
+                self.listed("enum-value-added", f"{where}.{name}", f"enum value {name} = {num} added", line)
         lost = [r for r in oe.reserved_numbers if not (ne.reserves(r[0]) and ne.reserves(r[1]))]
         lost_names = sorted(oe.reserved_names - ne.reserved_names)
         if lost or lost_names:
@@ -209,7 +227,8 @@ class _Compare:
 
 
 def compare_protobuf(old: ProtoFile, new: ProtoFile) -> list[SchemaChange]:
-    """Every difference between two parsed ``.proto`` files that buf's WIRE_JSON rules call breaking."""
+    """Every difference between two parsed ``.proto`` files that buf's WIRE_JSON rules call breaking
+    (``old_rejected``/``new_rejected`` set), and the additions that break nobody (neither set)."""
     if not old.parsed or not new.parsed:
         return []
     return _Compare(old, new).run()

@@ -73,5 +73,7 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
             subject = f"{mc.type} {mc.id}"
             if c.path and not c.kind.startswith(("required-", "property-")):
                 subject += f", field {c.path}"
-            message = f"{subject}: {c.detail}; breaks {_who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)})"
-            yield Problem(message, res, at=schema_key(res), field=c.path or None)
+            message = f"{subject}: {c.detail}; breaks {c.readers or _who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)})"
+            if c.fix:  # Avro and Protobuf differences carry their fix, file and line
+                message += f". Fix: {c.fix}"
+            yield Problem(message, res, at=schema_key(res), field=c.path or None, file=c.file, line=c.line)
