@@ -88,6 +88,7 @@ class ProtoFile:
     messages: dict[str, ProtoMessage] = field(default_factory=dict)
     enums: dict[str, ProtoEnum] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)  # message and enum names it may use (imports too)
+    imports_missing: bool = False  # an import was not followed: its types are unknown, not reported again
     problems: list[SchemaProblem] = field(default_factory=list)
 
     def add(self, message: str, line: int = 1, column: int = 1) -> None:
@@ -278,7 +279,7 @@ def _resolve_types(b: _Builder) -> None:
             targets = [m.group(2)] if m.group(2) not in SCALARS else []
         for t in targets:
             full = resolve_type(t, scope, pf.known)
-            if full is None and not t.lstrip(".").startswith("google.protobuf."):
+            if full is None and not t.lstrip(".").startswith("google.protobuf.") and not pf.imports_missing:
                 pf.add(f"field {f.name}: unknown type {short(t, 80)} (not defined in this file or a file it imports)", f.line)
             elif full is not None:
                 resolved = ftype.replace(t, "." + full) if m else "." + full
@@ -330,6 +331,7 @@ def _imports(files: CatalogFiles, pf: ProtoFile, ast: Any, lines: dict[int, int]
             continue
         line = lines.get(id(el), 1)
         status, rel = _import_target(files, pf.file, el.name)
+        pf.imports_missing = pf.imports_missing or status in ("outside", "missing")
         if status == "outside":
             pf.add(f'import "{short(el.name, 120)}" leaves the catalog; it was not followed', line)
         elif status == "missing":

@@ -1,0 +1,107 @@
+"""``saga-lint check`` on Avro (``.avsc``) and Protobuf (``.proto``) schema files: ``schema/avro-parse``
+and ``schema/protobuf-parse``, each failing and passing, at the file and line of the fault."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import check_json, run_cli
+
+SERVICE = "services/Payments/index.mdx"
+EVENT = "services/Payments/events/payment-taken"
+
+
+def _catalog(make_catalog, schema_name: str, schema_text: str, extra: dict | None = None):
+    files = {
+        "eventcatalog.config.js": "export default { title: 'Payments', organizationName: 'Acme', cId: 'x' };\n",
+        f"{EVENT}/index.mdx": (
+            "---\nid: payment-taken\nname: Payment Taken\nversion: 1.0.0\nsummary: A payment was taken.\n"
+            f"schemaPath: {schema_name}\n---\n\nA payment was taken.\n"),
+        f"{EVENT}/{schema_name}": schema_text,
+        **(extra or {}),
+    }
+    return make_catalog(files)
+
+
+def _of(doc: dict, rule: str) -> list[tuple]:
+    return [(f["file"], f["line"], f["message"]) for f in doc["findings"] if f["rule"] == rule]
+
+
+GOOD_AVRO = json.dumps({"type": "record", "name": "PaymentTaken", "namespace": "acme",
+                        "fields": [{"name": "id", "type": "string"}, {"name": "total", "type": "acme.common.Money"}]},
+                       indent=2) + "\n"
+MONEY = json.dumps({"type": "record", "name": "Money", "namespace": "acme.common",
+                    "fields": [{"name": "cents", "type": "long"}]}) + "\n"
+
+
+def test_avro_that_parses_is_not_reported(make_catalog):
+    root = _catalog(make_catalog, "schema.avsc", GOOD_AVRO, {"shared/money.avsc": MONEY})
+    assert _of(check_json(root), "schema/avro-parse") == []
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ('{"type": "record", "name": "P",\n "fields": [\n  {"name": "id", "type": "strin"}\n ]}\n', 3, "unknown type strin"),
+    ('{"type": "record", "name": "P",\n "fields": [\n  {"name": "id", "type": "int", "default": "x"}\n ]}\n', 3,
+     "Default value"),
+    ('{"type": "record", "name": "P",\n "fields": [\n  {"name": "id", "type": "int"},\n ]}\n', 4, "invalid JSON"),
+    ('{"type": "enum", "name": "E", "symbols": ["A", "A"]}\n', 1, "not a valid Avro schema"),
+])
+def test_avro_that_does_not_parse_is_reported_at_its_line(make_catalog, text, line, words):
+    root = _catalog(make_catalog, "schema.avsc", text)
+    [(file, at, message)] = _of(check_json(root), "schema/avro-parse")
+    assert (file, at) == (f"{EVENT}/schema.avsc", line)
+    assert words in message
+
+
+def test_avro_named_type_missing_from_the_catalog(make_catalog):
+    root = _catalog(make_catalog, "schema.avsc", GOOD_AVRO)  # no money.avsc
+    [(_file, line, message)] = _of(check_json(root), "schema/avro-parse")
+    assert "acme.common.Money" in message and "no .avsc file of the catalog defines it" in message
+    assert '"acme.common.Money"' in GOOD_AVRO.splitlines()[line - 1]
+
+
+GOOD_PROTO = """syntax = "proto3";
+package acme.payments.v1;
+
+import "common/money.proto";
+
+message PaymentTaken {
+  string payment_id = 1;
+  acme.common.Money total = 2;
+}
+"""
+MONEY_PROTO = 'syntax = "proto3";\npackage acme.common;\nmessage Money {\n  int64 cents = 1;\n}\n'
+
+
+def test_protobuf_that_parses_is_not_reported(make_catalog):
+    root = _catalog(make_catalog, "schema.proto", GOOD_PROTO, {"common/money.proto": MONEY_PROTO})
+    assert _of(check_json(root), "schema/protobuf-parse") == []
+
+
+@pytest.mark.parametrize(("old", "new", "line", "words"), [
+    ("string payment_id = 1;", "string payment_id = ;", 7, "syntax error"),
+    ("string payment_id = 1;", "string payment_id = 2;", 8, "used twice"),
+    ("string payment_id = 1;", "required string payment_id = 1;", 7, "not allowed in proto3"),
+    ("acme.common.Money total = 2;", "Money total = 2;", 8, "unknown type Money"),
+    ('import "common/money.proto";', 'import "../../../../../etc/money.proto";', 4, "leaves the catalog"),
+    ("string payment_id = 1;", "string payment_id = 19001;", 7, "reserved for the Protobuf implementation"),
+])
+def test_protobuf_that_does_not_parse_is_reported_at_its_line(make_catalog, old, new, line, words):
+    assert old in GOOD_PROTO
+    root = _catalog(make_catalog, "schema.proto", GOOD_PROTO.replace(old, new), {"common/money.proto": MONEY_PROTO})
+    found = _of(check_json(root), "schema/protobuf-parse")
+    assert any(f == f"{EVENT}/schema.proto" and at == line and words in m for f, at, m in found), found
+
+
+def test_protobuf_import_not_in_the_catalog(make_catalog):
+    root = _catalog(make_catalog, "schema.proto", GOOD_PROTO)
+    found = _of(check_json(root), "schema/protobuf-parse")
+    assert [(at, "is not a file of the catalog" in m) for _f, at, m in found if "import" in m] == [(4, True)]
+
+
+def test_rules_are_explained():
+    for name in ("schema/avro-parse", "schema/protobuf-parse"):
+        res = run_cli("rule", name)
+        assert res.returncode == 0 and "What it checks" in res.stdout and "Fix" in res.stdout
