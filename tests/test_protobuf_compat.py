@@ -25,7 +25,7 @@ from saga_lint.changes.protobuf import BUF_RULE, compare_protobuf
 
 def _buf() -> str | None:
     for candidate in (os.environ.get("SAGA_LINT_BUF"), "/opt/saga-lint-buf/node_modules/.bin/buf",
-                      "/work/buforacle/node_modules/.bin/buf", shutil.which("buf")):
+                      shutil.which("buf")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
