@@ -209,12 +209,11 @@ class _Resolution:
 
     def missing_default(self, rf: Any, fpath: str, record: str) -> None:
         if self.reader_is_new:
-            self.add("field-added-without-default", fpath, f'field "{rf["name"]}" was added without a default',
+            self.add("field-added-without-default", fpath, "added without a default",
                      f'give "{rf["name"]}" a default (e.g. "default": null with type ["null", ...]), '
                      "or publish a new major version", f"{_short_name(record)}.{rf['name']}")
         else:
-            self.add("field-removed-without-default", fpath,
-                     f'field "{rf["name"]}" was removed, and the old schema gives it no default',
+            self.add("field-removed-without-default", fpath, "removed, and the old schema gives it no default",
                      f'keep "{rf["name"]}" (deprecate it in its doc), or publish a new major version',
                      f"{_short_name(record)}.{rf['name']}")
 
