@@ -123,6 +123,7 @@ COMPATIBLE = {
 
 def review(path: Path, base: str, edits: dict[str, str]) -> dict:
     for rel, text in edits.items():
+        (path / "catalog" / rel).parent.mkdir(parents=True, exist_ok=True)
         (path / "catalog" / rel).write_text(text, "utf-8")
     result = CliRunner().invoke(main, ["review", str(path / "catalog"), "--base", base, "--format", "json"])
     assert result.exit_code in (0, 1), result.output
@@ -179,3 +180,40 @@ def test_forward_mode_judges_old_readers(repo):
     doc = review(path, base, COMPATIBLE["avro int widened to long"])
     [f] = breaking_findings(doc)
     assert "old readers of new data" in f["message"] and f["field"] == "amountCents"
+
+
+def _event_page(version: str) -> str:
+    return (f"---\nid: payment-taken\nname: Payment Taken\nversion: {version}\nsummary: A payment was taken.\n"
+            "owners:\n  - payments\nschemaPath: schema.avsc\n---\n\nA payment was taken.\n")
+
+
+def _avsc(*extra_fields: dict) -> str:
+    return json.dumps({**AVSC, "fields": [*AVSC["fields"], *extra_fields]}, indent=2) + "\n"
+
+
+@pytest.mark.parametrize(("mode", "flagged"), [("BACKWARD", False), ("BACKWARD_TRANSITIVE", True)])
+def test_transitive_mode_checks_every_earlier_version(tmp_path, mode, flagged):
+    """1.0.0 has no note; 2.0.0 adds it with a default; 3.0.0 drops the default. 2.0.0 -> 3.0.0 is
+    BACKWARD compatible (2.0.0 data has the note), 1.0.0 -> 3.0.0 is not: only the transitive mode sees it."""
+    repo = tmp_path / "repo"
+    note = {"name": "note", "type": "string"}
+    files = {**FILES, f"{AVRO}/index.mdx": _event_page("2.0.0"), f"{AVRO}/schema.avsc": _avsc({**note, "default": ""}),
+             f"{AVRO}/versioned/1.0.0/index.mdx": _event_page("1.0.0"), f"{AVRO}/versioned/1.0.0/schema.avsc": _avsc(),
+             "saga-lint.yaml": f"schema-compatibility:\n  payment-taken: {mode}\n"}
+    for rel, text in files.items():
+        p = repo / "catalog" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, "utf-8")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    doc = review(repo, base, {f"{AVRO}/versioned/2.0.0/index.mdx": _event_page("2.0.0"),
+                              f"{AVRO}/versioned/2.0.0/schema.avsc": _avsc({**note, "default": ""}),
+                              f"{AVRO}/index.mdx": _event_page("3.0.0"), f"{AVRO}/schema.avsc": _avsc(note)})
+    found = breaking_findings(doc)
+    if not flagged:
+        assert found == []
+        return
+    [f] = found
+    assert "against 1.0.0" in f["message"] and f["field"] == "note" and mode in f["message"]

@@ -19,6 +19,8 @@ A mode decides which of them are breaking, in the direction of the party at risk
 - ``FORWARD``: readers still on the old schema accept what is sent under the new one
   (``new_rejected`` breaks).
 - ``FULL``: both. ``NONE``: nothing is checked.
+- ``BACKWARD_TRANSITIVE``, ``FORWARD_TRANSITIVE``, ``FULL_TRANSITIVE``: the same directions, against
+  every earlier version under ``versioned/`` too (``changes/transitive.py``).
 
 The mode is set per message id in the config (``schema-compatibility: {<id>: FULL}``), else by
 the message's frontmatter ``x-compatibility``, else ``BACKWARD``. ``$ref`` is followed inside the
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 Json = Any  # a JSON document or any part of it, as ``json.loads`` returns it
 Resolver = Any  # a ``referencing.Resolver`` (the library has no type hints), or None
 
-MODES = ("BACKWARD", "FORWARD", "FULL", "NONE")
+MODES = ("BACKWARD", "FORWARD", "FULL", "NONE", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE", "FULL_TRANSITIVE")
 DEFAULT_MODE = "BACKWARD"
 MAX_DEPTH = 32
 MAX_CHANGES = 200
@@ -75,7 +77,7 @@ class SchemaChange:
         return f"field {self.path}" if self.path else "the message"
 
     def breaking(self, message_type: str, mode: str) -> bool:
-        mode = (mode or DEFAULT_MODE).upper()
+        mode = (mode or DEFAULT_MODE).upper().replace("_TRANSITIVE", "")  # the direction (changes/transitive.py)
         if mode == "NONE":
             return False
         if mode == "FORWARD":
@@ -481,6 +483,10 @@ def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog
         mode, source = mode_for(ch.id, ch.head, ch.base, config)
         mc = MessageCompat(ch.type, ch.id, ch.old_version, ch.new_version, mode, source, head=ch.head)
         changes = message_schema_changes(base_catalog, ch.base, head_catalog, ch.head)
+        if changes is not None and ch.head is not None and mode.endswith("_TRANSITIVE"):
+            from saga_lint.changes.transitive import against_earlier_versions
+
+            changes = changes + against_earlier_versions(head_catalog, ch.head, ch.old_version)
         if changes is None:
             mc.compared = False
         else:

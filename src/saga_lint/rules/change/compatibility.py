@@ -54,7 +54,13 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     BACKWARD (default; what is sent and stored today is still accepted, and for events no
     required field consumers rely on disappears), FORWARD (readers on the old schema accept new
     messages), FULL (both) or NONE. The mode comes from ``schema-compatibility: {<id>: MODE}`` in
-    saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter.
+    saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter; the
+    ``_TRANSITIVE`` modes compare against every earlier version under ``versioned/`` too. Avro
+    schemas are judged by the specification's schema resolution (as Schema Registry judges them:
+    a field added without a default breaks new readers of old data, ``int`` to ``long`` breaks old
+    readers of new data); Protobuf files by ``buf breaking``'s WIRE_JSON rules (a field deleted
+    without reserving its number and name, renumbered, retyped, renamed, moved into a ``oneof``).
+    Such findings are at the schema file's line and name the fix.
     Why: producers and consumers deploy independently; a breaking schema change rolled out like a
     compatible one fails in production, in whichever service upgrades last.
     Example that fails: ``order-created`` drops ``orderId`` from ``required`` (and from
