@@ -48,6 +48,9 @@ FILES = {
     "services/Payments/index.mdx": (
         "---\nid: payments-service\nname: Payments Service\nversion: 1.0.0\nsummary: Takes payments.\n"
         "owners:\n  - payments\nsends:\n  - id: payment-taken\n  - id: refund-issued\n---\n\nTakes payments.\n"),
+    "services/Orders/index.mdx": (
+        "---\nid: orders-service\nname: Orders Service\nversion: 1.0.0\nsummary: Keeps orders.\n"
+        "owners:\n  - payments\nreceives:\n  - id: payment-taken\n  - id: refund-issued\n---\n\nKeeps orders.\n"),
     f"{AVRO}/index.mdx": (
         "---\nid: payment-taken\nname: Payment Taken\nversion: 1.0.0\nsummary: A payment was taken.\n"
         "owners:\n  - payments\nschemaPath: schema.avsc\n---\n\nA payment was taken.\n"),
@@ -146,6 +149,9 @@ def test_breaking_change_is_flagged(repo, case):
     [schema_file] = [rel for rel in edits]
     assert all(f["file"] == schema_file and f["line"] >= 1 for f in found)
     assert all("Fix:" in f["message"] and "breaks" in f["message"] for f in found)
+    # who it reaches, read at the base revision
+    assert all("it reaches receivers: service orders-service; senders: service payments-service" in f["message"]
+               for f in found)
     [compat] = [c for c in doc["compatibility"] if c["id"] == message]
     assert compat["compatible"] is False and compat["mode"] == "BACKWARD"
     # the same version: the breaking change also needs a new major version
@@ -217,3 +223,17 @@ def test_transitive_mode_checks_every_earlier_version(tmp_path, mode, flagged):
         return
     [f] = found
     assert "against 1.0.0" in f["message"] and f["field"] == "note" and mode in f["message"]
+
+
+def test_reach_names_the_saga_steps_that_use_the_message():
+    """On saga-lint's own catalog: payment-authorized is the success reply of checkout-saga's authorize_payment."""
+    from saga_lint.changes.reach import reach_of
+    from saga_lint.pipeline import run_check
+
+    base = run_check(Path(__file__).resolve().parent.parent / "catalog")
+    reach = reach_of(base, "event", "payment-authorized")
+    assert reach.to_json() == {"receivers": ["service checkout-orchestrator"], "senders": ["service payment-service"],
+                               "saga_steps": ["checkout-saga/authorize_payment (success)"]}
+    assert "saga steps: checkout-saga/authorize_payment (success)" in reach.words()
+    command = reach_of(base, "command", "authorize-payment")
+    assert "checkout-saga/authorize_payment (command)" in command.saga_steps

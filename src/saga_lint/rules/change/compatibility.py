@@ -60,7 +60,8 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     a field added without a default breaks new readers of old data, ``int`` to ``long`` breaks old
     readers of new data); Protobuf files by ``buf breaking``'s WIRE_JSON rules (a field deleted
     without reserving its number and name, renumbered, retyped, renamed, moved into a ``oneof``).
-    Such findings are at the schema file's line and name the fix.
+    Such findings are at the schema file's line and name the fix. Every finding names who the
+    message reaches at the base revision: its receivers, senders and the saga steps using it.
     Why: producers and consumers deploy independently; a breaking schema change rolled out like a
     compatible one fails in production, in whichever service upgrades last.
     Example that fails: ``order-created`` drops ``orderId`` from ``required`` (and from
@@ -71,15 +72,20 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     """
     if ctx.changes is None:
         return
+    from saga_lint.changes.reach import reach_of
+
     for mc in ctx.changes.compat:
         res = mc.head
         if res is None:
             continue
+        reach = reach_of(ctx.changes.base, mc.type, mc.id).words() if mc.breaking else ""
         for c in mc.breaking:
             subject = f"{mc.type} {mc.id}"
             if c.path and not c.kind.startswith(("required-", "property-")):
                 subject += f", field {c.path}"
             message = f"{subject}: {c.detail}; breaks {c.readers or _who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)})"
+            if reach:  # who uses the message at base: the blast radius
+                message += f"; it reaches {reach}"
             if c.fix:  # Avro and Protobuf differences carry their fix, file and line
                 message += f". Fix: {c.fix}"
             yield Problem(message, res, at=schema_key(res), field=c.path or None, file=c.file, line=c.line)
