@@ -105,3 +105,26 @@ def test_rules_are_explained():
     for name in ("schema/avro-parse", "schema/protobuf-parse"):
         res = run_cli("rule", name)
         assert res.returncode == 0 and "What it checks" in res.stdout and "Fix" in res.stdout
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("BACKWARDS", 'Did you mean "BACKWARD"?'),
+    ("full-transitiv", 'Did you mean "FULL_TRANSITIVE"?'),
+    ("SIDEWAYS", None),
+])
+def test_unknown_compatibility_mode_is_a_check_finding(make_catalog, mode, expected):
+    root = _catalog(make_catalog, "schema.avsc", GOOD_AVRO, {"shared/money.avsc": MONEY})
+    page = root / EVENT / "index.mdx"
+    page.write_text(page.read_text("utf-8").replace("schemaPath:", f"x-compatibility: {mode}\nschemaPath:"), "utf-8")
+    [(file, line, message)] = _of(check_json(root), "schema/compatibility-mode")
+    assert (file, line) == (f"{EVENT}/index.mdx", 6)
+    assert "judges the message as BACKWARD" in message
+    assert (expected in message) if expected else ("Did you mean" not in message)
+
+
+@pytest.mark.parametrize("mode", ["BACKWARD", "forward", "full_transitive", "NONE"])
+def test_known_compatibility_modes_pass(make_catalog, mode):
+    root = _catalog(make_catalog, "schema.avsc", GOOD_AVRO, {"shared/money.avsc": MONEY})
+    page = root / EVENT / "index.mdx"
+    page.write_text(page.read_text("utf-8").replace("schemaPath:", f"x-compatibility: {mode}\nschemaPath:"), "utf-8")
+    assert _of(check_json(root), "schema/compatibility-mode") == []

@@ -134,8 +134,11 @@ def check_config(config: Config) -> None:
     table = getattr(config, "schema_compatibility", None) or {}
     for key, value in table.items():
         if normalise_mode(value) is None:
+            from saga_lint.suggest import did_you_mean
+
+            hint = did_you_mean(str(value).upper().replace("-", "_"), MODES) if isinstance(value, str) else ""
             raise ConfigError(
-                f"schema-compatibility.{str(key)[:80]}: {str(value)[:40]!r} is not a mode; use one of {', '.join(MODES)}"
+                f"schema-compatibility.{str(key)[:80]}: {str(value)[:40]!r} is not a mode; use one of {', '.join(MODES)}.{hint}"
             )
 
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from saga_lint.saga.model import Saga
 
 FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas",
-                  "schema_formats", "change")
+                  "schema_formats", "compat_modes", "change")
 
 RuleFunc = Callable[["Context"], "Iterable[Problem] | None"]
 
