@@ -14,7 +14,7 @@ A mode decides which of them are breaking, in the direction of the party at risk
 
 - ``BACKWARD`` (default): what is sent and stored today keeps being accepted (``old_rejected``
   breaks). For events the consumer's direction is added: consumers rely on every required field
-  being there, so a removed or renamed required field breaks them too. For commands (and
+  being there, so a removed, renamed or no longer required field breaks them too. For commands (and
   queries) it is the sender's direction: the sender's messages of today must still be accepted.
 - ``FORWARD``: readers still on the old schema accept what is sent under the new one
   (``new_rejected`` breaks).
@@ -25,8 +25,9 @@ A mode decides which of them are breaking, in the direction of the party at risk
 The mode is set per message id in the config (``schema-compatibility: {<id>: FULL}``), else by
 the message's frontmatter ``x-compatibility``, else ``BACKWARD``. ``$ref`` is followed inside the
 catalog only (through the loaded schema's registry, or JSON pointers into the same document).
-Combinators (``allOf``/``anyOf``/``oneOf``/``not``/``if``) that differ cannot be compared
-structurally and count as breaking both ways: review them by hand.
+``anyOf``/``oneOf`` whose branches were only added (widened) or only removed (narrowed) are judged
+so; other combinators (``allOf``/``not``/``if``, or branches both added and removed) that differ
+cannot be compared structurally and count as breaking both ways: review them by hand.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class SchemaChange:
         # BACKWARD, in the direction of the party at risk
         if self.old_rejected:
             return True
-        return message_type == "event" and self.kind == "required-removed"
+        # consumers rely on a required field being there: removed or made optional, it may be missing
+        return message_type == "event" and self.kind in ("required-removed", "required-relaxed")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -288,9 +290,29 @@ class _Comparer:
             else:
                 self.add("items-relaxed", path + "[]", "array items are no longer constrained", new_rejected=True)
         for kw in _COMBINATORS + (("items",) if isinstance(oi, list) or isinstance(ni, list) else ()):
+            if kw in ("anyOf", "oneOf") and self._branches(o, n, kw, path):
+                continue
             if _dump(o.get(kw)) != _dump(n.get(kw)):
                 self.add("not-comparable", path, f"`{kw}` changed; saga-lint cannot compare it structurally, check it by hand",
                          True, True)
+
+    def _branches(self, o: dict[str, Json], n: dict[str, Json], kw: str, path: str) -> bool:
+        """``anyOf``/``oneOf`` compared branch by branch: branches only added widen, only removed
+        narrow (True: judged here); anything else is left to "check it by hand" (False)."""
+        ob, nb = o.get(kw), n.get(kw)
+        if not isinstance(ob, list) or not isinstance(nb, list):
+            return False
+        old, new = {_dump(b): b for b in ob}, {_dump(b): b for b in nb}
+        if old == new:
+            return True
+        added, removed = [new[k] for k in new if k not in old], [old[k] for k in old if k not in new]
+        if added and not removed:
+            self.add("branches-added", path, f"`{kw}` branches added: {_short(added)}", new_rejected=True)
+        elif removed and not added:
+            self.add("branches-removed", path, f"`{kw}` branches removed: {_short(removed)}", old_rejected=True)
+        else:
+            return False
+        return True
 
     def _types(self, o: dict[str, Json], n: dict[str, Json], path: str) -> None:
         ot, nt = _types(o), _types(n)
@@ -365,34 +387,34 @@ class _Comparer:
         for r in sorted(oreq - nreq):
             field = _join(path, r)
             if r in np_:
-                self.add("required-relaxed", field, f'"{r}" is no longer required', new_rejected=True)
+                self.add("required-relaxed", field, f'"{field}" is no longer required', new_rejected=True)
                 continue
             hint = f" (renamed to {', '.join(repr(x) for x in new_required)}?)" if new_required else ""
-            self.add("required-removed", field, f'required field "{r}" was removed{hint}',
+            self.add("required-removed", field, f'required field "{field}" was removed{hint}',
                      old_rejected=n_closed, new_rejected=True)
         for r in sorted(nreq - oreq):
             field = _join(path, r)
             hint = f" (renamed from {', '.join(repr(x) for x in gone_required)}?)" if gone_required and r not in op else ""
-            self.add("required-added", field, f'"{r}" is now required{hint}',
+            self.add("required-added", field, f'"{field}" is now required{hint}',
                      old_rejected=True, new_rejected=o_closed and r not in op)
         for name in sorted(set(op) - set(np_)):
             if name in oreq:
                 continue  # reported as required-removed
             field = _join(path, name)
             if n_closed:
-                self.add("property-removed", field, f'property "{name}" was removed and the object allows no other properties',
+                self.add("property-removed", field, f'property "{field}" was removed and the object allows no other properties',
                          old_rejected=True)
             else:
-                self.add("property-removed", field, f'optional property "{name}" was removed')
+                self.add("property-removed", field, f'optional property "{field}" was removed')
         for name in sorted(set(np_) - set(op)):
             if name in nreq:
                 continue  # reported as required-added
             field = _join(path, name)
             if o_closed:
                 self.add("property-added", field,
-                         f'new property "{name}"; readers on the old schema allow no other properties', new_rejected=True)
+                         f'new property "{field}"; readers on the old schema allow no other properties', new_rejected=True)
             else:
-                self.add("property-added", field, f'new optional property "{name}"')
+                self.add("property-added", field, f'new optional property "{field}"')
         if not o_closed and n_closed:
             self.add("object-closed", path, "the object no longer allows additional properties", old_rejected=True)
         elif o_closed and not n_closed:

@@ -25,11 +25,15 @@ def schema_key(res: Resource) -> tuple[str, ...]:
     return ("id",)
 
 
-def _who(message_type: str, c: SchemaChange) -> str:
-    """Who a breaking difference breaks, in words."""
+def _who(message_type: str, c: SchemaChange, mode: str = "BACKWARD") -> str:
+    """Who a breaking difference breaks, in words, in the direction of the mode."""
     if message_type == "event":
+        if c.kind in ("required-removed", "required-relaxed") and mode.upper().startswith("FORWARD"):
+            return "consumers still on the old schema, which require it"
         if c.kind == "required-removed":
             return "consumers that read it"
+        if c.kind == "required-relaxed":
+            return "consumers that read it: it may now be missing"
         if c.old_rejected and c.new_rejected:
             return "consumers on either schema version"
         return "consumers validating stored or in-flight events" if c.old_rejected else "consumers still on the old schema"
@@ -83,7 +87,8 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
             subject = f"{mc.type} {mc.id}"
             if c.path and not c.kind.startswith(("required-", "property-")):
                 subject += f", field {c.path}"
-            message = f"{subject}: {c.detail}; breaks {c.readers or _who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)})"
+            who = c.readers or _who(mc.type, c, mc.mode)
+            message = f"{subject}: {c.detail}; breaks {who} ({_mode_note(mc.mode, mc.mode_source)})"
             if reach:  # who uses the message at base: the blast radius
                 message += f"; it reaches {reach}"
             if c.fix:  # Avro and Protobuf differences carry their fix, file and line
