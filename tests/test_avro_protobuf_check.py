@@ -128,3 +128,29 @@ def test_known_compatibility_modes_pass(make_catalog, mode):
     page = root / EVENT / "index.mdx"
     page.write_text(page.read_text("utf-8").replace("schemaPath:", f"x-compatibility: {mode}\nschemaPath:"), "utf-8")
     assert _of(check_json(root), "schema/compatibility-mode") == []
+
+
+def test_protobuf_problem_in_an_imported_file_is_reported_there_once(make_catalog):
+    """schema.proto (named by the page) imports common/money.proto, which has a syntax error: one
+    finding, in money.proto at its line; schema.proto's use of Money is not reported again."""
+    money = 'syntax = "proto3";\npackage acme.common;\nmessage Money {\n  int64 cents = ;\n}\n'
+    root = _catalog(make_catalog, "schema.proto", GOOD_PROTO, {"common/money.proto": money})
+    found = _of(check_json(root), "schema/protobuf-parse")
+    assert [(f, line) for f, line, _m in found] == [("common/money.proto", 4)]
+
+
+def test_protobuf_import_loop_is_reported(make_catalog):
+    money = 'syntax = "proto3";\npackage acme.common;\nimport "services/Payments/events/payment-taken/schema.proto";\n' \
+            "message Money {\n  int64 cents = 1;\n}\n"
+    root = _catalog(make_catalog, "schema.proto", GOOD_PROTO, {"common/money.proto": money})
+    found = _of(check_json(root), "schema/protobuf-parse")
+    assert [(f, line, "is a loop" in m) for f, line, m in found] == [("common/money.proto", 3, True)]
+
+
+def test_protobuf_file_over_the_cap_is_not_parsed(make_catalog):
+    from saga_lint.catalog.schemas.proto import MAX_PROTO_BYTES
+
+    big = GOOD_PROTO + "// padding\n" * (MAX_PROTO_BYTES // 11 + 1)
+    root = _catalog(make_catalog, "schema.proto", big, {"common/money.proto": MONEY_PROTO})
+    [(_f, line, message)] = _of(check_json(root), "schema/protobuf-parse")
+    assert line == 1 and "it was not parsed" in message

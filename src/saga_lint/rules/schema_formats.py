@@ -71,9 +71,10 @@ def _parse(ctx: Context, rel: str) -> list[SchemaProblem]:
         if index is None:
             index = ctx.memo["_avro_index"] = avro_index(files)
         return load_avro(files, rel, index).problems
-    from saga_lint.catalog.schemas.proto import load_proto
+    from saga_lint.catalog.schemas.proto import load_proto, problems_with_imports
 
-    return load_proto(files, rel).problems
+    parsed = ctx.memo.setdefault("_proto_parsed", {})  # every .proto file parsed once per run
+    return problems_with_imports(load_proto(files, rel, parsed), parsed)
 
 
 def _yield(ctx: Context, rule_name: str) -> Iterator[Problem]:

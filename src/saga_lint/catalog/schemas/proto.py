@@ -11,7 +11,13 @@ file or in a file it imports.
 Imports are files of the catalog: ``import "a/b.proto"`` is looked up beside the importing file,
 then in each folder above it up to the catalog root (the usual proto roots). An import that would
 leave the catalog (absolute, ``..`` above the root) is a problem and is never opened; so is one that
-is not found. ``google/protobuf/*.proto`` (the well-known types) are known without a file.
+is not found, and an import loop. ``google/protobuf/*.proto`` (the well-known types) are known
+without a file. When an import is not followed (or does not parse), the types it would define are
+not reported as unknown: the import's own problem is the cause.
+
+The parser reads about 40 KB a second, so a ``.proto`` file over ``MAX_PROTO_BYTES`` (256 KB) is a
+problem, not parsed, and one load parses at most ``MAX_IMPORTS`` files; a run parses each file once
+(``load_proto``'s ``parsed``).
 
 API: ``load_proto(files, rel) -> ProtoFile`` (problems in ``.problems``; messages and enums by full
 name, imported ones included in ``.known``).
@@ -24,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+from saga_lint.catalog.fileio import read_capped
 from saga_lint.catalog.schemas.model import SchemaProblem, short
 
 if TYPE_CHECKING:
@@ -32,6 +38,9 @@ if TYPE_CHECKING:
 
 RULE_PROTO = "schema/protobuf-parse"
 MAX_IMPORTS = 64  # files one .proto may pull in through imports
+# the pure-Python parser reads about 40 KB a second: a larger file would stall the run (real
+# .proto files are a few KB; 256 KB is several thousand messages)
+MAX_PROTO_BYTES = 256 * 1024
 MAX_FIELD_NUMBER = 536_870_911
 SCALARS = frozenset(("double", "float", "int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64",
                      "sfixed32", "sfixed64", "bool", "string", "bytes"))
@@ -252,8 +261,18 @@ class _Builder:
                 pe.reserved_names |= {str(n) for n in el.names}
 
 
-def resolve_type(written: str, scope: str, known: set[str]) -> str | None:
-    """The full name a type reference means, by protoc's scoping (innermost scope first)."""
+def name_prefixes(known: set[str]) -> set[str]:
+    """Every dotted prefix of the known names (``a``, ``a.b`` for ``a.b.C``): the scopes a name can start in."""
+    out: set[str] = set()
+    for name in known:
+        parts = name.split(".")
+        out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return out
+
+
+def resolve_type(written: str, scope: str, known: set[str], prefixes: set[str]) -> str | None:
+    """The full name a type reference means, by protoc's scoping (innermost scope first);
+    ``prefixes`` is ``name_prefixes(known)``."""
     if written.startswith("."):
         return written[1:] if written[1:] in known else None
     first = written.split(".", 1)[0]
@@ -261,7 +280,7 @@ def resolve_type(written: str, scope: str, known: set[str]) -> str | None:
     for i in range(len(parts), -1, -1):
         prefix = ".".join(parts[:i])
         candidate = f"{prefix}.{first}" if prefix else first
-        if candidate in known or any(k.startswith(candidate + ".") for k in known):
+        if candidate in prefixes:
             full = f"{prefix}.{written}" if prefix else written
             return full if full in known else None
     return None
@@ -269,6 +288,7 @@ def resolve_type(written: str, scope: str, known: set[str]) -> str | None:
 
 def _resolve_types(b: _Builder) -> None:
     pf = b.pf
+    prefixes = name_prefixes(pf.known)
     for pm, scope, f in b.pending:
         ftype = f.type
         if ftype in SCALARS:
@@ -278,7 +298,7 @@ def _resolve_types(b: _Builder) -> None:
         if m:
             targets = [m.group(2)] if m.group(2) not in SCALARS else []
         for t in targets:
-            full = resolve_type(t, scope, pf.known)
+            full = resolve_type(t, scope, pf.known, prefixes)
             if full is None and not t.lstrip(".").startswith("google.protobuf.") and not pf.imports_missing:
                 pf.add(f"field {f.name}: unknown type {short(t, 80)} (not defined in this file or a file it imports)", f.line)
             elif full is not None:
@@ -288,12 +308,13 @@ def _resolve_types(b: _Builder) -> None:
 
 def _read_text(files: CatalogFiles, pf: ProtoFile) -> str | None:
     try:
-        raw, st = read_capped(files.abs_path(pf.file), MAX_FILE_BYTES)
+        raw, _st = read_capped(files.abs_path(pf.file), MAX_PROTO_BYTES)
     except OSError as exc:
         pf.add(f"cannot read the .proto file: {exc.strerror or exc}")
         return None
-    if raw is None or len(raw) > MAX_FILE_BYTES:
-        pf.add(f"the .proto file is not a regular file of at most {MAX_FILE_BYTES} bytes; it was not read")
+    if raw is None or len(raw) > MAX_PROTO_BYTES:
+        pf.add(f"the .proto file is not a regular file of at most {MAX_PROTO_BYTES} bytes; it was not parsed. "
+               "Split it into files joined with import")
         return None
     try:
         return raw.decode("utf-8-sig")
@@ -323,7 +344,8 @@ def _import_target(files: CatalogFiles, importer: str, name: str) -> tuple[str, 
         folder = posixpath.dirname(folder)
 
 
-def _imports(files: CatalogFiles, pf: ProtoFile, ast: Any, lines: dict[int, int], seen: dict[str, ProtoFile]) -> None:
+def _imports(files: CatalogFiles, pf: ProtoFile, ast: Any, lines: dict[int, int], seen: dict[str, ProtoFile],
+             budget: list[int]) -> None:
     from proto_schema_parser import ast as p
 
     for el in ast.file_elements:
@@ -339,14 +361,25 @@ def _imports(files: CatalogFiles, pf: ProtoFile, ast: Any, lines: dict[int, int]
                    "(looked beside the file and in the folders above it)", line)
         elif status == "ok" and rel is not None:
             pf.imports.append(rel)
-            if len(seen) >= MAX_IMPORTS:
-                pf.add(f"more than {MAX_IMPORTS} imported files; the rest were not read", line)
+            other = seen.get(rel)
+            if other is None and budget[0] <= 0:
+                pf.add(f"more than {MAX_IMPORTS} .proto files reached through imports; the rest were not read", line)
+                pf.imports_missing = True
                 return
-            other = seen.get(rel) or _load(files, rel, seen)
-            pf.known |= other.known if other.parsed else set()
+            if other is not None and not other.parsed and not other.problems:  # still being parsed: a loop
+                pf.add(f'import "{short(el.name, 120)}" is a loop: that file imports this one, directly or not '
+                       "(protoc rejects it)", line)
+                continue
+            other = other or _load(files, rel, seen, budget)
+            if other.parsed:
+                pf.known |= other.known
+            else:
+                pf.imports_missing = True  # its own problems say why; its types are not reported again
 
 
-def _load(files: CatalogFiles, rel: str, seen: dict[str, ProtoFile]) -> ProtoFile:
+def _load(files: CatalogFiles, rel: str, seen: dict[str, ProtoFile], budget: list[int]) -> ProtoFile:
+    """Parse ``rel`` into ``seen``; ``budget``: how many more files this load may parse."""
+    budget[0] -= 1
     pf = seen[rel] = ProtoFile(rel)
     text = _read_text(files, pf)
     if text is None:
@@ -363,17 +396,29 @@ def _load(files: CatalogFiles, rel: str, seen: dict[str, ProtoFile]) -> ProtoFil
     b = _Builder(pf, lines)
     b.file(ast)
     pf.known |= set(pf.messages) | set(pf.enums)
-    _imports(files, pf, ast, lines, seen)
+    _imports(files, pf, ast, lines, seen, budget)
     _resolve_types(b)
     pf.parsed = True
     return pf
 
 
-def load_proto(files: CatalogFiles, rel: str) -> ProtoFile:
-    """The ``.proto`` file at ``rel`` (catalog-relative, inside the catalog), parsed, its imports followed inside the catalog."""
-    seen: dict[str, ProtoFile] = {}
-    top = _load(files, rel, seen)
-    for other in seen.values():
-        if other is not top:
-            top.problems.extend(other.problems)
-    return top
+def load_proto(files: CatalogFiles, rel: str, parsed: dict[str, ProtoFile] | None = None) -> ProtoFile:
+    """The ``.proto`` file at ``rel`` (catalog-relative, inside the catalog), parsed, its imports
+    followed inside the catalog (at most ``MAX_IMPORTS`` files newly parsed). ``parsed``: the files
+    parsed so far in this run, so that each is parsed once."""
+    seen: dict[str, ProtoFile] = {} if parsed is None else parsed
+    return seen.get(rel) or _load(files, rel, seen, [MAX_IMPORTS + 1])
+
+
+def problems_with_imports(top: ProtoFile, parsed: dict[str, ProtoFile]) -> list[SchemaProblem]:
+    """The problems of ``top`` and of every file it imports, directly or not (each file's problems
+    are in that file)."""
+    out, todo, done = [], [top], set()
+    while todo:
+        pf = todo.pop()
+        if pf.file in done:
+            continue
+        done.add(pf.file)
+        out.extend(pf.problems)
+        todo.extend(parsed[r] for r in pf.imports if r in parsed)
+    return out
