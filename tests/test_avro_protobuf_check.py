@@ -154,3 +154,13 @@ def test_protobuf_file_over_the_cap_is_not_parsed(make_catalog):
     root = _catalog(make_catalog, "schema.proto", big, {"common/money.proto": MONEY_PROTO})
     [(_f, line, message)] = _of(check_json(root), "schema/protobuf-parse")
     assert line == 1 and "it was not parsed" in message
+
+
+def test_avro_in_a_json_file_is_parsed_as_avro(make_catalog):
+    bad = '{"type": "record", "name": "P",\n "fields": [\n  {"name": "id", "type": "strin"}\n ]}\n'
+    root = _catalog(make_catalog, "schema.json", bad)
+    doc = check_json(root)
+    assert [(f, line) for f, line, _m in _of(doc, "schema/avro-parse")] == [(f"{EVENT}/schema.json", 3)]
+    assert _of(doc, "schema/invalid-json-schema") == []
+    good = _catalog(make_catalog, "schema.json", GOOD_AVRO, {"shared/money.avsc": MONEY})
+    assert _of(check_json(good), "schema/avro-parse") == []

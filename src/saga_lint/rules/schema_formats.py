@@ -1,11 +1,12 @@
 """``schema/avro-parse`` and ``schema/protobuf-parse``: the Avro and Protobuf schema files themselves.
 
 The files named by ``schemaPath``, ``schemas[].path``/``file`` and ``<SchemaViewer file>`` /
-``<Schema file>`` that end in ``.avsc`` (Avro, parsed by ``fastavro``: ``catalog/schemas/avro.py``)
-or ``.proto`` (Protobuf, parsed by ``proto-schema-parser``: ``catalog/schemas/proto.py``) are
-parsed, inside the catalog only. Each problem is reported once, in the schema file, at the line of
-the fault, attributed to the first resource that points at the file. The parsers are imported only
-when the catalog names such a file.
+``<Schema file>`` that end in ``.avsc`` (or are ``.json`` files holding an Avro record, enum or
+fixed: Avro, parsed by ``fastavro``: ``catalog/schemas/avro.py``) or ``.proto`` (Protobuf, parsed
+by ``proto-schema-parser``: ``catalog/schemas/proto.py``) are parsed, inside the catalog only.
+Each problem is reported once, in the schema file, at the line of the fault, attributed to the
+first resource that points at the file. The parsers are imported only when the catalog names such
+a file.
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ def _problems(ctx: Context) -> list[tuple[Resource, tuple[Any, ...], SchemaProbl
     catalog = ctx.catalog
     for res in list(catalog.resources) + list(catalog.pages):
         for path, text in _named_files(res):
-            if not isinstance(text, str) or schema_format(text.split("#", 1)[0]) is None:
+            if not isinstance(text, str) or not text.lower().endswith((".avsc", ".proto", ".json")):
                 continue
             status, rel = resolve_in_catalog(catalog.files, res.folder, text)
-            if status != "ok" or rel is None or rel in done:
+            if status != "ok" or rel is None or rel in done or _format(ctx, rel) is None:
                 continue
             done.add(rel)
             for p in _parse(ctx, rel):
@@ -62,9 +63,22 @@ def _problems(ctx: Context) -> list[tuple[Resource, tuple[Any, ...], SchemaProbl
     return found
 
 
+def _format(ctx: Context, rel: str) -> str | None:
+    """``avro``, ``protobuf`` or None; a ``.json`` file is Avro when it holds an Avro record, enum
+    or fixed (read through the JSON schema store, which has read it already)."""
+    fmt = schema_format(rel)
+    if fmt is not None or not rel.lower().endswith(".json"):
+        return fmt
+    from saga_lint.catalog.schemas.avro import is_avro_document
+    from saga_lint.catalog.schemas.read import read_schema_file
+
+    f = read_schema_file(ctx.catalog.files, rel)
+    return "avro" if f.parsed and is_avro_document(f.document) else None
+
+
 def _parse(ctx: Context, rel: str) -> list[SchemaProblem]:
     files = ctx.catalog.files
-    if schema_format(rel) == "avro":
+    if _format(ctx, rel) == "avro":
         from saga_lint.catalog.schemas.avro import avro_index, load_avro
 
         index = ctx.memo.get("_avro_index")
@@ -87,13 +101,14 @@ def _yield(ctx: Context, rule_name: str) -> Iterator[Problem]:
 def avro_parse(ctx: Context) -> Iterator[Problem]:
     """An Avro schema file (``.avsc``) the catalog points at does not parse as Avro.
 
-    What it checks: every ``.avsc`` file named by ``schemaPath``, ``schemas[].path``/``file`` or
-    ``<SchemaViewer file>`` is UTF-8 JSON of at most 5 MB that ``fastavro`` accepts as an Avro
-    schema (the specification's types, names and namespaces, field defaults that match their
-    type, enum symbols, fixed sizes). A named type the file uses but does not define is looked up
-    among the ``.avsc`` files of the catalog (as a Schema Registry reference would be) and parsed
-    from there; nothing outside the catalog is ever read. The finding is in the schema file, at the
-    line of the JSON error or of the name the parser's message quotes.
+    What it checks: every ``.avsc`` file (and ``.json`` file holding an Avro record, enum or fixed)
+    named by ``schemaPath``, ``schemas[].path``/``file`` or ``<SchemaViewer file>`` is UTF-8 JSON
+    of at most 5 MB that ``fastavro`` accepts as an Avro schema (the specification's types, names
+    and namespaces, field defaults that match their type, enum symbols, fixed sizes). A named type
+    the file uses but does not define is looked up among the ``.avsc`` files of the catalog (as a
+    Schema Registry reference would be) and parsed from there; nothing outside the catalog is ever
+    read. The finding is in the schema file, at the line of the JSON error or of the name the
+    parser's message quotes.
     Why: producers serialize and consumers deserialize with this schema; one that does not parse
     cannot be registered, and EventCatalog shows it as the message's contract all the same.
     Example that fails:
@@ -116,7 +131,8 @@ def protobuf_parse(ctx: Context) -> Iterator[Problem]:
     enum starts at 0; every field type is a scalar or a message or enum of the file or of a file
     it imports. Imports are files of the catalog (looked up beside the file, then in the folders
     above it); ``google/protobuf/*.proto`` are known. An import that leaves the catalog is reported
-    and never opened; so is one that is not found.
+    and never opened; so is one that is not found, and an import loop. A file over 256 KB is
+    reported and not parsed (the parser reads about 40 KB a second).
     Why: a ``.proto`` that does not compile generates no code: producers and consumers cannot
     build against the contract EventCatalog shows.
     Example that fails:
