@@ -237,3 +237,10 @@ def test_reach_names_the_saga_steps_that_use_the_message():
     assert "saga steps: checkout-saga/authorize_payment (success)" in reach.words()
     command = reach_of(base, "command", "authorize-payment")
     assert "checkout-saga/authorize_payment (command)" in command.saga_steps
+
+
+def test_compatibility_names_each_message_schema_format(repo):
+    path, base = repo
+    edits = {**BREAKING["avro int to string"][0], **BREAKING["protobuf field retyped"][0]}
+    doc = review(path, base, edits)
+    assert {c["id"]: c["format"] for c in doc["compatibility"]} == {"payment-taken": "avro", "refund-issued": "protobuf"}

@@ -484,6 +484,7 @@ class MessageCompat:
     breaking: list[SchemaChange] = field(default_factory=list)  # a subset of changes
     compared: bool = True  # False: a schema on one side is not a readable JSON schema
     head: Resource | None = field(default=None, repr=False, compare=False)  # the message at head
+    format: str = "json-schema"  # the head's primary schema: json-schema | avro | protobuf | other | none (formats.format_of)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -494,6 +495,7 @@ class MessageCompat:
             "mode": self.mode,
             "mode_source": self.mode_source,
             "compared": self.compared,
+            "format": self.format,
             "compatible": not self.breaking,
             "changes": [dict(c.to_json(), breaking=c in self.breaking) for c in self.changes],
         }
@@ -507,6 +509,10 @@ def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog
             continue
         mode, source = mode_for(ch.id, ch.head, ch.base, config)
         mc = MessageCompat(ch.type, ch.id, ch.old_version, ch.new_version, mode, source, head=ch.head)
+        if ch.head is not None:
+            from saga_lint.changes.formats import format_of
+
+            mc.format = format_of(head_catalog, ch.head)
         changes = message_schema_changes(base_catalog, ch.base, head_catalog, ch.head)
         if changes is not None and ch.head is not None and mode.endswith("_TRANSITIVE"):
             from saga_lint.changes.transitive import against_earlier_versions

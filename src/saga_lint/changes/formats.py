@@ -45,6 +45,17 @@ def primary_schema(catalog: Catalog, res: Resource) -> tuple[str, str] | None:
     return None
 
 
+def format_of(catalog: Catalog, res: Resource) -> str:
+    """The format of the resource's primary schema, for the review's table: ``json-schema``,
+    ``avro``, ``protobuf``, ``other`` (another kind of file) or ``none``."""
+    found = primary_schema(catalog, res)
+    if found is None:
+        return "none"
+    if found[1] != "other":
+        return found[1]
+    return "json-schema" if found[0].lower().endswith((".json", ".yaml", ".yml")) else "other"
+
+
 def _format(catalog: Catalog, rel: str) -> str:
     from saga_lint.catalog.schemas.avro import is_avro_document
 
