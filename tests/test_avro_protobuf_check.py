@@ -164,3 +164,44 @@ def test_avro_in_a_json_file_is_parsed_as_avro(make_catalog):
     assert _of(doc, "schema/invalid-json-schema") == []
     good = _catalog(make_catalog, "schema.json", GOOD_AVRO, {"shared/money.avsc": MONEY})
     assert _of(check_json(good), "schema/avro-parse") == []
+
+
+HOSTILE = {
+    "deep.proto": 'syntax = "proto3";\n' + "message A { " * 3000 + "}" * 3000,
+    "nul.proto": "\x00\x01message {{{{",
+    "latin1.proto": b'syntax = "proto3";\nmessage \xe9 {}\n',
+    "ranges.proto": 'syntax = "proto2";\nmessage A {\n  reserved 5 to max, 0x10;\n  extensions 100 to 199;\n}\n',
+    "deep.avsc": '{"type":"record","name":"R","fields":[' + '{"name":"f","type":{"type":"array","items":' * 3000
+                 + '"int"' + "}}" * 3000 + "]}",
+    "list.avsc": "[1, 2, 3]",
+    "string.avsc": '"nope"',
+    "loop.avsc": '{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}',
+    "map-without-values.avsc": '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"map"}}]}',
+    "surrogate.avsc": '{"type":"record","name":"\\ud800","fields":[]}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_schema_files_are_findings_never_crashes(tmp_path, name):
+    from saga_lint.catalog.files import CatalogFiles
+    from saga_lint.catalog.schemas.avro import load_avro
+    from saga_lint.catalog.schemas.proto import load_proto
+    from saga_lint.changes.avro import compare_avro
+    from saga_lint.changes.protobuf import compare_protobuf
+
+    content = HOSTILE[name]
+    (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
+    files = CatalogFiles(tmp_path)
+    files.walked.add(name)
+    if name.endswith(".proto"):
+        pf = load_proto(files, name)
+        assert pf.parsed or pf.problems
+        assert compare_protobuf(pf, pf) == []
+        problems = pf.problems
+    else:
+        a = load_avro(files, name)
+        assert (a.schema is not None) or a.problems
+        assert all(not (c.old_rejected or c.new_rejected) for c in compare_avro(a, a))
+        problems = a.problems
+    for p in problems:
+        p.message.encode("utf-8")  # writable as UTF-8 (JSON output)
