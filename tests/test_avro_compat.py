@@ -285,7 +285,7 @@ def _uses_names(t: Any) -> bool:
     return "name" in json.dumps(t)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(schema_pair())
 def test_generated_pairs_agree_with_fastavro(pair):
     old, new = pair

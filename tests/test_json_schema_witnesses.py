@@ -99,7 +99,7 @@ def test_verdicts_and_named_witnesses(name):
 
 
 def _no_witness(source: dict, target: dict) -> None:
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(hypothesis_jsonschema.from_schema(source))
     def run(doc: Any) -> None:
         assert _valid(target, doc), doc
