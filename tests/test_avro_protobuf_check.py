@@ -205,3 +205,33 @@ def test_hostile_schema_files_are_findings_never_crashes(tmp_path, name):
         problems = a.problems
     for p in problems:
         p.message.encode("utf-8")  # writable as UTF-8 (JSON output)
+
+
+def test_protobuf_import_outside_the_catalog_is_never_opened(make_catalog, monkeypatch):
+    import builtins
+    import io
+    import os
+
+    root = _catalog(make_catalog, "schema.proto", GOOD_PROTO.replace('import "common/money.proto";',
+                                                                       'import "../../../../../secret.proto";'))
+    secret = (root.parent / "secret.proto").resolve()
+    secret.write_text('syntax = "proto3";\nmessage Secret {}\n', "utf-8")
+    opened: list[str] = []
+    real_open, real_io_open, real_os_open = builtins.open, io.open, os.open
+
+    def spy(real):
+        def wrapper(file, *args, **kwargs):
+            opened.append(os.path.realpath(file) if isinstance(file, (str, os.PathLike)) else str(file))
+            return real(file, *args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(builtins, "open", spy(real_open))
+    monkeypatch.setattr(io, "open", spy(real_io_open))
+    monkeypatch.setattr(os, "open", spy(real_os_open))
+    from saga_lint.pipeline import run_check
+
+    findings = run_check(root).findings
+    monkeypatch.undo()
+    assert str(secret) not in opened
+    assert str((root / EVENT / "schema.proto").resolve()) in opened  # the spy sees the reads saga-lint makes
+    assert any(f.rule == "schema/protobuf-parse" and "leaves the catalog" in f.message for f in findings)
