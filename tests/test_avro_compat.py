@@ -295,3 +295,12 @@ def test_generated_pairs_agree_with_fastavro(pair):
     except Exception:  # a generated pair fastavro itself refuses (e.g. a default it rejects): not a compatibility case
         return
     assert_agrees(old, new)
+
+
+def test_contract_change_that_breaks_nobody_is_still_listed():
+    """string -> bytes breaks no reader, but the contract changed (change/version-bump asks for a
+    version); a changed "doc" is documentation, not contract."""
+    old, new, _b, _f = PAIRS["string to bytes"]
+    assert [(c.kind, c.old_rejected, c.new_rejected) for c in compare_avro(mk(old), mk(new))] == [
+        ("schema-changed", False, False)]
+    assert compare_avro(mk(R([F("a", "int", doc="x")])), mk(R([F("a", "int", doc="y")]))) == []

@@ -27,6 +27,7 @@ break nobody (a field added with a default) are listed too.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -274,4 +275,25 @@ def compare_avro(old: AvroSchema, new: AvroSchema) -> list[SchemaChange]:
             c.new_rejected = True
     for c in merged.values():
         c.readers = " and ".join(r for r, on in ((READERS_NEW, c.old_rejected), (READERS_OLD, c.new_rejected)) if on)
-    return list(merged.values()) + _added_with_default(old, new)
+    out = list(merged.values()) + _added_with_default(old, new)
+    if not out and _without_docs(old.schema, old.named) != _without_docs(new.schema, new.named):
+        # e.g. string <-> bytes, a default or an alias changed: compatible, but the contract changed
+        out.append(SchemaChange("schema-changed", "", "the schema changed in ways that break no reader", file=new.file,
+                                line=1))
+    return out
+
+
+def _without_docs(schema: Any, named: dict[str, Any]) -> str:
+    """The schema and its named types as canonical JSON, ``doc`` left out (documentation is no contract)."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "doc" and not k.startswith("__")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    try:
+        return json.dumps([strip(schema), strip(named)], sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return repr(schema)
