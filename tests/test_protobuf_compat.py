@@ -167,3 +167,13 @@ def test_findings_name_line_path_and_fix(tmp_path):
 
 def test_dedent_helper_keeps_cases_plain():
     assert textwrap.dedent(CASES["field renamed"][1]).count("qty = 2") == 1
+
+
+def test_compatible_changes_are_listed_not_breaking(tmp_path):
+    """What buf lets through is still a contract change (change/version-bump asks for a version)."""
+    for name, kind in (("field retyped int32 to uint32", "field-type-changed-compatibly"),
+                       ("implicit to optional", "field-presence-changed"),
+                       ("field added under a new number", "field-added")):
+        old, new = CASES[name]
+        changes = _ours(tmp_path / kind, old, new)
+        assert [(c.kind, c.old_rejected, c.new_rejected) for c in changes] == [(kind, False, False)], name

@@ -168,10 +168,18 @@ class _Compare:
         if of.json_name != nf.json_name:
             self.add("field-json-name-changed", path, f"field {num}: JSON name changed from {of.json_name} to {nf.json_name}",
                      f"keep the JSON name {of.json_name}", nf.line)
-        if not _type_ok(_in_package(of.type, self.old.package), _in_package(nf.type, self.new.package)):
+        o_type, n_type = _in_package(of.type, self.old.package), _in_package(nf.type, self.new.package)
+        if o_type != n_type and _type_ok(o_type, n_type):
+            self.listed("field-type-changed-compatibly", path,
+                        f"field {nf.name} = {num}: type changed from {_shown_type(of.type)} to {_shown_type(nf.type)}, "
+                        "wire- and JSON-compatible", nf.line)
+        elif not _type_ok(o_type, n_type):
             self.add("field-type-changed", path,
                      f"field {nf.name} = {num}: type changed from {_shown_type(of.type)} to {_shown_type(nf.type)}",
                      "keep the type; add a field with a new number for the new type and reserve the old one", nf.line)
+        if of.label != nf.label and _group(of.label) == _group(nf.label):
+            self.listed("field-presence-changed", path, f"field {nf.name} = {num}: label changed from "
+                        f"{of.label or 'implicit presence'} to {nf.label or 'implicit presence'}, wire-compatible", nf.line)
         if _group(of.label) != _group(nf.label):
             self.add("field-label-changed", path,
                      f"field {nf.name} = {num}: label changed from {of.label or 'singular'} to {nf.label or 'singular'}",
