@@ -14,17 +14,20 @@ A mode decides which of them are breaking, in the direction of the party at risk
 
 - ``BACKWARD`` (default): what is sent and stored today keeps being accepted (``old_rejected``
   breaks). For events the consumer's direction is added: consumers rely on every required field
-  being there, so a removed or renamed required field breaks them too. For commands (and
+  being there, so a removed, renamed or no longer required field breaks them too. For commands (and
   queries) it is the sender's direction: the sender's messages of today must still be accepted.
 - ``FORWARD``: readers still on the old schema accept what is sent under the new one
   (``new_rejected`` breaks).
 - ``FULL``: both. ``NONE``: nothing is checked.
+- ``BACKWARD_TRANSITIVE``, ``FORWARD_TRANSITIVE``, ``FULL_TRANSITIVE``: the same directions, against
+  every earlier version under ``versioned/`` too (``changes/transitive.py``).
 
 The mode is set per message id in the config (``schema-compatibility: {<id>: FULL}``), else by
 the message's frontmatter ``x-compatibility``, else ``BACKWARD``. ``$ref`` is followed inside the
 catalog only (through the loaded schema's registry, or JSON pointers into the same document).
-Combinators (``allOf``/``anyOf``/``oneOf``/``not``/``if``) that differ cannot be compared
-structurally and count as breaking both ways: review them by hand.
+``anyOf``/``oneOf`` whose branches were only added (widened) or only removed (narrowed) are judged
+so; other combinators (``allOf``/``not``/``if``, or branches both added and removed) that differ
+cannot be compared structurally and count as breaking both ways: review them by hand.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 Json = Any  # a JSON document or any part of it, as ``json.loads`` returns it
 Resolver = Any  # a ``referencing.Resolver`` (the library has no type hints), or None
 
-MODES = ("BACKWARD", "FORWARD", "FULL", "NONE")
+MODES = ("BACKWARD", "FORWARD", "FULL", "NONE", "BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE", "FULL_TRANSITIVE")
 DEFAULT_MODE = "BACKWARD"
 MAX_DEPTH = 32
 MAX_CHANGES = 200
@@ -64,13 +67,18 @@ class SchemaChange:
     detail: str  # what changed, in words
     old_rejected: bool = False  # old messages rejected by the new schema
     new_rejected: bool = False  # new messages rejected by old readers
+    # set by the Avro and Protobuf comparisons (changes/avro.py, changes/protobuf.py); JSON Schema leaves them empty
+    readers: str = ""  # who breaks, in words
+    fix: str = ""  # how to make the change compatible
+    file: str | None = None  # the schema file (catalog-relative) and line the difference is at
+    line: int | None = None
 
     @property
     def where(self) -> str:
         return f"field {self.path}" if self.path else "the message"
 
     def breaking(self, message_type: str, mode: str) -> bool:
-        mode = (mode or DEFAULT_MODE).upper()
+        mode = (mode or DEFAULT_MODE).upper().replace("_TRANSITIVE", "")  # the direction (changes/transitive.py)
         if mode == "NONE":
             return False
         if mode == "FORWARD":
@@ -80,16 +88,20 @@ class SchemaChange:
         # BACKWARD, in the direction of the party at risk
         if self.old_rejected:
             return True
-        return message_type == "event" and self.kind == "required-removed"
+        # consumers rely on a required field being there: removed or made optional, it may be missing
+        return message_type == "event" and self.kind in ("required-removed", "required-relaxed")
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "path": self.path,
             "detail": self.detail,
             "old_rejected": self.old_rejected,
             "new_rejected": self.new_rejected,
         }
+        extra = {"readers": self.readers, "fix": self.fix, "file": self.file, "line": self.line}
+        out.update({k: v for k, v in extra.items() if v})
+        return out
 
 
 def normalise_mode(value: object) -> str | None:
@@ -124,8 +136,11 @@ def check_config(config: Config) -> None:
     table = getattr(config, "schema_compatibility", None) or {}
     for key, value in table.items():
         if normalise_mode(value) is None:
+            from saga_lint.suggest import did_you_mean
+
+            hint = did_you_mean(str(value).upper().replace("-", "_"), MODES) if isinstance(value, str) else ""
             raise ConfigError(
-                f"schema-compatibility.{str(key)[:80]}: {str(value)[:40]!r} is not a mode; use one of {', '.join(MODES)}"
+                f"schema-compatibility.{str(key)[:80]}: {str(value)[:40]!r} is not a mode; use one of {', '.join(MODES)}.{hint}"
             )
 
 
@@ -291,9 +306,29 @@ class _Comparer:
             else:
                 self.add("items-relaxed", path + "[]", "array items are no longer constrained", new_rejected=True)
         for kw in _COMBINATORS + (("items",) if isinstance(oi, list) or isinstance(ni, list) else ()):
+            if kw in ("anyOf", "oneOf") and self._branches(o, n, kw, path):
+                continue
             if _dump(o.get(kw)) != _dump(n.get(kw)):
                 self.add("not-comparable", path, f"`{kw}` changed; saga-lint cannot compare it structurally, check it by hand",
                          True, True)
+
+    def _branches(self, o: dict[str, Json], n: dict[str, Json], kw: str, path: str) -> bool:
+        """``anyOf``/``oneOf`` compared branch by branch: branches only added widen, only removed
+        narrow (True: judged here); anything else is left to "check it by hand" (False)."""
+        ob, nb = o.get(kw), n.get(kw)
+        if not isinstance(ob, list) or not isinstance(nb, list):
+            return False
+        old, new = {_dump(b): b for b in ob}, {_dump(b): b for b in nb}
+        if old == new:
+            return True
+        added, removed = [new[k] for k in new if k not in old], [old[k] for k in old if k not in new]
+        if added and not removed:
+            self.add("branches-added", path, f"`{kw}` branches added: {_short(added)}", new_rejected=True)
+        elif removed and not added:
+            self.add("branches-removed", path, f"`{kw}` branches removed: {_short(removed)}", old_rejected=True)
+        else:
+            return False
+        return True
 
     def _types(self, o: dict[str, Json], n: dict[str, Json], path: str) -> None:
         ot, nt = _types(o), _types(n)
@@ -368,36 +403,36 @@ class _Comparer:
         for r in sorted(oreq - nreq):
             field = _join(path, r)
             if r in np_:
-                self.add("required-relaxed", field, f'"{r}" is no longer required', new_rejected=True)
+                self.add("required-relaxed", field, f'"{field}" is no longer required', new_rejected=True)
                 continue
             to = [x for x in new_required if _plausible_rename(r, op.get(r), x, np_.get(x))]
             hint = f" (renamed to {', '.join(repr(x) for x in to)}?)" if to else ""
-            self.add("required-removed", field, f'required field "{r}" was removed{hint}',
+            self.add("required-removed", field, f'required field "{field}" was removed{hint}',
                      old_rejected=n_closed, new_rejected=True)
         for r in sorted(nreq - oreq):
             field = _join(path, r)
             was = [x for x in gone_required if _plausible_rename(x, op.get(x), r, np_.get(r))]
             hint = f" (renamed from {', '.join(repr(x) for x in was)}?)" if was and r not in op else ""
-            self.add("required-added", field, f'"{r}" is now required{hint}',
+            self.add("required-added", field, f'"{field}" is now required{hint}',
                      old_rejected=True, new_rejected=o_closed and r not in op)
         for name in sorted(set(op) - set(np_)):
             if name in oreq:
                 continue  # reported as required-removed
             field = _join(path, name)
             if n_closed:
-                self.add("property-removed", field, f'property "{name}" was removed and the object allows no other properties',
+                self.add("property-removed", field, f'property "{field}" was removed and the object allows no other properties',
                          old_rejected=True)
             else:
-                self.add("property-removed", field, f'optional property "{name}" was removed')
+                self.add("property-removed", field, f'optional property "{field}" was removed')
         for name in sorted(set(np_) - set(op)):
             if name in nreq:
                 continue  # reported as required-added
             field = _join(path, name)
             if o_closed:
                 self.add("property-added", field,
-                         f'new property "{name}"; readers on the old schema allow no other properties', new_rejected=True)
+                         f'new property "{field}"; readers on the old schema allow no other properties', new_rejected=True)
             else:
-                self.add("property-added", field, f'new optional property "{name}"')
+                self.add("property-added", field, f'new optional property "{field}"')
         if not o_closed and n_closed:
             self.add("object-closed", path, "the object no longer allows additional properties", old_rejected=True)
         elif o_closed and not n_closed:
@@ -425,11 +460,17 @@ def message_schema_changes(
     base_catalog: Catalog, base_res: Resource | None, head_catalog: Catalog, head_res: Resource | None
 ) -> list[SchemaChange] | None:
     """Schema differences of one message between base and head; None when either side has no
-    readable JSON schema (nothing to compare)."""
+    readable schema (nothing to compare). Avro and Protobuf schemas are compared by their own
+    rules (``changes/formats.py``), everything else as JSON Schema."""
     from saga_lint.changes.schemafiles import message_schema
 
     if base_res is None or head_res is None:
         return None
+    from saga_lint.changes.formats import NOT_COMPARED, format_changes
+
+    other_format = format_changes(base_catalog, base_res, head_catalog, head_res)  # Avro, Protobuf
+    if other_format is not None:
+        return None if other_format == NOT_COMPARED else list(other_format)
     try:
         old = message_schema(base_catalog, base_res)
         new = message_schema(head_catalog, head_res)
@@ -461,6 +502,7 @@ class MessageCompat:
     breaking: list[SchemaChange] = field(default_factory=list)  # a subset of changes
     compared: bool = True  # False: a schema on one side is not a readable JSON schema
     head: Resource | None = field(default=None, repr=False, compare=False)  # the message at head
+    format: str = "json-schema"  # the head's primary schema: json-schema | avro | protobuf | other | none (formats.format_of)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -471,6 +513,7 @@ class MessageCompat:
             "mode": self.mode,
             "mode_source": self.mode_source,
             "compared": self.compared,
+            "format": self.format,
             "compatible": not self.breaking,
             "changes": [dict(c.to_json(), breaking=c in self.breaking) for c in self.changes],
         }
@@ -484,7 +527,15 @@ def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog
             continue
         mode, source = mode_for(ch.id, ch.head, ch.base, config)
         mc = MessageCompat(ch.type, ch.id, ch.old_version, ch.new_version, mode, source, head=ch.head)
+        if ch.head is not None:
+            from saga_lint.changes.formats import format_of
+
+            mc.format = format_of(head_catalog, ch.head)
         changes = message_schema_changes(base_catalog, ch.base, head_catalog, ch.head)
+        if changes is not None and ch.head is not None and mode.endswith("_TRANSITIVE"):
+            from saga_lint.changes.transitive import against_earlier_versions
+
+            changes = changes + against_earlier_versions(head_catalog, ch.head, ch.old_version)
         if changes is None:
             mc.compared = False
         else:

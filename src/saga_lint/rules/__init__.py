@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from saga_lint.saga.model import Saga
     from saga_lint.suppression import Suppressions
 
-FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas", "change",
-                  "housekeeping")
+FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas",
+                  "schema_formats", "compat_modes", "change", "housekeeping")
 
 RuleFunc = Callable[["Context"], "Iterable[Problem] | None"]
 

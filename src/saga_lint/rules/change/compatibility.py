@@ -32,11 +32,15 @@ def schemas_beside(ctx: Context, rtype: str, rid: str) -> list[str]:
     return list(ch.schemas_beside) if ch is not None else []
 
 
-def _who(message_type: str, c: SchemaChange) -> str:
-    """Who a breaking difference breaks, in words."""
+def _who(message_type: str, c: SchemaChange, mode: str = "BACKWARD") -> str:
+    """Who a breaking difference breaks, in words, in the direction of the mode."""
     if message_type == "event":
+        if c.kind in ("required-removed", "required-relaxed") and mode.upper().startswith("FORWARD"):
+            return "consumers still on the old schema, which require it"
         if c.kind == "required-removed":
             return "consumers that read it"
+        if c.kind == "required-relaxed":
+            return "consumers that read it: it may now be missing"
         if c.old_rejected and c.new_rejected:
             return "consumers on either schema version"
         return "consumers validating stored or in-flight events" if c.old_rejected else "consumers still on the old schema"
@@ -61,7 +65,14 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     BACKWARD (default; what is sent and stored today is still accepted, and for events no
     required field consumers rely on disappears), FORWARD (readers on the old schema accept new
     messages), FULL (both) or NONE. The mode comes from ``schema-compatibility: {<id>: MODE}`` in
-    saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter.
+    saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter; the
+    ``_TRANSITIVE`` modes compare against every earlier version under ``versioned/`` too. Avro
+    schemas are judged by the specification's schema resolution (as Schema Registry judges them:
+    a field added without a default breaks new readers of old data, ``int`` to ``long`` breaks old
+    readers of new data); Protobuf files by ``buf breaking``'s WIRE_JSON rules (a field deleted
+    without reserving its number and name, renumbered, retyped, renamed, moved into a ``oneof``).
+    Such findings are at the schema file's line and name the fix. Every finding names who the
+    message reaches at the base revision: its receivers, senders and the saga steps using it.
     A schema file beside a page that names none (no ``schemaPath``) is compared too; the finding
     says so and asks for the ``schemaPath``.
     Why: producers and consumers deploy independently; a breaking schema change rolled out like a
@@ -74,14 +85,22 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     """
     if ctx.changes is None:
         return
+    from saga_lint.changes.reach import reach_of
+
     for mc in ctx.changes.compat:
         res = mc.head
         if res is None:
             continue
         beside = unnamed_note(schemas_beside(ctx, mc.type, mc.id))
+        reach = reach_of(ctx.changes.base, mc.type, mc.id).words() if mc.breaking else ""
         for c in mc.breaking:
             subject = f"{mc.type} {mc.id}"
             if c.path and (not c.kind.startswith(("required-", "property-")) or "." in c.path or "[" in c.path):
                 subject += f", field {c.path}"  # a nested field's full path, so two nested fields never read alike
-            message = f"{subject}: {c.detail}; breaks {_who(mc.type, c)} ({_mode_note(mc.mode, mc.mode_source)}){beside}"
-            yield Problem(message, res, at=schema_key(res), field=c.path or None)
+            who = c.readers or _who(mc.type, c, mc.mode)
+            message = f"{subject}: {c.detail}; breaks {who} ({_mode_note(mc.mode, mc.mode_source)}){beside}"
+            if reach:  # who uses the message at base: the blast radius
+                message += f"; it reaches {reach}"
+            if c.fix:  # Avro and Protobuf differences carry their fix, file and line
+                message += f". Fix: {c.fix}"
+            yield Problem(message, res, at=schema_key(res), field=c.path or None, file=c.file, line=c.line)
