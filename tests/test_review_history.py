@@ -303,16 +303,18 @@ def test_two_nested_fields_keep_their_paths_and_long_sections_fold(repo):
     assert code == 1
     breaking = sorted(f["message"] for f in doc["findings"] if f["rule"] == "change/breaking-schema")
     assert breaking == [
-        'event order-created, field lines[].qty: required field "qty" was removed; breaks consumers that read it (mode BACKWARD)',
-        'event order-created, field lines[].sku: required field "sku" was removed; breaks consumers that read it (mode BACKWARD)',
+        'event order-created: required field "lines[].qty" was removed; breaks consumers that read it (mode BACKWARD); '
+        "it reaches receivers: service shipping-service; senders: service order-service",
+        'event order-created: required field "lines[].sku" was removed; breaks consumers that read it (mode BACKWARD); '
+        "it reaches receivers: service shipping-service; senders: service order-service",
     ]
     _code, md = review(repo / "catalog", "--base", base)
     errors = [plain(r) for r in rows(md, "Findings this change introduces")]
     assert len(errors) == len(set(errors))  # no row twice
-    assert sum("field lines[].qty" in r for r in errors) == 1 and sum("field lines[].sku" in r for r in errors) == 1
+    assert sum('"lines[].qty"' in r for r in errors) == 1 and sum('"lines[].sku"' in r for r in errors) == 1
     compat = [plain(r) for r in rows(md, "Schema compatibility")]
     assert compat == ["| event order-created | BACKWARD | ❌ breaking | **2 breaking differences: see `change/breaking-schema` "
-                      'below**<br>lines[].note: new optional property "note" |']
+                      'below**<br>new optional property "lines[].note" |']
     assert "### Changed resources (12)\n\n<details><summary>Changed resources (12): show all 12</summary>" in md
     assert "#### 🟠 Warnings (11)\n\n<details><summary>🟠 Warnings (11): show all 11</summary>" in md  # 11 new orphans
     assert md.count("<details>") == md.count("</details>") == 2

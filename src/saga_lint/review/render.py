@@ -143,7 +143,7 @@ def difference_text(c: Any) -> str:
     if not c.path:
         return str(c.detail)
     leaf = c.path.rsplit(".", 1)[-1]
-    if c.kind.startswith(("required-", "property-")) and leaf == c.path:
+    if (c.kind.startswith(("required-", "property-")) and leaf == c.path) or f'"{c.path}"' in str(c.detail):
         return str(c.detail)
     return f"{c.path}: {c.detail}"
 

@@ -95,7 +95,8 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
         reach = reach_of(ctx.changes.base, mc.type, mc.id).words() if mc.breaking else ""
         for c in mc.breaking:
             subject = f"{mc.type} {mc.id}"
-            if c.path and (not c.kind.startswith(("required-", "property-")) or "." in c.path or "[" in c.path):
+            named = f'"{c.path}"' in c.detail  # the difference already names the field's full path
+            if c.path and not named and (not c.kind.startswith(("required-", "property-")) or "." in c.path or "[" in c.path):
                 subject += f", field {c.path}"  # a nested field's full path, so two nested fields never read alike
             who = c.readers or _who(mc.type, c, mc.mode)
             message = f"{subject}: {c.detail}; breaks {who} ({_mode_note(mc.mode, mc.mode_source)}){beside}"
