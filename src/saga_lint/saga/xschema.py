@@ -59,30 +59,39 @@ def is_valid(block: object) -> bool:
         return False
 
 
+_JSON_CLASSES = frozenset({str, bool, int, float, type(None), dict, list})
+_TYPE_TESTS: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
 def _json_type(value: object) -> str:
     """The JSON type of a parsed value (``integer`` for whole numbers), or Unsure."""
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise Unsure
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    raise Unsure
+    if type(value) not in _JSON_CLASSES:
+        raise Unsure
+    return next(name for name, test in _TYPE_TESTS.items() if test(value))
 
 
-def _has_type(value: object, wanted: str) -> bool:
-    got = _json_type(value)
-    return got == wanted or (wanted == "number" and got == "integer")
+def _type_check(types: list[str]) -> Check:
+    tests = [_TYPE_TESTS[t] for t in types if t in _TYPE_TESTS]
+    if len(tests) != len(types):
+        raise _Unsupported("type")
+
+    def check(v: object) -> bool:
+        for test in tests:
+            if test(v):
+                return True
+        if type(v) not in _JSON_CLASSES:
+            raise Unsure  # jsonschema's own type checker may see it differently
+        return False
+
+    return check
 
 
 class _Compiler:
@@ -106,7 +115,7 @@ class _Compiler:
                 if not isinstance(node, Mapping) or part not in node:
                     raise _Unsupported(target)
                 node = node[part]
-            holder.append(self.node(node))
+            holder.append(_memo(self.node(node)))
         return self.refs[target]
 
     def node(self, schema: object) -> Check:
@@ -150,6 +159,8 @@ class _Compiler:
         patterns = [(re.compile(str(p)), self.node(v)) for p, v in patterns_raw.items()]
         additional = self.node(schema.get("additionalProperties", True))
 
+        special = [(p, c) for p, c in patterns if c is not _always]  # "^x-": {} only decides "additional"
+
         def members(v: object) -> bool:
             if not isinstance(v, dict):
                 return True
@@ -157,15 +168,16 @@ class _Compiler:
                 if not isinstance(k, str):
                     raise Unsure
                 prop = props.get(k)
-                matched = [c for p, c in patterns if p.search(k)]
-                if prop is None and not matched:
+                if prop is not None:
+                    if not prop(item):
+                        return False
+                elif not any(p.search(k) for p, _ in patterns):
                     if not additional(item):
                         return False
                     continue
-                if prop is not None and not prop(item):
-                    return False
-                if not all(c(item) for c in matched):
-                    return False
+                for p, c in special:
+                    if p.search(k) and not c(item):
+                        return False
             return True
 
         return members
@@ -177,13 +189,13 @@ def _simple_keyword(key: str, value: object) -> Check | None:
         types = [value] if isinstance(value, str) else value
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             raise _Unsupported("type")
-        return lambda v: any(_has_type(v, t) for t in types)
+        return _type_check(types)
     if key in ("enum", "const"):
         options = value if key == "enum" else [value]
         if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
             raise _Unsupported(key)  # string options only: no 1 == True == 1.0 questions
         allowed = frozenset(options)
-        return lambda v: _json_type(v) == "string" and v in allowed
+        return lambda v: v in allowed if isinstance(v, str) else _json_type(v) == "string"
     if key == "required" and isinstance(value, list):
         names = [str(n) for n in value]
         return lambda v: not isinstance(v, dict) or all(n in v for n in names)
@@ -195,6 +207,21 @@ def _simple_keyword(key: str, value: object) -> Check | None:
         rx = re.compile(value)
         return lambda v: not isinstance(v, str) or rx.search(v) is not None
     return None
+
+
+def _memo(check: Check) -> Check:
+    """``check`` remembering its answer for strings (durations, message ids repeat across blocks)."""
+    seen: dict[str, bool] = {}
+
+    def run(v: object) -> bool:
+        if type(v) is str:
+            known = seen.get(v)
+            if known is None:
+                known = seen[v] = check(v)
+            return known
+        return check(v)
+
+    return run
 
 
 def _always(_: object) -> bool:
@@ -210,4 +237,7 @@ def _all(checks: list[Check]) -> Check:
         return _always
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
     return lambda v: all(c(v) for c in checks)
