@@ -36,7 +36,7 @@ def dense(tmp_path_factory):
 
 def _check(path: Path) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-m", "saga_lint", "check", str(path), "-f", "json", "--fail-on", "info"],
+        [sys.executable, "-m", "saga_lint", "check", str(path), "-f", "json", "--fail-on", "info", "--no-cache"],
         capture_output=True, text=True,
     )
     assert proc.returncode in (0, 1), proc.stderr

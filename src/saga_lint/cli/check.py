@@ -11,7 +11,8 @@ import click
 from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
 
 if TYPE_CHECKING:
-    from saga_lint.results import RepoFacts, Result
+    from saga_lint.config import Config
+    from saga_lint.results import Checked, RepoFacts
 
 FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]
 
@@ -35,7 +36,7 @@ class _Repo:
         return self.facts
 
 
-def _write_outputs(result: Result, outputs: Iterable[str], repo: _Repo) -> None:
+def _write_outputs(result: Checked, outputs: Iterable[str], repo: _Repo) -> None:
     from saga_lint.render import render
 
     for spec in outputs:
@@ -51,7 +52,7 @@ def _write_outputs(result: Result, outputs: Iterable[str], repo: _Repo) -> None:
             raise Failure(f"cannot write {opath}: {exc.strerror or exc}") from None
 
 
-def _step_summary(result: Result, repo: _Repo) -> None:
+def _step_summary(result: Checked, repo: _Repo) -> None:
     """In GitHub Actions, the Markdown summary is appended to ``$GITHUB_STEP_SUMMARY``."""
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not summary_path:
@@ -63,6 +64,45 @@ def _step_summary(result: Result, repo: _Repo) -> None:
             fh.write(render("markdown", result, repo.for_format("markdown")))
     except (OSError, ImportError, ModuleNotFoundError):
         pass
+
+
+def _checked(path: str, config_path: str | None, cache_dir: str | None, no_cache: bool) -> Checked:
+    """The check's result: from the cache when every input is as it was (``saga_lint.cache``),
+    else from the pipeline (and then stored)."""
+    from saga_lint.config import load_config
+    from saga_lint.pipeline import run_check
+
+    cache = None
+    if not no_cache and os.environ.get("SAGA_LINT_NO_CACHE", "") in ("", "0"):
+        from pathlib import Path
+
+        from saga_lint.cache import CheckCache
+
+        cache = CheckCache.open(Path(path), cache_dir)
+    if cache is None:
+        # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
+        return run_check(path, lambda: load_config(path, config_path))
+    config = load_config(path, config_path)
+    key = cache.key(config)
+    hit = cache.load(key, config)
+    if hit is not None:
+        return hit
+    result = run_check(path, config)
+    cache.store(key, result)
+    return result
+
+
+def _only_errors(result: Checked) -> Checked:
+    """The result with its errors only (``-q`` on the terminal)."""
+    import dataclasses
+
+    from saga_lint.cache import Restored
+    from saga_lint.results import Result
+
+    errors = [f for f in result.findings if f.severity == "error"]
+    if isinstance(result, (Result, Restored)):
+        return dataclasses.replace(result, findings=errors)
+    raise TypeError(type(result).__name__)  # pragma: no cover - the two kinds of result there are
 
 
 @click.command()
@@ -79,32 +119,39 @@ def _step_summary(result: Result, repo: _Repo) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
               help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "
               "on catalogs of 300 pages or more (as SAGA_LINT_JOBS).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Cache folder (default: SAGA_LINT_CACHE_DIR, else .saga-lint-cache in PATH; no cache when it "
+              "cannot be written).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also SAGA_LINT_NO_CACHE=1).")
 @guard
 def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, fail_on: str | None, quiet: bool,
-          jobs: int | None) -> None:
+          jobs: int | None, cache_dir: str | None, no_cache: bool) -> None:
     """Lint the catalog at PATH (default: the current folder)."""
     if jobs is not None:
         os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
-    from saga_lint.config import load_config
     from saga_lint.findings import at_or_above
-    from saga_lint.pipeline import run_check
     from saga_lint.render import render
 
     path = catalog_path(path)
     collector_off()
-    # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
-    result = run_check(path, lambda: load_config(path, config_path))
+    result = _checked(path, config_path, cache_dir, no_cache)
     repo = _Repo(path)
     _write_outputs(result, outputs, repo)
     _step_summary(result, repo)
     shown = result
     if quiet and fmt == "text":  # -q trims the terminal only: -o files, the summary and the exit code see everything
-        import dataclasses
-
-        shown = dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
+        shown = _only_errors(result)
     click.echo(render(fmt, shown, repo.for_format(fmt)), nl=False)
-    level = fail_on or result.config.fail_on
+    level = fail_on or _config(result).fail_on
     exit_now(1 if any(at_or_above(f.severity, level) for f in result.findings) else 0)
+
+
+def _config(result: Checked) -> Config:
+    from saga_lint.cache import Restored
+    from saga_lint.results import Result
+
+    assert isinstance(result, (Result, Restored))  # the two kinds of result there are
+    return result.config
 
 
 @click.command("schema")

@@ -1,0 +1,285 @@
+"""The result cache of ``saga-lint check``: a catalog whose inputs did not change answers from disk.
+
+Like ruff's cache, it lives in a folder in the catalog's root (``.saga-lint-cache``, which the
+walk skips as a hidden folder and which writes its own ``.gitignore`` of ``*``), or where
+``--cache-dir`` / ``SAGA_LINT_CACHE_DIR`` say; ``--no-cache`` turns it off. A result is keyed by
+everything it depends on (``CheckCache.key``):
+
+- the content of every file the walk finds (a BLAKE2 digest per file; a file whose size,
+  modification time, inode and change time are those recorded in the folder's index is not read
+  again, unless it was modified less than a second before the index was written), and what the
+  walk itself reported (links out of the catalog);
+- saga-lint's version and code (size and modification time of every module and ruleset file),
+  the rule set (every rule's name and default severity) and Python's version;
+- the effective config (every field of the loaded ``Config``, so a ruleset it extends counts too).
+
+The whole check is one entry: findings and summary counts, written as JSON (never pickle: a cache
+folder is a file tree anyone could commit). Every file is written to a temporary name and moved
+into place with ``os.replace``, so a reader sees a whole old file or a whole new one, and two runs
+at once both finish correctly. Anything unexpected when reading (missing, truncated, corrupt, of
+another layout or key) is a miss: the check runs and the entry is written again. A folder that
+cannot be created or written (a read-only checkout) means no cache, silently: the output is the
+same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from saga_lint import __version__
+from saga_lint.findings import Finding, ResourceRef, Severity
+
+if TYPE_CHECKING:
+    from saga_lint.config import Config
+    from saga_lint.results import Result, Summary
+
+CACHE_DIR_NAME = ".saga-lint-cache"
+LAYOUT = 1  # of the files below; another layout is a miss
+RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
+_KEEP = 8  # results kept per folder (the newest)
+Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+
+
+def cache_folder(root: Path, cache_dir: str | None) -> Path:
+    """Where the cache of the catalog at ``root`` lives: ``cache_dir``, else ``SAGA_LINT_CACHE_DIR``,
+    else ``.saga-lint-cache`` in the catalog's root."""
+    chosen = cache_dir or os.environ.get("SAGA_LINT_CACHE_DIR")
+    return Path(chosen) if chosen else root / CACHE_DIR_NAME
+
+
+@dataclass
+class Restored:
+    """A check result read back from the cache: what the check formats show, nothing more."""
+
+    root: Path
+    findings: list[Finding]
+    config: Config
+    files_seen: int
+    resources: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> Summary:
+        sev = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            sev[f.severity] = sev.get(f.severity, 0) + 1
+        return {"files": self.files_seen, "resources": dict(self.resources), "errors": sev["error"],
+                "warnings": sev["warning"], "infos": sev["info"]}
+
+
+class CheckCache:
+    """The cache folder of one catalog (see the module's docstring)."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        self.folder = folder
+        self.root = root
+        real = os.path.realpath(root).encode("utf-8", "surrogatepass")
+        self.index_file = folder / f"files-{hashlib.blake2b(real, digest_size=8).hexdigest()}.json"
+
+    @classmethod
+    def open(cls, root: Path, cache_dir: str | None) -> CheckCache | None:
+        """The cache, its folder made (with its ``.gitignore``); None when it cannot be."""
+        folder = cache_folder(root, cache_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                _write_atomic(ignore, "# written by saga-lint: the cache is never committed\n*\n")
+            if not os.access(folder, os.W_OK):
+                return None
+        except OSError:
+            return None
+        return cls(folder, root)
+
+    # -- the key ----------------------------------------------------------------------------------
+    def key(self, config: Config) -> str:
+        """The hash of everything a check's result depends on (see the module's docstring)."""
+        h = hashlib.blake2b(digest_size=20)
+        h.update(json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _rule_set(), _config_form(config)],
+                            sort_keys=True).encode())
+        for rel, digest in self._file_digests(h):
+            h.update(b"\0f")
+            h.update(rel.encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+            h.update(digest.encode())
+        return h.hexdigest()
+
+    def _file_digests(self, h: hashlib.blake2b) -> list[tuple[str, str]]:
+        """(relative path, content digest) of every file the walk finds; the index updated."""
+        from saga_lint.catalog.walk import Folder, walk
+
+        findings: list[Finding] = []
+        known = _read_index(self.index_file)
+        written = known.pop("", None)
+        racy_before = written[0][1] - RACY_NS if written is not None else 0
+        fresh: dict[str, tuple[Signature, str]] = {}
+        out = []
+        real_root = os.path.realpath(self.root)
+        reads = 0
+        for entry in walk(Folder(str(self.root), ""), real_root, findings):
+            digest, read = _digest(entry.abs_path, entry.rel, known, racy_before, fresh)
+            reads += read
+            out.append((entry.rel, digest))
+        for f in findings:  # what the walk reported is part of the result
+            h.update(json.dumps(f.to_json(), sort_keys=True).encode())
+        if reads or fresh.keys() != known.keys():
+            fresh[""] = ((0, 0, 0, 0), "")
+            _write_index(self.index_file, fresh)
+        return out
+
+    # -- entries ----------------------------------------------------------------------------------
+    def _entry(self, key: str) -> Path:
+        return self.folder / f"check-{key}.json"
+
+    def load(self, key: str, config: Config) -> Restored | None:
+        """The cached result of ``key``, or None (a miss: missing, unreadable or not ours)."""
+        try:
+            doc = json.loads(self._entry(key).read_text("utf-8"))
+            if doc.get("layout") != LAYOUT or doc.get("key") != key:
+                return None
+            findings = [_finding(f) for f in doc["findings"]]
+            files_seen, resources = doc["files"], doc["resources"]
+            if not isinstance(files_seen, int) or not isinstance(resources, dict):
+                return None
+            if not all(isinstance(k, str) and isinstance(v, int) for k, v in resources.items()):
+                return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+        return Restored(self.root, findings, config, files_seen, resources)
+
+    def store(self, key: str, result: Result) -> None:
+        """Write the result of ``key`` (quietly nothing when the folder cannot be written)."""
+        summary = result.summary()
+        doc = {"layout": LAYOUT, "key": key, "version": __version__, "files": summary["files"],
+               "resources": summary["resources"], "findings": [f.to_json() for f in result.findings]}
+        try:
+            _write_atomic(self._entry(key), json.dumps(doc))
+            self._prune()
+        except OSError:
+            pass
+
+    def _prune(self) -> None:
+        entries = sorted(self.folder.glob("check-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[_KEEP:]:
+            old.unlink(missing_ok=True)
+
+
+def _digest(path: str, rel: str, known: dict[str, tuple[Signature, str]], racy_before: int,
+            fresh: dict[str, tuple[Signature, str]]) -> tuple[str, bool]:
+    """The file's content digest, and whether it was read: from the index when the file's
+    signature is unchanged (and it was not modified just before the index was written)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "unreadable", False
+    sig: Signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    old = known.get(rel)
+    if old is not None and old[0] == sig and st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
+        fresh[rel] = old
+        return old[1], False
+    try:
+        with open(path, "rb") as fh:
+            digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+    except OSError:
+        return "unreadable", False
+    fresh[rel] = (sig, digest)
+    return digest, True
+
+
+def _read_index(path: Path) -> dict[str, tuple[Signature, str]]:
+    """The folder's file index (relative path -> signature, digest; "" -> when it was written)."""
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        if doc.get("layout") != LAYOUT:
+            return {}
+        out: dict[str, tuple[Signature, str]] = {}
+        for rel, (size, mtime, ino, ctime, digest) in doc["files"].items():
+            if not all(isinstance(v, int) for v in (size, mtime, ino, ctime)) or not isinstance(digest, str):
+                return {}
+            out[rel] = ((size, mtime, ino, ctime), digest)
+        written = doc["written"]
+        out[""] = ((0, written, 0, 0), "") if isinstance(written, int) else ((0, 0, 0, 0), "")
+        return out
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _write_index(path: Path, files: dict[str, tuple[Signature, str]]) -> None:
+    import time
+
+    files.pop("", None)
+    doc = {"layout": LAYOUT, "written": time.time_ns(), "files": {rel: [*sig, d] for rel, (sig, d) in files.items()}}
+    with contextlib.suppress(OSError):
+        _write_atomic(path, json.dumps(doc))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then move it into place (readers see whole files)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _finding(doc: dict[str, object]) -> Finding:
+    """A finding from its JSON form (``Finding.to_json``); a malformed one raises TypeError/KeyError."""
+    res = doc["resource"]
+    ref = None
+    if res is not None:
+        if not isinstance(res, dict):
+            raise TypeError("resource")
+        ref = ResourceRef(str(res["type"]), str(res["id"]), _opt_str(res.get("version")))
+    line, column = doc["line"], doc["column"]
+    if not (line is None or isinstance(line, int)) or not (column is None or isinstance(column, int)):
+        raise TypeError("position")
+    return Finding(str(doc["rule"]), Severity(doc["severity"]), str(doc["message"]), _opt_str(doc["file"]), line, column,
+                   ref, _opt_str(doc["step"]), _opt_str(doc["field"]), str(doc["fingerprint"]))
+
+
+def _opt_str(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _code_signature() -> tuple[tuple[str, int, int], ...]:
+    """Size and modification time of every module, data and ruleset file of saga-lint."""
+    from saga_lint.config import rulesets_dir
+
+    sig = []
+    for top in (Path(__file__).resolve().parent, rulesets_dir()):
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".json", ".yaml", ".yml")):
+                    st = os.stat(os.path.join(folder, name))
+                    sig.append((os.path.relpath(os.path.join(folder, name), top), st.st_size, st.st_mtime_ns))
+    return tuple(sig)
+
+
+def _rule_set() -> list[list[str]]:
+    from saga_lint.rules import all_rules
+
+    return [[name, str(r.severity)] for name, r in sorted(all_rules().items())]
+
+
+def _config_form(config: Config) -> str:
+    """Every field of the effective config, in a stable text form."""
+    import dataclasses
+
+    return json.dumps(dataclasses.asdict(config), sort_keys=True, default=repr)
