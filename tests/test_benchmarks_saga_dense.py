@@ -85,3 +85,17 @@ def test_saga_dense_rules_do_run_on_it(tmp_path):
     rules = {f["rule"] for f in _check(out)["findings"]}
     assert "saga/idempotency" in rules
     assert rules & {"saga/success-condition", "saga/orchestrator", "refs/resource-exists"}
+
+
+def test_the_benchmark_fails_on_findings_in_a_saga_dense_catalog():
+    spec = importlib.util.spec_from_file_location("bench_run", GENERATE.with_name("run.py"))
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    rows = [
+        {"label": "`saga-lint check` 2000 services, saga-dense (16001 files)", "findings": "0 (0 errors, 0 warnings)"},
+        {"label": "`saga-lint check` 2000 services, default (9241 files)", "findings": "3 (3 errors, 0 warnings)"},
+        {"label": "official `@eventcatalog/linter` 2000 services, saga-dense", "findings": "9 (1 errors, 8 warnings)"},
+    ]
+    assert run.dense_with_findings(rows) == []
+    rows[0]["findings"] = "1 (1 errors, 0 warnings)"
+    assert run.dense_with_findings(rows) == [rows[0]["label"]]
