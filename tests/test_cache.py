@@ -176,6 +176,16 @@ def test_a_folder_that_cannot_be_made_means_no_cache(catalog, tmp_path):
     assert proc.stderr == ""
 
 
+def test_a_folder_the_walk_would_see_means_no_cache(catalog):
+    visible = catalog / "cache-here"
+    proc = _check(catalog, visible, "-f", "json")
+    assert not visible.exists()
+    assert proc.stdout == _check(catalog, None, "-f", "json").stdout
+    hidden = catalog / ".cache" / "saga-lint"
+    _check(catalog, hidden)
+    assert list(hidden.glob("check-*.json"))
+
+
 def test_no_cache_writes_nothing(catalog):
     _run("check", catalog, "--no-cache")
     _run("check", catalog, env={"SAGA_LINT_NO_CACHE": "1"})

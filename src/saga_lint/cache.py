@@ -18,7 +18,8 @@ folder is a file tree anyone could commit). Every file is written to a temporary
 into place with ``os.replace``, so a reader sees a whole old file or a whole new one, and two runs
 at once both finish correctly. Anything unexpected when reading (missing, truncated, corrupt, of
 another layout or key) is a miss: the check runs and the entry is written again. A folder that
-cannot be created or written (a read-only checkout) means no cache, silently: the output is the
+cannot be created or written (a read-only checkout), or one inside the catalog where the walk
+would see its files (not under a hidden folder), means no cache, silently: the output is the
 same either way.
 """
 
@@ -87,6 +88,8 @@ class CheckCache:
     def open(cls, root: Path, cache_dir: str | None) -> CheckCache | None:
         """The cache, its folder made (with its ``.gitignore``); None when it cannot be."""
         folder = cache_folder(root, cache_dir)
+        if _walked(root, folder):
+            return None  # its files would be files of the catalog: every run would change the key
         try:
             folder.mkdir(parents=True, exist_ok=True)
             ignore = folder / ".gitignore"
@@ -169,6 +172,18 @@ class CheckCache:
         entries = sorted(self.folder.glob("check-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[_KEEP:]:
             old.unlink(missing_ok=True)
+
+
+def _walked(root: Path, folder: Path) -> bool:
+    """Whether the catalog's walk would go into ``folder`` (inside the root, no hidden or skipped
+    folder on the way)."""
+    from saga_lint.catalog.walk import SKIP_DIRS
+
+    try:
+        rel = Path(os.path.realpath(folder)).relative_to(os.path.realpath(root))
+    except ValueError:
+        return False  # outside the catalog
+    return not any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts)
 
 
 def _digest(path: str, rel: str, known: dict[str, tuple[Signature, str]], racy_before: int,
