@@ -204,3 +204,24 @@ def test_cached_equals_uncached_on_real_catalogs(which, tmp_path):
         cold = _check(cat, None, "-f", fmt).stdout
         assert _check(cat, cache, "-f", fmt).stdout == cold
         assert _check(cat, cache, "-f", fmt).stdout == cold
+
+
+def test_an_input_edited_while_the_check_runs_is_not_cached(catalog, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import saga_lint.pipeline as pipeline
+    from saga_lint.cli import main
+
+    cache = tmp_path / "cache"
+    page = _pages(catalog, "domains/*/systems/*/services/*/index.mdx")[1]
+    real = pipeline.run_check
+
+    def edit_then_run(path, config=None):
+        page.write_text(page.read_text() + "\nA line added while the check ran.\n")
+        return real(path, config)
+
+    monkeypatch.setattr(pipeline, "run_check", edit_then_run)
+    monkeypatch.delenv("SAGA_LINT_NO_CACHE", raising=False)
+    result = CliRunner().invoke(main, ["check", str(catalog), "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert not list(cache.glob("check-*.json"))

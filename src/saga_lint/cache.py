@@ -17,7 +17,9 @@ The whole check is one entry: findings and summary counts, written as JSON (neve
 folder is a file tree anyone could commit). Every file is written to a temporary name and moved
 into place with ``os.replace``, so a reader sees a whole old file or a whole new one, and two runs
 at once both finish correctly. Anything unexpected when reading (missing, truncated, corrupt, of
-another layout or key) is a miss: the check runs and the entry is written again. A folder that
+another layout or key) is a miss: the check runs and the entry is written again. An entry is written only when the
+inputs' key, computed again after the check, is still the one it started from (a file edited
+while the check ran is not cached under the content it had before). A folder that
 cannot be created or written (a read-only checkout), or one inside the catalog where the walk
 would see its files (not under a hidden folder), means no cache, silently: the output is the
 same either way.

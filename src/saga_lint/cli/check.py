@@ -88,7 +88,8 @@ def _checked(path: str, config_path: str | None, cache_dir: str | None, no_cache
     if hit is not None:
         return hit
     result = run_check(path, config)
-    cache.store(key, result)
+    if cache.key(config) == key:  # stored only when no input changed while the check ran
+        cache.store(key, result)
     return result
 
 
