@@ -225,3 +225,18 @@ def test_an_input_edited_while_the_check_runs_is_not_cached(catalog, tmp_path, m
     result = CliRunner().invoke(main, ["check", str(catalog), "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     assert not list(cache.glob("check-*.json"))
+
+
+def test_symbolic_links_are_part_of_the_key(catalog, tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text("{}")
+    cache = tmp_path / "cache"
+    link = catalog / "linked.json"
+    link.symlink_to(outside)  # a link out of the catalog: the walk reports it
+    first = _check(catalog, cache, "-f", "json")
+    assert first.stdout == _check(catalog, None, "-f", "json").stdout
+    link.unlink()
+    link.symlink_to(catalog / "README.md")  # now a link inside: no finding
+    again = _check(catalog, cache, "-f", "json", timings=True)
+    assert _ran_pipeline(again)
+    assert again.stdout == _check(catalog, None, "-f", "json").stdout != first.stdout

@@ -5,10 +5,10 @@ walk skips as a hidden folder and which writes its own ``.gitignore`` of ``*``),
 ``--cache-dir`` / ``SAGA_LINT_CACHE_DIR`` say; ``--no-cache`` turns it off. A result is keyed by
 everything it depends on (``CheckCache.key``):
 
-- the content of every file the walk finds (a BLAKE2 digest per file; a file whose size,
-  modification time, inode and change time are those recorded in the folder's index is not read
-  again, unless it was modified less than a second before the index was written), and what the
-  walk itself reported (links out of the catalog);
+- the content of every file the catalog's walk could read (a BLAKE2 digest per file; a file whose
+  size, modification time, inode and change time are those recorded in the folder's index is not
+  read again, unless it was modified less than a second before the index was written), and each
+  symbolic link's target (the walk reports links out of the catalog);
 - saga-lint's version and code (size and modification time of every module and ruleset file),
   the rule set (every rule's name and default severity) and Python's version;
 - the effective config (every field of the loaded ``Config``, so a ruleset it extends counts too).
@@ -46,10 +46,9 @@ if TYPE_CHECKING:
     from saga_lint.results import Result, Summary
 
 CACHE_DIR_NAME = ".saga-lint-cache"
-LAYOUT = 1  # of the files below; another layout is a miss
+LAYOUT = 2  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
 _KEEP = 8  # results kept per folder (the newest)
-Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 
 
 def cache_folder(root: Path, cache_dir: str | None) -> Path:
@@ -109,35 +108,28 @@ class CheckCache:
         h = hashlib.blake2b(digest_size=20)
         h.update(json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _rule_set(), _config_form(config)],
                             sort_keys=True).encode())
-        for rel, digest in self._file_digests(h):
-            h.update(b"\0f")
-            h.update(rel.encode("utf-8", "surrogatepass"))
-            h.update(b"\0")
-            h.update(digest.encode())
+        h.update("\n".join(self._file_lines()).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
-    def _file_digests(self, h: hashlib.blake2b) -> list[tuple[str, str]]:
-        """(relative path, content digest) of every file the walk finds; the index updated."""
-        from saga_lint.catalog.walk import Folder, walk
-
-        findings: list[Finding] = []
+    def _file_lines(self) -> list[str]:
+        """One line per file under the catalog's root (path and content digest) and per symbolic
+        link (path, target, what it is), sorted; the index updated when a file had to be read."""
         known = _read_index(self.index_file)
-        written = known.pop("", None)
-        racy_before = written[0][1] - RACY_NS if written is not None else 0
-        fresh: dict[str, tuple[Signature, str]] = {}
-        out = []
-        real_root = os.path.realpath(self.root)
+        racy_before = _int(known.pop("", "0")) - RACY_NS
+        fresh: dict[str, str] = {}
+        lines: list[str] = []
         reads = 0
-        for entry in walk(Folder(str(self.root), ""), real_root, findings):
-            digest, read = _digest(entry.abs_path, entry.rel, known, racy_before, fresh)
+        for rel, path, link in _tree(str(self.root)):
+            if link:
+                lines.append(f"l\0{rel}\0{_link_facts(path)}")
+                continue
+            digest, read = _digest(path, rel, known, racy_before, fresh)
             reads += read
-            out.append((entry.rel, digest))
-        for f in findings:  # what the walk reported is part of the result
-            h.update(json.dumps(f.to_json(), sort_keys=True).encode())
+            lines.append(f"f\0{rel}\0{digest}")
         if reads or fresh.keys() != known.keys():
-            fresh[""] = ((0, 0, 0, 0), "")
             _write_index(self.index_file, fresh)
-        return out
+        lines.sort()
+        return lines
 
     # -- entries ----------------------------------------------------------------------------------
     def _entry(self, key: str) -> Path:
@@ -188,51 +180,94 @@ def _walked(root: Path, folder: Path) -> bool:
     return not any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts)
 
 
-def _digest(path: str, rel: str, known: dict[str, tuple[Signature, str]], racy_before: int,
-            fresh: dict[str, tuple[Signature, str]]) -> tuple[str, bool]:
+def _tree(root: str) -> list[tuple[str, str, bool]]:
+    """``(relative path, path, is a link)`` of every file and symbolic link under ``root`` that the
+    catalog's walk could read or report (``catalog.walk``): hidden and skipped folders left out,
+    links not followed. A superset of what the walk reads, in no particular order."""
+    from saga_lint.catalog.walk import SKIP_DIRS
+
+    out: list[tuple[str, str, bool]] = []
+    stack = [(root, "")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            out.append((rel or ".", folder, True))  # unreadable: its state is part of the key
+            continue
+        for entry in entries:
+            name = entry.name
+            sub = f"{rel}/{name}" if rel else name
+            try:
+                if entry.is_symlink():
+                    out.append((sub, entry.path, True))
+                elif entry.is_dir(follow_symlinks=False):
+                    if name not in SKIP_DIRS and not name.startswith("."):
+                        stack.append((entry.path, sub))
+                else:
+                    out.append((sub, entry.path, False))
+            except OSError:
+                continue
+    return out
+
+
+def _link_facts(path: str) -> str:
+    """What a symbolic link (or an unreadable folder) is: its target, and what is there."""
+    try:
+        target = os.path.realpath(path)
+        st = os.stat(path)
+    except OSError:
+        return "dangling"
+    kind = "dir" if os.path.isdir(path) else "file"
+    return f"{target}\0{kind}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+
+
+def _digest(path: str, rel: str, known: dict[str, str], racy_before: int, fresh: dict[str, str]) -> tuple[str, bool]:
     """The file's content digest, and whether it was read: from the index when the file's
-    signature is unchanged (and it was not modified just before the index was written)."""
+    signature (size, mtime, inode, ctime) is the recorded one and it was not modified just before
+    the index was written. Index entries are ``signature/digest`` strings: a damaged one simply
+    does not match."""
     try:
         st = os.stat(path)
     except OSError:
         return "unreadable", False
-    sig: Signature = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    sig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
     old = known.get(rel)
-    if old is not None and old[0] == sig and st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
+    if isinstance(old, str) and old.startswith(sig) and st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
         fresh[rel] = old
-        return old[1], False
+        return old[len(sig):], False
     try:
         with open(path, "rb") as fh:
             digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
     except OSError:
         return "unreadable", False
-    fresh[rel] = (sig, digest)
+    fresh[rel] = sig + digest
     return digest, True
 
 
-def _read_index(path: Path) -> dict[str, tuple[Signature, str]]:
-    """The folder's file index (relative path -> signature, digest; "" -> when it was written)."""
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
+
+def _read_index(path: Path) -> dict[str, str]:
+    """The folder's file index: relative path -> ``signature/digest``, and "" -> when it was
+    written (nanoseconds); {} when it is missing or not ours. Values are checked where they are
+    used (``_digest``): a damaged one never matches."""
     try:
         doc = json.loads(path.read_text("utf-8"))
-        if doc.get("layout") != LAYOUT:
+        files = doc["files"]
+        if doc.get("layout") != LAYOUT or not isinstance(files, dict):
             return {}
-        out: dict[str, tuple[Signature, str]] = {}
-        for rel, (size, mtime, ino, ctime, digest) in doc["files"].items():
-            if not all(isinstance(v, int) for v in (size, mtime, ino, ctime)) or not isinstance(digest, str):
-                return {}
-            out[rel] = ((size, mtime, ino, ctime), digest)
-        written = doc["written"]
-        out[""] = ((0, written, 0, 0), "") if isinstance(written, int) else ((0, 0, 0, 0), "")
-        return out
+        files[""] = str(doc["written"])
+        return files
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}
 
 
-def _write_index(path: Path, files: dict[str, tuple[Signature, str]]) -> None:
+def _write_index(path: Path, files: dict[str, str]) -> None:
     import time
 
-    files.pop("", None)
-    doc = {"layout": LAYOUT, "written": time.time_ns(), "files": {rel: [*sig, d] for rel, (sig, d) in files.items()}}
+    doc = {"layout": LAYOUT, "written": time.time_ns(), "files": files}
     with contextlib.suppress(OSError):
         _write_atomic(path, json.dumps(doc))
 
