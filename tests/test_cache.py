@@ -240,3 +240,24 @@ def test_symbolic_links_are_part_of_the_key(catalog, tmp_path):
     again = _check(catalog, cache, "-f", "json", timings=True)
     assert _ran_pipeline(again)
     assert again.stdout == _check(catalog, None, "-f", "json").stdout != first.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_the_shared_walk_gives_the_same_key_as_one_process(catalog, tmp_path, monkeypatch):
+    """A large catalog's key is walked by this process and a forked one: the same lines, and
+    when the forked one fails, this process walks its half."""
+    import saga_lint.cache as cache_mod
+
+    (catalog / ".hidden").mkdir()
+    (catalog / ".hidden" / "x.mdx").write_text("not walked")
+    (catalog / "domains" / "link.json").symlink_to(tmp_path / "nowhere.json")
+    cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
+    assert cache is not None
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 10**9)
+    alone = cache._file_lines()
+    assert not any("\0.hidden/" in line for line in alone) and any(line.startswith("l\0domains/link.json") for line in alone)
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 0)
+    assert cache._file_lines() == alone
+    real = cache_mod._collect
+    monkeypatch.setattr(cache_mod, "_collect", lambda child: real(child) and None)
+    assert cache._file_lines() == alone

@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ CACHE_DIR_NAME = ".saga-lint-cache"
 LAYOUT = 2  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
 _KEEP = 8  # results kept per folder (the newest)
+PARALLEL_FROM = 5000  # files in the index from which the key's walk is shared with a forked process
+_SPLIT = 16  # folders to share out at least
 
 
 def cache_folder(root: Path, cache_dir: str | None) -> Path:
@@ -113,19 +116,21 @@ class CheckCache:
 
     def _file_lines(self) -> list[str]:
         """One line per file under the catalog's root (path and content digest) and per symbolic
-        link (path, target, what it is), sorted; the index updated when a file had to be read."""
+        link (path, target, what it is), sorted; the index updated when a file had to be read.
+        A catalog the index says is large is walked by this process and a forked one, half each."""
         known = _read_index(self.index_file)
         racy_before = _int(known.pop("", "0")) - RACY_NS
-        fresh: dict[str, str] = {}
-        lines: list[str] = []
-        reads = 0
-        for rel, path, link in _tree(str(self.root)):
-            if link:
-                lines.append(f"l\0{rel}\0{_link_facts(path)}")
-                continue
-            digest, read = _digest(path, rel, known, racy_before, fresh)
-            reads += read
-            lines.append(f"f\0{rel}\0{digest}")
+        top, folders = _split(str(self.root)) if len(known) >= PARALLEL_FROM else ([], [(str(self.root), "")])
+        theirs, mine = folders[0::2], folders[1::2]
+        child = _fork_scan(theirs, known, racy_before) if theirs and mine else None
+        lines, fresh, reads = _scan(top, mine if child is not None else folders, known, racy_before)
+        if child is not None:
+            more = _collect(child)
+            if more is None:  # the child failed: its half here
+                more = _scan([], theirs, known, racy_before)
+            lines += more[0]
+            fresh.update(more[1])
+            reads += more[2]
         if reads or fresh.keys() != known.keys():
             _write_index(self.index_file, fresh)
         lines.sort()
@@ -180,35 +185,104 @@ def _walked(root: Path, folder: Path) -> bool:
     return not any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts)
 
 
-def _tree(root: str) -> list[tuple[str, str, bool]]:
-    """``(relative path, path, is a link)`` of every file and symbolic link under ``root`` that the
-    catalog's walk could read or report (``catalog.walk``): hidden and skipped folders left out,
-    links not followed. A superset of what the walk reads, in no particular order."""
+Entry = tuple[str, str, bool]  # relative path, path, is a symbolic link
+Scan = tuple[list[str], dict[str, str], int]  # key lines, index entries, files read
+
+
+def _list(folder: str, rel: str, files: list[Entry], folders: list[tuple[str, str]]) -> None:
+    """One folder's files and links (into ``files``) and the sub-folders the catalog's walk
+    enters (into ``folders``: hidden and skipped ones left out, links not followed)."""
     from saga_lint.catalog.walk import SKIP_DIRS
 
-    out: list[tuple[str, str, bool]] = []
-    stack = [(root, "")]
-    while stack:
-        folder, rel = stack.pop()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        files.append((rel or ".", folder, True))  # unreadable: its state is part of the key
+        return
+    for entry in entries:
+        name = entry.name
+        sub = f"{rel}/{name}" if rel else name
         try:
-            entries = list(os.scandir(folder))
+            if entry.is_symlink():
+                files.append((sub, entry.path, True))
+            elif entry.is_dir(follow_symlinks=False):
+                if name not in SKIP_DIRS and not name.startswith("."):
+                    folders.append((entry.path, sub))
+            else:
+                files.append((sub, entry.path, False))
         except OSError:
-            out.append((rel or ".", folder, True))  # unreadable: its state is part of the key
             continue
-        for entry in entries:
-            name = entry.name
-            sub = f"{rel}/{name}" if rel else name
-            try:
-                if entry.is_symlink():
-                    out.append((sub, entry.path, True))
-                elif entry.is_dir(follow_symlinks=False):
-                    if name not in SKIP_DIRS and not name.startswith("."):
-                        stack.append((entry.path, sub))
-                else:
-                    out.append((sub, entry.path, False))
-            except OSError:
-                continue
-    return out
+
+
+def _split(root: str) -> tuple[list[Entry], list[tuple[str, str]]]:
+    """The files near the root, and at least ``_SPLIT`` folders whose trees hold the rest."""
+    files: list[Entry] = []
+    level = [(root, "")]
+    while level and len(level) < _SPLIT:
+        below: list[tuple[str, str]] = []
+        for folder, rel in level:
+            _list(folder, rel, files, below)
+        level = below
+    return files, level
+
+
+def _scan(files: list[Entry], folders: list[tuple[str, str]], known: dict[str, str], racy_before: int) -> Scan:
+    """The key lines of ``files`` and of everything under ``folders``."""
+    lines: list[str] = []
+    fresh: dict[str, str] = {}
+    reads = 0
+    stack = list(folders)
+    pending = list(files)
+    while pending or stack:
+        if not pending:
+            folder, rel = stack.pop()
+            _list(folder, rel, pending, stack)
+            continue
+        rel, path, link = pending.pop()
+        if link:
+            lines.append(f"l\0{rel}\0{_link_facts(path)}")
+            continue
+        digest, read = _digest(path, rel, known, racy_before, fresh)
+        reads += read
+        lines.append(f"f\0{rel}\0{digest}")
+    return lines, fresh, reads
+
+
+def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_before: int) -> tuple[int, int] | None:
+    """``_scan`` of ``folders`` in a forked process: (its pid, the pipe to read), or None."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # the child: scan, send, exit without the parent's clean-up
+        code = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(_scan([], folders, known, racy_before), protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(child: tuple[int, int]) -> Scan | None:
+    """The forked scan's result, or None when it failed."""
+    pid, read_end = child
+    try:
+        with os.fdopen(read_end, "rb") as inbox:
+            data = inbox.read()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            return None
+        result: Scan = pickle.loads(data)  # from our own child, over a pipe: not a file anyone wrote
+        return result
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return None
 
 
 def _link_facts(path: str) -> str:
