@@ -20,6 +20,15 @@ Shape, modelled on the real example catalog (../shared/corpus/eventcatalog-defau
   references pinned to it, others using ``latest``, ranges (``^1.0.0``) or ``1.x``;
 - a flow every 20 services: actor -> service -> event -> service -> (branch) -> ends.
 
+``--shape saga-dense`` (#17) writes the same domains, systems, teams and users, but services in
+groups of 5: an orchestrator and 4 participants, one declared saga per group. Each participant
+receives a command and its compensation command and sends an ok and a failed event (every message
+with a JSON schema); the saga's flow has the map of the checkout example (actor, orchestrator,
+the 4 step commands, outcome, compensation, exceptions) and a complete ``x-saga`` block (steps
+1-3 compensatable, step 4 the pivot whose ok event is the outcome; retries, idempotent
+compensations, statuses, the correlation key). 2,000 services are about 15,600 files. It is clean
+too: a finding on it is a bug in the generator or in a rule.
+
 A 10,000-service catalog has about 46,000 files. The catalog is clean: ``saga-lint check`` on it
 reports nothing.
 """
@@ -350,8 +359,9 @@ def generate(n: int, out_dir: str) -> dict:
     return counts
 
 
-def _write_domain(w: Writer, plan: Plan, d: int, counts: dict) -> None:
-    """A domain's team, its users, its page and its channel."""
+def _write_domain(w: Writer, plan: Plan, d: int, counts: dict, flow_ids: list | None = None) -> None:
+    """A domain's team, its users, its page and its channel (``flow_ids``: the domain's flows, by
+    default the flows of the default shape)."""
     dom, team = plan.domain_id(d), plan.team_id(d)
     users = [plan.user_id(d, k) for k in range(USERS_PER_TEAM)]
     for k, uid in enumerate(users):
@@ -375,15 +385,16 @@ def _write_domain(w: Writer, plan: Plan, d: int, counts: dict) -> None:
     )
     counts["teams"] += 1
     systems = [y for y in range(d * SYSTEMS_PER_DOMAIN, min((d + 1) * SYSTEMS_PER_DOMAIN, plan.n_systems))]
-    flows = [f for f in range(plan.n_flows) if (f * SERVICES_PER_FLOW) // SERVICES_PER_DOMAIN == d]
+    if flow_ids is None:
+        flow_ids = [plan.flow_id(f) for f in range(plan.n_flows) if (f * SERVICES_PER_FLOW) // SERVICES_PER_DOMAIN == d]
     fm = [
         ("id", dom), ("name", _title(dom)), ("version", "1.0.0"),
         ("summary", f"The {_title(dom)} turns {_word(d)} requests into completed work.\n"),
         ("owners", [team]),
         ("systems", [_pointer(plan.system_id(y), "1.0.0") for y in systems]),
     ]
-    if flows:
-        fm.append(("flows", [_pointer(plan.flow_id(f)) for f in flows]))
+    if flow_ids:
+        fm.append(("flows", [_pointer(fid) for fid in flow_ids]))
     badge = {"content": "Core domain", "backgroundColor": "blue", "textColor": "blue", "icon": "RectangleGroupIcon"}
     fm.append(("badges", [badge]))
     w.write(
@@ -507,6 +518,248 @@ def _write_flow(w: Writer, plan: Plan, f: int, counts: dict) -> None:
     counts["flows"] += 1
 
 
+# -- the saga-dense shape (#17) ------------------------------------------------------------------
+
+SAGA_SIZE = 5  # an orchestrator and 4 participants
+SAGA_STEPS = SAGA_SIZE - 1
+SAGA_RETRY = {"maxAttempts": 3, "initialInterval": "200ms", "backoffCoefficient": 2.0, "maxInterval": "1s", "timeout": "2s"}
+SAGA_COMP_RETRY = {"maxAttempts": 5, "initialInterval": "500ms", "backoffCoefficient": 2.0, "maxInterval": "4s", "timeout": "3s"}
+
+
+class SagaPlan:
+    """Ids and folders of a saga-dense catalog: services in groups of 5 (an orchestrator, then 4
+    participants), one saga per group; services past the last full group are plain services."""
+
+    def __init__(self, n: int):
+        if n < 1:
+            raise ValueError("N must be at least 1")
+        self.base = Plan(n)  # identities of domains, systems, teams, users and services
+        self.n = n
+        self.n_sagas = n // SAGA_SIZE
+
+    def group(self, s: int) -> int | None:
+        g = s // SAGA_SIZE
+        return g if g < self.n_sagas else None
+
+    def word(self, g: int, k: int) -> str:
+        return f"{_word(g * 3 + k)}-{g:05d}-s{k}"
+
+    def messages(self, g: int, k: int) -> dict:
+        """The 4 messages of step k (1..4) of saga g, all owned by the participant."""
+        w = self.word(g, k)
+        return {"command": f"process-{w}", "compensation": f"undo-{w}", "ok": f"{w}-done", "failed": f"{w}-rejected"}
+
+    def saga_id(self, g: int) -> str:
+        return f"{_word(g)}-saga-{g:05d}"
+
+
+def _saga_schema(title: str, mtype: str) -> str:
+    props = {
+        "sagaId": {"type": "string", "format": "uuid", "description": "The saga instance (correlation key)"},
+        "occurredAt": {"type": "string", "format": "date-time"},
+        "amount": {"type": "integer", "description": "Amount in minor units (e.g. cents)"},
+        "reason": {"type": "string"},
+    }
+    return json.dumps(
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#", "title": title,
+            "description": f"The {mtype} {title}", "type": "object", "properties": props,
+            "required": ["occurredAt", "sagaId"],
+        },
+        indent=2,
+    ) + "\n"
+
+
+def _saga_message_page(sp: SagaPlan, mid: str, mtype: str, owner: int) -> str:
+    d = owner // SERVICES_PER_DOMAIN
+    title = _title(mid)
+    fm = [
+        ("id", mid), ("name", title), ("version", "1.0.0"),
+        ("summary", f"{mtype.capitalize()} {title}, owned by {_title(sp.base.service_id(owner))}.\n"),
+        ("owners", [sp.base.team_id(d)]), ("schemaPath", "schema.json"),
+    ]
+    body = (
+        "## Overview\n\n"
+        f"A {mtype} of the [[service|{sp.base.service_id(owner)}]] in a saga.\n\n"
+        '<SchemaViewer file="schema.json" title="JSON Schema" maxHeight="500" />\n'
+    )
+    return _frontmatter(fm) + "\n" + body
+
+
+def _saga_service_page(sp: SagaPlan, s: int) -> str:
+    """An orchestrator (sends the commands, receives the replies), a participant (receives its
+    command and compensation, sends its ok and failed events) or a plain service."""
+    plan = sp.base
+    y, d = s // SERVICES_PER_SYSTEM, s // SERVICES_PER_DOMAIN
+    sid = plan.service_id(s)
+    g = sp.group(s)
+    fm = [
+        ("id", sid), ("version", "1.0.0"), ("name", _title(sid)),
+        ("summary", f"Runs the {_word(s * 7)} capability of the {_title(plan.system_id(y))}.\n"),
+        ("owners", [plan.team_id(d)] + ([plan.user_id(d, s % USERS_PER_TEAM)] if s % 3 == 0 else [])),
+    ]
+    role = "a service"
+    if g is not None and s % SAGA_SIZE == 0:
+        steps = [sp.messages(g, k) for k in range(1, SAGA_STEPS + 1)]
+        fm.append(("sends", [_pointer(m[key], "1.0.0") for key in ("command", "compensation") for m in steps]))
+        fm.append(("receives", [_pointer(m[key], "1.0.0") for key in ("ok", "failed") for m in steps]))
+        fm.append(("flows", [_pointer(sp.saga_id(g), "1.0.0")]))
+        role = f"the orchestrator of the [[flow|{sp.saga_id(g)}]]"
+    elif g is not None:
+        m = sp.messages(g, s % SAGA_SIZE)
+        fm.append(("sends", [_pointer(m["ok"], "1.0.0"), _pointer(m["failed"], "1.0.0")]))
+        receives = [
+            {"id": m["command"], "version": "1.0.0", "triggers": [
+                {"id": m["ok"], "version": "1.0.0", "condition": "When the step succeeds"},
+                {"id": m["failed"], "version": "1.0.0", "condition": "When the step is rejected"},
+            ]},
+            _pointer(m["compensation"], "1.0.0"),
+        ]
+        fm.append(("receives", receives))
+        role = f"a participant of the [[flow|{sp.saga_id(g)}]]"
+    fm += [
+        ("writesTo", [_pointer(plan.container_id(y))]),
+        ("repository", {"language": LANGUAGES[s % len(LANGUAGES)], "url": f"https://github.com/acme/{sid}"}),
+    ]
+    body = f"## Overview\n\nThe **{_title(sid)}** is {role}; it keeps its state in the [[container|{plan.container_id(y)}]].\n"
+    return _frontmatter(fm) + "\n" + body
+
+
+def _saga_flow_steps(sp: SagaPlan, g: int) -> list:
+    """The flow map: the customer, the orchestrator, the 4 step commands, the outcome, the compensation."""
+    orch = sp.base.service_id(g * SAGA_SIZE)
+    steps: list = [
+        {"id": "start", "title": "Customer request", "actor": {"name": "Customer"},
+         "next_step": {"id": "orchestrator", "label": "Starts the saga"}},
+        {"id": "orchestrator", "title": _title(orch), "service": _pointer(orch, "1.0.0"),
+         "next_step": {"id": "step_1", "label": "Step 1"}},
+    ]
+    for k in range(1, SAGA_STEPS + 1):
+        m = sp.messages(g, k)
+        nxt = f"step_{k + 1}" if k < SAGA_STEPS else "saga_complete"
+        steps.append({
+            "id": f"step_{k}", "title": _title(m["command"]), "message": _pointer(m["command"], "1.0.0"),
+            "next_steps": [{"id": nxt, "label": "Done"}, {"id": "compensate", "label": "Rejected"}],
+        })
+    steps += [
+        {"id": "saga_complete", "title": "Saga complete", "custom": {
+            "title": "Completed", "color": "green", "icon": "CheckCircleIcon", "type": "Outcome",
+            "summary": "Every step succeeded. The customer sees COMPLETED.", "properties": {"status": "COMPLETED"}}},
+        {"id": "compensate", "title": "Compensate", "custom": {
+            "title": "Compensate and abort", "color": "red", "icon": "ArrowUturnLeftIcon", "type": "Compensation",
+            "summary": "A step failed for good. The orchestrator undoes the completed steps, newest first."},
+         "next_steps": [{"id": "aborted", "label": "Compensated"},
+                        {"id": "compensation_failed", "label": "Compensation failed"}]},
+        {"id": "aborted", "title": "Aborted", "custom": {
+            "title": "Aborted", "color": "orange", "icon": "XCircleIcon", "type": "Exception",
+            "summary": "Everything done so far was undone. The customer sees REJECTED or FAILED.",
+            "properties": {"status": "REJECTED or FAILED"}}},
+        {"id": "compensation_failed", "title": "Compensation failed", "custom": {
+            "title": "Needs attention", "color": "red", "icon": "ExclamationTriangleIcon", "type": "Exception",
+            "summary": "A compensation still failed after all its retries. The customer sees NEEDS_ATTENTION.",
+            "properties": {"status": "NEEDS_ATTENTION"}}},
+    ]
+    return steps
+
+
+def _saga_block(sp: SagaPlan, g: int) -> dict:
+    """The x-saga block: steps 1-3 compensatable, step 4 the pivot whose ok event is the outcome."""
+    plan = sp.base
+    orch = g * SAGA_SIZE
+    steps = {}
+    for k in range(1, SAGA_STEPS + 1):
+        m = sp.messages(g, k)
+        block = {
+            "type": "compensatable" if k < SAGA_STEPS else "pivot",
+            "success": m["ok"],
+            "failures": [{"event": m["failed"], "status": "REJECTED"}, {"error": "timeout", "status": "FAILED"}],
+            "retry": dict(SAGA_RETRY),
+        }
+        if k < SAGA_STEPS:
+            block["compensation"] = {"command": m["compensation"], "idempotent": True, "retry": dict(SAGA_COMP_RETRY)}
+        else:
+            block["compensation"] = "none"
+            block["compensationNote"] = "the pivot; once it committed the saga only moves forward"
+        block["status"] = "PROCESSING"
+        steps[f"step_{k}"] = block
+    return {
+        "orchestrator": plan.service_id(orch),
+        "implementation": [f"services/{plan.service_id(orch)}/src/**"],
+        "deadline": "2m",
+        "correlation": "sagaId",
+        "outcome": {"container": plan.container_id((orch + SAGA_STEPS) // SERVICES_PER_SYSTEM),
+                    "event": sp.messages(g, SAGA_STEPS)["ok"]},
+        "statuses": {
+            "PROCESSING": {"text": "We're working on your request", "terminal": False, "timeout": "2m"},
+            "COMPLETED": {"text": "Your request is complete", "terminal": True},
+            "REJECTED": {"text": "Your request was rejected. Nothing was charged.", "terminal": True},
+            "FAILED": {"text": "We couldn't complete your request. Nothing was charged.", "terminal": True},
+            "NEEDS_ATTENTION": {"text": "We're looking into a problem with your request", "terminal": True},
+        },
+        "onSuccess": {"status": "COMPLETED"},
+        "onCompensationFailure": {"status": "NEEDS_ATTENTION"},
+        "steps": steps,
+    }
+
+
+def _write_saga_service(w: Writer, sp: SagaPlan, s: int, counts: dict) -> None:
+    """A saga-dense service page, and for a participant its 4 messages with their schemas."""
+    folder = sp.base.service_folder(s)
+    w.write(f"{folder}/index.mdx", _saga_service_page(sp, s))
+    counts["services"] += 1
+    g = sp.group(s)
+    if g is None or s % SAGA_SIZE == 0:
+        return
+    m = sp.messages(g, s % SAGA_SIZE)
+    for key, mtype in (("command", "command"), ("compensation", "command"), ("ok", "event"), ("failed", "event")):
+        mfolder = f"{folder}/{mtype}s/{_pascal(m[key])}"
+        w.write(f"{mfolder}/index.mdx", _saga_message_page(sp, m[key], mtype, s))
+        w.write(f"{mfolder}/schema.json", _saga_schema(_title(m[key]), mtype))
+        counts[mtype + "s"] += 1
+
+
+def _write_saga_flow(w: Writer, sp: SagaPlan, g: int, counts: dict) -> None:
+    plan = sp.base
+    orch = g * SAGA_SIZE
+    d = orch // SERVICES_PER_DOMAIN
+    fid = sp.saga_id(g)
+    w.write(
+        f"{plan.domain_folder(d)}/flows/{_pascal(fid)}/index.mdx",
+        _frontmatter([
+            ("id", fid), ("name", _title(fid)), ("version", "1.0.0"),
+            ("summary", f"The saga that {_title(plan.service_id(orch))} runs over four participants.\n"),
+            ("owners", [plan.team_id(d)]), ("steps", _saga_flow_steps(sp, g)), ("x-saga", _saga_block(sp, g)),
+        ])
+        + "\n## Overview\n\nFour steps, each undone when a later one fails; the fourth is the pivot.\n\n<NodeGraph />\n",
+    )
+    counts["flows"] += 1
+
+
+def generate_saga_dense(n: int, out_dir: str) -> dict:
+    """Write a saga-dense catalog of n services; return the counts of what was written."""
+    sp = SagaPlan(n)
+    plan = sp.base
+    if os.path.exists(out_dir) and os.listdir(out_dir):
+        raise SystemExit(f"{out_dir} exists and is not empty")
+    w = Writer(out_dir)
+    counts = {k: 0 for k in RESOURCE_KINDS}
+    w.write("README.md", f"# Synthetic catalog\n\n{n} services in sagas, generated by benchmarks/generate.py.\n")
+    for d in range(plan.n_domains):
+        flow_ids = [sp.saga_id(g) for g in range(sp.n_sagas) if (g * SAGA_SIZE) // SERVICES_PER_DOMAIN == d]
+        _write_domain(w, plan, d, counts, flow_ids)
+    for y in range(plan.n_systems):
+        _write_system(w, plan, y, counts)
+    for s in range(n):
+        _write_saga_service(w, sp, s, counts)
+    for g in range(sp.n_sagas):
+        _write_saga_flow(w, sp, g, counts)
+    counts["files"] = w.files
+    return counts
+
+
+SHAPES = {"default": generate, "saga-dense": generate_saga_dense}
+
+
 def main(argv=None) -> int:
     import argparse
 
@@ -514,8 +767,10 @@ def main(argv=None) -> int:
                                      description="Write a synthetic EventCatalog catalog of N services to OUT_DIR.")
     parser.add_argument("n", type=int, metavar="N", help="number of services")
     parser.add_argument("out_dir", metavar="OUT_DIR", help="folder to write (created)")
+    parser.add_argument("--shape", choices=SHAPES, default="default",
+                        help="default: a flow every 20 services, no x-saga; saga-dense: one declared saga per 5 services")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    counts = generate(args.n, args.out_dir)
+    counts = SHAPES[args.shape](args.n, args.out_dir)
     print(json.dumps(counts, sort_keys=True))
     return 0
 

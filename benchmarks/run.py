@@ -1,6 +1,7 @@
 """Time whole ``saga-lint`` processes (and the official linter) and print a Markdown table.
 
-    python benchmarks/run.py [--runs 5] [--sizes 2000,10000] [--eclint /tmp/eclint]
+    python benchmarks/run.py [--runs 5] [--sizes 2000,10000] [--shapes default,saga-dense] [--report]
+                             [--eclint /tmp/eclint] [--official-sizes 2000,10000]
 
 For every command: one untimed warm-up round (the page cache), then ``--runs`` rounds in which
 every command runs once as a separate process (interleaved, so that all see the same machine),
@@ -15,7 +16,14 @@ timed twice: as ``node <its CLI file>`` (the linter alone) and as ``npx --offlin
 @eventcatalog/linter`` from that folder (the command issue 2 names, as users run it; the same
 installed copy, npx's own start-up included, no network).
 
-Benchmarks are not tests: nothing here asserts a time.
+Both shapes of ``generate.py`` are measured (``--shapes``): today's (a flow every 20 services) and
+``saga-dense`` (a declared saga per 5 services, #17). ``saga-lint check`` runs cold (``--no-cache``)
+and, for saga-dense, also warm: an unchanged re-run answered from the cache (filled by the warm-up
+round, in a temporary folder). ``--report`` adds ``saga-lint report`` of each catalog.
+
+Benchmarks are not tests: nothing here asserts a time. But the run fails (exit 1) when a
+saga-dense catalog has findings: they are clean by construction, so a finding is a bug in the
+generator or in a rule.
 """
 
 from __future__ import annotations
@@ -143,12 +151,48 @@ def _row(label: str, results: list) -> dict:
     return row
 
 
-def ensure_catalog(n: int, out_dir: str) -> str:
-    path = os.path.join(out_dir, f"cat{n}")
+def ensure_catalog(n: int, out_dir: str, shape: str = "default") -> str:
+    path = os.path.join(out_dir, f"cat{n}" if shape == "default" else f"{shape}{n}")
     if not os.path.isdir(path) or not os.listdir(path):
-        print(f"  generating {n} services into {path}", file=sys.stderr)
-        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), str(n), path], check=True, stdout=subprocess.DEVNULL)
+        print(f"  generating {n} services ({shape}) into {path}", file=sys.stderr)
+        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--shape", shape, str(n), path], check=True,
+                       stdout=subprocess.DEVNULL)
     return path
+
+
+def dense_with_findings(rows: list) -> list:
+    """The labels of saga-dense check rows whose output is not clean (the bench fails on them)."""
+    return [r["label"] for r in rows
+            if "saga-dense" in r["label"] and "`saga-lint check`" in r["label"]
+            and not r["findings"].startswith("0 ")]
+
+
+def _commands(args, base: list, eclint: str, have_official: bool, cache_dir: str) -> list:
+    """Every ``(label, argv, cwd)`` to time, in the order of the table."""
+    commands = [("`saga-lint --help`", base + ["--help"], None)]
+    if os.path.isdir(CORPUS):
+        commands.append((f"`saga-lint check` corpus ({_files(CORPUS)} files)", base + ["check", CORPUS, "--no-cache"], None))
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    official_sizes = {int(s) for s in args.official_sizes.split(",") if s.strip()}
+    for shape in [s.strip() for s in args.shapes.split(",") if s.strip()]:
+        for n in sizes:
+            path = ensure_catalog(n, args.out, shape)
+            what = f"{n} services, {shape} ({_files(path)} files)"
+            commands.append((f"`saga-lint check` {what}", base + ["check", path, "--no-cache"], None))
+            if shape == "saga-dense":
+                warm = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}")]
+                commands.append((f"`saga-lint check` {what}, unchanged, from the cache", warm, None))
+            if args.report:
+                html = os.path.join(cache_dir, f"report-{shape}{n}.html")
+                commands.append((f"`saga-lint report` {what}", base + ["report", path, "-o", html], None))
+            if have_official and n in official_sizes:
+                official = ["node", eclint, os.path.abspath(path)]
+                commands.append((f"official `@eventcatalog/linter` {n} services, {shape}", official, args.eclint))
+                if shape == "default" and shutil.which("npx") is not None:
+                    # the command issue 2 names, as a user types it (the same install; --offline: no network)
+                    commands.append((f"official via `npx @eventcatalog/linter` {n} services, {shape}",
+                                     ["npx", "--offline", "@eventcatalog/linter", os.path.abspath(path)], args.eclint))
+    return commands
 
 
 def _files(path: str) -> int:
@@ -161,7 +205,9 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="2000,10000", help="catalog sizes (services), comma-separated")
     ap.add_argument("--out", default=os.path.join(HERE, "out"), help="where generated catalogs live")
     ap.add_argument("--eclint", default="/tmp/eclint", help="folder with node_modules/@eventcatalog/linter")
-    ap.add_argument("--official-size", type=int, default=2000, help="catalog size the official linter runs on")
+    ap.add_argument("--shapes", default="default,saga-dense", help="catalog shapes (generate.py --shape), comma-separated")
+    ap.add_argument("--report", action="store_true", help="also time `saga-lint report` of each generated catalog")
+    ap.add_argument("--official-sizes", default="2000,10000", help="catalog sizes the official linter runs on")
     ap.add_argument("--nice", type=int, default=0,
                     help="priority of the measured processes, e.g. -10 on a machine shared with other work (root only)")
     args = ap.parse_args(argv)
@@ -180,27 +226,13 @@ def main(argv=None) -> int:
             compileall.compile_dir(location, quiet=1)
     saga_lint = shutil.which("saga-lint")
     base = [saga_lint] if saga_lint else [sys.executable, "-m", "saga_lint"]
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     eclint = os.path.join(args.eclint, ECLINT_CLI)
     have_official = os.path.isfile(eclint) and shutil.which("node") is not None
 
     print(f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f} at start", file=sys.stderr)
-    commands = [("`saga-lint --help`", base + ["--help"], None)]
-    if os.path.isdir(CORPUS):
-        commands.append((f"`saga-lint check` corpus ({_files(CORPUS)} files)", base + ["check", CORPUS], None))
-    catalogs = {n: ensure_catalog(n, args.out) for n in sorted(set(sizes + ([args.official_size] if have_official else [])))}
-    for n in sizes:
-        path = catalogs[n]
-        commands.append((f"`saga-lint check` {n} services ({_files(path)} files)", base + ["check", path], None))
-        if have_official and n == args.official_size:
-            official = ["node", eclint, os.path.abspath(path)]
-            commands.append((f"official `@eventcatalog/linter` {n} services", official, args.eclint))
-            if shutil.which("npx") is not None:
-                # the command issue 2 names, as a user types it (the same install; --offline: no network)
-                commands.append((f"official via `npx @eventcatalog/linter` {n} services",
-                                 ["npx", "--offline", "@eventcatalog/linter", os.path.abspath(path)], args.eclint))
-    rows = bench_all(commands, args.runs)
+    with tempfile.TemporaryDirectory(prefix="saga-lint-bench-") as cache_dir:
+        rows = bench_all(_commands(args, base, eclint, have_official, cache_dir), args.runs)
     load_end = os.getloadavg()[0]
 
     print(
@@ -216,15 +248,20 @@ def main(argv=None) -> int:
     print()
     print(f"{args.runs} runs each; machine: nproc {len(os.sched_getaffinity(0))}, Python {platform.python_version()}, "
           f"load average {load_end:.2f} at the end" + (f", measured processes at nice {NICE}." if NICE else "."))
-    ours = next((r for r in rows if r["label"].startswith("`saga-lint check` " + str(args.official_size))), None)
-    theirs = next((r for r in rows if r["label"].startswith("official `")), None)
-    via_npx = next((r for r in rows if r["label"].startswith("official via `npx")), None)
-    if ours and theirs:
-        print(f"saga-lint is {theirs['median'] / ours['median']:.1f}x faster than the official linter (node, its CLI "
-              f"file directly) on {args.official_size} services (median wall).")
-    if ours and via_npx:
-        print(f"saga-lint is {via_npx['median'] / ours['median']:.1f}x faster than `npx @eventcatalog/linter` on "
-              f"{args.official_size} services (median wall).")
+    cold = {r["label"].split("` ", 1)[1].split(" (")[0]: r for r in rows
+            if r["label"].startswith("`saga-lint check` ") and "from the cache" not in r["label"]}
+    for r in rows:
+        what = r["label"].split("` ", 1)[-1]
+        if r["label"].startswith("official `") and what in cold:
+            print(f"saga-lint check is {r['median'] / cold[what]['median']:.1f}x faster than the official linter (node) "
+                  f"on {what} (median wall).")
+        elif "from the cache" in r["label"] and what.split(" (")[0] in cold:
+            print(f"an unchanged re-run from the cache is {cold[what.split(' (')[0]]['median'] / r['median']:.1f}x "
+                  f"faster than cold on {what.split(' (')[0]} (median wall).")
+    bad = dense_with_findings(rows)
+    if bad:
+        print(f"FAILED: saga-dense catalogs must be clean; findings in: {', '.join(bad)}", file=sys.stderr)
+        return 1
     return 0
 
 

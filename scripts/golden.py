@@ -34,7 +34,7 @@ CATALOGS = {
 
 
 def _saga_lint(*args: str, cwd: Path | None = None) -> str:
-    env = {**os.environ, "SAGA_LINT_JOBS": "1", "NO_COLOR": "1"}
+    env = {**os.environ, "SAGA_LINT_JOBS": "1", "NO_COLOR": "1", "SAGA_LINT_NO_CACHE": "1"}  # no cache written in the catalogs
     proc = subprocess.run([sys.executable, "-m", "saga_lint", *args], capture_output=True, text=True,
                           cwd=str(cwd) if cwd else None, env=env, check=False)
     if proc.returncode not in (0, 1):

@@ -41,6 +41,20 @@ def missing_tool(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_check_cache():
+    """``saga-lint check`` keeps a cache in the catalog's root by default: the tests run without it,
+    so that no test writes into catalog/, the examples or the (read-only) corpus, and a second run
+    in a test really runs (tests/test_cache.py turns it on, in folders of its own)."""
+    old = os.environ.get("SAGA_LINT_NO_CACHE")
+    os.environ["SAGA_LINT_NO_CACHE"] = "1"
+    yield
+    if old is None:
+        os.environ.pop("SAGA_LINT_NO_CACHE", None)
+    else:
+        os.environ["SAGA_LINT_NO_CACHE"] = old
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():

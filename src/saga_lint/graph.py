@@ -15,7 +15,7 @@ Edges carry ``kind``: ``owns`` (owner -> resource), ``sends`` and ``receives`` (
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,26 +41,42 @@ class Resolved:
 
 @dataclass
 class CatalogGraph:
-    """The catalog's graph (``g``, a networkx ``MultiDiGraph``) and its resolved references."""
+    """The catalog's graph (``g``, a networkx ``MultiDiGraph``) and its resolved references.
+
+    ``neighbours`` and ``sources`` answer from an index of a node's edges by kind, made on the
+    node's first question (the saga model and rules ask tens of thousands of them on a large
+    catalog, many about the same nodes; networkx's edge views cost several times more each time). ``g`` is
+    complete when ``build_graph`` returns and is not changed after."""
 
     catalog: Catalog
     g: nx.MultiDiGraph
     resolved: list[Resolved] = field(default_factory=list)
     unresolved: list[Resolved] = field(default_factory=list)  # those of ``resolved`` with no target, in order
+    # node -> kind -> the nodes at the other end, in networkx's edge order; made on the node's first question
+    _out: dict[Node, dict[str, list[Node]]] | None = field(default=None, init=False, repr=False, compare=False)
+    _in: dict[Node, dict[str, list[Node]]] | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- questions rules ask ------------------------------------------------------------------
     def neighbours(self, node: Node, kind: str) -> list[Node]:
         """The nodes ``node`` has an edge of ``kind`` to (one per edge, in edge order); [] for a
         node not in the graph. E.g. ``neighbours(flow.key, "step")``: the flow's step nodes."""
-        if node not in self.g:
-            return []
-        return [v for _, v, k in self.g.out_edges(node, data="kind") if k == kind]
+        if self._out is None:
+            self._out = {}
+        by = self._out.get(node)
+        if by is None:
+            succs = self.g.succ.get(node) if node in self.g else None
+            by = self._out[node] = _by_kind(succs)
+        return list(by.get(kind, ()))
 
     def sources(self, node: Node, kind: str) -> list[Node]:
         """The nodes with an edge of ``kind`` to ``node`` (one per edge, in edge order)."""
-        if node not in self.g:
-            return []
-        return [u for u, _, k in self.g.in_edges(node, data="kind") if k == kind]
+        if self._in is None:
+            self._in = {}
+        by = self._in.get(node)
+        if by is None:
+            preds = self.g.pred.get(node) if node in self.g else None
+            by = self._in[node] = _by_kind(preds)
+        return list(by.get(kind, ()))
 
     def resource(self, key: Node) -> Resource | None:
         if key in self.g:
@@ -117,6 +133,22 @@ class CatalogGraph:
             if r is not None:
                 out.append(r)
         return out
+
+
+def _by_kind(adjacent: Mapping[Node, Mapping[object, Mapping[str, object]]] | None) -> dict[str, list[Node]]:
+    """``{kind: [node, ...]}`` of one node's edges (networkx's ``succ[n]`` or ``pred[n]``: node ->
+    edge key -> attributes), in networkx's order."""
+    out: dict[str, list[Node]] = {}
+    for other, keyed in (adjacent or {}).items():
+        for attrs in keyed.values():
+            kind = attrs.get("kind")
+            if isinstance(kind, str):
+                found = out.get(kind)
+                if found is None:
+                    out[kind] = [other]
+                else:
+                    found.append(other)
+    return out
 
 
 def build_graph(catalog: Catalog) -> CatalogGraph:

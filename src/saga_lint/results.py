@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog
@@ -41,6 +41,16 @@ class Summary(TypedDict):
     errors: int
     warnings: int
     infos: int
+
+
+class Checked(Protocol):
+    """What the check formats (``render.render``) read of a result: its findings and summary. A
+    ``Result``, or one the check's cache restored (``saga_lint.cache.Restored``)."""
+
+    root: Path  # the catalog folder as given
+    findings: list[Finding]
+
+    def summary(self) -> Summary: ...
 
 
 @dataclass

@@ -4,7 +4,10 @@
   none for docs pages, changelogs and other page kinds);
 - ``path_checks``: every file path the page names (``schemaPath``, ``schemas[]``,
   ``specifications``, ``styles.icon``, ``<SchemaViewer file>``) with where it resolves;
-- ``schema_problems``: the problems of the JSON schema files it names (``catalog.schemas``).
+- ``schema_problems``: the problems of the JSON schema files it names (``catalog.schemas``);
+- ``schema_fields``: the names in the ``properties`` at the root of its primary JSON schema
+  (``load_message_schema``), so that ``saga/correlation`` and ``saga/idempotency`` need not read
+  the schema again when the field they look for is one of them.
 
 ``page_facts(files, res)`` computes the record, the same way in this process and in a loader
 worker (both hold a ``CatalogFiles`` of the same root and schema base URI). The record is plain
@@ -24,9 +27,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from saga_lint.catalog.fmschema import validate
-from saga_lint.catalog.model import PAGE_KINDS
+from saga_lint.catalog.model import MESSAGE_TYPES, PAGE_KINDS
 from saga_lint.catalog.paths import body_file_paths, file_components, file_paths, icon_file, icon_paths, resolve_in_catalog
 from saga_lint.catalog.schemas import load_schema_file, schema_paths
+from saga_lint.catalog.schemas.load import primary_schema
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Component
@@ -59,6 +63,7 @@ class PageFacts(NamedTuple):
     frontmatter_issues: tuple[Issue, ...] = ()
     path_checks: tuple[PathCheck, ...] = ()  # frontmatter paths first, then body components
     schema_problems: tuple[SchemaFileProblems, ...] = ()  # in the order the page names the files
+    schema_fields: frozenset[str] = frozenset()  # root ``properties`` of the primary JSON schema
 
 
 NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
@@ -68,7 +73,9 @@ def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     """The facts of one page of the catalog whose files are ``files``."""
     issues = () if res.type in PAGE_KINDS else tuple(validate(res.type, res.data))
     components = file_components(res)
-    facts = PageFacts(issues, _path_checks(files, res, components), _schema_problems(files, res, components))
+    facts = PageFacts(
+        issues, _path_checks(files, res, components), _schema_problems(files, res, components), _schema_fields(files, res)
+    )
     return facts if facts != NO_FACTS else NO_FACTS
 
 
@@ -90,6 +97,14 @@ def _schema_problems(files: CatalogFiles, res: Resource, components: list[Compon
         if loaded is not None:
             out.append(SchemaFileProblems(path, tuple(loaded.problems)))
     return tuple(out)
+
+
+def _schema_fields(files: CatalogFiles, res: Resource) -> frozenset[str]:
+    if res.type not in MESSAGE_TYPES:
+        return frozenset()
+    loaded = primary_schema(files, res)
+    props = loaded.document.get("properties") if loaded is not None and isinstance(loaded.document, dict) else None
+    return frozenset(k for k in props if isinstance(k, str)) if isinstance(props, dict) else frozenset()
 
 
 class PendingFacts(Protocol):
@@ -147,6 +162,13 @@ def schema_problems(catalog: Catalog, res: Resource) -> tuple[SchemaFileProblems
     """``(key path, (SchemaProblem, ...))`` for every JSON schema file the page names that is inside
     the catalog (key path ``()`` for a body component), in the order the page names them."""
     return catalog.facts.of(res).schema_problems
+
+
+def schema_fields(catalog: Catalog, res: Resource) -> frozenset[str]:
+    """The field names at the root ``properties`` of the page's primary JSON schema (none when it
+    has no readable one). A name in it is a field the schema has; one not in it may still come
+    through a ``$ref`` or ``allOf``: ask the schema itself then."""
+    return catalog.facts.of(res).schema_fields
 
 
 def frontmatter_issues(catalog: Catalog, res: Resource) -> tuple[Issue, ...]:

@@ -20,6 +20,7 @@ import click
 from saga_lint.cli.common import Failure
 
 if TYPE_CHECKING:
+    from saga_lint.cache import Restored
     from saga_lint.config import Config
     from saga_lint.results import Result
 
@@ -48,7 +49,7 @@ class Adoption:
 
         return with_selection(config, self.select, self.ignore)
 
-    def filter(self, result: Result) -> Result:
+    def filter(self, result: Result | Restored) -> Result | Restored:
         """``result`` after the baseline: written first with ``--write-baseline``, then applied."""
         from saga_lint.baseline import BaselineError, filter_result, write
 
@@ -73,7 +74,7 @@ class Adoption:
             return False
         return stream_isatty
 
-    def too_many_warnings(self, result: Result) -> bool:
+    def too_many_warnings(self, result: Result | Restored) -> bool:
         """``--max-warnings N``: more than N warnings fail the run (as ESLint's option)."""
         if self.max_warnings is None:
             return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -12,8 +12,12 @@ from saga_lint.cli.adoption import adoption_options, stdout_isatty
 from saga_lint.cli.common import Failure, catalog_path, collector_off, exit_now, guard
 
 if TYPE_CHECKING:
+    from saga_lint.cache import Restored
     from saga_lint.cli.adoption import Adoption
-    from saga_lint.results import RepoFacts, Result
+    from saga_lint.config import Config
+    from saga_lint.results import Checked, RepoFacts, Result
+
+    CheckResult = Result | Restored  # what a check hands the formats: run now, or restored from the cache
 
 FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit", "markdown", "concise"]
 
@@ -37,7 +41,7 @@ class _Repo:
         return self.facts
 
 
-def _write_outputs(result: Result, outputs: Iterable[str], repo: _Repo) -> None:
+def _write_outputs(result: Checked, outputs: Iterable[str], repo: _Repo) -> None:
     from saga_lint.render import render
 
     for spec in outputs:
@@ -53,7 +57,7 @@ def _write_outputs(result: Result, outputs: Iterable[str], repo: _Repo) -> None:
             raise Failure(f"cannot write {opath}: {exc.strerror or exc}") from None
 
 
-def _step_summary(result: Result, repo: _Repo) -> None:
+def _step_summary(result: Checked, repo: _Repo) -> None:
     """In GitHub Actions, the Markdown summary is appended to ``$GITHUB_STEP_SUMMARY``."""
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not summary_path:
@@ -65,6 +69,39 @@ def _step_summary(result: Result, repo: _Repo) -> None:
             fh.write(render("markdown", result, repo.for_format("markdown")))
     except (OSError, ImportError, ModuleNotFoundError):
         pass
+
+
+def _checked(path: str, make_config: Callable[[], Config], cache_dir: str | None, no_cache: bool) -> CheckResult:
+    """The check's result: from the cache when every input is as it was (``saga_lint.cache``),
+    else from the pipeline (and then stored). ``make_config`` loads the effective config."""
+    from saga_lint.pipeline import run_check
+
+    cache = None
+    if not no_cache and os.environ.get("SAGA_LINT_NO_CACHE", "") in ("", "0"):
+        from pathlib import Path
+
+        from saga_lint.cache import CheckCache
+
+        cache = CheckCache.open(Path(path), cache_dir)
+    if cache is None:
+        # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
+        return run_check(path, make_config)
+    config = make_config()
+    key = cache.key(config)
+    hit = cache.load(key, config)
+    if hit is not None:
+        return hit
+    result = run_check(path, config)
+    if cache.key(config) == key:  # stored only when no input changed while the check ran
+        cache.store(key, result)
+    return result
+
+
+def _only_errors(result: CheckResult) -> CheckResult:
+    """The result with its errors only (``-q`` on the terminal)."""
+    import dataclasses
+
+    return dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
 
 
 @click.command()
@@ -82,16 +119,19 @@ def _step_summary(result: Result, repo: _Repo) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
               help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "
               "on catalogs of 300 pages or more (as SAGA_LINT_JOBS).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Cache folder (default: SAGA_LINT_CACHE_DIR, else .saga-lint-cache in PATH; no cache when it "
+              "cannot be written).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also SAGA_LINT_NO_CACHE=1).")
 @adoption_options
 @guard
 def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, fail_on: str | None, quiet: bool,
-          jobs: int | None, adopt: Adoption) -> None:
+          jobs: int | None, cache_dir: str | None, no_cache: bool, adopt: Adoption) -> None:
     """Lint the catalog at PATH (default: the current folder)."""
     if jobs is not None:
         os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
     from saga_lint.config import load_config
     from saga_lint.findings import at_or_above
-    from saga_lint.pipeline import run_check
     from saga_lint.render import render
 
     path = catalog_path(path)
@@ -101,19 +141,17 @@ def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, 
         click.echo(describe(adopt.narrow(load_config(path, config_path))), nl=False)
         exit_now(0)
     collector_off()
-    # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
     from saga_lint.progress import Progress, stderr_isatty
 
+    # the config is loaded while the loader's workers parse a large catalog; a bad config still exits with 2
     with Progress(path, enabled=stderr_isatty()):  # on a terminal, for runs longer than a second
-        result = adopt.filter(run_check(path, lambda: adopt.narrow(load_config(path, config_path))))
+        result = adopt.filter(_checked(path, lambda: adopt.narrow(load_config(path, config_path)), cache_dir, no_cache))
     repo = _Repo(path)
     _write_outputs(result, outputs, repo)
     _step_summary(result, repo)
     shown = result
     if quiet and fmt in ("text", "concise"):  # -q trims the terminal only: -o files, the summary and the exit code see everything
-        import dataclasses
-
-        shown = dataclasses.replace(result, findings=[f for f in result.findings if f.severity == "error"])
+        shown = _only_errors(result)
     color = adopt.use_color(stdout_isatty())
     click.echo(render(fmt, shown, repo.for_format(fmt), color=color), nl=False, color=color or None)
     level = fail_on or result.config.fail_on

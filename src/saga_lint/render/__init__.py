@@ -1,8 +1,9 @@
 """Renderers: one module per output format; each turns a finished result into text.
 
 ``render(fmt, result, repo)`` picks the format's module (imported only when asked for) and hands
-it the pipeline's ``Result`` and, for the formats whose paths are relative to the repository
-(:data:`REPO_FORMATS`), the ``RepoFacts`` the caller found with ``saga_lint.repo``. Nothing here
+it the pipeline's ``Result`` (or the check cache's ``Restored``: both are ``results.Checked``)
+and, for the formats whose paths are relative to the repository (:data:`REPO_FORMATS`), the
+``RepoFacts`` the caller found with ``saga_lint.repo``. Nothing here
 runs git, a review or a rule: the HTML report (``render.html``) and ``saga-lint explain``
 (``render.explain_text``) are called directly with what they show.
 """
@@ -15,7 +16,7 @@ from saga_lint.render.safe import utf8_safe
 from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
 
 __all__ = ["FORMATS", "REPO_FORMATS", "render", "utf8_safe"]
 
@@ -24,7 +25,7 @@ REPO_FORMATS = frozenset({"sarif", "github", "gitlab", "junit", "markdown"})
 """Formats that show paths relative to the repository's top level (they need ``RepoFacts``)."""
 
 
-def render(fmt: str, result: Result, repo: RepoFacts | None = None, max_rows: int | None = None,
+def render(fmt: str, result: Checked, repo: RepoFacts | None = None, max_rows: int | None = None,
            color: bool = False) -> str:
     """``result`` in format ``fmt``, as valid UTF-8. ``repo``: where the catalog sits in its
     repository (default: at the top); ``max_rows``: the Markdown summary's row cap (default

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from saga_lint.findings import Finding
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
 
 
 def cwd_path(root: Path, file: str | None) -> str:
@@ -35,5 +35,5 @@ def line(f: Finding, root: Path, color: bool = False) -> str:
     return f"{terminal_safe(where)}: {sev} {f.rule} {terminal_safe(f.message + step)}"
 
 
-def render(result: Result, color: bool = False) -> str:
+def render(result: Checked, color: bool = False) -> str:
     return "".join(line(f, result.root, color) + "\n" for f in result.findings)

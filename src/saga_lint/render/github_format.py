@@ -17,7 +17,7 @@ from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -45,7 +45,7 @@ def _annotation(f: Finding, prefix: str) -> str:
     return f"::{COMMANDS.get(f.severity, 'warning')} {prop_text}::{escape_data(f.message)}"
 
 
-def render(result: Result, repo: RepoFacts) -> str:
+def render(result: Checked, repo: RepoFacts) -> str:
     lines = [_annotation(f, repo.prefix) for f in result.findings]
     s = result.summary()
     total = s["errors"] + s["warnings"] + s["infos"]

@@ -21,12 +21,12 @@ from saga_lint.render.repopath import repo_path
 from saga_lint.render.safe import utf8_text
 
 if TYPE_CHECKING:
-    from saga_lint.results import RepoFacts, Result
+    from saga_lint.results import Checked, RepoFacts
 
 SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
 
 
-def render(result: Result, repo: RepoFacts) -> str:
+def render(result: Checked, repo: RepoFacts) -> str:
     issues: list[dict[str, Any]] = []
     seen: Counter[str] = Counter()
     for f in result.findings:

@@ -6,10 +6,10 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
 
 
-def render(result: Result) -> str:
+def render(result: Checked) -> str:
     doc = {
         "version": 1,
         "findings": [f.to_json() for f in result.findings],

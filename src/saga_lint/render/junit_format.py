@@ -17,7 +17,7 @@ from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
 
 __all__ = ["render", "xml_text"]
 
@@ -63,7 +63,7 @@ def _suite(root: ET.Element, family: str, items: list[Finding], prefix: str) -> 
         failure.text = xml_text(_details(f, where))
 
 
-def render(result: Result, repo: RepoFacts) -> str:
+def render(result: Checked, repo: RepoFacts) -> str:
     families: dict[str, list[Finding]] = {}
     for f in result.findings:
         families.setdefault(f.rule.split("/", 1)[0], []).append(f)

@@ -20,7 +20,7 @@ from saga_lint.words import plural
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
 
 MARKER = "<!-- saga-lint:check -->"
 MAX_ROWS = 1000  # GitHub caps a step summary at 1 MiB
@@ -58,7 +58,7 @@ def _where(f: Finding, prefix: str) -> str:
     return md_escape(location(f, prefix)) if f.file else "(catalog)"
 
 
-def _header(result: Result) -> list[str]:
+def _header(result: Checked) -> list[str]:
     s = result.summary()
     counts = {"error": s["errors"], "warning": s["warnings"], "info": s["infos"]}
     total = sum(counts.values())
@@ -78,7 +78,7 @@ def _header(result: Result) -> list[str]:
     return out
 
 
-def render(result: Result, repo: RepoFacts, max_rows: int | None = MAX_ROWS) -> str:
+def render(result: Checked, repo: RepoFacts, max_rows: int | None = MAX_ROWS) -> str:
     """The summary; at most ``max_rows`` finding rows (None: all of them)."""
     out = _header(result)
     shown = 0

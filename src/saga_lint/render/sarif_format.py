@@ -25,7 +25,7 @@ from saga_lint.results import RepoFacts
 
 if TYPE_CHECKING:
     from saga_lint.findings import Finding
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
     from saga_lint.rules import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -125,7 +125,7 @@ def _result(f: Finding, index: dict[str, int], prefix: str) -> dict[str, Any]:
     return res
 
 
-def render(result: Result, repo: RepoFacts) -> str:
+def render(result: Checked, repo: RepoFacts) -> str:
     from saga_lint.rules import all_rules
 
     rules = all_rules()

@@ -9,10 +9,10 @@ from saga_lint.render.safe import terminal_safe
 from saga_lint.words import plural
 
 if TYPE_CHECKING:
-    from saga_lint.results import Result
+    from saga_lint.results import Checked
 
 
-def render(result: Result, color: bool = False) -> str:
+def render(result: Checked, color: bool = False) -> str:
     out: list[str] = []
     current: object = object()
     for f in result.findings:

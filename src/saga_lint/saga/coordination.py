@@ -176,7 +176,7 @@ def decide(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> None:
         note = orch_ev.note if orch_ev is not None and orch_ev.level != "missing" else "the default: steps are commands"
     saga.coordination = style
     if style == "orchestration" and orchestrated and orch_ev is not None:  # where the orchestrator was found
-        saga.coordination_evidence = Evidence(orch_ev.level, style, orch_ev.file, orch_ev.line, orch_ev.column, note)
+        saga.coordination_evidence = orch_ev.restated(style, note)
     else:
         level: Level = "missing" if style == "orchestration" else "contract"
         saga.coordination_evidence = Evidence.at(level, style, flow, ("steps",), note)

@@ -57,7 +57,7 @@ def infer_orchestrator(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Eviden
         saga.orchestrator, saga.orchestrator_id = res, res.id
         note = f"{res.id} sends every step command" + (
             f" that a service sends ({', '.join(unsent)} comes from outside the catalog's services)" if unsent else "")
-        return Evidence("contract", res.id, res.file, res.loc("sends")[0], 1, note)
+        return Evidence.key("contract", res.id, res, "sends", note)
     first = next((s for s in saga.steps if s.command is not None), None)
     if first is None:
         return None
@@ -86,7 +86,7 @@ def infer_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | N
             step.owners = owners
             how = (f"the consumer of {step.trigger}" if step.trigger_kind == "event"
                    else f"the one service that receives {step.command_id}")
-            return Evidence("contract", owners, svc.file, svc.loc("owners")[0], 1, f"owners of {svc.id}, {how}")
+            return Evidence.key("contract", owners, svc, "owners", f"owners of {svc.id}, {how}")
         what = step.trigger or step.command_id
         return Evidence.at("missing", None, svc, ("id",), f"{svc.id} receives {what} but has no owners")
     if len(step.receivers) > 1:
@@ -256,7 +256,7 @@ def undo_on_event(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence |
         for f in later.business_failures:
             if f.event in received:
                 step.compensation_on = f.event
-                return Evidence("contract", f"on {f.event}", p.file, p.loc("receives")[0], 1,
+                return Evidence.key("contract", f"on {f.event}", p, "receives",
                                 f"{p.id} receives {f.event}, the failure event of {later.id}: it undoes its work on it")
     return None
 

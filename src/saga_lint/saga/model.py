@@ -62,16 +62,25 @@ def format_duration(seconds: float | None) -> str:
     return f"{seconds / 3600:g}h"
 
 
-@dataclass
 class Evidence:
-    """What is known of one attribute, how well (``level``), and where it was found."""
+    """What is known of one attribute, how well (``level``), and where it was found.
 
-    level: Level
-    value: object = None  # the attribute's value as found (any YAML value: an id, a list of ids, a mapping)
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    note: str = ""  # where/how it was found, in words
+    ``Evidence.at`` and ``Evidence.key`` keep the page and key path and look the position up on
+    first read of ``line``/``column``: a saga's evidence is located only when a finding, ``explain``
+    or the report shows it (composing a page's YAML again for its map costs more than the whole
+    model of the saga)."""
+
+    __slots__ = ("level", "value", "file", "note", "_line", "_column", "_at")
+
+    def __init__(self, level: Level, value: object = None, file: str | None = None, line: int | None = None,
+                 column: int | None = None, note: str = "") -> None:
+        self.level: Level = level
+        self.value = value  # the attribute's value as found (any YAML value: an id, a list of ids, a mapping)
+        self.file = file
+        self.note = note  # where/how it was found, in words
+        self._line = line
+        self._column = column
+        self._at: tuple[Resource, KeyPath, bool] | None = None  # (page, key path, column 1) not yet looked up
 
     @property
     def mark(self) -> str:
@@ -80,8 +89,52 @@ class Evidence:
     @classmethod
     def at(cls, level: Level, value: object, res: Resource, path: KeyPath, note: str = "") -> Evidence:
         """Evidence found in ``res`` at the frontmatter key ``path`` (its line and column)."""
-        line, col = res.loc(*path)
-        return cls(level, value, res.file, line, col, note)
+        ev = cls(level, value, res.file, None, None, note)
+        ev._at = (res, path, False)
+        return ev
+
+    @classmethod
+    def key(cls, level: Level, value: object, res: Resource, key: str, note: str = "") -> Evidence:
+        """Evidence found in ``res`` at the line of the top-level frontmatter ``key`` (column 1)."""
+        ev = cls(level, value, res.file, None, 1, note)
+        ev._at = (res, (key,), True)
+        return ev
+
+    def restated(self, value: object, note: str) -> Evidence:
+        """Evidence of another value found at the same place (located when this one is)."""
+        ev = Evidence(self.level, value, self.file, self._line, self._column, note)
+        ev._at = self._at
+        return ev
+
+    def _locate(self) -> None:
+        at = self._at
+        if at is not None:
+            self._at = None
+            res, path, first_column = at
+            line, column = res.loc(*path)
+            self._line = line
+            self._column = 1 if first_column else column
+
+    @property
+    def line(self) -> int | None:
+        self._locate()
+        return self._line
+
+    @property
+    def column(self) -> int | None:
+        self._locate()
+        return self._column
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.level, self.value, self.file, self.line, self.column, self.note)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Evidence) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value, as the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return "Evidence(level={!r}, value={!r}, file={!r}, line={!r}, column={!r}, note={!r})".format(*self._fields())
 
     def where(self) -> str:
         if self.file and self.line:

@@ -61,6 +61,11 @@ def load_message_schema(catalog: Catalog, resource: Resource) -> LoadedSchema | 
     """The resource's primary schema: ``schemaPath``, else the ``schemas[]`` entry marked
     ``default: true``, else the first entry. None when there is none, it is not inside the
     catalog, it does not exist, or it is not a JSON schema (Avro, Protobuf, OpenAPI, ...)."""
+    return primary_schema(catalog.files, resource)
+
+
+def primary_schema(files: CatalogFiles, resource: Resource) -> LoadedSchema | None:
+    """``load_message_schema`` for a catalog's files (as a loader worker holds them)."""
     candidates = list(schema_paths(resource))
     if not candidates:
         return None
@@ -75,7 +80,7 @@ def load_message_schema(catalog: Catalog, resource: Resource) -> LoadedSchema | 
         return 1 if isinstance(entry, dict) and entry.get("default") is True else 2
 
     for path, text in sorted(candidates, key=rank):
-        loaded = load_schema_file(catalog.files, resource.folder, text, path)
+        loaded = load_schema_file(files, resource.folder, text, path)
         if loaded is not None:
             return loaded
     return None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _UNKNOWN = object()  # a schema part this check cannot see into (an external $ref): never a finding
 
 
-@rule("saga/correlation", "error")
+@rule("saga/correlation", "error", page_facts=True)
 def correlation(ctx: Context) -> Iterator[Problem]:
     """A message of the saga has no field for the correlation key x-saga declares.
 
@@ -53,7 +53,7 @@ def correlation(ctx: Context) -> Iterator[Problem]:
                 yield problem
 
 
-@rule("saga/idempotency", "error")
+@rule("saga/idempotency", "error", page_facts=True)
 def idempotency(ctx: Context) -> Iterator[Problem]:
     """A declared idempotency key is not in the message, or a retried compensation is not declared idempotent.
 
@@ -129,9 +129,12 @@ def _missing_field(
 ) -> Problem | None:
     """A Problem when the message's JSON schema has no ``key``; placed at ``at`` in the flow, else at
     the message's schemaPath."""
+    from saga_lint.catalog.pagefacts import schema_fields
     from saga_lint.catalog.schemas.load import load_message_schema
 
     res = lookup(ctx, MESSAGE_TYPES, mid)
+    if res is not None and "." not in key and key in schema_fields(ctx.catalog, res):
+        return None  # at the schema's root, as the loader's workers found: no need to read it again
     loaded = load_message_schema(ctx.catalog, res) if res is not None else None
     if res is None or loaded is None or loaded.document is None or has_field(loaded.document, key) is not False:
         return None

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
+from saga_lint.saga.xschema import is_valid, schema_path
 
 if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
     from saga_lint.rules import Context
     from saga_lint.saga.model import KeyPath, Saga
-
-
-def _schema_path() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "saga" / "x-saga.schema.json"
 
 
 @rule("saga/schema", "error")
@@ -33,15 +31,15 @@ def schema(ctx: Context) -> Iterator[Problem]:
             reserve_inventory: {retries: 3}
     Fix: use the documented field names (see docs/saga.md); point editors at the schema for completion.
     """
-    if not any(saga.structured for saga in ctx.sagas):
-        return  # nothing to validate: spare the jsonschema import and validator
-    import jsonschema
-
-    validator_cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
-    validator = validator_cls(json.loads(_schema_path().read_text("utf-8")))
+    validator = None  # jsonschema's, made for the first block the compiled check does not call valid
     for saga in ctx.sagas:
         if not saga.structured:
             continue
+        if is_valid(saga.x):
+            yield from _unknown_steps(saga)
+            continue
+        if validator is None:
+            validator = _validator()
         instance: Any = saga.x  # YAML, which the validator takes as JSON
         for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
             path: KeyPath = ("x-saga", *err.absolute_path)
@@ -49,6 +47,14 @@ def schema(ctx: Context) -> Iterator[Problem]:
             msg = err.message if len(err.message) < 200 else err.message[:200] + "..."
             yield Problem(f"{format_path(path)}: {msg}. See the x-saga schema (docs/saga.md).", saga.flow, path, step=step)
         yield from _unknown_steps(saga)
+
+
+def _validator() -> Validator:
+    """jsonschema's validator of the x-saga schema: its errors are the findings."""
+    import jsonschema
+
+    validator_cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
+    return validator_cls(json.loads(schema_path().read_text("utf-8")))
 
 
 def _unknown_steps(saga: Saga) -> Iterator[Problem]:

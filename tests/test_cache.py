@@ -1,0 +1,263 @@
+"""The cache of ``saga-lint check`` (``saga_lint/cache.py``): a hit gives the cold run's output byte
+for byte; any change of an input (a page, a schema, the config, saga-lint's version, the rule set)
+is a miss; a corrupt, truncated or foreign cache is ignored and rewritten; two runs at once both
+finish with the right output; a folder that cannot be written means no cache, not an error."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, OUR_CATALOG
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATE = ROOT / "benchmarks" / "generate.py"
+
+
+def _run(*args, env=None) -> subprocess.CompletedProcess:
+    e = {k: v for k, v in os.environ.items() if k not in ("GITHUB_STEP_SUMMARY", "SAGA_LINT_CACHE_DIR", "SAGA_LINT_NO_CACHE")}
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "saga_lint", *map(str, args)], capture_output=True, text=True, env=e,
+                          timeout=300)
+
+
+def _check(path, cache: Path | None, *extra, timings=False) -> subprocess.CompletedProcess:
+    opts = ["--no-cache"] if cache is None else ["--cache-dir", cache]
+    proc = _run("check", path, *opts, *extra, env={"SAGA_LINT_TIMINGS": "1"} if timings else None)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc
+
+
+def _ran_pipeline(proc: subprocess.CompletedProcess) -> bool:
+    return "saga-lint timing: rules" in proc.stderr  # printed by the pipeline only, not by a cache hit
+
+
+@pytest.fixture
+def catalog(tmp_path) -> Path:
+    out = tmp_path / "cat"
+    subprocess.run([sys.executable, str(GENERATE), "--shape", "saga-dense", "10", str(out)], check=True,
+                   capture_output=True)
+    return out
+
+
+def _pages(cat: Path, pattern: str) -> list[Path]:
+    return sorted(cat.glob(pattern))
+
+
+def test_hit_gives_the_cold_output_and_skips_the_pipeline(catalog, tmp_path):
+    cache = tmp_path / "cache"
+    cold = _check(catalog, None, "-f", "json")
+    first = _check(catalog, cache, "-f", "json", timings=True)
+    second = _check(catalog, cache, "-f", "json", timings=True)
+    assert _ran_pipeline(first) and not _ran_pipeline(second)
+    assert first.stdout == second.stdout == cold.stdout
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    for fmt in ("text", "sarif", "junit", "markdown", "github", "gitlab"):  # every format from the one entry
+        assert _check(catalog, cache, "-f", fmt).stdout == _check(catalog, None, "-f", fmt).stdout, fmt
+
+
+@pytest.mark.parametrize("edit", ["page", "schema", "config", "new file", "removed file"])
+def test_a_changed_input_is_a_miss_and_the_findings_change_as_in_a_cold_run(catalog, tmp_path, edit):
+    cache = tmp_path / "cache"
+    _check(catalog, cache)
+    if edit == "page":
+        svc = _pages(catalog, "domains/*/systems/*/services/*/index.mdx")[1]
+        svc.write_text(svc.read_text().replace("owners:", "ownres:", 1))
+    elif edit == "schema":
+        _pages(catalog, "domains/*/systems/*/services/*/events/*/schema.json")[0].write_text('{"type": "strnig"}')
+    elif edit == "config":
+        (catalog / "saga-lint.yaml").write_text("rules:\n  best-practices/description-required: off\n  saga/*: off\n")
+    elif edit == "new file":
+        (catalog / "teams" / "extra.mdx").write_text("---\nid: extra\nname: Extra\n---\n")
+    else:
+        _pages(catalog, "users/*.mdx")[0].unlink()
+    warm = _check(catalog, cache, "-f", "json", timings=True)
+    cold = _check(catalog, None, "-f", "json")
+    assert _ran_pipeline(warm)
+    assert warm.stdout == cold.stdout
+    assert _check(catalog, cache, "-f", "json").stdout == cold.stdout  # and now a hit with the new result
+    if edit in ("page", "schema"):
+        assert json.loads(cold.stdout)["findings"]
+
+
+def test_the_key_covers_version_rule_set_and_config(catalog, tmp_path, monkeypatch):
+    import saga_lint.cache as cache_mod
+    import saga_lint.rules as rules_mod
+    from saga_lint.config import load_config
+
+    cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
+    assert cache is not None
+    config = load_config(catalog)
+    base = cache.key(config)
+    assert cache.key(config) == base  # stable
+    monkeypatch.setattr(cache_mod, "__version__", "99.0.0")
+    assert cache.key(config) != base
+    monkeypatch.undo()
+    real = rules_mod.all_rules()
+    fewer = dict(list(real.items())[1:])
+    monkeypatch.setattr(rules_mod, "all_rules", lambda: fewer)
+    assert cache.key(config) != base
+    monkeypatch.undo()
+    config.severities = {**config.severities, "saga/pivot": "warning"}
+    assert cache.key(config) != base
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign layout", "other key", "bad finding", "bad index"])
+def test_a_damaged_cache_is_ignored_and_rewritten(catalog, tmp_path, damage):
+    cache = tmp_path / "cache"
+    svc = _pages(catalog, "domains/*/systems/*/services/*/index.mdx")[1]
+    svc.write_text(svc.read_text().replace("owners:", "ownres:", 1))  # findings to restore
+    cold = _check(catalog, None, "-f", "json").stdout
+    _check(catalog, cache)
+    entry = next(cache.glob("check-*.json"))
+    index = next(cache.glob("files-*.json"))
+    doc = json.loads(entry.read_text())
+    if damage == "truncated":
+        entry.write_text(entry.read_text()[: len(entry.read_text()) // 2])
+    elif damage == "garbage":
+        entry.write_bytes(b"\x00\xff not json")
+    elif damage == "foreign layout":
+        entry.write_text(json.dumps({**doc, "layout": 999, "findings": []}))
+    elif damage == "other key":
+        entry.write_text(json.dumps({**doc, "key": "0" * 40, "findings": []}))
+    elif damage == "bad finding":
+        entry.write_text(json.dumps({**doc, "findings": [{"rule": "x"}]}))
+    else:
+        index.write_text('{"layout": 1, "written": 0, "files": {"README.md": [1, 2, "x", 4, 5]}}')
+    warm = _check(catalog, cache, "-f", "json", timings=True)
+    assert warm.stdout == cold
+    assert _ran_pipeline(warm) == (damage != "bad index")  # a bad index only means reading the files again
+    assert json.loads(entry.read_text())["findings"] == json.loads(cold)["findings"]  # rewritten
+    assert _check(catalog, cache, "-f", "json").stdout == cold
+
+
+def test_two_runs_at_once_both_finish_with_the_right_output(catalog, tmp_path):
+    cache = tmp_path / "cache"
+    cold = _check(catalog, None, "-f", "json").stdout
+    env = {k: v for k, v in os.environ.items() if k not in ("SAGA_LINT_CACHE_DIR", "SAGA_LINT_NO_CACHE")}
+    for _ in range(2):  # once on an empty cache, once on a full one
+        procs = [subprocess.Popen([sys.executable, "-m", "saga_lint", "check", str(catalog), "--cache-dir", str(cache),
+                                   "-f", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(3)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0], [e for _, e in outs]
+        assert all(out == cold for out, _ in outs)
+    assert not list(cache.glob("*.tmp"))  # no temporary file left behind
+
+
+def test_default_folder_is_in_the_catalog_root_and_not_linted(catalog):
+    first = _run("check", catalog, "-f", "json")
+    folder = catalog / ".saga-lint-cache"
+    assert folder.is_dir() and (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+    second = _run("check", catalog, "-f", "json")
+    assert first.stdout == second.stdout  # the cache folder is not a file of the catalog
+    assert json.loads(second.stdout)["summary"]["files"] == json.loads(_check(catalog, None, "-f", "json").stdout)[
+        "summary"]["files"]
+
+
+def test_environment_variable_chooses_the_folder(catalog, tmp_path):
+    where = tmp_path / "elsewhere"
+    proc = _run("check", catalog, env={"SAGA_LINT_CACHE_DIR": str(where)})
+    assert proc.returncode == 0, proc.stderr
+    assert list(where.glob("check-*.json")) and not (catalog / ".saga-lint-cache").exists()
+
+
+def test_a_folder_that_cannot_be_made_means_no_cache(catalog, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    proc = _check(catalog, blocker / "cache", "-f", "json")
+    assert proc.stdout == _check(catalog, None, "-f", "json").stdout
+    assert proc.stderr == ""
+
+
+def test_a_folder_the_walk_would_see_means_no_cache(catalog):
+    visible = catalog / "cache-here"
+    proc = _check(catalog, visible, "-f", "json")
+    assert not visible.exists()
+    assert proc.stdout == _check(catalog, None, "-f", "json").stdout
+    hidden = catalog / ".cache" / "saga-lint"
+    _check(catalog, hidden)
+    assert list(hidden.glob("check-*.json"))
+
+
+def test_no_cache_writes_nothing(catalog):
+    _run("check", catalog, "--no-cache")
+    _run("check", catalog, env={"SAGA_LINT_NO_CACHE": "1"})
+    assert not (catalog / ".saga-lint-cache").exists()
+
+
+@pytest.mark.parametrize("which", ["corpus", "ours"])
+def test_cached_equals_uncached_on_real_catalogs(which, tmp_path):
+    src = CORPUS if which == "corpus" else OUR_CATALOG
+    if not src.is_dir():
+        pytest.skip(f"{src} is not here")
+    cat = tmp_path / "cat"
+    shutil.copytree(src, cat, symlinks=True)  # the corpus is read-only, and no cache goes into the repo
+    cache = tmp_path / "cache"
+    for fmt in ("json", "sarif", "text"):
+        cold = _check(cat, None, "-f", fmt).stdout
+        assert _check(cat, cache, "-f", fmt).stdout == cold
+        assert _check(cat, cache, "-f", fmt).stdout == cold
+
+
+def test_an_input_edited_while_the_check_runs_is_not_cached(catalog, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import saga_lint.pipeline as pipeline
+    from saga_lint.cli import main
+
+    cache = tmp_path / "cache"
+    page = _pages(catalog, "domains/*/systems/*/services/*/index.mdx")[1]
+    real = pipeline.run_check
+
+    def edit_then_run(path, config=None):
+        page.write_text(page.read_text() + "\nA line added while the check ran.\n")
+        return real(path, config)
+
+    monkeypatch.setattr(pipeline, "run_check", edit_then_run)
+    monkeypatch.delenv("SAGA_LINT_NO_CACHE", raising=False)
+    result = CliRunner().invoke(main, ["check", str(catalog), "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert not list(cache.glob("check-*.json"))
+
+
+def test_symbolic_links_are_part_of_the_key(catalog, tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text("{}")
+    cache = tmp_path / "cache"
+    link = catalog / "linked.json"
+    link.symlink_to(outside)  # a link out of the catalog: the walk reports it
+    first = _check(catalog, cache, "-f", "json")
+    assert first.stdout == _check(catalog, None, "-f", "json").stdout
+    link.unlink()
+    link.symlink_to(catalog / "README.md")  # now a link inside: no finding
+    again = _check(catalog, cache, "-f", "json", timings=True)
+    assert _ran_pipeline(again)
+    assert again.stdout == _check(catalog, None, "-f", "json").stdout != first.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_the_shared_walk_gives_the_same_key_as_one_process(catalog, tmp_path, monkeypatch):
+    """A large catalog's key is walked by this process and a forked one: the same lines, and
+    when the forked one fails, this process walks its half."""
+    import saga_lint.cache as cache_mod
+
+    (catalog / ".hidden").mkdir()
+    (catalog / ".hidden" / "x.mdx").write_text("not walked")
+    (catalog / "domains" / "link.json").symlink_to(tmp_path / "nowhere.json")
+    cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
+    assert cache is not None
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 10**9)
+    alone = cache._file_lines()
+    assert not any("\0.hidden/" in line for line in alone) and any(line.startswith("l\0domains/link.json") for line in alone)
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 0)
+    assert cache._file_lines() == alone
+    real = cache_mod._collect
+    monkeypatch.setattr(cache_mod, "_collect", lambda child: real(child) and None)
+    assert cache._file_lines() == alone
