@@ -261,3 +261,18 @@ def test_the_shared_walk_gives_the_same_key_as_one_process(catalog, tmp_path, mo
     real = cache_mod._collect
     monkeypatch.setattr(cache_mod, "_collect", lambda child: real(child) and None)
     assert cache._file_lines() == alone
+
+
+def test_select_ignore_and_baseline_with_the_cache_give_the_cold_output(tmp_path):
+    """--select/--ignore narrow the effective config, so they are part of the key; the baseline is
+    applied after the cache: each run from the cache prints what a cold run prints."""
+    cat = tmp_path / "cat"
+    shutil.copytree(ROOT / "catalog-examples" / "broken-checkout", cat)
+    cache = tmp_path / "cache"
+    for extra in ([], ["--select", "saga/*"], ["--ignore", "saga/*"], ["--select", "saga/*"]):
+        assert _check(cat, cache, "-f", "json", *extra).stdout == _check(cat, None, "-f", "json", *extra).stdout, extra
+    baseline = tmp_path / "baseline.json"
+    _run("check", cat, "--cache-dir", cache, "--write-baseline", baseline)
+    warm = _run("check", cat, "--cache-dir", cache, "--baseline", baseline, "-f", "json")
+    cold = _run("check", cat, "--no-cache", "--baseline", baseline, "-f", "json")
+    assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout) == (0, cold.stdout)
