@@ -1,7 +1,7 @@
 """One record of what is known about a page after loading: ``PageFacts``.
 
-- ``frontmatter_issues``: the frontmatter against EventCatalog's schema (``fmschema.validate``;
-  none for docs pages, changelogs and other page kinds);
+- ``frontmatter_issues``: the frontmatter against EventCatalog's content schemas
+  (``fmschema.validate``, every schema line; also docs pages, changelogs, ubiquitous language);
 - ``path_checks``: every file path the page names (``schemaPath``, ``schemas[]``,
   ``specifications``, ``styles.icon``, ``<SchemaViewer file>``) with where it resolves;
 - ``schema_problems``: the problems of the JSON schema files it names (``catalog.schemas``).
@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from saga_lint.catalog.fmschema import validate
-from saga_lint.catalog.model import PAGE_KINDS
 from saga_lint.catalog.paths import body_file_paths, file_components, file_paths, icon_file, icon_paths, resolve_in_catalog
 from saga_lint.catalog.schemas import load_schema_file, schema_paths
 
@@ -66,7 +65,7 @@ NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and
 
 def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     """The facts of one page of the catalog whose files are ``files``."""
-    issues = () if res.type in PAGE_KINDS else tuple(validate(res.type, res.data))
+    issues = tuple(validate(res.type, res.data, res.file))
     components = file_components(res)
     facts = PageFacts(issues, _path_checks(files, res, components), _schema_problems(files, res, components))
     return facts if facts != NO_FACTS else NO_FACTS
@@ -150,5 +149,5 @@ def schema_problems(catalog: Catalog, res: Resource) -> tuple[SchemaFileProblems
 
 
 def frontmatter_issues(catalog: Catalog, res: Resource) -> tuple[Issue, ...]:
-    """``fmschema.validate(res.type, res.data)``, as a page fact."""
+    """``fmschema.validate(res.type, res.data, res.file)``, as a page fact."""
     return catalog.facts.of(res).frontmatter_issues

@@ -79,10 +79,15 @@ def _step_summary(result: Result, repo: _Repo) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, 16), default=None,
               help="Worker processes for reading the catalog: 1 reads it in this process; default: one per CPU "
               "on catalogs of 300 pages or more (as SAGA_LINT_JOBS).")
+@click.option("--eventcatalog-version", "ec_version", metavar="VERSION",
+              help="EventCatalog version whose content schemas apply (default: @eventcatalog/core in the catalog's "
+              "package.json, else the config's eventcatalog-version, else the latest release).")
 @guard
 def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, fail_on: str | None, quiet: bool,
-          jobs: int | None) -> None:
+          jobs: int | None, ec_version: str | None) -> None:
     """Lint the catalog at PATH (default: the current folder)."""
+    if ec_version:
+        os.environ["SAGA_LINT_EVENTCATALOG_VERSION"] = ec_version  # read by ecversion.detect
     if jobs is not None:
         os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
     from saga_lint.config import load_config

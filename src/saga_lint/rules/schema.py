@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.catalog.pagefacts import frontmatter_issues
 from saga_lint.catalog.refs import format_path
+from saga_lint.ecversion import EcVersion, applies, detect
 from saga_lint.rules import Context, Problem, rule
 
 if TYPE_CHECKING:
@@ -14,22 +15,45 @@ if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
 
 _CACHE_KEY = "_schema_issues"
+# issue kinds each rule reports; "unknown-dropped" (a key the declared version ignores) is
+# schema/unknown-field one level down (a warning by default): the build does not fail on it
+_DEMOTED = {"unknown-dropped"}
 
 
-def _issues(ctx: Context, kind: str) -> Iterator[Problem]:
+def _issues(ctx: Context, *kinds: str) -> Iterator[Problem]:
+    ec = eventcatalog_of(ctx)
     cache: list[tuple[Resource, Issue]] | None = ctx.memo.get(_CACHE_KEY)
     if cache is None:
         cache = []
         for res in ctx.catalog.resources:
             for issue in frontmatter_issues(ctx.catalog, res):
-                cache.append((res, issue))
+                if applies(issue.versions, ec):
+                    cache.append((res, issue))
         ctx.memo[_CACHE_KEY] = cache
     for res, issue in cache:
-        if issue.kind == kind:
+        if issue.kind in kinds:
             message = issue.message
-            if kind in ("type", "invalid", "email") and issue.path and not message.startswith(("version ",)):
+            if issue.kind in ("type", "invalid", "email") and issue.path and not message.startswith(("version ",)):
                 message = f"{format_path(issue.path)} {message}"
-            yield Problem(message, res, issue.path)
+            if issue.versions and issue.kind != "unknown-dropped":  # holds for this version, not for every one
+                message = f"{message} (EventCatalog {ec.version}; {_other(issue)})"
+            yield Problem(message, res, issue.path, demote=issue.kind in _DEMOTED)
+
+
+def _other(issue: Issue) -> str:
+    if issue.kind == "unknown-nested":
+        return "4.x reads it" if issue.versions == "3" else "3.x drops it"
+    return "4.x accepts it" if issue.versions == "3" else "3.x accepts it"
+
+
+def eventcatalog_of(ctx: Context) -> EcVersion:
+    """The EventCatalog version the catalog is checked against (``ecversion.detect``)."""
+    if ctx.eventcatalog is not None:
+        return ctx.eventcatalog
+    found: EcVersion | None = ctx.memo.get("_eventcatalog")
+    if found is None:
+        found = ctx.memo["_eventcatalog"] = detect(ctx.catalog.root)
+    return found
 
 
 @rule("schema/required-fields", "error", official=True, page_facts=True)
@@ -119,7 +143,7 @@ def unknown_field(ctx: Context) -> Iterable[Problem]:
         owner: [ordering-platform]
     Fix: ``owners: [ordering-platform]``, or ``x-owner`` for a custom property.
     """
-    return _issues(ctx, "unknown")
+    return _issues(ctx, "unknown", "unknown-dropped")
 
 
 @rule("schema/unknown-nested-field", "warning", official=True, page_facts=True, official_since="1.1.17")
