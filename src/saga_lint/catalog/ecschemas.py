@@ -89,6 +89,8 @@ STEP = Obj(
     {
         "id": SN, "title": S, "summary": S, "type": Enum("node", "message", "agent", "user", "actor"),
         **_STEP_POINTERS,
+        # the official linter's system steps: the build drops these keys, saga-lint checks the reference
+        "system": A, "systems": A,
         "actor": Obj({"name": S, "summary": S}, required=("name",)),
         "externalSystem": Obj({"name": S, "summary": S, "url": Url()}, required=("name",)),
         "custom": Obj(
