@@ -368,7 +368,8 @@ CASES = [
         "refs/resource-exists", "message-producers",
         edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json\nproducers:\n  - id: order-service"), EVENT,
         "id: order-service", r'producers\[0\] refers to service "order-service".*Did you mean "orders-service"',
-        good=edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json\nproducers:\n  - id: orders-service\n    collection: services"),
+        good=edit(EVENT, "schemaPath: schema.json",
+                  "schemaPath: schema.json\nproducers:\n  - id: orders-service\n    collection: services"),
     ),
     Case(
         "refs/resource-exists", "container-services",

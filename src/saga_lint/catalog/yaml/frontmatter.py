@@ -1,7 +1,8 @@
 """Split a Markdown/MDX page into its YAML frontmatter and body.
 
 A page starts with a line ``---`` (a UTF-8 byte-order mark or blank lines before it are allowed, as
-in EventCatalog's build), then YAML, then a closing line ``---``. Anything else is a ``parse/frontmatter`` problem at the line concerned.
+in EventCatalog's build), then YAML, then a closing line ``---``. Anything else is a
+``parse/frontmatter`` problem at the line concerned.
 """
 
 from __future__ import annotations
