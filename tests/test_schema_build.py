@@ -59,6 +59,27 @@ def test_a_page_the_build_accepts_has_no_build_error(tmp_path, mutant: Mutant):
     assert verdict(tmp_path, mutant.files()) == {}
 
 
+# EventCatalog 4.x (the repository's core, read from its source; not on the registry, so no build
+# to run): the mutants whose verdict differs from 3.48.4's
+FLIPPED_ON_4 = {"adr-applies-to-system": True, "unknown-top-level-key": False}
+PKG4 = json.dumps({"dependencies": {"@eventcatalog/core": "4.7.5"}})
+
+
+@pytest.mark.parametrize("mutant", INVALID + VALID, ids=lambda m: m.name)
+def test_the_verdict_on_4(tmp_path, mutant: Mutant):
+    valid = FLIPPED_ON_4.get(mutant.name, mutant.valid)
+    errors = verdict(tmp_path, {**mutant.files(), "package.json": PKG4})
+    assert list(errors) == ([] if valid else [mutant.file]), errors
+
+
+def test_a_system_is_validated_on_4_only(tmp_path):
+    files = {**BASE, "systems/checkout/index.mdx": "---\nid: checkout\nname: Checkout\nversion: 1\nscope: public\n---\n"}
+    assert verdict(tmp_path, files) == {}  # 3.48.4 has no systems collection: the page is not read
+    errors = verdict(tmp_path, {**files, "package.json": PKG4})
+    assert [(f.rule, f.field) for f in errors["systems/checkout/index.mdx"]] == [("schema/valid-type", "version"),
+                                                                             ("schema/validation-error", "scope")]
+
+
 def test_owner_object_without_collection_names_the_field_and_the_accepted_values(tmp_path):
     files = {**BASE, EVENT: BASE[EVENT].replace("owners: [ordering]", "owners:\n  - id: ordering")}
     [f] = verdict(tmp_path, files)[EVENT]
