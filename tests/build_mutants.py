@@ -146,3 +146,59 @@ VALID = [
     good("step-ids-numbers", FLOW, "next_step: placed", "next_step: {id: 2, label: go}"),
     good("optional-fields-absent", EVENT, COMMON, "version: 1.0.0\n"),
 ]
+
+
+def _every_enum_value() -> dict[str, str]:
+    """Extra pages that together use every value of every enumeration, both pointer forms and
+    both owner forms: the build accepts them all (one run)."""
+    head = "version: 1.0.0\nsummary: Described.\n"
+    files: dict[str, str] = {}
+    kinds = ["database", "cache", "objectStore", "searchIndex", "dataWarehouse", "dataLake", "externalSaaS", "other"]
+    modes = ["read", "write", "readWrite", "appendOnly"]
+    classes = ["public", "internal", "confidential", "regulated"]
+    for i, kind in enumerate(kinds):
+        files[f"containers/store-{i}/index.mdx"] = page(
+            f"id: store-{i}\nname: Store {i}\n{head}owners:\n  - {{id: ordering, collection: teams}}\n"
+            f"container_type: {kind}\naccess_mode: {modes[i % 4]}\nclassification: {classes[i % 4]}\n"
+            f"authoritative: true\nservices: [orders-service, {{id: orders-service, collection: services}}, 7]\n"
+        )
+    for i, status in enumerate(["proposed", "accepted", "rejected", "deprecated", "superseded"]):
+        files[f"adrs/adr-{i}/index.mdx"] = page(
+            f"id: adr-{i}\nname: ADR {i}\n{head}status: {status}\ndate: 'March 3, 2026'\n"
+            "appliesTo:\n" + "".join(
+                f"  - {{type: {t}, id: x}}\n" for t in ("agent", "service", "event", "command", "query", "flow", "channel",
+                                                          "domain", "user", "team", "container", "entity", "diagram",
+                                                          "data-product")
+            )
+        )
+    guarantees = ["at-most-once", "at-least-once", "exactly-once", "at-least-once", "exactly-once"]
+    for i, (guarantee, method) in enumerate(zip(guarantees, ["GET", "POST", "PUT", "DELETE", "PATCH"], strict=True)):
+        files[f"channels/ch-{i}/index.mdx"] = page(
+            f"id: ch-{i}\nname: Channel {i}\n{head}deliveryGuarantee: {guarantee}\nprotocols: [kafka]\n"
+            "parameters:\n  env: {enum: [dev, prod], default: dev, description: Where}\n"
+        )
+        files[f"events/Ev{i}/index.mdx"] = page(
+            f"id: ev-{i}\nname: Ev {i}\n{head}operation: {{method: {method}, path: /x, statusCodes: ['200']}}\n"
+            f"channels:\n  - {{id: ch-{i}, version: latest, parameters: {{env: dev}}}}\n"
+            "badges:\n  - {content: New, backgroundColor: blue, textColor: white}\n"
+            "specifications:\n  - {type: openapi, path: a.yml}\n  - {type: asyncapi, path: b.yml}\n"
+            "  - {type: graphql, path: c.graphql}\n"
+            "attachments:\n  - https://example.com/a\n  - {url: 'mailto:team@example.com', title: Mail}\n"
+            "deprecated: {message: Old, date: 2026-01-01}\ndraft: {title: Draft, message: Soon}\n"
+        )
+    steps = "".join(
+        f"  - id: s{i}\n    title: S{i}\n    type: {t}\n"
+        + (f"    next_steps: [s{i + 1}, {{id: s{i + 1}, label: go}}]\n" if i < 4 else "")
+        for i, t in enumerate(["node", "message", "agent", "user", "actor"])
+    )
+    files["flows/Every/index.mdx"] = page(f"id: every\nname: Every\n{head}steps:\n{steps}")
+    files["services/Modes/index.mdx"] = page(
+        f"id: modes\nname: Modes\n{head}sends:\n" + "".join(
+            f"  - id: ev-{i}\n    to:\n      - {{id: ch-{i}, delivery_mode: {mode}}}\n"
+            for i, mode in enumerate(["push", "pull", "push-pull"])
+        ) + "specifications: {openapiPath: a.yml}\n"
+    )
+    return files
+
+
+EVERY_ENUM = _every_enum_value()

@@ -1,7 +1,8 @@
 """EventCatalog's own build is the oracle of saga-lint's frontmatter checks (#22).
 
 A small catalog with one page of every collection (tests/build_mutants.py) and single-edit
-mutants of it (one invalid field of each kind per collection, and valid edge cases) are each
+mutants of it (one invalid field of each kind per collection, valid edge cases, and extra pages
+using every enumeration value and both pointer and owner forms) are each
 validated by EventCatalog's content validation (``catalogToAstro`` + ``astro sync``, see
 tests/build_oracle.py) and by saga-lint; the verdict per page must be the same: a page the
 build rejects is a saga-lint error (of the build's rules: ``schema/*``, ``parse/*``,
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import build_oracle as oracle
 import pytest
-from build_mutants import BASE, INVALID, VALID, Mutant
+from build_mutants import BASE, EVERY_ENUM, INVALID, VALID, Mutant
 from conftest import CORPUS, OUR_CATALOG, lint
 
 WHERE = oracle.install()
@@ -82,6 +83,7 @@ def _jobs() -> dict[str, dict[str, str]]:
     """Every catalog to validate, by name."""
     jobs = {f"invalid:{m.name}": m.files() for m in INVALID}
     jobs.update({f"valid:{i}": combined(g) for i, g in enumerate(valid_groups(VALID))})
+    jobs["every-enum"] = {**BASE, **EVERY_ENUM}
     if CORPUS.is_dir():
         jobs["corpus"] = corpus_files(False)
         jobs["corpus-fixed"] = corpus_files(True)
@@ -159,6 +161,12 @@ def test_a_page_the_build_accepts_has_no_saga_lint_error(verdicts, tmp_path, mut
     build = verdicts.get(f"valid-alone:{mutant.name}", verdicts[f"valid:{index}"])
     assert build.ok, build.detail
     assert saga_errors(tmp_path, mutant.files()) == {}
+
+
+def test_every_enum_value_and_both_pointer_forms_build(verdicts, tmp_path):
+    build = verdicts["every-enum"]
+    assert build.ok, build.detail
+    assert saga_errors(tmp_path, {**BASE, **EVERY_ENUM}) == {}
 
 
 def test_the_corpus_adrs_the_build_rejects_are_errors_and_nothing_else_is(verdicts, tmp_path):

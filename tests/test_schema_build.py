@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from build_mutants import ADR, BASE, EVENT, INVALID, SERVICE, VALID, Mutant
+from build_mutants import ADR, BASE, EVENT, EVERY_ENUM, INVALID, SERVICE, VALID, Mutant
 from conftest import check_json, lint, run_cli, write_catalog
 
 from saga_lint.ecversion import LATEST, EcVersion, detect, from_text
@@ -78,6 +78,10 @@ def test_a_system_is_validated_on_4_only(tmp_path):
     errors = verdict(tmp_path, {**files, "package.json": PKG4})
     assert [(f.rule, f.field) for f in errors["systems/checkout/index.mdx"]] == [("schema/valid-type", "version"),
                                                                              ("schema/validation-error", "scope")]
+
+
+def test_every_enum_value_and_both_pointer_forms_are_accepted(tmp_path):
+    assert verdict(tmp_path, {**BASE, **EVERY_ENUM}) == {}
 
 
 def test_owner_object_without_collection_names_the_field_and_the_accepted_values(tmp_path):
