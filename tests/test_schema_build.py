@@ -150,6 +150,12 @@ def test_unknown_top_level_key_is_a_warning_on_3_and_an_error_on_4(tmp_path):
     assert f.severity == "error" and 'Did you mean "owners"' in f.message
 
 
+def test_an_unknown_key_of_a_team_is_a_warning_naming_the_near_key(tmp_path):
+    files = {**BASE, "teams/ordering.mdx": BASE["teams/ordering.mdx"].replace("members:", "emial: a@b.c\nmembers:")}
+    [f] = [f for f in lint(write_catalog(tmp_path / "cat", files)) if f.rule == "schema/unknown-field"]
+    assert f.severity == "warning" and 'Did you mean "email"' in f.message and f.line == 5
+
+
 @pytest.mark.parametrize(
     ("text", "version"),
     [("3.48.4", "3.48.4"), ("^3.40.0", "3.48.4"), ("~4.7.1", "4.7.5"), ("4", "4.7.5"), (">=3", "3.48.4"), ("latest", None)],

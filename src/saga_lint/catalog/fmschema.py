@@ -366,10 +366,19 @@ def _validate_plain(kind: str, data: dict[str, object]) -> list[Issue]:
             out.append(Issue("required", (key,), f'required key "{key}" is missing'))
     for key, value in data.items():
         spec = fields.get(str(key))
-        if spec is None or (value is None and key in ecschemas.PLAIN_REQUIRED.get(kind, ())):
+        if spec is None:
+            if kind in _WARN_DROPPED and not str(key).startswith("x-"):
+                out.append(Issue("unknown-dropped", (key,), f'unknown property "{key}": EventCatalog ignores it.'
+                                 f'{suggest(str(key), fields)}'))
+            continue
+        if value is None and key in ecschemas.PLAIN_REQUIRED.get(kind, ()):
             continue
         check_value(value, spec, (key,), out)
     return out
+
+
+# plain collections whose unknown keys are worth a warning (docs pages carry keys of their own tools)
+_WARN_DROPPED = frozenset(("team", "user", "changelog", "ubiquitous-language"))
 
 
 def _check_top(key: str, value: object, f3: dict[str, T], f4: dict[str, T], out: list[Issue]) -> None:

@@ -162,11 +162,11 @@ def validation_error(ctx: Context) -> Iterable[Problem]:
 def unknown_field(ctx: Context) -> Iterable[Problem]:
     """A top-level frontmatter key that EventCatalog does not know and that does not start with ``x-``.
 
-    What it checks: every top-level key of every versioned resource (teams and users are exempt:
-    EventCatalog strips unknown keys there), with a "did you mean" suggestion. An error from
-    EventCatalog 4 on, which rejects the page; a warning on 3.x, whose build drops the key
-    silently (the finding says so, and names 4.x's keys that 3.x ignores, e.g. a domain's
-    ``systems``).
+    What it checks: every top-level key of every versioned resource, with a "did you mean"
+    suggestion. An error from EventCatalog 4 on, which rejects the page; a warning on 3.x, whose
+    build drops the key silently (the finding says so, and names 4.x's keys that 3.x ignores,
+    e.g. a domain's ``systems``). On teams, users, changelogs and ubiquitous-language pages,
+    whose collections drop unknown keys in every version, always a warning.
     Why: EventCatalog 4 fails the build with ``Unknown property "foo". Custom properties must
     start with "x-"``; a typo such as ``owner`` silently loses the ownership.
     Source of truth: EventCatalog 4's content collections (``withExtensionProperties``: an error);
