@@ -822,8 +822,16 @@ def test_layout_channels_with_env_placeholder(make_catalog):
 
 
 def test_layout_page_outside_collections_is_ignored(make_catalog):
-    root = build(make_catalog, {"README.md": "# Hello\n", "docs/guide.mdx": "# Guide\nNo frontmatter needed.\n"})
+    guide = "---\ntitle: Guide\nsummary: How to.\n---\n# Guide\n"
+    root = build(make_catalog, {"README.md": "# Hello\n", "docs/guide.mdx": guide})
     assert lint(root) == []
+
+
+def test_custom_docs_page_without_frontmatter_fails_as_the_build_fails(make_catalog):
+    # EventCatalog 3.48.4's build: "customPages → docs/guide ... title: Required, summary: Required"
+    root = build(make_catalog, {"docs/guide.mdx": "# Guide\nNo frontmatter.\n"})
+    assert [(f.rule, f.file, f.field) for f in lint(root)] == [
+        ("schema/required-fields", "docs/guide.mdx", "summary"), ("schema/required-fields", "docs/guide.mdx", "title")]
 
 
 # -- version references --------------------------------------------------------------------------
