@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "rules.md"
-LABELS = ("What it checks:", "Why:", "Example that fails:", "Fix:")
+LABELS = ("What it checks:", "Why:", "Source of truth:", "Example that fails:", "Fix:")
 FAMILY_TITLES = {
     "parse": "Reading files",
     "schema": "Frontmatter schema",

@@ -52,10 +52,10 @@ def test_a_catalog_with_only_a_config_file_is_a_catalog(tmp_path):
     [
         ("rulez:\n  best-practices/owner-required: off\n",
          ":1: unknown key 'rulez'. Did you mean 'rules'? (a configuration has: extends, rules, "
-         "ignore, overrides, fail-on, sagas, schema-compatibility)"),
+         "ignore, overrides, fail-on, sagas, schema-compatibility, eventcatalog-version)"),
         ("extends: default\nfail-on: error\nignor:\n  - drafts/**\n",
          ":3: unknown key 'ignor'. Did you mean 'ignore'? (a configuration has: extends, rules, ignore, overrides, "
-         "fail-on, sagas, schema-compatibility)"),
+         "fail-on, sagas, schema-compatibility, eventcatalog-version)"),
         ("rules:\n  best-practices/owner-requird: off\n",
          ": unknown rule 'best-practices/owner-requird' (see `saga-lint rules`). "
          "Did you mean 'best-practices/owner-required'?"),

@@ -227,6 +227,9 @@ class Case:
     column_from_needle: bool = True
 
 
+PKG4 = '{"dependencies": {"@eventcatalog/core": "^4.0.0"}}\n'
+
+
 def _without(path, line):
     return edit(path, line + "\n", "")
 
@@ -280,9 +283,10 @@ CASES = [
     ),
     Case(
         "schema/unknown-field", "typo-summary",
-        edit(SERVICE, "summary: Takes orders.\n", "summary: Takes orders.\nsumary: again\n"), SERVICE, "sumary:",
-        r'must start with "x-"\. Did you mean "summary"\?',
-        good=edit(SERVICE, "summary: Takes orders.\n", "summary: Takes orders.\nx-sumary: again\n"),
+        # an error from EventCatalog 4 on (3.x drops the key: a warning, tests/test_schema_build.py)
+        {**edit(SERVICE, "summary: Takes orders.\n", "summary: Takes orders.\nsumary: again\n"), "package.json": PKG4},
+        SERVICE, "sumary:", r'must start with "x-"\. Did you mean "summary"\?',
+        good={**edit(SERVICE, "summary: Takes orders.\n", "summary: Takes orders.\nx-sumary: again\n"), "package.json": PKG4},
     ),
     Case(
         "schema/unknown-nested-field", "typo-in-sends",
@@ -364,7 +368,8 @@ CASES = [
         "refs/resource-exists", "message-producers",
         edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json\nproducers:\n  - id: order-service"), EVENT,
         "id: order-service", r'producers\[0\] refers to service "order-service".*Did you mean "orders-service"',
-        good=edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json\nproducers:\n  - id: orders-service"),
+        good=edit(EVENT, "schemaPath: schema.json",
+                  "schemaPath: schema.json\nproducers:\n  - id: orders-service\n    collection: services"),
     ),
     Case(
         "refs/resource-exists", "container-services",
@@ -372,7 +377,7 @@ CASES = [
              "container_type: database\nservicesThatWriteToContainer:\n  - id: order-service"),
         CONTAINER, "id: order-service", r'servicesThatWriteToContainer\[0\] refers to service "order-service"',
         good=edit(CONTAINER, "container_type: database",
-                  "container_type: database\nservicesThatWriteToContainer:\n  - id: orders-service"),
+                  "container_type: database\nservicesThatWriteToContainer:\n  - id: orders-service\n    collection: services"),
     ),
     Case(
         "refs/resource-exists", "entity-property-references",
@@ -410,7 +415,7 @@ CASES = [
         good={
             "events/OrderCancelled/index.mdx": EVENT_TXT.replace("order-placed", "order-cancelled"),
             "events/OrderCancelled/schema.json": "{}\n",
-            **edit(SERVICE, "writesTo:", "receives:\n  - order-cancelled\nwritesTo:"),
+            **edit(SERVICE, "writesTo:", "receives:\n  - id: order-cancelled\nwritesTo:"),
         },
     ),
     # best-practices/*
@@ -689,10 +694,12 @@ def resources(root):
 def test_layout_nested_domain_system_service_event(make_catalog):
     base = "domains/Shop/systems/checkout/services/Cart/events/CartChecked"
     changes = {
+        # domains list their systems from EventCatalog 4 on (3.x ignores the key: a warning)
+        "package.json": '{"dependencies": {"@eventcatalog/core": "^4.0.0"}}\n',
         "domains/Shop/index.mdx": DOMAIN_TXT.replace("id: ordering\nname: Ordering", "id: shop\nname: Shop")
         .replace("  - id: orders-service", "  - id: orders-service\nsystems:\n  - id: checkout"),
         "domains/Shop/systems/checkout/index.mdx": page(
-            "id: checkout\nname: Checkout\nversion: 1.0.0\nsummary: s\nowners: [ordering]\nservices: [cart-service]"
+            "id: checkout\nname: Checkout\nversion: 1.0.0\nsummary: s\nowners: [ordering]\nservices:\n  - id: cart-service"
         ),
         "domains/Shop/systems/checkout/services/Cart/index.mdx": SERVICE_TXT.replace("orders-service", "cart-service")
         .replace("id: order-placed\n    version: 1.0.0", "id: cart-checked\n    version: 1.0.0"),
@@ -719,14 +726,14 @@ def test_layout_subdomain(make_catalog):
     sub_txt = DOMAIN_TXT.replace("id: ordering\nname: Ordering", "id: payments\nname: Payments").replace(
         "services:\n  - id: orders-service\n", ""
     )
-    good = {sub: sub_txt, **edit(DOMAIN, "services:", "domains: [payments]\nservices:")}
+    good = {sub: sub_txt, **edit(DOMAIN, "services:", "domains:\n  - id: payments\nservices:")}
     root = build(make_catalog, good)
     cat, keys = resources(root)
     assert keys[("domain", "payments", "1.0.0")] == sub
     assert lint(root) == []
-    bad = {sub: sub_txt, **edit(DOMAIN, "services:", "domains: [paymnts]\nservices:")}
+    bad = {sub: sub_txt, **edit(DOMAIN, "services:", "domains:\n  - id: paymnts\nservices:")}
     hits = of_rule(lint(build(make_catalog, bad)), "refs/resource-exists")
-    assert [(f.file, f.line, f.column) for f in hits] == [(DOMAIN, *locate(bad[DOMAIN], "paymnts"))]
+    assert [(f.file, f.line, f.column) for f in hits] == [(DOMAIN, *locate(bad[DOMAIN], "id: paymnts"))]
     assert 'Did you mean "payments"' in hits[0].message
 
 
@@ -757,14 +764,14 @@ def test_layout_index_md_and_mdx(make_catalog, suffix):
     path = f"events/OrderShipped/index.{suffix}"
     txt = EVENT_TXT.replace("order-placed", "order-shipped")
     root = build(make_catalog, {path: txt, "events/OrderShipped/schema.json": "{}\n",
-                                **edit(SERVICE, "writesTo:", "receives: [order-shipped]\nwritesTo:")})
+                                **edit(SERVICE, "writesTo:", "receives:\n  - id: order-shipped\nwritesTo:")})
     cat, keys = resources(root)
     assert keys[("event", "order-shipped", "1.0.0")] == path
     assert lint(root) == []
     # and a finding in it names the .md/.mdx file
     root = build(make_catalog, {path: txt.replace("owners: [ordering]", "owners: [nobody]"),
                                 "events/OrderShipped/schema.json": "{}\n",
-                                **edit(SERVICE, "writesTo:", "receives: [order-shipped]\nwritesTo:")})
+                                **edit(SERVICE, "writesTo:", "receives:\n  - id: order-shipped\nwritesTo:")})
     assert [(f.rule, f.file) for f in lint(root)] == [("refs/owner-exists", path)]
 
 
@@ -815,8 +822,16 @@ def test_layout_channels_with_env_placeholder(make_catalog):
 
 
 def test_layout_page_outside_collections_is_ignored(make_catalog):
-    root = build(make_catalog, {"README.md": "# Hello\n", "docs/guide.mdx": "# Guide\nNo frontmatter needed.\n"})
+    guide = "---\ntitle: Guide\nsummary: How to.\n---\n# Guide\n"
+    root = build(make_catalog, {"README.md": "# Hello\n", "docs/guide.mdx": guide})
     assert lint(root) == []
+
+
+def test_custom_docs_page_without_frontmatter_fails_as_the_build_fails(make_catalog):
+    # EventCatalog 3.48.4's build: "customPages → docs/guide ... title: Required, summary: Required"
+    root = build(make_catalog, {"docs/guide.mdx": "# Guide\nNo frontmatter.\n"})
+    assert [(f.rule, f.file, f.field) for f in lint(root)] == [
+        ("schema/required-fields", "docs/guide.mdx", "summary"), ("schema/required-fields", "docs/guide.mdx", "title")]
 
 
 # -- version references --------------------------------------------------------------------------

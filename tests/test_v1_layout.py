@@ -202,3 +202,11 @@ def test_config_users_round_trip(users, export):
 @given(st.text(max_size=300))
 def test_config_users_never_raises(text):
     config_users("module.exports = { users: [" + text)
+
+
+def test_a_v1_catalog_that_declares_eventcatalog_1_builds_so_the_layout_is_a_warning(make_catalog):
+    files = dict(V1_CATALOG)
+    files["package.json"] = '{"name": "demo", "dependencies": {"@eventcatalog/core": "^1.2.0"}}'
+    layout = [f for f in lint(make_catalog(files)) if f.rule == "structure/v1-layout"]
+    assert [f.severity.value for f in layout] == ["warning"]
+    assert "it builds with EventCatalog 1." in layout[0].message

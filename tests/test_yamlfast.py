@@ -49,7 +49,7 @@ def assert_same_as_libyaml(text: str) -> bool:
         pytest.fail(f"fast path accepted text libyaml rejects ({problem.message}):\n{text}")
     assert typed(fast) == typed(reference), text
     try:
-        plain_pyyaml = yaml.safe_load(text)
+        plain_pyyaml = yaml.load(text, Loader=yamlfast.Yaml12SafeLoader)  # YAML 1.2, as EventCatalog's build reads it
     except (yaml.YAMLError, ValueError):
         return True  # "=" or "2024-13-45": PyYAML's safe loader fails, yamlloc keeps the text
     assert typed(plain_pyyaml) == typed(fast), text

@@ -44,10 +44,11 @@ from saga_lint.findings import Finding, ResourceRef, Severity
 
 if TYPE_CHECKING:
     from saga_lint.config import Config
+    from saga_lint.ecversion import EcVersion
     from saga_lint.results import Result, Summary
 
 CACHE_DIR_NAME = ".saga-lint-cache"
-LAYOUT = 2  # of the files below; another layout is a miss
+LAYOUT = 3  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
 _KEEP = 8  # results kept per folder (the newest)
 PARALLEL_FROM = 5000  # files in the index from which the key's walk is shared with a forked process
@@ -70,13 +71,17 @@ class Restored:
     config: Config
     files_seen: int
     resources: dict[str, int] = field(default_factory=dict)
+    eventcatalog: EcVersion | None = None  # the EventCatalog version the check was made against
 
     def summary(self) -> Summary:
         sev = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
             sev[f.severity] = sev.get(f.severity, 0) + 1
-        return {"files": self.files_seen, "resources": dict(self.resources), "errors": sev["error"],
-                "warnings": sev["warning"], "infos": sev["info"]}
+        out: Summary = {"files": self.files_seen, "resources": dict(self.resources), "errors": sev["error"],
+                        "warnings": sev["warning"], "infos": sev["info"]}
+        if self.eventcatalog is not None:
+            out["eventcatalog"] = {"version": self.eventcatalog.version, "source": self.eventcatalog.source}
+        return out
 
 
 class CheckCache:
@@ -109,8 +114,10 @@ class CheckCache:
     def key(self, config: Config) -> str:
         """The hash of everything a check's result depends on (see the module's docstring)."""
         h = hashlib.blake2b(digest_size=20)
-        h.update(json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _rule_set(), _config_form(config)],
-                            sort_keys=True).encode())
+        # --eventcatalog-version reaches the rules through the environment (ecversion.detect)
+        ec_version = os.environ.get("SAGA_LINT_EVENTCATALOG_VERSION", "")
+        h.update(json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _rule_set(), _config_form(config),
+                             ec_version], sort_keys=True).encode())
         h.update("\n".join(self._file_lines()).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
@@ -152,15 +159,18 @@ class CheckCache:
                 return None
             if not all(isinstance(k, str) and isinstance(v, int) for k, v in resources.items()):
                 return None
+            ec = _ec_version(doc.get("eventcatalog"))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
-        return Restored(self.root, findings, config, files_seen, resources)
+        return Restored(self.root, findings, config, files_seen, resources, ec)
 
     def store(self, key: str, result: Result) -> None:
         """Write the result of ``key`` (quietly nothing when the folder cannot be written)."""
         summary = result.summary()
+        ec = result.eventcatalog
         doc = {"layout": LAYOUT, "key": key, "version": __version__, "files": summary["files"],
-               "resources": summary["resources"], "findings": [f.to_json() for f in result.findings]}
+               "resources": summary["resources"], "findings": [f.to_json() for f in result.findings],
+               "eventcatalog": None if ec is None else {"version": ec.version, "source": ec.source, "declared": ec.declared}}
         try:
             _write_atomic(self._entry(key), json.dumps(doc))
             self._prune()
@@ -171,6 +181,18 @@ class CheckCache:
         entries = sorted(self.folder.glob("check-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[_KEEP:]:
             old.unlink(missing_ok=True)
+
+
+def _ec_version(raw: object) -> EcVersion | None:
+    """The EventCatalog version an entry records (None when it records none; a malformed one raises
+    ``ValueError``: the entry is a miss)."""
+    if raw is None:
+        return None
+    from saga_lint.ecversion import EcVersion
+
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("version", "source", "declared")):
+        raise ValueError("malformed eventcatalog entry")
+    return EcVersion(raw["version"], raw["source"], raw["declared"])
 
 
 def _walked(root: Path, folder: Path) -> bool:

@@ -105,6 +105,7 @@ class Config:
     glob_prefix: str = ""  # the catalog folder relative to the configuration's folder ('' when the same)
     select: list[str] | None = None  # --select: only these rules (names or wildcards); None: all
     deselect: list[str] = field(default_factory=list)  # --ignore: never these rules
+    eventcatalog_version: str | None = None  # used when the catalog's package.json declares none
 
     def __post_init__(self) -> None:
         """The globs, compiled once (a hostile one is a ``ConfigError`` here, not mid-run)."""
@@ -225,7 +226,7 @@ def _check_names(table: dict[Any, Any], known: Collection[str], where: str) -> N
 # every key a configuration may have (``ignorePatterns`` and ``fail_on`` as the official linter's
 # config and older saga-lint configs spell them)
 TOP_LEVEL_KEYS = ("extends", "rules", "ignore", "ignorePatterns", "overrides", "fail-on", "fail_on", "sagas",
-                  "schema-compatibility")
+                  "schema-compatibility", "eventcatalog-version")
 
 
 def _check_keys(data: dict[str, Any], source: str | None) -> None:
@@ -304,6 +305,7 @@ def from_mapping(data: dict[str, Any], base_dir: Path, source: str | None = None
         sagas=[str(s) for s in sagas] if isinstance(sagas, list) else [],
         schema_compatibility=compat if isinstance(compat, dict) else {},
         extends=str(data.get("extends", "default")),
+        eventcatalog_version=str(data["eventcatalog-version"]) if data.get("eventcatalog-version") else None,
     )
 
 

@@ -117,9 +117,12 @@ def run_check(path: str | Path, config: Config | Callable[[], Config] | None = N
         timings.step("graph")
         sagas = build_sagas(catalog, graph, loaded_config)
         timings.step("sagas")
-        findings = run_rules(Context(catalog, graph, [s for s in sagas if s.reviewed]), loaded_config)
+        from saga_lint.ecversion import detect
+
+        ec = detect(root, loaded_config.eventcatalog_version)
+        findings = run_rules(Context(catalog, graph, [s for s in sagas if s.reviewed], eventcatalog=ec), loaded_config)
         timings.step("rules")
     finally:
         if gc_was_enabled:
             gc.enable()
-    return Result(root, catalog, graph, sagas, findings, loaded_config)
+    return Result(root, catalog, graph, sagas, findings, loaded_config, eventcatalog=ec)

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog
     from saga_lint.config import Config
+    from saga_lint.ecversion import EcVersion
     from saga_lint.findings import Finding
     from saga_lint.graph import CatalogGraph
     from saga_lint.saga.model import Saga
 
-class Summary(TypedDict):
+class _Counts(TypedDict):
     """The counts of a check (``--format json``'s ``summary``)."""
 
     files: int  # files looked at
@@ -43,12 +44,20 @@ class Summary(TypedDict):
     infos: int
 
 
+class Summary(_Counts, total=False):
+    """The counts, and the EventCatalog version checked against with where it came from
+    (``ecversion.detect``; absent when the result was made without one)."""
+
+    eventcatalog: dict[str, str]
+
+
 class Checked(Protocol):
     """What the check formats (``render.render``) read of a result: its findings and summary. A
     ``Result``, or one the check's cache restored (``saga_lint.cache.Restored``)."""
 
     root: Path  # the catalog folder as given
     findings: list[Finding]
+    eventcatalog: EcVersion | None  # the EventCatalog version checked against
 
     def summary(self) -> Summary: ...
 
@@ -64,18 +73,22 @@ class Result:
     findings: list[Finding]  # sorted, graded and filtered by ``config``
     config: Config
     counts: dict[str, int] = field(default_factory=dict)
+    eventcatalog: EcVersion | None = None  # the EventCatalog version checked against
 
     def summary(self) -> Summary:
         sev = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
             sev[f.severity] = sev.get(f.severity, 0) + 1
-        return {
+        out: Summary = {
             "files": self.catalog.files_seen,
             "resources": self.catalog.counts(),
             "errors": sev["error"],
             "warnings": sev["warning"],
             "infos": sev["info"],
         }
+        if self.eventcatalog is not None:
+            out["eventcatalog"] = {"version": self.eventcatalog.version, "source": self.eventcatalog.source}
+        return out
 
 
 Health = Literal["ok", "weak", "bad"]

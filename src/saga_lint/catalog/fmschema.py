@@ -1,9 +1,12 @@
-"""The frontmatter schema of every resource type, as data, and a small fast validator.
+"""A small fast validator of frontmatter against EventCatalog's content schemas.
 
-Mirrors EventCatalog core's ``content.config.ts`` (see ../shared/design/eventcatalog-format.md
-section 2). ``validate(resource_type, data)`` yields ``Issue(kind, path, message)`` where kind is
-one of ``required``, ``type``, ``semver``, ``email``, ``invalid`` (enum, URL, shape), ``unknown``
-(top-level key) and ``unknown-nested``; the ``schema/*`` rules map kinds to rule names.
+The schemas themselves are data in ``ecschemas`` (EventCatalog's ``content.config.ts``, 3.x and
+4.x). ``validate(resource_type, data, file)`` yields ``Issue(kind, path, message, versions)`` where
+kind is one of ``required``, ``type``, ``semver``, ``email``, ``invalid`` (enum, URL, date, shape),
+``unknown`` (a top-level key the build rejects), ``unknown-dropped`` (one it ignores) and
+``unknown-nested``; ``versions`` says which schema lines an issue holds for ("" all). The
+``schema/*`` rules map kinds to rule names and keep the issues of the catalog's version
+(``ecversion``). Values are checked as zod checks them: ``null`` is no value for an optional key.
 
 Hand-written rather than JSON Schema: it runs once per page on catalogs of 45,000 pages, and
 the mapping to the official linter's rule names needs the kind of each failure.
@@ -24,11 +27,13 @@ KeyPath = tuple[Hashable, ...]
 
 
 class Issue(NamedTuple):
-    """One way a frontmatter fails its schema: ``kind`` (see the module's docstring), where, what."""
+    """One way a frontmatter fails its schema: ``kind`` (see the module's docstring), where, what,
+    and the EventCatalog schema lines it holds for (``""`` every line, ``"3"`` or ``"4"``)."""
 
     kind: str
     path: KeyPath
     message: str
+    versions: str = ""
 
 
 class T:  # spec node kinds
@@ -52,6 +57,14 @@ class Any(T):
 
 
 class Date(T):
+    """A YAML date (``2026-02-10`` unquoted): zod's ``z.date()``."""
+
+    name = "date"
+
+
+class CoerceDate(T):
+    """Anything JavaScript's ``new Date(value)`` reads as a date: zod's ``z.coerce.date()``."""
+
     name = "date"
 
 
@@ -80,7 +93,25 @@ class Obj(T):
         self.fields: dict[str, T] = fields or {}
         self.required = required
         self.open = open
+        shown = [k if k in required else k + "?" for k in list(self.fields)[:4]]
+        more = ", ..." if len(self.fields) > 4 else ""
+        self.name = f"an object {{{', '.join(shown)}{more}}}" if shown and not open else "an object"
+
+
+class Rec(T):
+    """An object of any keys whose values are all ``value`` (zod's ``z.record``)."""
+
+    def __init__(self, value: T):
+        self.value = value
         self.name = "object"
+
+
+class Ref(T):
+    """Astro's ``reference(collection)``: an id (string or number) or ``{id, collection}``."""
+
+    def __init__(self, collection: str):
+        self.collection = collection
+        self.name = f"an id or {{id, collection: {collection}}}"
 
 
 class Union(T):
@@ -89,260 +120,75 @@ class Union(T):
         self.name = " or ".join(o.name for o in options)
 
 
-S, N, B, A = Str(), Num(), Bool(), Any()
-SN = Union(S, N)
-POINTER = Union(S, Obj({"id": SN, "version": SN}, required=("id",)))
-POINTERS = Arr(POINTER)
-CHANNEL_POINTER = Union(
-    S,
-    Obj(
-        {"id": S, "version": SN, "parameters": Obj(open=True), "delivery_mode": Enum("push", "pull", "push-pull")},
-        required=("id",),
-    ),
-)
-SENDS = Arr(Union(S, Obj({"id": S, "version": SN, "fields": Arr(S), "group": S, "to": Arr(CHANNEL_POINTER)}, required=("id",))))
-RECEIVES = Arr(
-    Union(
-        S,
-        Obj(
-            {
-                "id": S,
-                "version": SN,
-                "fields": Arr(S),
-                "group": S,
-                "from": Arr(CHANNEL_POINTER),
-                "triggers": Arr(Obj({"id": S, "version": SN, "condition": S}, required=("id",))),
-            },
-            required=("id",),
-        ),
-    )
-)
-OWNERS = Arr(Union(S, Obj({"id": S, "collection": Enum("users", "teams")}, required=("id",))))
-BADGES = Arr(Obj({"content": S, "backgroundColor": S, "textColor": S, "icon": S, "url": S}, required=("content",)))
-SPECIFICATIONS = Union(
-    Obj({"openapiPath": S, "asyncapiPath": S, "graphqlPath": S}),
-    Arr(Obj({"type": Enum("openapi", "asyncapi", "graphql"), "path": S, "name": S, "headers": A}, required=("type", "path"))),
-)
-SCHEMAS = Arr(Obj({"id": S, "ref": S, "file": S, "path": S, "name": S, "format": S, "environments": A, "default": B}, open=True))
-BASE: dict[str, T] = {
-    "id": S,
-    "name": S,
-    "version": S,  # checked separately (valid-type / valid-semver)
-    "summary": S,
-    "owners": OWNERS,
-    "badges": BADGES,
-    "schemaPath": S,
-    "specifications": SPECIFICATIONS,
-    "draft": Union(B, Obj({"title": S, "message": S})),
-    "deprecated": Union(B, Obj({"message": S, "date": Union(S, Date())})),
-    "hidden": B,
-    "visualiser": B,
-    "sidebar": Obj({"label": S, "badge": S, "color": S, "backgroundColor": S}),
-    "repository": Obj({"language": S, "url": S}),
-    "editUrl": S,
-    "styles": Obj({"icon": S, "node": Obj({"color": S, "label": S})}),
-    "attachments": Arr(Union(S, Obj({"url": S, "title": S, "type": S, "description": S, "icon": S}, required=("url",)))),
-    "diagrams": POINTERS,
-    "resourceGroups": Arr(
-        Obj(
-            {
-                "id": S,
-                "title": S,
-                "items": Arr(Obj({"id": S, "version": SN, "type": S}, required=("id",))),
-                "limit": N,
-                "sidebar": A,
-            },
-            open=True,
-        )
-    ),
-    "detailsPanel": Obj(open=True),
-    "versions": A,
-    "latestVersion": A,
-    "catalog": A,
-}
-STEP = Obj(
-    {
-        "id": SN,
-        "title": S,
-        "summary": S,
-        "type": Enum("node", "message", "agent", "user", "actor"),
-        "message": POINTER,
-        "service": POINTER,
-        "agent": POINTER,
-        "system": POINTER,
-        "systems": POINTER,
-        "flow": POINTER,
-        "container": POINTER,
-        "dataProduct": POINTER,
-        "actor": Obj({"name": S, "summary": S}, required=("name",)),
-        "externalSystem": Obj({"name": S, "summary": S, "url": Url()}, required=("name",)),
-        "custom": Obj(
-            {
-                "title": S,
-                "icon": S,
-                "type": S,
-                "summary": S,
-                "url": S,
-                "color": S,
-                "properties": Obj(open=True),
-                "height": N,
-                "menu": Arr(Obj({"label": S, "url": S}, required=("label",))),
-            },
-            required=("title",),
-        ),
-        "next_step": Union(SN, Obj({"id": SN, "label": S}, required=("id",))),
-        "next_steps": Arr(Union(SN, Obj({"id": SN, "label": S}, required=("id",)))),
-    },
-    required=("id", "title"),
-)
-MESSAGE: dict[str, T] = {
-    "operation": Obj({"method": Enum("GET", "POST", "PUT", "DELETE", "PATCH"), "path": S, "statusCodes": A}),
-    "channels": Arr(CHANNEL_POINTER),
-    "schemas": SCHEMAS,
-    "messageChannels": A,
-    "producers": A,
-    "consumers": A,
-}
-ACTOR: dict[str, T] = {
-    "sends": SENDS, "receives": RECEIVES, "writesTo": POINTERS, "readsFrom": POINTERS, "flows": POINTERS, "entities": POINTERS,
-}
-PER_TYPE: dict[str, dict[str, T]] = {
-    "event": MESSAGE,
-    "command": MESSAGE,
-    "query": MESSAGE,
-    "service": {**ACTOR, "externalSystem": B, "schemas": SCHEMAS},
-    "agent": {
-        **ACTOR,
-        "model": Obj({"provider": S, "name": S, "version": S}),
-        "tools": Arr(Obj({"name": S, "type": S, "icon": S, "url": S, "description": S}, required=("name",))),
-    },
-    "domain": {
-        "services": POINTERS, "agents": POINTERS, "domains": POINTERS, "systems": POINTERS,
-        "entities": POINTERS, "data-products": POINTERS, "dataProducts": POINTERS, "flows": POINTERS,
-        "sends": SENDS, "receives": RECEIVES,
-    },
-    "system": {
-        "scope": Enum("internal", "external"), "services": POINTERS, "flows": POINTERS, "entities": POINTERS,
-        "containers": POINTERS, "relationships": Arr(Obj({"id": S, "version": SN, "label": S}, required=("id",), open=True)),
-        "actors": Arr(
-            Obj({"id": S, "name": S, "label": S, "direction": Enum("inbound", "outbound")}, required=("id",), open=True)
-        ),
-    },
-    "channel": {
-        "address": S, "protocols": Arr(S), "deliveryGuarantee": Enum("at-most-once", "at-least-once", "exactly-once"),
-        "routes": POINTERS, "channels": POINTERS,
-        "messages": Arr(Obj({"collection": S, "name": S, "id": S, "version": SN}, open=True)),
-        "parameters": Obj(open=True),
-    },
-    "container": {
-        "container_type": Enum(
-            "database", "cache", "objectStore", "searchIndex", "dataWarehouse", "dataLake", "externalSaaS", "other"
-        ),
-        "technology": S, "purpose": S, "authoritative": B,
-        "access_mode": Enum("read", "write", "readWrite", "appendOnly"),
-        "classification": Enum("public", "internal", "confidential", "regulated"),
-        "residency": S, "retention": S, "services": A,
-        "servicesThatWriteToContainer": A, "servicesThatReadFromContainer": A,
-        "dataProductsThatWriteToContainer": A, "dataProductsThatReadFromContainer": A,
-    },
-    "entity": {"aggregateRoot": B, "identifier": S, "properties": Arr(Obj(open=True)), "services": POINTERS, "domains": POINTERS},
-    "adr": {
-        "status": Enum("proposed", "accepted", "rejected", "deprecated", "superseded"),
-        "date": Union(Date(), S), "decisionMakers": OWNERS,
-        "appliesTo": Arr(Obj({"type": S, "id": S, "version": SN}, required=("id",))),
-        "supersedes": POINTERS, "supersededBy": POINTERS, "amends": POINTERS, "amendedBy": POINTERS, "related": POINTERS,
-    },
-    "data-product": {
-        "inputs": POINTERS,
-        "outputs": Arr(
-            Obj(
-                {"id": S, "version": SN, "contract": Obj({"path": S, "name": S, "type": S}, required=("path", "name"))},
-                required=("id",),
-            )
-        ),
-    },
-    "diagram": {},
-    "flow": {"steps": Arr(STEP)},
-}
-PEOPLE_COMMON: dict[str, T] = {
-    "id": S, "name": S, "email": Email(), "hidden": B, "slackDirectMessageUrl": S, "msTeamsDirectMessageUrl": S,
-    "ownedAgents": POINTERS, "ownedDomains": POINTERS, "ownedSystems": POINTERS, "ownedServices": POINTERS,
-    "ownedEvents": POINTERS, "ownedCommands": POINTERS, "ownedQueries": POINTERS,
-    "source": Obj({"provider": S, "id": S, "url": S}, open=True), "readOnly": B,
-}
-TEAM = {**PEOPLE_COMMON, "summary": S, "members": Arr(S)}
-USER = {**PEOPLE_COMMON, "avatarUrl": S, "role": S, "associatedTeams": Arr(S)}
-REQUIRED: dict[str, tuple[str, ...]] = {"flow": ("steps",), "container": ("container_type",), "adr": ("status", "date")}
-
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")
-
-
-_FIELDS: dict[str, dict[str, T]] = {}
-
-
-def fields_for(rtype: str) -> dict[str, T]:
-    if rtype == "team":
-        return TEAM
-    if rtype == "user":
-        return USER
-    fields = _FIELDS.get(rtype)
-    if fields is None:  # merged once per type (callers only read it)
-        fields = {**BASE, **PER_TYPE.get(rtype, {})}
-        if rtype in PER_TYPE:
-            _FIELDS[rtype] = fields
-    return fields
-
-
-def required_for(rtype: str) -> tuple[str, ...]:
-    if rtype in ("team", "user"):
-        return ("id", "name")
-    return ("id", "name", "version") + REQUIRED.get(rtype, ())
+# what the WHATWG URL parser (zod's url check) accepts, closely enough: a scheme, then no blank in the host
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?://[^\s/?#]+|(?!//)\S)\S*$")
+_ISO_DATE = re.compile(r"^[+-]?\d{4,6}(-\d\d(-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d:?\d\d)?)?)?)?$", re.I)
+_DATE_WORDS = frozenset(
+    [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "january", "february",
+        "march", "april", "june", "july", "august", "september", "october", "november", "december", "sept", "mon",
+        "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "am", "pm", "gmt", "utc", "z", "t"
+    ]
+)
+_DATE_TOKEN = re.compile(r"[a-z]+|\d+|[^\sa-z\d]", re.I)
 
 
 def suggest(key: str, known: Iterable[str]) -> str:
     return did_you_mean(key, list(known), cutoff=0.6)
 
 
+def js_date_ok(text: str) -> bool:
+    """Whether JavaScript's ``new Date(text)`` gives a date (ISO forms, and the loose forms V8
+    reads: month names, weekdays, numbers and separators)."""
+    t = text.strip()
+    if not t:
+        return False
+    if _ISO_DATE.match(t):
+        return True
+    tokens = _DATE_TOKEN.findall(t)
+    if not any(tok.isdigit() for tok in tokens):
+        return False
+    return all(tok.isdigit() or tok.lower() in _DATE_WORDS or tok in "-/.,:+()" for tok in tokens)
+
+
+def _coerce_date_ok(value: object) -> bool:
+    if value is None or isinstance(value, (bool, int, datetime.date)):
+        return True
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, str):
+        return js_date_ok(value)
+    if isinstance(value, list) and len(value) == 1:
+        return _coerce_date_ok(value[0]) and not isinstance(value[0], (dict, list))
+    return False
+
+
 def _type_ok(value: object, spec: T) -> bool:
     """Cheap top-level type test used to pick a union branch."""
-    test = _TYPE_TESTS.get(spec.__class__)  # one dict look-up instead of a chain of isinstance
-    if test is not None:
-        return test(value, spec)
-    if isinstance(spec, Str):
-        return isinstance(value, str)
-    if isinstance(spec, Num):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(spec, Bool):
-        return isinstance(value, bool)
-    if isinstance(spec, Any):
-        return True
-    if isinstance(spec, Date):
-        return isinstance(value, (datetime.date, datetime.datetime))
-    if isinstance(spec, (Url, Email)):
-        return isinstance(value, str)
-    if isinstance(spec, Enum):
-        return value in spec.values
-    if isinstance(spec, Arr):
-        return isinstance(value, list)
-    if isinstance(spec, Obj):
-        return isinstance(value, dict)
-    if isinstance(spec, Union):
-        return any(_type_ok(value, o) for o in spec.options)
-    return False
+    test = _TYPE_TESTS.get(spec.__class__)
+    return test(value, spec) if test is not None else False
+
+
+def _is_num(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 _TYPE_TESTS: dict[type[T], Callable[[object, T], bool]] = {
     Str: lambda v, s: isinstance(v, str),
-    Num: lambda v, s: isinstance(v, (int, float)) and not isinstance(v, bool),
+    Num: lambda v, s: _is_num(v),
     Bool: lambda v, s: isinstance(v, bool),
     Any: lambda v, s: True,
     Date: lambda v, s: isinstance(v, (datetime.date, datetime.datetime)),
+    CoerceDate: lambda v, s: True,
     Url: lambda v, s: isinstance(v, str),
     Email: lambda v, s: isinstance(v, str),
-    Enum: lambda v, s: isinstance(s, Enum) and v in s.values,
+    Enum: lambda v, s: isinstance(s, Enum) and isinstance(v, str) and v in s.values,
     Arr: lambda v, s: isinstance(v, list),
     Obj: lambda v, s: isinstance(v, dict),
+    Rec: lambda v, s: isinstance(v, dict),
+    Ref: lambda v, s: isinstance(v, (str, dict)) or _is_num(v),
     Union: lambda v, s: isinstance(s, Union) and any(_type_ok(v, o) for o in s.options),
 }
 
@@ -367,7 +213,6 @@ def _describe(value: object) -> str:
 
 def check_value(value: object, spec: T, path: KeyPath, out: list[Issue]) -> None:
     """Append to ``out`` every way ``value`` (at ``path``) fails ``spec``."""
-    # the common specs first (the generic checks below give the same answers)
     if isinstance(spec, Str):  # most values: a string where a string is expected
         if not isinstance(value, str):
             out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
@@ -386,34 +231,74 @@ def check_value(value: object, spec: T, path: KeyPath, out: list[Issue]) -> None
         _check_union(value, spec, path, out)
         return
     if isinstance(spec, Enum):
-        if value not in spec.values:
-            out.append(Issue("invalid", path, f"must be {spec.name}, got {str(value)[:80]!r}"))
+        if value is None or not _type_ok(value, spec):
+            got = _describe(value) if not isinstance(value, str) else repr(value[:80])
+            out.append(Issue("invalid", path, f"must be {spec.name}, got {got}"))
+        return
+    _check_leaf(value, spec, path, out)
+
+
+def _check_leaf(value: object, spec: T, path: KeyPath, out: list[Issue]) -> None:
+    """The node kinds with a check of their own beyond the value's type."""
+    if isinstance(spec, CoerceDate):
+        if not _coerce_date_ok(value):
+            out.append(Issue("invalid", path, f"must be a date (e.g. 2026-02-10), got {str(value)[:80]!r}"))
+        return
+    if isinstance(spec, Ref):
+        _check_ref(value, spec, path, out)
         return
     if not _type_ok(value, spec):
-        out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
+        hint = " (a YAML date such as 2026-02-10, unquoted)" if isinstance(spec, Date) else ""
+        out.append(Issue("type", path, f"must be {spec.name}{hint}, got {_describe(value)}"))
         return
-    if isinstance(spec, Email) and isinstance(value, str):
+    if isinstance(spec, Rec) and isinstance(value, dict):
+        for key, item in value.items():
+            check_value(item, spec.value, path + (key,), out)
+    elif isinstance(spec, Email) and isinstance(value, str):
         if not _EMAIL.match(value):
             out.append(Issue("email", path, f"{value[:80]!r} is not a valid e-mail address"))
     elif isinstance(spec, Url) and isinstance(value, str) and not _URL.match(value):
-        out.append(Issue("invalid", path, f"{value[:80]!r} is not a valid URL"))
+        out.append(Issue("invalid", path, f"{value[:80]!r} is not a valid URL (e.g. https://example.com/doc)"))
+
+
+def _check_ref(value: object, spec: Ref, path: KeyPath, out: list[Issue]) -> None:
+    if isinstance(value, str) or _is_num(value):
+        return
+    if isinstance(value, dict):
+        ident = value.get("id", value.get("slug"))
+        if isinstance(ident, str) and value.get("collection") == spec.collection:
+            return
+        if isinstance(ident, str) and isinstance(value.get("collection"), str):
+            got = str(value.get("collection"))[:40]
+            out.append(Issue("invalid", path + ("collection",), f"must be {spec.collection!r}, got {got!r}"))
+            return
+    out.append(Issue("type", path, f"must be {spec.name} (e.g. a plain id), got {_describe(value)}"))
 
 
 def _check_union(value: object, spec: Union, path: KeyPath, out: list[Issue]) -> None:
-    """The first option whose type the value has decides; none: a type (or enum) issue."""
+    """Valid when one option accepts the value; else the issues of the first option whose type
+    the value has, or a type (or enum) issue when it has none of them."""
+    first: list[Issue] | None = None
     for o in spec.options:
         if _type_ok(value, o):
-            check_value(value, o, path, out)
-            return
-    if any(isinstance(o, Enum) for o in spec.options) and isinstance(value, str):
-        out.append(Issue("invalid", path, f"must be {spec.name}, got {value!r}"))
+            found: list[Issue] = []
+            check_value(value, o, path, found)
+            if not found:
+                return
+            if first is None:
+                first = found
+    if first is not None:
+        out.extend(first)
+    elif any(isinstance(o, Enum) for o in spec.options) and isinstance(value, str):
+        out.append(Issue("invalid", path, f"must be {spec.name}, got {value[:80]!r}"))
     else:
         out.append(Issue("type", path, f"must be {spec.name}, got {_describe(value)}"))
 
 
 def _check_object(value: dict[str, object], spec: Obj, path: KeyPath, out: list[Issue]) -> None:
     for required in spec.required:
-        if required not in value or value[required] is None:
+        item = value.get(required)
+        if item is None and not (required in value and isinstance(spec.fields.get(required), CoerceDate)):
             out.append(Issue("required", path + (required,), f'required key "{required}" is missing'))
     fields = spec.fields
     for key, item in value.items():
@@ -424,46 +309,120 @@ def _check_object(value: dict[str, object], spec: Obj, path: KeyPath, out: list[
                     Issue("unknown-nested", path + (key,), f'unknown key "{key}".{suggest(str(key), spec.fields)}')
                 )
             continue
-        if item is None and key not in spec.required:
-            continue
+        if item is None and key in spec.required:
+            continue  # reported as missing
         check_value(item, sub, path + (key,), out)
 
 
-def validate(rtype: str, data: dict[str, object]) -> list[Issue]:
-    """Every way a frontmatter of type ``rtype`` fails EventCatalog's schema (a page fact: ``pagefacts``)."""
+def page_kind(rtype: str, file: str) -> str | None:
+    """The content collection a page of type ``rtype`` at ``file`` is validated as (None: not validated)."""
+    if rtype == "doc":
+        return "custom-doc" if file.startswith("docs/") else "resource-doc"
+    if rtype == "page":
+        return None
+    return rtype
+
+
+def _loaded_by_3(kind: str, file: str) -> bool:
+    """3.x has no systems collection, and its services patterns stop at domains and subdomains."""
+    return kind != "system" and not (kind == "service" and "/systems/" in "/" + file)
+
+
+def validate(rtype: str, data: dict[str, object], file: str = "") -> list[Issue]:
+    """Every way a frontmatter of type ``rtype`` (page ``file``) fails EventCatalog's content
+    schemas, 3.x and 4.x; an issue of one line only says which (a page fact: ``pagefacts``)."""
+    from saga_lint.catalog import ecschemas
+
+    kind = page_kind(rtype, file)
+    if kind is None:
+        return []
+    if kind in ecschemas.PLAIN:
+        return _validate_plain(kind, data)
+    f4 = ecschemas.FIELDS4.get(kind)
+    if f4 is None:
+        return []
+    f3 = ecschemas.FIELDS3.get(kind) if _loaded_by_3(kind, file) else None
     out: list[Issue] = []
-    known = fields_for(rtype)
-    for key in required_for(rtype):
-        if key not in data or data[key] is None or data[key] == "":
+    for key in ("id", "name", "version", *ecschemas.REQUIRED.get(kind, ())):
+        if data.get(key) is None and not (key in data and isinstance(f4.get(key), CoerceDate)):
             out.append(Issue("required", (key,), f'required key "{key}" is missing'))
-    people = rtype in ("team", "user")
     for key, value in data.items():
-        spec = known.get(key)
+        if value is None and any(i.path == (key,) and i.kind == "required" for i in out):
+            continue  # reported as missing
+        _check_top(str(key), value, f3 if f3 is not None else f4, f4, out)
+    if f3 is None:  # a page 3.x does not load: what is wrong with it is wrong for 4.x only
+        return [i._replace(versions="4") for i in out]
+    return out
+
+
+def _validate_plain(kind: str, data: dict[str, object]) -> list[Issue]:
+    """Teams, users, changelogs, docs, ubiquitous language: plain objects (unknown keys dropped)."""
+    from saga_lint.catalog import ecschemas
+
+    fields = ecschemas.PLAIN[kind]
+    out: list[Issue] = []
+    for key in ecschemas.PLAIN_REQUIRED.get(kind, ()):
+        if data.get(key) is None:
+            out.append(Issue("required", (key,), f'required key "{key}" is missing'))
+    for key, value in data.items():
+        spec = fields.get(str(key))
         if spec is None:
-            if not people and not (isinstance(key, str) and key.startswith("x-")):
-                out.append(
-                    Issue(
-                        "unknown",
-                        (key,),
-                        f'unknown property "{key}"; custom properties must start with "x-".{suggest(str(key), known)}',
-                    )
-                )
+            if kind in _WARN_DROPPED and not str(key).startswith("x-"):
+                out.append(Issue("unknown-dropped", (key,), f'unknown property "{key}": EventCatalog ignores it.'
+                                 f'{suggest(str(key), fields)}'))
             continue
-        if value is None:
-            continue
-        if key == "version" and not people:
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                out.append(Issue("type", (key,), f"version must be a string, got {_describe(value)}"))
-            elif not isinstance(value, str):
-                out.append(Issue("type", (key,), f'version must be a string, got the number {value}; quote it: "{value}"'))
-            elif not versions.is_valid_resource_version(value):
-                out.append(
-                    Issue(
-                        "semver",
-                        (key,),
-                        f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"',
-                    )
-                )
+        if value is None and key in ecschemas.PLAIN_REQUIRED.get(kind, ()):
             continue
         check_value(value, spec, (key,), out)
     return out
+
+
+# plain collections whose unknown keys are worth a warning (docs pages carry keys of their own tools)
+_WARN_DROPPED = frozenset(("team", "user", "changelog", "ubiquitous-language"))
+
+
+def _check_top(key: str, value: object, f3: dict[str, T], f4: dict[str, T], out: list[Issue]) -> None:
+    """One top-level key, in both schema lines; what differs between them is tagged."""
+    if key == "version":
+        _check_version(value, out)
+        return
+    s3, s4 = f3.get(key), f4.get(key)
+    if s3 is s4 and s4 is not None:
+        check_value(value, s4, (key,), out)
+        return
+    found3 = _line_issues(key, value, s3, 3, f3, s4 is not None)
+    found4 = _line_issues(key, value, s4, 4, f4, s3 is not None)
+    for issue in found3:
+        out.append(issue if issue in found4 else issue._replace(versions="3"))
+    out.extend(issue._replace(versions="4") for issue in found4 if issue not in found3)
+
+
+def _line_issues(key: str, value: object, spec: T | None, line: int, known: dict[str, T], other_knows: bool) -> list[Issue]:
+    """The issues of one top-level key in one schema line (3 or 4); ``other_knows``: the other
+    line has the key."""
+    found: list[Issue] = []
+    if spec is not None:
+        check_value(value, spec, (key,), found)
+        return found
+    if key.startswith("x-") and (line == 3 or len(key) > 2):
+        return found
+    hint = "" if other_knows else suggest(key, known)
+    if line == 3:
+        later = f'4.x reads "{key}"' if other_knows else "4.x rejects it"
+        found.append(Issue("unknown-dropped", (key,), f'unknown property "{key}": EventCatalog 3.x ignores it '
+                           f'(custom properties start with "x-"; {later}).{hint}'))
+    else:
+        found.append(Issue("unknown", (key,), f'unknown property "{key}"; custom properties must start with "x-".{hint}'))
+    return found
+
+
+def _check_version(value: object, out: list[Issue]) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        out.append(Issue("type", ("version",), f"version must be a string, got {_describe(value)}"))
+    elif not isinstance(value, str):
+        out.append(Issue("type", ("version",), f'version must be a string, got the number {value}; quote it: "{value}"'))
+    elif not versions.is_valid_resource_version(value):
+        out.append(Issue("semver", ("version",),
+                         f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"'))

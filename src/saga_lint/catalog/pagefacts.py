@@ -1,7 +1,7 @@
 """One record of what is known about a page after loading: ``PageFacts``.
 
-- ``frontmatter_issues``: the frontmatter against EventCatalog's schema (``fmschema.validate``;
-  none for docs pages, changelogs and other page kinds);
+- ``frontmatter_issues``: the frontmatter against EventCatalog's content schemas
+  (``fmschema.validate``, every schema line; also docs pages, changelogs, ubiquitous language);
 - ``path_checks``: every file path the page names (``schemaPath``, ``schemas[]``,
   ``specifications``, ``styles.icon``, ``<SchemaViewer file>``) with where it resolves;
 - ``schema_problems``: the problems of the JSON schema files it names (``catalog.schemas``);
@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from saga_lint.catalog.fmschema import validate
-from saga_lint.catalog.model import MESSAGE_TYPES, PAGE_KINDS
+from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.catalog.paths import body_file_paths, file_components, file_paths, icon_file, icon_paths, resolve_in_catalog
 from saga_lint.catalog.schemas import load_schema_file, schema_paths
 from saga_lint.catalog.schemas.load import primary_schema
@@ -71,7 +71,7 @@ NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and
 
 def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     """The facts of one page of the catalog whose files are ``files``."""
-    issues = () if res.type in PAGE_KINDS else tuple(validate(res.type, res.data))
+    issues = tuple(validate(res.type, res.data, res.file))
     components = file_components(res)
     facts = PageFacts(
         issues, _path_checks(files, res, components), _schema_problems(files, res, components), _schema_fields(files, res)
@@ -172,5 +172,5 @@ def schema_fields(catalog: Catalog, res: Resource) -> frozenset[str]:
 
 
 def frontmatter_issues(catalog: Catalog, res: Resource) -> tuple[Issue, ...]:
-    """``fmschema.validate(res.type, res.data)``, as a page fact."""
+    """``fmschema.validate(res.type, res.data, res.file)``, as a page fact."""
     return catalog.facts.of(res).frontmatter_issues

@@ -68,7 +68,7 @@ class V1Layout:
         key = issue.path[0] if len(issue.path) == 1 else None
         if issue.kind == "required":
             return key == "id" or (key == "version" and res.type in _UNVERSIONED_IN_V1)
-        return issue.kind == "unknown" and key in V1_KEYS
+        return issue.kind in ("unknown", "unknown-dropped") and key in V1_KEYS
 
     def declared_in_config(self, res: Resource) -> bool:
         """A user of the config file (it has no page, so no page body)."""

@@ -123,11 +123,16 @@ def _only_errors(result: CheckResult) -> CheckResult:
               help="Cache folder (default: SAGA_LINT_CACHE_DIR, else .saga-lint-cache in PATH; no cache when it "
               "cannot be written).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (also SAGA_LINT_NO_CACHE=1).")
+@click.option("--eventcatalog-version", "ec_version", metavar="VERSION",
+              help="EventCatalog version whose content schemas apply (default: @eventcatalog/core in the catalog's "
+              "package.json, else the config's eventcatalog-version, else the latest release).")
 @adoption_options
 @guard
 def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, fail_on: str | None, quiet: bool,
-          jobs: int | None, cache_dir: str | None, no_cache: bool, adopt: Adoption) -> None:
+          jobs: int | None, cache_dir: str | None, no_cache: bool, ec_version: str | None, adopt: Adoption) -> None:
     """Lint the catalog at PATH (default: the current folder)."""
+    if ec_version:
+        os.environ["SAGA_LINT_EVENTCATALOG_VERSION"] = ec_version  # read by ecversion.detect
     if jobs is not None:
         os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
     from saga_lint.config import load_config

@@ -33,5 +33,6 @@ def render(result: Checked, color: bool = False) -> str:
     out.append(
         f"{plural(total, 'problem')} ({plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')}, "
         f"{s['infos']} info) in {plural(n_res, 'resource')}, {plural(s['files'], 'file')} checked"
+        + (f" against {result.eventcatalog.label()}" if result.eventcatalog is not None else "")
     )
     return "\n".join(out) + "\n"

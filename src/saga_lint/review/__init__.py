@@ -176,7 +176,7 @@ def change_rule_findings(head: Result, change: Change) -> list[Finding]:
     from saga_lint.rules import Context, all_rules, run_rules
     from saga_lint.rules.change import GRADED_BY_BASE
 
-    ctx = Context(head.catalog, head.graph, [s for s in head.sagas if s.reviewed], changes=change)
+    ctx = Context(head.catalog, head.graph, [s for s in head.sagas if s.reviewed], changes=change, eventcatalog=head.eventcatalog)
     names = [name for name, r in all_rules().items() if r.family == "change"]
     findings = run_rules(ctx, change.config, only=[n for n in names if n not in GRADED_BY_BASE])
     if change.base_config is not None:

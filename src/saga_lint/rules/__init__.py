@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from saga_lint.catalog.yaml.locations import KeyPath
     from saga_lint.changes.diff import Change
     from saga_lint.config import Config
+    from saga_lint.ecversion import EcVersion
     from saga_lint.graph import CatalogGraph
     from saga_lint.saga.model import Saga
     from saga_lint.suppression import Suppressions
@@ -122,6 +123,7 @@ class Context:
     sagas: list[Saga] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)
     changes: Change | None = None
+    eventcatalog: EcVersion | None = None  # the EventCatalog version checked against (None: detected)
 
 
 def _to_finding(name: str, severity: Severity, p: Problem) -> Finding:

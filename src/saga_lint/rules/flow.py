@@ -235,6 +235,8 @@ def step_kind(ctx: Context) -> Iterator[Problem]:
     ``flow``, ``container``, ``dataProduct``, ``actor``, ``custom`` per step; never ``next_step`` together with ``next_steps``.
     (The official linter reports these EventCatalog refinements as ``schema/validation-error``.)
     Why: EventCatalog's build rejects such a step.
+    Source of truth: the ``refine`` of the flow step in EventCatalog's content collections (the
+    official linter's ``system``/``systems`` steps, which the build drops, count here too).
     Example that fails:
         - id: reserve
           title: Reserve

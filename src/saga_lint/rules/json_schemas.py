@@ -66,6 +66,9 @@ def invalid_json_schema(ctx: Context) -> Iterable[Problem]:
     The finding is in the schema file, at the line of the key at fault.
     Why: EventCatalog shows a broken schema as the message's contract; consumers generate code
     and validate payloads from it. A ``$ref`` loop makes every validator run forever.
+    Source of truth: JSON Schema itself (the file's metaschema), not EventCatalog's build, which
+    does not validate schema files: more than the build checks, about the schema files, never
+    about a page's frontmatter.
     Example that fails:
         {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}
     Fix: correct the JSON at the reported line; make recursive schemas recurse through

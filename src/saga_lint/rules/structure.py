@@ -72,20 +72,28 @@ def v1_layout(ctx: Context) -> Iterator[Problem]:
     Fix: add ``id:`` (the name, or a slug of it) to every page and ``version:`` to services and
     domains; move each user of the config file to ``users/<id>.mdx``; replace
     ``producers``/``consumers`` with ``sends``/``receives`` on the services; name the schema with
-    ``schemaPath``. Or keep building with EventCatalog v1 and turn this rule off in the config.
+    ``schemaPath``. Or keep building with EventCatalog v1 and turn this rule off in the config. A
+    catalog whose ``package.json`` declares ``@eventcatalog/core`` 1.x (or ``--eventcatalog-version 1``)
+    still builds: the finding is one level lower (a warning).
     """
+    from saga_lint.rules.schema import eventcatalog_of
+
     layout = ctx.catalog.v1
     if layout is None:
         return
     pages = layout.pages_without_id
     shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
     file = layout.config_file if layout.config_file else pages[0]
+    ec = eventcatalog_of(ctx)
+    still_v1 = ec.major < 2  # the catalog declares EventCatalog 1.x: it builds, the move is advice (one level lower)
+    builds = f"it builds with {ec.label()}, but" if still_v1 else "but"
     yield Problem(
         f"this catalog is in EventCatalog v1's layout ({layout.evidence}); saga-lint reads it with v1's meaning "
-        f"(name as id, the config's {len(layout.users)} users as owners), but EventCatalog 2 and later do not build it: "
+        f"(name as id, the config's {len(layout.users)} users as owners), {builds} EventCatalog 2 and later do not build it: "
         f"{len(pages)} pages have no id ({shown}). Add id: to every page and version: to services and domains, "
         "and move the config's users to users/<id>.mdx.",
         file=file,
         line=1,
         column=1,
+        demote=still_v1,
     )

@@ -41,7 +41,51 @@ MAX_DEPTH = 50
 MAX_KEY_CHARS = 1_000
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
+
+
+class Yaml12Resolver(yaml.resolver.BaseResolver):
+    """Plain scalars typed as EventCatalog's build types them: YAML 1.2's core schema as js-yaml 4
+    (Astro's frontmatter parser) reads it, with its timestamps and merge keys. ``yes``, ``no``,
+    ``on``, ``off`` are strings, ``010`` and ``1e3`` are numbers, ``1_000`` and ``1:20`` are strings."""
+
+
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (
+        "timestamp",
+        r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+        r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::?[0-9]{2})?))?)$",
+        "0123456789",
+    ),
+    ("merge", r"^(?:<<)$", "<"),
+):
+    Yaml12Resolver.add_implicit_resolver("tag:yaml.org,2002:" + _tag, re.compile(_pattern), list(_first))
+
+_resolve: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = Yaml12Resolver().resolve
+_INT_TAG = "tag:yaml.org,2002:int"
+_DECIMAL_ZERO = re.compile(r"[-+]?0[0-9]+\Z")
+
+
+class Yaml12SafeLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader with the YAML 1.2 typing of ``Yaml12Resolver``: the
+    reference the tests compare both parsing paths with."""
+
+    yaml_implicit_resolvers = Yaml12Resolver.yaml_implicit_resolvers
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # YAML 1.2: 010 is ten
+        text = str(self.construct_scalar(node))
+        return int(text, 10) if _DECIMAL_ZERO.match(text) else int(super().construct_yaml_int(node))
+
+
+Yaml12SafeLoader.add_constructor(_INT_TAG, Yaml12SafeLoader.construct_yaml_int)
 _constructor = yaml.constructor.SafeConstructor()
 # tag of a plain scalar by its text; bounded so that a huge catalog cannot grow it forever
 _PLAIN_TAGS: dict[str, str] = {}
@@ -94,6 +138,8 @@ def scalar_value(tag: str, text: str) -> object:
     timestamp stays text; nothing is executed)."""
     if tag == _STR_TAG or tag not in _SCALAR_TAGS:
         return text
+    if tag == _INT_TAG and _DECIMAL_ZERO.match(text):
+        return int(text, 10)  # YAML 1.2: 010 is ten (PyYAML's 1.1 constructor reads octal)
     builder = _constructor.yaml_constructors.get(tag)
     if builder is None:  # pragma: no cover - every scalar tag has a constructor
         return text
