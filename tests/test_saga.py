@@ -712,3 +712,12 @@ def test_journey_repeating_the_saga_is_recognised_and_not_reviewed_twice(corpus)
     assert [(f.rule, f.severity.value, f.line) for f in own] == [("saga/copy-drift", "warning", 9)]
     assert 'draws no failure branch after reserve-inventory (checkout-saga draws "Out of stock")' in own[0].message
     assert "ends a failure in order-cancelled, which checkout-saga never draws" in own[0].message
+
+
+def test_a_non_string_key_in_x_saga_is_a_finding_not_a_crash(cat):
+    """YAML allows ``1:`` as a key; JSON Schema's pattern checks expect strings (jsonschema raised)."""
+    change(cat, Change(FLOW, OWNER_LINE, OWNER_LINE + "      1: odd\n"))
+    proc = run_cli("check", cat, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    found = [f for f in json.loads(proc.stdout)["findings"] if f["rule"] == "saga/schema"]
+    assert [(f["step"], "'1' does not match" in f["message"]) for f in found] == [("reserve_inventory", True)]

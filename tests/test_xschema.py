@@ -28,7 +28,9 @@ def _jsonschema_valid(block: object) -> bool:
     import jsonschema
 
     cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
-    return not list(cls(json.loads(schema_path().read_text("utf-8"))).iter_errors(block))
+    from saga_lint.rules.saga.schema import json_keys
+
+    return not list(cls(json.loads(schema_path().read_text("utf-8"))).iter_errors(json_keys(block)))
 
 
 def _seeds() -> list[dict]:

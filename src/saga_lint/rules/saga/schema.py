@@ -40,13 +40,23 @@ def schema(ctx: Context) -> Iterator[Problem]:
             continue
         if validator is None:
             validator = _validator()
-        instance: Any = saga.x  # YAML, which the validator takes as JSON
+        instance: Any = json_keys(saga.x)  # YAML, which the validator takes as JSON: every key a string
         for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
             path: KeyPath = ("x-saga", *err.absolute_path)
             step = str(err.absolute_path[1]) if len(err.absolute_path) > 1 and err.absolute_path[0] == "steps" else None
             msg = err.message if len(err.message) < 200 else err.message[:200] + "..."
             yield Problem(f"{format_path(path)}: {msg}. See the x-saga schema (docs/saga.md).", saga.flow, path, step=step)
         yield from _unknown_steps(saga)
+
+
+def json_keys(value: object) -> object:
+    """A copy of a YAML value with every mapping key a string, as in JSON (YAML allows ``1:``;
+    jsonschema's pattern checks expect strings)."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): json_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_keys(v) for v in value]
+    return value
 
 
 def _validator() -> Validator:
