@@ -24,11 +24,10 @@ from saga_lint.orchestrator.scenarios import (
     Expected,
     Scenario,
     attempts_of,
-    business_reasons,
     failure_defined,
     failure_status,
+    forward_scenarios,
     step_named,
-    transient_counts,
 )
 from saga_lint.saga.values import pointer_id
 from saga_lint.saga.xsaga import compensation_block
@@ -149,19 +148,6 @@ def expected(saga: Saga, sc: Scenario) -> Expected:
     return Expected(True, completed=completed, status=saga.on_success, status_source="onSuccess")
 
 
-def _forward_scenarios(saga: Saga) -> list[Scenario]:
-    out = [Scenario()]
-    for step in saga.steps:
-        for ev in business_reasons(step, saga.structured):
-            out.append(Scenario(((step.id, "business:" + ev),)))
-        n = attempts_of(step.retry)
-        for k in transient_counts(n):
-            out.append(Scenario(((step.id, f"transient:{k}"),)))
-        out.append(Scenario(((step.id, "exhaust"),)))
-        out.append(Scenario(((step.id, "duplicate"),)))
-    return out
-
-
 def _undo_paths(saga: Saga, forward: list[Scenario]) -> list[tuple[Scenario, list[str]]]:
     """Single-fault failure paths and the steps each undoes."""
     out = []
@@ -181,7 +167,7 @@ def _undo_paths(saga: Saga, forward: list[Scenario]) -> list[tuple[Scenario, lis
 def base_scenarios(saga: Saga) -> list[Scenario]:
     """The forward faults, then per failure path that undoes something: each compensation lost
     once (when its policy redelivers) or for good, and each undone step's trigger redelivered late."""
-    forward = _forward_scenarios(saga)
+    forward = forward_scenarios(saga, last="duplicate")
     out = list(forward)
     late_done: set[str] = set()
     order = {s.id: i for i, s in enumerate(saga.steps)}

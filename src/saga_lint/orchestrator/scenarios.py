@@ -283,13 +283,14 @@ def base_scenarios(saga: Saga) -> list[Scenario]:
     """Every step succeeds; each business failure; k transient failures; exhausted retries;
     a timeout after the side effect; each compensation failing transiently (once, and one short
     of its limit) or for good, on the failure path that needs the most compensations."""
-    out = _forward_scenarios(saga)
+    out = forward_scenarios(saga)
     return out + _compensation_scenarios(saga, out)
 
 
-def _forward_scenarios(saga: Saga) -> list[Scenario]:
+def forward_scenarios(saga: Saga, last: str = "timeout-after-effect") -> list[Scenario]:
     """The happy path, then per step: each business failure, k transient failures, exhausted
-    retries, a timeout after the side effect."""
+    retries, and ``last`` (an orchestration: a timeout after the side effect; a choreography: the
+    trigger delivered twice)."""
     out = [Scenario()]
     for step in saga.steps:
         for ev in business_reasons(step, saga.structured):
@@ -298,7 +299,7 @@ def _forward_scenarios(saga: Saga) -> list[Scenario]:
         for k in transient_counts(n):
             out.append(Scenario(((step.id, f"transient:{k}"),)))
         out.append(Scenario(((step.id, "exhaust"),)))
-        out.append(Scenario(((step.id, "timeout-after-effect"),)))
+        out.append(Scenario(((step.id, last),)))
     return out
 
 
