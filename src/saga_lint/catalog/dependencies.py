@@ -34,10 +34,10 @@ def read_config_text(root: Path) -> tuple[str, str] | None:
     return None
 
 
-def read_config_dependencies(root: Path) -> dict[str, set[str]]:
-    """External resources declared in eventcatalog.config.js ``dependencies`` (the linter treats them
-    as existing). Read with a tolerant pattern: the file is JavaScript and is never executed."""
-    config = read_config_text(root)
+def config_dependencies(config: tuple[str, str] | None) -> dict[str, set[str]]:
+    """External resources declared in the config file's ``dependencies`` (the linter treats them
+    as existing). ``config``: its name and text (``read_config_text``). Read with a tolerant
+    pattern: the file is JavaScript and is never executed."""
     if config is None:
         return {}
     text = config[1]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from saga_lint.catalog.dependencies import read_config_dependencies
+from saga_lint.catalog.dependencies import config_dependencies, read_config_text
 from saga_lint.catalog.model import PAGE_KINDS, Catalog, Resource
 from saga_lint.catalog.units import UNITS_PER_WORKER, FolderTree, ListedFiles, LoadedPart, Unit, batches, load_unit, split
 from saga_lint.catalog.walk import Folder, is_page, list_dir
@@ -53,17 +53,18 @@ def load_catalog(
                 catalog.resources.append(res)
     catalog.load_findings.extend(walk_findings)
     catalog.load_findings.extend(parse_findings)
-    catalog.dependencies = read_config_dependencies(root)
-    _read_v1_layout(catalog)
+    config = read_config_text(root)  # eventcatalog.config.*, read once
+    catalog.dependencies = config_dependencies(config)
+    _read_v1_layout(catalog, config)
     return catalog
 
 
-def _read_v1_layout(catalog: Catalog) -> None:
+def _read_v1_layout(catalog: Catalog, config: tuple[str, str] | None) -> None:
     """Recognise EventCatalog v1's layout (``v1.detect``) and add the users its config file declares
     (those that have no page of their own)."""
     from saga_lint.catalog import v1
 
-    catalog.v1 = v1.detect(catalog)
+    catalog.v1 = v1.detect(catalog, config)
     if catalog.v1 is not None:
         have = {r.id for r in catalog.resources if r.type == "user"}
         catalog.resources.extend(u for u in v1.user_resources(catalog.v1) if u.id not in have)

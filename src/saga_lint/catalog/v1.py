@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from saga_lint.catalog.dependencies import read_config_text
 from saga_lint.catalog.model import PAGE_KINDS, Resource
 from saga_lint.catalog.yaml.locations import Locations
 
@@ -55,15 +54,16 @@ class V1Layout:
     users of its config file and the name of that file."""
 
     evidence: str
-    pages_without_id: tuple[str, ...]
+    pages_without_id: tuple[str, ...]  # in walk order, for the message
     users: tuple[ConfigUser, ...]
     config_file: str | None
+    page_set: frozenset[str] = frozenset()  # the same pages, for ``folds`` (asked once per issue)
 
     def folds(self, res: Resource, issue: Issue) -> bool:
         """The frontmatter issue is the layout's, not the page's own defect: the missing ``id``
         (every v1 page), the missing ``version`` of a service or domain (v1 had none) and v1's
         own keys (``tags``, ``producers``, ...). ``catalog/v1-layout`` reports them once."""
-        if res.file not in self._pages:
+        if res.file not in self.page_set:
             return False
         key = issue.path[0] if len(issue.path) == 1 else None
         if issue.kind == "required":
@@ -73,10 +73,6 @@ class V1Layout:
     def declared_in_config(self, res: Resource) -> bool:
         """A user of the config file (it has no page, so no page body)."""
         return res.type == "user" and res.file == self.config_file
-
-    @property
-    def _pages(self) -> frozenset[str]:
-        return frozenset(self.pages_without_id)
 
 
 def schema_beside(catalog: Catalog, res: Resource) -> str | None:
@@ -88,10 +84,11 @@ def schema_beside(catalog: Catalog, res: Resource) -> str | None:
     return None
 
 
-def detect(catalog: Catalog) -> V1Layout | None:
+def detect(catalog: Catalog, config: tuple[str, str] | None) -> V1Layout | None:
     """The catalog's v1 layout, or None. A catalog is in v1's layout when its pages are named by
     ``name`` alone (at least as many resource pages without ``id`` as with one), or when some are
-    and its config file is v1's (``module.exports`` with ``users``)."""
+    and its config file is v1's (``module.exports`` with ``users``). ``config``: the name and text
+    of its ``eventcatalog.config.*`` (``dependencies.read_config_text``), read once by the loader."""
     without_id: list[str] = []
     with_id = 0
     for res in catalog.resources:
@@ -101,7 +98,6 @@ def detect(catalog: Catalog) -> V1Layout | None:
             with_id += 1
         elif isinstance(res.data.get("name"), str):
             without_id.append(res.file)
-    config = read_config_text(catalog.root)
     v1_config = config is not None and bool(_CJS_EXPORT.search(config[1])) and bool(_USERS_START.search(config[1]))
     if not without_id or (with_id > len(without_id) and not v1_config):
         return None
@@ -110,7 +106,7 @@ def detect(catalog: Catalog) -> V1Layout | None:
         evidence = f"{config[0] if config else 'the config'} declares users with module.exports"
     else:
         evidence = f"{len(without_id)} of {len(without_id) + with_id} pages are named by name alone"
-    return V1Layout(evidence, tuple(without_id), users, config[0] if config else None)
+    return V1Layout(evidence, tuple(without_id), users, config[0] if config else None, frozenset(without_id))
 
 
 def config_users(text: str) -> tuple[ConfigUser, ...]:

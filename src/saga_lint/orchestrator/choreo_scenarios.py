@@ -24,9 +24,9 @@ from saga_lint.orchestrator.scenarios import (
     Expected,
     Scenario,
     attempts_of,
-    failure_defined,
-    failure_status,
+    failed_at,
     forward_scenarios,
+    settle_status,
     step_named,
 )
 from saga_lint.saga.values import pointer_id
@@ -133,18 +133,11 @@ def expected(saga: Saga, sc: Scenario) -> Expected:
             completed.append(step.id)
             continue
         kind, event = ("business", b.split(":", 1)[1]) if b.startswith("business:") else ("technical", None)
-        e = Expected(False, step.id, kind, failure_defined(saga, step, kind, event))
-        e.completed = completed
-        e.to_compensate = [s for s in completed if step_named(saga, s).type == "compensatable"]
+        e = failed_at(saga, step, kind, event, completed)
         failing = {s for s, cb in sc.compensation if cb == "fail"}
         published = event if kind == "business" else dead_letter_event(saga, step)
         e.compensation_fails = [s for s in undone_on(saga, e.to_compensate, published, failing) if s in failing]
-        if e.compensation_fails:
-            e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure"
-        else:
-            e.status = failure_status(step, kind, event)
-            e.status_source = f"{step.id} failure {event or 'timeout'}"
-        return e
+        return settle_status(saga, step, kind, event, e)
     return Expected(True, completed=completed, status=saga.on_success, status_source="onSuccess")
 
 

@@ -405,6 +405,26 @@ def compensation_queue(saga: Saga, exp: Expected) -> list[str]:
     return list(reversed(done))
 
 
+def failed_at(saga: Saga, step: SagaStep, kind: str, event: str | None, completed: list[str]) -> Expected:
+    """The expectation when ``step`` fails (``kind`` business or technical): the steps completed
+    before it, and those of them to compensate."""
+    e = Expected(False, step.id, kind, failure_defined(saga, step, kind, event))
+    e.completed = completed
+    e.to_compensate = [s for s in completed if step_named(saga, s).type == "compensatable"]
+    return e
+
+
+def settle_status(saga: Saga, step: SagaStep, kind: str, event: str | None, e: Expected) -> Expected:
+    """The status the customer is left with, once ``e.compensation_fails`` is known: the saga's
+    onCompensationFailure when a compensation fails, else the failing step's failure status."""
+    if e.compensation_fails:
+        e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure"
+    else:
+        e.status = failure_status(step, kind, event)
+        e.status_source = f"{step.id} failure {event or 'timeout'}"
+    return e
+
+
 def expected(saga: Saga, sc: Scenario) -> Expected:
     """What the catalog declares for the path this scenario takes (the oracle of the invariants)."""
     completed: list[str] = []
@@ -421,16 +441,9 @@ def expected(saga: Saga, sc: Scenario) -> Expected:
             kind, event = "technical", None
             if b == "timeout-after-effect":  # done, but no retry left to learn it
                 completed.append(step.id)
-        e = Expected(False, step.id, kind, failure_defined(saga, step, kind, event))
-        e.completed = completed
-        e.to_compensate = [s for s in completed if step_named(saga, s).type == "compensatable"]
+        e = failed_at(saga, step, kind, event, completed)
         attempted = compensation_queue(saga, e)
         e.compensation_fails = [s for s, cb in sc.compensation if cb == "fail" and s in attempted
                                 and step_named(saga, s).compensation not in (None, "none")]
-        if e.compensation_fails:
-            e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure"
-        else:
-            e.status = failure_status(step, kind, event)
-            e.status_source = f"{step.id} failure {event or 'timeout'}"
-        return e
+        return settle_status(saga, step, kind, event, e)
     return Expected(True, completed=completed, status=saga.on_success, status_source="onSuccess")
