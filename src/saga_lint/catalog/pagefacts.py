@@ -7,7 +7,10 @@
 - ``schema_problems``: the problems of the JSON schema files it names (``catalog.schemas``);
 - ``schema_fields``: the names in the ``properties`` at the root of its primary JSON schema
   (``load_message_schema``), so that ``saga/correlation`` and ``saga/idempotency`` need not read
-  the schema again when the field they look for is one of them.
+  the schema again when the field they look for is one of them;
+- ``foreign_schemas``: the Avro and Protobuf files it names (``.avsc``, ``.proto``, and ``.json``
+  files that hold an Avro record, enum or fixed), for ``schema/avro-parse`` and
+  ``schema/protobuf-parse``, which so need not read every JSON schema of the catalog again.
 
 ``page_facts(files, res)`` computes the record, the same way in this process and in a loader
 worker (both hold a ``CatalogFiles`` of the same root and schema base URI). The record is plain
@@ -56,6 +59,14 @@ class SchemaFileProblems(NamedTuple):
     problems: tuple[SchemaProblem, ...]
 
 
+class ForeignSchema(NamedTuple):
+    """An Avro or Protobuf schema file a page names, resolved inside the catalog."""
+
+    path: KeyPath  # the frontmatter key path that names it; () for a body component
+    rel: str  # the file, relative to the catalog's root
+    format: str  # avro | protobuf
+
+
 class PageFacts(NamedTuple):
     """What is known about one page after loading (see the module's docstring). A named tuple, like
     its parts: immutable plain data, the cheapest to send from a worker and to store."""
@@ -64,6 +75,7 @@ class PageFacts(NamedTuple):
     path_checks: tuple[PathCheck, ...] = ()  # frontmatter paths first, then body components
     schema_problems: tuple[SchemaFileProblems, ...] = ()  # in the order the page names the files
     schema_fields: frozenset[str] = frozenset()  # root ``properties`` of the primary JSON schema
+    foreign_schemas: tuple[ForeignSchema, ...] = ()  # Avro and Protobuf files, in the order named
 
 
 NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
@@ -74,7 +86,8 @@ def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     issues = tuple(validate(res.type, res.data, res.file))
     components = file_components(res)
     facts = PageFacts(
-        issues, _path_checks(files, res, components), _schema_problems(files, res, components), _schema_fields(files, res)
+        issues, _path_checks(files, res, components), _schema_problems(files, res, components), _schema_fields(files, res),
+        _foreign_schemas(files, res, components),
     )
     return facts if facts != NO_FACTS else NO_FACTS
 
@@ -105,6 +118,22 @@ def _schema_fields(files: CatalogFiles, res: Resource) -> frozenset[str]:
     loaded = primary_schema(files, res)
     props = loaded.document.get("properties") if loaded is not None and isinstance(loaded.document, dict) else None
     return frozenset(k for k in props if isinstance(k, str)) if isinstance(props, dict) else frozenset()
+
+
+def _foreign_schemas(files: CatalogFiles, res: Resource, components: list[Component]) -> tuple[ForeignSchema, ...]:
+    from saga_lint.catalog.schemas.formats import schema_file_format
+
+    named = list(schema_paths(res))
+    named += [((), text) for _comp, text in body_file_paths(components)]
+    out = []
+    for path, text in named:
+        if not isinstance(text, str) or not text.lower().endswith((".avsc", ".proto", ".json")):
+            continue
+        status, rel = resolve_in_catalog(files, res.folder, text)
+        fmt = schema_file_format(files, rel) if status == "ok" and rel is not None else None
+        if fmt is not None and rel is not None:
+            out.append(ForeignSchema(path, rel, fmt))
+    return tuple(out)
 
 
 class PendingFacts(Protocol):
@@ -169,6 +198,11 @@ def schema_fields(catalog: Catalog, res: Resource) -> frozenset[str]:
     has no readable one). A name in it is a field the schema has; one not in it may still come
     through a ``$ref`` or ``allOf``: ask the schema itself then."""
     return catalog.facts.of(res).schema_fields
+
+
+def foreign_schemas(catalog: Catalog, res: Resource) -> tuple[ForeignSchema, ...]:
+    """The Avro and Protobuf schema files the page names, resolved inside the catalog."""
+    return catalog.facts.of(res).foreign_schemas
 
 
 def frontmatter_issues(catalog: Catalog, res: Resource) -> tuple[Issue, ...]:

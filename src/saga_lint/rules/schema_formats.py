@@ -21,64 +21,32 @@ if TYPE_CHECKING:
     from saga_lint.catalog.schemas import SchemaProblem
 
 _MEMO = "_avro_protobuf_problems"
-SUFFIXES = {".avsc": "avro", ".proto": "protobuf"}
-
-
-def schema_format(rel: str) -> str | None:
-    """``avro`` or ``protobuf`` for a schema file named by its suffix, else None."""
-    low = rel.lower()
-    return next((fmt for suffix, fmt in SUFFIXES.items() if low.endswith(suffix)), None)
-
-
-def _named_files(res: Resource) -> Iterator[tuple[tuple[Any, ...], str]]:
-    from saga_lint.catalog.paths import body_file_paths, file_components
-    from saga_lint.catalog.schemas import schema_paths
-
-    yield from schema_paths(res)
-    for _comp, text in body_file_paths(file_components(res)):
-        yield (), text
 
 
 def _problems(ctx: Context) -> list[tuple[Resource, tuple[Any, ...], SchemaProblem]]:
     found: list[tuple[Resource, tuple[Any, ...], SchemaProblem]] | None = ctx.memo.get(_MEMO)
     if found is not None:
         return found
-    from saga_lint.catalog.paths import resolve_in_catalog
+    from saga_lint.catalog.pagefacts import foreign_schemas
 
     found, done, seen = [], set(), set()
     catalog = ctx.catalog
     for res in list(catalog.resources) + list(catalog.pages):
-        for path, text in _named_files(res):
-            if not isinstance(text, str) or not text.lower().endswith((".avsc", ".proto", ".json")):
+        for named in foreign_schemas(catalog, res):
+            if named.rel in done:
                 continue
-            status, rel = resolve_in_catalog(catalog.files, res.folder, text)
-            if status != "ok" or rel is None or rel in done or _format(ctx, rel) is None:
-                continue
-            done.add(rel)
-            for p in _parse(ctx, rel):
+            done.add(named.rel)
+            for p in _parse(ctx, named.rel, named.format):
                 if p.key not in seen:
                     seen.add(p.key)
-                    found.append((res, path, p))
+                    found.append((res, named.path, p))
     ctx.memo[_MEMO] = found
     return found
 
 
-def _format(ctx: Context, rel: str) -> str | None:
-    """``avro``, ``protobuf`` or None; a ``.json`` file is Avro when it holds an Avro record, enum
-    or fixed (read through the JSON schema store, which has read it already)."""
-    fmt = schema_format(rel)
-    if fmt is not None or not rel.lower().endswith(".json"):
-        return fmt
-    from saga_lint.catalog.schemas.avro import is_avro_document
-    from saga_lint.catalog.schemas.read import read_schema_file
-
-    f = read_schema_file(ctx.catalog.files, rel)
-    return "avro" if f.parsed and is_avro_document(f.document) else None
-
-
-def _parse(ctx: Context, rel: str) -> list[SchemaProblem]:
+def _parse(ctx: Context, rel: str, fmt: str) -> list[SchemaProblem]:
     files = ctx.catalog.files
-    if _format(ctx, rel) == "avro":
+    if fmt == "avro":
         from saga_lint.catalog.schemas.avro import avro_index, load_avro
 
         index = ctx.memo.get("_avro_index")
@@ -97,7 +65,7 @@ def _yield(ctx: Context, rule_name: str) -> Iterator[Problem]:
             yield Problem(p.message, res, path, file=p.file, line=p.line or 1, column=p.column or 1)
 
 
-@rule("schema/avro-parse", "error")
+@rule("schema/avro-parse", "error", page_facts=True)
 def avro_parse(ctx: Context) -> Iterator[Problem]:
     """An Avro schema file (``.avsc``) the catalog points at does not parse as Avro.
 
@@ -119,7 +87,7 @@ def avro_parse(ctx: Context) -> Iterator[Problem]:
     return _yield(ctx, "schema/avro-parse")
 
 
-@rule("schema/protobuf-parse", "error")
+@rule("schema/protobuf-parse", "error", page_facts=True)
 def protobuf_parse(ctx: Context) -> Iterator[Problem]:
     """A Protobuf file (``.proto``) the catalog points at does not parse, or imports from outside the catalog.
 
