@@ -63,15 +63,19 @@ class Resource:
     body: str = ""
     body_line: int = 1
     versioned_folder: str | None = None  # "<v>" for .../versioned/<v>/index.mdx
-    # derived from ``data`` and ``body`` on first use (``references_of``, ``body_doc``); a page
+    # derived from ``data`` and ``body`` on first use (``references_of``, ``body_doc``, ``key``); a page
     # edited in place after that must be told so (``forget_derived``)
     references: list[Reference] | None = field(default=None, init=False, repr=False, compare=False)
     parsed_body: Body | None = field(default=None, init=False, repr=False, compare=False)
+    derived_key: tuple[str, str | None, str | None] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str | None:
         """The ``id``; for a resource page without one, its ``name``, as EventCatalog v1 named pages
         (the missing id is still reported: ``schema/required-fields`` or ``structure/v1-layout``)."""
+        return self.key[1]
+
+    def _id_of_data(self) -> str | None:
         v = self.data.get("id")
         if v is None and "id" not in self.data and self.type not in PAGE_KINDS:
             v = self.data.get("name")
@@ -84,6 +88,10 @@ class Resource:
 
     @property
     def version(self) -> str | None:
+        """The ``version`` as a string; None for teams, users, other pages and a page without one."""
+        return self.key[2]
+
+    def _version_of_data(self) -> str | None:
         if self.type in ("team", "user") or self.type in PAGE_KINDS:
             return None
         v = self.data.get("version")
@@ -102,7 +110,11 @@ class Resource:
 
     @property
     def key(self) -> tuple[str, str | None, str | None]:
-        return (self.type, self.id, self.version)
+        """``(type, id, version)``: the graph's node of the resource (made on first use, from ``data``)."""
+        key = self.derived_key
+        if key is None:
+            key = self.derived_key = (self.type, self._id_of_data(), self._version_of_data())
+        return key
 
     def loc(self, *path: Hashable) -> tuple[int, int]:
         return self.locs.find(*path)
@@ -126,6 +138,7 @@ class Resource:
         edited in place after loading. Its page facts are the catalog's: ``catalog.facts.forget``."""
         self.references = None
         self.parsed_body = None
+        self.derived_key = None
 
 
 # (type, id) -> {version: [resources]}
