@@ -85,9 +85,11 @@ def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     """The facts of one page of the catalog whose files are ``files``."""
     issues = tuple(validate(res.type, res.data, res.file))
     components = file_components(res)
+    named = list(schema_paths(res))  # the schema files it names: frontmatter, then body components
+    named += [((), text) for _comp, text in body_file_paths(components)]
     facts = PageFacts(
-        issues, _path_checks(files, res, components), _schema_problems(files, res, components), _schema_fields(files, res),
-        _foreign_schemas(files, res, components),
+        issues, _path_checks(files, res, components), _schema_problems(files, res, named), _schema_fields(files, res),
+        _foreign_schemas(files, res, named),
     )
     return facts if facts != NO_FACTS else NO_FACTS
 
@@ -101,9 +103,7 @@ def _path_checks(files: CatalogFiles, res: Resource, components: list[Component]
     return tuple(out)
 
 
-def _schema_problems(files: CatalogFiles, res: Resource, components: list[Component]) -> tuple[SchemaFileProblems, ...]:
-    named = list(schema_paths(res))
-    named += [((), text) for _comp, text in body_file_paths(components)]
+def _schema_problems(files: CatalogFiles, res: Resource, named: list[tuple[KeyPath, str]]) -> tuple[SchemaFileProblems, ...]:
     out = []
     for path, text in named:
         loaded = load_schema_file(files, res.folder, text, path)
@@ -120,11 +120,9 @@ def _schema_fields(files: CatalogFiles, res: Resource) -> frozenset[str]:
     return frozenset(k for k in props if isinstance(k, str)) if isinstance(props, dict) else frozenset()
 
 
-def _foreign_schemas(files: CatalogFiles, res: Resource, components: list[Component]) -> tuple[ForeignSchema, ...]:
+def _foreign_schemas(files: CatalogFiles, res: Resource, named: list[tuple[KeyPath, str]]) -> tuple[ForeignSchema, ...]:
     from saga_lint.catalog.schemas.formats import schema_file_format
 
-    named = list(schema_paths(res))
-    named += [((), text) for _comp, text in body_file_paths(components)]
     out = []
     for path, text in named:
         if not isinstance(text, str) or not text.lower().endswith((".avsc", ".proto", ".json")):
