@@ -48,11 +48,12 @@ def test_check_help_imports_no_heavy_module():
 
 
 def test_probe_sees_heavy_imports_when_there_are_some(tmp_path):
-    """The probe itself works: a real check run loads YAML and networkx."""
+    """The probe itself works: a real check run loads YAML and the graph (networkx is loaded only
+    by what draws from ``CatalogGraph.g``: the HTML report)."""
     (tmp_path / "teams").mkdir()
     (tmp_path / "teams" / "t.mdx").write_text("---\nid: t\nname: T\nsummary: s\n---\nbody\n")
     result, _ = _probe(["check", str(tmp_path)])
-    assert {"yaml", "networkx"} <= set(result["modules"])
+    assert "yaml" in set(result["modules"])
 
 
 def test_check_in_its_own_process_skips_teardown_but_loses_no_output(tmp_path):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.model import Catalog, Resource
@@ -39,50 +40,101 @@ class Resolved:
     target: Resource | None
 
 
+# an edge's attributes: ``kind``, and ``via`` (triggers) or ``label`` (next-step); one shared,
+# never-changed mapping per plain kind
+EdgeAttrs = Mapping[str, object]
+_PLAIN: dict[str, EdgeAttrs] = {}
+
+
+def _attrs(kind: str) -> EdgeAttrs:
+    found = _PLAIN.get(kind)
+    if found is None:
+        found = _PLAIN[kind] = MappingProxyType({"kind": kind})
+    return found
+
+
 @dataclass
 class CatalogGraph:
-    """The catalog's graph (``g``, a networkx ``MultiDiGraph``) and its resolved references.
+    """The catalog's graph: its nodes with their attributes and its edges, in the order they were
+    added, and its resolved references. ``g`` is the same graph as a networkx ``MultiDiGraph``,
+    made on first use (the HTML report draws from it); the rules ask ``neighbours``/``sources``
+    and the named questions, which answer from adjacency kept here: ``build_graph`` on a catalog
+    of 10,000 services adds 200,000 edges, and networkx's multigraph costs several times more
+    time and memory per edge than the rules need.
 
     ``neighbours`` and ``sources`` answer from an index of a node's edges by kind, made on the
-    node's first question (the saga model and rules ask tens of thousands of them on a large
-    catalog, many about the same nodes; networkx's edge views cost several times more each time). ``g`` is
-    complete when ``build_graph`` returns and is not changed after."""
+    node's first question, in networkx's order (neighbour by neighbour, in the order each was
+    first linked, then edge by edge). The graph is complete when ``build_graph`` returns and is
+    not changed after."""
 
     catalog: Catalog
-    g: nx.MultiDiGraph
+    nodes: dict[Node, dict[str, Any]] = field(default_factory=dict)  # node -> attributes
+    succ: dict[Node, dict[Node, list[EdgeAttrs]]] = field(default_factory=dict)  # u -> v -> edges u->v
+    pred: dict[Node, dict[Node, list[EdgeAttrs]]] = field(default_factory=dict)  # v -> u -> edges u->v
     resolved: list[Resolved] = field(default_factory=list)
     unresolved: list[Resolved] = field(default_factory=list)  # those of ``resolved`` with no target, in order
-    # node -> kind -> the nodes at the other end, in networkx's edge order; made on the node's first question
-    _out: dict[Node, dict[str, list[Node]]] | None = field(default=None, init=False, repr=False, compare=False)
-    _in: dict[Node, dict[str, list[Node]]] | None = field(default=None, init=False, repr=False, compare=False)
+    # node -> kind -> the nodes at the other end, in edge order; made on the node's first question
+    _out: dict[Node, dict[str, list[Node]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _in: dict[Node, dict[str, list[Node]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _nx: nx.MultiDiGraph | None = field(default=None, init=False, repr=False, compare=False)
+
+    # -- building (``build_graph``) -----------------------------------------------------------
+    def add_node(self, node: Node, **attrs: Any) -> None:
+        self.nodes[node] = attrs
+
+    def add_edge(self, u: Node, v: Node, attrs: EdgeAttrs) -> None:
+        """An edge ``u -> v`` (both nodes already added)."""
+        out = self.succ.get(u)
+        if out is None:
+            out = self.succ[u] = {}
+        edges = out.get(v)
+        if edges is None:
+            out[v] = edges = []
+            back = self.pred.get(v)
+            if back is None:
+                back = self.pred[v] = {}
+            back[u] = edges  # the same list: one edge, seen from both ends
+        edges.append(attrs)
+
+    @property
+    def g(self) -> nx.MultiDiGraph:
+        """The graph as a networkx ``MultiDiGraph`` (nodes with their attributes, edges with
+        theirs, in the order they were added), made on first use."""
+        if self._nx is None:
+            import networkx as nx
+
+            g = nx.MultiDiGraph()
+            for node, attrs in self.nodes.items():
+                g.add_node(node, **attrs)
+            for u, out in self.succ.items():
+                for v, edges in out.items():
+                    for edge in edges:
+                        g.add_edge(u, v, **edge)
+            self._nx = g
+        return self._nx
 
     # -- questions rules ask ------------------------------------------------------------------
     def neighbours(self, node: Node, kind: str) -> list[Node]:
         """The nodes ``node`` has an edge of ``kind`` to (one per edge, in edge order); [] for a
         node not in the graph. E.g. ``neighbours(flow.key, "step")``: the flow's step nodes."""
-        if self._out is None:
-            self._out = {}
         by = self._out.get(node)
         if by is None:
-            succs = self.g.succ.get(node) if node in self.g else None
-            by = self._out[node] = _by_kind(succs)
+            by = self._out[node] = _by_kind(self.succ.get(node))
         return list(by.get(kind, ()))
 
     def sources(self, node: Node, kind: str) -> list[Node]:
         """The nodes with an edge of ``kind`` to ``node`` (one per edge, in edge order)."""
-        if self._in is None:
-            self._in = {}
         by = self._in.get(node)
         if by is None:
-            preds = self.g.pred.get(node) if node in self.g else None
-            by = self._in[node] = _by_kind(preds)
+            by = self._in[node] = _by_kind(self.pred.get(node))
         return list(by.get(kind, ()))
 
     def resource(self, key: Node) -> Resource | None:
-        if key in self.g:
-            found: Resource | None = self.g.nodes[key].get("resource")
-            return found
-        return None
+        attrs = self.nodes.get(key)
+        if attrs is None:
+            return None
+        found: Resource | None = attrs.get("resource")
+        return found
 
     def receivers_of(self, message: Resource) -> list[Resource]:
         """Services, agents and domains whose ``receives`` resolves to this message version."""
@@ -112,14 +164,12 @@ class CatalogGraph:
     def referrers(self, res: Resource) -> list[tuple[Resource, str]]:
         """Every resource that points at ``res``, with the relation."""
         out: list[tuple[Resource, str]] = []
-        if res.key not in self.g:
-            return out
-        for u, _, kind in self.g.in_edges(res.key, data="kind"):
+        for u, edges in self.pred.get(res.key, {}).items():
             r = self.resource(u)
             if r is None and isinstance(u, tuple) and u and u[0] == "step":
                 r = self.resource(u[1])
             if r is not None:
-                out.append((r, kind))
+                out.extend((r, str(attrs.get("kind"))) for attrs in edges)
         return out
 
     def _unique(self, keys: Iterable[Node]) -> list[Resource]:
@@ -135,12 +185,12 @@ class CatalogGraph:
         return out
 
 
-def _by_kind(adjacent: Mapping[Node, Mapping[object, Mapping[str, object]]] | None) -> dict[str, list[Node]]:
-    """``{kind: [node, ...]}`` of one node's edges (networkx's ``succ[n]`` or ``pred[n]``: node ->
-    edge key -> attributes), in networkx's order."""
+def _by_kind(adjacent: Mapping[Node, list[EdgeAttrs]] | None) -> dict[str, list[Node]]:
+    """``{kind: [node, ...]}`` of one node's edges (``succ[n]`` or ``pred[n]``: node -> the
+    edges' attributes), in networkx's order."""
     out: dict[str, list[Node]] = {}
-    for other, keyed in (adjacent or {}).items():
-        for attrs in keyed.values():
+    for other, edges in (adjacent or {}).items():
+        for attrs in edges:
             kind = attrs.get("kind")
             if isinstance(kind, str):
                 found = out.get(kind)
@@ -154,22 +204,20 @@ def _by_kind(adjacent: Mapping[Node, Mapping[object, Mapping[str, object]]] | No
 def build_graph(catalog: Catalog) -> CatalogGraph:
     """The graph of a catalog: a node per resource with an id, an edge per resolved reference,
     and each flow's steps (``_add_flow``)."""
-    import networkx as nx
-
-    g = nx.MultiDiGraph()
-    # each resource's key, computed once (``Resource.key`` is a property over its frontmatter)
+    cg = CatalogGraph(catalog)
+    # each resource's key, computed once
     key_of: dict[int, ResourceKey] = {}
     for r in catalog.resources:
         if r.id is not None:
             key = key_of[id(r)] = r.key
-            g.add_node(key, resource=r)
-    cg = CatalogGraph(catalog, g)
+            cg.add_node(key, resource=r)
     cache: dict[tuple[tuple[str, ...], str, str | None], tuple[str, Resource | None]] = {}
     step_targets: dict[ResourceKey, dict[Hashable, Resource]] = {}  # flow key -> {step index: target resource}
     resolved = cg.resolved
     unresolved = cg.unresolved
     lookup = catalog.lookup
-    add_edge = g.add_edge
+    add_edge = cg.add_edge
+    owns, member = _attrs("owns"), _attrs("member")
 
     for r in catalog.resources:
         rkey = key_of.get(id(r))
@@ -195,16 +243,16 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
                 continue
             tkey = key_of[id(target)]
             if rel == "owns" and ref.path[0] in ("owners", "decisionMakers"):
-                add_edge(tkey, rkey, kind="owns")
+                add_edge(tkey, rkey, owns)
             elif rel == "member" and r.type == "user":
-                add_edge(tkey, rkey, kind="member")
+                add_edge(tkey, rkey, member)
             elif rel == "triggers":
                 parent = ref.path[:2]
                 trig_from = local.get(parent)
                 if trig_from is not None:
-                    add_edge(key_of[id(trig_from)], tkey, kind="triggers", via=rkey)
+                    add_edge(key_of[id(trig_from)], tkey, {"kind": "triggers", "via": rkey})
             else:
-                add_edge(rkey, tkey, kind=rel)
+                add_edge(rkey, tkey, _attrs(rel))
     for flow in catalog.resources:
         if flow.type != "flow" or id(flow) not in key_of:
             continue
@@ -213,7 +261,6 @@ def build_graph(catalog: Catalog) -> CatalogGraph:
 
 
 def _add_flow(cg: CatalogGraph, flow: Resource, targets: dict[Hashable, Resource]) -> None:
-    g = cg.g
     steps = flow.data.get("steps")
     if not isinstance(steps, list):
         return
@@ -224,17 +271,17 @@ def _add_flow(cg: CatalogGraph, flow: Resource, targets: dict[Hashable, Resource
         sid = str(step["id"])
         ids.add(sid)
         node = ("step", flow.key, sid)
-        g.add_node(node, step=step, index=i, flow=flow.key)
-        g.add_edge(flow.key, node, kind="step")
+        cg.add_node(node, step=step, index=i, flow=flow.key)
+        cg.add_edge(flow.key, node, _attrs("step"))
         if i in targets:
-            g.add_edge(node, targets[i].key, kind="refers")
+            cg.add_edge(node, targets[i].key, _attrs("refers"))
     for step in steps:
         if not isinstance(step, dict) or step.get("id") is None:
             continue
         node = ("step", flow.key, str(step["id"]))
         for target_id, label in next_steps(step):
             if target_id in ids:
-                g.add_edge(node, ("step", flow.key, target_id), kind="next-step", label=label)
+                cg.add_edge(node, ("step", flow.key, target_id), {"kind": "next-step", "label": label})
 
 
 def next_steps(step: dict[str, Any]) -> list[tuple[str, str | None]]:

@@ -23,7 +23,7 @@ __all__ = ["Result", "run_check"]  # Result: the check's result, defined with th
 class _Background:
     """What the steps after loading need and can get ready while this process waits for the
     loader's workers, on a thread: the config (when it is given as a loader) and the imports
-    (networkx alone takes about 0.1 s). Started only once the workers are forked: a fork while a
+    (the saga model and the rules take about 0.1 s). Started only once the workers are forked: a fork while a
     thread holds a module's import lock could leave a worker waiting on it forever."""
 
     def __init__(self, config: Config | Callable[[], Config]) -> None:
@@ -36,7 +36,6 @@ class _Background:
         try:
             source = self.source
             self.config = source() if callable(source) else source
-            import networkx  # noqa: F401
             import semantic_version  # noqa: F401
 
             import saga_lint.graph  # noqa: F401
