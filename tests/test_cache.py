@@ -276,3 +276,37 @@ def test_select_ignore_and_baseline_with_the_cache_give_the_cold_output(tmp_path
     warm = _run("check", cat, "--cache-dir", cache, "--baseline", baseline, "-f", "json")
     cold = _run("check", cat, "--no-cache", "--baseline", baseline, "-f", "json")
     assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout) == (0, cold.stdout)
+
+
+@pytest.mark.parametrize("edit", ["new file", "removed file", "renamed folder", "file became a folder"])
+def test_a_listing_from_the_index_still_sees_entries_added_and_removed(catalog, tmp_path, edit):
+    """A folder's listing comes from the index when the folder is unchanged since (#17): adding,
+    removing or renaming an entry changes the folder's modification time, so the next run lists it
+    again and the result is the cold one."""
+    import time
+
+    from saga_lint.cache import RACY_NS
+
+    cache = tmp_path / "cache"
+    time.sleep(RACY_NS / 1e9 + 0.2)  # every folder older than the racy window of the index below
+    _check(catalog, cache)
+    index = json.loads(next(cache.glob("files-*.json")).read_text())["files"]
+    assert "\0teams" in index and index["\0teams"].startswith("d")
+    assert not _ran_pipeline(_check(catalog, cache, timings=True))  # listings reused: a hit
+    teams = catalog / "teams"
+    if edit == "new file":
+        (teams / "extra.mdx").write_text("---\nid: extra\nname: Extra\n---\n")
+    elif edit == "removed file":
+        _pages(catalog, "users/*.mdx")[0].unlink()
+    elif edit == "renamed folder":
+        svc = _pages(catalog, "domains/*/systems/*/services/*/index.mdx")[0].parent
+        svc.rename(svc.with_name(svc.name + "Renamed"))
+    else:
+        page = sorted(teams.glob("*.mdx"))[0]
+        page.unlink()
+        page.mkdir()
+        (page / "index.mdx").write_text("---\nid: folded\nname: Folded\n---\n")
+    warm = _check(catalog, cache, "-f", "json", timings=True)
+    cold = _check(catalog, None, "-f", "json")
+    assert _ran_pipeline(warm)
+    assert warm.stdout == cold.stdout

@@ -8,7 +8,9 @@ everything it depends on (``CheckCache.key``):
 - the content of every file the catalog's walk could read (a BLAKE2 digest per file; a file whose
   size, modification time, inode and change time are those recorded in the folder's index is not
   read again, unless it was modified less than a second before the index was written), and each
-  symbolic link's target (the walk reports links out of the catalog);
+  symbolic link's target (the walk reports links out of the catalog); a folder whose modification
+  and change time and inode are those recorded is not listed again either (``_Listings``: an
+  entry added, removed or renamed changes its folder's modification time);
 - saga-lint's version and code (size and modification time of every module and ruleset file),
   the rule set (every rule's name and default severity) and Python's version;
 - the effective config (every field of the loaded ``Config``, so a ruleset it extends counts too).
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from saga_lint.results import Result, Summary
 
 CACHE_DIR_NAME = ".saga-lint-cache"
-LAYOUT = 3  # of the files below; another layout is a miss
+LAYOUT = 4  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
 _KEEP = 8  # results kept per folder (the newest)
 PARALLEL_FROM = 5000  # files in the index from which the key's walk is shared with a forked process
@@ -211,29 +213,67 @@ Entry = tuple[str, str, bool]  # relative path, path, is a symbolic link
 Scan = tuple[list[str], dict[str, str], int]  # key lines, index entries, files read
 
 
-def _list(folder: str, rel: str, files: list[Entry], folders: list[tuple[str, str]]) -> None:
+class _Listings:
+    """Folder listings from the index: a folder whose signature (modification and change time,
+    inode) is the recorded one, and was not modified just before the index was written, has the
+    entries it had (adding, removing or renaming an entry changes its folder's modification
+    time), and is not listed again: one system call instead of four on a warm run. Index keys of
+    folders are ``"\\0" + relative path``; values ``signature/`` then ``kind + name`` per entry
+    (``f`` file, ``l`` link, ``d`` folder), joined with NUL, which no file name holds."""
+
+    def __init__(self, known: dict[str, str], fresh: dict[str, str], racy_before: int) -> None:
+        self.known, self.fresh, self.racy_before = known, fresh, racy_before
+        self.listed = 0  # folders listed again (their index entries changed)
+
+    def entries(self, folder: str, rel: str) -> list[tuple[str, str]]:
+        """``(kind, name)`` of the folder's entries; raises ``OSError`` when it cannot be listed."""
+        st = os.stat(folder)
+        sig = f"d{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
+        key = "\0" + rel
+        old = self.known.get(key)
+        if isinstance(old, str) and old.startswith(sig) and st.st_mtime_ns < self.racy_before \
+                and st.st_ctime_ns < self.racy_before:
+            self.fresh[key] = old
+            body = old[len(sig):]
+            return [(item[:1], item[1:]) for item in body.split("\0")] if body else []
+        listed = _scandir(folder)
+        self.fresh[key] = sig + "\0".join(kind + name for kind, name in listed)
+        self.listed += 1
+        return listed
+
+
+def _scandir(folder: str) -> list[tuple[str, str]]:
+    """``(kind, name)`` of a folder's entries: ``l`` a symbolic link, ``d`` a folder, ``f`` anything else."""
+    out = []
+    for entry in os.scandir(folder):
+        try:
+            kind = "l" if entry.is_symlink() else "d" if entry.is_dir(follow_symlinks=False) else "f"
+        except OSError:
+            continue
+        out.append((kind, entry.name))
+    return out
+
+
+def _list(folder: str, rel: str, files: list[Entry], folders: list[tuple[str, str]], listings: _Listings | None = None) -> None:
     """One folder's files and links (into ``files``) and the sub-folders the catalog's walk
     enters (into ``folders``: hidden and skipped ones left out, links not followed)."""
     from saga_lint.catalog.walk import SKIP_DIRS
 
     try:
-        entries = list(os.scandir(folder))
+        entries = listings.entries(folder, rel) if listings is not None else _scandir(folder)
     except OSError:
         files.append((rel or ".", folder, True))  # unreadable: its state is part of the key
         return
-    for entry in entries:
-        name = entry.name
+    for kind, name in entries:
         sub = f"{rel}/{name}" if rel else name
-        try:
-            if entry.is_symlink():
-                files.append((sub, entry.path, True))
-            elif entry.is_dir(follow_symlinks=False):
-                if name not in SKIP_DIRS and not name.startswith("."):
-                    folders.append((entry.path, sub))
-            else:
-                files.append((sub, entry.path, False))
-        except OSError:
-            continue
+        path = os.path.join(folder, name)
+        if kind == "l":
+            files.append((sub, path, True))
+        elif kind == "d":
+            if name not in SKIP_DIRS and not name.startswith("."):
+                folders.append((path, sub))
+        else:
+            files.append((sub, path, False))
 
 
 def _split(root: str) -> tuple[list[Entry], list[tuple[str, str]]]:
@@ -252,13 +292,14 @@ def _scan(files: list[Entry], folders: list[tuple[str, str]], known: dict[str, s
     """The key lines of ``files`` and of everything under ``folders``."""
     lines: list[str] = []
     fresh: dict[str, str] = {}
+    listings = _Listings(known, fresh, racy_before)
     reads = 0
     stack = list(folders)
     pending = list(files)
     while pending or stack:
         if not pending:
             folder, rel = stack.pop()
-            _list(folder, rel, pending, stack)
+            _list(folder, rel, pending, stack, listings)
             continue
         rel, path, link = pending.pop()
         if link:
@@ -267,7 +308,7 @@ def _scan(files: list[Entry], folders: list[tuple[str, str]], known: dict[str, s
         digest, read = _digest(path, rel, known, racy_before, fresh)
         reads += read
         lines.append(f"f\0{rel}\0{digest}")
-    return lines, fresh, reads
+    return lines, fresh, reads + listings.listed
 
 
 def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_before: int) -> tuple[int, int] | None:
