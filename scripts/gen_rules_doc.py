@@ -40,7 +40,10 @@ def _inline(text: str) -> str:
 
 
 def _anchor(name: str) -> str:
-    return re.sub(r"[^a-z0-9-]", "", name.lower().replace("/", ""))
+    """The heading's anchor: the same as SARIF's ``helpUri`` points at (``saga_lint.doclinks``)."""
+    from saga_lint.doclinks import rule_anchor
+
+    return rule_anchor(name)
 
 
 def doc_to_markdown(doc: str) -> str:

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_runner
 
 from saga_lint.cli import main
 
@@ -128,9 +128,9 @@ def review(path: Path, base: str, edits: dict[str, str]) -> dict:
     for rel, text in edits.items():
         (path / "catalog" / rel).parent.mkdir(parents=True, exist_ok=True)
         (path / "catalog" / rel).write_text(text, "utf-8")
-    result = CliRunner().invoke(main, ["review", str(path / "catalog"), "--base", base, "--format", "json"])
+    result = cli_runner().invoke(main, ["review", str(path / "catalog"), "--base", base, "--format", "json"])
     assert result.exit_code in (0, 1), result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def breaking_findings(doc: dict) -> list[dict]:

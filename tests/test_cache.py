@@ -207,7 +207,7 @@ def test_cached_equals_uncached_on_real_catalogs(which, tmp_path):
 
 
 def test_an_input_edited_while_the_check_runs_is_not_cached(catalog, tmp_path, monkeypatch):
-    from click.testing import CliRunner
+    from conftest import cli_runner
 
     import saga_lint.pipeline as pipeline
     from saga_lint.cli import main
@@ -222,7 +222,7 @@ def test_an_input_edited_while_the_check_runs_is_not_cached(catalog, tmp_path, m
 
     monkeypatch.setattr(pipeline, "run_check", edit_then_run)
     monkeypatch.delenv("SAGA_LINT_NO_CACHE", raising=False)
-    result = CliRunner().invoke(main, ["check", str(catalog), "--cache-dir", str(cache)])
+    result = cli_runner().invoke(main, ["check", str(catalog), "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     assert not list(cache.glob("check-*.json"))
 

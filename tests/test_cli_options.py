@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 
 import pytest
 from conftest import run_cli, write_catalog
@@ -94,6 +95,32 @@ def test_concise_is_one_line_per_finding_relative_to_the_working_directory(cat, 
     assert proc.stdout == f"../catalog/{CHANNEL}:2:1: error {SUMMARY} {SUMMARY_MSG}\n"
     clean = run_cli("check", "catalog", "--format", "concise", "--select", "saga/*", cwd=tmp_path)
     assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_text_paths_are_relative_to_the_working_directory(cat, tmp_path):
+    """``text`` heads each file's group with its path from where saga-lint runs (clickable there);
+    JSON keeps the catalog as base and the GitHub annotations the repository root, wherever it runs."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, capture_output=True)
+    deeper = tmp_path / "work"
+    deeper.mkdir()
+    tail = run_cli("check", cat, "--select", SUMMARY).stdout.splitlines()[2:]
+    assert tail[0] == "" and tail[1].startswith("1 problem (1 error, 0 warnings, 0 info) in ") and len(tail) == 2
+    row = f"       2:1  error    {SUMMARY_MSG}  ({SUMMARY})"
+    for cwd, arg, header in [
+        (tmp_path, "catalog", f"catalog/{CHANNEL}"),
+        (deeper, "../catalog", f"../catalog/{CHANNEL}"),
+        (deeper, str(cat), f"../catalog/{CHANNEL}"),  # an absolute catalog path too
+        (cat, ".", CHANNEL),
+        (cat / "channels", "..", CHANNEL.removeprefix("channels/")),
+    ]:
+        proc = run_cli("check", arg, "--select", SUMMARY, cwd=cwd)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stdout.splitlines() == [header, row, *tail], (cwd, arg)
+    github = run_cli("check", "../catalog", "--select", SUMMARY, "--format", "github", cwd=deeper)
+    annotation = f"::error file=catalog/{CHANNEL},line=2,col=1,title=saga-lint {SUMMARY}::{SUMMARY_MSG}"
+    assert github.stdout.splitlines()[0] == annotation
+    as_json = run_cli("check", "../catalog", "--select", SUMMARY, "--format", "json", cwd=deeper)
+    assert [f["file"] for f in json.loads(as_json.stdout)["findings"]] == [CHANNEL]
 
 
 def test_quiet_concise_prints_errors_only(cat, tmp_path):

@@ -159,6 +159,39 @@ def test_flows_that_are_no_saga_and_existing_blocks(cat):
     assert "has an x-saga block already (--force to replace it)" in proc.stderr
 
 
+def test_check_fix_is_fix_then_check(cat, corpus, tmp_path):
+    """``check --fix`` writes what ``fix`` writes, reports only the pages written (on stderr), then
+    prints what ``check`` prints on the fixed catalog and exits as it does; a second run writes
+    nothing and prints the same."""
+    other = tmp_path / "ec2"
+    shutil.copytree(corpus, other)
+    assert run_cli("fix", other).returncode == 0
+    expected = run_cli("check", other, "--format", "json")
+    proc = run_cli("check", cat, "--fix", "--format", "json")
+    assert proc.stderr.splitlines() == [
+        f"saga-lint: {cat}/{FLOW}: wrote the x-saga block of checkout-saga; 5 values marked '# confirm' for review",
+        f"saga-lint: {cat}/{CANCEL}: wrote the x-saga block of order-cancellation; 2 values marked '# confirm' for review",
+    ]
+    assert (proc.returncode, proc.stdout) == (expected.returncode, expected.stdout)
+    assert [(cat / p).read_bytes() for p in (FLOW, CANCEL)] == [(other / p).read_bytes() for p in (FLOW, CANCEL)]
+    assert BLOCK.encode() in (cat / FLOW).read_bytes()
+    again = run_cli("check", cat, "--fix", "--format", "json")
+    assert (again.returncode, again.stdout, again.stderr) == (expected.returncode, expected.stdout, "")
+    text = run_cli("check", "ec", "--fix", "--select", "saga/*", cwd=tmp_path)
+    assert text.stdout == run_cli("check", "ec", "--select", "saga/*", cwd=tmp_path).stdout and text.stderr == ""
+
+
+def test_check_fix_writes_nothing_where_every_saga_has_a_block_or_on_show_config(cat, corpus, tmp_path):
+    ours = tmp_path / "ours"
+    shutil.copytree(ROOT / "catalog", ours)
+    proc = run_cli("check", ours, "--fix")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == run_cli("check", ours).stdout
+    shown = run_cli("check", cat, "--fix", "--show-config")
+    assert shown.returncode == 0
+    assert (cat / FLOW).read_bytes() == (corpus / FLOW).read_bytes()  # --show-config only shows
+
+
 def test_remove_block_keeps_what_follows():
     from saga_lint.fixer import insert_block, remove_block
 

@@ -75,7 +75,7 @@ def test_the_property_can_fail(tmp_path, monkeypatch):
 def test_parallel_loading_equals_sequential_on_generated_catalogs(files):
     """Whatever the catalog holds, the loader's workers (forced on with SAGA_LINT_JOBS=2) and the
     sequential loader give the same findings, in the same order."""
-    from click.testing import CliRunner
+    from conftest import cli_runner
 
     from saga_lint.cli import main
 
@@ -83,7 +83,7 @@ def test_parallel_loading_equals_sequential_on_generated_catalogs(files):
         root = write_catalog(Path(tmp) / "cat", files)
         outputs = []
         for jobs in ("1", "2"):
-            result = CliRunner().invoke(main, ["check", str(root), "-f", "json"], env={"SAGA_LINT_JOBS": jobs})
+            result = cli_runner().invoke(main, ["check", str(root), "-f", "json"], env={"SAGA_LINT_JOBS": jobs})
             assert result.exit_code in (0, 1), result.output
-            outputs.append(result.output)
+            outputs.append(result.stdout)
         assert outputs[0] == outputs[1]

@@ -63,9 +63,13 @@ def test_workflow_structure():
     assert re.search(r'saga-lint review "\$CATALOG" --base "origin/\$BASE_REF" > review\.md', review["run"])
     assert review["env"]["BASE_REF"] == "${{ github.base_ref }}"
     comment = next(s for s in steps if s.get("id") == "comment")
-    assert MARKER in comment["run"] and "gh api" in comment["run"]
-    assert "--method PATCH" in comment["run"] and "--method POST" in comment["run"]
-    assert comment["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert MARKER in comment["run"] and "curl " in comment["run"] and "gh " not in comment["run"]
+    assert "call PATCH" in comment["run"] and "call POST" in comment["run"]
+    assert comment["env"]["TOKEN"] == "${{ github.token }}"
+    # fork pull requests: neither the upload nor the comment (their token is read-only)
+    assert "steps.guard.outputs.write == 'true'" in upload["if"] and "steps.guard.outputs.write == 'true'" in comment["if"]
+    install = next(s for s in steps if s.get("name") == "Install saga-lint")
+    assert '--constraint "$src/constraints/action.txt"' in install["run"]
     # catalog-controlled or user-controlled values never spliced into a script
     for s in steps:
         assert "${{" not in s.get("run", ""), s.get("name")
@@ -89,13 +93,30 @@ def test_action_structure():
             assert "if" not in s, s["name"]  # the local runner below runs every run step
     install = steps[0]
     assert "pip install" in install["run"] and install["env"]["SAGA_LINT_SOURCE"] == "${{ github.action_path }}"
+    assert '--constraint "$SAGA_LINT_SOURCE/constraints/action.txt"' in install["run"]
     upload = next(s for s in steps if "uses" in s)
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert "steps.guard.outputs.write == 'true'" in upload["if"]  # no upload with a read-only token
+    assert "gh " not in text and "GH_TOKEN" not in text
     assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
     comment = next(s for s in steps if s.get("id") == "comment")
     assert MARKER in comment["run"]
     for out in action["outputs"].values():
         assert re.fullmatch(r"\$\{\{ steps\.[a-z-]+\.outputs\.[a-z-]+ \}\}", out["value"])
+
+
+def test_every_action_used_is_pinned_by_commit():
+    """``uses:`` names a full commit (a tag can be moved), with the tag it was in a comment beside it."""
+    wf = load_yaml(WORKFLOW)
+    (job,) = wf["jobs"].values()
+    used = [s["uses"] for s in job["steps"] + load_yaml(ACTION)["runs"]["steps"] if "uses" in s]
+    assert len(used) == 4
+    for uses in used:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), uses
+    for path in (WORKFLOW, ACTION):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.match(r"\s*(- )?uses:", line):
+                assert re.search(r"@[0-9a-f]{40}  # v\d+\.\d+\.\d+$", line), line
 
 
 def test_pre_commit_hook():
@@ -125,43 +146,64 @@ def test_readme_ci_recipes_and_setup_commands():
 
 # --- running the steps locally -------------------------------------------------------------------
 
-GH_STUB = r'''#!PYTHON
-"""gh stub: records every call; `gh api .../comments` (GET) answers from $GH_STUB_COMMENTS."""
-import json, os, re, shutil, subprocess, sys
+API = "https://api.github.example"  # github.api_url in the local runner; only the curl stub answers it
+
+CURL_STUB = r'''#!PYTHON
+"""curl stub: records every call as {method, path, query, fields, token, argv} in $API_STUB_LOG and
+answers the GitHub REST API: a comment listing from $API_STUB_COMMENTS (per_page, page), 201 for a
+POST, 200 for a PATCH, or $API_STUB_STATUS for writes when set. The token is read from the config
+on stdin (``--config -``), where the action writes it."""
+import json, os, sys
+from urllib.parse import parse_qs, urlsplit
 
 args = sys.argv[1:]
-method, jq, fields, positional, i = "GET", None, {}, [], 1
+method, out, fmt, data, url, config, i = "GET", None, "", None, None, "", 0
+takes_value = {"-X", "--request", "-o", "--output", "-w", "--write-out", "-H", "--header", "--data-binary",
+               "--retry", "--max-time", "-K", "--config"}
 while i < len(args):
     a = args[i]
-    if a in ("--method", "-X"):
-        method = args[i + 1]; i += 2; continue
-    if a in ("--jq", "-q"):
-        jq = args[i + 1]; i += 2; continue
-    if a in ("-F", "-f", "--field", "--raw-field"):
-        k, _, v = args[i + 1].partition("=")
-        if v.startswith("@"):
-            v = open(v[1:], encoding="utf-8").read()
-        fields[k] = v; i += 2; continue
-    if a.startswith("-"):
-        i += 1; continue
-    positional.append(a); i += 1
-with open(os.environ["GH_STUB_LOG"], "a", encoding="utf-8") as fh:
-    fh.write(json.dumps({"argv": args, "method": method, "path": positional[0] if positional else None,
-                         "fields": fields, "token": os.environ.get("GH_TOKEN")}) + "\n")
-if args[:1] != ["api"]:
-    sys.exit(2)
+    if a in takes_value:
+        v = args[i + 1]
+        if a in ("-X", "--request"):
+            method = v
+        elif a in ("-o", "--output"):
+            out = v
+        elif a in ("-w", "--write-out"):
+            fmt = v
+        elif a == "--data-binary":
+            data = open(v[1:], encoding="utf-8").read() if v.startswith("@") else v
+        elif a in ("-K", "--config") and v == "-":
+            config = sys.stdin.read()
+        i += 2
+        continue
+    if not a.startswith("-"):
+        url = a
+    i += 1
+parts = urlsplit(url)
+token = next((line.split("Bearer ", 1)[1].rstrip('"') for line in config.splitlines() if "Bearer " in line), None)
+record = {"argv": args, "method": method, "path": parts.path.lstrip("/"), "query": parse_qs(parts.query),
+          "fields": json.loads(data) if data else {}, "token": token}
+with open(os.environ["API_STUB_LOG"], "a", encoding="utf-8") as fh:
+    fh.write(json.dumps(record) + "\n")
 if method == "GET":
-    data = open(os.environ["GH_STUB_COMMENTS"], encoding="utf-8").read()
-    if jq and shutil.which("jq"):
-        data = subprocess.run(["jq", "-r", jq], input=data, capture_output=True, text=True, check=True).stdout
-    elif jq:  # no jq on this machine: evaluate the one filter shape the sticky comment uses
-        m = re.fullmatch(r'\.\[\] \| select\(\.body \| startswith\("([^"\\]*)"\)\) \| \.id', jq)
-        if not m:
-            sys.exit(f"gh stub: cannot evaluate --jq {jq!r} without jq")
-        data = "".join(f"{c['id']}\n" for c in json.loads(data) if c["body"].startswith(m.group(1)))
-    sys.stdout.write(data)
+    q = record["query"]
+    per, page = int(q.get("per_page", ["30"])[0]), int(q.get("page", ["1"])[0])
+    comments = json.load(open(os.environ["API_STUB_COMMENTS"], encoding="utf-8"))
+    status, answer = 200, comments[(page - 1) * per: page * per]
 else:
-    print(json.dumps({"id": 1}))
+    status = int(os.environ.get("API_STUB_STATUS") or (201 if method == "POST" else 200))
+    answer = {"id": 1} if status < 300 else {"message": "Resource not accessible by integration"}
+if out:
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(answer, fh)
+sys.stdout.write(fmt.replace("%{http_code}", str(status)))
+'''
+
+GH_TRAP = r'''#!PYTHON
+"""gh on PATH only to prove it is never called: the integration works without it."""
+import os, sys
+open(os.environ["API_STUB_LOG"], "a", encoding="utf-8").write('{"gh": true}\n')
+sys.exit(97)
 '''
 
 SAGA_LINT_STUB = r'''#!PYTHON
@@ -190,13 +232,13 @@ class LocalRunner:
         self.workspace.mkdir()
         self.bin = tmp / "bin"
         self.bin.mkdir()
-        self.gh_log = tmp / "gh.log"
+        self.api_log = tmp / "api.log"
         self.saga_log = tmp / "saga-lint.log"
         self.comments = tmp / "comments.json"
         self.comments.write_text("[]", encoding="utf-8")
         self.summary = tmp / "step-summary.md"
         self.summary.write_text("", encoding="utf-8")
-        for name, text in (("gh", GH_STUB), ("saga-lint", SAGA_LINT_STUB)):
+        for name, text in (("curl", CURL_STUB), ("gh", GH_TRAP), ("saga-lint", SAGA_LINT_STUB)):
             p = self.bin / name
             p.write_text(text.replace("PYTHON", sys.executable, 1), encoding="utf-8")
             p.chmod(0o755)
@@ -204,6 +246,7 @@ class LocalRunner:
             "inputs": dict(inputs or {}),
             "github": {
                 "action_path": str(ROOT), "base_ref": "main", "repository": "octo/shop", "token": "stub-token",
+                "event_name": "pull_request", "actor": "octocat", "api_url": API,
                 "event": {"pull_request": {"number": 7, "head": {"repo": {"full_name": "octo/shop"}}}},
                 **(github or {}),
             },
@@ -215,8 +258,8 @@ class LocalRunner:
         self.env = {
             "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
             "HOME": str(tmp), "RUNNER_TEMP": str(tmp), "GITHUB_WORKSPACE": str(self.workspace),
-            "GITHUB_STEP_SUMMARY": str(self.summary), "GH_STUB_LOG": str(self.gh_log),
-            "GH_STUB_COMMENTS": str(self.comments), "SAGA_LINT_LOG": str(self.saga_log),
+            "GITHUB_STEP_SUMMARY": str(self.summary), "API_STUB_LOG": str(self.api_log),
+            "API_STUB_COMMENTS": str(self.comments), "SAGA_LINT_LOG": str(self.saga_log),
             "GIT_CEILING_DIRECTORIES": str(tmp), "PYTHONPATH": str(ROOT / "src"), "LANG": "C.UTF-8",
         }
 
@@ -248,10 +291,13 @@ class LocalRunner:
             self.ctx["steps"][step["id"]] = {"outputs": outputs, "outcome": "success" if proc.returncode == 0 else "failure"}
         return proc
 
-    def gh_calls(self) -> list[dict]:
-        if not self.gh_log.exists():
+    def api_calls(self) -> list[dict]:
+        """The REST calls the steps made (through the curl stub); a call of ``gh`` fails the test."""
+        if not self.api_log.exists():
             return []
-        return [json.loads(line) for line in self.gh_log.read_text(encoding="utf-8").splitlines()]
+        calls = [json.loads(line) for line in self.api_log.read_text(encoding="utf-8").splitlines()]
+        assert not any(c.get("gh") for c in calls), "gh was called"
+        return calls
 
     def saga_calls(self) -> list[list]:
         if not self.saga_log.exists():
@@ -329,9 +375,9 @@ def test_action_runs_check_review_and_sticky_comment(tmp_path, existing):
     assert REVIEW_TEXT in runner.summary.read_text(encoding="utf-8")
 
     # the sticky comment: list, then PATCH the marked comment or POST a new one
-    calls = runner.gh_calls()
+    calls = runner.api_calls()
     assert calls[0]["method"] == "GET" and calls[0]["path"] == "repos/octo/shop/issues/7/comments"
-    assert "--paginate" in calls[0]["argv"]
+    assert calls[0]["query"] == {"per_page": ["100"], "page": ["1"]}
     assert len(calls) == 2 and all(c["token"] == "stub-token" for c in calls)
     if existing:
         assert (calls[1]["method"], calls[1]["path"]) == ("PATCH", "repos/octo/shop/issues/comments/42")
@@ -358,10 +404,97 @@ def test_action_adds_the_marker_and_honours_inputs(tmp_path):
     assert check_args[check_args.index("--format") + 1] == "text"
     assert runner.ctx["steps"]["check"]["outputs"]["status"] == "1"  # orphan event: a warning
     assert ["review", "cat", "--base", "origin/release", "--fail-on", "warning"] in runner.saga_calls()
-    calls = runner.gh_calls()
+    calls = runner.api_calls()
     assert calls[-1]["method"] == "POST" and calls[-1]["fields"]["body"] == f"{MARKER}\nno marker here\n"
     assert calls[-1]["token"] == "t2"
     assert results["Result"].returncode == 1
+
+
+def run_action(runner: LocalRunner, review_text: str = REVIEW_TEXT, **env) -> dict:
+    """Every run step of the action in order (the review stubbed): ``{step id or name: process}``."""
+    return {step.get("id") or step["name"]: runner.run_step(step, {"REVIEW_STUB_TEXT": review_text, **env})
+            for step in action_run_steps()}
+
+
+FORK = {"pull_request": {"number": 7, "head": {"repo": {"full_name": "mallory/shop"}}}}
+DELETED_FORK = {"pull_request": {"number": 7, "head": {"repo": None}}}
+
+
+@needs_bash
+@pytest.mark.parametrize("github, why", [
+    ({"event": FORK}, "the pull request comes from mallory/shop, not octo/shop"),
+    ({"event": DELETED_FORK}, "the pull request comes from a deleted fork, not octo/shop"),
+    ({"actor": "dependabot[bot]"}, "the pull request is Dependabot's"),
+])
+def test_action_with_a_read_only_token_neither_comments_nor_uploads(tmp_path, github, why):
+    runner = LocalRunner(tmp_path, inputs=action_inputs(), github=github)
+    our_catalog_copy(runner.workspace / "catalog")
+    results = run_action(runner)
+    assert runner.ctx["steps"]["guard"]["outputs"] == {"write": "false"}
+    assert results["guard"].stdout == (f"saga-lint: {why}, so its token is read-only: no SARIF upload and no comment "
+                                       "(the review goes to the step summary)\n")
+    for sid in ("guard", "check", "review", "comment"):
+        assert results[sid].returncode == 0, (sid, results[sid].stderr)
+    assert "token is read-only" in results["comment"].stdout
+    assert runner.api_calls() == []  # no call at all: nothing that could fail the job
+    assert REVIEW_TEXT in runner.summary.read_text(encoding="utf-8")  # the review is still there
+    assert (runner.workspace / "saga-lint.sarif").is_file()  # written, only not uploaded
+
+
+@needs_bash
+@pytest.mark.parametrize("github, write", [
+    ({}, "true"),  # a pull request from a branch of the repository
+    ({"event_name": "push", "event": {}}, "true"),
+    ({"event_name": "pull_request_target", "event": FORK}, "true"),  # runs with the base repository's token
+])
+def test_action_guard_allows_writes_with_a_writable_token(tmp_path, github, write):
+    runner = LocalRunner(tmp_path, inputs=action_inputs(), github=github)
+    guard = next(s for s in action_run_steps() if s.get("id") == "guard")
+    proc = runner.run_step(guard)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert runner.ctx["steps"]["guard"]["outputs"] == {"write": write}
+
+
+@needs_bash
+def test_action_finds_its_comment_on_a_later_page(tmp_path):
+    runner = LocalRunner(tmp_path, inputs=action_inputs())
+    our_catalog_copy(runner.workspace / "catalog")
+    comments = [{"id": n, "body": f"comment {n}"} for n in range(1, 151)]
+    comments[119]["body"] = f"{MARKER}\nold review"
+    runner.comments.write_text(json.dumps(comments), encoding="utf-8")
+    results = run_action(runner)
+    assert results["comment"].returncode == 0 and results["comment"].stdout == "saga-lint: updated review comment 120\n"
+    calls = runner.api_calls()
+    assert [(c["method"], c["path"], c["query"].get("page")) for c in calls] == [
+        ("GET", "repos/octo/shop/issues/7/comments", ["1"]),
+        ("GET", "repos/octo/shop/issues/7/comments", ["2"]),
+        ("PATCH", "repos/octo/shop/issues/comments/120", None),
+    ]
+    assert calls[-1]["fields"] == {"body": REVIEW_TEXT} and all(c["token"] == "stub-token" for c in calls)
+    assert not any("stub-token" in " ".join(c["argv"]) for c in calls)  # never on curl's command line
+
+
+@needs_bash
+@pytest.mark.parametrize("status", ["403", "404", "500"])
+def test_action_comment_refused_is_a_warning_not_a_failure(tmp_path, status):
+    runner = LocalRunner(tmp_path, inputs=action_inputs())
+    our_catalog_copy(runner.workspace / "catalog")
+    results = run_action(runner, API_STUB_STATUS=status)
+    assert results["comment"].returncode == 0
+    assert results["comment"].stdout == (f"::warning title=saga-lint::the review comment was not posted: posting the "
+                                         f"comment answered HTTP {status} (the review is in the step summary)\n")
+    assert [c["method"] for c in runner.api_calls()] == ["GET", "POST"]
+
+
+@needs_bash
+@pytest.mark.parametrize("github, write", [({}, "true"), ({"event": FORK}, "false"), ({"actor": "dependabot[bot]"}, "false")])
+def test_workflow_guard(tmp_path, github, write):
+    wf = load_yaml(WORKFLOW)
+    (job,) = wf["jobs"].values()
+    runner = LocalRunner(tmp_path, github=github)
+    guard = next(s for s in job["steps"] if s.get("id") == "guard")
+    assert runner.run_step(guard).returncode == 0
+    assert runner.ctx["steps"]["guard"]["outputs"] == {"write": write}
 
 
 @needs_bash
@@ -373,7 +506,7 @@ def test_action_without_a_base_skips_review_and_comment(tmp_path):
         if step.get("id") in ("check", "review", "comment"):
             assert proc.returncode == 0, proc.stderr
     assert not [c for c in runner.saga_calls() if c[0] == "review"]
-    assert runner.gh_calls() == []
+    assert runner.api_calls() == []
     assert runner.ctx["steps"]["review"]["outputs"]["status"] == "0"
 
 
@@ -401,7 +534,7 @@ def test_workflow_steps_run_locally(tmp_path, existing):
         assert proc.returncode == 0, (sid, proc.stderr)
     assert (runner.workspace / "saga-lint.sarif").is_file()
     assert ["review", "catalog", "--base", "origin/main"] in runner.saga_calls()
-    calls = runner.gh_calls()
+    calls = runner.api_calls()
     want = ("PATCH", "repos/octo/shop/issues/comments/5") if existing else ("POST", "repos/octo/shop/issues/7/comments")
     assert (calls[-1]["method"], calls[-1]["path"]) == want
     assert calls[-1]["fields"]["body"] == REVIEW_TEXT
@@ -473,7 +606,7 @@ def test_action_with_the_real_review_in_a_git_repository(tmp_path):
         if step.get("id") in ("check", "review", "comment"):
             assert proc.returncode == 0, (step["name"], proc.stderr)
     assert runner.ctx["steps"]["review"]["outputs"]["status"] == "1"  # an unowned event is new
-    (post,) = [c for c in runner.gh_calls() if c["method"] == "POST"]
+    (post,) = [c for c in runner.api_calls() if c["method"] == "POST"]
     body = post["fields"]["body"]
     assert body.startswith(MARKER) and "BrandNew" in body
     assert body == (ws / "saga-lint-review.md").read_text(encoding="utf-8")

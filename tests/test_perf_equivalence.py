@@ -532,7 +532,7 @@ def test_jobs_option_matches_the_environment_variable(tmp_path):
 
 def test_jobs_option_starts_the_workers(tmp_path, monkeypatch):
     """On a small catalog the default reads in-process; ``--jobs 2`` starts two loader workers."""
-    from click.testing import CliRunner
+    from conftest import cli_runner
 
     from saga_lint.catalog import workers
     from saga_lint.cli import main
@@ -550,8 +550,8 @@ def test_jobs_option_starts_the_workers(tmp_path, monkeypatch):
     monkeypatch.setattr(workers.Workers, "__init__", spy)
     # empty is "not set"; and monkeypatch puts back whatever was there before, after --jobs set it
     monkeypatch.setenv("SAGA_LINT_JOBS", "")
-    assert CliRunner().invoke(main, ["check", str(cat)]).exit_code == 1 and started == []
-    assert CliRunner().invoke(main, ["check", str(cat), "--jobs", "2"]).exit_code == 1 and started == [2]
+    assert cli_runner().invoke(main, ["check", str(cat)]).exit_code == 1 and started == []
+    assert cli_runner().invoke(main, ["check", str(cat), "--jobs", "2"]).exit_code == 1 and started == [2]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

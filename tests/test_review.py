@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_runner
 
 from saga_lint.changes.compat import compare_schemas, mode_for
 from saga_lint.cli import main
@@ -106,7 +106,7 @@ def repo(template, tmp_path):
 
 
 def run(*args, env=None):
-    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    result = cli_runner().invoke(main, [str(a) for a in args], env=env)
     return result
 
 
@@ -408,16 +408,16 @@ def test_bad_ref_and_no_repository_exit_2(repo, tmp_path):
     path, _base, _head = repo
     res = run("review", path / "catalog", "--base", "no-such-branch")
     assert res.exit_code == 2
-    assert "unknown revision 'no-such-branch'" in res.output
+    assert "unknown revision 'no-such-branch'" in res.stderr
     res = run("review", path / "catalog", "--base=--output=x")  # never passed to git as an option
     assert res.exit_code == 2
-    assert "not a valid revision" in res.output
+    assert "not a valid revision" in res.stderr
     loose = tmp_path / "loose"
     shutil.copytree(OUR_CATALOG, loose)
     res = run("review", loose, "--base", "HEAD", env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
     assert res.exit_code == 2
-    assert "not inside a git repository" in res.output
-    assert len(res.output.strip().splitlines()) == 1
+    assert "not inside a git repository" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
 
 
 def test_compatibility_mode_from_config_and_frontmatter(repo):
@@ -597,7 +597,7 @@ def test_bad_compatibility_mode_in_the_config_is_exit_2(repo):
     (path / "catalog" / "saga-lint.yaml").write_text("schema-compatibility:\n  inventory-reserved: SIDEWAYS\n", "utf-8")
     res = run("review", path / "catalog", "--base", base)
     assert res.exit_code == 2
-    assert "schema-compatibility.inventory-reserved: 'SIDEWAYS' is not a mode" in res.output
+    assert "schema-compatibility.inventory-reserved: 'SIDEWAYS' is not a mode" in res.stderr
 
 
 def test_implementation_globs():
@@ -996,7 +996,7 @@ def test_base_copy_that_cannot_be_written_whole_stops_the_review(repo, tmp_path,
     monkeypatch.setattr(gitsource, "_write_new", full_disk)
     res = run("review", path / "catalog", "--base", base)
     assert res.exit_code == 2
-    assert "No space left on device" in res.output and "TMPDIR" in res.output
+    assert "No space left on device" in res.stderr and "TMPDIR" in res.stderr
     assert list(tmp_path.glob("saga-lint-review-*")) == []
 
 

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_runner
 
 from saga_lint.cli import main
 
@@ -77,8 +77,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 def review(path: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["review", str(path), *args])
-    return result.exit_code, result.output
+    result = cli_runner().invoke(main, ["review", str(path), *args])
+    return result.exit_code, result.stdout + result.stderr  # click 8.1 keeps stderr out of .output
 
 
 def review_json(path: Path, *args: str) -> tuple[int, dict]:
@@ -393,8 +393,8 @@ def test_a_rename_by_schema_only_when_one_added_message_has_that_schema(repo):
 def test_schema_required_names_the_schema_beside_the_page(repo):
     write(repo, "catalog/events/order-shipped/index.mdx", page("order-shipped", "Order Shipped"))
     write(repo, "catalog/events/order-shipped/schema.json", json.dumps(SCHEMA))
-    result = CliRunner().invoke(main, ["check", str(repo / "catalog"), "--format", "json"])
-    findings = json.loads(result.output)["findings"]
+    result = cli_runner().invoke(main, ["check", str(repo / "catalog"), "--format", "json"])
+    findings = json.loads(result.stdout)["findings"]
     messages = sorted(f["message"] for f in findings if f["rule"] == "best-practices/schema-required")
     assert messages == ['event "legacy-thing" has no schema; add a schema file and schemaPath: schema.json.',
                         'event "order-shipped" names no schema, but schema.json sits beside its page; '

@@ -136,12 +136,12 @@ def test_check_process_never_collects_the_catalog_it_built(tmp_path):
 def test_check_in_process_leaves_the_collector_on(tmp_path):
     import gc
 
-    from click.testing import CliRunner
+    from conftest import cli_runner
 
     from saga_lint.cli import main
 
     assert gc.isenabled()
     (tmp_path / "events").mkdir()  # an (empty) catalog: a folder with no collection is refused
-    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    result = cli_runner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert gc.isenabled()

@@ -757,7 +757,7 @@ def test_verify_never_crashes_on_generated_catalogs():
     from pathlib import Path
 
     from badinput.generate import CONTROL, catalogs, write_catalog
-    from click.testing import CliRunner
+    from conftest import cli_runner
     from hypothesis import HealthCheck, given, settings
 
     from saga_lint.cli import main
@@ -771,10 +771,10 @@ def test_verify_never_crashes_on_generated_catalogs():
         with tempfile.TemporaryDirectory(prefix="saga-lint-verify-fuzz-") as tmp:
             root = write_catalog(Path(tmp) / "cat", files)
             env = {"GITHUB_STEP_SUMMARY": None, "SAGA_LINT_DEBUG": None}
-            js = CliRunner().invoke(main, ["verify", str(root), "--max-scenarios", "20", "--format", "json"], env=env)
+            js = cli_runner().invoke(main, ["verify", str(root), "--max-scenarios", "20", "--format", "json"], env=env)
             assert js.exit_code in (0, 1), js.output[-2000:]
             ran["flows"] += len(json.loads(js.stdout)["flows"])
-            text = CliRunner().invoke(main, ["verify", str(root), "--max-scenarios", "20"], env=env)
+            text = cli_runner().invoke(main, ["verify", str(root), "--max-scenarios", "20"], env=env)
             assert text.exit_code == js.exit_code, text.output[-2000:]
             assert not {c for c in text.stdout if c in CONTROL}
 

@@ -389,14 +389,14 @@ CONTROL = {chr(c) for c in range(32) if chr(c) != "\n"} | {chr(c) for c in range
 
 def lint_in_process(root: Path, out_dir: Path) -> dict:
     """Run ``saga-lint check`` in-process (click's runner): return what the properties need."""
-    from click.testing import CliRunner
+    from conftest import cli_runner
 
     from saga_lint.cli import main
 
     text_path = out_dir / "out.txt"
     env = {"GITHUB_STEP_SUMMARY": None, "SAGA_LINT_DEBUG": None}
     start, cpu_start = time.monotonic(), time.process_time()
-    result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "-o", f"text={text_path}"], env=env)
+    result = cli_runner().invoke(main, ["check", str(root), "--format", "json", "-o", f"text={text_path}"], env=env)
     elapsed, cpu = time.monotonic() - start, time.process_time() - cpu_start
     text = text_path.read_text("utf-8") if text_path.exists() else None
     return {"result": result, "elapsed": elapsed, "cpu": cpu, "text": text}

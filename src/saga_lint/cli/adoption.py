@@ -1,6 +1,6 @@
 """The options ``check`` offers a team adopting saga-lint in a repository of its own: the
 baseline (``--baseline``, ``--write-baseline``), the rule selection (``--select``, ``--ignore``),
-``--max-warnings``, ``--color`` and ``--show-config``.
+``--max-warnings``, ``--color``, ``--show-config`` and ``--fix`` (``saga-lint fix`` first).
 
 ``adoption_options`` adds them to a command and hands the command one ``Adoption`` (keyword
 ``adopt``) that knows how to narrow the configuration, filter the result and decide the exit.
@@ -42,6 +42,7 @@ class Adoption:
     max_warnings: int | None = None
     color: str = "auto"
     show_config: bool = False
+    fix: bool = False
 
     def narrow(self, config: Config) -> Config:
         """``config`` with ``--select`` / ``--ignore`` applied (an unknown rule: exit 2)."""
@@ -64,6 +65,14 @@ class Adoption:
             return replace(result, findings=filter_result(result.findings, path, result.config))
         except BaselineError as exc:
             raise Failure(str(exc)) from None
+
+    def fix_first(self, path: str) -> None:
+        """``--fix``: write the x-saga block of the saga flows that have none, as ``saga-lint fix
+        PATH`` does (``cli/fix.py``), so that the check that follows sees them."""
+        if self.fix:
+            from saga_lint.cli.fix import fix_first
+
+            fix_first(path)
 
     def use_color(self, stream_isatty: bool) -> bool:
         """Colour when asked (``--color always``), never with ``--color never``; in ``auto``, on a
@@ -100,6 +109,7 @@ def adoption_options(fn: F) -> F:
             baseline=kwargs.pop("baseline"), write_baseline=kwargs.pop("write_baseline"),
             select=tuple(_names(kwargs.pop("select"))), ignore=tuple(_names(kwargs.pop("ignore_rules"))),
             max_warnings=kwargs.pop("max_warnings"), color=kwargs.pop("color"), show_config=kwargs.pop("show_config"),
+            fix=kwargs.pop("fix"),
         )
         return fn(*args, adopt=adopt, **kwargs)
 
@@ -118,6 +128,8 @@ def adoption_options(fn: F) -> F:
                      help="Colour severities in text and concise output (auto: on a terminal, unless NO_COLOR is set)."),
         click.option("--show-config", is_flag=True,
                      help="Print which configuration file applies and the effective configuration, then exit."),
+        click.option("--fix", is_flag=True,
+                     help="First write the x-saga block of saga flows that have none (as `saga-lint fix PATH`), then check."),
     ]
     out: Callable[..., Any] = wrapper
     for option in reversed(options):

@@ -51,20 +51,35 @@ def fix_cmd(path: str, flows: Sequence[str], diff: bool, force: bool) -> None:
     Only the new block is added to the page's frontmatter: every other byte stays as it was. A
     flow that has a block already is left alone unless --force. Exit 0 when done (or nothing to
     do), 1 with --diff when there is a change to show, 2 when it cannot run."""
+    root, only = _catalog_and_flows(path, flows)
+    changed = apply_fixes(root, only, force, diff)
+    exit_now(1 if diff and changed else 0)
+
+
+def fix_first(path: str) -> None:
+    """``check --fix``: what ``saga-lint fix PATH`` does (write the x-saga block of every saga flow
+    that has none; never ``--force``), before the check runs. Only what is written is reported."""
+    root, only = _catalog_and_flows(path, ())
+    apply_fixes(root, only, force=False, diff=False, quiet=True)
+
+
+def apply_fixes(root: Path, only: set[str] | None, force: bool, diff: bool, quiet: bool = False) -> bool:
+    """Write (with ``diff``: print as a unified diff) the fixes of the catalog at ``root``; report
+    each on stderr (``quiet``: only the flows written); True when there is a change."""
     from saga_lint.fixer import FixError, fix_catalog
 
-    root, only = _catalog_and_flows(path, flows)
     try:
         fixes, notes = fix_catalog(root, only, force)
     except FixError as exc:
         raise Failure(str(exc)) from None
-    for note in notes:
+    for note in [] if quiet else notes:
         click.echo(f"saga-lint: {note}", err=True)
     changed = False
     for fx in fixes:
         shown = (root / fx.file).as_posix()
         if not fx.changed:
-            click.echo(f"saga-lint: {shown}: unchanged: {fx.note}", err=True)
+            if not quiet:
+                click.echo(f"saga-lint: {shown}: unchanged: {fx.note}", err=True)
             continue
         changed = True
         if diff:
@@ -76,4 +91,4 @@ def fix_cmd(path: str, flows: Sequence[str], diff: bool, force: bool) -> None:
             raise Failure(f"cannot write {shown}: {exc.strerror or exc}") from None
         marks = f"; {fx.confirm} values marked '# confirm' for review" if fx.confirm else ""
         click.echo(f"saga-lint: {shown}: wrote the x-saga block of {fx.saga}{marks}", err=True)
-    exit_now(1 if diff and changed else 0)
+    return changed

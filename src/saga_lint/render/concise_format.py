@@ -4,10 +4,10 @@ clickable where saga-lint was run. No summary line; nothing at all when there is
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from saga_lint.render.colour import paint
+from saga_lint.render.cwdpath import cwd_path
 from saga_lint.render.safe import terminal_safe
 
 if TYPE_CHECKING:
@@ -15,17 +15,6 @@ if TYPE_CHECKING:
 
     from saga_lint.findings import Finding
     from saga_lint.results import Checked
-
-
-def cwd_path(root: Path, file: str | None) -> str:
-    """A finding's file (relative to the catalog ``root``) relative to the working directory, POSIX
-    on POSIX systems; the catalog folder itself for a finding without a file."""
-    target = os.path.join(root, file) if file else str(root)
-    try:
-        rel = os.path.relpath(target)
-    except ValueError:  # another drive on Windows
-        rel = os.path.abspath(target)
-    return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 def line(f: Finding, root: Path, color: bool = False) -> str:

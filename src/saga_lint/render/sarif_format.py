@@ -1,6 +1,7 @@
 """``--format sarif``: SARIF 2.1.0 for code scanning (GitHub, GitLab, IDE viewers).
 
-Every rule is described under ``tool.driver.rules`` (summary, full documentation, default level);
+Every rule is described under ``tool.driver.rules`` (summary, full documentation, default level,
+a human ``name`` and a ``helpUri`` to its section of docs/rules.md: ``saga_lint.doclinks``);
 every finding is a result with its rule, level, message, location and a line-independent
 ``partialFingerprints`` entry (the finding's fingerprint), so that an alert survives unrelated
 edits above it.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from saga_lint import __version__
+from saga_lint.doclinks import rule_help_uri, rule_title
 from saga_lint.render.repopath import repo_path
 from saga_lint.render.safe import utf8_text
 from saga_lint.results import RepoFacts
@@ -88,10 +90,11 @@ def _rule_descriptor(r: Rule) -> dict[str, Any]:
     summary = utf8_text(r.summary) or utf8_text(r.name)
     return {
         "id": r.name,
-        "name": r.name,
+        "name": rule_title(r.name),
         "shortDescription": {"text": _cap(summary)},
         "fullDescription": {"text": _cap(doc)},
         "help": {"text": doc, "markdown": help_markdown(doc)},
+        "helpUri": rule_help_uri(r.name),
         "defaultConfiguration": {"level": LEVELS.get(r.severity, "warning")},
         "properties": {"tags": [r.family], "family": r.family, "official": bool(r.official)},
     }

@@ -1,10 +1,14 @@
-"""``--format text``: findings grouped by file, ``line:col  severity  message  (rule)``, summary last."""
+"""``--format text``: findings grouped by file, ``line:col  severity  message  (rule)``, summary last.
+
+Each group starts with the file's path relative to the working directory (``render.cwdpath``), so
+that it is clickable where saga-lint was run; ``(catalog)`` for findings about no file."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from saga_lint.render.colour import paint
+from saga_lint.render.cwdpath import cwd_path
 from saga_lint.render.safe import terminal_safe
 from saga_lint.words import plural
 
@@ -19,7 +23,7 @@ def render(result: Checked, color: bool = False) -> str:
         if f.file != current:
             if out:
                 out.append("")
-            out.append(terminal_safe(f.file or "(catalog)"))
+            out.append(terminal_safe(cwd_path(result.root, f.file) if f.file else "(catalog)"))
             current = f.file
         where = f"{f.line}:{f.column or 1}" if f.line else "-"
         step = f" [step {terminal_safe(f.step)}]" if f.step else ""
