@@ -52,7 +52,7 @@ def attributes() -> tuple[str, ...]:
 
 
 # -- one saga ------------------------------------------------------------------------------------
-def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaReadiness) -> Row:
+def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaReadiness, locate: bool) -> Row:
     cells = []
     for a in attrs:
         ev = st.evidence.get(a)
@@ -64,7 +64,7 @@ def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaRead
             "level": ev.level,
             "value": value_text(ev.value),
             "note": clean(ev.note, 300),
-            "where": clean(ev.where(), 300),
+            "where": clean(ev.where() if locate else ev.file or "", 300),
         })
     return {
         "id": clean(st.id),
@@ -77,11 +77,14 @@ def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaRead
     }
 
 
-def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: SagaReadiness) -> Row:
-    """One saga: its verdict (computed by ``saga_lint.readiness``), matrix and picture."""
+def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: SagaReadiness,
+                 locate: bool = True) -> Row:
+    """One saga: its verdict (computed by ``saga_lint.readiness``), matrix and picture. Without
+    ``locate`` a matrix cell names the evidence's file but not its line (finding the line composes
+    the page's YAML again: most of the report's time on thousands of sagas)."""
     flow = saga.flow
     attrs = attributes()
-    rows = [_matrix_row(st, health, attrs, ready) for st, health in zip(saga.steps, ready.steps, strict=True)]
+    rows = [_matrix_row(st, health, attrs, ready, locate) for st, health in zip(saga.steps, ready.steps, strict=True)]
     uid = f"saga-{idx}-{slug(flow.id or '')}"
     try:
         picture = flow_picture(result.graph, saga, ready.step_health, uid)
