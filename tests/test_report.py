@@ -473,3 +473,24 @@ def test_small_catalog_report_has_no_data_parts():
     checkout_parts(tree)
     cells = [td for td in checkout_parts(tree)[2].find_all("td") if "c" in td.classes]
     assert any(re.search(r":\d+$", sp.all_text()) for td in cells for sp in td.find_all("span"))
+
+
+def test_picture_layers_are_networkx_topological_generations():
+    """The picture's own layering (no networkx graph per saga) gives networkx's generations."""
+    import random
+
+    import networkx as nx
+
+    from saga_lint.render.html.picture import _generations
+
+    rng = random.Random(17)
+    for _ in range(300):
+        nodes = [("step", "f", str(i)) for i in range(rng.randint(1, 14))]
+        pairs = list(dict.fromkeys((nodes[i], nodes[j]) for i in range(len(nodes)) for j in range(i + 1, len(nodes))
+                                   if rng.random() < 0.3))
+        rng.shuffle(nodes)
+        dag = nx.DiGraph()
+        dag.add_nodes_from(nodes)
+        dag.add_edges_from(pairs)
+        expected = [set(layer) for layer in nx.topological_generations(dag)]
+        assert [set(layer) for layer in _generations(nodes, pairs)] == expected

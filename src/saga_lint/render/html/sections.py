@@ -165,22 +165,17 @@ def _resource_row(r: Any) -> Row:
     return {"type": r.type, "id": clean(r.id), "version": clean(r.version or ""), "file": clean(r.file)}
 
 
-def _teams(result: Result, max_rows: int) -> list[Row]:
-    g = result.graph.g
+def _teams(result: Result, owners: Owners, max_rows: int) -> list[Row]:
+    nodes = result.graph.g.nodes
     teams = []
     owner_res = result.catalog.of_type("team", "user")
     owner_res.sort(key=lambda r: (r.type != "team", str(r.id)))
     for t in owner_res:
         owned = []
-        if t.key in g:
-            seen = set()
-            for _, v, kind in g.out_edges(t.key, data="kind"):
-                if kind != "owns" or v in seen:
-                    continue
-                seen.add(v)
-                res = g.nodes[v].get("resource")
-                if res is not None:
-                    owned.append(res)
+        for v in dict.fromkeys(owners.owned.get(t.key, ())):
+            res = nodes[v].get("resource")
+            if res is not None:
+                owned.append(res)
         owned.sort(key=lambda r: (r.type, str(r.id), str(r.version)))
         by_type = Counter(r.type for r in owned)
         teams.append({
@@ -223,7 +218,7 @@ def ownership_section(result: Result, owners: Owners, max_rows: int) -> Row:
             n_unowned += 1
             if len(unowned) < max_rows:
                 unowned.append(_resource_row(r))
-    return {"teams": _teams(result, max_rows), "problem_steps": _problem_steps(result), "unowned": unowned,
+    return {"teams": _teams(result, owners, max_rows), "problem_steps": _problem_steps(result), "unowned": unowned,
             "n_unowned": n_unowned, "unowned_omitted": max(n_unowned - len(unowned), 0)}
 
 
