@@ -494,3 +494,23 @@ def test_picture_layers_are_networkx_topological_generations():
         dag.add_edges_from(pairs)
         expected = [set(layer) for layer in nx.topological_generations(dag)]
         assert [set(layer) for layer in _generations(nodes, pairs)] == expected
+
+
+def test_visible_skips_the_regex_only_for_printable_text():
+    """``safe.visible`` runs its regex only on text with an unprintable character: the same result."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from saga_lint.render.safe import INVISIBLE, visible
+
+    specials = "".join(map(chr, [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+                                 *range(0x2066, 0x206A), 0x200B, 0xAD, 0xA0]))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(specials + "abc <>&é✓")) | st.text())
+    def same(text):
+        assert visible(text) == INVISIBLE.sub("", text)
+
+    same()
+    # the reason it holds: no character the regex removes is printable
+    assert not [c for c in map(chr, range(0x10000)) if INVISIBLE.match(c) and c.isprintable()]

@@ -15,7 +15,9 @@ summary (counts by severity, rule family and owning team; the verdict per saga),
 
 Large catalogs: every table renders at most ``max_rows`` rows (the rest are counted, not shown);
 the inline script pages long tables (``page`` rows at a time, "Show more"); without the script
-every rendered row is visible.
+every rendered row is visible. Past the thresholds of ``lazy`` (more than 100 sagas, tables of more
+than 1,000 rows), folded sagas, long tables' rows and teams' lists travel as embedded JSON that the
+script draws on demand.
 """
 
 from __future__ import annotations
