@@ -397,8 +397,10 @@ def test_cli_report_with_base_shows_the_changes(tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["---\nid: [unclosed\n---\n", b"\x00\xff\xfe---\n", "---\nsteps: 7\nid: f\nx-saga: 3\n---\n"])
-def test_bad_input_never_crashes(make_catalog, bad):
+def test_bad_input_never_crashes(make_catalog, bad, monkeypatch):
     root = make_catalog({"flows/F/index.mdx": bad, "teams/t.mdx": "---\nid: t\n---\n"})
+    parse(report(root))
+    lazy_everything(monkeypatch)  # and as a large report
     parse(report(root))
 
 

@@ -27,7 +27,7 @@ _ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\
 
 def encode(data: object) -> str:
     """``data`` as JSON that is safe as the content of a ``<script type="application/json">``."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)  # a stray type as text, not a crash
     for char, escaped in _ESCAPES:
         text = text.replace(char, escaped)
     return text
