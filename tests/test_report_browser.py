@@ -191,7 +191,7 @@ def test_large_report_draws_on_demand_in_the_browser(browser, dense_report):
     target = folded.nth(30)
     uid = target.get_attribute("id")
     page.locator(f'#readiness a[href="#{uid}"]').click()
-    assert target.evaluate("d => d.open")
+    page.wait_for_selector(f"details#{uid}[open] svg.saga-graph")  # the toggle and hashchange events are async
     svg = target.locator("svg.saga-graph")
     assert svg.is_visible() and svg.bounding_box()["height"] > 200
     assert svg.locator("g.step").count() >= 4 and svg.locator('g.edge[data-kind="failure"]').count() >= 1
@@ -202,8 +202,12 @@ def test_large_report_draws_on_demand_in_the_browser(browser, dense_report):
     # opening one by its summary draws it once; closing and opening again does not draw it twice
     other = folded.nth(0)
     other.locator("summary").click()
+    other.locator("svg.saga-graph").wait_for()
     other.locator("summary").click()
+    page.wait_for_function("d => !d.open", arg=other.element_handle())
     other.locator("summary").click()
+    page.wait_for_function("d => d.open", arg=other.element_handle())
+    page.evaluate("() => new Promise(r => setTimeout(r, 100))")  # let the toggle event run
     assert other.locator("svg.saga-graph").count() == 1 and other.locator("article").count() == 1
     assert page.locator("details[data-lazy-saga] svg.saga-graph").count() == 2
     # the contracts table holds one page of rows in the DOM; "Show more" draws the next page
@@ -224,6 +228,7 @@ def test_large_report_draws_on_demand_in_the_browser(browser, dense_report):
     team = page.locator("#teams-table details[data-owned]").nth(k)
     assert k >= 0 and team.locator("li").count() == 0
     team.locator("summary").click()
+    team.locator("li").first.wait_for()
     assert team.locator("li").count() > 12
     owned = team.locator("li").nth(3).inner_text()
     page.fill('input[data-filter-for="teams-table"]', owned)
@@ -243,6 +248,7 @@ def test_large_report_keeps_catalog_text_inert_in_the_browser(browser, tmp_path,
     saga = page.locator("details[data-lazy-saga]").first
     saga.locator("summary").click()
     art = saga.locator("article")
+    art.wait_for()
     assert s in art.locator("h3").inner_text() and js in art.inner_text()
     assert img in art.locator("svg").text_content()
     assert art.locator("img, script").count() == 0 and page.locator("img").count() == 0
