@@ -3,6 +3,7 @@ text inert, and loads nothing from anywhere."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -110,11 +111,16 @@ def assert_self_contained(html: str, tree: Tree) -> None:
     assert not re.search(r"""url\(\s*["']?\s*(?:https?:|//|data:)""", html, re.I)
     assert "@import" not in html
     assert not tree.root.find_all("link") and not tree.root.find_all("img") and not tree.root.find_all("iframe")
-    # the only scripts are ours, byte for byte
+    # the only scripts that run are ours, byte for byte; the rest are data (a large report's parts)
     from saga_lint.render.html import HEAD_SCRIPT
 
-    assert len(tree.root.find_all("script")) == 2
-    assert tree.scripts == [HEAD_SCRIPT, SCRIPT]
+    scripts = tree.root.find_all("script")
+    run = [n for n in scripts if n.attrs.get("type") != "application/json"]
+    assert len(run) == 2 and [n.all_text() for n in run] == [HEAD_SCRIPT, SCRIPT]
+    for n in scripts:
+        if n not in run:
+            assert n.attrs["id"].startswith("report-data-") and set(n.attrs) == {"type", "id"}
+            json.loads(n.all_text())
 
 
 def checkout_parts(tree: Tree):
@@ -200,10 +206,14 @@ def test_corpus_report(corpus):
     assert rule_opts - {""} == {tr.attrs["data-rule"] for tr in frows}
 
 
-def test_catalog_text_is_escaped_and_inert(make_catalog):
-    s, img, js = "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))"
+HOSTILE = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))")
+
+
+def hostile_files() -> dict:
+    """A team, a service, a command and a saga flow whose every text is markup or a script URL."""
+    s, img, js = HOSTILE
     q = lambda v: '"' + v.replace('"', '\\"') + '"'  # noqa: E731
-    root = make_catalog({
+    return {
         "teams/evil.mdx": f"""
             ---
             id: evil-team
@@ -264,7 +274,12 @@ def test_catalog_text_is_escaped_and_inert(make_catalog):
             ---
             {s} {js}
             """,
-    })
+    }
+
+
+def test_catalog_text_is_escaped_and_inert(make_catalog):
+    s, img, js = HOSTILE
+    root = make_catalog(hostile_files())
     from saga_lint.pipeline import run_check
     from saga_lint.readiness import report_input
     from saga_lint.render.html import render
@@ -382,8 +397,10 @@ def test_cli_report_with_base_shows_the_changes(tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["---\nid: [unclosed\n---\n", b"\x00\xff\xfe---\n", "---\nsteps: 7\nid: f\nx-saga: 3\n---\n"])
-def test_bad_input_never_crashes(make_catalog, bad):
+def test_bad_input_never_crashes(make_catalog, bad, monkeypatch):
     root = make_catalog({"flows/F/index.mdx": bad, "teams/t.mdx": "---\nid: t\n---\n"})
+    parse(report(root))
+    lazy_everything(monkeypatch)  # and as a large report
     parse(report(root))
 
 
@@ -398,3 +415,104 @@ def test_many_sagas_are_collapsed(monkeypatch):
     art = [a for a in tree.root.find_all("article") if a.attrs.get("data-saga") == "checkout-saga"][0]
     assert art.parent.tag == "details" and "open" not in art.parent.attrs
     assert "Checkout Saga" in art.parent.find_all("summary")[0].all_text()
+
+
+def lazy_everything(monkeypatch) -> None:
+    """Every threshold of ``render.html.lazy`` at 0: a small catalog reported as a large one."""
+    from saga_lint.render import html as html_report
+    from saga_lint.render.html import lazy
+
+    for name in ("LAZY_SAGAS", "LAZY_ROWS", "LAZY_OWNED", "LOCATE_SAGAS"):
+        monkeypatch.setattr(lazy, name, 0)
+    monkeypatch.setattr(html_report, "OPEN_SAGAS", 0)
+
+
+def _data(tree: Tree, key: str):
+    holder = [n for n in tree.root.find_all("script") if n.attrs.get("id") == f"report-data-{key}"]
+    assert len(holder) == 1, key
+    return json.loads(holder[0].all_text())
+
+
+def test_large_report_parts_are_data_and_stay_text(make_catalog, monkeypatch):
+    """Past the thresholds the sagas, long tables and owned lists travel as JSON in data script
+    elements: hostile catalog text cannot end them, and comes back exactly as it was."""
+    s, img, js = HOSTILE
+    root = make_catalog(hostile_files())
+    lazy_everything(monkeypatch)
+    html = report(root)
+    tree = parse(html)
+    assert_self_contained(html, tree)
+    assert html.count("</script>") == len(tree.root.find_all("script"))  # no text ended a script element
+    assert "<script>alert" not in html and "<img" not in html
+    # no saga article in the HTML: a folded <details> per saga, drawn from the data when opened
+    assert not tree.root.find_all("article")
+    folded = [d for d in tree.root.find_all("details") if "data-lazy-saga" in d.attrs]
+    sagas = _data(tree, "sagas")
+    assert len(folded) == len(sagas) == 1 and folded[0].attrs["id"] == sagas[0]["uid"]
+    assert s in folded[0].find_all("summary")[0].all_text()
+    flow = sagas[0]
+    assert flow["name"] == s and flow["summary"].strip() == js
+    assert any(b["title"].startswith(img[:20]) for b in flow["picture"]["boxes"])
+    assert any(e["full"] == s for e in flow["picture"]["edges"])
+    # the cells name the file without the line (LOCATE_SAGAS is 0 here)
+    wheres = {c["where"] for r in flow["rows"] for c in r["cells"] if c["where"]}
+    assert wheres and not any(re.search(r":\d+$", w) for w in wheres)
+    # the contracts table: no rows in the HTML, every row in the data
+    contracts = tree.root.find_all("table", id="contracts-table")[0]
+    assert contracts.attrs["data-rows"] == "contracts-table" and not contracts.find_all("tbody")[0].find_all("tr")
+    rows = _data(tree, "contracts-table")
+    assert [s, "do-it"] in [r[1] for r in rows] and any(img in r[5] for r in rows)
+    owned = _data(tree, "owned")
+    assert any("service svc@1.0.0" in items for items in owned)
+
+
+def test_small_catalog_report_has_no_data_parts():
+    """Below the thresholds the report is what it was: every part is HTML, no data elements."""
+    html = report(OUR_CATALOG)
+    tree = parse(html)
+    assert not [n for n in tree.root.find_all("script") if n.attrs.get("type") == "application/json"]
+    assert not [d for d in tree.root.find_all("details") if "data-lazy-saga" in d.attrs or "data-owned" in d.attrs]
+    checkout_parts(tree)
+    cells = [td for td in checkout_parts(tree)[2].find_all("td") if "c" in td.classes]
+    assert any(re.search(r":\d+$", sp.all_text()) for td in cells for sp in td.find_all("span"))
+
+
+def test_picture_layers_are_networkx_topological_generations():
+    """The picture's own layering (no networkx graph per saga) gives networkx's generations."""
+    import random
+
+    import networkx as nx
+
+    from saga_lint.render.html.picture import _generations
+
+    rng = random.Random(17)
+    for _ in range(300):
+        nodes = [("step", "f", str(i)) for i in range(rng.randint(1, 14))]
+        pairs = list(dict.fromkeys((nodes[i], nodes[j]) for i in range(len(nodes)) for j in range(i + 1, len(nodes))
+                                   if rng.random() < 0.3))
+        rng.shuffle(nodes)
+        dag = nx.DiGraph()
+        dag.add_nodes_from(nodes)
+        dag.add_edges_from(pairs)
+        expected = [set(layer) for layer in nx.topological_generations(dag)]
+        assert [set(layer) for layer in _generations(nodes, pairs)] == expected
+
+
+def test_visible_skips_the_regex_only_for_printable_text():
+    """``safe.visible`` runs its regex only on text with an unprintable character: the same result."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from saga_lint.render.safe import INVISIBLE, visible
+
+    specials = "".join(map(chr, [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
+                                 *range(0x2066, 0x206A), 0x200B, 0xAD, 0xA0]))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(specials + "abc <>&é✓")) | st.text())
+    def same(text):
+        assert visible(text) == INVISIBLE.sub("", text)
+
+    same()
+    # the reason it holds: no character the regex removes is printable
+    assert not [c for c in map(chr, range(0x10000)) if INVISIBLE.match(c) and c.isprintable()]

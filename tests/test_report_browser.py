@@ -160,3 +160,99 @@ def test_long_tables_page_in_the_browser(browser, tmp_path, corpus):
     page.locator("#contracts-table ~ button.more").first.click()
     assert _visible_rows(page, "contracts-table") == 10
     _finish(page, log, "report-paged.png", path.resolve().as_uri())
+
+
+DENSE = 600  # saga-dense services: 120 sagas, 1,920 message contracts: past every threshold of render.html.lazy
+
+
+@pytest.fixture(scope="module")
+def dense_report(tmp_path_factory):
+    """The report of a generated saga-dense catalog large enough to be drawn lazily."""
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("dense")
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--shape", "saga-dense", str(DENSE),
+                    str(base / "cat")], check=True, capture_output=True)
+    return _write_report(base / "cat", base / "report.html")
+
+
+def test_large_report_draws_on_demand_in_the_browser(browser, dense_report):
+    from saga_lint.render.html import OPEN_SAGAS, PAGE
+
+    page, log = _open(browser, dense_report)
+    n_sagas = DENSE // 5
+    # the first sagas are HTML; the others are folded and have no picture until opened
+    assert page.locator("section#sagas > article.saga").count() == OPEN_SAGAS
+    folded = page.locator("details[data-lazy-saga]")
+    assert folded.count() == n_sagas - OPEN_SAGAS
+    assert page.locator("details[data-lazy-saga] svg").count() == 0
+    # a link of the readiness table opens its folded saga, which is drawn from the data
+    target = folded.nth(30)
+    uid = target.get_attribute("id")
+    page.locator(f'#readiness a[href="#{uid}"]').click()
+    page.wait_for_selector(f"details#{uid}[open] svg.saga-graph")  # the toggle and hashchange events are async
+    svg = target.locator("svg.saga-graph")
+    assert svg.is_visible() and svg.bounding_box()["height"] > 200
+    assert svg.locator("g.step").count() >= 4 and svg.locator('g.edge[data-kind="failure"]').count() >= 1
+    assert target.locator("g.step rect").first.bounding_box()["width"] > 50
+    matrix = target.locator("table.matrix")
+    assert matrix.is_visible() and matrix.locator("tbody tr").count() == 4
+    assert "✓" in matrix.inner_text()
+    # opening one by its summary draws it once; closing and opening again does not draw it twice
+    other = folded.nth(0)
+    other.locator("summary").click()
+    other.locator("svg.saga-graph").wait_for()
+    other.locator("summary").click()
+    page.wait_for_function("d => !d.open", arg=other.element_handle())
+    other.locator("summary").click()
+    page.wait_for_function("d => d.open", arg=other.element_handle())
+    page.evaluate("() => new Promise(r => setTimeout(r, 100))")  # let the toggle event run
+    assert other.locator("svg.saga-graph").count() == 1 and other.locator("article").count() == 1
+    assert page.locator("details[data-lazy-saga] svg.saga-graph").count() == 2
+    # the contracts table holds one page of rows in the DOM; "Show more" draws the next page
+    total = DENSE * 16 // 5
+    assert page.locator("#contracts-table tbody tr").count() == PAGE
+    assert f"of {total} matching rows" in page.locator("#contracts-table ~ div.count").first.inner_text()
+    page.locator("#contracts-table ~ button.more").first.click()
+    assert page.locator("#contracts-table tbody tr").count() == 2 * PAGE
+    # the text filter searches every row of the data, not only the drawn ones
+    needle = "-00117-s3"
+    page.fill('input[data-filter-for="contracts-table"]', needle)
+    shown = page.locator("#contracts-table tbody tr").all_inner_texts()
+    assert len(shown) == 4 and all(needle in t for t in shown)  # its command, compensation, ok and failed event
+    page.fill('input[data-filter-for="contracts-table"]', "")
+    assert page.locator("#contracts-table tbody tr").count() == PAGE
+    # a team's list of what it owns is filled when opened, and the teams filter finds what it lists
+    k = page.locator("#teams-table details[data-owned]").evaluate_all("ds => ds.findIndex(d => !d.open)")
+    team = page.locator("#teams-table details[data-owned]").nth(k)
+    assert k >= 0 and team.locator("li").count() == 0
+    team.locator("summary").click()
+    team.locator("li").first.wait_for()
+    assert team.locator("li").count() > 12
+    owned = team.locator("li").nth(3).inner_text()
+    page.fill('input[data-filter-for="teams-table"]', owned)
+    assert 1 <= _visible_rows(page, "teams-table") < page.locator("#teams-table tbody tr").count()
+    _finish(page, log, "report-large.png", dense_report.resolve().as_uri())
+
+
+def test_large_report_keeps_catalog_text_inert_in_the_browser(browser, tmp_path, make_catalog, monkeypatch):
+    from test_report import HOSTILE, hostile_files, lazy_everything
+
+    s, img, js = HOSTILE
+    lazy_everything(monkeypatch)
+    path = _write_report(make_catalog(hostile_files()), tmp_path / "r.html")
+    page, log = _open(browser, path)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    saga = page.locator("details[data-lazy-saga]").first
+    saga.locator("summary").click()
+    art = saga.locator("article")
+    art.wait_for()
+    assert s in art.locator("h3").inner_text() and js in art.inner_text()
+    assert img in art.locator("svg").text_content()
+    assert art.locator("img, script").count() == 0 and page.locator("img").count() == 0
+    rows = page.locator("#contracts-table tbody tr").all_inner_texts()
+    assert any(s in r for r in rows) and any(img in r for r in rows)
+    assert not dialogs
+    _finish(page, log, "report-large-hostile.png", path.resolve().as_uri())

@@ -42,7 +42,9 @@ def visible(value: object, limit: int | None = None) -> str:
     characters with an ellipsis. Escaping for the format is the caller's job."""
     if value is None:
         return ""
-    s = INVISIBLE.sub("", str(value))
+    s = str(value)
+    if not s.isprintable():  # every INVISIBLE character is unprintable; most text has none (the report cleans ~1M)
+        s = INVISIBLE.sub("", s)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
     return s

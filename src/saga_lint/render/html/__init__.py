@@ -15,7 +15,9 @@ summary (counts by severity, rule family and owning team; the verdict per saga),
 
 Large catalogs: every table renders at most ``max_rows`` rows (the rest are counted, not shown);
 the inline script pages long tables (``page`` rows at a time, "Show more"); without the script
-every rendered row is visible.
+every rendered row is visible. Past the thresholds of ``lazy`` (more than 100 sagas, tables of more
+than 1,000 rows), folded sagas, long tables' rows and teams' lists travel as embedded JSON that the
+script draws on demand.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from saga_lint.render.html import sections
+from saga_lint.render.html import lazy, sections
 from saga_lint.render.html.owners import Owners
 from saga_lint.render.html.sections import MAX_ROWS, slug
 from saga_lint.render.safe import utf8_safe
@@ -82,11 +84,11 @@ def build_context(report: ReportInput, max_rows: int = MAX_ROWS, title: str | No
     owners = Owners(result)
     sev = Counter(str(f.severity) for f in result.findings)
     family = Counter(f.rule.split("/", 1)[0] for f in result.findings)
-    sagas = [sections.saga_section(result, s, i, owners, ready)
+    sagas = [sections.saga_section(result, s, i, owners, ready, locate=i < lazy.LOCATE_SAGAS)
              for i, (s, ready) in enumerate(zip(result.sagas or [], report.readiness, strict=True))]
     resources, files = _counts(result)
     root = Path(str(result.root))
-    return {
+    ctx = {
         "title": clean(title or f"saga-lint report: {root.name or root}", 200),
         "version": __version__,
         "catalog": clean(root.name or str(root), 200),
@@ -106,7 +108,31 @@ def build_context(report: ReportInput, max_rows: int = MAX_ROWS, title: str | No
         "page": PAGE,
         "open_sagas": OPEN_SAGAS,
         "attrs": list(sections.attributes()),
+        "unlocated": max(len(sagas) - lazy.LOCATE_SAGAS, 0),
     }
+    ctx["data"] = _lazy_parts(ctx)
+    return ctx
+
+
+def _lazy_parts(ctx: dict[str, Any]) -> dict[str, Any]:
+    """What the page's script draws on demand in a large report (``lazy``), marked in ``ctx``
+    for the template: the sagas after the open ones, long tables' rows, the teams' lists."""
+    data: dict[str, Any] = {}
+    sagas = ctx["sagas"]
+    ctx["lazy_from"] = OPEN_SAGAS if len(sagas) > lazy.LAZY_SAGAS else None
+    if ctx["lazy_from"] is not None:
+        data["sagas"] = sagas[OPEN_SAGAS:]
+    contracts, ownership = ctx["contracts"], ctx["ownership"]
+    contracts["lazy"] = len(contracts["rows"]) > lazy.LAZY_ROWS
+    if contracts["lazy"]:
+        data["contracts-table"] = lazy.contract_rows(contracts["rows"])
+    ownership["unowned_lazy"] = len(ownership["unowned"]) > lazy.LAZY_ROWS
+    if ownership["unowned_lazy"]:
+        data["unowned-table"] = lazy.resource_rows(ownership["unowned"])
+    ownership["owned_lazy"] = sum(len(t["owned"]) for t in ownership["teams"]) > lazy.LAZY_OWNED
+    if ownership["owned_lazy"]:
+        data["owned"] = [lazy.owned_items(t["owned"]) for t in ownership["teams"]]
+    return data
 
 
 def _environment() -> jinja2.Environment:
@@ -164,5 +190,9 @@ def _render(report: ReportInput, max_rows: int, title: str | None) -> str:
     # our own static text, not catalog text: the only markup that is not escaped. The head script
     # only marks the page as scripted, so that long tables show their first page before they load.
     ctx.update(script=Markup(script), css=Markup(css), script_hash=sha(script),
-               head_script=Markup(HEAD_SCRIPT), head_script_hash=sha(HEAD_SCRIPT))
+               head_script=Markup(HEAD_SCRIPT), head_script_hash=sha(HEAD_SCRIPT),
+               contract_cols=lazy.CONTRACT_COLS, resource_cols=lazy.RESOURCE_COLS,
+               # JSON escaped for a script element by ``lazy.encode``: data, never executed; one
+               # element per part, so that opening the page parses only the tables' rows
+               data_json={k: Markup(lazy.encode(v)) for k, v in ctx["data"].items()})
     return _environment().get_template("report.html.j2").render(**ctx)

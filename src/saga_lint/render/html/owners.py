@@ -30,12 +30,14 @@ class Owners:
             for st in saga.steps:
                 self.step_owners[(saga.flow.key, st.id)] = [clean(o) for o in st.owners]
         self.owners: defaultdict[Hashable, set[str]] = defaultdict(set)
+        self.owned: defaultdict[Hashable, list[Hashable]] = defaultdict(list)  # owner -> what it owns, in edge order
         self.senders: defaultdict[Hashable, list[Hashable]] = defaultdict(list)
         self.receivers: defaultdict[Hashable, list[Hashable]] = defaultdict(list)
         try:
             for u, v, kind in self.graph.g.edges(data="kind"):
                 if kind == "owns":
                     self.owners[v].add(_id_of(u))
+                    self.owned[u].append(v)
                 elif kind == "sends":
                     self.senders[v].append(u)
                 elif kind == "receives":

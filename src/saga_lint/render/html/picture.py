@@ -2,7 +2,7 @@
 
 Steps are boxes, ``next-step`` edges are paths; everything is returned as numbers and plain text
 for the template to draw as SVG. Layout: edges that close a cycle are set aside (a DFS in step
-order), the rest is layered by topological generations (networkx), each layer ordered by the
+order), the rest is layered by topological generations, each layer ordered by the
 mean position of its predecessors (barycentre), layers top to bottom centred on the widest one.
 Edges between adjacent layers are curves; long and backward edges run in lanes right of every
 box they pass, shorter spans nearer the boxes.
@@ -100,26 +100,50 @@ def _step_graph(graph: CatalogGraph, saga: Saga) -> _Layout:
     nodes.sort(key=lambda n: g.nodes[n].get("index", 0))
     node_set = set(nodes)
     edges: list[Edge] = []
-    for u in nodes:
-        for _, v, data in g.out_edges(u, data=True):
-            if data.get("kind") == "next-step" and v in node_set:
-                edges.append((u, v, data.get("label")))
+    succ = g.succ
+    for u in nodes:  # the order of g.out_edges(u), without building its views
+        for v, by_key in succ[u].items():
+            if v in node_set:
+                edges.extend((u, v, data.get("label")) for data in by_key.values() if data.get("kind") == "next-step")
     return _Layout(g, nodes, edges, _remove_back_edges(nodes, edges))
+
+
+def _generations(nodes: Sequence[Node], pairs: Sequence[tuple[Node, Node]]) -> list[list[Node]]:
+    """The topological generations of a DAG (networkx's ``topological_generations``): the nodes
+    with no predecessor, then those whose predecessors are all in earlier generations, ..."""
+    indegree = dict.fromkeys(nodes, 0)
+    after: defaultdict[Node, list[Node]] = defaultdict(list)
+    for u, v in pairs:
+        indegree[v] += 1
+        after[u].append(v)
+    layer = [n for n in nodes if not indegree[n]]
+    layers = []
+    while layer:
+        layers.append(layer)
+        nxt = []
+        for u in layer:
+            for v in after[u]:
+                indegree[v] -= 1
+                if not indegree[v]:
+                    nxt.append(v)
+        layer = nxt
+    if sum(map(len, layers)) != len(indegree):
+        raise ValueError("the step graph has a cycle left")  # cannot happen: back edges are set aside
+    return layers
 
 
 def _assign_layers(lay: _Layout) -> None:
     """Layers by topological generation of the graph without its back edges; each layer after
     the first ordered by the mean position of its predecessors (then step order)."""
-    import networkx as nx
-
-    dag = nx.DiGraph()
-    dag.add_nodes_from(lay.nodes)
-    dag.add_edges_from((u, v) for i, (u, v, _) in enumerate(lay.edges) if i not in lay.back and u != v)
-    lay.layers = [list(layer) for layer in nx.topological_generations(dag)]
+    pairs = list(dict.fromkeys((u, v) for i, (u, v, _) in enumerate(lay.edges) if i not in lay.back and u != v))
+    before: defaultdict[Node, list[Node]] = defaultdict(list)
+    for u, v in pairs:
+        before[v].append(u)
+    lay.layers = _generations(lay.nodes, pairs)
     pos = lay.pos_in_layer
 
     def bary(n: Node) -> tuple[float, Any]:
-        preds = [pos[p] for p in dag.predecessors(n) if p in pos]
+        preds = [pos[p] for p in before[n] if p in pos]
         return (sum(preds) / len(preds) if preds else 0.0, lay.index(n))
 
     for li, layer in enumerate(lay.layers):

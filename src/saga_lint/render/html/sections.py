@@ -52,7 +52,7 @@ def attributes() -> tuple[str, ...]:
 
 
 # -- one saga ------------------------------------------------------------------------------------
-def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaReadiness) -> Row:
+def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaReadiness, locate: bool) -> Row:
     cells = []
     for a in attrs:
         ev = st.evidence.get(a)
@@ -64,7 +64,7 @@ def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaRead
             "level": ev.level,
             "value": value_text(ev.value),
             "note": clean(ev.note, 300),
-            "where": clean(ev.where(), 300),
+            "where": clean(ev.where() if locate else ev.file or "", 300),
         })
     return {
         "id": clean(st.id),
@@ -77,11 +77,14 @@ def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaRead
     }
 
 
-def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: SagaReadiness) -> Row:
-    """One saga: its verdict (computed by ``saga_lint.readiness``), matrix and picture."""
+def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: SagaReadiness,
+                 locate: bool = True) -> Row:
+    """One saga: its verdict (computed by ``saga_lint.readiness``), matrix and picture. Without
+    ``locate`` a matrix cell names the evidence's file but not its line (finding the line composes
+    the page's YAML again: most of the report's time on thousands of sagas)."""
     flow = saga.flow
     attrs = attributes()
-    rows = [_matrix_row(st, health, attrs, ready) for st, health in zip(saga.steps, ready.steps, strict=True)]
+    rows = [_matrix_row(st, health, attrs, ready, locate) for st, health in zip(saga.steps, ready.steps, strict=True)]
     uid = f"saga-{idx}-{slug(flow.id or '')}"
     try:
         picture = flow_picture(result.graph, saga, ready.step_health, uid)
@@ -162,22 +165,17 @@ def _resource_row(r: Any) -> Row:
     return {"type": r.type, "id": clean(r.id), "version": clean(r.version or ""), "file": clean(r.file)}
 
 
-def _teams(result: Result, max_rows: int) -> list[Row]:
-    g = result.graph.g
+def _teams(result: Result, owners: Owners, max_rows: int) -> list[Row]:
+    nodes = result.graph.g.nodes
     teams = []
     owner_res = result.catalog.of_type("team", "user")
     owner_res.sort(key=lambda r: (r.type != "team", str(r.id)))
     for t in owner_res:
         owned = []
-        if t.key in g:
-            seen = set()
-            for _, v, kind in g.out_edges(t.key, data="kind"):
-                if kind != "owns" or v in seen:
-                    continue
-                seen.add(v)
-                res = g.nodes[v].get("resource")
-                if res is not None:
-                    owned.append(res)
+        for v in dict.fromkeys(owners.owned.get(t.key, ())):
+            res = nodes[v].get("resource")
+            if res is not None:
+                owned.append(res)
         owned.sort(key=lambda r: (r.type, str(r.id), str(r.version)))
         by_type = Counter(r.type for r in owned)
         teams.append({
@@ -220,7 +218,7 @@ def ownership_section(result: Result, owners: Owners, max_rows: int) -> Row:
             n_unowned += 1
             if len(unowned) < max_rows:
                 unowned.append(_resource_row(r))
-    return {"teams": _teams(result, max_rows), "problem_steps": _problem_steps(result), "unowned": unowned,
+    return {"teams": _teams(result, owners, max_rows), "problem_steps": _problem_steps(result), "unowned": unowned,
             "n_unowned": n_unowned, "unowned_omitted": max(n_unowned - len(unowned), 0)}
 
 
