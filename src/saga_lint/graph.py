@@ -15,7 +15,7 @@ Edges carry ``kind``: ``owns`` (owner -> resource), ``sends`` and ``receives`` (
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -99,7 +99,9 @@ class CatalogGraph:
     @property
     def g(self) -> nx.MultiDiGraph:
         """The graph as a networkx ``MultiDiGraph`` (nodes with their attributes, edges with
-        theirs, in the order they were added), made on first use."""
+        theirs), made on first use. Nodes and each node's out-edges are in the order they were
+        added; its in-edges may be in another order than ``sources`` gives (the view adds the
+        edges source by source). No command needs it: it is for library users and tests."""
         if self._nx is None:
             import networkx as nx
 
@@ -112,6 +114,15 @@ class CatalogGraph:
                         g.add_edge(u, v, **edge)
             self._nx = g
         return self._nx
+
+    def edges(self) -> Iterator[tuple[Node, Node, EdgeAttrs]]:
+        """Every edge ``(u, v, attributes)``, in networkx's order (``g.edges(data=True)``: node by
+        node, then as ``succ``)."""
+        succ = self.succ
+        for u in self.nodes:
+            for v, edges in succ.get(u, {}).items():
+                for attrs in edges:
+                    yield u, v, attrs
 
     # -- questions rules ask ------------------------------------------------------------------
     def neighbours(self, node: Node, kind: str) -> list[Node]:

@@ -34,7 +34,8 @@ class Owners:
         self.senders: defaultdict[Hashable, list[Hashable]] = defaultdict(list)
         self.receivers: defaultdict[Hashable, list[Hashable]] = defaultdict(list)
         try:
-            for u, v, kind in self.graph.g.edges(data="kind"):
+            for u, v, attrs in self.graph.edges():
+                kind = attrs.get("kind")
                 if kind == "owns":
                     self.owners[v].add(_id_of(u))
                     self.owned[u].append(v)

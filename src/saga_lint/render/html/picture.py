@@ -33,7 +33,7 @@ Edge = tuple[Node, Node, Any]  # (from, to, label)
 class _Layout:
     """The step graph and its layers: where every box goes."""
 
-    g: Any  # the catalog's networkx graph
+    attrs: Mapping[Hashable, Mapping[str, Any]]  # the catalog graph's nodes and their attributes
     nodes: list[Node]
     edges: list[Edge]
     back: set[int]  # indices of edges that close a cycle
@@ -42,7 +42,7 @@ class _Layout:
     pos_in_layer: dict[Node, int] = field(default_factory=dict)
 
     def index(self, n: Node) -> Any:
-        return self.g.nodes[n].get("index", 0)
+        return self.attrs[n].get("index", 0)
 
     @property
     def body_w(self) -> int:
@@ -94,18 +94,18 @@ def _remove_back_edges(nodes: Sequence[Hashable], edges: Sequence[tuple[Hashable
 
 def _step_graph(graph: CatalogGraph, saga: Saga) -> _Layout:
     """The flow's step nodes in step order and the ``next-step`` edges between them."""
-    g = graph.g
+    attrs = graph.nodes
     nodes = [n for n in graph.neighbours(saga.flow.key, "step") if isinstance(n, tuple) and n and n[0] == "step"]
     nodes = list(dict.fromkeys(nodes))
-    nodes.sort(key=lambda n: g.nodes[n].get("index", 0))
+    nodes.sort(key=lambda n: attrs[n].get("index", 0))
     node_set = set(nodes)
     edges: list[Edge] = []
-    succ = g.succ
-    for u in nodes:  # the order of g.out_edges(u), without building its views
-        for v, by_key in succ[u].items():
+    succ = graph.succ
+    for u in nodes:  # in the order of the graph's out-edges of u
+        for v, between in succ.get(u, {}).items():
             if v in node_set:
-                edges.extend((u, v, data.get("label")) for data in by_key.values() if data.get("kind") == "next-step")
-    return _Layout(g, nodes, edges, _remove_back_edges(nodes, edges))
+                edges.extend((u, v, data.get("label")) for data in between if data.get("kind") == "next-step")
+    return _Layout(attrs, nodes, edges, _remove_back_edges(nodes, edges))
 
 
 def _generations(nodes: Sequence[Node], pairs: Sequence[tuple[Node, Node]]) -> list[list[Node]]:
@@ -179,7 +179,7 @@ def _boxes(lay: _Layout, saga: Saga, step_health: Mapping[str, str]) -> dict[Nod
     boxes: dict[Node, dict[str, Any]] = {}
     for n in lay.nodes:
         sid = n[2]
-        step = lay.g.nodes[n].get("step") or {}
+        step = lay.attrs[n].get("step") or {}
         li, pi = lay.layer_of.get(n, 0), lay.pos_in_layer.get(n, 0)
         n_in_layer = len(lay.layers[li]) if lay.layers else 1
         offset = (body_w - (n_in_layer * (BOX_W + GAP_X) - GAP_X)) / 2

@@ -166,7 +166,7 @@ def _resource_row(r: Any) -> Row:
 
 
 def _teams(result: Result, owners: Owners, max_rows: int) -> list[Row]:
-    nodes = result.graph.g.nodes
+    nodes = result.graph.nodes
     teams = []
     owner_res = result.catalog.of_type("team", "user")
     owner_res.sort(key=lambda r: (r.type != "team", str(r.id)))
