@@ -3,9 +3,9 @@
 Batch ``i`` goes to worker ``i % n`` (batches are many and small, so the shares are even). Each
 worker sends each batch's ``LoadedPart`` as soon as it is parsed, then computes the ``PageFacts``
 of every page it parsed (``pagefacts.page_facts``, with its own copy of the catalog's
-``CatalogFiles``, as forked) and sends them one message per batch, dropping the batch's pages as
-soon as their facts are computed (the main process holds its own copy: a worker that kept them
-would double the memory of the process tree on a large catalog). ``Workers`` is the main process's
+``CatalogFiles``, as forked), dropping each batch's pages as soon as their facts are computed
+(the main process holds its own copy: a worker that kept them would double the memory of the
+process tree on a large catalog), and sends the facts as one message. ``Workers`` is the main process's
 side: ``results`` takes the parts in batch order; ``collect`` (a ``pagefacts.PendingFacts``)
 takes the facts, later, while the main process has built the graph meanwhile. A worker that
 cannot start or fails leaves its work to the main process, which does it the usual way.
@@ -59,7 +59,7 @@ def _facts_or_none(files: CatalogFiles, res: Resource) -> PageFacts | None:
 
 def worker_main(files: CatalogFiles, batches: list[list[Unit]], conn: Connection) -> None:
     """A loader worker: parse each batch and send it back at once; then compute the facts of every
-    page it parsed and send them, a message per batch."""
+    page it parsed and send them as one message."""
     from saga_lint.catalog.units import load_batch
 
     try:
@@ -69,10 +69,13 @@ def worker_main(files: CatalogFiles, batches: list[list[Unit]], conn: Connection
             conn.send_bytes(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
             files.walked.update(part.other_files)
             kept.append(part.pages)
+        facts = []
         for i, pages in enumerate(kept):
-            facts = [_facts_or_none(files, res) for res in pages]
+            facts.append([_facts_or_none(files, res) for res in pages])
             kept[i] = []  # the main process has these pages; this copy is not needed any more
-            conn.send_bytes(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+        # one message at the end: the main process reads it after building the graph, and a
+        # worker that sent as it went would wait on a full pipe meanwhile
+        conn.send_bytes(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException:  # noqa: BLE001 - the main process has gone or stopped us, or this
         # worker failed (out of memory, say): it stops quietly; the main process sees the pipe
         # close and does the work itself, reporting any real failure the usual way
@@ -144,11 +147,11 @@ class Workers:
         n = len(self.conns)
         try:
             for w, conn in enumerate(self.conns):
-                for k in range(len(self.batches[w::n])):
-                    try:
-                        per_batch = pickle.loads(conn.recv_bytes())
-                    except (EOFError, OSError, pickle.UnpicklingError):
-                        break
+                try:
+                    facts = pickle.loads(conn.recv_bytes())
+                except (EOFError, OSError, pickle.UnpicklingError):
+                    continue
+                for k, per_batch in enumerate(facts):
                     for res, fact in zip(self.received[w + k * n], per_batch, strict=False):
                         if fact is not None:
                             yield res, fact
