@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from saga_lint.catalog.fmschema import read_by_4_only
 from saga_lint.catalog.pagefacts import frontmatter_issues
 from saga_lint.catalog.refs import format_path
 from saga_lint.ecversion import EcVersion, applies, detect
@@ -27,8 +28,10 @@ def _issues(ctx: Context, *kinds: str) -> Iterator[Problem]:
         cache = []
         v1 = ctx.catalog.v1  # a v1 catalog's missing ids are one finding: structure/v1-layout
         for res in (*ctx.catalog.resources, *ctx.catalog.pages):  # docs pages and changelogs too
-            for issue in frontmatter_issues(ctx.catalog, res):
-                if applies(issue.versions, ec) and (v1 is None or not v1.folds(res, issue)):
+            issues = frontmatter_issues(ctx.catalog, res)
+            folded = folded_by_undeclared(ec, issues)  # schema/undeclared-version says them once
+            for issue in issues:
+                if applies(issue.versions, ec) and (v1 is None or not v1.folds(res, issue)) and issue not in folded:
                     cache.append((res, issue))
         ctx.memo[_CACHE_KEY] = cache
     for res, issue in cache:
@@ -45,6 +48,15 @@ def _other(issue: Issue) -> str:
     if issue.kind == "unknown-nested":
         return "4.x reads it" if issue.versions == "3" else "3.x drops it"
     return "4.x accepts it" if issue.versions == "3" else "3.x accepts it"
+
+
+def folded_by_undeclared(ec: EcVersion, issues: Iterable[Issue]) -> list[Issue]:
+    """The issues of a page that ``schema/undeclared-version`` reports once for the catalog: keys
+    3.x drops and 4.x reads, when no version is declared (3.48.4 assumed). A declared 3.x keeps
+    them as findings of the page: the choice was made, and each key is lost by that build."""
+    if not ec.assumed or ec.line != "3":
+        return []
+    return [i for i in read_by_4_only(issues) if i.kind in ("unknown-dropped", "unknown-nested")]
 
 
 def eventcatalog_of(ctx: Context) -> EcVersion:
