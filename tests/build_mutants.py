@@ -216,7 +216,8 @@ def _resource(rid: str, extra: str = "") -> str:
 # ``version: 1`` (a number) on the Billing service: a page the build does not load is not validated.
 PLACES: dict[str, tuple[str, str]] = {
     "domains/Ordering/systems/oms/index.mdx": (_resource("oms"), "4"),
-    "domains/Ordering/systems/oms/services/Billing/index.mdx": (_resource("billing").replace("version: 1.0.0", "version: 1"), "4"),
+    "domains/Ordering/systems/oms/services/Billing/index.mdx": (
+        _resource("billing").replace("version: 1.0.0", "version: 1"), "4"),
     "domains/Ordering/systems/oms/services/Invoices/index.mdx": (_resource("invoices"), "4"),
     "domains/Ordering/systems/oms/flows/Bill/index.mdx": (_resource("bill", "steps:\n  - id: a\n    title: A\n"), "34"),
     "domains/Ordering/systems/oms/services/Invoices/events/Invoiced/index.mdx": (_resource("invoiced"), "34"),
@@ -225,7 +226,8 @@ PLACES: dict[str, tuple[str, str]] = {
     "systems/platform/docs/runbook.mdx": (page("title: Runbook\nsummary: How to run it.\n"), "4"),
     "domains/Ordering/subdomains/Payments/index.mdx": (_resource("payments"), "34"),
     "domains/Ordering/subdomains/Payments/services/Pay/index.mdx": (_resource("pay"), "34"),
-    "domains/Ordering/subdomains/Payments/ubiquitous-language.mdx": (page("dictionary:\n  - id: refund\n    name: Refund\n"), "34"),
+    "domains/Ordering/subdomains/Payments/ubiquitous-language.mdx": (
+        page("dictionary:\n  - id: refund\n    name: Refund\n"), "34"),
     "domains/Ordering/subdomains/Payments/subdomains/Refunds/index.mdx": (_resource("refunds"), ""),
     "domains/Ordering/domains/Returns/index.mdx": (_resource("returns"), ""),
     "domains/Ordering/services/Orders/versioned/0.9.0/index.mdx": (

@@ -211,5 +211,5 @@ def _not_loaded(ec: EcVersion, kind: str, place: str, pages: list[Resource], oth
     if other_loads:
         advice = f"EventCatalog {'4' if ec.line == '3' else '3'}.x loads them: declare that version, or move them"
     else:
-        advice = "no EventCatalog version loads them there: move them"
+        advice = "No EventCatalog version loads them there: move them"
     return Problem(f"{what}; the build leaves them out silently. {advice}.", pages[0], line=1, column=1)

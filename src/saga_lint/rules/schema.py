@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from saga_lint.catalog import ecloads
 from saga_lint.catalog.fmschema import read_by_4_only
 from saga_lint.catalog.pagefacts import frontmatter_issues
 from saga_lint.catalog.refs import format_path
@@ -40,11 +41,15 @@ def _issues(ctx: Context, *kinds: str) -> Iterator[Problem]:
             if issue.kind in ("type", "invalid", "email") and issue.path and not message.startswith(("version ",)):
                 message = f"{format_path(issue.path)} {message}"
             if issue.versions and issue.kind != "unknown-dropped":  # holds for this version, not for every one
-                message = f"{message} (EventCatalog {ec.version}; {_other(issue)})"
+                message = f"{message} (EventCatalog {ec.version}; {_other(issue, res)})"
             yield Problem(message, res, issue.path, demote=issue.kind in _DEMOTED)
 
 
-def _other(issue: Issue) -> str:
+def _other(issue: Issue, res: Resource) -> str:
+    """What the other EventCatalog line makes of a finding that holds for one line only."""
+    line = "4" if issue.versions == "3" else "3"
+    if not ecloads.loads(line, ecloads.kind_of(res.type, res.file), res.file):
+        return f"{line}.x does not load the page"
     if issue.kind == "unknown-nested":
         return "4.x reads it" if issue.versions == "3" else "3.x drops it"
     return "4.x accepts it" if issue.versions == "3" else "3.x accepts it"
@@ -179,7 +184,9 @@ def unknown_field(ctx: Context) -> Iterable[Problem]:
     suggestion. An error from EventCatalog 4 on, which rejects the page; a warning on 3.x, whose
     build drops the key silently (the finding says so, and names 4.x's keys that 3.x ignores,
     e.g. a domain's ``systems``). On teams, users, changelogs and ubiquitous-language pages,
-    whose collections drop unknown keys in every version, always a warning.
+    whose collections drop unknown keys in every version, always a warning. With no version
+    declared, the keys 4.x reads are one ``schema/undeclared-version`` finding for the catalog
+    instead of a warning on each page; with 3.x declared, each stays a warning on its page.
     Why: EventCatalog 4 fails the build with ``Unknown property "foo". Custom properties must
     start with "x-"``; a typo such as ``owner`` silently loses the ownership.
     Source of truth: EventCatalog 4's content collections (``withExtensionProperties``: an error);
@@ -196,6 +203,8 @@ def unknown_nested_field(ctx: Context) -> Iterable[Problem]:
     """An unknown key inside a known object (a step, a pointer, a badge, ...).
 
     What it checks: keys of nested objects with a fixed shape; ``x-`` keys are allowed.
+    With no version declared, the nested keys 4.x reads (``receives[].triggers``, an entity's
+    nested ``properties``) are one ``schema/undeclared-version`` finding for the catalog instead.
     Why: a misspelt nested key (``next_stpe``, ``verison``) is silently ignored by EventCatalog
     (its build drops it: a warning, never an error by default).
     Source of truth: the nested objects of EventCatalog's content collections; the build drops
