@@ -12,7 +12,7 @@ from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
 from saga_lint.catalog.pagefacts import frontmatter_issues
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Context, Problem, rule
-from saga_lint.rules.schema import eventcatalog_of, folded_by_undeclared
+from saga_lint.rules.schema import eventcatalog_of
 from saga_lint.words import cut, plural
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def _value_at(data: object, path: tuple[object, ...]) -> object:
     return data
 
 
-def _features(ctx: Context, ec: EcVersion) -> dict[str, dict[str, list[str]]]:
+def _features(ctx: Context) -> dict[str, dict[str, list[str]]]:
     """The 4.x features the catalog uses, by how 3.x takes them, each with the pages using it."""
     from saga_lint.catalog.fmschema import read_by_4_only
 
@@ -83,12 +83,10 @@ def _features(ctx: Context, ec: EcVersion) -> dict[str, dict[str, list[str]]]:
             at = ecloads.shape(res.file)
             label = f"{k} at {at}" if ecloads.has_collection("3", kind) else f"{k}: 3.x has no {k} collection"
             found[_UNLOADED].setdefault(label, set()).add(res.file)
-        issues = frontmatter_issues(ctx.catalog, res)
-        folded = folded_by_undeclared(ec, issues)
-        for issue in read_by_4_only(issues):
-            if issue in folded or issue.kind not in ("unknown-dropped", "unknown-nested"):
-                effect, label = _feature(res, issue)
-                found[effect].setdefault(label, set()).add(res.file)
+        # the keys are schema/unknown-*'s folded issues (folded_by_undeclared), the values errors too
+        for issue in read_by_4_only(frontmatter_issues(ctx.catalog, res)):
+            effect, label = _feature(res, issue)
+            found[effect].setdefault(label, set()).add(res.file)
     return {effect: {label: sorted(files) for label, files in labels.items()} for effect, labels in found.items() if labels}
 
 
@@ -139,7 +137,7 @@ def undeclared_version(ctx: Context) -> Iterator[Problem]:
     ec = eventcatalog_of(ctx)
     if not ec.assumed or ec.line != "3" or ctx.catalog.v1 is not None:
         return
-    features = _features(ctx, ec)
+    features = _features(ctx)
     if not features:
         return
     listed = " ".join(
