@@ -202,3 +202,38 @@ def _every_enum_value() -> dict[str, str]:
 
 
 EVERY_ENUM = _every_enum_value()
+
+
+# -- which folders each EventCatalog line loads (structure/not-loaded) ---------------------------
+
+
+def _resource(rid: str, extra: str = "") -> str:
+    return page(f"id: {rid}\nname: {rid.title()}\n{COMMON}{extra}")
+
+
+# pages in every kind of place, each with the lines that load it: 3.x as the 3.48.4 build's data
+# store shows (tests/test_build_oracle.py checks), 4.x as its content.config.ts reads.
+# ``version: 1`` (a number) on the Billing service: a page the build does not load is not validated.
+PLACES: dict[str, tuple[str, str]] = {
+    "domains/Ordering/systems/oms/index.mdx": (_resource("oms"), "4"),
+    "domains/Ordering/systems/oms/services/Billing/index.mdx": (
+        _resource("billing").replace("version: 1.0.0", "version: 1"), "4"),
+    "domains/Ordering/systems/oms/services/Invoices/index.mdx": (_resource("invoices"), "4"),
+    "domains/Ordering/systems/oms/flows/Bill/index.mdx": (_resource("bill", "steps:\n  - id: a\n    title: A\n"), "34"),
+    "domains/Ordering/systems/oms/services/Invoices/events/Invoiced/index.mdx": (_resource("invoiced"), "34"),
+    "systems/platform/index.mdx": (_resource("platform"), "4"),
+    "systems/platform/services/Gateway/index.mdx": (_resource("gateway"), "4"),
+    "systems/platform/docs/runbook.mdx": (page("title: Runbook\nsummary: How to run it.\n"), "4"),
+    "domains/Ordering/subdomains/Payments/index.mdx": (_resource("payments"), "34"),
+    "domains/Ordering/subdomains/Payments/services/Pay/index.mdx": (_resource("pay"), "34"),
+    "domains/Ordering/subdomains/Payments/ubiquitous-language.mdx": (
+        page("dictionary:\n  - id: refund\n    name: Refund\n"), "34"),
+    "domains/Ordering/subdomains/Payments/subdomains/Refunds/index.mdx": (_resource("refunds"), ""),
+    "domains/Ordering/domains/Returns/index.mdx": (_resource("returns"), ""),
+    "domains/Ordering/services/Orders/versioned/0.9.0/index.mdx": (
+        page("id: orders-service\nname: Orders\nversion: 0.9.0\nsummary: Described.\nowners: [ordering]\n"), "34"),
+    "services/Search/index.mdx": (_resource("search"), "34"),
+    "platform/services/Legacy/index.mdx": (_resource("legacy"), ""),
+    "domains/Ordering/services/Orders/docs/howto.mdx": (page("title: How to\nsummary: Use it.\n"), "34"),
+    "federated/acme/teams/platform.mdx": (page("id: platform\nname: Platform Team\n"), "4"),
+}

@@ -38,6 +38,7 @@ class Verdict:
     file: str | None
     detail: str
     output: str
+    loaded: frozenset[str] = frozenset()  # the catalog's pages in the build's data store (a valid catalog's)
 
 
 def install() -> Path | None:
@@ -94,7 +95,7 @@ def _sync(where: Path, cat: Path, timeout: float) -> Verdict:
     proc = subprocess.run([astro, "sync"], cwd=core_dir, env=env, capture_output=True, text=True, timeout=timeout)
     out = _ANSI.sub("", proc.stdout + proc.stderr)  # colours appear under CI=true whatever NO_COLOR says
     if proc.returncode == 0:
-        return Verdict(True, None, "", out)
+        return Verdict(True, None, "", out, loaded_pages(core_dir, cat))
     loc = _LOCATION.search(out)
     file = None
     if loc is not None:
@@ -106,3 +107,27 @@ def _sync(where: Path, cat: Path, timeout: float) -> Verdict:
     head = _HEAD.search(out)
     detail = out[head.start() : head.start() + 600] if head else out[-1500:]
     return Verdict(False, file, detail, out)
+
+
+def loaded_pages(core_dir: Path, cat: Path) -> frozenset[str]:
+    """The catalog's pages the build loaded: every entry's ``filePath`` in Astro's data store
+    (``.astro/data-store.json``, devalue's flat array: an entry is an object whose values are
+    indexes into the array), catalog-relative; files under ``node_modules`` left out."""
+    for where in (core_dir / "node_modules" / ".astro", core_dir / ".astro"):
+        store = where / "data-store.json"
+        if store.is_file():
+            break
+    else:
+        raise RuntimeError(f"no data-store.json under {core_dir}")
+    flat = json.loads(store.read_text("utf-8"))
+    out = set()
+    root = cat.resolve()
+    for item in flat:
+        if isinstance(item, dict) and isinstance(item.get("filePath"), int):
+            path = flat[item["filePath"]]
+            if not isinstance(path, str) or "node_modules" in path:
+                continue
+            full = (core_dir / path).resolve()
+            if full.is_relative_to(root):
+                out.add(full.relative_to(root).as_posix())
+    return frozenset(out)

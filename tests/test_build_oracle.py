@@ -29,7 +29,7 @@ from pathlib import Path
 
 import build_oracle as oracle
 import pytest
-from build_mutants import BASE, EVERY_ENUM, INVALID, VALID, Mutant
+from build_mutants import BASE, EVERY_ENUM, INVALID, PLACES, VALID, Mutant
 from conftest import CORPUS, OUR_CATALOG, lint
 
 WHERE = oracle.install()
@@ -88,7 +88,13 @@ def _jobs() -> dict[str, dict[str, str]]:
         jobs["corpus"] = corpus_files(False)
         jobs["corpus-fixed"] = corpus_files(True)
     jobs["catalog"] = {k: v for k, v in read_tree(OUR_CATALOG).items() if k != "package.json"}
+    jobs["places"] = places_files()
     return jobs
+
+
+def places_files() -> dict[str, str]:
+    """The catalog with pages in every kind of place (build_mutants.PLACES)."""
+    return {**BASE, **{k: text for k, (text, _) in PLACES.items()}}
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +112,15 @@ def verdicts() -> dict[str, oracle.Verdict]:
 
 def saga_errors(tmp_path: Path, files: dict[str, str]) -> dict[str, list]:
     """saga-lint's errors of the build's rules, by page, for the build's EventCatalog version."""
+    out: dict[str, list] = {}
+    for f in lint_as_build(tmp_path, files):
+        if f.severity == "error" and f.rule.startswith(BUILD_RULES):
+            out.setdefault(f.file, []).append(f)
+    return out
+
+
+def lint_as_build(tmp_path: Path, files: dict[str, str]) -> list:
+    """saga-lint's findings on the catalog of ``files``, declaring the build's EventCatalog version."""
     assert WHERE is not None
     root = tmp_path / "cat"
     if root.exists():
@@ -116,11 +131,7 @@ def saga_errors(tmp_path: Path, files: dict[str, str]) -> dict[str, list]:
         p.write_text(text, "utf-8")
     pkg = {"type": "module", "dependencies": {"@eventcatalog/core": oracle.core_version(WHERE)}}
     (root / "package.json").write_text(json.dumps(pkg))
-    out: dict[str, list] = {}
-    for f in lint(root):
-        if f.severity == "error" and f.rule.startswith(BUILD_RULES):
-            out.setdefault(f.file, []).append(f)
-    return out
+    return lint(root)
 
 
 def build_path(verdict: oracle.Verdict) -> str | None:
@@ -187,3 +198,46 @@ def test_our_catalog_builds_and_has_no_saga_lint_error_under_the_builds_version(
     files = {k: v for k, v in read_tree(OUR_CATALOG).items() if k != "package.json"}
     assert build.ok, build.detail
     assert saga_errors(tmp_path, files) == {}
+
+
+# -- which pages the build loads (structure/not-loaded, schema/undeclared-version) ----------------
+
+
+def test_the_pages_saga_lint_says_the_build_loads_are_the_builds(verdicts, tmp_path):
+    """The build's data store holds exactly the pages recorded as 3.48.4's (build_mutants.PLACES,
+    which tests/test_eventcatalog_loads.py holds saga-lint to); saga-lint, with the build's version
+    declared, names exactly the others in structure/not-loaded, and a page the build does not
+    load is not judged (the Billing service's ``version: 1``: the build passes)."""
+    build = verdicts["places"]
+    assert build.ok, build.detail
+    files = places_files()
+    assert build.loaded == {p for p in files if p in BASE or "3" in PLACES[p][1]}
+    findings = lint_as_build(tmp_path, files)
+    named = set()
+    for f in findings:
+        if f.rule == "structure/not-loaded":
+            named |= {p for p in files if p in f.message}
+    assert named == set(files) - build.loaded
+    assert not [f for f in findings if f.severity == "error" and f.rule.startswith(BUILD_RULES)]
+
+
+def test_the_corpus_pages_3x_does_not_load_are_the_ones_saga_lint_says(verdicts, tmp_path):
+    """On the real corpus (its ADRs fixed, so that the build completes): every page saga-lint reads
+    is in the 3.48.4 build's data store exactly when saga-lint says 3.x loads it."""
+    if "corpus-fixed" not in verdicts:
+        pytest.skip(f"the corpus is not at {CORPUS}")
+    from saga_lint.catalog import ecloads, load_catalog
+
+    build = verdicts["corpus-fixed"]
+    assert build.ok, build.detail
+    root = tmp_path / "corpus"
+    for rel, text in corpus_files(True).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    catalog = load_catalog(root)
+    says = {res.file: ecloads.loads("3", ecloads.kind_of(res.type, res.file), res.file)
+            for res in (*catalog.resources, *catalog.pages)}
+    pages = {p for p in build.loaded if p.endswith((".md", ".mdx"))}  # the store also holds the schema files
+    assert {p for p, loaded in says.items() if loaded} == pages & set(says)
+    assert pages <= set(says)  # saga-lint reads every page the build loads
+    assert sum(1 for p in says if "/systems/" in p and not says[p]) == 15 + 24  # the systems and their services

@@ -157,6 +157,7 @@ owners: [ordering]
 _SYSTEM_STEP = (
     "    message: {{id: order-placed}}\n    next_step: handover\n  - id: handover\n    title: Hand over\n    system: {{id: {}}}\n"
 )
+_PAYMENTS = page("id: payments\nname: Payments\nversion: 1.0.0\nsummary: Takes payments.\nowners: [ordering]\n")
 ENTITY_PAGE = "domains/Ordering/entities/Order/index.mdx"
 ENTITY_TXT = page(
     """
@@ -359,10 +360,13 @@ CASES = [
     # on a message, container service lists, entity property references, team ownedSystems)
     Case(
         "refs/resource-exists", "flow-system-step",
-        {**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-systm")), SYSTEM_PAGE: SYSTEM_TXT},
+        # a catalog with systems is an EventCatalog 4 catalog (undeclared: schema/undeclared-version)
+        {**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-systm")), SYSTEM_PAGE: SYSTEM_TXT,
+         "package.json": PKG4},
         FLOW, "system: {id: checkout-systm}",
         r'steps\[2\]\.system refers to system "checkout-systm", which is not in the catalog',
-        good={**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-system")), SYSTEM_PAGE: SYSTEM_TXT},
+        good={**edit(FLOW, "    message: {id: order-placed}\n", _SYSTEM_STEP.format("checkout-system")), SYSTEM_PAGE: SYSTEM_TXT,
+              "package.json": PKG4},
     ),
     Case(
         "refs/resource-exists", "message-producers",
@@ -387,9 +391,11 @@ CASES = [
     ),
     Case(
         "refs/resource-exists", "team-owned-systems",
-        {**edit(TEAM, "members: [jane]", "members: [jane]\nownedSystems: [checkout-systm]"), SYSTEM_PAGE: SYSTEM_TXT},
+        {**edit(TEAM, "members: [jane]", "members: [jane]\nownedSystems: [checkout-systm]"), SYSTEM_PAGE: SYSTEM_TXT,
+         "package.json": PKG4},
         TEAM, "checkout-systm", r'ownedSystems\[0\] refers to system "checkout-systm"',
-        good={**edit(TEAM, "members: [jane]", "members: [jane]\nownedSystems: [checkout-system]"), SYSTEM_PAGE: SYSTEM_TXT},
+        good={**edit(TEAM, "members: [jane]", "members: [jane]\nownedSystems: [checkout-system]"), SYSTEM_PAGE: SYSTEM_TXT,
+              "package.json": PKG4},
     ),
     Case(
         "refs/file-exists", "styles-icon-missing-from-public",
@@ -559,6 +565,23 @@ CASES = [
         SERVICE, "icon:", r"styles\.icon points outside the catalog",
         good={**edit(SERVICE, "writesTo:", "styles:\n  icon: /icons/orders.svg\nwritesTo:"),
               "public/icons/orders.svg": "<svg/>\n"},
+    ),
+    # the catalog against its EventCatalog version as a whole (tests/test_eventcatalog_loads.py has more)
+    Case(
+        "schema/undeclared-version", "system-page-without-a-version",
+        {SYSTEM_PAGE: SYSTEM_TXT, "package.json": '{"name": "shop", "private": true}\n'}, "package.json", None,
+        r'uses 1 EventCatalog 4 feature\. Pages 3\.x does not load: systems.*Declare "@eventcatalog/core": "\^4\.0\.0"',
+        good={SYSTEM_PAGE: SYSTEM_TXT, "package.json": PKG4}, line=1, column=1,
+    ),
+    Case(
+        "structure/not-loaded", "domain-under-a-domain",
+        {"domains/Ordering/domains/Payments/index.mdx": _PAYMENTS,
+         **edit(DOMAIN, "services:", "domains:\n  - id: payments\nservices:")},
+        "domains/Ordering/domains/Payments/index.mdx", None,
+        r"does not load domains at domains/\*/domains/\*/index\.mdx.*No EventCatalog version loads them there: move them",
+        good={"domains/Ordering/subdomains/Payments/index.mdx": _PAYMENTS,
+              **edit(DOMAIN, "services:", "domains:\n  - id: payments\nservices:")},
+        line=1, column=1,
     ),
     Case(
         "security/path-outside-catalog", "schemas-ref-absolute-file-url",

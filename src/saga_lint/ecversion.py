@@ -39,6 +39,11 @@ class EcVersion:
         return int(m.group(1)) if m else 3
 
     @property
+    def assumed(self) -> bool:
+        """No version was declared (flag, package.json, config): the latest release stands in."""
+        return self.source == "latest release"
+
+    @property
     def line(self) -> str:
         """``"3"`` or ``"4"``: the schema line (later majors read as 4, earlier as 3)."""
         return "4" if self.major >= 4 else "3"

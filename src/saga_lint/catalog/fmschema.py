@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable
 from typing import NamedTuple
 
-from saga_lint.catalog import versions
+from saga_lint.catalog import ecloads, versions
 from saga_lint.suggest import did_you_mean
 
 # a key path from the frontmatter's root, e.g. ("sends", 0, "id")
@@ -316,16 +316,7 @@ def _check_object(value: dict[str, object], spec: Obj, path: KeyPath, out: list[
 
 def page_kind(rtype: str, file: str) -> str | None:
     """The content collection a page of type ``rtype`` at ``file`` is validated as (None: not validated)."""
-    if rtype == "doc":
-        return "custom-doc" if file.startswith("docs/") else "resource-doc"
-    if rtype == "page":
-        return None
-    return rtype
-
-
-def _loaded_by_3(kind: str, file: str) -> bool:
-    """3.x has no systems collection, and its services patterns stop at domains and subdomains."""
-    return kind != "system" and not (kind == "service" and "/systems/" in "/" + file)
+    return None if rtype == "page" else ecloads.kind_of(rtype, file)
 
 
 def validate(rtype: str, data: dict[str, object], file: str = "") -> list[Issue]:
@@ -336,12 +327,24 @@ def validate(rtype: str, data: dict[str, object], file: str = "") -> list[Issue]
     kind = page_kind(rtype, file)
     if kind is None:
         return []
-    if kind in ecschemas.PLAIN:
-        return _validate_plain(kind, data)
+    lines = [line for line in ecloads.LINES if ecloads.loads(line, kind, file)]
+    if not lines:  # no version loads the page: structure/not-loaded says so, the build never reads it
+        return []
+    out = _validate_plain(kind, data) if kind in ecschemas.PLAIN else _validate_resource(kind, data, "3" in lines)
+    if len(lines) == 1:  # a page one line loads: what is wrong with it is wrong for that line only
+        return [i._replace(versions=lines[0]) for i in out if i.versions in ("", lines[0])]
+    return out
+
+
+def _validate_resource(kind: str, data: dict[str, object], in3: bool) -> list[Issue]:
+    """A versioned resource's issues in both lines (``in3``: 3.x loads the page; else the 4.x
+    schema stands for both, and the caller tags every issue as 4.x's)."""
+    from saga_lint.catalog import ecschemas
+
     f4 = ecschemas.FIELDS4.get(kind)
     if f4 is None:
         return []
-    f3 = ecschemas.FIELDS3.get(kind) if _loaded_by_3(kind, file) else None
+    f3 = ecschemas.FIELDS3.get(kind) if in3 else None
     out: list[Issue] = []
     for key in ("id", "name", "version", *ecschemas.REQUIRED.get(kind, ())):
         if data.get(key) is None and not (key in data and isinstance(f4.get(key), CoerceDate)):
@@ -350,8 +353,6 @@ def validate(rtype: str, data: dict[str, object], file: str = "") -> list[Issue]
         if value is None and any(i.path == (key,) and i.kind == "required" for i in out):
             continue  # reported as missing
         _check_top(str(key), value, f3 if f3 is not None else f4, f4, out)
-    if f3 is None:  # a page 3.x does not load: what is wrong with it is wrong for 4.x only
-        return [i._replace(versions="4") for i in out]
     return out
 
 
@@ -426,3 +427,13 @@ def _check_version(value: object, out: list[Issue]) -> None:
     elif not versions.is_valid_resource_version(value):
         out.append(Issue("semver", ("version",),
                          f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"'))
+
+
+def read_by_4_only(issues: Iterable[Issue]) -> list[Issue]:
+    """The issues of a page that hold for 3.x and that 4.x has nowhere at the same place: a key
+    3.x drops and 4.x reads (a domain's ``systems``, ``receives[].triggers``), a value 4.x
+    accepts (``appliesTo[].type: system``). A key both lines refuse (4.x rejecting it, 3.x
+    dropping it) or a value both refuse, each with its own message, is not one of them."""
+    listed = list(issues)
+    elsewhere = {i.path for i in listed if i.versions != "3"}
+    return [i for i in listed if i.versions == "3" and i.path not in elsewhere]

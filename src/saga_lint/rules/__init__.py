@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from saga_lint.suppression import Suppressions
 
 FAMILY_MODULES = ("parse", "schema", "refs", "best_practices", "versions", "structure", "flow", "saga", "json_schemas",
-                  "schema_formats", "compat_modes", "change", "housekeeping")
+                  "schema_formats", "compat_modes", "change", "housekeeping", "eventcatalog")
 
 RuleFunc = Callable[["Context"], "Iterable[Problem] | None"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from saga_lint.catalog import ecloads
+from saga_lint.catalog.fmschema import read_by_4_only
 from saga_lint.catalog.pagefacts import frontmatter_issues
 from saga_lint.catalog.refs import format_path
 from saga_lint.ecversion import EcVersion, applies, detect
@@ -27,8 +29,10 @@ def _issues(ctx: Context, *kinds: str) -> Iterator[Problem]:
         cache = []
         v1 = ctx.catalog.v1  # a v1 catalog's missing ids are one finding: structure/v1-layout
         for res in (*ctx.catalog.resources, *ctx.catalog.pages):  # docs pages and changelogs too
-            for issue in frontmatter_issues(ctx.catalog, res):
-                if applies(issue.versions, ec) and (v1 is None or not v1.folds(res, issue)):
+            issues = frontmatter_issues(ctx.catalog, res)
+            folded = folded_by_undeclared(ec, issues)  # schema/undeclared-version says them once
+            for issue in issues:
+                if applies(issue.versions, ec) and (v1 is None or not v1.folds(res, issue)) and issue not in folded:
                     cache.append((res, issue))
         ctx.memo[_CACHE_KEY] = cache
     for res, issue in cache:
@@ -37,14 +41,27 @@ def _issues(ctx: Context, *kinds: str) -> Iterator[Problem]:
             if issue.kind in ("type", "invalid", "email") and issue.path and not message.startswith(("version ",)):
                 message = f"{format_path(issue.path)} {message}"
             if issue.versions and issue.kind != "unknown-dropped":  # holds for this version, not for every one
-                message = f"{message} (EventCatalog {ec.version}; {_other(issue)})"
+                message = f"{message} (EventCatalog {ec.version}; {_other(issue, res)})"
             yield Problem(message, res, issue.path, demote=issue.kind in _DEMOTED)
 
 
-def _other(issue: Issue) -> str:
+def _other(issue: Issue, res: Resource) -> str:
+    """What the other EventCatalog line makes of a finding that holds for one line only."""
+    line = "4" if issue.versions == "3" else "3"
+    if not ecloads.loads(line, ecloads.kind_of(res.type, res.file), res.file):
+        return f"{line}.x does not load the page"
     if issue.kind == "unknown-nested":
         return "4.x reads it" if issue.versions == "3" else "3.x drops it"
     return "4.x accepts it" if issue.versions == "3" else "3.x accepts it"
+
+
+def folded_by_undeclared(ec: EcVersion, issues: Iterable[Issue]) -> list[Issue]:
+    """The issues of a page that ``schema/undeclared-version`` reports once for the catalog: keys
+    3.x drops and 4.x reads, when no version is declared (3.48.4 assumed). A declared 3.x keeps
+    them as findings of the page: the choice was made, and each key is lost by that build."""
+    if not ec.assumed or ec.line != "3":
+        return []
+    return [i for i in read_by_4_only(issues) if i.kind in ("unknown-dropped", "unknown-nested")]
 
 
 def eventcatalog_of(ctx: Context) -> EcVersion:
@@ -167,7 +184,9 @@ def unknown_field(ctx: Context) -> Iterable[Problem]:
     suggestion. An error from EventCatalog 4 on, which rejects the page; a warning on 3.x, whose
     build drops the key silently (the finding says so, and names 4.x's keys that 3.x ignores,
     e.g. a domain's ``systems``). On teams, users, changelogs and ubiquitous-language pages,
-    whose collections drop unknown keys in every version, always a warning.
+    whose collections drop unknown keys in every version, always a warning. With no version
+    declared, the keys 4.x reads are one ``schema/undeclared-version`` finding for the catalog
+    instead of a warning on each page; with 3.x declared, each stays a warning on its page.
     Why: EventCatalog 4 fails the build with ``Unknown property "foo". Custom properties must
     start with "x-"``; a typo such as ``owner`` silently loses the ownership.
     Source of truth: EventCatalog 4's content collections (``withExtensionProperties``: an error);
@@ -184,6 +203,8 @@ def unknown_nested_field(ctx: Context) -> Iterable[Problem]:
     """An unknown key inside a known object (a step, a pointer, a badge, ...).
 
     What it checks: keys of nested objects with a fixed shape; ``x-`` keys are allowed.
+    With no version declared, the nested keys 4.x reads (``receives[].triggers``, an entity's
+    nested ``properties``) are one ``schema/undeclared-version`` finding for the catalog instead.
     Why: a misspelt nested key (``next_stpe``, ``verison``) is silently ignored by EventCatalog
     (its build drops it: a warning, never an error by default).
     Source of truth: the nested objects of EventCatalog's content collections; the build drops
