@@ -57,4 +57,6 @@ class CatalogFiles:
 
     def abs_path(self, rel: str) -> str:
         """The file system path of a catalog-relative POSIX path (already resolved inside it)."""
+        if os.sep == "/":
+            return f"{self.root}/{rel}" if rel else str(self.root)
         return os.path.join(str(self.root), *rel.split("/"))

@@ -124,10 +124,13 @@ def _foreign_schemas(files: CatalogFiles, res: Resource, named: list[tuple[KeyPa
     from saga_lint.catalog.schemas.formats import schema_file_format
 
     out = []
+    analysed = files.schemas.analysed  # rel -> the JSON schema it is (None: it is not one)
     for path, text in named:
         if not isinstance(text, str) or not text.lower().endswith((".avsc", ".proto", ".json")):
             continue
         status, rel = resolve_in_catalog(files, res.folder, text)
+        if rel is not None and analysed.get(rel) is not None:
+            continue  # read as a JSON schema by ``_schema_problems``: not Avro
         fmt = schema_file_format(files, rel) if status == "ok" and rel is not None else None
         if fmt is not None and rel is not None:
             out.append(ForeignSchema(path, rel, fmt))

@@ -2,7 +2,8 @@
 
 The files named by ``schemaPath``, ``schemas[].path``/``file`` and ``<SchemaViewer file>`` /
 ``<Schema file>`` that end in ``.avsc`` (or are ``.json`` files holding an Avro record, enum or
-fixed: Avro, parsed by ``fastavro``: ``catalog/schemas/avro.py``) or ``.proto`` (Protobuf, parsed
+fixed, and not read as a JSON Schema, as one that names a JSON Schema ``$schema`` is: Avro, parsed
+by ``fastavro``: ``catalog/schemas/avro.py``) or ``.proto`` (Protobuf, parsed
 by ``proto-schema-parser``: ``catalog/schemas/proto.py``) are parsed, inside the catalog only.
 Each problem is reported once, in the schema file, at the line of the fault, attributed to the
 first resource that points at the file. The parsers are imported only when the catalog names such
