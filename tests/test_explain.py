@@ -4,6 +4,7 @@ title apart, a ✓ only when every check holds, right plurals; exact output wher
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -98,7 +99,8 @@ def corpus_text():
         pytest.skip("the real EventCatalog corpus is not beside the project")
 
     def explain(flow: str) -> str:
-        return run_cli("explain", flow, CORPUS).stdout
+        # run from the catalog's folder: the text's paths are then the catalog's own
+        return run_cli("explain", flow, ".", cwd=CORPUS).stdout
 
     return explain
 
@@ -194,7 +196,7 @@ def test_version_defaults_to_the_latest(versioned):
 
 
 def test_an_older_version_is_modelled_and_said_unreviewed(versioned):
-    proc = run_cli("explain", "checkout-saga@0.9.0", versioned)
+    proc = run_cli("explain", "checkout-saga@0.9.0", ".", cwd=versioned)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[:2] == [
@@ -235,3 +237,19 @@ def test_an_orchestrator_that_does_not_receive_a_reply_fails_that_attribute():
     assert marks[("reserve_stock", "failure")] == ("!", ["saga/orchestrator"])  # stock-unavailable not received
     assert marks[("capture_payment", "success")] == ("!", ["saga/orchestrator"])  # payment-captured not received
     assert marks[("authorize_card", "success")][1] == []  # its reply card-authorized is received
+
+
+def test_text_paths_are_relative_to_the_working_directory(versioned, tmp_path):
+    """#19: as ``check``'s text, ``explain``'s text names files from where saga-lint ran (so they
+    are clickable there); its JSON keeps the catalog as base."""
+    flow = f"{CHECKOUT_FLOW}/index.mdx"
+    for cwd, shown in ((versioned, flow), (versioned.parent, f"{versioned.name}/{flow}"),
+                       (versioned / "domains", flow.removeprefix("domains/")),
+                       (tmp_path, os.path.relpath(versioned / flow, tmp_path))):
+        proc = run_cli("explain", "checkout-saga", os.path.relpath(versioned, cwd), cwd=cwd)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert proc.stdout.splitlines()[0].endswith(f"  —  {shown}"), (cwd, proc.stdout.splitlines()[0])
+        evidence = [line for line in proc.stdout.splitlines() if " at " in line and ".mdx:" in line]
+        assert any(f" at {shown}:" in line for line in evidence), evidence[:3]
+    as_json = json.loads(run_cli("explain", "checkout-saga", versioned.name, "-f", "json", cwd=versioned.parent).stdout)
+    assert as_json["flow"]["file"] == flow

@@ -84,7 +84,7 @@ def explain(flow: str, path: str, fmt: str, config_path: str | None) -> None:
     if fmt == "json":
         click.echo(_json.dumps(explain_text.to_json(saga, result.findings), indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(explain_text.render(saga, result.findings, older), nl=False)
+        click.echo(explain_text.render(saga, result.findings, older, root=result.root), nl=False)
     errors = [f for f in result.findings if f.severity == "error" and f.resource is not None
               and f.resource.type == "flow" and f.resource.id == saga.flow.id and f.resource.version == saga.flow.version]
     sys.exit(1 if errors else 0)

@@ -11,11 +11,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from saga_lint.render.cwdpath import cwd_path
 from saga_lint.render.safe import terminal_safe
 from saga_lint.saga.model import ATTRIBUTES
 from saga_lint.words import cut, plural
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from saga_lint.findings import Finding
     from saga_lint.saga.model import Evidence, RetryPolicy, Saga, SagaStep
 
@@ -157,7 +160,16 @@ def _outcome_line(saga: Saga, findings: Sequence[Finding]) -> str | None:
     return f"Outcome: {sign} none: {why}" + (f", {note}" if note else "")
 
 
-def _heading(saga: Saga, findings: Sequence[Finding], older: str | None) -> list[str]:
+def _at(root: Path | None, file: str | None, line: int | None = None) -> str:
+    """``file:line`` as ``explain`` shows it: relative to the working directory when the catalog's
+    ``root`` is known (``render.cwdpath``, as ``check``'s text), else to the catalog."""
+    if not file:
+        return ""
+    shown = cwd_path(root, file) if root is not None else file
+    return f"{shown}:{line}" if line else shown
+
+
+def _heading(saga: Saga, findings: Sequence[Finding], older: str | None, root: Path | None = None) -> list[str]:
     flow = saga.flow
     orch = saga.orchestrator_evidence
     coord = saga.coordination_evidence
@@ -166,7 +178,7 @@ def _heading(saga: Saga, findings: Sequence[Finding], older: str | None) -> list
     orch_text = (f"Orchestrator: {saga.orchestrator_id or '✗ none: unknown'}{orch_note}"
                  if saga.coordination != "choreography" else "Orchestrator: none (a choreography has none)")
     version = f"v{flow.version}" if flow.version else "(no version)"
-    out = [terminal_safe(f"Saga {flow.id} ({flow.name}) {version}  —  {flow.file}")]
+    out = [terminal_safe(f"Saga {flow.id} ({flow.name}) {version}  —  {_at(root, flow.file)}")]
     if older:
         out.append(terminal_safe(f"An older version: the latest is v{older}; the rules review only the latest."))
     out += [
@@ -185,7 +197,7 @@ def _heading(saga: Saga, findings: Sequence[Finding], older: str | None) -> list
     return out
 
 
-def _evidence(saga: Saga) -> list[str]:
+def _evidence(saga: Saga, root: Path | None = None) -> list[str]:
     out = ["Evidence:"]
     for step in saga.steps:
         if step.trigger_kind == "event":
@@ -200,7 +212,7 @@ def _evidence(saga: Saga) -> list[str]:
         for attr in ATTRIBUTES:
             ev = step.evidence.get(attr)
             if ev is not None:
-                where = f" at {ev.where()}" if ev.where() else ""
+                where = f" at {_at(root, ev.file, ev.line)}" if ev.file else ""
                 note = quoted(saga, ev.note) or ("none: nothing found" if ev.level == "missing" else "no note")
                 out.append(terminal_safe(f"    {ev.mark} {attr:<12} {note}{where}"))
     return out
@@ -220,7 +232,7 @@ def _none_why(saga: Saga, older: str | None) -> str:
     return "none: every saga check holds"
 
 
-def _findings(saga: Saga, findings: Sequence[Finding], older: str | None) -> list[str]:
+def _findings(saga: Saga, findings: Sequence[Finding], older: str | None, root: Path | None = None) -> list[str]:
     mine = _flow_findings(saga, findings)
     if not mine:
         return [f"Findings: {_none_why(saga, older)}"]
@@ -236,20 +248,22 @@ def _findings(saga: Saga, findings: Sequence[Finding], older: str | None) -> lis
             continue
         out.append(terminal_safe(f"  {key}:"))
         for f in by_step[key]:
-            where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or str(saga.flow.file))
+            where = _at(root, f.file or saga.flow.file, f.line if f.file else None)
             out.append(terminal_safe(f"    {f.severity!s:<7} {where}  {quoted(saga, f.message)}  ({f.rule})"))
     return out
 
 
-def render(saga: Saga, findings: Sequence[Finding], older: str | None = None) -> str:
-    """The text of ``explain``; ``older`` is the latest version when ``saga`` is an older one."""
-    out = _heading(saga, findings, older)
+def render(saga: Saga, findings: Sequence[Finding], older: str | None = None, root: Path | None = None) -> str:
+    """The text of ``explain``; ``older`` is the latest version when ``saga`` is an older one;
+    ``root``, the catalog's folder as given on the command line: paths are shown from the working
+    directory (without it, from the catalog)."""
+    out = _heading(saga, findings, older, root)
     out.append("")
     out += _table(["step", "type", *ATTRIBUTES], matrix_rows(saga, findings))
     out += ["", LEGEND, ""]
-    out += _evidence(saga)
+    out += _evidence(saga, root)
     out.append("")
-    out += _findings(saga, findings, older)
+    out += _findings(saga, findings, older, root)
     return "\n".join(out) + "\n"
 
 
