@@ -204,3 +204,15 @@ def test_remove_block_keeps_what_follows():
         remove_block("no frontmatter", "f")
     with pytest.raises(FixError, match="not closed"):
         insert_block("---\nid: a\n", [], "f")
+
+
+def test_check_fix_on_a_saga_page_with_blank_lines_before_its_frontmatter(cat, tmp_path):
+    """EventCatalog's build (and the loader) take blank lines before the opening ``---``: such a
+    saga flow gets its block as any other, and ``check --fix`` does not stop with exit 2."""
+    page = cat / FLOW
+    page.write_bytes(b"\n\n" + page.read_bytes())
+    proc = run_cli("check", cat, "--fix", "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    text = page.read_text("utf-8")
+    assert text.startswith("\n\n---\n") and BLOCK in text
+    assert validate(yaml.safe_load(text.split("---\n", 2)[1])["x-saga"]) == []

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from saga_lint.saga.model import Evidence, Saga, SagaStep
 
 KEY = "x-saga"
-_OPEN = re.compile(r"\A(\ufeff)?---[ \t]*\r?\n")
+# blank lines before the opening line are allowed, as the loader (and EventCatalog's build) allow them
+_OPEN = re.compile(r"\A(\ufeff)?(?:[ \t\r]*\n)*---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
 _BLOCK_START = re.compile(r"""^(["']?)x-saga\1[ \t]*:""")
 
