@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 from conftest import run_cli, write_catalog
@@ -188,3 +189,20 @@ def test_progress_is_silent_for_short_runs_and_off_terminals():
 def test_no_progress_in_a_pipe(cat):
     proc = run_cli("check", cat, "--format", "json")
     assert proc.stderr == ""
+
+
+def test_text_and_concise_from_a_working_directory_that_is_gone(cat, tmp_path):
+    """A working directory removed under saga-lint (a deleted temp folder, a removed worktree):
+    ``os.getcwd`` fails, so no path can be made relative to it; the text formats show the
+    catalog's path as given instead of stopping with an internal error (exit 2)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = ("import os, runpy, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); "
+              "sys.argv = ['saga-lint', *sys.argv[2:]]; runpy.run_module('saga_lint', run_name='__main__')")
+    env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    for fmt, first in (("text", str(cat / CHANNEL)), ("concise", f"{cat / CHANNEL}:2:1: error {SUMMARY} {SUMMARY_MSG}")):
+        gone.mkdir(exist_ok=True)
+        proc = subprocess.run([sys.executable, "-c", script, str(gone), "check", str(cat), "--select", SUMMARY,
+                               "--format", fmt], capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stdout.splitlines()[0] == first

@@ -22,4 +22,6 @@ def cwd_path(root: Path, file: str | None) -> str:
         rel = os.path.relpath(target)
     except ValueError:  # another drive on Windows
         rel = os.path.abspath(target)
+    except OSError:  # the working directory is gone (os.getcwd fails): the path as given
+        rel = target
     return rel.replace(os.sep, "/") if os.sep != "/" else rel
