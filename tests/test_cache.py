@@ -310,3 +310,18 @@ def test_a_listing_from_the_index_still_sees_entries_added_and_removed(catalog, 
     cold = _check(catalog, None, "-f", "json")
     assert _ran_pipeline(warm)
     assert warm.stdout == cold.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_the_catalog_does_not_hang_the_cached_check(catalog, tmp_path):
+    """The loader never blocks on a FIFO named like a page (``fileio.read_capped``); the cache's
+    key must not either: a blocking open of the FIFO waited forever for a writer."""
+    os.mkfifo(catalog / "teams" / "pipe.mdx")
+    os.mkfifo(catalog / "notes.json")
+    cold = _check(catalog, None, "-f", "json")
+    cache = tmp_path / "cache"
+    for _ in range(2):  # cold into the cache, then from the index
+        e = {k: v for k, v in os.environ.items() if k not in ("SAGA_LINT_CACHE_DIR", "SAGA_LINT_NO_CACHE")}
+        proc = subprocess.run([sys.executable, "-m", "saga_lint", "check", str(catalog), "--cache-dir", str(cache),
+                               "-f", "json"], capture_output=True, text=True, env=e, timeout=60)
+        assert proc.stdout == cold.stdout, proc.stderr

@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import pickle
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ LAYOUT = 4  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
 _KEEP = 8  # results kept per folder (the newest)
 PARALLEL_FROM = 5000  # files in the index from which the key's walk is shared with a forked process
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _SPLIT = 16  # folders to share out at least
 
 
@@ -374,8 +376,13 @@ def _digest(path: str, rel: str, known: dict[str, str], racy_before: int, fresh:
         fresh[rel] = old
         return old[len(sig):], False
     try:
-        with open(path, "rb") as fh:
-            digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+        # non-blocking, as the loader opens files (``fileio.read_capped``): a FIFO must not hang the run
+        with open(os.open(path, _OPEN_FLAGS), "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if stat.S_ISREG(mode):
+                digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+            else:  # a FIFO, a device: the loader reads none of them; what it is is the key
+                digest = f"special:{stat.S_IFMT(mode):o}"
     except OSError:
         return "unreadable", False
     fresh[rel] = sig + digest
