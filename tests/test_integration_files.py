@@ -613,3 +613,19 @@ def test_action_with_the_real_review_in_a_git_repository(tmp_path):
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", "catalog"],
                             cwd=ws, capture_output=True, text=True).stdout
     assert status.strip() == "?? catalog/events/BrandNew/index.md"  # the review left the tree as it was
+
+
+@needs_bash
+def test_action_updates_its_own_comment_not_a_look_alike(tmp_path):
+    """Anyone can post a comment that starts with the marker before the action does; the action
+    updates the bot's own marked comment (a PATCH of someone else's is refused, and the review
+    would never be posted), and falls back to the first marked comment when no bot wrote one."""
+    runner = LocalRunner(tmp_path, inputs=action_inputs())
+    our_catalog_copy(runner.workspace / "catalog")
+    mallory = {"login": "mallory", "type": "User"}
+    comments = [{"id": 5, "body": f"{MARKER}\nfake", "user": mallory},
+                {"id": 9, "body": f"{MARKER}\nold review", "user": {"login": "github-actions[bot]", "type": "Bot"}}]
+    runner.comments.write_text(json.dumps(comments), encoding="utf-8")
+    results = run_action(runner)
+    assert results["comment"].stdout == "saga-lint: updated review comment 9\n"
+    assert [(c["method"], c["path"]) for c in runner.api_calls()][-1] == ("PATCH", "repos/octo/shop/issues/comments/9")
