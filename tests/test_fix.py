@@ -216,3 +216,15 @@ def test_check_fix_on_a_saga_page_with_blank_lines_before_its_frontmatter(cat, t
     text = page.read_text("utf-8")
     assert text.startswith("\n\n---\n") and BLOCK in text
     assert validate(yaml.safe_load(text.split("---\n", 2)[1])["x-saga"]) == []
+
+
+def test_check_fix_uses_the_config_the_check_uses(cat, tmp_path):
+    """``check --config FILE --fix``: a flow FILE's ``sagas:`` names is a saga for the check, so
+    the fix writes its block too (it read the catalog's own config, and left the flow without one)."""
+    config = tmp_path / "ci.yaml"
+    config.write_text("sagas: [review-submission]\n", encoding="utf-8")
+    page = "domains/Reviews/flows/review-submission/index.mdx"
+    proc = run_cli("check", cat, "--config", config, "--fix", "--select", "saga/*", "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "x-saga:" in (cat / page).read_text("utf-8")
+    assert f"{cat}/{page}: wrote the x-saga block of review-submission" in proc.stderr

@@ -225,7 +225,8 @@ def validate(before: str, after: str, file: str) -> dict[str, Any]:
     return block
 
 
-def _model(root: Path, force: bool, only: set[str] | None) -> tuple[list[Saga], dict[str, str], list[str]]:
+def _model(root: Path, force: bool, only: set[str] | None,
+           config_path: str | None = None) -> tuple[list[Saga], dict[str, str], list[str]]:
     """The sagas of the catalog (flows to replace read without their block), the texts of their
     pages as read, and the flows asked for that are no saga (with why)."""
     from saga_lint.catalog import load_catalog
@@ -235,7 +236,7 @@ def _model(root: Path, force: bool, only: set[str] | None) -> tuple[list[Saga], 
     from saga_lint.saga.build import saga_reason
 
     catalog = load_catalog(root)
-    config = load_config(root)
+    config = load_config(root, config_path)  # --config of ``check --fix``: the sagas the check reviews
     texts: dict[str, str] = {}
     asked = []
     for res in catalog.of_type("flow"):
@@ -256,11 +257,12 @@ def _model(root: Path, force: bool, only: set[str] | None) -> tuple[list[Saga], 
     return sagas, texts, notes
 
 
-def fix_catalog(root: str | Path, flows: set[str] | None = None, force: bool = False) -> tuple[list[FlowFix], list[str]]:
+def fix_catalog(root: str | Path, flows: set[str] | None = None, force: bool = False,
+                config_path: str | None = None) -> tuple[list[FlowFix], list[str]]:
     """What ``fix`` does to each saga flow of the catalog at ``root`` (``flows``: only these ids or
     catalog-relative files), and the notes for flows it cannot fix. Writes nothing."""
     root = Path(root)
-    sagas, texts, notes = _model(root, force, flows)
+    sagas, texts, notes = _model(root, force, flows, config_path)
     out = []
     for saga in sorted(sagas, key=lambda s: s.flow.file):
         file = saga.flow.file

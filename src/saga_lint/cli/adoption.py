@@ -66,13 +66,13 @@ class Adoption:
         except BaselineError as exc:
             raise Failure(str(exc)) from None
 
-    def fix_first(self, path: str) -> None:
+    def fix_first(self, path: str, config_path: str | None = None) -> None:
         """``--fix``: write the x-saga block of the saga flows that have none, as ``saga-lint fix
         PATH`` does (``cli/fix.py``), so that the check that follows sees them."""
         if self.fix:
             from saga_lint.cli.fix import fix_first
 
-            fix_first(path)
+            fix_first(path, config_path)
 
     def use_color(self, stream_isatty: bool) -> bool:
         """Colour when asked (``--color always``), never with ``--color never``; in ``auto``, on a

@@ -145,7 +145,7 @@ def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, 
 
         click.echo(describe(adopt.narrow(load_config(path, config_path))), nl=False)
         exit_now(0)
-    adopt.fix_first(path)  # --fix: the x-saga blocks are written before the check reads the catalog
+    adopt.fix_first(path, config_path)  # --fix: the x-saga blocks are written before the check reads the catalog
     collector_off()
     from saga_lint.progress import Progress, stderr_isatty
 

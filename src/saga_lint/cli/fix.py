@@ -56,20 +56,21 @@ def fix_cmd(path: str, flows: Sequence[str], diff: bool, force: bool) -> None:
     exit_now(1 if diff and changed else 0)
 
 
-def fix_first(path: str) -> None:
+def fix_first(path: str, config_path: str | None = None) -> None:
     """``check --fix``: what ``saga-lint fix PATH`` does (write the x-saga block of every saga flow
     that has none; never ``--force``), before the check runs. Only what is written is reported."""
     root, only = _catalog_and_flows(path, ())
-    apply_fixes(root, only, force=False, diff=False, quiet=True)
+    apply_fixes(root, only, force=False, diff=False, quiet=True, config_path=config_path)
 
 
-def apply_fixes(root: Path, only: set[str] | None, force: bool, diff: bool, quiet: bool = False) -> bool:
+def apply_fixes(root: Path, only: set[str] | None, force: bool, diff: bool, quiet: bool = False,
+                config_path: str | None = None) -> bool:
     """Write (with ``diff``: print as a unified diff) the fixes of the catalog at ``root``; report
     each on stderr (``quiet``: only the flows written); True when there is a change."""
     from saga_lint.fixer import FixError, fix_catalog
 
     try:
-        fixes, notes = fix_catalog(root, only, force)
+        fixes, notes = fix_catalog(root, only, force, config_path)
     except FixError as exc:
         raise Failure(str(exc)) from None
     for note in [] if quiet else notes:
