@@ -201,3 +201,18 @@ def test_our_catalogs_have_no_schema_error(where):
 
     data = check_json(ROOT / where)
     assert not [f for f in data["findings"] if f["rule"].startswith(("schema/", "parse/")) and f["severity"] == "error"]
+
+
+def test_a_package_json_that_is_a_fifo_does_not_hang_the_check(tmp_path):
+    """A FIFO named ``package.json`` (or anything not a regular file) declares no version; reading
+    it blocked until a writer came, so ``check`` hung forever."""
+    import os
+    import subprocess
+    import sys
+
+    write_catalog(tmp_path, BASE)
+    os.mkfifo(tmp_path / "package.json")
+    proc = subprocess.run([sys.executable, "-m", "saga_lint", "check", str(tmp_path), "--no-cache", "-f", "json"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert detect(tmp_path).source == "latest release"

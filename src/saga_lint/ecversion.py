@@ -73,8 +73,14 @@ def from_text(text: str) -> str | None:
 
 
 def _from_package_json(root: Path) -> str | None:
+    from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+
     try:
-        data = json.loads((root / "package.json").read_text("utf-8"))
+        # the one safe reader: a FIFO (or anything but a regular file) is no package.json, and never blocks
+        raw, _ = read_capped(str(root / "package.json"), MAX_FILE_BYTES)
+        if raw is None:
+            return None
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(data, dict):
