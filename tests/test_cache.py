@@ -325,3 +325,23 @@ def test_a_fifo_in_the_catalog_does_not_hang_the_cached_check(catalog, tmp_path)
         proc = subprocess.run([sys.executable, "-m", "saga_lint", "check", str(catalog), "--cache-dir", str(cache),
                                "-f", "json"], capture_output=True, text=True, env=e, timeout=60)
         assert proc.stdout == cold.stdout, proc.stderr
+
+
+def test_a_warm_walk_of_a_large_catalog_leaves_the_index_as_it_is(catalog, tmp_path, monkeypatch):
+    """The folders the shared walk of a large catalog lists near the root are recorded in the
+    index like the others (#17): an unchanged catalog's walk does not write the index again."""
+    import time
+
+    import saga_lint.cache as cache_mod
+
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 0)  # the shared walk, whatever the size
+    cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
+    assert cache is not None
+    time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)  # every folder older than the index's racy window
+    first = cache._file_lines()
+    written = cache.index_file.stat().st_mtime_ns
+    index = json.loads(cache.index_file.read_text())["files"]
+    assert "\0" in index and "\0domains" in index  # the root and the folders near it, too
+    time.sleep(0.05)
+    assert cache._file_lines() == first
+    assert cache.index_file.stat().st_mtime_ns == written

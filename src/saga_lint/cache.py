@@ -131,7 +131,8 @@ class CheckCache:
         A catalog the index says is large is walked by this process and a forked one, half each."""
         known = _read_index(self.index_file)
         racy_before = _int(known.pop("", "0")) - RACY_NS
-        top, folders = _split(str(self.root)) if len(known) >= PARALLEL_FROM else ([], [(str(self.root), "")])
+        near_root = _Listings(known, {}, racy_before)  # the folders _split lists, recorded as the others
+        top, folders = _split(str(self.root), near_root) if len(known) >= PARALLEL_FROM else ([], [(str(self.root), "")])
         theirs, mine = folders[0::2], folders[1::2]
         child = _fork_scan(theirs, known, racy_before) if theirs and mine else None
         lines, fresh, reads = _scan(top, mine if child is not None else folders, known, racy_before)
@@ -142,6 +143,8 @@ class CheckCache:
             lines += more[0]
             fresh.update(more[1])
             reads += more[2]
+        fresh.update(near_root.fresh)
+        reads += near_root.listed
         if reads or fresh.keys() != known.keys():
             _write_index(self.index_file, fresh)
         lines.sort()
@@ -278,14 +281,14 @@ def _list(folder: str, rel: str, files: list[Entry], folders: list[tuple[str, st
             files.append((sub, path, False))
 
 
-def _split(root: str) -> tuple[list[Entry], list[tuple[str, str]]]:
+def _split(root: str, listings: _Listings) -> tuple[list[Entry], list[tuple[str, str]]]:
     """The files near the root, and at least ``_SPLIT`` folders whose trees hold the rest."""
     files: list[Entry] = []
     level = [(root, "")]
     while level and len(level) < _SPLIT:
         below: list[tuple[str, str]] = []
         for folder, rel in level:
-            _list(folder, rel, files, below)
+            _list(folder, rel, files, below, listings)
         level = below
     return files, level
 
