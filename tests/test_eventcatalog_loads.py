@@ -214,3 +214,18 @@ def test_sarif_and_text_place_a_catalog_finding(tmp_path):
     text = run_cli("check", root).stdout
     assert "(catalog)" in text and "schema/undeclared-version" in text
     assert Path(root / "package.json").exists() is False
+
+
+def test_one_more_page_of_the_same_feature_keeps_the_fingerprint(tmp_path):
+    """The fold's message lists pages and counts; its fingerprint is the features only, so a
+    baseline entry survives one more page of the same cause, and a new feature is a new finding."""
+    files = dict(BASE)
+    for i, rel in enumerate(DOMAINS[:2]):
+        files[rel] = page(f"id: d{i}\nname: D{i}\nversion: 1.0.0\nsummary: S.\nowners: [ordering]\nsystems:\n  - id: s{i}\n")
+    [before] = _by_rule(lint(write_catalog(tmp_path / "a", files)), "schema/undeclared-version")
+    rel = DOMAINS[2]
+    files[rel] = page("id: d2\nname: D2\nversion: 1.0.0\nsummary: S.\nowners: [ordering]\nsystems:\n  - id: s2\n")
+    [after] = _by_rule(lint(write_catalog(tmp_path / "b", files)), "schema/undeclared-version")
+    assert before.message != after.message and before.fingerprint == after.fingerprint
+    [other] = _by_rule(lint(write_catalog(tmp_path / "c", {**files, **FOUR})), "schema/undeclared-version")
+    assert other.fingerprint != after.fingerprint

@@ -75,14 +75,16 @@ class Finding:
         if not self.fingerprint:
             self.fingerprint = self.compute_fingerprint()
 
-    def compute_fingerprint(self) -> str:
+    def compute_fingerprint(self, words: str | None = None) -> str:
+        """Rule, file, resource, step, field and the message (or ``words``: what stays the same
+        while the finding is the same, for a message that lists pages or counts)."""
         parts = [
             self.rule,
             self.file or "",
             str(self.resource) if self.resource else "",
             self.step or "",
             self.field or "",
-            self.message,
+            self.message if words is None else words,
         ]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 

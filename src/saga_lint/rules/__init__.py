@@ -111,6 +111,9 @@ class Problem:
     demote: bool = False  # one level below the rule's severity (prose evidence: error -> warning)
     at: KeyPath = ()  # a key path for the position only, when the field is not a frontmatter path
     field: str | None = None  # the field to report, when not ``path`` (e.g. a JSON schema field)
+    # the fingerprint's words instead of the message, for a message that lists pages or counts:
+    # a baseline entry then survives one more page of the same cause
+    identity: str | None = None
 
 
 @dataclass
@@ -139,7 +142,10 @@ def _to_finding(name: str, severity: Severity, p: Problem) -> Finding:
     if res is not None and res.type in ("doc", "changelog", "ubiquitous-language", "page"):
         ref = p.ref
     fld = p.field if p.field is not None else format_path(p.path) if p.path else None
-    return Finding(name, severity, p.message, file, line, col, ref, p.step, fld)
+    found = Finding(name, severity, p.message, file, line, col, ref, p.step, fld)
+    if p.identity is not None:
+        found.fingerprint = found.compute_fingerprint(p.identity)
+    return found
 
 
 def run_rules(ctx: Context, config: Config, only: Collection[str] | None = None) -> list[Finding]:

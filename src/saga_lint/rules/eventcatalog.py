@@ -153,6 +153,8 @@ def undeclared_version(ctx: Context) -> Iterator[Problem]:
         file=file,
         line=line,
         column=1 if line else None,
+        identity="no EventCatalog version declared; 4.x features: "
+        + "; ".join(sorted(label for labels in features.values() for label in labels)),
     )
 
 
@@ -210,4 +212,5 @@ def _not_loaded(ec: EcVersion, kind: str, place: str, pages: list[Resource], oth
         advice = f"EventCatalog {'4' if ec.line == '3' else '3'}.x loads them: declare that version, or move them"
     else:
         advice = "No EventCatalog version loads them there: move them"
-    return Problem(f"{what}; the build leaves them out silently. {advice}.", pages[0], line=1, column=1)
+    return Problem(f"{what}; the build leaves them out silently. {advice}.", pages[0], line=1, column=1,
+                   identity=f"{ec.line}.x does not load {kind} at {place or '(no collection)'}")
