@@ -64,32 +64,13 @@ def _step_kind(step: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _remove_back_edges(nodes: Sequence[Hashable], edges: Sequence[tuple[Hashable, Hashable, Any]]) -> set[int]:
-    """Indices of edges that close a cycle (found by a DFS in step order)."""
+    """Indices of edges that close a cycle (found by a DFS in step order, ``backedges``)."""
+    from saga_lint.backedges import back_edges
+
     out_by: defaultdict[Hashable, list[tuple[Hashable, int]]] = defaultdict(list)
     for i, (u, v, _label) in enumerate(edges):
         out_by[u].append((v, i))
-    state: dict[Hashable, int] = {}
-    back = set()
-    for root in nodes:
-        if root in state:
-            continue
-        stack = [(root, iter(out_by[root]))]
-        state[root] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[node] = 2
-                stack.pop()
-                continue
-            v, i = nxt
-            s = state.get(v)
-            if s == 1:
-                back.add(i)
-            elif s is None:
-                state[v] = 1
-                stack.append((v, iter(out_by[v])))
-    return back
+    return set(back_edges(nodes, lambda node: out_by[node]))
 
 
 def _step_graph(graph: CatalogGraph, saga: Saga) -> _Layout:

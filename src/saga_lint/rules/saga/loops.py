@@ -32,27 +32,12 @@ BOUND_WORDS = re.compile(
 
 def back_links(fmap: FlowMap) -> list[Link]:
     """The drawn edges that close a loop: from a node to one the depth-first walk (from the map's
-    starts, then from any node not yet seen) is still inside. Iterative: a hostile map can be deep."""
-    state: dict[str, int] = {}  # 1 = on the walk's path, 2 = done
-    found: list[Link] = []
+    starts, then from any node not yet seen) is still inside (``backedges``)."""
+    from saga_lint.backedges import back_edges
+
     roots = [n.id for n in fmap.starts()] + [n.id for n in fmap.ordered()]
-    for root in roots:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(fmap.out_links(root)))]
-        while stack:
-            nid, links = stack[-1]
-            link = next(links, None)
-            if link is None:
-                state[nid] = 2
-                stack.pop()
-            elif state.get(link.target) == 1:
-                found.append(link)
-            elif link.target not in state and link.target in fmap.nodes:
-                state[link.target] = 1
-                stack.append((link.target, iter(fmap.out_links(link.target))))
-    return found
+    return back_edges(roots, lambda nid: ((link.target, link) for link in fmap.out_links(str(nid))
+                                          if link.target in fmap.nodes))
 
 
 def loop_nodes(fmap: FlowMap, link: Link) -> set[str]:
