@@ -87,9 +87,11 @@ def test_a_changed_input_is_a_miss_and_the_findings_change_as_in_a_cold_run(cata
 
 
 def test_the_key_covers_version_rule_set_and_config(catalog, tmp_path, monkeypatch):
+    import inspect
+
     import saga_lint.cache as cache_mod
     import saga_lint.rules as rules_mod
-    from saga_lint.config import load_config
+    from saga_lint.config import load_config, rulesets_dir
 
     cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
     assert cache is not None
@@ -99,10 +101,15 @@ def test_the_key_covers_version_rule_set_and_config(catalog, tmp_path, monkeypat
     monkeypatch.setattr(cache_mod, "__version__", "99.0.0")
     assert cache.key(config) != base
     monkeypatch.undo()
-    real = rules_mod.all_rules()
-    fewer = dict(list(real.items())[1:])
-    monkeypatch.setattr(rules_mod, "all_rules", lambda: fewer)
-    assert cache.key(config) != base
+    # the rule set is saga-lint's code and rulesets: every file of both is in the code's signature
+    signed = {name for name, _, _ in cache_mod._code_signature()}
+    rule_files = {inspect.getfile(r.func) for r in rules_mod.all_rules().values() if r.func is not None}
+    package = Path(cache_mod.__file__).resolve().parent
+    assert {str(Path(f).resolve().relative_to(package)) for f in rule_files} <= signed
+    assert {p.name for p in rulesets_dir().iterdir() if p.suffix in (".yaml", ".yml", ".json")} <= signed
+    real = cache_mod._code_signature()
+    monkeypatch.setattr(cache_mod, "_code_signature", lambda: (*real[:-1], (real[-1][0], real[-1][1] + 1, real[-1][2])))
+    assert cache.key(config) != base  # one file of them edited
     monkeypatch.undo()
     config.severities = {**config.severities, "saga/pivot": "warning"}
     assert cache.key(config) != base
@@ -129,7 +136,7 @@ def test_a_damaged_cache_is_ignored_and_rewritten(catalog, tmp_path, damage):
     elif damage == "bad finding":
         entry.write_text(json.dumps({**doc, "findings": [{"rule": "x"}]}))
     else:
-        index.write_text('{"layout": 1, "written": 0, "files": {"README.md": [1, 2, "x", 4, 5]}}')
+        index.write_text('{"layout": 5, "written": 0, "folders": {"": [1, 2, "x", 4, 5], "teams": "d1:2:3\\u0000fx/1:2:3:4/00"}}')
     warm = _check(catalog, cache, "-f", "json", timings=True)
     assert warm.stdout == cold
     assert _ran_pipeline(warm) == (damage != "bad index")  # a bad index only means reading the files again
@@ -254,13 +261,15 @@ def test_the_shared_walk_gives_the_same_key_as_one_process(catalog, tmp_path, mo
     cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
     assert cache is not None
     monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 10**9)
-    alone = cache._file_lines()
-    assert not any("\0.hidden/" in line for line in alone) and any(line.startswith("l\0domains/link.json") for line in alone)
+    alone = cache._folder_lines()
+    index = json.loads(cache.index_file.read_text())["folders"]
+    assert ".hidden" not in index and "domains" in index and "" in index and len(alone) == len(index)
+    assert "\0lnowhere.json" not in index["domains"] and "\0llink.json" in index["domains"]
     monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 0)
-    assert cache._file_lines() == alone
+    assert cache._folder_lines() == alone
     real = cache_mod._collect
     monkeypatch.setattr(cache_mod, "_collect", lambda child: real(child) and None)
-    assert cache._file_lines() == alone
+    assert cache._folder_lines() == alone
 
 
 def test_select_ignore_and_baseline_with_the_cache_give_the_cold_output(tmp_path):
@@ -290,8 +299,8 @@ def test_a_listing_from_the_index_still_sees_entries_added_and_removed(catalog, 
     cache = tmp_path / "cache"
     time.sleep(RACY_NS / 1e9 + 0.2)  # every folder older than the racy window of the index below
     _check(catalog, cache)
-    index = json.loads(next(cache.glob("files-*.json")).read_text())["files"]
-    assert "\0teams" in index and index["\0teams"].startswith("d")
+    index = json.loads(next(cache.glob("files-*.json")).read_text())["folders"]
+    assert "teams" in index and index["teams"].startswith("d")
     assert not _ran_pipeline(_check(catalog, cache, timings=True))  # listings reused: a hit
     teams = catalog / "teams"
     if edit == "new file":
@@ -338,10 +347,38 @@ def test_a_warm_walk_of_a_large_catalog_leaves_the_index_as_it_is(catalog, tmp_p
     cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
     assert cache is not None
     time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)  # every folder older than the index's racy window
-    first = cache._file_lines()
+    first = cache._folder_lines()
     written = cache.index_file.stat().st_mtime_ns
-    index = json.loads(cache.index_file.read_text())["files"]
-    assert "\0" in index and "\0domains" in index  # the root and the folders near it, too
+    index = json.loads(cache.index_file.read_text())["folders"]
+    assert "" in index and "domains" in index  # the root and the folders near it, too
     time.sleep(0.05)
-    assert cache._file_lines() == first
+    assert cache._folder_lines() == first
     assert cache.index_file.stat().st_mtime_ns == written
+
+
+def test_a_folder_listed_again_reads_only_its_new_and_changed_files(catalog, tmp_path, monkeypatch):
+    """A folder whose entries changed is listed again, but its files that did not change keep the
+    digests its index record holds (#17): one new page in a folder of many reads one file."""
+    import time
+
+    import saga_lint.cache as cache_mod
+
+    cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
+    assert cache is not None
+    time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)  # every file older than the index's racy window
+    first = cache._folder_lines()
+    read: list[str] = []
+    real = cache_mod._content_digest
+    monkeypatch.setattr(cache_mod, "_content_digest", lambda path: read.append(path) or real(path))
+    assert cache._folder_lines() == first and read == []
+    teams = catalog / "teams"
+    (teams / "other.mdx").write_text("---\nid: other\nname: Other\n---\n")
+    time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)
+    first = cache._folder_lines()
+    read.clear()
+    (teams / "extra.mdx").write_text("---\nid: extra\nname: Extra\n---\n")
+    second = cache._folder_lines()
+    assert [Path(p).name for p in read] == ["extra.mdx"] and second != first
+    (teams / "extra.mdx").unlink()
+    read.clear()
+    assert cache._folder_lines() == first and read == []  # the record of teams/ again as it was

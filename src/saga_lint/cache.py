@@ -5,14 +5,16 @@ walk skips as a hidden folder and which writes its own ``.gitignore`` of ``*``),
 ``--cache-dir`` / ``SAGA_LINT_CACHE_DIR`` say; ``--no-cache`` turns it off. A result is keyed by
 everything it depends on (``CheckCache.key``):
 
-- the content of every file the catalog's walk could read (a BLAKE2 digest per file; a file whose
-  size, modification time, inode and change time are those recorded in the folder's index is not
-  read again, unless it was modified less than a second before the index was written), and each
-  symbolic link's target (the walk reports links out of the catalog); a folder whose modification
-  and change time and inode are those recorded is not listed again either (``_Listings``: an
-  entry added, removed or renamed changes its folder's modification time);
+- the entries of every folder the catalog's walk enters, with the content of every file (a
+  BLAKE2 digest per file; a file whose size, modification time, inode and change time are those
+  recorded in the folder's index is not read again, unless it was modified less than a second
+  before the index was written) and each symbolic link's target (the walk reports links out of the
+  catalog); a folder whose modification and change time and inode are those recorded is not
+  listed again either (an entry added, removed or renamed changes its folder's modification time).
+  The index holds one record per folder (``_Walk``);
 - saga-lint's version and code (size and modification time of every module and ruleset file),
-  the rule set (every rule's name and default severity) and Python's version;
+  which also fixes the rule set (every rule, its default severity, the rulesets), and Python's
+  version;
 - the effective config (every field of the loaded ``Config``, so a ruleset it extends counts too).
 
 The whole check is one entry: findings and summary counts, written as JSON (never pickle: a cache
@@ -51,10 +53,10 @@ if TYPE_CHECKING:
     from saga_lint.results import Result, Summary
 
 CACHE_DIR_NAME = ".saga-lint-cache"
-LAYOUT = 4  # of the files below; another layout is a miss
+LAYOUT = 5  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
 _KEEP = 8  # results kept per folder (the newest)
-PARALLEL_FROM = 5000  # files in the index from which the key's walk is shared with a forked process
+PARALLEL_FROM = 3000  # folders in the index from which the key's walk is shared with a forked process
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _SPLIT = 16  # folders to share out at least
 
@@ -120,35 +122,35 @@ class CheckCache:
         h = hashlib.blake2b(digest_size=20)
         # --eventcatalog-version reaches the rules through the environment (ecversion.detect)
         ec_version = os.environ.get("SAGA_LINT_EVENTCATALOG_VERSION", "")
-        h.update(json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _rule_set(), _config_form(config),
+        h.update(json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _config_form(config),
                              ec_version], sort_keys=True).encode())
-        h.update("\n".join(self._file_lines()).encode("utf-8", "surrogatepass"))
+        h.update(b"".join(self._folder_lines()))
         return h.hexdigest()
 
-    def _file_lines(self) -> list[str]:
-        """One line per file under the catalog's root (path and content digest) and per symbolic
-        link (path, target, what it is), sorted; the index updated when a file had to be read.
-        A catalog the index says is large is walked by this process and a forked one, half each."""
-        known = _read_index(self.index_file)
-        racy_before = _int(known.pop("", "0")) - RACY_NS
-        near_root = _Listings(known, {}, racy_before)  # the folders _split lists, recorded as the others
-        top, folders = _split(str(self.root), near_root) if len(known) >= PARALLEL_FROM else ([], [(str(self.root), "")])
+    def _folder_lines(self) -> list[bytes]:
+        """The digest of the key line of each folder the catalog's walk enters (``_Walk``; the
+        line starts with the folder's path, so the sorted digests stand for the whole tree); the
+        index written again when a folder had to be listed or a file read. A catalog
+        the index says is large is walked by this process and a forked one, half each."""
+        written, known = _read_index(self.index_file)
+        racy_before = written - RACY_NS
+        walk = _Walk(known, racy_before)
+        folders = _split(str(self.root), walk) if len(known) >= PARALLEL_FROM else [(str(self.root), "")]
         theirs, mine = folders[0::2], folders[1::2]
         child = _fork_scan(theirs, known, racy_before) if theirs and mine else None
-        lines, fresh, reads = _scan(top, mine if child is not None else folders, known, racy_before)
+        walk.walk(mine if child is not None else folders)
         if child is not None:
             more = _collect(child)
             if more is None:  # the child failed: its half here
-                more = _scan([], theirs, known, racy_before)
-            lines += more[0]
-            fresh.update(more[1])
-            reads += more[2]
-        fresh.update(near_root.fresh)
-        reads += near_root.listed
-        if reads or fresh.keys() != known.keys():
-            _write_index(self.index_file, fresh)
-        lines.sort()
-        return lines
+                walk.walk(theirs)
+            else:
+                walk.lines += more[0]
+                walk.fresh.update(more[1] if isinstance(more[1], dict) else {rel: known[rel] for rel in more[1]})
+                walk.reads += more[2]
+        if walk.reads or walk.fresh.keys() != known.keys():
+            _write_index(self.index_file, walk.fresh)
+        walk.lines.sort()
+        return walk.lines
 
     # -- entries ----------------------------------------------------------------------------------
     def _entry(self, key: str) -> Path:
@@ -214,37 +216,115 @@ def _walked(root: Path, folder: Path) -> bool:
     return not any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts)
 
 
-Entry = tuple[str, str, bool]  # relative path, path, is a symbolic link
-Scan = tuple[list[str], dict[str, str], int]  # key lines, index entries, files read
+Scan = tuple[list[bytes], dict[str, str] | list[str], int]
+# a walk's result: the digest of each folder's key line; its index records (or, when it read
+# nothing, only the folders it walked: their records are the known ones); folders listed and files read
 
 
-class _Listings:
-    """Folder listings from the index: a folder whose signature (modification and change time,
-    inode) is the recorded one, and was not modified just before the index was written, has the
-    entries it had (adding, removing or renaming an entry changes its folder's modification
-    time), and is not listed again: one system call instead of four on a warm run. Index keys of
-    folders are ``"\\0" + relative path``; values ``signature/`` then ``kind + name`` per entry
-    (``f`` file, ``l`` link, ``d`` folder), joined with NUL, which no file name holds."""
+class _Walk:
+    """The key's walk of some folders: for each folder, one key line (its relative path, then each
+    entry's kind and name, with a file's content digest and a link's facts; ``_folder``) and one
+    index record (its signature, then each entry, with a file's signature and digest).
 
-    def __init__(self, known: dict[str, str], fresh: dict[str, str], racy_before: int) -> None:
-        self.known, self.fresh, self.racy_before = known, fresh, racy_before
-        self.listed = 0  # folders listed again (their index entries changed)
+    Index records are ``signature`` then ``kind + name`` per entry, a file's with
+    ``/size:mtime:inode:ctime/digest`` after its name, joined with NUL, which no file name holds
+    (nor ``/``). A folder whose signature (modification and change time, inode) is the recorded
+    one, and was not modified just before the index was written, has the entries it had (adding,
+    removing or renaming an entry changes its folder's modification time), so it is not listed
+    again: one ``stat`` instead of a listing. A file whose signature is the recorded one (and not
+    racy, likewise) has the digest it had; any other is read. A damaged record simply does not
+    match."""
 
-    def entries(self, folder: str, rel: str) -> list[tuple[str, str]]:
-        """``(kind, name)`` of the folder's entries; raises ``OSError`` when it cannot be listed."""
-        st = os.stat(folder)
-        sig = f"d{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
-        key = "\0" + rel
-        old = self.known.get(key)
-        if isinstance(old, str) and old.startswith(sig) and st.st_mtime_ns < self.racy_before \
-                and st.st_ctime_ns < self.racy_before:
-            self.fresh[key] = old
-            body = old[len(sig):]
-            return [(item[:1], item[1:]) for item in body.split("\0")] if body else []
-        listed = _scandir(folder)
-        self.fresh[key] = sig + "\0".join(kind + name for kind, name in listed)
-        self.listed += 1
-        return listed
+    def __init__(self, known: dict[str, str], racy_before: int) -> None:
+        from saga_lint.catalog.walk import SKIP_DIRS  # here: the catalog package is not light
+
+        self.known, self.racy_before, self.skip = known, racy_before, SKIP_DIRS
+        self.lines: list[bytes] = []  # the digest of each folder's key line
+        self.fresh: dict[str, str] = {}
+        self.reads = 0
+
+    def walk(self, folders: list[tuple[str, str]]) -> Scan:
+        stack = list(folders)
+        while stack:
+            stack.extend(self.folder(*stack.pop()))
+        return self.lines, self.fresh, self.reads
+
+    def folder(self, path: str, rel: str) -> list[tuple[str, str]]:
+        """Record the folder at ``path`` (``rel`` in the catalog); its sub-folders the catalog's
+        walk enters (hidden and skipped ones left out, links not followed)."""
+        try:
+            st = os.stat(path)
+            sig = f"d{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+            old = self.known.get(rel, "")
+            same = (old == sig or old.startswith(sig + "\0")) and st.st_mtime_ns < self.racy_before \
+                and st.st_ctime_ns < self.racy_before
+            entries = old.split("\0")[1:] if same else [kind + name for kind, name in _scandir(path)]
+        except OSError:  # unreadable: what it is is the key
+            self.lines.append(_line_digest([rel, f"u{_link_facts(path)}"]))
+            return []
+        prior = None if same else _prior_files(old)
+        self.reads += not same
+        record, line, subs = [sig], [rel], []
+        racy_before, changed = self.racy_before, not same
+        for entry in entries:
+            kind = entry[:1]
+            if kind == "f":  # entry: f + name, then /signature/digest when it comes from the index
+                name, _, before = entry[1:].partition("/")
+                if prior is not None:
+                    before = prior.get(name, "")
+                try:
+                    st = os.stat(f"{path}/{name}")
+                    fsig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
+                    if before.startswith(fsig) and st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
+                        digest = before[len(fsig):]
+                        if prior is not None:  # listed again: the entry as recorded
+                            entry = f"f{name}/{before}"
+                    else:
+                        digest = _content_digest(f"{path}/{name}")
+                        self.reads += 1
+                        changed = True
+                        entry = f"f{name}/{fsig}{digest}"
+                except OSError:
+                    digest, changed, entry = "unreadable", True, f"f{name}"
+                line.append(f"f{name}/{digest}")
+            elif kind == "l":
+                line.append(f"{entry}/{_link_facts(f'{path}/{entry[1:]}')}")
+            elif kind == "d" and entry[1:] not in self.skip and entry[1] != ".":
+                subs.append((f"{path}/{entry[1:]}", f"{rel}/{entry[1:]}" if rel else entry[1:]))
+                line.append(entry)
+            record.append(entry)
+        self.fresh[rel] = "\0".join(record) if changed else old
+        self.lines.append(_line_digest(line))
+        return subs
+
+
+def _line_digest(line: list[str]) -> bytes:
+    """The digest of a folder's key line (its relative path, then its entries)."""
+    return hashlib.blake2b("\0".join(line).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _prior_files(record: str) -> dict[str, str]:
+    """A folder record's files: name -> ``signature/digest`` (a folder listed again keeps the
+    digests of its files that did not change)."""
+    out = {}
+    for entry in record.split("\0")[1:]:
+        if entry[:1] == "f":
+            name, _, before = entry[1:].partition("/")
+            out[name] = before
+    return out
+
+
+def _content_digest(path: str) -> str:
+    """The BLAKE2 digest of a regular file's content; what a special file is; or ``unreadable``."""
+    try:
+        # non-blocking, as the loader opens files (``fileio.read_capped``): a FIFO must not hang the run
+        with open(os.open(path, _OPEN_FLAGS), "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if stat.S_ISREG(mode):
+                return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+            return f"special:{stat.S_IFMT(mode):o}"  # a FIFO, a device: the loader reads none of them
+    except OSError:
+        return "unreadable"
 
 
 def _scandir(folder: str) -> list[tuple[str, str]]:
@@ -259,65 +339,17 @@ def _scandir(folder: str) -> list[tuple[str, str]]:
     return out
 
 
-def _list(folder: str, rel: str, files: list[Entry], folders: list[tuple[str, str]], listings: _Listings | None = None) -> None:
-    """One folder's files and links (into ``files``) and the sub-folders the catalog's walk
-    enters (into ``folders``: hidden and skipped ones left out, links not followed)."""
-    from saga_lint.catalog.walk import SKIP_DIRS
-
-    try:
-        entries = listings.entries(folder, rel) if listings is not None else _scandir(folder)
-    except OSError:
-        files.append((rel or ".", folder, True))  # unreadable: its state is part of the key
-        return
-    for kind, name in entries:
-        sub = f"{rel}/{name}" if rel else name
-        path = os.path.join(folder, name)
-        if kind == "l":
-            files.append((sub, path, True))
-        elif kind == "d":
-            if name not in SKIP_DIRS and not name.startswith("."):
-                folders.append((path, sub))
-        else:
-            files.append((sub, path, False))
-
-
-def _split(root: str, listings: _Listings) -> tuple[list[Entry], list[tuple[str, str]]]:
-    """The files near the root, and at least ``_SPLIT`` folders whose trees hold the rest."""
-    files: list[Entry] = []
+def _split(root: str, near_root: _Walk) -> list[tuple[str, str]]:
+    """Walk the folders near the root (into ``near_root``) until at least ``_SPLIT`` folders below
+    are left, whose trees hold the rest."""
     level = [(root, "")]
     while level and len(level) < _SPLIT:
-        below: list[tuple[str, str]] = []
-        for folder, rel in level:
-            _list(folder, rel, files, below, listings)
-        level = below
-    return files, level
-
-
-def _scan(files: list[Entry], folders: list[tuple[str, str]], known: dict[str, str], racy_before: int) -> Scan:
-    """The key lines of ``files`` and of everything under ``folders``."""
-    lines: list[str] = []
-    fresh: dict[str, str] = {}
-    listings = _Listings(known, fresh, racy_before)
-    reads = 0
-    stack = list(folders)
-    pending = list(files)
-    while pending or stack:
-        if not pending:
-            folder, rel = stack.pop()
-            _list(folder, rel, pending, stack, listings)
-            continue
-        rel, path, link = pending.pop()
-        if link:
-            lines.append(f"l\0{rel}\0{_link_facts(path)}")
-            continue
-        digest, read = _digest(path, rel, known, racy_before, fresh)
-        reads += read
-        lines.append(f"f\0{rel}\0{digest}")
-    return lines, fresh, reads + listings.listed
+        level = [sub for folder in level for sub in near_root.folder(*folder)]
+    return level
 
 
 def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_before: int) -> tuple[int, int] | None:
-    """``_scan`` of ``folders`` in a forked process: (its pid, the pipe to read), or None."""
+    """A ``_Walk`` of ``folders`` in a forked process: (its pid, the pipe to read), or None."""
     if not hasattr(os, "fork"):
         return None
     try:
@@ -329,8 +361,10 @@ def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_befor
         code = 1
         try:
             os.close(read_end)
+            lines, fresh, reads = _Walk(known, racy_before).walk(folders)
+            sent: Scan = (lines, fresh if reads else list(fresh), reads)  # unchanged records: the parent has them
             with os.fdopen(write_end, "wb") as out:
-                out.write(pickle.dumps(_scan([], folders, known, racy_before), protocol=pickle.HIGHEST_PROTOCOL))
+                out.write(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
             code = 0
         finally:
             os._exit(code)
@@ -364,57 +398,24 @@ def _link_facts(path: str) -> str:
     return f"{target}\0{kind}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
 
 
-def _digest(path: str, rel: str, known: dict[str, str], racy_before: int, fresh: dict[str, str]) -> tuple[str, bool]:
-    """The file's content digest, and whether it was read: from the index when the file's
-    signature (size, mtime, inode, ctime) is the recorded one and it was not modified just before
-    the index was written. Index entries are ``signature/digest`` strings: a damaged one simply
-    does not match."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "unreadable", False
-    sig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
-    old = known.get(rel)
-    if isinstance(old, str) and old.startswith(sig) and st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
-        fresh[rel] = old
-        return old[len(sig):], False
-    try:
-        # non-blocking, as the loader opens files (``fileio.read_capped``): a FIFO must not hang the run
-        with open(os.open(path, _OPEN_FLAGS), "rb") as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            if stat.S_ISREG(mode):
-                digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
-            else:  # a FIFO, a device: the loader reads none of them; what it is is the key
-                digest = f"special:{stat.S_IFMT(mode):o}"
-    except OSError:
-        return "unreadable", False
-    fresh[rel] = sig + digest
-    return digest, True
-
-
-def _int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
-
-
-def _read_index(path: Path) -> dict[str, str]:
-    """The folder's file index: relative path -> ``signature/digest``, and "" -> when it was
-    written (nanoseconds); {} when it is missing or not ours. Values are checked where they are
-    used (``_digest``): a damaged one never matches."""
+def _read_index(path: Path) -> tuple[int, dict[str, str]]:
+    """The folder's index: when it was written (nanoseconds), and relative path -> record of each
+    folder (``_Walk``); ``(0, {})`` when it is missing or not ours. Records are checked where they
+    are used: a damaged one never matches."""
     try:
         doc = json.loads(path.read_text("utf-8"))
-        files = doc["files"]
-        if doc.get("layout") != LAYOUT or not isinstance(files, dict):
-            return {}
-        files[""] = str(doc["written"])
-        return files
+        folders, written = doc["folders"], doc["written"]
+        if doc.get("layout") != LAYOUT or not isinstance(folders, dict) or not isinstance(written, int):
+            return 0, {}
+        return written, {k: v for k, v in folders.items() if isinstance(v, str)}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return {}
+        return 0, {}
 
 
-def _write_index(path: Path, files: dict[str, str]) -> None:
+def _write_index(path: Path, folders: dict[str, str]) -> None:
     import time
 
-    doc = {"layout": LAYOUT, "written": time.time_ns(), "files": files}
+    doc = {"layout": LAYOUT, "written": time.time_ns(), "folders": folders}
     with contextlib.suppress(OSError):
         _write_atomic(path, json.dumps(doc))
 
@@ -469,12 +470,6 @@ def _code_signature() -> tuple[tuple[str, int, int], ...]:
                     st = os.stat(os.path.join(folder, name))
                     sig.append((os.path.relpath(os.path.join(folder, name), top), st.st_size, st.st_mtime_ns))
     return tuple(sig)
-
-
-def _rule_set() -> list[list[str]]:
-    from saga_lint.rules import all_rules
-
-    return [[name, str(r.severity)] for name, r in sorted(all_rules().items())]
 
 
 def _config_form(config: Config) -> str:
