@@ -1,0 +1,209 @@
+"""Scaling probe: catalogs of unusual shapes at N and 2N, to find work that grows faster than the catalog.
+
+    python benchmarks/shapes.py [--n 1000] [--shapes hub,versions,...] [--runs 3]
+
+Each shape stresses one dimension a real catalog can grow in, where the generator of
+``benchmarks/generate.py`` stays small: one event every service receives (``hub``), one event
+with many versions (``versions``), one flow of many steps (``long-flow``), a flow of many branches that join again
+(``diamonds``: exponentially many paths), many flows through the
+same services (``many-flows``), one team owning everything (``one-team``), one large schema
+(``big-schema``) and one channel every message goes through (``one-channel``). For each, it
+writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (whole processes, median
+of ``--runs``) and prints the times and their ratio: about 2 is linear; a ratio above 3 is work
+that grows with the square of something, and is reported (exit 1). Every shape is a clean catalog:
+a finding on one (exit 2) is a bug in the shape or in a rule. Measured shapes and figures are in
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+Writer = Callable[[Path, int], None]
+
+
+def _page(path: Path, front: dict[str, object]) -> None:
+    """A page: its frontmatter (as YAML's JSON subset), a summary, and a body."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if "role" not in front:  # users have none
+        front = {**front, "summary": f"The {front['name']}."}
+    path.write_text("---\n" + json.dumps(front, indent=1) + "\n---\n\nWhat it is for.\n", encoding="utf-8")
+
+
+def _base(root: Path) -> None:
+    root.mkdir(parents=True)
+    (root / "package.json").write_text('{"dependencies": {"@eventcatalog/core": "^3.0.0"}}\n')
+    _page(root / "teams" / "core.mdx", {"id": "core", "name": "Core"})
+    _page(root / "domains" / "Main" / "index.mdx", {"id": "main", "name": "Main", "version": "1.0.0", "owners": ["core"]})
+
+
+def _service(root: Path, i: int, sends: list[dict[str, str]], receives: list[dict[str, str]]) -> None:
+    _page(root / "domains" / "Main" / "services" / f"S{i}" / "index.mdx",
+          {"id": f"svc-{i}", "name": f"Service {i}", "version": "1.0.0", "owners": ["core"], "sends": sends,
+           "receives": receives})
+
+
+def _event(folder: Path, eid: str, version: str, extra: dict[str, object] | None = None) -> None:
+    _page(folder / "index.mdx", {"id": eid, "name": eid, "version": version, "owners": ["core"],
+                                 "schemaPath": "schema.json", **(extra or {})})
+    (folder / "schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
+                                                    "type": "object", "properties": {"id": {"type": "string"}}}))
+
+
+def hub(root: Path, n: int) -> None:
+    """One event, sent by one service and received by every other."""
+    _base(root)
+    _service(root, 0, [{"id": "hub-event"}], [])
+    _event(root / "domains" / "Main" / "services" / "S0" / "events" / "HubEvent", "hub-event", "1.0.0")
+    for i in range(1, n):
+        _service(root, i, [], [{"id": "hub-event"}])
+
+
+def versions(root: Path, n: int) -> None:
+    """One event with n versions (``versioned/``), each received by a service pinned to it."""
+    _base(root)
+    folder = root / "domains" / "Main" / "services" / "S0" / "events" / "Many"
+    _event(folder, "many", f"{n}.0.0")
+    for v in range(1, n):
+        _event(folder / "versioned" / f"{v}.0.0", "many", f"{v}.0.0")
+    _service(root, 0, [{"id": "many"}], [])
+    for i in range(1, n):
+        _service(root, i, [], [{"id": "many", "version": f"{i}.0.0"}])
+
+
+def long_flow(root: Path, n: int) -> None:
+    """One flow of n steps, a chain of services and their events."""
+    _base(root)
+    steps: list[dict[str, object]] = []
+    for i in range(n):
+        _service(root, i, [{"id": f"ev-{i}"}], [{"id": f"ev-{i - 1}"}] if i else [])
+        _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}", f"ev-{i}", "1.0.0")
+        steps.append({"id": f"s{i}", "title": f"Service {i}", "service": {"id": f"svc-{i}"}, "next_step": f"m{i}"})
+        steps.append({"id": f"m{i}", "title": f"Event {i}", "message": {"id": f"ev-{i}"},
+                      **({"next_step": f"s{i + 1}"} if i + 1 < n else {})})
+    _page(root / "domains" / "Main" / "flows" / "Long" / "index.mdx",
+          {"id": "long", "name": "Long", "version": "1.0.0", "owners": ["core"], "steps": steps})
+
+
+def diamonds(root: Path, n: int) -> None:
+    """One flow of n/10 diamonds in a row (a service that branches to two events that join at the
+    next service): 2^(n/10) paths from start to end, for anything that walks paths one by one."""
+    _base(root)
+    k = max(1, n // 10)
+    steps: list[dict[str, object]] = []
+    for i in range(k + 1):
+        sends = [{"id": f"ok-{i}"}, {"id": f"alt-{i}"}] if i < k else []
+        _service(root, i, sends, [{"id": f"ok-{i - 1}"}, {"id": f"alt-{i - 1}"}] if i else [])
+        step: dict[str, object] = {"id": f"s{i}", "title": f"Service {i}", "service": {"id": f"svc-{i}"}}
+        steps.append(step)
+        if i < k:
+            step["next_steps"] = [f"ok{i}", f"alt{i}"]
+            for kind in ("ok", "alt"):
+                _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"{kind}{i}", f"{kind}-{i}", "1.0.0")
+                steps.append({"id": f"{kind}{i}", "title": f"{kind} {i}", "message": {"id": f"{kind}-{i}"},
+                              "next_step": f"s{i + 1}"})
+    _page(root / "domains" / "Main" / "flows" / "Diamonds" / "index.mdx",
+          {"id": "diamonds", "name": "Diamonds", "version": "1.0.0", "owners": ["core"], "steps": steps})
+
+
+def many_flows(root: Path, n: int) -> None:
+    """n flows, each through the same three services and two events."""
+    _base(root)
+    for i in range(3):
+        _service(root, i, [{"id": f"ev-{i}"}], [{"id": f"ev-{i - 1}"}] if i else [])
+        _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}", f"ev-{i}", "1.0.0")
+    for f in range(n):
+        steps = [{"id": "a", "title": "A", "service": {"id": "svc-0"}, "next_step": "e0"},
+                 {"id": "e0", "title": "E0", "message": {"id": "ev-0"}, "next_step": "b"},
+                 {"id": "b", "title": "B", "service": {"id": "svc-1"}, "next_step": "e1"},
+                 {"id": "e1", "title": "E1", "message": {"id": "ev-1"}, "next_step": "c"},
+                 {"id": "c", "title": "C", "service": {"id": "svc-2"}}]
+        _page(root / "domains" / "Main" / "flows" / f"F{f}" / "index.mdx",
+              {"id": f"flow-{f}", "name": f"Flow {f}", "version": "1.0.0", "owners": ["core"], "steps": steps})
+
+
+def one_team(root: Path, n: int) -> None:
+    """One team of n users, owning n services and their events."""
+    _base(root)
+    members = [f"user-{i}" for i in range(n)]
+    _page(root / "teams" / "core.mdx", {"id": "core", "name": "Core", "members": members})
+    for i in range(n):
+        _page(root / "users" / f"u{i}.mdx", {"id": f"user-{i}", "name": f"User {i}", "role": "Engineer"})
+        _service(root, i, [{"id": f"ev-{i}"}], [])
+        _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}", f"ev-{i}", "1.0.0")
+
+
+def big_schema(root: Path, n: int) -> None:
+    """One event whose JSON schema has 20n properties, nested and with local $refs."""
+    _base(root)
+    folder = root / "domains" / "Main" / "services" / "S0" / "events" / "Big"
+    _event(folder, "big", "1.0.0")
+    props = {f"p{i}": ({"$ref": "#/definitions/d"} if i % 3 == 0 else {"type": "object", "properties": {
+        "x": {"type": "string"}, "y": {"type": "array", "items": {"type": "integer"}}}}) for i in range(20 * n)}
+    (folder / "schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
+                                                    "type": "object", "properties": props, "required": list(props),
+                                                    "definitions": {"d": {"type": "string"}}}))
+    _service(root, 0, [{"id": "big"}], [])
+
+
+def one_channel(root: Path, n: int) -> None:
+    """n events, all sent to one channel."""
+    _base(root)
+    _page(root / "domains" / "Main" / "channels" / "Bus" / "index.mdx",
+          {"id": "bus", "name": "Bus", "version": "1.0.0", "owners": ["core"], "address": "bus"})
+    for i in range(n):
+        _service(root, i, [{"id": f"ev-{i}", "to": [{"id": "bus"}]}], [{"id": f"ev-{(i + 1) % n}", "from": [{"id": "bus"}]}])
+        _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}", f"ev-{i}", "1.0.0")
+
+
+SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long_flow, "diamonds": diamonds, "many-flows": many_flows,
+                             "one-team": one_team, "big-schema": big_schema, "one-channel": one_channel}
+
+
+def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
+    walls, code = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls), code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--limit", type=float, default=3.0, help="ratio of 2N to N above which a shape is reported")
+    args = parser.parse_args(argv)
+    worst = 0.0
+    with tempfile.TemporaryDirectory(prefix="saga-lint-shapes-") as tmp:
+        for name in args.shapes.split(","):
+            times = []
+            for n in (args.n, 2 * args.n):
+                root = Path(tmp) / f"{name}-{n}"
+                SHAPES[name](root, n)
+                wall, code = _median_wall([sys.executable, "-m", "saga_lint", "check", str(root), "--no-cache"], args.runs)
+                times.append(wall)
+                print(f"{name:12} N={n:6}  {wall:6.2f} s  exit {code}", flush=True)
+                if code != 0:  # every shape is a clean catalog: a finding is a bug in it or in a rule
+                    print(f"{name}: saga-lint check {root} exited {code}; run it to see why", file=sys.stderr)
+                    return 2
+            ratio = times[1] / times[0]
+            worst = max(worst, ratio)
+            print(f"{name:12} ratio {ratio:.2f}{'  <- grows faster than the catalog' if ratio > args.limit else ''}")
+    return 1 if worst > args.limit else 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("SAGA_LINT_NO_CACHE", "1")
+    sys.exit(main())
