@@ -165,8 +165,9 @@ def one_channel(root: Path, n: int) -> None:
         _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}", f"ev-{i}", "1.0.0")
 
 
-SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long_flow, "diamonds": diamonds, "many-flows": many_flows,
-                             "one-team": one_team, "big-schema": big_schema, "one-channel": one_channel}
+SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long_flow, "diamonds": diamonds,
+                             "many-flows": many_flows, "one-team": one_team, "big-schema": big_schema,
+                             "one-channel": one_channel}
 
 
 def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
