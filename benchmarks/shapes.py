@@ -143,12 +143,13 @@ def one_team(root: Path, n: int) -> None:
 
 
 def big_schema(root: Path, n: int) -> None:
-    """One event whose JSON schema has 20n properties, nested and with local $refs."""
+    """One event whose JSON schema has 5n properties, nested and with local $refs (2 MB at n=4,000,
+    under the 5 MB cap on a schema file)."""
     _base(root)
     folder = root / "domains" / "Main" / "services" / "S0" / "events" / "Big"
     _event(folder, "big", "1.0.0")
     props = {f"p{i}": ({"$ref": "#/definitions/d"} if i % 3 == 0 else {"type": "object", "properties": {
-        "x": {"type": "string"}, "y": {"type": "array", "items": {"type": "integer"}}}}) for i in range(20 * n)}
+        "x": {"type": "string"}, "y": {"type": "array", "items": {"type": "integer"}}}}) for i in range(5 * n)}
     (folder / "schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
                                                     "type": "object", "properties": props, "required": list(props),
                                                     "definitions": {"d": {"type": "string"}}}))

@@ -260,6 +260,30 @@ def test_resolve_never_raises_and_returns_an_available_version(ref, available):
 
 
 @SETTINGS
+@given(REFS, AVAILABLE)
+@example(" 1.0.0 ", ["1.0.0", "2.0.0"])
+@example("latest", ["latest", "1.0.0"])
+@example("1.0", ["1.0", "1.0.0"])
+def test_catalog_lookup_answers_as_resolve_does(ref, available):
+    """``Catalog.lookup`` takes an exact version from its index without a pass over every version
+    (#17: one event of 8,000 versions made the graph quadratic); it answers what ``resolve`` does."""
+    from pathlib import Path
+
+    from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.catalog.yaml.locations import Locations
+
+    present = list(dict.fromkeys(v for v in available if v is not None))
+    catalog = Catalog(root=Path("."))
+    for v in present:
+        catalog.resources.append(Resource("event", f"events/e/versioned/{v}/index.mdx", "events/e",
+                                          {"id": "e", "version": v}, Locations()))
+    status, found = catalog.lookup(("event", "command", "query"), "e", ref)
+    want = versions.resolve(ref, present)
+    assert (found.version if found is not None else None) == want
+    assert status == ("ok" if want is not None else "no-version" if present else "missing")
+
+
+@SETTINGS
 @given(AVAILABLE, st.data())
 def test_resolve_exact_present_version_is_itself(available, data):
     present = [v for v in available if v is not None and v != "latest"]
