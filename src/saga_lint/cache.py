@@ -8,7 +8,9 @@ everything it depends on (``CheckCache.key``):
 - the entries of every folder the catalog's walk enters, with the content of every file (a
   BLAKE2 digest per file; a file whose size, modification time, inode and change time are those
   recorded in the folder's index is not read again, unless it was modified less than a second
-  before the index was written) and each symbolic link's target (the walk reports links out of the
+  before the walk that wrote the index began: a walk can take longer than a second, and a file
+  edited in the second it was read keeps its signature where timestamps are coarse) and each
+  symbolic link's target, with its content when it is a file (the walk reports links out of the
   catalog); a folder whose modification and change time and inode are those recorded is not
   listed again either (an entry added, removed or renamed changes its folder's modification time).
   The index holds one record per folder (``_Walk``);
@@ -39,6 +41,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -54,7 +57,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR_NAME = ".saga-lint-cache"
 LAYOUT = 5  # of the files below; another layout is a miss
-RACY_NS = 1_000_000_000  # a file modified this close before the index was written is read again
+RACY_NS = 1_000_000_000  # a file modified this close before the walk that wrote the index began is read again
 _KEEP = 8  # results kept per folder (the newest)
 PARALLEL_FROM = 3000  # folders in the index from which the key's walk is shared with a forked process
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -132,6 +135,7 @@ class CheckCache:
         line starts with the folder's path, so the sorted digests stand for the whole tree); the
         index written again when a folder had to be listed or a file read. A catalog
         the index says is large is walked by this process and a forked one, half each."""
+        started = time.time_ns()  # before any stat: the index's time (see RACY_NS)
         written, known = _read_index(self.index_file)
         racy_before = written - RACY_NS
         walk = _Walk(known, racy_before)
@@ -148,7 +152,7 @@ class CheckCache:
                 walk.fresh.update(more[1] if isinstance(more[1], dict) else {rel: known[rel] for rel in more[1]})
                 walk.reads += more[2]
         if walk.reads or walk.fresh.keys() != known.keys():
-            _write_index(self.index_file, walk.fresh)
+            _write_index(self.index_file, walk.fresh, started)
         walk.lines.sort()
         return walk.lines
 
@@ -259,7 +263,7 @@ class _Walk:
             same = (old == sig or old.startswith(sig + "\0")) and st.st_mtime_ns < self.racy_before \
                 and st.st_ctime_ns < self.racy_before
             entries = old.split("\0")[1:] if same else [kind + name for kind, name in _scandir(path)]
-        except OSError:  # unreadable: what it is is the key
+        except (OSError, ValueError):  # unreadable (or a damaged record's name): what it is is the key
             self.lines.append(_line_digest([rel, f"u{_link_facts(path)}"]))
             return []
         prior = None if same else _prior_files(old)
@@ -284,12 +288,12 @@ class _Walk:
                         self.reads += 1
                         changed = True
                         entry = f"f{name}/{fsig}{digest}"
-                except OSError:
+                except (OSError, ValueError):  # ValueError: a damaged record's name
                     digest, changed, entry = "unreadable", True, f"f{name}"
                 line.append(f"f{name}/{digest}")
             elif kind == "l":
                 line.append(f"{entry}/{_link_facts(f'{path}/{entry[1:]}')}")
-            elif kind == "d" and entry[1:] not in self.skip and entry[1] != ".":
+            elif kind == "d" and entry[1:] not in self.skip and entry[1:2] not in ("", "."):
                 subs.append((f"{path}/{entry[1:]}", f"{rel}/{entry[1:]}" if rel else entry[1:]))
                 line.append(entry)
             record.append(entry)
@@ -388,14 +392,16 @@ def _collect(child: tuple[int, int]) -> Scan | None:
 
 
 def _link_facts(path: str) -> str:
-    """What a symbolic link (or an unreadable folder) is: its target, and what is there."""
+    """What a symbolic link (or an unreadable folder) is: its target, and what is there (a regular
+    file's content too: its signature alone has no racy window, and the loader reads it)."""
     try:
         target = os.path.realpath(path)
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a damaged record's name
         return "dangling"
     kind = "dir" if os.path.isdir(path) else "file"
-    return f"{target}\0{kind}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+    facts = f"{target}\0{kind}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+    return f"{facts}\0{_content_digest(path)}" if stat.S_ISREG(st.st_mode) else facts
 
 
 def _read_index(path: Path) -> tuple[int, dict[str, str]]:
@@ -412,10 +418,10 @@ def _read_index(path: Path) -> tuple[int, dict[str, str]]:
         return 0, {}
 
 
-def _write_index(path: Path, folders: dict[str, str]) -> None:
-    import time
-
-    doc = {"layout": LAYOUT, "written": time.time_ns(), "folders": folders}
+def _write_index(path: Path, folders: dict[str, str], started: int) -> None:
+    """Write the index of a walk that began at ``started`` (nanoseconds): its racy window counts
+    from there, not from now."""
+    doc = {"layout": LAYOUT, "written": started, "folders": folders}
     with contextlib.suppress(OSError):
         _write_atomic(path, json.dumps(doc))
 

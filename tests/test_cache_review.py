@@ -1,0 +1,128 @@
+"""Review of the cache's per-folder index (``cache._Walk``, layout 5): edits the key must see on a
+file system whose timestamps are coarse (one second: HFS+, FAT, some network file systems, or a
+kernel before multigrain timestamps with its tick), and an index record that is damaged but still
+carries its folder's signature."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import saga_lint.cache as cache_mod
+
+SECOND = 1_000_000_000
+
+
+class _CoarseOs:
+    """``os`` as cache.py sees it on a file system whose timestamps have one-second granularity."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    @staticmethod
+    def stat(path, *args, **kwargs):
+        st = os.stat(path, *args, **kwargs)
+        return SimpleNamespace(st_size=st.st_size, st_ino=st.st_ino, st_mode=st.st_mode, st_dev=st.st_dev,
+                               st_mtime_ns=st.st_mtime_ns // SECOND * SECOND, st_ctime_ns=st.st_ctime_ns // SECOND * SECOND)
+
+
+def _early_in_a_second() -> None:
+    """Wait until the clock is in the first fifth of a second: the next few steps share that second."""
+    while time.time_ns() % SECOND > SECOND // 5:
+        time.sleep(0.01)
+
+
+def _cold_lines(root: Path, tmp_path: Path) -> list[bytes]:
+    """The key's folder lines from an empty index (every folder listed, every file read)."""
+    folder = tmp_path / f"cold-{time.time_ns()}"
+    folder.mkdir()
+    return cache_mod.CheckCache(folder, root)._folder_lines()
+
+
+@pytest.fixture
+def coarse(monkeypatch):
+    monkeypatch.setattr(cache_mod, "os", _CoarseOs())
+
+
+@pytest.mark.parametrize("edit", ["same-size rewrite", "new file"])
+def test_an_edit_in_the_second_a_slow_walk_read_is_seen_by_the_next_key(tmp_path, monkeypatch, coarse, edit):
+    """The racy window counts from when the index was *written*: a file read (or folder listed)
+    early in a walk that lasts more than a second, and edited in the same second just after, keeps
+    its recorded signature and is older than the window, so its old digest (or listing) is reused:
+    the key of the old content for the new one, a stale hit. The window must count from the start
+    of the walk that wrote the index."""
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    page = root / "a" / "x.md"
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    real = cache_mod._content_digest
+    done: list[str] = []
+
+    def read_then_edit(path: str) -> str:
+        digest = real(path)
+        if path.endswith("x.md") and not done:
+            done.append(path)
+            if edit == "same-size rewrite":
+                page.write_text("v2")
+            else:
+                (root / "a" / "y.md").write_text("new")
+            time.sleep(1.2)  # the rest of a walk of a large catalog
+        return digest
+
+    _early_in_a_second()
+    page.write_text("v1")  # written, read, edited in one second
+    monkeypatch.setattr(cache_mod, "_content_digest", read_then_edit)
+    first = cache._folder_lines()
+    monkeypatch.setattr(cache_mod, "_content_digest", real)
+    record = json.loads(cache.index_file.read_text())["folders"]["a"]
+    st = _CoarseOs.stat(root / "a")
+    assert record.startswith(f"d{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}\0")  # the edit kept the signatures
+    cold = _cold_lines(root, tmp_path)
+    assert cold != first
+    assert cache._folder_lines() == cold
+
+
+def test_a_link_target_edited_in_the_same_second_changes_the_key(tmp_path, coarse):
+    """A link's key is its target's signature only, with no racy rule: a target (here in a hidden
+    folder, which the walk does not digest, but the loader reads through the link) edited in the
+    second it was last written keeps its signature, and the key stays the old content's."""
+    root = tmp_path / "cat"
+    (root / ".shared").mkdir(parents=True)
+    (root / "a").mkdir()
+    target = root / ".shared" / "schema.json"
+    target.write_text('{"type": "string"}')
+    os.symlink("../.shared/schema.json", root / "a" / "schema.json")
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    _early_in_a_second()
+    target.write_text('{"type": "string"}')
+    first = cache._folder_lines()
+    target.write_text('{"type": "strnig"}')  # same size, same second
+    assert cache._folder_lines() != first
+    assert cache._folder_lines() == _cold_lines(root, tmp_path)
+
+
+@pytest.mark.parametrize("bad", ["d", "f\ud800", "l\ud800", "d\ud800", "f\ud800/1:2:3:4/00"])
+def test_a_damaged_record_that_keeps_its_folders_signature_does_not_crash(tmp_path, monkeypatch, bad):
+    """The index is JSON anyone can edit: a record whose signature is its folder's but whose
+    entries are malformed (an empty folder name, a lone surrogate no file name decodes to) must
+    not crash the key (``IndexError``, ``UnicodeEncodeError``)."""
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "x.md").write_text("v1")
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)  # every folder older than the racy window of the index below
+    cache._folder_lines()
+    doc = json.loads(cache.index_file.read_text())
+    doc["folders"]["a"] += "\0" + bad
+    cache.index_file.write_text(json.dumps(doc))
+    for parallel in (10**9, 0):
+        monkeypatch.setattr(cache_mod, "PARALLEL_FROM", parallel)
+        assert all(isinstance(line, bytes) for line in cache._folder_lines())
