@@ -126,3 +126,23 @@ def test_a_damaged_record_that_keeps_its_folders_signature_does_not_crash(tmp_pa
     for parallel in (10**9, 0):
         monkeypatch.setattr(cache_mod, "PARALLEL_FROM", parallel)
         assert all(isinstance(line, bytes) for line in cache._folder_lines())
+
+
+def test_a_link_to_a_file_outside_the_catalog_is_not_read(tmp_path, monkeypatch):
+    """The loader never follows a link out of the catalog (it reports it), so its target's content
+    is no input of the check: the key's walk does not read it (a hostile link could name a huge
+    file), while a link to a file inside the catalog is read."""
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    (root / ".shared").mkdir()
+    (root / ".shared" / "in.json").write_text("{}")
+    (tmp_path / "out.json").write_text("{}")
+    os.symlink(tmp_path / "out.json", root / "a" / "out.json")
+    os.symlink("../.shared/in.json", root / "a" / "in.json")
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    read: list[str] = []
+    real = cache_mod._content_digest
+    monkeypatch.setattr(cache_mod, "_content_digest", lambda path: read.append(os.path.basename(path)) or real(path))
+    cache._folder_lines()
+    assert "in.json" in read and "out.json" not in read

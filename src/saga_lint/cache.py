@@ -138,10 +138,11 @@ class CheckCache:
         started = time.time_ns()  # before any stat: the index's time (see RACY_NS)
         written, known = _read_index(self.index_file)
         racy_before = written - RACY_NS
-        walk = _Walk(known, racy_before)
+        inside = os.path.realpath(self.root)
+        walk = _Walk(known, racy_before, inside)
         folders = _split(str(self.root), walk) if len(known) >= PARALLEL_FROM else [(str(self.root), "")]
         theirs, mine = folders[0::2], folders[1::2]
-        child = _fork_scan(theirs, known, racy_before) if theirs and mine else None
+        child = _fork_scan(theirs, known, racy_before, inside) if theirs and mine else None
         walk.walk(mine if child is not None else folders)
         if child is not None:
             more = _collect(child)
@@ -239,10 +240,11 @@ class _Walk:
     racy, likewise) has the digest it had; any other is read. A damaged record simply does not
     match."""
 
-    def __init__(self, known: dict[str, str], racy_before: int) -> None:
+    def __init__(self, known: dict[str, str], racy_before: int, inside: str) -> None:
         from saga_lint.catalog.walk import SKIP_DIRS  # here: the catalog package is not light
 
         self.known, self.racy_before, self.skip = known, racy_before, SKIP_DIRS
+        self.inside = inside  # the catalog's real root: a link's file there is read by the loader
         self.lines: list[bytes] = []  # the digest of each folder's key line
         self.fresh: dict[str, str] = {}
         self.reads = 0
@@ -292,7 +294,7 @@ class _Walk:
                     digest, changed, entry = "unreadable", True, f"f{name}"
                 line.append(f"f{name}/{digest}")
             elif kind == "l":
-                line.append(f"{entry}/{_link_facts(f'{path}/{entry[1:]}')}")
+                line.append(f"{entry}/{_link_facts(f'{path}/{entry[1:]}', self.inside)}")
             elif kind == "d" and entry[1:] not in self.skip and entry[1:2] not in ("", "."):
                 subs.append((f"{path}/{entry[1:]}", f"{rel}/{entry[1:]}" if rel else entry[1:]))
                 line.append(entry)
@@ -352,7 +354,8 @@ def _split(root: str, near_root: _Walk) -> list[tuple[str, str]]:
     return level
 
 
-def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_before: int) -> tuple[int, int] | None:
+def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_before: int,
+               inside: str) -> tuple[int, int] | None:
     """A ``_Walk`` of ``folders`` in a forked process: (its pid, the pipe to read), or None."""
     if not hasattr(os, "fork"):
         return None
@@ -365,7 +368,7 @@ def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_befor
         code = 1
         try:
             os.close(read_end)
-            lines, fresh, reads = _Walk(known, racy_before).walk(folders)
+            lines, fresh, reads = _Walk(known, racy_before, inside).walk(folders)
             sent: Scan = (lines, fresh if reads else list(fresh), reads)  # unchanged records: the parent has them
             with os.fdopen(write_end, "wb") as out:
                 out.write(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
@@ -391,9 +394,11 @@ def _collect(child: tuple[int, int]) -> Scan | None:
         return None
 
 
-def _link_facts(path: str) -> str:
-    """What a symbolic link (or an unreadable folder) is: its target, and what is there (a regular
-    file's content too: its signature alone has no racy window, and the loader reads it)."""
+def _link_facts(path: str, inside: str | None = None) -> str:
+    """What a symbolic link (or an unreadable folder) is: its target, and what is there; a regular
+    file's content too when it is inside the catalog (``inside``, its real root), where the loader
+    reads it (its signature alone has no racy window). A file outside is never read: the loader
+    does not follow such a link, and a hostile link could name a huge file."""
     try:
         target = os.path.realpath(path)
         st = os.stat(path)
@@ -401,7 +406,9 @@ def _link_facts(path: str) -> str:
         return "dangling"
     kind = "dir" if os.path.isdir(path) else "file"
     facts = f"{target}\0{kind}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
-    return f"{facts}\0{_content_digest(path)}" if stat.S_ISREG(st.st_mode) else facts
+    if inside is not None and stat.S_ISREG(st.st_mode) and target.startswith(inside + os.sep):
+        return f"{facts}\0{_content_digest(path)}"
+    return facts
 
 
 def _read_index(path: Path) -> tuple[int, dict[str, str]]:
