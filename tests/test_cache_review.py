@@ -146,3 +146,55 @@ def test_a_link_to_a_file_outside_the_catalog_is_not_read(tmp_path, monkeypatch)
     monkeypatch.setattr(cache_mod, "_content_digest", lambda path: read.append(os.path.basename(path)) or real(path))
     cache._folder_lines()
     assert "in.json" in read and "out.json" not in read
+
+
+def test_an_index_written_in_the_future_is_not_trusted(tmp_path, coarse):
+    """An index whose time is after the walk's start (a hand edit, a clock set back) would turn
+    the racy window off: it is read as no index at all."""
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    _early_in_a_second()
+    (root / "a" / "x.md").write_text("v1")
+    first = cache._folder_lines()
+    doc = json.loads(cache.index_file.read_text())
+    cache.index_file.write_text(json.dumps({**doc, "written": time.time_ns() + 3600 * SECOND}))
+    (root / "a" / "x.md").write_text("v2")  # same size, same second
+    assert cache._folder_lines() != first
+    assert json.loads(cache.index_file.read_text())["written"] <= time.time_ns()
+
+
+def test_a_damaged_folder_name_does_not_walk_out_of_the_catalog(tmp_path):
+    """No real name holds "/": a record's ``d`` entry ``x/../..`` (its folder's signature kept)
+    is not walked, so nothing outside the catalog enters the key or the index."""
+    root = tmp_path / "cat"
+    (root / "a" / "sub").mkdir(parents=True)
+    (root / "a" / "x.md").write_text("v1")
+    (tmp_path / "outside").mkdir()
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)
+    first = cache._folder_lines()
+    doc = json.loads(cache.index_file.read_text())
+    doc["folders"]["a"] += "\0dsub/../../.."  # the catalog's parent: tmp_path
+    cache.index_file.write_text(json.dumps(doc))
+    assert cache._folder_lines() == first
+    assert all("/.." not in rel for rel in json.loads(cache.index_file.read_text())["folders"])
+
+
+def test_the_key_does_not_depend_on_the_listing_order(tmp_path, monkeypatch):
+    """A folder's entries are sorted when listed: the same tree listed in another order (tmpfs
+    lists the newest first) gives the same key."""
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    for name in ("b.md", "a.md", "c.md"):
+        (root / "a" / name).write_text(name)
+    first = _cold_lines(root, tmp_path)
+    real = os.scandir
+
+    def reversed_scandir(path):
+        return iter(sorted(real(path), key=lambda e: e.name, reverse=True))
+
+    monkeypatch.setattr(cache_mod.os, "scandir", reversed_scandir)
+    assert _cold_lines(root, tmp_path) == first

@@ -137,6 +137,8 @@ class CheckCache:
         the index says is large is walked by this process and a forked one, half each."""
         started = time.time_ns()  # before any stat: the index's time (see RACY_NS)
         written, known = _read_index(self.index_file)
+        if written > started:  # written in the future (a hand edit, a clock set back): trust nothing
+            written, known = 0, {}
         racy_before = written - RACY_NS
         inside = os.path.realpath(self.root)
         walk = _Walk(known, racy_before, inside)
@@ -295,7 +297,8 @@ class _Walk:
                 line.append(f"f{name}/{digest}")
             elif kind == "l":
                 line.append(f"{entry}/{_link_facts(f'{path}/{entry[1:]}', self.inside)}")
-            elif kind == "d" and entry[1:] not in self.skip and entry[1:2] not in ("", "."):
+            elif kind == "d" and entry[1:] not in self.skip and entry[1:2] not in ("", ".") and "/" not in entry:
+                # (no real name holds "/": a damaged record's ``dx/../..`` is not walked)
                 subs.append((f"{path}/{entry[1:]}", f"{rel}/{entry[1:]}" if rel else entry[1:]))
                 line.append(entry)
             record.append(entry)
@@ -342,6 +345,7 @@ def _scandir(folder: str) -> list[tuple[str, str]]:
         except OSError:
             continue
         out.append((kind, entry.name))
+    out.sort()  # the listing's order is the file system's: the key must not depend on it
     return out
 
 
