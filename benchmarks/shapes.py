@@ -7,7 +7,8 @@ Each shape stresses one dimension a real catalog can grow in, where the generato
 with many versions (``versions``), one flow of many steps (``long-flow``), a flow of many branches that join again
 (``diamonds``: exponentially many paths), many flows through the
 same services (``many-flows``), one team owning everything (``one-team``), one large schema
-(``big-schema``) and one channel every message goes through (``one-channel``). For each, it
+(``big-schema``), one channel every message goes through (``one-channel``) and one definitions
+file every schema ``$ref``s (``shared-ref``). For each, it
 writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (whole processes, median
 of ``--runs``) and prints the times and their ratio: about 2 is linear; a ratio above 3 is work
 that grows with the square of something, and is reported (exit 1). Every shape is a clean catalog:
@@ -156,6 +157,22 @@ def big_schema(root: Path, n: int) -> None:
     _service(root, 0, [{"id": "big"}], [])
 
 
+def shared_ref(root: Path, n: int) -> None:
+    """n events whose schemas all ``$ref`` one shared definitions file of n/10 definitions."""
+    _base(root)
+    defs = {f"d{i}": {"type": "object", "properties": {"v": {"type": "string"}}} for i in range(max(1, n // 10))}
+    (root / "schemas").mkdir()
+    (root / "schemas" / "common.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
+                                                             "definitions": defs}))
+    for i in range(n):
+        folder = root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}"
+        _event(folder, f"ev-{i}", "1.0.0")
+        ref = f"../../../../../../schemas/common.json#/definitions/d{i % len(defs)}"
+        (folder / "schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
+                                                        "type": "object", "properties": {"body": {"$ref": ref}}}))
+        _service(root, i, [{"id": f"ev-{i}"}], [])
+
+
 def one_channel(root: Path, n: int) -> None:
     """n events, all sent to one channel."""
     _base(root)
@@ -168,7 +185,7 @@ def one_channel(root: Path, n: int) -> None:
 
 SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long_flow, "diamonds": diamonds,
                              "many-flows": many_flows, "one-team": one_team, "big-schema": big_schema,
-                             "one-channel": one_channel}
+                             "one-channel": one_channel, "shared-ref": shared_ref}
 
 
 def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:

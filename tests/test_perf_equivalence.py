@@ -682,3 +682,57 @@ def test_catalog_reached_through_a_symlink_resolves_paths_the_same(tmp_path):
     assert "security/path-outside-catalog" in rules  # schemaPath: leak.json leaves the catalog
     assert any(f["rule"] == "refs/file-exists" and "missing.json" in f["message"] for f in findings)
     assert not any("schema.json" in f["message"] and f["rule"] == "refs/file-exists" for f in findings)
+
+
+def test_ref_analysis_skips_only_objects_no_dialect_gives_an_id(tmp_path, monkeypatch):
+    """``RefAnalysis`` asks ``referencing`` for a schema object's id only when the object has
+    ``$id``, ``id`` or ``$schema`` (#17: the question was most of the walk of a large shared
+    definitions file). Nested bases (2020-12 ``$id``, draft 4 ``id``, a nested ``$schema``), refs
+    that resolve only through them, a bad ``$id``, a remote base and a loop give the same problems
+    with the shortcut and without it."""
+    import json
+
+    import saga_lint.catalog.schemas.resolve as resolve_mod
+    from saga_lint.pipeline import run_check
+
+    cat = tmp_path / "cat"
+    (cat / "events" / "A" / "sub").mkdir(parents=True)
+    (cat / "events" / "A" / "index.mdx").write_text(
+        "---\nid: a\nname: A\nversion: 1.0.0\nsummary: A.\nschemaPath: schema.json\n---\n\nA.\n")
+    (cat / "events" / "A" / "sub" / "leaf.json").write_text(json.dumps({"type": "string"}))
+    (cat / "events" / "A" / "schema.json").write_text(json.dumps({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {
+            "based": {"$id": "sub/", "properties": {"x": {"$ref": "leaf.json"}, "y": {"$ref": "missing.json"}}},
+            "draft4": {"$schema": "http://json-schema.org/draft-04/schema#", "id": "sub/",
+                       "properties": {"z": {"$ref": "leaf.json"}}},
+            "remote": {"$id": "https://example.com/x/", "properties": {"r": {"$ref": "y.json"}}},
+            "loop": {"$ref": "#/$defs/a"},
+            "plain": {"type": "object", "properties": {"p": {"allOf": [{"$ref": "sub/leaf.json"}]}}},
+        },
+        "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},
+    }))
+
+    (cat / "events" / "B").mkdir(parents=True)
+    (cat / "events" / "B" / "index.mdx").write_text(
+        "---\nid: b\nname: B\nversion: 1.0.0\nsummary: B.\nschemaPath: schema.json\n---\n\nB.\n")
+    (cat / "events" / "B" / "schema.json").write_text(json.dumps({
+        "properties": {"badid": {"$id": "http://[not a uri", "type": "string"}, "r": {"$ref": "#/$defs/s"}},
+        "$defs": {"s": {"type": "string"}}}))
+
+    def problems():
+        result = run_check(cat)
+        return sorted((f.rule, f.file, f.line, f.message) for f in result.findings)
+
+    fast = problems()
+    messages = [p[3] for p in fast]
+    assert any("loop" in m for m in messages) and any("events/A/sub/missing.json" in m for m in messages)
+    assert any("is a URL (https:)" in m for m in messages) and any("cannot be used as a URI" in m for m in messages)
+
+    class Always(frozenset):
+        def isdisjoint(self, other):
+            return False
+
+    monkeypatch.setattr(resolve_mod, "_ID_KEYS", Always())
+    assert problems() == fast

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
+# the keys from which a dialect reads a schema object's id (2019-09 and later, drafts 6 and 7: $id;
+# draft 4: id) or its own dialect ($schema): an object with none of them is no subresource
+_ID_KEYS = frozenset(("$id", "id", "$schema"))
+_IN_PLACE_KEYS = frozenset((*IN_PLACE_ONE, *IN_PLACE_LIST, "dependentSchemas"))
 # an edge between schema objects (by id): (target, whether it goes through a $ref)
 Edge = tuple[int, bool]
 # a schema object to visit: (object, its key path in its file, the resolver in force there)
@@ -156,12 +160,13 @@ class RefAnalysis:
             if self.budget < 0:
                 self._report(RULE_INVALID, f, path, f"schema has more than {MAX_NODES} subschemas; $ref checks stopped here")
                 return False
-            try:
-                sub = spec_for(node, self.default_spec).create_resource(node)
-                if sub.id() is not None:
-                    rv = rv.in_subresource(sub)
-            except Exception:
-                self._report(RULE_INVALID, f, path + ("$id",), "schema $id cannot be used as a URI")
+            if not _ID_KEYS.isdisjoint(node):  # without these keys no dialect gives the node an id
+                try:
+                    sub = spec_for(node, self.default_spec).create_resource(node)
+                    if sub.id() is not None:
+                        rv = rv.in_subresource(sub)
+                except Exception:
+                    self._report(RULE_INVALID, f, path + ("$id",), "schema $id cannot be used as a URI")
             self._edges_of(node, f, path, rv, queue, walked)
             for kw, value in node.items():
                 if kw in SUB_MAP and isinstance(value, dict):
@@ -182,14 +187,15 @@ class RefAnalysis:
         self.nodes[key] = (f, path)
         self.keep.append(node)
         out = self.edges.setdefault(key, [])
-        for kw in IN_PLACE_ONE:
-            if isinstance(node.get(kw), dict):
-                out.append((id(node[kw]), False))
-        for kw in IN_PLACE_LIST:
-            if isinstance(node.get(kw), list):
-                out.extend((id(x), False) for x in node[kw] if isinstance(x, dict))
-        if isinstance(node.get("dependentSchemas"), dict):
-            out.extend((id(x), False) for x in node["dependentSchemas"].values() if isinstance(x, dict))
+        if not _IN_PLACE_KEYS.isdisjoint(node):  # most schema objects have none of them
+            for kw in IN_PLACE_ONE:
+                if isinstance(node.get(kw), dict):
+                    out.append((id(node[kw]), False))
+            for kw in IN_PLACE_LIST:
+                if isinstance(node.get(kw), list):
+                    out.extend((id(x), False) for x in node[kw] if isinstance(x, dict))
+            if isinstance(node.get("dependentSchemas"), dict):
+                out.extend((id(x), False) for x in node["dependentSchemas"].values() if isinstance(x, dict))
         ref = node.get("$ref")
         if isinstance(ref, str):
             target = self._lookup(rv, ref, f, path)
