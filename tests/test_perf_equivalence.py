@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -736,3 +737,96 @@ def test_ref_analysis_skips_only_objects_no_dialect_gives_an_id(tmp_path, monkey
 
     monkeypatch.setattr(resolve_mod, "_ID_KEYS", Always())
     assert problems() == fast
+
+
+def _shared_ref_catalog(root, loops_unreached=False):
+    """Three events whose schemas $ref one shared file: a definition with a nested base, one with
+    a $ref to nowhere, a loop through the shared file and back into the first schema, and a loop
+    inside the shared file that the schemas reach."""
+    import json
+
+    (root / "schemas").mkdir(parents=True)
+    (root / "schemas" / "leaf.json").write_text(json.dumps({"type": "string"}))
+    defs = {
+        "ok": {"type": "object", "properties": {"v": {"$ref": "leaf.json"}}},
+        "based": {"$id": "nested/", "properties": {"w": {"$ref": "gone.json"}}},
+        "broken": {"$ref": "#/definitions/nothing"},
+        "back": {"$ref": "../events/E0/schema.json"},
+        "loop1": {"$ref": "#/definitions/loop2"},
+        "loop2": {"allOf": [{"$ref": "#/definitions/loop1"}]},
+    }
+    if loops_unreached:
+        defs["lonely1"] = {"$ref": "#/definitions/lonely2"}
+        defs["lonely2"] = {"$ref": "#/definitions/lonely1"}
+    (root / "schemas" / "common.json").write_text(json.dumps({"definitions": defs}))
+    for i in range(3):
+        folder = root / "events" / f"E{i}"
+        folder.mkdir(parents=True)
+        (folder / "index.mdx").write_text(
+            f"---\nid: e{i}\nname: E{i}\nversion: 1.0.0\nsummary: E.\nschemaPath: schema.json\n---\n\nE.\n")
+        props = {"a": {"$ref": "../../schemas/common.json#/definitions/ok"},
+                 "b": {"$ref": "../../schemas/common.json#/definitions/based"},
+                 "c": {"$ref": "../../schemas/common.json#/definitions/loop1"}}
+        if i == 0:
+            props["d"] = {"allOf": [{"$ref": "../../schemas/common.json#/definitions/back"}]}
+        (folder / "schema.json").write_text(json.dumps({"type": "object", "properties": props}))
+
+
+def _schema_findings(root):
+    from saga_lint.pipeline import run_check
+
+    return sorted((f.rule, f.file, f.line, f.column, f.message) for f in run_check(root).findings
+                  if f.rule.startswith(("schema/", "security/")))
+
+
+def test_a_file_many_schemas_ref_is_walked_once_with_the_same_findings(tmp_path, monkeypatch):
+    """``RefAnalysis`` takes a file that schemas $ref from its table, walked once per process
+    (#17: one definitions file that every schema $refs made ``check`` quadratic). The findings are
+    those of walking the file again for every schema: problems in the shared file, a loop through
+    it and back, a loop inside it."""
+    import saga_lint.catalog.schemas.resolve as resolve_mod
+
+    monkeypatch.setenv("SAGA_LINT_JOBS", "1")
+    _shared_ref_catalog(tmp_path / "cat")
+    walks: list[str] = []
+    real_walk = resolve_mod.RefAnalysis._walk_file
+
+    def counting(self, f, uri, queue, walked):
+        walks.append(f.file)
+        return real_walk(self, f, uri, queue, walked)
+
+    monkeypatch.setattr(resolve_mod.RefAnalysis, "_walk_file", counting)
+    tabled = _schema_findings(tmp_path / "cat")
+    assert walks.count("schemas/common.json") == 1 and walks.count("schemas/leaf.json") == 1
+    messages = " | ".join(f[4] for f in tabled)
+    assert "$ref loop" in messages and "#/definitions/nothing" in messages and "schemas/nested/gone.json" in messages
+    walks.clear()
+    monkeypatch.setattr(resolve_mod.RefAnalysis, "_table", lambda self, uri: None)  # every file walked per schema
+    assert _schema_findings(tmp_path / "cat") == tabled
+    assert walks.count("schemas/common.json") == 3
+
+
+def test_a_loop_no_schema_reaches_in_a_shared_file_is_not_reported(tmp_path, monkeypatch):
+    """Documented choice: a $ref loop matters when validation can enter it. One in a shared file
+    that no page's schema reaches is not reported (before the tables, every schema reaching the
+    file reported it); the loops the schemas reach still are."""
+    monkeypatch.setenv("SAGA_LINT_JOBS", "1")
+    _shared_ref_catalog(tmp_path / "cat", loops_unreached=True)
+    messages = [f[4] for f in _schema_findings(tmp_path / "cat")]
+    assert any("loop1" in m for m in messages)
+    assert not any("lonely" in m for m in messages)
+
+
+@pytest.mark.parametrize("budget", [3, 6, 9, 40])
+def test_the_node_budget_stops_where_it_did_with_tables(tmp_path, monkeypatch, budget):
+    """A table that would overrun an analysis's node budget is walked in place, as before: the
+    budget's finding is the same, at the same object, with tables and without."""
+    import saga_lint.catalog.schemas.resolve as resolve_mod
+
+    monkeypatch.setenv("SAGA_LINT_JOBS", "1")
+    monkeypatch.setattr(resolve_mod, "MAX_NODES", budget)
+    _shared_ref_catalog(tmp_path / "cat")
+    tabled = _schema_findings(tmp_path / "cat")
+    monkeypatch.setattr(resolve_mod.RefAnalysis, "_table", lambda self, uri: None)
+    assert _schema_findings(tmp_path / "cat") == tabled
+    assert any("subschemas" in f[4] for f in tabled) == (budget < 20)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from saga_lint.catalog.schemas.model import LoadedSchema, SchemaFile
+    from saga_lint.catalog.schemas.resolve import RefAnalysis
 
 PUBLIC_DIR = "public"  # where EventCatalog serves static files (icons) from, relative to the root
 SCHEMA_HOST = "https://saga-lint.invalid/"  # .invalid can never resolve; the token makes it unguessable
@@ -36,6 +37,9 @@ class SchemaStore:
     base: str = field(default_factory=new_schema_base)
     files: dict[str, SchemaFile] = field(default_factory=dict)
     analysed: dict[str, LoadedSchema | None] = field(default_factory=dict)
+    # (file URI, dialect) -> the $ref table of a file other schemas $ref (``resolve.RefAnalysis``):
+    # walked once, not once per schema that reaches it (None: over the node budget alone)
+    ref_tables: dict[tuple[str, str], RefAnalysis | None] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

@@ -62,7 +62,9 @@ def invalid_json_schema(ctx: Context) -> Iterable[Problem]:
     they ``$ref``: it parses (UTF-8, under 5 MB, nested at most 64 levels), satisfies its
     metaschema (``$schema``, draft 2020-12 when absent), every ``$ref`` resolves inside the
     catalog, and no ``$ref``/``allOf``/``anyOf``/``oneOf``/``not``/``if`` chain leads back to the
-    schema it started from. Avro, OpenAPI and AsyncAPI files are not JSON Schemas and are skipped.
+    schema it started from (a loop counts where validation can enter it: one inside a file that
+    schemas ``$ref``, but in a part no named schema reaches, is not reported). Avro, OpenAPI and
+    AsyncAPI files are not JSON Schemas and are skipped.
     The finding is in the schema file, at the line of the key at fault.
     Why: EventCatalog shows a broken schema as the message's contract; consumers generate code
     and validate payloads from it. A ``$ref`` loop makes every validator run forever.

@@ -83,14 +83,15 @@ class Refused(Exception):
 class RefAnalysis:
     """Resolve every ``$ref`` reachable from one schema, inside the catalog only, and find loops."""
 
-    def __init__(self, files: CatalogFiles, root: SchemaFile):
+    def __init__(self, files: CatalogFiles, root: SchemaFile, default_spec: Specification[Any] | None = None):
         from referencing import Registry
         from referencing.jsonschema import DRAFT202012
 
         self.files = files
         self.root = root
         self.base = files.schemas.base
-        self.default_spec = spec_for(root.document, DRAFT202012)
+        # the dialect of objects that name none: the root's; a file $ref'd is read in its referrer's
+        self.default_spec = default_spec or spec_for(root.document, DRAFT202012)
         self.problems: list[SchemaProblem] = []
         self._seen_problems: set[tuple[str, str, int, int, str]] = set()
         self.files_by_uri: dict[str, SchemaFile] = {}
@@ -98,6 +99,8 @@ class RefAnalysis:
         self.edges: dict[int, list[Edge]] = {}  # id -> [(target id, via $ref?)]
         self.keep: list[object] = []  # keeps node objects alive so ids stay unique
         self.budget = MAX_NODES  # schema objects still to examine
+        self.own: set[int] = set()  # the objects this analysis walked itself (not from a table)
+        self.targets: list[str] = []  # a table's: the other files its $refs reach
         self.root_uri = uri_for(self.base, root.file)
         self.files_by_uri[self.root_uri] = root
         resource = self.default_spec.create_resource(root.document)
@@ -137,7 +140,13 @@ class RefAnalysis:
         self._add(SchemaProblem(rule, message, f.file, line, col))
 
     def run(self) -> None:
-        """Walk the root schema and every catalog file it ``$ref``s (breadth first), then find loops."""
+        """Walk the root schema and every catalog file it ``$ref``s (breadth first), then find loops.
+
+        A file other than the root is taken from its table (``_table``: walked once per process
+        and dialect, as this walk would walk it), not walked again for every schema that reaches
+        it: one definitions file that a thousand schemas $ref costs one walk, not a thousand. A
+        table that would overrun this analysis's node or file budget is walked here instead, as
+        before, so that the budget's finding stands where it did."""
         queue = [self.root_uri]
         walked: set[str] = set()
         while queue:
@@ -145,9 +154,41 @@ class RefAnalysis:
             if uri in walked:
                 continue
             walked.add(uri)
-            if not self._walk_file(self.files_by_uri[uri], uri, queue, walked):
+            table = self._table(uri) if uri != self.root_uri else None
+            if table is not None and self._fits(table):
+                self._merge(table, queue, walked)
+            elif not self._walk_file(self.files_by_uri[uri], uri, queue, walked):
                 break
         self._find_loops()
+
+    def _table(self, uri: str) -> RefAnalysis | None:
+        """The $ref table of the file at ``uri``: its schema objects, their edges, the problems of
+        its own ``$ref``s and ``$id``s and the files they reach (None: over the node budget alone)."""
+        key = (uri, str(getattr(self.default_spec, "name", "")))
+        tables = self.files.schemas.ref_tables
+        if key not in tables:
+            table = RefAnalysis(self.files, self.files_by_uri[uri], self.default_spec)
+            queue: list[str] = []
+            complete = table._walk_file(table.root, uri, queue, {uri})
+            table.targets = [u for u in dict.fromkeys(queue) if u != uri]
+            tables[key] = table if complete else None
+        return tables[key]
+
+    def _fits(self, table: RefAnalysis) -> bool:
+        """Whether taking ``table`` keeps this analysis within its node and file budgets."""
+        more = len(table.files_by_uri.keys() - self.files_by_uri.keys())
+        return len(table.nodes) <= self.budget and len(self.files_by_uri) + more <= MAX_REF_FILES + 1
+
+    def _merge(self, table: RefAnalysis, queue: list[str], walked: set[str]) -> None:
+        """Take a table as if its file had been walked here."""
+        self.budget -= len(table.nodes)
+        self.nodes.update(table.nodes)
+        self.edges.update(table.edges)
+        for p in table.problems:
+            self._add(p)
+        for uri, f in table.files_by_uri.items():
+            self.files_by_uri.setdefault(uri, f)
+        queue.extend(u for u in table.targets if u not in walked)
 
     def _walk_file(self, f: SchemaFile, uri: str, queue: list[str], walked: set[str]) -> bool:
         """Visit every subschema of one file; False when the node budget ran out."""
@@ -185,6 +226,7 @@ class RefAnalysis:
         """Record a schema object and its in-place edges; follow its ``$ref``."""
         key = id(node)
         self.nodes[key] = (f, path)
+        self.own.add(key)
         self.keep.append(node)
         out = self.edges.setdefault(key, [])
         if not _IN_PLACE_KEYS.isdisjoint(node):  # most schema objects have none of them
@@ -233,8 +275,8 @@ class RefAnalysis:
         """Iterative depth-first search over in-place edges; a back edge is a loop."""
         color: dict[int, int] = {}  # absent: not seen; _GREY: on the current path; _BLACK: done
         reported: set[frozenset[int]] = set()
-        for start in list(self.edges):
-            if start not in color:
+        for start in list(self.edges):  # from the objects walked here: a table's are reached from them
+            if start not in color and start in self.own:
                 self._search_from(start, color, reported)
 
     def _search_from(self, start: int, color: dict[int, int], reported: set[frozenset[int]]) -> None:
