@@ -83,7 +83,9 @@ class Refused(Exception):
 class RefAnalysis:
     """Resolve every ``$ref`` reachable from one schema, inside the catalog only, and find loops."""
 
-    def __init__(self, files: CatalogFiles, root: SchemaFile, default_spec: Specification[Any] | None = None):
+    def __init__(
+        self, files: CatalogFiles, root: SchemaFile, default_spec: Specification[Any] | None = None, uri: str | None = None
+    ):
         from referencing import Registry
         from referencing.jsonschema import DRAFT202012
 
@@ -101,13 +103,22 @@ class RefAnalysis:
         self.budget = MAX_NODES  # schema objects still to examine
         self.own: set[int] = set()  # the objects this analysis walked itself (not from a table)
         self.targets: list[str] = []  # a table's: the other files its $refs reach
-        self.root_uri = uri_for(self.base, root.file)
+        self.asked: set[str] = set()  # a table's: every URI its $refs had retrieved (see _takes)
+        self._root_ids: set[str] | None = None  # the URIs the root's registry holds besides root_uri
+        self._no_tables = False  # every file is walked here (the root's registry cannot be crawled)
+        # a table (``uri`` given) is the file as walked under the URI it was reached by, with a
+        # registry that holds nothing: the file is retrieved, in its own dialect, as a file $ref'd
+        # is when walked in place (the root's registry holds only the root)
+        self.root_uri = uri or uri_for(self.base, root.file)
         self.files_by_uri[self.root_uri] = root
-        resource = self.default_spec.create_resource(root.document)
-        self.registry: Registry[Any] = Registry(retrieve=self._retrieve).with_resource(self.root_uri, resource)  # type: ignore[call-arg]  # referencing's attrs __init__ takes retrieve
+        registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]  # referencing's attrs __init__ takes retrieve
+        if uri is None:
+            registry = registry.with_resource(self.root_uri, self.default_spec.create_resource(root.document))
+        self.registry = registry
 
     # the only way anything outside the root document is ever read
     def _retrieve(self, uri: str) -> Resource[Any]:
+        self.asked.add(uri)
         if not uri.startswith(self.base):
             if uri.startswith(SCHEMA_HOST) or not _SCHEME.match(uri):
                 raise Refused(uri, RULE_REMOTE, "leaves the catalog folder")
@@ -145,8 +156,9 @@ class RefAnalysis:
         A file other than the root is taken from its table (``_table``: walked once per process
         and dialect, as this walk would walk it), not walked again for every schema that reaches
         it: one definitions file that a thousand schemas $ref costs one walk, not a thousand. A
-        table that would overrun this analysis's node or file budget is walked here instead, as
-        before, so that the budget's finding stands where it did."""
+        table that would overrun this analysis's node or file budget, or that asked for a URI this
+        root's registry holds (``_takes``), is walked here instead, as before, so that the budget's
+        finding stands where it did and each $ref resolves as it did."""
         queue = [self.root_uri]
         walked: set[str] = set()
         while queue:
@@ -155,7 +167,7 @@ class RefAnalysis:
                 continue
             walked.add(uri)
             table = self._table(uri) if uri != self.root_uri else None
-            if table is not None and self._fits(table):
+            if table is not None and self._takes(table):
                 self._merge(table, queue, walked)
             elif not self._walk_file(self.files_by_uri[uri], uri, queue, walked):
                 break
@@ -167,15 +179,26 @@ class RefAnalysis:
         key = (uri, str(getattr(self.default_spec, "name", "")))
         tables = self.files.schemas.ref_tables
         if key not in tables:
-            table = RefAnalysis(self.files, self.files_by_uri[uri], self.default_spec)
+            table = RefAnalysis(self.files, self.files_by_uri[uri], self.default_spec, uri)
             queue: list[str] = []
             complete = table._walk_file(table.root, uri, queue, {uri})
             table.targets = [u for u in dict.fromkeys(queue) if u != uri]
             tables[key] = table if complete else None
         return tables[key]
 
-    def _fits(self, table: RefAnalysis) -> bool:
-        """Whether taking ``table`` keeps this analysis within its node and file budgets."""
+    def _takes(self, table: RefAnalysis) -> bool:
+        """Whether ``table`` stands for walking its file here: taking it keeps this analysis within
+        its node and file budgets, and none of its $refs asked for a URI that this root's registry
+        holds (a resource embedded in the root with an ``$id``: walked here, the $ref resolves to
+        it; the table, resolved without the root, did not)."""
+        if self._root_ids is None:
+            try:
+                self._root_ids = {u for u in self.registry.crawl() if u != self.root_uri}
+            except Exception:  # referencing cannot crawl the root (a bad $id): walked here, every
+                self._root_ids = set()  # $ref into another file fails on the crawl, as it did
+                self._no_tables = True
+        if self._no_tables or not table.asked.isdisjoint(self._root_ids):
+            return False
         more = len(table.files_by_uri.keys() - self.files_by_uri.keys())
         return len(table.nodes) <= self.budget and len(self.files_by_uri) + more <= MAX_REF_FILES + 1
 
