@@ -70,38 +70,23 @@ def test_a_shared_file_is_read_in_its_own_dialect(tmp_path, monkeypatch, dialect
     assert tabled == walked
 
 
-def test_a_shared_file_refs_a_resource_embedded_in_the_root(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("embedded", "ref"), [
+    ({"money": {"$id": "money.json", "type": "number"}}, "../events/P0/money.json"),  # a nested $id
+    ({"z": {"$id": "urn:example:z", "type": "string"}}, "urn:example:z"),  # an absolute one
+])
+def test_a_shared_file_refs_a_resource_embedded_in_the_root(tmp_path, monkeypatch, embedded, ref):
     """Before the tables, a file $ref'd was resolved with the root's registry, which knows the
-    resources embedded in the root (a nested ``$id``): a $ref from the shared file to one
-    resolves. A table (resolved without the root) reported it as a file that does not exist."""
+    resources embedded in the root by ``$id``: a $ref from the shared file to one resolves. A
+    table (resolved without the root) reported a file that does not exist, or a remote $ref."""
     tabled, walked = _with_and_without_tables(
         tmp_path,
         monkeypatch,
         {
             "events/P0/s.json": {
                 "properties": {"a": {"$ref": "../../schemas/common.json#/definitions/x"}},
-                "$defs": {"money": {"$id": "money.json", "type": "number"}},
+                "$defs": embedded,
             },
-            "schemas/common.json": {"definitions": {"x": {"$ref": "../events/P0/money.json"}}},
-        },
-        ["s.json"],
-    )
-    assert walked == []
-    assert tabled == walked
-
-
-def test_a_shared_file_refs_a_urn_embedded_in_the_root(tmp_path, monkeypatch):
-    """The same with an absolute id (``urn:``): before, it resolved through the root's registry;
-    the table reported a remote $ref."""
-    tabled, walked = _with_and_without_tables(
-        tmp_path,
-        monkeypatch,
-        {
-            "events/P0/s.json": {
-                "properties": {"a": {"$ref": "../../schemas/common.json#/definitions/x"}},
-                "$defs": {"z": {"$id": "urn:example:z", "type": "string"}},
-            },
-            "schemas/common.json": {"definitions": {"x": {"$ref": "urn:example:z"}}},
+            "schemas/common.json": {"definitions": {"x": {"$ref": ref}}},
         },
         ["s.json"],
     )
