@@ -60,7 +60,6 @@ LAYOUT = 5  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the walk that wrote the index began is read again
 _KEEP = 8  # results kept per folder (the newest)
 PARALLEL_FROM = 3000  # folders in the index from which the key's walk is shared with a forked process
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _SPLIT = 16  # folders to share out at least
 
 
@@ -266,27 +265,23 @@ class _Walk:
             old = self.known.get(rel, "")
             same = (old == sig or old.startswith(sig + "\0")) and st.st_mtime_ns < self.racy_before \
                 and st.st_ctime_ns < self.racy_before
-            entries = old.split("\0")[1:] if same else [kind + name for kind, name in _scandir(path)]
+            # listed again, a file keeps what the record says of it (its digest, if unchanged)
+            entries = old.split("\0")[1:] if same else _listed_entries(path, _prior_files(old))
         except (OSError, ValueError):  # unreadable (or a damaged record's name): what it is is the key
             self.lines.append(_line_digest([rel, f"u{_link_facts(path)}"]))
             return []
-        prior = None if same else _prior_files(old)
         self.reads += not same
         record, line, subs = [sig], [rel], []
         racy_before, changed = self.racy_before, not same
         for entry in entries:
             kind = entry[:1]
-            if kind == "f":  # entry: f + name, then /signature/digest when it comes from the index
+            if kind == "f":  # entry: f + name, then /signature/digest when the index knew the file
                 name, _, before = entry[1:].partition("/")
-                if prior is not None:
-                    before = prior.get(name, "")
                 try:
                     st = os.stat(f"{path}/{name}")
                     fsig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
                     if before.startswith(fsig) and st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
                         digest = before[len(fsig):]
-                        if prior is not None:  # listed again: the entry as recorded
-                            entry = f"f{name}/{before}"
                     else:
                         digest = _content_digest(f"{path}/{name}")
                         self.reads += 1
@@ -312,6 +307,11 @@ def _line_digest(line: list[str]) -> bytes:
     return hashlib.blake2b("\0".join(line).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def _listed_entries(path: str, prior: dict[str, str]) -> list[str]:
+    """A folder's entries as listed now, each file with what ``prior`` recorded of it."""
+    return [f"f{name}/{prior[name]}" if kind == "f" and name in prior else kind + name for kind, name in _scandir(path)]
+
+
 def _prior_files(record: str) -> dict[str, str]:
     """A folder record's files: name -> ``signature/digest`` (a folder listed again keeps the
     digests of its files that did not change)."""
@@ -324,16 +324,20 @@ def _prior_files(record: str) -> dict[str, str]:
 
 
 def _content_digest(path: str) -> str:
-    """The BLAKE2 digest of a regular file's content; what a special file is; or ``unreadable``."""
+    """The BLAKE2 digest of a regular file's content; what a special file is; the size of a file
+    over the cap (the loader reads none of either); or ``unreadable``. Read as the loader reads
+    (``fileio.read_capped``: non-blocking, a FIFO must not hang the run)."""
+    from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+
     try:
-        # non-blocking, as the loader opens files (``fileio.read_capped``): a FIFO must not hang the run
-        with open(os.open(path, _OPEN_FLAGS), "rb") as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            if stat.S_ISREG(mode):
-                return hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
-            return f"special:{stat.S_IFMT(mode):o}"  # a FIFO, a device: the loader reads none of them
+        content, st = read_capped(path, MAX_FILE_BYTES)
     except OSError:
         return "unreadable"
+    if content is not None and len(content) <= MAX_FILE_BYTES:
+        return hashlib.blake2b(content, digest_size=16).hexdigest()
+    if stat.S_ISREG(st.st_mode):
+        return f"over the cap:{st.st_size}"
+    return f"special:{stat.S_IFMT(st.st_mode):o}"  # a FIFO, a device
 
 
 def _scandir(folder: str) -> list[tuple[str, str]]:

@@ -234,11 +234,7 @@ class Catalog:
             found_id = True
             if t in ("team", "user"):
                 return "ok", by_version[None][0]
-            exact = str(ref_version).strip() if ref_version is not None else None
-            if exact and exact != "latest" and exact in by_version:
-                v: str | None = exact  # what ``resolve`` answers, without a pass over every version
-            else:
-                v = versions.resolve(ref_version, list(by_version.keys()))
+            v = versions.resolve(ref_version, by_version.keys())
             if v is None and None in by_version and versions.means_latest(ref_version):
                 best = best or by_version[None][0]  # a page without a version (v1, or a page missing it)
             elif v is not None:

@@ -9,7 +9,7 @@ coerced first (``1`` -> ``1.0.0``). When several versions match, the newest wins
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -95,8 +95,13 @@ def means_latest(ref: object) -> bool:
     return ref is None or str(ref).strip() in ("", "latest")
 
 
-def resolve(ref: object, available: Iterable[str | None]) -> str | None:
-    """The version among ``available`` that the reference ``ref`` selects, or None."""
+def resolve(ref: object, available: Collection[str | None]) -> str | None:
+    """The version among ``available`` that the reference ``ref`` selects, or None. A version
+    ``available`` holds exactly is answered by one membership test (``Catalog.lookup`` passes its
+    index's keys: one event of 8,000 versions made a pass over all of them per reference)."""
+    asked = str(ref).strip() if ref is not None else ""
+    if asked not in ("", "latest") and asked in available:
+        return asked
     have = [v for v in available if v is not None]
     if not have:
         return None

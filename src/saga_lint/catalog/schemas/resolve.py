@@ -101,7 +101,7 @@ class RefAnalysis:
         self.edges: dict[int, list[Edge]] = {}  # id -> [(target id, via $ref?)]
         self.keep: list[object] = []  # keeps node objects alive so ids stay unique
         self.budget = MAX_NODES  # schema objects still to examine
-        self.own: set[int] = set()  # the objects this analysis walked itself (not from a table)
+        self.own: list[int] = []  # the objects this analysis walked itself (not from a table), in order
         self.targets: list[str] = []  # a table's: the other files its $refs reach
         self.asked: set[str] = set()  # a table's: every URI its $refs had retrieved (see _takes)
         self._root_ids: set[str] | None = None  # the URIs the root's registry holds besides root_uri
@@ -176,7 +176,7 @@ class RefAnalysis:
     def _table(self, uri: str) -> RefAnalysis | None:
         """The $ref table of the file at ``uri``: its schema objects, their edges, the problems of
         its own ``$ref``s and ``$id``s and the files they reach (None: over the node budget alone)."""
-        key = (uri, str(getattr(self.default_spec, "name", "")))
+        key = (uri, self.default_spec.name)
         tables = self.files.schemas.ref_tables
         if key not in tables:
             table = RefAnalysis(self.files, self.files_by_uri[uri], self.default_spec, uri)
@@ -249,7 +249,7 @@ class RefAnalysis:
         """Record a schema object and its in-place edges; follow its ``$ref``."""
         key = id(node)
         self.nodes[key] = (f, path)
-        self.own.add(key)
+        self.own.append(key)
         self.keep.append(node)
         out = self.edges.setdefault(key, [])
         if not _IN_PLACE_KEYS.isdisjoint(node):  # most schema objects have none of them
@@ -298,8 +298,8 @@ class RefAnalysis:
         """Iterative depth-first search over in-place edges; a back edge is a loop."""
         color: dict[int, int] = {}  # absent: not seen; _GREY: on the current path; _BLACK: done
         reported: set[frozenset[int]] = set()
-        for start in list(self.edges):  # from the objects walked here: a table's are reached from them
-            if start not in color and start in self.own:
+        for start in self.own:  # from the objects walked here: a table's are reached from them
+            if start not in color:
                 self._search_from(start, color, reported)
 
     def _search_from(self, start: int, color: dict[int, int], reported: set[frozenset[int]]) -> None:
