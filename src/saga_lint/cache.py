@@ -6,7 +6,8 @@ walk skips as a hidden folder and which writes its own ``.gitignore`` of ``*``),
 everything it depends on (``CheckCache.key``):
 
 - the entries of every folder the catalog's walk enters, with the content of every file (a
-  BLAKE2 digest per file; a file whose size, modification time, inode and change time are those
+  BLAKE2 digest per file, read as the loader reads it; of a file over the loader's 5 MB cap, which
+  the loader does not read, its size; a file whose size, modification time, inode and change time are those
   recorded in the folder's index is not read again, unless it was modified less than a second
   before the walk that wrote the index began: a walk can take longer than a second, and a file
   edited in the second it was read keeps its signature where timestamps are coarse) and each
