@@ -1,8 +1,8 @@
 """Forked loader workers: they walk and parse batches of units, then compute their pages' facts.
 
 Batch ``i`` goes to worker ``i % n`` (batches are many and small, so the shares are even). Each
-worker sends each batch's ``LoadedPart`` as soon as it is parsed, then computes the ``PageFacts``
-of every page it parsed (``pagefacts.page_facts``, with its own copy of the catalog's
+worker sends each batch's ``LoadedPart`` as soon as it is parsed (encoded by ``wire``), then
+computes the ``PageFacts`` of every page it parsed (``pagefacts.page_facts``, with its own copy of the catalog's
 ``CatalogFiles``, as forked), dropping each batch's pages as soon as their facts are computed
 (the main process holds its own copy: a worker that kept them would double the memory of the
 process tree on a large catalog), and sends the facts as one message. ``Workers`` is the main process's
@@ -60,13 +60,14 @@ def _facts_or_none(files: CatalogFiles, res: Resource) -> PageFacts | None:
 def worker_main(files: CatalogFiles, batches: list[list[Unit]], conn: Connection) -> None:
     """A loader worker: parse each batch and send it back at once; then compute the facts of every
     page it parsed and send them as one message."""
+    from saga_lint.catalog import wire
     from saga_lint.catalog.units import load_batch
 
     try:
         kept: list[list[Resource]] = []
         for batch in batches:
             part = load_batch(batch, files.real_root)
-            conn.send_bytes(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+            conn.send_bytes(wire.encode(part))
             files.walked.update(part.other_files)
             kept.append(part.pages)
         facts = []
@@ -115,6 +116,8 @@ class Workers:
         ``on_pages`` gets each batch's pages as soon as they are here."""
         from multiprocessing.connection import wait
 
+        from saga_lint.catalog import wire
+
         n = len(self.conns)
         if n == 0 or len(self.procs) != n:
             self.close()
@@ -131,12 +134,12 @@ class Workers:
                         if conn in ready:
                             inbox[i].append(conn.recv_bytes())
                             due[i] -= 1
-                part: LoadedPart = pickle.loads(inbox[w].pop(0))
+                part = wire.decode(inbox[w].pop(0))
                 out.append(part)
                 self.received.append(part.pages)
                 if on_pages is not None:
                     on_pages(part.pages)
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except (EOFError, OSError, ValueError):
             self.close()
             return None
         return out
