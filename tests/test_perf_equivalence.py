@@ -830,3 +830,30 @@ def test_the_node_budget_stops_where_it_did_with_tables(tmp_path, monkeypatch, b
     monkeypatch.setattr(resolve_mod.RefAnalysis, "_table", lambda self, uri: None)
     assert _schema_findings(tmp_path / "cat") == tabled
     assert any("subschemas" in f[4] for f in tabled) == (budget < 20)
+
+
+def _reads_as_failure_word_by_word(text: str, own_words: list[str]) -> bool:
+    import re
+
+    from saga_lint.saga.infer import FAILURE_WORDS
+
+    text = text.lower()
+    for w in own_words:
+        text = re.sub(rf"\b{re.escape(w)}\w*", " ", text)
+    return bool(FAILURE_WORDS.search(text))
+
+
+@settings(max_examples=500)
+@given(
+    text=st.lists(st.sampled_from([*"abcdeflorstu-_ .:éÉ1ßİ", "fail", "cancel", "order", "declined", "canceled",
+                                   "Failed", "x-", "timeout"]), max_size=20).map("".join),
+    words=st.lists(st.text(alphabet=st.sampled_from(list("abcdefilnorstu1_.é")), min_size=1, max_size=6), max_size=3),
+)
+def test_reads_as_failure_equals_removing_word_by_word(text, words):
+    """One token regex (``saga.infer.reads_as_failure``) answers what one ``re.sub`` per word did."""
+    from saga_lint.saga.infer import reads_as_failure
+
+    assert reads_as_failure(text, words) == _reads_as_failure_word_by_word(text, words)
+    for sample, own in (("order-cancelled", ["cance", "order"]), ("payment-declined", ["autho", "payme"]),
+                        ("inventory-released", ["relea", "inven"]), ("Failed: cancel", [])):
+        assert reads_as_failure(sample, own) == _reads_as_failure_word_by_word(sample, own)

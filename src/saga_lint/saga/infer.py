@@ -31,6 +31,27 @@ FAILURE_WORDS = re.compile(
 )
 COMPENSATING_VERBS = ("release", "void", "cancel", "refund", "compensate", "undo", "revert", "rollback", "unreserve", "reverse")
 
+_TOKEN = re.compile(r"\w+")
+
+
+def reads_as_failure(text: str, own_words: list[str]) -> bool:
+    """``text`` reads as a failure once every word that starts with one of ``own_words`` (the
+    step's own words: ``order-cancelled`` is the success of ``cancel-order``) is removed.
+
+    What is removed is what ``re.sub(rf"\\b{re.escape(w)}\\w*", " ", text)`` removes, word after
+    word; for words of word characters only (nearly all: they come from message ids) that is
+    every token of word characters that starts with one of them, found with one regex
+    instead of one compiled per word (thousands on a large catalog, more than ``re``'s cache)."""
+    text = text.lower()
+    if own_words and all(_TOKEN.fullmatch(w) for w in own_words):
+        prefixes = tuple(own_words)
+        text = _TOKEN.sub(lambda m: " " if m.group().startswith(prefixes) else m.group(), text)
+    else:
+        for w in own_words:
+            text = re.sub(rf"\b{re.escape(w)}\w*", " ", text)
+    return bool(FAILURE_WORDS.search(text))
+
+
 # (event id, condition, service, key path) of one of the participant's receives[].triggers
 Trigger = tuple[str, str, "Resource", KeyPath]
 
@@ -129,11 +150,8 @@ def participant_triggers(step: SagaStep) -> list[Trigger]:
 def failure_like(step: SagaStep, trigger: Trigger) -> bool:
     """A trigger reads as a failure reply when its id or condition says so, ignoring the words of
     the command itself (``order-cancelled`` is the success of ``cancel-order``)."""
-    text = f"{trigger[0]} {trigger[1]}".lower()
-    for word in re.split(r"[-_ ]+", (step.command_id or "").lower()):
-        if len(word) > 2:
-            text = re.sub(rf"\b{re.escape(word[:5])}\w*", " ", text)
-    return bool(FAILURE_WORDS.search(text))
+    words = [w[:5] for w in re.split(r"[-_ ]+", (step.command_id or "").lower()) if len(w) > 2]
+    return reads_as_failure(f"{trigger[0]} {trigger[1]}", words)
 
 
 def drawn_events(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> list[tuple[str, bool, int]]:

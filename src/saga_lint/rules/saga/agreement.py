@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap
-from saga_lint.saga.infer import FAILURE_WORDS
+from saga_lint.saga.infer import reads_as_failure
 from saga_lint.saga.values import pointer_id
 from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_steps
 
@@ -153,10 +153,7 @@ def _words(message_id: str) -> list[str]:
 
 def _failure_text(text: str, own_words: list[str]) -> bool:
     """Reads as a failure once the step's own words are removed (``order-cancelled`` is the success of ``cancel-order``)."""
-    text = text.lower()
-    for w in own_words:
-        text = re.sub(rf"\b{re.escape(w)}\w*", " ", text)
-    return bool(FAILURE_WORDS.search(text))
+    return reads_as_failure(text, own_words)
 
 
 def _failure_edge(fm: FlowMap, edge: Link, own_words: list[str]) -> bool:

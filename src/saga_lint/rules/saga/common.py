@@ -50,10 +50,17 @@ def at_evidence(saga: Saga, message: str, evidence: Evidence, demote: bool = Fal
 
 
 def lookup(ctx: Context, types: tuple[str, ...], rid: str | None) -> Resource | None:
-    """The resource of one of ``types`` with this id (its latest version), or None."""
+    """The resource of one of ``types`` with this id (its latest version), or None. Answered once
+    per run for each question (``ctx.memo``): the saga rules ask about the same messages again
+    and again (66,000 times on 2,000 sagas)."""
     if not rid:
         return None
-    return ctx.catalog.lookup(types, rid)[1]
+    answers: dict[tuple[tuple[str, ...], str], Resource | None] = ctx.memo.setdefault("saga-lookup", {})
+    key = (types, rid)
+    if key in answers:
+        return answers[key]
+    found = answers[key] = ctx.catalog.lookup(types, rid)[1]
+    return found
 
 
 def ids(resources: Iterable[Resource]) -> set[str]:
