@@ -296,3 +296,26 @@ def test_json_problem_positions(tmp_path):
     assert _json_position(text, ("c", "d")) == text.index('"d"')
     assert _json_position(text, ("c", "zz")) == text.index('"c"')  # nearest ancestor
     assert _json_position(text, ()) == 0
+
+
+def test_an_id_that_is_no_uri_names_itself_and_spares_local_refs(tmp_path):
+    """A root ``$id`` that is no URI: one finding at the ``$id``; local ``$ref``s still resolve (no
+    finding for a good one, "points at nothing" for a bad one); a relative ``$ref`` to another
+    file, which is resolved against that ``$id``, says why it cannot be and what to correct."""
+    from saga_lint.pipeline import run_check
+
+    ev = tmp_path / "events" / "E"
+    ev.mkdir(parents=True)
+    (ev / "index.mdx").write_text("---\nid: E\nname: E\nversion: 1.0.0\nschemaPath: schema.json\n---\nbody\n")
+    (ev / "other.json").write_text('{"definitions": {"x": {"type": "string"}}}')
+    (ev / "schema.json").write_text(
+        '{\n  "$schema": "http://json-schema.org/draft-07/schema#",\n  "$id": "http://[x",\n  "type": "object",\n'
+        '  "properties": {\n    "b": {"$ref": "#/definitions/money"},\n    "c": {"$ref": "#/definitions/nothere"},\n'
+        '    "d": {"$ref": "other.json#/definitions/x"}\n  },\n  "definitions": {"money": {"type": "number"}}\n}\n')
+    found = {(f.line, f.message) for f in run_check(tmp_path).findings if f.file == "events/E/schema.json"}
+    assert {line for line, _ in found} == {3, 7, 8}
+    by_line = dict(found)
+    assert "cannot be used as a URI" in by_line[3]
+    assert "points at nothing" in by_line[7]
+    assert by_line[8] == ('$ref "other.json#/definitions/x" cannot be resolved: Invalid IPv6 URL (ValueError). '
+                          "Correct the $ref, or the $id above it that is not a valid URI.")

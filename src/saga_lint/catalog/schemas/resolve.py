@@ -289,7 +289,7 @@ class RefAnalysis:
             self._report(rule, f, where, message)
             return None
         except Exception as exc:  # malformed pointers, odd $id values: a finding, never a crash
-            self._report(RULE_INVALID, f, where, f'$ref "{shown}" cannot be resolved ({type(exc).__name__})')
+            self._report(RULE_INVALID, f, where, _unusable(ref, exc))
             return None
         target_uri = getattr(resolved.resolver, "_base_uri", None)
         return resolved.contents, urldefrag(target_uri)[0] if isinstance(target_uri, str) else None
@@ -371,3 +371,12 @@ def _unresolvable(exc: BaseException, shown: str) -> tuple[str, str]:
             "outside the catalog). Copy the schema into the catalog and refer to it with a relative path",
         )
     return RULE_INVALID, f'$ref "{shown}" {cause.reason}'
+
+
+def _unusable(ref: str, exc: Exception) -> str:
+    """The message for a ``$ref`` whose URI cannot even be formed (``referencing`` raised
+    something else than "unresolvable"): most often an ``$id`` above it that is no URI
+    (``http://[x``, reported at its own line), against which a relative ``$ref`` is resolved."""
+    why = short(str(exc), 80) or type(exc).__name__
+    return (f'$ref "{short(ref, 120)}" cannot be resolved: {why} ({type(exc).__name__}). Correct the $ref, or the $id '
+            "above it that is not a valid URI.")
