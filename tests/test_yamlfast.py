@@ -48,6 +48,11 @@ def assert_same_as_libyaml(text: str) -> bool:
     except yamlloc.YamlProblem as problem:  # pragma: no cover - the failure being tested for
         pytest.fail(f"fast path accepted text libyaml rejects ({problem.message}):\n{text}")
     assert typed(fast) == typed(reference), text
+    # the positions the fast subset gives (when it gives them) are libyaml's, at any line offset
+    for offset in (0, 7):
+        found = yamlfast.positions(text, offset)
+        if found is not None:
+            assert found == dict(yamlloc.load(text, offset, lazy_locations=False)[1]), text
     try:
         plain_pyyaml = yaml.load(text, Loader=yamlfast.Yaml12SafeLoader)  # YAML 1.2, as EventCatalog's build reads it
     except (yaml.YAMLError, ValueError):
@@ -329,3 +334,28 @@ def test_yaml_inside_the_package_is_pyyaml():
     for module in (yamlfast, yamlloc):
         assert module.yaml is yaml and hasattr(module.yaml, "safe_load"), module.__name__
     assert issubclass(yamlloc._Loader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def test_positions_are_libyamls_and_skip_only_flow_items():
+    """``fast.positions``: the same map as libyaml's for the shapes frontmatter has; ``None`` for
+    text outside the subset and for a non-empty flow sequence (its items sit inside the line)."""
+    text = ("# c\n\nid: a\nsends:\n  - id: e\n    version: 1.0.0\n  -   'q'\n  - |\n    lit\nx:\n  y: []\n"
+            "owners:\n- t\nsummary: >-\n  fold\n")
+    found = yamlfast.positions(text, 4)
+    assert found == dict(yamlloc.load(text, 4, lazy_locations=False)[1])
+    assert found[("sends", 0, "version")] == (10, 5) and found[("sends", 1)] == (11, 7) and found[()] == (7, 1)
+    assert yamlfast.positions("tags: [a, b]\n") is None
+    assert yamlfast.positions("a: 1 # trailing\n") is None
+    assert yamlfast.positions("") == {} == dict(yamlloc.load("", 0)[1])
+
+
+def test_lazy_locations_of_simple_text_never_compose_with_libyaml(monkeypatch):
+    def no_libyaml(*args, **kwargs):
+        raise AssertionError("libyaml composed a text in the fast subset")
+
+    value, locs = yamlloc.load("id: a\nsends:\n  - id: e\n", 2, lazy_locations=True)
+    monkeypatch.setattr(yamlloc, "_compose", no_libyaml)
+    assert locs.find("sends", 0, "id") == (5, 5)
+    _, flow = yamlloc.load("id: a\ntags: [x, y]\n", 0, lazy_locations=True)
+    monkeypatch.undo()
+    assert flow.find("tags", 1) == (2, 11)  # left to libyaml

@@ -105,7 +105,8 @@ class Locations(dict[KeyPath, Position]):
 
 
 class LazyLocations(Locations):
-    """Locations computed on first use, by composing the YAML text again.
+    """Locations computed on first use, by reading the YAML text again (``fast.positions`` when
+    it is in the fast subset, else composing it with libyaml).
 
     ``load(..., lazy_locations=True)`` returns these: a catalog needs the position of a key only
     when a finding points at it, so a clean page never pays for its map (or for carrying it from
@@ -120,6 +121,10 @@ class LazyLocations(Locations):
         pending = self._pending
         if pending is not None:
             self._pending = None
+            found = fast.positions(*pending)  # the same map, without libyaml, for text in the fast subset
+            if found is not None:
+                dict.update(self, found)
+                return
             try:
                 _, locs = load(*pending)
             except YamlProblem:  # pragma: no cover - the text loaded once already
