@@ -125,9 +125,9 @@ class Workers:
         inbox: list[list[bytes]] = [[] for _ in range(n)]  # read as they come, so that no worker waits on us
         due = [len(self.batches[w::n]) for w in range(n)]
         out: list[LoadedPart] = []
-        try:
-            while len(out) < len(self.batches):
-                w = len(out) % n
+        while len(out) < len(self.batches):
+            w = len(out) % n
+            try:
                 while not inbox[w]:
                     ready = wait([c for i, c in enumerate(self.conns) if due[i]])
                     for i, conn in enumerate(self.conns):
@@ -135,13 +135,13 @@ class Workers:
                             inbox[i].append(conn.recv_bytes())
                             due[i] -= 1
                 part = wire.decode(inbox[w].pop(0))
-                out.append(part)
-                self.received.append(part.pages)
-                if on_pages is not None:
-                    on_pages(part.pages)
-        except (EOFError, OSError, ValueError):
-            self.close()
-            return None
+            except (EOFError, OSError, ValueError):  # a worker that failed, or bytes that are no part
+                self.close()
+                return None
+            out.append(part)
+            self.received.append(part.pages)
+            if on_pages is not None:
+                on_pages(part.pages)  # its own errors are the caller's, not a failed worker's
         return out
 
     def collect(self) -> Iterator[tuple[Resource, PageFacts]]:

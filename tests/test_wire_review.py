@@ -1,0 +1,47 @@
+"""Review of the wire/perf change (#17): cases the first tests of ``catalog.wire`` and
+``saga.infer.reads_as_failure`` did not cover."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+OUR_CATALOG = Path(__file__).resolve().parents[1] / "catalog"
+
+
+def test_a_value_error_of_on_pages_is_not_taken_for_a_broken_worker(monkeypatch):
+    """``Workers.results`` treats bytes that do not decode as a failed worker (then the main process
+    loads the catalog itself); a ``ValueError`` raised by the caller's ``on_pages`` is not one of
+    those: it reaches the caller, as it did when the parts were unpickled, instead of being hidden
+    by a silent second, sequential load."""
+    from saga_lint.catalog import loader
+
+    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
+    calls: list[int] = []
+
+    def on_pages(pages):
+        calls.append(len(pages))
+        raise ValueError("from on_pages")
+
+    with pytest.raises(ValueError, match="from on_pages"):
+        loader.load_catalog(OUR_CATALOG, on_pages=on_pages)
+    assert calls == [calls[0]]
+
+
+def test_bytes_that_do_not_decode_still_fall_back_to_the_main_process(monkeypatch):
+    """The other side: a part that does not decode makes the main process load everything itself."""
+    from saga_lint.catalog import loader, wire
+
+    monkeypatch.setenv("SAGA_LINT_JOBS", "1")
+    expected = [(r.type, r.file, r.data) for r in loader.load_catalog(OUR_CATALOG).resources]
+    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
+
+    def bad(blob: bytes):
+        raise ValueError("not a loaded part")
+
+    monkeypatch.setattr(wire, "decode", bad)
+    catalog = loader.load_catalog(OUR_CATALOG)
+    assert catalog.facts.pending is None
+    assert [(r.type, r.file, r.data) for r in catalog.resources] == expected
+
