@@ -45,3 +45,25 @@ def test_bytes_that_do_not_decode_still_fall_back_to_the_main_process(monkeypatc
     assert catalog.facts.pending is None
     assert [(r.type, r.file, r.data) for r in catalog.resources] == expected
 
+
+@pytest.mark.parametrize("schema_id", ["5", "null", '["a"]', '{"a": 1}'])
+def test_a_ref_below_an_id_that_is_no_string_names_no_python_internals(tmp_path, schema_id):
+    """A relative ``$ref`` below an ``$id`` that is no string (reported on its own as not of type
+    string): the ``$ref``'s message says what to correct, not what ``referencing`` failed on inside
+    (``'int' object has no attribute 'startswith'``): such text is no help to the user, and it
+    would change the finding's fingerprint (a baseline's key) with a library or Python upgrade."""
+    from saga_lint.pipeline import run_check
+
+    ev = tmp_path / "events" / "E"
+    ev.mkdir(parents=True)
+    (ev / "index.mdx").write_text("---\nid: E\nname: E\nversion: 1.0.0\nschemaPath: schema.json\n---\nbody\n")
+    (ev / "other.json").write_text('{"definitions": {"x": {"type": "string"}}}')
+    (ev / "schema.json").write_text(
+        '{\n  "$schema": "http://json-schema.org/draft-07/schema#",\n  "$id": ' + schema_id + ',\n'
+        '  "properties": {\n    "d": {"$ref": "other.json#/definitions/x"}\n  }\n}\n')
+    found = [f.message for f in run_check(tmp_path).findings
+             if f.file == "events/E/schema.json" and f.message.startswith('$ref "other.json')]
+    assert len(found) == 1
+    assert "object has no attribute" not in found[0] and "'" not in found[0]
+    assert found[0].startswith('$ref "other.json#/definitions/x" cannot be resolved (')
+    assert found[0].endswith("Correct the $ref, or the $id above it: a string that is a valid URI.")

@@ -376,7 +376,15 @@ def _unresolvable(exc: BaseException, shown: str) -> tuple[str, str]:
 def _unusable(ref: str, exc: Exception) -> str:
     """The message for a ``$ref`` whose URI cannot even be formed (``referencing`` raised
     something else than "unresolvable"): most often an ``$id`` above it that is no URI
-    (``http://[x``, reported at its own line), against which a relative ``$ref`` is resolved."""
-    why = short(str(exc), 80) or type(exc).__name__
-    return (f'$ref "{short(ref, 120)}" cannot be resolved: {why} ({type(exc).__name__}). Correct the $ref, or the $id '
-            "above it that is not a valid URI.")
+    (``http://[x``, reported at its own line), against which a relative ``$ref`` is resolved.
+
+    Only a ``ValueError`` (``urllib``'s: the URI cannot be parsed) says why: any other exception
+    is an internal failure of ``referencing`` on an ``$id`` that is no string (``'int' object has
+    no attribute 'startswith'``), no help to the user and unstable across library versions (the
+    message is part of the finding's fingerprint)."""
+    if isinstance(exc, ValueError):
+        why = short(str(exc), 80) or type(exc).__name__
+        return (f'$ref "{short(ref, 120)}" cannot be resolved: {why} ({type(exc).__name__}). Correct the $ref, or '
+                "the $id above it that is not a valid URI.")
+    return (f'$ref "{short(ref, 120)}" cannot be resolved ({type(exc).__name__}). Correct the $ref, or the $id '
+            "above it: a string that is a valid URI.")
