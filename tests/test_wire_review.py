@@ -67,3 +67,34 @@ def test_a_ref_below_an_id_that_is_no_string_names_no_python_internals(tmp_path,
     assert "object has no attribute" not in found[0] and "'" not in found[0]
     assert found[0].startswith('$ref "other.json#/definitions/x" cannot be resolved (')
     assert found[0].endswith("Correct the $ref, or the $id above it: a string that is a valid URI.")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_hex_int_too_long_for_str_is_kept_as_its_text(tmp_path, monkeypatch, jobs):
+    """A YAML int written in hex (or octal, binary) is built whatever its size, but Python cannot
+    turn one of more than 4,300 decimal digits into text (``str`` raises ``ValueError``): as an id,
+    a pointer or a key it crashed the run ("internal error"), with either loader. Such an int
+    stays its text, as a decimal one that long already does (its constructor fails)."""
+    import sys
+
+    from saga_lint.catalog.yaml import fast
+    from saga_lint.catalog.yaml.locations import load
+    from saga_lint.pipeline import run_check
+
+    big = "0x" + "f" * 4000
+    assert fast.scalar_value("tag:yaml.org,2002:int", big) == big
+    assert fast.scalar_value("tag:yaml.org,2002:int", "0x" + "f" * 100) == int("f" * 100, 16)
+    assert fast.scalar_value("tag:yaml.org,2002:int", "9" * 5000) == "9" * 5000
+    assert load(f"a: {big}\n? {big}\n: [{big}]\n")[0] == {"a": big, big: [big]}
+    assert fast.parse(f"a: {big}\n") == {"a": big}
+    assert sys.get_int_max_str_digits() in (0, 4300)
+    texts = [f"id: {big}\nname: N\nversion: 1.0.0\n",
+             f"id: E\nname: N\nversion: 1.0.0\nchannels:\n  - id: {big}\nowners:\n  - {big}\n",
+             f"id: F\nname: N\nversion: 1.0.0\n? {big}\n: 1\n"]
+    for i, text in enumerate(texts):
+        folder = tmp_path / "events" / f"E{i}"
+        folder.mkdir(parents=True)
+        (folder / "index.mdx").write_text(f"---\n{text}---\nbody\n")
+    monkeypatch.setenv("SAGA_LINT_JOBS", jobs)
+    findings = run_check(tmp_path).findings
+    assert findings and all(f.rule != "internal-error" for f in findings)

@@ -132,6 +132,10 @@ def _starts_entry(text: str) -> bool:
     return bool(colon) and (not rest or rest[0] == " ") and _KEY.match(key) is not None
 
 
+# an int of more bits than this may have more decimal digits than ``str`` accepts (4,300 by default)
+_INT_BITS_CHECKED = 10_000
+
+
 def scalar_value(tag: str, text: str) -> object:
     """The Python value of a scalar, as SafeConstructor builds it; text for an unknown tag, for a
     collection tag on a scalar (``!!map x``), or a value the constructor rejects (an invalid
@@ -144,9 +148,12 @@ def scalar_value(tag: str, text: str) -> object:
     if builder is None:  # pragma: no cover - every scalar tag has a constructor
         return text
     try:
-        return builder(_constructor, yaml.ScalarNode(tag, text))
+        value = builder(_constructor, yaml.ScalarNode(tag, text))
+        if value.__class__ is int and value.bit_length() > _INT_BITS_CHECKED:
+            str(value)  # hex, octal or binary: an int Python cannot write as decimal text stays text
     except Exception:
         return text
+    return value
 
 
 class _NotSimple(Exception):
