@@ -98,3 +98,33 @@ def test_a_hex_int_too_long_for_str_is_kept_as_its_text(tmp_path, monkeypatch, j
     monkeypatch.setenv("SAGA_LINT_JOBS", jobs)
     findings = run_check(tmp_path).findings
     assert findings and all(f.rule != "internal-error" for f in findings)
+
+
+def test_the_workers_run_below_the_main_process(tmp_path, monkeypatch):
+    """The loader's workers lower their own priority by ``WORKER_NICENESS`` (the main process's
+    graph, sagas and rules are the critical path); the main process keeps its own."""
+    import os
+
+    from saga_lint.catalog import loader, workers
+
+    for i in range(40):
+        d = tmp_path / "events" / f"E{i}"
+        d.mkdir(parents=True)
+        (d / "index.mdx").write_text(f"---\nid: e{i}\nname: E\nversion: 1.0.0\n---\n")
+    seen = tmp_path / "niceness"
+    real = workers.worker_main
+
+    def spy(files, batches, conn):
+        real(files, batches, conn)
+        with open(seen, "a") as fh:
+            fh.write(f"{os.nice(0)}\n")
+
+    monkeypatch.setattr(workers, "worker_main", spy)
+    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
+    mine = os.nice(0)
+    catalog = loader.load_catalog(tmp_path)
+    catalog.facts.wait()
+    assert len(catalog.resources) == 40
+    assert os.nice(0) == mine
+    assert workers.WORKER_NICENESS >= 4  # what gives the main process a whole CPU beside two workers
+    assert seen.read_text().split() == [str(min(mine + workers.WORKER_NICENESS, 19))] * 2

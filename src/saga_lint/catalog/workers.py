@@ -8,11 +8,14 @@ computes the ``PageFacts`` of every page it parsed (``pagefacts.page_facts``, wi
 process tree on a large catalog), and sends the facts as one message. ``Workers`` is the main process's
 side: ``results`` takes the parts in batch order; ``collect`` (a ``pagefacts.PendingFacts``)
 takes the facts, later, while the main process has built the graph meanwhile. A worker that
-cannot start or fails leaves its work to the main process, which does it the usual way.
+cannot start or fails leaves its work to the main process, which does it the usual way. The
+workers run at a lower priority than the main process, whose work is the run's critical path
+(``WORKER_NICENESS``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 # Below this many pages, starting worker processes costs more than it saves.
 PARALLEL_MIN_PAGES = 300
 MAX_WORKERS = 16
+WORKER_NICENESS = 5  # how far below the main process the workers run (``_yield_to_the_main_process``)
 
 
 def parallelism() -> tuple[int, int]:
@@ -57,12 +61,25 @@ def _facts_or_none(files: CatalogFiles, res: Resource) -> PageFacts | None:
         return None
 
 
+def _yield_to_the_main_process() -> None:
+    """Run this worker ``WORKER_NICENESS`` steps below the main process's priority.
+
+    After the parse, the main process builds the graph and the sagas and runs the rules while the
+    workers compute the pages' facts: that main thread is the run's critical path. With equal
+    priorities, n workers and the main process on n CPUs each got n/(n+1) of a CPU; five steps
+    (the scheduler's weight 335 against 1024) are enough to give the main process a whole CPU
+    with two workers, and few enough that other work on the machine does not starve them."""
+    with contextlib.suppress(OSError):  # not allowed here: the work is the same, only slower
+        os.nice(WORKER_NICENESS)
+
+
 def worker_main(files: CatalogFiles, batches: list[list[Unit]], conn: Connection) -> None:
     """A loader worker: parse each batch and send it back at once; then compute the facts of every
     page it parsed and send them as one message."""
     from saga_lint.catalog import wire
     from saga_lint.catalog.units import load_batch
 
+    _yield_to_the_main_process()
     try:
         kept: list[list[Resource]] = []
         for batch in batches:
