@@ -270,6 +270,20 @@ def test_the_shared_walk_gives_the_same_key_as_one_process(catalog, tmp_path, mo
     real = cache_mod._collect
     monkeypatch.setattr(cache_mod, "_collect", lambda child: real(child) and None)
     assert cache._folder_lines() == alone
+    # the forked process finds other folders near the root than this one (a folder added between
+    # the two listings): its half is not used, this process walks its own idea of it
+    monkeypatch.setattr(cache_mod, "_collect", real)
+    parent, real_halves = os.getpid(), cache_mod._halves
+
+    def halves(root, near_root):
+        theirs, mine = real_halves(root, near_root)
+        return (theirs[1:] if os.getpid() != parent else theirs), mine
+
+    monkeypatch.setattr(cache_mod, "_halves", halves)
+    assert cache._folder_lines() == alone
+    # an index given to both processes as the same bytes: a warm shared walk reuses every record
+    monkeypatch.setattr(cache_mod, "_halves", real_halves)
+    assert cache._folder_lines() == alone
 
 
 def test_select_ignore_and_baseline_with_the_cache_give_the_cold_output(tmp_path):

@@ -198,3 +198,22 @@ def test_the_key_does_not_depend_on_the_listing_order(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cache_mod.os, "scandir", reversed_scandir)
     assert _cold_lines(root, tmp_path) == first
+
+
+@pytest.mark.parametrize("record", [5, None, ["d1:2:3"], {"a": 1}, True])
+def test_a_record_that_is_no_string_is_taken_for_none(tmp_path, monkeypatch, record):
+    """An index whose record of a folder is not a string (a hand edit): no crash, the folder is
+    listed again, the key is the cold one, and the index is written again with a real record."""
+    root = tmp_path / "cat"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "x.md").write_text("v1")
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    cache._folder_lines()
+    for parallel in (10**9, 0):
+        monkeypatch.setattr(cache_mod, "PARALLEL_FROM", parallel)
+        doc = json.loads(cache.index_file.read_text())
+        doc["folders"]["a"] = record
+        cache.index_file.write_text(json.dumps(doc))
+        assert cache._folder_lines() == _cold_lines(root, tmp_path)
+        assert isinstance(json.loads(cache.index_file.read_text())["folders"]["a"], str)

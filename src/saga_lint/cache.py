@@ -60,7 +60,7 @@ CACHE_DIR_NAME = ".saga-lint-cache"
 LAYOUT = 5  # of the files below; another layout is a miss
 RACY_NS = 1_000_000_000  # a file modified this close before the walk that wrote the index began is read again
 _KEEP = 8  # results kept per folder (the newest)
-PARALLEL_FROM = 3000  # folders in the index from which the key's walk is shared with a forked process
+PARALLEL_FROM = 1_000_000  # bytes of index (about 3,000 folders) from which the key's walk is shared with a forked process
 _SPLIT = 16  # folders to share out at least
 
 
@@ -133,28 +133,33 @@ class CheckCache:
     def _folder_lines(self) -> list[bytes]:
         """The digest of the key line of each folder the catalog's walk enters (``_Walk``; the
         line starts with the folder's path, so the sorted digests stand for the whole tree); the
-        index written again when a folder had to be listed or a file read. A catalog
-        the index says is large is walked by this process and a forked one, half each."""
+        index written again when a folder had to be listed or a file read. A catalog whose index
+        is large is walked by this process and a forked one, half each: the fork comes first, and
+        each process parses the index's bytes, read once before it, for itself (``_fork_scan``)."""
         started = time.time_ns()  # before any stat: the index's time (see RACY_NS)
-        written, known = _read_index(self.index_file)
-        if written > started:  # written in the future (a hand edit, a clock set back): trust nothing
-            written, known = 0, {}
-        racy_before = written - RACY_NS
+        raw = _read_index_bytes(self.index_file)
         inside = os.path.realpath(self.root)
-        walk = _Walk(known, racy_before, inside)
-        folders = _split(str(self.root), walk) if len(known) >= PARALLEL_FROM else [(str(self.root), "")]
-        theirs, mine = folders[0::2], folders[1::2]
-        child = _fork_scan(theirs, known, racy_before, inside) if theirs and mine else None
-        walk.walk(mine if child is not None else folders)
+        root = str(self.root)
+        child = _fork_scan(root, raw, started, inside) if len(raw) >= PARALLEL_FROM else None
+        written, known = _parse_index(raw, started)
+        walk = _Walk(known, written - RACY_NS, inside)
+        theirs, mine = _halves(root, walk) if child is not None else ([], [(root, "")])
+        walk.walk(mine)
         if child is not None:
             more = _collect(child)
-            if more is None:  # the child failed: its half here
+            if more is None or more[0] != theirs:  # the child failed, or listed other folders: its half here
                 walk.walk(theirs)
             else:
-                walk.lines += more[0]
-                walk.fresh.update(more[1] if isinstance(more[1], dict) else {rel: known[rel] for rel in more[1]})
-                walk.reads += more[2]
-        if walk.reads or walk.fresh.keys() != known.keys():
+                _, lines, fresh, reads = more
+                walk.lines += lines
+                if isinstance(fresh, dict):
+                    walk.fresh.update(fresh)
+                else:  # it read nothing: its folders' records are the known ones
+                    walk.kept += fresh
+                walk.reads += reads
+        if walk.reads or len(walk.fresh) + len(walk.kept) != len(known):
+            # (with nothing read, every folder walked has its known record: the same folders iff as many)
+            walk.fresh.update({rel: known[rel] for rel in walk.kept})
             _write_index(self.index_file, walk.fresh, started)
         walk.lines.sort()
         return walk.lines
@@ -226,6 +231,8 @@ def _walked(root: Path, folder: Path) -> bool:
 Scan = tuple[list[bytes], dict[str, str] | list[str], int]
 # a walk's result: the digest of each folder's key line; its index records (or, when it read
 # nothing, only the folders it walked: their records are the known ones); folders listed and files read
+Forked = tuple[list[tuple[str, str]], list[bytes], dict[str, str] | list[str], int]
+# what the forked walk sends: the folders it walked (its half as it found it), then its ``Scan``
 
 
 class _Walk:
@@ -249,6 +256,7 @@ class _Walk:
         self.inside = inside  # the catalog's real root: a link's file there is read by the loader
         self.lines: list[bytes] = []  # the digest of each folder's key line
         self.fresh: dict[str, str] = {}
+        self.kept: list[str] = []  # folders another process walked without reading: their records are the known ones
         self.reads = 0
 
     def walk(self, folders: list[tuple[str, str]]) -> Scan:
@@ -264,6 +272,8 @@ class _Walk:
             st = os.stat(path)
             sig = f"d{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
             old = self.known.get(rel, "")
+            if old.__class__ is not str:  # a damaged index: no record
+                old = ""
             same = (old == sig or old.startswith(sig + "\0")) and st.st_mtime_ns < self.racy_before \
                 and st.st_ctime_ns < self.racy_before
             # listed again, a file keeps what the record says of it (its digest, if unchanged)
@@ -363,9 +373,19 @@ def _split(root: str, near_root: _Walk) -> list[tuple[str, str]]:
     return level
 
 
-def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_before: int,
-               inside: str) -> tuple[int, int] | None:
-    """A ``_Walk`` of ``folders`` in a forked process: (its pid, the pipe to read), or None."""
+def _halves(root: str, near_root: _Walk) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(the forked process's folders, this process's) after walking the folders near the root
+    into ``near_root``; the forked process computes the same (its near-root walk thrown away), and
+    its half is used only if it is the one computed here."""
+    folders = _split(root, near_root)
+    if len(folders) < 2:
+        return [], folders
+    return folders[0::2], folders[1::2]
+
+
+def _fork_scan(root: str, raw: bytes, started: int, inside: str) -> tuple[int, int] | None:
+    """A forked process that parses the index's bytes ``raw``, finds the folders near the root as
+    this process does (``_halves``) and walks the first half: (its pid, the pipe to read), or None."""
     if not hasattr(os, "fork"):
         return None
     try:
@@ -377,8 +397,10 @@ def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_befor
         code = 1
         try:
             os.close(read_end)
-            lines, fresh, reads = _Walk(known, racy_before, inside).walk(folders)
-            sent: Scan = (lines, fresh if reads else list(fresh), reads)  # unchanged records: the parent has them
+            written, known = _parse_index(raw, started)
+            theirs, _ = _halves(root, _Walk(known, written - RACY_NS, inside))
+            lines, fresh, reads = _Walk(known, written - RACY_NS, inside).walk(theirs)
+            sent: Forked = (theirs, lines, fresh if reads else list(fresh), reads)  # unchanged records: the parent has them
             with os.fdopen(write_end, "wb") as out:
                 out.write(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
             code = 0
@@ -388,7 +410,7 @@ def _fork_scan(folders: list[tuple[str, str]], known: dict[str, str], racy_befor
     return pid, read_end
 
 
-def _collect(child: tuple[int, int]) -> Scan | None:
+def _collect(child: tuple[int, int]) -> Forked | None:
     """The forked scan's result, or None when it failed."""
     pid, read_end = child
     try:
@@ -397,7 +419,7 @@ def _collect(child: tuple[int, int]) -> Scan | None:
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             return None
-        result: Scan = pickle.loads(data)  # from our own child, over a pipe: not a file anyone wrote
+        result: Forked = pickle.loads(data)  # from our own child, over a pipe: not a file anyone wrote
         return result
     except (OSError, EOFError, pickle.UnpicklingError):
         return None
@@ -420,17 +442,27 @@ def _link_facts(path: str, inside: str | None = None) -> str:
     return facts
 
 
-def _read_index(path: Path) -> tuple[int, dict[str, str]]:
-    """The folder's index: when it was written (nanoseconds), and relative path -> record of each
-    folder (``_Walk``); ``(0, {})`` when it is missing or not ours. Records are checked where they
-    are used: a damaged one never matches."""
+def _read_index_bytes(path: Path) -> bytes:
+    """The index file's bytes (empty when it cannot be read)."""
     try:
-        doc = json.loads(path.read_text("utf-8"))
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _parse_index(raw: bytes, started: int) -> tuple[int, dict[str, str]]:
+    """The index (``raw``, its file's bytes): when it was written (nanoseconds), and relative path
+    -> record of each folder (``_Walk``); ``(0, {})`` when it is missing, not ours, or written
+    after ``started``, the time the walk began (a hand edit, a clock set back: trust nothing).
+    Records are checked where they are used: a damaged one never matches."""
+    try:
+        doc = json.loads(raw)
         folders, written = doc["folders"], doc["written"]
-        if doc.get("layout") != LAYOUT or not isinstance(folders, dict) or not isinstance(written, int):
+        if doc.get("layout") != LAYOUT or not isinstance(folders, dict) or not isinstance(written, int) \
+                or written > started:
             return 0, {}
-        return written, {k: v for k, v in folders.items() if isinstance(v, str)}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return written, folders  # a record that is no string is taken for none where it is used (``_Walk``)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return 0, {}
 
 
