@@ -442,12 +442,20 @@ def _link_facts(path: str, inside: str | None = None) -> str:
     return facts
 
 
+_INDEX_CAP = 1 << 30  # bytes: an index larger than this is no index of ours
+
+
 def _read_index_bytes(path: Path) -> bytes:
-    """The index file's bytes (empty when it cannot be read)."""
+    """The index file's bytes (empty when it cannot be read, or is no regular file: a cache
+    folder is a file tree anyone could make, and a FIFO or a link to a device there must not
+    hang the run or fill its memory; read as the loader reads, ``fileio.read_capped``)."""
+    from saga_lint.catalog.fileio import read_capped
+
     try:
-        return path.read_bytes()
+        content, _ = read_capped(str(path), _INDEX_CAP)
     except OSError:
         return b""
+    return content if content is not None and len(content) <= _INDEX_CAP else b""
 
 
 def _parse_index(raw: bytes, started: int) -> tuple[int, dict[str, str]]:

@@ -1,0 +1,61 @@
+"""Fourth review of the cache's key walk (#17): the index read once before the early fork."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+import saga_lint.cache as cache_mod
+
+
+def _cold_lines(root: Path, tmp_path: Path) -> list[bytes]:
+    folder = tmp_path / f"cold-{time.time_ns()}"
+    folder.mkdir()
+    return cache_mod.CheckCache(folder, root)._folder_lines()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "setitimer"), reason="no FIFOs or timers here")
+@pytest.mark.parametrize("parallel", [10**9, 0])
+def test_an_index_that_is_a_fifo_is_ignored_not_waited_on(tmp_path, monkeypatch, parallel):
+    """A cache folder is a file tree anyone could commit or make: an index path that is a FIFO
+    (or a link to one, or to a device) is no index; reading it blocked forever for a writer."""
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", parallel)
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "x.md").write_text("v1")
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    os.mkfifo(cache.index_file)
+
+    class Waited(Exception):  # no OSError (TimeoutError is one): nothing on the way catches it
+        pass
+
+    def timeout(*_):
+        raise Waited("the key's walk waited on the index")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.setitimer(signal.ITIMER_REAL, 5)
+    try:
+        lines = cache._folder_lines()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert lines == _cold_lines(root, tmp_path)
+    assert json.loads(cache.index_file.read_text())["folders"]["a"].startswith("d")  # written again, a file
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_an_index_that_links_to_a_device_is_ignored(tmp_path):
+    """An index path that is a link to an endless device is no index (it was read to the end)."""
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    cache.index_file.symlink_to("/dev/zero")
+    assert cache._folder_lines() == _cold_lines(root, tmp_path)
+    assert not cache.index_file.is_symlink()  # replaced by a real index
