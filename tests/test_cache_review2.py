@@ -59,3 +59,32 @@ def test_an_index_that_links_to_a_device_is_ignored(tmp_path):
     cache.index_file.symlink_to("/dev/zero")
     assert cache._folder_lines() == _cold_lines(root, tmp_path)
     assert not cache.index_file.is_symlink()  # replaced by a real index
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(signal, "setitimer"), reason="no FIFOs or timers here")
+def test_a_result_entry_that_is_a_fifo_is_a_miss_not_waited_on(tmp_path):
+    """The entry a key names (``check-<key>.json``) read as the index is: a FIFO there is a miss."""
+    from saga_lint.config import load_config
+
+    root = tmp_path / "cat"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "x.md").write_text("v1")
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    config = load_config(root)
+    key = cache.key(config)
+    os.mkfifo(cache._entry(key))
+
+    class Waited(Exception):
+        pass
+
+    def timeout(*_):
+        raise Waited("the cache waited on a result entry")
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.setitimer(signal.ITIMER_REAL, 5)
+    try:
+        assert cache.load(key, config) is None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

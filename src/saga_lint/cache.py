@@ -170,8 +170,9 @@ class CheckCache:
 
     def load(self, key: str, config: Config) -> Restored | None:
         """The cached result of ``key``, or None (a miss: missing, unreadable or not ours)."""
+        raw = _read_index_bytes(self._entry(key))  # read as the index is: no FIFO, no device
         try:
-            doc = json.loads(self._entry(key).read_text("utf-8"))
+            doc = json.loads(raw)
             if doc.get("layout") != LAYOUT or doc.get("key") != key:
                 return None
             findings = [_finding(f) for f in doc["findings"]]
@@ -181,7 +182,7 @@ class CheckCache:
             if not all(isinstance(k, str) and isinstance(v, int) for k, v in resources.items()):
                 return None
             ec = _ec_version(doc.get("eventcatalog"))
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return None
         return Restored(self.root, findings, config, files_seen, resources, ec)
 
@@ -446,7 +447,7 @@ _INDEX_CAP = 1 << 30  # bytes: an index larger than this is no index of ours
 
 
 def _read_index_bytes(path: Path) -> bytes:
-    """The index file's bytes (empty when it cannot be read, or is no regular file: a cache
+    """The bytes of the index file, or of a result entry (empty when it cannot be read, or is no regular file: a cache
     folder is a file tree anyone could make, and a FIFO or a link to a device there must not
     hang the run or fill its memory; read as the loader reads, ``fileio.read_capped``)."""
     from saga_lint.catalog.fileio import read_capped
