@@ -88,3 +88,36 @@ def test_a_result_entry_that_is_a_fifo_is_a_miss_not_waited_on(tmp_path):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_fork_that_fails_leaves_no_pipe_open(tmp_path, monkeypatch):
+    """No process left for the shared walk: this process walks it all (the same key), and the
+    pipe made for the child is closed again."""
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 0)
+    root = tmp_path / "cat"
+    for d in range(20):
+        (root / f"d{d}").mkdir(parents=True)
+        (root / f"d{d}" / "x.md").write_text(str(d))
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    made: list[int] = []
+    real_pipe = os.pipe
+
+    def pipe():
+        ends = real_pipe()
+        made.extend(ends)
+        return ends
+
+    def no_fork():
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(cache_mod.os, "pipe", pipe)
+    monkeypatch.setattr(cache_mod.os, "fork", no_fork)
+    lines = cache._folder_lines()
+    assert len(made) == 2
+    for fd in made:  # (checked before anything else opens a file and takes the number again)
+        with pytest.raises(OSError):
+            os.fstat(fd)
+    monkeypatch.undo()
+    assert lines == _cold_lines(root, tmp_path)

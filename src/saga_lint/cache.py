@@ -391,8 +391,13 @@ def _fork_scan(root: str, raw: bytes, started: int, inside: str) -> tuple[int, i
         return None
     try:
         read_end, write_end = os.pipe()
-        pid = os.fork()
     except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # no process left: this process walks it all, and the pipe is not needed
+        os.close(read_end)
+        os.close(write_end)
         return None
     if pid == 0:  # the child: scan, send, exit without the parent's clean-up
         code = 1
