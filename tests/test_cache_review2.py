@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import saga_lint.cache as cache_mod
+
+
+class Waited(Exception):  # no OSError (TimeoutError is one): nothing on the way catches it
+    pass
+
+
+@contextlib.contextmanager
+def _within(seconds: float, what: str) -> Iterator[None]:
+    """Raise ``Waited`` in the block if it runs longer than ``seconds`` (a read that blocks)."""
+
+    def timeout(*_: object) -> None:
+        raise Waited(what)
+
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _cold_lines(root: Path, tmp_path: Path) -> list[bytes]:
@@ -31,20 +53,8 @@ def test_an_index_that_is_a_fifo_is_ignored_not_waited_on(tmp_path, monkeypatch,
     cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
     assert cache is not None
     os.mkfifo(cache.index_file)
-
-    class Waited(Exception):  # no OSError (TimeoutError is one): nothing on the way catches it
-        pass
-
-    def timeout(*_):
-        raise Waited("the key's walk waited on the index")
-
-    old = signal.signal(signal.SIGALRM, timeout)
-    signal.setitimer(signal.ITIMER_REAL, 5)
-    try:
+    with _within(5, "the key's walk waited on the index"):
         lines = cache._folder_lines()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
     assert lines == _cold_lines(root, tmp_path)
     assert json.loads(cache.index_file.read_text())["folders"]["a"].startswith("d")  # written again, a file
 
@@ -74,20 +84,8 @@ def test_a_result_entry_that_is_a_fifo_is_a_miss_not_waited_on(tmp_path):
     config = load_config(root)
     key = cache.key(config)
     os.mkfifo(cache._entry(key))
-
-    class Waited(Exception):
-        pass
-
-    def timeout(*_):
-        raise Waited("the cache waited on a result entry")
-
-    old = signal.signal(signal.SIGALRM, timeout)
-    signal.setitimer(signal.ITIMER_REAL, 5)
-    try:
+    with _within(5, "the cache waited on a result entry"):
         assert cache.load(key, config) is None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
