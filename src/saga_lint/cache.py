@@ -137,7 +137,7 @@ class CheckCache:
         is large is walked by this process and a forked one, half each: the fork comes first, and
         each process parses the index's bytes, read once before it, for itself (``_fork_scan``)."""
         started = time.time_ns()  # before any stat: the index's time (see RACY_NS)
-        raw = _read_index_bytes(self.index_file)
+        raw = _read_cache_file(self.index_file)
         inside = os.path.realpath(self.root)
         root = str(self.root)
         child = _fork_scan(root, raw, started, inside) if len(raw) >= PARALLEL_FROM else None
@@ -170,7 +170,7 @@ class CheckCache:
 
     def load(self, key: str, config: Config) -> Restored | None:
         """The cached result of ``key``, or None (a miss: missing, unreadable or not ours)."""
-        raw = _read_index_bytes(self._entry(key))  # read as the index is: no FIFO, no device
+        raw = _read_cache_file(self._entry(key))
         try:
             doc = json.loads(raw)
             if doc.get("layout") != LAYOUT or doc.get("key") != key:
@@ -451,10 +451,11 @@ def _link_facts(path: str, inside: str | None = None) -> str:
 _INDEX_CAP = 1 << 30  # bytes: an index larger than this is no index of ours
 
 
-def _read_index_bytes(path: Path) -> bytes:
-    """The bytes of the index file, or of a result entry (empty when it cannot be read, or is no regular file: a cache
-    folder is a file tree anyone could make, and a FIFO or a link to a device there must not
-    hang the run or fill its memory; read as the loader reads, ``fileio.read_capped``)."""
+def _read_cache_file(path: Path) -> bytes:
+    """The bytes of one of the cache's files, the index or a result entry (empty when it cannot be
+    read, or is no regular file: a cache folder is a file tree anyone could make, and a FIFO or a
+    link to a device there must not hang the run or fill its memory; read as the loader reads,
+    ``fileio.read_capped``)."""
     from saga_lint.catalog.fileio import read_capped
 
     try:

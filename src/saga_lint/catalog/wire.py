@@ -30,7 +30,7 @@ Row = tuple[str, str, str, dict[str, Any], bool, Any, str, int, "str | None"]
 def _row(res: Resource) -> Row | bytes:
     """The page as a row, or pickled when it is not a plain ``Resource`` with plain ``Locations``."""
     locs = res.locs
-    pending = locs._pending if type(locs) is LazyLocations else None
+    pending = locs.pending if type(locs) is LazyLocations else None
     if type(res) is not Resource or type(res.data) is not dict or type(locs) not in (Locations, LazyLocations):
         return pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL)
     # a map already computed travels as a plain dict (``dict(locs)`` would compute a pending one)

@@ -34,20 +34,26 @@ COMPENSATING_VERBS = ("release", "void", "cancel", "refund", "compensate", "undo
 _TOKEN = re.compile(r"\w+")
 
 
-def reads_as_failure(text: str, own_words: list[str]) -> bool:
-    """``text`` reads as a failure once every word that starts with one of ``own_words`` (the
-    step's own words: ``order-cancelled`` is the success of ``cancel-order``) is removed.
+def own_words(message_id: str) -> list[str]:
+    """The words of a message id that a reply naming the same thing repeats: each word of more
+    than two letters, cut to five (``cancel-order`` -> ``cance``, ``order``)."""
+    return [w[:5] for w in re.split(r"[-_ ]+", message_id.lower()) if len(w) > 2]
+
+
+def reads_as_failure(text: str, words: list[str]) -> bool:
+    """``text`` reads as a failure once every word that starts with one of ``words`` (the step's
+    own words, ``own_words``: ``order-cancelled`` is the success of ``cancel-order``) is removed.
 
     What is removed is what ``re.sub(rf"\\b{re.escape(w)}\\w*", " ", text)`` removes, word after
     word; for words of word characters only (nearly all: they come from message ids) that is
     every token of word characters that starts with one of them, found with one regex
     instead of one compiled per word (thousands on a large catalog, more than ``re``'s cache)."""
     text = text.lower()
-    if own_words and all(_TOKEN.fullmatch(w) for w in own_words):
-        prefixes = tuple(own_words)
+    if words and all(_TOKEN.fullmatch(w) for w in words):
+        prefixes = tuple(words)
         text = _TOKEN.sub(lambda m: " " if m.group().startswith(prefixes) else m.group(), text)
     else:
-        for w in own_words:
+        for w in words:
             text = re.sub(rf"\b{re.escape(w)}\w*", " ", text)
     return bool(FAILURE_WORDS.search(text))
 
@@ -150,8 +156,7 @@ def participant_triggers(step: SagaStep) -> list[Trigger]:
 def failure_like(step: SagaStep, trigger: Trigger) -> bool:
     """A trigger reads as a failure reply when its id or condition says so, ignoring the words of
     the command itself (``order-cancelled`` is the success of ``cancel-order``)."""
-    words = [w[:5] for w in re.split(r"[-_ ]+", (step.command_id or "").lower()) if len(w) > 2]
-    return reads_as_failure(f"{trigger[0]} {trigger[1]}", words)
+    return reads_as_failure(f"{trigger[0]} {trigger[1]}", own_words(step.command_id or ""))
 
 
 def drawn_events(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> list[tuple[str, bool, int]]:

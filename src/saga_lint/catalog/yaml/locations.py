@@ -165,6 +165,11 @@ class LazyLocations(Locations):
         self._fill()
         return dict.__eq__(self, other)
 
+    @property
+    def pending(self) -> tuple[str, int] | None:
+        """``(text, line_offset)`` while the map is not computed yet; None once it is."""
+        return self._pending
+
     def __reduce__(self) -> tuple[type[Locations], tuple[object, ...]]:
         # pickled (e.g. from a loader worker) without computing the map
         if self._pending is not None:

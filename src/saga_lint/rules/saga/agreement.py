@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap
-from saga_lint.saga.infer import reads_as_failure
+from saga_lint.saga.infer import own_words, reads_as_failure
 from saga_lint.saga.values import pointer_id
 from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_steps
 
@@ -81,10 +80,10 @@ def _failures(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> 
     declared = block.get("failures")
     declared_list = declared if isinstance(declared, list) else []
     events = {e for f in declared_list if isinstance(f, dict) and (e := pointer_id(f.get("event")))}
-    own_words = _words(node.message_id or key)
-    branches = [e for e in fm.branches(node.id) if _failure_edge(fm, e, own_words)]
+    words = own_words(node.message_id or key)
+    branches = [e for e in fm.branches(node.id) if _failure_edge(fm, e, words)]
     drawn_events = [n for e in fm.branches(node.id) if (n := fm.nodes.get(e.target)) is not None and n.message_id
-                    and n.target is not None and n.target.type == "event" and _failure_text(n.message_id, own_words)]
+                    and n.target is not None and n.target.type == "event" and reads_as_failure(n.message_id, words)]
     if declared_list and not branches and not any(n.message_id in events for n in drawn_events):
         names = ", ".join(_label(f) for f in declared_list)
         yield Problem(f"step {key}: x-saga declares the failures {names}, but the map draws no failure branch after it. "
@@ -147,18 +146,9 @@ def _consumes_drawn_event(fm: FlowMap, node: Node) -> bool:
     return any(b.target is not None and b.target.type == "event" for b in fm.before(node.id))
 
 
-def _words(message_id: str) -> list[str]:
-    return [w[:5] for w in re.split(r"[-_ ]+", message_id.lower()) if len(w) > 2]
-
-
-def _failure_text(text: str, own_words: list[str]) -> bool:
-    """Reads as a failure once the step's own words are removed (``order-cancelled`` is the success of ``cancel-order``)."""
-    return reads_as_failure(text, own_words)
-
-
-def _failure_edge(fm: FlowMap, edge: Link, own_words: list[str]) -> bool:
+def _failure_edge(fm: FlowMap, edge: Link, words: list[str]) -> bool:
     target = fm.nodes.get(edge.target)
-    return (target is not None and target.failure_typed) or bool(edge.label and _failure_text(edge.label, own_words))
+    return (target is not None and target.failure_typed) or bool(edge.label and reads_as_failure(edge.label, words))
 
 
 def _label(failure: object) -> str:

@@ -56,11 +56,9 @@ def lookup(ctx: Context, types: tuple[str, ...], rid: str | None) -> Resource | 
     if not rid:
         return None
     answers: dict[tuple[tuple[str, ...], str], Resource | None] = ctx.memo.setdefault("saga-lookup", {})
-    key = (types, rid)
-    if key in answers:
-        return answers[key]
-    found = answers[key] = ctx.catalog.lookup(types, rid)[1]
-    return found
+    if (types, rid) not in answers:
+        answers[types, rid] = ctx.catalog.lookup(types, rid)[1]
+    return answers[types, rid]
 
 
 def ids(resources: Iterable[Resource]) -> set[str]:
