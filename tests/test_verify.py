@@ -826,3 +826,55 @@ def test_cli_run_calls_an_installed_participant_plugin(tmp_path):
     assert calls.read_text().splitlines() == ["authorize_payment forward 1", "authorize_payment compensate 1"]
     plain = run_cli("run", "checkout-saga", OUR_CATALOG, "--scenario", "create_order=exhaust", env=env)
     assert plain.returncode == 0 and calls.read_text().count("\n") == 2  # simulated by default
+
+
+# -- long sagas: the base scenarios within the budget -----------------------------------------------
+
+
+def _long_saga(checkout, n: int):
+    """The checkout saga with its first step repeated ``n`` times (ids ``reserve_0``...)."""
+    saga = copy.deepcopy(checkout)
+    first = saga.steps[0]
+    repeated = []
+    for i in range(n):
+        step = copy.deepcopy(first)
+        step.id = f"reserve_{i}"
+        repeated.append(step)
+    saga.steps = repeated + saga.steps[1:]
+    for i, step in enumerate(saga.steps):
+        step.index = i
+    return saga
+
+
+def test_long_saga_bases_are_budgeted_but_every_fault_runs(checkout):
+    """A long saga has about n^2 compensation faults: beyond the budget, every forward fault and
+    each distinct compensation fault still run once, a seeded sample fills half the budget, and the
+    crash and duplicate variants keep the other half (they used to get none)."""
+    from saga_lint.orchestrator.scenarios import base_scenarios, budget_bases
+
+    saga = _long_saga(checkout, 12)
+    bases = base_scenarios(saga)
+    assert len(bases) > 300  # quadratic: the case this budget is for
+    kept, left_out = budget_bases(bases, 300, seed=7)
+    assert left_out == len(bases) - len(kept) > 0 and len(kept) == 150
+    assert [b for b in bases if not b.compensation] == [b for b in kept if not b.compensation]
+    assert {b.compensation for b in bases} == {b.compensation for b in kept}
+    assert kept == [b for b in bases if b in kept]  # in their order
+    assert budget_bases(bases, 300, seed=7) == (kept, left_out)
+    assert budget_bases(bases, len(bases), seed=7) == (bases, 0)  # within the budget: all of them
+    # more forward and distinct compensation faults than half the budget: all of them still run
+    must, _ = budget_bases(bases, 2, seed=7)
+    assert {b.compensation for b in must} == {b.compensation for b in bases} and len(must) < len(bases)
+
+
+def test_long_saga_verify_stays_within_budget_and_finds_a_broken_compensation(store, checkout):
+    saga = _long_saga(checkout, 12)
+    report = verify(store, saga, max_scenarios=200)
+    assert report.scenarios == 200 and not report.violations, report.violations
+    assert any(re.match(r"sampled 1\d\d of 4\d\d base scenarios", n) for n in report.notes), report.notes
+    assert any("crash/duplicate variants" in n for n in report.notes), report.notes
+    assert {"orchestrator crash", "every reply delivered twice"} <= set(report.kinds), report.kinds
+    broken = copy.deepcopy(saga)
+    broken.step("reserve_5").compensation = None
+    report = verify(store, broken, max_scenarios=200)
+    assert {"compensated-once-reverse", "nothing-left-open"} <= invariants_of(report), report.violations

@@ -47,7 +47,8 @@ def _pick_sagas(path: str, flows: Sequence[str]) -> list[Saga]:
 @click.option("--flow", "flows", multiple=True, metavar="ID", help="Only this saga flow (repeatable).")
 @click.option("--db", default="sqlite://", show_default=True, help="Store: sqlite://, sqlite:///PATH or postgresql://...")
 @click.option("--max-scenarios", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Scenario budget per flow; beyond it crash/duplicate variants are sampled.")
+              help="Scenario budget per flow; beyond it crash/duplicate variants (and a long saga's "
+                   "compensation faults) are sampled.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for sampling.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--break-idempotency", "broken", multiple=True, metavar="STEP",

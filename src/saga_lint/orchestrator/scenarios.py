@@ -343,6 +343,30 @@ def with_variants(bases: list[Scenario], log_writes: dict[Scenario, int]) -> lis
     return out
 
 
+def budget_bases(bases: list[Scenario], limit: int, seed: int) -> tuple[list[Scenario], int]:
+    """The base scenarios to run within the budget ``limit``, and how many were left out. Bases
+    within the budget all run. But a saga of n steps has about n^2 compensation faults (each
+    compensation failing on each failure path before it), so a long saga's bases alone exceed any
+    budget; then every scenario without a compensation fault runs (linear in the steps), so does
+    each distinct compensation fault once, on the last failure path that has it (the one with the
+    most to undo), and a ``seed``ed sample of the other compensation faults fills half the budget,
+    which leaves the other half to the crash and duplicate variants."""
+    if len(bases) <= limit:
+        return list(bases), 0
+    kept: set[int] = set()
+    covered: set[tuple[tuple[str, str], ...]] = set()
+    for i in range(len(bases) - 1, -1, -1):
+        fault = bases[i].compensation
+        if not fault or fault not in covered:
+            covered.add(fault)
+            kept.add(i)
+    rest = [i for i in range(len(bases)) if i not in kept]
+    room = max(0, limit // 2 - len(kept))
+    picked = random.Random(seed).sample(rest, room) if room < len(rest) else rest
+    kept.update(picked)
+    return [bases[i] for i in sorted(kept)], len(bases) - len(kept)
+
+
 def sample(scenarios: list[Scenario], limit: int | None, seed: int) -> list[Scenario]:
     """At most ``limit`` of the scenarios, in their order; which ones is decided by ``seed``."""
     if limit is None or len(scenarios) <= limit:

@@ -1,8 +1,10 @@
 """``saga-lint verify``: run every scenario of every saga and check the invariants on the store.
 
-Base scenarios (no crash) always run; their crash variants (a crash after each of the base run's
-log writes, then a restart) and duplicate-delivery variants run exhaustively when the total fits
-``max_scenarios``, else a seeded sample of them fills the remaining budget. Each violation is
+Base scenarios (no crash) run, all of them when they fit ``max_scenarios`` (a long saga's
+quadratically many compensation faults are cut to half the budget, ``budget_bases``); their crash
+variants (a crash after each of the base run's log writes, then a restart) and duplicate-delivery
+variants run exhaustively when the total fits ``max_scenarios``, else a seeded sample of them
+fills the remaining budget. Each violation is
 reported once per (invariant, message), with the smallest scenario that shows it and its trace.
 """
 
@@ -20,6 +22,7 @@ from saga_lint.orchestrator.scenarios import (
     MAX_ATTEMPTS,
     Scenario,
     base_scenarios,
+    budget_bases,
     expected,
     kind_of,
     sample,
@@ -171,6 +174,17 @@ def run_choreography(store: Store, saga: Saga, scenario: Scenario, saga_id: str,
     return RunResult(saga_id, scenario, trace, choreography_snapshot(store, saga, saga_id), eng.consumes, crashed)
 
 
+def _budgeted(bases: list[Scenario], report: FlowReport, max_scenarios: int, seed: int) -> list[Scenario]:
+    """``budget_bases``, with a note when compensation faults were sampled."""
+    kept, left_out = budget_bases(bases, max_scenarios, seed)
+    if left_out:
+        report.notes.append(
+            f"sampled {len(kept)} of {len(bases)} base scenarios (seed {seed}): every forward fault and each "
+            f"compensation fault once ran, {left_out} repeats of a compensation fault on another failure path "
+            "did not; raise --max-scenarios to run them")
+    return kept
+
+
 def verify_choreography(store: Store, saga: Saga, report: FlowReport, *, max_scenarios: int, seed: int, prefix: str,
                         non_idempotent: frozenset[str] = frozenset()) -> FlowReport:
     """A choreography's base scenarios, then its crash, duplicate and reordering variants within
@@ -179,7 +193,7 @@ def verify_choreography(store: Store, saga: Saga, report: FlowReport, *, max_sce
 
     ids = (f"{prefix}:{saga.id}:{n}" for n in itertools.count(1))
     found = _Counterexamples()
-    bases = cs.base_scenarios(saga)
+    bases = _budgeted(cs.base_scenarios(saga), report, max_scenarios, seed)
     references: dict[Scenario, Snapshot] = {}
     consumes: dict[Scenario, int] = {}
     for sc in bases:
@@ -216,7 +230,7 @@ def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: in
     ids = (f"{prefix}:{saga.id}:{n}" for n in itertools.count(1))
     found = _Counterexamples()
     report.notes.extend(_capped_policy_notes(saga))
-    bases = base_scenarios(saga)
+    bases = _budgeted(base_scenarios(saga), report, max_scenarios or 0, seed)
     references: dict[Scenario, Snapshot] = {}
     writes: dict[Scenario, int] = {}
     for sc in bases:
