@@ -402,3 +402,47 @@ def test_a_misspelt_edge_is_one_finding_not_one_per_step_behind_it(make_catalog)
         ("flow/unreachable-step", "orphan", 'step "orphan" cannot be reached from the first step "start"; '
          "add a next_step that leads to it or remove it."),
     ], describe(findings)
+
+
+def test_steps_before_an_edge_to_an_unknown_step_are_no_dead_ends(make_catalog):
+    """Cascade folded into its cause (seen in the public eventcatalog-ai-demo CancelSubscription
+    flow): a loop whose exits go to steps the flow forgot to define is reported once, as
+    flow/unknown-step at each missing target, not once more per step in front of the loop as a
+    dead end "that only leads into a loop"; the missing targets were meant as the loop's exits."""
+    steps = """
+  - id: start
+    title: Cancels subscription
+    next_step: service
+  - id: stripe
+    title: Stripe
+    next_step: service
+  - id: service
+    title: Subscription service
+    next_steps:
+      - stripe
+      - {id: cancelled, label: Successful cancellation}
+      - {id: rejected, label: Failed cancellation}
+"""
+    findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
+    flow = [(f.rule, f.step) for f in findings if f.rule.startswith("flow/")]
+    assert flow == [("flow/unknown-step", "service"), ("flow/unknown-step", "service")], describe(findings)
+
+
+def test_a_loop_with_no_exit_behind_a_step_with_a_missing_target_is_still_a_dead_end(make_catalog):
+    """The exception above is only for the steps that reach the missing target: a closed loop
+    elsewhere in the flow is still a dead end."""
+    steps = """
+  - id: start
+    title: Start
+    next_steps: [gone, retry]
+  - id: retry
+    title: Retry
+    next_step: pay
+  - id: pay
+    title: Pay
+    next_step: retry
+"""
+    findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
+    flow = [(f.rule, f.step) for f in findings if f.rule.startswith("flow/")]
+    assert flow == [("flow/unknown-step", "start"), ("flow/dead-end", "retry"), ("flow/dead-end", "pay")], \
+        describe(findings)

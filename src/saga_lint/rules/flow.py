@@ -189,7 +189,9 @@ def dead_end(ctx: Context) -> Iterator[Problem]:
 
     What it checks: from every step, following ``next_step``/``next_steps``, some end (a step
     with no next step) is reachable. A step with no next step is an end, not a dead end; a loop
-    is fine as long as it has an exit.
+    is fine as long as it has an exit. An edge to a step the flow does not define counts as an
+    exit: it is ``flow/unknown-step``'s finding, once, and not a dead end for every step in front
+    of it (a loop whose intended exits were never written as steps).
     Why: a flow that can enter a loop with no exit never finishes: a retry without "max retries
     exceeded", a saga that never terminates.
     Example that fails:
@@ -206,8 +208,10 @@ def dead_end(ctx: Context) -> Iterator[Problem]:
         for s, ts in adj.items():
             for t in ts:
                 rev[t].append(s)
-        # ends: steps with no outgoing edge at all (targets to unknown steps count as a way on)
-        ends = [s for s, (i, step) in table.items() if not next_steps(step)]
+        # ends: steps with no outgoing edge at all, and steps with an edge to an unknown step (the
+        # missing target was meant as a way on, and is flow/unknown-step's one finding)
+        unknown_exit = {s for s, (i, step) in table.items() if any(t not in table for t, _ in next_steps(step))}
+        ends = [s for s, (i, step) in table.items() if not next_steps(step) or s in unknown_exit]
         ok = set(ends)
         queue = deque(ends)
         while queue:
@@ -215,9 +219,8 @@ def dead_end(ctx: Context) -> Iterator[Problem]:
                 if p not in ok:
                     ok.add(p)
                     queue.append(p)
-        unknown_exit = {s for s, (i, step) in table.items() if any(t not in table for t, _ in next_steps(step))}
         for sid, (i, _step) in sorted(table.items(), key=lambda kv: kv[1][0]):
-            if sid not in ok and sid not in unknown_exit:
+            if sid not in ok:
                 yield Problem(
                     f'from step "{sid}" no end of the flow can be reached (it only leads into a loop); '
                     "add an exit to an end step.",
