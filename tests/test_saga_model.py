@@ -348,6 +348,51 @@ def test_journey_without_failure_is_no_saga(tmp_path):
     assert proc.returncode == 2 and "is not a saga: its map draws no failure" in proc.stderr
 
 
+def test_failure_across_two_owners_with_no_step_to_coordinate_is_no_saga(tmp_path):
+    """Seen in the public eventcatalog-ddd example's SubscriptionRenewed flow: services of two owners
+    and a failure-labelled edge, but no command and no event a participant consumes, so no local
+    transaction for a saga to coordinate: it was reviewed as a saga of zero steps ("no
+    orchestrator: no service sends every step command" with no command in the flow, no outcome,
+    no status). Not a saga by its map; explain says why not and what would make it one."""
+    root = build(
+        tmp_path, *TEAMS,
+        service("subscriptions", "ordering"), service("mailer", "shipping"),
+        message("query", "get-payment-status"), message("event", "subscription-suspended"),
+        flow("renew", [
+            svc_step("check", "subscriptions", ("status", "Active")),
+            msg_step("status", "get-payment-status", ("suspended", "Invalid payment method"), ("done", "Approved")),
+            msg_step("suspended", "subscription-suspended", ("notify", None)),
+            svc_step("notify", "mailer", ("done", None)),
+            {"id": "done", "title": "Done"},
+        ]),
+    )
+    sagas, findings = model(root)
+    assert "renew" not in sagas and not saga_hits(findings, "renew")
+    proc = run_cli("explain", "renew", root)
+    assert proc.returncode == 2
+    assert ("is not a saga: it draws a failure (a failure-labelled edge \"Invalid payment method\" from status) across "
+            "participants of different owners (subscriptions (ordering), mailer (shipping)), but no step is a local "
+            "transaction to coordinate") in proc.stderr
+
+
+def test_a_declared_saga_with_no_step_is_still_a_saga(tmp_path):
+    """Only the reading of the map needs a step: a flow listed under sagas: (or with x-saga, or a
+    Compensation node) is a saga whatever its steps, and is reviewed as one."""
+    root = build(
+        tmp_path, *TEAMS,
+        service("subscriptions", "ordering"), service("mailer", "shipping"),
+        message("query", "get-payment-status"),
+        flow("renew", [
+            svc_step("check", "subscriptions", ("status", "Active")),
+            msg_step("status", "get-payment-status", ("notify", "Invalid payment method")),
+            svc_step("notify", "mailer"),
+        ]),
+    )
+    (root / "saga-lint.yaml").write_text("sagas: [renew]\n")
+    sagas, _ = model(root)
+    assert sagas["renew"].why == "the configuration lists it under sagas" and sagas["renew"].steps == []
+
+
 # -- a journey that copies a saga's steps --------------------------------------------------------------
 
 

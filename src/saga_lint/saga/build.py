@@ -4,8 +4,10 @@ Which flows are sagas (../shared/design/saga-extension.md, docs/saga.md): a flow
 ``x-saga`` block; a plain flow that models compensation the way EventCatalog's own example does (a
 ``custom`` step of ``type: Compensation``); a flow listed under ``sagas:`` in the config; or a flow
 whose participants (services drawn or handling its commands) belong to different owners and whose
-map draws a failure (``flowmap.FlowMap.failure_signals``). Only the latest version of each flow is
-modelled. A saga that repeats another saga's steps (a customer journey drawn around it) is marked
+map draws a failure (``flowmap.FlowMap.failure_signals``) and has a step to coordinate (a command,
+or an event a participant receives: without one the review is of a saga of zero steps, e.g. a
+renewal journey of queries and notifications). Only the latest version of each flow is modelled.
+A saga that repeats another saga's steps (a customer journey drawn around it) is marked
 ``copy_of`` that saga and not reviewed a second time (``copies``).
 
 The steps (``steps``) are the flow's command steps, the local transactions started by an event a
@@ -60,16 +62,26 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
         return None, "no x-saga block, no Compensation node, not listed under sagas: in the config"
     signals = fmap.failure_signals()
     parts = fmap.participants(graph)
+    make = "Declare an x-saga block, draw a custom Compensation node, or list it under sagas: in the config, to review it as one."
     if signals and _different_owners(parts):
+        if not _has_steps(graph, flow, fmap):
+            return None, (f"it draws a failure ({'; '.join(signals[:3])}) across participants of different owners "
+                          f"({_owners_text(parts)}), but no step is a local transaction to coordinate: no command, and "
+                          f"no event a participant receives. {make}")
         return (f"it spans participants of different owners ({_owners_text(parts)}) and draws a failure "
                 f"({'; '.join(signals[:3])})"), ""
-    make = "Declare an x-saga block, draw a custom Compensation node, or list it under sagas: in the config, to review it as one."
     if not signals:
         return None, f"its map draws no failure (no Exception or failure node, failure-labelled edge, failure event, retry or " \
                      f"timeout node, or compensation wording), and it has no x-saga block or Compensation node. {make}"
     who = _owners_text(parts) or "none"
     return None, (f"it draws a failure ({'; '.join(signals[:3])}), but its participants ({who}) share an owner, "
                   f"so nothing has to be coordinated across teams. {make}")
+
+
+def _has_steps(graph: CatalogGraph, flow: Resource, fmap: FlowMap) -> bool:
+    """Whether the map has a saga step (a command, or an event a participant receives): a flow
+    read as a saga from its map alone needs one, or it is reviewed as a saga of zero steps."""
+    return bool(coordination.saga_steps(graph, Saga(flow=flow, structured=False, why="", x={}), fmap))
 
 
 def is_saga(flow: Resource, config: Config | None, graph: CatalogGraph | None = None) -> str | None:
