@@ -158,9 +158,13 @@ def test_an_unknown_key_of_a_team_is_a_warning_naming_the_near_key(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "version"),
-    [("3.48.4", "3.48.4"), ("^3.40.0", "3.48.4"), ("~4.7.1", "4.7.5"), ("4", "4.7.5"), (">=3", "3.48.4"), ("latest", None)],
+    [("3.48.4", "3.48.4"), ("^3.40.0", "3.48.4"), ("~4.7.1", "4.7.5"), ("4", "4.7.5"), (">=3", "3.48.4"), ("latest", None),
+     ("^2.39.2", "2.39.2"), ("~2.14", "2.14.0"), ("2", "2.0.0"), ("2.x", "2.0.0")],
 )
 def test_declared_versions(text, version):
+    """A range of a line saga-lint carries no schemas of (2.x) stands for the lowest version it
+    allows, never a version outside it: the public unwork-ag sandbox's ``^2.39.2`` was reported as
+    "checked against EventCatalog 2.0.0 (package.json: ^2.39.2)"."""
     assert from_text(text) == version
 
 

@@ -57,7 +57,8 @@ class EcVersion:
 def from_text(text: str) -> str | None:
     """The version a declared version or npm range stands for: the newest known version of its
     major line when it is a range or partial (``^3.40.0`` -> 3.48.4, ``4`` -> 4.7.5), the exact
-    text when it is an exact version; None when it names no version."""
+    text when it is an exact version, the lowest version a range allows on a line saga-lint knows
+    no release of (``^2.39.2`` -> 2.39.2, read with 3.x's schemas); None when it names no version."""
     t = _PREFIX.sub("", text.strip())
     m = _NUMBERS.match(t)
     if m is None:
@@ -69,7 +70,10 @@ def from_text(text: str) -> str | None:
     for known in reversed(KNOWN):
         if known.split(".")[0] == major:
             return known
-    return f"{major}.0.0"
+    # a line saga-lint knows no release of (2.x): the lowest version the range allows, never 2.0.0 for ^2.39.2
+    minor = m.group(2) if m.group(2) and m.group(2).isdigit() else "0"
+    patch = m.group(3) if m.group(3) and m.group(3).isdigit() and minor == m.group(2) else "0"
+    return f"{major}.{minor}.{patch}"
 
 
 def _from_package_json(root: Path) -> str | None:
