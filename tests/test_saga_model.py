@@ -334,6 +334,24 @@ def test_failure_edges_within_one_owner_is_no_saga(tmp_path):
             "(shop (ordering), payments (ordering)) share an owner") in proc.stderr
 
 
+@pytest.mark.parametrize(("services", "expected"), [
+    ((), "but no service takes part in it (none is drawn, none receives its commands), so nothing has to be "
+         "coordinated across teams"),
+    ((("shop", "ordering"),), "but only one participant has an owner (shop (ordering)), so nothing has to be "
+                              "coordinated across teams"),
+])
+def test_why_a_flow_with_a_failure_and_fewer_than_two_owned_participants_is_no_saga(tmp_path, services, expected):
+    """Seen in the public eventcatalog-ai-demo PaymentFlow (messages only, no service drawn): explain
+    said "its participants (none) share an owner"; it says what is missing instead."""
+    steps = [msg_step("pay", "payment-initiated", ("failed", "Payment failed")), {"id": "failed", "title": "Failed"}]
+    if services:
+        steps.insert(0, svc_step("shop_svc", "shop", ("pay", None)))
+    root = build(tmp_path, *TEAMS, *(service(sid, owner) for sid, owner in services),
+                 message("event", "payment-initiated"), flow("pay", steps))
+    proc = run_cli("explain", "pay", root)
+    assert proc.returncode == 2 and expected in proc.stderr, proc.stderr
+
+
 def test_journey_without_failure_is_no_saga(tmp_path):
     root = build(
         tmp_path, *TEAMS,

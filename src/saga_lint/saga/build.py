@@ -73,9 +73,20 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
     if not signals:
         return None, f"its map draws no failure (no Exception or failure node, failure-labelled edge, failure event, retry or " \
                      f"timeout node, or compensation wording), and it has no x-saga block or Compensation node. {make}"
-    who = _owners_text(parts) or "none"
-    return None, (f"it draws a failure ({'; '.join(signals[:3])}), but its participants ({who}) share an owner, "
-                  f"so nothing has to be coordinated across teams. {make}")
+    return None, f"it draws a failure ({'; '.join(signals[:3])}), but {_not_across_teams(parts)}. {make}"
+
+
+def _not_across_teams(parts: dict[str, list[str]]) -> str:
+    """Why the participants coordinate nothing across teams: there are none, one has an owner, or they share one."""
+    owned = {sid: o for sid, o in parts.items() if o}
+    if not parts:
+        why = "no service takes part in it (none is drawn, none receives its commands)"
+    elif len(owned) < 2:
+        why = (f"only one participant has an owner ({_owners_text(owned)})" if owned
+               else f"no participant has an owner ({_owners_text(parts)})")
+    else:
+        why = f"its participants ({_owners_text(parts)}) share an owner"
+    return f"{why}, so nothing has to be coordinated across teams"
 
 
 def _has_steps(graph: CatalogGraph, flow: Resource, fmap: FlowMap) -> bool:
