@@ -498,6 +498,19 @@ CASES = [
         "domains/Ordering/services/Orders/events/OrderPlaced/versioned/index.mdx", "---",
         r"older version needs a folder named after it.*OrderPlaced/versioned/<version>/index\.mdx",
     ),
+    Case(  # the public autodidaddict/crafterhustle-catalog groups its events by aggregate
+        "structure/unrecognised-file", "message-in-a-group-folder",
+        {"events/Orders/OrderRefunded/index.mdx": EVENT_TXT.replace("order-placed", "order-refunded")},
+        "events/Orders/OrderRefunded/index.mdx", "---",
+        r"an event is one folder below events/, so EventCatalog ignores this page \(Orders/ groups it one folder too "
+        r"deep\); move it to events/OrderRefunded/index\.mdx",
+    ),
+    Case(
+        "structure/unrecognised-file", "older-version-in-a-group-folder",
+        {"events/Orders/OrderPlaced/versioned/0.9.0/index.mdx": EVENT_TXT.replace("1.0.0", "0.9.0")},
+        "events/Orders/OrderPlaced/versioned/0.9.0/index.mdx", "---",
+        r"move it to events/OrderPlaced/versioned/0\.9\.0/index\.mdx",
+    ),
     Case(
         "structure/unrecognised-file", "notes-beside-the-index",
         {"domains/Ordering/services/Orders/notes.mdx": "# Notes\n"}, "domains/Ordering/services/Orders/notes.mdx", None,

@@ -115,6 +115,24 @@ def _near_miss_folder(folders: tuple[str, ...]) -> bool:
     return any(near_miss_folder(f) for f in folders)
 
 
+def _grouped(collection: str, prefix: str, after: list[str], ext: str) -> str | None:
+    """The message for an index page grouped into a sub-folder of a collection that is one folder
+    deep (``events/Orders/OrderPlaced/index.mdx``, with or without ``versioned/<v>/``): where it
+    belongs. None for any other shape."""
+    tail = after[-3:] if len(after) >= 3 and after[-2] == "versioned" else after[-1:]
+    groups = after[: len(after) - len(tail)]
+    if not groups or collection not in COLLECTIONS or collection in NESTED_COLLECTIONS or "versioned" in groups:
+        return None
+    kind = COLLECTIONS[collection]
+    deep = "one folder" if len(groups) == 1 else f"{len(groups)} folders"
+    return (f"{_a(kind)} is one folder below {collection}/, so {{ignored}} ({'/'.join(groups)}/ groups it "
+            f"{deep} too deep); move it to {prefix}/{'/'.join(tail)}/index{ext}")
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def unrecognised_message(rel: str) -> str:
     """What is wrong with a page ``classify`` calls unrecognised, and where it probably belongs."""
     parts = rel.split("/")
@@ -152,6 +170,9 @@ def unrecognised_message(rel: str) -> str:
             f"only index pages are resources, so {ignored}; move extra documentation into a docs/ folder, "
             f"e.g. {'/'.join(folders)}/docs/{name}"
         )
+    grouped = _grouped(collection, prefix, after, ext)
+    if grouped:
+        return grouped.replace("{ignored}", ignored)
     return (
         f"no EventCatalog pattern matches this page, so {ignored}; "
         "move it to <collection>/<name>/index.mdx or into a docs/ folder"
