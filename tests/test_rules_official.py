@@ -1127,3 +1127,18 @@ def test_the_recorded_list_is_what_the_installed_official_linter_emits():
     text = dist.read_text("utf-8")
     emitted = set(re.findall(r'(?:rule\s*=\s*|rule:\s*|return\s+)"([a-z-]+/[a-z-]+)"', text))
     assert emitted == OFFICIAL_1_1_1
+
+
+def test_a_reference_to_a_page_eventcatalog_does_not_load_says_where_the_page_is(make_catalog):
+    """Seen in the public autodidaddict/crafterhustle-catalog: events grouped by aggregate
+    (events/Orders/OrderPlaced/index.md) are not loaded, so every sends/receives of them is
+    refs/resource-exists; "Add its page" sent the reader to write a page that exists. The finding
+    names the page that is there and why it does not count (matched by folder name, folded)."""
+    moved = "domains/Ordering/services/Orders/events/Orders/OrderPlaced/index.mdx"
+    root = build(make_catalog, {EVENT: None, SCHEMA: None, moved: EVENT_TXT.replace("schemaPath: schema.json\n", "")})
+    refs = [f for f in lint(root) if f.rule == "refs/resource-exists" and '"order-placed"' in f.message]
+    assert refs, describe(lint(root))
+    for f in refs:
+        assert f.message.endswith(
+            f"which is not in the catalog: its page {moved} is in a folder EventCatalog does not load "
+            "(structure/unrecognised-file). Move the page or correct the id."), f.message

@@ -82,18 +82,38 @@ def _a(words: str) -> str:
     return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
+def _unloaded_pages(ctx: Context) -> dict[str, str]:
+    """Folded resource-folder name -> path of each index page EventCatalog does not load
+    (``structure/unrecognised-file``): a reference to it is missing because of where it is."""
+    from saga_lint.suggest import fold
+
+    pages: dict[str, str] | None = ctx.memo.get("_unloaded_pages")
+    if pages is None:
+        pages = {}
+        for f in ctx.catalog.load_findings:
+            parts = (f.file or "").split("/")
+            if f.rule != "structure/unrecognised-file" or parts[-1].rsplit(".", 1)[0] != "index" or len(parts) < 2:
+                continue
+            folder = parts[-4] if len(parts) >= 4 and parts[-3] == "versioned" else parts[-2]
+            if fold(folder) not in pages or "/versioned/" in pages[fold(folder)]:  # the latest version's page first
+                pages[fold(folder)] = str(f.file)
+        ctx.memo["_unloaded_pages"] = pages
+    return pages
+
+
 def _missing(ctx: Context, predicate: Callable[[Reference], bool]) -> Iterator[Problem]:
+    from saga_lint.suggest import fold
+
     for x in ctx.graph.unresolved:
         ref = x.ref
         if x.status != "missing" or not predicate(ref):
             continue
         what = _kind_words(ref.targets)
         hint = _did_you_mean(ctx, ref.targets, ref.id) or _other_types(ctx, ref.targets, ref.id)
-        yield Problem(
-            f'{ref.field} refers to {what} "{ref.id}", which is not in the catalog.{hint} Add its page or correct the id.',
-            ref.source,
-            ref.path,
-        )
+        unloaded = None if hint else _unloaded_pages(ctx).get(fold(ref.id))
+        advice = (f": its page {unloaded} is in a folder EventCatalog does not load (structure/unrecognised-file). "
+                  "Move the page or correct the id." if unloaded else f".{hint} Add its page or correct the id.")
+        yield Problem(f'{ref.field} refers to {what} "{ref.id}", which is not in the catalog{advice}', ref.source, ref.path)
 
 
 def _is_owner_ref(ref: Reference) -> bool:
@@ -132,7 +152,9 @@ def resource_exists(ctx: Context) -> Iterable[Problem]:
     ``consumers`` written on a message, a container's ``services`` and
     ``servicesThatWriteToContainer``-style lists, entity ``properties[].references``, ADR links,
     team members, ``owned*`` lists (``ownedSystems`` too).
-    Resources declared as ``dependencies`` in ``eventcatalog.config.js`` count as existing.
+    Resources declared as ``dependencies`` in ``eventcatalog.config.js`` count as existing. When
+    a page EventCatalog does not load (``structure/unrecognised-file``, e.g. an event grouped in
+    ``events/Orders/OrderPlaced/``) sits in a folder named like the id, the message names it.
     Why: a dangling reference is a broken link in the catalog and a missing contract in the graph.
     Example that fails:
         sends:
