@@ -1076,6 +1076,12 @@ def test_near_miss_collection_folders(name, meant):
         ("Events/E/index.mdx", "unrecognised"), ("teams/platform/index.mdx", "unrecognised"),
         ("events/index.md", "unrecognised"), ("events/E/index.md", "event"),
         ("systems/S/event/Foo/index.mdx", "system"),  # systems nest: EventCatalog reads it as a system
+        # a repository's README beside code (the public RailsEventStore/ecommerce keeps its Ruby
+        # bounded contexts in domains/<name>/ with a README each): documentation for the repository,
+        # not a misplaced page; 14 structure/unrecognised-file warnings said to move them into docs/
+        ("domains/crm/README.md", None), ("domains/Orders/services/S/readme.mdx", None), ("events/E/Readme.md", None),
+        ("docs/README.md", "doc"), ("domains/Orders/docs/README.md", "doc"),  # under docs/ they are doc pages
+        ("domains/Orders/notes.md", "unrecognised"),
     ],
 )
 def test_classify_pages_outside_the_patterns(rel, kind):

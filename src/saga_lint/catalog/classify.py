@@ -40,7 +40,9 @@ def classify(rel_parts: tuple[str, ...]) -> tuple[str | None, str | None]:
 
     Returns ``(kind, versioned)``: kind is a resource type, a page kind (``doc``, ``changelog``,
     ``ubiquitous-language``, ``page``), ``"unrecognised"`` for a page inside a resource folder that no
-    pattern matches, or None for a page outside any collection (ignored, e.g. a root README)."""
+    pattern matches, or None for a page outside any collection (ignored, e.g. a root README). A
+    ``README`` outside ``docs/`` is never unrecognised: EventCatalog ignores it, and it is the
+    repository's documentation of its folder (catalogs kept beside code), not a misplaced page."""
     name = rel_parts[-1]
     folders = rel_parts[:-1]
     stem = name.rsplit(".", 1)[0]
@@ -57,6 +59,8 @@ def classify(rel_parts: tuple[str, ...]) -> tuple[str | None, str | None]:
     if folders and folders[-1] == "pages":
         return "page", None
     in_collection = any(f in RESOURCE_FOLDERS for f in folders)
+    if stem.lower() == "readme":  # the repository's documentation of a folder (code beside the catalog), not a page
+        return None, None
     if stem != "index":
         return ("unrecognised" if in_collection or _near_miss_folder(folders) else None), None
     versioned = None

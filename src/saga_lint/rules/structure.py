@@ -40,13 +40,16 @@ def unrecognised_file(ctx: Context) -> None:
     ``services/``, ..., ``teams/``, ``users/``) is a resource ``index``, a ``versioned/<v>/index``,
     a ``changelog``, a team or user file, or lives under a ``docs/`` folder; and pages under a
     folder named almost like a collection (``event/``, ``Services/``, ``comands/``: another case,
-    or one or two letters off), which EventCatalog's case-sensitive patterns never read.
+    or one or two letters off), which EventCatalog's case-sensitive patterns never read. A
+    ``README.md`` (any case, ``.mdx`` too) is not reported: it is the repository's documentation
+    of its folder (a catalog kept beside code, a bounded context's README), not a misplaced page.
     Why: EventCatalog ignores such files silently; what they document never appears.
     Example that fails: ``events/OrderCreated.mdx``.
     Fix: the message names the likely place: ``events/OrderCreated/index.mdx``,
     ``users/jane.mdx`` for ``users/jane/index.mdx``, ``events/<id>/index.mdx`` for
     ``events/index.mdx``, a version folder under ``versioned/``, a ``docs/`` folder for extra
-    pages, the collection's own name for a near miss.
+    pages, the collection's own name for a near miss, ``events/OrderCreated/index.mdx`` for a
+    message grouped in a sub-folder (``events/Orders/OrderCreated/index.mdx``).
     """
 
 
