@@ -1148,3 +1148,18 @@ def test_a_reference_to_a_page_eventcatalog_does_not_load_says_where_the_page_is
         assert f.message.endswith(
             f"which is not in the catalog: its page {moved} is in a folder EventCatalog does not load "
             "(structure/unrecognised-file). Move the page or correct the id."), f.message
+
+
+def test_a_long_markdown_deprecation_message_is_one_short_line_in_the_finding(make_catalog):
+    """Seen in the public eventcatalog-ddd example: a ``deprecated.message`` of several Markdown lines
+    (the catalog's page shows it as a notice) went whole into every finding, newlines included."""
+    note = ("This container is **being retired** and replaced by the new store.\n"
+            "Please contact the [team for more information](mailto:team@example.com) or visit our "
+            "[website](https://eventcatalog.dev) to learn how and when to move, and what happens to old data.\n")
+    dep = "container_type: database\ndeprecated:\n  message: |\n" + "".join(f"    {line}\n" for line in note.splitlines())
+    [f] = [f for f in lint(build(make_catalog, edit(CONTAINER, "container_type: database\n", dep)))
+           if f.rule == "versions/no-deprecated-references"]
+    assert "\n" not in f.message and len(f.message) < 260, f.message
+    assert f.message.startswith('writesTo[0] refers to container "orders-db" 1.0.0, which is deprecated (This container is '
+                                "**being retired** and replaced by the new store. Please contact"), f.message
+    assert f.message.endswith("…). Move to its replacement."), f.message
