@@ -428,6 +428,26 @@ def test_steps_before_an_edge_to_an_unknown_step_are_no_dead_ends(make_catalog):
     assert flow == [("flow/unknown-step", "service"), ("flow/unknown-step", "service")], describe(findings)
 
 
+def test_did_you_mean_never_names_the_step_the_edge_leaves(make_catalog):
+    """The public eventcatalog-ai-demo's subscription_service -> subscription_cancelled (a step the
+    flow forgot) was answered 'Did you mean "subscription_service"?': the step itself. The step
+    the edge leaves is suggested only for a target that is all but its id."""
+    steps = """
+  - id: subscription_service
+    title: Subscription service
+    next_steps:
+      - {id: subscription_cancelled, label: Successful cancellation}
+      - {id: subscription_serivce, label: Retry}
+"""
+    findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
+    messages = [f.message for f in findings if f.rule == "flow/unknown-step"]
+    assert messages == [
+        'next_steps of step "subscription_service" goes to "subscription_cancelled", which is no step of this flow.',
+        'next_steps of step "subscription_service" goes to "subscription_serivce", which is no step of this flow. '
+        'Did you mean "subscription_service"?',  # all but its id: a retry edge to itself, misspelt
+    ], describe(findings)
+
+
 def test_a_loop_with_no_exit_behind_a_step_with_a_missing_target_is_still_a_dead_end(make_catalog):
     """The exception above is only for the steps that reach the missing target: a closed loop
     elsewhere in the flow is still a dead end."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.graph import next_steps
 from saga_lint.rules import Context, Problem, rule
-from saga_lint.suggest import did_you_mean
+from saga_lint.suggest import nearest
 from saga_lint.words import plural
 
 if TYPE_CHECKING:
@@ -73,7 +73,8 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
 
     What it checks: every target id names a step ``id`` of the same flow. The steps that only the
     misspelt edge leads to are not reported again as ``flow/unreachable-step``: this finding says
-    how many of them are behind it.
+    how many of them are behind it. "Did you mean" names the step the edge leaves only when the
+    target is all but its id (a typo is read as an edge of a step to itself only when it is one).
     Why: the edge leads nowhere; EventCatalog draws a flow that is missing a transition.
     Example that fails:
         - id: reserve
@@ -94,7 +95,8 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
                     for tid, _label in targets:
                         if tid not in table:
                             path = ("steps", i, key) + ((j,) if key == "next_steps" else ())
-                            hint = did_you_mean(tid, list(table), cutoff=0.7) + _behind(flow, table, tid)
+                            meant = _meant(tid, table, str(step.get("id")))
+                            hint = (f' Did you mean "{meant[0]}"?' if meant else "") + _behind(flow, table, meant)
                             yield Problem(
                                 f'{key} of step "{step.get("id")}" goes to "{tid}", which is no step of this flow.{hint}',
                                 flow,
@@ -103,12 +105,16 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
                             )
 
 
-def _behind(flow: Resource, table: StepTable, tid: str) -> str:
-    """`` N steps behind it cannot be reached until it is fixed.`` when the misspelt target is the
-    only way to them (they are not reported one by one as unreachable)."""
-    from saga_lint.suggest import nearest
+def _meant(tid: str, table: StepTable, sid: str) -> list[str]:
+    """The step a target that is no step was probably meant to be: the nearest other step, else
+    the step the edge leaves when the target is all but its id (a typo is read as an edge of a
+    step to itself only when it is one: ``subscription_cancelled`` is not ``subscription_service``)."""
+    return nearest(tid, [s for s in table if s != sid], cutoff=0.7) or nearest(tid, [sid] if sid in table else [], cutoff=0.9)
 
-    meant = nearest(tid, list(table), cutoff=0.7)
+
+def _behind(flow: Resource, table: StepTable, meant: list[str]) -> str:
+    """`` N steps behind it cannot be reached until it is fixed.`` when the misspelt target (meant
+    as ``meant``) is the only way to them (they are not reported one by one as unreachable)."""
     order = sorted(table.items(), key=lambda kv: kv[1][0])
     if not meant or not order:
         return ""
@@ -122,8 +128,6 @@ def _behind(flow: Resource, table: StepTable, tid: str) -> str:
 def _adjacency(flow: Resource, table: StepTable, repaired: bool = False) -> dict[str, list[str]]:
     """Each step's next steps that exist; ``repaired``: an edge to an unknown step goes to the step
     its id was probably meant to be (the ``flow/unknown-step`` suggestion), when there is one."""
-    from saga_lint.suggest import nearest
-
     adj = {}
     for sid, (_i, step) in table.items():
         targets = []
@@ -131,7 +135,7 @@ def _adjacency(flow: Resource, table: StepTable, repaired: bool = False) -> dict
             if t in table:
                 targets.append(t)
             elif repaired:
-                targets.extend(nearest(t, list(table), cutoff=0.7))
+                targets.extend(_meant(t, table, sid))
         adj[sid] = targets
     return adj
 
