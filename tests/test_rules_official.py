@@ -1163,3 +1163,13 @@ def test_a_long_markdown_deprecation_message_is_one_short_line_in_the_finding(ma
     assert f.message.startswith('writesTo[0] refers to container "orders-db" 1.0.0, which is deprecated (This container is '
                                 "**being retired** and replaced by the new store. Please contact"), f.message
     assert f.message.endswith("…). Move to its replacement."), f.message
+
+
+def test_did_you_mean_never_names_the_page_that_makes_the_reference(make_catalog):
+    """The public eventcatalog-ddd example's data product order-fulfillment-metrics lists an output
+    fulfillment-metrics-db that does not exist, and was answered 'Did you mean
+    "order-fulfillment-metrics"?': itself. A page is not suggested as the target of its own reference."""
+    root = build(make_catalog, edit(DOMAIN, "services:\n", "domains:\n  - id: orderings\nservices:\n"))
+    [f] = [f for f in lint(root) if f.rule == "refs/resource-exists"]
+    assert f.message == ('domains[0] refers to domain "orderings", which is not in the catalog. '
+                         "Add its page or correct the id."), f.message

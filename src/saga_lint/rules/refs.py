@@ -60,11 +60,14 @@ def _names_by_type(ctx: Context) -> dict[str, dict[str, str]]:
     return names
 
 
-def _did_you_mean(ctx: Context, targets: tuple[str, ...], rid: str) -> str:
+def _did_you_mean(ctx: Context, targets: tuple[str, ...], rid: str, source: Resource) -> str:
+    """`` Did you mean "x"?`` among the resources of the target types, never the page that makes
+    the reference (a data product's output is not itself)."""
     known: dict[str, str] = {}
     by_type = _names_by_type(ctx)
     for t in targets:
-        known.update(by_type.get(t, {}))
+        names = by_type.get(t, {})
+        known.update(names if t != source.type else {a: i for a, i in names.items() if i != source.id})
     if not known or len(known) > 60000:
         return ""
     return did_you_mean(rid, known, cutoff=0.75)
@@ -109,7 +112,7 @@ def _missing(ctx: Context, predicate: Callable[[Reference], bool]) -> Iterator[P
         if x.status != "missing" or not predicate(ref):
             continue
         what = _kind_words(ref.targets)
-        hint = _did_you_mean(ctx, ref.targets, ref.id) or _other_types(ctx, ref.targets, ref.id)
+        hint = _did_you_mean(ctx, ref.targets, ref.id, ref.source) or _other_types(ctx, ref.targets, ref.id)
         unloaded = None if hint else _unloaded_pages(ctx).get(fold(ref.id))
         advice = (f": its page {unloaded} is in a folder EventCatalog does not load (structure/unrecognised-file). "
                   "Move the page or correct the id." if unloaded else f".{hint} Add its page or correct the id.")
