@@ -150,6 +150,17 @@ def test_unknown_top_level_key_is_a_warning_on_3_and_an_error_on_4(tmp_path):
     assert f.severity == "error" and 'Did you mean "owners"' in f.message
 
 
+def test_an_unknown_key_on_a_2_x_catalog_names_the_declared_version(tmp_path):
+    """The public bicatu/event-catalog declares @eventcatalog/core 2.49.1 and was told 38 times that
+    "EventCatalog 3.x ignores it": a 2.x catalog (read with 3.x's schemas) hears about its own version."""
+    files = {**BASE, SERVICE: BASE[SERVICE].replace("name: Orders", "name: Orders\ndescription: Takes orders."),
+             "package.json": '{"dependencies": {"@eventcatalog/core": "2.49.1"}}'}
+    [f] = [f for f in lint(write_catalog(tmp_path / "cat", files)) if f.rule == "schema/unknown-field"]
+    assert f.severity == "warning" and f.message.startswith(
+        'unknown property "description": EventCatalog 2.49.1 ignores it (custom properties start with "x-"; 4.x rejects it).'
+    ), f.message
+
+
 def test_an_unknown_key_of_a_team_is_a_warning_naming_the_near_key(tmp_path):
     files = {**BASE, "teams/ordering.mdx": BASE["teams/ordering.mdx"].replace("members:", "emial: a@b.c\nmembers:")}
     [f] = [f for f in lint(write_catalog(tmp_path / "cat", files)) if f.rule == "schema/unknown-field"]

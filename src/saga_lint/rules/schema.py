@@ -42,6 +42,8 @@ def _issues(ctx: Context, *kinds: str) -> Iterator[Problem]:
                 message = f"{format_path(issue.path)} {message}"
             if issue.versions and issue.kind != "unknown-dropped":  # holds for this version, not for every one
                 message = f"{message} (EventCatalog {ec.version}; {_other(issue, res)})"
+            if issue.kind == "unknown-dropped" and ec.major < 3:  # a 2.x catalog, read with 3.x's schemas
+                message = message.replace("EventCatalog 3.x ignores it", f"EventCatalog {ec.version} ignores it", 1)
             yield Problem(message, res, issue.path, demote=issue.kind in _DEMOTED)
 
 
@@ -186,7 +188,8 @@ def unknown_field(ctx: Context) -> Iterable[Problem]:
     e.g. a domain's ``systems``). On teams, users, changelogs and ubiquitous-language pages,
     whose collections drop unknown keys in every version, always a warning. With no version
     declared, the keys 4.x reads are one ``schema/undeclared-version`` finding for the catalog
-    instead of a warning on each page; with 3.x declared, each stays a warning on its page.
+    instead of a warning on each page; with 3.x declared, each stays a warning on its page. A
+    2.x catalog is read with 3.x's schemas, and the warning names its own version.
     Why: EventCatalog 4 fails the build with ``Unknown property "foo". Custom properties must
     start with "x-"``; a typo such as ``owner`` silently loses the ownership.
     Source of truth: EventCatalog 4's content collections (``withExtensionProperties``: an error);
