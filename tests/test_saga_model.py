@@ -407,8 +407,10 @@ def test_a_declared_saga_with_no_step_is_still_a_saga(tmp_path):
         ]),
     )
     (root / "saga-lint.yaml").write_text("sagas: [renew]\n")
-    sagas, _ = model(root)
+    sagas, findings = model(root)
     assert sagas["renew"].why == "the configuration lists it under sagas" and sagas["renew"].steps == []
+    # with no step command there is nothing to orchestrate: "no service sends every step command" would be vacuous
+    assert "saga/orchestrator" not in {h[0] for h in saga_hits(findings, "renew")}
 
 
 # -- a journey that copies a saga's steps --------------------------------------------------------------

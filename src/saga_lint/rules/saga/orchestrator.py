@@ -26,7 +26,8 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
     step command) exists; it ``sends`` each step's command and ``receives`` each step's success
     and failure reply events. A choreography (``x-saga.coordination``, or inferred: steps start on
     events participants publish) has no orchestrator and is not checked; in a mixed saga only
-    the steps started by a command are.
+    the steps started by a command are; a saga with no step command and no declared orchestrator
+    (listed in the config, say, with only queries and events drawn) has nothing to orchestrate.
     Why: the catalog's relations are the contract between teams; an orchestrator that does not
     declare the replies it waits for will not be told when their shape changes.
     Example that fails: checkout-orchestrator sends reserve-inventory but has no ``receives`` for
@@ -40,6 +41,8 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
         ev = saga.orchestrator_evidence
         orch = saga.orchestrator
         if orch is None:
+            if not saga.orchestrator_id and not saga.orchestrated_steps:
+                continue  # no step command: nothing to orchestrate ("no service sends every step command" is vacuous)
             if saga.orchestrator_id:
                 yield Problem(f'orchestrator "{saga.orchestrator_id}" is no service of the catalog.', flow,
                               ("x-saga", "orchestrator"))
