@@ -700,3 +700,30 @@ def test_an_external_system_drawn_as_the_handler_is_the_steps_participant(make_c
     assert step["attributes"]["owner"]["level"] == "prose"
     text = run_cli("explain", "pay", root).stdout
     assert "charge_card (charge-card, participant the external system Stripe):" in text
+
+
+def _failure_drawn_only_as_an_exception(failures_line: str) -> dict:
+    """authorize_payment's failure drawn as a labelled edge to an Exception node (no failure
+    event drawn), its x-saga ``failures`` line replaced by ``failures_line``."""
+    files = edit(base_files(), FLOW, "      failures: [{event: payment-declined}]\n", failures_line)
+    return edit(files, FLOW, "    message: {id: payment-declined, version: 1.0.0}\n    next_step: {id: release, label: Undo}\n",
+                "    custom: {title: Declined, type: Exception}\n    next_step: {id: release, label: Undo}\n")
+
+
+def test_failure_drawn_only_in_prose_and_no_failures_key_is_one_finding(make_catalog):
+    """What `saga-lint fix` writes when it cannot name the failure event (the key left open): the
+    gap is saga/failure-condition's (documented only in prose), not a second finding of map-agreement."""
+    files = _failure_drawn_only_as_an_exception("")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == []
+    assert hits(root, "saga/failure-condition") == [
+        Hit("saga/failure-condition", "warning", SAGA, "authorize_payment", FLOW,
+            line(files, FLOW, "  - id: authorize_payment\n"))]
+
+
+def test_failure_drawn_but_declared_empty_disagrees(make_catalog):
+    files = _failure_drawn_only_as_an_exception("      failures: []\n")
+    root = write(make_catalog, files)
+    assert hits(root, "saga/map-agreement") == [
+        Hit("saga/map-agreement", "error", SAGA, "authorize_payment", FLOW,
+            line(files, FLOW, "      - {id: payment_declined, label: Declined}"))]

@@ -34,7 +34,8 @@ def map_agreement(ctx: Context) -> Iterator[Problem]:
     line that disagrees: the x-saga key, or the map's step or edge. (An x-saga key that is no
     step of the flow is ``saga/schema``'s finding; a drawn step nothing leads to,
     ``flow/unreachable-step``'s; an x-saga key on a node that is no step, such as an Outcome
-    node, is reported here.)
+    node, is reported here; a step with no ``failures`` key whose failure branch only prose
+    documents, such as a labelled edge, is ``saga/failure-condition``'s.)
     Why: reviewers read the picture, tools read x-saga. When they disagree one of them is wrong,
     and the failure path that was drawn but not declared is never checked.
     Example that fails:
@@ -94,11 +95,19 @@ def _failures(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> 
             yield Problem(f"step {key}: the map draws the failure event {n.message_id} after it, but x-saga does not "
                           f"declare it. Add {{event: {n.message_id}}} to x-saga.steps.{key}.failures.", saga.flow, n.path,
                           step=key)
-    if not declared_list and (branches or drawn_events):
+    if not declared_list and (branches or drawn_events) and not _failure_condition_says_it(saga, key, block):
         edge = branches[0] if branches else fm.in_links(drawn_events[0].id)[0]
         label = f' "{edge.label}"' if edge.label else ""
         yield Problem(f"step {key}: the map draws a failure branch{label} to {edge.target}, but x-saga declares no "
                       f"failures for it. Declare them in x-saga.steps.{key}.failures.", saga.flow, edge.path, step=key)
+
+
+def _failure_condition_says_it(saga: Saga, key: str, block: YamlMap) -> bool:
+    """A step without a ``failures`` key whose failure only prose or nothing documents: that is
+    ``saga/failure-condition``'s finding (one cause, one finding; ``saga-lint fix`` leaves the key
+    open when it cannot name the failure event). ``failures: []`` written out still disagrees here."""
+    step = saga.step(key)
+    return "failures" not in block and step is not None and step.evidence["failure"].level in ("prose", "missing")
 
 
 def _compensation_reached(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> Iterator[Problem]:
