@@ -40,9 +40,9 @@ def _page(path: Path, front: dict[str, object]) -> None:
     path.write_text("---\n" + json.dumps(front, indent=1) + "\n---\n\nWhat it is for.\n", encoding="utf-8")
 
 
-def _base(root: Path) -> None:
+def _base(root: Path, core: str = "^3.0.0") -> None:
     root.mkdir(parents=True)
-    (root / "package.json").write_text('{"dependencies": {"@eventcatalog/core": "^3.0.0"}}\n')
+    (root / "package.json").write_text(f'{{"dependencies": {{"@eventcatalog/core": "{core}"}}}}\n')
     _page(root / "teams" / "core.mdx", {"id": "core", "name": "Core"})
     _page(root / "domains" / "Main" / "index.mdx", {"id": "main", "name": "Main", "version": "1.0.0", "owners": ["core"]})
 
@@ -183,9 +183,158 @@ def one_channel(root: Path, n: int) -> None:
         _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}", f"ev-{i}", "1.0.0")
 
 
+# -- saga shapes: orchestrated sagas with every attribute the x-saga contract asks for ----------
+
+RETRY = {"maxAttempts": 3, "initialInterval": "200ms", "backoffCoefficient": 2.0, "maxInterval": "1s", "timeout": "2s"}
+UNDO_RETRY = {"maxAttempts": 5, "initialInterval": "500ms", "backoffCoefficient": 2.0, "maxInterval": "4s",
+              "timeout": "3s"}  # with RETRY, under 30 s a step: a saga of k steps fits k minutes
+STATUSES = {"PROCESSING": {"text": "We're working on it", "terminal": False},
+            "DONE": {"text": "It is done", "terminal": True}, "REJECTED": {"text": "It was rejected", "terminal": True},
+            "FAILED": {"text": "It failed; nothing was charged", "terminal": True},
+            "NEEDS_ATTENTION": {"text": "We're looking into it", "terminal": True}}
+
+
+def _message(folder: Path, mid: str, versions: int = 1) -> None:
+    """A message with a schema that has the saga's correlation key, and ``versions - 1`` older versions."""
+    for v in range(1, versions + 1):
+        at = folder if v == versions else folder / "versioned" / f"{v}.0.0"
+        _page(at / "index.mdx", {"id": mid, "name": mid, "version": f"{v}.0.0", "owners": ["core"],
+                                 "schemaPath": "schema.json"})
+        (at / "schema.json").write_text(json.dumps({
+            "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "required": ["sagaId"],
+            "properties": {"sagaId": {"type": "string"}, "reason": {"type": "string"}}}))
+
+
+def _msgs(p: str) -> dict[str, str]:
+    return {"command": f"do-{p}", "undo": f"undo-{p}", "ok": f"{p}-done", "failed": f"{p}-rejected"}
+
+
+def _participant(root: Path, folder: Path, sid: str, p: str, versions: int = 1, writes: bool = False) -> None:
+    """The service that handles the commands of step ``p`` (do and undo) and sends its replies."""
+    m = _msgs(p)
+    receives = [{"id": m["command"], "triggers": [{"id": m["ok"], "condition": "When the step succeeds"},
+                                                  {"id": m["failed"], "condition": "When the step is rejected"}]},
+                {"id": m["undo"]}]
+    extra = {"writesTo": [{"id": "store"}]} if writes else {}
+    _page(folder / "index.mdx", {"id": sid, "name": sid, "version": "1.0.0", "owners": ["core"],
+                                 "sends": [{"id": m["ok"]}, {"id": m["failed"]}], "receives": receives, **extra})
+    for key, kind in (("command", "commands"), ("undo", "commands"), ("ok", "events"), ("failed", "events")):
+        _message(folder / kind / m[key], m[key], versions)
+
+
+def _saga_steps(orch: str, parts: list[str]) -> list[dict[str, object]]:
+    """The flow map: the orchestrator, one command step per participant, the outcome and compensation."""
+    steps: list[dict[str, object]] = [{"id": "orchestrator", "title": orch, "service": {"id": orch},
+                                       "next_step": {"id": "step_0", "label": "Starts"}}]
+    for k, p in enumerate(parts):
+        nxt = f"step_{k + 1}" if k + 1 < len(parts) else "complete"
+        steps.append({"id": f"step_{k}", "title": f"Step {k}", "message": {"id": _msgs(p)["command"]},
+                      "next_steps": [{"id": nxt, "label": "Done"}, {"id": "compensate", "label": "Rejected"}]})
+    custom = {"complete": ("Outcome", "Every step succeeded. The customer sees DONE.", None),
+              "compensate": ("Compensation", "A step failed; the completed steps are undone, newest first.",
+                             [{"id": "aborted", "label": "Compensated"},
+                              {"id": "stuck", "label": "Compensation failed"}]),
+              "aborted": ("Exception", "Everything was undone. The customer sees REJECTED or FAILED.", None),
+              "stuck": ("Exception", "A compensation failed for good. The customer sees NEEDS_ATTENTION.", None)}
+    for sid, (kind, summary, nexts) in custom.items():
+        steps.append({"id": sid, "title": sid, "custom": {"title": sid, "type": kind, "summary": summary},
+                      **({"next_steps": nexts} if nexts else {})})
+    return steps
+
+
+def _saga_block(orch: str, parts: list[str]) -> dict[str, object]:
+    """x-saga: every step compensatable but the last, the pivot, whose success event is the outcome."""
+    steps: dict[str, object] = {}
+    for k, p in enumerate(parts):
+        m, last = _msgs(p), k + 1 == len(parts)
+        comp: dict[str, object] = {"compensation": "none", "compensationNote": "the pivot"} if last else {
+            "compensation": {"command": m["undo"], "idempotent": True, "retry": UNDO_RETRY}}
+        steps[f"step_{k}"] = {"type": "pivot" if last else "compensatable", "owner": "core", "success": m["ok"],
+                              "failures": [{"event": m["failed"], "status": "REJECTED"},
+                                           {"error": "timeout", "status": "FAILED"}],
+                              "retry": RETRY, **comp, "status": "PROCESSING"}
+    minutes = f"{len(parts) + 1}m"
+    return {"orchestrator": orch, "deadline": minutes, "correlation": "sagaId",
+            "outcome": {"container": "store", "event": _msgs(parts[-1])["ok"]},
+            "statuses": {**STATUSES, "PROCESSING": {**STATUSES["PROCESSING"], "timeout": minutes}},
+            "onSuccess": {"status": "DONE"}, "onCompensationFailure": {"status": "NEEDS_ATTENTION"}, "steps": steps}
+
+
+def _saga(root: Path, name: str, orch: str, parts: list[str]) -> None:
+    """The orchestrator ``orch`` (sends every command, receives every reply) and its saga flow."""
+    ms = [_msgs(p) for p in parts]
+    _page(root / "domains" / "Main" / "services" / name / "index.mdx",
+          {"id": orch, "name": orch, "version": "1.0.0", "owners": ["core"],
+           "sends": [{"id": m[k]} for m in ms for k in ("command", "undo")],
+           "receives": [{"id": m[k]} for m in ms for k in ("ok", "failed")]})
+    _page(root / "domains" / "Main" / "flows" / name / "index.mdx",
+          {"id": f"{orch}-saga", "name": f"{name} saga", "version": "1.0.0", "owners": ["core"],
+           "steps": _saga_steps(orch, parts), "x-saga": _saga_block(orch, parts)})
+
+
+def _store(root: Path) -> None:
+    """An EventCatalog 4 catalog (a participant's ``receives[].triggers``) and the container of the outcome."""
+    _base(root, "^4.0.0")
+    _page(root / "domains" / "Main" / "containers" / "Store" / "index.mdx",
+          {"id": "store", "name": "Store", "version": "1.0.0", "owners": ["core"], "container_type": "database"})
+
+
+def long_saga(root: Path, n: int) -> None:
+    """One saga of n/10 steps, each a participant of its own (4 messages each)."""
+    _store(root)
+    parts = [f"p{i}" for i in range(max(2, n // 10))]
+    for i, p in enumerate(parts):
+        _participant(root, root / "domains" / "Main" / "services" / f"P{i}", f"svc-{p}", p,
+                     writes=i + 1 == len(parts))
+    _saga(root, "Long", "orch", parts)
+
+
+def saga_hub(root: Path, n: int) -> None:
+    """n/5 sagas, each with its orchestrator, all through the same three participants and their messages."""
+    _store(root)
+    parts = ["a", "b", "c"]
+    for i, p in enumerate(parts):
+        _participant(root, root / "domains" / "Main" / "services" / f"P{p}", f"svc-{p}", p, writes=i == 2)
+    for g in range(max(1, n // 5)):
+        _saga(root, f"O{g}", f"orch-{g}", parts)
+
+
+def many_versions_saga(root: Path, n: int) -> None:
+    """n/20 sagas of 3 steps, every message in 5 versions (4 under ``versioned/``)."""
+    _store(root)
+    for g in range(max(1, n // 20)):
+        parts = [f"g{g}s{k}" for k in range(3)]
+        for k, p in enumerate(parts):
+            _participant(root, root / "domains" / "Main" / "services" / f"P{p}", f"svc-{p}", p, 5, writes=k == 2)
+        _saga(root, f"O{g}", f"orch-{g}", parts)
+
+
+def nested(root: Path, n: int) -> None:
+    """n/10 domains, each with a subdomain of 5 services that send one event each, received by the next
+    domain's: domains/D/subdomains/S/services/X/events/Y."""
+    _base(root)
+    k = max(1, n // 10)
+    for d in range(k):
+        dom = root / "domains" / f"D{d}"
+        _page(dom / "index.mdx", {"id": f"dom-{d}", "name": f"Domain {d}", "version": "1.0.0", "owners": ["core"],
+                                  "domains": [{"id": f"sub-{d}"}]})
+        sub = dom / "subdomains" / f"S{d}"
+        services = [f"svc-{d}-{j}" for j in range(5)]
+        _page(sub / "index.mdx", {"id": f"sub-{d}", "name": f"Subdomain {d}", "version": "1.0.0", "owners": ["core"],
+                                  "services": [{"id": s} for s in services]})
+        for j, sid in enumerate(services):
+            prev = f"ev-{(d - 1) % k}-{j}"
+            _page(sub / "services" / f"X{j}" / "index.mdx",
+                  {"id": sid, "name": sid, "version": "1.0.0", "owners": ["core"],
+                   "sends": [{"id": f"ev-{d}-{j}"}], "receives": [{"id": prev}]})
+            _event(sub / "services" / f"X{j}" / "events" / f"Y{j}", f"ev-{d}-{j}", "1.0.0")
+
+
 SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long_flow, "diamonds": diamonds,
                              "many-flows": many_flows, "one-team": one_team, "big-schema": big_schema,
-                             "one-channel": one_channel, "shared-ref": shared_ref}
+                             "one-channel": one_channel, "shared-ref": shared_ref,
+                             "long-saga": long_saga, "saga-hub": saga_hub, "many-versions-saga": many_versions_saga,
+                             "nested": nested}
 
 
 def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
