@@ -1,6 +1,6 @@
 """Scaling probe: catalogs of unusual shapes at N and 2N, to find work that grows faster than the catalog.
 
-    python benchmarks/shapes.py [--n 1000] [--shapes hub,versions,...] [--runs 3]
+    python benchmarks/shapes.py [--n 1000] [--shapes hub,versions,...] [--runs 3] [--commands check,report,review]
 
 Each shape stresses one dimension a real catalog can grow in, where the generator of
 ``benchmarks/generate.py`` stays small: one event every service receives (``hub``), one event
@@ -8,9 +8,13 @@ with many versions (``versions``), one flow of many steps (``long-flow``), a flo
 (``diamonds``: exponentially many paths), many flows through the
 same services (``many-flows``), one team owning everything (``one-team``), one large schema
 (``big-schema``), one channel every message goes through (``one-channel``) and one definitions
-file every schema ``$ref``s (``shared-ref``). For each, it
-writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (whole processes, median
-of ``--runs``) and prints the times and their ratio: about 2 is linear; a ratio above 3 is work
+file every schema ``$ref``s (``shared-ref``); one saga of many steps (``long-saga``), many sagas
+through the same three participants (``saga-hub``), sagas whose every message has five versions
+(``many-versions-saga``), many domains in the nested layout
+``domains/D/subdomains/S/services/X/events/Y`` (``nested``). For each, it
+writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (``--commands`` adds
+``report``, the HTML report, and ``review``, the N catalog committed to a new git repository as the
+base and one page's summary reworded; whole processes, median of ``--runs``) and prints the times and their ratio: about 2 is linear; a ratio above 3 is work
 that grows with the square of something, and is reported (exit 1). Every shape is a clean catalog:
 a finding on one (exit 2) is a bug in the shape or in a rule. Measured shapes and figures are in
 docs/performance.md.
@@ -339,38 +343,76 @@ SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long
 
 def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
     walls, code = [], 0
+    env = {**os.environ, "SAGA_LINT_NO_CACHE": "1"}
     for _ in range(runs):
         start = time.perf_counter()
-        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode
+        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env).returncode
         walls.append(time.perf_counter() - start)
     return statistics.median(walls), code
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=probe", "-c", "user.email=probe@example.test", *args], cwd=root,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _small_edit(root: Path) -> None:
+    """The change a review looks at: one page's summary (a flow's if there is one) reworded."""
+    pages = sorted(root.rglob("index.mdx"))
+    page = next((p for p in pages if "flows" in p.parts), pages[0])
+    page.write_text(page.read_text(encoding="utf-8").replace('"summary": "The ', '"summary": "Now the ', 1),
+                    encoding="utf-8")
+
+
+def _command(command: str, root: Path) -> list[str]:
+    """The saga-lint command line that times ``command`` on the catalog at ``root`` (a review's base is
+    the catalog committed to a new git repository, its head the working tree after a small edit)."""
+    cli = [sys.executable, "-m", "saga_lint"]
+    if command == "check":
+        return [*cli, "check", str(root), "--no-cache"]
+    if command == "report":
+        return [*cli, "report", str(root), "-o", str(root.parent / f"{root.name}.html")]
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "base")
+    _small_edit(root)
+    return [*cli, "review", str(root), "--base", "HEAD"]
+
+
+def _probe(name: str, command: str, args: argparse.Namespace, tmp: str) -> float | None:
+    """The ratio of the command's time at 2N to N on the shape, or None when it did not exit 0."""
+    times = []
+    for n in (args.n, 2 * args.n):
+        root = Path(tmp) / f"{name}-{command}-{n}"
+        SHAPES[name](root, n)
+        wall, code = _median_wall(_command(command, root), args.runs)
+        times.append(wall)
+        print(f"{name:18} {command:6} N={n:6}  {wall:6.2f} s  exit {code}", flush=True)
+        if code != 0:  # every shape is a clean catalog: a finding is a bug in it or in a rule
+            print(f"{name}: saga-lint {command} {root} exited {code}; run it to see why", file=sys.stderr)
+            return None
+    return times[1] / times[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--commands", default="check", help="comma-separated: check, report, review")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--limit", type=float, default=3.0, help="ratio of 2N to N above which a shape is reported")
     args = parser.parse_args(argv)
     worst = 0.0
     with tempfile.TemporaryDirectory(prefix="saga-lint-shapes-") as tmp:
         for name in args.shapes.split(","):
-            times = []
-            for n in (args.n, 2 * args.n):
-                root = Path(tmp) / f"{name}-{n}"
-                SHAPES[name](root, n)
-                wall, code = _median_wall([sys.executable, "-m", "saga_lint", "check", str(root), "--no-cache"], args.runs)
-                times.append(wall)
-                print(f"{name:12} N={n:6}  {wall:6.2f} s  exit {code}", flush=True)
-                if code != 0:  # every shape is a clean catalog: a finding is a bug in it or in a rule
-                    print(f"{name}: saga-lint check {root} exited {code}; run it to see why", file=sys.stderr)
+            for command in args.commands.split(","):
+                ratio = _probe(name, command, args, tmp)
+                if ratio is None:
                     return 2
-            ratio = times[1] / times[0]
-            worst = max(worst, ratio)
-            print(f"{name:12} ratio {ratio:.2f}{'  <- grows faster than the catalog' if ratio > args.limit else ''}")
+                worst = max(worst, ratio)
+                print(f"{name:18} {command:6} ratio {ratio:.2f}"
+                      f"{'  <- grows faster than the catalog' if ratio > args.limit else ''}", flush=True)
     return 1 if worst > args.limit else 0
-
 
 if __name__ == "__main__":
     os.environ.setdefault("SAGA_LINT_NO_CACHE", "1")
