@@ -213,17 +213,18 @@ def _msgs(p: str) -> dict[str, str]:
     return {"command": f"do-{p}", "undo": f"undo-{p}", "ok": f"{p}-done", "failed": f"{p}-rejected"}
 
 
-def _participant(root: Path, folder: Path, sid: str, p: str, versions: int = 1, writes: bool = False) -> None:
-    """The service that handles the commands of step ``p`` (do and undo) and sends its replies."""
-    m = _msgs(p)
-    receives = [{"id": m["command"], "triggers": [{"id": m["ok"], "condition": "When the step succeeds"},
-                                                  {"id": m["failed"], "condition": "When the step is rejected"}]},
-                {"id": m["undo"]}]
+def _participant(folder: Path, sid: str, ps: list[str], versions: int = 1, writes: bool = False) -> None:
+    """The service that handles the commands (do and undo) of the steps ``ps`` and sends their replies."""
+    receives: list[dict[str, object]] = []
+    for m in map(_msgs, ps):
+        receives += [{"id": m["command"], "triggers": [{"id": m["ok"], "condition": "When the step succeeds"},
+                                                       {"id": m["failed"], "condition": "When it is rejected"}]},
+                     {"id": m["undo"]}]
+        for key, kind in (("command", "commands"), ("undo", "commands"), ("ok", "events"), ("failed", "events")):
+            _message(folder / kind / m[key], m[key], versions)
     extra = {"writesTo": [{"id": "store"}]} if writes else {}
-    _page(folder / "index.mdx", {"id": sid, "name": sid, "version": "1.0.0", "owners": ["core"],
-                                 "sends": [{"id": m["ok"]}, {"id": m["failed"]}], "receives": receives, **extra})
-    for key, kind in (("command", "commands"), ("undo", "commands"), ("ok", "events"), ("failed", "events")):
-        _message(folder / kind / m[key], m[key], versions)
+    _page(folder / "index.mdx", {"id": sid, "name": sid, "version": "1.0.0", "owners": ["core"], "receives": receives,
+                                 "sends": [{"id": m[k]} for m in map(_msgs, ps) for k in ("ok", "failed")], **extra})
 
 
 def _saga_steps(orch: str, parts: list[str]) -> list[dict[str, object]]:
@@ -288,18 +289,18 @@ def long_saga(root: Path, n: int) -> None:
     _store(root)
     parts = [f"p{i}" for i in range(max(2, n // 10))]
     for i, p in enumerate(parts):
-        _participant(root, root / "domains" / "Main" / "services" / f"P{i}", f"svc-{p}", p,
-                     writes=i + 1 == len(parts))
+        _participant(root / "domains" / "Main" / "services" / f"P{i}", f"svc-{p}", [p], writes=i + 1 == len(parts))
     _saga(root, "Long", "orch", parts)
 
 
 def saga_hub(root: Path, n: int) -> None:
-    """n/5 sagas, each with its orchestrator, all through the same three participants and their messages."""
+    """n/5 sagas of 3 steps, each with its orchestrator and its own messages, all through the same three
+    participants (each receives n/5 commands and n/5 undo commands)."""
     _store(root)
-    parts = ["a", "b", "c"]
-    for i, p in enumerate(parts):
-        _participant(root, root / "domains" / "Main" / "services" / f"P{p}", f"svc-{p}", p, writes=i == 2)
-    for g in range(max(1, n // 5)):
+    sagas = [[f"g{g}{p}" for p in "abc"] for g in range(max(1, n // 5))]
+    for k, p in enumerate("abc"):
+        _participant(root / "domains" / "Main" / "services" / f"P{p}", f"svc-{p}", [s[k] for s in sagas], writes=k == 2)
+    for g, parts in enumerate(sagas):
         _saga(root, f"O{g}", f"orch-{g}", parts)
 
 
@@ -309,7 +310,7 @@ def many_versions_saga(root: Path, n: int) -> None:
     for g in range(max(1, n // 20)):
         parts = [f"g{g}s{k}" for k in range(3)]
         for k, p in enumerate(parts):
-            _participant(root, root / "domains" / "Main" / "services" / f"P{p}", f"svc-{p}", p, 5, writes=k == 2)
+            _participant(root / "domains" / "Main" / "services" / f"P{p}", f"svc-{p}", [p], 5, writes=k == 2)
         _saga(root, f"O{g}", f"orch-{g}", parts)
 
 
