@@ -14,8 +14,9 @@ through the same three participants (``saga-hub``), sagas whose every message ha
 ``domains/D/subdomains/S/services/X/events/Y`` (``nested``). For each, it
 writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (``--commands`` adds
 ``report``, the HTML report, and ``review``, the N catalog committed to a new git repository as the
-base and one page's summary reworded; whole processes, median of ``--runs``) and prints the times and their ratio: about 2 is linear; a ratio above 3 is work
-that grows with the square of something, and is reported (exit 1). Every shape is a clean catalog:
+base and one page's summary reworded; whole processes, median of ``--runs``) and prints the times
+and their ratio: about 2 is linear; a ratio above 3 is work that grows with the square of something,
+and is reported (exit 1). Every shape is a clean catalog:
 a finding on one (exit 2) is a bug in the shape or in a rule. Measured shapes and figures are in
 docs/performance.md.
 """
