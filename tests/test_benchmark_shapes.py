@@ -40,9 +40,70 @@ def test_each_shape_is_a_clean_catalog_of_its_shape(name, tmp_path):
         assert len(flows) == (n if name == "many-flows" else 1)
         steps = len(flows[0].data["steps"])
         assert steps == {"long-flow": 2 * n, "diamonds": 3 * (n // 10) + 1, "many-flows": 5}[name]
+    elif name in ("long-saga", "saga-hub", "many-versions-saga"):  # declared sagas, each reviewed (no copies)
+        sagas = result.sagas
+        assert len(sagas) == {"long-saga": 1, "saga-hub": n // 5, "many-versions-saga": max(1, n // 20)}[name]
+        assert all(s.reviewed and s.structured and s.coordination == "orchestration" for s in sagas)
+        assert [len(s.steps) for s in sagas] == [max(2, n // 10) if name == "long-saga" else 3] * len(sagas)
+        if name == "saga-hub":  # the same three participants in every saga
+            assert {s.steps[0].participant.id for s in sagas} == {"svc-a"}
+        if name == "many-versions-saga":
+            assert {len(versions) for versions in result.catalog.index().values()} >= {5}
+    elif name == "nested":
+        files = [r.file for r in result.catalog.resources if r.type == "event"]
+        assert len(files) == 5 * (n // 10) and all("/subdomains/" in f for f in files)
 
 
 def test_the_probe_reports_its_ratio(capsys):
     assert SHAPES.main(["--n", "10", "--shapes", "one-channel", "--runs", "1", "--limit", "100"]) == 0
     out = capsys.readouterr().out
-    assert "one-channel  N=    10" in out and "ratio" in out
+    assert "one-channel        check  N=    10" in out and "check  ratio" in out and "report" not in out
+
+
+def test_the_probe_times_report_and_review_too(capsys):
+    """``--commands``: the HTML report, and a review of a small edit against the catalog committed
+    as its base; each exits 0 on a clean shape (a review that found its change to introduce
+    findings, or could not run, would stop the probe with 2)."""
+    args = ["--n", "10", "--shapes", "long-saga", "--runs", "1", "--limit", "100", "--commands", "report,review"]
+    assert SHAPES.main(args) == 0
+    out = capsys.readouterr().out
+    assert "long-saga          report N=    20" in out and "long-saga          review ratio" in out
+
+
+def _operations(monkeypatch, root: Path) -> dict[str, int]:
+    """How often a clean check of ``root`` looks a graph node's resource up and follows a drawn link:
+    counts of operations, which grow with the work whatever the machine's speed."""
+    from saga_lint.graph import CatalogGraph
+    from saga_lint.saga.flowmap import FlowMap
+
+    counts = {"resource": 0, "links": 0}
+
+    def counted(name: str, cls: type, attr: str) -> None:
+        real = getattr(cls, attr)
+
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(cls, attr, wrapper)
+
+    counted("resource", CatalogGraph, "resource")
+    counted("links", FlowMap, "out_links")
+    counted("links", FlowMap, "in_links")
+    assert run_check(root).findings == []
+    monkeypatch.undo()
+    return counts
+
+
+@pytest.mark.parametrize(("name", "n"), [("long-saga", 200), ("saga-hub", 40)])
+def test_saga_rules_do_linear_work_on_a_long_saga_and_on_a_participant_of_many_sagas(name, n, tmp_path, monkeypatch):
+    """Doubling the saga's steps (``long-saga``) or the sagas through one participant (``saga-hub``)
+    at most doubles the look-ups: the rules once asked the graph for the orchestrator's (the
+    participant's) sends per step, and walked the map forward from every step to find a
+    Compensation node, both quadratic."""
+    small, large = (tmp_path / "small", tmp_path / "large")
+    SHAPES.SHAPES[name](small, n)
+    SHAPES.SHAPES[name](large, 2 * n)
+    before, after = _operations(monkeypatch, small), _operations(monkeypatch, large)
+    for op in before:
+        assert after[op] <= 2.3 * before[op], (op, before[op], after[op])

@@ -27,6 +27,8 @@ from saga_lint.saga.model import Edge, KeyPath, YamlMap
 from saga_lint.saga.values import custom_type, pointer_id, steps_by_id
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from saga_lint.catalog.model import Resource
     from saga_lint.graph import CatalogGraph
 
@@ -117,6 +119,7 @@ class FlowMap:
         self.nodes: dict[str, Node] = {}  # by id, in flow order
         self._out: dict[str, list[Link]] | None = None  # the links, indexed on first use (the rules ask)
         self._into: dict[str, list[Link]] = {}
+        self._reaching: dict[frozenset[str], set[str]] = {}  # ``reaching``'s answers, by its targets
         for sid, (i, s) in steps_by_id(flow).items():
             kind = next((k for k in NODE_KINDS if k in s), "other")
             target = graph.step_target(flow, sid) if kind in ("message", "service", "container", "agent") else None
@@ -278,6 +281,22 @@ class FlowMap:
             seen.add(nid)
             todo += [e.target for e in self.out_links(nid)]
         return seen
+
+    def reaching(self, targets: Iterable[str]) -> set[str]:
+        """The ids from which one of ``targets`` is reached along drawn edges (``targets`` included):
+        ``start in reaching(ts)`` is ``not reachable(start).isdisjoint(ts)``, found in one walk
+        backwards for all starts, where a walk forwards from every step of a long flow was quadratic."""
+        key = frozenset(targets)
+        found = self._reaching.get(key)
+        if found is None:
+            found = self._reaching[key] = set()
+            todo = list(key)
+            while todo:
+                nid = todo.pop()
+                if nid not in found:
+                    found.add(nid)
+                    todo += [e.source for e in self.in_links(nid)]
+        return found
 
     def starts(self) -> list[Node]:
         """The nodes no edge leads to (where the drawing begins)."""

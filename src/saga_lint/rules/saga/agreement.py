@@ -118,8 +118,7 @@ def _compensation_reached(saga: Saga, fm: FlowMap, key: str, node: Node, block: 
     if not command or command == "none":
         return
     on = compensation_on(comp)
-    later = fm.reachable(node.id)
-    if any(fm.nodes[i].ctype == "compensation" for i in later if i in fm.nodes):
+    if node.id in fm.reaching(saga.compensation_nodes):
         return
     if fm.message_nodes(command) or (on and fm.message_nodes(on)):
         return

@@ -66,6 +66,26 @@ def ids(resources: Iterable[Resource]) -> set[str]:
     return {rid for r in resources if (rid := r.id) is not None}
 
 
+def sent_ids(ctx: Context, actor: Resource) -> set[str]:
+    """The ids of the messages ``actor`` sends, worked out once per run for each actor (``ctx.memo``):
+    the rules ask per step, and an orchestrator of k steps or a participant of k sagas sends O(k)
+    messages, so asking the graph each time was quadratic."""
+    return _relation_ids(ctx, "saga-sent-ids", actor, ctx.graph.sends)
+
+
+def received_ids(ctx: Context, actor: Resource) -> set[str]:
+    """The ids of the messages ``actor`` receives, once per run for each actor (as ``sent_ids``)."""
+    return _relation_ids(ctx, "saga-received-ids", actor, ctx.graph.receives)
+
+
+def _relation_ids(ctx: Context, memo: str, actor: Resource, related: Callable[[Resource], list[Resource]]) -> set[str]:
+    answers: dict[object, set[str]] = ctx.memo.setdefault(memo, {})
+    found = answers.get(actor.key)
+    if found is None:
+        found = answers[actor.key] = ids(related(actor))
+    return found
+
+
 def unreceived(step: SagaStep) -> bool:
     """The step's command is a contract but no service receives it, and the map draws no external
     system as its handler. ``saga/step-owner`` reports that

@@ -6,7 +6,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, ids, lookup, not_a_contract, prose, unreceived
+from saga_lint.rules.saga.common import (
+    at,
+    ids,
+    lookup,
+    not_a_contract,
+    prose,
+    received_ids,
+    sent_ids,
+    unreceived,
+)
 from saga_lint.saga.values import pointer_id
 from saga_lint.saga.xsaga import compensation_block
 
@@ -105,7 +114,7 @@ def _command(ctx: Context, saga: Saga, step: SagaStep, path: KeyPath | None, ev:
         return
     yield from _senders(ctx, saga, step, cmd, path, ev)
     p = step.participant
-    if p is not None and cmd.id not in ids(ctx.graph.receives(p)):
+    if p is not None and cmd.id not in received_ids(ctx, p):
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is not received by the participant {p.id}. '
                  f"Add it to {p.id}'s receives.", path=path, evidence=ev)
     if step.evidence["compensation"].level == "structured" and step.compensation_retry is None:
@@ -119,12 +128,12 @@ def _senders(
     """The orchestrator sends the undo command (or, without an orchestrator, somebody does)."""
     comp = step.compensation
     orch = saga.orchestrator
-    senders = ctx.graph.senders_of(cmd)
-    if orch is not None and step.orchestrated and cmd.id not in ids(ctx.graph.sends(orch)):
+    if orch is not None and step.orchestrated and cmd.id not in sent_ids(ctx, orch):
+        senders = ctx.graph.senders_of(cmd)
         nobody = " Nobody sends it." if not senders else f" It is sent by {', '.join(sorted(ids(senders)))}."
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is not sent by the orchestrator {orch.id}.{nobody} '
                  f"Add it to {orch.id}'s sends.", path=path, evidence=ev)
-    elif (orch is None or not step.orchestrated) and not senders:
+    elif (orch is None or not step.orchestrated) and not ctx.graph.senders_of(cmd):
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is sent by nobody. Add it to the orchestrator\'s sends.',
                  path=path, evidence=ev)
 
@@ -142,7 +151,7 @@ def _undo_event(ctx: Context, saga: Saga, step: SagaStep, path: KeyPath) -> Iter
                  "schema.", path=path)
         return
     p = step.participant
-    if p is not None and event.id not in ids(ctx.graph.sends(p)):
+    if p is not None and event.id not in sent_ids(ctx, p):
         yield at(saga, step, f'step {step.id}: compensation event "{name}" is not sent by the participant {p.id}, which '
                  f"undoes the step. Add it to {p.id}'s sends.", path=path)
     if step.compensation_retry is None:

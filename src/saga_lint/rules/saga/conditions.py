@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, flowmap, ids, lookup, not_a_contract, prose, unreceived
+from saga_lint.rules.saga.common import at, flowmap, lookup, not_a_contract, prose, sent_ids, unreceived
 from saga_lint.saga.infer import FAILURE_WORDS
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _check_reply(
                  path=path, evidence=evidence)
         return
     p = step.participant
-    if p is not None and event_id not in ids(ctx.graph.sends(p)):
+    if p is not None and event_id not in sent_ids(ctx, p):
         yield at(saga, step, f'step {step.id}: {what} "{event_id}" is not sent by the participant {p.id}. '
                  f"Add it to {p.id}'s sends.", path=path, evidence=evidence)
 
@@ -121,7 +121,7 @@ def _uncompensated_paths(
     """Failure branches (labelled as failures, or to a failure node) that never reach a Compensation node."""
     for label, target in [*step.success_edges, *step.failure_edges]:
         failed = (label and FAILURE_WORDS.search(label)) or (label, target) in step.failure_edges
-        if failed and fmap.reachable(target).isdisjoint(saga.compensation_nodes):
+        if failed and target not in fmap.reaching(saga.compensation_nodes):
             names = ", ".join(s.id for s in completed)
             shown = label or "(no label)"
             yield at(saga, step, f'step {step.id}: the failure path "{shown}" goes to {target} without compensation, '

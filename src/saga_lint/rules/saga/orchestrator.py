@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, at_evidence, ids, lookup
+from saga_lint.rules.saga.common import at, at_evidence, lookup, received_ids, sent_ids
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -58,8 +58,8 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
 
 def _commands_and_replies(ctx: Context, saga: Saga, orch: Resource) -> Iterator[Problem]:
     """Per step: the orchestrator sends the command and receives the replies that are event contracts."""
-    sends = ids(ctx.graph.sends(orch))
-    receives = ids(ctx.graph.receives(orch))
+    sends = sent_ids(ctx, orch)
+    receives = received_ids(ctx, orch)
     for step in saga.orchestrated_steps:
         if step.command is not None and step.command.id not in sends:
             yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not send {step.command_id}. "

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at_evidence, ids, lookup
+from saga_lint.rules.saga.common import at_evidence, ids, lookup, sent_ids
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -58,7 +58,7 @@ def _event(ctx: Context, saga: Saga, ev: Evidence, participant: Resource | None)
         e = lookup(ctx, ("event",), event_id)
         if e is None:
             yield _place(saga, ev, f'outcome event "{event_id}" is not an event contract in the catalog.')
-        elif participant is not None and e.id not in ids(ctx.graph.sends(participant)):
+        elif participant is not None and e.id not in sent_ids(ctx, participant):
             yield _place(saga, ev, f'outcome event "{event_id}" is not sent by {participant.id}, the pivot\'s participant. '
                          f"Add it to {participant.id}'s sends.")
     elif ev.level == "structured":
