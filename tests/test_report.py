@@ -498,6 +498,22 @@ def test_picture_layers_are_networkx_topological_generations():
         assert [set(layer) for layer in _generations(nodes, pairs)] == expected
 
 
+def test_picture_lanes_take_the_widest_layer_an_edge_passes():
+    """An edge's lane is right of the widest layer between its ends, found in constant time (a
+    sparse table) instead of layer by layer (quadratic on a long saga, whose every step has an edge
+    to the Compensation node): the same maximum as the slice's."""
+    import random
+
+    from saga_lint.render.html.picture import _RangeMax
+
+    rng = random.Random(5)
+    for n in range(1, 70):
+        values = [rng.choice([0.0, 150.0, 310.0, rng.uniform(0, 900)]) for _ in range(n)]
+        widest = _RangeMax(values)
+        assert all(widest(lo, hi) == max(values[lo:hi + 1]) for lo in range(n) for hi in range(lo, n))
+        assert len(widest.rows) == n.bit_length()  # log n rows of at most n entries
+
+
 def test_visible_skips_the_regex_only_for_printable_text():
     """``safe.visible`` runs its regex only on text with an unprintable character: the same result."""
     from hypothesis import given, settings

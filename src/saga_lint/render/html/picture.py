@@ -190,16 +190,34 @@ def _edge_kind(su: str, sv: str, step_ids: set[str], comp: set[str], failure_pai
     return "forward"
 
 
+class _RangeMax:
+    """The largest of ``values[lo..hi]`` in constant time (a sparse table): an edge passes every
+    layer between its ends, and a long saga's every step has an edge to its Compensation node, so
+    taking the maximum layer by layer was quadratic in the steps."""
+
+    def __init__(self, values: list[float]) -> None:
+        self.rows = [values]  # rows[j][i]: the largest of values[i .. i + 2**j - 1]
+        while 1 << len(self.rows) <= len(values):
+            prev, half = self.rows[-1], 1 << (len(self.rows) - 1)
+            self.rows.append([max(prev[i], prev[i + half]) for i in range(len(prev) - half)])
+
+    def __call__(self, lo: int, hi: int) -> float:
+        j = (hi - lo + 1).bit_length() - 1
+        row = self.rows[j]
+        return max(row[lo], row[hi - (1 << j) + 1])
+
+
 class _Lanes:
     """Where long and backward edges run: a lane right of every box they pass, shorter spans
     nearer the boxes."""
 
     def __init__(self, lay: _Layout, boxes: Mapping[Node, Mapping[str, Any]]) -> None:
-        self.right_of_layer: defaultdict[int, float] = defaultdict(float)
+        right_of_layer: defaultdict[int, float] = defaultdict(float)
         for n, b in boxes.items():
             li = lay.layer_of.get(n, 0)
-            self.right_of_layer[li] = max(self.right_of_layer[li], b["x"] + BOX_W)
+            right_of_layer[li] = max(right_of_layer[li], b["x"] + BOX_W)
         layer = lay.layer_of
+        self.right_of = _RangeMax([right_of_layer[k] for k in range(max([*layer.values(), *right_of_layer], default=0) + 1)])
         long_edges = [i for i, (u, v, _l) in enumerate(lay.edges)
                       if i in lay.back or layer.get(v, 0) != layer.get(u, 0) + 1]
         long_edges.sort(key=lambda i: (abs(layer.get(lay.edges[i][1], 0) - layer.get(lay.edges[i][0], 0)), i))
@@ -208,7 +226,7 @@ class _Lanes:
 
     def x(self, i: int, lu: int, lv: int) -> float:
         lo, hi = min(lu, lv), max(lu, lv)
-        lane = max(self.right_of_layer[k] for k in range(lo, hi + 1)) + 16 + 12 * self.lane_no[i]
+        lane = self.right_of(lo, hi) + 16 + 12 * self.lane_no[i]
         self.max_x = max(self.max_x, lane)
         return lane
 
