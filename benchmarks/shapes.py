@@ -315,6 +315,48 @@ def many_versions_saga(root: Path, n: int) -> None:
         _saga(root, f"O{g}", f"orch-{g}", parts)
 
 
+def long_choreography(root: Path, n: int) -> None:
+    """One choreography of n/10 steps: participant i consumes ``ok-(i-1)``, publishes ``ok-i`` or, when it
+    fails, ``rollback-i``; on ``rollback-(i+1)`` it undoes its work and publishes ``rollback-i`` too."""
+    _store(root)
+    k = max(2, n // 10)
+    svc = root / "domains" / "Main" / "services"
+    _page(svc / "Start" / "index.mdx", {"id": "starter", "name": "starter", "version": "1.0.0", "owners": ["core"],
+                                        "sends": [{"id": "ok-start"}]})
+    _message(svc / "Start" / "events" / "ok-start", "ok-start")
+    steps: list[dict[str, object]] = [{"id": "m_start", "title": "Start", "message": {"id": "ok-start"},
+                                       "next_step": {"id": "c0", "label": "Starts"}}]
+    blocks: dict[str, object] = {}
+    for i in range(k):
+        last, trigger = i + 1 == k, f"ok-{i - 1}" if i else "ok-start"
+        _page(svc / f"C{i}" / "index.mdx", {
+            "id": f"svc-c{i}", "name": f"svc-c{i}", "version": "1.0.0", "owners": ["core"],
+            "receives": [{"id": trigger}] + ([] if last else [{"id": f"rollback-{i + 1}"}]),
+            "sends": [{"id": f"ok-{i}"}, {"id": f"rollback-{i}"}], **({"writesTo": [{"id": "store"}]} if last else {})})
+        for mid in (f"ok-{i}", f"rollback-{i}"):
+            _message(svc / f"C{i}" / "events" / mid, mid)
+        steps += [{"id": f"c{i}", "title": f"Step {i}", "service": {"id": f"svc-c{i}"},
+                   "next_steps": [{"id": f"ok{i}", "label": "Done"}, {"id": f"no{i}", "label": "Rejected"}]},
+                  {"id": f"ok{i}", "title": f"ok {i}", "message": {"id": f"ok-{i}"},
+                   "next_step": {"id": "complete" if last else f"c{i + 1}", "label": "Next"}},
+                  {"id": f"no{i}", "title": f"rollback {i}", "message": {"id": f"rollback-{i}"},
+                   "next_step": {"id": "compensate" if i else "aborted", "label": "Undo"}}]
+        comp: dict[str, object] = {"compensation": "none", "compensationNote": "the pivot"} if last else {
+            "compensation": {"on": f"rollback-{i + 1}", "event": f"rollback-{i}", "idempotent": True, "retry": UNDO_RETRY}}
+        blocks[f"c{i}"] = {"type": "pivot" if last else "compensatable", "owner": "core", "participant": f"svc-c{i}",
+                           "trigger": trigger, "success": f"ok-{i}", "idempotency": {"key": "sagaId"},
+                           "failures": [{"event": f"rollback-{i}", "status": "REJECTED"},
+                                        {"error": "timeout", "status": "FAILED"}],
+                           "retry": RETRY, **comp, "status": "PROCESSING"}
+    steps += _saga_steps("starter", [])[1:]
+    x = {**_saga_block("starter", [f"p{i}" for i in range(k)]), "coordination": "choreography", "steps": blocks,
+         "outcome": {"container": "store", "event": f"ok-{k - 1}"}}
+    del x["orchestrator"]
+    _page(root / "domains" / "Main" / "flows" / "Choreography" / "index.mdx",
+          {"id": "choreography", "name": "Choreography", "version": "1.0.0", "owners": ["core"], "steps": steps,
+           "x-saga": x})
+
+
 def nested(root: Path, n: int) -> None:
     """n/10 domains, each with a subdomain of 5 services that send one event each, received by the next
     domain's: domains/D/subdomains/S/services/X/events/Y."""
@@ -340,7 +382,7 @@ SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long
                              "many-flows": many_flows, "one-team": one_team, "big-schema": big_schema,
                              "one-channel": one_channel, "shared-ref": shared_ref,
                              "long-saga": long_saga, "saga-hub": saga_hub, "many-versions-saga": many_versions_saga,
-                             "nested": nested}
+                             "long-choreography": long_choreography, "nested": nested}
 
 
 def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
