@@ -40,11 +40,14 @@ def test_each_shape_is_a_clean_catalog_of_its_shape(name, tmp_path):
         assert len(flows) == (n if name == "many-flows" else 1)
         steps = len(flows[0].data["steps"])
         assert steps == {"long-flow": 2 * n, "diamonds": 3 * (n // 10) + 1, "many-flows": 5}[name]
-    elif name in ("long-saga", "saga-hub", "many-versions-saga"):  # declared sagas, each reviewed (no copies)
+    elif name in ("long-saga", "saga-hub", "many-versions-saga", "long-choreography"):  # reviewed (no copies)
         sagas = result.sagas
-        assert len(sagas) == {"long-saga": 1, "saga-hub": n // 5, "many-versions-saga": max(1, n // 20)}[name]
-        assert all(s.reviewed and s.structured and s.coordination == "orchestration" for s in sagas)
-        assert [len(s.steps) for s in sagas] == [max(2, n // 10) if name == "long-saga" else 3] * len(sagas)
+        assert len(sagas) == {"saga-hub": n // 5, "many-versions-saga": max(1, n // 20)}.get(name, 1)
+        style = "choreography" if name == "long-choreography" else "orchestration"
+        assert all(s.reviewed and s.structured and s.coordination == style for s in sagas)
+        long = name in ("long-saga", "long-choreography")
+        assert [len(s.steps) for s in sagas] == [max(2, n // 10) if long else 3] * len(sagas)
+        assert all(e.level == "structured" for s in sagas for step in s.steps for e in step.evidence.values())
         if name == "saga-hub":  # the same three participants in every saga
             assert {s.steps[0].participant.id for s in sagas} == {"svc-a"}
         if name == "many-versions-saga":
@@ -74,33 +77,36 @@ def _operations(monkeypatch, root: Path) -> dict[str, int]:
     """How often a clean check of ``root`` looks a graph node's resource up and follows a drawn link:
     counts of operations, which grow with the work whatever the machine's speed."""
     from saga_lint.graph import CatalogGraph
-    from saga_lint.saga.flowmap import FlowMap
+    from saga_lint.saga.flowmap import FlowMap, Node
 
-    counts = {"resource": 0, "links": 0}
+    counts = {"resource": 0, "links": 0, "nodes": 0}
 
     def counted(name: str, cls: type, attr: str) -> None:
-        real = getattr(cls, attr)
+        real = cls.__dict__[attr]
+        call = real.fget if isinstance(real, property) else real
 
         def wrapper(*args, **kwargs):
             counts[name] += 1
-            return real(*args, **kwargs)
+            return call(*args, **kwargs)
 
-        monkeypatch.setattr(cls, attr, wrapper)
+        monkeypatch.setattr(cls, attr, property(wrapper) if isinstance(real, property) else wrapper)
 
     counted("resource", CatalogGraph, "resource")
     counted("links", FlowMap, "out_links")
     counted("links", FlowMap, "in_links")
+    counted("nodes", Node, "message_id")
     assert run_check(root).findings == []
     monkeypatch.undo()
     return counts
 
 
-@pytest.mark.parametrize(("name", "n"), [("long-saga", 200), ("saga-hub", 40)])
+@pytest.mark.parametrize(("name", "n"), [("long-saga", 200), ("saga-hub", 40), ("long-choreography", 200)])
 def test_saga_rules_do_linear_work_on_a_long_saga_and_on_a_participant_of_many_sagas(name, n, tmp_path, monkeypatch):
     """Doubling the saga's steps (``long-saga``) or the sagas through one participant (``saga-hub``)
     at most doubles the look-ups: the rules once asked the graph for the orchestrator's (the
     participant's) sends per step, and walked the map forward from every step to find a
-    Compensation node, both quadratic."""
+    Compensation node, both quadratic; and (``long-choreography``) looked a step's trigger up among
+    the map's message nodes by scanning them all."""
     small, large = (tmp_path / "small", tmp_path / "large")
     SHAPES.SHAPES[name](small, n)
     SHAPES.SHAPES[name](large, 2 * n)

@@ -120,6 +120,7 @@ class FlowMap:
         self._out: dict[str, list[Link]] | None = None  # the links, indexed on first use (the rules ask)
         self._into: dict[str, list[Link]] = {}
         self._reaching: dict[frozenset[str], set[str]] = {}  # ``reaching``'s answers, by its targets
+        self._by_message: dict[str, list[Node]] | None = None  # message nodes by message id, on first use
         for sid, (i, s) in steps_by_id(flow).items():
             kind = next((k for k in NODE_KINDS if k in s), "other")
             target = graph.step_target(flow, sid) if kind in ("message", "service", "container", "agent") else None
@@ -258,8 +259,14 @@ class FlowMap:
         return [self.nodes[e.source] for e in self.in_links(sid) if e.source in self.nodes]
 
     def message_nodes(self, message_id: str) -> list[Node]:
-        """The message nodes that point at this message id."""
-        return [n for n in self.nodes.values() if n.message_id == message_id]
+        """The message nodes that point at this message id (in flow order; indexed once: the rules ask
+        per step, and a scan per question was quadratic in the steps)."""
+        if self._by_message is None:
+            self._by_message = {}
+            for n in self.nodes.values():
+                if (mid := n.message_id) is not None:
+                    self._by_message.setdefault(mid, []).append(n)
+        return list(self._by_message.get(message_id, ()))
 
     def branches(self, sid: str) -> list[Link]:
         """The edges out of a node and out of each participant (``BRANCH_KINDS``) drawn right after
