@@ -10,7 +10,7 @@ same services (``many-flows``), one team owning everything (``one-team``), one l
 (``big-schema``), one channel every message goes through (``one-channel``) and one definitions
 file every schema ``$ref``s (``shared-ref``); one saga of many steps (``long-saga``), many sagas
 through the same three participants (``saga-hub``), sagas whose every message has five versions
-(``many-versions-saga``), many domains in the nested layout
+(``many-versions-saga``), one choreography of many steps (``long-choreography``), many domains in the nested layout
 ``domains/D/subdomains/S/services/X/events/Y`` (``nested``). For each, it
 writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (``--commands`` adds
 ``report``, the HTML report, and ``review``, the N catalog committed to a new git repository as the
