@@ -484,3 +484,25 @@ def test_corpus_checkout_saga_contract_evidence(corpus):
     assert levels == {"reserve_inventory": ("contract", "contract"), "authorize_payment": ("prose", "prose"),
                       "create_order": ("contract", "missing")}
     assert sagas["place-an-order"].copy_of == "checkout-saga"
+
+
+def test_two_sagas_with_their_own_orchestrators_are_not_copies(tmp_path):
+    """A second saga over the same participants, coordinated by another orchestrator (a store
+    checkout beside the web one), is reviewed for itself: its orchestrator's contracts too."""
+    root = _orchestration(tmp_path)
+    write_catalog(root, dict([
+        service("store-orchestrator", "ordering", sends=["reserve-stock", "charge-card"],
+                receives=["stock-reserved", "stock-unavailable", "card-charged"]),  # card-declined forgotten
+        flow("store-buy", [
+            svc_step("start", "store-orchestrator", ("reserve", "Start")),
+            msg_step("reserve", "reserve-stock", ("charge", "Reserved"), ("undo", "Out of stock")),
+            msg_step("charge", "charge-card", ("done", "Charged"), ("undo", "Declined")),
+            custom_step("done", "Outcome", "The order is paid."),
+            custom_step("undo", "Exception", "Release the stock and stop."),
+        ], **{"x-saga": {"orchestrator": "store-orchestrator"}}),
+    ]))
+    sagas, findings = model(root)
+    assert sagas["store-buy"].orchestrator_id == "store-orchestrator" and sagas["buy"].orchestrator_id == "orchestrator"
+    assert sagas["store-buy"].copy_of is None and sagas["buy"].copy_of is None
+    assert sagas["store-buy"].reviewed and sagas["buy"].reviewed
+    assert ("saga/orchestrator", "charge", "flow store-buy", "error") in saga_hits(findings, "store-buy")

@@ -2,7 +2,9 @@
 
 A saga B is a copy of a saga A when every step message of A (A has at least two) is a step
 message of B, and A is the better source: declared (x-saga) before a Compensation node before
-the config before a saga found only from its map, then fewer steps, then its id. B keeps its
+the config before a saga found only from its map, then fewer steps, then its id. Two sagas
+coordinated by different orchestrators (each named or found) are two sagas that share
+participants, never a saga and its copy: both are reviewed. B keeps its
 model (``explain`` shows it) but is marked ``copy_of = A`` (and A lists it in ``copied_by``) and
 is left out of the review (``Saga.reviewed``). Linear in
 the number of steps: sagas are found through an index of their step messages.
@@ -26,6 +28,12 @@ def _messages(saga: Saga) -> frozenset[str]:
     return frozenset(t for s in saga.steps if (t := s.trigger or s.command_id))
 
 
+def _other_orchestrators(a: Saga, b: Saga) -> bool:
+    """Whether ``a`` and ``b`` are coordinated by two different orchestrators: a second saga over
+    the same participants (say, a web and a store checkout), not a journey drawn around ``a``."""
+    return bool(a.orchestrator_id and b.orchestrator_id and a.orchestrator_id != b.orchestrator_id)
+
+
 def mark_copies(sagas: list[Saga]) -> None:
     """Set ``copy_of`` (and say so in ``why``) on every saga that repeats a better saga's steps."""
     keys = {id(s): _messages(s) for s in sagas}
@@ -36,7 +44,8 @@ def mark_copies(sagas: list[Saga]) -> None:
         mine = keys[id(saga)]
         candidates = {id(a): a for m in sorted(mine) for a in index.get(m, [])}
         ranked = sorted(candidates.values(), key=lambda a: pos[id(a)])
-        original = next((a for a in ranked if len(keys[id(a)]) > 1 and keys[id(a)] <= mine), None)
+        original = next((a for a in ranked if len(keys[id(a)]) > 1 and keys[id(a)] <= mine
+                         and not _other_orchestrators(a, saga)), None)
         if original is not None:
             saga.copy_of = original.id
             original.copied_by.append(saga)
