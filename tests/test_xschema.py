@@ -75,8 +75,8 @@ def mutated(draw):
         for part in path[:-1]:
             parent = parent[part]
         how = draw(st.sampled_from(["set", "delete", "rename"]))
-        if how == "set":
-            parent[path[-1]] = draw(VALUES)
+        if how == "set":  # a copy: st.just gives the same object every time, and a later mutation would change it
+            parent[path[-1]] = copy.deepcopy(draw(VALUES))
         elif how == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif how == "rename" and isinstance(parent, dict):
