@@ -442,6 +442,29 @@ def test_journey_copying_a_saga(tmp_path):
     assert "Not reviewed again: its steps are reviewed in buy" in proc.stdout
 
 
+def test_journey_that_starts_with_its_own_command_still_copies_the_saga(tmp_path):
+    """A journey drawn around a saga with a command of its own first (the shopper's checkout to the
+    web shop): no service sends every command, so its 'orchestrator' is only the web service drawn
+    before the first step (prose), which coordinates nothing: it is a copy of buy, not a second saga."""
+    root = _orchestration(tmp_path)
+    write_catalog(root, dict([
+        service("web", "shipping", sends=["checkout"]),
+        message("command", "checkout"),
+        flow("journey", [
+            {"id": "shopper", "title": "Shopper", "actor": {"name": "Shopper"}, "next_step": {"id": "web_svc"}},
+            svc_step("web_svc", "web", ("order", "Buy")),
+            msg_step("order", "checkout", ("reserve", None)),
+            msg_step("reserve", "reserve-stock", ("charge", "Reserved")),
+            msg_step("charge", "charge-card", ("fail", "Declined")),
+            custom_step("fail", "Exception", "The orchestrator compensates earlier steps."),
+        ]),
+    ]))
+    sagas, _findings = model(root)
+    journey = sagas["journey"]
+    assert journey.orchestrator_evidence is not None and journey.orchestrator_evidence.level == "prose"
+    assert journey.copy_of == "buy" and not journey.reviewed and sagas["buy"].copied_by == [journey]
+
+
 @pytest.mark.parametrize("shape", [_orchestration, _choreography, _plain])
 def test_explain_json_carries_the_model_facts(tmp_path, shape):
     import json

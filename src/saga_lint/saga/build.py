@@ -112,7 +112,7 @@ def build_sagas(catalog: Catalog, graph: CatalogGraph, config: Config | None = N
             saga = build_saga(catalog, graph, flow, why, fmap)
             saga.failure_signals = fmap.failure_signals()
             sagas.append(saga)
-    mark_copies(sagas)
+    mark_copies(sagas, graph)
     return sagas
 
 
