@@ -466,3 +466,24 @@ def test_a_loop_with_no_exit_behind_a_step_with_a_missing_target_is_still_a_dead
     flow = [(f.rule, f.step) for f in findings if f.rule.startswith("flow/")]
     assert flow == [("flow/unknown-step", "start"), ("flow/dead-end", "retry"), ("flow/dead-end", "pay")], \
         describe(findings)
+
+
+def test_did_you_mean_prefers_the_step_itself_when_it_is_by_far_the_nearest(make_catalog):
+    """A misspelt retry edge of a step to itself, beside another step of a similar id: the step
+    itself (all but the target) is the better guess, not the other step that is only close; the
+    unreachable-step cascade reads the same repair (ok_path is reached through the real edge)."""
+    steps = """
+  - id: reserve_stock
+    title: Reserve stock
+    next_steps:
+      - {id: reserve_stok, label: Retry}
+      - {id: reserve_stock_ok, label: Reserved}
+  - id: reserve_stock_ok
+    title: Reserved
+"""
+    findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
+    messages = [f.message for f in findings if f.rule.startswith("flow/")]
+    assert messages == [
+        'next_steps of step "reserve_stock" goes to "reserve_stok", which is no step of this flow. '
+        'Did you mean "reserve_stock"?',
+    ], describe(findings)

@@ -106,10 +106,14 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
 
 
 def _meant(tid: str, table: StepTable, sid: str) -> list[str]:
-    """The step a target that is no step was probably meant to be: the nearest other step, else
-    the step the edge leaves when the target is all but its id (a typo is read as an edge of a
-    step to itself only when it is one: ``subscription_cancelled`` is not ``subscription_service``)."""
-    return nearest(tid, [s for s in table if s != sid], cutoff=0.7) or nearest(tid, [sid] if sid in table else [], cutoff=0.9)
+    """The step a target that is no step was probably meant to be: the nearest step, but the step
+    the edge leaves only when the target is all but its id (a typo is read as an edge of a step to
+    itself only when it is one: ``subscription_cancelled`` is not ``subscription_service``), else
+    the nearest other step."""
+    best = nearest(tid, list(table), cutoff=0.7)
+    if sid not in best or nearest(tid, [sid], cutoff=0.9):
+        return best
+    return nearest(tid, [s for s in table if s != sid], cutoff=0.7)
 
 
 def _behind(flow: Resource, table: StepTable, meant: list[str]) -> str:
