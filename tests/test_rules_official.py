@@ -1173,3 +1173,18 @@ def test_did_you_mean_never_names_the_page_that_makes_the_reference(make_catalog
     [f] = [f for f in lint(root) if f.rule == "refs/resource-exists"]
     assert f.message == ('domains[0] refers to domain "orderings", which is not in the catalog. '
                          "Add its page or correct the id."), f.message
+
+
+def test_a_reference_is_not_sent_to_an_unloaded_page_of_another_kind(make_catalog):
+    """The unloaded page named like a missing id must be of a kind the reference points at: a
+    domain "order-placed" that does not exist is not answered with the grouped event page
+    OrderPlaced (an event), which would not satisfy it once moved either."""
+    moved = "domains/Ordering/services/Orders/events/Orders/OrderPlaced/index.mdx"
+    files = {EVENT: None, SCHEMA: None, moved: EVENT_TXT.replace("schemaPath: schema.json\n", "")}
+    files.update(edit(DOMAIN, "services:\n", "domains:\n  - id: order-placed\nservices:\n"))
+    root = build(make_catalog, files)
+    [f] = [f for f in lint(root) if f.rule == "refs/resource-exists" and f.message.startswith("domains[0]")]
+    assert f.message == ('domains[0] refers to domain "order-placed", which is not in the catalog. '
+                         "Add its page or correct the id."), f.message
+    events = [f for f in lint(root) if f.rule == "refs/resource-exists" and not f.message.startswith("domains[0]")]
+    assert events and all(f"its page {moved} is in a folder" in f.message for f in events), describe(lint(root))

@@ -85,12 +85,13 @@ def _a(words: str) -> str:
     return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
-def _unloaded_pages(ctx: Context) -> dict[str, str]:
-    """Folded resource-folder name -> path of each index page EventCatalog does not load
-    (``structure/unrecognised-file``): a reference to it is missing because of where it is."""
+def _unloaded_pages(ctx: Context) -> dict[tuple[str, str], str]:
+    """(folded resource-folder name, the kind its collection holds) -> path of each index page
+    EventCatalog does not load (``structure/unrecognised-file``): a reference to it is missing
+    because of where it is."""
     from saga_lint.suggest import fold
 
-    pages: dict[str, str] | None = ctx.memo.get("_unloaded_pages")
+    pages: dict[tuple[str, str], str] | None = ctx.memo.get("_unloaded_pages")
     if pages is None:
         pages = {}
         for f in ctx.catalog.load_findings:
@@ -98,10 +99,23 @@ def _unloaded_pages(ctx: Context) -> dict[str, str]:
             if f.rule != "structure/unrecognised-file" or parts[-1].rsplit(".", 1)[0] != "index" or len(parts) < 2:
                 continue
             folder = parts[-4] if len(parts) >= 4 and parts[-3] == "versioned" else parts[-2]
-            if fold(folder) not in pages or "/versioned/" in pages[fold(folder)]:  # the latest version's page first
-                pages[fold(folder)] = str(f.file)
+            kind = _collection_kind(parts[:-1])
+            key = (fold(folder), kind or "")
+            if kind and (key not in pages or "/versioned/" in pages[key]):  # the latest version's page first
+                pages[key] = str(f.file)
         ctx.memo["_unloaded_pages"] = pages
     return pages
+
+
+def _collection_kind(folders: list[str]) -> str | None:
+    """The resource type of the nearest collection folder (or folder named almost like one) above a page."""
+    from saga_lint.catalog.classify import COLLECTIONS, RESOURCE_FOLDERS, near_miss_folder
+
+    for folder in reversed(folders):
+        name = folder if folder in RESOURCE_FOLDERS else near_miss_folder(folder)
+        if name:
+            return COLLECTIONS.get(name, name[:-1])  # teams -> team, users -> user
+    return None
 
 
 def _missing(ctx: Context, predicate: Callable[[Reference], bool]) -> Iterator[Problem]:
@@ -113,7 +127,8 @@ def _missing(ctx: Context, predicate: Callable[[Reference], bool]) -> Iterator[P
             continue
         what = _kind_words(ref.targets)
         hint = _did_you_mean(ctx, ref.targets, ref.id, ref.source) or _other_types(ctx, ref.targets, ref.id)
-        unloaded = None if hint else _unloaded_pages(ctx).get(fold(ref.id))
+        pages = {} if hint else _unloaded_pages(ctx)
+        unloaded = next((p for t in ref.targets if (p := pages.get((fold(ref.id), t)))), None)
         advice = (f": its page {unloaded} is in a folder EventCatalog does not load (structure/unrecognised-file). "
                   "Move the page or correct the id." if unloaded else f".{hint} Add its page or correct the id.")
         yield Problem(f'{ref.field} refers to {what} "{ref.id}", which is not in the catalog{advice}', ref.source, ref.path)
@@ -157,7 +172,8 @@ def resource_exists(ctx: Context) -> Iterable[Problem]:
     team members, ``owned*`` lists (``ownedSystems`` too).
     Resources declared as ``dependencies`` in ``eventcatalog.config.js`` count as existing. When
     a page EventCatalog does not load (``structure/unrecognised-file``, e.g. an event grouped in
-    ``events/Orders/OrderPlaced/``) sits in a folder named like the id, the message names it.
+    ``events/Orders/OrderPlaced/``) sits in a folder named like the id, under a collection of a
+    kind the reference points at, the message names it.
     Why: a dangling reference is a broken link in the catalog and a missing contract in the graph.
     Example that fails:
         sends:
