@@ -350,7 +350,9 @@ def budget_bases(bases: list[Scenario], limit: int, seed: int) -> tuple[list[Sce
     budget; then every scenario without a compensation fault runs (linear in the steps), so does
     each distinct compensation fault once, on the last failure path that has it (the one with the
     most to undo), and a ``seed``ed sample of the other compensation faults fills half the budget,
-    which leaves the other half to the crash and duplicate variants."""
+    which leaves the rest to the crash and duplicate variants. Those that always run are linear in
+    the steps (about 8 a step), so a saga too long for half the budget leaves the variants less than
+    half, and one too long for the whole budget runs them beyond it and leaves the variants none."""
     if len(bases) <= limit:
         return list(bases), 0
     kept: set[int] = set()
