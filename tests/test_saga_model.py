@@ -413,6 +413,25 @@ def test_a_declared_saga_with_no_step_is_still_a_saga(tmp_path):
     assert "saga/orchestrator" not in {h[0] for h in saga_hits(findings, "renew")}
 
 
+def test_declared_orchestration_with_nothing_to_orchestrate_says_so(tmp_path):
+    """x-saga says orchestration, but names no orchestrator and draws no command: that contradiction
+    is saga/orchestrator's one finding, at the coordination key."""
+    root = build(
+        tmp_path, *TEAMS,
+        service("subscriptions", "ordering"), service("mailer", "shipping"),
+        message("query", "get-payment-status"),
+        flow("renew", [
+            svc_step("check", "subscriptions", ("status", "Active")),
+            msg_step("status", "get-payment-status", ("notify", "Invalid payment method")),
+            svc_step("notify", "mailer"),
+        ], **{"x-saga": {"coordination": "orchestration"}}),
+    )
+    _sagas, findings = model(root)
+    found = [f for f in findings if f.rule == "saga/orchestrator"]
+    assert [f.message.split(",")[0] for f in found] == ["x-saga says coordination: orchestration"], found
+    assert found[0].field == "x-saga.coordination"
+
+
 # -- a journey that copies a saga's steps --------------------------------------------------------------
 
 

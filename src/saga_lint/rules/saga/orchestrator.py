@@ -27,7 +27,8 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
     and failure reply events. A choreography (``x-saga.coordination``, or inferred: steps start on
     events participants publish) has no orchestrator and is not checked; in a mixed saga only
     the steps started by a command are; a saga with no step command and no declared orchestrator
-    (listed in the config, say, with only queries and events drawn) has nothing to orchestrate.
+    (listed in the config, say, with only queries and events drawn) has nothing to orchestrate,
+    unless its x-saga says ``coordination: orchestration`` (then that is the finding).
     Why: the catalog's relations are the contract between teams; an orchestrator that does not
     declare the replies it waits for will not be told when their shape changes.
     Example that fails: checkout-orchestrator sends reserve-inventory but has no ``receives`` for
@@ -42,7 +43,13 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
         orch = saga.orchestrator
         if orch is None:
             if not saga.orchestrator_id and not saga.orchestrated_steps:
-                continue  # no step command: nothing to orchestrate ("no service sends every step command" is vacuous)
+                # no step command: nothing to orchestrate ("no service sends every step command" is vacuous),
+                # unless x-saga says it is an orchestration
+                if saga.x.get("coordination") == "orchestration":
+                    yield Problem("x-saga says coordination: orchestration, but it names no orchestrator and no step is "
+                                  "started by a command. Declare x-saga.orchestrator and the step commands, or "
+                                  "coordination: choreography.", flow, ("x-saga", "coordination"))
+                continue
             if saga.orchestrator_id:
                 yield Problem(f'orchestrator "{saga.orchestrator_id}" is no service of the catalog.', flow,
                               ("x-saga", "orchestrator"))
