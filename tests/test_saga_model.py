@@ -393,10 +393,9 @@ def test_failure_across_two_owners_with_no_step_to_coordinate_is_no_saga(tmp_pat
             "transaction to coordinate") in proc.stderr
 
 
-def test_a_declared_saga_with_no_step_is_still_a_saga(tmp_path):
-    """Only the reading of the map needs a step: a flow listed under sagas: (or with x-saga, or a
-    Compensation node) is a saga whatever its steps, and is reviewed as one."""
-    root = build(
+def _renewal(tmp_path: Path, **extra: object) -> Path:
+    """A renewal drawn across two owners with a failure, of a query and services only: no command."""
+    return build(
         tmp_path, *TEAMS,
         service("subscriptions", "ordering"), service("mailer", "shipping"),
         message("query", "get-payment-status"),
@@ -404,8 +403,14 @@ def test_a_declared_saga_with_no_step_is_still_a_saga(tmp_path):
             svc_step("check", "subscriptions", ("status", "Active")),
             msg_step("status", "get-payment-status", ("notify", "Invalid payment method")),
             svc_step("notify", "mailer"),
-        ]),
+        ], **extra),
     )
+
+
+def test_a_declared_saga_with_no_step_is_still_a_saga(tmp_path):
+    """Only the reading of the map needs a step: a flow listed under sagas: (or with x-saga, or a
+    Compensation node) is a saga whatever its steps, and is reviewed as one."""
+    root = _renewal(tmp_path)
     (root / "saga-lint.yaml").write_text("sagas: [renew]\n")
     sagas, findings = model(root)
     assert sagas["renew"].why == "the configuration lists it under sagas" and sagas["renew"].steps == []
@@ -416,16 +421,7 @@ def test_a_declared_saga_with_no_step_is_still_a_saga(tmp_path):
 def test_declared_orchestration_with_nothing_to_orchestrate_says_so(tmp_path):
     """x-saga says orchestration, but names no orchestrator and draws no command: that contradiction
     is saga/orchestrator's one finding, at the coordination key."""
-    root = build(
-        tmp_path, *TEAMS,
-        service("subscriptions", "ordering"), service("mailer", "shipping"),
-        message("query", "get-payment-status"),
-        flow("renew", [
-            svc_step("check", "subscriptions", ("status", "Active")),
-            msg_step("status", "get-payment-status", ("notify", "Invalid payment method")),
-            svc_step("notify", "mailer"),
-        ], **{"x-saga": {"coordination": "orchestration"}}),
-    )
+    root = _renewal(tmp_path, **{"x-saga": {"coordination": "orchestration"}})
     _sagas, findings = model(root)
     found = [f for f in findings if f.rule == "saga/orchestrator"]
     assert [f.message.split(",")[0] for f in found] == ["x-saga says coordination: orchestration"], found
