@@ -431,19 +431,28 @@ def test_declared_orchestration_with_nothing_to_orchestrate_says_so(tmp_path):
 # -- a journey that copies a saga's steps --------------------------------------------------------------
 
 
-def test_journey_copying_a_saga(tmp_path):
+def _journey(tmp_path: Path, *own_steps: dict) -> Path:
+    """``_orchestration`` and a shopper's journey through the web shop: ``own_steps`` (the web
+    shop's first step leads to the first of them, else to ``reserve``), then buy's two commands."""
     root = _orchestration(tmp_path)
+    first = own_steps[0]["id"] if own_steps else "reserve"
     write_catalog(root, dict([
         service("web", "shipping", sends=["checkout"]),
         message("command", "checkout"),
         flow("journey", [
             {"id": "shopper", "title": "Shopper", "actor": {"name": "Shopper"}, "next_step": {"id": "web_svc"}},
-            svc_step("web_svc", "web", ("reserve", "Buy")),
+            svc_step("web_svc", "web", (first, "Buy")),
+            *own_steps,
             msg_step("reserve", "reserve-stock", ("charge", "Reserved")),
             msg_step("charge", "charge-card", ("fail", "Declined")),
             custom_step("fail", "Exception", "The orchestrator compensates earlier steps."),
         ]),
     ]))
+    return root
+
+
+def test_journey_copying_a_saga(tmp_path):
+    root = _journey(tmp_path)
     sagas, findings = model(root)
     journey = sagas["journey"]
     assert journey.copy_of == "buy" and not journey.reviewed and sagas["buy"].copied_by == [journey]
@@ -461,19 +470,7 @@ def test_journey_that_starts_with_its_own_command_still_copies_the_saga(tmp_path
     """A journey drawn around a saga with a command of its own first (the shopper's checkout to the
     web shop): no service sends every command, so its 'orchestrator' is only the web service drawn
     before the first step (prose), which coordinates nothing: it is a copy of buy, not a second saga."""
-    root = _orchestration(tmp_path)
-    write_catalog(root, dict([
-        service("web", "shipping", sends=["checkout"]),
-        message("command", "checkout"),
-        flow("journey", [
-            {"id": "shopper", "title": "Shopper", "actor": {"name": "Shopper"}, "next_step": {"id": "web_svc"}},
-            svc_step("web_svc", "web", ("order", "Buy")),
-            msg_step("order", "checkout", ("reserve", None)),
-            msg_step("reserve", "reserve-stock", ("charge", "Reserved")),
-            msg_step("charge", "charge-card", ("fail", "Declined")),
-            custom_step("fail", "Exception", "The orchestrator compensates earlier steps."),
-        ]),
-    ]))
+    root = _journey(tmp_path, msg_step("order", "checkout", ("reserve", None)))
     sagas, _findings = model(root)
     journey = sagas["journey"]
     assert journey.orchestrator_evidence is not None and journey.orchestrator_evidence.level == "prose"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from saga_lint.catalog.walk import is_page
 from saga_lint.findings import Finding, Severity
+from saga_lint.words import with_article
 
 # collection folder -> resource type
 COLLECTIONS: dict[str, str] = {
@@ -119,7 +120,7 @@ def _near_miss_folder(folders: tuple[str, ...]) -> bool:
     return any(near_miss_folder(f) for f in folders)
 
 
-def _grouped(collection: str, prefix: str, after: list[str], ext: str) -> str | None:
+def _grouped(collection: str, prefix: str, after: list[str], ext: str, ignored: str) -> str | None:
     """The message for an index page grouped into a sub-folder of a collection that is one folder
     deep (``events/Orders/OrderPlaced/index.mdx``, with or without ``versioned/<v>/``): where it
     belongs. None for any other shape."""
@@ -127,14 +128,24 @@ def _grouped(collection: str, prefix: str, after: list[str], ext: str) -> str | 
     groups = after[: len(after) - len(tail)]
     if not groups or collection not in COLLECTIONS or collection in NESTED_COLLECTIONS or "versioned" in groups:
         return None
-    kind = COLLECTIONS[collection]
     deep = "one folder" if len(groups) == 1 else f"{len(groups)} folders"
-    return (f"{_a(kind)} is one folder below {collection}/, so {{ignored}} ({'/'.join(groups)}/ groups it "
-            f"{deep} too deep); move it to {prefix}/{'/'.join(tail)}/index{ext}")
+    return (f"{with_article(COLLECTIONS[collection])} is one folder below {collection}/, so {ignored} "
+            f"({'/'.join(groups)}/ groups it {deep} too deep); move it to {prefix}/{'/'.join(tail)}/index{ext}")
 
 
-def _a(word: str) -> str:
-    return ("an " if word[:1] in "aeiou" else "a ") + word
+def unloaded_index(rel: str) -> tuple[str, str] | None:
+    """``(resource type, folder name)`` of an index page ``classify`` calls unrecognised: the type
+    its nearest collection folder (or a folder named almost like one) holds, and the folder named
+    after the resource (above ``versioned/<v>/``). None for a page that is no index page."""
+    parts = rel.split("/")
+    if len(parts) < 2 or parts[-1].rsplit(".", 1)[0] != "index":
+        return None
+    folder = parts[-4] if len(parts) >= 4 and parts[-3] == "versioned" else parts[-2]
+    for f in reversed(parts[:-1]):
+        name = f if f in RESOURCE_FOLDERS else near_miss_folder(f)
+        if name:
+            return COLLECTIONS.get(name, name[:-1]), folder  # teams -> team, users -> user
+    return None
 
 
 def unrecognised_message(rel: str) -> str:
@@ -174,9 +185,9 @@ def unrecognised_message(rel: str) -> str:
             f"only index pages are resources, so {ignored}; move extra documentation into a docs/ folder, "
             f"e.g. {'/'.join(folders)}/docs/{name}"
         )
-    grouped = _grouped(collection, prefix, after, ext)
+    grouped = _grouped(collection, prefix, after, ext, ignored)
     if grouped:
-        return grouped.replace("{ignored}", ignored)
+        return grouped
     return (
         f"no EventCatalog pattern matches this page, so {ignored}; "
         "move it to <collection>/<name>/index.mdx or into a docs/ folder"

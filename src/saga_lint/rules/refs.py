@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Context, Problem, rule
 from saga_lint.suggest import did_you_mean
+from saga_lint.words import with_article
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Component
@@ -78,44 +79,28 @@ def _other_types(ctx: Context, targets: tuple[str, ...], rid: str) -> str:
     others = sorted(t for t, ids in _ids_by_type(ctx).items() if t not in targets and rid in ids)
     if not others:
         return ""
-    return f' "{rid}" is {" and ".join(_a(t) for t in others)} in this catalog, not {_a(_kind_words(targets))}.'
-
-
-def _a(words: str) -> str:
-    return ("an " if words[:1] in "aeiou" else "a ") + words
+    kinds = " and ".join(with_article(t) for t in others)
+    return f' "{rid}" is {kinds} in this catalog, not {with_article(_kind_words(targets))}.'
 
 
 def _unloaded_pages(ctx: Context) -> dict[tuple[str, str], str]:
     """(folded resource-folder name, the kind its collection holds) -> path of each index page
-    EventCatalog does not load (``structure/unrecognised-file``): a reference to it is missing
-    because of where it is."""
+    EventCatalog does not load (``structure/unrecognised-file``, ``classify.unloaded_index``): a
+    reference to it is missing because of where it is."""
+    from saga_lint.catalog.classify import unloaded_index
     from saga_lint.suggest import fold
 
     pages: dict[tuple[str, str], str] | None = ctx.memo.get("_unloaded_pages")
     if pages is None:
         pages = {}
         for f in ctx.catalog.load_findings:
-            parts = (f.file or "").split("/")
-            if f.rule != "structure/unrecognised-file" or parts[-1].rsplit(".", 1)[0] != "index" or len(parts) < 2:
-                continue
-            folder = parts[-4] if len(parts) >= 4 and parts[-3] == "versioned" else parts[-2]
-            kind = _collection_kind(parts[:-1])
-            key = (fold(folder), kind or "")
-            if kind and (key not in pages or "/versioned/" in pages[key]):  # the latest version's page first
-                pages[key] = str(f.file)
+            found = unloaded_index(f.file or "") if f.rule == "structure/unrecognised-file" else None
+            if found is not None:
+                key = (fold(found[1]), found[0])
+                if key not in pages or "/versioned/" in pages[key]:  # the latest version's page first
+                    pages[key] = str(f.file)
         ctx.memo["_unloaded_pages"] = pages
     return pages
-
-
-def _collection_kind(folders: list[str]) -> str | None:
-    """The resource type of the nearest collection folder (or folder named almost like one) above a page."""
-    from saga_lint.catalog.classify import COLLECTIONS, RESOURCE_FOLDERS, near_miss_folder
-
-    for folder in reversed(folders):
-        name = folder if folder in RESOURCE_FOLDERS else near_miss_folder(folder)
-        if name:
-            return COLLECTIONS.get(name, name[:-1])  # teams -> team, users -> user
-    return None
 
 
 def _missing(ctx: Context, predicate: Callable[[Reference], bool]) -> Iterator[Problem]:
