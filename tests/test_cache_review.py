@@ -1,4 +1,4 @@
-"""Review of the cache's per-folder index (``cache._Walk``, layout 5): edits the key must see on a
+"""Review of the cache's per-folder index (``cache._Walk``, layout 6): edits the key must see on a
 file system whose timestamps are coarse (one second: HFS+, FAT, some network file systems, or a
 kernel before multigrain timestamps with its tick), and an index record that is damaged but still
 carries its folder's signature."""
@@ -112,24 +112,51 @@ def test_a_link_target_edited_in_the_same_second_changes_the_key(tmp_path, coars
     assert cache._folder_lines() == _cold_lines(root, tmp_path)
 
 
-@pytest.mark.parametrize("bad", ["d", "f\ud800", "l\ud800", "d\ud800", "f\ud800/1:2:3:4/00"])
-def test_a_damaged_record_that_keeps_its_folders_signature_does_not_crash(tmp_path, monkeypatch, bad):
+@pytest.mark.parametrize("field, bad", [
+    (1, "x:zz"), (1, "0:abc"), (1, ":"), (1, "0:" + "00" * 16), (2, "\ud800"), (2, "x.md/"), (2, "/"), (3, "1:2:3:4/"),
+    (3, "junk"), (4, "\ud800"), (4, ""), (5, "\ud800"), (5, "/"), (5, ".."), (6, "\ud800"), (6, "gone.json")])
+def test_a_damaged_record_that_keeps_its_folders_signature_does_not_crash(tmp_path, monkeypatch, field, bad):
     """The index is JSON anyone can edit: a record whose signature is its folder's but whose
-    entries are malformed (an empty folder name, a lone surrogate no file name decodes to) must
-    not crash the key (``IndexError``, ``UnicodeEncodeError``)."""
+    fields are malformed (an empty name, a lone surrogate no file name decodes to, a line digest
+    that is no hex, signatures that do not parse) must not crash the key (``IndexError``,
+    ``UnicodeEncodeError``, ``ValueError``)."""
     root = tmp_path / "cat"
-    (root / "a").mkdir(parents=True)
+    (root / "a" / "sub").mkdir(parents=True)
     (root / "a" / "x.md").write_text("v1")
     cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
     assert cache is not None
     time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)  # every folder older than the racy window of the index below
     cache._folder_lines()
     doc = json.loads(cache.index_file.read_text())
-    doc["folders"]["a"] += "\0" + bad
+    fields = doc["folders"]["a"].split("\0")
+    assert len(fields) == cache_mod._FIELDS
+    fields[field] = bad
+    doc["folders"]["a"] = "\0".join(fields)
     cache.index_file.write_text(json.dumps(doc))
     for parallel in (10**9, 0):
         monkeypatch.setattr(cache_mod, "PARALLEL_FROM", parallel)
         assert all(isinstance(line, bytes) for line in cache._folder_lines())
+
+
+def test_an_unchanged_folder_keeps_its_recorded_key_line(tmp_path, monkeypatch):
+    """A folder whose signature and files' signatures are the recorded ones is not listed and its
+    key line is not composed again (``_Walk._as_recorded``: the warm walk's cost is its ``stat``
+    calls); a file touched without a change of content makes its folder (only) compose its line
+    again, to the same key."""
+    root = tmp_path / "cat"
+    for name in ("a", "b", "c/d"):
+        (root / name).mkdir(parents=True)
+        (root / name / "x.md").write_text(name)
+    cache = cache_mod.CheckCache.open(root, str(tmp_path / "cache"))
+    assert cache is not None
+    time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)  # every file older than the index's racy window
+    first = cache._folder_lines()
+    composed: list[str] = []
+    real = cache_mod._line_digest
+    monkeypatch.setattr(cache_mod, "_line_digest", lambda line: composed.append(line[0]) or real(line))
+    assert cache._folder_lines() == first and composed == []
+    os.utime(root / "b" / "x.md")  # the same content, another signature
+    assert cache._folder_lines() == first and composed == ["b"]
 
 
 def test_a_link_to_a_file_outside_the_catalog_is_not_read(tmp_path, monkeypatch):
@@ -170,8 +197,8 @@ def test_an_index_written_in_the_future_is_not_trusted(tmp_path, coarse):
 
 
 def test_a_damaged_folder_name_does_not_walk_out_of_the_catalog(tmp_path):
-    """No real name holds "/": a record's ``d`` entry ``x/../..`` (its folder's signature kept)
-    is not walked, so nothing outside the catalog enters the key or the index."""
+    """No real name holds "/": a record's sub-folders ``sub/../../..`` (its folder's signature
+    kept) are not all walked: ``..`` is not, so nothing outside the catalog enters the key or the index."""
     root = tmp_path / "cat"
     (root / "a" / "sub").mkdir(parents=True)
     (root / "a" / "x.md").write_text("v1")
@@ -181,7 +208,9 @@ def test_a_damaged_folder_name_does_not_walk_out_of_the_catalog(tmp_path):
     time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)
     first = cache._folder_lines()
     doc = json.loads(cache.index_file.read_text())
-    doc["folders"]["a"] += "\0dsub/../../.."  # the catalog's parent: tmp_path
+    fields = doc["folders"]["a"].split("\0")
+    fields[5] = "sub/../../.."  # the sub-folders field: the catalog's parent, tmp_path
+    doc["folders"]["a"] = "\0".join(fields)
     cache.index_file.write_text(json.dumps(doc))
     assert cache._folder_lines() == first
     assert all("/.." not in rel for rel in json.loads(cache.index_file.read_text())["folders"])

@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     from saga_lint.results import Result, Summary
 
 CACHE_DIR_NAME = ".saga-lint-cache"
-LAYOUT = 5  # of the files below; another layout is a miss
+LAYOUT = 6  # of the files below; another layout is a miss
+_FIELDS = 7  # of a folder's index record (``_Walk``)
 RACY_NS = 1_000_000_000  # a file modified this close before the walk that wrote the index began is read again
 _KEEP = 8  # results kept per folder (the newest)
 PARALLEL_FROM = 1_000_000  # bytes of index (about 3,000 folders) from which the key's walk is shared with a forked process
@@ -238,17 +239,21 @@ Forked = tuple[list[tuple[str, str]], list[bytes], dict[str, str] | list[str], i
 
 class _Walk:
     """The key's walk of some folders: for each folder, one key line (its relative path, then each
-    entry's kind and name, with a file's content digest and a link's facts; ``_folder``) and one
-    index record (its signature, then each entry, with a file's signature and digest).
+    entry's kind and name, with a file's content digest and a link's facts) and one index record.
 
-    Index records are ``signature`` then ``kind + name`` per entry, a file's with
-    ``/size:mtime:inode:ctime/digest`` after its name, joined with NUL, which no file name holds
-    (nor ``/``). A folder whose signature (modification and change time, inode) is the recorded
-    one, and was not modified just before the index was written, has the entries it had (adding,
-    removing or renaming an entry changes its folder's modification time), so it is not listed
-    again: one ``stat`` instead of a listing. A file whose signature is the recorded one (and not
-    racy, likewise) has the digest it had; any other is read. A damaged record simply does not
-    match."""
+    A record is seven fields joined with NUL, which no file name holds: the folder's signature
+    (modification and change time, inode); ``latest:digest``, the latest modification or change
+    time of its files and the digest of its key line (empty when the folder holds a link or an
+    unreadable file, whose facts are found again on each walk); its files' names, joined with
+    ``/`` (which no name holds either); their signatures (``size:mtime:inode:ctime/`` each, in
+    the same order); their content digests (``/``-joined); the sub-folders the walk enters; its
+    symbolic links. A folder whose signature is the recorded one, and was not modified just
+    before the index was written, has the entries it had (adding, removing or renaming an entry
+    changes its folder's modification time), so it is not listed again: one ``stat`` instead of a
+    listing. When its files' signatures are the recorded ones too (and none is racy), its key
+    line is the recorded one (``_as_recorded``); otherwise a file whose signature is the recorded
+    one (and not racy) keeps its digest, and any other is read (``_relisted``). A damaged record
+    simply does not match."""
 
     def __init__(self, known: dict[str, str], racy_before: int, inside: str) -> None:
         from saga_lint.catalog.walk import SKIP_DIRS  # here: the catalog package is not light
@@ -273,45 +278,82 @@ class _Walk:
             st = os.stat(path)
             sig = f"d{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
             old = self.known.get(rel, "")
-            if old.__class__ is not str:  # a damaged index: no record
-                old = ""
-            same = (old == sig or old.startswith(sig + "\0")) and st.st_mtime_ns < self.racy_before \
+            fields = old.split("\0") if old.__class__ is str else []  # a damaged index: no record
+            same = len(fields) == _FIELDS and fields[0] == sig and st.st_mtime_ns < self.racy_before \
                 and st.st_ctime_ns < self.racy_before
-            # listed again, a file keeps what the record says of it (its digest, if unchanged)
-            entries = old.split("\0")[1:] if same else _listed_entries(path, _prior_files(old))
-        except (OSError, ValueError):  # unreadable (or a damaged record's name): what it is is the key
+            if same:
+                subs = self._as_recorded(path, rel, old, fields)
+                if subs is not None:
+                    return subs
+            listing = _recorded_listing(fields) if same else _scandir(path)
+        except (OSError, ValueError):  # unreadable: what it is is the key
             self.lines.append(_line_digest([rel, f"u{_link_facts(path)}"]))
             return []
         self.reads += not same
-        record, line, subs = [sig], [rel], []
-        racy_before, changed = self.racy_before, not same
-        for entry in entries:
-            kind = entry[:1]
-            if kind == "f":  # entry: f + name, then /signature/digest when the index knew the file
-                name, _, before = entry[1:].partition("/")
+        return self._relisted(path, rel, sig, listing, _prior_files(fields))
+
+    def _as_recorded(self, path: str, rel: str, old: str, fields: list[str]) -> list[tuple[str, str]] | None:
+        """The sub-folders of an unchanged folder whose files' signatures are the recorded ones
+        (its key line the recorded one); None when one is not, or the record cannot say."""
+        latest, _, line_digest = fields[1].partition(":")
+        try:
+            if not line_digest or int(latest) >= self.racy_before:
+                return None
+            if fields[2]:
+                now = "".join([f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
+                               for st in [os.stat(f"{path}/{name}") for name in fields[2].split("/")]])
+                if now != fields[3]:
+                    return None
+            digest = bytes.fromhex(line_digest)
+        except (OSError, ValueError):  # a file gone or unreadable, a damaged record: listed again
+            return None
+        self.lines.append(digest)
+        self.fresh[rel] = old
+        if not fields[5]:
+            return []
+        skip = self.skip
+        return [(f"{path}/{name}", f"{rel}/{name}" if rel else name) for name in fields[5].split("/")
+                if name[:1] not in ("", ".") and name not in skip]  # a damaged record's ``..`` is not walked
+
+    def _relisted(self, path: str, rel: str, sig: str, listing: list[tuple[str, str]],
+                  prior: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+        """Record a folder from its listing (``kind, name``, sorted), reading each file whose
+        signature is not the one ``prior`` records (or is racy); its sub-folders."""
+        racy_before = self.racy_before
+        names, sigs, digests, subs, links, line = [], [], [], [], [], [rel]
+        latest, recordable = 0, True
+        for kind, name in listing:
+            if kind == "f":
                 try:
                     st = os.stat(f"{path}/{name}")
-                    fsig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
-                    if before.startswith(fsig) and st.st_mtime_ns < racy_before and st.st_ctime_ns < racy_before:
-                        digest = before[len(fsig):]
+                    fsig = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+                    before = prior.get(name)
+                    if before is not None and before[0] == fsig and st.st_mtime_ns < racy_before \
+                            and st.st_ctime_ns < racy_before:
+                        digest = before[1]
                     else:
                         digest = _content_digest(f"{path}/{name}")
                         self.reads += 1
-                        changed = True
-                        entry = f"f{name}/{fsig}{digest}"
-                except (OSError, ValueError):  # ValueError: a damaged record's name
-                    digest, changed, entry = "unreadable", True, f"f{name}"
+                    latest = max(latest, st.st_mtime_ns, st.st_ctime_ns)
+                except (OSError, ValueError):
+                    fsig, digest, recordable = "x", "unreadable", False
+                names.append(name)
+                sigs.append(f"{fsig}/")
+                digests.append(digest)
                 line.append(f"f{name}/{digest}")
             elif kind == "l":
-                line.append(f"{entry}/{_link_facts(f'{path}/{entry[1:]}', self.inside)}")
-            elif kind == "d" and entry[1:] not in self.skip and entry[1:2] not in ("", ".") and "/" not in entry:
-                # (no real name holds "/": a damaged record's ``dx/../..`` is not walked)
-                subs.append((f"{path}/{entry[1:]}", f"{rel}/{entry[1:]}" if rel else entry[1:]))
-                line.append(entry)
-            record.append(entry)
-        self.fresh[rel] = "\0".join(record) if changed else old
-        self.lines.append(_line_digest(line))
-        return subs
+                links.append(name)
+                recordable = False
+                line.append(f"l{name}/{_link_facts(f'{path}/{name}', self.inside)}")
+            elif kind == "d" and name not in self.skip and name[:1] not in ("", "."):
+                subs.append(name)
+                line.append(f"d{name}")
+        digest_bytes = _line_digest(line)
+        self.lines.append(digest_bytes)
+        fast = f"{latest}:{digest_bytes.hex()}" if recordable else ""
+        self.fresh[rel] = "\0".join([sig, fast, "/".join(names), "".join(sigs), "/".join(digests), "/".join(subs),
+                                     "/".join(links)])
+        return [(f"{path}/{name}", f"{rel}/{name}" if rel else name) for name in subs]
 
 
 def _line_digest(line: list[str]) -> bytes:
@@ -319,20 +361,22 @@ def _line_digest(line: list[str]) -> bytes:
     return hashlib.blake2b("\0".join(line).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def _listed_entries(path: str, prior: dict[str, str]) -> list[str]:
-    """A folder's entries as listed now, each file with what ``prior`` recorded of it."""
-    return [f"f{name}/{prior[name]}" if kind == "f" and name in prior else kind + name for kind, name in _scandir(path)]
+def _recorded_listing(fields: list[str]) -> list[tuple[str, str]]:
+    """An unchanged folder's listing as its record holds it (sorted as ``_scandir`` sorts)."""
+    return [(kind, name) for kind, field in (("d", fields[5]), ("f", fields[2]), ("l", fields[6]))
+            if field for name in field.split("/")]
 
 
-def _prior_files(record: str) -> dict[str, str]:
-    """A folder record's files: name -> ``signature/digest`` (a folder listed again keeps the
-    digests of its files that did not change)."""
-    out = {}
-    for entry in record.split("\0")[1:]:
-        if entry[:1] == "f":
-            name, _, before = entry[1:].partition("/")
-            out[name] = before
-    return out
+def _prior_files(fields: list[str]) -> dict[str, tuple[str, str]]:
+    """A folder record's files: name -> (signature, digest) (a folder listed again keeps the
+    digests of its files that did not change); empty for no record or a damaged one."""
+    if len(fields) != _FIELDS or not fields[2]:
+        return {}
+    names, digests = fields[2].split("/"), fields[4].split("/")
+    sigs = fields[3].split("/")[:-1]  # each signature ends with "/"
+    if not len(names) == len(sigs) == len(digests):
+        return {}
+    return {name: (s, d) for name, s, d in zip(names, sigs, digests, strict=True)}
 
 
 def _content_digest(path: str) -> str:
