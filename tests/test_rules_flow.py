@@ -182,8 +182,9 @@ CASES = [
     title: Retry payment
     next_step: pay
 """,
-        ["id: start", "id: pay", "id: retry"], ["start", "pay", "retry"],
-        r"no end of the flow can be reached \(it only leads into a loop\); add an exit to an end step",
+        ["id: pay"], ["pay"],
+        r'steps "pay", "retry" loop with no exit: no end of the flow can be reached from them, nor from 1 step that '
+        r'leads only into the loop \("start"\); add an exit from the loop to an end step\.$',
         """
   - id: start
     title: Start
@@ -464,7 +465,7 @@ def test_a_loop_with_no_exit_behind_a_step_with_a_missing_target_is_still_a_dead
 """
     findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
     flow = [(f.rule, f.step) for f in findings if f.rule.startswith("flow/")]
-    assert flow == [("flow/unknown-step", "start"), ("flow/dead-end", "retry"), ("flow/dead-end", "pay")], \
+    assert flow == [("flow/unknown-step", "start"), ("flow/dead-end", "retry")], \
         describe(findings)
 
 
@@ -486,4 +487,47 @@ def test_did_you_mean_prefers_the_step_itself_when_it_is_by_far_the_nearest(make
     assert messages == [
         'next_steps of step "reserve_stock" goes to "reserve_stok", which is no step of this flow. '
         'Did you mean "reserve_stock"?',
+    ], describe(findings)
+
+
+def test_a_flow_with_no_end_at_all_is_one_dead_end_not_one_per_step(make_catalog):
+    """A flow drawn as one ring (its last step goes back to its first; a public catalog's
+    conversation flow did this with 17 steps) has one cause: one finding, at the loop's first
+    step, not one per step."""
+    ring = "".join(f"""
+  - id: s{i}
+    title: Step {i}
+    next_step: s{(i + 1) % 7}""" for i in range(7))
+    findings = lint(build(make_catalog, {FLOW: flow_page(ring)}))
+    dead = [f for f in findings if f.rule == "flow/dead-end"]
+    assert [(f.step, f.line) for f in dead] == [("s0", 8)], describe(findings)
+    assert dead[0].message == ('steps "s0", "s1", "s2", "s3", "s4" and 2 more loop with no exit: no end of the flow can '
+                               'be reached from them; add an exit from the loop to an end step.')
+
+
+def test_each_closed_loop_is_one_finding_naming_the_steps_in_front_of_it(make_catalog):
+    """Two loops without an exit behind one fork, and a step that loops on itself: one finding per
+    loop, at its first step; the steps that lead only into a loop are named in its finding (the
+    fork in both)."""
+    steps = """
+  - id: start
+    title: Start
+    next_steps: [left, right]
+  - id: left
+    title: Left
+    next_step: left-again
+  - id: left-again
+    title: Left again
+    next_step: left
+  - id: right
+    title: Right
+    next_step: right
+"""
+    findings = lint(build(make_catalog, {FLOW: flow_page(steps)}))
+    dead = [(f.step, f.message) for f in findings if f.rule == "flow/dead-end"]
+    assert dead == [
+        ("left", 'steps "left", "left-again" loop with no exit: no end of the flow can be reached from them, nor from '
+                 '1 step that leads only into the loop ("start"); add an exit from the loop to an end step.'),
+        ("right", 'step "right" loops back to itself with no exit: no end of the flow can be reached from it, nor from '
+                  '1 step that leads only into the loop ("start"); add an exit from the loop to an end step.'),
     ], describe(findings)

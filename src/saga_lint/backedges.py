@@ -1,5 +1,6 @@
-"""The edges that close a cycle in a directed graph: a depth-first walk, iterative (a hostile
-flow map can be deep), shared by ``saga/loop-bound`` and the report's step pictures."""
+"""Cycles in a directed graph, by depth-first walks that are iterative (a hostile flow map can be
+deep): the edges that close a cycle (``saga/loop-bound`` and the report's step pictures) and the
+closed loops no edge leaves (``flow/dead-end``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 E = TypeVar("E")
+H = TypeVar("H", bound=Hashable)
 
 
 def back_edges(roots: Iterable[Hashable], out_of: Callable[[Hashable], Iterable[tuple[Hashable, E]]]) -> list[E]:
@@ -34,3 +36,53 @@ def back_edges(roots: Iterable[Hashable], out_of: Callable[[Hashable], Iterable[
                 state[target] = 1
                 stack.append((target, iter(out_of(target))))
     return found
+
+
+def closed_loops(nodes: list[H], succ: Callable[[H], Iterable[H]]) -> list[list[H]]:
+    """The closed loops among ``nodes``: the strongly connected sets no edge leaves (each with a
+    cycle or with no edge at all), each in ``nodes``' order, the sets in the order of their first
+    node. ``succ(node)`` gives a node's targets, all among ``nodes``. Tarjan's algorithm,
+    iterative (a hostile flow can be a chain of thousands of steps)."""
+    index: dict[H, int] = {}
+    low: dict[H, int] = {}
+    on_stack: set[H] = set()
+    stack: list[H] = []
+    component: dict[H, int] = {}
+    sets: list[list[H]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        walk = [(root, iter(succ(root)))]
+        while walk:
+            node, targets = walk[-1]
+            target = next(targets, None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    walk.append((target, iter(succ(target))))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            walk.pop()
+            if walk:
+                parent = walk[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:  # the root of a strongly connected set: pop it
+                members: list[H] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = len(sets)
+                    members.append(member)
+                    if member == node:
+                        break
+                sets.append(members)
+    leaves = {component[n] for n in nodes if any(component[t] != component[n] for t in succ(n))}
+    order = {n: i for i, n in enumerate(nodes)}
+    closed = [sorted(members, key=order.__getitem__) for c, members in enumerate(sets) if c not in leaves]
+    return sorted(closed, key=lambda members: order[members[0]])

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from saga_lint.backedges import closed_loops
 from saga_lint.graph import next_steps
 from saga_lint.rules import Context, Problem, rule
 from saga_lint.suggest import nearest
@@ -122,8 +123,8 @@ def _behind(flow: Resource, table: StepTable, meant: list[str]) -> str:
     order = sorted(table.items(), key=lambda kv: kv[1][0])
     if not meant or not order:
         return ""
-    reached = _reached(order[0][0], _adjacency(flow, table))
-    behind = [s for s in _reached(meant[0], _adjacency(flow, table)) if s not in reached]
+    reached = _reached([order[0][0]], _adjacency(flow, table))
+    behind = [s for s in _reached([meant[0]], _adjacency(flow, table)) if s not in reached]
     if not behind:
         return ""
     return f" {plural(len(behind), 'step')} behind it ({', '.join(sorted(behind))}) cannot be reached until it is fixed."
@@ -142,17 +143,6 @@ def _adjacency(flow: Resource, table: StepTable, repaired: bool = False) -> dict
                 targets.extend(_meant(t, table, sid))
         adj[sid] = targets
     return adj
-
-
-def _reached(start: str, adj: dict[str, list[str]]) -> set[str]:
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        for t in adj[queue.popleft()]:
-            if t not in seen:
-                seen.add(t)
-                queue.append(t)
-    return seen
 
 
 @rule("flow/unreachable-step", "error")
@@ -175,11 +165,11 @@ def unreachable_step(ctx: Context) -> Iterator[Problem]:
         order = sorted(table.items(), key=lambda kv: kv[1][0])
         start = order[0][0]
         adj = _adjacency(flow, table)
-        seen = _reached(start, adj)
+        seen = _reached([start], adj)
         # steps behind a misspelt edge are that edge's consequence: flow/unknown-step reports the
         # cause, once, instead of one unreachable step per step behind it
         repaired = _adjacency(flow, table, repaired=True) if len(seen) < len(table) else adj
-        behind_typo = _reached(start, repaired) - seen if repaired != adj else set()
+        behind_typo = _reached([start], repaired) - seen if repaired != adj else set()
         for sid, (i, _step) in order:
             if sid not in seen and sid not in behind_typo:
                 yield Problem(
@@ -193,13 +183,16 @@ def unreachable_step(ctx: Context) -> Iterator[Problem]:
 
 @rule("flow/dead-end", "error")
 def dead_end(ctx: Context) -> Iterator[Problem]:
-    """A step from which no end of the flow can be reached.
+    """A loop of steps with no exit: no end of the flow can be reached from it.
 
     What it checks: from every step, following ``next_step``/``next_steps``, some end (a step
     with no next step) is reachable. A step with no next step is an end, not a dead end; a loop
     is fine as long as it has an exit. An edge to a step the flow does not define counts as an
     exit: it is ``flow/unknown-step``'s finding, once, and not a dead end for every step in front
     of it (a loop whose intended exits were never written as steps).
+    One finding per closed loop, at its first step, naming the steps that lead only into it:
+    they are fixed by the loop's exit (a flow drawn with no end at all is one finding, not one
+    per step).
     Why: a flow that can enter a loop with no exit never finishes: a retry without "max retries
     exceeded", a saga that never terminates.
     Example that fails:
@@ -212,30 +205,59 @@ def dead_end(ctx: Context) -> Iterator[Problem]:
         if not table:
             continue
         adj = _adjacency(flow, table)
-        rev: dict[str, list[str]] = {s: [] for s in table}
-        for s, ts in adj.items():
-            for t in ts:
-                rev[t].append(s)
-        # ends: steps with no outgoing edge at all, and steps with an edge to an unknown step (the
-        # missing target was meant as a way on, and is flow/unknown-step's one finding)
-        unknown_exit = {s for s, (i, step) in table.items() if any(t not in table for t, _ in next_steps(step))}
-        ends = [s for s, (i, step) in table.items() if not next_steps(step) or s in unknown_exit]
-        ok = set(ends)
-        queue = deque(ends)
-        while queue:
-            for p in rev[queue.popleft()]:
-                if p not in ok:
-                    ok.add(p)
-                    queue.append(p)
-        for sid, (i, _step) in sorted(table.items(), key=lambda kv: kv[1][0]):
-            if sid not in ok:
-                yield Problem(
-                    f'from step "{sid}" no end of the flow can be reached (it only leads into a loop); '
-                    "add an exit to an end step.",
-                    flow,
-                    ("steps", i, "id"),
-                    step=sid,
-                )
+        trapped = _trapped(table, adj)
+        if not trapped:
+            continue
+        rev: dict[str, list[str]] = {s: [] for s in trapped}
+        for sid in trapped:
+            for t in adj[sid]:
+                rev[t].append(sid)
+        for loop in closed_loops(trapped, adj.__getitem__):
+            in_front = sorted(_reached(loop, rev) - set(loop), key=lambda sid: table[sid][0])
+            yield Problem(_dead_end_message(loop, in_front), flow, ("steps", table[loop[0]][0], "id"), step=loop[0])
+
+
+def _trapped(table: StepTable, adj: dict[str, list[str]]) -> list[str]:
+    """The steps (in the flow's order) from which no end can be reached. Ends: steps with no
+    outgoing edge at all, and steps with an edge to an unknown step (the missing target was meant
+    as a way on, and is flow/unknown-step's one finding)."""
+    ends = [s for s, (_i, step) in table.items() if not next_steps(step) or any(t not in table for t, _ in next_steps(step))]
+    rev: dict[str, list[str]] = {s: [] for s in table}
+    for s, ts in adj.items():
+        for t in ts:
+            rev[t].append(s)
+    ok = _reached(ends, rev)
+    return [sid for sid, _ in sorted(table.items(), key=lambda kv: kv[1][0]) if sid not in ok]
+
+
+def _reached(starts: list[str], adj: dict[str, list[str]]) -> set[str]:
+    """The steps reached from ``starts`` (included) along ``adj``."""
+    seen = set(starts)
+    queue = deque(starts)
+    while queue:
+        for t in adj[queue.popleft()]:
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    return seen
+
+
+def _dead_end_message(loop: list[str], in_front: list[str]) -> str:
+    """What ``flow/dead-end`` says of one closed loop and the steps that lead only into it."""
+    if len(loop) == 1:
+        what = f'step "{loop[0]}" loops back to itself with no exit: no end of the flow can be reached from it'
+    else:
+        what = f"steps {_quoted(loop)} loop with no exit: no end of the flow can be reached from them"
+    if in_front:
+        lead = "leads" if len(in_front) == 1 else "lead"
+        what += f", nor from {plural(len(in_front), 'step')} that {lead} only into the loop ({_quoted(in_front)})"
+    return what + "; add an exit from the loop to an end step."
+
+
+def _quoted(ids: list[str], most: int = 5) -> str:
+    """Step ids, quoted and joined, the first ``most`` of them and how many more."""
+    shown = ", ".join(f'"{sid}"' for sid in ids[:most])
+    return shown if len(ids) <= most else f"{shown} and {len(ids) - most} more"
 
 
 @rule("flow/step-kind", "error")
