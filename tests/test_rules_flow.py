@@ -531,3 +531,25 @@ def test_each_closed_loop_is_one_finding_naming_the_steps_in_front_of_it(make_ca
         ("right", 'step "right" loops back to itself with no exit: no end of the flow can be reached from it, nor from '
                   '1 step that leads only into the loop ("start"); add an exit from the loop to an end step.'),
     ], describe(findings)
+
+
+def test_a_dead_end_keeps_its_fingerprint_when_a_step_is_added_in_front(make_catalog, tmp_path):
+    """The finding names the steps in front of the loop, but a baseline entry is the loop's: one
+    more step in front is the same finding."""
+    loop = """
+  - id: pay
+    title: Pay
+    next_step: retry
+  - id: retry
+    title: Retry
+    next_step: pay
+"""
+    front = """
+  - id: start
+    title: Start
+    next_step: pay
+"""
+    before = [f for f in lint(build(make_catalog, {FLOW: flow_page(loop)})) if f.rule == "flow/dead-end"]
+    after = [f for f in lint(build(make_catalog, {FLOW: flow_page(front + loop)})) if f.rule == "flow/dead-end"]
+    assert len(before) == len(after) == 1 and before[0].message != after[0].message
+    assert before[0].fingerprint == after[0].fingerprint

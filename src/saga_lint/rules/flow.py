@@ -214,7 +214,10 @@ def dead_end(ctx: Context) -> Iterator[Problem]:
                 rev[t].append(sid)
         for loop in closed_loops(trapped, adj.__getitem__):
             in_front = sorted(_reached(loop, rev) - set(loop), key=lambda sid: table[sid][0])
-            yield Problem(_dead_end_message(loop, in_front), flow, ("steps", table[loop[0]][0], "id"), step=loop[0])
+            # a baseline entry survives a step added in front of the loop: the loop's steps are its
+            # identity, not the steps in front or its index among the steps (a position only)
+            yield Problem(_dead_end_message(loop, in_front), flow, at=("steps", table[loop[0]][0], "id"), step=loop[0],
+                          identity=_dead_end_message(loop, []))
 
 
 def _trapped(table: StepTable, adj: dict[str, list[str]]) -> list[str]:
