@@ -25,6 +25,23 @@ def test_nearest(word, known, want):
     assert nearest(word, known) == want
 
 
+@pytest.mark.parametrize(
+    "word, known, want",
+    [
+        # shares most letters, but is no slip of it: 11 edits, Python's bound for 21 + 27 letters is 8
+        ("subscription_rejected", ["cancel_subscription_request"], []),
+        ("subscription_serivce", ["subscription_service", "subscription_cancelled"], ["subscription_service"]),
+        ("ownres", ["owners"], ["owners"]),
+        ("OrderPlacd", ["order-placed"], ["order-placed"]),
+    ],
+)
+def test_names_of_the_catalog_are_suggested_only_for_a_plausible_slip(word, known, want):
+    """References and flow steps (``slips_only``): the ratio alone would suggest the first."""
+    assert nearest(word, known, cutoff=0.7, slips_only=True) == want
+    if not want:
+        assert nearest(word, known, cutoff=0.7)  # what the ratio alone says (rule and config names)
+
+
 def test_aliases_point_at_the_name_to_suggest():
     known = {"order-placed": "order-placed", "Order placed": "order-placed", "OrderPlacedEvent": "order-placed"}
     assert nearest("Order Placed", known) == ["order-placed"]

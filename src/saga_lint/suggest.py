@@ -5,7 +5,12 @@ keys. Names are compared folded (case, ``-``, ``_``, ``.``, spaces and ``/`` ign
 ``OrderPlaced``, ``order_placed`` and ``order-placed`` are one name; a candidate may be known by
 several names (a resource by its id, its ``name`` and its folder), each pointing at the name to
 suggest. Only the best match is offered, and a second one only when it is as good, so a
-suggestion is never a guess among many.
+suggestion is never a guess among many. For names of the catalog (references, flow steps), whose
+suggestion says "you misspelt X", a match must also be a plausible slip (``slips_only``): at most
+one edit (insertion, deletion, substitution) per six characters of the two names together,
+Python's own bound for its "Did you mean" (``subscription_rejected`` shares most of its letters
+with ``cancel_subscription_request`` but is no misspelling of it). Rule and config names keep the
+ratio alone: ``saga/nope/*`` is still told of ``saga/*``.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ def fold(name: str) -> str:
     return _SEPARATORS.sub("", name).lower()
 
 
-def nearest(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float = 0.75, most: int = 1) -> list[str]:
+def nearest(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float = 0.75, most: int = 1,
+            slips_only: bool = False) -> list[str]:
     """The names to suggest for ``word``: ``known`` is a list of names, or a mapping of the names a
     thing is known by to the name to suggest for it. At most ``most`` suggestions, the second only
-    when its score is within 0.05 of the best; none when nothing scores ``cutoff`` or more."""
+    when its score is within 0.05 of the best; none when nothing scores ``cutoff`` or more (or,
+    with ``slips_only``, is no plausible slip: see the module's docstring)."""
     aliases = known if isinstance(known, Mapping) else {k: k for k in known}
     by_folded: dict[str, str] = {}
     for alias, target in aliases.items():
@@ -40,7 +47,7 @@ def nearest(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float =
         matcher.set_seq1(folded)
         if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
             score = matcher.ratio()
-            if score >= cutoff and target != word:
+            if score >= cutoff and target != word and (not slips_only or _slip(folded, target_word)):
                 scored.append((score, target))
     scored.sort(key=lambda item: (-item[0], item[1]))
     out: list[str] = []
@@ -52,7 +59,24 @@ def nearest(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float =
     return out
 
 
-def did_you_mean(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float = 0.75) -> str:
+def _slip(known: str, word: str) -> bool:
+    """Whether ``word`` is within Python's bound of edits of ``known`` (see the module's docstring)."""
+    return _edits(known, word) <= (len(known) + len(word) + 3) // 6
+
+
+def _edits(a: str, b: str) -> int:
+    """The Levenshtein distance of two (short) names."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def did_you_mean(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float = 0.75,
+                 slips_only: bool = False) -> str:
     """`` Did you mean "x"?`` for the best match, or ''."""
-    close = nearest(word, known, cutoff)
+    close = nearest(word, known, cutoff, slips_only=slips_only)
     return f' Did you mean "{close[0]}"?' if close else ""

@@ -111,10 +111,10 @@ def _meant(tid: str, table: StepTable, sid: str) -> list[str]:
     the edge leaves only when the target is all but its id (a typo is read as an edge of a step to
     itself only when it is one: ``subscription_cancelled`` is not ``subscription_service``), else
     the nearest other step."""
-    best = nearest(tid, list(table), cutoff=0.7)
+    best = nearest(tid, list(table), cutoff=0.7, slips_only=True)
     if sid not in best or nearest(tid, [sid], cutoff=0.9):
         return best
-    return nearest(tid, [s for s in table if s != sid], cutoff=0.7)
+    return nearest(tid, [s for s in table if s != sid], cutoff=0.7, slips_only=True)
 
 
 def _behind(flow: Resource, table: StepTable, meant: list[str]) -> str:

@@ -71,7 +71,7 @@ def _did_you_mean(ctx: Context, targets: tuple[str, ...], rid: str, source: Reso
         known.update(names if t != source.type else {a: i for a, i in names.items() if i != source.id})
     if not known or len(known) > 60000:
         return ""
-    return did_you_mean(rid, known, cutoff=0.75)
+    return did_you_mean(rid, known, cutoff=0.75, slips_only=True)
 
 
 def _other_types(ctx: Context, targets: tuple[str, ...], rid: str) -> str:
