@@ -11,7 +11,9 @@ same services (``many-flows``), one team owning everything (``one-team``), one l
 file every schema ``$ref``s (``shared-ref``); one saga of many steps (``long-saga``), many sagas
 through the same three participants (``saga-hub``), sagas whose every message has five versions
 (``many-versions-saga``), one choreography of many steps (``long-choreography``), many domains in the nested layout
-``domains/D/subdomains/S/services/X/events/Y`` (``nested``). For each, it
+``domains/D/subdomains/S/services/X/events/Y`` (``nested``); one gateway service sending and
+receiving many messages (``fan-out``), a chain of flows each ending in the next (``sub-flows``),
+pages with long MDX bodies (``long-bodies``). For each, it
 writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (``--commands`` adds
 ``report``, the HTML report, and ``review``, the N catalog committed to a new git repository as the
 base and one page's summary reworded; whole processes, median of ``--runs``) and prints the times
@@ -378,11 +380,51 @@ def nested(root: Path, n: int) -> None:
             _event(sub / "services" / f"X{j}" / "events" / f"Y{j}", f"ev-{d}-{j}", "1.0.0")
 
 
+def fan_out(root: Path, n: int) -> None:
+    """One service that sends n events and receives n commands (a gateway), each message its own page."""
+    _base(root)
+    _service(root, 0, [{"id": f"out-{i}"} for i in range(n)], [{"id": f"in-{i}"} for i in range(n)])
+    for i in range(n):
+        _event(root / "domains" / "Main" / "services" / "S0" / "events" / f"Out{i}", f"out-{i}", "1.0.0")
+        _event(root / "domains" / "Main" / "services" / "S0" / "commands" / f"In{i}", f"in-{i}", "1.0.0")
+
+
+def sub_flows(root: Path, n: int) -> None:
+    """n flows in a chain: each flow's last step is the next flow (a ``flow:`` step), as real
+    catalogs draw a journey of sub-journeys; anything that expands sub-flows by copying them
+    grows with the square of the chain."""
+    _base(root)
+    _service(root, 0, [{"id": "ev-0"}], [])
+    _event(root / "domains" / "Main" / "services" / "S0" / "events" / "E0", "ev-0", "1.0.0")
+    for f in range(n):
+        steps: list[dict[str, object]] = [
+            {"id": "a", "title": "A", "service": {"id": "svc-0"}, "next_step": "e"},
+            {"id": "e", "title": "E", "message": {"id": "ev-0"}, **({"next_step": "next"} if f + 1 < n else {})}]
+        if f + 1 < n:
+            steps.append({"id": "next", "title": f"Flow {f + 1}", "flow": {"id": f"flow-{f + 1}"}})
+        _page(root / "domains" / "Main" / "flows" / f"F{f}" / "index.mdx",
+              {"id": f"flow-{f}", "name": f"Flow {f}", "version": "1.0.0", "owners": ["core"], "steps": steps})
+
+
+def long_bodies(root: Path, n: int) -> None:
+    """n/10 services whose pages have long MDX bodies (200 lines each: headings, tables, links,
+    components, code blocks), as documentation-heavy catalogs write them."""
+    _base(root)
+    body = "\n".join(
+        f"## Part {k}\n\nSee [the guide](https://example.test/{k}) and <NodeGraph />.\n\n| a | b |\n|---|---|\n"
+        f"| {k} | x |\n\n```json\n{{\"k\": {k}}}\n```\n" for k in range(20))
+    for i in range(max(1, n // 10)):
+        _service(root, i, [], [])
+        page = root / "domains" / "Main" / "services" / f"S{i}" / "index.mdx"
+        page.write_text(page.read_text(encoding="utf-8") + body, encoding="utf-8")
+
+
 SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long_flow, "diamonds": diamonds,
                              "many-flows": many_flows, "one-team": one_team, "big-schema": big_schema,
                              "one-channel": one_channel, "shared-ref": shared_ref,
                              "long-saga": long_saga, "saga-hub": saga_hub, "many-versions-saga": many_versions_saga,
-                             "long-choreography": long_choreography, "nested": nested}
+                             "long-choreography": long_choreography, "nested": nested, "fan-out": fan_out,
+                             "sub-flows": sub_flows, "long-bodies": long_bodies}
 
 
 def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
