@@ -878,3 +878,22 @@ def test_long_saga_verify_stays_within_budget_and_finds_a_broken_compensation(st
     broken.step("reserve_5").compensation = None
     report = verify(store, broken, max_scenarios=200)
     assert {"compensated-once-reverse", "nothing-left-open"} <= invariants_of(report), report.violations
+
+
+def test_verify_says_why_nothing_was_verified(tmp_path):
+    """A catalog whose flows are no sagas (a journey drawn by one team) is verified in nothing: the
+    text says so, and how to find out why, instead of a bare "0 flows"; exit 0, JSON unchanged."""
+    from conftest import write_catalog
+
+    write_catalog(tmp_path, {
+        "domains/Shop/flows/Browse/index.mdx": "---\nid: browse\nname: Browse\nversion: 1.0.0\nsteps:\n"
+        "  - id: look\n    title: Look\n    next_step: buy\n  - id: buy\n    title: Buy\n---\n",
+    })
+    proc = run_cli("verify", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("no saga to verify: none of the 1 flow page in ") and "saga-lint explain FLOW" in proc.stdout
+    assert proc.stdout.endswith("0 flows, 0 scenarios, 0 violations\n")
+    assert json.loads(run_cli("verify", tmp_path, "--format", "json").stdout) == {"flows": []}
+    (tmp_path / "domains" / "Shop" / "flows" / "Browse" / "index.mdx").unlink()
+    assert run_cli("verify", tmp_path).stdout.startswith("no saga to verify: ") and "has no flow page" in \
+        run_cli("verify", tmp_path).stdout

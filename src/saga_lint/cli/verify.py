@@ -28,7 +28,8 @@ def _open_store(db: str) -> Store:
         raise Failure(str(exc)) from None
 
 
-def _pick_sagas(path: str, flows: Sequence[str]) -> list[Saga]:
+def _pick_sagas(path: str, flows: Sequence[str]) -> tuple[list[Saga], str]:
+    """The sagas to verify, and what to say when there are none (else '')."""
     from saga_lint.config import load_config
     from saga_lint.pipeline import run_check
 
@@ -39,7 +40,20 @@ def _pick_sagas(path: str, flows: Sequence[str]) -> list[Saga]:
     if unknown:
         known = ", ".join(sorted(s.id for s in result.sagas)) or "none"
         raise Failure(f"no saga flow {', '.join(repr(u) for u in unknown)} in {path} (saga flows: {known})")
-    return sagas
+    return sagas, "" if sagas else _no_saga_note(path, sum(r.type == "flow" for r in result.catalog.resources))
+
+
+def _no_saga_note(path: str, flow_pages: int) -> str:
+    """Why nothing was verified: no flow, or no flow drawn as a saga (docs/saga.md, "Which flows are sagas")."""
+    from saga_lint.render.safe import escape_control
+    from saga_lint.words import plural
+
+    where = escape_control(path)
+    if not flow_pages:
+        return f"no saga to verify: {where} has no flow page.\n"
+    return (f"no saga to verify: none of the {plural(flow_pages, 'flow page')} in {where} is a saga (an x-saga block, "
+            "a Compensation node, `sagas:` in the config, or a failure drawn across teams' services with a command "
+            "or event to coordinate; docs/saga.md). `saga-lint explain FLOW` says why a flow is not one.\n")
 
 
 @click.command("verify")
@@ -61,7 +75,7 @@ def verify_cmd(path: str, flows: Sequence[str], db: str, max_scenarios: int, see
     from saga_lint.orchestrator.verify import verify_saga
     from saga_lint.render.verify_format import render_json, render_text
 
-    sagas = _pick_sagas(path, flows)
+    sagas, none_note = _pick_sagas(path, flows)
     unknown = [b for b in broken if not any(s.step(b) is not None and s.coordination != "orchestration" for s in sagas)]
     if unknown:
         raise Failure(f"--break-idempotency: no choreographed step {', '.join(repr(u) for u in unknown)} in the flows verified")
@@ -71,7 +85,7 @@ def verify_cmd(path: str, flows: Sequence[str], db: str, max_scenarios: int, see
                    for s in sagas]
     finally:
         store.close()
-    click.echo(render_json(reports) if fmt == "json" else render_text(reports), nl=False)
+    click.echo(render_json(reports) if fmt == "json" else none_note + render_text(reports), nl=False)
     sys.exit(1 if any(r.violations for r in reports) else 0)
 
 
@@ -96,7 +110,7 @@ def run_cmd(flow: str, path: str, scenario_text: str, db: str, fmt: str, partici
     from saga_lint.orchestrator.verify import full_trace, run_scenario
     from saga_lint.render.safe import escape_control
 
-    saga = _pick_sagas(path, (flow,))[0]
+    saga = _pick_sagas(path, (flow,))[0][0]
     if saga.coordination != "orchestration" and not saga.steps:
         raise Failure(f"{flow}: no steps to run")
     if saga.coordination != "orchestration" and participants == "plugins":
