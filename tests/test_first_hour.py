@@ -41,6 +41,19 @@ def test_repository_root_names_the_catalog_below_it(tmp_path):
     assert proc.stderr.strip().endswith("Catalogs below it: docs/architecture/catalog; run saga-lint on one of them")
 
 
+def test_catalogs_with_pages_are_named_before_folders_with_only_a_config_file(tmp_path):
+    """A repository holding EventCatalog's own source (a config file, no pages: found first, nearer
+    the root) and a catalog deeper down: the catalog is named first, the config-only folder after
+    it and marked so (on a public repository, ``packages/core/src`` was offered first)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "eventcatalog.config.ts").write_text("export default {};\n", "utf-8")
+    shutil.copytree(ROOT / "catalog", tmp_path / "examples" / "shop" / "catalog")
+    proc = run_cli("check", tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith(
+        "Catalogs below it: examples/shop/catalog, src (a config file, no pages); run saga-lint on one of them")
+
+
 def test_a_catalog_with_only_a_config_file_is_a_catalog(tmp_path):
     (tmp_path / "eventcatalog.config.js").write_text("export default { title: 'x' };\n", "utf-8")
     proc = run_cli("check", tmp_path, "--format", "json")

@@ -44,28 +44,28 @@ def is_catalog(path: str) -> bool:
     return any(name in files for name in CONFIG_FILES) or any(name in RESOURCE_FOLDERS for name in folders)
 
 
-def _has_pages(path: str) -> bool:
-    """A folder below the one searched counts as a catalog only with stronger evidence than a
-    folder name (``/etc/avahi/services`` is no catalog): a config file, or a collection folder
-    holding a page (``services/X/index.mdx``; a team or user page directly in ``teams/``)."""
+def _evidence(path: str) -> int:
+    """How strongly a folder below the one searched looks like a catalog: 2, a collection folder
+    holding a page (``services/X/index.mdx``; a team or user page directly in ``teams/``); 1, a
+    config file alone (EventCatalog's own source, a folder of templates); 0, none (a folder name is
+    no evidence: ``/etc/avahi/services`` is no catalog)."""
     files, folders = _entries(path)
-    if any(name in files for name in CONFIG_FILES):
-        return True
     for name in (f for f in folders if f in RESOURCE_FOLDERS):
         inner_files, inner_folders = _entries(os.path.join(path, name))
         if any(f.endswith((".md", ".mdx")) for f in inner_files) and name in ("teams", "users"):
-            return True
+            return 2
         for sub in inner_folders[:50]:
             sub_files, _ = _entries(os.path.join(path, name, sub))
             if "index.md" in sub_files or "index.mdx" in sub_files:
-                return True
-    return False
+                return 2
+    return 1 if any(name in files for name in CONFIG_FILES) else 0
 
 
 def catalogs_below(path: str) -> list[str]:
-    """Catalog folders below ``path`` (relative to it, breadth first, at most ``MAX_DEPTH`` deep);
-    a catalog's own sub-folders are not searched."""
-    found: list[str] = []
+    """Catalog folders below ``path`` (relative to it, breadth first, at most ``MAX_DEPTH`` deep),
+    those with pages first, then those with only a config file (marked so); a catalog's own
+    sub-folders are not searched."""
+    found: list[tuple[int, str]] = []
     queue: list[tuple[str, int]] = [("", 0)]
     listed = 0
     while queue and listed < MAX_FOLDERS and len(found) < 10:
@@ -76,11 +76,13 @@ def catalogs_below(path: str) -> list[str]:
             if name in SKIPPED or name.startswith("."):
                 continue
             sub = os.path.join(rel, name)
-            if _has_pages(os.path.join(path, sub)):
-                found.append(sub)
+            evidence = _evidence(os.path.join(path, sub))
+            if evidence:
+                found.append((evidence, sub))
             elif depth + 1 < MAX_DEPTH:
                 queue.append((sub, depth + 1))
-    return found
+    found.sort(key=lambda item: -item[0])  # stable: breadth-first order within each kind
+    return [sub if evidence == 2 else f"{sub} (a config file, no pages)" for evidence, sub in found]
 
 
 def not_a_catalog_message(path: str) -> str:
