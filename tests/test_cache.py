@@ -396,3 +396,44 @@ def test_a_folder_listed_again_reads_only_its_new_and_changed_files(catalog, tmp
     (teams / "extra.mdx").unlink()
     read.clear()
     assert cache._folder_lines() == first and read == []  # the record of teams/ again as it was
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_the_shared_walk_keeps_each_half_in_its_own_part_of_the_index(catalog, tmp_path, monkeypatch):
+    """With the walk shared, each process parses and writes only its part of the index (#17:
+    half the parsing each); the first shared walk after one process wrote every record finds
+    the forked half's records in the other part, so it reads no file; the key is the same."""
+    import time
+
+    import saga_lint.cache as cache_mod
+
+    cache = cache_mod.CheckCache.open(catalog, str(tmp_path / "cache"))
+    assert cache is not None
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 10**9)  # one process
+    time.sleep(cache_mod.RACY_NS / 1e9 + 0.2)  # every file older than the index's racy window
+    alone = cache._folder_lines()
+    every = set(json.loads(cache.index_file.read_text())["folders"])
+    assert not cache.fork_index_file.exists()
+    log = tmp_path / "read.log"  # the forked process's reads, too
+    real = cache_mod._content_digest
+
+    def logged(path: str) -> str:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(path + "\n")
+        return real(path)
+
+    monkeypatch.setattr(cache_mod, "_content_digest", logged)
+    monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 0)  # shared, whatever the size
+    assert cache._folder_lines() == alone
+    assert not log.exists(), log.read_text()
+    own = set(json.loads(cache.index_file.read_text())["folders"])
+    forked = set(json.loads(cache.fork_index_file.read_text())["folders"])
+    assert own | forked == every and "" in own & forked  # the folders near the root are in both
+    assert own - forked and forked - own  # and each half in its own part only
+    written = (cache.index_file.stat().st_mtime_ns, cache.fork_index_file.stat().st_mtime_ns)
+    time.sleep(0.05)
+    assert cache._folder_lines() == alone and not log.exists()
+    assert (cache.index_file.stat().st_mtime_ns, cache.fork_index_file.stat().st_mtime_ns) == written
+    cache.fork_index_file.write_text("garbage")  # a damaged part: its records are read again, the key the same
+    assert cache._folder_lines() == alone and log.exists()
+    assert set(json.loads(cache.fork_index_file.read_text())["folders"]) == forked

@@ -14,7 +14,8 @@ everything it depends on (``CheckCache.key``):
   symbolic link's target, with its content when it is a file (the walk reports links out of the
   catalog); a folder whose modification and change time and inode are those recorded is not
   listed again either (an entry added, removed or renamed changes its folder's modification time).
-  The index holds one record per folder (``_Walk``);
+  The index holds one record per folder (``_Walk``), in two parts when the walk is shared with a
+  forked process (each process parses and writes only its own: ``_Records``);
 - saga-lint's version and code (size and modification time of every module and ruleset file),
   which also fixes the rule set (every rule, its default severity, the rulesets), and Python's
   version;
@@ -46,7 +47,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from saga_lint import __version__
 from saga_lint.findings import Finding, ResourceRef, Severity
@@ -101,7 +102,9 @@ class CheckCache:
         self.folder = folder
         self.root = root
         real = os.path.realpath(root).encode("utf-8", "surrogatepass")
-        self.index_file = folder / f"files-{hashlib.blake2b(real, digest_size=8).hexdigest()}.json"
+        name = f"files-{hashlib.blake2b(real, digest_size=8).hexdigest()}"
+        self.index_file = folder / f"{name}.json"  # this process's part of the index
+        self.fork_index_file = folder / f"{name}.fork.json"  # the forked walk's part
 
     @classmethod
     def open(cls, root: Path, cache_dir: str | None) -> CheckCache | None:
@@ -133,37 +136,31 @@ class CheckCache:
 
     def _folder_lines(self) -> list[bytes]:
         """The digest of the key line of each folder the catalog's walk enters (``_Walk``; the
-        line starts with the folder's path, so the sorted digests stand for the whole tree); the
-        index written again when a folder had to be listed or a file read. A catalog whose index
-        is large is walked by this process and a forked one, half each: the fork comes first, and
-        each process parses the index's bytes, read once before it, for itself (``_fork_scan``)."""
+        line starts with the folder's path, so the sorted digests stand for the whole tree). A
+        catalog whose index is large is walked by this process and a forked one, half each
+        (``_fork_scan``), and each keeps the records of the folders it walks in its own part of
+        the index (``_Records``): this process in ``index_file``, the forked one in
+        ``fork_index_file``; each part is written again when its walk listed a folder, read a
+        file or found other folders than the part holds."""
         started = time.time_ns()  # before any stat: the index's time (see RACY_NS)
-        raw = _read_cache_file(self.index_file)
+        raws = (_read_cache_file(self.index_file), _read_cache_file(self.fork_index_file))
         inside = os.path.realpath(self.root)
         root = str(self.root)
-        child = _fork_scan(root, raw, started, inside) if len(raw) >= PARALLEL_FROM else None
-        written, known = _parse_index(raw, started)
-        walk = _Walk(known, written - RACY_NS, inside)
+        theirs_part = _Part(self.fork_index_file, raws[::-1])
+        child = _fork_scan(root, theirs_part, started, inside) if len(raws[0]) + len(raws[1]) >= PARALLEL_FROM else None
+        walk = _Walk(_Records(self.index_file, raws, started), inside)
         theirs, mine = _halves(root, walk) if child is not None else ([], [(root, "")])
         walk.walk(mine)
+        _write_part(walk, started)
+        lines = walk.lines
         if child is not None:
             more = _collect(child)
             if more is None or more[0] != theirs:  # the child failed, or listed other folders: its half here
-                walk.walk(theirs)
+                lines += _walk_half(root, theirs_part, started, inside, theirs)[1]
             else:
-                _, lines, fresh, reads = more
-                walk.lines += lines
-                if isinstance(fresh, dict):
-                    walk.fresh.update(fresh)
-                else:  # it read nothing: its folders' records are the known ones
-                    walk.kept += fresh
-                walk.reads += reads
-        if walk.reads or len(walk.fresh) + len(walk.kept) != len(known):
-            # (with nothing read, every folder walked has its known record: the same folders iff as many)
-            walk.fresh.update({rel: known[rel] for rel in walk.kept})
-            _write_index(self.index_file, walk.fresh, started)
-        walk.lines.sort()
-        return walk.lines
+                lines += more[1]
+        lines.sort()
+        return lines
 
     # -- entries ----------------------------------------------------------------------------------
     def _entry(self, key: str) -> Path:
@@ -230,11 +227,37 @@ def _walked(root: Path, folder: Path) -> bool:
     return not any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts)
 
 
-Scan = tuple[list[bytes], dict[str, str] | list[str], int]
-# a walk's result: the digest of each folder's key line; its index records (or, when it read
-# nothing, only the folders it walked: their records are the known ones); folders listed and files read
-Forked = tuple[list[tuple[str, str]], list[bytes], dict[str, str] | list[str], int]
-# what the forked walk sends: the folders it walked (its half as it found it), then its ``Scan``
+Forked = tuple[list[tuple[str, str]], list[bytes]]
+# what the forked walk sends: the folders it walked (its half as it found it), and the digests of
+# their key lines (it writes their records into its own part of the index)
+
+
+class _Records:
+    """The index records a walk starts from: its own part's, and, from the first folder its part
+    does not know, the other part's too (a folder that moved to the other process's half; the
+    first shared walk after one process wrote every record into one part), each judged by the
+    racy window of the part it comes from. Both parts are read once, before the fork (``raws``:
+    a part the other process writes meanwhile is not read half old, half new), and each process
+    parses only its own unless it needs the other."""
+
+    def __init__(self, path: Path, raws: tuple[bytes, bytes], started: int) -> None:
+        self.path, self.other_raw, self.started = path, raws[1], started
+        written, self.own = _parse_index(raws[0], started)
+        self.own_racy = written - RACY_NS
+        self.other: dict[str, str] | None = None
+        self.other_racy = 0
+
+    def get(self, rel: str) -> tuple[object, int]:
+        """The record of the folder ``rel`` ('' for none) and the time before which its
+        signatures are not racy."""
+        record = self.own.get(rel)
+        if record is not None:
+            return record, self.own_racy
+        if self.other is None:
+            written, self.other = _parse_index(self.other_raw, self.started)
+            self.other_racy = written - RACY_NS
+        record = self.other.get(rel)
+        return ("", 0) if record is None else (record, self.other_racy)
 
 
 class _Walk:
@@ -255,21 +278,19 @@ class _Walk:
     one (and not racy) keeps its digest, and any other is read (``_relisted``). A damaged record
     simply does not match."""
 
-    def __init__(self, known: dict[str, str], racy_before: int, inside: str) -> None:
+    def __init__(self, records: _Records, inside: str) -> None:
         from saga_lint.catalog.walk import SKIP_DIRS  # here: the catalog package is not light
 
-        self.known, self.racy_before, self.skip = known, racy_before, SKIP_DIRS
+        self.records, self.skip = records, SKIP_DIRS
         self.inside = inside  # the catalog's real root: a link's file there is read by the loader
         self.lines: list[bytes] = []  # the digest of each folder's key line
-        self.fresh: dict[str, str] = {}
-        self.kept: list[str] = []  # folders another process walked without reading: their records are the known ones
-        self.reads = 0
+        self.fresh: dict[str, str] = {}  # the index record of each folder walked
+        self.reads = 0  # folders listed and files read
 
-    def walk(self, folders: list[tuple[str, str]]) -> Scan:
+    def walk(self, folders: list[tuple[str, str]]) -> None:
         stack = list(folders)
         while stack:
             stack.extend(self.folder(*stack.pop()))
-        return self.lines, self.fresh, self.reads
 
     def folder(self, path: str, rel: str) -> list[tuple[str, str]]:
         """Record the folder at ``path`` (``rel`` in the catalog); its sub-folders the catalog's
@@ -277,12 +298,13 @@ class _Walk:
         try:
             st = os.stat(path)
             sig = f"d{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
-            old = self.known.get(rel, "")
-            fields = old.split("\0") if old.__class__ is str else []  # a damaged index: no record
-            same = len(fields) == _FIELDS and fields[0] == sig and st.st_mtime_ns < self.racy_before \
-                and st.st_ctime_ns < self.racy_before
+            record, racy_before = self.records.get(rel)
+            old = record if isinstance(record, str) else ""  # a damaged index: no record
+            fields = old.split("\0")
+            same = len(fields) == _FIELDS and fields[0] == sig and st.st_mtime_ns < racy_before \
+                and st.st_ctime_ns < racy_before
             if same:
-                subs = self._as_recorded(path, rel, old, fields)
+                subs = self._as_recorded(path, rel, old, fields, racy_before)
                 if subs is not None:
                     return subs
             listing = _recorded_listing(fields) if same else _scandir(path)
@@ -290,14 +312,15 @@ class _Walk:
             self.lines.append(_line_digest([rel, f"u{_link_facts(path)}"]))
             return []
         self.reads += not same
-        return self._relisted(path, rel, sig, listing, _prior_files(fields))
+        return self._relisted(path, rel, sig, listing, _prior_files(fields), racy_before)
 
-    def _as_recorded(self, path: str, rel: str, old: str, fields: list[str]) -> list[tuple[str, str]] | None:
+    def _as_recorded(self, path: str, rel: str, old: str, fields: list[str],
+                     racy_before: int) -> list[tuple[str, str]] | None:
         """The sub-folders of an unchanged folder whose files' signatures are the recorded ones
         (its key line the recorded one); None when one is not, or the record cannot say."""
         latest, _, line_digest = fields[1].partition(":")
         try:
-            if not line_digest or int(latest) >= self.racy_before:
+            if not line_digest or int(latest) >= racy_before:
                 return None
             if fields[2]:
                 now = "".join([f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}/"
@@ -316,10 +339,10 @@ class _Walk:
                 if name[:1] not in ("", ".") and name not in skip]  # a damaged record's ``..`` is not walked
 
     def _relisted(self, path: str, rel: str, sig: str, listing: list[tuple[str, str]],
-                  prior: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+                  prior: dict[str, tuple[str, str]], racy_before: int) -> list[tuple[str, str]]:
         """Record a folder from its listing (``kind, name``, sorted), reading each file whose
-        signature is not the one ``prior`` records (or is racy); its sub-folders."""
-        racy_before = self.racy_before
+        signature is not the one ``prior`` records (or is racy before ``racy_before``); its
+        sub-folders."""
         names, sigs, digests, subs, links, line = [], [], [], [], [], [rel]
         latest, recordable = 0, True
         for kind, name in listing:
@@ -420,17 +443,47 @@ def _split(root: str, near_root: _Walk) -> list[tuple[str, str]]:
 
 def _halves(root: str, near_root: _Walk) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(the forked process's folders, this process's) after walking the folders near the root
-    into ``near_root``; the forked process computes the same (its near-root walk thrown away), and
-    its half is used only if it is the one computed here."""
+    into ``near_root``; the forked process computes the same (into its own walk, whose part of
+    the index then holds the folders near the root too), and its half is used only if it is the
+    one computed here."""
     folders = _split(root, near_root)
     if len(folders) < 2:
         return [], folders
     return folders[0::2], folders[1::2]
 
 
-def _fork_scan(root: str, raw: bytes, started: int, inside: str) -> tuple[int, int] | None:
-    """A forked process that parses the index's bytes ``raw``, finds the folders near the root as
-    this process does (``_halves``) and walks the first half: (its pid, the pipe to read), or None."""
+class _Part(NamedTuple):
+    """The forked walk's part of the index: where it is written, and the bytes of both parts as
+    read before the fork (its own first)."""
+
+    path: Path
+    raws: tuple[bytes, bytes]
+
+
+def _walk_half(root: str, part: _Part, started: int, inside: str,
+               theirs: list[tuple[str, str]] | None = None) -> Forked:
+    """The forked process's walk: the folders near the root, then its half (``theirs``, else the
+    one it finds), its records written into its part of the index: the half and the digests of
+    its key lines."""
+    walk = _Walk(_Records(part.path, part.raws, started), inside)
+    found, _ = _halves(root, walk)
+    near_root = len(walk.lines)  # this process walks those too: their lines are its own
+    walk.walk(found if theirs is None else theirs)
+    _write_part(walk, started)
+    return found, walk.lines[near_root:]
+
+
+def _write_part(walk: _Walk, started: int) -> None:
+    """Write a walk's part of the index when it listed a folder, read a file, or walked other
+    folders than its part holds (with nothing read, every record is the one it had)."""
+    if walk.reads or walk.fresh.keys() != walk.records.own.keys():
+        _write_index(walk.records.path, walk.fresh, started)
+
+
+def _fork_scan(root: str, part: _Part, started: int, inside: str) -> tuple[int, int] | None:
+    """A forked process that finds the folders near the root as this process does (``_halves``)
+    and walks the first half (``_walk_half``, into its part of the index): (its pid, the pipe to
+    read), or None."""
     if not hasattr(os, "fork"):
         return None
     try:
@@ -447,10 +500,7 @@ def _fork_scan(root: str, raw: bytes, started: int, inside: str) -> tuple[int, i
         code = 1
         try:
             os.close(read_end)
-            written, known = _parse_index(raw, started)
-            theirs, _ = _halves(root, _Walk(known, written - RACY_NS, inside))
-            lines, fresh, reads = _Walk(known, written - RACY_NS, inside).walk(theirs)
-            sent: Forked = (theirs, lines, fresh if reads else list(fresh), reads)  # unchanged records: the parent has them
+            sent = _walk_half(root, part, started, inside)
             with os.fdopen(write_end, "wb") as out:
                 out.write(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
             code = 0
