@@ -153,6 +153,7 @@ class CheckCache:
         walk.walk(mine)
         _write_part(walk, started)
         lines = walk.lines
+        lines.sort()  # while the forked walk may still run; each half sorted, the last sort only merges
         if child is not None:
             more = _collect(child)
             if more is None or more[0] != theirs:  # the child failed, or listed other folders: its half here
@@ -470,7 +471,7 @@ def _walk_half(root: str, part: _Part, started: int, inside: str,
     near_root = len(walk.lines)  # this process walks those too: their lines are its own
     walk.walk(found if theirs is None else theirs)
     _write_part(walk, started)
-    return found, walk.lines[near_root:]
+    return found, sorted(walk.lines[near_root:])
 
 
 def _write_part(walk: _Walk, started: int) -> None:
