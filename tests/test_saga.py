@@ -569,11 +569,19 @@ def test_compensatable_and_business_failure_after_pivot(cat):
 
 
 def test_outcome_missing_falls_back_to_the_docs_section(cat):
-    """Without x-saga.outcome the "Success condition" section of the docs page is prose evidence; its
-    first event link is taken as the outcome event (here inventory-reserved, which order-service does
-    not send)."""
+    """Without x-saga.outcome the "Success condition" section of the docs page is prose evidence. Its
+    outcome event is the one linked after the container (written and published together), not the
+    first event it links: "succeeds only when inventory is reserved ([[event|inventory-reserved]])"
+    names an earlier step's reply on the way. Checked like a declared outcome: here
+    payment-authorized, which order-service (the pivot's participant) does not send."""
+    from saga_lint.pipeline import run_check
+
     edit(cat, FLOW, lambda d: xsaga(d).pop("outcome"))
     section = line_of(cat, DOCS, "## Success condition")
+    assert hits(cat, "saga/outcome") == [Hit("saga/outcome", "warning", SAGA, None, DOCS, section)]
+    saga = next(s for s in run_check(cat).sagas if s.id == "checkout-saga")
+    assert saga.outcome == {"container": "order-database", "event": "order-created"}
+    change(cat, Change(DOCS, "publishes\n[[event|order-created]]", "publishes\n[[event|payment-authorized]]"))
     assert hits(cat, "saga/outcome") == [
         Hit("saga/outcome", "error", SAGA, None, DOCS, section),
         Hit("saga/outcome", "warning", SAGA, None, DOCS, section),

@@ -16,7 +16,7 @@ from saga_lint.saga.model import Evidence, Saga, SagaStep
 from saga_lint.words import cut
 
 if TYPE_CHECKING:
-    from saga_lint.catalog.body import Table
+    from saga_lint.catalog.body import Table, WikiLink
     from saga_lint.catalog.model import Catalog, Resource
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -77,16 +77,23 @@ def column(table: Table, *names: str) -> int | None:
 
 
 def docs_row(table: Table, step: SagaStep) -> tuple[int, list[str]] | None:
-    """(line, cells) of the step's row: the row naming its command, or its title or id."""
+    """(line, cells) of the step's row: the row naming its command, or its title or id; else (a step
+    started by an event, whose node is the event's) the first row naming its trigger event in a
+    Trigger column."""
     contract_col = column(table, "contract", "command", "message")
+    trigger_col = column(table, "trigger", "trigger event") if step.trigger_kind == "event" else None
     step_col = column(table, "step", "name")
+    by_trigger = None
     for line, cells in table.rows:
         if (contract_col is not None and contract_col < len(cells) and step.command_id
                 and step.command_id in cell_ids(cells[contract_col])):
             return line, cells
         if step_col is not None and step_col < len(cells) and _norm(cells[step_col]) in (_norm(step.title), _norm(step.id)):
             return line, cells
-    return None
+        if by_trigger is None and trigger_col is not None and trigger_col < len(cells) and step.trigger \
+                and step.trigger in cell_ids(cells[trigger_col]):
+            by_trigger = line, cells
+    return by_trigger
 
 
 def _docs_cell(saga: Saga, step: SagaStep, columns: Sequence[str]) -> tuple[Resource, int, str] | None:
@@ -141,9 +148,15 @@ def outcome_section(docs: Sequence[Resource]) -> tuple[dict[str, str | None], Ev
         if sec is None:
             continue
         links = [link for link in body.links if sec.line <= link.line <= sec.end_line]
-        found = {
-            "container": next((link.id for link in links if link.type == "container"), None),
-            "event": next((link.id for link in links if link.type == "event"), None),
-        }
+        found = {"container": next((link.id for link in links if link.type == "container"), None), "event": _outcome_event(links)}
         return found, Evidence("prose", found, page.file, sec.line, 1, f'"{sec.title}" section of {page.file}')
     return None
+
+
+def _outcome_event(links: list[WikiLink]) -> str | None:
+    """The outcome event a "Success condition" section links: the first one after its container
+    (written and published together), else the last one; the events it names before the container
+    are usually earlier steps' replies ("succeeds only when inventory is reserved ([[event|...]])")."""
+    at = next((i for i, link in enumerate(links) if link.type == "container"), len(links))
+    events = [link.id for link in links[at:] if link.type == "event"] or [link.id for link in links if link.type == "event"][-1:]
+    return events[0] if events else None

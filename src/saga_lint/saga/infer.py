@@ -4,11 +4,12 @@ EventCatalog's own machine-readable contracts give ``contract`` evidence, checke
 catalog: the orchestrator is the service that sends every step command; a step's owners are the
 owners of its participant (the one service that receives its command, or the consumer of its
 trigger event); its success and failure replies are the participant's ``receives[].triggers``
-(told apart by their wording) or the events drawn after it that the participant sends; a
-container then an event drawn after a step, written and sent by its participant, is the durable
-outcome. The rest is prose evidence: labelled edges, ``custom`` Compensation, Exception and
-Outcome nodes, a service drawn before the first step. Each function returns the evidence, or None when the
-flow says nothing (then the builder falls back to the docs pages, then to ``missing``).
+(told apart by their wording) or the events drawn after it (or after the container it records its
+work in) that the participant sends; a container then an event drawn after a step, written and
+sent by its participant, is the durable outcome. The rest is prose evidence: labelled edges,
+``custom`` Compensation, Exception and Outcome nodes, a service drawn before the first step. Each
+function returns the evidence, or None when the flow says nothing (then the builder falls back to
+the docs pages, then to ``missing``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from saga_lint.words import cut
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
     from saga_lint.graph import CatalogGraph
-    from saga_lint.saga.flowmap import FlowMap
+    from saga_lint.saga.flowmap import FlowMap, Node
 
 FAILURE_WORDS = re.compile(
     r"unavailable|declin|fail|reject|error|insufficient|not enough|denied|cancel|timeout|timed out|out of stock|invalid|abort",
@@ -184,6 +185,17 @@ def _onward_label(fmap: FlowMap, step: SagaStep) -> tuple[str, str] | None:
     return None
 
 
+def recorded_event(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> tuple[Node, Node] | None:
+    """(container node, event node) drawn after the step (``FlowMap.outcome_after``: the container
+    it records its work in, then the event published with it), when the event is no failure and
+    the participant sends it: the step's success reply as much as an event drawn right after it."""
+    found = fmap.outcome_after(step.id)
+    p = step.participant
+    if found is None or p is None or found[1].target is None or fmap.is_failure_edge((None, found[1].id)):
+        return None
+    return found if p.key in {r.key for r in graph.senders_of(found[1].target)} else None
+
+
 def infer_success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
     """The first trigger that does not read as a failure, or an event drawn after the step that the
     participant sends (contract); else a labelled edge onwards (prose)."""
@@ -198,6 +210,12 @@ def infer_success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap
         step.success = drawn[0][0]
         note = f"the flow draws {drawn[0][0]} after the step, and {step.participant.id} sends it"
         return Evidence.at("contract", drawn[0][0], saga.flow, ("steps", drawn[0][1]), note)
+    recorded = recorded_event(graph, step, fmap)
+    if recorded is not None and step.participant is not None:
+        container, event = recorded
+        step.success = str(event.target.id) if event.target is not None else None
+        note = f"the flow draws {step.success} after {container.id}, and {step.participant.id} sends it"
+        return Evidence.at("contract", step.success, saga.flow, event.path, note)
     onward = _onward_label(fmap, step)
     if onward:
         label, tid = onward
