@@ -122,7 +122,8 @@ def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, 
     saga = Saga(flow=flow, structured=bool(x), why=why, x=x)
     fmap = fmap or FlowMap(graph, flow)
     saga.flowmap = fmap
-    saga.compensation_nodes = [n.id for n in fmap.ordered() if n.ctype == "compensation"]
+    undo = coordination.drawn_compensations(saga, fmap)
+    saga.compensation_nodes = [n.id for n in fmap.ordered() if n.ctype == "compensation" or n.id in undo]
     saga.outcome_nodes = [n.id for n in fmap.ordered() if n.ctype == "outcome"]
     saga.steps = coordination.saga_steps(graph, saga, fmap)
     xsaga.read_step_fields(catalog, saga)

@@ -1,7 +1,8 @@
 """A saga's steps and how they are coordinated: orchestration, choreography or mixed.
 
 Steps (``saga_steps``): every command step of the map (an orchestrated step: its participant is
-the one service that receives the command); every event step that starts a participant's local
+the one service that receives the command), except an undo command drawn as a compensation
+(``drawn_compensations``); every event step that starts a participant's local
 transaction (a choreographed step: its participant is the consumer of the event, drawn right
 after it, which receives the event and acts: publishes or sends a message drawn after it, or
 writes a container; a consumer that sends the saga's commands is the orchestrator taking over,
@@ -20,8 +21,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from saga_lint.saga.infer import COMPENSATING_VERBS, command_verb
 from saga_lint.saga.model import COORDINATIONS, Evidence, Level, Saga, SagaStep, YamlMap
 from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xsaga import compensation_block
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -87,6 +90,26 @@ def _new_step(node: Node, x_steps: YamlMap, at: Node | None = None) -> SagaStep:
     )
 
 
+def drawn_compensations(saga: Saga, fmap: FlowMap) -> set[str]:
+    """Command nodes that draw an undo, not a step (unless ``x-saga.steps`` names them): the command
+    x-saga declares as a step's ``compensation.command``, wherever it is drawn; or a command whose
+    verb undoes (release, void, cancel, refund, ...) drawn only on failure paths: every edge into it
+    is a failure branch or comes from a Compensation node, a failure node or another such command."""
+    x_steps = _x_steps(saga)
+    declared = {pointer_id(compensation_block(b).get("command")) for b in x_steps.values() if isinstance(b, dict)}
+    found: set[str] = set()
+    for node in fmap.ordered():
+        if node.id in x_steps or fmap.message_type(node.id) != "command" or node.target is None:
+            continue
+        into = fmap.in_links(node.id)
+        on_failure = bool(into) and all(
+            fmap.is_failure_edge((link.label, link.target)) or fmap.is_failure_node(link.source) or link.source in found
+            for link in into)
+        if node.message_id in declared or (on_failure and command_verb(node.target) in COMPENSATING_VERBS):
+            found.add(node.id)
+    return found
+
+
 def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]:
     """The saga's steps in flow order, each with its trigger, participant and branches."""
     x_steps = _x_steps(saga)
@@ -101,7 +124,8 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
                 claimed.add(h.id)
                 steps[h.id] = _step(fmap, _new_step(node, x_steps, at=h), node, consumer=(h, svc), fanout=True)
             continue
-        if node.id in claimed or (mtype != "command" and not consumers and node.id not in x_steps):
+        if node.id in claimed or node.id in saga.compensation_nodes \
+                or (mtype != "command" and not consumers and node.id not in x_steps):
             continue
         # x-saga keys a choreographed step by its participant's node: that node names the event's step
         at = consumers[0][0] if consumers and consumers[0][0].id in x_steps else None

@@ -320,11 +320,11 @@ def _compensating_commands(graph: CatalogGraph, participant: Resource, step: Sag
     """Other commands the participant receives whose first word undoes something (release-, void-, ...)."""
     return [
         cmd for cmd in graph.receives(participant)
-        if cmd.type == "command" and cmd.id != step.command_id and _verb(cmd) in COMPENSATING_VERBS
+        if cmd.type == "command" and cmd.id != step.command_id and command_verb(cmd) in COMPENSATING_VERBS
     ]
 
 
-def _verb(cmd: Resource) -> str:
+def command_verb(cmd: Resource) -> str:
     """The first word of a command's id (``release`` of ``release-inventory``)."""
     return re.split(r"[-_ ]", (cmd.id or "").lower())[0]
 
@@ -336,7 +336,7 @@ def _named_compensation(
     candidates = _compensating_commands(graph, participant, step)
     for sid, i, text in texts:
         for cmd in candidates:
-            verb = _verb(cmd)
+            verb = command_verb(cmd)
             if re.search(rf"\b{re.escape(verb)}", text, re.I):
                 step.compensation = cmd.id
                 return Evidence.at(
@@ -346,14 +346,35 @@ def _named_compensation(
     return None
 
 
+def _drawn_undo(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
+    """An undo command drawn on a failure path (``coordination.drawn_compensations``) that the
+    step's participant receives: its compensation, backed by the map and the participant's contract."""
+    p = step.participant
+    if p is None:
+        return None
+    received = {r.key for r in graph.receives(p)}
+    for sid in saga.compensation_nodes:
+        node = fmap.nodes[sid]
+        if node.kind == "message" and node.target is not None and node.target.key in received \
+                and node.message_id != step.command_id:
+            step.compensation = node.message_id
+            return Evidence.at("contract", node.message_id, saga.flow, node.path,
+                               f"the flow draws {node.message_id} on a failure path, and {p.id} receives it")
+    return None
+
+
 def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
-    """A Compensation node, reached by a failure branch of this step or a later one, that names the
-    undo of a command the participant receives (prose, with that command); else the node alone."""
+    """Reached by a failure branch of this step or a later one: an undo command drawn there that the
+    participant receives (contract); else a Compensation node that names the undo of a command the
+    participant receives (prose, with that command); else the node alone."""
     undo = undo_on_event(graph, saga, step)
     if undo is not None:
         return undo
     if not _reaches_compensation(saga, fmap, step):
         return None
+    drawn = _drawn_undo(graph, saga, step, fmap)
+    if drawn is not None:
+        return drawn
     texts = _compensation_texts(saga, fmap)
     participant = step.participant
     if texts and participant is not None and (ev := _named_compensation(graph, saga, step, participant, texts)):

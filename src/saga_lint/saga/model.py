@@ -278,7 +278,8 @@ class Saga:
     implementation: list[str] = field(default_factory=list)
     docs_pages: list[Resource] = field(default_factory=list)  # docs pages about the flow
     docs_table: tuple[Resource, Table] | None = None  # (page, table) of the "Saga steps" table
-    compensation_nodes: list[str] = field(default_factory=list)  # step ids of custom Compensation nodes
+    # step ids of custom Compensation nodes and of undo commands drawn (coordination.drawn_compensations)
+    compensation_nodes: list[str] = field(default_factory=list)
     outcome_nodes: list[str] = field(default_factory=list)  # step ids of custom Outcome nodes
     coordination: str = "orchestration"  # orchestration | choreography | mixed
     coordination_evidence: Evidence | None = None
