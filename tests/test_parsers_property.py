@@ -182,13 +182,21 @@ def test_load_reports_duplicate_keys_where_the_second_is(key, a, b, gap, offset)
         "base: &b {x: 1, y: [1, 2]}\nc:\n  x: 3\n  <<: *b\n",
         "a: &a {p: 1}\nb: &b {p: 2, q: 3}\nc:\n  r: 4\n  <<: [*a, *b]\n",
         "c:\n  <<: {k: v}\n",
+        "base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 3\n",  # the usual override: written after the merge key
+        "base: &b {x: 1}\nc: {<<: *b, x: 2, z: 3}\n",
     ],
 )
 def test_load_merges_keys_as_pyyaml_does(text):
-    # the mapping's own keys (written before the merge key) win, then the merged mappings in order
+    # the mapping's own keys (written before or after the merge key) win, then the merged mappings in order
     value, locs = load(text, 2)
     assert value == yaml.safe_load(text)
     assert ("c",) in locs
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate():
+    with pytest.raises(YamlProblem) as exc:
+        load("base: &b {x: 1}\nc:\n  <<: *b\n  x: 2\n  x: 3\n")
+    assert (exc.value.rule, exc.value.line) == ("parse/duplicate-key", 5)
 
 
 def test_load_merge_skips_what_is_not_a_mapping():

@@ -5,7 +5,9 @@ key paths (tuples of keys and indexes) to 1-based ``(line, column)``. The docume
 with libyaml's C loader when available (about 5x faster) and converted by hand, so that:
 
 - every mapping key and sequence item keeps its position;
-- duplicate keys are an error (YAML says keys are unique; PyYAML silently keeps the last);
+- duplicate keys are an error (YAML says keys are unique; PyYAML silently keeps the last); a key
+  written beside a merge key (``<<: *base``), before or after it, overrides the merged one, as
+  YAML's merge type says (``retry: {<<: *default, timeout: 5s}``);
 - alias expansion is bounded (billion-laughs documents stop at ``MAX_NODES``);
 - nesting is bounded (``MAX_DEPTH``); very deep documents are rejected before libyaml sees them,
   because libyaml's composer recurses in C and can overflow the stack.
@@ -295,17 +297,20 @@ class _Converter:
 
     def mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[Hashable, object]:
         out: dict[Hashable, object] = {}
+        merged: set[Hashable] = set()  # keys only a merge (``<<``) gave: the mapping's own key overrides them
         locs = self.locs
         key_path: KeyPath = ()
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                self.merge(out, value_node, path, depth)
+                merged |= self.merge(out, value_node, path, depth)
                 continue
             if key_node.__class__ is _ScalarNode and key_node.tag == _STR_TAG:
                 key = key_node.value  # a string key, the common case
             else:
                 key = self.odd_key(key_node, path, depth)
-            if key in out:
+            if key in merged:
+                merged.discard(key)
+            elif key in out:
                 line, col = self.pos(key_node)
                 message = f'duplicate key "{key}"; YAML keys must be unique, remove or rename one'
                 raise YamlProblem("parse/duplicate-key", message, line, col)
@@ -327,13 +332,18 @@ class _Converter:
             return str(key)
         return key
 
-    def merge(self, out: dict[Hashable, object], value_node: yaml.Node, path: KeyPath, depth: int) -> None:
-        """``<<: *base`` (or a list of them): the merged mappings' keys, where ``out`` has none yet."""
+    def merge(self, out: dict[Hashable, object], value_node: yaml.Node, path: KeyPath, depth: int) -> set[Hashable]:
+        """``<<: *base`` (or a list of them): the merged mappings' keys, where ``out`` has none yet;
+        returns the keys it added (the mapping's own keys written after the merge key override them)."""
         merged = self.value(value_node, path, depth + 1)
+        added: set[Hashable] = set()
         for m in merged if isinstance(merged, list) else [merged]:
             if isinstance(m, dict):
                 for k, v in m.items():
-                    out.setdefault(k, v)
+                    if k not in out:
+                        out[k] = v
+                        added.add(k)
+        return added
 
 
 def load(text: str, line_offset: int = 0, lazy_locations: bool = False) -> tuple[object, Locations]:
