@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OUR_CATALOG
-from test_saga import FLOW, Hit, edit, hits
+from test_saga import FLOW, Hit, edit, hits, saga_findings
 
 FULFILMENT = "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
 FULFILMENT_DOCS = "docs/flows/order-fulfilment.mdx"
@@ -110,3 +110,75 @@ def test_a_compensation_command_drawn_on_the_failure_branch_of_a_plain_flow(cat)
     reserve = saga.steps[0]
     assert (reserve.compensation, reserve.evidence["compensation"].level) == ("release-inventory", "contract")
     assert not [h for h in hits(cat, "saga/failure-condition") if h.step == "authorize_payment"]
+
+
+def test_the_whole_saga_must_fit_its_deadline_not_only_each_step(cat):
+    """Each step's retries fit a 1m deadline (6.6s, 16.5s, 22.5s), but the steps run one after
+    another: 45.6s forward, and when create_order fails for good after its retries, both
+    compensations (22.5s each) after it: 90.6s (the sum our catalog's comment makes for its 2m).
+    One finding, at the deadline; a deadline one step alone exceeds stays that step's finding."""
+    change_deadline = (cat / FLOW).read_text("utf-8").replace("  deadline: 2m\n", "  deadline: 1m\n")
+    (cat / FLOW).write_text(change_deadline, "utf-8")
+    found = [f for f in saga_findings(cat, "saga/retry-policy")]
+    assert [(f.step, f.field, str(f.severity)) for f in found] == [(None, "x-saga.deadline", "error")]
+    assert found[0].message == (
+        "the saga can run for 90.6s in the worst case, longer than its deadline 60s: reserve_inventory 6.6s + "
+        "authorize_payment 16.5s + create_order 22.5s with every retry used, then, when create_order fails for good, "
+        "the compensations of authorize_payment 22.5s + reserve_inventory 22.5s. Reduce attempts or timeouts, or "
+        "raise the deadline.")
+    (cat / FLOW).write_text(change_deadline.replace("  deadline: 1m\n", "  deadline: 20s\n"), "utf-8")
+    assert [f.step for f in saga_findings(cat, "saga/retry-policy")] == ["create_order"]
+
+
+def test_a_step_pinned_to_a_version_the_catalog_lacks_is_still_the_step(cat):
+    """create_order drawn with ``version: 0.9.0``, which create-order does not have: one cause, one
+    finding (refs/valid-version-range). The saga still reads the command (its latest version), so
+    create_order stays the pivot: no second pivot taken from the flow order, no outcome "not sent by
+    payment-service", no x-saga step "which is no step"."""
+    from saga_lint.pipeline import run_check
+
+    text = (cat / FLOW).read_text("utf-8")
+    old = "      id: create-order\n      version: 1.0.0\n"
+    assert text.count(old) == 1
+    (cat / FLOW).write_text(text.replace(old, "      id: create-order\n      version: 0.9.0\n"), "utf-8")
+    found = run_check(cat).findings
+    assert [(f.rule, f.file) for f in found] == [("refs/valid-version-range", FLOW)]
+
+
+def test_a_declared_status_nothing_sets_is_a_warning_at_it(cat):
+    """ON_HOLD is in x-saga.statuses, but no step, failure, onSuccess or onCompensationFailure
+    sets it: the customer never sees it (a status meant for a step that forgot it, or a leftover).
+    A warning (the vocabulary is not wrong, only unused), at the status."""
+    text = (cat / FLOW).read_text("utf-8")
+    old = '    NEEDS_ATTENTION: { text: "We\'re looking into a problem with your order", terminal: true }\n'
+    assert text.count(old) == 1
+    (cat / FLOW).write_text(text.replace(old, old + '    ON_HOLD: { text: "Your order is on hold", terminal: true }\n'), "utf-8")
+    found = saga_findings(cat, "saga/customer-status")
+    assert [(f.step, f.field, str(f.severity)) for f in found] == [(None, "x-saga.statuses.ON_HOLD", "warning")]
+    assert found[0].message == (
+        'status "ON_HOLD" is declared in x-saga.statuses, but no step, failure, onSuccess or onCompensationFailure '
+        "sets it, so the customer never sees it. Set it where it applies, or remove it.")
+
+
+def _edited(root: Path, rel: str, *edits: tuple[str, str]) -> Path:
+    text = (root / rel).read_text("utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (root / rel).write_text(text, "utf-8")
+    return root
+
+
+def test_a_failure_branch_that_retries_the_step_is_a_loop_not_an_abandoned_path(cat):
+    """create_order --"Order service unavailable"--> Timer "Wait 5s" --Retry--> create_order: the
+    failure path comes back to the step (a retry), it does not end the saga, so it is not "without
+    compensation, leaving reserve_inventory, authorize_payment uncompensated" (whose fix, "route it
+    to the Compensation node", would be wrong). That the loop needs a bound is saga/loop-bound's."""
+    plain(_edited(cat, FLOW,
+            ("      - id: compensate\n        label: Order not created\n",
+             "      - id: wait\n        label: Order service unavailable\n"),
+            ("  - id: saga_complete\n    title",
+             "  - id: wait\n    title: Wait\n    custom:\n      title: Wait 5s\n      type: Timer\n"
+             "    next_step:\n      id: create_order\n      label: Retry\n\n  - id: saga_complete\n    title")), FLOW)
+    assert [h for h in hits(cat, "saga/failure-condition") if h.severity == "error"] == []
+    assert [(h.step, h.severity) for h in hits(cat, "saga/loop-bound")] == [("create_order", "warning")]

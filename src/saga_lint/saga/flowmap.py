@@ -111,6 +111,18 @@ def _declared_owners(svc: Resource) -> list[str]:
     return sorted(str(o) for o in (pointer_id(x) for x in declared) if o) if isinstance(declared, list) else []
 
 
+_TARGET_TYPES = {"message": ("event", "command", "query"), "service": ("service",), "container": ("container",),
+                 "agent": ("agent",)}
+
+
+def _other_version(graph: CatalogGraph, kind: str, step: YamlMap) -> Resource | None:
+    """The latest version of what a step points at when its pinned version is not in the catalog:
+    the saga reads the step as drawn (``refs/valid-version-range`` reports the version, once)."""
+    types = _TARGET_TYPES.get(kind)
+    rid = pointer_id(step.get(kind)) if types else None
+    return graph.catalog.lookup(types, rid)[1] if types and rid else None
+
+
 class FlowMap:
     """The nodes of a flow by id, with the questions the saga model asks of the drawing."""
 
@@ -123,7 +135,7 @@ class FlowMap:
         self._by_message: dict[str, list[Node]] | None = None  # message nodes by message id, on first use
         for sid, (i, s) in steps_by_id(flow).items():
             kind = next((k for k in NODE_KINDS if k in s), "other")
-            target = graph.step_target(flow, sid) if kind in ("message", "service", "container", "agent") else None
+            target = (graph.step_target(flow, sid) or _other_version(graph, kind, s)) if kind in _TARGET_TYPES else None
             self.nodes[sid] = Node(sid, i, kind, s, custom_type(s), target, [(label, tid) for tid, label in next_steps(s)])
 
     def ordered(self) -> list[Node]:

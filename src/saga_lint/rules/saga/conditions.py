@@ -72,7 +72,8 @@ def failure_condition(ctx: Context) -> Iterator[Problem]:
     What it checks: ``failures`` lists business failures (reply events) and/or technical ones
     (``error: timeout|error``); each failure event is an event contract sent by the participant;
     in the flow drawing, an edge labelled as a failure ("Declined", "Out of stock", "Failed")
-    from a step after a compensatable step leads to a Compensation node.
+    from a step after a compensatable step leads to a Compensation node (or back to the step: a
+    retry, whose bound ``saga/loop-bound`` checks).
     Why: a failure nobody declared is a failure nobody handles; a failure path that does not
     compensate leaves a reservation or a payment hold behind.
     Example that fails:
@@ -118,10 +119,12 @@ def _declared_failures(ctx: Context, saga: Saga, step: SagaStep) -> Iterator[Pro
 def _uncompensated_paths(
     saga: Saga, step: SagaStep, fmap: FlowMap, completed: list[SagaStep]
 ) -> Iterator[Problem]:
-    """Failure branches (labelled as failures, or to a failure node) that never reach a Compensation node."""
+    """Failure branches (labelled as failures, or to a failure node) that never reach a Compensation
+    node. A branch that comes back to the step (a retry: "Unavailable" -> Timer -> the step) ends
+    nothing: its bound is ``saga/loop-bound``'s."""
     for label, target in [*step.success_edges, *step.failure_edges]:
         failed = (label and FAILURE_WORDS.search(label)) or (label, target) in step.failure_edges
-        if failed and target not in fmap.reaching(saga.compensation_nodes):
+        if failed and target not in fmap.reaching(saga.compensation_nodes) and target not in fmap.reaching((step.id,)):
             names = ", ".join(s.id for s in completed)
             shown = label or "(no label)"
             yield at(saga, step, f'step {step.id}: the failure path "{shown}" goes to {target} without compensation, '

@@ -47,7 +47,10 @@ def retry_policy(ctx: Context) -> Iterator[Problem]:
     ``maxInterval >= initialInterval`` and a per-attempt ``timeout``; the worst case (every
     attempt times out, plus the backoff waits ``initialInterval * coefficient^k`` capped at
     ``maxInterval``) fits the saga ``deadline`` and the ``timeout`` of the non-terminal status the
-    customer sees meanwhile. Compensation retry policies get the same sanity checks.
+    customer sees meanwhile; and the whole saga's worst case fits the ``deadline``: the steps one
+    after another with every retry used, and, when a step up to the pivot fails for good, the
+    compensations of the compensatable steps before it with theirs (one finding, at ``deadline``,
+    unless one step alone exceeds it). Compensation retry policies get the same sanity checks.
     Why: a technical failure (timeout, 503) is normal in a distributed system; without a policy
     it is either never retried or retried forever, and a schedule longer than the customer's
     status timeout shows "We're confirming your order" long after it stopped being true.
@@ -59,6 +62,7 @@ def retry_policy(ctx: Context) -> Iterator[Problem]:
     for saga in ctx.sagas:
         for step in saga.steps:
             yield from _step_retry(saga, step)
+        yield from _saga_in_time(saga)
         for step in saga.steps:
             if step.compensation_retry is not None:
                 comp = step.x.get("compensation", {})
@@ -116,3 +120,33 @@ def _in_time(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterator[Problem
             yield at(saga, step, f"step {step.id}: worst-case retry time {format_duration(worst)} exceeds the "
                      f"{format_duration(limit)} timeout of status {step.status}, which the customer sees meanwhile. "
                      "Shorten the retries or raise the status timeout.", path=path)
+
+
+def _saga_in_time(saga: Saga) -> Iterator[Problem]:
+    """The whole saga's worst case fits its deadline (see the rule). Steps without a retry policy
+    count as nothing, so the sum is a lower bound; a step that alone exceeds the deadline is that
+    step's finding (``_in_time``), not this one."""
+    if saga.deadline is None or not saga.steps:
+        return
+    forward = [(s, w) for s in saga.steps if s.retry is not None and (w := s.retry.worst_case()) is not None]
+    if any(w > saga.deadline for _, w in forward):
+        return
+    worst, undo_after = sum(w for _, w in forward), None
+    last = next((i for i, s in enumerate(saga.steps) if s.type == "pivot"), len(saga.steps) - 1)
+    for k in range(last + 1):
+        done = [s for s in saga.steps[:k] if s.type == "compensatable" and s.compensation_retry is not None]
+        undo = sum(s.compensation_retry.worst_case() or 0 for s in done if s.compensation_retry is not None)
+        run = sum(w for s, w in forward if s.index <= saga.steps[k].index) + undo
+        if undo and run > worst:
+            worst, undo_after = run, (saga.steps[k], done)
+    if worst <= saga.deadline:
+        return
+    ran = forward if undo_after is None else [(s, w) for s, w in forward if s.index <= undo_after[0].index]
+    text = " + ".join(f"{s.id} {format_duration(w)}" for s, w in ran) + " with every retry used"
+    if undo_after is not None:
+        comps = " + ".join(f"{s.id} {format_duration(s.compensation_retry.worst_case() or 0)}"
+                           for s in reversed(undo_after[1]) if s.compensation_retry is not None)
+        text += f", then, when {undo_after[0].id} fails for good, the compensations of {comps}"
+    yield Problem(f"the saga can run for {format_duration(worst)} in the worst case, longer than its deadline "
+                  f"{format_duration(saga.deadline)}: {text}. Reduce attempts or timeouts, or raise the deadline.",
+                  saga.flow, ("x-saga", "deadline"))

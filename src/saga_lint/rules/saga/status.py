@@ -22,7 +22,8 @@ def customer_status(ctx: Context) -> Iterator[Problem]:
 
     What it checks: every step and every failure (business or technical) has a ``status``; each
     status used is declared in ``statuses`` with a ``text``; ``onSuccess``, each failure status and
-    ``onCompensationFailure`` are terminal statuses; every non-terminal status has a ``timeout``.
+    ``onCompensationFailure`` are terminal statuses; every non-terminal status has a ``timeout``;
+    every declared status is set somewhere (else a warning: the customer never sees it).
     A saga that declares no status at all gets one finding that names its steps, not one per step.
     Why: the customer-visible status is the saga's promise to a person. A status that is never
     final leaves "We're confirming your order" on screen forever; a silent compensation failure
@@ -44,6 +45,7 @@ def customer_status(ctx: Context) -> Iterator[Problem]:
         yield from _saga_statuses(saga, used)
         yield from _uses(saga, used)
         yield from _vocabulary(saga)
+        yield from _unused(saga, used)
 
 
 def _nothing_declared(saga: Saga) -> bool:
@@ -123,3 +125,17 @@ def _vocabulary(saga: Saga) -> Iterator[Problem]:
         if not st.get("terminal") and st.get("timeout") is None:
             yield Problem(f'non-terminal status "{name}" has no timeout: say how long the customer may see it.',
                           saga.flow, ("x-saga", "statuses", name))
+
+
+def _unused(saga: Saga, used: list[Use]) -> Iterator[Problem]:
+    """A declared status that nothing sets (no step, failure, onSuccess or onCompensationFailure):
+    a warning, one level below the rule (the vocabulary is not wrong, the customer never sees it).
+    Not while onSuccess or onCompensationFailure is missing: that finding is the cause."""
+    if not (saga.on_success and saga.on_compensation_failure):
+        return
+    names = {name for _, name, _, _ in used} | {str(s.evidence["status"].value) for s in saga.steps}  # prose too
+    for name in saga.statuses:
+        if name not in names:
+            yield Problem(f'status "{name}" is declared in x-saga.statuses, but no step, failure, onSuccess or '
+                          "onCompensationFailure sets it, so the customer never sees it. Set it where it applies, or "
+                          "remove it.", saga.flow, ("x-saga", "statuses", name), demote=True)
