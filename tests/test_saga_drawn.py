@@ -182,3 +182,13 @@ def test_a_failure_branch_that_retries_the_step_is_a_loop_not_an_abandoned_path(
              "    next_step:\n      id: create_order\n      label: Retry\n\n  - id: saga_complete\n    title")), FLOW)
     assert [h for h in hits(cat, "saga/failure-condition") if h.severity == "error"] == []
     assert [(h.step, h.severity) for h in hits(cat, "saga/loop-bound")] == [("create_order", "warning")]
+
+
+def test_the_last_step_of_a_plain_flow_is_not_asked_for_an_undo_command(cat):
+    """create_order, the last step (taken as the pivot), draws "Order not created" to the
+    Compensation node: that node undoes the steps before it, nothing undoes the pivot. Not "the
+    compensation is described in prose but is no command contract. Add the undo command's page,
+    received by order-service"; the pivot taken from the flow order is saga/pivot's warning."""
+    plain(cat, FLOW)
+    assert [h for h in hits(cat, "saga/compensation") if h.step == "create_order"] == []
+    assert [(h.step, h.severity) for h in hits(cat, "saga/pivot")] == [("create_order", "warning")]
