@@ -192,3 +192,29 @@ def test_the_last_step_of_a_plain_flow_is_not_asked_for_an_undo_command(cat):
     plain(cat, FLOW)
     assert [h for h in hits(cat, "saga/compensation") if h.step == "create_order"] == []
     assert [(h.step, h.severity) for h in hits(cat, "saga/pivot")] == [("create_order", "warning")]
+
+
+def test_a_choreographed_trigger_the_map_does_not_draw_before_the_participant(cat):
+    """x-saga says dispatch_shipment starts on order-created (so shipping would start before the
+    payment is captured), while the map draws payment-captured -> shipping-service: the two
+    disagree, at the trigger key. order-created is drawn elsewhere (capture_payment's trigger),
+    so "not drawn in the map" did not say it."""
+    _edited(cat, FULFILMENT, ("      trigger: payment-captured\n", "      trigger: order-created\n"))
+    found = [f for f in saga_findings(cat, "saga/map-agreement") if str(f.resource) == FULFILMENT_SAGA]
+    assert [(f.step, f.field) for f in found] == [("dispatch_shipment", "x-saga.steps.dispatch_shipment.trigger")]
+    assert found[0].message == ("step dispatch_shipment: x-saga says it starts on order-created, but the map draws "
+                                "payment-captured before its participant node dispatch_shipment.")
+
+
+def test_a_compensation_on_a_success_event_undoes_every_run_that_succeeds(cat):
+    """capture_payment's compensation.on shipment-dispatched: the success of dispatch_shipment, so
+    the payment would be refunded for every order that ships. An error at compensation.on that
+    names the later failure events to undo on instead."""
+    _edited(cat, FULFILMENT, ("        on: shipment-failed\n", "        on: shipment-dispatched\n"))
+    found = [f for f in saga_findings(cat, "saga/compensation") if str(f.resource) == FULFILMENT_SAGA]
+    assert [(f.step, f.field) for f in found] == [("capture_payment", "x-saga.steps.capture_payment.compensation.on")]
+    assert found[0].message == (
+        "step capture_payment: compensation.on is shipment-dispatched, the success event of dispatch_shipment: "
+        "payment-service would undo its work on every run that succeeds. Undo on a later step's failure event "
+        "(shipment-failed).")
+

@@ -27,7 +27,8 @@ def map_agreement(ctx: Context) -> Iterator[Problem]:
     failure branch in the map (an edge to an Exception, failure or Compensation node, a
     failure-labelled edge, or the failure event drawn after it, on the step or on the participant
     drawn right after it); a failure branch or failure event drawn after a step is declared in
-    its ``failures``; a step's ``trigger`` is the message the map draws; every command step of
+    its ``failures``; a step's ``trigger`` is the message the map draws (at the step's message
+    node, or right before its participant node); every command step of
     the map (and, in a choreography, every participant that consumes a drawn event) has an
     ``x-saga.steps`` entry; every declared compensation is reached by the map (a Compensation node
     after the step, or the undo command or its ``on`` event drawn). Each finding is placed at the
@@ -59,7 +60,8 @@ def map_agreement(ctx: Context) -> Iterator[Problem]:
 
 
 def _trigger(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> Iterator[Problem]:
-    """The step names a drawn node of a step kind, and its ``trigger`` is the message the map draws."""
+    """The step names a drawn node of a step kind, and its ``trigger`` is the message the map draws:
+    the step's own message node, or a message drawn right before its participant node."""
     path: KeyPath = ("x-saga", "steps", key)
     if node.kind not in STEP_KINDS:
         yield Problem(f'x-saga.steps.{key} describes the {node.ctype or node.kind} node "{key}" of the map, which is no '
@@ -68,9 +70,13 @@ def _trigger(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> I
     if not trigger:
         return
     drawn = fm.message_nodes(trigger)
+    before = [b.message_id for b in fm.before(node.id) if b.message_id] if node.kind in ("service", "agent") else []
     if node.message_id and node.message_id != trigger:
         yield Problem(f"step {key}: x-saga says it starts on {trigger}, but the map draws {node.message_id} there.",
                       saga.flow, (*path, "trigger"), step=key)
+    elif before and trigger not in before:
+        yield Problem(f"step {key}: x-saga says it starts on {trigger}, but the map draws {', '.join(before)} before its "
+                      f"participant node {key}.", saga.flow, (*path, "trigger"), step=key)
     elif not drawn:
         yield Problem(f"step {key}: its trigger {trigger} is not drawn in the map. Draw the message step that starts it.",
                       saga.flow, (*path, "trigger"), step=key)

@@ -17,7 +17,7 @@ from saga_lint.rules.saga.common import (
     unreceived,
 )
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block
+from saga_lint.saga.xsaga import compensation_block, on_key
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -41,6 +41,8 @@ def compensation(ctx: Context) -> Iterator[Problem]:
     In a choreography the undo may instead be ``compensation.event``, the event the participant
     publishes when it has undone its work: an event contract in the catalog that the participant
     ``sends``, with its own retry policy.
+    ``compensation.on`` must not be an event of the success path (a step's success or trigger):
+    the participant would undo its work on every run that succeeds.
     Example that fails:
         compensation: {command: release-inventory}     # no retry; the orchestrator does not send it
     Fix: add ``release-inventory`` to the orchestrator's ``sends`` and give it ``retry``.
@@ -66,6 +68,8 @@ def compensation(ctx: Context) -> Iterator[Problem]:
                 yield from _command(ctx, saga, step, path, None if path else ev)
             elif path is not None:
                 yield from _undo_event(ctx, saga, step, path)
+            if path is not None and step.compensation_on:
+                yield from _on_success_path(saga, step)
 
 
 def _missing(saga: Saga, step: SagaStep, ev: Evidence) -> Iterator[Problem]:
@@ -159,3 +163,19 @@ def _undo_event(ctx: Context, saga: Saga, step: SagaStep, path: KeyPath) -> Iter
     if step.compensation_retry is None:
         yield at(saga, step, f'step {step.id}: compensation event "{name}" has no retry policy; a compensation must '
                  "eventually succeed. Add compensation.retry.", path=path)
+
+
+def _on_success_path(saga: Saga, step: SagaStep) -> Iterator[Problem]:
+    """``compensation.on`` is no event of the success path: not a step's success, nor its trigger."""
+    on = step.compensation_on
+    hit = next(((s, "success") for s in saga.steps if s.success == on), None) \
+        or next(((s, "trigger") for s in saga.steps if s.trigger == on and s.trigger_kind == "event"), None)
+    if hit is None:
+        return
+    other, what = hit
+    failures = [f.event for s in saga.steps if s.index > step.index for f in s.business_failures if f.event]
+    instead = f" ({', '.join(dict.fromkeys(failures))})" if failures else ""
+    who = step.participant.id if step.participant is not None else "the participant"
+    yield at(saga, step, f"step {step.id}: compensation.on is {on}, the {what} event of {other.id}: {who} would undo its "
+             f"work on every run that succeeds. Undo on a later step's failure event{instead}.",
+             path=(*step.x_path, "compensation", on_key(compensation_block(step.x))))
