@@ -218,3 +218,20 @@ def test_a_compensation_on_a_success_event_undoes_every_run_that_succeeds(cat):
         "payment-service would undo its work on every run that succeeds. Undo on a later step's failure event "
         "(shipment-failed).")
 
+
+def test_a_redelivered_choreographed_step_without_idempotency(cat):
+    """dispatch_shipment's consumer redelivers payment-captured up to 5 times (its retry), but the
+    step declares no idempotency: a redelivery after a commit whose acknowledgement was lost does
+    the work twice. An error at the step's retry, as for a retried compensation not declared
+    idempotent."""
+    _edited(cat, FULFILMENT, ("      retry: { maxAttempts: 5, initialInterval: 1s, backoffCoefficient: 2.0, maxInterval: 8s, "
+                              "timeout: 30s }\n      idempotency: { key: orderId }\n",
+                              "      retry: { maxAttempts: 5, initialInterval: 1s, backoffCoefficient: 2.0, maxInterval: 8s, "
+                              "timeout: 30s }\n"))
+    found = [f for f in saga_findings(cat, "saga/idempotency") if str(f.resource) == FULFILMENT_SAGA]
+    assert [(f.step, f.field) for f in found] == [("dispatch_shipment", "x-saga.steps.dispatch_shipment.retry")]
+    assert found[0].message == (
+        "step dispatch_shipment: shipping-service's consumer of payment-captured is redelivered up to 5 times, but the "
+        "step declares no idempotency: a redelivery after a commit whose acknowledgement was lost does the work twice. "
+        "Make the handling safe to repeat and declare idempotency: {key: <a field of payment-captured>}.")
+

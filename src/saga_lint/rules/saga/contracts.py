@@ -61,7 +61,9 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
     trigger (``trigger``, else the step's message in the map); a compensation that declares
     ``idempotency: {key}`` has it in the schema of the message that starts it (``on``, else its
     command). A compensation retried until it succeeds (it has a ``retry`` policy) is declared
-    ``idempotent: true``, in every saga, whether or not it declares other message contracts.
+    ``idempotent: true``, in every saga, whether or not it declares other message contracts. A
+    choreographed step (started by an event) whose ``retry`` redelivers its trigger
+    (``maxAttempts`` above 1) declares ``idempotency``.
     Why: messages are delivered at least once. A step whose trigger is redelivered charges twice
     unless it can tell the copy from a new request by a key the message carries; a compensation
     that is retried after a timeout may already have run.
@@ -75,6 +77,7 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
         for name, block in raw_steps(saga).items():
             yield from _step_keys(ctx, saga, name, block)
             yield from _retried_not_idempotent(saga, name, block)
+            yield from _redelivered_not_idempotent(saga, name, block)
 
 
 def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
@@ -103,6 +106,21 @@ def _retried_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[P
         yield Problem(f"step {name}: the compensation is retried until it succeeds, but is not declared idempotent: a retry "
                       "after a timeout may undo twice. Make the undo safe to repeat and declare idempotent: true.",
                       saga.flow, ("x-saga", "steps", name, "compensation"), step=name)
+
+
+def _redelivered_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
+    """A choreographed step whose trigger is redelivered (``retry.maxAttempts`` above 1) declares ``idempotency``."""
+    step = saga.step(name)
+    retry = block.get("retry")
+    attempts = retry.get("maxAttempts") if isinstance(retry, dict) else None
+    if step is None or step.trigger_kind != "event" or "idempotency" in block \
+            or not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 2:
+        return
+    who = f"{step.participant.id}'s consumer" if step.participant is not None else "the consumer"
+    yield Problem(f"step {name}: {who} of {step.trigger} is redelivered up to {attempts} times, but the step declares no "
+                  "idempotency: a redelivery after a commit whose acknowledgement was lost does the work twice. Make the "
+                  f"handling safe to repeat and declare idempotency: {{key: <a field of {step.trigger}>}}.",
+                  saga.flow, ("x-saga", "steps", name, "retry"), step=name)
 
 
 def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
