@@ -235,3 +235,10 @@ def test_a_redelivered_choreographed_step_without_idempotency(cat):
         "step declares no idempotency: a redelivery after a commit whose acknowledgement was lost does the work twice. "
         "Make the handling safe to repeat and declare idempotency: {key: <a field of payment-captured>}.")
 
+
+def test_an_x_saga_step_key_with_a_typo_names_the_step_it_probably_means(cat):
+    _edited(cat, FLOW, ("    authorize_payment:\n      type: compensatable", "    authorize_paymnet:\n      type: compensatable"))
+    found = saga_findings(cat, "saga/schema")
+    assert [(f.step, f.field) for f in found] == [("authorize_paymnet", "x-saga.steps.authorize_paymnet")]
+    assert found[0].message == ('x-saga.steps names "authorize_paymnet", which is no step of this flow; use the id of a '
+                                'flow step. Did you mean "authorize_payment"?')
