@@ -242,3 +242,72 @@ def test_an_x_saga_step_key_with_a_typo_names_the_step_it_probably_means(cat):
     assert [(f.step, f.field) for f in found] == [("authorize_paymnet", "x-saga.steps.authorize_paymnet")]
     assert found[0].message == ('x-saga.steps names "authorize_paymnet", which is no step of this flow; use the id of a '
                                 'flow step. Did you mean "authorize_payment"?')
+
+
+NOTIFICATIONS = "domains/Ordering/systems/order-management-system/services/NotificationService"
+ORCHESTRATOR = "domains/Ordering/systems/checkout-system/services/CheckoutOrchestrator/index.mdx"
+
+
+def _page(kind: str, mid: str) -> str:
+    return (f"---\nid: {mid}\nname: {mid}\nversion: 1.0.0\nsummary: The {mid} {kind}.\nowners:\n  - platform-engineering\n"
+            f"schemaPath: schema.json\n---\nThe {mid} {kind}.\n")
+
+
+def _confirmation_after_the_pivot(root: Path) -> Path:
+    """A retriable step after the pivot: create_order -> send_confirmation (notification-service),
+    retried until the e-mail goes out; its only failure is technical (what the customer sees when
+    the retries run out)."""
+    schema = '{"type": "object", "properties": {"orderId": {"type": "string"}}, "required": ["orderId"]}'
+    pages = {
+        f"{NOTIFICATIONS}/index.mdx": "---\nid: notification-service\nname: Notification Service\nversion: 1.0.0\n"
+        "summary: Sends order e-mails.\nowners:\n  - platform-engineering\nreceives:\n  - id: send-confirmation\n"
+        "    version: 1.0.0\nsends:\n  - id: confirmation-sent\n    version: 1.0.0\n---\nSends e-mails.\n",
+        f"{NOTIFICATIONS}/commands/send-confirmation/index.mdx": _page("command", "send-confirmation"),
+        f"{NOTIFICATIONS}/commands/send-confirmation/schema.json": schema,
+        f"{NOTIFICATIONS}/events/confirmation-sent/index.mdx": _page("event", "confirmation-sent"),
+        f"{NOTIFICATIONS}/events/confirmation-sent/schema.json": schema,
+    }
+    for rel, text in pages.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, "utf-8")
+    _edited(root, ORCHESTRATOR, ("sends:\n", "sends:\n  - id: send-confirmation\n    version: 1.0.0\n"),
+            ("receives:\n", "receives:\n  - id: confirmation-sent\n    version: 1.0.0\n"))
+    _edited(root, "docs/flows/checkout-saga.mdx", (
+        "| Create order | [[command\\|create-order]] |",
+        "| Send confirmation | [[command\\|send-confirmation]] | [[team\\|platform-engineering]] | "
+        "[[event\\|confirmation-sent]] | timeout after 3 attempts | none: retried | PROCESSING |\n"
+        "| Create order | [[command\\|create-order]] |"))
+    return _edited(root, FLOW, (
+        "      - id: saga_complete\n        label: Order created", "      - id: send_confirmation\n        label: Order created"),
+        ("  - id: saga_complete\n    title", "  - id: send_confirmation\n    title: Send confirmation\n    message:\n"
+         "      id: send-confirmation\n      version: 1.0.0\n    next_step:\n      id: saga_complete\n      label: Sent\n\n"
+         "  - id: saga_complete\n    title"),
+        ("      status: PROCESSING\n---", "      status: PROCESSING\n    send_confirmation:\n      type: retriable\n"
+         "      owner: platform-engineering\n      success: confirmation-sent\n"
+         "      failures: [{ error: timeout, status: CONFIRMED }]\n"
+         "      retry: { maxAttempts: 3, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 4s, timeout: 3s }\n"
+         "      compensation: none\n      compensationNote: an e-mail cannot be unsent; retried until it goes out\n"
+         "      status: PROCESSING\n---"))
+
+
+def test_a_retriable_step_after_the_pivot_whose_only_failure_is_technical(cat):
+    """A retriable step is retried until it succeeds: its technical failure (timeout) is retries,
+    not a path the map must draw (there is nothing to compensate after the pivot). The saga with a
+    pivot in the middle and a retriable step after it is clean."""
+    _confirmation_after_the_pivot(cat)
+    assert hits(cat) == []
+
+
+def test_a_retriable_step_without_failures_is_not_told_to_draw_a_compensation(cat):
+    """Without ``failures`` the retriable step has no failure condition, but after the pivot there
+    is nothing to compensate: the message asks for the technical errors it is retried on and the
+    status the customer sees when the retries run out."""
+    _edited(_confirmation_after_the_pivot(cat), FLOW, ("      failures: [{ error: timeout, status: CONFIRMED }]\n", ""))
+    _edited(cat, "docs/flows/checkout-saga.mdx", ("| timeout after 3 attempts | none: retried |", "| | none: retried |"))
+    found = saga_findings(cat, "saga/failure-condition")
+    assert [(f.step, str(f.severity)) for f in found] == [("send_confirmation", "error")]
+    assert found[0].message == (
+        "step send_confirmation: no failure condition: nothing says what happens if it fails after the earlier steps "
+        "succeeded. Declare failures in x-saga: the technical errors it is retried on ({error: timeout}), each with the "
+        "status the customer sees when the retries run out (a retriable step has no business failure and nothing to "
+        "compensate).")

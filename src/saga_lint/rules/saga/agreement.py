@@ -23,7 +23,8 @@ STEP_KINDS = ("message", "service", "agent", "externalSystem", "container", "flo
 def map_agreement(ctx: Context) -> Iterator[Problem]:
     """The x-saga block and the flow map disagree about the steps, their failures or their compensation.
 
-    What it checks: for a flow with ``x-saga.steps``, a step that declares ``failures`` has a
+    What it checks: for a flow with ``x-saga.steps``, a step that declares ``failures`` (other than
+    a retriable step's technical ones: it is retried until it succeeds, nothing to draw) has a
     failure branch in the map (an edge to an Exception, failure or Compensation node, a
     failure-labelled edge, or the failure event drawn after it, on the step or on the participant
     drawn right after it); a failure branch or failure event drawn after a step is declared in
@@ -91,7 +92,8 @@ def _failures(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> 
     branches = [e for e in fm.branches(node.id) if _failure_edge(fm, e, words)]
     drawn_events = [n for e in fm.branches(node.id) if (n := fm.nodes.get(e.target)) is not None and n.message_id
                     and n.target is not None and n.target.type == "event" and reads_as_failure(n.message_id, words)]
-    if declared_list and not branches and not any(n.message_id in events for n in drawn_events):
+    retried_only = block.get("type") == "retriable" and not events  # technical failures of a retriable step are retries
+    if declared_list and not branches and not retried_only and not any(n.message_id in events for n in drawn_events):
         names = ", ".join(_label(f) for f in declared_list)
         yield Problem(f"step {key}: x-saga declares the failures {names}, but the map draws no failure branch after it. "
                       "Draw the failure path (an edge to the Exception or Compensation node).",

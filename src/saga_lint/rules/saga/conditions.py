@@ -100,8 +100,12 @@ def _failure_evidence(saga: Saga, step: SagaStep, after_compensatable: bool) -> 
     ev = step.evidence["failure"]
     if ev.level == "missing":
         nxt = "what happens if it fails after the earlier steps succeeded" if after_compensatable else "what happens if it fails"
-        yield at(saga, step, f"step {step.id}: no failure condition: nothing says {nxt}. Declare failures in x-saga "
-                 "(business failure events and technical errors) and draw the failure path to compensation.", evidence=ev)
+        fix = ("Declare failures in x-saga: the technical errors it is retried on ({error: timeout}), each with the status "
+               "the customer sees when the retries run out (a retriable step has no business failure and nothing to "
+               "compensate)." if step.type == "retriable" else
+               "Declare failures in x-saga (business failure events and technical errors) and draw the failure path to "
+               "compensation.")
+        yield at(saga, step, f"step {step.id}: no failure condition: nothing says {nxt}. {fix}", evidence=ev)
     elif ev.level == "prose" and not unreceived(step):
         yield at(saga, step, prose(step, "failure", "failures: [{event: ...}, {error: timeout}]"), demote=True, evidence=ev)
 
