@@ -311,3 +311,18 @@ def test_a_retriable_step_without_failures_is_not_told_to_draw_a_compensation(ca
         "succeeded. Declare failures in x-saga: the technical errors it is retried on ({error: timeout}), each with the "
         "status the customer sees when the retries run out (a retriable step has no business failure and nothing to "
         "compensate).")
+
+
+@pytest.mark.parametrize(("version", "expected"), [("2.0.0", True), ("1.x", False), ("latest", False), ("^1.0.0", False)])
+def test_an_x_saga_pointer_pinned_to_a_version_the_catalog_lacks(cat, version, expected):
+    """``success: {id: payment-authorized, version: 2.0.0}``: the catalog has only 1.0.0, so the
+    contract the step relies on is not the one checked. Ranges and ``latest`` that match pass."""
+    _edited(cat, FLOW, ("      success: payment-authorized\n",
+                        f"      success: {{ id: payment-authorized, version: '{version}' }}\n"))
+    found = saga_findings(cat, "saga/schema")
+    if not expected:
+        assert found == []
+        return
+    assert [(f.step, f.field) for f in found] == [("authorize_payment", "x-saga.steps.authorize_payment.success.version")]
+    assert found[0].message == ('x-saga.steps.authorize_payment.success asks for payment-authorized version "2.0.0", but '
+                                "the catalog has only 1.0.0. Point at one of those versions.")

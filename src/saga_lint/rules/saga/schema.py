@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
     from saga_lint.rules import Context
-    from saga_lint.saga.model import KeyPath, Saga
+    from saga_lint.saga.model import KeyPath, Saga, YamlMap
 
 
 @rule("saga/schema", "error")
@@ -24,7 +24,9 @@ def schema(ctx: Context) -> Iterator[Problem]:
 
     What it checks: the flow's ``x-saga`` block against saga-lint's published JSON Schema
     (``saga_lint/saga/x-saga.schema.json``: field names, types, enums, durations such as ``200ms``),
-    and that every key of ``x-saga.steps`` is the id of a step of the flow.
+    that every key of ``x-saga.steps`` is the id of a step of the flow, and that a pointer
+    ``{id, version}`` (a step's success, trigger, failure event, compensation, the outcome) names a
+    version the catalog has (ranges and ``latest`` as EventCatalog reads them).
     Why: a misspelt field (``retries`` for ``retry``) silently disables the check it was meant for.
     Example that fails:
         x-saga:
@@ -36,6 +38,7 @@ def schema(ctx: Context) -> Iterator[Problem]:
     for saga in ctx.sagas:
         if not saga.structured:
             continue
+        yield from _pinned_versions(ctx, saga)
         if is_valid(saga.x):
             yield from _unknown_steps(saga)
             continue
@@ -48,6 +51,56 @@ def schema(ctx: Context) -> Iterator[Problem]:
             msg = err.message if len(err.message) < 200 else err.message[:200] + "..."
             yield Problem(f"{format_path(path)}: {msg}. See the x-saga schema (docs/saga.md).", saga.flow, path, step=step)
         yield from _unknown_steps(saga)
+
+
+_EVENT, _MESSAGE = ("event",), ("event", "command", "query")
+# where x-saga points at a resource (below a step, or the block), and what it may be
+_STEP_POINTERS: dict[KeyPath, tuple[str, ...]] = {
+    ("success",): _EVENT, ("trigger",): _MESSAGE, ("participant",): ("service", "agent"),
+    ("compensation", "command"): ("command",), ("compensation", "event"): _EVENT, ("compensation", "on"): _EVENT,
+}
+_SAGA_POINTERS: dict[KeyPath, tuple[str, ...]] = {
+    ("orchestrator",): ("service", "agent"), ("outcome", "event"): _EVENT, ("outcome", "container"): ("container",),
+}
+
+
+def _pointers(x: YamlMap) -> Iterator[tuple[KeyPath, object, tuple[str, ...]]]:
+    """(key path, value, resource types) of every place x-saga points at a resource."""
+    places: list[tuple[KeyPath, object, tuple[str, ...]]] = []
+    for path, types in _SAGA_POINTERS.items():
+        places.append((("x-saga", *path), _at(x, path), types))
+    steps = x.get("steps")
+    for key, block in steps.items() if isinstance(steps, dict) else ():
+        if not isinstance(block, dict):
+            continue
+        for path, types in _STEP_POINTERS.items():
+            places.append((("x-saga", "steps", key, *path), _at(block, path), types))
+        failures = block.get("failures")
+        for i, f in enumerate(failures if isinstance(failures, list) else []):
+            if isinstance(f, dict):
+                places.append((("x-saga", "steps", key, "failures", i, "event"), f.get("event"), _EVENT))
+    return iter(places)
+
+
+def _at(block: YamlMap, path: KeyPath) -> object:
+    value: object = block
+    for k in path:
+        value = value.get(k) if isinstance(value, dict) else None
+    return value
+
+
+def _pinned_versions(ctx: Context, saga: Saga) -> Iterator[Problem]:
+    """A pointer ``{id, version}`` of the block whose version the catalog does not have."""
+    for path, value, types in _pointers(saga.x):
+        if not isinstance(value, dict) or value.get("version") is None or not isinstance(value.get("id"), str):
+            continue
+        rid, version = value["id"], str(value["version"])
+        if ctx.catalog.lookup(types, rid, version)[0] != "no-version":
+            continue
+        have = sorted({v for t in types for v in ctx.catalog.versions_of(t, rid) if v})
+        step = str(path[2]) if path[1] == "steps" else None
+        yield Problem(f'{format_path(path)} asks for {rid} version "{version}", but the catalog has only '
+                      f"{', '.join(have)}. Point at one of those versions.", saga.flow, (*path, "version"), step=step)
 
 
 def json_keys(value: object) -> object:
