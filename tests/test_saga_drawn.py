@@ -326,3 +326,57 @@ def test_an_x_saga_pointer_pinned_to_a_version_the_catalog_lacks(cat, version, e
     assert [(f.step, f.field) for f in found] == [("authorize_payment", "x-saga.steps.authorize_payment.success.version")]
     assert found[0].message == ('x-saga.steps.authorize_payment.success asks for payment-authorized version "2.0.0", but '
                                 "the catalog has only 1.0.0. Point at one of those versions.")
+
+
+PAYMENT_FLOW = """---
+id: payment-flow
+name: Payment flow
+version: 1.0.0
+summary: Authorize the payment.
+owners: [payments-platform]
+steps:
+  - id: authorize
+    title: Authorize
+    message: {id: authorize-payment, version: 1.0.0}
+    next_step: {id: done, label: Authorized}
+  - id: done
+    title: Done
+    custom: {title: Authorized, type: Outcome}
+---
+Payment.
+"""
+
+
+def test_a_failure_branch_of_a_sub_flow_step_must_reach_compensation(cat):
+    """The checkout embeds its payment as a sub-flow (``flow: payment-flow``) and draws its
+    "Declined" branch to the abandoned end, not to the Compensation node: the stock reserved
+    before it stays reserved. The sub-flow node is no saga step, but its failure branch is checked
+    like a step's, at the node."""
+    (cat / "flows/PaymentFlow").mkdir(parents=True)
+    (cat / "flows/PaymentFlow/index.mdx").write_text(PAYMENT_FLOW, "utf-8")
+    _edited(cat, FLOW,
+            ("    message:\n      id: authorize-payment\n      version: 1.0.0\n", "    flow:\n      id: payment-flow\n"),
+            ("      - id: compensate\n        label: Declined\n", "      - id: checkout_abandoned\n        label: Declined\n"))
+    plain(cat, FLOW)
+    found = [f for f in saga_findings(cat, "saga/failure-condition") if "sub-flow" in f.message]
+    assert [(f.step, f.field, str(f.severity)) for f in found] == [(None, "steps[3].next_steps[1]", "error")]
+    assert found[0].message == (
+        'the sub-flow step authorize_payment (payment-flow): the failure path "Declined" goes to checkout_abandoned '
+        "without compensation, leaving reserve_inventory uncompensated. Route it to the Compensation node.")
+
+
+def test_a_command_drawn_to_a_service_that_does_not_receive_it(cat):
+    """The map draws authorize-payment -> order-service (as its handler, with the step's branches),
+    while payment-service receives it and order-service does not: the picture shows the wrong
+    participant. An error at the handler node, naming both."""
+    _edited(cat, FLOW, ("    next_steps:\n      - id: create_order\n        label: Authorized\n      - id: compensate\n"
+                        "        label: Declined\n",
+                        "    next_step:\n      id: handler\n      label: Handled by\n\n"
+                        "  - id: handler\n    title: Order service\n    service:\n      id: order-service\n"
+                        "      version: 1.0.0\n    next_steps:\n"
+                        "      - id: create_order\n        label: Authorized\n      - id: compensate\n        label: Declined\n"))
+    found = saga_findings(cat, "saga/step-owner")
+    assert [(f.step, f.field) for f in found] == [("authorize_payment", "steps[4]")]
+    assert found[0].message == ("step authorize_payment: the map draws order-service as the handler of authorize-payment, "
+                                "but order-service does not receive it (payment-service does). Draw the command to "
+                                "payment-service, or correct the receives.")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import at, flowmap, lookup, not_a_contract, prose, sent_ids, unreceived
 from saga_lint.saga.infer import FAILURE_WORDS
+from saga_lint.saga.values import pointer_id
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -73,7 +74,8 @@ def failure_condition(ctx: Context) -> Iterator[Problem]:
     (``error: timeout|error``); each failure event is an event contract sent by the participant;
     in the flow drawing, an edge labelled as a failure ("Declined", "Out of stock", "Failed")
     from a step after a compensatable step leads to a Compensation node (or back to the step: a
-    retry, whose bound ``saga/loop-bound`` checks).
+    retry, whose bound ``saga/loop-bound`` checks); so does a failure branch of a sub-flow step
+    (``flow:``) drawn after a compensatable step, placed at the edge.
     Why: a failure nobody declared is a failure nobody handles; a failure path that does not
     compensate leaves a reservation or a payment hold behind.
     Example that fails:
@@ -93,6 +95,7 @@ def failure_condition(ctx: Context) -> Iterator[Problem]:
                 yield from _uncompensated_paths(saga, step, fmap, completed_compensatable)
             if step.type == "compensatable":
                 completed_compensatable.append(step)
+        yield from _uncompensated_sub_flows(saga, fmap)
 
 
 def _failure_evidence(saga: Saga, step: SagaStep, after_compensatable: bool) -> Iterator[Problem]:
@@ -134,3 +137,21 @@ def _uncompensated_paths(
             yield at(saga, step, f'step {step.id}: the failure path "{shown}" goes to {target} without compensation, '
                      f"leaving {names} uncompensated. Route it to the Compensation node.")
 
+
+
+def _uncompensated_sub_flows(saga: Saga, fmap: FlowMap) -> Iterator[Problem]:
+    """A sub-flow step (``flow:``, no saga step of this flow) after a compensatable step: its failure
+    branches reach a Compensation node (or come back to it), like a step's."""
+    comp = fmap.reaching(saga.compensation_nodes)
+    for node in fmap.ordered():
+        completed = [s for s in saga.steps if s.type == "compensatable" and s.index < node.index]
+        if node.kind != "flow" or not completed:
+            continue
+        for link in fmap.out_links(node.id):
+            failed = (link.label and FAILURE_WORDS.search(link.label)) or fmap.is_failure_node(link.target)
+            if failed and link.target not in comp and link.target not in fmap.reaching((node.id,)):
+                shown = link.label or "(no label)"
+                yield Problem(f"the sub-flow step {node.id} ({pointer_id(node.data.get('flow'))}): the failure path "
+                              f'"{shown}" goes to {link.target} without compensation, leaving '
+                              f"{', '.join(s.id for s in completed)} uncompensated. Route it to the Compensation node.",
+                              saga.flow, link.path)

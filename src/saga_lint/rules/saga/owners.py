@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, lookup, prose, unreceived
+from saga_lint.rules.saga.common import at, flowmap, lookup, prose, unreceived
 from saga_lint.saga.values import ids_of
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
+    from saga_lint.saga.flowmap import FlowMap
     from saga_lint.saga.model import Saga, SagaStep
 
 
@@ -20,15 +21,18 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
 
     What it checks: each step has an owning team or user: ``x-saga.steps.<id>.owner``, else the
     owners of the one service that receives the step's command; the owner exists; exactly one
-    service receives the command (a command has one handler).
+    service receives the command (a command has one handler); a service the map draws as the
+    command's handler (right after the command) is that receiver.
     Why: a step nobody owns is a step nobody fixes at 3 a.m.; two handlers for one command
     means the saga's effect happens twice or on the wrong side.
     Example that fails: ``reserve-inventory`` received by both inventory-service and warehouse-service.
     Fix: keep one receiver, or set ``owner`` in x-saga and remove the extra ``receives``.
     """
     for saga in ctx.sagas:
+        fmap = flowmap(ctx, saga)
         for step in saga.steps:
             yield from _receivers(saga, step)
+            yield from _drawn_handler(saga, step, fmap)
             yield from _owner_evidence(saga, step)
             ev = step.evidence["owner"]
             if ev.level == "structured" and step.x.get("owner") is not None:
@@ -48,6 +52,21 @@ def _receivers(saga: Saga, step: SagaStep) -> Iterator[Problem]:
         yield at(saga, step, f"step {step.id}: no service receives {step.command_id}, so the step has no participant "
                  "and no owner, and its success, failure and compensation have no participant's contracts to rest on. "
                  "Add it to the participant's receives.")
+
+
+def _drawn_handler(saga: Saga, step: SagaStep, fmap: FlowMap) -> Iterator[Problem]:
+    """A service drawn right after the step's command (its handler in the picture) receives it."""
+    if step.command is None or step.trigger_kind == "event" or not step.receivers:
+        return
+    keys = {r.key for r in step.receivers}
+    for node in fmap.handler_nodes(step.id):
+        svc = node.target
+        if node.kind in ("service", "agent") and svc is not None and svc.key not in keys:
+            real = ", ".join(sorted(ids_of(step.receivers)))
+            verb = "does" if len(step.receivers) == 1 else "do"
+            yield Problem(f"step {step.id}: the map draws {svc.id} as the handler of {step.command_id}, but {svc.id} does "
+                          f"not receive it ({real} {verb}). Draw the command to {real}, or correct the receives.",
+                          saga.flow, node.path, step=step.id)
 
 
 def _owner_evidence(saga: Saga, step: SagaStep) -> Iterator[Problem]:
