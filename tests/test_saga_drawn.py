@@ -380,3 +380,22 @@ def test_a_command_drawn_to_a_service_that_does_not_receive_it(cat):
     assert found[0].message == ("step authorize_payment: the map draws order-service as the handler of authorize-payment, "
                                 "but order-service does not receive it (payment-service does). Draw the command to "
                                 "payment-service, or correct the receives.")
+
+
+SHIPPING = "domains/Fulfilment/systems/shipping-system/services/ShippingService/index.mdx"
+
+
+def test_a_drawn_consumer_that_acts_on_an_event_it_does_not_receive(cat):
+    """The map draws payment-captured -> shipping-service -> shipment-database -> shipment-dispatched,
+    but shipping-service does not receive payment-captured: the dispatch step the map draws has no
+    participant, so it silently was no step (and capture_payment became the last step, "taken as
+    the pivot"). An error at the edge, saying what to add."""
+    _edited(cat, SHIPPING, ("receives:\n  - id: payment-captured\n    version: 1.0.0\n    from:\n"
+                            "      - id: 'orders.{env}.events'\n", ""))
+    plain(cat, FULFILMENT)
+    found = [f for f in saga_findings(cat, "saga/step-owner") if str(f.resource) == FULFILMENT_SAGA]
+    assert [(f.step, f.field) for f in found] == [("payment_captured", "steps[2].next_step")]
+    assert found[0].message == (
+        "the map draws shipping-service consuming payment-captured and acting on it, but shipping-service does not "
+        "receive payment-captured, so the step it draws has no participant and is not reviewed. Add payment-captured "
+        "to shipping-service's receives.")

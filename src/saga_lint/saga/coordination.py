@@ -58,12 +58,12 @@ def event_consumers(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: li
             continue
         if any(svc.key in _keys(graph.senders_of(cmd)) for cmd in commands):
             continue  # the orchestrator taking over: the saga's entry, not a step
-        if _acts(graph, fmap, handler, svc):
+        if acts(graph, fmap, handler, svc):
             out.append((handler, svc))
     return out
 
 
-def _acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bool:
+def acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bool:
     """The consumer sends a message drawn after it, or writes a container drawn after it."""
     for _, tid in handler.edges:
         nxt = fmap.nodes.get(tid)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, flowmap, lookup, prose, unreceived
+from saga_lint.rules.saga.common import at, flowmap, lookup, prose, receivers, unreceived
+from saga_lint.saga.coordination import acts
 from saga_lint.saga.values import ids_of
 
 if TYPE_CHECKING:
@@ -22,7 +23,9 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
     What it checks: each step has an owning team or user: ``x-saga.steps.<id>.owner``, else the
     owners of the one service that receives the step's command; the owner exists; exactly one
     service receives the command (a command has one handler); a service the map draws as the
-    command's handler (right after the command) is that receiver.
+    command's handler (right after the command) is that receiver; a service drawn consuming an
+    event a drawn participant publishes, and acting on it (it sends a message or writes a container
+    drawn after it), receives the event (else the step the map draws has no participant).
     Why: a step nobody owns is a step nobody fixes at 3 a.m.; two handlers for one command
     means the saga's effect happens twice or on the wrong side.
     Example that fails: ``reserve-inventory`` received by both inventory-service and warehouse-service.
@@ -40,6 +43,7 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
                     if lookup(ctx, ("team", "user"), oid) is None:
                         yield at(saga, step, f'step {step.id}: owner "{oid}" is no team or user of the catalog. '
                                  f"Add teams/{oid}.mdx or correct the id.", path=(*step.x_path, "owner"))
+        yield from _drawn_consumers(ctx, saga, fmap)
 
 
 def _receivers(saga: Saga, step: SagaStep) -> Iterator[Problem]:
@@ -67,6 +71,27 @@ def _drawn_handler(saga: Saga, step: SagaStep, fmap: FlowMap) -> Iterator[Proble
             yield Problem(f"step {step.id}: the map draws {svc.id} as the handler of {step.command_id}, but {svc.id} does "
                           f"not receive it ({real} {verb}). Draw the command to {real}, or correct the receives.",
                           saga.flow, node.path, step=step.id)
+
+
+def _drawn_consumers(ctx: Context, saga: Saga, fmap: FlowMap) -> Iterator[Problem]:
+    """A service drawn right after an event that a drawn participant publishes (not the entry
+    message: ``saga/entry``'s), acting on it, receives the event. The orchestrator (a consumer that
+    sends the step commands) is ``saga/orchestrator``'s."""
+    commands = [s.command for s in saga.steps if s.command is not None]
+    for node in fmap.ordered():
+        if fmap.message_type(node.id) != "event" or node.message_id is None \
+                or not any(b.kind in ("service", "agent") for b in fmap.before(node.id)):
+            continue
+        got = {r.id for r in receivers(ctx, node.message_id)}
+        for link in fmap.out_links(node.id):
+            consumer = fmap.nodes.get(link.target)
+            svc = consumer.target if consumer is not None and consumer.kind in ("service", "agent") else None
+            if consumer is None or svc is None or svc.id in got or not acts(ctx.graph, fmap, consumer, svc) \
+                    or any(svc.key in {r.key for r in ctx.graph.senders_of(c)} for c in commands):
+                continue
+            yield Problem(f"the map draws {svc.id} consuming {node.message_id} and acting on it, but {svc.id} does not "
+                          f"receive {node.message_id}, so the step it draws has no participant and is not reviewed. Add "
+                          f"{node.message_id} to {svc.id}'s receives.", saga.flow, link.path, step=node.id)
 
 
 def _owner_evidence(saga: Saga, step: SagaStep) -> Iterator[Problem]:
