@@ -399,3 +399,21 @@ def test_a_drawn_consumer_that_acts_on_an_event_it_does_not_receive(cat):
         "the map draws shipping-service consuming payment-captured and acting on it, but shipping-service does not "
         "receive payment-captured, so the step it draws has no participant and is not reviewed. Add payment-captured "
         "to shipping-service's receives.")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("        - { event: payment-declined, status: PAYMENT_DECLINED }\n",  # a misspelt status: one finding, the use
+     "        - { event: payment-declined, status: PAYMENT_DECLIND }\n"),
+    ("        - { event: payment-declined, status: PAYMENT_DECLINED }\n",  # a path ending in a non-terminal status
+     "        - { event: payment-declined, status: PROCESSING }\n"),
+    ("    authorize_payment:\n      type: compensatable", "    authorize_paymnet:\n      type: compensatable"),
+])
+def test_an_unused_status_is_not_a_second_finding_of_another_cause(cat, old, new):
+    """PAYMENT_DECLINED is left unused by a misspelt or wrong status at its use, or by a misspelt step
+    key whose block still sets it: the finding of that cause is enough (and the undeclared status
+    names the near miss)."""
+    _edited(cat, FLOW, (old, new))
+    found = [f for f in saga_findings(cat, "saga/customer-status") if "never sees it" in f.message]
+    assert found == []
+    if "DECLIND" in new:
+        assert any('Did you mean "PAYMENT_DECLINED"?' in f.message for f in saga_findings(cat, "saga/customer-status"))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import at, prose
+from saga_lint.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -43,9 +44,11 @@ def customer_status(ctx: Context) -> Iterator[Problem]:
             yield _saga_wide_gap(saga, unnamed)
             continue
         yield from _saga_statuses(saga, used)
-        yield from _uses(saga, used)
+        wrong_uses = list(_uses(saga, used))
+        yield from wrong_uses
         yield from _vocabulary(saga)
-        yield from _unused(saga, used)
+        if not wrong_uses:  # a misspelt or wrong use leaves its status unused: that finding is the cause
+            yield from _unused(saga, used)
 
 
 def _nothing_declared(saga: Saga) -> bool:
@@ -108,8 +111,8 @@ def _uses(saga: Saga, used: list[Use]) -> Iterator[Problem]:
         st = saga.statuses.get(name)
         if st is None:
             known = ", ".join(saga.statuses) or "none"
-            yield Problem(f'status "{name}" is not declared in x-saga.statuses (declared: {known}).', saga.flow, path,
-                          step=step_id)
+            yield Problem(f'status "{name}" is not declared in x-saga.statuses (declared: {known}).'
+                          + did_you_mean(name, [str(k) for k in saga.statuses]), saga.flow, path, step=step_id)
             continue
         if must_be_terminal and not st.get("terminal"):
             yield Problem(f'status "{name}" ends a path of the saga but is not terminal; the customer would wait forever. '
@@ -134,6 +137,11 @@ def _unused(saga: Saga, used: list[Use]) -> Iterator[Problem]:
     if not (saga.on_success and saga.on_compensation_failure):
         return
     names = {name for _, name, _, _ in used} | {str(s.evidence["status"].value) for s in saga.steps}  # prose too
+    steps = saga.x.get("steps")
+    for block in steps.values() if isinstance(steps, dict) else ():  # a block under a misspelt step key too
+        failures = block.get("failures") if isinstance(block, dict) else None
+        names |= {str(b.get("status")) for b in [block, *(failures if isinstance(failures, list) else [])]
+                  if isinstance(b, dict)}
     for name in saga.statuses:
         if name not in names:
             yield Problem(f'status "{name}" is declared in x-saga.statuses, but no step, failure, onSuccess or '
