@@ -417,3 +417,22 @@ def test_an_unused_status_is_not_a_second_finding_of_another_cause(cat, old, new
     assert found == []
     if "DECLIND" in new:
         assert any('Did you mean "PAYMENT_DECLINED"?' in f.message for f in saga_findings(cat, "saga/customer-status"))
+
+
+INVENTORY = "domains/Fulfilment/systems/inventory-system/services/InventoryService/index.mdx"
+
+
+def test_an_undo_command_the_participant_does_not_receive_is_named(cat):
+    """The plain checkout saga, with release-inventory gone from inventory-service's receives: the
+    command's page is there and the orchestrator sends it; what is missing is the receives entry.
+    The finding names the command and that entry, not "Add the undo command's page" (it exists)."""
+    plain(cat, FLOW)
+    text = (cat / INVENTORY).read_text("utf-8")
+    start = text.index("  - id: release-inventory\n")
+    (cat / INVENTORY).write_text(text[:start] + text[text.index("sends:", start):], "utf-8")
+    found = [f for f in saga_findings(cat, "saga/compensation") if f.step == "reserve_inventory"]
+    assert len(found) == 1, found
+    assert found[0].message.endswith(
+        "checkout-orchestrator sends the command release-inventory, which no step uses, but inventory-service does not "
+        "receive it: if it is the undo, add it to inventory-service's receives and declare compensation: "
+        "{command: release-inventory, retry: ...} in x-saga.")

@@ -56,7 +56,7 @@ def compensation(ctx: Context) -> Iterator[Problem]:
             if ev.level == "prose":
                 if step.compensation is None:
                     if not unreceived(step) and not (step.type == "pivot" and step.type_inferred):
-                        yield _prose_only(saga, step, ev)
+                        yield _prose_only(saga, step, ev, _unreceived_undo(ctx, saga, step))
                     continue
                 hint = f"compensation: {{command: {step.compensation}, retry: ...}}"
                 if not unreceived(step):
@@ -86,17 +86,37 @@ def _missing(saga: Saga, step: SagaStep, ev: Evidence) -> Iterator[Problem]:
                  demote=True, evidence=ev)
 
 
-def _prose_only(saga: Saga, step: SagaStep, ev: Evidence) -> Problem:
-    """A compensation described in prose that names no command contract."""
+def _prose_only(saga: Saga, step: SagaStep, ev: Evidence, undo: str | None) -> Problem:
+    """A compensation described in prose that names no command contract; ``undo``: the one
+    command the orchestrator sends for nothing else, which the participant does not receive (the
+    contract is there, its ``receives`` entry is what is missing)."""
     p = step.participant
     who = f"received by {p.id}" if p else "received by the participant"
-    if not step.orchestrated or saga.coordination == "choreography":
+    if undo is not None and p is not None:
+        fix = (f"{saga.orchestrator_id} sends the command {undo}, which no step uses, but {p.id} does not receive it: if "
+               f"it is the undo, add it to {p.id}'s receives and declare compensation: {{command: {undo}, retry: ...}} in "
+               "x-saga.")
+    elif not step.orchestrated or saga.coordination == "choreography":
         fix = (f"Declare in x-saga the event {p.id if p else 'the participant'} undoes its work on (compensation.on) and the "
                "undo command or the event it publishes.")
     else:
         fix = f"Add the undo command's page, {who} and sent by {saga.orchestrator_id or 'the orchestrator'}."
     return at(saga, step, f"step {step.id}: the compensation is described in prose ({ev.note}) but is no command contract. "
               + fix, evidence=ev)
+
+
+def _unreceived_undo(ctx: Context, saga: Saga, step: SagaStep) -> str | None:
+    """The one command the orchestrator sends that is no step's command and no step's compensation
+    and that the step's participant does not receive, if there is exactly one (else None: a
+    guess among several is no advice)."""
+    orchestrator, p = saga.orchestrator, step.participant
+    if orchestrator is None or p is None or not step.orchestrated or saga.coordination == "choreography":
+        return None
+    used = {s.command_id for s in saga.steps} | {s.compensation for s in saga.steps}
+    received = received_ids(ctx, p)
+    spare = [mid for mid in sorted(sent_ids(ctx, orchestrator) - received)
+             if mid not in used and (cmd := lookup(ctx, ("command",), mid)) is not None and cmd.type == "command"]
+    return spare[0] if len(spare) == 1 else None
 
 
 def _none(saga: Saga, step: SagaStep, path: KeyPath | None, ev: Evidence | None) -> Iterator[Problem]:
