@@ -137,13 +137,19 @@ def _assign_layers(lay: _Layout) -> None:
             lay.layer_of[n] = li
 
 
+def _cut(text: str, limit: int) -> str:
+    """Text already cleaned (``clean``) cut to ``limit`` characters as ``clean`` cuts it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _box_text(saga: Saga, st: SagaStep | None, sid: str, step_health: Mapping[str, str]) -> tuple[str, str]:
     """The box's class and its third line: the step's evidence marks and owners, or its role."""
     from saga_lint.saga import ATTRIBUTES
 
     if st is not None:
-        marks = "".join(st.evidence[a].mark for a in ATTRIBUTES if a in st.evidence)
-        owner = ", ".join(clean(o) for o in st.owners) or "no owner"
+        evidence = st.evidence
+        marks = "".join([evidence[a].mark for a in ATTRIBUTES if a in evidence])
+        owner = ", ".join([clean(o) for o in st.owners]) or "no owner"
         return f"step {step_health.get(sid, 'ok')}", f"{marks} · {owner}"
     if sid in saga.compensation_nodes:
         return "step comp", "compensation"
@@ -152,32 +158,36 @@ def _box_text(saga: Saga, st: SagaStep | None, sid: str, step_health: Mapping[st
     return "step neutral", ""
 
 
-def _boxes(lay: _Layout, saga: Saga, step_health: Mapping[str, str]) -> dict[Node, dict[str, Any]]:
-    """One box per step node, in step order."""
+def _boxes(lay: _Layout, saga: Saga, step_health: Mapping[str, str], ids: Mapping[str, str]) -> dict[Node, dict[str, Any]]:
+    """One box per step node, in step order (``ids``: each step id cleaned)."""
     pivots = {s.id for s in saga.steps if s.type == "pivot"}
     saga_steps = {s.id: s for s in saga.steps}
     body_w = lay.body_w
+    n_in_layers = [len(layer) for layer in lay.layers] or [1]
+    layer_of, pos_in_layer, attrs = lay.layer_of, lay.pos_in_layer, lay.attrs
     boxes: dict[Node, dict[str, Any]] = {}
     for n in lay.nodes:
         sid = n[2]
-        step = lay.attrs[n].get("step") or {}
-        li, pi = lay.layer_of.get(n, 0), lay.pos_in_layer.get(n, 0)
-        n_in_layer = len(lay.layers[li]) if lay.layers else 1
-        offset = (body_w - (n_in_layer * (BOX_W + GAP_X) - GAP_X)) / 2
+        step = attrs[n].get("step") or {}
+        li, pi = layer_of.get(n, 0), pos_in_layer.get(n, 0)
+        offset = (body_w - (n_in_layers[li] * (BOX_W + GAP_X) - GAP_X)) / 2
         x = PAD + offset + pi * (BOX_W + GAP_X)
         y = PAD + 14 + li * (BOX_H + GAP_Y)
         kind, detail = _step_kind(step)
-        title = clean(step.get("title") or sid)
+        cid = ids[sid]
+        given_title = step.get("title")
+        title = clean(given_title) if given_title else cid
         cls, line3 = _box_text(saga, saga_steps.get(sid), sid, step_health)
-        if sid in pivots:
+        pivot = sid in pivots
+        if pivot:
             cls += " pivot"
         boxes[n] = {
-            "id": clean(sid), "x": round(x, 1), "y": round(y, 1), "w": BOX_W, "h": BOX_H, "cls": cls,
-            "title": clean(title, 26),
-            "full": f"{title} ({clean(sid)}) {kind} {detail}".strip(),
-            "line2": clean(f"{kind} {detail}".strip(), 30),
-            "line3": clean(line3, 30),
-            "pivot": sid in pivots,
+            "id": cid, "x": round(x, 1), "y": round(y, 1), "w": BOX_W, "h": BOX_H, "cls": cls,
+            "title": _cut(title, 26),
+            "full": f"{title} ({cid}) {kind} {detail}".strip(),
+            "line2": _cut(f"{kind} {detail}".strip(), 30),
+            "line3": _cut(line3, 30),
+            "pivot": pivot,
         }
     return boxes
 
@@ -250,26 +260,29 @@ def _path(a: Mapping[str, Any], b: Mapping[str, Any], lane: float | None) -> tup
     return d, lane + 4, y0 + (16 if r > 0 else -8)
 
 
-def _edges(lay: _Layout, saga: Saga, boxes: Mapping[Node, Mapping[str, Any]], lanes: _Lanes) -> list[dict[str, Any]]:
+def _edges(lay: _Layout, saga: Saga, boxes: Mapping[Node, Mapping[str, Any]], lanes: _Lanes,
+           ids: Mapping[str, str]) -> list[dict[str, Any]]:
     failure_pairs = {(st.id, tid) for st in saga.steps for _label, tid in st.failure_edges}
     step_ids = {st.id for st in saga.steps}
     comp = set(saga.compensation_nodes)
+    layer_of, back = lay.layer_of, lay.back
     out = []
     for i, (u, v, label) in enumerate(lay.edges):
         su, sv = u[2], v[2]
         kind = _edge_kind(su, sv, step_ids, comp, failure_pairs)
-        lu, lv = lay.layer_of.get(u, 0), lay.layer_of.get(v, 0)
+        lu, lv = layer_of.get(u, 0), layer_of.get(v, 0)
         cls = kind
-        adjacent = i not in lay.back and lv == lu + 1
+        adjacent = i not in back and lv == lu + 1
         d, lx, ly = _path(boxes[u], boxes[v], None if adjacent else lanes.x(i, lu, lv))
-        if not adjacent and (i in lay.back or lv <= lu):
+        if not adjacent and (i in back or lv <= lu):
             cls += " back"
+        full = clean(label) if label else ""
         out.append({
             "d": d, "cls": cls, "kind": kind,
-            "label": clean(label, 22) if label else "",
-            "full": clean(label) if label else "",
+            "label": _cut(full, 22),
+            "full": full,
             "lx": round(lx, 1), "ly": round(ly, 1), "anchor": "start",
-            "from": clean(su), "to": clean(sv),
+            "from": ids[su], "to": ids[sv],
         })
     return out
 
@@ -278,9 +291,10 @@ def flow_picture(graph: CatalogGraph, saga: Saga, step_health: Mapping[str, str]
     """Layered layout of the flow's step graph: boxes and edge paths (numbers and plain text)."""
     lay = _step_graph(graph, saga)
     _assign_layers(lay)
-    boxes = _boxes(lay, saga, step_health)
+    ids = {n[2]: clean(n[2]) for n in lay.nodes}
+    boxes = _boxes(lay, saga, step_health, ids)
     lanes = _Lanes(lay, boxes)
-    edges = _edges(lay, saga, boxes, lanes)
+    edges = _edges(lay, saga, boxes, lanes, ids)
     width = lanes.max_x + 150
     height = PAD * 2 + 14 + max(len(lay.layers), 1) * (BOX_H + GAP_Y) - GAP_Y
     return {

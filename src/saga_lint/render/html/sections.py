@@ -16,6 +16,7 @@ from saga_lint.render.safe import visible as clean
 from saga_lint.results import BaseChanges, ReviewDocument, SagaReadiness, VerificationItem
 
 if TYPE_CHECKING:
+    from saga_lint.catalog.model import Resource
     from saga_lint.findings import Finding
     from saga_lint.results import Result
     from saga_lint.rules import Rule
@@ -36,6 +37,8 @@ def slug(text: str) -> str:
 
 def value_text(value: object) -> str:
     """A value of the catalog as one line of text: lists and mappings joined, cut to 200 characters."""
+    if type(value) is str:  # the most common: first
+        return clean(value, 200)
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
@@ -52,19 +55,29 @@ def attributes() -> tuple[str, ...]:
 
 
 # -- one saga ------------------------------------------------------------------------------------
-def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaReadiness, locate: bool) -> Row:
+def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaReadiness, locate: bool,
+                files: dict[str, str]) -> Row:
+    """One step's row; ``files``: the evidence files cleaned so far for this saga (file -> text)."""
     cells = []
+    evidence = st.evidence
     for a in attrs:
-        ev = st.evidence.get(a)
+        ev = evidence.get(a)
         if ev is None:
             cells.append({"mark": "✗", "level": "missing", "value": "", "note": "no evidence", "where": ""})
             continue
+        note = ev.note
+        if locate:
+            where = clean(ev.where(), 300)
+        else:
+            file = ev.file or ""
+            known = files.get(file)
+            where = files[file] = clean(file, 300) if known is None else known
         cells.append({
             "mark": ev.mark,
             "level": ev.level,
             "value": value_text(ev.value),
-            "note": clean(ev.note, 300),
-            "where": clean(ev.where() if locate else ev.file or "", 300),
+            "note": clean(note, 300) if note != "" else "",
+            "where": where,
         })
     return {
         "id": clean(st.id),
@@ -84,7 +97,9 @@ def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: Sa
     the page's YAML again: most of the report's time on thousands of sagas)."""
     flow = saga.flow
     attrs = attributes()
-    rows = [_matrix_row(st, health, attrs, ready, locate) for st, health in zip(saga.steps, ready.steps, strict=True)]
+    files: dict[str, str] = {}
+    rows = [_matrix_row(st, health, attrs, ready, locate, files)
+            for st, health in zip(saga.steps, ready.steps, strict=True)]
     uid = f"saga-{idx}-{slug(flow.id or '')}"
     try:
         picture = flow_picture(result.graph, saga, ready.step_health, uid)
@@ -161,8 +176,14 @@ def findings_section(result: Result, owners: Owners, rules: Mapping[str, Rule], 
 
 
 # -- ownership -----------------------------------------------------------------------------------
-def _resource_row(r: Any) -> Row:
-    return {"type": r.type, "id": clean(r.id), "version": clean(r.version or ""), "file": clean(r.file)}
+def _resource_row(r: Resource) -> Row:
+    rtype, rid, version = r.key  # (``r.id`` and ``r.version`` read it too)
+    return {"type": rtype, "id": clean(rid), "version": clean(version or ""), "file": clean(r.file)}
+
+
+def _by_type_id_version(r: Resource) -> tuple[str, str, str]:
+    rtype, rid, version = r.key
+    return rtype, str(rid), str(version)
 
 
 def _teams(result: Result, owners: Owners, max_rows: int) -> list[Row]:
@@ -176,7 +197,7 @@ def _teams(result: Result, owners: Owners, max_rows: int) -> list[Row]:
             res = nodes[v].get("resource")
             if res is not None:
                 owned.append(res)
-        owned.sort(key=lambda r: (r.type, str(r.id), str(r.version)))
+        owned.sort(key=_by_type_id_version)
         by_type = Counter(r.type for r in owned)
         teams.append({
             "id": clean(t.id),
@@ -213,8 +234,9 @@ def _problem_steps(result: Result) -> list[Row]:
 def ownership_section(result: Result, owners: Owners, max_rows: int) -> Row:
     unowned: list[Row] = []
     n_unowned = 0
+    owned_by = owners.owners
     for r in result.catalog.resources:
-        if r.type in OWNED_TYPES and r.id is not None and not owners.of_resource(r):
+        if r.type in OWNED_TYPES and r.key[1] is not None and not owned_by.get(r.key):  # (``owners.of_resource``)
             n_unowned += 1
             if len(unowned) < max_rows:
                 unowned.append(_resource_row(r))
@@ -226,23 +248,25 @@ def ownership_section(result: Result, owners: Owners, max_rows: int) -> Row:
 def contracts_section(result: Result, owners: Owners, max_rows: int) -> Row:
     from saga_lint.catalog.model import MESSAGE_TYPES
 
-    msgs = [r for r in result.catalog.resources if r.type in MESSAGE_TYPES and r.id is not None]
-    msgs.sort(key=lambda r: (r.type != "command", r.type, str(r.id), str(r.version)))
+    msgs = [r for r in result.catalog.resources if r.type in MESSAGE_TYPES and r.key[1] is not None]
+    msgs.sort(key=lambda r: (r.type != "command", *_by_type_id_version(r)))
     rows = []
+    owned_by = owners.owners
     for m in msgs[:max_rows]:
+        key = m.key
         schema = m.data.get("schemaPath")
         schema_txt = ""
         if isinstance(schema, str) and schema:
             schema_txt = clean(f"{m.folder}/{schema}" if m.folder else schema, 300)
         rows.append({
-            "type": m.type,
-            "id": clean(m.id),
+            "type": key[0],
+            "id": clean(key[1]),
             "name": clean(m.name, 120),
-            "version": clean(m.version or ""),
-            "producers": ", ".join(owners.actors(owners.senders, m)),
-            "consumers": ", ".join(owners.actors(owners.receivers, m)),
+            "version": clean(key[2] or ""),
+            "producers": ", ".join(owners.actors(owners.senders, key)),
+            "consumers": ", ".join(owners.actors(owners.receivers, key)),
             "schema": schema_txt,
-            "owners": ", ".join(owners.of_resource(m)),
+            "owners": ", ".join(sorted(owned_by.get(key, ()))),  # (``owners.of_resource``: a message)
             "file": clean(m.file),
         })
     counts = Counter(r.type for r in msgs)
