@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.render.html import lazy, sections
 from saga_lint.render.html.owners import Owners
+from saga_lint.render.html.sagas import SagaSections
 from saga_lint.render.html.sections import MAX_ROWS, slug
 from saga_lint.render.safe import utf8_safe
 from saga_lint.render.safe import visible as clean
@@ -44,6 +45,9 @@ PAGE = 100  # rows shown at a time by the script
 OPEN_SAGAS = 25  # saga pictures shown open; later ones are collapsed (<details>)
 HEAD_SCRIPT = 'document.documentElement.className = "js";'
 TEMPLATES = Path(__file__).parent / "templates"
+# stands in the page for the folded sagas' JSON until it is drawn (``sagas``): no NUL reaches the
+# page otherwise (``clean`` removes it from catalog text, the JSON parts escape it)
+FOLDED_SAGAS = "\x00saga-lint: the folded sagas\x00"
 
 
 def _owner_rows(result: Result, owners: Owners, max_rows: int) -> list[dict[str, Any]]:
@@ -75,20 +79,39 @@ def _counts(result: Result) -> tuple[dict[str, int], int | None]:
 
 
 def build_context(report: ReportInput, max_rows: int = MAX_ROWS, title: str | None = None) -> dict[str, Any]:
-    """Everything the template shows, as plain data."""
+    """Everything the template shows, as plain data; ``data``: the parts of a large report the
+    page's script draws, as JSON (``lazy``)."""
+    saga_part = SagaSections(report, _folded_from(report))
+    try:
+        ctx = _context(report, saga_part, max_rows, title)
+        if "sagas" in ctx["data"]:
+            ctx["data"]["sagas"] = saga_part.folded_json()
+    except BaseException:
+        saga_part.discard()
+        raise
+    return ctx
+
+
+def _folded_from(report: ReportInput) -> int | None:
+    """The first saga drawn by the page's script (folded), or None: every saga is in the HTML."""
+    return OPEN_SAGAS if len(report.readiness) > lazy.LAZY_SAGAS else None
+
+
+def _context(report: ReportInput, saga_part: SagaSections, max_rows: int, title: str | None) -> dict[str, Any]:
+    """``build_context`` with ``FOLDED_SAGAS`` in the place of the folded sagas' JSON."""
     from saga_lint import __version__
     from saga_lint.rules import all_rules
 
     result = report.check
     rules = all_rules()
     owners = Owners(result)
-    sev = Counter(str(f.severity) for f in result.findings)
-    family = Counter(f.rule.split("/", 1)[0] for f in result.findings)
-    sagas = [sections.saga_section(result, s, i, owners, ready, locate=i < lazy.LOCATE_SAGAS)
-             for i, (s, ready) in enumerate(zip(result.sagas or [], report.readiness, strict=True))]
+    ctx = _sections(report, owners, rules, max_rows)
+    ctx["sagas"] = saga_part.draw()
     resources, files = _counts(result)
     root = Path(str(result.root))
-    ctx = {
+    sev = Counter(str(f.severity) for f in result.findings)
+    family = Counter(f.rule.split("/", 1)[0] for f in result.findings)
+    ctx.update({
         "title": clean(title or f"saga-lint report: {root.name or root}", 200),
         "version": __version__,
         "catalog": clean(root.name or str(root), 200),
@@ -97,41 +120,47 @@ def build_context(report: ReportInput, max_rows: int = MAX_ROWS, title: str | No
         "severity": {"error": sev["error"], "warning": sev["warning"], "info": sev["info"]},
         "total": len(result.findings),
         "families": sorted(family.items(), key=lambda kv: (-kv[1], kv[0])),
+        "rule_docs": _rule_docs(result, rules),
+        "page": PAGE,
+        "open_sagas": OPEN_SAGAS,
+        "attrs": list(sections.attributes()),
+        "unlocated": max(len(ctx["sagas"]) - lazy.LOCATE_SAGAS, 0),
+        "lazy_from": saga_part.folded_from,
+    })
+    ctx["data"] = _lazy_parts(ctx, saga_part.folded_from is not None)
+    return ctx
+
+
+def _sections(report: ReportInput, owners: Owners, rules: dict[str, Rule], max_rows: int) -> dict[str, Any]:
+    """The sections that are not the sagas'."""
+    result = report.check
+    return {
         "owner_rows": _owner_rows(result, owners, max_rows),
-        "sagas": sagas,
         "findings": sections.findings_section(result, owners, rules, max_rows),
         "ownership": sections.ownership_section(result, owners, max_rows),
         "contracts": sections.contracts_section(result, owners, max_rows),
         "changes": sections.changes_section(report.changes),
         "verification": sections.verification_section(report.verification),
-        "rule_docs": _rule_docs(result, rules),
-        "page": PAGE,
-        "open_sagas": OPEN_SAGAS,
-        "attrs": list(sections.attributes()),
-        "unlocated": max(len(sagas) - lazy.LOCATE_SAGAS, 0),
     }
-    ctx["data"] = _lazy_parts(ctx)
-    return ctx
 
 
-def _lazy_parts(ctx: dict[str, Any]) -> dict[str, Any]:
-    """What the page's script draws on demand in a large report (``lazy``), marked in ``ctx``
-    for the template: the sagas after the open ones, long tables' rows, the teams' lists."""
-    data: dict[str, Any] = {}
-    sagas = ctx["sagas"]
-    ctx["lazy_from"] = OPEN_SAGAS if len(sagas) > lazy.LAZY_SAGAS else None
-    if ctx["lazy_from"] is not None:
-        data["sagas"] = sagas[OPEN_SAGAS:]
+def _lazy_parts(ctx: dict[str, Any], folded_sagas: bool) -> dict[str, str]:
+    """What the page's script draws on demand in a large report (``lazy``), as JSON, marked in
+    ``ctx`` for the template: the sagas after the open ones (``FOLDED_SAGAS`` until they are
+    drawn), long tables' rows, the teams' lists."""
+    data: dict[str, str] = {}
+    if folded_sagas:
+        data["sagas"] = FOLDED_SAGAS
     contracts, ownership = ctx["contracts"], ctx["ownership"]
     contracts["lazy"] = len(contracts["rows"]) > lazy.LAZY_ROWS
     if contracts["lazy"]:
-        data["contracts-table"] = lazy.contract_rows(contracts["rows"])
+        data["contracts-table"] = lazy.encode(lazy.contract_rows(contracts["rows"]))
     ownership["unowned_lazy"] = len(ownership["unowned"]) > lazy.LAZY_ROWS
     if ownership["unowned_lazy"]:
-        data["unowned-table"] = lazy.resource_rows(ownership["unowned"])
+        data["unowned-table"] = lazy.encode(lazy.resource_rows(ownership["unowned"]))
     ownership["owned_lazy"] = sum(len(t["owned"]) for t in ownership["teams"]) > lazy.LAZY_OWNED
     if ownership["owned_lazy"]:
-        data["owned"] = [lazy.owned_items(t["owned"]) for t in ownership["teams"]]
+        data["owned"] = lazy.encode([lazy.owned_items(t["owned"]) for t in ownership["teams"]])
     return data
 
 
@@ -175,12 +204,25 @@ def render(report: ReportInput, max_rows: int = MAX_ROWS, title: str | None = No
 
 
 def _render(report: ReportInput, max_rows: int, title: str | None) -> str:
+    saga_part = SagaSections(report, _folded_from(report))  # forks the child that draws the folded sagas
+    try:
+        page = _page(_context(report, saga_part, max_rows, title))
+        if saga_part.folded_from is not None:  # the folded sagas' JSON, once the child sends it
+            at = page.rindex(FOLDED_SAGAS)
+            page = page[:at] + saga_part.folded_json() + page[at + len(FOLDED_SAGAS):]
+    except BaseException:
+        saga_part.discard()
+        raise
+    return page
+
+
+def _page(ctx: dict[str, Any]) -> str:
+    """The template rendered with ``ctx`` and our own script and style."""
     import base64
     import hashlib
 
     from markupsafe import Markup
 
-    ctx = build_context(report, max_rows=max_rows, title=title)
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
@@ -194,5 +236,5 @@ def _render(report: ReportInput, max_rows: int, title: str | None) -> str:
                contract_cols=lazy.CONTRACT_COLS, resource_cols=lazy.RESOURCE_COLS,
                # JSON escaped for a script element by ``lazy.encode``: data, never executed; one
                # element per part, so that opening the page parses only the tables' rows
-               data_json={k: Markup(lazy.encode(v)) for k, v in ctx["data"].items()})
+               data_json={k: Markup(v) for k, v in ctx["data"].items()})
     return _environment().get_template("report.html.j2").render(**ctx)

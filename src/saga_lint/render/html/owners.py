@@ -13,12 +13,21 @@ from saga_lint.render.safe import visible as clean
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
     from saga_lint.findings import Finding
+    from saga_lint.graph import CatalogGraph
     from saga_lint.results import Result
 
 
 def _id_of(key: Hashable) -> str:
     """A node key's id: the second item of a resource key ``(type, id, version)``."""
     return clean(key[1]) if isinstance(key, tuple) and len(key) > 1 else clean(key)
+
+
+def owner_ids(graph: CatalogGraph, key: Hashable) -> list[str]:
+    """The ids of the owners of the resource ``key`` (not a team or user), from its in-edges:
+    ``Owners.of_resource`` without the index of the whole graph (a forked process asks for a
+    few flows' owners)."""
+    into = graph.pred.get(key, {})
+    return sorted({_id_of(u) for u, edges in into.items() if any(attrs.get("kind") == "owns" for attrs in edges)})
 
 
 _KINDS_READ = frozenset(("owns", "sends", "receives"))

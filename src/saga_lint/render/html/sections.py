@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from saga_lint.render.html.owners import Owners
+from saga_lint.render.html.owners import Owners, owner_ids
 from saga_lint.render.html.picture import flow_picture
 from saga_lint.render.safe import visible as clean
 from saga_lint.results import BaseChanges, ReviewDocument, SagaReadiness, VerificationItem
@@ -90,23 +90,12 @@ def _matrix_row(st: SagaStep, health: str, attrs: Sequence[str], ready: SagaRead
     }
 
 
-def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: SagaReadiness,
-                 locate: bool = True) -> Row:
-    """One saga: its verdict (computed by ``saga_lint.readiness``), matrix and picture. Without
-    ``locate`` a matrix cell names the evidence's file but not its line (finding the line composes
-    the page's YAML again: most of the report's time on thousands of sagas)."""
+def saga_head(result: Result, saga: Saga, idx: int, ready: SagaReadiness) -> Row:
+    """What the page shows of a saga without its matrix and picture: heading, verdict, counts (a
+    folded saga of a large report shows only this; the script draws the rest from its JSON)."""
     flow = saga.flow
-    attrs = attributes()
-    files: dict[str, str] = {}
-    rows = [_matrix_row(st, health, attrs, ready, locate, files)
-            for st, health in zip(saga.steps, ready.steps, strict=True)]
-    uid = f"saga-{idx}-{slug(flow.id or '')}"
-    try:
-        picture = flow_picture(result.graph, saga, ready.step_health, uid)
-    except Exception as exc:  # a picture must never sink the report
-        picture = {"error": clean(f"{type(exc).__name__}: {exc}", 200)}
     return {
-        "uid": uid,
+        "uid": f"saga-{idx}-{slug(flow.id or '')}",
         "id": clean(flow.id),
         "name": clean(flow.name, 120),
         "version": clean(flow.version or ""),
@@ -115,17 +104,32 @@ def saga_section(result: Result, saga: Saga, idx: int, owners: Owners, ready: Sa
         "structured": saga.structured,
         "why": clean(saga.why, 200),
         "orchestrator": clean(saga.orchestrator_id or ""),
-        "owners": owners.of_resource(flow),
+        "owners": owner_ids(result.graph, flow.key),
         "verdict": ready.verdict,
         "verdict_cls": ready.health,
         "errors": ready.errors,
         "warnings": ready.warnings,
         "infos": ready.infos,
         "levels": dict(ready.levels),
-        "rows": rows,
-        "attrs": list(attrs),
-        "picture": picture,
     }
+
+
+def saga_section(result: Result, saga: Saga, idx: int, ready: SagaReadiness, locate: bool = True) -> Row:
+    """One saga: its verdict (computed by ``saga_lint.readiness``), matrix and picture (``saga_head``
+    and ``rows``, ``attrs``, ``picture``). Without ``locate`` a matrix cell names the evidence's
+    file but not its line (finding the line composes the page's YAML again: most of the report's
+    time on thousands of sagas)."""
+    section = saga_head(result, saga, idx, ready)
+    attrs = attributes()
+    files: dict[str, str] = {}
+    section["rows"] = [_matrix_row(st, health, attrs, ready, locate, files)
+                       for st, health in zip(saga.steps, ready.steps, strict=True)]
+    section["attrs"] = list(attrs)
+    try:
+        section["picture"] = flow_picture(result.graph, saga, ready.step_health, section["uid"])
+    except Exception as exc:  # a picture must never sink the report
+        section["picture"] = {"error": clean(f"{type(exc).__name__}: {exc}", 200)}
+    return section
 
 
 # -- findings ------------------------------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""The folded sagas of a large report drawn by a forked child (``render.html.sagas``, on
+``saga_lint.forked``): the page is the same byte for byte with the child, without it, and when it
+fails; a report that fails meanwhile leaves no child behind."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import OUR_CATALOG
+from test_report import lazy_everything, report
+
+from saga_lint import forked
+from saga_lint.render.html import sagas
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.fixture
+def drawn_here(monkeypatch) -> list[int]:
+    """The processes that drew folded sagas, as seen from this one: a child's calls are in the
+    child's memory, so only this process's own calls show."""
+    calls: list[int] = []
+    real = sagas._folded_items
+
+    def counted(*args):
+        calls.append(os.getpid())
+        return real(*args)
+
+    monkeypatch.setattr(sagas, "_folded_items", counted)
+    return calls
+
+
+def test_the_child_draws_the_folded_sagas_and_the_page_is_the_same(monkeypatch, drawn_here):
+    lazy_everything(monkeypatch)  # both sagas of catalog/ folded, drawn from the data
+    monkeypatch.setattr(forked, "worth_forking", lambda: True)
+    with_child = report(OUR_CATALOG)
+    assert drawn_here == []  # drawn by the child
+    monkeypatch.setattr(forked, "worth_forking", lambda: False)
+    assert report(OUR_CATALOG) == with_child
+    assert drawn_here == [os.getpid()]
+    assert '"uid":"saga-0-' in with_child and '"uid":"saga-1-' in with_child
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_child_that_fails_leaves_the_page_the_same(monkeypatch, how):
+    lazy_everything(monkeypatch)
+    monkeypatch.setattr(forked, "worth_forking", lambda: False)
+    expected = report(OUR_CATALOG)
+    here = os.getpid()
+    real = sagas._folded_items
+
+    def fails_in_the_child(*args):
+        if os.getpid() != here:
+            if how == "dies":
+                os._exit(0)  # no result sent, and a clean exit code
+            raise RuntimeError("the child fails")
+        return real(*args)
+
+    monkeypatch.setattr(sagas, "_folded_items", fails_in_the_child)
+    monkeypatch.setattr(forked, "worth_forking", lambda: True)
+    assert report(OUR_CATALOG) == expected
+
+
+def test_a_report_that_fails_meanwhile_leaves_no_child(monkeypatch):
+    from saga_lint.render.html import sections
+
+    lazy_everything(monkeypatch)
+    monkeypatch.setattr(forked, "worth_forking", lambda: True)
+    started: list[forked.Child[object]] = []
+    real_start = forked.start
+
+    def recorded(work):
+        child = real_start(work)
+        started.append(child)
+        return child
+
+    def broken(*args):
+        raise RuntimeError("the contracts fail")
+
+    monkeypatch.setattr(forked, "start", recorded)
+    monkeypatch.setattr(sections, "contracts_section", broken)
+    with pytest.raises(RuntimeError, match="the contracts fail"):
+        report(OUR_CATALOG)
+    assert len(started) == 1 and _reaped(started[0].pid)
+
+
+def test_forked_sends_the_result_back():
+    child = forked.start(lambda: {"sagas": ["a" * 200_000, "✓"]})  # more than a pipe holds
+    assert child is not None
+    assert child.result() == {"sagas": ["a" * 200_000, "✓"]}
+    assert _reaped(child.pid) and child.result() is None  # read once
+
+
+def test_forked_says_none_when_the_child_fails():
+    def fails():
+        raise ValueError("no")
+
+    child = forked.start(fails)
+    assert child is not None and child.result() is None and _reaped(child.pid)
+    killed = forked.start(lambda: os.kill(os.getpid(), 9))
+    assert killed is not None and killed.result() is None and _reaped(killed.pid)
+
+
+def test_forked_discard_stops_a_child_still_writing():
+    child = forked.start(lambda: "x" * 5_000_000)  # blocks on the pipe until read or closed
+    assert child is not None
+    child.discard()
+    assert _reaped(child.pid) and child.result() is None
+
+
+def test_no_fork_no_child(monkeypatch):
+    monkeypatch.delenv("SAGA_LINT_JOBS", raising=False)
+    monkeypatch.delattr(os, "fork")
+    assert forked.start(lambda: 1) is None
+    assert not forked.worth_forking()
+
+
+def test_jobs_1_means_no_child(monkeypatch):
+    monkeypatch.setenv("SAGA_LINT_JOBS", "1")
+    assert not forked.worth_forking()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setenv("SAGA_LINT_JOBS", "")
+    assert not forked.worth_forking()  # one CPU
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert forked.worth_forking()
