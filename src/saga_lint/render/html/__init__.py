@@ -85,7 +85,7 @@ def build_context(report: ReportInput, max_rows: int = MAX_ROWS, title: str | No
     try:
         ctx = _context(report, saga_part, max_rows, title)
         if "sagas" in ctx["data"]:
-            ctx["data"]["sagas"] = saga_part.folded_json()
+            ctx["data"]["sagas"] = f"[{saga_part.folded_items()}]"
     except BaseException:
         saga_part.discard()
         raise
@@ -206,18 +206,18 @@ def render(report: ReportInput, max_rows: int = MAX_ROWS, title: str | None = No
 def _render(report: ReportInput, max_rows: int, title: str | None) -> str:
     saga_part = SagaSections(report, _folded_from(report))  # forks the child that draws the folded sagas
     try:
-        page = _page(_context(report, saga_part, max_rows, title))
+        pieces = _page(_context(report, saga_part, max_rows, title))
         if saga_part.folded_from is not None:  # the folded sagas' JSON, once the child sends it
-            at = page.rindex(FOLDED_SAGAS)
-            page = page[:at] + saga_part.folded_json() + page[at + len(FOLDED_SAGAS):]
+            at = pieces.index(FOLDED_SAGAS)  # the template writes a data part as a piece of its own
+            pieces[at:at + 1] = ("[", saga_part.folded_items(), "]")
     except BaseException:
         saga_part.discard()
         raise
-    return page
+    return "".join(pieces)
 
 
-def _page(ctx: dict[str, Any]) -> str:
-    """The template rendered with ``ctx`` and our own script and style."""
+def _page(ctx: dict[str, Any]) -> list[str]:
+    """The template rendered with ``ctx`` and our own script and style, as the pieces it writes."""
     import base64
     import hashlib
 
@@ -237,4 +237,4 @@ def _page(ctx: dict[str, Any]) -> str:
                # JSON escaped for a script element by ``lazy.encode``: data, never executed; one
                # element per part, so that opening the page parses only the tables' rows
                data_json={k: Markup(v) for k, v in ctx["data"].items()})
-    return _environment().get_template("report.html.j2").render(**ctx)
+    return list(_environment().get_template("report.html.j2").generate(**ctx))

@@ -42,7 +42,7 @@ def _folded_items(report: ReportInput, lo: int, hi: int) -> str:
 
 class SagaSections:
     """Every saga's section, and with ``folded_from`` (a large report) the JSON of the folded
-    sagas, those from that index on: ``draw``, then ``folded_json``. The child that draws the
+    sagas, those from that index on: ``draw``, then ``folded_items``. The child that draws the
     folded sagas is forked when this is made, so make it before the rest of the report."""
 
     def __init__(self, report: ReportInput, folded_from: int | None) -> None:
@@ -64,15 +64,15 @@ class SagaSections:
         heads = [sections.saga_head(result, sagas[i], i, report.readiness[i]) for i in range(self.first_folded, self.count)]
         return _draw(report, 0, self.first_folded) + heads
 
-    def folded_json(self) -> str:
-        """The JSON of the folded sagas' whole sections: the child's, or drawn here when there is
-        no child or it failed."""
+    def folded_items(self) -> str:
+        """The JSON of the folded sagas' whole sections, as the items of an array (without its
+        brackets): the child's, or drawn here when there is no child or it failed."""
         drawn = self.child.result() if self.child is not None else None
         if drawn is None:
             drawn = _folded_items(self.report, self.first_folded, self.count)
-        return f"[{drawn}]"
+        return drawn
 
     def discard(self) -> None:
-        """Stop waiting for the child (the report failed meanwhile); nothing after ``folded_json``."""
+        """Stop waiting for the child (the report failed meanwhile); nothing after ``folded_items``."""
         if self.child is not None:
             self.child.discard()
