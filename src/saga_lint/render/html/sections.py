@@ -42,9 +42,9 @@ def value_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return ", ".join(value_text(v) for v in value)
+        return ", ".join([clean(v, 200) if type(v) is str else value_text(v) for v in value])
     if isinstance(value, dict):
-        return ", ".join(f"{k}={value_text(v)}" for k, v in value.items())
+        return ", ".join([f"{k}={value_text(v)}" for k, v in value.items()])
     return clean(value, 200)
 
 
@@ -185,6 +185,12 @@ def _resource_row(r: Resource) -> Row:
     return {"type": rtype, "id": clean(rid), "version": clean(version or ""), "file": clean(r.file)}
 
 
+def _owned_row(r: Resource) -> Row:
+    """A line of a team's list (``_resource_row`` without the file, which the list does not show)."""
+    rtype, rid, version = r.key
+    return {"type": rtype, "id": clean(rid), "version": clean(version or "")}
+
+
 def _by_type_id_version(r: Resource) -> tuple[str, str, str]:
     rtype, rid, version = r.key
     return rtype, str(rid), str(version)
@@ -210,7 +216,7 @@ def _teams(result: Result, owners: Owners, max_rows: int) -> list[Row]:
             "file": clean(t.file),
             "count": len(owned),
             "by_type": ", ".join(f"{n} {k}" for k, n in sorted(by_type.items())),
-            "owned": [_resource_row(r) for r in owned[:max_rows]],
+            "owned": [_owned_row(r) for r in owned[:max_rows]],
             "omitted": max(len(owned) - max_rows, 0),
         })
     return teams
@@ -271,7 +277,6 @@ def contracts_section(result: Result, owners: Owners, max_rows: int) -> Row:
             "consumers": ", ".join(owners.actors(owners.receivers, key)),
             "schema": schema_txt,
             "owners": ", ".join(sorted(owned_by.get(key, ()))),  # (``owners.of_resource``: a message)
-            "file": clean(m.file),
         })
     counts = Counter(r.type for r in msgs)
     return {"rows": rows, "total": len(msgs), "omitted": max(len(msgs) - max_rows, 0),
