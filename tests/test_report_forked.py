@@ -132,3 +132,56 @@ def test_jobs_1_means_no_child(monkeypatch):
     assert not forked.worth_forking()  # one CPU
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert forked.worth_forking()
+
+
+def _utf8_and_text(path) -> tuple[bytes, str]:
+    from saga_lint.pipeline import run_check
+    from saga_lint.readiness import report_input
+    from saga_lint.render.html import render, render_utf8
+
+    report_of = report_input(run_check(path))
+    return render_utf8(report_of), render(report_of)
+
+
+@pytest.mark.parametrize("child", [True, False])
+def test_the_written_page_is_the_text_page_encoded(monkeypatch, child):
+    monkeypatch.setattr(forked, "worth_forking", lambda: child)
+    utf8, text = _utf8_and_text(OUR_CATALOG)  # no folded saga
+    assert utf8 == text.encode("utf-8")
+    lazy_everything(monkeypatch)
+    utf8, text = _utf8_and_text(OUR_CATALOG)  # the folded sagas' JSON sent encoded
+    assert utf8 == text.encode("utf-8") and '"uid":"saga-1-' in text
+
+
+@pytest.mark.parametrize("where", ["saga", "event"])
+@pytest.mark.parametrize("folded", [True, False])
+def test_an_undecodable_file_name_is_written_as_the_text_page_shows_it(tmp_path, monkeypatch, folded, where):
+    """A name that is not UTF-8 in a saga's sections (the child's part) or only in the rest."""
+    import shutil
+
+    root = tmp_path / "c"
+    shutil.copytree(OUR_CATALOG, root)
+    saga = root / "domains" / "Ordering" / "systems" / "checkout-system" / "flows" / "CheckoutSaga"
+    try:
+        if where == "saga":
+            saga.rename(saga.parent / os.fsdecode(b"CheckoutSaga\xff"))
+        else:  # an event with no owner: in the table of resources without one
+            (root / os.fsdecode(b"events/CheckoutSaga\xff")).mkdir(parents=True)
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the file system does not take undecodable names")
+    if where == "event":
+        (root / os.fsdecode(b"events/CheckoutSaga\xff/index.md")).write_text("---\nid: x\nversion: 1.0.0\n---\n")
+    monkeypatch.setattr(forked, "worth_forking", lambda: True)
+    if folded:
+        lazy_everything(monkeypatch)
+    utf8, text = _utf8_and_text(root)
+    assert utf8 == text.encode("utf-8") and "CheckoutSaga\ufffd" in text
+    assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+
+
+def test_the_command_writes_the_page_render_returns(tmp_path):
+    from conftest import run_cli
+
+    out = tmp_path / "r.html"
+    assert run_cli("report", OUR_CATALOG, "-o", out).returncode == 0
+    assert out.read_bytes() == _utf8_and_text(OUR_CATALOG)[1].encode("utf-8")

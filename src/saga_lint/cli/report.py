@@ -7,6 +7,7 @@ draws it.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -48,16 +49,18 @@ def report_cmd(path: str, output: str, base: str | None, config_path: str | None
     from saga_lint.config import load_config
     from saga_lint.pipeline import run_check
     from saga_lint.readiness import report_input
-    from saga_lint.render.html import render as render_html
+    from saga_lint.render.html import render_utf8
 
     path = catalog_path(path)
     config = load_config(path, config_path)
     collector_off()
     result = run_check(path, config)
     changes = changes_since(result, base) if base else None
-    html = render_html(report_input(result, changes=changes))
+    html = render_utf8(report_input(result, changes=changes))
+    if os.linesep != "\n":  # as a file opened for text writes line ends
+        html = html.replace(b"\n", os.linesep.encode("ascii"))
     try:
-        with open(output, "w", encoding="utf-8") as fh:
+        with open(output, "wb") as fh:
             fh.write(html)
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None

@@ -40,6 +40,17 @@ def _folded_items(report: ReportInput, lo: int, hi: int) -> str:
     return _items(_draw(report, lo, hi))
 
 
+def _folded_part(report: ReportInput, lo: int, hi: int) -> str | bytes:
+    """``_folded_items`` as the child sends it: encoded as UTF-8 (the page is written so), or as
+    text when it holds a lone surrogate (an undecodable file name: ``safe.utf8_safe`` judges it
+    with the whole page)."""
+    items = _folded_items(report, lo, hi)
+    try:
+        return items.encode("utf-8")
+    except UnicodeEncodeError:
+        return items
+
+
 class SagaSections:
     """Every saga's section, and with ``folded_from`` (a large report) the JSON of the folded
     sagas, those from that index on: ``draw``, then ``folded_items``. The child that draws the
@@ -52,9 +63,9 @@ class SagaSections:
         self.report, self.count = report, count
         self.folded_from = folded_from  # None: no saga is folded (the page's script draws none)
         self.first_folded = count if folded_from is None else min(folded_from, count)
-        self.child: forked.Child[str] | None = None
+        self.child: forked.Child[str | bytes] | None = None
         if self.first_folded < count and forked.worth_forking():
-            self.child = forked.start(lambda: _folded_items(report, self.first_folded, count))
+            self.child = forked.start(lambda: _folded_part(report, self.first_folded, count))
 
     def draw(self) -> list[Row]:
         """Every saga's section: whole up to the folded ones, then their heading data (the
@@ -64,13 +75,12 @@ class SagaSections:
         heads = [sections.saga_head(result, sagas[i], i, report.readiness[i]) for i in range(self.first_folded, self.count)]
         return _draw(report, 0, self.first_folded) + heads
 
-    def folded_items(self) -> str:
+    def folded_items(self) -> str | bytes:
         """The JSON of the folded sagas' whole sections, as the items of an array (without its
-        brackets): the child's, or drawn here when there is no child or it failed."""
+        brackets), as ``_folded_part`` gives it: the child's, or drawn here when there is no child
+        or it failed. Once."""
         drawn = self.child.result() if self.child is not None else None
-        if drawn is None:
-            drawn = _folded_items(self.report, self.first_folded, self.count)
-        return drawn
+        return _folded_part(self.report, self.first_folded, self.count) if drawn is None else drawn
 
     def discard(self) -> None:
         """Stop waiting for the child (the report failed meanwhile); nothing after ``folded_items``."""
