@@ -185,3 +185,13 @@ def test_the_command_writes_the_page_render_returns(tmp_path):
     out = tmp_path / "r.html"
     assert run_cli("report", OUR_CATALOG, "-o", out).returncode == 0
     assert out.read_bytes() == _utf8_and_text(OUR_CATALOG)[1].encode("utf-8")
+
+
+def test_items_encoded_one_by_one_are_the_array_encoded():
+    from pathlib import PurePosixPath
+
+    from saga_lint.render.html import lazy
+
+    items = [{"a": "</script>\u2028&\u2029", "b": [1, 2.5, None, True]}, "x<y", PurePosixPath("a/b"), []]
+    assert lazy.encode_items(iter(items)) == lazy.encode(items)[1:-1]
+    assert "<" not in lazy.encode_items(iter(items)) and lazy.encode_items(iter([])) == ""

@@ -12,6 +12,7 @@ draws them itself: the page is the same byte for byte either way.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from saga_lint import forked
@@ -23,21 +24,18 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 
 
-def _draw(report: ReportInput, lo: int, hi: int) -> list[Row]:
-    """The whole sections of sagas ``lo`` to ``hi - 1``."""
+def _draw(report: ReportInput, lo: int, hi: int) -> Iterator[Row]:
+    """The whole sections of sagas ``lo`` to ``hi - 1``, one by one."""
     result = report.check
     sagas = result.sagas or []
-    return [sections.saga_section(result, sagas[i], i, report.readiness[i], locate=i < lazy.LOCATE_SAGAS)
-            for i in range(lo, hi)]
-
-
-def _items(drawn: list[Row]) -> str:
-    """The JSON of ``drawn`` as the items of an array (without its brackets)."""
-    return lazy.encode(drawn)[1:-1]
+    return (sections.saga_section(result, sagas[i], i, report.readiness[i], locate=i < lazy.LOCATE_SAGAS)
+            for i in range(lo, hi))
 
 
 def _folded_items(report: ReportInput, lo: int, hi: int) -> str:
-    return _items(_draw(report, lo, hi))
+    """The JSON of the whole sections of sagas ``lo`` to ``hi - 1`` as an array's items, each
+    section encoded as soon as it is drawn."""
+    return lazy.encode_items(_draw(report, lo, hi))
 
 
 def _folded_part(report: ReportInput, lo: int, hi: int) -> str | bytes:
@@ -73,7 +71,7 @@ class SagaSections:
         report = self.report
         result, sagas = report.check, report.check.sagas or []
         heads = [sections.saga_head(result, sagas[i], i, report.readiness[i]) for i in range(self.first_folded, self.count)]
-        return _draw(report, 0, self.first_folded) + heads
+        return [*_draw(report, 0, self.first_folded), *heads]
 
     def folded_items(self) -> str | bytes:
         """The JSON of the folded sagas' whole sections, as the items of an array (without its
