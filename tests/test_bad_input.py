@@ -319,3 +319,26 @@ def test_an_id_that_is_no_uri_names_itself_and_spares_local_refs(tmp_path):
     assert "points at nothing" in by_line[7]
     assert by_line[8] == ('$ref "other.json#/definitions/x" cannot be resolved: Invalid IPv6 URL (ValueError). '
                           "Correct the $ref, or the $id above it that is not a valid URI.")
+
+
+def test_a_saga_message_schema_in_a_folder_whose_name_is_not_utf8(tmp_path):
+    """Our catalog with the folder of shipment-failed (an event the fulfilment saga reads the
+    schema of) renamed to end in the byte 0xff: the schema's $ref base URI percent-encodes the
+    byte (it was an internal error, UnicodeEncodeError), the saga's findings read the schema, and
+    the name shows as one U+FFFD in the finding's path and in its message alike."""
+    import shutil
+
+    from conftest import OUR_CATALOG
+
+    root = tmp_path / "cat"
+    shutil.copytree(OUR_CATALOG, root)
+    folder = next(root.rglob("shipment-failed"))
+    schema = {"type": "object", "properties": {"orderId": {"type": "string"}, "gone": {"$ref": "gone.json"}}}
+    (folder / "schema.json").write_text(json.dumps(schema), "utf-8")
+    os.rename(os.fsencode(folder), os.fsencode(folder) + b"\xff")
+    proc, _ = run_limited("check", root, "--format", "json")
+    assert proc.returncode == 1, proc.stderr.decode("utf-8", "replace")[-2000:]
+    findings = json.loads(proc.stdout.decode("utf-8"))["findings"]
+    gone = [f for f in findings if "gone.json" in f["message"]]
+    assert [(f["rule"], f["file"].rsplit("/", 2)[-2]) for f in gone] == [("schema/invalid-json-schema", "shipment-failed\ufffd")]
+    assert "shipment-failed\ufffd/gone.json" in gone[0]["message"]

@@ -59,11 +59,11 @@ class SchemaProblem:
 
 
 def _encodable(text: str) -> str:
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    """``text`` as valid UTF-8: a name that is not UTF-8 (its bytes kept as surrogates) shows one
+    U+FFFD per byte, as the renderers show it in a path; any other lone surrogate one per code unit."""
+    from saga_lint.render.safe import utf8_text
+
+    return utf8_text(text)
 
 
 def short(text: object, n: int = 240) -> str:

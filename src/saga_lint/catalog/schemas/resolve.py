@@ -52,8 +52,14 @@ _Visit = tuple[object, SchemaPath, "Resolver[Any]"]
 
 
 def uri_for(base: str, rel: str) -> str:
-    """The URI of a catalog file under the catalog's schema base URI."""
-    return base + quote(rel, safe="/")
+    """The URI of a catalog file under the catalog's schema base URI. A name that is not UTF-8
+    (its bytes kept as surrogates) is percent-encoded byte for byte, and ``_retrieve`` decodes it
+    back the same way."""
+    try:
+        raw = rel.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file name decodes to: kept, not a crash
+        raw = rel.encode("utf-8", "surrogatepass")
+    return base + quote(raw, safe="/")
 
 
 def spec_for(doc: object, default: Specification[Any]) -> Specification[Any]:
@@ -125,7 +131,7 @@ class RefAnalysis:
             scheme = uri.split(":", 1)[0].lower()
             what = "a file:// URL" if scheme == "file" else f"a URL ({scheme}:)"
             raise Refused(uri, RULE_REMOTE, f"is {what}")
-        rel = unquote(uri[len(self.base) :])
+        rel = unquote(uri[len(self.base) :], errors="surrogateescape")
         status, rel2 = resolve_in_catalog(self.files, "", rel)
         if status == "outside" or rel2 is None:
             raise Refused(uri, RULE_REMOTE, "leaves the catalog folder")
