@@ -486,6 +486,27 @@ def test_a_worker_that_dies_is_replaced_by_the_main_process(tmp_path, monkeypatc
     assert catalog.facts.pending is not None  # the pages came from the workers
     assert _catalog_summary(catalog) == expected
 
+    def dies_midway_through_its_facts(files, batches, conn):
+        # the facts travel a message per batch: those sent before the worker died are used, the
+        # main process computes the rest
+        from saga_lint.catalog import pagefacts
+
+        real, done = pagefacts.page_facts, []
+
+        def some_then_boom(files, res):
+            done.append(res)
+            if len(done) > 3:
+                os._exit(3)
+            return real(files, res)
+
+        pagefacts.page_facts = some_then_boom  # in this forked worker only
+        real_main(files, batches, conn)
+
+    monkeypatch.setattr(workers, "worker_main", dies_midway_through_its_facts)
+    catalog = loader.load_catalog(cat)
+    assert catalog.facts.pending is not None
+    assert _catalog_summary(catalog) == expected
+
 
 def test_a_worker_that_raises_stays_quiet(tmp_path):
     """A loader worker that fails with an exception prints nothing (no traceback on stderr); the

@@ -5,9 +5,11 @@ worker sends each batch's ``LoadedPart`` as soon as it is parsed (encoded by ``w
 computes the ``PageFacts`` of every page it parsed (``pagefacts.page_facts``, with its own copy of the catalog's
 ``CatalogFiles``, as forked), dropping each batch's pages as soon as their facts are computed
 (the main process holds its own copy: a worker that kept them would double the memory of the
-process tree on a large catalog), and sends the facts as one message. ``Workers`` is the main process's
-side: ``results`` takes the parts in batch order; ``collect`` (a ``pagefacts.PendingFacts``)
-takes the facts, later, while the main process has built the graph meanwhile. A worker that
+process tree on a large catalog), and sends each batch's facts as soon as they are computed.
+``Workers`` is the main process's side: ``results`` takes the parts in batch order, then a thread
+per worker reads its facts messages as they come (``_drain``: a worker that waited on a full pipe
+would stay alive with its memory); ``collect`` (a ``pagefacts.PendingFacts``) takes the facts,
+later, when the rules ask for them, the main process having built the graph meanwhile. A worker that
 cannot start or fails leaves its work to the main process, which does it the usual way. The
 workers run at a lower priority than the main process, whose work is the run's critical path
 (``WORKER_NICENESS``).
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING
 from saga_lint.catalog import pagefacts
 
 if TYPE_CHECKING:
+    import threading
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
@@ -75,7 +78,7 @@ def _yield_to_the_main_process() -> None:
 
 def worker_main(files: CatalogFiles, batches: list[list[Unit]], conn: Connection) -> None:
     """A loader worker: parse each batch and send it back at once; then compute the facts of every
-    page it parsed and send them as one message."""
+    page it parsed, a message per batch."""
     from saga_lint.catalog import wire
     from saga_lint.catalog.units import load_batch
 
@@ -87,13 +90,12 @@ def worker_main(files: CatalogFiles, batches: list[list[Unit]], conn: Connection
             conn.send_bytes(wire.encode(part))
             files.walked.update(part.other_files)
             kept.append(part.pages)
-        facts = []
         for i, pages in enumerate(kept):
-            facts.append([_facts_or_none(files, res) for res in pages])
+            facts = [_facts_or_none(files, res) for res in pages]
             kept[i] = []  # the main process has these pages; this copy is not needed any more
-        # one message at the end: the main process reads it after building the graph, and a
-        # worker that sent as it went would wait on a full pipe meanwhile
-        conn.send_bytes(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+            # a message per batch, as they are computed: the main process reads them as they come
+            # (``Workers._drain``), so neither the facts nor their bytes pile up here
+            conn.send_bytes(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
     except BaseException:  # noqa: BLE001 - the main process has gone or stopped us, or this
         # worker failed (out of memory, say): it stops quietly; the main process sees the pipe
         # close and does the work itself, reporting any real failure the usual way
@@ -113,6 +115,8 @@ class Workers:
         self.conns: list[Connection] = []
         self.procs: list[BaseProcess] = []
         self.received: list[list[Resource]] = []  # per batch, the pages as this process holds them
+        self.readers: list[threading.Thread] = []  # one per worker, reading its facts (``_drain``)
+        self.facts_sent: list[list[bytes]] = []  # per worker, its facts messages as read, one per batch
         try:
             for w in range(n):
                 recv, send = ctx.Pipe(duplex=False)
@@ -159,22 +163,43 @@ class Workers:
             self.received.append(part.pages)
             if on_pages is not None:
                 on_pages(part.pages)  # its own errors are the caller's, not a failed worker's
+        self._drain()
         return out
+
+    def _drain(self) -> None:
+        """Read the workers' facts messages as they are sent, one thread per worker (the reads
+        wait outside the GIL), so that no worker waits on a full pipe, alive with its memory,
+        until the rules ask for the facts (``collect``). Each worker sends one message per batch."""
+        import threading
+
+        n = len(self.conns)
+
+        def read(w: int, conn: Connection) -> None:
+            with contextlib.suppress(EOFError, OSError):
+                for _ in range(len(self.batches[w::n])):
+                    self.facts_sent[w].append(conn.recv_bytes())
+
+        self.facts_sent = [[] for _ in self.conns]
+        self.readers = [threading.Thread(target=read, args=(w, conn), daemon=True) for w, conn in enumerate(self.conns)]
+        for reader in self.readers:
+            reader.start()
 
     def collect(self) -> Iterator[tuple[Resource, PageFacts]]:
         """Wait for the workers' page facts: each page received with its facts (``pagefacts.PendingFacts``).
         The pages of a worker that failed, and those whose facts it could not compute, are left out."""
         n = len(self.conns)
         try:
-            for w, conn in enumerate(self.conns):
-                try:
-                    facts = pickle.loads(conn.recv_bytes())
-                except (EOFError, OSError, pickle.UnpicklingError):
-                    continue
-                for k, per_batch in enumerate(facts):
+            for w, reader in enumerate(self.readers):
+                reader.join()
+                for k, sent in enumerate(self.facts_sent[w]):
+                    try:
+                        per_batch = pickle.loads(sent)
+                    except (EOFError, pickle.UnpicklingError):
+                        continue
                     for res, fact in zip(self.received[w + k * n], per_batch, strict=False):
                         if fact is not None:
                             yield res, fact
+                self.facts_sent[w] = []  # the bytes are not needed once read
         finally:
             self.close()
 
