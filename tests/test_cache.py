@@ -267,12 +267,14 @@ def test_the_shared_walk_gives_the_same_key_as_one_process(catalog, tmp_path, mo
     assert index["domains"].split("\0")[6] == "link.json"  # the links field: the name, never the target
     monkeypatch.setattr(cache_mod, "PARALLEL_FROM", 0)
     assert cache._folder_lines() == alone
-    real = cache_mod._collect
-    monkeypatch.setattr(cache_mod, "_collect", lambda child: real(child) and None)
+    from saga_lint import forked
+
+    real = forked.Child.result
+    monkeypatch.setattr(forked.Child, "result", lambda child: real(child) and None)
     assert cache._folder_lines() == alone
     # the forked process finds other folders near the root than this one (a folder added between
     # the two listings): its half is not used, this process walks its own idea of it
-    monkeypatch.setattr(cache_mod, "_collect", real)
+    monkeypatch.setattr(forked.Child, "result", real)
     parent, real_halves = os.getpid(), cache_mod._halves
 
     def halves(root, near_root):

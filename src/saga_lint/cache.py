@@ -39,7 +39,6 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 import stat
 import sys
 import tempfile
@@ -49,7 +48,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from saga_lint import __version__
+from saga_lint import __version__, forked
 from saga_lint.findings import Finding, ResourceRef, Severity
 
 if TYPE_CHECKING:
@@ -138,7 +137,7 @@ class CheckCache:
         """The digest of the key line of each folder the catalog's walk enters (``_Walk``; the
         line starts with the folder's path, so the sorted digests stand for the whole tree). A
         catalog whose index is large is walked by this process and a forked one, half each
-        (``_fork_scan``), and each keeps the records of the folders it walks in its own part of
+        (``_walk_half`` in a child of ``forked.start``), and each keeps the records of the folders it walks in its own part of
         the index (``_Records``): this process in ``index_file``, the forked one in
         ``fork_index_file``; each part is written again when its walk listed a folder, read a
         file or found other folders than the part holds."""
@@ -147,7 +146,9 @@ class CheckCache:
         inside = os.path.realpath(self.root)
         root = str(self.root)
         theirs_part = _Part(self.fork_index_file, raws[::-1])
-        child = _fork_scan(root, theirs_part, started, inside) if len(raws[0]) + len(raws[1]) >= PARALLEL_FROM else None
+        child = None
+        if len(raws[0]) + len(raws[1]) >= PARALLEL_FROM:  # the fork comes first: the child parses its own part
+            child = forked.start(lambda: _walk_half(root, theirs_part, started, inside))
         walk = _Walk(_Records(self.index_file, raws, started), inside)
         theirs, mine = _halves(root, walk) if child is not None else ([], [(root, "")])
         walk.walk(mine)
@@ -155,7 +156,7 @@ class CheckCache:
         lines = walk.lines
         lines.sort()  # while the forked walk may still run; each half sorted, the last sort only merges
         if child is not None:
-            more = _collect(child)
+            more = child.result()
             if more is None or more[0] != theirs:  # the child failed, or listed other folders: its half here
                 lines += _walk_half(root, theirs_part, started, inside, theirs)[1]
             else:
@@ -463,9 +464,10 @@ class _Part(NamedTuple):
 
 def _walk_half(root: str, part: _Part, started: int, inside: str,
                theirs: list[tuple[str, str]] | None = None) -> Forked:
-    """The forked process's walk: the folders near the root, then its half (``theirs``, else the
-    one it finds), its records written into its part of the index: the half and the digests of
-    its key lines."""
+    """The forked process's walk (``forked.start``): the folders near the root, then its half
+    (``theirs``, else the one it finds), its records written into its part of the index: the
+    half and the digests of its key lines. This process walks ``theirs`` itself the same way when
+    the child failed or found other folders near the root."""
     walk = _Walk(_Records(part.path, part.raws, started), inside)
     found, _ = _halves(root, walk)
     near_root = len(walk.lines)  # this process walks those too: their lines are its own
@@ -479,51 +481,6 @@ def _write_part(walk: _Walk, started: int) -> None:
     folders than its part holds (with nothing read, every record is the one it had)."""
     if walk.reads or walk.fresh.keys() != walk.records.own.keys():
         _write_index(walk.records.path, walk.fresh, started)
-
-
-def _fork_scan(root: str, part: _Part, started: int, inside: str) -> tuple[int, int] | None:
-    """A forked process that finds the folders near the root as this process does (``_halves``)
-    and walks the first half (``_walk_half``, into its part of the index): (its pid, the pipe to
-    read), or None."""
-    if not hasattr(os, "fork"):
-        return None
-    try:
-        read_end, write_end = os.pipe()
-    except OSError:
-        return None
-    try:
-        pid = os.fork()
-    except OSError:  # no process left: this process walks it all, and the pipe is not needed
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the child: scan, send, exit without the parent's clean-up
-        code = 1
-        try:
-            os.close(read_end)
-            sent = _walk_half(root, part, started, inside)
-            with os.fdopen(write_end, "wb") as out:
-                out.write(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    return pid, read_end
-
-
-def _collect(child: tuple[int, int]) -> Forked | None:
-    """The forked scan's result, or None when it failed."""
-    pid, read_end = child
-    try:
-        with os.fdopen(read_end, "rb") as inbox:
-            data = inbox.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            return None
-        result: Forked = pickle.loads(data)  # from our own child, over a pipe: not a file anyone wrote
-        return result
-    except (OSError, EOFError, pickle.UnpicklingError):
-        return None
 
 
 def _link_facts(path: str, inside: str | None = None) -> str:

@@ -61,10 +61,10 @@ def nearest(word: str, known: Iterable[str] | Mapping[str, str], cutoff: float =
 
 def _slip(known: str, word: str) -> bool:
     """Whether ``word`` is within Python's bound of edits of ``known`` (see the module's docstring)."""
-    return _edits(known, word) <= (len(known) + len(word) + 3) // 6
+    return edit_distance(known, word) <= (len(known) + len(word) + 3) // 6
 
 
-def _edits(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
     """The Levenshtein distance of two (short) names."""
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from saga_lint.catalog.walk import is_page
 from saga_lint.findings import Finding, Severity
+from saga_lint.suggest import edit_distance
 from saga_lint.words import with_article
 
 # collection folder -> resource type
@@ -85,16 +86,6 @@ def classify(rel_parts: tuple[str, ...]) -> tuple[str | None, str | None]:
 
 
 
-def _edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def near_miss_folder(name: str) -> str | None:
     """The collection folder a folder name was probably meant to be (``event``, ``Services``,
     ``comands``): the same name in another case, or one edit away (two for names of eight
@@ -109,7 +100,7 @@ def near_miss_folder(name: str) -> str | None:
     limit = 2 if len(name) >= 8 else 1
     best: tuple[int, str] | None = None
     for candidate in sorted(RESOURCE_FOLDERS):
-        d = _edit_distance(lower, candidate)
+        d = edit_distance(lower, candidate)
         if d <= limit and (best is None or d < best[0]):
             best = (d, candidate)
     return best[1] if best else None

@@ -34,16 +34,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def utf8_text(value: object) -> str:
     """Any value as text that encodes as UTF-8 (None as ''; lone surrogates replaced by U+FFFD,
     one per byte of a name that is not UTF-8, as ``utf8_safe`` shows the same name in a path)."""
-    s = "" if value is None else str(value)
-    try:
-        s.encode("utf-8")
-        return s
-    except UnicodeEncodeError:
-        pass
-    try:
-        return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:  # other lone surrogates
-        return s.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return utf8_safe("" if value is None else str(value))
 
 
 def visible(value: object, limit: int | None = None) -> str:
