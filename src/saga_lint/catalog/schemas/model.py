@@ -60,10 +60,12 @@ class SchemaProblem:
 
 def _encodable(text: str) -> str:
     """``text`` as valid UTF-8: a name that is not UTF-8 (its bytes kept as surrogates) shows one
-    U+FFFD per byte, as the renderers show it in a path; any other lone surrogate one per code unit."""
-    from saga_lint.render.safe import utf8_text
-
-    return utf8_text(text)
+    U+FFFD per byte, as the renderers show it in a path (``render.safe.utf8_safe``, which the
+    catalog package does not import); any other lone surrogate one per code unit."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def short(text: object, n: int = 240) -> str:
