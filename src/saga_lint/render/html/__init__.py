@@ -83,16 +83,24 @@ def _counts(result: Result) -> tuple[dict[str, int], int | None]:
 def build_context(report: ReportInput, max_rows: int = MAX_ROWS, title: str | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain data; ``data``: the parts of a large report the
     page's script draws, as JSON (``lazy``)."""
-    saga_part = SagaSections(report, _folded_from(report))
-    try:
+    with _drawing_sagas(report) as saga_part:
         ctx = _context(report, saga_part, max_rows, title)
         if "sagas" in ctx["data"]:
             items = saga_part.folded_items()
             ctx["data"]["sagas"] = f"[{items.decode('utf-8') if isinstance(items, bytes) else items}]"
+    return ctx
+
+
+@contextlib.contextmanager
+def _drawing_sagas(report: ReportInput) -> Iterator[SagaSections]:
+    """The report's saga sections (``SagaSections`` forks the child that draws the folded ones);
+    the child is discarded when the report fails meanwhile."""
+    saga_part = SagaSections(report, _folded_from(report))
+    try:
+        yield saga_part
     except BaseException:
         saga_part.discard()
         raise
-    return ctx
 
 
 def _folded_from(report: ReportInput) -> int | None:
@@ -238,13 +246,9 @@ def _whole_text(pieces: list[str], folded: str | bytes | None) -> str:
 def _render(report: ReportInput, max_rows: int, title: str | None) -> tuple[list[str], str | bytes | None]:
     """The template's pieces, with ``FOLDED_SAGAS`` in a large report, and the folded sagas'
     JSON items (``SagaSections.folded_items``; None in a report without folded sagas)."""
-    saga_part = SagaSections(report, _folded_from(report))  # forks the child that draws the folded sagas
-    try:
+    with _drawing_sagas(report) as saga_part:
         pieces = _page(_context(report, saga_part, max_rows, title))
         return pieces, (saga_part.folded_items() if saga_part.folded_from is not None else None)
-    except BaseException:
-        saga_part.discard()
-        raise
 
 
 def _page(ctx: dict[str, Any]) -> list[str]:

@@ -144,8 +144,10 @@ def _uncompensated_sub_flows(saga: Saga, fmap: FlowMap) -> Iterator[Problem]:
     branches reach a Compensation node (or come back to it), like a step's."""
     comp = fmap.reaching(saga.compensation_nodes)
     for node in fmap.ordered():
+        if node.kind != "flow":  # (asked first: the steps before a node are counted for sub-flows only)
+            continue
         completed = [s for s in saga.steps if s.type == "compensatable" and s.index < node.index]
-        if node.kind != "flow" or not completed:
+        if not completed:
             continue
         for link in fmap.out_links(node.id):
             failed = (link.label and FAILURE_WORDS.search(link.label)) or fmap.is_failure_node(link.target)

@@ -77,7 +77,8 @@ def _drawn_consumers(ctx: Context, saga: Saga, fmap: FlowMap) -> Iterator[Proble
     """A service drawn right after an event that a drawn participant publishes (not the entry
     message: ``saga/entry``'s), acting on it, receives the event. The orchestrator (a consumer that
     sends the step commands) is ``saga/orchestrator``'s."""
-    commands = [s.command for s in saga.steps if s.command is not None]
+    # the services that send a step command (an orchestrator): asked once per saga, not per consumer drawn
+    coordinators = {r.key for s in saga.steps if s.command is not None for r in ctx.graph.senders_of(s.command)}
     for node in fmap.ordered():
         if fmap.message_type(node.id) != "event" or node.message_id is None \
                 or not any(b.kind in ("service", "agent") for b in fmap.before(node.id)):
@@ -87,7 +88,7 @@ def _drawn_consumers(ctx: Context, saga: Saga, fmap: FlowMap) -> Iterator[Proble
             consumer = fmap.nodes.get(link.target)
             svc = consumer.target if consumer is not None and consumer.kind in ("service", "agent") else None
             if consumer is None or svc is None or svc.id in got or not acts(ctx.graph, fmap, consumer, svc) \
-                    or any(svc.key in {r.key for r in ctx.graph.senders_of(c)} for c in commands):
+                    or svc.key in coordinators:
                 continue
             yield Problem(f"the map draws {svc.id} consuming {node.message_id} and acting on it, but {svc.id} does not "
                           f"receive {node.message_id}, so the step it draws has no participant and is not reviewed. Add "

@@ -133,20 +133,28 @@ def _saga_in_time(saga: Saga) -> Iterator[Problem]:
         return
     worst, undo_after = sum(w for _, w in forward), None
     last = next((i for i, s in enumerate(saga.steps) if s.type == "pivot"), len(saga.steps) - 1)
-    for k in range(last + 1):
-        done = [s for s in saga.steps[:k] if s.type == "compensatable" and s.compensation_retry is not None]
-        undo = sum(s.compensation_retry.worst_case() or 0 for s in done if s.compensation_retry is not None)
-        run = sum(w for s, w in forward if s.index <= saga.steps[k].index) + undo
-        if undo and run > worst:
-            worst, undo_after = run, (saga.steps[k], done)
+    by_step = {id(s): w for s, w in forward}
+    forward_sum = undo = 0.0  # running sums (the steps are in flow order): forward work up to step k, the undo before it
+    for k, step in enumerate(saga.steps[: last + 1]):
+        forward_sum += by_step.get(id(step), 0)
+        if undo and forward_sum + undo > worst:
+            worst, undo_after = forward_sum + undo, (step, k)
+        if _undone(step) and step.compensation_retry is not None:
+            undo += step.compensation_retry.worst_case() or 0
     if worst <= saga.deadline:
         return
-    ran = forward if undo_after is None else [(s, w) for s, w in forward if s.index <= undo_after[0].index]
+    failing, undone = (None, []) if undo_after is None else (undo_after[0], [s for s in saga.steps[:undo_after[1]] if _undone(s)])
+    ran = forward if failing is None else [(s, w) for s, w in forward if s.index <= failing.index]
     text = " + ".join(f"{s.id} {format_duration(w)}" for s, w in ran) + " with every retry used"
-    if undo_after is not None:
+    if failing is not None:
         comps = " + ".join(f"{s.id} {format_duration(s.compensation_retry.worst_case() or 0)}"
-                           for s in reversed(undo_after[1]) if s.compensation_retry is not None)
-        text += f", then, when {undo_after[0].id} fails for good, the compensations of {comps}"
+                           for s in reversed(undone) if s.compensation_retry is not None)
+        text += f", then, when {failing.id} fails for good, the compensations of {comps}"
     yield Problem(f"the saga can run for {format_duration(worst)} in the worst case, longer than its deadline "
                   f"{format_duration(saga.deadline)}: {text}. Reduce attempts or timeouts, or raise the deadline.",
                   saga.flow, ("x-saga", "deadline"))
+
+
+def _undone(step: SagaStep) -> bool:
+    """A compensatable step whose compensation has a retry policy (its worst case counts)."""
+    return step.type == "compensatable" and step.compensation_retry is not None

@@ -66,20 +66,18 @@ _SAGA_POINTERS: dict[KeyPath, tuple[str, ...]] = {
 
 def _pointers(x: YamlMap) -> Iterator[tuple[KeyPath, object, tuple[str, ...]]]:
     """(key path, value, resource types) of every place x-saga points at a resource."""
-    places: list[tuple[KeyPath, object, tuple[str, ...]]] = []
     for path, types in _SAGA_POINTERS.items():
-        places.append((("x-saga", *path), _at(x, path), types))
+        yield ("x-saga", *path), _at(x, path), types
     steps = x.get("steps")
     for key, block in steps.items() if isinstance(steps, dict) else ():
         if not isinstance(block, dict):
             continue
         for path, types in _STEP_POINTERS.items():
-            places.append((("x-saga", "steps", key, *path), _at(block, path), types))
+            yield ("x-saga", "steps", key, *path), _at(block, path), types
         failures = block.get("failures")
         for i, f in enumerate(failures if isinstance(failures, list) else []):
             if isinstance(f, dict):
-                places.append((("x-saga", "steps", key, "failures", i, "event"), f.get("event"), _EVENT))
-    return iter(places)
+                yield ("x-saga", "steps", key, "failures", i, "event"), f.get("event"), _EVENT
 
 
 def _at(block: YamlMap, path: KeyPath) -> object:
