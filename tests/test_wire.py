@@ -44,8 +44,8 @@ def _same(a: LoadedPart, b: LoadedPart) -> None:
     assert len(a.pages) == len(b.pages)
     for x, y in zip(a.pages, b.pages, strict=True):
         assert type(y) is type(x)
-        assert (x.type, x.file, x.folder, x.data, x.body, x.body_line, x.versioned_folder) == \
-            (y.type, y.file, y.folder, y.data, y.body, y.body_line, y.versioned_folder)
+        assert (x.type, x.file, x.folder, x.data, x.body, x.body_line, x.versioned_folder, x.head_digest) == \
+            (y.type, y.file, y.folder, y.data, y.body, y.body_line, y.versioned_folder, y.head_digest)
         assert x.key == y.key and x.locs.find("id") == y.locs.find("id")
         assert dict(x.locs) == dict(y.locs)
 

@@ -54,15 +54,17 @@ from saga_lint.findings import Finding, ResourceRef, Severity
 if TYPE_CHECKING:
     from saga_lint.config import Config
     from saga_lint.ecversion import EcVersion
+    from saga_lint.prose import PageEntry
     from saga_lint.results import Result, Summary
 
 CACHE_DIR_NAME = ".saga-lint-cache"
-LAYOUT = 6  # of the files below; another layout is a miss
+LAYOUT = 7  # of the files below; another layout is a miss
 _FIELDS = 7  # of a folder's index record (``_Walk``)
 RACY_NS = 1_000_000_000  # a file modified this close before the walk that wrote the index began is read again
 _KEEP = 8  # results kept per folder (the newest)
 PARALLEL_FROM = 1_000_000  # bytes of index (about 3,000 folders) from which the key's walk is shared with a forked process
 _SPLIT = 16  # folders to share out at least
+PROSE_EDITS_AT_MOST = 200  # edited files read again to reuse a result (beyond: the check, on every CPU)
 
 
 def cache_folder(root: Path, cache_dir: str | None) -> Path:
@@ -82,6 +84,7 @@ class Restored:
     files_seen: int
     resources: dict[str, int] = field(default_factory=dict)
     eventcatalog: EcVersion | None = None  # the EventCatalog version the check was made against
+    pages: str = ""  # the digest of the file of its pages' signatures (``saga_lint.prose``)
 
     def summary(self) -> Summary:
         sev = {"error": 0, "warning": 0, "info": 0}
@@ -125,22 +128,35 @@ class CheckCache:
     # -- the key ----------------------------------------------------------------------------------
     def key(self, config: Config) -> str:
         """The hash of everything a check's result depends on (see the module's docstring)."""
-        h = hashlib.blake2b(digest_size=20)
+        return self.keyed(config).key
+
+    def keyed(self, config: Config) -> Keyed:
+        """The key, and when the files changed since the last walk only in content (no file added,
+        removed or renamed, no link), the key they had then and the files whose content changed."""
         # --eventcatalog-version reaches the rules through the environment (ecversion.detect)
         ec_version = os.environ.get("SAGA_LINT_EVENTCATALOG_VERSION", "")
-        h.update(json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _config_form(config),
-                             ec_version], sort_keys=True).encode())
-        h.update(b"".join(self._folder_lines()))
-        return h.hexdigest()
+        rest = json.dumps([LAYOUT, __version__, sys.version, _code_signature(), _config_form(config), ec_version],
+                          sort_keys=True).encode()
+        lines, edits = self._walked()
+        key = _key_of(rest, lines)
+        if not edits:
+            return Keyed(key, None, ())
+        recorded = {now: old for old, now, _ in edits}
+        before = _key_of(rest, sorted([recorded.get(line, line) for line in lines]))
+        return Keyed(key, before, tuple(file for _, _, files in edits for file in files))
 
     def _folder_lines(self) -> list[bytes]:
+        return self._walked()[0]
+
+    def _walked(self) -> tuple[list[bytes], list[Edit] | None]:
         """The digest of the key line of each folder the catalog's walk enters (``_Walk``; the
         line starts with the folder's path, so the sorted digests stand for the whole tree). A
         catalog whose index is large is walked by this process and a forked one, half each
         (``_walk_half`` in a child of ``forked.start``), and each keeps the records of the folders it walks in its own part of
         the index (``_Records``): this process in ``index_file``, the forked one in
         ``fork_index_file``; each part is written again when its walk listed a folder, read a
-        file or found other folders than the part holds."""
+        file or found other folders than the part holds. With the lines, the walks' edits
+        (``_Walk.edits``)."""
         started = time.time_ns()  # before any stat: the index's time (see RACY_NS)
         raws = (_read_cache_file(self.index_file), _read_cache_file(self.fork_index_file))
         inside = os.path.realpath(self.root)
@@ -153,20 +169,23 @@ class CheckCache:
         theirs, mine = _halves(root, walk) if child is not None else ([], [(root, "")])
         walk.walk(mine)
         _write_part(walk, started)
-        lines = walk.lines
+        lines, edits = walk.lines, walk.edits
         lines.sort()  # while the forked walk may still run; each half sorted, the last sort only merges
         if child is not None:
             more = child.result()
             if more is None or more[0] != theirs:  # the child failed, or listed other folders: its half here
-                lines += _walk_half(root, theirs_part, started, inside, theirs)[1]
-            else:
-                lines += more[1]
+                more = _walk_half(root, theirs_part, started, inside, theirs)
+            lines += more[1]
+            edits = None if edits is None or more[2] is None else edits + more[2]
         lines.sort()
-        return lines
+        return lines, edits
 
     # -- entries ----------------------------------------------------------------------------------
     def _entry(self, key: str) -> Path:
         return self.folder / f"check-{key}.json"
+
+    def _pages_file(self, digest: str) -> Path:
+        return self.folder / f"pages-{digest}.json"
 
     def load(self, key: str, config: Config) -> Restored | None:
         """The cached result of ``key``, or None (a miss: missing, unreadable or not ours)."""
@@ -182,27 +201,107 @@ class CheckCache:
             if not all(isinstance(k, str) and isinstance(v, int) for k, v in resources.items()):
                 return None
             ec = _ec_version(doc.get("eventcatalog"))
+            pages = doc.get("pages")
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return None
-        return Restored(self.root, findings, config, files_seen, resources, ec)
+        return Restored(self.root, findings, config, files_seen, resources, ec, pages if _is_digest(pages) else "")
 
-    def store(self, key: str, result: Result) -> None:
-        """Write the result of ``key`` (quietly nothing when the folder cannot be written)."""
+    def store(self, key: str, result: Result | Restored, pages: dict[str, PageEntry] | str) -> None:
+        """Write the result of ``key``, with the signatures of its pages (``saga_lint.prose``:
+        ``pages``, or the digest of a file of them that is already written), quietly nothing when
+        the folder cannot be written. The file of signatures is named by its content's digest:
+        the results of a catalog's edits of prose share it."""
         summary = result.summary()
         ec = result.eventcatalog
-        doc = {"layout": LAYOUT, "key": key, "version": __version__, "files": summary["files"],
-               "resources": summary["resources"], "findings": [f.to_json() for f in result.findings],
-               "eventcatalog": None if ec is None else {"version": ec.version, "source": ec.source, "declared": ec.declared}}
         try:
+            if isinstance(pages, str):
+                os.utime(self._pages_file(pages))  # kept as long as the newest entries (``_prune``)
+            else:
+                text = json.dumps({"layout": LAYOUT, "pages": pages}).encode()
+                pages = hashlib.blake2b(text, digest_size=20).hexdigest()
+                _write_atomic(self._pages_file(pages), text.decode())
+            doc = {"layout": LAYOUT, "key": key, "version": __version__, "files": summary["files"],
+                   "resources": summary["resources"], "findings": [f.to_json() for f in result.findings],
+                   "eventcatalog": None if ec is None else {"version": ec.version, "source": ec.source,
+                                                            "declared": ec.declared},
+                   "pages": pages}
             _write_atomic(self._entry(key), json.dumps(doc))
             self._prune()
         except OSError:
             pass
 
     def _prune(self) -> None:
-        entries = sorted(self.folder.glob("check-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in entries[_KEEP:]:
-            old.unlink(missing_ok=True)
+        """Keep the newest entries and files of page signatures (``_KEEP`` of each)."""
+        for pattern in ("check-*.json", "pages-*.json"):
+            files = sorted(self.folder.glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in files[_KEEP:]:
+                old.unlink(missing_ok=True)
+
+    # -- an edit of pages' prose ------------------------------------------------------------------
+    def after_prose_edits(self, keyed: Keyed, config: Config) -> tuple[Restored, str] | None:
+        """The result of ``keyed.key`` and its pages' signatures, when the inputs changed since
+        the entry of ``keyed.before`` only in the prose of pages (``saga_lint.prose``): each edited
+        file a page of that entry whose signature, read now, is the recorded one, and whose
+        content is still the one the key's walk read. That entry's findings are then the
+        findings (every rule read the same input), and it shares its file of signatures. None
+        otherwise: the check runs."""
+        if keyed.before is None or not keyed.edited or len(keyed.edited) > PROSE_EDITS_AT_MOST:
+            return None
+        before = self.load(keyed.before, config)
+        pages = None if before is None else self._pages(before.pages)
+        if before is None or pages is None:
+            return None
+        from saga_lint import prose
+
+        for rel, digest in keyed.edited:
+            entry = _page_entry(pages.get(rel))
+            if entry is None or prose.reread(self.root, rel, entry) != entry[2]:
+                return None
+            if _content_digest(os.path.join(self.root, rel)) != digest:  # edited again since the walk
+                return None
+        return before, before.pages
+
+    def _pages(self, digest: str) -> dict[str, object] | None:
+        """The page signatures of the file ``digest`` names (each entry checked where it is used:
+        ``_page_entry``); None when the file is missing, damaged or not the one named."""
+        raw = _read_cache_file(self._pages_file(digest))
+        if not _is_digest(digest) or hashlib.blake2b(raw, digest_size=20).hexdigest() != digest:
+            return None
+        try:
+            doc = json.loads(raw)
+            pages = doc["pages"]
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return None
+        return pages if doc.get("layout") == LAYOUT and isinstance(pages, dict) else None
+
+
+class Keyed(NamedTuple):
+    """A check's key (``CheckCache.keyed``)."""
+
+    key: str
+    before: str | None  # the key of the last walk, when only files' content changed since
+    edited: tuple[tuple[str, str], ...]  # those files: (path in the catalog, content digest now)
+
+
+def _is_digest(text: object) -> bool:
+    """Whether ``text`` is a digest as the cache names its files with (40 hex digits): a damaged
+    entry must not name a path."""
+    return isinstance(text, str) and len(text) == 40 and not text.strip("0123456789abcdef")
+
+
+def _page_entry(raw: object) -> PageEntry | None:
+    """A page's entry in a file of signatures (``prose.PageEntry``); None when missing or damaged."""
+    if isinstance(raw, list) and len(raw) == 3 and isinstance(raw[0], str) \
+            and (raw[1] is None or isinstance(raw[1], str)) and isinstance(raw[2], str):
+        return raw[0], raw[1], raw[2]
+    return None
+
+
+def _key_of(rest: bytes, lines: list[bytes]) -> str:
+    """The key of a catalog's inputs: all but its files (``rest``), and its folders' key lines."""
+    h = hashlib.blake2b(rest, digest_size=20)
+    h.update(b"".join(lines))
+    return h.hexdigest()
 
 
 def _ec_version(raw: object) -> EcVersion | None:
@@ -229,9 +328,12 @@ def _walked(root: Path, folder: Path) -> bool:
     return not any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts)
 
 
-Forked = tuple[list[tuple[str, str]], list[bytes]]
-# what the forked walk sends: the folders it walked (its half as it found it), and the digests of
-# their key lines (it writes their records into its own part of the index)
+Edit = tuple[bytes, bytes, tuple[tuple[str, str], ...]]
+# a folder whose key line changed: the digest of its recorded key line, that of its key line now,
+# and each file whose content changed (its path in the catalog, its content digest now)
+Forked = tuple[list[tuple[str, str]], list[bytes], "list[Edit] | None"]
+# what the forked walk sends: the folders it walked (its half as it found it), the digests of
+# their key lines (it writes their records into its own part of the index), and its edits
 
 
 class _Records:
@@ -286,6 +388,9 @@ class _Walk:
         self.records, self.skip = records, SKIP_DIRS
         self.inside = inside  # the catalog's real root: a link's file there is read by the loader
         self.lines: list[bytes] = []  # the digest of each folder's key line
+        # each folder whose key line is not the recorded one; None once one is not only new
+        # content of files it had (``_note_edit``)
+        self.edits: list[Edit] | None = []
         self.fresh: dict[str, str] = {}  # the index record of each folder walked
         self.reads = 0  # folders listed and files read
 
@@ -312,9 +417,10 @@ class _Walk:
             listing = _recorded_listing(fields) if same else _scandir(path)
         except (OSError, ValueError):  # unreadable: what it is is the key
             self.lines.append(_line_digest([rel, f"u{_link_facts(path)}"]))
+            self.edits = None  # nothing recorded to compare with
             return []
         self.reads += not same
-        return self._relisted(path, rel, sig, listing, _prior_files(fields), racy_before)
+        return self._relisted(path, rel, sig, listing, fields, racy_before)
 
     def _as_recorded(self, path: str, rel: str, old: str, fields: list[str],
                      racy_before: int) -> list[tuple[str, str]] | None:
@@ -341,10 +447,11 @@ class _Walk:
                 if name[:1] not in ("", ".") and name not in skip]  # a damaged record's ``..`` is not walked
 
     def _relisted(self, path: str, rel: str, sig: str, listing: list[tuple[str, str]],
-                  prior: dict[str, tuple[str, str]], racy_before: int) -> list[tuple[str, str]]:
+                  fields: list[str], racy_before: int) -> list[tuple[str, str]]:
         """Record a folder from its listing (``kind, name``, sorted), reading each file whose
-        signature is not the one ``prior`` records (or is racy before ``racy_before``); its
-        sub-folders."""
+        signature is not the one its record (``fields``) holds (or is racy before
+        ``racy_before``); its sub-folders."""
+        prior = _prior_files(fields)
         names, sigs, digests, subs, links, line = [], [], [], [], [], [rel]
         latest, recordable = 0, True
         for kind, name in listing:
@@ -375,10 +482,37 @@ class _Walk:
                 line.append(f"d{name}")
         digest_bytes = _line_digest(line)
         self.lines.append(digest_bytes)
-        fast = f"{latest}:{digest_bytes.hex()}" if recordable else ""
-        self.fresh[rel] = "\0".join([sig, fast, "/".join(names), "".join(sigs), "/".join(digests), "/".join(subs),
-                                     "/".join(links)])
+        # a folder holding a link or an unreadable file is listed on every walk (no ``latest``),
+        # but its key line's digest is kept, to tell an edit of its files (``_note_edit``)
+        fast = f"{latest}:{digest_bytes.hex()}" if recordable else f":{digest_bytes.hex()}"
+        record = [sig, fast, "/".join(names), "".join(sigs), "/".join(digests), "/".join(subs), "/".join(links)]
+        self.fresh[rel] = "\0".join(record)
+        if self.edits is not None:
+            self._note_edit(rel, fields, record, recordable)
         return [(f"{path}/{name}", f"{rel}/{name}" if rel else name) for name in subs]
+
+
+    def _note_edit(self, rel: str, fields: list[str], record: list[str], recordable: bool) -> None:
+        """Add the folder to ``edits`` when its key line (its new ``record``'s) is not the one
+        its old record (``fields``) holds, with the files whose content changed; when that is
+        not all that changed (entries added or removed, a link, an unreadable file, no record),
+        set ``edits`` to None."""
+        old, now = fields[1].partition(":")[2] if len(fields) == _FIELDS else "", record[1].partition(":")[2]
+        if old == now:
+            return
+        if self.edits is None or not old or not recordable or [fields[i] for i in (2, 5, 6)] != [record[i] for i in (2, 5, 6)]:
+            self.edits = None
+            return
+        try:  # a damaged record's fields may not line up
+            changed = tuple((f"{rel}/{name}" if rel else name, new) for name, was, new in
+                            zip(fields[2].split("/"), fields[4].split("/"), record[4].split("/"), strict=True) if was != new)
+            edit = (bytes.fromhex(old), bytes.fromhex(now), changed)
+        except ValueError:
+            changed = ()
+        if changed:
+            self.edits.append(edit)
+        else:
+            self.edits = None
 
 
 def _line_digest(line: list[str]) -> bytes:
@@ -470,10 +604,10 @@ def _walk_half(root: str, part: _Part, started: int, inside: str,
     the child failed or found other folders near the root."""
     walk = _Walk(_Records(part.path, part.raws, started), inside)
     found, _ = _halves(root, walk)
-    near_root = len(walk.lines)  # this process walks those too: their lines are its own
+    near_root, near_root_edits = len(walk.lines), len(walk.edits or ())  # this process walks those too
     walk.walk(found if theirs is None else theirs)
     _write_part(walk, started)
-    return found, sorted(walk.lines[near_root:])
+    return found, sorted(walk.lines[near_root:]), None if walk.edits is None else walk.edits[near_root_edits:]
 
 
 def _write_part(walk: _Walk, started: int) -> None:

@@ -5,6 +5,7 @@ body and read as YAML with lazy locations. Bad input never raises: the page is l
 
 from __future__ import annotations
 
+import hashlib
 import stat
 
 from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
@@ -135,4 +136,6 @@ def parse_page(
             )
         )
         return None
-    return Resource(kind, rel, folder, data, locs, parts.body, parts.body_first_line, versioned)
+    head = text[: len(text) - len(parts.body)]
+    head_digest = hashlib.blake2b(head.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return Resource(kind, rel, folder, data, locs, parts.body, parts.body_first_line, versioned, head_digest)

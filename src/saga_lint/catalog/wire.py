@@ -24,7 +24,7 @@ from saga_lint.catalog.units import LoadedPart
 from saga_lint.catalog.yaml.locations import LazyLocations, Locations
 
 # the fields of a page that travel; the rest (references, parsed body, key) are derived on first use
-Row = tuple[str, str, str, dict[str, Any], bool, Any, str, int, "str | None"]
+Row = tuple[str, str, str, dict[str, Any], bool, Any, str, int, "str | None", str]
 
 
 def _row(res: Resource) -> Row | bytes:
@@ -36,7 +36,7 @@ def _row(res: Resource) -> Row | bytes:
     # a map already computed travels as a plain dict (``dict(locs)`` would compute a pending one)
     where = pending if pending is not None else dict.copy(locs)
     return (res.type, res.file, res.folder, res.data, pending is not None, where, res.body, res.body_line,
-            res.versioned_folder)
+            res.versioned_folder, res.head_digest)
 
 
 def _marshalled(item: Row | bytes, res: Resource) -> Row | bytes:
@@ -56,9 +56,9 @@ def _page(item: Row | bytes) -> Resource:
         if not isinstance(res, Resource):
             raise ValueError("not a page")
         return res
-    kind, file, folder, data, lazy, where, body, body_line, versioned = item
+    kind, file, folder, data, lazy, where, body, body_line, versioned, head = item
     locs = LazyLocations(*where) if lazy else Locations(where)
-    return Resource(kind, file, folder, data, locs, body, body_line, versioned)
+    return Resource(kind, file, folder, data, locs, body, body_line, versioned, head)
 
 
 def encode(part: LoadedPart) -> bytes:

@@ -87,14 +87,27 @@ def _checked(path: str, make_config: Callable[[], Config], cache_dir: str | None
         # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
         return run_check(path, make_config)
     config = make_config()
-    key = cache.key(config)
-    hit = cache.load(key, config)
+    keyed = cache.keyed(config)
+    hit = cache.load(keyed.key, config)
     if hit is not None:
         return hit
+    reused = cache.after_prose_edits(keyed, config)  # pages edited only in their prose: nothing to check again
+    if reused is not None:
+        cache.store(keyed.key, *reused)
+        _timing("reused after an edit of prose")
+        return reused[0]
     result = run_check(path, config)
-    if cache.key(config) == key:  # stored only when no input changed while the check ran
-        cache.store(key, result)
+    if cache.key(config) == keyed.key:  # stored only when no input changed while the check ran
+        from saga_lint.prose import signatures
+
+        cache.store(keyed.key, result, signatures(result.catalog))
     return result
+
+
+def _timing(what: str) -> None:
+    """``SAGA_LINT_TIMINGS=1``: say how the result was made (as ``pipeline``'s steps do)."""
+    if os.environ.get("SAGA_LINT_TIMINGS", "") not in ("", "0"):
+        click.echo(f"saga-lint timing: {what}", err=True)
 
 
 def _only_errors(result: CheckResult) -> CheckResult:

@@ -1,0 +1,82 @@
+"""Whether an edit of a page changed only its prose: what a check reads from one page, as a signature.
+
+From a resource page other than a flow (the saga model reads a flow's Markdown: its "Saga steps"
+table, its "Compensation" and "Success condition" sections) a check reads:
+
+- the text before the body (the frontmatter, its fences, any blank lines or byte-order mark before
+  it): ``Resource.head_digest``, which fixes ``data``, ``locs`` and ``body_line``;
+- whether the body is empty (``best-practices/description-required``'s question for some pages);
+- the body's components that name a file (``<SchemaViewer file="...">``, ``<Schema file="...">``:
+  ``catalog.paths.file_components``), with their attributes and positions, which the page facts
+  resolve and read.
+
+Docs pages, changelogs and the other pages of ``PAGE_KINDS`` are read whole (a docs page about a
+flow is saga evidence), so they have no signature. Two versions of a page with the same signature
+give every rule the same input: a catalog whose only changes since a cached check are such edits
+has that check's findings (``CheckCache.after_prose_edits``). The signature is recorded for every
+page a check reads (``signatures``), and computed again for an edited page (``reread``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from saga_lint.catalog.body import Component
+    from saga_lint.catalog.model import Catalog, Resource
+
+# a page's entry in ``signatures``: its kind, its versioned folder, its signature
+PageEntry = tuple[str, "str | None", str]
+
+
+def has_signature(res: Resource) -> bool:
+    """Whether a check reads the page only as ``signature`` says (see the module's docstring)."""
+    from saga_lint.catalog.model import PAGE_KINDS
+
+    return bool(res.head_digest) and res.type != "flow" and res.type not in PAGE_KINDS
+
+
+def signature(res: Resource, named: Iterable[tuple[Component, str]]) -> str:
+    """The signature of a page whose body components that name a file are ``named`` ((component,
+    path as written), as ``catalog.paths.body_file_paths`` gives them)."""
+    sig = f"{res.head_digest}:{'b' if res.body.strip() else 'e'}"  # a body, or an empty one
+    files = [[c.name, sorted(c.attrs.items()), c.line, c.column, text] for c, text in named]
+    if not files:
+        return sig
+    return f"{sig}:{hashlib.blake2b(json.dumps(files).encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}"
+
+
+def signatures(catalog: Catalog) -> dict[str, PageEntry]:
+    """The entry of every page of a checked catalog that has a signature, by its file; the body
+    components are the ones its page facts resolved (no body is read again)."""
+    from saga_lint.catalog.model import PAGE_KINDS
+    from saga_lint.catalog.pagefacts import path_checks
+
+    out: dict[str, PageEntry] = {}
+    for res in catalog.resources:
+        if res.head_digest and res.type != "flow" and res.type not in PAGE_KINDS:  # has_signature(res)
+            named = [(check.component, check.text) for check in path_checks(catalog, res) if check.component is not None]
+            out[res.file] = (res.type, res.versioned_folder, signature(res, named))
+    return out
+
+
+def reread(root: Path, rel: str, entry: PageEntry) -> str | None:
+    """The signature of the page ``rel`` as it is now, read as the loader reads it (``entry``: its
+    recorded kind and versioned folder); None when it is no longer a page with one (it does not
+    parse, say)."""
+    from saga_lint.catalog.page import parse_page
+    from saga_lint.catalog.paths import body_file_paths, file_components
+    from saga_lint.findings import Finding
+
+    kind, versioned, _ = entry
+    problems: list[Finding] = []
+    res = parse_page(os.path.join(root, rel), rel, kind, versioned, problems)
+    if res is None or problems or not has_signature(res):
+        return None
+    return signature(res, body_file_paths(file_components(res)))
