@@ -19,7 +19,10 @@ installed copy, npx's own start-up included, no network).
 Both shapes of ``generate.py`` are measured (``--shapes``): today's (a flow every 20 services) and
 ``saga-dense`` (a declared saga per 5 services, #17). ``saga-lint check`` runs cold (``--no-cache``)
 and, for saga-dense, also warm: an unchanged re-run answered from the cache (filled by the warm-up
-round, in a temporary folder). ``--report`` adds ``saga-lint report`` of each catalog.
+round, in a temporary folder), and a re-run after an edit of one page's prose (a sentence added to
+a service page's body before each run, and taken out after it, in a cache of its own: the page
+is read again and the result before the edit reused, ``saga_lint.prose``). ``--report`` adds
+``saga-lint report`` of each catalog.
 
 Benchmarks are not tests: nothing here asserts a time. But the run fails (exit 1) when a
 saga-dense catalog has findings: they are clean by construction, so a finding is a bug in the
@@ -120,13 +123,45 @@ def bench_all(commands: list, runs: int, warmup: int = 1) -> list:
     files are then in the page cache (this machine's page cache sometimes loses them between runs,
     which doubled a run)."""
     for _ in range(warmup):
-        for _label, argv, cwd in commands:
-            run_once(argv, cwd)
-    results: dict = {label: [] for label, _argv, _cwd in commands}
-    for _ in range(runs):
-        for label, argv, cwd in commands:
-            results[label].append(run_once(argv, cwd))
-    return [_row(label, results[label]) for label, _argv, _cwd in commands]
+        for _label, argv, cwd, *around in commands:
+            _around(around, 0, lambda argv=argv, cwd=cwd: run_once(argv, cwd))
+    results: dict = {label: [] for label, _argv, _cwd, *_ in commands}
+    for n in range(runs):
+        for label, argv, cwd, *around in commands:
+            results[label].append(_around(around, n + 1, lambda argv=argv, cwd=cwd: run_once(argv, cwd)))
+    return [_row(label, results[label]) for label, _argv, _cwd, *_ in commands]
+
+
+def _around(around: list, n: int, run):
+    """``run()``, between a command's ``(before, after)`` (an edit made and undone; untimed), if it has them."""
+    if not around:
+        return run()
+    before, after = around[0]
+    before(n)
+    try:
+        return run()
+    finally:
+        after()
+
+
+def _prose_edit(path: str) -> tuple:
+    """``(before, after)`` of the prose edit: a sentence appended to the body of the catalog's first
+    service page (its own sentence each run), and the page's text put back."""
+    import glob
+
+    page = sorted(glob.glob(os.path.join(path, "domains", "*", "systems", "*", "services", "*", "index.mdx")))[0]
+    with open(page, encoding="utf-8") as fh:
+        original = fh.read()
+
+    def before(n: int) -> None:
+        with open(page, "w", encoding="utf-8") as fh:
+            fh.write(f"{original}\nA sentence added for run {n} of the benchmark.\n")
+
+    def after() -> None:
+        with open(page, "w", encoding="utf-8") as fh:
+            fh.write(original)
+
+    return before, after
 
 
 def _row(label: str, results: list) -> dict:
@@ -182,6 +217,9 @@ def _commands(args, base: list, eclint: str, have_official: bool, cache_dir: str
             if shape == "saga-dense":
                 warm = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}")]
                 commands.append((f"`saga-lint check` {what}, unchanged, from the cache", warm, None))
+                edited = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}-edited")]
+                commands.append((f"`saga-lint check` {what}, one page's prose edited, from the cache", edited, None,
+                                 _prose_edit(path)))
             if args.report:
                 html = os.path.join(cache_dir, f"report-{shape}{n}.html")
                 commands.append((f"`saga-lint report` {what}", base + ["report", path, "-o", html], None))
@@ -250,14 +288,18 @@ def main(argv=None) -> int:
           f"load average {load_end:.2f} at the end" + (f", measured processes at nice {NICE}." if NICE else "."))
     cold = {r["label"].split("` ", 1)[1].split(" (")[0]: r for r in rows
             if r["label"].startswith("`saga-lint check` ") and "from the cache" not in r["label"]}
+    def base_of(what: str) -> str:  # "2000 services, saga-dense (16001 files), unchanged, ..." -> "2000 services, saga-dense"
+        return what.split(" (")[0]
+
     for r in rows:
         what = r["label"].split("` ", 1)[-1]
         if r["label"].startswith("official `") and what in cold:
             print(f"saga-lint check is {r['median'] / cold[what]['median']:.1f}x faster than the official linter (node) "
                   f"on {what} (median wall).")
-        elif "from the cache" in r["label"] and what.split(" (")[0] in cold:
-            print(f"an unchanged re-run from the cache is {cold[what.split(' (')[0]]['median'] / r['median']:.1f}x "
-                  f"faster than cold on {what.split(' (')[0]} (median wall).")
+        elif "from the cache" in r["label"] and base_of(what) in cold:
+            how = "an unchanged re-run" if "unchanged" in what else "a re-run after one page's prose was edited"
+            print(f"{how} from the cache is {cold[base_of(what)]['median'] / r['median']:.1f}x "
+                  f"faster than cold on {base_of(what)} (median wall).")
     bad = dense_with_findings(rows)
     if bad:
         print(f"FAILED: saga-dense catalogs must be clean; findings in: {', '.join(bad)}", file=sys.stderr)

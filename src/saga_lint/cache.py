@@ -22,7 +22,13 @@ everything it depends on (``CheckCache.key``):
 - the effective config (every field of the loaded ``Config``, so a ruleset it extends counts too).
 
 The whole check is one entry: findings and summary counts, written as JSON (never pickle: a cache
-folder is a file tree anyone could commit). Every file is written to a temporary name and moved
+folder is a file tree anyone could commit), with the digest of a file of its pages' signatures
+(``saga_lint.prose``: what a check reads from each page, shared by the entries of edits that keep
+them). When the files changed since the last walk only in content (``Keyed``: ``_Walk.edits``
+holds each such folder's recorded and new key line, so the key before the edit is known too), and
+each changed file is a page of that key's entry whose signature, read again, is the recorded one,
+that entry's result is the result (``after_prose_edits``): an edit of prose is one page read, not
+a check. Every file is written to a temporary name and moved
 into place with ``os.replace``, so a reader sees a whole old file or a whole new one, and two runs
 at once both finish correctly. Anything unexpected when reading (missing, truncated, corrupt, of
 another layout or key) is a miss: the check runs and the entry is written again. An entry is written only when the
