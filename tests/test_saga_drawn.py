@@ -244,6 +244,31 @@ def test_an_x_saga_step_key_with_a_typo_names_the_step_it_probably_means(cat):
                                 'flow step. Did you mean "authorize_payment"?')
 
 
+TYPO_KEY = ("    authorize_payment:\n      type: compensatable", "    authorize_paymnet:\n      type: compensatable")
+
+
+def test_an_x_saga_step_key_with_a_typo_is_one_finding_not_the_step_missing_everything(cat):
+    """The block under the misspelt key describes the step the did-you-mean names: that step is
+    not also "missing" its retry, statuses and entry (four follow-on findings of other rules that
+    the one fix, renaming the key, clears). The did-you-mean is the only finding."""
+    from saga_lint.pipeline import run_check
+
+    _edited(cat, FLOW, TYPO_KEY)
+    found = run_check(cat).findings
+    assert [(f.rule, f.step, f.field) for f in found] == [
+        ("saga/schema", "authorize_paymnet", "x-saga.steps.authorize_paymnet")]
+
+
+def test_a_finding_of_a_block_under_a_misspelt_key_is_placed_at_the_key_as_written(cat):
+    """The misspelt block is read as authorize_payment's: its broken retry policy is reported for
+    that step, at the retry under the key as written (there is no x-saga.steps.authorize_payment)."""
+    retry = "      retry: { maxAttempts: %d, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 2s"
+    _edited(cat, FLOW, TYPO_KEY, (retry % 3, retry % 0))
+    found = saga_findings(cat, "saga/retry-policy")
+    assert [(f.step, f.field) for f in found] == [("authorize_payment", "x-saga.steps.authorize_paymnet.retry")]
+    assert "maxAttempts is 0" in found[0].message
+
+
 NOTIFICATIONS = "domains/Ordering/systems/order-management-system/services/NotificationService"
 ORCHESTRATOR = "domains/Ordering/systems/checkout-system/services/CheckoutOrchestrator/index.mdx"
 

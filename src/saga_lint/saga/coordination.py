@@ -19,12 +19,13 @@ participant publishes an event the flow continues on; mixed when both.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
 from saga_lint.saga.infer import COMPENSATING_VERBS, command_verb
 from saga_lint.saga.model import COORDINATIONS, Evidence, Level, Saga, SagaStep, YamlMap
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block
+from saga_lint.saga.xsaga import compensation_block, step_keys
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -33,8 +34,11 @@ if TYPE_CHECKING:
 
 
 def _x_steps(saga: Saga) -> YamlMap:
+    """``x-saga.steps`` by step id; a misspelt key's block under the step it means (``xsaga.step_keys``)."""
     block = saga.x.get("steps")
-    return {str(k): v for k, v in block.items()} if isinstance(block, dict) else {}
+    if not isinstance(block, dict):
+        return {}
+    return {str(k): v for k, v in block.items()} | {sid: block[key] for sid, key in step_keys(saga).items()}
 
 
 ResourceKey = tuple[str, "str | None", "str | None"]
@@ -76,8 +80,9 @@ def acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bo
     return False
 
 
-def _new_step(node: Node, x_steps: YamlMap, at: Node | None = None) -> SagaStep:
-    """A step for a message node; ``at`` (one consumer of a fan-out) names and places it."""
+def _new_step(node: Node, x_steps: YamlMap, at: Node | None = None, keys: dict[str, Hashable] | None = None) -> SagaStep:
+    """A step for a message node; ``at`` (one consumer of a fan-out) names and places it; ``keys``:
+    the misspelt ``x-saga.steps`` key of a step whose block is written under one."""
     where = at or node
     x_step = x_steps.get(where.id)
     return SagaStep(
@@ -86,7 +91,7 @@ def _new_step(node: Node, x_steps: YamlMap, at: Node | None = None) -> SagaStep:
         title=str(where.data.get("title") or where.id),
         command_id=pointer_id(node.data.get("message")) if "message" in node.data else None,
         x=x_step if isinstance(x_step, dict) else {},
-        x_path=("x-saga", "steps", where.id) if where.id in x_steps else (),
+        x_path=("x-saga", "steps", (keys or {}).get(where.id, where.id)) if where.id in x_steps else (),
     )
 
 
@@ -112,7 +117,7 @@ def drawn_compensations(saga: Saga, fmap: FlowMap) -> set[str]:
 
 def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]:
     """The saga's steps in flow order, each with its trigger, participant and branches."""
-    x_steps = _x_steps(saga)
+    x_steps, keys = _x_steps(saga), step_keys(saga)
     commands = [n.target for n in fmap.ordered() if fmap.message_type(n.id) == "command" and n.target is not None]
     steps: dict[str, SagaStep] = {}
     claimed: set[str] = set()  # consumer nodes that name an event's step: no step of their own
@@ -122,7 +127,7 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
         if len(consumers) > 1:  # a parallel fan-out: one step per consumer, named after its node
             for h, svc in consumers:
                 claimed.add(h.id)
-                steps[h.id] = _step(fmap, _new_step(node, x_steps, at=h), node, consumer=(h, svc), fanout=True)
+                steps[h.id] = _step(fmap, _new_step(node, x_steps, at=h, keys=keys), node, consumer=(h, svc), fanout=True)
             continue
         if node.id in claimed or node.id in saga.compensation_nodes \
                 or (mtype != "command" and not consumers and node.id not in x_steps):
@@ -131,7 +136,7 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
         at = consumers[0][0] if consumers and consumers[0][0].id in x_steps else None
         if at is not None:
             claimed.add(at.id)
-        step = _new_step(node, x_steps, at=at)
+        step = _new_step(node, x_steps, at=at, keys=keys)
         if mtype == "command":
             step.command = node.target
             step.receivers = graph.receivers_of(node.target) if node.target is not None else []

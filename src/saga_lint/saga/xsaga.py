@@ -6,7 +6,9 @@ the step's fields and returns the structured evidence, or None when the block do
 coordination fields of each step (participant, trigger, idempotency, compensation.on and
 .idempotent); ``read_saga_fields`` the saga-wide ones (deadline, statuses, onSuccess,
 onCompensationFailure, implementation); ``coordination`` and ``correlation`` are read with the
-style (``coordination.decide``). The ``raw_*`` helpers read the block as YAML read it (a bare
+style (``coordination.decide``). ``misspelt_keys`` and ``step_keys`` read a key of
+``x-saga.steps`` that is no step of the flow as the step it probably means (its did-you-mean).
+The ``raw_*`` helpers read the block as YAML read it (a bare
 ``on:`` key arrives as ``true``), for rules that place a finding at a key of the written block.
 """
 
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.saga.model import Evidence, RetryPolicy, Saga, SagaStep, StepFailure, YamlMap, parse_duration
 from saga_lint.saga.values import pointer_id
+from saga_lint.suggest import nearest
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog
@@ -196,6 +199,31 @@ def raw_steps(saga: Saga) -> dict[str, YamlMap]:
     if not isinstance(steps, dict):
         return {}
     return {str(k): (v if isinstance(v, dict) else {}) for k, v in steps.items()}
+
+
+def misspelt_keys(saga: Saga) -> dict[Hashable, str | None]:
+    """Keys of ``x-saga.steps`` (as written) that are no step of the flow -> the flow step each
+    probably means (the nearest among the steps without an entry: a misspelt key most likely
+    means one), or None."""
+    steps = saga.x.get("steps")
+    flow_steps = saga.flow.data.get("steps")
+    flow_ids = {str(s.get("id")) for s in flow_steps if isinstance(s, dict)} if isinstance(flow_steps, list) else set()
+    if not isinstance(steps, dict):
+        return {}
+    free = sorted(flow_ids - {str(k) for k in steps})
+    return {k: next(iter(nearest(str(k), free)), None) for k in steps if str(k) not in flow_ids}
+
+
+def step_keys(saga: Saga) -> dict[str, Hashable]:
+    """Flow step id -> the misspelt ``x-saga.steps`` key whose block describes it: the key's
+    did-you-mean, when no other misspelt key means the same step. Its block is read as that
+    step's (one finding, ``saga/schema``'s did-you-mean, not the step "missing" every attribute),
+    and findings about the block stay at the key as written."""
+    meant: dict[str, list[Hashable]] = {}
+    for key, step_id in misspelt_keys(saga).items():
+        if step_id is not None:
+            meant.setdefault(step_id, []).append(key)
+    return {step_id: keys[0] for step_id, keys in meant.items() if len(keys) == 1}
 
 
 def compensation_block(block: YamlMap) -> YamlMap:

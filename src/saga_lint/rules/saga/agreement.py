@@ -9,7 +9,7 @@ from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap
 from saga_lint.saga.infer import own_words, reads_as_failure
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_steps
+from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_steps, step_keys
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -141,15 +141,16 @@ def _undeclared_steps(saga: Saga, fm: FlowMap, blocks: dict[str, YamlMap]) -> It
     participants = {p for b in blocks.values() if (p := pointer_id(b.get("participant")))}
     undo = {c for b in blocks.values() if (c := pointer_id(compensation_block(b).get("command") or b.get("compensation")))}
     choreography = saga.coordination != "orchestration"
+    described = set(blocks) | set(step_keys(saga))  # a misspelt key describes its step: saga/schema's did-you-mean
     for node in fm.nodes.values():
-        if node.id in blocks:
+        if node.id in described:
             continue
         if node.kind == "message" and node.target is not None and node.target.type == "command":
             if node.message_id in triggers or node.message_id in undo:
                 continue
             what = f"the command step {node.message_id}"
         elif choreography and node.kind in ("service", "agent") and _consumes_drawn_event(fm, node):
-            if node.service_id in participants or any(b.id in blocks for b in fm.before(node.id)):
+            if node.service_id in participants or any(b.id in described for b in fm.before(node.id)):
                 continue
             what = f"the participant {node.service_id}, which consumes a drawn event,"
         else:

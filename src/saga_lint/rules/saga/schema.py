@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
+from saga_lint.saga.xsaga import misspelt_keys
 from saga_lint.saga.xschema import is_valid, schema_path
-from saga_lint.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -120,16 +120,9 @@ def _validator() -> Validator:
 
 
 def _unknown_steps(saga: Saga) -> Iterator[Problem]:
-    """Keys of ``x-saga.steps`` that are no step of the flow."""
-    flow = saga.flow
-    steps = saga.x.get("steps")
-    flow_steps = flow.data.get("steps")
-    flow_ids = {str(s.get("id")) for s in flow_steps if isinstance(s, dict)} if isinstance(flow_steps, list) else set()
-    if isinstance(steps, dict):
-        free = sorted(flow_ids - {str(k) for k in steps})  # a misspelt key most likely means a step without one
-        for key in steps:
-            if str(key) not in flow_ids:
-                yield Problem(
-                    f'x-saga.steps names "{key}", which is no step of this flow; use the id of a flow step.'
-                    + did_you_mean(str(key), free), flow, ("x-saga", "steps", key), step=str(key),
-                )
+    """Keys of ``x-saga.steps`` that are no step of the flow (with the step each probably means)."""
+    for key, meant in misspelt_keys(saga).items():
+        yield Problem(
+            f'x-saga.steps names "{key}", which is no step of this flow; use the id of a flow step.'
+            + (f' Did you mean "{meant}"?' if meant else ""), saga.flow, ("x-saga", "steps", key), step=str(key),
+        )
