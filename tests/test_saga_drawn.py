@@ -390,6 +390,38 @@ def test_a_failure_branch_of_a_sub_flow_step_must_reach_compensation(cat):
         "without compensation, leaving reserve_inventory uncompensated. Route it to the Compensation node.")
 
 
+PAYMENT_ROW = "| Authorize payment | [[command\\|authorize-payment]] |"
+
+
+def _payment_as_a_sub_flow(root: Path) -> Path:
+    """The plain checkout embedding its payment as a sub-flow: authorize_payment draws
+    ``flow: payment-flow`` (whose Declined branch still reaches the Compensation node)."""
+    (root / "flows/PaymentFlow").mkdir(parents=True)
+    (root / "flows/PaymentFlow/index.mdx").write_text(PAYMENT_FLOW, "utf-8")
+    _edited(root, FLOW, ("    message:\n      id: authorize-payment\n      version: 1.0.0\n",
+                         "    flow:\n      id: payment-flow\n"))
+    return plain(root, FLOW)
+
+
+@pytest.mark.parametrize("row", [PAYMENT_ROW, "| Take payment | [[flow\\|payment-flow]] |"], ids=["by-title", "by-flow-link"])
+def test_a_saga_steps_row_naming_an_embedded_sub_flow_matches_it(cat, row):
+    """The docs table keeps its "Authorize payment" row, now the sub-flow step authorize_payment
+    (matched by the node's title, or by the flow it embeds in the Command column): it is no
+    "step of the saga" (a sub-flow is reviewed on its own), and no row that the flow lacks."""
+    _payment_as_a_sub_flow(cat)
+    _edited(cat, "docs/flows/checkout-saga.mdx", (PAYMENT_ROW, row))
+    assert [f.message for f in saga_findings(cat, "saga/docs-drift")] == []
+
+
+def test_a_saga_steps_row_naming_a_flow_the_saga_does_not_embed_is_still_no_step(cat):
+    _payment_as_a_sub_flow(cat)
+    _edited(cat, "docs/flows/checkout-saga.mdx", (PAYMENT_ROW, "| Refund payment | [[flow\\|refund-flow]] |"))
+    found = saga_findings(cat, "saga/docs-drift")
+    assert [f.message for f in found] == [
+        'the "Saga steps" table lists "Refund payment", which is no step of the saga. Remove the row or add the step to '
+        "the flow."]
+
+
 def test_a_command_drawn_to_a_service_that_does_not_receive_it(cat):
     """The map draws authorize-payment -> order-service (as its handler, with the step's branches),
     while payment-service receives it and order-service does not: the picture shows the wrong

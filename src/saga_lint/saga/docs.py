@@ -3,7 +3,8 @@
 A docs page is about a flow when it links ``[[flow|id]]`` or embeds ``<Flow id>``. From it (and
 from the flow page itself) the saga model reads the "Saga steps" table (one row per step, with
 columns such as Owner, Success, Retry, Customer status) and the "Success condition" and
-"Compensation" sections. The ``saga/docs-drift`` rule compares the table with the flow.
+"Compensation" sections. The ``saga/docs-drift`` rule compares the table with the flow; a row
+may name a sub-flow step (``sub_flow_rows``), which is no saga step but is a step of the flow.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from saga_lint.saga.model import Evidence, Saga, SagaStep
+from saga_lint.saga.values import pointer_id
 from saga_lint.words import cut
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Table, WikiLink
     from saga_lint.catalog.model import Catalog, Resource
+    from saga_lint.saga.flowmap import Node
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _EMPHASIS = re.compile(r"[`*_]")
@@ -94,6 +97,21 @@ def docs_row(table: Table, step: SagaStep) -> tuple[int, list[str]] | None:
                 and step.trigger in cell_ids(cells[trigger_col]):
             by_trigger = line, cells
     return by_trigger
+
+
+def sub_flow_rows(table: Table, nodes: Sequence[Node]) -> set[int]:
+    """Lines of the rows that name a sub-flow step (a ``flow:`` node of the map): by the node's title
+    or id in the Step column, or the flow it embeds in a Contract, Command, Message or Flow column."""
+    step_col = column(table, "step", "name")
+    flow_col = column(table, "contract", "command", "message", "flow")
+    titles = {_norm(str(t)) for n in nodes for t in (n.data.get("title") or n.id, n.id)}
+    embedded = {fid for n in nodes if (fid := pointer_id(n.data.get("flow")))}
+    out = set()
+    for line, cells in table.rows:
+        if (step_col is not None and step_col < len(cells) and _norm(cells[step_col]) in titles) \
+                or (flow_col is not None and flow_col < len(cells) and embedded & set(cell_ids(cells[flow_col]))):
+            out.add(line)
+    return out
 
 
 def _docs_cell(saga: Saga, step: SagaStep, columns: Sequence[str]) -> tuple[Resource, int, str] | None:

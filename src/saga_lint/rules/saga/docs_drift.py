@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import ids
-from saga_lint.saga.docs import cell_ids, column, docs_row
+from saga_lint.rules.saga.common import flowmap, ids
+from saga_lint.saga.docs import cell_ids, column, docs_row, sub_flow_rows
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Table
@@ -21,9 +21,11 @@ def docs_drift(ctx: Context) -> Iterator[Problem]:
     """A docs page's "Saga steps" table disagrees with the flow.
 
     What it checks: the table under a "Saga steps" heading of a docs page about the flow (one
-    that links ``[[flow|id]]`` or embeds ``<Flow id>``) lists exactly the saga's steps; its
-    contract column names each step's command; its owner column names the step's owner team,
-    its participant service, or the system that contains it.
+    that links ``[[flow|id]]`` or embeds ``<Flow id>``) lists exactly the saga's steps (a row may
+    also name a sub-flow step of the flow, a ``flow:`` node, by its title or id or by the flow it
+    embeds: that flow is reviewed on its own); its contract column names each step's command; its
+    owner column names the step's owner team, its participant service, or the system that
+    contains it.
     Why: reviewers read the docs page; when it drifts from the flow, the review approves a saga
     that is not the one that runs.
     Example that fails: the table lists "Reserve inventory | [[command|reserve-stock]]" while the
@@ -53,7 +55,8 @@ def docs_drift(ctx: Context) -> Iterator[Problem]:
                                    f"the flow sends {step.command_id}.", step)
             if owner_col is not None and owner_col < len(cells) and cells[owner_col].strip():
                 yield from _owner_cell(ctx, saga, page, line, cells[owner_col], step)
-        yield from _extra_rows(saga, page, table, matched_lines)
+        sub_flows = [n for n in flowmap(ctx, saga).ordered() if n.kind == "flow"]
+        yield from _extra_rows(saga, page, table, matched_lines | sub_flow_rows(table, sub_flows))
 
 
 def _at_line(saga: Saga, page: Resource, line: int, message: str, step: SagaStep | None = None) -> Problem:
@@ -78,7 +81,7 @@ def _owner_cell(ctx: Context, saga: Saga, page: Resource, line: int, cell: str, 
 
 
 def _extra_rows(saga: Saga, page: Resource, table: Table, matched_lines: set[int]) -> Iterator[Problem]:
-    """Rows of the table that are no step of the saga."""
+    """Rows of the table that are no step of the saga (nor a sub-flow step of its flow)."""
     for line, cells in table.rows:
         if line not in matched_lines:
             yield _at_line(saga, page, line, f'the "Saga steps" table lists "{cells[0] if cells else "?"}", which is no step of '
