@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OUR_CATALOG
-from test_saga import FLOW, Hit, edit, hits, saga_findings
+from test_saga import FLOW, Hit, edit, hits, messages, saga_findings
 
 FULFILMENT = "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
 FULFILMENT_DOCS = "docs/flows/order-fulfilment.mdx"
@@ -315,11 +315,31 @@ def _confirmation_after_the_pivot(root: Path) -> Path:
          "      status: PROCESSING\n---"))
 
 
-def test_a_retriable_step_after_the_pivot_whose_only_failure_is_technical(cat):
-    """A retriable step is retried until it succeeds: its technical failure (timeout) is retries,
-    not a path the map must draw (there is nothing to compensate after the pivot). The saga with a
-    pivot in the middle and a retriable step after it is clean."""
+def test_a_retriable_step_after_the_pivot_whose_retries_can_run_out(cat):
+    """A step after the pivot must be retried until it succeeds (saga-extension.md): the saga can
+    no longer be undone. send_confirmation's retry stops after 3 attempts and nothing says what
+    happens then (CONFIRMED is what the customer sees, but no one is told): ``saga-lint verify``
+    reports send_confirmation=exhaust as leaving the order open, and check says so, once, at
+    maxAttempts. Its technical failure is still no path the
+    map must draw for saga/failure-condition (there is nothing to compensate after the pivot)."""
     _confirmation_after_the_pivot(cat)
+    assert [(h.rule, h.step, h.at) for h in hits(cat)] == [
+        ("saga/retry-policy", "send_confirmation", "x-saga.steps.send_confirmation.retry.maxAttempts")]
+    assert messages(cat, "saga/retry-policy") == [
+        "step send_confirmation: it comes after the pivot create_order, so it must be retried until it succeeds, but "
+        "retry.maxAttempts is 3: when the last attempt fails the saga can neither finish nor undo create_order, and the "
+        "status CONFIRMED of its technical failures reaches no one. Give its technical failures the status "
+        "onCompensationFailure declares (NEEDS_ATTENTION), which must reach a person, as for a compensation that never "
+        "succeeds."]
+
+
+def test_a_retriable_step_after_the_pivot_whose_exhausted_retries_reach_a_person(cat):
+    """The same step, with what happens after its last attempt declared: its technical failure ends
+    in the status the saga declares for what must reach a person (onCompensationFailure:
+    NEEDS_ATTENTION), as a compensation that never succeeds does. Clean. (A failure branch drawn
+    after it is no such declaration: saga/failure-condition asks a failure path to compensate.)"""
+    _confirmation_after_the_pivot(cat)
+    _edited(cat, FLOW, ("[{ error: timeout, status: CONFIRMED }]", "[{ error: timeout, status: NEEDS_ATTENTION }]"))
     assert hits(cat) == []
 
 

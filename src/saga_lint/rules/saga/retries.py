@@ -50,7 +50,12 @@ def retry_policy(ctx: Context) -> Iterator[Problem]:
     customer sees meanwhile; and the whole saga's worst case fits the ``deadline``: the steps one
     after another with every retry used, and, when a step up to the pivot fails for good, the
     compensations of the compensatable steps before it with theirs (one finding, at ``deadline``,
-    unless one step alone exceeds it). Compensation retry policies get the same sanity checks.
+    unless one step alone exceeds it). Compensation retry policies get the same sanity checks. A
+    retriable step after the pivot must be retried until it succeeds (the saga can no longer be
+    undone), so its finite ``maxAttempts`` needs its technical failures to end in the
+    ``onCompensationFailure`` status, the one that must reach a person (as for a compensation that
+    never succeeds); a failure branch drawn after it is no such declaration (``saga/failure-condition``
+    asks a failure path to compensate).
     Why: a technical failure (timeout, 503) is normal in a distributed system; without a policy
     it is either never retried or retried forever, and a schedule longer than the customer's
     status timeout shows "We're confirming your order" long after it stopped being true.
@@ -100,6 +105,32 @@ def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     for msg in retry_sanity(step.retry, step.x.get("retry"), "retry"):
         yield at(saga, step, f"step {step.id}: {msg}.", path=path)
     yield from _in_time(saga, step, step.retry)
+    yield from _until_it_succeeds(saga, step, step.retry)
+
+
+def _until_it_succeeds(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterator[Problem]:
+    """A retriable step after the pivot is retried until it succeeds (the saga can no longer be
+    undone): a finite ``maxAttempts`` needs its technical failures to end in the status the saga
+    declares for what must reach a person (``onCompensationFailure``). Without declared failures
+    it is ``saga/failure-condition``'s finding."""
+    pivots = saga.pivots
+    attempts = retry.max_attempts
+    if step.type != "retriable" or len(pivots) != 1 or step.index <= pivots[0].index \
+            or not isinstance(attempts, int) or attempts < 1 or step.evidence["failure"].level not in ("structured", "contract"):
+        return
+    person = saga.on_compensation_failure
+    technical = [f for f in step.failures if not f.business]
+    if person is not None and technical and all(f.status == person for f in technical):
+        return
+    shown = sorted({f.status for f in technical if f.status})
+    told = f"the status {', '.join(shown)} of its technical failures reaches no one" if shown else "no one is told"
+    fix = (f"Give its technical failures the status onCompensationFailure declares ({person}), which must reach a person"
+           if person is not None else "Declare onCompensationFailure (a status that must reach a person) and give its "
+           "technical failures that status")
+    yield at(saga, step, f"step {step.id}: it comes after the pivot {pivots[0].id}, so it must be retried until it succeeds, "
+             f"but retry.maxAttempts is {attempts}: when the last attempt fails the saga can neither finish nor undo "
+             f"{pivots[0].id}, and {told}. {fix}, as for a compensation that never succeeds.",
+             path=(*step.x_path, "retry", "maxAttempts"))
 
 
 def _in_time(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterator[Problem]:
