@@ -269,6 +269,33 @@ def test_a_finding_of_a_block_under_a_misspelt_key_is_placed_at_the_key_as_writt
     assert "maxAttempts is 0" in found[0].message
 
 
+@pytest.mark.parametrize(("field", "key", "rest"), [
+    ("compensation", "compensaton", ":\n        command: void-authorization"),
+    ("failures", "failurs", ":\n        - { event: payment-declined"),
+    ("retry", "retyr", ": { maxAttempts: 3, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 2s"),
+])
+def test_a_misspelt_field_of_an_x_saga_step_is_one_finding(cat, field, key, rest):
+    """``compensaton:`` in authorize_payment's block: one saga/schema finding at the key as written,
+    naming the field it probably means; the value under it is read as that field, so the step is
+    not also "missing" it (documented only in prose, undeclared failures, no retry policy)."""
+    from saga_lint.pipeline import run_check
+
+    _edited(cat, FLOW, (f"      {field}{rest}", f"      {key}{rest}"))
+    found = run_check(cat).findings
+    assert [(f.rule, f.step, f.field) for f in found] == [
+        ("saga/schema", "authorize_payment", f"x-saga.steps.authorize_payment.{key}")]
+    assert found[0].message == (f'x-saga.steps.authorize_payment has the key "{key}", which is no x-saga field there (a field '
+                                f'of your own starts with x-). Did you mean "{field}"? See the x-saga schema (docs/saga.md).')
+
+
+def test_a_finding_of_a_misspelt_field_is_placed_at_the_field_as_written(cat):
+    retry = "      %s: { maxAttempts: %d, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 2s"
+    _edited(cat, FLOW, (retry % ("retry", 3), retry % ("retyr", 0)))
+    found = saga_findings(cat, "saga/retry-policy")
+    assert [(f.step, f.field) for f in found] == [("authorize_payment", "x-saga.steps.authorize_payment.retyr")]
+    assert "maxAttempts is 0" in found[0].message
+
+
 NOTIFICATIONS = "domains/Ordering/systems/order-management-system/services/NotificationService"
 ORCHESTRATOR = "domains/Ordering/systems/checkout-system/services/CheckoutOrchestrator/index.mdx"
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from saga_lint.saga.infer import COMPENSATING_VERBS, command_verb
 from saga_lint.saga.model import COORDINATIONS, Evidence, Level, Saga, SagaStep, YamlMap
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block, step_keys
+from saga_lint.saga.xsaga import compensation_block, field_keys, step_keys, with_fields
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -90,8 +90,9 @@ def _new_step(node: Node, x_steps: YamlMap, at: Node | None = None, keys: dict[s
         index=where.index,
         title=str(where.data.get("title") or where.id),
         command_id=pointer_id(node.data.get("message")) if "message" in node.data else None,
-        x=x_step if isinstance(x_step, dict) else {},
+        x=with_fields(x_step) if isinstance(x_step, dict) else {},
         x_path=("x-saga", "steps", (keys or {}).get(where.id, where.id)) if where.id in x_steps else (),
+        x_keys=field_keys(x_step) if isinstance(x_step, dict) else {},
     )
 
 
@@ -101,7 +102,7 @@ def drawn_compensations(saga: Saga, fmap: FlowMap) -> set[str]:
     verb undoes (release, void, cancel, refund, ...) drawn only on failure paths: every edge into it
     is a failure branch or comes from a Compensation node, a failure node or another such command."""
     x_steps = _x_steps(saga)
-    declared = {pointer_id(compensation_block(b).get("command")) for b in x_steps.values() if isinstance(b, dict)}
+    declared = {pointer_id(compensation_block(with_fields(b)).get("command")) for b in x_steps.values() if isinstance(b, dict)}
     found: set[str] = set()
     for node in fmap.ordered():
         if node.id in x_steps or fmap.message_type(node.id) != "command" or node.target is None:

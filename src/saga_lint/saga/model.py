@@ -13,6 +13,7 @@ orchestration, choreography or mixed, with evidence) and whether it copies anoth
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -229,8 +230,9 @@ class SagaStep:
     compensation_retry: RetryPolicy | None = None
     compensation_note: str | None = None
     status: str | None = None
-    x: YamlMap = field(default_factory=dict)  # the raw x-saga step block
+    x: YamlMap = field(default_factory=dict)  # the x-saga step block (a misspelt field under the field it means)
     x_path: KeyPath = ()  # key path of the x-saga step block
+    x_keys: dict[str, Hashable] = field(default_factory=dict)  # field -> the misspelt key it is written under
     trigger: str | None = None  # the message that starts the step (its command, or the event it consumes)
     trigger_kind: str = "command"  # command (orchestrated step) | event (choreographed step)
     handler: Resource | None = None  # the participant when it is not the one receiver of a command
@@ -241,6 +243,11 @@ class SagaStep:
     evidence: dict[str, Evidence] = field(default_factory=dict)  # attribute -> Evidence
     failure_edges: list[Edge] = field(default_factory=list)  # failure branches (to Compensation/Exception nodes, failure labels)
     success_edges: list[Edge] = field(default_factory=list)  # edges onwards
+
+    def x_at(self, name: str, *path: Hashable) -> KeyPath:
+        """The key path of a field of the step's x-saga block, under the key as written (a
+        misspelt one that stands for the field: ``xsaga.field_keys``)."""
+        return (*self.x_path, self.x_keys.get(name, name), *path)
 
     @property
     def participant(self) -> Resource | None:

@@ -7,18 +7,22 @@ coordination fields of each step (participant, trigger, idempotency, compensatio
 .idempotent); ``read_saga_fields`` the saga-wide ones (deadline, statuses, onSuccess,
 onCompensationFailure, implementation); ``coordination`` and ``correlation`` are read with the
 style (``coordination.decide``). ``misspelt_keys`` and ``step_keys`` read a key of
-``x-saga.steps`` that is no step of the flow as the step it probably means (its did-you-mean).
+``x-saga.steps`` that is no step of the flow as the step it probably means (its did-you-mean);
+``field_keys`` and ``with_fields`` a misspelt field of a step block as the field it means.
 The ``raw_*`` helpers read the block as YAML read it (a bare
 ``on:`` key arrives as ``true``), for rules that place a finding at a key of the written block.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from saga_lint.saga.model import Evidence, RetryPolicy, Saga, SagaStep, StepFailure, YamlMap, parse_duration
+from saga_lint.saga.model import Evidence, KeyPath, RetryPolicy, Saga, SagaStep, StepFailure, YamlMap, parse_duration
 from saga_lint.saga.values import pointer_id
+from saga_lint.saga.xschema import schema_path
 from saga_lint.suggest import nearest
 
 if TYPE_CHECKING:
@@ -67,14 +71,14 @@ def x_owner(saga: Saga, step: SagaStep) -> Evidence | None:
         return None
     owners = owner if isinstance(owner, list) else [owner]
     step.owners = [str(pointer_id(o)) for o in owners if pointer_id(o)]
-    return Evidence.at("structured", step.owners, saga.flow, (*step.x_path, "owner"), "x-saga owner")
+    return Evidence.at("structured", step.owners, saga.flow, step.x_at("owner"), "x-saga owner")
 
 
 def x_success(saga: Saga, step: SagaStep) -> Evidence | None:
     if step.x.get("success") is None:
         return None
     step.success = pointer_id(step.x["success"])
-    return Evidence.at("structured", step.success, saga.flow, (*step.x_path, "success"), "x-saga success")
+    return Evidence.at("structured", step.success, saga.flow, step.x_at("success"), "x-saga success")
 
 
 def _optional_str(value: object) -> str | None:
@@ -93,11 +97,11 @@ def x_failures(saga: Saga, step: SagaStep) -> Evidence | None:
                     event=pointer_id(f.get("event")) if f.get("event") is not None else None,
                     error=_optional_str(f.get("error")),
                     status=_optional_str(f.get("status")),
-                    path=(*step.x_path, "failures", i),
+                    path=step.x_at("failures", i),
                 )
             )
     return Evidence.at(
-        "structured", [f.label for f in step.failures], saga.flow, (*step.x_path, "failures"), "x-saga failures"
+        "structured", [f.label for f in step.failures], saga.flow, step.x_at("failures"), "x-saga failures"
     )
 
 
@@ -105,7 +109,7 @@ def x_retry(saga: Saga, step: SagaStep) -> Evidence | None:
     if "retry" not in step.x:
         return None
     step.retry = RetryPolicy.from_mapping(step.x.get("retry"))
-    return Evidence.at("structured", step.x.get("retry"), saga.flow, (*step.x_path, "retry"), "x-saga retry")
+    return Evidence.at("structured", step.x.get("retry"), saga.flow, step.x_at("retry"), "x-saga retry")
 
 
 def x_compensation(saga: Saga, step: SagaStep) -> Evidence | None:
@@ -116,7 +120,7 @@ def x_compensation(saga: Saga, step: SagaStep) -> Evidence | None:
     if "compensation" not in x:
         step_type = x.get("type")
         if step_type in ("pivot", "retriable"):
-            return Evidence.at("missing", None, saga.flow, (*step.x_path, "type"), f"a {step_type} step declares no compensation")
+            return Evidence.at("missing", None, saga.flow, step.x_at("type"), f"a {step_type} step declares no compensation")
         return None
     comp = x.get("compensation")
     if comp == "none" or comp is None:
@@ -131,14 +135,14 @@ def x_compensation(saga: Saga, step: SagaStep) -> Evidence | None:
     if value is None and isinstance(comp, dict):  # a choreography's undo: the event it publishes, on the event that starts it
         undo, on = pointer_id(comp.get("event")), compensation_on(comp)
         value = " ".join(x for x in (undo, f"on {on}" if on else None) if x) or None
-    return Evidence.at("structured", value, saga.flow, (*step.x_path, "compensation"), "x-saga compensation")
+    return Evidence.at("structured", value, saga.flow, step.x_at("compensation"), "x-saga compensation")
 
 
 def x_status(saga: Saga, step: SagaStep) -> Evidence | None:
     if step.x.get("status") is None:
         return None
     step.status = str(step.x["status"])
-    return Evidence.at("structured", step.status, saga.flow, (*step.x_path, "status"), "x-saga status")
+    return Evidence.at("structured", step.status, saga.flow, step.x_at("status"), "x-saga status")
 
 
 def x_step_type(step: SagaStep) -> bool:
@@ -194,7 +198,12 @@ def raw_block(saga: Saga) -> YamlMap:
 
 
 def raw_steps(saga: Saga) -> dict[str, YamlMap]:
-    """``x-saga.steps`` as written: key -> the step block (non-mapping blocks as empty)."""
+    """``x-saga.steps`` as written: key -> the step block (non-mapping blocks as empty), a misspelt
+    field under the field it means (``with_fields``; ``field_path`` places a finding at it)."""
+    return {k: with_fields(v) for k, v in _written_steps(saga).items()}
+
+
+def _written_steps(saga: Saga) -> dict[str, YamlMap]:
     steps = raw_block(saga).get("steps")
     if not isinstance(steps, dict):
         return {}
@@ -224,6 +233,47 @@ def step_keys(saga: Saga) -> dict[str, Hashable]:
         if step_id is not None:
             meant.setdefault(step_id, []).append(key)
     return {step_id: keys[0] for step_id, keys in meant.items() if len(keys) == 1}
+
+
+@lru_cache(maxsize=1)
+def step_fields() -> tuple[str, ...]:
+    """The fields of an ``x-saga.steps`` block, as the x-saga JSON Schema names them."""
+    schema = json.loads(schema_path().read_text("utf-8"))
+    return tuple(sorted(schema["$defs"]["step"]["properties"]))
+
+
+def field_keys(block: YamlMap) -> dict[str, Hashable]:
+    """Field -> the misspelt key of a step block that stands for it: a key that is no field (nor an
+    ``x-`` key of the user's own) whose did-you-mean (``saga/schema``'s) is a field the block does
+    not have, when no other key means the same field. Its value is read as that field's (one
+    finding, the did-you-mean, not the step "missing" the field), at the key as written."""
+    fields = step_fields()
+    meant: dict[str, list[Hashable]] = {}
+    for key in block:
+        if not isinstance(key, str) or key in fields or key.startswith("x-"):
+            continue
+        close = nearest(key, fields)
+        if close and close[0] not in block:
+            meant.setdefault(close[0], []).append(key)
+    return {name: keys[0] for name, keys in meant.items() if len(keys) == 1}
+
+
+def with_fields(block: YamlMap) -> YamlMap:
+    """A step block with each misspelt field (``field_keys``) under the field it means."""
+    keys = field_keys(block)
+    if not keys:
+        return block
+    renamed = {written: name for name, written in keys.items()}
+    return {renamed.get(k, k): v for k, v in block.items()}
+
+
+def field_path(saga: Saga, key: Hashable, *path: Hashable) -> KeyPath:
+    """The key path of ``x-saga.steps.<key>.<path>``, under the key as written when ``path`` starts
+    with a field written misspelt (``field_keys``)."""
+    if path and isinstance(path[0], str):
+        block = _written_steps(saga).get(str(key), {})
+        path = (field_keys(block).get(path[0], path[0]), *path[1:])
+    return ("x-saga", "steps", key, *path)
 
 
 def compensation_block(block: YamlMap) -> YamlMap:

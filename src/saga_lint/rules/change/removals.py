@@ -72,19 +72,19 @@ def _step_uses(step: SagaStep) -> list[tuple[str, str | None, tuple[Any, ...]]]:
     """(role, message id, key path) of the messages a step's ``x-saga`` block names."""
     uses: list[tuple[str, str | None, tuple[Any, ...]]] = []
     if "success" in step.x:
-        uses.append(("success", step.success, step.x_path + ("success",)))
+        uses.append(("success", step.success, step.x_at("success")))
     uses += [("failure", fl.event, fl.path + ("event",)) for fl in step.failures if fl.event and fl.path]
     if step.compensation and step.compensation != "none" and "compensation" in step.x:
-        uses.append(("compensation", step.compensation, step.x_path + ("compensation",)))
+        uses.append(("compensation", step.compensation, step.x_at("compensation")))
     # the coordination fields: what starts the step, what makes it undo, what it publishes when it has undone
     if "trigger" in step.x:
-        uses.append(("trigger", pointer_id(step.x.get("trigger")), step.x_path + ("trigger",)))
+        uses.append(("trigger", pointer_id(step.x.get("trigger")), step.x_at("trigger")))
     comp = compensation_block(step.x)
     if comp.get("event") is not None:
-        uses.append(("compensation event", pointer_id(comp.get("event")), step.x_path + ("compensation", "event")))
+        uses.append(("compensation event", pointer_id(comp.get("event")), step.x_at("compensation", "event")))
     on = compensation_on(comp)
     if on:
-        uses.append(("compensation trigger", on, step.x_path + ("compensation",)))
+        uses.append(("compensation trigger", on, step.x_at("compensation")))
     return uses
 
 

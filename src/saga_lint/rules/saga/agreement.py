@@ -9,7 +9,7 @@ from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap
 from saga_lint.saga.infer import own_words, reads_as_failure
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_steps, step_keys
+from saga_lint.saga.xsaga import compensation_block, compensation_on, field_path, raw_steps, step_keys
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -74,13 +74,13 @@ def _trigger(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> I
     before = [b.message_id for b in fm.before(node.id) if b.message_id] if node.kind in ("service", "agent") else []
     if node.message_id and node.message_id != trigger:
         yield Problem(f"step {key}: x-saga says it starts on {trigger}, but the map draws {node.message_id} there.",
-                      saga.flow, (*path, "trigger"), step=key)
+                      saga.flow, field_path(saga, key, "trigger"), step=key)
     elif before and trigger not in before:
         yield Problem(f"step {key}: x-saga says it starts on {trigger}, but the map draws {', '.join(before)} before its "
-                      f"participant node {key}.", saga.flow, (*path, "trigger"), step=key)
+                      f"participant node {key}.", saga.flow, field_path(saga, key, "trigger"), step=key)
     elif not drawn:
         yield Problem(f"step {key}: its trigger {trigger} is not drawn in the map. Draw the message step that starts it.",
-                      saga.flow, (*path, "trigger"), step=key)
+                      saga.flow, field_path(saga, key, "trigger"), step=key)
 
 
 def _failures(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> Iterator[Problem]:
@@ -97,7 +97,7 @@ def _failures(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> 
         names = ", ".join(_label(f) for f in declared_list)
         yield Problem(f"step {key}: x-saga declares the failures {names}, but the map draws no failure branch after it. "
                       "Draw the failure path (an edge to the Exception or Compensation node).",
-                      saga.flow, ("x-saga", "steps", key, "failures"), step=key)
+                      saga.flow, field_path(saga, key, "failures"), step=key)
     for n in drawn_events if declared_list else []:  # with nothing declared, the branch below says it once
         if n.message_id not in events:
             yield Problem(f"step {key}: the map draws the failure event {n.message_id} after it, but x-saga does not "
@@ -132,7 +132,7 @@ def _compensation_reached(saga: Saga, fm: FlowMap, key: str, node: Node, block: 
         return
     yield Problem(f"step {key}: x-saga declares the compensation {command}, but the map never reaches it: no "
                   "Compensation node after the step, and neither the undo command nor the event that starts it is drawn.",
-                  saga.flow, ("x-saga", "steps", key, "compensation"), step=key)
+                  saga.flow, field_path(saga, key, "compensation"), step=key)
 
 
 def _undeclared_steps(saga: Saga, fm: FlowMap, blocks: dict[str, YamlMap]) -> Iterator[Problem]:

@@ -61,7 +61,7 @@ def compensation(ctx: Context) -> Iterator[Problem]:
                 hint = f"compensation: {{command: {step.compensation}, retry: ...}}"
                 if not unreceived(step):
                     yield at(saga, step, prose(step, "compensation", hint), demote=True, evidence=ev)
-            path = (*step.x_path, "compensation") if ev.level == "structured" else None
+            path = step.x_at("compensation") if ev.level == "structured" else None
             if step.compensation == "none":
                 yield from _none(saga, step, path, None if path else ev)
             elif step.compensation is not None:
@@ -198,4 +198,4 @@ def _on_success_path(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     who = step.participant.id if step.participant is not None else "the participant"
     yield at(saga, step, f"step {step.id}: compensation.on is {on}, the {what} event of {other.id}: {who} would undo its "
              f"work on every run that succeeds. Undo on a later step's failure event{instead}.",
-             path=(*step.x_path, "compensation", on_key(compensation_block(step.x))))
+             path=step.x_at("compensation", on_key(compensation_block(step.x))))

@@ -61,7 +61,7 @@ def success_condition(ctx: Context) -> Iterator[Problem]:
                 hint = f"success: {step.success}" if step.success else "success: <reply event>"
                 yield at(saga, step, prose(step, "success", hint), demote=True, evidence=ev)
             if step.success:
-                path = (*step.x_path, "success") if ev.level == "structured" else None
+                path = step.x_at("success") if ev.level == "structured" else None
                 yield from _check_reply(ctx, saga, step, step.success, "success event", path, None if path else ev)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap, lookup, receivers
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block, compensation_on, on_key, raw_steps
+from saga_lint.saga.xsaga import compensation_block, compensation_on, field_path, on_key, raw_steps
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -80,7 +80,7 @@ def _declared_promises(ctx: Context, saga: Saga) -> Iterator[Problem]:
         if got and not missing:
             continue
         # placed at the key as YAML read it (``on`` may arrive as true), reported by its written name
-        where: KeyPath = ("x-saga", "steps", key, "compensation", on_key(compensation_block(block)))
+        where: KeyPath = field_path(saga, key, "compensation", on_key(compensation_block(block)))
         yield Problem(_message(event, got, missing, f"step {key}'s compensation"), saga.flow, at=where, step=key,
                       field=f"x-saga.steps.{key}.compensation.on")
 

@@ -16,7 +16,7 @@ from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap, lookup
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block, compensation_on, raw_block, raw_steps
+from saga_lint.saga.xsaga import compensation_block, compensation_on, field_path, raw_block, raw_steps
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -86,8 +86,7 @@ def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[
     trigger = pointer_id(block.get("trigger")) or (node.message_id if node else None)
     comp = compensation_block(block)
     undo_trigger = compensation_on(comp) or pointer_id(comp.get("command"))
-    for owner, where, message in ((block, ("x-saga", "steps", name), trigger),
-                                  (comp, ("x-saga", "steps", name, "compensation"), undo_trigger)):
+    for owner, where, message in ((block, (), trigger), (comp, ("compensation",), undo_trigger)):
         spec = owner.get("idempotency")
         key = spec.get("key") if isinstance(spec, dict) else None
         if not isinstance(key, str) or not key.strip() or not message:
@@ -95,7 +94,7 @@ def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[
         what = "the compensation" if owner is comp else f"step {name}"
         problem = _missing_field(ctx, saga, message, key.strip(), name,
                                  f"{what} is idempotent by {key.strip()}, but the schema of {message}, which starts it, "
-                                 f"has no {key.strip()}", at=(*where, "idempotency", "key"))
+                                 f"has no {key.strip()}", at=field_path(saga, name, *where, "idempotency", "key"))
         if problem is not None:
             yield problem
 
@@ -105,7 +104,7 @@ def _retried_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[P
     if isinstance(comp.get("retry"), dict) and comp.get("idempotent") is not True:
         yield Problem(f"step {name}: the compensation is retried until it succeeds, but is not declared idempotent: a retry "
                       "after a timeout may undo twice. Make the undo safe to repeat and declare idempotent: true.",
-                      saga.flow, ("x-saga", "steps", name, "compensation"), step=name)
+                      saga.flow, field_path(saga, name, "compensation"), step=name)
 
 
 def _redelivered_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
@@ -120,7 +119,7 @@ def _redelivered_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterat
     yield Problem(f"step {name}: {who} of {step.trigger} is redelivered up to {attempts} times, but the step declares no "
                   "idempotency: a redelivery after a commit whose acknowledgement was lost does the work twice. Make the "
                   f"handling safe to repeat and declare idempotency: {{key: <a field of {step.trigger}>}}.",
-                  saga.flow, ("x-saga", "steps", name, "retry"), step=name)
+                  saga.flow, field_path(saga, name, "retry"), step=name)
 
 
 def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:

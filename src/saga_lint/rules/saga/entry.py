@@ -9,7 +9,7 @@ from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap, lookup, receivers, senders
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import raw_steps
+from saga_lint.saga.xsaga import field_path, raw_steps
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -69,11 +69,11 @@ def _entry(saga: Saga, fm: FlowMap) -> Entry | None:
     ordered = sorted(blocks, key=lambda k: fm.nodes[k].index if k in fm.nodes else len(fm.nodes))
     first = blocks[ordered[0]] if ordered else {}
     pid = pointer_id(first.get("participant"))
-    participant = (pid, ("x-saga", "steps", ordered[0], "participant")) if pid else None
+    participant = (pid, field_path(saga, ordered[0], "participant")) if pid else None
     trigger = pointer_id(first.get("trigger"))
     if trigger:
         nodes = fm.message_nodes(trigger)
-        path: KeyPath = nodes[0].path if nodes else ("x-saga", "steps", ordered[0], "trigger")
+        path: KeyPath = nodes[0].path if nodes else field_path(saga, ordered[0], "trigger")
         return trigger, nodes[0] if nodes else None, path, participant
     node = _first_message(fm)
     if node is None or node.message_id is None:

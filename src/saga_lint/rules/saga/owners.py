@@ -42,7 +42,7 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
                 for oid in step.owners:
                     if lookup(ctx, ("team", "user"), oid) is None:
                         yield at(saga, step, f'step {step.id}: owner "{oid}" is no team or user of the catalog. '
-                                 f"Add teams/{oid}.mdx or correct the id.", path=(*step.x_path, "owner"))
+                                 f"Add teams/{oid}.mdx or correct the id.", path=step.x_at("owner"))
         yield from _drawn_consumers(ctx, saga, fmap)
 
 

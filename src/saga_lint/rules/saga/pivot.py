@@ -58,9 +58,9 @@ def _after_pivot(saga: Saga, p: SagaStep) -> Iterator[Problem]:
         if step.type == "compensatable":
             yield Problem(f"step {step.id} is compensatable but comes after the pivot {p.id}; after the pivot the saga "
                           "only moves forward. Move it before the pivot or make it retriable.", saga.flow,
-                          (*step.x_path, "type") if step.x_path else ("steps", step.index), step=step.id)
+                          step.x_at("type") if step.x_path else ("steps", step.index), step=step.id)
         if step.business_failures:
             names = ", ".join(f.label for f in step.business_failures)
             yield Problem(f"step {step.id} comes after the pivot {p.id} but can fail for business reasons ({names}); it must be "
                           "retriable until it succeeds. Remove the business failures or move the step before the pivot.",
-                          saga.flow, (*step.x_path, "failures") if step.x_path else ("steps", step.index), step=step.id)
+                          saga.flow, step.x_at("failures") if step.x_path else ("steps", step.index), step=step.id)

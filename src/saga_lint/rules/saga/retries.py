@@ -73,7 +73,7 @@ def retry_policy(ctx: Context) -> Iterator[Problem]:
                 comp = step.x.get("compensation", {})
                 raw = comp.get("retry") if isinstance(comp, dict) else None
                 for msg in retry_sanity(step.compensation_retry, raw, "compensation retry"):
-                    yield at(saga, step, f"step {step.id}: {msg}.", path=(*step.x_path, "compensation", "retry"))
+                    yield at(saga, step, f"step {step.id}: {msg}.", path=step.x_at("compensation", "retry"))
 
 
 def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
@@ -97,7 +97,7 @@ def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     if ev.level == "prose":
         yield at(saga, step, prose(step, "retry", "retry"), demote=True, evidence=ev)
         return
-    path = (*step.x_path, "retry")
+    path = step.x_at("retry")
     if step.retry is None:
         yield at(saga, step, f"step {step.id}: retry must be a mapping (maxAttempts, initialInterval, backoffCoefficient, "
                  "maxInterval, timeout).", path=path)
@@ -130,7 +130,7 @@ def _until_it_succeeds(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterat
     yield at(saga, step, f"step {step.id}: it comes after the pivot {pivots[0].id}, so it must be retried until it succeeds, "
              f"but retry.maxAttempts is {attempts}: when the last attempt fails the saga can neither finish nor undo "
              f"{pivots[0].id}, and {told}. {fix}, as for a compensation that never succeeds.",
-             path=(*step.x_path, "retry", "maxAttempts"))
+             path=step.x_at("retry", "maxAttempts"))
 
 
 def _in_time(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterator[Problem]:
@@ -138,7 +138,7 @@ def _in_time(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterator[Problem
     worst = retry.worst_case()
     if worst is None:
         return
-    path = (*step.x_path, "retry")
+    path = step.x_at("retry")
     if saga.deadline is not None and worst > saga.deadline:
         yield at(saga, step, f"step {step.id}: worst-case retry time {format_duration(worst)} "
                  f"({retry.max_attempts} attempts x {format_duration(retry.timeout)} + waits "

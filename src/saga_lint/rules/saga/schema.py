@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
 from saga_lint.saga.xsaga import misspelt_keys
 from saga_lint.saga.xschema import is_valid, schema_path
+from saga_lint.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -26,7 +28,10 @@ def schema(ctx: Context) -> Iterator[Problem]:
     (``saga_lint/saga/x-saga.schema.json``: field names, types, enums, durations such as ``200ms``),
     that every key of ``x-saga.steps`` is the id of a step of the flow, and that a pointer
     ``{id, version}`` (a step's success, trigger, failure event, compensation, the outcome) names a
-    version the catalog has (ranges and ``latest`` as EventCatalog reads them).
+    version the catalog has (ranges and ``latest`` as EventCatalog reads them). An unknown key is
+    reported at the key, with the field (or, in ``steps``, the flow step) it probably means; the
+    value under a misspelt key is read as what it means, so that it is one finding, not the step
+    "missing" that field as well.
     Why: a misspelt field (``retries`` for ``retry``) silently disables the check it was meant for.
     Example that fails:
         x-saga:
@@ -44,13 +49,34 @@ def schema(ctx: Context) -> Iterator[Problem]:
             continue
         if validator is None:
             validator = _validator()
-        instance: Any = json_keys(saga.x)  # YAML, which the validator takes as JSON: every key a string
-        for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
-            path: KeyPath = ("x-saga", *err.absolute_path)
-            step = str(err.absolute_path[1]) if len(err.absolute_path) > 1 and err.absolute_path[0] == "steps" else None
+        yield from _schema_errors(validator, saga)
+        yield from _unknown_steps(saga)
+
+
+def _schema_errors(validator: Validator, saga: Saga) -> Iterator[Problem]:
+    """The validator's errors; an unknown key is placed at the key, with the field it probably means."""
+    instance: Any = json_keys(saga.x)  # YAML, which the validator takes as JSON: every key a string
+    for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+        path: KeyPath = ("x-saga", *err.absolute_path)
+        step = str(err.absolute_path[1]) if len(err.absolute_path) > 1 and err.absolute_path[0] == "steps" else None
+        unknown, fields = _unknown_keys(err.schema, err.instance) if err.validator == "additionalProperties" else ([], [])
+        for key in unknown:
+            yield Problem(f'{format_path(path)} has the key "{key}", which is no x-saga field there (a field of your own '
+                          f"starts with x-).{did_you_mean(key, fields)} See the x-saga schema (docs/saga.md).",
+                          saga.flow, (*path, key), step=step)
+        if not unknown:
             msg = err.message if len(err.message) < 200 else err.message[:200] + "..."
             yield Problem(f"{format_path(path)}: {msg}. See the x-saga schema (docs/saga.md).", saga.flow, path, step=step)
-        yield from _unknown_steps(saga)
+
+
+def _unknown_keys(schema: object, instance: object) -> tuple[list[str], list[str]]:
+    """(the keys of a mapping that its schema's ``properties`` and ``patternProperties`` do not
+    allow, the fields it allows)."""
+    fields = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(fields, dict) or not isinstance(instance, dict):
+        return [], []
+    patterns = list(schema.get("patternProperties") or ()) if isinstance(schema, dict) else []
+    return [k for k in instance if k not in fields and not any(re.search(p, k) for p in patterns)], sorted(fields)
 
 
 _EVENT, _MESSAGE = ("event",), ("event", "command", "query")

@@ -83,7 +83,7 @@ def _step_statuses(saga: Saga, used: list[Use], unnamed: list[SagaStep] | None) 
         elif ev.level == "prose":
             yield at(saga, step, prose(step, "status", "status"), demote=True, evidence=ev)
         elif step.status:
-            used.append((step, step.status, (*step.x_path, "status"), False))
+            used.append((step, step.status, step.x_at("status"), False))
         if saga.structured:
             for f in step.failures:
                 if not f.status:
