@@ -20,7 +20,6 @@ page a check reads (``signatures``), and computed again for an edited page (``re
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -46,10 +45,10 @@ def signature(res: Resource, named: Iterable[tuple[Component, str]]) -> str:
     """The signature of a page whose body components that name a file are ``named`` ((component,
     path as written), as ``catalog.paths.body_file_paths`` gives them)."""
     sig = f"{res.head_digest}:{'b' if res.body.strip() else 'e'}"  # a body, or an empty one
-    files = [[c.name, sorted(c.attrs.items()), c.line, c.column, text] for c, text in named]
+    files = [(c.name, sorted(c.attrs.items()), c.line, c.column, text) for c, text in named]
     if not files:
         return sig
-    return f"{sig}:{hashlib.blake2b(json.dumps(files).encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}"
+    return f"{sig}:{hashlib.blake2b(repr(files).encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}"
 
 
 def signatures(catalog: Catalog) -> dict[str, PageEntry]:
