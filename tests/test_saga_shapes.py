@@ -449,6 +449,29 @@ def test_compensation_event_is_checked_as_a_contract(make_catalog, case):
              if f.rule == "saga/compensation" and message in f.message]
     assert found == [("saga/compensation", "reserve_inventory", line(files, FLOW, "      compensation:\n        on"))]
 
+def test_a_choreographed_undo_started_by_its_event_needs_no_sender(make_catalog):
+    """``compensation: {on: payment-declined, command: release-inventory}`` is the participant's local
+    undo, started by the event (docs/saga.md): nobody sends the command in a choreography, which has
+    no orchestrator. It was "sent by nobody. Add it to the orchestrator's sends"."""
+    from saga_lint.pipeline import run_check
+
+    found = [f.message for f in run_check(write(make_catalog, base_files())).findings if f.rule == "saga/compensation"]
+    assert found and not [m for m in found if "release-inventory" in m]  # (the other: authorize_payment, taken as the pivot)
+
+
+def test_a_choreographed_undo_without_its_event_asks_which_event_starts_it(make_catalog):
+    from saga_lint.pipeline import run_check
+
+    files = edit(base_files(), FLOW, "        on: payment-declined\n", "")
+    found = [(f.step, f.line, f.message) for f in run_check(write(make_catalog, files)).findings
+             if f.rule == "saga/compensation" and f.step == "reserve_inventory"]
+    assert found == [("reserve_inventory", line(files, FLOW, "      compensation:\n        command"),
+                      'step reserve_inventory: compensation "release-inventory" is sent by nobody, and x-saga does not say '
+                      "which event starts it. Declare compensation.on, the failure event that makes inventory-service "
+                      "undo (a choreography has no orchestrator), or add release-inventory to the sends of the service "
+                      "that asks for the undo.")]
+
+
 # -- catalog-examples/broken-choreography ---------------------------------------------------------
 
 

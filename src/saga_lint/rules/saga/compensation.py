@@ -17,7 +17,7 @@ from saga_lint.rules.saga.common import (
     unreceived,
 )
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xsaga import compensation_block, on_key
+from saga_lint.saga.xsaga import compensation_block, compensation_on, on_key
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -40,7 +40,10 @@ def compensation(ctx: Context) -> Iterator[Problem]:
     behind; an undo without retries gives up on the first timeout.
     In a choreography the undo may instead be ``compensation.event``, the event the participant
     publishes when it has undone its work: an event contract in the catalog that the participant
-    ``sends``, with its own retry policy.
+    ``sends``, with its own retry policy. A choreographed step's undo command is its participant's
+    local action, started by the event ``compensation.on`` names (``saga/compensation-consumers``
+    checks that the participant receives it), so nobody need send the command; without
+    ``compensation.on`` and without a sender, the finding asks for that event.
     ``compensation.on`` must not be an event of the success path (a step's success or trigger):
     the participant would undo its work on every run that succeeds.
     Example that fails:
@@ -159,9 +162,16 @@ def _senders(
         nobody = " Nobody sends it." if not senders else f" It is sent by {', '.join(sorted(ids(senders)))}."
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is not sent by the orchestrator {orch.id}.{nobody} '
                  f"Add it to {orch.id}'s sends.", path=path, evidence=ev)
-    elif (orch is None or not step.orchestrated) and not ctx.graph.senders_of(cmd):
+    elif step.orchestrated and orch is None and not ctx.graph.senders_of(cmd):
         yield at(saga, step, f'step {step.id}: compensation "{comp}" is sent by nobody. Add it to the orchestrator\'s sends.',
                  path=path, evidence=ev)
+    elif not step.orchestrated and not compensation_on(compensation_block(step.x)) and not ctx.graph.senders_of(cmd):
+        # a choreographed step's undo is its participant's local action, started by the event
+        # ``compensation.on`` names (``saga/compensation-consumers`` checks that it is received)
+        who = step.participant.id if step.participant is not None else "the participant"
+        yield at(saga, step, f'step {step.id}: compensation "{comp}" is sent by nobody, and x-saga does not say which event '
+                 f"starts it. Declare compensation.on, the failure event that makes {who} undo (a choreography has no "
+                 f"orchestrator), or add {cmd.id} to the sends of the service that asks for the undo.", path=path, evidence=ev)
 
 
 def _undo_event(ctx: Context, saga: Saga, step: SagaStep, path: KeyPath) -> Iterator[Problem]:
