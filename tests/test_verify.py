@@ -360,6 +360,116 @@ def test_mutant_pivot_followed_by_failing_step_is_caught(tmp_path):
     assert all(v["scenario"].startswith("create_order=") for v in open_)
 
 
+# --- a retriable step after the pivot whose retries can run out: verify agrees with check ----------
+
+
+def _confirmation_saga(tmp_path, status: str):
+    """Our catalog with send_confirmation, a retriable step after the pivot create_order whose 3
+    attempts can run out (tests/test_saga_drawn.py), its technical failures ending in ``status``:
+    the catalog, its checkout saga, and saga/retry-policy's messages from ``check``."""
+    from test_saga_drawn import FLOW, _confirmation_after_the_pivot, _edited
+
+    from saga_lint.pipeline import run_check
+
+    root = tmp_path / "cat"
+    shutil.copytree(OUR_CATALOG, root)
+    _confirmation_after_the_pivot(root)
+    if status != "CONFIRMED":
+        _edited(root, FLOW, ("[{ error: timeout, status: CONFIRMED }]", f"[{{ error: timeout, status: {status} }}]"))
+    result = run_check(root)
+    saga = next(s for s in result.sagas if s.id == "checkout-saga")
+    return root, saga, [f.message for f in result.findings if f.rule == "saga/retry-policy"]
+
+
+def test_exhausted_retries_after_the_pivot_that_reach_a_person_are_escalated(tmp_path):
+    """send_confirmation's technical failures end in NEEDS_ATTENTION, the onCompensationFailure
+    status (check is clean): when its retries run out the saga is past its pivot, so nothing is
+    compensated; the order stays as it is, in NEEDS_ATTENTION for a person to resolve, as for a
+    compensation that never succeeds. verify reports that as escalated, not as a violation."""
+    from saga_lint.orchestrator.store import Store
+
+    root, saga, retry_policy = _confirmation_saga(tmp_path, "NEEDS_ATTENTION")
+    assert retry_policy == []
+    store = Store("sqlite://")
+    try:
+        res, viol = run_one(store, saga, "send_confirmation=exhaust")
+        assert viol == []
+        snap = res.snap
+        assert snap["state"] == "escalated" and snap["status"] == "NEEDS_ATTENTION"
+        assert snap["timeline"] == ["PROCESSING", "NEEDS_ATTENTION"]
+        assert snap["ops"] == [("do", "reserve_inventory"), ("do", "authorize_payment"), ("do", "create_order")]
+        assert {s: st for s, (_kind, st, _p) in snap["rows"].items()} == {
+            "reserve_inventory": "open", "authorize_payment": "open", "create_order": "open"}
+        assert snap["outcomes"] == [] and snap["outbox"] == []
+        assert res.trace[-1].endswith("end escalated, status NEEDS_ATTENTION (send_confirmation ran out of retries "
+                                      "after the pivot create_order: nothing is compensated, a person resolves it)")
+        res, viol = run_one(store, saga, "send_confirmation=exhaust, crash=9")
+        assert viol == [] and res.crashed and res.snap["state"] == "escalated"
+    finally:
+        store.close()
+    proc = run_cli("verify", root, "--flow", "checkout-saga", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (flow,) = json.loads(proc.stdout)["flows"]
+    assert flow["violations"] == []
+    escalated = [n for n in flow["notes"] if n.startswith("escalated")]
+    assert len(escalated) == 1 and escalated[0].startswith(
+        "escalated, not a violation: send_confirmation=exhaust ends in NEEDS_ATTENTION (onCompensationFailure): "
+        "send_confirmation ran out of retries after the pivot create_order, so nothing is compensated and a person "
+        "resolves the order (and "), escalated
+    # past the pivot there is nothing to undo, so no compensation fault is run on that path
+    from saga_lint.orchestrator.scenarios import base_scenarios
+
+    assert [sc.name for sc in base_scenarios(saga) if sc.name.startswith("send_confirmation=exhaust")] == [
+        "send_confirmation=exhaust"]
+
+
+def test_mutant_orchestrator_that_compensates_past_the_pivot_is_caught(tmp_path, monkeypatch):
+    """An orchestrator that does not escalate what the catalog escalates (it compensates the steps
+    before the pivot, leaving an order without its payment): caught on the store's data."""
+    from saga_lint.orchestrator import engine as engine_mod
+    from saga_lint.orchestrator.store import Store
+
+    _root, saga, _ = _confirmation_saga(tmp_path, "NEEDS_ATTENTION")
+    monkeypatch.setattr(engine_mod, "escalated", lambda *_args: None)
+    store = Store("sqlite://")
+    try:
+        res, viol = run_one(store, saga, "send_confirmation=exhaust")
+    finally:
+        store.close()
+    assert res.snap["state"] == "compensated"
+    assert [(v.invariant, v.message) for v in viol] == [
+        ("compensated-once-reverse", "authorize_payment was compensated although send_confirmation failed after the pivot "
+         "(escalated: nothing is undone)"),
+        ("compensated-once-reverse", "reserve_inventory was compensated although send_confirmation failed after the pivot "
+         "(escalated: nothing is undone)"),
+        ("nothing-left-open", "send_confirmation failed after create_order (not compensatable) had acted: the catalog "
+         "escalates its exhausted retries to a person (NEEDS_ATTENTION): nothing may be undone past the pivot and the "
+         "saga must end escalated"),
+        ("nothing-left-open", "the saga ended compensated (NEEDS_ATTENTION) with the order made by create_order at "
+         "order-service still open")]
+
+
+def test_exhausted_retries_after_the_pivot_that_reach_no_one_are_a_violation_with_checks_fix(tmp_path):
+    """The same step whose technical failures end in CONFIRMED: check reports it at maxAttempts, and
+    verify's counterexample (send_confirmation=exhaust) says what is wrong and gives check's fix."""
+    root, _saga, retry_policy = _confirmation_saga(tmp_path, "CONFIRMED")
+    (check_message,) = retry_policy
+    fix = check_message[check_message.index("Give its technical failures"):]
+    proc = run_cli("verify", root, "--flow", "checkout-saga", "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    (flow,) = json.loads(proc.stdout)["flows"]
+    assert not [n for n in flow["notes"] if n.startswith("escalated")]
+    after_pivot = [v for v in flow["violations"] if "after the pivot" in v["message"]]
+    assert [(v["invariant"], v["scenario"], v["message"]) for v in after_pivot] == [(
+        "nothing-left-open", "send_confirmation=exhaust",
+        "send_confirmation failed after create_order (not compensatable) had acted: it comes after the pivot "
+        "create_order, so it must be retried until it succeeds, but its 3 attempts (retry.maxAttempts) ran out, the "
+        "saga can neither finish nor undo create_order, and the status CONFIRMED of its technical failures reaches no "
+        "one. " + fix)]
+    assert fix == ("Give its technical failures the status onCompensationFailure declares (NEEDS_ATTENTION), which must "
+                   "reach a person, as for a compensation that never succeeds.")
+
+
 def test_mutant_undeclared_compensation_failure_status(store, checkout):
     saga = copy.deepcopy(checkout)
     saga.on_compensation_failure = None

@@ -26,6 +26,7 @@ from saga_lint.orchestrator.scenarios import (
     DEFAULT_TIMEOUT,
     Scenario,
     attempts_of,
+    escalated,
     failure_defined,
     failure_status,
     plan_for,
@@ -337,6 +338,13 @@ class Engine:
             self._write(saga_id, state, "end", step=failed.id, detail={
                 "state": "stuck", "status": state.status, "failed_step": failed.id,
                 "why": f"{failed.id} failed ({f.get('event') or 'timeout'}) and the catalog defines no failure path for it"})
+            return
+        pivot = escalated(saga, failed, f["kind"])
+        if pivot is not None:  # past the pivot nothing can be undone: the order waits for a person
+            self._write(saga_id, state, "end", step=failed.id, detail={
+                "state": "escalated", "status": saga.on_compensation_failure, "failed_step": failed.id,
+                "why": f"{failed.id} ran out of retries after the pivot {pivot.id}: nothing is compensated, "
+                       "a person resolves it"})
             return
         done = [s.id for s in saga.steps[: state.k] if s.type == "compensatable"]
         if f["kind"] == "technical" and failed.type == "compensatable":

@@ -8,7 +8,9 @@ catalog declares for the scenario's path (``scenarios.expected``).
 Decision: in a successful saga the holds made by the steps (a reservation, an authorization) are
 the order's: they are not "left open" because the outcome record owns them. In any other terminal
 state every hold must be closed, except those whose compensation failed for good when the saga
-ended in the declared compensation-failure status (surfaced, not silent).
+ended in the declared compensation-failure status (surfaced, not silent). A saga escalated past
+its pivot (a step after it ran out of retries and ends in that status: ``scenarios.escalated``)
+undoes nothing: its holds are the order's, which a person resolves.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ INVARIANTS = {
     "deadline": "the saga ends within its declared deadline (virtual time)",
 }
 
-TERMINAL_STATES = ("completed", "compensated", "compensation-failed")
+TERMINAL_STATES = ("completed", "compensated", "compensation-failed", "escalated")
 
 
 @dataclass
@@ -191,8 +193,12 @@ def _compensated_once_reverse(run: RunFacts) -> Iterator[str]:
     a second one refunds twice, the wrong order undoes a step while a later one still uses it."""
     if run.state == "completed":
         return
-    done_comp = _compensated_steps(run)
     undos = [s for op, s in run.snap["ops"] if op == "undo"]
+    if run.exp.escalated:  # past the pivot nothing is undone: an undo leaves the order without what it holds
+        for s in dict.fromkeys(undos):
+            yield f"{s} was compensated although {run.exp.failed_step} failed after the pivot (escalated: nothing is undone)"
+        return
+    done_comp = _compensated_steps(run)
     for s in done_comp:
         n = undos.count(s)
         if n == 0 and s not in run.comp_failed and run.terminal:
@@ -245,7 +251,7 @@ def _nothing_left_open(run: RunFacts) -> Iterator[str]:
     that cannot be undone (a pivot or retriable step) acting before a later step fails leaves the
     saga impossible to undo: the catalog's step types allow a failure after the pivot."""
     saga, exp, state = run.saga, run.exp, run.state
-    if state == "completed":
+    if state == "completed" or (exp.escalated and state == "escalated" and run.status == saga.on_compensation_failure):
         return
     stuck_after_pivot = []
     for s in run.did:
@@ -254,13 +260,28 @@ def _nothing_left_open(run: RunFacts) -> Iterator[str]:
             stuck_after_pivot.append(s)
     if run.terminal and stuck_after_pivot and exp.failed_step:
         yield (f"{exp.failed_step} failed after {', '.join(stuck_after_pivot)} (not compensatable) had acted: "
-               "a step after the pivot can fail, so the saga cannot be undone")
+               + _why_after_the_pivot(saga, exp))
     if run.terminal:
         declared = saga.on_compensation_failure
         allowed = set(run.comp_failed) if run.status == declared and declared else set()
         left = [s for s in run.open_steps if s not in allowed]
         if left:
             yield f"the saga ended {state} ({run.status or 'no status'}) with {_holds(run.snap, left)} still open"
+
+
+def _why_after_the_pivot(saga: Saga, exp: Expected) -> str:
+    """Why a failure after a step that cannot be undone is wrong, and, for a step after the pivot
+    whose retries ran out, the fix ``check`` gives (saga/retry-policy: ``Saga.unescalated``)."""
+    failed = saga.step(exp.failed_step) if exp.failed_step else None
+    pivot = saga.pivot_before(failed) if failed is not None and exp.failure_kind == "technical" else None
+    if failed is None or pivot is None or failed.retry is None:
+        return "a step after the pivot can fail, so the saga cannot be undone"
+    if exp.escalated:  # an orchestrator that did not escalate what the catalog escalates
+        return (f"the catalog escalates its exhausted retries to a person ({saga.on_compensation_failure}): "
+                "nothing may be undone past the pivot and the saga must end escalated")
+    return (f"it comes after the pivot {pivot.id}, so it must be retried until it succeeds, but its "
+            f"{failed.retry.max_attempts} attempts (retry.maxAttempts) ran out, the saga can neither finish nor undo "
+            f"{pivot.id}, and {saga.unescalated(failed)}")
 
 
 def _compensation_failure_surfaced(run: RunFacts) -> Iterator[str]:

@@ -49,7 +49,7 @@ class LogDetail(TypedDict, total=False):
     queue: list[str]  # compensate: the steps to undo, in the order to undo them
     failure: Failure  # compensate: the failure that made the saga compensate
     why: str  # skip, end: why (no compensation; no failure path defined)
-    state: str  # end: completed | compensated | compensation-failed | stuck
+    state: str  # end: completed | compensated | compensation-failed | escalated | stuck
     failed_step: str | None  # end
     compensation_failed: list[str]  # end: steps whose compensation never succeeded
 

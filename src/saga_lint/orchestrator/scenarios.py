@@ -394,6 +394,7 @@ class Expected:
     completed: list[str] = field(default_factory=list)  # steps whose effect happened, in order
     to_compensate: list[str] = field(default_factory=list)  # compensatable steps whose effect happened
     compensation_fails: list[str] = field(default_factory=list)  # steps whose compensation never succeeds
+    escalated: bool = False  # a step after the pivot ran out of retries: nothing compensated, a person resolves it
 
 
 def failure_status(step: SagaStep, kind: str, event: str | None) -> str | None:
@@ -418,11 +419,21 @@ def failure_defined(saga: Saga, step: SagaStep, kind: str, event: str | None) ->
     return bool(saga.structured or step.failures or step.failure_edges)
 
 
+def escalated(saga: Saga, step: SagaStep, kind: str) -> SagaStep | None:
+    """The pivot, when ``step`` failing so is escalated to a person: a retriable step after the
+    pivot whose retries ran out (a technical failure) and whose technical failures end in the
+    ``onCompensationFailure`` status (``Saga.escalates``, the case saga/retry-policy accepts). The
+    saga cannot be undone past its pivot, so nothing is compensated and that status is shown, as
+    for a compensation that never succeeds. None for every other failure."""
+    pivot = saga.pivot_before(step) if kind == "technical" else None
+    return pivot if pivot is not None and saga.escalates(step) else None
+
+
 def compensation_queue(saga: Saga, exp: Expected) -> list[str]:
     """The steps the orchestrator compensates on this failure path, in order: the completed
     compensatable steps, newest first, and a compensatable step that failed by timing out (it
-    may have acted)."""
-    if exp.success or not exp.defined:
+    may have acted); none when the failure is escalated (``escalated``)."""
+    if exp.success or not exp.defined or exp.escalated:
         return []
     done = [s.id for s in saga.steps if s.type == "compensatable" and s.id in exp.completed and s.id != exp.failed_step]
     failed = saga.step(exp.failed_step) if exp.failed_step is not None else None
@@ -468,6 +479,10 @@ def expected(saga: Saga, sc: Scenario) -> Expected:
             if b == "timeout-after-effect":  # done, but no retry left to learn it
                 completed.append(step.id)
         e = failed_at(saga, step, kind, event, completed)
+        if escalated(saga, step, kind) is not None:
+            e.escalated, e.to_compensate = True, []
+            e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure: escalated"
+            return e
         attempted = compensation_queue(saga, e)
         e.compensation_fails = [s for s, cb in sc.compensation if cb == "fail" and s in attempted
                                 and step_named(saga, s).compensation not in (None, "none")]

@@ -125,6 +125,7 @@ class _Counterexamples:
 
     def __init__(self) -> None:
         self.found: dict[tuple[str, str], _Witness] = {}
+        self.escalated: dict[str, _Witness] = {}  # failing step -> the runs it escalated without a violation
 
     def record(self, res: RunResult, violations: list[Violation]) -> None:
         for viol in violations:
@@ -137,6 +138,34 @@ class _Counterexamples:
                 cur.count += 1
                 if rank < cur.rank:
                     cur.rank, cur.res = rank, res
+
+    def record_escalation(self, res: RunResult, violations: list[Violation]) -> None:
+        """A run that ended escalated (``scenarios.escalated``) without a violation: reported as
+        such, once per failing step, with its simplest scenario."""
+        end = next((e for e in reversed(res.snap["log"]) if e["kind"] == "end"), None)
+        if violations or end is None or end["detail"].get("state") != "escalated":
+            return
+        key = str(end["detail"].get("failed_step"))
+        rank = (res.scenario.size, len(res.scenario.name), res.scenario.name)
+        cur = self.escalated.get(key)
+        if cur is None:
+            self.escalated[key] = _Witness(rank, res)
+        else:
+            cur.count += 1
+            if rank < cur.rank:
+                cur.rank, cur.res = rank, res
+
+    def escalation_notes(self, saga: Saga) -> list[str]:
+        """One note per step whose exhausted retries past the pivot were escalated to a person."""
+        notes = []
+        for step_id, w in self.escalated.items():
+            end = next(e for e in reversed(w.res.snap["log"]) if e["kind"] == "end")
+            more = f" (and {w.count - 1} more scenarios)" if w.count > 1 else ""
+            pivot = saga.pivots[0].id if saga.pivots else "the pivot"
+            notes.append(f"escalated, not a violation: {w.res.scenario.name} ends in {end['detail'].get('status')} "
+                         f"(onCompensationFailure): {step_id} ran out of retries after the pivot {pivot}, so nothing is "
+                         f"compensated and a person resolves the order{more}")
+        return notes
 
     def reported(self) -> list[ReportedViolation]:
         """By invariant, then simplest scenario first."""
@@ -236,15 +265,20 @@ def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: in
     for sc in bases:
         res = run_scenario(store, saga, sc, next(ids), **engine_opts)
         references[sc], writes[sc] = res.snap, res.writes
-        found.record(res, check(saga, sc, expected(saga, sc), res.snap))
+        violations = check(saga, sc, expected(saga, sc), res.snap)
+        found.record(res, violations)
+        found.record_escalation(res, violations)
     every_variant = with_variants(bases, writes)
     variants = sample(every_variant, max(0, (max_scenarios or 0) - len(bases)), seed)
     if len(variants) < len(every_variant):
         report.notes.append(f"sampled {len(variants)} of {len(every_variant)} crash/duplicate variants (seed {seed})")
     for sc in variants:
         res = run_scenario(store, saga, sc, next(ids), **engine_opts)
-        found.record(res, check(saga, sc, expected(saga, sc), res.snap, references.get(sc.base())))
+        violations = check(saga, sc, expected(saga, sc), res.snap, references.get(sc.base()))
+        found.record(res, violations)
+        found.record_escalation(res, violations)
     report.scenarios = len(bases) + len(variants)
     report.kinds = dict(Counter(kind_of(sc) for sc in [*bases, *variants]))
     report.violations.extend(found.reported())
+    report.notes.extend(found.escalation_notes(saga))
     return report

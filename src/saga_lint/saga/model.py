@@ -316,6 +316,39 @@ class Saga:
     def pivots(self) -> list[SagaStep]:
         return [s for s in self.steps if s.type == "pivot"]
 
+    def pivot_before(self, step: SagaStep) -> SagaStep | None:
+        """The pivot, when ``step`` is a retriable step after the saga's one pivot whose declared
+        failures are checkable and whose finite ``retry.maxAttempts`` can run out: such a step
+        must be retried until it succeeds (the saga can no longer be undone). Else None."""
+        pivots = self.pivots
+        attempts = step.retry.max_attempts if step.retry is not None else None
+        evidence = step.evidence.get("failure")
+        if step.type != "retriable" or len(pivots) != 1 or step.index <= pivots[0].index or not isinstance(attempts, int) \
+                or attempts < 1 or evidence is None or evidence.level not in ("structured", "contract"):
+            return None
+        return pivots[0]
+
+    def escalates(self, step: SagaStep) -> bool:
+        """Whether ``step``'s technical failures all end in the ``onCompensationFailure`` status:
+        the one that must reach a person, the declared way out when the retries of a step after the
+        pivot run out (as for a compensation that never succeeds). ``saga/retry-policy`` accepts
+        it, and ``verify`` ends such a run escalated: nothing compensated, that status shown."""
+        person = self.on_compensation_failure
+        technical = [f for f in step.failures if not f.business]
+        return person is not None and bool(technical) and all(f.status == person for f in technical)
+
+    def unescalated(self, step: SagaStep) -> str:
+        """What is wrong when the retries of a step after the pivot (``pivot_before``) can run out
+        and it does not ``escalate``, and the fix: one wording for ``check`` (saga/retry-policy) and
+        ``verify`` (nothing-left-open)."""
+        person = self.on_compensation_failure
+        shown = sorted({f.status for f in step.failures if not f.business and f.status})
+        told = f"the status {', '.join(shown)} of its technical failures reaches no one" if shown else "no one is told"
+        fix = (f"Give its technical failures the status onCompensationFailure declares ({person}), which must reach a person"
+               if person is not None else "Declare onCompensationFailure (a status that must reach a person) and give its "
+               "technical failures that status")
+        return f"{told}. {fix}, as for a compensation that never succeeds."
+
     def status_is_terminal(self, name: str | None) -> bool | None:
         st = self.statuses.get(name) if name is not None else None
         if not isinstance(st, dict):

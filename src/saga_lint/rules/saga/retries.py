@@ -111,25 +111,15 @@ def _step_retry(saga: Saga, step: SagaStep) -> Iterator[Problem]:
 def _until_it_succeeds(saga: Saga, step: SagaStep, retry: RetryPolicy) -> Iterator[Problem]:
     """A retriable step after the pivot is retried until it succeeds (the saga can no longer be
     undone): a finite ``maxAttempts`` needs its technical failures to end in the status the saga
-    declares for what must reach a person (``onCompensationFailure``). Without declared failures
-    it is ``saga/failure-condition``'s finding."""
-    pivots = saga.pivots
-    attempts = retry.max_attempts
-    if step.type != "retriable" or len(pivots) != 1 or step.index <= pivots[0].index \
-            or not isinstance(attempts, int) or attempts < 1 or step.evidence["failure"].level not in ("structured", "contract"):
+    declares for what must reach a person (``onCompensationFailure``; ``Saga.pivot_before``,
+    ``Saga.escalates``: ``verify`` escalates the same steps). Without declared failures it is
+    ``saga/failure-condition``'s finding."""
+    pivot = saga.pivot_before(step)
+    if pivot is None or saga.escalates(step):
         return
-    person = saga.on_compensation_failure
-    technical = [f for f in step.failures if not f.business]
-    if person is not None and technical and all(f.status == person for f in technical):
-        return
-    shown = sorted({f.status for f in technical if f.status})
-    told = f"the status {', '.join(shown)} of its technical failures reaches no one" if shown else "no one is told"
-    fix = (f"Give its technical failures the status onCompensationFailure declares ({person}), which must reach a person"
-           if person is not None else "Declare onCompensationFailure (a status that must reach a person) and give its "
-           "technical failures that status")
-    yield at(saga, step, f"step {step.id}: it comes after the pivot {pivots[0].id}, so it must be retried until it succeeds, "
-             f"but retry.maxAttempts is {attempts}: when the last attempt fails the saga can neither finish nor undo "
-             f"{pivots[0].id}, and {told}. {fix}, as for a compensation that never succeeds.",
+    yield at(saga, step, f"step {step.id}: it comes after the pivot {pivot.id}, so it must be retried until it succeeds, "
+             f"but retry.maxAttempts is {retry.max_attempts}: when the last attempt fails the saga can neither finish nor "
+             f"undo {pivot.id}, and {saga.unescalated(step)}",
              path=step.x_at("retry", "maxAttempts"))
 
 
