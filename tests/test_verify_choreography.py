@@ -481,3 +481,34 @@ def test_sigkill_crash_test_100_choreographies_on_postgresql(fulfilment):
     assert store.one("SELECT COUNT(*) FROM saga_instance WHERE saga_id LIKE ? AND state = 'running'", (prefix + "%",))[0] == 0
     assert check_all(store, fulfilment, prefix) == []
     store.close()
+
+
+def test_a_choreographed_step_after_the_pivot_is_not_told_the_fix_it_already_has(fulfilment):
+    """A retriable notify_customer after the pivot dispatch_shipment whose exhausted retries end in
+    NEEDS_ATTENTION (check accepts it). The choreography engine escalates nothing yet (docs/verify.md,
+    "Escalation past the pivot"), so nothing-left-open still reports the path; its message must not
+    tell the catalog to give the step the status it already has."""
+    import copy
+    import dataclasses
+
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.orchestrator.verify import verify_saga
+    from saga_lint.saga.model import StepFailure
+
+    saga = copy.deepcopy(fulfilment)
+    pivot = saga.step("dispatch_shipment")
+    step = dataclasses.replace(
+        pivot, id="notify_customer", index=pivot.index + 5, type="retriable", trigger="shipment-dispatched",
+        success="customer-notified", failures=[StepFailure(error="timeout", status="NEEDS_ATTENTION")],
+        retry=dataclasses.replace(pivot.retry, max_attempts=3), compensation="none", compensation_on=None,
+        compensation_retry=None, evidence=dict(pivot.evidence), failure_edges=[], success_edges=[])
+    saga.steps.append(step)
+    assert saga.pivot_before(step) is pivot and saga.escalates(step)
+    store = Store("sqlite://")
+    try:
+        report = verify_saga(store, saga, max_scenarios=60)
+    finally:
+        store.close()
+    after = [v["message"] for v in report.violations if "(not compensatable) had acted" in v["message"]]
+    assert after == ["notify_customer failed after dispatch_shipment (not compensatable) had acted: a step after the "
+                     "pivot can fail, so the saga cannot be undone"]

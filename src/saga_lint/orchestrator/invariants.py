@@ -274,11 +274,14 @@ def _why_after_the_pivot(saga: Saga, exp: Expected) -> str:
     whose retries ran out, the fix ``check`` gives (saga/retry-policy: ``Saga.unescalated``)."""
     failed = saga.step(exp.failed_step) if exp.failed_step else None
     pivot = saga.pivot_before(failed) if failed is not None and exp.failure_kind == "technical" else None
+    generic = "a step after the pivot can fail, so the saga cannot be undone"
     if failed is None or pivot is None or failed.retry is None:
-        return "a step after the pivot can fail, so the saga cannot be undone"
+        return generic
     if exp.escalated:  # an orchestrator that did not escalate what the catalog escalates
         return (f"the catalog escalates its exhausted retries to a person ({saga.on_compensation_failure}): "
                 "nothing may be undone past the pivot and the saga must end escalated")
+    if saga.escalates(failed):  # check's fix is in place: a choreography, whose engine escalates nothing
+        return generic
     return (f"it comes after the pivot {pivot.id}, so it must be retried until it succeeds, but its "
             f"{failed.retry.max_attempts} attempts (retry.maxAttempts) ran out, the saga can neither finish nor undo "
             f"{pivot.id}, and {saga.unescalated(failed)}")
