@@ -250,3 +250,34 @@ def test_any_edit_of_bodies_gives_the_cold_output(tmp_path_factory, edits):
         lines.insert(where % (len(lines) + 1), line)
         page.write_text(head + sep + "\n".join(lines))
     assert _check(cat, cache)[0] == _check(cat, None)[0]
+
+
+def test_the_page_parsed_is_the_page_hashed(cat, tmp_path, monkeypatch):
+    """A page rewritten between the key's walk and its re-read (a frontmatter edit hashed by the walk,
+    an edit of prose read back): its signature is not trusted, whatever the file holds after."""
+    import saga_lint.catalog.fileio as fileio
+    from saga_lint.cache import CheckCache
+    from saga_lint.config import load_config
+
+    _check(cat, tmp_path / "cache")
+    page = cat / SERVICE
+    original = page.read_bytes()
+    _frontmatter(cat)  # the content the walk hashes
+    cache = CheckCache.open(cat, str(tmp_path / "cache"))
+    assert cache is not None
+    config = load_config(cat)
+    keyed = cache.keyed(config)
+    assert [rel for rel, _ in keyed.edited] == [SERVICE]
+    real = fileio.read_capped
+
+    def read_back_prose(path, cap):  # what a writer racing the re-read leaves there for a moment
+        if path.endswith(SERVICE):
+            return original + b"\nA sentence.\n", os.stat(path)
+        return real(path, cap)
+
+    monkeypatch.setattr(fileio, "read_capped", read_back_prose)
+    assert cache.after_prose_edits(keyed, config) is None  # the bytes read are not the bytes hashed
+    import hashlib
+
+    read_back = hashlib.blake2b(original + b"\nA sentence.\n", digest_size=16).hexdigest()
+    assert cache.after_prose_edits(keyed._replace(edited=((SERVICE, read_back),)), config) is not None  # had they been

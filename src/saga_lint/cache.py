@@ -247,8 +247,8 @@ class CheckCache:
     def after_prose_edits(self, keyed: Keyed, config: Config) -> tuple[Restored, str] | None:
         """The result of ``keyed.key`` and its pages' signatures, when the inputs changed since
         the entry of ``keyed.before`` only in the prose of pages (``saga_lint.prose``): each edited
-        file a page of that entry whose signature, read now, is the recorded one, and whose
-        content is still the one the key's walk read. That entry's findings are then the
+        file a page of that entry whose signature, read once now, is the recorded one, and whose
+        content (those same bytes) is the one the key's walk hashed. That entry's findings are then the
         findings (every rule read the same input), and it shares its file of signatures. None
         otherwise: the check runs."""
         if keyed.before is None or not keyed.edited or len(keyed.edited) > PROSE_EDITS_AT_MOST:
@@ -261,10 +261,8 @@ class CheckCache:
 
         for rel, digest in keyed.edited:
             entry = _page_entry(pages.get(rel))
-            if entry is None or prose.reread(self.root, rel, entry) != entry[2]:
-                return None
-            if _content_digest(os.path.join(self.root, rel)) != digest:  # edited again since the walk
-                return None
+            if entry is None or prose.reread(self.root, rel, entry, digest) != entry[2]:
+                return None  # (or edited again since the walk: the content read is not the one hashed)
         return before, before.pages
 
     def _pages(self, digest: str) -> dict[str, object] | None:

@@ -65,17 +65,26 @@ def signatures(catalog: Catalog) -> dict[str, PageEntry]:
     return out
 
 
-def reread(root: Path, rel: str, entry: PageEntry) -> str | None:
-    """The signature of the page ``rel`` as it is now, read as the loader reads it (``entry``: its
-    recorded kind and versioned folder); None when it is no longer a page with one (it does not
-    parse, say)."""
-    from saga_lint.catalog.page import parse_page
+def reread(root: Path, rel: str, entry: PageEntry, digest: str) -> str | None:
+    """The signature of the page ``rel`` as it is now, read once as the loader reads it (``entry``:
+    its recorded kind and versioned folder), when its content's digest is ``digest`` (the content
+    the cache's key was made of: what is parsed is what was hashed); None when it is not, or is
+    no longer a page with a signature (it does not parse, say)."""
+    from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+    from saga_lint.catalog.page import decoded_text, page_of_text
     from saga_lint.catalog.paths import body_file_paths, file_components
     from saga_lint.findings import Finding
 
     kind, versioned, _ = entry
+    try:
+        raw, st = read_capped(os.path.join(root, rel), MAX_FILE_BYTES)
+    except OSError:
+        return None
+    if raw is None or hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:  # as ``cache._content_digest``
+        return None
     problems: list[Finding] = []
-    res = parse_page(os.path.join(root, rel), rel, kind, versioned, problems)
+    text = decoded_text(raw, st, rel, problems)
+    res = None if text is None else page_of_text(text, rel, kind, versioned, problems)
     if res is None or problems or not has_signature(res):
         return None
     return signature(res, body_file_paths(file_components(res)))

@@ -6,6 +6,7 @@ body and read as YAML with lazy locations. Bad input never raises: the page is l
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 
 from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
@@ -36,6 +37,11 @@ def _read_text(abs_path: str, rel: str, regular: bool, findings: list[Finding]) 
             Finding("parse/unreadable", Severity.ERROR, f"cannot read the file: {exc.strerror or exc}", rel, 1, 1)
         )
         return None
+    return decoded_text(raw, st, rel, findings)
+
+
+def decoded_text(raw: bytes | None, st: os.stat_result, rel: str, findings: list[Finding]) -> str | None:
+    """The text of a page read as ``read_capped`` reads it (``raw``, ``st``), or None with a finding."""
     if raw is None and not stat.S_ISREG(st.st_mode):
         findings.append(_not_regular(rel))
         return None
@@ -91,6 +97,11 @@ def parse_page(
     text = _read_text(abs_path, rel, regular, findings)
     if text is None:
         return None
+    return page_of_text(text, rel, kind, versioned, findings)
+
+
+def page_of_text(text: str, rel: str, kind: str, versioned: str | None, findings: list[Finding]) -> Resource | None:
+    """Parse one page's text (``parse_page`` without the reading)."""
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
     try:
         parts = split(text)
