@@ -20,11 +20,12 @@ from tests.conftest import OUR_CATALOG
 SERVICE = "domains/Ordering/systems/order-management-system/services/OrderService/index.mdx"
 
 
-def _check(path: Path, cache: Path | None, fmt: str = "json") -> tuple[str, bool]:
-    """The output of ``saga-lint check`` (in this process), and whether the pipeline ran."""
+def _check(path: Path, cache: Path | None, fmt: str = "json", jobs: str = "") -> tuple[str, bool]:
+    """The output of ``saga-lint check`` (in this process; ``jobs``: its loader's workers), and
+    whether the pipeline ran."""
     opts = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
     result = CliRunner().invoke(main, ["check", str(path), "-f", fmt, *opts],
-                                env={"SAGA_LINT_NO_CACHE": "", "SAGA_LINT_TIMINGS": "1"})
+                                env={"SAGA_LINT_NO_CACHE": "", "SAGA_LINT_TIMINGS": "1", "SAGA_LINT_JOBS": jobs})
     assert result.exit_code in (0, 1), result.output
     return result.stdout, "saga-lint timing: rules" in result.stderr
 
@@ -281,3 +282,63 @@ def test_the_page_parsed_is_the_page_hashed(cat, tmp_path, monkeypatch):
 
     read_back = hashlib.blake2b(original + b"\nA sentence.\n", digest_size=16).hexdigest()
     assert cache.after_prose_edits(keyed._replace(edited=((SERVICE, read_back),)), config) is not None  # had they been
+
+
+# -- inputs the walk does not see ------------------------------------------------------------------
+
+CAPTURED = "domains/Payments/systems/payment-system/services/PaymentService/events/payment-captured"
+PAYMENT_SERVICE = "domains/Payments/systems/payment-system/services/PaymentService/index.mdx"
+
+
+def _hidden_schema(cat: Path) -> Path:
+    """payment-captured's schema moved into a hidden folder (``schemaPath: .schemas/schema.json``),
+    which the catalog's walk, and so the cache's key, skips; the check still reads it."""
+    folder = cat / CAPTURED
+    (folder / ".schemas").mkdir()
+    shutil.copy(folder / "schema.json", folder / ".schemas" / "schema.json")
+    _edit(folder / "index.mdx", "schemaPath: schema.json", "schemaPath: .schemas/schema.json")
+    return folder / ".schemas" / "schema.json"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"], ids=["one process", "loader workers"])
+@pytest.mark.parametrize("with_prose", [False, True], ids=["unchanged pages", "an edit of prose"])
+def test_a_file_read_outside_the_walk_is_part_of_the_key(cat, tmp_path, with_prose, jobs):
+    cache = tmp_path / "cache"
+    schema = _hidden_schema(cat)
+    _check(cat, cache, jobs=jobs)
+    schema.write_text('{"type": "object", "properties": {"x": {"type": "nosuchtype"}}')  # not JSON any more
+    if with_prose:
+        _append(cat / SERVICE, "\nA sentence.\n")
+    cold, _ = _check(cat, None)
+    assert "schema/invalid-json-schema" in cold
+    assert _check(cat, cache, jobs=jobs) == (cold, True)
+    assert _check(cat, cache, jobs=jobs) == (cold, False)
+
+
+def test_a_public_folder_made_after_the_check_is_part_of_the_key(cat, tmp_path):
+    """Icons are checked only when the catalog has ``public/`` (a folder the walk skips)."""
+    cache = tmp_path / "cache"
+    _edit(cat / PAYMENT_SERVICE, "\nname:", "\nstyles:\n  icon: /icons/go.svg\nname:")
+    _check(cat, cache)
+    (cat / "public").mkdir()
+    cold, _ = _check(cat, None)
+    assert "refs/file-exists" in cold
+    assert _check(cat, cache) == (cold, True)
+    (cat / "public" / "icons").mkdir()
+    (cat / "public" / "icons" / "go.svg").write_text("<svg/>")  # and now the icon is there
+    cold, _ = _check(cat, None)
+    assert "refs/file-exists" not in cold
+    assert _check(cat, cache) == (cold, True)
+
+
+def test_a_damaged_record_of_unwalked_inputs_is_a_miss(cat, tmp_path):
+    cache = tmp_path / "cache"
+    _hidden_schema(cat)
+    _check(cat, cache)
+    entry = next(cache.glob("check-*.json"))
+    doc = json.loads(entry.read_text())
+    assert any(rel.endswith(".schemas/schema.json") for rel in doc["unwalked"])
+    for forged in ({"../../etc/passwd": "missing"}, {"/etc/passwd": "missing"}, ["public"], {"public": 1}):
+        entry.write_text(json.dumps({**doc, "unwalked": forged}))
+        assert _check(cat, cache) == (_check(cat, None)[0], True)
+        entry = next(cache.glob("check-*.json"))

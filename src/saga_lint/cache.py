@@ -19,7 +19,10 @@ everything it depends on (``CheckCache.key``):
 - saga-lint's version and code (size and modification time of every module and ruleset file),
   which also fixes the rule set (every rule, its default severity, the rulesets), and Python's
   version;
-- the effective config (every field of the loaded ``Config``, so a ruleset it extends counts too).
+- the effective config (every field of the loaded ``Config``, so a ruleset it extends counts too);
+- what the check looked up outside the walk (``CatalogFiles.unwalked``: a file a page names in a
+  hidden or skipped folder, one reached through a link, whether ``public/`` exists), recorded in
+  the entry with what each was (``_input_state``) and looked at again before the entry is used.
 
 The whole check is one entry: findings and summary counts, written as JSON (never pickle: a cache
 folder is a file tree anyone could commit), with the digest of a file of its pages' signatures
@@ -91,6 +94,7 @@ class Restored:
     resources: dict[str, int] = field(default_factory=dict)
     eventcatalog: EcVersion | None = None  # the EventCatalog version the check was made against
     pages: str = ""  # the digest of the file of its pages' signatures (``saga_lint.prose``)
+    unwalked: dict[str, str] = field(default_factory=dict)  # the inputs the walk does not see, as they were
 
     def summary(self) -> Summary:
         sev = {"error": 0, "warning": 0, "info": 0}
@@ -207,10 +211,15 @@ class CheckCache:
             if not all(isinstance(k, str) and isinstance(v, int) for k, v in resources.items()):
                 return None
             ec = _ec_version(doc.get("eventcatalog"))
-            pages = doc.get("pages")
+            pages, unwalked = doc.get("pages"), doc["unwalked"]
+            if not isinstance(unwalked, dict) or not all(isinstance(v, str) for v in unwalked.values()):
+                return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return None
-        return Restored(self.root, findings, config, files_seen, resources, ec, pages if _is_digest(pages) else "")
+        if any(_input_state(self.root, rel) != state for rel, state in unwalked.items()):
+            return None  # a file the check read outside the walk changed (``CatalogFiles.unwalked``)
+        return Restored(self.root, findings, config, files_seen, resources, ec, pages if _is_digest(pages) else "",
+                        unwalked)
 
     def store(self, key: str, result: Result | Restored, pages: dict[str, PageEntry] | str) -> None:
         """Write the result of ``key``, with the signatures of its pages (``saga_lint.prose``:
@@ -219,6 +228,10 @@ class CheckCache:
         the results of a catalog's edits of prose share it."""
         summary = result.summary()
         ec = result.eventcatalog
+        if isinstance(result, Restored):
+            unwalked = result.unwalked
+        else:
+            unwalked = {rel: _input_state(self.root, rel) for rel in sorted(result.catalog.facts.unwalked())}
         try:
             if isinstance(pages, str):
                 os.utime(self._pages_file(pages))  # kept as long as the newest entries (``_prune``)
@@ -230,7 +243,7 @@ class CheckCache:
                    "resources": summary["resources"], "findings": [f.to_json() for f in result.findings],
                    "eventcatalog": None if ec is None else {"version": ec.version, "source": ec.source,
                                                             "declared": ec.declared},
-                   "pages": pages}
+                   "pages": pages, "unwalked": unwalked}
             _write_atomic(self._entry(key), json.dumps(doc))
             self._prune()
         except OSError:
@@ -285,6 +298,27 @@ class Keyed(NamedTuple):
     key: str
     before: str | None  # the key of the last walk, when only files' content changed since
     edited: tuple[tuple[str, str], ...]  # those files: (path in the catalog, content digest now)
+
+
+def _input_state(root: Path, rel: str) -> str:
+    """What a path the check looked up outside the walk is (``CatalogFiles.unwalked``): missing, a
+    folder, a file with its content's digest, or something else, with where it leads (a link on
+    the way). A path that is not a plain catalog-relative one (from a damaged entry) is read as
+    nothing, and one that leads out of the catalog is not read."""
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or "\0" in rel or any(p in ("", "..") for p in parts):
+        return "not a catalog path"
+    path = os.path.join(root, *parts)
+    try:
+        real, inside = os.path.realpath(path), os.path.realpath(root)
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return "missing"
+    if not (real == inside or real.startswith(inside + os.sep)):
+        return f"outside:{real}"
+    if stat.S_ISDIR(st.st_mode):
+        return f"folder:{real}"
+    return f"file:{real}:{_content_digest(path)}" if stat.S_ISREG(st.st_mode) else f"other:{real}"
 
 
 def _is_digest(text: object) -> bool:

@@ -1,8 +1,10 @@
 """What one catalog knows of its files: ``CatalogFiles``, one object per catalog.
 
 The root and its real path, the files the walk saw, whether there is a ``public/`` folder, the
-answers of ``paths.resolve_in_catalog`` so far, and the JSON schema files read and analysed so far
-(``SchemaStore``, with the catalog's unguessable base URI). ``Catalog.files`` is one; a loader
+answers of ``paths.resolve_in_catalog`` so far, the paths it looked up on disk because the walk
+did not see them (``unwalked``: in a hidden or skipped folder such as ``public/``, through a link,
+or missing; the result cache keys them too, ``cache.py``), and the JSON schema files read and
+analysed so far (``SchemaStore``, with the catalog's unguessable base URI). ``Catalog.files`` is one; a loader
 worker builds its own from the same root and base URI, so that both compute the same page facts.
 """
 
@@ -52,6 +54,9 @@ class CatalogFiles:
     schemas: SchemaStore = field(default_factory=SchemaStore)
     resolved: dict[tuple[str, str], Resolution] = field(default_factory=dict)  # (folder, path) -> answer
     has_public_dir: bool = field(init=False)
+    # the catalog-relative paths looked up on disk, not in ``walked`` (in the order asked;
+    # ``public`` first: whether it is a folder decides whether icons are checked)
+    unwalked: list[str] = field(default_factory=lambda: [PUBLIC_DIR])
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)

@@ -76,6 +76,9 @@ class PageFacts(NamedTuple):
     schema_problems: tuple[SchemaFileProblems, ...] = ()  # in the order the page names the files
     schema_fields: frozenset[str] = frozenset()  # root ``properties`` of the primary JSON schema
     foreign_schemas: tuple[ForeignSchema, ...] = ()  # Avro and Protobuf files, in the order named
+    # the paths looked up on disk for these facts that the walk did not see (``CatalogFiles.unwalked``;
+    # a loader worker's are the main process's too)
+    unwalked: tuple[str, ...] = ()
 
 
 NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
@@ -83,13 +86,14 @@ NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and
 
 def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     """The facts of one page of the catalog whose files are ``files``."""
+    asked = len(files.unwalked)
     issues = tuple(validate(res.type, res.data, res.file))
     components = file_components(res)
     named = list(schema_paths(res))  # the schema files it names: frontmatter, then body components
     named += [((), text) for _comp, text in body_file_paths(components)]
     facts = PageFacts(
         issues, _path_checks(files, res, components), _schema_problems(files, res, named), _schema_fields(files, res),
-        _foreign_schemas(files, res, named),
+        _foreign_schemas(files, res, named), tuple(files.unwalked[asked:]),
     )
     return facts if facts != NO_FACTS else NO_FACTS
 
@@ -177,6 +181,15 @@ class PageFactsTable:
     def forget(self, res: Resource) -> None:
         """Forget a page's facts (a page edited in place): they are computed again when asked."""
         self.by_file.pop(res.file, None)
+
+    def unwalked(self) -> set[str]:
+        """Every path the facts (and anything else in this process) looked up on disk that the
+        catalog's walk does not see (``CatalogFiles.unwalked``), for the result cache's key."""
+        self.wait()
+        out = set(self.files.unwalked)
+        for facts in self.by_file.values():
+            out.update(facts.unwalked)
+        return out
 
 
 # -- what the rules ask ---------------------------------------------------------------------------

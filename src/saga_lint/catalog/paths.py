@@ -54,12 +54,23 @@ def _resolve(files: CatalogFiles, folder: str, path: object) -> Resolution:
     try:
         real = os.path.realpath(abs_path)
     except (OSError, ValueError):
+        files.unwalked.append(joined)
         return "missing", joined
+    if real != os.path.join(real_root, *joined.split("/")) or _unwalkable(joined):
+        files.unwalked.append(joined)  # through a link, or in a folder the walk skips: an input it does not see
     if not (real == real_root or real.startswith(real_root + os.sep)):
         return "outside", None
     if os.path.lexists(abs_path):
         return ("ok" if os.path.isfile(abs_path) else "missing"), joined
     return "missing", joined
+
+
+def _unwalkable(joined: str) -> bool:
+    """Whether a catalog-relative path is in a folder the catalog's walk skips (hidden, or one of
+    ``walk.SKIP_DIRS`` such as ``public`` or ``node_modules``)."""
+    from saga_lint.catalog.walk import SKIP_DIRS
+
+    return any(part[:1] == "." or part in SKIP_DIRS for part in joined.split("/")[:-1])
 
 
 def file_paths(res: Resource) -> Iterator[tuple[KeyPath, str]]:
