@@ -228,3 +228,45 @@ def test_check_fix_uses_the_config_the_check_uses(cat, tmp_path):
     assert proc.returncode in (0, 1), proc.stderr
     assert "x-saga:" in (cat / page).read_text("utf-8")
     assert f"{cat}/{page}: wrote the x-saga block of review-submission" in proc.stderr
+
+
+def _plain_choreography(tmp_path, receives_the_failure: bool):
+    """catalog-examples/broken-choreography without its x-saga block (a plain choreography whose
+    Compensation node is drawn after payment-declined); its inventory service receiving
+    payment-declined or not."""
+    dest = tmp_path / "choreo"
+    shutil.copytree(ROOT / "catalog-examples" / "broken-choreography", dest)
+    flow = dest / "flows" / "PlaceOrder" / "index.mdx"
+    text = flow.read_text("utf-8")
+    start = text.index("x-saga:")
+    flow.write_text(text[:start] + text[text.index("\n---\n", start) + 1:], "utf-8")
+    if receives_the_failure:
+        inventory = dest / "services" / "InventoryService" / "index.mdx"
+        inventory.write_text(inventory.read_text("utf-8").replace("  - id: release-inventory\n",
+                                                                  "  - id: release-inventory\n  - id: payment-declined\n"))
+    return dest, flow
+
+
+def test_fix_writes_the_event_a_choreographed_undo_starts_on(tmp_path):
+    """The undo of a choreographed step runs on an event (compensation.on): drawn before the
+    Compensation node, it is written with the command, marked for confirmation; the check then
+    does not ask who sends the command (there is no orchestrator to send it)."""
+    dest, flow = _plain_choreography(tmp_path, receives_the_failure=False)
+    assert run_cli("fix", dest).returncode == 0
+    steps = frontmatter(flow.read_text("utf-8"))["x-saga"]["steps"]
+    undo = next(s["compensation"] for s in steps.values() if isinstance(s.get("compensation"), dict))
+    assert undo == {"on": "payment-declined", "command": "release-inventory"}
+    assert '"on": payment-declined  # confirm: drawn before the Compensation node' in flow.read_text("utf-8")
+    assert validate(frontmatter(flow.read_text("utf-8"))["x-saga"]) == []
+    checked = json.loads(run_cli("check", dest, "-f", "json").stdout)["findings"]
+    assert not [f for f in checked if f["rule"] == "saga/compensation" and "sent by nobody" in f["message"]]
+
+
+def test_fix_names_the_event_of_an_undo_it_cannot_write(tmp_path):
+    """Known only from the contracts (the participant receives a later step's failure event), the
+    undo has no command to write: the open note names the event."""
+    dest, flow = _plain_choreography(tmp_path, receives_the_failure=True)
+    assert run_cli("fix", dest).returncode == 0
+    text = flow.read_text("utf-8")
+    assert "compensation (it undoes on payment-declined: add the command it runs or the event it publishes)" in text
+    assert validate(frontmatter(text)["x-saga"]) == []

@@ -3,7 +3,7 @@
 For each saga flow without an ``x-saga`` block, the block is composed from the saga model
 (``saga.build``): the orchestrator, the coordination style, the outcome and, per step, its type,
 owner, success event, business failure events, compensation command and (choreography) its
-participant and trigger. Only values saga-lint found are written, never a guess: a value read
+participant, trigger and the event its undo runs on (``compensation.on``). Only values saga-lint found are written, never a guess: a value read
 from a contract (``≈`` in ``explain``) is written as it is; a value read only from prose (an edge
 label, a ``custom`` node, a docs page) or inferred from the step's place in the flow gets a
 ``# confirm: ...`` comment so that a reviewer checks it and deletes the mark. What is missing
@@ -132,20 +132,43 @@ def _step_lines(block: _Block, saga: Saga, step: SagaStep) -> None:
         block.add(3, "failures:", _why(ev))
         for f in failures:
             block.add(4, f"- event: {_scalar(f.event)}" if f.event else f"- error: {_scalar(f.error)}")
+    on, drawn = _undo_on(saga, step)
     if (ev := _known(step, "compensation")) and step.compensation:
         if step.compensation == "none":
             block.add(3, "compensation: none", _why(ev))
         else:
             block.add(3, "compensation:", _why(ev))
+            if on is not None:
+                # quoted: YAML 1.1 reads a bare ``on`` key as true
+                block.add(4, f'"on": {_scalar(on)}', _why(None, "drawn before the Compensation node") if drawn else "")
             block.add(4, f"command: {_scalar(step.compensation)}")
     open_attrs = [a for a in ("owner", "success", "failure", "retry", "compensation", "status")
                   if (e := step.evidence.get(a)) is None or e.level == "missing"
                   or (a == "success" and not step.success) or (a == "failure" and not failures)
                   or (a == "compensation" and not step.compensation)]
+    if on is not None and "compensation" in open_attrs:  # known to run on an event, but not what it runs
+        open_attrs[open_attrs.index("compensation")] = (f"compensation (it undoes on {on}: add the command it runs "
+                                                        "or the event it publishes)")
     if len(block.lines) == start + 1:
         block.lines[start] += " {}"  # nothing known: an empty mapping, not null
     if open_attrs:
         block.add(3 if len(block.lines) > start + 1 else 2, f"# open: {', '.join(open_attrs)} (see saga-lint explain)")
+
+
+def _undo_on(saga: Saga, step: SagaStep) -> tuple[str | None, bool]:
+    """A choreographed step's ``compensation.on``, and whether it is only drawn: the event its
+    participant is known to undo on (a later step's failure event it receives), else the one
+    later failure event drawn right before a Compensation node of the flow; (None, False)."""
+    if step.orchestrated:
+        return None, False
+    if step.compensation_on:
+        return step.compensation_on, False
+    fmap = saga.flowmap
+    if fmap is None:
+        return None, False
+    later = {f.event for s in saga.steps if s.index > step.index for f in s.business_failures if f.event}
+    drawn = {n.message_id for sid in saga.compensation_nodes for n in fmap.before(sid) if n.message_id in later}
+    return (drawn.pop(), True) if len(drawn) == 1 else (None, False)
 
 
 def compose(saga: Saga) -> tuple[list[str], int]:
