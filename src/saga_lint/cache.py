@@ -262,8 +262,10 @@ class CheckCache:
         the entry of ``keyed.before`` only in the prose of pages (``saga_lint.prose``): each edited
         file a page of that entry whose signature, read once now, is the recorded one, and whose
         content (those same bytes) is the one the key's walk hashed. That entry's findings are then the
-        findings (every rule read the same input), and it shares its file of signatures. None
-        otherwise: the check runs."""
+        findings (every rule read the same input), and it shares its file of signatures. A page
+        whose file components only moved (lines added above them) is such an edit too when no
+        finding is placed in its body (``prose.moved_only``, ``_in_body``). None otherwise: the
+        check runs."""
         if keyed.before is None or not keyed.edited or len(keyed.edited) > PROSE_EDITS_AT_MOST:
             return None
         before = self.load(keyed.before, config)
@@ -274,8 +276,11 @@ class CheckCache:
 
         for rel, digest in keyed.edited:
             entry = _page_entry(pages.get(rel))
-            if entry is None or prose.reread(self.root, rel, entry, digest) != entry[2]:
+            now = None if entry is None else prose.reread(self.root, rel, entry, digest)
+            if entry is None or now is None:
                 return None  # (or edited again since the walk: the content read is not the one hashed)
+            if now[0] != entry[2] and not (prose.moved_only(entry[2], now[0]) and not _in_body(before, rel, now[1])):
+                return None
         return before, before.pages
 
     def _pages(self, digest: str) -> dict[str, object] | None:
@@ -319,6 +324,12 @@ def _input_state(root: Path, rel: str) -> str:
     if stat.S_ISDIR(st.st_mode):
         return f"folder:{real}"
     return f"file:{real}:{_content_digest(path)}" if stat.S_ISREG(st.st_mode) else f"other:{real}"
+
+
+def _in_body(result: Restored, rel: str, body_line: int) -> bool:
+    """Whether a finding of ``result`` is placed in the body of the page ``rel`` (at or after
+    ``body_line``): one that would move with the body's components."""
+    return any(f.file == rel and f.line is not None and f.line >= body_line for f in result.findings)
 
 
 def _is_digest(text: object) -> bool:

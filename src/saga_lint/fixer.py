@@ -3,18 +3,18 @@
 For each saga flow without an ``x-saga`` block, the block is composed from the saga model
 (``saga.build``): the orchestrator, the coordination style, the outcome and, per step, its type,
 owner, success event, business failure events, compensation command and (choreography) its
-participant, trigger and the event its undo runs on (``compensation.on``). Only values saga-lint found are written, never a guess: a value read
-from a contract (``≈`` in ``explain``) is written as it is; a value read only from prose (an edge
-label, a ``custom`` node, a docs page) or inferred from the step's place in the flow gets a
-``# confirm: ...`` comment so that a reviewer checks it and deletes the mark. What is missing
-(typically retry policies and customer-visible statuses) is named in an ``# open:`` comment and
-stays a finding.
+participant, trigger and the event its undo runs on (``compensation.on``). Only values saga-lint
+found are written, never a guess: a value read from a contract (``≈`` in ``explain``) is written as
+it is; a value read only from prose (an edge label, a ``custom`` node, a docs page) or inferred
+from the step's place in the flow gets a ``# confirm: ...`` comment so that a reviewer checks it
+and deletes the mark. What is missing (typically retry policies and customer-visible statuses) is
+named in an ``# open:`` comment and stays a finding.
 
 The block is inserted as text just before the frontmatter's closing ``---``: every other byte of
-the page stays as it was (nothing is dumped again). The composed block is parsed back and
-validated against the x-saga JSON Schema before anything is written; the new frontmatter must
-read as the old one plus ``x-saga``. A flow that already has a block is left alone (so a second
-run changes nothing) unless ``force``, which replaces the block's lines.
+the page stays as it was (nothing is dumped again). The composed block is parsed back and validated
+against the x-saga JSON Schema before anything is written; the new frontmatter must read as the old
+one plus ``x-saga``. A flow that already has a block is left alone (so a second run changes
+nothing) unless ``force``, which replaces the block's lines.
 """
 
 from __future__ import annotations

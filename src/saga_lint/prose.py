@@ -43,12 +43,27 @@ def has_signature(res: Resource) -> bool:
 
 def signature(res: Resource, named: Iterable[tuple[Component, str]]) -> str:
     """The signature of a page whose body components that name a file are ``named`` ((component,
-    path as written), as ``catalog.paths.body_file_paths`` gives them)."""
+    path as written), as ``catalog.paths.body_file_paths`` gives them): ``head:flag`` without
+    such components, else ``head:flag:components:positions``, the positions apart (a line added
+    above a component moves it: that matters only to a finding placed at it, ``moved_only``)."""
     sig = f"{res.head_digest}:{'b' if res.body.strip() else 'e'}"  # a body, or an empty one
-    files = [(c.name, sorted(c.attrs.items()), c.line, c.column, text) for c, text in named]
-    if not files:
+    named = list(named)
+    if not named:
         return sig
-    return f"{sig}:{hashlib.blake2b(repr(files).encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}"
+    files = [(c.name, sorted(c.attrs.items()), text) for c, text in named]
+    where = [(c.line, c.column) for c, _ in named]
+    return f"{sig}:{_digest(repr(files))}:{_digest(repr(where))}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def moved_only(before: str, now: str) -> bool:
+    """Whether two signatures differ only in where the body's components are: the same frontmatter,
+    body flag and components, moved (a finding placed at one of them would move too)."""
+    was, new = before.split(":"), now.split(":")
+    return len(was) == len(new) == 4 and was[:3] == new[:3]
 
 
 def signatures(catalog: Catalog) -> dict[str, PageEntry]:
@@ -65,11 +80,11 @@ def signatures(catalog: Catalog) -> dict[str, PageEntry]:
     return out
 
 
-def reread(root: Path, rel: str, entry: PageEntry, digest: str) -> str | None:
-    """The signature of the page ``rel`` as it is now, read once as the loader reads it (``entry``:
-    its recorded kind and versioned folder), when its content's digest is ``digest`` (the content
-    the cache's key was made of: what is parsed is what was hashed); None when it is not, or is
-    no longer a page with a signature (it does not parse, say)."""
+def reread(root: Path, rel: str, entry: PageEntry, digest: str) -> tuple[str, int] | None:
+    """The signature of the page ``rel`` as it is now and the line its body starts on, read once
+    as the loader reads it (``entry``: its recorded kind and versioned folder), when its content's
+    digest is ``digest`` (the content the cache's key was made of: what is parsed is what was
+    hashed); None when it is not, or is no longer a page with a signature (it does not parse, say)."""
     from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
     from saga_lint.catalog.page import decoded_text, page_of_text
     from saga_lint.catalog.paths import body_file_paths, file_components
@@ -87,4 +102,4 @@ def reread(root: Path, rel: str, entry: PageEntry, digest: str) -> str | None:
     res = None if text is None else page_of_text(text, rel, kind, versioned, problems)
     if res is None or problems or not has_signature(res):
         return None
-    return signature(res, body_file_paths(file_components(res)))
+    return signature(res, body_file_paths(file_components(res))), res.body_line
