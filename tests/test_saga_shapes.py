@@ -750,3 +750,71 @@ def test_failure_drawn_but_declared_empty_disagrees(make_catalog):
     assert hits(root, "saga/map-agreement") == [
         Hit("saga/map-agreement", "error", SAGA, "authorize_payment", FLOW,
             line(files, FLOW, "      - {id: payment_declined, label: Declined}"))]
+
+
+SUBSCRIPTION_CANCEL_FLOW = """\
+---
+id: cancel-subscription
+name: Cancel Subscription
+version: 1.0.0
+summary: The user cancels; the subscription service cancels it, and the customer is emailed.
+owners: [subs-team]
+steps:
+  - id: user
+    title: User
+    actor: {name: User}
+    next_step: {id: cancel_request, label: Cancel}
+  - id: cancel_request
+    title: Cancel Subscription
+    message: {id: cancel-subscription}
+    next_step: {id: subscription_service, label: Proceed to subscription service}
+  - id: subscription_service
+    title: Subscription Service
+    service: {id: subscription-service}
+    next_steps:
+      - {id: subscription_cancelled, label: Successful cancellation}
+      - {id: rejected, label: Failed cancellation}
+  - id: subscription_cancelled
+    title: Subscription cancelled
+    message: {id: subscription-cancelled}
+    next_step: {id: notification_service, label: Email customer}
+  - id: rejected
+    title: Cancellation rejected
+  - id: notification_service
+    title: Notification Service
+    service: {id: notification-service}
+---
+Cancel a subscription.
+"""
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_one_teams_transaction_and_another_teams_notification_is_no_saga(make_catalog, declared):
+    """Seen in the public eventcatalog-ddd example's CancelSubscription: one command, handled by the
+    subscriptions team's service (drawn after it; there it does not even declare receiving it), a
+    "Failed cancellation" edge, and the success event drawn to a notification service of another
+    team that only emails the customer (it acts on nothing drawn after it). It was reviewed as a
+    one-step saga: no orchestrator, no durable outcome, no retry, no status, the pivot (six
+    findings). Only one team does work that could need undoing; the other is notified: no saga."""
+    receives = "receives:\n  - id: cancel-subscription\n" if declared else ""
+    files = {
+        "flows/CancelSubscription/index.mdx": SUBSCRIPTION_CANCEL_FLOW,
+        "services/Subscriptions/index.mdx": SERVICE.format(
+            id="subscription-service", name="Subscriptions", relations=f"{receives}sends:\n  - id: subscription-cancelled\n"
+        ).replace("owners: [shop-team]", "owners: [subs-team]"),
+        "services/Notifications/index.mdx": SERVICE.format(
+            id="notification-service", name="Notifications", relations="receives:\n  - id: subscription-cancelled\n"
+        ).replace("owners: [shop-team]", "owners: [mail-team]"),
+        "commands/cancel-subscription/index.mdx": MESSAGE.format(id="cancel-subscription").replace("shop-team", "subs-team"),
+        "commands/cancel-subscription/schema.json": "{}",
+        "events/subscription-cancelled/index.mdx": MESSAGE.format(id="subscription-cancelled").replace("shop-team", "subs-team"),
+        "events/subscription-cancelled/schema.json": "{}",
+        "teams/subs-team.mdx": "---\nid: subs-team\nname: Subscriptions\nsummary: Subs.\n---\nSubs.\n",
+        "teams/mail-team.mdx": "---\nid: mail-team\nname: Mail\nsummary: Mail.\n---\nMail.\n",
+    }
+    root = make_catalog(files)
+    assert [f.rule for f in lint(root) if f.rule.startswith("saga/")] == []
+    proc = run_cli("explain", "cancel-subscription", root)
+    assert proc.returncode == 2, proc.stdout
+    assert ("but only subscription-service (subs-team) does work in it; notification-service (mail-team) only consumes "
+            "its events, so nothing has to be undone across teams") in proc.stderr, proc.stderr

@@ -6,7 +6,9 @@ Which flows are sagas (../shared/design/saga-extension.md, docs/saga.md): a flow
 whose participants (services drawn or handling its commands) belong to different owners and whose
 map draws a failure (``flowmap.FlowMap.failure_signals``) and has a step to coordinate (a command,
 or an event a participant receives: without one the review is of a saga of zero steps, e.g. a
-renewal journey of queries and notifications). Only the latest version of each flow is modelled.
+renewal journey of queries and notifications), and the owners differ among the participants that
+do work (not a service drawn only to be notified of its events: ``only_notified``). Only the latest
+version of each flow is modelled.
 A saga that repeats another saga's steps (a customer journey drawn around it) is marked
 ``copy_of`` that saga and not reviewed a second time (``copies``).
 
@@ -68,12 +70,44 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
             return None, (f"it draws a failure ({'; '.join(signals[:3])}) across participants of different owners "
                           f"({_owners_text(parts)}), but no step is a local transaction to coordinate: no command, and "
                           f"no event a participant receives. {make}")
+        notified = only_notified(graph, fmap)
+        working = {sid: o for sid, o in parts.items() if sid not in notified}
+        if notified and not _different_owners(working):
+            return None, (f"it draws a failure ({'; '.join(signals[:3])}) across participants of different owners "
+                          f"({_owners_text(parts)}), but {_workers_text(working)}; "
+                          f"{_owners_text({s: o for s, o in parts.items() if s in notified})} only "
+                          f"{'consumes' if len(notified) == 1 else 'consume'} its events, so nothing has to be undone "
+                          f"across teams. {make}")
         return (f"it spans participants of different owners ({_owners_text(parts)}) and draws a failure "
                 f"({'; '.join(signals[:3])})"), ""
     if not signals:
         return None, f"its map draws no failure (no Exception or failure node, failure-labelled edge, failure event, retry or " \
                      f"timeout node, or compensation wording), and it has no x-saga block or Compensation node. {make}"
     return None, f"it draws a failure ({'; '.join(signals[:3])}), but {_not_across_teams(parts)}. {make}"
+
+
+def _workers_text(working: dict[str, list[str]]) -> str:
+    if not working:
+        return "no participant does work in it"
+    return f"only {_owners_text(working)} {'does' if len(working) == 1 else 'do'} work in it"
+
+
+def only_notified(graph: CatalogGraph, fmap: FlowMap) -> set[str]:
+    """The services the map draws only as consumers of its events that act on none of them (nothing
+    they send or write is drawn after them: a notification, an email to the customer), and that
+    neither send nor receive a command of the map: they do no work a saga would have to undo."""
+    commands = [n.target for n in fmap.ordered() if fmap.message_type(n.id) == "command" and n.target is not None]
+    busy = {svc.id for cmd in commands for svc in (*graph.receivers_of(cmd), *graph.senders_of(cmd))}
+    notified: dict[str, bool] = {}
+    for node in fmap.ordered():
+        svc = node.target
+        if node.kind not in ("service", "agent") or svc is None or svc.id is None:
+            continue
+        into = fmap.before(node.id)
+        only_told = bool(into) and all(fmap.message_type(b.id) == "event" for b in into) \
+            and not coordination.acts(graph, fmap, node, svc)
+        notified[svc.id] = notified.get(svc.id, True) and only_told
+    return {sid for sid, told in notified.items() if told and sid not in busy}
 
 
 def _not_across_teams(parts: dict[str, list[str]]) -> str:
