@@ -818,3 +818,22 @@ def test_one_teams_transaction_and_another_teams_notification_is_no_saga(make_ca
     assert proc.returncode == 2, proc.stdout
     assert ("but only subscription-service (subs-team) does work in it; notification-service (mail-team) only consumes "
             "its events, so nothing has to be undone across teams") in proc.stderr, proc.stderr
+
+
+def test_a_command_drawn_to_a_service_that_does_not_receive_it_names_that_service(make_catalog):
+    """Seen in the public eventcatalog-ddd example (CancelSubscription drawn to SubscriptionService,
+    whose page keeps the command in its folder but not in its receives) and in clt_crux_docu: when no
+    service receives the step's command, the one finding names the service the map draws as its
+    handler and the receives entry to add, instead of "Add it to the participant's receives"."""
+    files = edit(plain_saga_files(), INVENTORY, "receives:\n  - id: reserve-stock\n", "receives:\n")
+    files = edit(files, PLAIN_SAGA, "    message: {id: reserve-stock, version: 1.0.0}\n    next_steps:\n",
+                 "    message: {id: reserve-stock, version: 1.0.0}\n    next_step: {id: inventory}\n"
+                 "  - id: inventory\n    title: Inventory\n    service: {id: inventory-service}\n    next_steps:\n")
+    from saga_lint.pipeline import run_check
+
+    found = [f for f in run_check(write(make_catalog, files)).findings
+             if f.rule == "saga/step-owner" and f.file == PLAIN_SAGA]
+    at = line(files, PLAIN_SAGA, "  - id: reserve\n")
+    assert [(str(f.severity), f.step, f.line) for f in found] == [("error", "reserve", at)]
+    assert found[0].message.endswith(
+        "The map draws inventory-service as its handler: add reserve-stock to inventory-service's receives."), found[0].message

@@ -34,7 +34,7 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
     for saga in ctx.sagas:
         fmap = flowmap(ctx, saga)
         for step in saga.steps:
-            yield from _receivers(saga, step)
+            yield from _receivers(saga, step, fmap)
             yield from _drawn_handler(saga, step, fmap)
             yield from _owner_evidence(saga, step)
             ev = step.evidence["owner"]
@@ -46,8 +46,9 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
         yield from _drawn_consumers(ctx, saga, fmap)
 
 
-def _receivers(saga: Saga, step: SagaStep) -> Iterator[Problem]:
-    """A command has exactly one handler: the step's participant."""
+def _receivers(saga: Saga, step: SagaStep, fmap: FlowMap) -> Iterator[Problem]:
+    """A command has exactly one handler: the step's participant (when none receives it, the
+    service the map draws as its handler is named with the entry to add)."""
     if len(step.receivers) > 1:
         names = ", ".join(sorted(ids_of(step.receivers)))
         yield at(saga, step, f"step {step.id}: {len(step.receivers)} services receive {step.command_id} ({names}); "
@@ -55,7 +56,16 @@ def _receivers(saga: Saga, step: SagaStep) -> Iterator[Problem]:
     elif unreceived(step):
         yield at(saga, step, f"step {step.id}: no service receives {step.command_id}, so the step has no participant "
                  "and no owner, and its success, failure and compensation have no participant's contracts to rest on. "
-                 "Add it to the participant's receives.")
+                 f"{_add_receives(step, fmap)}")
+
+
+def _add_receives(step: SagaStep, fmap: FlowMap) -> str:
+    """How to give an unreceived command its handler: the service drawn right after it, if one is."""
+    drawn = sorted({n.target.id for n in fmap.handler_nodes(step.id)
+                    if n.kind in ("service", "agent") and n.target is not None and n.target.id is not None})
+    if len(drawn) == 1:
+        return f"The map draws {drawn[0]} as its handler: add {step.command_id} to {drawn[0]}'s receives."
+    return "Add it to the participant's receives."
 
 
 def _drawn_handler(saga: Saga, step: SagaStep, fmap: FlowMap) -> Iterator[Problem]:
