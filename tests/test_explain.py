@@ -120,8 +120,9 @@ def test_corpus_place_an_order_outcome_says_none_and_why(corpus_text):
     text = corpus_text("place-an-order")
     assert 'Outcome: ~ none: not declared, Outcome node "order_confirmed"\n' in text
     assert "Not reviewed again: its steps are reviewed in checkout-saga (saga-lint explain checkout-saga).\n" in text
-    # its one finding is where it differs from the saga it copies
-    assert "Findings: 0 errors, 1 warning, 0 info\n" in text and "(saga/copy-drift)\n" in text
+    # its findings: where it differs from the saga it copies, and the two handlers of the command it adds
+    assert "Findings: 1 error, 1 warning, 0 info\n" in text and "(saga/copy-drift)\n" in text
+    assert "2 services receive checkout-cart (cart-api, checkout-api)" in text
     assert "  checkout_cart_command (checkout-cart, participant none):\n" in text
 
 

@@ -713,11 +713,13 @@ def test_journey_repeating_the_saga_is_recognised_and_not_reviewed_twice(corpus)
     assert journey.copy_of == "checkout-saga" and not journey.reviewed
     assert "repeats the steps of the saga checkout-saga" in journey.why
     assert sagas["checkout-saga"].copied_by == [journey]
-    # reviewed once, as checkout-saga: the journey's only saga finding is where it differs from the saga
+    # reviewed once, as checkout-saga: the journey's saga findings are where it differs from the saga
     # (it draws no "Out of stock" branch, and its failure path cancels an order the saga never created)
+    # and the command it adds, checkout-cart, which two services receive
     own = [f for f in result.findings
            if f.resource is not None and f.resource.id == "place-an-order" and f.rule.startswith("saga/")]
-    assert [(f.rule, f.severity.value, f.line) for f in own] == [("saga/copy-drift", "warning", 9)]
+    assert [(f.rule, f.severity.value, f.line) for f in own] == [("saga/copy-drift", "warning", 9),
+                                                                 ("saga/step-owner", "error", 19)]
     assert 'draws no failure branch after reserve-inventory (checkout-saga draws "Out of stock")' in own[0].message
     assert "ends a failure in order-cancelled, which checkout-saga never draws" in own[0].message
 

@@ -837,3 +837,59 @@ def test_a_command_drawn_to_a_service_that_does_not_receive_it_names_that_servic
     assert [(str(f.severity), f.step, f.line) for f in found] == [("error", "reserve", at)]
     assert found[0].message.endswith(
         "The map draws inventory-service as its handler: add reserve-stock to inventory-service's receives."), found[0].message
+
+
+JOURNEY = "flows/PlaceOrder/Journey/index.mdx"
+JOURNEY_FLOW = """\
+---
+id: place-order-journey
+name: Place an order
+version: 1.0.0
+summary: The shopper submits the order; the checkout reserves the stock and charges the card.
+owners: [shop-team]
+steps:
+  - id: shopper
+    title: Shopper
+    actor: {name: Shopper}
+    next_step: {id: submit, label: Submit}
+  - id: submit
+    title: Submit order
+    message: {id: submit-order, version: 1.0.0}
+    next_step: {id: reserve, label: Start checkout}
+  - id: reserve
+    title: Reserve
+    message: {id: reserve-stock, version: 1.0.0}
+    next_steps:
+      - {id: charge, label: Reserved}
+      - {id: undo, label: Out of stock}
+  - id: charge
+    title: Charge
+    message: {id: charge-card, version: 1.0.0}
+    next_steps:
+      - {id: undo, label: Declined}
+  - id: undo
+    title: Undo
+    custom: {title: Release the stock, type: Compensation}
+---
+The shopper's side of the checkout.
+"""
+
+
+def test_a_journey_copying_a_saga_is_checked_for_the_handlers_of_the_commands_it_adds(make_catalog):
+    """Seen in the EventCatalog example (place-an-order repeats checkout-saga): the journey's own
+    command checkout-cart, which the saga does not draw, is received by both cart-api and
+    checkout-api. The copy is not reviewed again for the saga's steps, so nothing said that the
+    command it adds has two handlers. saga/step-owner checks the steps a copy adds (one finding, on
+    the copy's step); the saga's own steps are still not reported twice."""
+    files = plain_saga_files()
+    files["commands/submit-order/index.mdx"] = MESSAGE.format(id="submit-order")
+    files["commands/submit-order/schema.json"] = "{}"
+    files = edit(files, ORDERS, "sends:\n", "receives:\n  - id: submit-order\nsends:\n")
+    files = edit(files, INVENTORY, "receives:\n", "receives:\n  - id: submit-order\n")
+    files[JOURNEY] = JOURNEY_FLOW
+    root = write(make_catalog, files)
+    found = [(f.rule, f.step, f.line) for f in lint(root) if f.file == JOURNEY]
+    assert found == [("saga/step-owner", "submit", line(files, JOURNEY, "  - id: submit\n"))], found
+    msg = next(f.message for f in lint(root) if f.file == JOURNEY)
+    assert "2 services receive submit-order (inventory-service, order-service)" in msg
+    assert "place-order-journey repeats the saga checkout" in msg

@@ -25,7 +25,9 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
     service receives the command (a command has one handler); a service the map draws as the
     command's handler (right after the command) is that receiver; a service drawn consuming an
     event a drawn participant publishes, and acting on it (it sends a message or writes a container
-    drawn after it), receives the event (else the step the map draws has no participant).
+    drawn after it), receives the event (else the step the map draws has no participant). A
+    journey that repeats a saga (see ``saga/copy-drift``) is not reviewed again, but the commands it
+    adds, which the saga does not draw, are checked for their one handler here.
     Why: a step nobody owns is a step nobody fixes at 3 a.m.; two handlers for one command
     means the saga's effect happens twice or on the wrong side.
     Example that fails: ``reserve-inventory`` received by both inventory-service and warehouse-service.
@@ -44,19 +46,31 @@ def step_owner(ctx: Context) -> Iterator[Problem]:
                         yield at(saga, step, f'step {step.id}: owner "{oid}" is no team or user of the catalog. '
                                  f"Add teams/{oid}.mdx or correct the id.", path=step.x_at("owner"))
         yield from _drawn_consumers(ctx, saga, fmap)
+        for copy in saga.copied_by:
+            yield from _added_steps(ctx, saga, copy)
 
 
-def _receivers(saga: Saga, step: SagaStep, fmap: FlowMap) -> Iterator[Problem]:
+def _added_steps(ctx: Context, original: Saga, copy: Saga) -> Iterator[Problem]:
+    """The handlers of the commands a copy of the saga adds (a journey's own command before the
+    saga's steps): the copy is not reviewed again, but these steps are reviewed nowhere else."""
+    theirs = {k for s in original.steps if (k := s.trigger or s.command_id)}
+    fmap = flowmap(ctx, copy)
+    for step in copy.steps:
+        if step.command is not None and (step.trigger or step.command_id) not in theirs:
+            yield from _receivers(copy, step, fmap, f" ({copy.id} repeats the saga {original.id} and adds this step.)")
+
+
+def _receivers(saga: Saga, step: SagaStep, fmap: FlowMap, note: str = "") -> Iterator[Problem]:
     """A command has exactly one handler: the step's participant (when none receives it, the
     service the map draws as its handler is named with the entry to add)."""
     if len(step.receivers) > 1:
         names = ", ".join(sorted(ids_of(step.receivers)))
         yield at(saga, step, f"step {step.id}: {len(step.receivers)} services receive {step.command_id} ({names}); "
-                 "a command has exactly one handler. Remove the extra receives.")
+                 f"a command has exactly one handler. Remove the extra receives.{note}")
     elif unreceived(step):
         yield at(saga, step, f"step {step.id}: no service receives {step.command_id}, so the step has no participant "
                  "and no owner, and its success, failure and compensation have no participant's contracts to rest on. "
-                 f"{_add_receives(step, fmap)}")
+                 f"{_add_receives(step, fmap)}{note}")
 
 
 def _add_receives(step: SagaStep, fmap: FlowMap) -> str:
