@@ -893,3 +893,23 @@ def test_a_journey_copying_a_saga_is_checked_for_the_handlers_of_the_commands_it
     msg = next(f.message for f in lint(root) if f.file == JOURNEY)
     assert "2 services receive submit-order (inventory-service, order-service)" in msg
     assert "place-order-journey repeats the saga checkout" in msg
+
+
+def test_a_success_label_naming_an_event_the_participant_sends_is_its_success(make_catalog):
+    """Seen in the create-eventcatalog default template's checkout-saga (services without
+    receives[].triggers, the common case): inventory-service sends inventory-reserved and the edge
+    after reserve-inventory is labelled "Reserved"; order-service sends order-created and the edge
+    after create-order is labelled "Order created". Each step's success is that event (contract: the
+    participant sends it; only the reading of the label is inferred, and said), not "documented only
+    in prose"; and, being a reply, it is checked like one (the orchestrator receives it)."""
+    from saga_lint.pipeline import run_check
+
+    root = write(make_catalog, plain_saga_files())
+    result = run_check(root)
+    reserve = next(s for s in result.sagas if s.id == "checkout").steps[0]
+    ev = reserve.evidence["success"]
+    assert (reserve.success, ev.level) == ("inventory-reserved", "contract")
+    assert ev.note == 'labelled edge "Reserved" names inventory-reserved, which inventory-service sends'
+    mine = [(f.rule, f.step) for f in result.findings if f.file == PLAIN_SAGA]
+    assert ("saga/success-condition", "reserve") not in mine
+    assert ("saga/orchestrator", "reserve") in mine

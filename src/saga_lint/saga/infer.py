@@ -5,7 +5,7 @@ catalog: the orchestrator is the service that sends every step command; a step's
 owners of its participant (the one service that receives its command, or the consumer of its
 trigger event); its success and failure replies are the participant's ``receives[].triggers``
 (told apart by their wording) or the events drawn after it (or after the container it records its
-work in) that the participant sends; a container then an event drawn after a step, written and
+work in) that the participant sends, or the one event it sends that a branch's label names; a container then an event drawn after a step, written and
 sent by its participant, is the durable outcome. The rest is prose evidence: labelled edges,
 ``custom`` Compensation, Exception and Outcome nodes, a service drawn before the first step. Each
 function returns the evidence, or None when the flow says nothing (then the builder falls back to
@@ -198,7 +198,8 @@ def recorded_event(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> tuple[
 
 def infer_success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
     """The first trigger that does not read as a failure, or an event drawn after the step that the
-    participant sends (contract); else a labelled edge onwards (prose)."""
+    participant sends, or the one it sends that a label onwards names (contract); else a labelled
+    edge onwards (prose)."""
     ok = [t for t in participant_triggers(step) if not failure_like(step, t)]
     if ok:
         tid, cond, svc, path = ok[0]
@@ -216,10 +217,41 @@ def infer_success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap
         step.success = str(event.target.id) if event.target is not None else None
         note = f"the flow draws {step.success} after {container.id}, and {step.participant.id} sends it"
         return Evidence.at("contract", step.success, saga.flow, event.path, note)
+    named = labelled_sent_event(graph, step, [label for label, _ in step.success_edges if label], failures=False)
+    if named is not None and step.participant is not None:
+        label, step.success = named
+        note = f'labelled edge "{label}" names {step.success}, which {step.participant.id} sends'
+        return Evidence.at("contract", step.success, saga.flow, step_path(step), note)
     onward = _onward_label(fmap, step)
     if onward:
         label, tid = onward
         return Evidence.at("prose", None, saga.flow, step_path(step), f'labelled edge "{label}" to {tid}')
+    return None
+
+
+def _label_words(text: str) -> set[str]:
+    """The words of a label or a message id (``Order created``, ``order-created``, ``OrderCreated``),
+    each of more than two letters, cut to five as ``own_words`` does (``Reserved`` -> ``reser``)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    return {w[:5] for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if len(w) > 2}
+
+
+def labelled_sent_event(graph: CatalogGraph, step: SagaStep, labels: list[str], failures: bool) -> tuple[str, str] | None:
+    """(label, event id) of the one event the participant sends (and that reads as a failure, or
+    not, per ``failures``) whose id has every word of a branch's label: the "Reserved" edge after
+    reserve-inventory names inventory-reserved when inventory-service sends it. A plain catalog
+    without ``receives[].triggers`` says so only this way."""
+    p = step.participant
+    if p is None or not labels:
+        return None
+    words = own_words(step.command_id or "")
+    sent = [str(m.id) for m in graph.sends(p) if m.type == "event" and m.id is not None
+            and reads_as_failure(str(m.id), words) == failures]
+    for label in labels:
+        lw = _label_words(label)
+        found = [e for e in sent if lw and lw <= _label_words(e)]
+        if len(set(found)) == 1:
+            return label, found[0]
     return None
 
 
