@@ -913,3 +913,24 @@ def test_a_success_label_naming_an_event_the_participant_sends_is_its_success(ma
     mine = [(f.rule, f.step) for f in result.findings if f.file == PLAIN_SAGA]
     assert ("saga/success-condition", "reserve") not in mine
     assert ("saga/orchestrator", "reserve") in mine
+
+
+def test_a_failure_branch_and_the_failure_event_the_participant_sends_is_its_failure(make_catalog):
+    """Seen in the create-eventcatalog default template's checkout-saga: reserve-inventory's "Out of
+    stock" branch, and inventory-service sends one event that reads as a failure,
+    inventory-unavailable (and no receives[].triggers): that event is the step's failure (contract,
+    the reading shown), as a label naming the event is ("Declined": payment-declined), not
+    "documented only in prose"."""
+    from saga_lint.pipeline import run_check
+
+    root = write(make_catalog, plain_saga_files())
+    result = run_check(root)
+    reserve, charge = next(s for s in result.sagas if s.id == "checkout").steps
+    for step, event, how in ((reserve, "inventory-unavailable", 'labelled edge "Out of stock" to undo; inventory-service '
+                              "sends inventory-unavailable, the one event it sends that reads as a failure"),
+                             (charge, "payment-declined", 'labelled edge "Declined" to undo; labelled edge "Declined" '
+                              "names payment-declined, which payment-service sends")):
+        ev = step.evidence["failure"]
+        assert ([f.event for f in step.failures], ev.level, ev.note) == ([event], "contract", how)
+    mine = [(f.rule, f.step) for f in result.findings if f.file == PLAIN_SAGA]
+    assert ("saga/failure-condition", "reserve") not in mine and ("saga/failure-condition", "charge") not in mine

@@ -5,8 +5,9 @@ catalog: the orchestrator is the service that sends every step command; a step's
 owners of its participant (the one service that receives its command, or the consumer of its
 trigger event); its success and failure replies are the participant's ``receives[].triggers``
 (told apart by their wording) or the events drawn after it (or after the container it records its
-work in) that the participant sends, or the one event it sends that a branch's label names; a container then an event drawn after a step, written and
-sent by its participant, is the durable outcome. The rest is prose evidence: labelled edges,
+work in) that the participant sends, or the one event it sends that a branch's label names (for
+a failure branch, else the one event it sends that reads as a failure); a container then an event
+drawn after a step, written and sent by its participant, is the durable outcome. The rest is prose evidence: labelled edges,
 ``custom`` Compensation, Exception and Outcome nodes, a service drawn before the first step. Each
 function returns the evidence, or None when the flow says nothing (then the builder falls back to
 the docs pages, then to ``missing``).
@@ -265,6 +266,9 @@ def infer_failures(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMa
     notes = [f'labelled edge "{label or "(no label)"}" to {tid}' for label, tid in step.failure_edges]
     notes += [f"{t[2].id} receives[].triggers {t[0]}" for t in triggers]
     notes += [f"the flow draws {e}, which {step.participant.id} sends" for e in events if step.participant is not None]
+    if not triggers and not events and (sent := _sent_failure(graph, step)) is not None:
+        events, note = [sent[0]], sent[1]
+        notes.append(note)
     for e in [t[0] for t in triggers] + events:
         step.failures.append(StepFailure(event=e))
     level: Level = "contract" if step.failures else "prose"
@@ -275,6 +279,25 @@ def infer_failures(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMa
         return Evidence.at(level, events, saga.flow, step_path(step), f"the flow draws {', '.join(events)} as failures")
     _, _, svc, path = triggers[0]
     return Evidence.at(level, [f.label for f in step.failures], svc, path, "; ".join(notes))
+
+
+def _sent_failure(graph: CatalogGraph, step: SagaStep) -> tuple[str, str] | None:
+    """(event, how it was read) for a step whose failure branch is drawn without a failure event: the
+    event the participant sends that a failure label names, else the one event it sends that reads
+    as a failure. A plain catalog without ``receives[].triggers`` says so only this way (a step
+    x-saga describes says it there: its failures left open stay the prose of the branch)."""
+    p = step.participant
+    if p is None or not step.failure_edges or step.x:
+        return None
+    named = labelled_sent_event(graph, step, [label for label, _ in step.failure_edges if label], failures=True)
+    if named is not None:
+        return named[1], f'labelled edge "{named[0]}" names {named[1]}, which {p.id} sends'
+    words = own_words(step.command_id or "")
+    sent = sorted({str(m.id) for m in graph.sends(p) if m.type == "event" and m.id is not None
+                   and reads_as_failure(str(m.id), words)})
+    if len(sent) == 1:
+        return sent[0], f"{p.id} sends {sent[0]}, the one event it sends that reads as a failure"
+    return None
 
 
 def drawn_outcome(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | None:
