@@ -934,3 +934,26 @@ def test_a_failure_branch_and_the_failure_event_the_participant_sends_is_its_fai
         assert ([f.event for f in step.failures], ev.level, ev.note) == ([event], "contract", how)
     mine = [(f.rule, f.step) for f in result.findings if f.file == PLAIN_SAGA]
     assert ("saga/failure-condition", "reserve") not in mine and ("saga/failure-condition", "charge") not in mine
+
+
+def test_the_success_of_another_command_is_not_read_as_a_steps_failure(make_catalog):
+    """The fallback of the test above (the one event the participant sends that reads as a failure)
+    must not take another command's success for this step's failure: inventory-service also
+    receives cancel-reservation and sends reservation-cancelled, which reads as a failure
+    ("cancel") but is cancel-reservation's own reply. The "Out of stock" branch of reserve is
+    inventory-unavailable, the one failure event left (before: two candidates, so prose); with
+    inventory-unavailable gone, the branch stays prose, never reservation-cancelled."""
+    from saga_lint.pipeline import run_check
+
+    files = plain_saga_files()
+    files["commands/cancel-reservation/index.mdx"] = MESSAGE.format(id="cancel-reservation")
+    files["commands/cancel-reservation/schema.json"] = "{}"
+    files["events/reservation-cancelled/index.mdx"] = MESSAGE.format(id="reservation-cancelled")
+    files["events/reservation-cancelled/schema.json"] = "{}"
+    files = edit(files, INVENTORY, "receives:\n", "receives:\n  - id: cancel-reservation\n")
+    files = edit(files, INVENTORY, "sends:\n", "sends:\n  - id: reservation-cancelled\n")
+    reserve = next(s for s in run_check(write(make_catalog, files)).sagas if s.id == "checkout").steps[0]
+    assert ([f.event for f in reserve.failures], reserve.evidence["failure"].level) == (["inventory-unavailable"], "contract")
+    files = edit(files, INVENTORY, "  - id: inventory-unavailable\n", "")
+    reserve = next(s for s in run_check(write(make_catalog, files)).sagas if s.id == "checkout").steps[0]
+    assert ([f.event for f in reserve.failures], reserve.evidence["failure"].level) == ([], "prose")
