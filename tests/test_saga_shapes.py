@@ -957,3 +957,22 @@ def test_the_success_of_another_command_is_not_read_as_a_steps_failure(make_cata
     files = edit(files, INVENTORY, "  - id: inventory-unavailable\n", "")
     reserve = next(s for s in run_check(write(make_catalog, files)).sagas if s.id == "checkout").steps[0]
     assert ([f.event for f in reserve.failures], reserve.evidence["failure"].level) == ([], "prose")
+
+
+def test_a_compensation_command_read_from_prose_is_not_called_not_checkable(make_catalog):
+    """Seen on the EventCatalog example's checkout-saga: reserve_inventory's compensation is read
+    from the Compensation node's words ("releases any reservation"; inventory-service receives
+    release-inventory), and its contract IS checked (the error beside it: the orchestrator does
+    not send it). The warning said "documented only in prose ..., not checkable", contradicting
+    that error; it says what is not declared: that this command is the undo, and its own retry
+    policy."""
+    from saga_lint.pipeline import run_check
+
+    found = [f for f in run_check(write(make_catalog, plain_saga_files())).findings
+             if f.rule == "saga/compensation" and f.file == PLAIN_SAGA and str(f.severity) == "warning"]
+    assert [f.step for f in found] == ["reserve"]
+    assert found[0].message == (
+        'step reserve: the compensation release-inventory is read from prose (Compensation node "undo" says "Release the '
+        'stock"; inventory-service receives release-inventory): its contract is checked, but nothing declares that it is '
+        "the undo, nor its own retry policy (a compensation must eventually succeed). Declare compensation: "
+        "{command: release-inventory, retry: ...} in x-saga.")

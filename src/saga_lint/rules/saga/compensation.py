@@ -11,7 +11,6 @@ from saga_lint.rules.saga.common import (
     ids,
     lookup,
     not_a_contract,
-    prose,
     received_ids,
     sent_ids,
     unreceived,
@@ -61,9 +60,11 @@ def compensation(ctx: Context) -> Iterator[Problem]:
                     if not unreceived(step) and not (step.type == "pivot" and step.type_inferred):
                         yield _prose_only(saga, step, ev, _unreceived_undo(ctx, saga, step))
                     continue
-                hint = f"compensation: {{command: {step.compensation}, retry: ...}}"
                 if not unreceived(step):
-                    yield at(saga, step, prose(step, "compensation", hint), demote=True, evidence=ev)
+                    yield at(saga, step, f"step {step.id}: the compensation {step.compensation} is read from prose "
+                             f"({ev.note}): its contract is checked, but nothing declares that it is the undo, nor its own "
+                             "retry policy (a compensation must eventually succeed). Declare compensation: "
+                             f"{{command: {step.compensation}, retry: ...}} in x-saga.", demote=True, evidence=ev)
             path = step.x_at("compensation") if ev.level == "structured" else None
             if step.compensation == "none":
                 yield from _none(saga, step, path, None if path else ev)
