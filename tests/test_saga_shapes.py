@@ -976,3 +976,27 @@ def test_a_compensation_command_read_from_prose_is_not_called_not_checkable(make
         'stock"; inventory-service receives release-inventory): its contract is checked, but nothing declares that it is '
         "the undo, nor its own retry policy (a compensation must eventually succeed). Declare compensation: "
         "{command: release-inventory, retry: ...} in x-saga.")
+
+
+def test_an_unlabelled_branch_to_a_plain_node_titled_as_a_failure_is_a_failure_branch(make_catalog):
+    """EventCatalog's own PaymentFlow (v3 example, copied into the starter catalog and 10 public
+    repositories) draws ``next_steps: ["payment_processed", "payment_failed"]`` with
+    ``payment_failed`` a plain node (``type: node``) titled "Payment Failed". In a saga, such a
+    branch of charge (on to the Compensation node) was read as a success edge: "no failure
+    condition: nothing says what happens if it fails", while the map says it. It is the step's
+    failure branch (prose), and the drawing is a failure signal of the flow."""
+    from saga_lint.pipeline import run_check
+    from saga_lint.saga.flowmap import FlowMap
+
+    files = edit(plain_saga_files(), PLAIN_SAGA, "    next_steps:\n      - {id: undo, label: Declined}\n  - id: undo\n",
+                 "    next_steps:\n      - charge_failed\n  - id: charge_failed\n    title: Payment Failed\n    type: node\n"
+                 "    next_step: {id: undo}\n  - id: undo\n")
+    files = edit(files, PAYMENT, "  - id: payment-declined\n", "")
+    result = run_check(write(make_catalog, files))
+    saga = next(s for s in result.sagas if s.id == "checkout")
+    charge = saga.steps[1]
+    assert (charge.failure_edges, charge.evidence["failure"].level) == ([(None, "charge_failed")], "prose")
+    assert 'a failure node "charge_failed" (Payment Failed)' in FlowMap(result.graph, saga.flow).failure_signals()
+    found = [(f.rule, str(f.severity)) for f in result.findings if f.file == PLAIN_SAGA and f.step == "charge"
+             and f.rule == "saga/failure-condition"]
+    assert found == [("saga/failure-condition", "warning")]

@@ -154,13 +154,20 @@ class FlowMap:
         return node.ctype == "compensation" or any(t in node.ctype for t in FAILURE_TYPES)
 
     def is_failure_edge(self, edge: Edge) -> bool:
-        """An edge that draws a failure: to a failure node, or labelled as one, or to a failure event."""
+        """An edge that draws a failure: to a failure node, or labelled as one, or to a failure event,
+        or to a plain node titled as one (``type: node`` "Payment Failed", EventCatalog's PaymentFlow)."""
         label, tid = edge
-        if self.is_failure_node(tid) or (label and FAILURE_LABEL.search(label)):
+        if self.is_failure_node(tid) or (label and FAILURE_LABEL.search(label)) or self.is_failure_title(tid):
             return True
         node = self.nodes.get(tid)
         return self.message_type(tid) == "event" and node is not None and node.target is not None \
             and bool(FAILURE_EVENT.search(node.target.id or ""))
+
+    def is_failure_title(self, sid: str) -> bool:
+        """A plain node (no message, service, custom or other resource: ``type: node`` or nothing)
+        whose title reads as a failure: "Payment Failed", "Cancellation rejected"."""
+        node = self.nodes.get(sid)
+        return node is not None and node.kind == "other" and bool(FAILURE_LABEL.search(str(node.data.get("title") or "")))
 
     def handler_nodes(self, sid: str) -> list[Node]:
         """The service (agent, external system) nodes drawn right after a message node: its handler,
@@ -219,6 +226,8 @@ class FlowMap:
                 out.append(f'a retry or timeout node "{node.id}"')
             elif node.kind == "custom" and COMPENSATION_WORDS.search(node.text):
                 out.append(f'compensation wording on node "{node.id}"')
+            elif self.is_failure_title(node.id):
+                out.append(f'a failure node "{node.id}" ({node.data.get("title")})')
             if self.message_type(node.id) == "event" and node.target is not None and FAILURE_EVENT.search(node.target.id or ""):
                 out.append(f'a failure event "{node.target.id}"')
             out += [f'a failure-labelled edge "{label}" from {node.id}' for label, _ in node.edges
