@@ -1000,3 +1000,32 @@ def test_an_unlabelled_branch_to_a_plain_node_titled_as_a_failure_is_a_failure_b
     found = [(f.rule, str(f.severity)) for f in result.findings if f.file == PLAIN_SAGA and f.step == "charge"
              and f.rule == "saga/failure-condition"]
     assert found == [("saga/failure-condition", "warning")]
+
+
+def test_the_steps_success_is_never_also_read_as_its_failure(make_catalog):
+    """Seen on the starter catalog's CancelSubscription (boyney123/starter-catalog and its copies),
+    listed as a saga: the "Successful cancellation" branch draws UserSubscriptionCancelled, which
+    SubscriptionService sends (the success, contract), and the "Failed cancellation" branch a
+    plain node. The event reads as a failure by its words ("Cancelled"), so it was also taken as the
+    one failure event the participant sends: success and failure the same event. The failure is the
+    branch's prose; the success stays the event."""
+    from saga_lint.pipeline import run_check
+
+    flow = SUBSCRIPTION_CANCEL_FLOW.replace("{id: cancel-subscription}", "{id: CancelSubscription}").replace(
+        "{id: subscription-cancelled}", "{id: UserSubscriptionCancelled}")
+    files = {
+        "flows/CancelSubscription/index.mdx": flow,
+        "saga-lint.yaml": "sagas: [cancel-subscription]\n",
+        "services/Subscriptions/index.mdx": SERVICE.format(
+            id="subscription-service", name="Subscriptions",
+            relations="receives:\n  - id: CancelSubscription\nsends:\n  - id: UserSubscriptionCancelled\n"),
+        "commands/CancelSubscription/index.mdx": MESSAGE.format(id="CancelSubscription"),
+        "commands/CancelSubscription/schema.json": "{}",
+        "events/UserSubscriptionCancelled/index.mdx": MESSAGE.format(id="UserSubscriptionCancelled"),
+        "events/UserSubscriptionCancelled/schema.json": "{}",
+        "teams/shop-team.mdx": "---\nid: shop-team\nname: Shop\nsummary: Shop.\n---\nShop.\n",
+    }
+    saga = next(s for s in run_check(write(make_catalog, files)).sagas if s.id == "cancel-subscription")
+    step = saga.steps[0]
+    assert (step.success, step.evidence["success"].level) == ("UserSubscriptionCancelled", "contract")
+    assert ([f.event for f in step.failures], step.evidence["failure"].level) == ([], "prose")

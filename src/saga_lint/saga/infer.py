@@ -284,20 +284,21 @@ def infer_failures(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMa
 def _sent_failure(graph: CatalogGraph, step: SagaStep) -> tuple[str, str] | None:
     """(event, how it was read) for a step whose failure branch is drawn without a failure event: the
     event the participant sends that a failure label names, else the one event it sends that reads
-    as a failure (not the reply of another command it receives: ``reservation-cancelled`` of
-    ``cancel-reservation``). A plain catalog without ``receives[].triggers`` says so only this way (a step
+    as a failure (not the step's own success, however it reads: ``UserSubscriptionCancelled`` of
+    ``CancelSubscription``; not the reply of another command it receives: ``reservation-cancelled``
+    of ``cancel-reservation``). A plain catalog without ``receives[].triggers`` says so only this way (a step
     x-saga describes says it there: its failures left open stay the prose of the branch)."""
     p = step.participant
     if p is None or not step.failure_edges or step.x:
         return None
     named = labelled_sent_event(graph, step, [label for label, _ in step.failure_edges if label], failures=True)
-    if named is not None:
+    if named is not None and named[1] != step.success:
         return named[1], f'labelled edge "{named[0]}" names {named[1]}, which {p.id} sends'
     words = own_words(step.command_id or "")
     others = [set(own_words(str(c.id))) for c in graph.receives(p)
               if c.type == "command" and c.id is not None and c.id != step.command_id]
     sent = sorted({str(m.id) for m in graph.sends(p) if m.type == "event" and m.id is not None
-                   and reads_as_failure(str(m.id), words)
+                   and reads_as_failure(str(m.id), words) and m.id != step.success  # never the step's own success
                    and not any(o and o <= set(own_words(str(m.id))) for o in others)})  # another command's reply
     if len(sent) == 1:
         return sent[0], f"{p.id} sends {sent[0]}, the one event it sends that reads as a failure"
