@@ -1029,3 +1029,36 @@ def test_the_steps_success_is_never_also_read_as_its_failure(make_catalog):
     step = saga.steps[0]
     assert (step.success, step.evidence["success"].level) == ("UserSubscriptionCancelled", "contract")
     assert ([f.event for f in step.failures], step.evidence["failure"].level) == ([], "prose")
+
+
+def test_camel_case_ids_tell_a_commands_success_from_a_failure(make_catalog):
+    """EventCatalog ids are often CamelCase (the starter catalog's CancelSubscription,
+    UserSubscriptionCancelled; OrderCancelled). The command's own words are ignored when a reply is
+    read as a failure (order-cancelled is the success of cancel-order), but a CamelCase id was one
+    word: CancelOrder's trigger OrderCancelled ("when the order can be cancelled") read as its
+    failure, and the step had no success. Words are split at case changes too."""
+    from saga_lint.pipeline import run_check
+    from saga_lint.saga.infer import own_words, reads_as_failure
+
+    assert own_words("CancelOrder") == own_words("cancel-order") == ["cance", "order"]
+    assert not reads_as_failure("OrderCancelled", own_words("CancelOrder"))
+    assert reads_as_failure("OrderCancellationRejected", own_words("CancelOrder"))
+    flow = SUBSCRIPTION_CANCEL_FLOW.replace("{id: cancel-subscription}", "{id: CancelSubscription}").replace(
+        "{id: subscription-cancelled}", "{id: OtherEvent}").replace("message: {id: OtherEvent}", "custom: {title: Done}")
+    files = {
+        "flows/CancelSubscription/index.mdx": flow,
+        "saga-lint.yaml": "sagas: [cancel-subscription]\n",
+        "services/Subscriptions/index.mdx": SERVICE.format(
+            id="subscription-service", name="Subscriptions",
+            relations="receives:\n  - id: CancelSubscription\n    triggers:\n      - id: UserSubscriptionCancelled\n"
+                      "        condition: When the subscription can be cancelled\n"
+                      "sends:\n  - id: UserSubscriptionCancelled\n"),
+        "commands/CancelSubscription/index.mdx": MESSAGE.format(id="CancelSubscription"),
+        "commands/CancelSubscription/schema.json": "{}",
+        "events/UserSubscriptionCancelled/index.mdx": MESSAGE.format(id="UserSubscriptionCancelled"),
+        "events/UserSubscriptionCancelled/schema.json": "{}",
+        "teams/shop-team.mdx": "---\nid: shop-team\nname: Shop\nsummary: Shop.\n---\nShop.\n",
+    }
+    step = next(s for s in run_check(write(make_catalog, files)).sagas if s.id == "cancel-subscription").steps[0]
+    assert (step.success, step.evidence["success"].level) == ("UserSubscriptionCancelled", "contract")
+    assert "UserSubscriptionCancelled" not in [f.event for f in step.failures]

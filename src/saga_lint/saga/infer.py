@@ -36,10 +36,13 @@ COMPENSATING_VERBS = ("release", "void", "cancel", "refund", "compensate", "undo
 _TOKEN = re.compile(r"\w+")
 
 
+_CASE_CHANGE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def own_words(message_id: str) -> list[str]:
     """The words of a message id that a reply naming the same thing repeats: each word of more
-    than two letters, cut to five (``cancel-order`` -> ``cance``, ``order``)."""
-    return [w[:5] for w in re.split(r"[-_ ]+", message_id.lower()) if len(w) > 2]
+    than two letters, cut to five (``cancel-order`` and ``CancelOrder`` -> ``cance``, ``order``)."""
+    return [w[:5] for w in re.split(r"[-_ ]+", _CASE_CHANGE.sub(" ", message_id).lower()) if len(w) > 2]
 
 
 def reads_as_failure(text: str, words: list[str]) -> bool:
@@ -50,7 +53,7 @@ def reads_as_failure(text: str, words: list[str]) -> bool:
     word; for words of word characters only (nearly all: they come from message ids) that is
     every token of word characters that starts with one of them, found with one regex
     instead of one compiled per word (thousands on a large catalog, more than ``re``'s cache)."""
-    text = text.lower()
+    text = _CASE_CHANGE.sub(" ", text).lower()  # OrderCancelled: the words order, cancelled
     if words and all(_TOKEN.fullmatch(w) for w in words):
         prefixes = tuple(words)
         text = _TOKEN.sub(lambda m: " " if m.group().startswith(prefixes) else m.group(), text)
