@@ -1062,3 +1062,49 @@ def test_camel_case_ids_tell_a_commands_success_from_a_failure(make_catalog):
     step = next(s for s in run_check(write(make_catalog, files)).sagas if s.id == "cancel-subscription").steps[0]
     assert (step.success, step.evidence["success"].level) == ("UserSubscriptionCancelled", "contract")
     assert "UserSubscriptionCancelled" not in [f.event for f in step.failures]
+
+
+def test_a_flow_of_messages_only_says_which_services_it_leaves_out(make_catalog):
+    """EventCatalog's PaymentFlow (v3 example, in about ten public repositories) draws messages
+    only; its events are sent and received by services of the catalog (eventcatalog-ddd:
+    PaymentService receives PaymentInitiated and sends PaymentProcessed). explain said "no service
+    takes part in it (none is drawn, none receives its commands)" and offered only an x-saga block,
+    a Compensation node or the config; it names the services of its messages, which drawing them
+    as service steps would make its participants."""
+    flow = """\
+---
+id: pay
+name: Pay
+version: 1.0.0
+summary: Payment.
+owners: [shop-team]
+steps:
+  - id: initiated
+    title: Payment initiated
+    message: {id: payment-initiated}
+    next_steps: [processed, failed]
+  - id: processed
+    title: Payment processed
+    message: {id: payment-processed}
+  - id: failed
+    title: Payment Failed
+    type: node
+---
+Pay.
+"""
+    files = {
+        "flows/Pay/index.mdx": flow,
+        "services/Payments/index.mdx": SERVICE.format(
+            id="payment-service", name="Payments",
+            relations="receives:\n  - id: payment-initiated\nsends:\n  - id: payment-processed\n"),
+        "services/Shipping/index.mdx": SERVICE.format(
+            id="shipping-service", name="Shipping", relations="receives:\n  - id: payment-processed\n"),
+        "events/payment-initiated/index.mdx": MESSAGE.format(id="payment-initiated"),
+        "events/payment-processed/index.mdx": MESSAGE.format(id="payment-processed"),
+        "teams/shop-team.mdx": "---\nid: shop-team\nname: Shop\nsummary: Shop.\n---\nShop.\n",
+    }
+    proc = run_cli("explain", "pay", make_catalog(files))
+    assert proc.returncode == 2
+    assert ("no service takes part in it (none is drawn, none receives its commands), so nothing has to be coordinated "
+            "across teams; its messages' services are not drawn (payment-service, shipping-service): draw them as "
+            "service steps after the messages they receive") in proc.stderr, proc.stderr

@@ -83,7 +83,24 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
     if not signals:
         return None, f"its map draws no failure (no Exception or failure node, failure-labelled edge, failure event, retry or " \
                      f"timeout node, or compensation wording), and it has no x-saga block or Compensation node. {make}"
-    return None, f"it draws a failure ({'; '.join(signals[:3])}), but {_not_across_teams(parts)}. {make}"
+    why_not = _not_across_teams(parts) + _undrawn(graph, fmap, parts)
+    return None, f"it draws a failure ({'; '.join(signals[:3])}), but {why_not}. {make}"
+
+
+def _undrawn(graph: CatalogGraph, fmap: FlowMap, parts: dict[str, list[str]]) -> str:
+    """For a map of messages only (no participant): the services of the catalog that send or
+    receive its messages, which drawing them would make its participants (EventCatalog's
+    PaymentFlow draws events only)."""
+    if parts:
+        return ""
+    found = sorted({str(svc.id) for node in fmap.ordered() if node.kind == "message" and node.target is not None
+                    for svc in (*graph.senders_of(node.target), *graph.receivers_of(node.target))
+                    if svc.type == "service" and svc.id is not None})
+    if not found:
+        return ""
+    more = f", and {len(found) - 5} more" if len(found) > 5 else ""
+    return (f"; its messages' services are not drawn ({', '.join(found[:5])}{more}): draw them as service steps after "
+            "the messages they receive")
 
 
 def _workers_text(working: dict[str, list[str]]) -> str:
