@@ -858,7 +858,7 @@ def _reads_as_failure_word_by_word(text: str, own_words: list[str]) -> bool:
 
     from saga_lint.saga.infer import FAILURE_WORDS
 
-    text = text.lower()
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower()  # CamelCase ids: one word per case change
     for w in own_words:
         text = re.sub(rf"\b{re.escape(w)}\w*", " ", text)
     return bool(FAILURE_WORDS.search(text))
