@@ -1108,3 +1108,49 @@ Pay.
     assert ("no service takes part in it (none is drawn, none receives its commands), so nothing has to be coordinated "
             "across teams; its messages' services are not drawn (payment-service, shipping-service): draw them as "
             "service steps after the messages they receive") in proc.stderr, proc.stderr
+
+
+def test_a_saga_with_no_step_to_review_says_so(make_catalog):
+    """Seen when the starter catalog's SubscriptionRenewed (copied in six public repositories) is
+    listed as a saga: its map draws PaymentProcessed to SubscriptionService, which does not receive
+    that version and draws nothing it sends, and no command: the saga has no step. explain showed
+    an empty matrix and check only "no status" and "no outcome", as if the steps were fine. One
+    saga/pivot error says the saga has no step to review, and how to draw one."""
+    from saga_lint.pipeline import run_check
+
+    flow = """\
+---
+id: renew
+name: Renew
+version: 1.0.0
+summary: Renewal.
+owners: [shop-team]
+steps:
+  - id: processed
+    title: Payment processed
+    message: {id: payment-processed}
+    next_step: {id: update}
+  - id: update
+    title: Update subscription
+    service: {id: subscription-service}
+    next_steps:
+      - {id: done, label: Renewed}
+      - {id: failed, label: Renewal failed}
+  - id: done
+    title: Done
+  - id: failed
+    title: Failed
+---
+Renew.
+"""
+    files = {
+        "flows/Renew/index.mdx": flow,
+        "saga-lint.yaml": "sagas: [renew]\n",
+        "services/Subscriptions/index.mdx": SERVICE.format(id="subscription-service", name="Subscriptions", relations=""),
+        "events/payment-processed/index.mdx": MESSAGE.format(id="payment-processed"),
+        "teams/shop-team.mdx": "---\nid: shop-team\nname: Shop\nsummary: Shop.\n---\nShop.\n",
+    }
+    found = [f for f in run_check(write(make_catalog, files)).findings if f.rule == "saga/pivot"]
+    assert [(str(f.severity), f.step, f.file) for f in found] == [("error", None, "flows/Renew/index.mdx")]
+    assert found[0].message.startswith("the saga has no step to review: no command is drawn, and no event is drawn to a "
+                                       "service that receives it and acts on it"), found[0].message

@@ -20,7 +20,10 @@ def pivot(ctx: Context) -> Iterator[Problem]:
     no step after it has business failures (after the pivot the saga can only go forward, so
     those steps must be retriable until they succeed). A plain flow with no declared types has its
     last step taken as the pivot: said once, here, or by ``saga/compensation`` when that step has
-    no compensation either (its finding asks for ``type: pivot`` with ``compensation: none``).
+    no compensation either (its finding asks for ``type: pivot`` with ``compensation: none``). A
+    saga with no step at all (an x-saga block, Compensation node or config entry on a map with no
+    command and no event drawn to a service that receives it and acts on it) is said here too:
+    nothing of it would be reviewed.
     Why: the pivot is the point of no return (Garcia-Molina and Salem; Richardson's
     compensatable / pivot / retriable steps). A compensatable step after it, or a step that can
     fail for business reasons, can leave the saga half done with nothing left to undo it.
@@ -32,6 +35,11 @@ def pivot(ctx: Context) -> Iterator[Problem]:
     for saga in ctx.sagas:
         flow = saga.flow
         if not saga.steps:
+            yield Problem("the saga has no step to review: no command is drawn, and no event is drawn to a service that "
+                          "receives it and acts on it (sends a message or writes a container drawn after it), so it has no "
+                          "pivot and none of its steps' owners, conditions, retries, compensations or statuses are "
+                          "checked. Draw each participant as a service step after the message it handles (and add the "
+                          "message to its receives), or declare the steps in x-saga.steps.", flow, ("steps",))
             continue
         if all(s.type_inferred for s in saga.steps):
             last = saga.steps[-1]
