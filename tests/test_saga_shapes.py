@@ -1154,3 +1154,33 @@ Renew.
     assert [(str(f.severity), f.step, f.file) for f in found] == [("error", None, "flows/Renew/index.mdx")]
     assert found[0].message.startswith("the saga has no step to review: no command is drawn, and no event is drawn to a "
                                        "service that receives it and acts on it"), found[0].message
+
+
+def test_a_single_command_from_an_actor_needs_no_orchestrator(make_catalog):
+    """Seen listing the eventcatalog-ddd example's CancelSubscription as a saga: the user sends the
+    one step command (an actor drawn before it, no service sends it). That command is the saga's
+    entry (docs/saga.md: a command no service sends comes from an actor), and with one step there
+    is nothing to orchestrate: no "no orchestrator: no service sends every step command" error."""
+    flow = SUBSCRIPTION_CANCEL_FLOW.replace(
+        "      - {id: subscription_cancelled, label: Successful cancellation}\n", "      - {id: rejected, label: Done}\n"
+    ).replace("      - {id: rejected, label: Failed cancellation}\n", "      - {id: done, label: Failed cancellation}\n")
+    flow = flow.replace("  - id: rejected\n    title: Cancellation rejected\n",
+                        "  - id: rejected\n    title: Cancelled\n  - id: done\n    title: Not cancelled\n")
+    files = {
+        "flows/CancelSubscription/index.mdx": flow,
+        "saga-lint.yaml": "sagas: [cancel-subscription]\n",
+        "services/Subscriptions/index.mdx": SERVICE.format(
+            id="subscription-service", name="Subscriptions", relations="receives:\n  - id: cancel-subscription\n"),
+        "services/Notifications/index.mdx": SERVICE.format(id="notification-service", name="Notifications", relations=""),
+        "commands/cancel-subscription/index.mdx": MESSAGE.format(id="cancel-subscription"),
+        "commands/cancel-subscription/schema.json": "{}",
+        "events/subscription-cancelled/index.mdx": MESSAGE.format(id="subscription-cancelled"),
+        "teams/shop-team.mdx": "---\nid: shop-team\nname: Shop\nsummary: Shop.\n---\nShop.\n",
+    }
+    root = make_catalog(files)
+    from saga_lint.pipeline import run_check
+
+    result = run_check(root)
+    saga = next(s for s in result.sagas if s.id == "cancel-subscription")
+    assert [s.id for s in saga.orchestrated_steps] == ["cancel_request"]
+    assert [f.message for f in result.findings if f.rule == "saga/orchestrator"] == []

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
-from saga_lint.rules.saga.common import at, at_evidence, lookup, received_ids, sent_ids
+from saga_lint.rules.saga.common import at, at_evidence, flowmap, lookup, received_ids, sent_ids
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
@@ -28,7 +28,9 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
     events participants publish) has no orchestrator and is not checked; in a mixed saga only
     the steps started by a command are; a saga with no step command and no declared orchestrator
     (listed in the config, say, with only queries and events drawn) has nothing to orchestrate,
-    unless its x-saga says ``coordination: orchestration`` (then that is the finding).
+    unless its x-saga says ``coordination: orchestration`` (then that is the finding); nor has a
+    saga whose one step command no service sends and an actor or external system is drawn sending
+    (a user's request: the saga's entry).
     Why: the catalog's relations are the contract between teams; an orchestrator that does not
     declare the replies it waits for will not be told when their shape changes.
     Example that fails: checkout-orchestrator sends reserve-inventory but has no ``receives`` for
@@ -53,7 +55,7 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
             if saga.orchestrator_id:
                 yield Problem(f'orchestrator "{saga.orchestrator_id}" is no service of the catalog.', flow,
                               ("x-saga", "orchestrator"))
-            else:
+            elif not _entry_only(ctx, saga):
                 yield Problem("no orchestrator: no service sends every step command. Declare x-saga.orchestrator and add the "
                               "commands to its sends.", flow, ("steps",))
             continue
@@ -61,6 +63,15 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
             yield at_evidence(saga, f"orchestrator {orch.id} is only drawn in the flow ({ev.note}). Declare x-saga.orchestrator.",
                               ev, demote=True)
         yield from _commands_and_replies(ctx, saga, orch)
+
+
+def _entry_only(ctx: Context, saga: Saga) -> bool:
+    """The saga's one step command is its entry: no service sends it and the map draws an actor or
+    an external system right before it (a user's request to one participant orchestrates nothing)."""
+    steps = saga.orchestrated_steps
+    if len(steps) != 1 or steps[0].command is None or ctx.graph.senders_of(steps[0].command):
+        return False
+    return any(n.kind in ("actor", "externalSystem") for n in flowmap(ctx, saga).before(steps[0].id))
 
 
 def _commands_and_replies(ctx: Context, saga: Saga, orch: Resource) -> Iterator[Problem]:
