@@ -365,8 +365,7 @@ CASES = [
          "warning", "authorize_payment", FLOW, "steps[3].next_steps[2]"),
     # saga/idempotency (issue #16)
     Case("saga/idempotency", "idempotency-key-not-in-the-trigger",
-         (Change(FLOW, "      idempotency: { key: commandId }  # a re-sent reserve-inventory keeps its commandId: "
-                       "reserved once\n", "      idempotency: { key: orderId }\n"),),
+         (Change(FLOW, OWNER_LINE, OWNER_LINE + "      idempotency: { key: orderId }\n"),),
          "error", "reserve_inventory", FLOW, "x-saga.steps.reserve_inventory.idempotency.key"),
 ]
 

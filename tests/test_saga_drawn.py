@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import OUR_CATALOG
-from test_saga import FLOW, SAGA, Hit, edit, hits, messages, saga_findings
+from test_saga import FLOW, Hit, edit, hits, messages, saga_findings
 
 FULFILMENT = "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
 FULFILMENT_DOCS = "docs/flows/order-fulfilment.mdx"
@@ -337,7 +337,6 @@ def _confirmation_after_the_pivot(root: Path) -> Path:
         ("      status: PROCESSING\n---", "      status: PROCESSING\n    send_confirmation:\n      type: retriable\n"
          "      owner: platform-engineering\n      success: confirmation-sent\n"
          "      failures: [{ error: timeout, status: CONFIRMED }]\n"
-         "      idempotency: { key: orderId }\n"
          "      retry: { maxAttempts: 3, initialInterval: 500ms, backoffCoefficient: 2.0, maxInterval: 4s, timeout: 3s }\n"
          "      compensation: none\n      compensationNote: an e-mail cannot be unsent; retried until it goes out\n"
          "      status: PROCESSING\n---"))
@@ -541,21 +540,3 @@ def test_an_undo_command_the_participant_does_not_receive_is_named(cat):
         "checkout-orchestrator sends the command release-inventory, which no step uses, but inventory-service does not "
         "receive it: if it is the undo, add it to inventory-service's receives and declare compensation: "
         "{command: release-inventory, retry: ...} in x-saga.")
-
-
-def test_an_orchestrated_step_retried_without_idempotency_is_a_warning(cat):
-    """The orchestrator re-sends a step's command after a timeout (``retry.maxAttempts`` above 1);
-    when the first attempt did its work and only the reply was lost, a participant that does not
-    de-duplicate acts twice. ``saga-lint verify`` assumes participants honour the command's key;
-    a step that does not declare one gets a warning (a choreographed step's redelivery, an error)."""
-    assert hits(cat, "saga/idempotency") == []  # our catalog declares idempotency: {key: commandId}
-    edit(cat, FLOW, lambda d: d["x-saga"]["steps"]["reserve_inventory"].pop("idempotency"))
-    edit(cat, FLOW, lambda d: d["x-saga"]["steps"]["create_order"]["retry"].update({"maxAttempts": 1}))
-    edit(cat, FLOW, lambda d: d["x-saga"]["steps"]["create_order"].pop("idempotency"))
-    assert hits(cat, "saga/idempotency") == [
-        Hit("saga/idempotency", "warning", SAGA, "reserve_inventory", FLOW, "x-saga.steps.reserve_inventory.retry")]
-    assert messages(cat, "saga/idempotency") == [
-        "step reserve_inventory: checkout-orchestrator re-sends reserve-inventory up to 3 times (retry.maxAttempts), but "
-        "the step declares no idempotency: when an attempt did its work and only its reply was lost, inventory-service "
-        "does the work twice. Make inventory-service handle a repeated command once and declare "
-        "idempotency: {key: <a field of reserve-inventory>}."]

@@ -63,9 +63,7 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
     command). A compensation retried until it succeeds (it has a ``retry`` policy) is declared
     ``idempotent: true``, in every saga, whether or not it declares other message contracts. A
     choreographed step (started by an event) whose ``retry`` redelivers its trigger
-    (``maxAttempts`` above 1) declares ``idempotency``; an orchestrated step whose command the
-    orchestrator re-sends (``maxAttempts`` above 1) should too (a warning: ``saga-lint verify``
-    assumes every participant handles a repeated command once, and nothing else says so).
+    (``maxAttempts`` above 1) declares ``idempotency``.
     Why: messages are delivered at least once. A step whose trigger is redelivered charges twice
     unless it can tell the copy from a new request by a key the message carries; a compensation
     that is retried after a timeout may already have run.
@@ -80,7 +78,6 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
             yield from _step_keys(ctx, saga, name, block)
             yield from _retried_not_idempotent(saga, name, block)
             yield from _redelivered_not_idempotent(saga, name, block)
-            yield from _resent_not_idempotent(saga, name, block)
 
 
 def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
@@ -123,25 +120,6 @@ def _redelivered_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterat
                   "idempotency: a redelivery after a commit whose acknowledgement was lost does the work twice. Make the "
                   f"handling safe to repeat and declare idempotency: {{key: <a field of {step.trigger}>}}.",
                   saga.flow, field_path(saga, name, "retry"), step=name)
-
-
-def _resent_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
-    """An orchestrated step whose command is re-sent (``retry.maxAttempts`` above 1) declares
-    ``idempotency``: a warning (the design note requires it of choreographed steps; ``verify``
-    assumes every participant handles a repeated command once)."""
-    step = saga.step(name)
-    retry = block.get("retry")
-    attempts = retry.get("maxAttempts") if isinstance(retry, dict) else None
-    if step is None or not step.orchestrated or "idempotency" in block or not step.command_id \
-            or not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 2:
-        return
-    sender = saga.orchestrator.id if saga.orchestrator is not None else "the orchestrator"
-    who = step.participant.id if step.participant is not None else "the participant"
-    yield Problem(f"step {name}: {sender} re-sends {step.command_id} up to {attempts} times (retry.maxAttempts), but the "
-                  f"step declares no idempotency: when an attempt did its work and only its reply was lost, {who} does "
-                  f"the work twice. Make {who} handle a repeated command once and declare idempotency: "
-                  f"{{key: <a field of {step.command_id}>}}.", saga.flow, field_path(saga, name, "retry"), step=name,
-                  demote=True)
 
 
 def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
