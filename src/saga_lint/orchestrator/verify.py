@@ -14,7 +14,7 @@ import itertools
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from saga_lint.orchestrator.engine import Crash, Engine
 from saga_lint.orchestrator.invariants import Violation, check, snapshot
@@ -120,6 +120,18 @@ class _Witness:
     count: int = 1
 
 
+def _keep_simplest(table: dict[Any, _Witness], key: object, res: RunResult) -> None:
+    """Count a run under ``key``, keeping its simplest scenario (fewest faults, shortest name)."""
+    rank = (res.scenario.size, len(res.scenario.name), res.scenario.name)
+    cur = table.get(key)
+    if cur is None:
+        table[key] = _Witness(rank, res)
+    else:
+        cur.count += 1
+        if rank < cur.rank:
+            cur.rank, cur.res = rank, res
+
+
 class _Counterexamples:
     """Each (invariant, message) seen, with the simplest scenario that shows it."""
 
@@ -129,15 +141,7 @@ class _Counterexamples:
 
     def record(self, res: RunResult, violations: list[Violation]) -> None:
         for viol in violations:
-            key = (viol.invariant, viol.message)
-            cur = self.found.get(key)
-            rank = (res.scenario.size, len(res.scenario.name), res.scenario.name)
-            if cur is None:
-                self.found[key] = _Witness(rank, res)
-            else:
-                cur.count += 1
-                if rank < cur.rank:
-                    cur.rank, cur.res = rank, res
+            _keep_simplest(self.found, (viol.invariant, viol.message), res)
 
     def record_escalation(self, res: RunResult, violations: list[Violation]) -> None:
         """A run that ended escalated (``scenarios.escalated``) without a violation: reported as
@@ -145,15 +149,7 @@ class _Counterexamples:
         end = next((e for e in reversed(res.snap["log"]) if e["kind"] == "end"), None)
         if violations or end is None or end["detail"].get("state") != "escalated":
             return
-        key = str(end["detail"].get("failed_step"))
-        rank = (res.scenario.size, len(res.scenario.name), res.scenario.name)
-        cur = self.escalated.get(key)
-        if cur is None:
-            self.escalated[key] = _Witness(rank, res)
-        else:
-            cur.count += 1
-            if rank < cur.rank:
-                cur.rank, cur.res = rank, res
+        _keep_simplest(self.escalated, str(end["detail"].get("failed_step")), res)
 
     def escalation_notes(self, saga: Saga) -> list[str]:
         """One note per step whose exhausted retries past the pivot were escalated to a person."""
