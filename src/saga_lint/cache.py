@@ -540,7 +540,6 @@ class _Walk:
             self._note_edit(rel, fields, record, recordable)
         return [(f"{path}/{name}", f"{rel}/{name}" if rel else name) for name in subs]
 
-
     def _note_edit(self, rel: str, fields: list[str], record: list[str], recordable: bool) -> None:
         """Add the folder to ``edits`` when its key line (its new ``record``'s) is not the one
         its old record (``fields``) holds, with the files whose content changed; when that is
@@ -591,14 +590,14 @@ def _content_digest(path: str) -> str:
     """The BLAKE2 digest of a regular file's content; what a special file is; the size of a file
     over the cap (the loader reads none of either); or ``unreadable``. Read as the loader reads
     (``fileio.read_capped``: non-blocking, a FIFO must not hang the run)."""
-    from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+    from saga_lint.catalog.fileio import MAX_FILE_BYTES, content_digest, read_capped
 
     try:
         content, st = read_capped(path, MAX_FILE_BYTES)
     except OSError:
         return "unreadable"
     if content is not None and len(content) <= MAX_FILE_BYTES:
-        return hashlib.blake2b(content, digest_size=16).hexdigest()
+        return content_digest(content)
     if stat.S_ISREG(st.st_mode):
         return f"over the cap:{st.st_size}"
     return f"special:{stat.S_IFMT(st.st_mode):o}"  # a FIFO, a device

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from saga_lint.config import Config
 
-__all__ = ["Result", "run_check"]  # Result: the check's result, defined with the other results
+__all__ = ["Result", "run_check", "timings_on"]  # Result: the check's result, defined with the other results
 
 
 class _Background:
@@ -64,14 +64,20 @@ class _Background:
         return self.config
 
 
+def timings_on() -> bool:
+    """``SAGA_LINT_TIMINGS=1``: say on stderr how long each step took and how a result was made."""
+    import os
+
+    return os.environ.get("SAGA_LINT_TIMINGS", "") not in ("", "0")
+
+
 class _Timings:
     """``SAGA_LINT_TIMINGS=1``: how long each step took, on stderr (for benchmarks and bug reports)."""
 
     def __init__(self) -> None:
-        import os
         import time
 
-        self.on = os.environ.get("SAGA_LINT_TIMINGS", "") not in ("", "0")
+        self.on = timings_on()
         self.clock = time.perf_counter
         self.last = self.clock()
 

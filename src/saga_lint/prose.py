@@ -19,10 +19,12 @@ page a check reads (``signatures``), and computed again for an edited page (``re
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+
+from saga_lint.catalog.fileio import content_digest
+from saga_lint.catalog.model import PAGE_KINDS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,8 +38,6 @@ PageEntry = tuple[str, "str | None", str]
 
 def has_signature(res: Resource) -> bool:
     """Whether a check reads the page only as ``signature`` says (see the module's docstring)."""
-    from saga_lint.catalog.model import PAGE_KINDS
-
     return bool(res.head_digest) and res.type != "flow" and res.type not in PAGE_KINDS
 
 
@@ -52,11 +52,11 @@ def signature(res: Resource, named: Iterable[tuple[Component, str]]) -> str:
         return sig
     files = [(c.name, sorted(c.attrs.items()), text) for c, text in named]
     where = [(c.line, c.column) for c, _ in named]
-    return f"{sig}:{_digest(repr(files))}:{_digest(repr(where))}"
+    return f"{sig}:{_digest(files)}:{_digest(where)}"
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+def _digest(values: object) -> str:
+    return content_digest(repr(values).encode("utf-8", "surrogatepass"))
 
 
 def moved_only(before: str, now: str) -> bool:
@@ -69,12 +69,11 @@ def moved_only(before: str, now: str) -> bool:
 def signatures(catalog: Catalog) -> dict[str, PageEntry]:
     """The entry of every page of a checked catalog that has a signature, by its file; the body
     components are the ones its page facts resolved (no body is read again)."""
-    from saga_lint.catalog.model import PAGE_KINDS
     from saga_lint.catalog.pagefacts import path_checks
 
     out: dict[str, PageEntry] = {}
     for res in catalog.resources:
-        if res.head_digest and res.type != "flow" and res.type not in PAGE_KINDS:  # has_signature(res)
+        if has_signature(res):
             named = [(check.component, check.text) for check in path_checks(catalog, res) if check.component is not None]
             out[res.file] = (res.type, res.versioned_folder, signature(res, named))
     return out
@@ -95,7 +94,7 @@ def reread(root: Path, rel: str, entry: PageEntry, digest: str) -> tuple[str, in
         raw, st = read_capped(os.path.join(root, rel), MAX_FILE_BYTES)
     except OSError:
         return None
-    if raw is None or hashlib.blake2b(raw, digest_size=16).hexdigest() != digest:  # as ``cache._content_digest``
+    if raw is None or content_digest(raw) != digest:
         return None
     problems: list[Finding] = []
     text = decoded_text(raw, st, rel, problems)

@@ -11,6 +11,7 @@ without becoming a terminal (a FIFO named like a page must not hang the run), an
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 
@@ -48,3 +49,8 @@ def _read_all(fd: int, size: int, cap: int) -> bytes:
         parts.append(chunk)
         total += len(chunk)
     return b"".join(parts)
+
+
+def content_digest(content: bytes) -> str:
+    """The digest of a file's content as the result cache keys it (BLAKE2, 16 bytes, hex)."""
+    return hashlib.blake2b(content, digest_size=16).hexdigest()

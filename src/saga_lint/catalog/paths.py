@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.catalog.files import PUBLIC_DIR, CatalogFiles, Resolution
+from saga_lint.catalog.walk import SKIP_DIRS
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Component
@@ -68,8 +69,6 @@ def _resolve(files: CatalogFiles, folder: str, path: object) -> Resolution:
 def _unwalkable(joined: str) -> bool:
     """Whether a catalog-relative path is in a folder the catalog's walk skips (hidden, or one of
     ``walk.SKIP_DIRS`` such as ``public`` or ``node_modules``)."""
-    from saga_lint.catalog.walk import SKIP_DIRS
-
     return any(part[:1] == "." or part in SKIP_DIRS for part in joined.split("/")[:-1])
 
 

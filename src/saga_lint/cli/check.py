@@ -106,7 +106,9 @@ def _checked(path: str, make_config: Callable[[], Config], cache_dir: str | None
 
 def _timing(what: str) -> None:
     """``SAGA_LINT_TIMINGS=1``: say how the result was made (as ``pipeline``'s steps do)."""
-    if os.environ.get("SAGA_LINT_TIMINGS", "") not in ("", "0"):
+    from saga_lint.pipeline import timings_on
+
+    if timings_on():
         click.echo(f"saga-lint timing: {what}", err=True)
 
 
