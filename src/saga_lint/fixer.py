@@ -20,7 +20,6 @@ nothing) unless ``force``, which replaces the block's lines.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,9 +239,9 @@ def validate(before: str, after: str, file: str) -> dict[str, Any]:
     old.pop(KEY, None)
     if {k: v for k, v in new.items() if k != KEY} != old or not isinstance(block, dict):
         raise FixError(f"{file}: the composed block would change the rest of the frontmatter; nothing written")
-    schema_path = Path(__file__).resolve().parent / "saga" / "x-saga.schema.json"
-    schema = json.loads(schema_path.read_text("utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(block), key=lambda e: list(map(str, e.path)))
+    from saga_lint.saga.xschema import document
+
+    errors = sorted(jsonschema.Draft202012Validator(document()).iter_errors(block), key=lambda e: list(map(str, e.path)))
     if errors:
         raise FixError(f"{file}: the composed block does not validate ({errors[0].message}); nothing written")
     return block

@@ -79,4 +79,9 @@ def did_you_mean(word: str, known: Iterable[str] | Mapping[str, str], cutoff: fl
                  slips_only: bool = False) -> str:
     """`` Did you mean "x"?`` for the best match, or ''."""
     close = nearest(word, known, cutoff, slips_only=slips_only)
-    return f' Did you mean "{close[0]}"?' if close else ""
+    return phrased(close[0] if close else None)
+
+
+def phrased(match: str | None) -> str:
+    """`` Did you mean "x"?`` for a match found already (``nearest``), or '' for none."""
+    return f' Did you mean "{match}"?' if match else ""

@@ -140,10 +140,13 @@ class _Counterexamples:
         self.escalated: dict[str, _Witness] = {}  # failing step -> the runs it escalated without a violation
 
     def record(self, res: RunResult, violations: list[Violation]) -> None:
+        """A run's violations, each under (invariant, message); or its escalation, when it ended
+        escalated without one."""
         for viol in violations:
             _keep_simplest(self.found, (viol.invariant, viol.message), res)
+        self._record_escalation(res, violations)
 
-    def record_escalation(self, res: RunResult, violations: list[Violation]) -> None:
+    def _record_escalation(self, res: RunResult, violations: list[Violation]) -> None:
         """A run that ended escalated (``scenarios.escalated``) without a violation: reported as
         such, once per failing step, with its simplest scenario."""
         end = next((e for e in reversed(res.snap["log"]) if e["kind"] == "end"), None)
@@ -263,7 +266,6 @@ def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: in
         references[sc], writes[sc] = res.snap, res.writes
         violations = check(saga, sc, expected(saga, sc), res.snap)
         found.record(res, violations)
-        found.record_escalation(res, violations)
     every_variant = with_variants(bases, writes)
     variants = sample(every_variant, max(0, (max_scenarios or 0) - len(bases)), seed)
     if len(variants) < len(every_variant):
@@ -272,7 +274,6 @@ def verify_saga(store: Store, saga: Saga, *, max_scenarios: int = 1000, seed: in
         res = run_scenario(store, saga, sc, next(ids), **engine_opts)
         violations = check(saga, sc, expected(saga, sc), res.snap, references.get(sc.base()))
         found.record(res, violations)
-        found.record_escalation(res, violations)
     report.scenarios = len(bases) + len(variants)
     report.kinds = dict(Counter(kind_of(sc) for sc in [*bases, *variants]))
     report.violations.extend(found.reported())

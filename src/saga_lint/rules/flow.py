@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from saga_lint.backedges import closed_loops
 from saga_lint.graph import next_steps
 from saga_lint.rules import Context, Problem, rule
-from saga_lint.suggest import nearest
+from saga_lint.suggest import nearest, phrased
 from saga_lint.words import plural
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
                         if tid not in table:
                             path = ("steps", i, key) + ((j,) if key == "next_steps" else ())
                             meant = _meant(tid, table, str(step.get("id")))
-                            hint = (f' Did you mean "{meant[0]}"?' if meant else "") + _behind(flow, table, meant)
+                            hint = phrased(meant[0] if meant else None) + _behind(flow, table, meant)
                             yield Problem(
                                 f'{key} of step "{step.get("id")}" goes to "{tid}", which is no step of this flow.{hint}',
                                 flow,

@@ -236,7 +236,7 @@ def infer_success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap
 def _label_words(text: str) -> set[str]:
     """The words of a label or a message id (``Order created``, ``order-created``, ``OrderCreated``),
     each of more than two letters, cut to five as ``own_words`` does (``Reserved`` -> ``reser``)."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    spaced = _CASE_CHANGE.sub(" ", text)
     return {w[:5] for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if len(w) > 2}
 
 
@@ -300,9 +300,14 @@ def _sent_failure(graph: CatalogGraph, step: SagaStep) -> tuple[str, str] | None
     words = own_words(step.command_id or "")
     others = [set(own_words(str(c.id))) for c in graph.receives(p)
               if c.type == "command" and c.id is not None and c.id != step.command_id]
+
+    def another_reply(mid: str) -> bool:  # the reply of another command the participant receives
+        mine = set(own_words(mid))
+        return any(o and o <= mine for o in others)
+
     sent = sorted({str(m.id) for m in graph.sends(p) if m.type == "event" and m.id is not None
                    and reads_as_failure(str(m.id), words) and m.id != step.success  # never the step's own success
-                   and not any(o and o <= set(own_words(str(m.id))) for o in others)})  # another command's reply
+                   and not another_reply(str(m.id))})
     if len(sent) == 1:
         return sent[0], f"{p.id} sends {sent[0]}, the one event it sends that reads as a failure"
     return None

@@ -15,14 +15,13 @@ The ``raw_*`` helpers read the block as YAML read it (a bare
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from saga_lint.saga.model import Evidence, KeyPath, RetryPolicy, Saga, SagaStep, StepFailure, YamlMap, parse_duration
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xschema import schema_path
+from saga_lint.saga.xschema import document
 from saga_lint.suggest import nearest
 
 if TYPE_CHECKING:
@@ -237,9 +236,14 @@ def step_keys(saga: Saga) -> dict[str, Hashable]:
 
 @lru_cache(maxsize=1)
 def step_fields() -> tuple[str, ...]:
-    """The fields of an ``x-saga.steps`` block, as the x-saga JSON Schema names them."""
-    schema = json.loads(schema_path().read_text("utf-8"))
-    return tuple(sorted(schema["$defs"]["step"]["properties"]))
+    """The fields of an ``x-saga.steps`` block, as the x-saga JSON Schema names them (sorted: the
+    order ``nearest`` breaks ties in)."""
+    return tuple(sorted(document()["$defs"]["step"]["properties"]))
+
+
+@lru_cache(maxsize=1)
+def _step_field_set() -> frozenset[str]:
+    return frozenset(step_fields())
 
 
 def field_keys(block: YamlMap) -> dict[str, Hashable]:
@@ -247,12 +251,12 @@ def field_keys(block: YamlMap) -> dict[str, Hashable]:
     ``x-`` key of the user's own) whose did-you-mean (``saga/schema``'s) is a field the block does
     not have, when no other key means the same field. Its value is read as that field's (one
     finding, the did-you-mean, not the step "missing" the field), at the key as written."""
-    fields = step_fields()
+    known = _step_field_set()  # asked for every key of every step block, by several rules
     meant: dict[str, list[Hashable]] = {}
     for key in block:
-        if not isinstance(key, str) or key in fields or key.startswith("x-"):
+        if not isinstance(key, str) or key in known or key.startswith("x-"):
             continue
-        close = nearest(key, fields)
+        close = nearest(key, step_fields())
         if close and close[0] not in block:
             meant.setdefault(close[0], []).append(key)
     return {name: keys[0] for name, keys in meant.items() if len(keys) == 1}

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 Check = Callable[[object], bool]
 _IGNORED = frozenset({"$schema", "$id", "$defs", "title", "description", "$comment"})
@@ -40,10 +41,18 @@ def schema_path() -> Path:
 
 
 @lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    """The x-saga JSON Schema, read once per process (the compiled predicate, jsonschema's
+    validator and the names of a step's fields all read this one; none changes it)."""
+    doc: dict[str, Any] = json.loads(schema_path().read_text("utf-8"))
+    return doc
+
+
+@lru_cache(maxsize=1)
 def compiled() -> Check | None:
     """The x-saga schema's predicate, compiled once per process (None when it cannot be)."""
     try:
-        return _Compiler(json.loads(schema_path().read_text("utf-8"))).compile_root()
+        return _Compiler(document()).compile_root()
     except _Unsupported:
         return None
 

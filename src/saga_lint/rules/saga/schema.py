@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -10,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Problem, rule
 from saga_lint.saga.xsaga import misspelt_keys
-from saga_lint.saga.xschema import is_valid, schema_path
-from saga_lint.suggest import did_you_mean
+from saga_lint.saga.xschema import document, is_valid
+from saga_lint.suggest import did_you_mean, phrased
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -142,7 +141,7 @@ def _validator() -> Validator:
     import jsonschema
 
     validator_cls = jsonschema.validators.validator_for({"$schema": "https://json-schema.org/draft/2020-12/schema"})
-    return validator_cls(json.loads(schema_path().read_text("utf-8")))
+    return validator_cls(document())
 
 
 def _unknown_steps(saga: Saga) -> Iterator[Problem]:
@@ -150,5 +149,5 @@ def _unknown_steps(saga: Saga) -> Iterator[Problem]:
     for key, meant in misspelt_keys(saga).items():
         yield Problem(
             f'x-saga.steps names "{key}", which is no step of this flow; use the id of a flow step.'
-            + (f' Did you mean "{meant}"?' if meant else ""), saga.flow, ("x-saga", "steps", key), step=str(key),
+            + phrased(meant), saga.flow, ("x-saga", "steps", key), step=str(key),
         )
