@@ -439,3 +439,60 @@ def test_the_shared_walk_keeps_each_half_in_its_own_part_of_the_index(catalog, t
     cache.fork_index_file.write_text("garbage")  # a damaged part: its records are read again, the key the same
     assert cache._folder_lines() == alone and log.exists()
     assert set(json.loads(cache.fork_index_file.read_text())["folders"]) == forked
+
+
+def test_a_cache_restored_into_a_fresh_checkout_elsewhere_answers(catalog, tmp_path):
+    """What CI's actions/cache does (action.yml, the example workflow): the catalog's own cache
+    folder, made by a run in one checkout, restored into another checkout of the same files at
+    another path with other timestamps. The walk reads every file again (no signature matches),
+    the key is the same, and the result is the cold run's; an edited page is still a miss."""
+    first = _check(catalog, None, "-f", "json")
+    assert _ran_pipeline(_check(catalog, catalog / ".saga-lint-cache", "-f", "json", timings=True))
+    clone = tmp_path / "elsewhere" / "cat"
+    shutil.copytree(catalog, clone)
+    for path in clone.rglob("*"):
+        if ".saga-lint-cache" not in path.parts:
+            os.utime(path, (1_000_000_000, 1_000_000_000))
+    restored = _check(clone, clone / ".saga-lint-cache", "-f", "json", timings=True)
+    assert not _ran_pipeline(restored)
+    assert restored.stdout == first.stdout.replace(str(catalog), str(clone))
+    page = next(clone.glob("domains/*/systems/*/services/*/index.mdx"))
+    page.write_text(page.read_text().replace("version:", "version: 9.9.9\nx-was:", 1))
+    edited = _check(clone, clone / ".saga-lint-cache", "-f", "json", timings=True)
+    assert _ran_pipeline(edited) and edited.stdout == _check(clone, None, "-f", "json").stdout
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_cache_committed_with_the_catalog_is_never_read(tmp_path):
+    """The catalog is untrusted (docs/security.md): a change that commits a cache folder holding a
+    forged entry (no findings, under the key of its own content) must not pass. Such a folder is
+    not read, the check runs and says so on stderr; once out of git, the cache works again."""
+    cat = tmp_path / "repo" / "cat"
+    shutil.copytree(ROOT / "catalog-examples" / "broken-checkout", cat)
+    cold = _check(cat, None, "-f", "json")
+    assert json.loads(cold.stdout)["findings"]
+    assert _ran_pipeline(_check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True))
+    (entry,) = (cat / ".saga-lint-cache").glob("check-*.json")
+    stored = json.loads(entry.read_text())
+    stored["findings"] = []  # the forgery: the same key, nothing found
+    entry.write_text(json.dumps(stored))
+    forged = _check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True)
+    assert not _ran_pipeline(forged) and not json.loads(forged.stdout)["findings"]  # what a forged entry does if read
+    _git(tmp_path / "repo", "init", "-q")
+    _git(tmp_path / "repo", "add", "-A")
+    _git(tmp_path / "repo", "add", "-f", "cat/.saga-lint-cache")  # its .gitignore says "*": forced in
+    _git(tmp_path / "repo", "commit", "-q", "-m", "a change with its own cache")
+    committed = _check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True)
+    assert _ran_pipeline(committed) and committed.stdout == cold.stdout
+    assert "committed to git" in committed.stderr
+    assert entry.read_text() == json.dumps(stored)  # not written to: its files are the change's
+    _git(tmp_path / "repo", "rm", "-r", "-q", "--cached", "cat/.saga-lint-cache")
+    shutil.rmtree(cat / ".saga-lint-cache")  # as in a fresh checkout of the next commit
+    again = _check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True)
+    assert "committed to git" not in again.stderr and again.stdout == cold.stdout and _ran_pipeline(again)
+    assert not _ran_pipeline(_check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True))  # and stored

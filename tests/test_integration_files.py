@@ -22,6 +22,8 @@ import pytest
 import yaml
 from conftest import OUR_CATALOG, ROOT, missing_tool, write_catalog
 
+from saga_lint.cache import CACHE_DIR_NAME
+
 WORKFLOW = ROOT / ".github" / "workflows" / "saga-lint.yml"
 ACTION = ROOT / "action.yml"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
@@ -94,8 +96,7 @@ def test_action_structure():
     install = steps[0]
     assert "pip install" in install["run"] and install["env"]["SAGA_LINT_SOURCE"] == "${{ github.action_path }}"
     assert '--constraint "$SAGA_LINT_SOURCE/constraints/action.txt"' in install["run"]
-    upload = next(s for s in steps if "uses" in s)
-    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert "steps.guard.outputs.write == 'true'" in upload["if"]  # no upload with a read-only token
     assert "gh " not in text and "GH_TOKEN" not in text
     assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
@@ -105,12 +106,30 @@ def test_action_structure():
         assert re.fullmatch(r"\$\{\{ steps\.[a-z-]+\.outputs\.[a-z-]+ \}\}", out["value"])
 
 
+def test_the_cache_is_kept_between_runs():
+    """The action (unless ``cache: false``) and the workflow restore the catalog's .saga-lint-cache
+    before the check and save it after the job: keyed by the commit, restored from the newest of
+    any earlier commit (saga-lint keys its entries by content, so any restored cache is safe)."""
+    action = load_yaml(ACTION)
+    assert action["inputs"]["cache"]["default"] == "true"
+    (job,) = load_yaml(WORKFLOW)["jobs"].values()
+    for steps, path, when in ((action["runs"]["steps"], "${{ inputs.path }}/.saga-lint-cache", "inputs.cache == 'true'"),
+                              (job["steps"], "${{ env.CATALOG }}/.saga-lint-cache", None)):
+        names = [s.get("uses", "").split("@")[0] or s.get("id") for s in steps]
+        cache = steps[names.index("actions/cache")]
+        assert names.index("actions/cache") < names.index("check")  # restored before the check
+        assert cache["with"]["path"] == path and cache.get("if") == when
+        assert cache["with"]["key"] == "saga-lint-${{ runner.os }}-${{ github.sha }}"
+        assert cache["with"]["restore-keys"] == "saga-lint-${{ runner.os }}-"
+    assert CACHE_DIR_NAME == ".saga-lint-cache"
+
+
 def test_every_action_used_is_pinned_by_commit():
     """``uses:`` names a full commit (a tag can be moved), with the tag it was in a comment beside it."""
     wf = load_yaml(WORKFLOW)
     (job,) = wf["jobs"].values()
     used = [s["uses"] for s in job["steps"] + load_yaml(ACTION)["runs"]["steps"] if "uses" in s]
-    assert len(used) == 4
+    assert len(used) == 6
     for uses in used:
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), uses
     for path in (WORKFLOW, ACTION):

@@ -83,6 +83,26 @@ def cache_folder(root: Path, cache_dir: str | None) -> Path:
     return Path(chosen) if chosen else root / CACHE_DIR_NAME
 
 
+def committed_files(folder: Path) -> list[str]:
+    """The files of the cache folder that git tracks. A cache folder that came with a checkout was
+    written by whoever wrote the change (the catalog is untrusted, docs/security.md): it could hold
+    a forged result under the key of the change's own content, so it is never read. Asked only of a
+    folder that exists (the first run in a checkout makes it, so nothing to ask); where git is
+    missing or refuses the folder (not a repository, "dubious ownership"), it cannot tell: []."""
+    if not folder.is_dir():
+        return []
+    import subprocess
+
+    try:
+        proc = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--", "."], capture_output=True, timeout=15,
+                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, check=False)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return []
+    if proc.returncode != 0:
+        return []
+    return [name.decode("utf-8", "replace") for name in proc.stdout.split(b"\0") if name]
+
+
 @dataclass
 class Restored:
     """A check result read back from the cache: what the check formats show, nothing more."""

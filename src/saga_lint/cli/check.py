@@ -80,9 +80,14 @@ def _checked(path: str, make_config: Callable[[], Config], cache_dir: str | None
     if not no_cache and os.environ.get("SAGA_LINT_NO_CACHE", "") in ("", "0"):
         from pathlib import Path
 
-        from saga_lint.cache import CheckCache
+        from saga_lint.cache import CheckCache, cache_folder, committed_files
 
-        cache = CheckCache.open(Path(path), cache_dir)
+        if committed_files(cache_folder(Path(path), cache_dir)):
+            click.echo("saga-lint: the cache folder holds files committed to git; a cache that comes with a change "
+                       "could hold a forged result, so it is not read and the check runs. Take it out of git: "
+                       "git rm -r --cached <the folder>", err=True)
+        else:
+            cache = CheckCache.open(Path(path), cache_dir)
     if cache is None:
         # loaded while the loader's workers parse a large catalog; a bad config still exits with 2
         return run_check(path, make_config)
