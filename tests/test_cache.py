@@ -496,3 +496,4 @@ def test_a_cache_committed_with_the_catalog_is_never_read(tmp_path):
     again = _check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True)
     assert "committed to git" not in again.stderr and again.stdout == cold.stdout and _ran_pipeline(again)
     assert not _ran_pipeline(_check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True))  # and stored
+

@@ -88,14 +88,18 @@ def committed_files(folder: Path) -> list[str]:
     written by whoever wrote the change (the catalog is untrusted, docs/security.md): it could hold
     a forged result under the key of the change's own content, so it is never read. Asked only of a
     folder that exists (the first run in a checkout makes it, so nothing to ask); where git is
-    missing or refuses the folder (not a repository, "dubious ownership"), it cannot tell: []."""
-    if not folder.is_dir():
+    missing or refuses the folder (not a repository, "dubious ownership"), it cannot tell: []. Asked
+    from the folder's parent, so that a committed symbolic link in its place (to a folder of forged
+    entries, or out of the catalog) is one of them too."""
+    folder = Path(os.path.abspath(folder))  # not resolved: a link stays the link
+    if not os.path.lexists(folder) or not folder.name:
         return []
     import subprocess
 
     try:
-        proc = subprocess.run(["git", "-C", str(folder), "ls-files", "-z", "--", "."], capture_output=True, timeout=15,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, check=False)
+        proc = subprocess.run(["git", "-C", str(folder.parent), "ls-files", "-z", "--", folder.name], capture_output=True,
+                              timeout=15, env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1"},
+                              check=False)
     except (OSError, subprocess.SubprocessError, ValueError):
         return []
     if proc.returncode != 0:
