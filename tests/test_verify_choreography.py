@@ -396,6 +396,196 @@ def test_a_mixed_saga_whose_orchestrated_step_cannot_be_undone_is_caught(tmp_pat
         "reserve acted but was never compensated (it has no compensation)")
 
 
+# --- a retriable step after the pivot whose retries can run out: verify agrees with check -----------
+
+
+def notify_x(status: str) -> dict:
+    """A choreography whose retriable notify comes after the pivot ship; its 3 attempts can run out and
+    its technical failures end in ``status`` (NEEDS_ATTENTION is the onCompensationFailure status)."""
+    fail, once = [{"error": "timeout", "status": "FAILED"}], {"key": "orderId"}
+    return {
+        "coordination": "choreography", "correlation": "orderId",
+        "outcome": {"container": "shipments", "event": "shipment-scheduled"},
+        "statuses": {s: {"text": s.lower(), "terminal": s != "PROCESSING", **({"timeout": "1m"} if s == "PROCESSING" else {})}
+                     for s in ("PROCESSING", "DONE", "OUT_OF_STOCK", "NOT_SHIPPED", "FAILED", "NEEDS_ATTENTION")},
+        "onSuccess": {"status": "DONE"}, "onCompensationFailure": {"status": "NEEDS_ATTENTION"},
+        "steps": {
+            "reserve": {"type": "compensatable", "participant": "stock", "trigger": "order-placed", "idempotency": once,
+                        "success": "stock-reserved", "retry": RETRY, "status": "PROCESSING",
+                        "failures": [{"event": "stock-unavailable", "status": "OUT_OF_STOCK"}, *fail],
+                        "compensation": {"on": "shipment-failed", "event": "stock-released", "idempotent": True,
+                                         "retry": RETRY}},
+            "ship": {"type": "pivot", "participant": "shipping", "trigger": "stock-reserved", "idempotency": once,
+                     "success": "shipment-scheduled", "retry": RETRY, "status": "PROCESSING", "compensation": "none",
+                     "compensationNote": "the pivot: a scheduled shipment only moves forward",
+                     "failures": [{"event": "shipment-failed", "status": "NOT_SHIPPED"}, *fail]},
+            "notify": {"type": "retriable", "participant": "mailer", "trigger": "shipment-scheduled", "idempotency": once,
+                       "success": "customer-notified", "retry": RETRY, "status": "PROCESSING", "compensation": "none",
+                       "compensationNote": "an e-mail cannot be unsent; retried until it goes out",
+                       "failures": [{"error": "timeout", "status": status}]},
+        },
+    }
+
+
+def notify_catalog(tmp_path, status: str):
+    """The stock service reserves on order-placed, the shipping service ships on stock-reserved (the
+    pivot, which records the outcome), the mailer tells the customer on shipment-scheduled;
+    shipment-failed makes the stock service release the stock."""
+    from test_saga_model import TEAMS, build, container, custom_step, flow, message, msg_step, service, svc_step
+
+    events = ("order-placed", "stock-reserved", "stock-unavailable", "stock-released", "shipment-scheduled",
+              "shipment-failed", "customer-notified")
+    return build(
+        tmp_path, *TEAMS,
+        service("shop", "ordering", sends=["order-placed"]),
+        service("stock", "stock", sends=["stock-reserved", "stock-unavailable", "stock-released"],
+                receives=["order-placed", "shipment-failed"]),
+        service("shipping", "shipping", sends=["shipment-scheduled", "shipment-failed"], receives=["stock-reserved"],
+                writes=["shipments"]),
+        service("mailer", "ordering", sends=["customer-notified"], receives=["shipment-scheduled"]),
+        container("shipments"),
+        *(message("event", e) for e in events),
+        flow("ship-order", [
+            msg_step("order_placed", "order-placed", ("reserve", None)),
+            svc_step("reserve", "stock", ("stock_reserved", "Reserved"), ("out_of_stock", "Out of stock")),
+            msg_step("stock_reserved", "stock-reserved", ("ship", None)),
+            msg_step("out_of_stock", "stock-unavailable"),
+            svc_step("ship", "shipping", ("scheduled", "Scheduled"), ("failed", "Cannot ship")),
+            msg_step("scheduled", "shipment-scheduled", ("notify", None)),
+            msg_step("failed", "shipment-failed", ("undo", "Release the stock")),
+            custom_step("undo", "Compensation", "The stock service consumes shipment-failed and releases the stock."),
+            svc_step("notify", "mailer", ("notified", "Sent")),
+            msg_step("notified", "customer-notified"),
+        ], **{"x-saga": notify_x(status)}),
+    )
+
+
+def _notify_saga(tmp_path, status: str):
+    """The catalog of ``notify_catalog``, its saga, and saga/retry-policy's messages from ``check``."""
+    from saga_lint.pipeline import run_check
+
+    root = notify_catalog(tmp_path, status)
+    result = run_check(root)
+    saga = {s.id: s for s in result.sagas}["ship-order"]
+    assert saga.coordination == "choreography" and saga.pivot_before(saga.step("notify")) is saga.step("ship")
+    return root, saga, [f.message for f in result.findings if f.rule == "saga/retry-policy"]
+
+
+def test_exhausted_retries_after_the_pivot_of_a_choreography_that_reach_a_person_are_escalated(tmp_path, store):
+    """notify's technical failures end in NEEDS_ATTENTION, the onCompensationFailure status (check is
+    clean): when its trigger is dead-lettered the saga is past its pivot, so the dead-letter handler
+    publishes notify.escalated instead of a failure event: nobody undoes anything, the status service
+    shows NEEDS_ATTENTION and the saga ends escalated, as an orchestrated one does. The shipment's
+    outcome record and event, written by the pivot, stand (the order's, like its holds)."""
+    from saga_lint.orchestrator.choreo_scenarios import base_scenarios
+
+    root, saga, retry_policy = _notify_saga(tmp_path, "NEEDS_ATTENTION")
+    assert retry_policy == []
+    res, viol = run_one(store, saga, "notify=exhaust")
+    assert viol == []
+    snap = res.snap
+    assert (snap["state"], snap["status"]) == ("escalated", "NEEDS_ATTENTION")
+    assert snap["timeline"] == ["PROCESSING", "NEEDS_ATTENTION"]
+    assert snap["ops"] == [("do", "reserve"), ("do", "ship")]
+    assert {s: st for s, (_kind, st, _p) in snap["rows"].items()} == {"reserve": "open", "ship": "open"}
+    assert snap["outcomes"] == snap["outbox"] == ["shipment-scheduled"]
+    assert "the handler publishes notify.escalated: escalated past the pivot ship, nothing is undone" in res.trace[-4]
+    assert res.trace[-1].endswith("settled: escalated, status NEEDS_ATTENTION (notify ran out of retries after the pivot "
+                                  "ship: nothing is compensated, a person resolves it)")
+    for variant in ("crash=after-commit:3", "crash=before-commit:2", "duplicates=yes", "reordered=yes"):
+        res, viol = run_one(store, saga, f"notify=exhaust, {variant}")
+        assert viol == [] and (res.snap["state"], res.snap["status"]) == ("escalated", "NEEDS_ATTENTION"), (variant, viol)
+    # past the pivot there is nothing to undo, so no compensation fault is run on that path
+    assert [sc.name for sc in base_scenarios(saga) if sc.name.startswith("notify=exhaust")] == ["notify=exhaust"]
+    proc = run_cli("verify", root, "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (flow,) = json.loads(proc.stdout)["flows"]
+    assert (flow["coordination"], flow["violations"]) == ("choreography", [])
+    escalated = [n for n in flow["notes"] if n.startswith("escalated")]
+    assert len(escalated) == 1 and escalated[0].startswith(
+        "escalated, not a violation: notify=exhaust ends in NEEDS_ATTENTION (onCompensationFailure): notify ran out "
+        "of retries after the pivot ship, so nothing is compensated and a person resolves the order (and "), escalated
+
+
+def test_exhausted_retries_after_the_pivot_of_a_choreography_that_reach_no_one_are_a_violation_with_checks_fix(tmp_path):
+    """The same step whose technical failures end in DONE: check reports it at maxAttempts, and verify's
+    counterexample (notify=exhaust) is the orchestrated case's nothing-left-open, with check's fix."""
+    root, _saga, retry_policy = _notify_saga(tmp_path, "DONE")
+    (check_message,) = retry_policy
+    fix = check_message[check_message.index("Give its technical failures"):]
+    proc = run_cli("verify", root, "--format", "json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    (flow,) = json.loads(proc.stdout)["flows"]
+    assert not [n for n in flow["notes"] if n.startswith("escalated")]
+    after_pivot = [v for v in flow["violations"] if "after the pivot" in v["message"]]
+    assert [(v["invariant"], v["scenario"], v["message"]) for v in after_pivot] == [(
+        "nothing-left-open", "notify=exhaust",
+        "notify failed after ship (not compensatable) had acted: it comes after the pivot ship, so it must be retried "
+        "until it succeeds, but its 3 attempts (retry.maxAttempts) ran out, the saga can neither finish nor undo ship, "
+        "and the status DONE of its technical failures reaches no one. " + fix)]
+    assert fix == ("Give its technical failures the status onCompensationFailure declares (NEEDS_ATTENTION), which must "
+                   "reach a person, as for a compensation that never succeeds.")
+
+
+@pytest.mark.parametrize("status", ["NEEDS_ATTENTION", "DONE"])
+def test_a_step_after_the_pivot_gets_one_verdict_in_both_coordination_styles(tmp_path, status):
+    """The same saga run as a choreography and as an orchestration (its coordination swapped): on the
+    path where notify's retries run out, the same end state and status, the same after-the-pivot
+    violations, the same escalation note (but for how many scenarios showed it)."""
+    import copy
+    import re
+
+    from saga_lint.orchestrator.store import Store
+    from saga_lint.orchestrator.verify import verify_saga
+
+    _root, saga, _ = _notify_saga(tmp_path, status)
+    verdicts = []
+    for coordination in ("choreography", "orchestration"):
+        twin = copy.deepcopy(saga)
+        twin.coordination = coordination
+        store = Store("sqlite://")
+        try:
+            report = verify_saga(store, twin, max_scenarios=400)
+            res, _viol = (run_one if coordination == "choreography" else _run_orchestrated)(store, twin, "notify=exhaust")
+        finally:
+            store.close()
+        verdicts.append((
+            (res.snap["state"], res.snap["status"], [op for op in res.snap["ops"] if op[0] == "undo"]),
+            sorted((v["invariant"], v["message"]) for v in report.violations
+                   if v["scenario"] == "notify=exhaust" and v["invariant"] == "nothing-left-open"),
+            [re.sub(r" \(and \d+ more scenarios\)$", "", n) for n in report.notes if n.startswith("escalated")]))
+    assert verdicts[0] == verdicts[1]
+    if status == "NEEDS_ATTENTION":
+        assert verdicts[0][0] == ("escalated", "NEEDS_ATTENTION", []) and verdicts[0][1] == [] and verdicts[0][2]
+    else:
+        assert verdicts[0][0][0] == "compensated" and verdicts[0][1] and not verdicts[0][2]
+
+
+def _run_orchestrated(store, saga, text):
+    from test_verify import run_one as run_orchestrated
+
+    return run_orchestrated(store, saga, text)
+
+
+def test_mutant_choreography_that_does_not_escalate_is_caught(tmp_path, monkeypatch):
+    """A dead-letter handler that publishes the step's failure (nothing escalated) for a step the
+    catalog escalates: the saga ends compensated, and the invariants say it must end escalated."""
+    from saga_lint.orchestrator import choreography as choreography_mod
+    from saga_lint.orchestrator.store import Store
+
+    _root, saga, _ = _notify_saga(tmp_path, "NEEDS_ATTENTION")
+    monkeypatch.setattr(choreography_mod, "escalated", lambda *_args: None)
+    store = Store("sqlite://")
+    try:
+        res, viol = run_one(store, saga, "notify=exhaust")
+    finally:
+        store.close()
+    assert res.snap["state"] == "compensated"
+    assert ("nothing-left-open", "notify failed after ship (not compensatable) had acted: the catalog escalates its "
+            "exhausted retries to a person (NEEDS_ATTENTION): nothing may be undone past the pivot and the saga must "
+            "end escalated") in [(v.invariant, v.message) for v in viol]
+
+
 # --- any combination of faults: the engine stays correct -------------------------------------------
 
 
@@ -483,11 +673,10 @@ def test_sigkill_crash_test_100_choreographies_on_postgresql(fulfilment):
     store.close()
 
 
-def test_a_choreographed_step_after_the_pivot_is_not_told_the_fix_it_already_has(fulfilment):
+def test_a_choreographed_step_after_the_pivot_of_our_catalog_is_escalated(fulfilment):
     """A retriable notify_customer after the pivot dispatch_shipment whose exhausted retries end in
-    NEEDS_ATTENTION (check accepts it). The choreography engine escalates nothing yet (docs/verify.md,
-    "Escalation past the pivot"), so nothing-left-open still reports the path; its message must not
-    tell the catalog to give the step the status it already has."""
+    NEEDS_ATTENTION (check accepts it), on our order-fulfilment: escalated like an orchestration's
+    (docs/verify.md, "Escalation past the pivot"): no violation, nothing undone, a note."""
     import copy
     import dataclasses
 
@@ -509,6 +698,8 @@ def test_a_choreographed_step_after_the_pivot_is_not_told_the_fix_it_already_has
         report = verify_saga(store, saga, max_scenarios=60)
     finally:
         store.close()
-    after = [v["message"] for v in report.violations if "(not compensatable) had acted" in v["message"]]
-    assert after == ["notify_customer failed after dispatch_shipment (not compensatable) had acted: a step after the "
-                     "pivot can fail, so the saga cannot be undone"]
+    assert report.violations == []
+    assert [n[:n.index(" (and ")] for n in report.notes if n.startswith("escalated")] == [
+        "escalated, not a violation: notify_customer=exhaust ends in NEEDS_ATTENTION (onCompensationFailure): "
+        "notify_customer ran out of retries after the pivot dispatch_shipment, so nothing is compensated and a "
+        "person resolves the order"]

@@ -24,6 +24,7 @@ from saga_lint.orchestrator.scenarios import (
     Expected,
     Scenario,
     attempts_of,
+    escalate,
     failed_at,
     forward_scenarios,
     settle_status,
@@ -66,6 +67,14 @@ def undo_event(step: SagaStep) -> str:
     declared = compensation_block(step.x).get("event")
     named = pointer_id(declared) if declared is not None else None
     return named or f"{step.id}.compensated"
+
+
+def outcome_step(saga: Saga) -> SagaStep | None:
+    """The step whose success is the saga's outcome event (else the last step): its participant
+    writes the outcome record with its success event."""
+    event = (saga.outcome or {}).get("event")
+    found = next((s for s in saga.steps if event and s.success == event), None)
+    return found or (saga.steps[-1] if saga.steps else None)
 
 
 def entry_event(saga: Saga) -> str | None:
@@ -134,6 +143,8 @@ def expected(saga: Saga, sc: Scenario) -> Expected:
             continue
         kind, event = ("business", b.split(":", 1)[1]) if b.startswith("business:") else ("technical", None)
         e = failed_at(saga, step, kind, event, completed)
+        if escalate(saga, step, kind, e):  # past the pivot: the dead-letter handler escalates, nothing undoes
+            return e
         failing = {s for s, cb in sc.compensation if cb == "fail"}
         published = event if kind == "business" else dead_letter_event(saga, step)
         e.compensation_fails = [s for s in undone_on(saga, e.to_compensate, published, failing) if s in failing]

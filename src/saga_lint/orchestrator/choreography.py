@@ -35,6 +35,7 @@ from saga_lint.orchestrator.choreo_scenarios import (
     dead_letter_event,
     entry_event,
     orchestrator_undoes,
+    outcome_step,
     success_of,
     trigger_of,
     undo_event,
@@ -55,7 +56,16 @@ from saga_lint.orchestrator.outbox import (
     relay,
 )
 from saga_lint.orchestrator.participants import kind_of
-from saga_lint.orchestrator.scenarios import DEFAULT_TIMEOUT, attempts_of, failure_defined, failure_status, plan_for, step_named
+from saga_lint.orchestrator.scenarios import (
+    DEFAULT_TIMEOUT,
+    attempts_of,
+    escalated,
+    escalation_why,
+    failure_defined,
+    failure_status,
+    plan_for,
+    step_named,
+)
 from saga_lint.words import plural
 
 if TYPE_CHECKING:
@@ -71,13 +81,6 @@ ORCHESTRATOR_CONSUMES = ("entry", "success", "failure", "compensated", "compensa
 
 def participant_of(step: SagaStep) -> str:
     return (step.participant.id or step.id) if step.participant is not None else f"participant-of-{step.id}"
-
-
-def outcome_step(saga: Saga) -> SagaStep | None:
-    """The step whose success is the saga's outcome event (else the last step)."""
-    event = (saga.outcome or {}).get("event")
-    found = next((s for s in saga.steps if event and s.success == event), None)
-    return found or (saga.steps[-1] if saga.steps else None)
 
 
 def choreography_snapshot(store: Store, saga: Saga, saga_id: str) -> Snapshot:
@@ -262,16 +265,27 @@ class Choreography:
             self._log(saga_id, "reply", at, detail, step=step.id, attempt=d.attempt, extra=[redeliver(d, at + wait, wait)])
             self._say(at, f"lost; redelivery after {wait:g}s")
             return
-        if direction == "forward":
-            event = dead_letter_event(self.saga, step)
-            msg = Message(f"{saga_id}|failure|{step.id}|{event}|timeout", event, step.id, "failure", "timeout", at)
-        else:
-            msg = Message(f"{saga_id}|compensation-dead|{step.id}", None, step.id, "compensation-dead", None, at)
+        msg = self._dead_letter(saga_id, step, direction, at)
         self._log(saga_id, "reply", at, detail, step=step.id, attempt=d.attempt, extra=[dead(d), self._publish(saga_id, msg)])
         published = msg.event or f"a {msg.kind} notice ({step.id} declares no failure event)"
-        if direction != "forward":
+        if msg.kind == "escalated":
+            pivot = escalated(self.saga, step, "technical")
+            published = f"{msg.event}: escalated past the pivot {pivot.id if pivot else '?'}, nothing is undone"
+        elif direction != "forward":
             published = f"a {msg.kind} notice"
         self._say(at, f"lost; dead-lettered after {plural(d.attempt, 'attempt')}; the handler publishes {published}")
+
+    def _dead_letter(self, saga_id: str, step: SagaStep, direction: str, at: float) -> Message:
+        """What the dead-letter handler publishes: the step's failure event; past the pivot, when the
+        catalog escalates the step's exhausted retries (``scenarios.escalated``), an escalation notice
+        ``STEP.escalated`` instead, which nobody undoes on and the status service shows as
+        onCompensationFailure's status; for a compensation, a ``compensation-dead`` notice."""
+        if direction != "forward":
+            return Message(f"{saga_id}|compensation-dead|{step.id}", None, step.id, "compensation-dead", None, at)
+        if escalated(self.saga, step, "technical") is not None:
+            return Message(f"{saga_id}|escalated|{step.id}", f"{step.id}.escalated", step.id, "escalated", "timeout", at)
+        event = dead_letter_event(self.saga, step)
+        return Message(f"{saga_id}|failure|{step.id}|{event}|timeout", event, step.id, "failure", "timeout", at)
 
     def _remember(self, scope: str, msg_id: str, saga_id: str) -> None:
         """Record a consumed message id in the consumer's inbox (its deduplication)."""
@@ -369,7 +383,7 @@ class Choreography:
         step = saga.step(msg.step or "")
         if step is None or msg.kind in ("compensated", "command", "undo-command"):
             return (-1, 0), None
-        if msg.kind == "compensation-dead":
+        if msg.kind in ("compensation-dead", "escalated"):
             return (2, 0), saga.on_compensation_failure
         if msg.kind == "failure":
             kind = "business" if msg.reason == "business" else "technical"
@@ -449,8 +463,14 @@ class Choreography:
         detail: LogDetail = {"status": status_row[0] if status_row else None, "failed_step": None}
         dead_comp = list(dict.fromkeys(m.step for m in rows if m.kind == "compensation-dead" and m.step))
         failure = next((m for m in rows if m.kind == "failure"), None)
+        escalation = next((m for m in rows if m.kind == "escalated"), None)
         last = saga.steps[-1]
-        if failure is not None:
+        if escalation is not None:  # past the pivot: nothing undone, a person resolves it
+            step = step_named(saga, escalation.step or "")
+            pivot = escalated(saga, step, "technical")
+            assert pivot is not None  # the dead-letter handler escalates only such a step (_dead_letter)
+            detail["state"], detail["failed_step"], detail["why"] = "escalated", step.id, escalation_why(step, pivot)
+        elif failure is not None:
             step = step_named(saga, failure.step or "")
             kind = "business" if failure.reason == "business" else "technical"
             detail["failed_step"] = step.id

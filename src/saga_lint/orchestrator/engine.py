@@ -27,6 +27,7 @@ from saga_lint.orchestrator.scenarios import (
     Scenario,
     attempts_of,
     escalated,
+    escalation_why,
     failure_defined,
     failure_status,
     plan_for,
@@ -343,8 +344,7 @@ class Engine:
         if pivot is not None:  # past the pivot nothing can be undone: the order waits for a person
             self._write(saga_id, state, "end", step=failed.id, detail={
                 "state": "escalated", "status": saga.on_compensation_failure, "failed_step": failed.id,
-                "why": f"{failed.id} ran out of retries after the pivot {pivot.id}: nothing is compensated, "
-                       "a person resolves it"})
+                "why": escalation_why(failed, pivot)})
             return
         done = [s.id for s in saga.steps[: state.k] if s.type == "compensatable"]
         if f["kind"] == "technical" and failed.type == "compensatable":

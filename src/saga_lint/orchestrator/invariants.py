@@ -10,7 +10,8 @@ the order's: they are not "left open" because the outcome record owns them. In a
 state every hold must be closed, except those whose compensation failed for good when the saga
 ended in the declared compensation-failure status (surfaced, not silent). A saga escalated past
 its pivot (a step after it ran out of retries and ends in that status: ``scenarios.escalated``)
-undoes nothing: its holds are the order's, which a person resolves.
+undoes nothing: its holds are the order's, which a person resolves; so is, in a choreography, the
+outcome record and event that its outcome step (the pivot or a step before it) already wrote.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from saga_lint.orchestrator.choreo_scenarios import by_orchestrator
+from saga_lint.orchestrator.choreo_scenarios import by_orchestrator, outcome_step
 from saga_lint.orchestrator.records import attempt_of, read_log, step_of
 from saga_lint.orchestrator.scenarios import attempts_of, step_named
 
@@ -165,7 +166,11 @@ def _one_outcome(run: RunFacts) -> Iterator[str]:
     snap = run.snap
     n_out, n_box = len(snap["outcomes"]), len(snap["outbox"])
     if run.state != "completed":
-        if n_out or n_box:
+        kept = _kept_outcome(run)
+        if kept is not None and (n_out, n_box) != (1, 1):
+            yield (f"the saga escalated after {kept}, its outcome step, had acted: it wrote {n_out} outcome record(s) "
+                   f"and {n_box} outbox event(s), expected 1 and 1 (they stand: nothing is undone past the pivot)")
+        elif kept is None and (n_out or n_box):
             yield f"a saga that did not succeed wrote {n_out} outcome record(s) and {n_box} outbox event(s)"
         return
     if n_out != 1 or n_box != 1:
@@ -175,6 +180,17 @@ def _one_outcome(run: RunFacts) -> Iterator[str]:
         yield "the catalog declares no outcome event: the success is recorded but nothing is published"
     elif snap["outbox"] and snap["outbox"][0] != declared:
         yield f"the outbox event is {snap['outbox'][0]}, the catalog declares {declared}"
+
+
+def _kept_outcome(run: RunFacts) -> str | None:
+    """The outcome step of a choreography escalated past its pivot when it acted: its participant
+    wrote the outcome record and event with its success, and past the pivot nothing is undone, so
+    they stand (the order's, as its holds). An orchestrator writes the outcome only on success."""
+    saga, exp = run.saga, run.exp
+    if saga.coordination not in ("choreography", "mixed") or not exp.escalated or run.state != "escalated":
+        return None
+    step = outcome_step(saga)
+    return step.id if step is not None and step.id in exp.completed else None
 
 
 def _compensated_steps(run: RunFacts) -> list[str]:
@@ -187,6 +203,12 @@ def _compensated_steps(run: RunFacts) -> list[str]:
     return out
 
 
+def _undone_past_the_pivot(run: RunFacts, undos: list[str]) -> Iterator[str]:
+    """Each step undone in a run the catalog escalates (``Expected.escalated``): none may be."""
+    for s in dict.fromkeys(undos):
+        yield f"{s} was compensated although {run.exp.failed_step} failed after the pivot (escalated: nothing is undone)"
+
+
 def _compensated_once_reverse(run: RunFacts) -> Iterator[str]:
     """In a saga that did not succeed, every compensatable step that acted is undone exactly once
     (unless its compensation failed for good), newest first: a missing undo leaves a hold behind,
@@ -195,8 +217,7 @@ def _compensated_once_reverse(run: RunFacts) -> Iterator[str]:
         return
     undos = [s for op, s in run.snap["ops"] if op == "undo"]
     if run.exp.escalated:  # past the pivot nothing is undone: an undo leaves the order without what it holds
-        for s in dict.fromkeys(undos):
-            yield f"{s} was compensated although {run.exp.failed_step} failed after the pivot (escalated: nothing is undone)"
+        yield from _undone_past_the_pivot(run, undos)
         return
     done_comp = _compensated_steps(run)
     for s in done_comp:
@@ -223,6 +244,9 @@ def _compensated_once(run: RunFacts) -> Iterator[str]:
     if run.state == "completed":
         return
     undos = [s for op, s in run.snap["ops"] if op == "undo"]
+    if run.exp.escalated:  # past the pivot nothing is undone: an undo leaves the order without what it holds
+        yield from _undone_past_the_pivot(run, undos)
+        return
     for s in _compensated_steps(run):
         n = undos.count(s)
         if n == 0 and s not in run.comp_failed and run.terminal:
@@ -277,11 +301,9 @@ def _why_after_the_pivot(saga: Saga, exp: Expected) -> str:
     generic = "a step after the pivot can fail, so the saga cannot be undone"
     if failed is None or pivot is None or failed.retry is None:
         return generic
-    if exp.escalated:  # an orchestrator that did not escalate what the catalog escalates
+    if exp.escalated:  # an engine that did not escalate what the catalog escalates
         return (f"the catalog escalates its exhausted retries to a person ({saga.on_compensation_failure}): "
                 "nothing may be undone past the pivot and the saga must end escalated")
-    if saga.escalates(failed):  # check's fix is in place: a choreography, whose engine escalates nothing
-        return generic
     return (f"it comes after the pivot {pivot.id}, so it must be retried until it succeeds, but its "
             f"{failed.retry.max_attempts} attempts (retry.maxAttempts) ran out, the saga can neither finish nor undo "
             f"{pivot.id}, and {saga.unescalated(failed)}")

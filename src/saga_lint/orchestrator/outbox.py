@@ -39,7 +39,7 @@ class Message:
     msg_id: str
     event: str | None
     step: str | None
-    kind: str  # entry | success | failure | compensated | compensation-dead
+    kind: str  # entry | success | failure | compensated | compensation-dead | escalated
     reason: str | None  # failure: business | timeout
     at: float
 

@@ -429,6 +429,21 @@ def escalated(saga: Saga, step: SagaStep, kind: str) -> SagaStep | None:
     return pivot if pivot is not None and saga.escalates(step) else None
 
 
+def escalation_why(step: SagaStep, pivot: SagaStep) -> str:
+    """Why a run ended escalated (the ``end`` entry's ``why``; the orchestrator's and the choreography's)."""
+    return f"{step.id} ran out of retries after the pivot {pivot.id}: nothing is compensated, a person resolves it"
+
+
+def escalate(saga: Saga, step: SagaStep, kind: str, e: Expected) -> bool:
+    """Mark ``e`` escalated when ``step`` failing so is (``escalated``): nothing to compensate, the
+    onCompensationFailure status. The oracle of orchestrations and of choreographies alike."""
+    if escalated(saga, step, kind) is None:
+        return False
+    e.escalated, e.to_compensate = True, []
+    e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure: escalated"
+    return True
+
+
 def compensation_queue(saga: Saga, exp: Expected) -> list[str]:
     """The steps the orchestrator compensates on this failure path, in order: the completed
     compensatable steps, newest first, and a compensatable step that failed by timing out (it
@@ -479,9 +494,7 @@ def expected(saga: Saga, sc: Scenario) -> Expected:
             if b == "timeout-after-effect":  # done, but no retry left to learn it
                 completed.append(step.id)
         e = failed_at(saga, step, kind, event, completed)
-        if escalated(saga, step, kind) is not None:
-            e.escalated, e.to_compensate = True, []
-            e.status, e.status_source = saga.on_compensation_failure, "onCompensationFailure: escalated"
+        if escalate(saga, step, kind, e):
             return e
         attempted = compensation_queue(saga, e)
         e.compensation_fails = [s for s, cb in sc.compensation if cb == "fail" and s in attempted

@@ -238,6 +238,7 @@ def verify_choreography(store: Store, saga: Saga, report: FlowReport, *, max_sce
     report.scenarios = len(bases) + len(variants)
     report.kinds = dict(Counter(kind_of(sc, choreography=True) for sc in [*bases, *variants]))
     report.violations.extend(found.reported())
+    report.notes.extend(found.escalation_notes(saga))
     return report
 
 
