@@ -396,6 +396,51 @@ def test_a_mixed_saga_whose_orchestrated_step_cannot_be_undone_is_caught(tmp_pat
         "reserve acted but was never compensated (it has no compensation)")
 
 
+def test_a_mixed_saga_escalates_past_the_pivot_without_its_orchestrator_undoing(tmp_path):
+    """The mixed saga with a retriable notify after its pivot, whose technical failures end in
+    NEEDS_ATTENTION: when notify's trigger is dead-lettered the orchestrator hears no failure, so it
+    sends no release-stock; the saga ends escalated, as an orchestration or a choreography does."""
+    import copy
+
+    from test_saga_model import TEAMS, build, custom_step, flow, message, msg_step, service, svc_step
+
+    x = copy.deepcopy(MIXED_X)
+    x["steps"]["notify"] = {
+        "type": "retriable", "participant": "mailer", "trigger": "shipment-scheduled", "retry": RETRY,
+        "success": "customer-notified", "status": "PROCESSING", "compensation": "none",
+        "compensationNote": "an e-mail cannot be unsent", "failures": [{"error": "timeout", "status": "NEEDS_ATTENTION"}]}
+    root = build(
+        tmp_path, *TEAMS,
+        service("orchestrator", "ordering", sends=["reserve-stock", "release-stock"],
+                receives=["stock-reserved", "stock-unavailable", "shipment-failed"]),
+        service("stock", "stock", sends=["stock-reserved", "stock-unavailable"],
+                receives=[("reserve-stock", [("stock-reserved", "In stock"), ("stock-unavailable", "Out of stock")]),
+                          "release-stock"]),
+        service("shipping", "shipping", sends=["shipment-scheduled", "shipment-failed"], receives=["stock-reserved"]),
+        service("mailer", "ordering", sends=["customer-notified"], receives=["shipment-scheduled"]),
+        *(message("command", c) for c in ("reserve-stock", "release-stock")),
+        *(message("event", e) for e in ("stock-reserved", "stock-unavailable", "shipment-scheduled", "shipment-failed",
+                                        "customer-notified")),
+        flow("fulfil", [
+            msg_step("reserve", "reserve-stock", ("stock_reserved", "Reserved"), ("undo", "Out of stock")),
+            msg_step("stock_reserved", "stock-reserved", ("shipping_svc", None)),
+            svc_step("shipping_svc", "shipping", ("scheduled", "Scheduled"), ("failed", "Cannot ship")),
+            msg_step("scheduled", "shipment-scheduled", ("notify", None)),
+            svc_step("notify", "mailer", ("notified", "Sent")),
+            msg_step("notified", "customer-notified"),
+            msg_step("failed", "shipment-failed", ("undo", "Release the stock")),
+            custom_step("undo", "Compensation", "The orchestrator sends release-stock."),
+        ], **{"x-saga": x}))
+    run = run_cli("run", "fulfil", root, "--format", "json", "--scenario", "notify=exhaust")
+    data = json.loads(run.stdout)
+    assert (data["state"], data["status"], data["violations"]) == ("escalated", "NEEDS_ATTENTION", []), run.stdout
+    assert not [line for line in data["trace"] if "release-stock" in line]
+    proc = run_cli("verify", root, "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (found,) = json.loads(proc.stdout)["flows"]
+    assert found["violations"] == [] and [n for n in found["notes"] if n.startswith("escalated, not a violation: notify")]
+
+
 # --- a retriable step after the pivot whose retries can run out: verify agrees with check -----------
 
 
