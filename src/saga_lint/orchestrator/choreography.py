@@ -13,7 +13,10 @@ furthest one (a fold that does not depend on the order the events arrive in).
 Redelivery follows each step's retry policy on a virtual clock: a lost delivery is redelivered
 after the per-attempt timeout and the backoff; when the attempts are used up the delivery is
 dead-lettered and the dead-letter handler publishes the step's failure event
-(``choreo_scenarios.dead_letter_event``), or for a compensation a ``compensation-dead`` notice.
+(``choreo_scenarios.dead_letter_event``), or for a compensation a ``compensation-dead`` notice. Past
+the pivot, a step whose exhausted retries the catalog escalates (``scenarios.escalated``) gets an
+escalation notice ``STEP.escalated`` instead: nobody undoes on it, the status service shows
+``onCompensationFailure``'s status, and the run ends ``escalated``, as an orchestrated one does.
 A consumer crash (``crash_point``: ``before-commit`` rolls its transaction back, ``after-commit``
 stops before the relay and the acknowledgement) is not a failed attempt: the restarted process
 relays what is in the outbox and the broker delivers the unacknowledged message again. When no
