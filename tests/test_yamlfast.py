@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import sys
 
 import pytest
 import yaml
@@ -359,3 +360,22 @@ def test_lazy_locations_of_simple_text_never_compose_with_libyaml(monkeypatch):
     _, flow = yamlloc.load("id: a\ntags: [x, y]\n", 0, lazy_locations=True)
     monkeypatch.undo()
     assert flow.find("tags", 1) == (2, 11)  # left to libyaml
+
+
+def test_keys_and_short_strings_are_one_object_per_text():
+    """Pages repeat a few dozen keys and their ids and versions many times: the fast path interns
+    keys and short string scalars (plain and quoted), so that each text is one object, in a page
+    and across pages (and ``marshal`` sends it once per batch). Long texts (summaries) are not."""
+    summary = "A summary long enough that it is not worth interning, as most summaries are. " * 2
+    one = yamlfast.parse("id: OrderPlaced\nversion: '1.0.0'\nowners:\n  - core\nsends:\n"
+                         f"  - id: OrderPlaced\n    version: \"1.0.0\"\nsummary: {summary}\n")
+    two = yamlfast.parse(f"id: OrderPlaced\nversion: 1.0.0\nowners: [core]\nsummary: {summary}\n")
+    assert isinstance(one, dict) and isinstance(two, dict)
+    assert [k for k in one if k in two] == ["id", "version", "owners", "summary"]
+    for k1, k2 in zip([k for k in one if k in two], [k for k in two if k in one], strict=True):
+        assert k1 is k2
+    assert one["id"] is two["id"] is one["sends"][0]["id"]
+    assert one["version"] is one["sends"][0]["version"]  # quoted, single and double
+    assert one["owners"][0] is sys.intern("core")
+    assert one["summary"] == two["summary"] and one["summary"] is not two["summary"]
+    assert isinstance(two["version"], str) and two["version"] is one["version"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable
+from sys import intern
 from typing import Final
 
 import yaml
@@ -104,18 +105,27 @@ def plain_tag(text: str) -> str:
     return tag
 
 
-# mapping keys seen to be plain words that resolve to strings (bounded like _PLAIN_TAGS)
-_KEYS: set[str] = set()
+# mapping keys seen to be plain words that resolve to strings, each to its interned copy (bounded
+# like _PLAIN_TAGS)
+_KEYS: dict[str, str] = {}
 _KEY = re.compile(r"[\w$][\w$./-]*\Z")
+# Keys and short string scalars (ids, versions, owners) are interned (``sys.intern``): a catalog's
+# pages repeat a few dozen keys and their ids hundreds of thousands of times, and one object per
+# text instead of one per occurrence is a quarter of the main process's memory after loading a
+# large catalog; ``marshal`` sends an interned string once per batch (then by reference) and the
+# main process gets one object per text across batches. Longer texts (summaries) repeat rarely.
+_INTERN_MAX = 80
 
 
-def _plain_key(text: str) -> bool:
-    """Whether ``text`` is a key of the subset: a plain word (``_KEY``) that resolves to a string."""
+def _plain_key(text: str) -> str | None:
+    """The interned ``text`` when it is a key of the subset, a plain word (``_KEY``) that resolves
+    to a string; else None."""
     if len(text) > MAX_KEY_CHARS or _KEY.match(text) is None or plain_tag(text) != _STR_TAG:
-        return False
+        return None
+    key = intern(text)
     if len(_KEYS) < _PLAIN_TAGS_MAX:
-        _KEYS.add(text)
-    return True
+        _KEYS[key] = key
+    return key
 
 
 # the tags whose SafeConstructor builds a value from a scalar; the others build collections (as
@@ -262,7 +272,13 @@ class _Reader:
                 raise _NotSimple  # a continuation line or a bad indentation
             # "key:" then nothing or spaces and a value; keys cannot hold a colon
             key, colon, rest = t.partition(":")
-            if not colon or key in out or (key not in keys and not _plain_key(key)):
+            known = keys.get(key) if colon else None
+            if known is None:
+                known = _plain_key(key) if colon else None
+                if known is None:
+                    raise _NotSimple
+            key = known
+            if key in out:
                 raise _NotSimple
             if rest:
                 if rest[0] != " ":
@@ -276,7 +292,7 @@ class _Reader:
             elif rest[0] in _WORD_START and rest[-1] not in _BAD_PLAIN_END and ": " not in rest and " #" not in rest:
                 # the common case, a one-line plain scalar, without a call
                 tag = tags.get(rest) or plain_tag(rest)
-                out[key] = rest if tag == _STR_TAG else scalar_value(tag, rest)
+                out[key] = (intern(rest) if len(rest) <= _INTERN_MAX else rest) if tag == _STR_TAG else scalar_value(tag, rest)
                 i += 1
             else:
                 out[key], i = self.inline(rest, i, indent, depth)
@@ -314,7 +330,7 @@ class _Reader:
             if rest[0] in _WORD_START and rest[-1] not in _BAD_PLAIN_END and ": " not in rest and " #" not in rest:
                 # the common case, a one-line plain scalar, without a call
                 tag = tags.get(rest) or plain_tag(rest)
-                out.append(rest if tag == _STR_TAG else scalar_value(tag, rest))
+                out.append((intern(rest) if len(rest) <= _INTERN_MAX else rest) if tag == _STR_TAG else scalar_value(tag, rest))
                 i += 1
             elif _starts_entry(rest):
                 # "- key: value": a mapping whose keys sit at the column of this key
@@ -348,9 +364,9 @@ class _Reader:
         """The value written after ``key: `` or ``- `` on line ``i``; returns it and the next line."""
         first = rest[0]
         if first == "'":
-            return _single_quoted(rest), i + 1
+            return _interned(_single_quoted(rest)), i + 1
         if first == '"':
-            return _double_quoted(rest), i + 1
+            return _interned(_double_quoted(rest)), i + 1
         if first == "|" or first == ">":
             return self.block_scalar(rest, i, parent_indent)
         if first == "[":
@@ -429,6 +445,10 @@ def _plain(text: str) -> object:
     if ": " in text or " #" in text or text[-1] == ":":
         raise _NotSimple
     return scalar_value(plain_tag(text), text)
+
+
+def _interned(text: str) -> str:
+    return intern(text) if len(text) <= _INTERN_MAX else text
 
 
 def _single_quoted(text: str) -> str:
