@@ -31,7 +31,7 @@ Node = Hashable
 ResourceKey = tuple[str, str | None, str | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolved:
     """A reference with what it resolved to."""
 

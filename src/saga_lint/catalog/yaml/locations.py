@@ -96,6 +96,8 @@ class YamlProblem(Exception):
 class Locations(dict[KeyPath, Position]):
     """Map of key path -> (line, column). ``find(path)`` falls back to the nearest ancestor."""
 
+    __slots__ = ()  # one per page: no instance dictionary
+
     def find(self, *path: Hashable) -> Position:
         p = tuple(path)
         while p:
@@ -114,6 +116,8 @@ class LazyLocations(Locations):
     when a finding points at it, so a clean page never pays for its map (or for carrying it from
     a loader worker process). The map is the one ``load`` would have built eagerly. Every read of
     the dict fills it first."""
+
+    __slots__ = ("_pending",)
 
     def __init__(self, text: str, line_offset: int = 0) -> None:
         super().__init__()
