@@ -49,7 +49,7 @@ class WikiLink:
     column: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Component:
     name: str
     attrs: dict[str, str]

@@ -50,7 +50,7 @@ COMPENSATION_WORDS = re.compile(r"compensat|roll ?back|\bundo|\bunwind|\brevert"
 FAILURE_EVENT = re.compile(r"fail|declin|reject|unavailable|denied|insufficient|timed-?out|expired|aborted|error", re.I)
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One step of the map: its id, index, kind, the ``custom`` type, and the resource it draws."""
 
@@ -95,7 +95,7 @@ class Node:
         return self.ctype in FAILURE_NODE_TYPES
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     """A drawn ``next_step``/``next_steps`` edge: its ends, its label and where it is written."""
 

@@ -151,7 +151,7 @@ def _number_or_none(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-@dataclass
+@dataclass(slots=True)
 class RetryPolicy:
     max_attempts: int | None
     initial_interval: float | None
@@ -196,7 +196,7 @@ class RetryPolicy:
         return attempts * self.timeout + sum(self.backoff_schedule())
 
 
-@dataclass
+@dataclass(slots=True)
 class StepFailure:
     event: str | None = None  # business failure: a reply event
     error: str | None = None  # technical failure: timeout | error
@@ -212,7 +212,7 @@ class StepFailure:
         return self.event or self.error or "?"
 
 
-@dataclass
+@dataclass(slots=True)
 class SagaStep:
     id: str
     index: int  # index in the flow's ``steps``
