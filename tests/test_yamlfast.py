@@ -379,3 +379,16 @@ def test_keys_and_short_strings_are_one_object_per_text():
     assert one["owners"][0] is sys.intern("core")
     assert one["summary"] == two["summary"] and one["summary"] is not two["summary"]
     assert isinstance(two["version"], str) and two["version"] is one["version"]
+
+
+def test_the_libyaml_path_interns_too():
+    """A frontmatter outside the fast subset (a flow mapping, a trailing comment) is composed by
+    libyaml: its keys and short strings are one object per text as well."""
+    text = "id: OrderPlaced  # a trailing comment\nsends: [{id: OrderPlaced, version: 1.0.0}]\nowners:\n  - core\n"
+    assert yamlfast.parse(text) is yamlfast.NOT_SIMPLE
+    data, _ = yamlloc.load(text)
+    assert isinstance(data, dict)
+    key = next(iter(data))
+    assert key == "id" and key is sys.intern("id")
+    assert data["id"] is data["sends"][0]["id"] is sys.intern("OrderPlaced")
+    assert data["owners"][0] is sys.intern("core")

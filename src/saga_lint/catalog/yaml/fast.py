@@ -364,9 +364,9 @@ class _Reader:
         """The value written after ``key: `` or ``- `` on line ``i``; returns it and the next line."""
         first = rest[0]
         if first == "'":
-            return _interned(_single_quoted(rest)), i + 1
+            return interned(_single_quoted(rest)), i + 1
         if first == '"':
-            return _interned(_double_quoted(rest)), i + 1
+            return interned(_double_quoted(rest)), i + 1
         if first == "|" or first == ">":
             return self.block_scalar(rest, i, parent_indent)
         if first == "[":
@@ -447,7 +447,7 @@ def _plain(text: str) -> object:
     return scalar_value(plain_tag(text), text)
 
 
-def _interned(text: str) -> str:
+def interned(text: str) -> str:
     return intern(text) if len(text) <= _INTERN_MAX else text
 
 

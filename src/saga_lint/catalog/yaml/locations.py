@@ -18,11 +18,13 @@ Errors raise ``YamlProblem`` carrying the rule name, message and position.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
+from sys import intern
 from typing import TYPE_CHECKING, TypeVar, overload
 
 import yaml
 
 from saga_lint.catalog.yaml import fast
+from saga_lint.catalog.yaml.fast import interned
 
 if TYPE_CHECKING:
     from _collections_abc import dict_items, dict_keys, dict_values
@@ -294,7 +296,7 @@ class _Converter:
                 locs[item_path] = self.pos(item)
             if item.__class__ is _ScalarNode and depth < MAX_DEPTH and self.budget > 0:
                 self.budget -= 1  # what value(item) does for a scalar, without the call
-                out.append(item.value if item.tag == _STR_TAG else _scalar(item))
+                out.append(interned(item.value) if item.tag == _STR_TAG else _scalar(item))
             else:
                 out.append(self.value(item, item_path, depth + 1))
         return out
@@ -304,12 +306,13 @@ class _Converter:
         merged: set[Hashable] = set()  # keys only a merge (``<<``) gave: the mapping's own key overrides them
         locs = self.locs
         key_path: KeyPath = ()
+        key: Hashable
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 merged |= self.merge(out, value_node, path, depth)
                 continue
             if key_node.__class__ is _ScalarNode and key_node.tag == _STR_TAG:
-                key = key_node.value  # a string key, the common case
+                key = intern(key_node.value)  # a string key, the common case (one object per text: fast.py)
             else:
                 key = self.odd_key(key_node, path, depth)
             if key in merged:
@@ -323,7 +326,7 @@ class _Converter:
                 locs[key_path] = self.pos(key_node)
             if value_node.__class__ is _ScalarNode and depth < MAX_DEPTH and self.budget > 0:
                 self.budget -= 1  # what value(value_node) does for a scalar, without the call
-                out[key] = value_node.value if value_node.tag == _STR_TAG else _scalar(value_node)
+                out[key] = interned(value_node.value) if value_node.tag == _STR_TAG else _scalar(value_node)
             else:
                 out[key] = self.value(value_node, key_path, depth + 1)
         return out
