@@ -1070,7 +1070,9 @@ def test_a_flow_of_messages_only_says_which_services_it_leaves_out(make_catalog)
     PaymentService receives PaymentInitiated and sends PaymentProcessed). explain said "no service
     takes part in it (none is drawn, none receives its commands)" and offered only an x-saga block,
     a Compensation node or the config; it names the services of its messages, which drawing them
-    as service steps would make its participants."""
+    as service steps would make its participants. The one that acts in the map (payment-service
+    receives payment-initiated and sends payment-processed, drawn right after it) is its
+    participant even undrawn (tests/test_saga_real_shapes.py): one team's, so no saga."""
     flow = """\
 ---
 id: pay
@@ -1105,7 +1107,7 @@ Pay.
     }
     proc = run_cli("explain", "pay", make_catalog(files))
     assert proc.returncode == 2
-    assert ("no service takes part in it (none is drawn, none receives its commands), so nothing has to be coordinated "
+    assert ("only one participant has an owner (payment-service (shop-team)), so nothing has to be coordinated "
             "across teams; its messages' services are not drawn (payment-service, shipping-service): draw them as "
             "service steps after the messages they receive") in proc.stderr, proc.stderr
 

@@ -155,6 +155,24 @@ class CatalogGraph:
         """Services, agents and domains whose ``sends`` resolves to this message version."""
         return self._unique(self.sources(message.key, "sends"))
 
+    def versions_of(self, message: Resource) -> list[Resource]:
+        """Every version the catalog has of this message (its type and id): this one first, then
+        the others in the order they were loaded."""
+        if message.id is None:
+            return [message]
+        found = [r for rs in self.catalog.index().get((message.type, message.id), {}).values() for r in rs]
+        return [message, *(r for r in found if r.key != message.key)]
+
+    def receivers_of_any(self, message: Resource) -> list[Resource]:
+        """Who ``receives`` any version of this message (this version's receivers first): a
+        service pinned to another version, or to the latest while a flow draws an older one,
+        consumes the same messages."""
+        return self._unique(k for m in self.versions_of(message) for k in self.sources(m.key, "receives"))
+
+    def senders_of_any(self, message: Resource) -> list[Resource]:
+        """Who ``sends`` any version of this message (this version's senders first)."""
+        return self._unique(k for m in self.versions_of(message) for k in self.sources(m.key, "sends"))
+
     def sends(self, actor: Resource) -> list[Resource]:
         return self._unique(self.neighbours(actor.key, "sends"))
 

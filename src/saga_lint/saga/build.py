@@ -63,7 +63,7 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
     if fmap is None or graph is None:
         return None, "no x-saga block, no Compensation node, not listed under sagas: in the config"
     signals = fmap.failure_signals()
-    parts = fmap.participants(graph)
+    parts = fmap.participants(graph, implied_consumers(graph, fmap))
     make = "Declare an x-saga block, draw a custom Compensation node, or list it under sagas: in the config, to review it as one."
     if signals and _different_owners(parts):
         if not _has_steps(graph, flow, fmap):
@@ -83,18 +83,28 @@ def saga_reason(flow: Resource, config: Config | None, fmap: FlowMap | None = No
     if not signals:
         return None, f"its map draws no failure (no Exception or failure node, failure-labelled edge, failure event, retry or " \
                      f"timeout node, or compensation wording), and it has no x-saga block or Compensation node. {make}"
-    why_not = _not_across_teams(parts) + _undrawn(graph, fmap, parts)
+    why_not = _not_across_teams(parts) + _undrawn(graph, fmap)
     return None, f"it draws a failure ({'; '.join(signals[:3])}), but {why_not}. {make}"
 
 
-def _undrawn(graph: CatalogGraph, fmap: FlowMap, parts: dict[str, list[str]]) -> str:
-    """For a map of messages only (no participant): the services of the catalog that send or
+def implied_consumers(graph: CatalogGraph, fmap: FlowMap) -> list[Resource]:
+    """The services a map of messages only leaves undrawn that act in it: for each event drawn
+    straight to the next message, the one service that receives it and sends that message
+    (``coordination.implied_consumer``)."""
+    commands = [n.target for n in fmap.ordered() if fmap.message_type(n.id) == "command" and n.target is not None]
+    events = [n for n in fmap.ordered() if fmap.message_type(n.id) == "event"]
+    found = (coordination.implied_consumer(graph, fmap, n, commands) for n in events)
+    return [svc for svc in found if svc is not None]
+
+
+def _undrawn(graph: CatalogGraph, fmap: FlowMap) -> str:
+    """For a map of messages only (no service drawn): the services of the catalog that send or
     receive its messages, which drawing them would make its participants (EventCatalog's
     PaymentFlow draws events only)."""
-    if parts:
+    if any(n.kind in ("service", "agent") for n in fmap.nodes.values()):
         return ""
     found = sorted({str(svc.id) for node in fmap.ordered() if node.kind == "message" and node.target is not None
-                    for svc in (*graph.senders_of(node.target), *graph.receivers_of(node.target))
+                    for svc in (*graph.senders_of_any(node.target), *graph.receivers_of_any(node.target))
                     if svc.type == "service" and svc.id is not None})
     if not found:
         return ""

@@ -50,21 +50,46 @@ def _keys(resources: list[Resource]) -> set[ResourceKey]:
 
 def event_consumers(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: list[Resource]) -> list[tuple[Node, Resource]]:
     """(service node, service) of each participant whose local transaction this event node starts
-    (see the module): one, or several for a parallel fan-out (one event, several consumers drawn)."""
+    (see the module): one, or several for a parallel fan-out (one event, several consumers drawn).
+    A consumer of any version of the event counts (one pinned to the latest while the map draws an
+    older version consumes the same events). With no consumer drawn (a map of messages only, as
+    EventCatalog's PaymentFlow), the one service that receives the event and sends a message drawn
+    right after it (``implied_consumer``), with the event's own node standing for it."""
     if node.target is None:
         return []
+    handlers = fmap.handler_nodes(node.id)
+    if not handlers:
+        implied = implied_consumer(graph, fmap, node, commands)
+        return [(node, implied)] if implied is not None else []
     # asked from the message side (its in-edges): a hub service may send or receive thousands of messages
-    receivers = _keys(graph.receivers_of(node.target))
+    receivers = _keys(graph.receivers_of_any(node.target))
     out = []
-    for handler in fmap.handler_nodes(node.id):
+    for handler in handlers:
         svc = handler.target
-        if svc is None or svc.key not in receivers:
+        if svc is None or svc.key not in receivers or _coordinates(graph, svc, commands):
             continue
-        if any(svc.key in _keys(graph.senders_of(cmd)) for cmd in commands):
-            continue  # the orchestrator taking over: the saga's entry, not a step
         if acts(graph, fmap, handler, svc):
             out.append((handler, svc))
     return out
+
+
+def _coordinates(graph: CatalogGraph, svc: Resource, commands: list[Resource]) -> bool:
+    """The service sends a command of the map: the orchestrator taking over (the saga's entry), not a step."""
+    return any(svc.key in _keys(graph.senders_of_any(cmd)) for cmd in commands)
+
+
+def implied_consumer(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: list[Resource]) -> Resource | None:
+    """For an event node drawn with no consumer after it, straight to the next messages: the one
+    service (or agent) that receives the event (any version) and sends a message drawn right
+    after it, or writes a container drawn after it: its local transaction is the step between
+    the two, drawn without its service. None when there is none, or several (who acts is not
+    told by the catalog)."""
+    if node.target is None or fmap.handler_nodes(node.id):
+        return None
+    found = [svc for svc in graph.receivers_of_any(node.target)
+             if svc.type in ("service", "agent") and not _coordinates(graph, svc, commands)
+             and acts(graph, fmap, node, svc)]
+    return found[0] if len(found) == 1 else None
 
 
 def acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bool:
@@ -73,7 +98,7 @@ def acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bo
         nxt = fmap.nodes.get(tid)
         if nxt is None or nxt.target is None:
             continue
-        if nxt.kind == "message" and svc.key in _keys(graph.senders_of(nxt.target)):
+        if nxt.kind == "message" and svc.key in _keys(graph.senders_of_any(nxt.target)):
             return True
         if nxt.kind == "container" and svc.key in graph.sources(nxt.target.key, "writes-to"):
             return True
@@ -140,11 +165,18 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
         step = _new_step(node, x_steps, at=at, keys=keys)
         if mtype == "command":
             step.command = node.target
-            step.receivers = graph.receivers_of(node.target) if node.target is not None else []
+            step.receivers = command_handlers(graph, node.target) if node.target is not None else []
             if not step.receivers:
                 step.external = _external_handler(fmap, node)
         steps[step.id] = _step(fmap, step, node, consumers[0] if consumers else None)
     return sorted(steps.values(), key=lambda s: s.index)
+
+
+def command_handlers(graph: CatalogGraph, command: Resource) -> list[Resource]:
+    """Who receives the command: the services that receive the version drawn, else (none does)
+    those that receive another version of it (a handler pinned to the latest while the map draws
+    an older version handles the same command)."""
+    return graph.receivers_of(command) or graph.receivers_of_any(command)
 
 
 def _external_handler(fmap: FlowMap, node: Node) -> str | None:
@@ -174,7 +206,7 @@ def _continuation(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> str | None:
     for node in fmap.ordered():
         if fmap.message_type(node.id) != "event" or node.target is None or not node.edges:
             continue
-        senders = _keys(graph.senders_of(node.target))
+        senders = _keys(graph.senders_of_any(node.target))
         p = next((p for i, p in participants if i < node.index and p.key in senders), None)
         if p is not None:
             return f"{p.id} publishes {node.target.id} and the flow continues on it ({node.edges[0][1]})"

@@ -234,18 +234,20 @@ class FlowMap:
                     if label and FAILURE_LABEL.search(label)]
         return out
 
-    def participants(self, graph: CatalogGraph) -> dict[str, list[str]]:
-        """The services drawn in the map or handling its commands, with their owners' ids."""
-        out: dict[str, list[str]] = {}
+    def participants(self, graph: CatalogGraph, implied: Iterable[Resource] = ()) -> dict[str, list[str]]:
+        """The services drawn in the map or handling its commands (a handler of another version of
+        a command when none handles the version drawn), then the ``implied`` ones (the consumers
+        a map of messages only leaves undrawn), with their owners' ids."""
+        found: list[Resource] = []
         for node in self.nodes.values():
-            found: list[Resource] = []
             if node.kind in ("service", "agent") and node.target is not None:
                 found.append(node.target)
             elif self.message_type(node.id) == "command" and node.target is not None:
-                found += graph.receivers_of(node.target)
-            for svc in found:
-                if svc.id is not None and svc.id not in out:
-                    out[svc.id] = sorted(o.id for o in graph.owners_of(svc) if o.id is not None) or _declared_owners(svc)
+                found += graph.receivers_of(node.target) or graph.receivers_of_any(node.target)
+        out: dict[str, list[str]] = {}
+        for svc in [*found, *implied]:
+            if svc.id is not None and svc.id not in out:
+                out[svc.id] = sorted(o.id for o in graph.owners_of(svc) if o.id is not None) or _declared_owners(svc)
         return out
 
     # -- the drawing as the shape rules read it: links with their key paths, who comes before whom --

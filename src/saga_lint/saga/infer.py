@@ -174,7 +174,7 @@ def drawn_events(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> list[tup
     for edge in [*step.success_edges, *step.failure_edges]:
         node = fmap.nodes.get(edge[1])
         if node is not None and node.target is not None and fmap.message_type(node.id) == "event" \
-                and p.key in {r.key for r in graph.senders_of(node.target)}:
+                and p.key in {r.key for r in graph.senders_of_any(node.target)}:
             out.append((str(node.target.id), fmap.is_failure_edge(edge), node.index))
     return out
 
@@ -197,7 +197,7 @@ def recorded_event(graph: CatalogGraph, step: SagaStep, fmap: FlowMap) -> tuple[
     p = step.participant
     if found is None or p is None or found[1].target is None or fmap.is_failure_edge((None, found[1].id)):
         return None
-    return found if p.key in {r.key for r in graph.senders_of(found[1].target)} else None
+    return found if p.key in {r.key for r in graph.senders_of_any(found[1].target)} else None
 
 
 def infer_success(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
@@ -324,7 +324,7 @@ def drawn_outcome(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | 
         saga.outcome = {"container": container.id, "event": event.id}
         p = step.participant
         backed = p is not None and p.key in graph.sources(container.key, "writes-to") \
-            and p.key in {r.key for r in graph.senders_of(event)}
+            and p.key in {r.key for r in graph.senders_of_any(event)}
         note = f"the flow draws {container.id} then {event.id} after {step.id}"
         note += f"; {p.id} writes the one and sends the other" if backed and p is not None else ""
         return Evidence.at("contract" if backed else "prose", saga.outcome, saga.flow, ("steps", found[0].index), note)
