@@ -209,3 +209,50 @@ def test_a_handler_of_the_latest_version_of_a_command_drawn_at_an_older_one_is_i
     step = {s.id: s for s in next(s for s in result.sagas if s.id == "order-payment").steps}["place_order"]
     assert step.participant is not None and step.participant.id == "order-service"
     assert [f.message for f in result.findings if f.rule == "saga/step-owner" and f.step == "place_order"] == []
+
+
+def _entry_findings(root: Path) -> list[tuple[str | None, str]]:
+    from saga_lint.pipeline import run_check
+
+    return [(f.step, f.message) for f in run_check(root).findings if f.rule == "saga/entry"]
+
+
+START_AS_A_PLAIN_NODE = MESSAGES_ONLY.replace(
+    "  - id: shopper\n    title: Shopper\n    actor: {name: Shopper}\n", "  - id: shopper\n    title: Customer places order\n")
+
+
+def test_a_plain_node_where_the_map_begins_starts_the_entry_message(make_catalog):
+    """EventCatalog's PaymentFlow (about ten public repositories) begins with a plain node,
+    "Customer places order" (no actor:), drawn to PlaceOrder, which no service sends. Reviewed as a
+    saga (listed under sagas:, or across teams), saga/entry said "nothing sends PlaceOrder ... the map
+    starts it from no actor or external system": the map draws who starts it, as a plain box."""
+    assert _entry_findings(make_catalog(catalog_files(START_AS_A_PLAIN_NODE))) == []
+
+
+def test_an_entry_message_drawn_from_nothing_still_has_no_sender(make_catalog):
+    """The failing side: with nothing drawn before place-order (and no service sending it), nothing starts the saga."""
+    flow = START_AS_A_PLAIN_NODE.replace("  - id: shopper\n    title: Customer places order\n"
+                                         "    next_step: {id: place_order, label: Places an order}\n", "")
+    found = _entry_findings(make_catalog(catalog_files(flow)))
+    assert [(s, m.split(",")[0]) for s, m in found] == [("place_order", "nothing sends place-order")]
+
+
+def test_a_plain_node_drawn_after_another_step_is_no_starter(make_catalog):
+    """A plain node inside the map (something is drawn into it: a "Payment Failed" box, a join) is
+    no starter: only one where the map begins names who starts it."""
+    flow = START_AS_A_PLAIN_NODE.replace(
+        "    next_step: {id: place_order, label: Places an order}\n",
+        "    next_step: {id: checkout, label: Checks out}\n"
+        "  - id: checkout\n    title: Checkout page\n    next_step: {id: place_order, label: Places an order}\n")
+    found = _entry_findings(make_catalog(catalog_files(flow)))
+    assert [(s, m.split(",")[0]) for s, m in found] == [("place_order", "nothing sends place-order")]
+
+
+def test_an_unlabelled_failure_branch_is_called_unlabelled(make_catalog):
+    """PaymentFlow draws payment_initiated -> payment_failed (a plain node titled "Payment Failed")
+    with no label; the step's failure evidence read 'labelled edge "(no label)" to payment_failed'."""
+    flow = MESSAGES_ONLY.replace("      - {id: payment_failed, label: Payment failed}\n", "      - payment_failed\n")
+    flow = flow.replace("    title: Payment failed\n    message: {id: payment-failed, version: 1.0.0}\n",
+                        "    title: Payment Failed\n    type: node\n")
+    step = {s.id: s for s in sagas(make_catalog(catalog_files(flow)))["order-payment"].steps}["order_placed"]
+    assert step.evidence["failure"].note.startswith("unlabelled edge to payment_failed;"), step.evidence["failure"].note

@@ -266,7 +266,7 @@ def infer_failures(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMa
     events = [e for e, failed, _ in drawn_events(graph, step, fmap) if failed and e not in {t[0] for t in triggers}]
     if not step.failure_edges and not triggers and not events:
         return None
-    notes = [f'labelled edge "{label or "(no label)"}" to {tid}' for label, tid in step.failure_edges]
+    notes = [f'labelled edge "{label}" to {tid}' if label else f"unlabelled edge to {tid}" for label, tid in step.failure_edges]
     notes += [f"{t[2].id} receives[].triggers {t[0]}" for t in triggers]
     notes += [f"the flow draws {e}, which {step.participant.id} sends" for e in events if step.participant is not None]
     if not triggers and not events and (sent := _sent_failure(graph, step)) is not None:

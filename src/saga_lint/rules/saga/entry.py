@@ -26,9 +26,10 @@ def entry(ctx: Context) -> Iterator[Problem]:
 
     What it checks: the entry message (``x-saga``'s first step ``trigger``, else the first message
     step of the flow map) has a sender: a service, agent or domain ``sends`` it, or the map starts
-    it from an ``actor`` or ``externalSystem`` node. Each service the map routes it to (the
-    ``service`` node drawn right after it; else the first x-saga step's ``participant``)
-    ``receives`` it. When the entry is an orchestrated step's command, its sender is
+    it from an ``actor`` or ``externalSystem`` node, or from a plain node where the map begins (a
+    box titled "Customer places order": who starts it, drawn without ``actor``). Each service the
+    map routes it to (the ``service`` node drawn right after it; else the first x-saga step's
+    ``participant``) ``receives`` it. When the entry is an orchestrated step's command, its sender is
     ``saga/orchestrator``'s question, and a command nobody receives ``saga/step-owner``'s.
     Why: a saga that nobody can start, or whose first participant never subscribes to the message
     that starts it, does not run at all; the drawing claims a contract the catalog does not have.
@@ -49,7 +50,7 @@ def entry(ctx: Context) -> Iterator[Problem]:
         # an orchestrated step command's sender is saga/orchestrator's question; a step command nobody
         # receives is saga/step-owner's: one finding per cause
         step_command = node is not None and saga.step(node.id) is not None and node.kind == "message"
-        drawn_starter = node is not None and any(n.kind in STARTERS for n in fm.before(node.id))
+        drawn_starter = node is not None and any(_starter(fm, n) for n in fm.before(node.id))
         orchestrated_command = step_command and saga.coordination == "orchestration"
         if not orchestrated_command and not senders(ctx, mid) and not drawn_starter:
             yield Problem(f"nothing sends {mid}, the message that starts the saga: no service or domain sends it and the "
@@ -57,6 +58,13 @@ def entry(ctx: Context) -> Iterator[Problem]:
                           "publishes it, or draw the actor that starts the saga.", saga.flow, path, step=step)
         if not (step_command and not receivers(ctx, mid)):
             yield from _routed(ctx, saga, fm, mid, node, participant)
+
+
+def _starter(fm: FlowMap, node: Node) -> bool:
+    """A node that starts the entry message: an ``actor`` or ``externalSystem`` node, or a plain
+    node (no resource, no custom node) where the map begins, which names who starts it in its title
+    (EventCatalog's PaymentFlow begins with "Customer places order", drawn so)."""
+    return node.kind in STARTERS or (node.kind == "other" and not fm.in_links(node.id))
 
 
 # the entry message id, its map node, where to report, the x-saga participant of the first step and its key path
