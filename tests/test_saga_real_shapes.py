@@ -256,3 +256,46 @@ def test_an_unlabelled_failure_branch_is_called_unlabelled(make_catalog):
                         "    title: Payment Failed\n    type: node\n")
     step = {s.id: s for s in sagas(make_catalog(catalog_files(flow)))["order-payment"].steps}["order_placed"]
     assert step.evidence["failure"].note.startswith("unlabelled edge to payment_failed;"), step.evidence["failure"].note
+
+
+# DRAWN with the handler of place-order drawn as a service, and payment-failed drawn back to it
+ROLLBACK = DRAWN.replace(
+    "    next_step: {id: order_placed, label: Order placed}\n",
+    "    next_step: {id: order_service, label: Handle}\n"
+    "  - id: order_service\n    title: Order service\n    service: {id: order-service}\n"
+    "    next_step: {id: order_placed, label: Order placed}\n",
+).replace("    title: Payment failed\n    message: {id: payment-failed, version: 1.0.0}\n",
+          "    title: Payment failed\n    message: {id: payment-failed, version: 1.0.0}\n"
+          "    next_step: {id: order_service, label: Subscribe event & Rollback order}\n")
+
+
+def _loop_findings(make_catalog, flow: str, order_receives_failure: bool = True) -> list[tuple[str | None, str]]:
+    from saga_lint.pipeline import run_check
+
+    files = catalog_files(flow)
+    if order_receives_failure:
+        files["services/Orders/index.mdx"] = files["services/Orders/index.mdx"].replace(
+            "  - id: place-order\n", "  - id: place-order\n  - id: payment-failed\n")
+    return [(f.step, f.message) for f in run_check(make_catalog(files)).findings if f.rule == "saga/loop-bound"]
+
+
+def test_a_reply_drawn_back_to_the_service_that_receives_it_is_no_loop(make_catalog):
+    """BookWorm's CreateOrder (foxminchan/BookWorm) draws its saga's coordinator once and draws the
+    replies back to it: BasketDeletedFailedEvent -> FinanceService ("Subscribe event"), and
+    DeleteBasketFailedCommand -> OrderingService ("Subscribe event & Rollback order"), which
+    receive them. Read as retry loops, each was "nothing bounds it: it can retry forever" (four
+    errors). A message delivered to a service drawn earlier that receives it repeats nothing."""
+    assert _loop_findings(make_catalog, ROLLBACK) == []
+
+
+def test_a_message_drawn_back_to_a_service_that_does_not_receive_it_is_a_loop(make_catalog):
+    """The failing side: the order service does not receive payment-failed; the edge back is a loop."""
+    found = _loop_findings(make_catalog, ROLLBACK, order_receives_failure=False)
+    assert [s for s, _ in found] == ["order_placed"], found
+    assert "the map draws a loop \"Subscribe event & Rollback order\" from payment_failed back to order_service" in found[0][1]
+
+
+def test_a_message_drawn_back_with_a_retry_label_is_a_loop(make_catalog):
+    """An edge back that says it retries is a loop, even to a service that receives the message."""
+    found = _loop_findings(make_catalog, ROLLBACK.replace("label: Subscribe event & Rollback order", "label: Retry the order"))
+    assert [s for s, _ in found] == ["order_placed"], found

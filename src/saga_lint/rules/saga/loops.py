@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Context, Problem, rule
-from saga_lint.rules.saga.common import at, flowmap
+from saga_lint.rules.saga.common import at, flowmap, receivers
 from saga_lint.saga.flowmap import RETRY_TYPES
 
 if TYPE_CHECKING:
@@ -38,6 +38,27 @@ def back_links(fmap: FlowMap) -> list[Link]:
     roots = [n.id for n in fmap.starts()] + [n.id for n in fmap.ordered()]
     return back_edges(roots, lambda nid: ((link.target, link) for link in fmap.out_links(str(nid))
                                           if link.target in fmap.nodes))
+
+
+# an edge label that says the message is sent again (a retry drawn as a delivery back to its handler)
+AGAIN_WORDS = re.compile(r"\bretr(?:y|ies|ied)|\bagain\b|\bre-?(?:send|submit|process|check|queue|deliver)|\bpoll", re.I)
+
+
+def delivery(ctx: Context, fmap: FlowMap, link: Link) -> bool:
+    """The back edge delivers another message to a service drawn earlier, which receives it: a
+    reply coming back to the coordinator drawn once ("Subscribe event": BookWorm's CreateOrder
+    draws BasketDeletedFailedEvent back to FinanceService, which receives it and decides what
+    comes next), or an undo command to the handler drawn for the first step ("Subscribe event &
+    Rollback order"). No action is repeated: it is no loop to bound. A message the service is
+    drawn receiving already (its own trigger again), or an edge that says it retries, is a loop."""
+    src, dst = fmap.nodes.get(link.source), fmap.nodes.get(link.target)
+    if src is None or dst is None or src.kind != "message" or src.target is None or dst.target is None \
+            or dst.kind not in ("service", "agent") or (link.label and AGAIN_WORDS.search(link.label)):
+        return False
+    if dst.target.key not in {r.key for r in receivers(ctx, str(src.target.id))}:
+        return False
+    drawn_in = {fmap.nodes[e.source].message_id for e in fmap.in_links(dst.id) if e is not link and e.source in fmap.nodes}
+    return src.message_id not in drawn_in
 
 
 def loop_nodes(fmap: FlowMap, link: Link) -> set[str]:
@@ -78,7 +99,10 @@ def loop_bound(ctx: Context) -> Iterator[Problem]:
     What it checks: every loop the flow draws (an edge back to an earlier node) that contains a
     saga step. It is bounded by an x-saga ``retry`` with ``maxAttempts`` on a step inside it, or by
     the drawing: a count on an edge or node ("up to 3 times", "max 5 attempts"), a timer, timeout
-    or deadline node in the loop. A loop bounded only in words is reported one level lower
+    or deadline node in the loop. An edge that delivers another message to a service drawn earlier,
+    which receives it (a reply back to the coordinator, an undo command to a first step's handler),
+    repeats nothing and is no loop; one that says it retries, or brings the service's own trigger
+    again, is. A loop bounded only in words is reported one level lower
     (documented, not checkable), so that the bound is declared in x-saga.
     Why: a loop without a bound retries forever: the saga never reaches its outcome, holds its
     reservations, and the customer's status never moves.
@@ -90,6 +114,8 @@ def loop_bound(ctx: Context) -> Iterator[Problem]:
     for saga in ctx.sagas:
         fmap = flowmap(ctx, saga)
         for link in back_links(fmap):
+            if delivery(ctx, fmap, link):
+                continue
             nodes = loop_nodes(fmap, link)
             steps = [s for s in saga.steps if s.id in nodes]
             if not steps:
