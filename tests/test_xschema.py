@@ -1,4 +1,4 @@
-"""The compiled x-saga check (``saga/xschema.py``) agrees with jsonschema: "valid" is never a guess.
+"""The compiled x-saga check (``catalog/xschema.py``) agrees with jsonschema: "valid" is never a guess.
 
 Blocks are drawn by mutating real ones (the checkout saga of our catalog and a generated saga-dense
 block): a key removed, renamed or set to a value of another type (YAML dates and non-string keys
@@ -19,7 +19,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from saga_lint.saga.xschema import Unsure, compiled, is_valid, schema_path  # noqa: E402
+from saga_lint.catalog.xschema import Unsure, compiled, is_valid, schema_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,3 +104,43 @@ def test_compiled_check_agrees_with_jsonschema(block):
         assert not is_valid(block)  # not sure: jsonschema decides
         return
     assert answer == _jsonschema_valid(block)
+
+
+def test_the_workers_page_fact_agrees_and_a_bad_block_is_still_reported(tmp_path):
+    """The loader's workers check each flow's x-saga block (``PageFacts.x_saga_valid``) and
+    ``saga/schema`` trusts a True: a generated catalog large enough for the workers, one block made
+    invalid (a misspelt field), gives that block's finding, the same with and without workers, and
+    every flow's fact is ``is_valid`` of the block the saga model reads (80 services: 380 pages, above
+    ``PARALLEL_MIN_PAGES``)."""
+    import os
+    import subprocess
+    import sys
+
+    from saga_lint.catalog import load_catalog
+    from saga_lint.saga.values import with_yaml12_keys
+
+    cat = tmp_path / "cat"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--shape", "saga-dense", "80", str(cat)],
+                   check=True, capture_output=True)
+    flow = sorted(cat.glob("domains/*/flows/*/index.mdx"))[1]
+    text = flow.read_text("utf-8")
+    assert "      retry:" in text
+    flow.write_text(text.replace("      retry:", "      retries:", 1), "utf-8")
+    outputs = []
+    for jobs in ("2", "1"):
+        proc = subprocess.run([sys.executable, "-m", "saga_lint", "check", str(cat), "-f", "json", "--no-cache"],
+                              capture_output=True, text=True, env={**os.environ, "SAGA_LINT_JOBS": jobs})
+        found = [f for f in json.loads(proc.stdout)["findings"] if f["rule"] == "saga/schema"]
+        assert [f["file"] for f in found] == [flow.relative_to(cat).as_posix()], proc.stdout[:2000]
+        outputs.append(proc.stdout)
+    assert outputs[0] == outputs[1]
+    os.environ.pop("SAGA_LINT_JOBS", None)
+    loaded = load_catalog(cat)
+    facts = {r.file: loaded.facts.of(r).x_saga_valid for r in loaded.resources}
+    from saga_lint.catalog.workers import PARALLEL_MIN_PAGES
+
+    assert len(loaded.resources) + len(loaded.pages) > PARALLEL_MIN_PAGES  # so that the workers ran
+    flows = [r for r in loaded.resources if r.type == "flow"]
+    assert len(flows) > 10 and all(facts[r.file] is is_valid(with_yaml12_keys(r.data["x-saga"])) for r in flows)
+    assert facts[flow.relative_to(cat).as_posix()] is False
+    assert {facts[r.file] for r in loaded.resources if r.type != "flow"} == {None}

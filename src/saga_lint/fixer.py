@@ -239,7 +239,7 @@ def validate(before: str, after: str, file: str) -> dict[str, Any]:
     old.pop(KEY, None)
     if {k: v for k, v in new.items() if k != KEY} != old or not isinstance(block, dict):
         raise FixError(f"{file}: the composed block would change the rest of the frontmatter; nothing written")
-    from saga_lint.saga.xschema import document
+    from saga_lint.catalog.xschema import document
 
     errors = sorted(jsonschema.Draft202012Validator(document()).iter_errors(block), key=lambda e: list(map(str, e.path)))
     if errors:

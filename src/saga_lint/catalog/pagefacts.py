@@ -34,6 +34,7 @@ from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.catalog.paths import body_file_paths, file_components, file_paths, icon_file, icon_paths, resolve_in_catalog
 from saga_lint.catalog.schemas import load_schema_file, schema_paths
 from saga_lint.catalog.schemas.load import primary_schema
+from saga_lint.catalog.xschema import is_valid
 
 if TYPE_CHECKING:
     from saga_lint.catalog.body import Component
@@ -79,6 +80,10 @@ class PageFacts(NamedTuple):
     # the paths looked up on disk for these facts that the walk did not see (``CatalogFiles.unwalked``;
     # a loader worker's are the main process's too)
     unwalked: tuple[str, ...] = ()
+    # a flow's ``x-saga`` mapping as written passes the compiled x-saga check (``xschema.is_valid``);
+    # None: not a flow or no mapping. True stands for the block the saga model reads too (the same
+    # block, its boolean keys renamed: a block with any non-string key is never called valid)
+    x_saga_valid: bool | None = None
 
 
 NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
@@ -91,9 +96,11 @@ def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     components = file_components(res)
     named = list(schema_paths(res))  # the schema files it names: frontmatter, then body components
     named += [((), text) for _comp, text in body_file_paths(components)]
+    block = res.data.get("x-saga") if res.type == "flow" else None
     facts = PageFacts(
         issues, _path_checks(files, res, components), _schema_problems(files, res, named), _schema_fields(files, res),
         _foreign_schemas(files, res, named), tuple(files.unwalked[asked:]),
+        is_valid(block) if isinstance(block, dict) and block else None,
     )
     return facts if facts != NO_FACTS else NO_FACTS
 
@@ -217,6 +224,12 @@ def schema_fields(catalog: Catalog, res: Resource) -> frozenset[str]:
 def foreign_schemas(catalog: Catalog, res: Resource) -> tuple[ForeignSchema, ...]:
     """The Avro and Protobuf schema files the page names, resolved inside the catalog."""
     return catalog.facts.of(res).foreign_schemas
+
+
+def x_saga_valid(catalog: Catalog, res: Resource) -> bool:
+    """Whether the flow's ``x-saga`` block is known to pass the compiled x-saga check (False: not
+    known, ask ``xschema.is_valid`` of the block the saga model reads)."""
+    return catalog.facts.of(res).x_saga_valid is True
 
 
 def frontmatter_issues(catalog: Catalog, res: Resource) -> tuple[Issue, ...]:

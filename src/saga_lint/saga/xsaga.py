@@ -19,9 +19,9 @@ from collections.abc import Hashable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from saga_lint.catalog.xschema import document
 from saga_lint.saga.model import Evidence, KeyPath, RetryPolicy, Saga, SagaStep, StepFailure, YamlMap, parse_duration
 from saga_lint.saga.values import pointer_id
-from saga_lint.saga.xschema import document
 from saga_lint.suggest import nearest
 
 if TYPE_CHECKING:

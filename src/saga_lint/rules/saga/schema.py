@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from saga_lint.catalog.pagefacts import x_saga_valid
 from saga_lint.catalog.refs import format_path
+from saga_lint.catalog.xschema import document, is_valid
 from saga_lint.rules import Problem, rule
 from saga_lint.saga.xsaga import misspelt_keys
-from saga_lint.saga.xschema import document, is_valid
 from saga_lint.suggest import did_you_mean, phrased
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from saga_lint.saga.model import KeyPath, Saga, YamlMap
 
 
-@rule("saga/schema", "error")
+@rule("saga/schema", "error", page_facts=True)
 def schema(ctx: Context) -> Iterator[Problem]:
     """The ``x-saga`` block does not match its JSON Schema, or names steps the flow does not have.
 
@@ -43,7 +44,7 @@ def schema(ctx: Context) -> Iterator[Problem]:
         if not saga.structured:
             continue
         yield from _pinned_versions(ctx, saga)
-        if is_valid(saga.x):
+        if x_saga_valid(ctx.catalog, saga.flow) or is_valid(saga.x):
             yield from _unknown_steps(saga)
             continue
         if validator is None:

@@ -1,7 +1,9 @@
 """One compiled check of ``x-saga`` blocks against their JSON Schema: valid or not, fast.
 
-``saga/schema`` asks ``is_valid(block)`` of every declared saga; only a block it does not call
-valid goes to jsonschema, whose errors are the findings. A jsonschema validator walks a block in
+The loader's workers ask ``is_valid(block)`` of every flow's block (a page fact,
+``PageFacts.x_saga_valid``: in the catalog layer, so that they can) and ``saga/schema`` of every
+declared saga the facts do not call valid; only a block it does not call valid goes to
+jsonschema, whose errors are the findings. A jsonschema validator walks a block in
 about 7 ms (descend, evolve, reference lookups per keyword); the predicate compiled here from the
 same schema file, once per run, answers in tens of microseconds.
 
@@ -37,7 +39,8 @@ class _Unsupported(Exception):
 
 
 def schema_path() -> Path:
-    return Path(__file__).resolve().parent / "x-saga.schema.json"
+    """The x-saga JSON Schema, published with the saga model (``saga_lint/saga/x-saga.schema.json``)."""
+    return Path(__file__).resolve().parent.parent / "saga" / "x-saga.schema.json"
 
 
 @lru_cache(maxsize=1)
