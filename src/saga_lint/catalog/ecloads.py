@@ -18,6 +18,7 @@ saga-lint says 3.48.4 loads with the pages in the build's data store.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _IDX = "index.(md|mdx)"
 _FLAT = {"event": "events", "command": "commands", "query": "queries", "data-product": "data-products",
@@ -133,7 +134,12 @@ def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str
             re.compile("|".join(f"(?:{p})" for p in exclude) + r"\Z") if exclude else None)
 
 
-_COMPILED = {line: {kind: _compile(patterns) for kind, patterns in kinds.items()} for line, kinds in PATTERNS.items()}
+@cache
+def _compiled(line: str, kind: str) -> tuple[re.Pattern[str], re.Pattern[str] | None] | None:
+    """One collection's patterns compiled, on first use (compiling them all took 10 ms of every
+    run's start, before the loader's workers could start; each process compiles what it asks)."""
+    patterns = PATTERNS[line].get(kind)
+    return _compile(patterns) if patterns is not None else None
 
 
 def kind_of(rtype: str, file: str) -> str:
@@ -155,7 +161,7 @@ def loads(line: str, kind: str, file: str) -> bool:
     ours to judge); an empty ``file`` too."""
     if not file or not any(kind in PATTERNS[x] for x in LINES):
         return True
-    found = _COMPILED[line].get(kind)
+    found = _compiled(line, kind)
     if found is None:
         return False
     include, exclude = found
