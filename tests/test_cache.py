@@ -102,13 +102,13 @@ def test_the_key_covers_version_rule_set_and_config(catalog, tmp_path, monkeypat
     assert cache.key(config) != base
     monkeypatch.undo()
     # the rule set is saga-lint's code and rulesets: every file of both is in the code's signature
-    signed = {name for name, _, _ in cache_mod._code_signature()}
+    signed = {name for name, _ in cache_mod._code_signature()}
     rule_files = {inspect.getfile(r.func) for r in rules_mod.all_rules().values() if r.func is not None}
     package = Path(cache_mod.__file__).resolve().parent
     assert {str(Path(f).resolve().relative_to(package)) for f in rule_files} <= signed
     assert {p.name for p in rulesets_dir().iterdir() if p.suffix in (".yaml", ".yml", ".json")} <= signed
     real = cache_mod._code_signature()
-    monkeypatch.setattr(cache_mod, "_code_signature", lambda: (*real[:-1], (real[-1][0], real[-1][1] + 1, real[-1][2])))
+    monkeypatch.setattr(cache_mod, "_code_signature", lambda: (*real[:-1], (real[-1][0], "0" * 32)))
     assert cache.key(config) != base  # one file of them edited
     monkeypatch.undo()
     config.severities = {**config.severities, "saga/pivot": "warning"}
@@ -497,3 +497,62 @@ def test_a_cache_committed_with_the_catalog_is_never_read(tmp_path):
     assert "committed to git" not in again.stderr and again.stdout == cold.stdout and _ran_pipeline(again)
     assert not _ran_pipeline(_check(cat, cat / ".saga-lint-cache", "-f", "json", timings=True))  # and stored
 
+
+
+def test_a_fresh_install_of_the_same_code_keeps_the_key(catalog, tmp_path):
+    """CI installs saga-lint afresh in every job (pip gives each file the install's time): the
+    code's signature is its files' content, so a cache restored there answers; a changed module
+    is a miss."""
+    import saga_lint
+    from saga_lint.config import rulesets_dir
+
+    package = Path(saga_lint.__file__).resolve().parent
+    cache = tmp_path / "cache"
+    outputs = []
+    for copy, edit in (("a", False), ("b", False), ("c", True)):
+        src = tmp_path / copy / "src"
+        shutil.copytree(package, src / "saga_lint", ignore=shutil.ignore_patterns("__pycache__"))
+        if not (src / "saga_lint" / "rulesets").is_dir():  # a source checkout: its rulesets beside src/
+            shutil.copytree(rulesets_dir(), tmp_path / copy / "rules")
+        if edit:
+            words = src / "saga_lint" / "words.py"
+            words.write_text(words.read_text() + "\n# an edit\n")
+        for path in src.rglob("*"):
+            os.utime(path, ns=(10**18 + len(copy), 10**18 + len(copy)))
+        env = {"PYTHONPATH": str(src), "SAGA_LINT_TIMINGS": "1"}
+        proc = _run("check", catalog, "--cache-dir", cache, "-f", "json", env=env)
+        assert proc.returncode in (0, 1), proc.stderr
+        outputs.append((_ran_pipeline(proc), proc.stdout))
+    assert [ran for ran, _ in outputs] == [True, False, True]
+    assert len({out for _, out in outputs}) == 1
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_cache_git_cannot_vouch_for_is_not_read(tmp_path):
+    """Fail closed: a cache folder inside a git repository is read only when git says none of its
+    files is committed. Where git cannot be asked (not on PATH, "dubious ownership", an error), a
+    forged entry committed with the change must not pass either; outside any repository, a cache
+    is used as before."""
+    from saga_lint.cache import untrusted
+
+    cat = tmp_path / "repo" / "cat"
+    shutil.copytree(ROOT / "catalog-examples" / "broken-checkout", cat)
+    cold = _check(cat, None, "-f", "json")
+    _check(cat, cat / ".saga-lint-cache", "-f", "json")
+    assert untrusted(cat / ".saga-lint-cache") is None  # no repository around it
+    (entry,) = (cat / ".saga-lint-cache").glob("check-*.json")
+    entry.write_text(json.dumps({**json.loads(entry.read_text()), "findings": []}))
+    _git(tmp_path / "repo", "init", "-q")
+    _git(tmp_path / "repo", "add", "-A")
+    _git(tmp_path / "repo", "add", "-f", "cat/.saga-lint-cache")
+    _git(tmp_path / "repo", "commit", "-q", "-m", "a forged cache")
+    no_git = _run("check", cat, "--cache-dir", cat / ".saga-lint-cache", "-f", "json",
+                  env={"PATH": str(tmp_path / "empty"), "SAGA_LINT_TIMINGS": "1"})
+    assert _ran_pipeline(no_git) and no_git.stdout == cold.stdout and "could not be asked" in no_git.stderr
+    # a committed folder under another case names the same folder on a case-insensitive file system
+    _git(tmp_path / "repo", "mv", "cat/.saga-lint-cache", "cat/.Saga-Lint-Cache")
+    _git(tmp_path / "repo", "commit", "-q", "-m", "the forged cache under another case")
+    (cat / ".saga-lint-cache").mkdir()
+    assert untrusted(cat / ".saga-lint-cache") == "it holds files committed to git"
+    (tmp_path / "other").mkdir()
+    assert untrusted(tmp_path / "other") is None

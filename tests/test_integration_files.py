@@ -22,8 +22,6 @@ import pytest
 import yaml
 from conftest import OUR_CATALOG, ROOT, missing_tool, write_catalog
 
-from saga_lint.cache import CACHE_DIR_NAME
-
 WORKFLOW = ROOT / ".github" / "workflows" / "saga-lint.yml"
 ACTION = ROOT / "action.yml"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
@@ -107,21 +105,23 @@ def test_action_structure():
 
 
 def test_the_cache_is_kept_between_runs():
-    """The action (unless ``cache: false``) and the workflow restore the catalog's .saga-lint-cache
-    before the check and save it after the job: keyed by the commit, restored from the newest of
-    any earlier commit (saga-lint keys its entries by content, so any restored cache is safe)."""
+    """The action (unless ``cache: false``) and the workflow restore saga-lint's cache before the
+    check and save it after the job: keyed by the commit, restored from the newest of any earlier
+    commit (saga-lint keys its entries by content, so any restored cache is safe)."""
     action = load_yaml(ACTION)
     assert action["inputs"]["cache"]["default"] == "true"
     (job,) = load_yaml(WORKFLOW)["jobs"].values()
-    for steps, path, when in ((action["runs"]["steps"], "${{ inputs.path }}/.saga-lint-cache", "inputs.cache == 'true'"),
-                              (job["steps"], "${{ env.CATALOG }}/.saga-lint-cache", None)):
+    for steps, when in ((action["runs"]["steps"], "inputs.cache == 'true'"), (job["steps"], None)):
         names = [s.get("uses", "").split("@")[0] or s.get("id") for s in steps]
         cache = steps[names.index("actions/cache")]
         assert names.index("actions/cache") < names.index("check")  # restored before the check
-        assert cache["with"]["path"] == path and cache.get("if") == when
+        # in the runner's temporary folder, which the check is told to use: never a folder of the
+        # checkout, where a change could commit a forged cache (docs/security.md)
+        assert cache["with"]["path"] == "${{ runner.temp }}/saga-lint-cache" and cache.get("if") == when
+        assert re.search(r'export SAGA_LINT_CACHE_DIR="\$(\{RUNNER_TEMP:-/tmp\}|RUNNER_TEMP)/saga-lint-cache"',
+                         steps[names.index("check")]["run"])
         assert cache["with"]["key"] == "saga-lint-${{ runner.os }}-${{ github.sha }}"
         assert cache["with"]["restore-keys"] == "saga-lint-${{ runner.os }}-"
-    assert CACHE_DIR_NAME == ".saga-lint-cache"
 
 
 def test_every_action_used_is_pinned_by_commit():

@@ -83,28 +83,33 @@ def cache_folder(root: Path, cache_dir: str | None) -> Path:
     return Path(chosen) if chosen else root / CACHE_DIR_NAME
 
 
-def committed_files(folder: Path) -> list[str]:
-    """The files of the cache folder that git tracks. A cache folder that came with a checkout was
+def untrusted(folder: Path) -> str | None:
+    """Why the cache folder must not be read, or None. A cache folder that came with a checkout was
     written by whoever wrote the change (the catalog is untrusted, docs/security.md): it could hold
-    a forged result under the key of the change's own content, so it is never read. Asked only of a
-    folder that exists (the first run in a checkout makes it, so nothing to ask); where git is
-    missing or refuses the folder (not a repository, "dubious ownership"), it cannot tell: []. Asked
-    from the folder's parent, so that a committed symbolic link in its place (to a folder of forged
-    entries, or out of the catalog) is one of them too."""
+    a forged result under the key of the change's own content. So a folder is refused when git
+    tracks any of its files, and when it is inside a git repository but git cannot tell (git
+    missing, "dubious ownership", a timeout): fail closed. Asked from the folder's parent, with a
+    literal, case-insensitive pathspec, so that a committed link in its place, or the folder under
+    another case on a case-insensitive file system, counts too. A folder that does not exist yet,
+    or is in no repository, is trusted."""
     folder = Path(os.path.abspath(folder))  # not resolved: a link stays the link
     if not os.path.lexists(folder) or not folder.name:
-        return []
+        return None
+    if not any(os.path.lexists(os.path.join(p, ".git")) for p in (folder.parent, *folder.parent.parents)):
+        return None
     import subprocess
 
+    env = {k: v for k, v in os.environ.items() if not (k.startswith("GIT_") and k.endswith("PATHSPECS"))}
     try:
-        proc = subprocess.run(["git", "-C", str(folder.parent), "ls-files", "-z", "--", folder.name], capture_output=True,
-                              timeout=15, env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_LITERAL_PATHSPECS": "1"},
-                              check=False)
+        proc = subprocess.run(["git", "-C", str(folder.parent), "ls-files", "-z", "--", f":(literal,icase){folder.name}"],
+                              capture_output=True, timeout=15, env={**env, "GIT_TERMINAL_PROMPT": "0"}, check=False)
     except (OSError, subprocess.SubprocessError, ValueError):
-        return []
+        return "it is inside a git repository, and git could not be asked whether its files are committed"
     if proc.returncode != 0:
-        return []
-    return [name.decode("utf-8", "replace") for name in proc.stdout.split(b"\0") if name]
+        return "it is inside a git repository, and git could not tell whether its files are committed"
+    if proc.stdout.strip(b"\0"):
+        return "it holds files committed to git"
+    return None
 
 
 @dataclass
@@ -784,8 +789,10 @@ def _opt_str(value: object) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _code_signature() -> tuple[tuple[str, int, int], ...]:
-    """Size and modification time of every module, data and ruleset file of saga-lint."""
+def _code_signature() -> tuple[tuple[str, str], ...]:
+    """The content digest of every module, data and ruleset file of saga-lint. Content, not
+    modification times: CI installs saga-lint afresh in every job (pip sets each file's time to
+    the install's), and a cache restored there must still answer when the code is the same."""
     from saga_lint.config import rulesets_dir
 
     sig = []
@@ -794,8 +801,10 @@ def _code_signature() -> tuple[tuple[str, int, int], ...]:
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(files):
                 if name.endswith((".py", ".json", ".yaml", ".yml")):
-                    st = os.stat(os.path.join(folder, name))
-                    sig.append((os.path.relpath(os.path.join(folder, name), top), st.st_size, st.st_mtime_ns))
+                    path = os.path.join(folder, name)
+                    with open(path, "rb") as fh:
+                        digest = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+                    sig.append((os.path.relpath(path, top), digest))
     return tuple(sig)
 
 

@@ -80,12 +80,13 @@ def _checked(path: str, make_config: Callable[[], Config], cache_dir: str | None
     if not no_cache and os.environ.get("SAGA_LINT_NO_CACHE", "") in ("", "0"):
         from pathlib import Path
 
-        from saga_lint.cache import CheckCache, cache_folder, committed_files
+        from saga_lint.cache import CheckCache, cache_folder, untrusted
 
-        if committed_files(cache_folder(Path(path), cache_dir)):
-            click.echo("saga-lint: the cache folder holds files committed to git; a cache that comes with a change "
-                       "could hold a forged result, so it is not read and the check runs. Take it out of git: "
-                       "git rm -r --cached <the folder>", err=True)
+        why = untrusted(cache_folder(Path(path), cache_dir))
+        if why is not None:
+            click.echo(f"saga-lint: the cache folder is not used: {why}. A cache that comes with a change could hold a "
+                       "forged result, so the check runs. Keep the cache out of git (git rm -r --cached <the folder>), "
+                       "or put it elsewhere with --cache-dir or SAGA_LINT_CACHE_DIR.", err=True)
         else:
             cache = CheckCache.open(Path(path), cache_dir)
     if cache is None:
