@@ -169,6 +169,12 @@ class CatalogGraph:
         consumes the same messages."""
         return self._unique(k for m in self.versions_of(message) for k in self.sources(m.key, "receives"))
 
+    def handlers_of(self, command: Resource) -> list[Resource]:
+        """Who handles the command: the receivers of the version drawn, else (none receives it)
+        those of another version (a handler pinned to the latest while a flow draws an older
+        version handles the same command)."""
+        return self.receivers_of(command) or self.receivers_of_any(command)
+
     def senders_of_any(self, message: Resource) -> list[Resource]:
         """Who ``sends`` any version of this message (this version's senders first)."""
         return self._unique(k for m in self.versions_of(message) for k in self.sources(m.key, "sends"))

@@ -165,18 +165,11 @@ def saga_steps(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> list[SagaStep]
         step = _new_step(node, x_steps, at=at, keys=keys)
         if mtype == "command":
             step.command = node.target
-            step.receivers = command_handlers(graph, node.target) if node.target is not None else []
+            step.receivers = graph.handlers_of(node.target) if node.target is not None else []
             if not step.receivers:
                 step.external = _external_handler(fmap, node)
         steps[step.id] = _step(fmap, step, node, consumers[0] if consumers else None)
     return sorted(steps.values(), key=lambda s: s.index)
-
-
-def command_handlers(graph: CatalogGraph, command: Resource) -> list[Resource]:
-    """Who receives the command: the services that receive the version drawn, else (none does)
-    those that receive another version of it (a handler pinned to the latest while the map draws
-    an older version handles the same command)."""
-    return graph.receivers_of(command) or graph.receivers_of_any(command)
 
 
 def _external_handler(fmap: FlowMap, node: Node) -> str | None:

@@ -243,7 +243,7 @@ class FlowMap:
             if node.kind in ("service", "agent") and node.target is not None:
                 found.append(node.target)
             elif self.message_type(node.id) == "command" and node.target is not None:
-                found += graph.receivers_of(node.target) or graph.receivers_of_any(node.target)
+                found += graph.handlers_of(node.target)
         out: dict[str, list[str]] = {}
         for svc in [*found, *implied]:
             if svc.id is not None and svc.id not in out:

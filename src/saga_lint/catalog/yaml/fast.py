@@ -271,14 +271,9 @@ class _Reader:
                     break
                 raise _NotSimple  # a continuation line or a bad indentation
             # "key:" then nothing or spaces and a value; keys cannot hold a colon
-            key, colon, rest = t.partition(":")
-            known = keys.get(key) if colon else None
-            if known is None:
-                known = _plain_key(key) if colon else None
-                if known is None:
-                    raise _NotSimple
-            key = known
-            if key in out:
+            text, colon, rest = t.partition(":")
+            key = (keys.get(text) or _plain_key(text)) if colon else None  # interned
+            if key is None or key in out:
                 raise _NotSimple
             if rest:
                 if rest[0] != " ":
@@ -448,6 +443,7 @@ def _plain(text: str) -> object:
 
 
 def interned(text: str) -> str:
+    """``text`` interned when it is short (``_INTERN_MAX``); the readers' loops write this inline."""
     return intern(text) if len(text) <= _INTERN_MAX else text
 
 
