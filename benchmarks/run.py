@@ -21,7 +21,8 @@ Both shapes of ``generate.py`` are measured (``--shapes``): today's (a flow ever
 and, for saga-dense, also warm: an unchanged re-run answered from the cache (filled by the warm-up
 round, in a temporary folder), and a re-run after an edit of one page's prose (a sentence added to
 a service page's body before each run, and taken out after it, in a cache of its own: the page
-is read again and the result before the edit reused, ``saga_lint.prose``). ``--report`` adds
+is read again and the result before the edit reused, ``saga_lint.prose``), and one after that
+page's ``summary`` was reworded (frontmatter whose words no rule reads). ``--report`` adds
 ``saga-lint report`` of each catalog.
 
 Benchmarks are not tests: nothing here asserts a time. But the run fails (exit 1) when a
@@ -144,18 +145,29 @@ def _around(around: list, n: int, run):
         after()
 
 
-def _prose_edit(path: str) -> tuple:
-    """``(before, after)`` of the prose edit: a sentence appended to the body of the catalog's first
-    service page (its own sentence each run), and the page's text put back."""
+def _page_edit(path: str, kind: str) -> tuple:
+    """``(before, after)`` of an edit of the catalog's first service page (its own words each run),
+    and the page's text put back: ``prose``, a sentence appended to its body; ``summary``, its
+    ``summary:`` reworded on as many lines (its line, or a block's first line: an edit of
+    frontmatter whose words no rule reads, ``catalog.page.head_digest``)."""
     import glob
+    import re
 
     page = sorted(glob.glob(os.path.join(path, "domains", "*", "systems", "*", "services", "*", "index.mdx")))[0]
     with open(page, encoding="utf-8") as fh:
         original = fh.read()
+    summary = re.search(r"(?m)^summary:( [|>][-+]?\n  | )\w.*$", original)
+    if kind == "summary" and summary is None:
+        raise SystemExit(f"{page} has no summary to reword")
 
     def before(n: int) -> None:
+        if kind == "summary" and summary is not None:
+            text = (f"{original[:summary.start()]}summary:{summary.group(1)}Reworded for run {n} of the benchmark."
+                    f"{original[summary.end():]}")
+        else:
+            text = f"{original}\nA sentence added for run {n} of the benchmark.\n"
         with open(page, "w", encoding="utf-8") as fh:
-            fh.write(f"{original}\nA sentence added for run {n} of the benchmark.\n")
+            fh.write(text)
 
     def after() -> None:
         with open(page, "w", encoding="utf-8") as fh:
@@ -219,7 +231,10 @@ def _commands(args, base: list, eclint: str, have_official: bool, cache_dir: str
                 commands.append((f"`saga-lint check` {what}, unchanged, from the cache", warm, None))
                 edited = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}-edited")]
                 commands.append((f"`saga-lint check` {what}, one page's prose edited, from the cache", edited, None,
-                                 _prose_edit(path)))
+                                 _page_edit(path, "prose")))
+                reworded = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}-summary")]
+                commands.append((f"`saga-lint check` {what}, one page's summary reworded, from the cache", reworded,
+                                 None, _page_edit(path, "summary")))
             if args.report:
                 html = os.path.join(cache_dir, f"report-{shape}{n}.html")
                 commands.append((f"`saga-lint report` {what}", base + ["report", path, "-o", html], None))
@@ -297,7 +312,8 @@ def main(argv=None) -> int:
             print(f"saga-lint check is {r['median'] / cold[what]['median']:.1f}x faster than the official linter (node) "
                   f"on {what} (median wall).")
         elif "from the cache" in r["label"] and base_of(what) in cold:
-            how = "an unchanged re-run" if "unchanged" in what else "a re-run after one page's prose was edited"
+            how = ("an unchanged re-run" if "unchanged" in what else "a re-run after one page's prose was edited"
+                   if "prose" in what else "a re-run after one page's summary was reworded")
             print(f"{how} from the cache is {cold[base_of(what)]['median'] / r['median']:.1f}x "
                   f"faster than cold on {base_of(what)} (median wall).")
     bad = dense_with_findings(rows)

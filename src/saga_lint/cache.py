@@ -30,8 +30,8 @@ folder is a file tree anyone could commit), with the digest of a file of its pag
 them). When the files changed since the last walk only in content (``Keyed``: ``_Walk.edits``
 holds each such folder's recorded and new key line, so the key before the edit is known too), and
 each changed file is a page of that key's entry whose signature, read again, is the recorded one,
-that entry's result is the result (``after_prose_edits``): an edit of prose is one page read, not
-a check. Every file is written to a temporary name and moved
+that entry's result is the result (``after_prose_edits``): an edit of prose (or of a summary's
+words) is one page read, not a check. Every file is written to a temporary name and moved
 into place with ``os.replace``, so a reader sees a whole old file or a whole new one, and two runs
 at once both finish correctly. Anything unexpected when reading (missing, truncated, corrupt, of
 another layout or key) is a miss: the check runs and the entry is written again. An entry is written only when the

@@ -4,7 +4,10 @@ From a resource page other than a flow (the saga model reads a flow's Markdown: 
 table, its "Compensation" and "Success condition" sections) a check reads:
 
 - the text before the body (the frontmatter, its fences, any blank lines or byte-order mark before
-  it): ``Resource.head_digest``, which fixes ``data``, ``locs`` and ``body_line``;
+  it): ``Resource.head_digest``, which fixes ``data``, ``locs`` and ``body_line``, all but the
+  words of a ``summary`` that is a string with words on as many lines (a rule reads only that it is
+  one: ``catalog.page.head_digest``; tests/test_cache_summary.py rewords every summary of real
+  catalogs and gets the same findings);
 - whether the body is empty (``best-practices/description-required``'s question for some pages);
 - the body's components that name a file (``<SchemaViewer file="...">``, ``<Schema file="...">``:
   ``catalog.paths.file_components``), with their attributes and positions, which the page facts

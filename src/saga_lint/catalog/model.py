@@ -65,8 +65,9 @@ class Resource:
     body_line: int = 1
     versioned_folder: str | None = None  # "<v>" for .../versioned/<v>/index.mdx
     # the BLAKE2 digest (hex) of the page's text before its body (frontmatter, fences, what precedes
-    # them): equal digests, equal ``data``, ``locs`` and ``body_line`` (``saga_lint.prose``); "" when
-    # the page has no frontmatter
+    # them), the words of a plain ``summary`` masked (``page.head_digest``): equal digests, equal
+    # ``data`` but for those words, which no rule reads, equal ``locs`` and ``body_line``
+    # (``saga_lint.prose``); "" when the page has no frontmatter
     head_digest: str = ""
     # derived from ``data`` and ``body`` on first use (``references_of``, ``body_doc``, ``key``); a page
     # edited in place after that must be told so (``forget_derived``)

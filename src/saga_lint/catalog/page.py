@@ -1,6 +1,7 @@
 """Reading one page into a ``Resource``: the file capped and checked (``fileio.read_capped``: a
 regular file of at most ``MAX_FILE_BYTES``, no NUL bytes, UTF-8), the frontmatter split from the
-body and read as YAML with lazy locations. Bad input never raises: the page is left out with one
+body and read as YAML with lazy locations, the digest of the text before the body taken
+(``head_digest``). Bad input never raises: the page is left out with one
 ``parse/*`` finding at its location."""
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def page_of_text(text: str, rel: str, kind: str, versioned: str | None, findings
                 return None
     try:
         # positions are computed again only for pages that get a finding (see LazyLocations)
-        data, locs = yamlloc.load(parts.yaml_text, parts.yaml_first_line - 1, lazy_locations=True)
+        data, locs, simple = yamlloc.load_lazily(parts.yaml_text, parts.yaml_first_line - 1)
     except YamlProblem as p:
         findings.append(Finding(p.rule, Severity.ERROR, p.message, rel, p.line, p.column))
         return None
@@ -148,5 +149,35 @@ def page_of_text(text: str, rel: str, kind: str, versioned: str | None, findings
         )
         return None
     head = text[: len(text) - len(parts.body)]
-    head_digest = hashlib.blake2b(head.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    return Resource(kind, rel, folder, data, locs, parts.body, parts.body_first_line, versioned, head_digest)
+    digest = head_digest(head, data.get("summary") if simple else None)
+    return Resource(kind, rel, folder, data, locs, parts.body, parts.body_first_line, versioned, digest)
+
+
+_SUMMARY_LINE = b"\nsummary:"
+_MASK = b"summary:\0"  # never in a page's text: the fast path's subset has no control characters
+
+
+def head_digest(head: str, summary: object) -> str:
+    """``Resource.head_digest``: the BLAKE2 digest of a page's text before its body, the words of its
+    summary left out. Of a ``summary`` a check reads only whether it is a string with words
+    (``best-practices/summary-required``, ``schema/valid-type``; the saga model reads the summaries
+    of a flow's steps, but a flow has no signature: ``saga_lint.prose``), so rewording one is an edit
+    of prose. ``summary`` is the page's value, None when its frontmatter is not in the fast path's
+    subset. In that subset (plain block YAML: no anchors, aliases, or flow collections over several
+    lines) a line that starts with ``summary:`` is the top-level key, and the lines after it that
+    start with a space or are empty hold its value and nothing else. When ``summary`` is a string
+    with words, those lines are replaced by a mark and as many line breaks: every other line keeps
+    its number, and its text counts."""
+    text = head.encode("utf-8", "surrogatepass")
+    at = text.find(_SUMMARY_LINE) if isinstance(summary, str) and summary.strip() else -1
+    if at < 0:
+        return hashlib.blake2b(text, digest_size=16).hexdigest()
+    start = at + 1
+    end = text.find(b"\n", start)
+    while 0 <= end < len(text) - 1 and text[end + 1] in b" \n":
+        end = text.find(b"\n", end + 1)
+    end = len(text) if end < 0 else end + 1
+    digest = hashlib.blake2b(memoryview(text)[:start], digest_size=16)
+    digest.update(_MASK + b"\n" * text.count(b"\n", start, end))
+    digest.update(memoryview(text)[end:])
+    return digest.hexdigest()

@@ -357,19 +357,26 @@ def load(text: str, line_offset: int = 0, lazy_locations: bool = False) -> tuple
     """Parse one YAML document. ``line_offset`` is added to every line (frontmatter start).
 
     With ``lazy_locations`` the document is checked and converted the same way, but the map of
-    positions is a ``LazyLocations`` that is built only if it is read; the value then comes from
-    ``fast.parse`` when the text is in its simple subset (the same value, several times faster)."""
+    positions is a ``LazyLocations`` that is built only if it is read (``load_lazily``)."""
     if lazy_locations:
-        value = fast.parse(text)
-        if value is not fast.NOT_SIMPLE:
-            return value, LazyLocations(text, line_offset)
+        value, lazy, _ = load_lazily(text, line_offset)
+        return value, lazy
     root = _compose(text, line_offset)
-    if lazy_locations:
-        lazy = LazyLocations(text, line_offset)
-        return (None if root is None else _Converter(None, line_offset).value(root, (), 0)), lazy
     locs = Locations()
     if root is None:
         return None, locs
     converter = _Converter(locs, line_offset)
     locs[()] = converter.pos(root)
     return converter.value(root, (), 0), locs
+
+
+def load_lazily(text: str, line_offset: int = 0) -> tuple[object, LazyLocations, bool]:
+    """``load(..., lazy_locations=True)``, and whether the text is in the fast path's subset (plain
+    block YAML: ``fast``): the value then comes from ``fast.parse`` (the same value, several times
+    faster)."""
+    value = fast.parse(text)
+    if value is not fast.NOT_SIMPLE:
+        return value, LazyLocations(text, line_offset), True
+    root = _compose(text, line_offset)
+    lazy = LazyLocations(text, line_offset)
+    return (None if root is None else _Converter(None, line_offset).value(root, (), 0)), lazy, False
