@@ -45,6 +45,8 @@ def triggers(doc: dict) -> dict:
 def test_workflow_structure():
     wf = load_yaml(WORKFLOW)
     assert "pull_request" in triggers(wf)
+    assert triggers(wf)["push"] == {"branches": ["main"]}  # the default branch saves the cache pull requests restore
+    assert "|| github.ref" in wf["concurrency"]["group"]  # a push has no pull request number
     perms = wf["permissions"]
     assert perms["security-events"] == "write" and perms["pull-requests"] == "write"
     assert perms["contents"] == "read"
@@ -514,6 +516,28 @@ def test_workflow_guard(tmp_path, github, write):
     guard = next(s for s in job["steps"] if s.get("id") == "guard")
     assert runner.run_step(guard).returncode == 0
     assert runner.ctx["steps"]["guard"]["outputs"] == {"write": write}
+
+
+@needs_bash
+@pytest.mark.parametrize("passed", [True, False])
+def test_workflow_on_a_push_checks_and_uploads_but_neither_reviews_nor_comments(tmp_path, passed):
+    (job,) = load_yaml(WORKFLOW)["jobs"].values()
+    runner = LocalRunner(tmp_path, github={"event_name": "push", "base_ref": "", "event": {}})
+    our_catalog_copy(runner.workspace / "catalog")
+    if not passed:
+        write_catalog(runner.workspace / "catalog", {"teams/bare.md": "---\nid: bare\nname: Bare\n---\n"})
+    env = {k: runner.expand(v) for k, v in load_yaml(WORKFLOW)["env"].items()}
+    by_id = {s.get("id"): s for s in job["steps"]}
+    for sid in ("guard", "check", "review", "comment"):
+        proc = runner.run_step(by_id[sid], env)
+        assert proc.returncode == 0, (sid, proc.stderr)
+    assert runner.ctx["steps"]["guard"]["outputs"] == {"write": "true"}  # the branch's SARIF is uploaded
+    assert (runner.workspace / "saga-lint.sarif").is_file()
+    assert [c[0] for c in runner.saga_calls()] == ["check"]
+    assert runner.api_calls() == []
+    assert runner.ctx["steps"]["review"]["outputs"]["status"] == "0"
+    final = runner.run_step(job["steps"][-1], env)  # fail on findings: the check's alone
+    assert (final.returncode == 0) == passed == (runner.ctx["steps"]["check"]["outputs"]["status"] == "0")
 
 
 @needs_bash
