@@ -748,3 +748,22 @@ def test_a_choreographed_step_after_the_pivot_of_our_catalog_is_escalated(fulfil
         "escalated, not a violation: notify_customer=exhaust ends in NEEDS_ATTENTION (onCompensationFailure): "
         "notify_customer ran out of retries after the pivot dispatch_shipment, so nothing is compensated and a "
         "person resolves the order"]
+
+
+def test_a_choreography_policy_above_the_cap_is_run_capped_with_a_note(tmp_path):
+    """Redeliveries are capped at ``MAX_ATTEMPTS`` as an orchestration's retries are, and the
+    report says so for a choreography too."""
+    import shutil
+
+    cat = tmp_path / "cat"
+    shutil.copytree(OUR_CATALOG, cat)
+    flow = cat / "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
+    text = flow.read_text()
+    assert "retry: { maxAttempts: 8," in text
+    flow.write_text(text.replace("retry: { maxAttempts: 8,", "retry: { maxAttempts: 100000,", 1))
+    proc = run_cli("verify", str(cat), "--flow", FLOW, "--format", "json", "--max-scenarios", "40")
+    assert proc.returncode in (0, 1), proc.stderr
+    (report,) = json.loads(proc.stdout)["flows"]
+    assert report["coordination"] == "choreography"
+    assert [n for n in report["notes"] if "is run as" in n] == [
+        "capture_payment: compensation retry maxAttempts 100000 is run as 100 attempts"]

@@ -176,6 +176,8 @@ class _Counterexamples:
 
 
 def _capped_policy_notes(saga: Saga) -> list[str]:
+    """A note per policy that allows more attempts than are run (``attempts_of``: ``MAX_ATTEMPTS``),
+    for orchestrations and choreographies alike."""
     notes = []
     for step in saga.steps:
         for what, policy in (("retry", step.retry), ("compensation retry", step.compensation_retry)):
@@ -221,6 +223,7 @@ def verify_choreography(store: Store, saga: Saga, report: FlowReport, *, max_sce
 
     ids = (f"{prefix}:{saga.id}:{n}" for n in itertools.count(1))
     found = _Counterexamples()
+    report.notes.extend(_capped_policy_notes(saga))  # redeliveries are capped as retries are
     bases = _budgeted(cs.base_scenarios(saga), report, max_scenarios, seed)
     references: dict[Scenario, Snapshot] = {}
     consumes: dict[Scenario, int] = {}
