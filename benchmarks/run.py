@@ -145,35 +145,46 @@ def _around(around: list, n: int, run):
         after()
 
 
-def _page_edit(path: str, kind: str) -> tuple:
+def _page_edit(path: str, kind: str) -> tuple | None:
     """``(before, after)`` of an edit of the catalog's first service page (its own words each run),
     and the page's text put back: ``prose``, a sentence appended to its body; ``summary``, its
     ``summary:`` reworded on as many lines (its line, or a block's first line: an edit of
-    frontmatter whose words no rule reads, ``catalog.page.head_digest``)."""
+    frontmatter whose words no rule reads, ``catalog.page.head_digest``). None, with a note, when
+    the page has no summary that such an edit rewords (its row is left out)."""
     import glob
-    import re
 
     page = sorted(glob.glob(os.path.join(path, "domains", "*", "systems", "*", "services", "*", "index.mdx")))[0]
     with open(page, encoding="utf-8") as fh:
         original = fh.read()
     summary = re.search(r"(?m)^summary:( [|>][-+]?\n  | )\w.*$", original)
-    if kind == "summary" and summary is None:
-        raise SystemExit(f"{page} has no summary to reword")
+
+    def edited(n: int) -> str:
+        if kind == "summary" and summary is not None:
+            return (f"{original[:summary.start()]}summary:{summary.group(1)}Reworded for run {n} of the benchmark."
+                    f"{original[summary.end():]}")
+        return f"{original}\nA sentence added for run {n} of the benchmark.\n"
+
+    if kind == "summary" and (summary is None or not _same_head(original, edited(0))):
+        print(f"  {page}: no summary that a reword leaves an edit of prose; its row is left out", file=sys.stderr)
+        return None
 
     def before(n: int) -> None:
-        if kind == "summary" and summary is not None:
-            text = (f"{original[:summary.start()]}summary:{summary.group(1)}Reworded for run {n} of the benchmark."
-                    f"{original[summary.end():]}")
-        else:
-            text = f"{original}\nA sentence added for run {n} of the benchmark.\n"
         with open(page, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.write(edited(n))
 
     def after() -> None:
         with open(page, "w", encoding="utf-8") as fh:
             fh.write(original)
 
     return before, after
+
+
+def _same_head(text: str, edited: str) -> bool:
+    """Whether saga-lint gives both texts of a page the same head digest (the edit is one of prose)."""
+    from saga_lint.catalog.page import page_of_text
+
+    heads = [page_of_text(t, "services/s/index.mdx", "service", None, []) for t in (text, edited)]
+    return all(heads) and heads[0].head_digest == heads[1].head_digest
 
 
 def _row(label: str, results: list) -> dict:
@@ -232,9 +243,11 @@ def _commands(args, base: list, eclint: str, have_official: bool, cache_dir: str
                 edited = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}-edited")]
                 commands.append((f"`saga-lint check` {what}, one page's prose edited, from the cache", edited, None,
                                  _page_edit(path, "prose")))
-                reworded = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}-summary")]
-                commands.append((f"`saga-lint check` {what}, one page's summary reworded, from the cache", reworded,
-                                 None, _page_edit(path, "summary")))
+                reword = _page_edit(path, "summary")
+                if reword is not None:
+                    reworded = base + ["check", path, "--cache-dir", os.path.join(cache_dir, f"{shape}{n}-summary")]
+                    commands.append((f"`saga-lint check` {what}, one page's summary reworded, from the cache", reworded,
+                                     None, reword))
             if args.report:
                 html = os.path.join(cache_dir, f"report-{shape}{n}.html")
                 commands.append((f"`saga-lint report` {what}", base + ["report", path, "-o", html], None))

@@ -108,22 +108,27 @@ def test_action_structure():
 
 def test_the_cache_is_kept_between_runs():
     """The action (unless ``cache: false``) and the workflow restore saga-lint's cache before the
-    check and save it after the job: keyed by the commit, restored from the newest of any earlier
-    commit (saga-lint keys its entries by content, so any restored cache is safe)."""
+    check and save it after, whether the check found something or not (``actions/cache`` alone
+    saves only after a job that passed): keyed by the commit, restored from the newest of any
+    earlier commit (saga-lint keys its entries by content, so any restored cache is safe)."""
     action = load_yaml(ACTION)
     assert action["inputs"]["cache"]["default"] == "true"
     (job,) = load_yaml(WORKFLOW)["jobs"].values()
     for steps, when in ((action["runs"]["steps"], "inputs.cache == 'true'"), (job["steps"], None)):
         names = [s.get("uses", "").split("@")[0] or s.get("id") for s in steps]
-        cache = steps[names.index("actions/cache")]
-        assert names.index("actions/cache") < names.index("check")  # restored before the check
+        assert "actions/cache" not in names  # its save step would run only after a job that passed
+        restore, save = steps[names.index("actions/cache/restore")], steps[names.index("actions/cache/save")]
+        assert names.index("actions/cache/restore") < names.index("check") < names.index("actions/cache/save")
         # in the runner's temporary folder, which the check is told to use: never a folder of the
         # checkout, where a change could commit a forged cache (docs/security.md)
-        assert cache["with"]["path"] == "${{ runner.temp }}/saga-lint-cache" and cache.get("if") == when
+        assert restore["with"]["path"] == save["with"]["path"] == "${{ runner.temp }}/saga-lint-cache"
+        assert restore.get("if") == when and restore["id"] == "cache"
+        assert save["if"] == " && ".join(["always()", *([when] if when else []), "steps.cache.outputs.cache-hit != 'true'"])
         assert re.search(r'export SAGA_LINT_CACHE_DIR="\$(\{RUNNER_TEMP:-/tmp\}|RUNNER_TEMP)/saga-lint-cache"',
                          steps[names.index("check")]["run"])
-        assert cache["with"]["key"] == "saga-lint-${{ runner.os }}-${{ github.sha }}"
-        assert cache["with"]["restore-keys"] == "saga-lint-${{ runner.os }}-"
+        assert restore["with"]["key"] == "saga-lint-${{ runner.os }}-${{ github.sha }}"
+        assert restore["with"]["restore-keys"] == "saga-lint-${{ runner.os }}-"
+        assert save["with"]["key"] == "${{ steps.cache.outputs.cache-primary-key }}"
 
 
 def test_every_action_used_is_pinned_by_commit():
@@ -131,7 +136,7 @@ def test_every_action_used_is_pinned_by_commit():
     wf = load_yaml(WORKFLOW)
     (job,) = wf["jobs"].values()
     used = [s["uses"] for s in job["steps"] + load_yaml(ACTION)["runs"]["steps"] if "uses" in s]
-    assert len(used) == 6
+    assert len(used) == 8  # checkout, setup-python, cache restore and save, upload-sarif (workflow and action)
     for uses in used:
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), uses
     for path in (WORKFLOW, ACTION):
@@ -528,9 +533,12 @@ def test_workflow_on_a_push_checks_and_uploads_but_neither_reviews_nor_comments(
         write_catalog(runner.workspace / "catalog", {"teams/bare.md": "---\nid: bare\nname: Bare\n---\n"})
     env = {k: runner.expand(v) for k, v in load_yaml(WORKFLOW)["env"].items()}
     by_id = {s.get("id"): s for s in job["steps"]}
-    for sid in ("guard", "check", "review", "comment"):
+    for sid in ("guard", "check", "review"):
         proc = runner.run_step(by_id[sid], env)
         assert proc.returncode == 0, (sid, proc.stderr)
+    (runner.workspace / "review.md").write_text(REVIEW_TEXT, encoding="utf-8")  # a file of the repository's
+    proc = runner.run_step(by_id["comment"], env)
+    assert proc.returncode == 0 and "not a pull request: no comment" in proc.stdout, proc.stderr
     assert runner.ctx["steps"]["guard"]["outputs"] == {"write": "true"}  # the branch's SARIF is uploaded
     assert (runner.workspace / "saga-lint.sarif").is_file()
     assert [c[0] for c in runner.saga_calls()] == ["check"]

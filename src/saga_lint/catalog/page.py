@@ -154,7 +154,7 @@ def page_of_text(text: str, rel: str, kind: str, versioned: str | None, findings
 
 
 _SUMMARY_LINE = b"\nsummary:"
-_MASK = b"summary:\0"  # never in a page's text: the fast path's subset has no control characters
+_MASK = b"summary:\0"  # never in a page's head: a NUL byte is refused (``decoded_text``), and YAML refuses one
 
 
 def head_digest(head: str, summary: object) -> str:
@@ -165,9 +165,9 @@ def head_digest(head: str, summary: object) -> str:
     of prose. ``summary`` is the page's value, None when its frontmatter is not in the fast path's
     subset. In that subset (plain block YAML: no anchors, aliases, or flow collections over several
     lines) a line that starts with ``summary:`` is the top-level key, and the lines after it that
-    start with a space or are empty hold its value and nothing else. When ``summary`` is a string
-    with words, those lines are replaced by a mark and as many line breaks: every other line keeps
-    its number, and its text counts."""
+    start with a space or are empty hold its value and nothing else (but comments and blank lines,
+    which no one reads either). When ``summary`` is a string with words, those lines are replaced
+    by a mark and as many line breaks: every other line keeps its number, and its text counts."""
     text = head.encode("utf-8", "surrogatepass")
     at = text.find(_SUMMARY_LINE) if isinstance(summary, str) and summary.strip() else -1
     if at < 0:
