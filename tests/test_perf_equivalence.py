@@ -612,6 +612,7 @@ def test_rules_that_read_page_facts_run_last(tmp_path, monkeypatch):
         "saga/correlation",  # they ask the page facts for the fields of a message's schema (#17)
         "saga/idempotency",
         "saga/schema",  # the workers check each flow's x-saga block (PageFacts.x_saga_valid)
+        "structure/not-loaded",  # the workers ask which EventCatalog lines load each page (PageFacts.not_loaded_by)
     } | {name for name in rules.all_rules() if name.startswith("schema/")} - {
         # it reads the frontmatter itself, not the page facts (the Avro/Protobuf parse rules ask
         # the page facts which files are Avro or Protobuf, #17)

@@ -319,15 +319,16 @@ def page_kind(rtype: str, file: str) -> str | None:
     return None if rtype == "page" else ecloads.kind_of(rtype, file)
 
 
-def validate(rtype: str, data: dict[str, object], file: str = "") -> list[Issue]:
+def validate(rtype: str, data: dict[str, object], file: str = "", loading: tuple[str, ...] | None = None) -> list[Issue]:
     """Every way a frontmatter of type ``rtype`` (page ``file``) fails EventCatalog's content
-    schemas, 3.x and 4.x; an issue of one line only says which (a page fact: ``pagefacts``)."""
+    schemas, 3.x and 4.x; an issue of one line only says which (a page fact: ``pagefacts``).
+    ``loading``: the lines that load the page (``ecloads.loads``), when the caller knows them."""
     from saga_lint.catalog import ecschemas
 
     kind = page_kind(rtype, file)
     if kind is None:
         return []
-    lines = [line for line in ecloads.LINES if ecloads.loads(line, kind, file)]
+    lines = list(loading) if loading is not None else [line for line in ecloads.LINES if ecloads.loads(line, kind, file)]
     if not lines:  # no version loads the page: structure/not-loaded says so, the build never reads it
         return []
     out = _validate_plain(kind, data) if kind in ecschemas.PLAIN else _validate_resource(kind, data, "3" in lines)

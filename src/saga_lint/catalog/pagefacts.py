@@ -10,7 +10,11 @@
   the schema again when the field they look for is one of them;
 - ``foreign_schemas``: the Avro and Protobuf files it names (``.avsc``, ``.proto``, and ``.json``
   files that hold an Avro record, enum or fixed), for ``schema/avro-parse`` and
-  ``schema/protobuf-parse``, which so need not read every JSON schema of the catalog again.
+  ``schema/protobuf-parse``, which so need not read every JSON schema of the catalog again;
+- ``x_saga_valid``: for a flow, whether its ``x-saga`` block passes the compiled x-saga check;
+- ``not_loaded_by``: the EventCatalog lines whose collections' glob patterns do not load the page
+  (``ecloads.loads``; the frontmatter check asks it anyway), for ``structure/not-loaded`` and
+  ``schema/undeclared-version``.
 
 ``page_facts(files, res)`` computes the record, the same way in this process and in a loader
 worker (both hold a ``CatalogFiles`` of the same root and schema base URI). The record is plain
@@ -29,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
+from saga_lint.catalog import ecloads
 from saga_lint.catalog.fmschema import validate
 from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.catalog.paths import body_file_paths, file_components, file_paths, icon_file, icon_paths, resolve_in_catalog
@@ -84,6 +89,9 @@ class PageFacts(NamedTuple):
     # None: not a flow or no mapping. True stands for the block the saga model reads too (the same
     # block, its boolean keys renamed: a block with any non-string key is never called valid)
     x_saga_valid: bool | None = None
+    # the EventCatalog lines (``ecloads.LINES``) that do not load the page (``ecloads.loads`` for its
+    # kind, ``ecloads.kind_of``): ``structure/not-loaded`` and ``schema/undeclared-version`` read it
+    not_loaded_by: tuple[str, ...] = ()
 
 
 NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
@@ -92,7 +100,9 @@ NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and
 def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     """The facts of one page of the catalog whose files are ``files``."""
     asked = len(files.unwalked)
-    issues = tuple(validate(res.type, res.data, res.file))
+    kind = ecloads.kind_of(res.type, res.file)
+    loading = tuple(line for line in ecloads.LINES if ecloads.loads(line, kind, res.file))
+    issues = tuple(validate(res.type, res.data, res.file, loading))
     components = file_components(res)
     named = list(schema_paths(res))  # the schema files it names: frontmatter, then body components
     named += [((), text) for _comp, text in body_file_paths(components)]
@@ -101,6 +111,7 @@ def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
         issues, _path_checks(files, res, components), _schema_problems(files, res, named), _schema_fields(files, res),
         _foreign_schemas(files, res, named), tuple(files.unwalked[asked:]),
         is_valid(block) if isinstance(block, dict) and block else None,
+        tuple(line for line in ecloads.LINES if line not in loading),
     )
     return facts if facts != NO_FACTS else NO_FACTS
 
@@ -235,3 +246,9 @@ def x_saga_valid(catalog: Catalog, res: Resource) -> bool:
 def frontmatter_issues(catalog: Catalog, res: Resource) -> tuple[Issue, ...]:
     """``fmschema.validate(res.type, res.data, res.file)``, as a page fact."""
     return catalog.facts.of(res).frontmatter_issues
+
+
+def not_loaded_by(catalog: Catalog, res: Resource) -> tuple[str, ...]:
+    """The EventCatalog lines (``ecloads.LINES``) that do not load the page: those for which
+    ``ecloads.loads(line, ecloads.kind_of(res.type, res.file), res.file)`` is false."""
+    return catalog.facts.of(res).not_loaded_by

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.catalog import ecloads
 from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
-from saga_lint.catalog.pagefacts import frontmatter_issues
+from saga_lint.catalog.pagefacts import frontmatter_issues, not_loaded_by
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Context, Problem, rule
 from saga_lint.rules.schema import eventcatalog_of
@@ -78,7 +78,8 @@ def _features(ctx: Context) -> dict[str, dict[str, list[str]]]:
 
     found: dict[str, dict[str, set[str]]] = {_UNLOADED: {}, _DROPPED: {}, _REJECTED: {}}
     for res, kind in _judged(ctx):
-        if not ecloads.loads("3", kind, res.file) and ecloads.loads("4", kind, res.file):
+        unloaded = not_loaded_by(ctx.catalog, res)
+        if "3" in unloaded and "4" not in unloaded:
             k = _kinds(kind)
             at = ecloads.shape(res.file)
             label = f"{k} at {at}" if ecloads.has_collection("3", kind) else f"{k}: 3.x has no {k} collection"
@@ -158,7 +159,7 @@ def undeclared_version(ctx: Context) -> Iterator[Problem]:
     )
 
 
-@rule("structure/not-loaded", "warning")
+@rule("structure/not-loaded", "warning", page_facts=True)
 def not_loaded(ctx: Context) -> Iterator[Problem]:
     """Pages the catalog's EventCatalog version does not load, one finding per place.
 
@@ -189,9 +190,10 @@ def not_loaded(ctx: Context) -> Iterator[Problem]:
     other = "4" if ec.line == "3" else "3"
     groups: dict[tuple[str, str], list[Resource]] = {}
     for res, kind in _judged(ctx):
-        if ecloads.loads(ec.line, kind, res.file):
+        unloaded = not_loaded_by(ctx.catalog, res)  # ecloads.loads, asked by the loader's workers
+        if ec.line not in unloaded:
             continue
-        later = ecloads.loads(other, kind, res.file)
+        later = other not in unloaded
         if later and ec.assumed and other == "4":
             continue  # schema/undeclared-version lists it
         place = ecloads.shape(res.file) if ecloads.has_collection(ec.line, kind) else ""
