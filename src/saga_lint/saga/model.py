@@ -295,6 +295,9 @@ class Saga:
     copied_by: list[Saga] = field(default_factory=list)  # the sagas (journeys) that repeat this one's steps
     failure_signals: list[str] = field(default_factory=list)  # what in the map says a step can fail
     flowmap: FlowMap | None = field(default=None, repr=False, compare=False)  # the flow's drawing, read once by build
+    # ``x-saga.steps`` as written, misspelt fields under the fields they mean (``xsaga.raw_steps``),
+    # made on its first call: several saga rules read it for every saga
+    written_steps: dict[str, YamlMap] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:

@@ -56,8 +56,9 @@ def with_yaml12_keys(value: object) -> object:
     as: YAML 1.1 (PyYAML) reads the bare key ``on:`` (``compensation.on``) as ``true`` and ``off:``
     as ``false``, where EventCatalog's YAML 1.2 reader keeps the word. No x-saga key is a boolean,
     so ``True`` can only have been ``on`` (or ``yes``/``true``, which x-saga does not use)."""
-    if isinstance(value, dict):
-        return {("on" if k is True else "off" if k is False else k): with_yaml12_keys(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a scalar is kept as it is, without a call for it
+        return {("on" if k is True else "off" if k is False else k): (with_yaml12_keys(v) if isinstance(v, (dict, list)) else v)
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [with_yaml12_keys(v) for v in value]
+        return [with_yaml12_keys(v) if isinstance(v, (dict, list)) else v for v in value]
     return value

@@ -198,8 +198,12 @@ def raw_block(saga: Saga) -> YamlMap:
 
 def raw_steps(saga: Saga) -> dict[str, YamlMap]:
     """``x-saga.steps`` as written: key -> the step block (non-mapping blocks as empty), a misspelt
-    field under the field it means (``with_fields``; ``field_path`` places a finding at it)."""
-    return {k: with_fields(v) for k, v in _written_steps(saga).items()}
+    field under the field it means (``with_fields``; ``field_path`` places a finding at it). Made
+    once per saga (``Saga.written_steps``): the caller reads it, never changes it."""
+    found = saga.written_steps
+    if found is None:
+        found = saga.written_steps = {k: with_fields(v) for k, v in _written_steps(saga).items()}
+    return found
 
 
 def _written_steps(saga: Saga) -> dict[str, YamlMap]:
