@@ -10,7 +10,7 @@ the step. ``flowmap`` hands a rule the saga's drawing (read once by the model); 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from saga_lint.catalog.model import MESSAGE_TYPES
 from saga_lint.rules import Problem
@@ -18,6 +18,7 @@ from saga_lint.saga.flowmap import FlowMap
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
+    from saga_lint.graph import ResourceKey
     from saga_lint.rules import Context
     from saga_lint.saga.model import Evidence, KeyPath, Saga, SagaStep
 
@@ -56,9 +57,11 @@ def lookup(ctx: Context, types: tuple[str, ...], rid: str | None) -> Resource | 
     if not rid:
         return None
     answers: dict[tuple[tuple[str, ...], str], Resource | None] = ctx.memo.setdefault("saga-lookup", {})
-    if (types, rid) not in answers:
-        answers[types, rid] = ctx.catalog.lookup(types, rid)[1]
-    return answers[types, rid]
+    key = (types, rid)
+    if key in answers:
+        return answers[key]
+    found = answers[key] = ctx.catalog.lookup(types, rid)[1]
+    return found
 
 
 def ids(resources: Iterable[Resource]) -> set[str]:
@@ -70,19 +73,23 @@ def sent_ids(ctx: Context, actor: Resource) -> set[str]:
     """The ids of the messages ``actor`` sends, worked out once per run for each actor (``ctx.memo``):
     the rules ask per step, and an orchestrator of k steps or a participant of k sagas sends O(k)
     messages, so asking the graph each time was quadratic."""
-    return _relation_ids(ctx, "saga-sent-ids", actor, ctx.graph.sends)
+    return _relation_ids(ctx, "saga-sent-ids", actor, "sends")
 
 
 def received_ids(ctx: Context, actor: Resource) -> set[str]:
     """The ids of the messages ``actor`` receives, once per run for each actor (as ``sent_ids``)."""
-    return _relation_ids(ctx, "saga-received-ids", actor, ctx.graph.receives)
+    return _relation_ids(ctx, "saga-received-ids", actor, "receives")
 
 
-def _relation_ids(ctx: Context, memo: str, actor: Resource, related: Callable[[Resource], list[Resource]]) -> set[str]:
+def _relation_ids(ctx: Context, memo: str, actor: Resource, kind: str) -> set[str]:
+    """``ids(graph.sends(actor))`` (``kind`` ``sends``; ``receives`` likewise), read from the nodes'
+    keys: a resource's node is its key ``(type, id, version)``, so its id is the key's second part."""
     answers: dict[object, set[str]] = ctx.memo.setdefault(memo, {})
     found = answers.get(actor.key)
     if found is None:
-        found = answers[actor.key] = ids(related(actor))
+        graph = ctx.graph
+        nodes = cast("list[ResourceKey]", graph.neighbours(actor.key, kind))
+        found = answers[actor.key] = {node[1] for node in nodes if node[1] is not None and graph.resource(node) is not None}
     return found
 
 

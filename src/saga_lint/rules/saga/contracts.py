@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.catalog.model import MESSAGE_TYPES
+from saga_lint.catalog.pagefacts import schema_fields
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import flowmap, lookup
 from saga_lint.saga.values import pointer_id
@@ -46,9 +47,12 @@ def correlation(ctx: Context) -> Iterator[Problem]:
         key = raw_block(saga).get("correlation")
         if not isinstance(key, str) or not key.strip():
             continue
+        name = key.strip()
         for mid, step in _saga_messages(ctx, saga):
-            problem = _missing_field(ctx, saga, mid, key.strip(), step,
-                                     f"x-saga.correlation is {key.strip()}, but the schema of {mid} has no {key.strip()}")
+            if _at_root(ctx, mid, name):
+                continue  # the common case, answered without composing the message
+            problem = _missing_field(ctx, saga, mid, name, step,
+                                     f"x-saga.correlation is {name}, but the schema of {mid} has no {name}")
             if problem is not None:
                 yield problem
 
@@ -141,17 +145,22 @@ def _saga_messages(ctx: Context, saga: Saga) -> list[tuple[str, str | None]]:
     return list(found.items())
 
 
+def _at_root(ctx: Context, mid: str, key: str) -> bool:
+    """The message's JSON schema has ``key`` at its root, as the loader's workers found."""
+    res = lookup(ctx, MESSAGE_TYPES, mid)
+    return res is not None and "." not in key and key in schema_fields(ctx.catalog, res)
+
+
 def _missing_field(
     ctx: Context, saga: Saga, mid: str, key: str, step: str | None, text: str, at: KeyPath | None = None
 ) -> Problem | None:
     """A Problem when the message's JSON schema has no ``key``; placed at ``at`` in the flow, else at
     the message's schemaPath."""
-    from saga_lint.catalog.pagefacts import schema_fields
     from saga_lint.catalog.schemas.load import load_message_schema
 
-    res = lookup(ctx, MESSAGE_TYPES, mid)
-    if res is not None and "." not in key and key in schema_fields(ctx.catalog, res):
+    if _at_root(ctx, mid, key):
         return None  # at the schema's root, as the loader's workers found: no need to read it again
+    res = lookup(ctx, MESSAGE_TYPES, mid)
     loaded = load_message_schema(ctx.catalog, res) if res is not None else None
     if res is None or loaded is None or loaded.document is None or has_field(loaded.document, key) is not False:
         return None
