@@ -99,6 +99,8 @@ def resolve(ref: object, available: Collection[str | None]) -> str | None:
     """The version among ``available`` that the reference ``ref`` selects, or None. A version
     ``available`` holds exactly is answered by one membership test (``Catalog.lookup`` passes its
     index's keys: one event of 8,000 versions made a pass over all of them per reference)."""
+    if ref is None and len(available) == 1:
+        return next(iter(available))  # the latest of one version: it (None for a page without one: none)
     asked = str(ref).strip() if ref is not None else ""
     if asked not in ("", "latest") and asked in available:
         return asked
