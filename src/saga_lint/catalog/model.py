@@ -149,6 +149,7 @@ class Resource:
 
 # (type, id) -> {version: [resources]}
 Index = dict[tuple[str, str], dict[str | None, list[Resource]]]
+_NO_TYPES: dict[str, dict[str | None, list[Resource]]] = {}  # an id no resource has (never changed)
 
 
 @dataclass
@@ -166,6 +167,9 @@ class Catalog:
     facts: PageFactsTable = field(init=False, repr=False, compare=False)
     # computed on first use by ``index`` and ``enclosing_folders``
     _index: Index | None = field(default=None, init=False, repr=False, compare=False)
+    # id -> type -> the index's {version: [resources]} for (type, id): ``lookup`` asks by id once
+    _by_id: dict[str, dict[str, dict[str | None, list[Resource]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
     # (folder -> enclosing folders, resource folders)
     _enclosing: tuple[dict[str, tuple[str, ...]], set[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -186,11 +190,15 @@ class Catalog:
         """(type, id) -> {version: [resources]} for every resource with an id."""
         if self._index is None:
             idx: Index = {}
+            by_id = self._by_id
             for r in self.resources:
                 rid = r.id
                 if rid is None:
                     continue
-                idx.setdefault((r.type, rid), {}).setdefault(r.version, []).append(r)
+                by_version = idx.get((r.type, rid))
+                if by_version is None:
+                    by_version = idx[r.type, rid] = by_id.setdefault(rid, {})[r.type] = {}
+                by_version.setdefault(r.version, []).append(r)
             self._index = idx
         return self._index
 
@@ -230,11 +238,13 @@ class Catalog:
         Messages share one namespace: pass all three types."""
         if isinstance(rtypes, str):
             rtypes = (rtypes,)
-        idx = self.index()
+        if self._index is None:
+            self.index()
+        of_id = self._by_id.get(rid, _NO_TYPES)  # one question by id, not one per type
         found_id = False
         best: Resource | None = None
         for t in rtypes:
-            by_version = idx.get((t, rid))
+            by_version = of_id.get(t)
             if not by_version:
                 continue
             found_id = True
