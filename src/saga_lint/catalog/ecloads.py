@@ -81,6 +81,7 @@ PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 LINES = ("3", "4")
+_KNOWN_KINDS = frozenset(kind for line in LINES for kind in PATTERNS[line])  # the kinds some line has a collection for
 # folder names kept as they are in a page's shape (``shape``); any other folder is a ``*``
 _STRUCTURAL = frozenset(
     {*_FLAT.values(), *_NESTED.values(), "services", "domains", "subdomains", "systems", "versioned", "docs", "teams",
@@ -159,7 +160,7 @@ def loads(line: str, kind: str, file: str) -> bool:
     """Whether EventCatalog ``line`` (``"3"`` or ``"4"``) loads the page ``file`` (catalog-relative,
     POSIX) of ``kind`` (``fmschema.page_kind``, or ``page``). A kind no line knows is loaded (not
     ours to judge); an empty ``file`` too."""
-    if not file or not any(kind in PATTERNS[x] for x in LINES):
+    if not file or kind not in _KNOWN_KINDS:
         return True
     found = _compiled(line, kind)
     if found is None:
