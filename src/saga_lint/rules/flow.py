@@ -30,6 +30,17 @@ def _flows(ctx: Context) -> Iterator[Resource]:
             yield res
 
 
+def _steps_of(ctx: Context, flow: Resource) -> tuple[StepTable, dict[str, list[str]]]:
+    """The flow's step table and adjacency (``_step_table``, ``_adjacency``), made once per run
+    for the flow rules that read them (``ctx.memo``, by page); read, never changed."""
+    made: dict[str, tuple[StepTable, dict[str, list[str]]]] = ctx.memo.setdefault("flow-steps", {})
+    found = made.get(flow.file)
+    if found is None:
+        table = _step_table(flow)
+        found = made[flow.file] = (table, _adjacency(flow, table))
+    return found
+
+
 def _step_table(flow: Resource) -> StepTable:
     """step id -> (index, step) of each step with an id; the first occurrence of an id wins."""
     out: StepTable = {}
@@ -83,7 +94,7 @@ def unknown_step(ctx: Context) -> Iterator[Problem]:
     Fix: correct the target id.
     """
     for flow in _flows(ctx):
-        table = _step_table(flow)
+        table, _adj = _steps_of(ctx, flow)
         for i, step in enumerate(flow.data["steps"]):
             if not isinstance(step, dict):
                 continue
@@ -159,12 +170,11 @@ def unreachable_step(ctx: Context) -> Iterator[Problem]:
     Fix: add the missing edge to it, or remove the step.
     """
     for flow in _flows(ctx):
-        table = _step_table(flow)
+        table, adj = _steps_of(ctx, flow)
         if not table:
             continue
         order = sorted(table.items(), key=lambda kv: kv[1][0])
         start = order[0][0]
-        adj = _adjacency(flow, table)
         seen = _reached([start], adj)
         # steps behind a misspelt edge are that edge's consequence: flow/unknown-step reports the
         # cause, once, instead of one unreachable step per step behind it
@@ -201,10 +211,9 @@ def dead_end(ctx: Context) -> Iterator[Problem]:
     Fix: add the exit (e.g. a "Max retries exceeded" branch to an end step).
     """
     for flow in _flows(ctx):
-        table = _step_table(flow)
+        table, adj = _steps_of(ctx, flow)
         if not table:
             continue
-        adj = _adjacency(flow, table)
         trapped = _trapped(table, adj)
         if not trapped:
             continue
