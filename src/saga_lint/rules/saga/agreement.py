@@ -89,8 +89,9 @@ def _failures(saga: Saga, fm: FlowMap, key: str, node: Node, block: YamlMap) -> 
     declared_list = declared if isinstance(declared, list) else []
     events = {e for f in declared_list if isinstance(f, dict) and (e := pointer_id(f.get("event")))}
     words = own_words(node.message_id or key)
-    branches = [e for e in fm.branches(node.id) if _failure_edge(fm, e, words)]
-    drawn_events = [n for e in fm.branches(node.id) if (n := fm.nodes.get(e.target)) is not None and n.message_id
+    out = fm.branches(node.id)
+    branches = [e for e in out if _failure_edge(fm, e, words)]
+    drawn_events = [n for e in out if (n := fm.nodes.get(e.target)) is not None and n.message_id
                     and n.target is not None and n.target.type == "event" and reads_as_failure(n.message_id, words)]
     retried_only = block.get("type") == "retriable" and not events  # technical failures of a retriable step are retries
     if declared_list and not branches and not retried_only and not any(n.message_id in events for n in drawn_events):
