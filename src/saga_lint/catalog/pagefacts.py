@@ -95,6 +95,12 @@ class PageFacts(NamedTuple):
 
 
 NO_FACTS = PageFacts()  # a page with nothing to say (one object: it is sent and stored once)
+# a page with nothing to say but the lines that do not load it, one object for each set of lines
+# (a 4.x catalog's services under systems/, which 3.x does not load): each is sent once per batch
+_ONLY_NOT_LOADED = {
+    lines: PageFacts(not_loaded_by=lines) if lines else NO_FACTS
+    for lines in (tuple(line for i, line in enumerate(ecloads.LINES) if mask >> i & 1) for mask in range(1 << len(ecloads.LINES)))
+}
 
 
 def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
@@ -107,13 +113,14 @@ def page_facts(files: CatalogFiles, res: Resource) -> PageFacts:
     named = list(schema_paths(res))  # the schema files it names: frontmatter, then body components
     named += [((), text) for _comp, text in body_file_paths(components)]
     block = res.data.get("x-saga") if res.type == "flow" else None
+    shared = _ONLY_NOT_LOADED[tuple(line for line in ecloads.LINES if line not in loading)]  # NO_FACTS: every line loads it
     facts = PageFacts(
         issues, _path_checks(files, res, components), _schema_problems(files, res, named), _schema_fields(files, res),
         _foreign_schemas(files, res, named), tuple(files.unwalked[asked:]),
         is_valid(block) if isinstance(block, dict) and block else None,
-        tuple(line for line in ecloads.LINES if line not in loading),
+        shared.not_loaded_by,  # one tuple object for each set of lines
     )
-    return facts if facts != NO_FACTS else NO_FACTS
+    return shared if facts == shared else facts
 
 
 def _path_checks(files: CatalogFiles, res: Resource, components: list[Component]) -> tuple[PathCheck, ...]:
