@@ -67,6 +67,18 @@ def test_the_pages_each_line_loads_are_the_recorded_ones(tmp_path):
     assert seen == set(_places())  # saga-lint reads every page, loaded or not
 
 
+@pytest.mark.parametrize("line", ecloads.LINES)
+@pytest.mark.parametrize(("kind", "file", "loaded"), [
+    ("team", "teams/platform.mdx", True),
+    ("team", "teams/platform.md/notes/more.mdx", False),  # the first pattern is no prefix of a longer path
+    ("event", "events/OrderPlaced/index.mdx", True),
+    ("event", "events/OrderPlaced/index.mdx/old/index.mdx", False),
+    ("event", "events/OrderPlaced/versioned/0.1.0/index.mdx", True),
+])
+def test_every_pattern_of_a_collection_matches_a_whole_path(line, kind, file, loaded):
+    assert ecloads.loads(line, kind, file) is loaded
+
+
 @pytest.mark.parametrize(
     ("file", "shape"),
     [

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from saga_lint.catalog import versions
 from saga_lint.catalog.body import parse_body
+from saga_lint.catalog.yaml.fast import Yaml12Resolver
 from saga_lint.catalog.yaml.frontmatter import split
 from saga_lint.catalog.yaml.locations import LazyLocations, YamlProblem, load
 
@@ -133,6 +134,20 @@ DOCS = st.dictionaries(
 )
 
 
+class _Yaml12SafeDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting also the strings YAML 1.2 (the reader's typing: ``fast.Yaml12Resolver``)
+    reads as something else: ``08`` or ``1e3`` are strings to YAML 1.1, so PyYAML writes them plain,
+    and numbers to YAML 1.2, as EventCatalog's build reads them."""
+
+    _yaml12 = Yaml12Resolver()
+
+    def resolve(self, kind, value, implicit):
+        tag = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str":
+            return self._yaml12.resolve(kind, value, implicit)
+        return tag
+
+
 def _key_paths(value, path=()):
     if isinstance(value, dict):
         for k, v in value.items():
@@ -146,8 +161,10 @@ def _key_paths(value, path=()):
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCS, st.booleans(), st.integers(min_value=0, max_value=20))
+@example({"a": "08"}, False, 0)  # a string YAML 1.1 writes plain and YAML 1.2 reads as a number
 def test_load_round_trips_with_locations(doc, flow_style, offset):
-    text = yaml.safe_dump(doc, default_flow_style=flow_style, sort_keys=False, allow_unicode=True, width=10**6)
+    text = yaml.dump(doc, Dumper=_Yaml12SafeDumper, default_flow_style=flow_style, sort_keys=False, allow_unicode=True,
+                     width=10**6)
     value, locs = load(text, offset)
     assert value == (doc if doc else None) or (doc == {} and value == {})
     lines = text.split("\n")

@@ -131,8 +131,8 @@ def _compile(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str
     """The include and exclude patterns of one collection, compiled."""
     include = [_regex(p) for p in patterns if not p.startswith("!")]
     exclude = [_regex(p[1:]) for p in patterns if p.startswith("!")]
-    return (re.compile("|".join(f"(?:{p})" for p in include) + r"\Z"),
-            re.compile("|".join(f"(?:{p})" for p in exclude) + r"\Z") if exclude else None)
+    return (re.compile("(?:" + "|".join(f"(?:{p})" for p in include) + r")\Z"),
+            re.compile("(?:" + "|".join(f"(?:{p})" for p in exclude) + r")\Z") if exclude else None)
 
 
 @cache
