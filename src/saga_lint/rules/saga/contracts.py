@@ -50,7 +50,7 @@ def correlation(ctx: Context) -> Iterator[Problem]:
         name = key.strip()
         for mid, step in _saga_messages(ctx, saga):
             if _at_root(ctx, mid, name):
-                continue  # the common case, answered without composing the message
+                continue  # the common case: at the schema's root, as the loader's workers found
             problem = _missing_field(ctx, saga, mid, name, step,
                                      f"x-saga.correlation is {name}, but the schema of {mid} has no {name}")
             if problem is not None:
@@ -93,7 +93,7 @@ def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[
     for owner, where, message in ((block, (), trigger), (comp, ("compensation",), undo_trigger)):
         spec = owner.get("idempotency")
         key = spec.get("key") if isinstance(spec, dict) else None
-        if not isinstance(key, str) or not key.strip() or not message:
+        if not isinstance(key, str) or not key.strip() or not message or _at_root(ctx, message, key.strip()):
             continue
         what = "the compensation" if owner is comp else f"step {name}"
         problem = _missing_field(ctx, saga, message, key.strip(), name,
@@ -155,11 +155,10 @@ def _missing_field(
     ctx: Context, saga: Saga, mid: str, key: str, step: str | None, text: str, at: KeyPath | None = None
 ) -> Problem | None:
     """A Problem when the message's JSON schema has no ``key``; placed at ``at`` in the flow, else at
-    the message's schemaPath."""
+    the message's schemaPath. Asked only when the key is not at the schema's root (``_at_root``:
+    the callers ask the loader's workers' answer first, then this reads the schema)."""
     from saga_lint.catalog.schemas.load import load_message_schema
 
-    if _at_root(ctx, mid, key):
-        return None  # at the schema's root, as the loader's workers found: no need to read it again
     res = lookup(ctx, MESSAGE_TYPES, mid)
     loaded = load_message_schema(ctx.catalog, res) if res is not None else None
     if res is None or loaded is None or loaded.document is None or has_field(loaded.document, key) is not False:
