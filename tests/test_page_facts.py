@@ -90,3 +90,63 @@ def test_a_page_edited_in_place_is_forgotten_explicitly(make_catalog):
     catalog.facts.forget(page)
     page.forget_derived()
     assert [c.status for c in catalog.facts.of(page).path_checks] == ["missing"]
+
+
+def _generated(tmp_path: Path) -> Path:
+    out = tmp_path / "cat"
+    subprocess.run([sys.executable, str(GENERATE), "40", str(out)], capture_output=True, text=True, check=True)
+    return out
+
+
+def test_facts_a_worker_sends_damaged_are_computed_here(tmp_path, monkeypatch):
+    """Each worker's second facts message is not a pickle: the reader thread leaves that batch out,
+    and this process computes those pages' facts when asked, the same as everywhere else."""
+    from saga_lint.catalog import workers
+
+    out = _generated(tmp_path)
+    sequential = _sequential(out, monkeypatch)
+    real_dumps = workers.pickle.dumps
+    sent = {"n": 0}
+
+    def damaged(obj, protocol=None):
+        sent["n"] += isinstance(obj, list)  # a batch's facts (a part of pages travels as a tuple)
+        return b"\x80\x05not a pickle" if sent["n"] == 2 and isinstance(obj, list) else real_dumps(obj, protocol=protocol)
+
+    monkeypatch.setattr(workers.pickle, "dumps", damaged)  # as forked: each worker counts its own messages
+    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
+    catalog = load_catalog(out)
+    if catalog.facts.pending is None:
+        pytest.skip("the loader's workers did not start here (no fork)")
+    catalog.facts.wait()
+    received = set(catalog.facts.by_file)
+    every = {page.file for page in catalog.resources + catalog.pages}
+    assert received < every  # the damaged batches' pages were left out ...
+    _assert_same(sequential, _facts(catalog))  # ... and computed here, the same
+
+
+def test_facts_of_a_worker_that_dies_are_computed_here(tmp_path, monkeypatch):
+    """A worker that stops after its first facts message (out of memory, say): the pages it sent no
+    facts for are computed here; nothing is lost, nothing differs."""
+    import os
+
+    from saga_lint.catalog import workers
+
+    out = _generated(tmp_path)
+    sequential = _sequential(out, monkeypatch)
+    real_dumps = workers.pickle.dumps
+    sent = {"n": 0}
+
+    def dies(obj, protocol=None):
+        sent["n"] += isinstance(obj, list)  # a batch's facts (a part of pages travels as a tuple)
+        if sent["n"] == 2:
+            os._exit(1)
+        return real_dumps(obj, protocol=protocol)
+
+    monkeypatch.setattr(workers.pickle, "dumps", dies)
+    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
+    catalog = load_catalog(out)
+    if catalog.facts.pending is None:
+        pytest.skip("the loader's workers did not start here (no fork)")
+    catalog.facts.wait()
+    assert set(catalog.facts.by_file) < {page.file for page in catalog.resources + catalog.pages}
+    _assert_same(sequential, _facts(catalog))

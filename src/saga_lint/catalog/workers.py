@@ -116,7 +116,8 @@ class Workers:
         self.procs: list[BaseProcess] = []
         self.received: list[list[Resource]] = []  # per batch, the pages as this process holds them
         self.readers: list[threading.Thread] = []  # one per worker, reading its facts (``_drain``)
-        self.facts_sent: list[list[bytes]] = []  # per worker, its facts messages as read, one per batch
+        # per worker, each batch's pages paired with their facts, as its reader thread decoded them
+        self.facts_sent: list[list[list[tuple[Resource, PageFacts]]]] = []
         try:
             for w in range(n):
                 recv, send = ctx.Pipe(duplex=False)
@@ -169,15 +170,25 @@ class Workers:
     def _drain(self) -> None:
         """Read the workers' facts messages as they are sent, one thread per worker (the reads
         wait outside the GIL), so that no worker waits on a full pipe, alive with its memory,
-        until the rules ask for the facts (``collect``). Each worker sends one message per batch."""
+        until the rules ask for the facts (``collect``). Each worker sends one message per batch;
+        its thread decodes each as it comes and pairs its facts with the batch's pages, while
+        this process builds the graph and runs the other rules: what ``collect`` is left to do
+        once the last worker is done is to hand the pairs over, with no CPU idle meanwhile."""
         import threading
 
         n = len(self.conns)
 
         def read(w: int, conn: Connection) -> None:
             with contextlib.suppress(EOFError, OSError):
-                for _ in range(len(self.batches[w::n])):
-                    self.facts_sent[w].append(conn.recv_bytes())
+                for k in range(len(self.batches[w::n])):
+                    sent = conn.recv_bytes()
+                    try:
+                        per_batch = pickle.loads(sent)
+                        pages = self.received[w + k * n]
+                        pairs = [(res, fact) for res, fact in zip(pages, per_batch, strict=False) if fact is not None]
+                    except (EOFError, pickle.UnpicklingError, TypeError):
+                        continue  # this batch's facts are left out: computed in this process when asked
+                    self.facts_sent[w].append(pairs)
 
         self.facts_sent = [[] for _ in self.conns]
         self.readers = [threading.Thread(target=read, args=(w, conn), daemon=True) for w, conn in enumerate(self.conns)]
@@ -187,19 +198,12 @@ class Workers:
     def collect(self) -> Iterator[tuple[Resource, PageFacts]]:
         """Wait for the workers' page facts: each page received with its facts (``pagefacts.PendingFacts``).
         The pages of a worker that failed, and those whose facts it could not compute, are left out."""
-        n = len(self.conns)
         try:
             for w, reader in enumerate(self.readers):
                 reader.join()
-                for k, sent in enumerate(self.facts_sent[w]):
-                    try:
-                        per_batch = pickle.loads(sent)
-                    except (EOFError, pickle.UnpicklingError):
-                        continue
-                    for res, fact in zip(self.received[w + k * n], per_batch, strict=False):
-                        if fact is not None:
-                            yield res, fact
-                self.facts_sent[w] = []  # the bytes are not needed once read
+                for pairs in self.facts_sent[w]:
+                    yield from pairs
+                self.facts_sent[w] = []  # not needed once handed over
         finally:
             self.close()
 
