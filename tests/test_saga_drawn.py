@@ -540,3 +540,67 @@ def test_an_undo_command_the_participant_does_not_receive_is_named(cat):
         "checkout-orchestrator sends the command release-inventory, which no step uses, but inventory-service does not "
         "receive it: if it is the undo, add it to inventory-service's receives and declare compensation: "
         "{command: release-inventory, retry: ...} in x-saga.")
+
+
+def _summary(step_id: str, text: str):
+    def put(data: dict) -> None:
+        next(s for s in data["steps"] if s["id"] == step_id)["summary"] = text
+    return put
+
+
+@pytest.mark.parametrize(("text", "level", "severity"), [
+    ("Retried up to 5 times with exponential backoff (1s, max 30s), 10s timeout per attempt", "prose", "warning"),
+    ("The payment provider's client retries transient failures", "prose", "warning"),
+    ("Authorize the card; declines and fraud holds are non-retryable", "missing", "error"),  # what may be retried: no policy
+    ("Authorize the card", "missing", "error"),
+])
+def test_a_retry_policy_told_in_the_step_nodes_summary_is_prose(cat, text, level, severity):
+    """The plain checkout saga with a summary on authorize_payment's node: words that say how the call
+    is tried again are the step's retry policy in prose (saga/retry-policy one level down: documented,
+    not checkable), at the summary's line; "non-retryable" says what may not be retried, no policy."""
+    from saga_lint.pipeline import run_check
+
+    plain(cat, FLOW)
+    edit(cat, FLOW, _summary("authorize_payment", text))
+    result = run_check(cat)
+    step = next(s for s in result.sagas if s.id == "checkout-saga").step("authorize_payment")
+    assert step is not None and step.evidence["retry"].level == level
+    found = [f for f in result.findings if f.rule == "saga/retry-policy" and f.step == "authorize_payment"]
+    assert [str(f.severity) for f in found] == [severity]
+    if level == "prose":
+        assert "documented only in prose" in found[0].message and text[:30] in found[0].message
+        lines = (cat / FLOW).read_text("utf-8").splitlines()
+        assert lines[found[0].line - 1].lstrip().startswith("summary:")
+    # the other steps keep their own: no retry policy anywhere else
+    others = [f for f in result.findings if f.rule == "saga/retry-policy" and f.step in ("reserve_inventory", "create_order")]
+    assert [str(f.severity) for f in others] == ["error", "error"]
+
+
+def test_a_retry_policy_told_by_the_service_drawn_to_send_the_command_is_prose(cat):
+    """A service node drawn right before the command, drawing only it (the activity that sends it),
+    tells the retry in its summary: that is the step's retry policy in prose. A service node that
+    draws other edges too is some other step's: it tells nothing of this one."""
+    from saga_lint.pipeline import run_check
+
+    def sender(data: dict) -> None:
+        steps = data["steps"]
+        reserve = next(s for s in steps if s["id"] == "reserve_inventory")
+        reserve["next_steps"][0] = {"id": "payment_call", "label": "Reserved"}
+        at = steps.index(reserve) + 1
+        steps.insert(at, {"id": "payment_call", "title": "Authorize activity", "service": {"id": "CheckoutOrchestrator"},
+                          "summary": "Temporal activity: retries transient failures with backoff",
+                          "next_step": {"id": "authorize_payment"}})
+
+    plain(cat, FLOW)
+    edit(cat, FLOW, sender)
+    step = next(s for s in run_check(cat).sagas if s.id == "checkout-saga").step("authorize_payment")
+    assert step is not None and step.evidence["retry"].level == "prose"
+    assert 'node "payment_call"' in step.evidence["retry"].note
+
+    def second_edge(data: dict) -> None:
+        node = next(s for s in data["steps"] if s["id"] == "payment_call")
+        node["next_steps"] = [node.pop("next_step"), {"id": "compensate", "label": "Unavailable"}]
+
+    edit(cat, FLOW, second_edge)
+    step = next(s for s in run_check(cat).sagas if s.id == "checkout-saga").step("authorize_payment")
+    assert step is not None and step.evidence["retry"].level == "missing"

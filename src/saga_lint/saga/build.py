@@ -203,7 +203,7 @@ def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, 
         step.evidence["success"] = _success(graph, saga, step, fmap)
         step.evidence["failure"] = _failure(graph, saga, step, fmap)
     for step in saga.steps:  # after every step's failures: a choreographed step undoes on a later one's failure event
-        step.evidence["retry"] = _retry(saga, step)
+        step.evidence["retry"] = _retry(saga, step, fmap)
         step.evidence["compensation"] = _compensation(graph, saga, step, fmap)
         step.evidence["status"] = _status(saga, step)
         if not xsaga.x_step_type(step):
@@ -248,10 +248,12 @@ def _failure(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> 
     )
 
 
-def _retry(saga: Saga, step: SagaStep) -> Evidence:
+def _retry(saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence:
+    """x-saga; else the docs' "Saga steps" table; else a summary drawn with the step that says how it is retried."""
     return (
         xsaga.x_retry(saga, step)
         or docs.docs_evidence(saga, step, ("retry", "retries", "retry policy"))
+        or infer.summary_retry(saga, step, fmap)
         or _missing(saga, step, "no retry policy")
     )
 

@@ -397,6 +397,28 @@ def command_verb(cmd: Resource) -> str:
     return re.split(r"[-_ ]", (cmd.id or "").lower())[0]
 
 
+# words that say how a failed call is tried again: "retries transient failures", "Retried up to 5
+# times with exponential backoff"; not "non-retryable" or "retryable" (what may be retried, no policy)
+_RETRY_WORDS = re.compile(r"\b(?:retr(?:y|ies|ied|ying)|back-?off|re-?deliver(?:y|ed|ies|s)?)\b", re.I)
+
+
+def summary_retry(saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
+    """A retry policy told in a summary drawn with the step: its message node's, a service drawn
+    right before it that draws nothing else (the call that sends it: "RequestDelivery activity:
+    retries transient failures"), or its handler's. Prose: documented, not checkable."""
+    node = fmap.nodes.get(step.id)
+    if node is None:
+        return None
+    senders = [n for n in fmap.before(node.id)
+               if n.kind in ("service", "agent") and [e.target for e in fmap.out_links(n.id)] == [node.id]]
+    for n in [node, *senders, *fmap.handler_nodes(node.id)]:
+        text = n.data.get("summary")
+        if isinstance(text, str) and _RETRY_WORDS.search(text):
+            return Evidence.at("prose", None, saga.flow, (*n.path, "summary"),
+                               f'the summary of node "{n.id}" says "{cut(text, 100)}"')
+    return None
+
+
 def _named_compensation(
     graph: CatalogGraph, saga: Saga, step: SagaStep, participant: Resource, texts: list[tuple[str, int, str]]
 ) -> Evidence | None:
