@@ -150,3 +150,35 @@ def test_facts_of_a_worker_that_dies_are_computed_here(tmp_path, monkeypatch):
     catalog.facts.wait()
     assert set(catalog.facts.by_file) < {page.file for page in catalog.resources + catalog.pages}
     _assert_same(sequential, _facts(catalog))
+
+
+def test_pages_having_each_kind_of_fact_are_those_a_scan_finds_in_catalog_order(tmp_path, monkeypatch):
+    """``pages_having``, which the rules that report from the page facts read instead of every page:
+    for each kind, exactly the pages whose facts have it, resources first, in catalog order; a page
+    forgotten (edited in place) is asked again."""
+    from saga_lint.catalog.pagefacts import HAVING, pages_having
+
+    out = _generated(tmp_path)
+    ev = next(out.glob("domains/*/systems/*/services/*/events/*/index.mdx"))
+    ev.write_text(ev.read_text().replace("schemaPath: schema.json", "schemaPath: nothing.json\nverison: 2"))
+    bad = next(out.glob("domains/*/systems/*/services/*/events/*/schema.json"))
+    bad.write_text('{"type": "strnig"}')
+    (bad.parent / "order.avsc").write_text('{"type": "record", "name": "A", "fields": []}')
+    cmd = next(out.glob("domains/*/systems/*/services/*/commands/*/index.mdx"))
+    cmd.write_text(cmd.read_text().replace("---\n", "---\nschemas:\n  - path: ../../events/nowhere/order.avsc\n", 1))
+    (bad.parent.parent.parent / "events").mkdir(exist_ok=True)
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("SAGA_LINT_JOBS", jobs)
+        catalog = load_catalog(out)
+        every = [*catalog.resources, *catalog.pages]
+        for kind, test in HAVING.items():
+            assert pages_having(catalog, kind) == [r for r in every if test(catalog.facts.of(r))], kind
+        assert {k for k in HAVING if pages_having(catalog, k)} >= {"frontmatter_issues", "path_problems", "schema_problems",
+                                                                  "not_loaded_by"}
+        both = pages_having(catalog, "frontmatter_issues", "path_problems")
+        assert both == [r for r in every if r in pages_having(catalog, "frontmatter_issues")
+                        or r in pages_having(catalog, "path_problems")]
+        page = pages_having(catalog, "path_problems")[0]
+        catalog.facts.forget(page)
+        assert catalog.facts.having_by_kind is None  # asked again, with the page's facts computed again
+        assert page in pages_having(catalog, "path_problems")

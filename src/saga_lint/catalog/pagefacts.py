@@ -30,7 +30,7 @@ their work. A page edited in place after its facts were computed is ``forget``-e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from saga_lint.catalog import ecloads
@@ -166,6 +166,16 @@ def _foreign_schemas(files: CatalogFiles, res: Resource, named: list[tuple[KeyPa
     return tuple(out)
 
 
+# what ``PageFactsTable.having`` answers: a kind of fact, and whether a page's facts have any
+HAVING: dict[str, Callable[[PageFacts], bool]] = {
+    "frontmatter_issues": lambda f: bool(f.frontmatter_issues),
+    "path_problems": lambda f: any(check.status != "ok" for check in f.path_checks),
+    "schema_problems": lambda f: any(named.problems for named in f.schema_problems),
+    "foreign_schemas": lambda f: bool(f.foreign_schemas),
+    "not_loaded_by": lambda f: bool(f.not_loaded_by),
+}
+
+
 class PendingFacts(Protocol):
     """Page facts still being computed elsewhere (the loader's workers)."""
 
@@ -182,6 +192,8 @@ class PageFactsTable:
         self.files = files
         self.by_file: dict[str, PageFacts] = {}
         self.pending: PendingFacts | None = None
+        # the pages with something to say of each kind (``having``), in catalog order, once asked
+        self.having_by_kind: dict[str, list[Resource]] | None = None
 
     def expect(self, pending: PendingFacts) -> None:
         """The facts of some pages will come from ``pending``: ``wait`` takes them."""
@@ -206,6 +218,25 @@ class PageFactsTable:
     def forget(self, res: Resource) -> None:
         """Forget a page's facts (a page edited in place): they are computed again when asked."""
         self.by_file.pop(res.file, None)
+        self.having_by_kind = None
+
+    def having(self, catalog: Catalog, kind: str) -> list[Resource]:
+        """The catalog's pages (resources, then other pages, in catalog order) whose facts have
+        something of ``kind`` (``HAVING``): a rule that reports what is wrong in some pages' facts
+        reads those, not every page of a catalog where few have anything to say (one pass over the
+        pages for every kind, the first time any is asked)."""
+        if self.having_by_kind is None:
+            found: dict[str, list[Resource]] = {k: [] for k in HAVING}
+            tests = list(HAVING.items())
+            for res in (*catalog.resources, *catalog.pages):
+                facts = self.of(res)
+                if facts is NO_FACTS:
+                    continue
+                for k, test in tests:
+                    if test(facts):
+                        found[k].append(res)
+            self.having_by_kind = found
+        return self.having_by_kind[kind]
 
     def unwalked(self) -> set[str]:
         """Every path the facts (and anything else in this process) looked up on disk that the
@@ -259,3 +290,15 @@ def not_loaded_by(catalog: Catalog, res: Resource) -> tuple[str, ...]:
     """The EventCatalog lines (``ecloads.LINES``) that do not load the page: those for which
     ``ecloads.loads(line, ecloads.kind_of(res.type, res.file), res.file)`` is false."""
     return catalog.facts.of(res).not_loaded_by
+
+
+def pages_having(catalog: Catalog, *kinds: str) -> list[Resource]:
+    """The catalog's pages (resources, then other pages, in catalog order) whose facts have anything
+    of one of ``kinds`` (``HAVING``: ``frontmatter_issues``, ``path_problems``, ``schema_problems``,
+    ``foreign_schemas``, ``not_loaded_by``): every page any rule that reports from those facts has
+    something to say of."""
+    table = catalog.facts
+    if len(kinds) == 1:
+        return table.having(catalog, kinds[0])
+    chosen = {id(res) for kind in kinds for res in table.having(catalog, kind)}
+    return [res for res in (*catalog.resources, *catalog.pages) if id(res) in chosen]

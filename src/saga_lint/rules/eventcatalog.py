@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.catalog import ecloads
 from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
-from saga_lint.catalog.pagefacts import frontmatter_issues, not_loaded_by
+from saga_lint.catalog.pagefacts import frontmatter_issues, not_loaded_by, pages_having
 from saga_lint.catalog.refs import format_path
 from saga_lint.rules import Context, Problem, rule
 from saga_lint.rules.schema import eventcatalog_of
@@ -36,10 +36,11 @@ def _kinds(kind: str) -> str:
     return _PLURALS.get(kind, kind + "s")
 
 
-def _judged(ctx: Context) -> Iterator[tuple[Resource, str]]:
-    """Every page with a collection kind, with that kind (the config's v1 users are no page)."""
+def _judged(ctx: Context, *facts: str) -> Iterator[tuple[Resource, str]]:
+    """Every page with a collection kind whose page facts have any of ``facts``
+    (``pagefacts.pages_having``), with that kind (the config's v1 users are no page)."""
     v1 = ctx.catalog.v1
-    for res in (*ctx.catalog.resources, *ctx.catalog.pages):
+    for res in pages_having(ctx.catalog, *facts):
         if v1 is not None and v1.declared_in_config(res):
             continue
         yield res, ecloads.kind_of(res.type, res.file)
@@ -77,7 +78,7 @@ def _features(ctx: Context) -> dict[str, dict[str, list[str]]]:
     from saga_lint.catalog.fmschema import read_by_4_only
 
     found: dict[str, dict[str, set[str]]] = {_UNLOADED: {}, _DROPPED: {}, _REJECTED: {}}
-    for res, kind in _judged(ctx):
+    for res, kind in _judged(ctx, "not_loaded_by", "frontmatter_issues"):
         unloaded = not_loaded_by(ctx.catalog, res)
         if "3" in unloaded and "4" not in unloaded:
             k = _kinds(kind)
@@ -189,7 +190,7 @@ def not_loaded(ctx: Context) -> Iterator[Problem]:
         return
     other = "4" if ec.line == "3" else "3"
     groups: dict[tuple[str, str], list[Resource]] = {}
-    for res, kind in _judged(ctx):
+    for res, kind in _judged(ctx, "not_loaded_by"):
         unloaded = not_loaded_by(ctx.catalog, res)  # ecloads.loads, asked by the loader's workers
         if ec.line not in unloaded:
             continue

@@ -28,12 +28,12 @@ def _problems(ctx: Context) -> list[_Found]:
     cache: list[_Found] | None = ctx.memo.get(_CACHE_KEY)
     if cache is not None:
         return cache
-    from saga_lint.catalog.pagefacts import schema_problems
+    from saga_lint.catalog.pagefacts import pages_having, schema_problems
 
     cache = []
     seen: set[Any] = set()
     catalog = ctx.catalog
-    for res in list(catalog.resources) + list(catalog.pages):
+    for res in pages_having(catalog, "schema_problems"):
         for path, problems in schema_problems(catalog, res):
             for p in problems:
                 if p.key in seen:

@@ -228,15 +228,16 @@ def valid_version_range(ctx: Context) -> Iterator[Problem]:
 
 
 def _path_checks(ctx: Context) -> list[PathCheck]:
-    """``(status, resource, key path, component or None, path text)`` for every file path in the
-    catalog (``catalog.pagefacts.path_checks``: computed by the loader's workers on large catalogs)."""
+    """``(status, resource, key path, component or None, path text)`` for every file path of the
+    pages with a path that does not resolve (``catalog.pagefacts.path_checks``: computed by the
+    loader's workers on large catalogs)."""
     cache: list[PathCheck] | None = ctx.memo.get("_path_checks")
     if cache is None:
-        from saga_lint.catalog.pagefacts import path_checks
+        from saga_lint.catalog.pagefacts import pages_having, path_checks
 
         cache = []
         catalog = ctx.catalog
-        for res in list(catalog.resources) + list(catalog.pages):
+        for res in pages_having(catalog, "path_problems"):  # a page whose every path resolves has none
             for status, path, comp, text in path_checks(catalog, res):
                 cache.append((status, res, path, comp, text))
         ctx.memo["_path_checks"] = cache

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.catalog import ecloads
 from saga_lint.catalog.fmschema import read_by_4_only
-from saga_lint.catalog.pagefacts import frontmatter_issues
+from saga_lint.catalog.pagefacts import frontmatter_issues, pages_having
 from saga_lint.catalog.refs import format_path
 from saga_lint.ecversion import EcVersion, applies, detect
 from saga_lint.rules import Context, Problem, rule
@@ -28,7 +28,7 @@ def _issues(ctx: Context, *kinds: str) -> Iterator[Problem]:
     if cache is None:
         cache = []
         v1 = ctx.catalog.v1  # a v1 catalog's missing ids are one finding: structure/v1-layout
-        for res in (*ctx.catalog.resources, *ctx.catalog.pages):  # docs pages and changelogs too
+        for res in pages_having(ctx.catalog, "frontmatter_issues"):  # docs pages and changelogs too
             issues = frontmatter_issues(ctx.catalog, res)
             folded = folded_by_undeclared(ec, issues)  # schema/undeclared-version says them once
             for issue in issues:

@@ -28,11 +28,11 @@ def _problems(ctx: Context) -> list[tuple[Resource, tuple[Any, ...], SchemaProbl
     found: list[tuple[Resource, tuple[Any, ...], SchemaProblem]] | None = ctx.memo.get(_MEMO)
     if found is not None:
         return found
-    from saga_lint.catalog.pagefacts import foreign_schemas
+    from saga_lint.catalog.pagefacts import foreign_schemas, pages_having
 
     found, done, seen = [], set(), set()
     catalog = ctx.catalog
-    for res in list(catalog.resources) + list(catalog.pages):
+    for res in pages_having(catalog, "foreign_schemas"):
         for named in foreign_schemas(catalog, res):
             if named.rel in done:
                 continue
