@@ -880,3 +880,43 @@ def test_reads_as_failure_equals_removing_word_by_word(text, words):
     for sample, own in (("order-cancelled", ["cance", "order"]), ("payment-declined", ["autho", "payme"]),
                         ("inventory-released", ["relea", "inven"]), ("Failed: cancel", [])):
         assert reads_as_failure(sample, own) == _reads_as_failure_word_by_word(sample, own)
+
+
+def test_the_work_done_before_the_wait_for_the_page_facts_gives_the_same_findings(tmp_path, monkeypatch):
+    """``saga/correlation``, ``saga/idempotency`` and ``saga/schema`` do the part of their work that
+    reads no page facts before the wait for the loader's workers (``Rule.prepare``): with the
+    workers (the prepared work read back) their findings are those of a run without (each rule
+    doing all its work itself), and the prepare hooks did run."""
+    import shutil
+    from pathlib import Path
+
+    from saga_lint import rules
+    from saga_lint.pipeline import run_check
+
+    root = tmp_path / "cat"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "catalog-examples" / "broken-choreography", root)
+    flow = root / "flows" / "PlaceOrder" / "index.mdx"
+    flow.write_text(flow.read_text("utf-8").replace("      trigger: inventory-reserved\n",
+                                                    "      trigger: {id: inventory-reserved, version: 9.9.9}\n", 1), "utf-8")
+    watched = ("saga/correlation", "saga/idempotency", "saga/schema")
+
+    def findings(jobs: str) -> list:
+        monkeypatch.setenv("SAGA_LINT_JOBS", jobs)
+        return [(f.rule, str(f.severity), f.message, f.file, f.line, f.column, f.step, f.field, f.fingerprint)
+                for f in run_check(root).findings if f.rule in watched]
+
+    alone = findings("1")
+    prepared: list = []
+    for name in watched:
+        r = rules.all_rules()[name]
+        assert r.page_facts and r.prepare is not None, name
+
+        def spy(ctx, _prepare=r.prepare, _name=name):
+            prepared.append(_name)
+            return _prepare(ctx)
+
+        monkeypatch.setattr(r, "prepare", spy)
+    with_workers = findings("2")
+    assert sorted(prepared) == sorted(watched)
+    assert with_workers == alone
+    assert {f[0] for f in alone} == set(watched)  # each rule has something to say here

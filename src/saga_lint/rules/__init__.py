@@ -54,6 +54,9 @@ class Rule:
     # reads the pages' facts (catalog.pagefacts), which the loader's workers may still be
     # computing: such rules run after the others, so that the wait overlaps with their work
     page_facts: bool = False
+    # of a page_facts rule: its work that reads no page facts (into ``Context.memo``), done before
+    # the wait for them, while the workers still compute them; the rule reads it (or does it itself)
+    prepare: Callable[[Context], object] | None = None
 
     @property
     def family(self) -> str:
@@ -73,7 +76,7 @@ RULES: dict[str, Rule] = {}
 
 def rule(
     name: str, severity: str, official: bool = False, emitted_by_loader: bool = False, page_facts: bool = False,
-    official_since: str | None = None,
+    official_since: str | None = None, prepare: Callable[[Context], object] | None = None,
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Register the decorated function as the rule ``name`` at the default ``severity``;
     ``official``: the official linter has a rule of this name and meaning (since
@@ -83,7 +86,7 @@ def rule(
         since = (official_since or "1.1.1") if official else None
         RULES[name] = Rule(
             name, Severity(severity), func, inspect.cleandoc(func.__doc__ or ""), emitted_by_loader=emitted_by_loader,
-            official=official, official_since=since, page_facts=page_facts,
+            official=official, official_since=since, page_facts=page_facts, prepare=prepare,
         )
         return func
 
@@ -162,9 +165,15 @@ def run_rules(ctx: Context, config: Config, only: Collection[str] | None = None)
     selected = [(name, r) for name, r in rules.items() if only is None or name in only]
     suppressions = Suppressions(frozenset(rules))
     # findings are sorted below, so the order rules run in shows nowhere
-    for name, r in sorted(selected, key=lambda item: item[1].page_facts):
-        if r.page_facts:
-            ctx.catalog.facts.wait()  # the loader's workers' page facts: waited for after every other rule
+    ordered = sorted(selected, key=lambda item: item[1].page_facts)
+    for name, r in ordered:
+        if r.page_facts and ctx.catalog.facts.pending is not None:
+            # the loader's workers' page facts: waited for after every other rule, and after the work
+            # of the rules that read them that reads none
+            for other, p in ordered:
+                if p.page_facts and p.prepare is not None and p.func is not None and config.rule_may_run(other, p.severity):
+                    p.prepare(ctx)
+            ctx.catalog.facts.wait()
         findings.extend(_rule_findings(ctx, config, name, r, suppressions))
     if only is None:  # which suppressions silenced nothing is known after a full run only
         defaults = {n: r.severity.value for n, r in rules.items()}

@@ -26,7 +26,24 @@ if TYPE_CHECKING:
 _UNKNOWN = object()  # a schema part this check cannot see into (an external $ref): never a finding
 
 
-@rule("saga/correlation", "error", page_facts=True)
+def _correlated(ctx: Context) -> list[tuple[Saga, str, list[tuple[str, str | None]]]]:
+    """Each saga that names a correlation key, the key, and the messages it relies on, each looked
+    up (``lookup`` keeps the answer): what ``saga/correlation`` asks that reads no page facts, worked
+    out once, before the wait for the loader's workers when there is one (the rule's ``prepare``)."""
+    found: list[tuple[Saga, str, list[tuple[str, str | None]]]] | None = ctx.memo.get("_correlated")
+    if found is None:
+        found = ctx.memo["_correlated"] = []
+        for saga in ctx.sagas:
+            key = raw_block(saga).get("correlation")
+            if isinstance(key, str) and key.strip():
+                messages = _saga_messages(ctx, saga)
+                for mid, _step in messages:
+                    lookup(ctx, MESSAGE_TYPES, mid)
+                found.append((saga, key.strip(), messages))
+    return found
+
+
+@rule("saga/correlation", "error", page_facts=True, prepare=_correlated)
 def correlation(ctx: Context) -> Iterator[Problem]:
     """A message of the saga has no field for the correlation key x-saga declares.
 
@@ -43,12 +60,8 @@ def correlation(ctx: Context) -> Iterator[Problem]:
     Fix: add the field to the message's schema (a new version when it is a breaking change), or
     correct ``correlation``.
     """
-    for saga in ctx.sagas:
-        key = raw_block(saga).get("correlation")
-        if not isinstance(key, str) or not key.strip():
-            continue
-        name = key.strip()
-        for mid, step in _saga_messages(ctx, saga):
+    for saga, name, messages in _correlated(ctx):
+        for mid, step in messages:
             if _at_root(ctx, mid, name):
                 continue  # the common case: at the schema's root, as the loader's workers found
             problem = _missing_field(ctx, saga, mid, name, step,
@@ -57,7 +70,29 @@ def correlation(ctx: Context) -> Iterator[Problem]:
                 yield problem
 
 
-@rule("saga/idempotency", "error", page_facts=True)
+# a key one of a saga's steps declares, to be found in the schema of the message that starts it:
+# the saga, the step, where in the step (``()`` or ``("compensation",)``), the message, the key
+_KeyQuestion = tuple["Saga", str, "KeyPath", str, str]
+
+
+def _idempotency(ctx: Context) -> tuple[list[_KeyQuestion], list[Problem]]:
+    """What ``saga/idempotency`` asks of the page facts (each declared key and the message it must be
+    in, the message looked up) and the problems that need none, worked out once, before the wait for
+    the loader's workers when there is one (the rule's ``prepare``)."""
+    found: tuple[list[_KeyQuestion], list[Problem]] | None = ctx.memo.get("_idempotency")
+    if found is None:
+        questions: list[_KeyQuestion] = []
+        problems: list[Problem] = []
+        for saga in ctx.sagas:
+            for name, block in raw_steps(saga).items():
+                questions += _key_questions(ctx, saga, name, block)
+                problems += _retried_not_idempotent(saga, name, block)
+                problems += _redelivered_not_idempotent(saga, name, block)
+        found = ctx.memo["_idempotency"] = (questions, problems)
+    return found
+
+
+@rule("saga/idempotency", "error", page_facts=True, prepare=_idempotency)
 def idempotency(ctx: Context) -> Iterator[Problem]:
     """A declared idempotency key is not in the message, or a retried compensation is not declared idempotent.
 
@@ -77,30 +112,34 @@ def idempotency(ctx: Context) -> Iterator[Problem]:
     Fix: add the key to the message's schema, or declare the key the message does carry; declare
     ``compensation.idempotent: true`` once the undo is safe to repeat.
     """
-    for saga in ctx.sagas:
-        for name, block in raw_steps(saga).items():
-            yield from _step_keys(ctx, saga, name, block)
-            yield from _retried_not_idempotent(saga, name, block)
-            yield from _redelivered_not_idempotent(saga, name, block)
+    questions, problems = _idempotency(ctx)
+    yield from problems
+    for saga, name, where, message, key in questions:
+        if _at_root(ctx, message, key):
+            continue
+        what = "the compensation" if where else f"step {name}"
+        problem = _missing_field(ctx, saga, message, key, name,
+                                 f"{what} is idempotent by {key}, but the schema of {message}, which starts it, "
+                                 f"has no {key}", at=field_path(saga, name, *where, "idempotency", "key"))
+        if problem is not None:
+            yield problem
 
 
-def _step_keys(ctx: Context, saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:
-    """The step's and its compensation's ``idempotency.key`` are in the schema of what starts them."""
+def _key_questions(ctx: Context, saga: Saga, name: str, block: YamlMap) -> list[_KeyQuestion]:
+    """The step's and its compensation's ``idempotency.key``, each with the message that starts them
+    (looked up: ``lookup`` keeps the answer), to be found in its schema."""
     node = flowmap(ctx, saga).nodes.get(name)
     trigger = pointer_id(block.get("trigger")) or (node.message_id if node else None)
     comp = compensation_block(block)
     undo_trigger = compensation_on(comp) or pointer_id(comp.get("command"))
+    out: list[_KeyQuestion] = []
     for owner, where, message in ((block, (), trigger), (comp, ("compensation",), undo_trigger)):
         spec = owner.get("idempotency")
         key = spec.get("key") if isinstance(spec, dict) else None
-        if not isinstance(key, str) or not key.strip() or not message or _at_root(ctx, message, key.strip()):
-            continue
-        what = "the compensation" if owner is comp else f"step {name}"
-        problem = _missing_field(ctx, saga, message, key.strip(), name,
-                                 f"{what} is idempotent by {key.strip()}, but the schema of {message}, which starts it, "
-                                 f"has no {key.strip()}", at=field_path(saga, name, *where, "idempotency", "key"))
-        if problem is not None:
-            yield problem
+        if isinstance(key, str) and key.strip() and message:
+            lookup(ctx, MESSAGE_TYPES, message)
+            out.append((saga, name, where, message, key.strip()))
+    return out
 
 
 def _retried_not_idempotent(saga: Saga, name: str, block: YamlMap) -> Iterator[Problem]:

@@ -20,7 +20,17 @@ if TYPE_CHECKING:
     from saga_lint.saga.model import KeyPath, Saga, YamlMap
 
 
-@rule("saga/schema", "error", page_facts=True)
+def _pinned(ctx: Context) -> dict[int, list[Problem]]:
+    """The pinned versions the catalog does not have, of each declared saga (by ``id(saga)``): what
+    ``saga/schema`` reports that reads no page facts, worked out once, before the wait for the
+    loader's workers when there is one (the rule's ``prepare``)."""
+    found: dict[int, list[Problem]] | None = ctx.memo.get("_pinned")
+    if found is None:
+        found = ctx.memo["_pinned"] = {id(saga): list(_pinned_versions(ctx, saga)) for saga in ctx.sagas if saga.structured}
+    return found
+
+
+@rule("saga/schema", "error", page_facts=True, prepare=_pinned)
 def schema(ctx: Context) -> Iterator[Problem]:
     """The ``x-saga`` block does not match its JSON Schema, or names steps the flow does not have.
 
@@ -40,10 +50,11 @@ def schema(ctx: Context) -> Iterator[Problem]:
     Fix: use the documented field names (see docs/saga.md); point editors at the schema for completion.
     """
     validator = None  # jsonschema's, made for the first block the compiled check does not call valid
+    pinned = _pinned(ctx)
     for saga in ctx.sagas:
         if not saga.structured:
             continue
-        yield from _pinned_versions(ctx, saga)
+        yield from pinned[id(saga)]
         if x_saga_valid(ctx.catalog, saga.flow) or is_valid(saga.x):
             yield from _unknown_steps(saga)
             continue
