@@ -156,15 +156,19 @@ def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, 
         os.environ["SAGA_LINT_EVENTCATALOG_VERSION"] = ec_version  # read by ecversion.detect
     if jobs is not None:
         os.environ["SAGA_LINT_JOBS"] = str(jobs)  # read by the loader; the same for every step
-    from saga_lint.config import load_config
-    from saga_lint.findings import at_or_above
-    from saga_lint.render import render
-
     path = catalog_path(path)
+
+    def load_config() -> Config:
+        # imported when called: on a large catalog, on a thread once the loader's workers are
+        # started, so that the run's single-threaded start is shorter
+        from saga_lint.config import load_config as load
+
+        return load(path, config_path)
+
     if adopt.show_config:
         from saga_lint.config import describe
 
-        click.echo(describe(adopt.narrow(load_config(path, config_path))), nl=False)
+        click.echo(describe(adopt.narrow(load_config())), nl=False)
         exit_now(0)
     adopt.fix_first(path, config_path)  # --fix: the x-saga blocks are written before the check reads the catalog
     collector_off()
@@ -172,7 +176,10 @@ def check(path: str, fmt: str, outputs: Sequence[str], config_path: str | None, 
 
     # the config is loaded while the loader's workers parse a large catalog; a bad config still exits with 2
     with Progress(path, enabled=stderr_isatty()):  # on a terminal, for runs longer than a second
-        result = adopt.filter(_checked(path, lambda: adopt.narrow(load_config(path, config_path)), cache_dir, no_cache))
+        result = adopt.filter(_checked(path, lambda: adopt.narrow(load_config()), cache_dir, no_cache))
+    from saga_lint.findings import at_or_above
+    from saga_lint.render import render
+
     repo = _Repo(path)
     _write_outputs(result, outputs, repo)
     _step_summary(result, repo)
