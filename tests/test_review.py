@@ -1043,3 +1043,26 @@ def test_checklist_does_not_tick_what_the_findings_call_prose():
         prose = _lacking(steps, lambda m: m in wanted, prose=True)
         item = _item("failure", "Failure and compensation behaviour", lacking, False, True, prose)
         assert (item.done, item.note) == (done, note)
+
+
+def test_with_head_the_configuration_is_the_head_revisions(repo):
+    """With --head, the configuration is the head revision's (its catalog folder's saga-lint.yaml or
+    .eventcatalogrc.js), not the working tree's: a relaxing config committed after the head is no
+    finding of that change, and the finding of the commit that adds it names the catalog's file
+    (an .eventcatalogrc.js as its path, which links), not the review's copy of the revision."""
+    path, _base, head = repo
+    cat = path / "catalog"
+    (cat / ".eventcatalogrc.js").write_text(
+        'module.exports = {\n  rules: { "best-practices/owner-required": "warn" },\n};\n', "utf-8")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "relax with the official linter's config")
+    relaxing = git(path, "rev-parse", "HEAD")
+    before = json.loads(run("review", cat, "--base", f"{head}^", "--head", head, "--format", "json").output)
+    assert not any(f["rule"] == "change/config-relaxed" for f in before["findings"])  # the rc came later
+    doc = json.loads(run("review", cat, "--base", head, "--head", relaxing, "--format", "json").output)
+    found = [f for f in doc["findings"] if f["rule"] == "change/config-relaxed"]
+    assert [(f["file"], f["line"]) for f in found] == [(".eventcatalogrc.js", 2)]
+    assert "best-practices/owner-required error -> warning" in found[0]["message"]
+    # the working tree's own review (no --head) still reads the working tree's
+    doc = json.loads(run("review", cat, "--base", head, "--format", "json").output)
+    assert [f["file"] for f in doc["findings"] if f["rule"] == "change/config-relaxed"] == [".eventcatalogrc.js"]

@@ -54,7 +54,9 @@ def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: st
                       "that has it, name that revision with --head REF)")
     else:
         path = catalog_path(path)
-        config = load_config(path, config_path)
+        # the working tree's configuration for a review of the working tree; with --head, the head
+        # revision's (``run_review`` reads it), unless -c names one
+        config = load_config(path, config_path) if head is None or config_path else None
     collector_off()
     try:
         result = run_review(path, base, head, config, fail_on=fail_on, config_given=config_path is not None)

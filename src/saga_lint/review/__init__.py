@@ -105,7 +105,7 @@ def run_review(path: str | os.PathLike[str], base: str, head: str | None = None,
         base_root = stack.enter_context(catalog_at(repo, base_sha, base_prefix))
         head_root = stack.enter_context(catalog_at(repo, head_sha)) if head_sha else Path(path)
         if config is None:
-            config = _load_config(path, head_root)
+            config = _load_config(path, head_root, head_given=head_sha is not None)
         result = _review(repo, (base_root, head_root), config, file_moves, repo.changed_files(base_sha, head_sha),
                          config_given)
     result.base_ref, result.base_sha, result.head_ref, result.head_sha = base, base_sha, head, head_sha
@@ -118,11 +118,22 @@ def run_review(path: str | os.PathLike[str], base: str, head: str | None = None,
     return result
 
 
-def _load_config(path: str | os.PathLike[str], head_root: Path) -> Config:
-    """The working tree's configuration, or the head revision's when the folder is not checked out."""
-    from saga_lint.config import load_config
+def _load_config(path: str | os.PathLike[str], head_root: Path, head_given: bool) -> Config:
+    """The configuration of the head: with the working tree as head, the working tree's; with
+    ``--head``, the head revision's catalog folder's (``saga-lint.yaml``, ``[tool.saga-lint]``,
+    ``.eventcatalogrc.js``, read from the copy of that revision), else, when it has none, one the
+    working tree has above the catalog folder (the repository's root: not copied, read as checked
+    out), else the defaults."""
+    from saga_lint.config import find_config, load_config
 
-    return load_config(path if Path(path).is_dir() else head_root)
+    checked_out = Path(path).is_dir()
+    if not head_given:
+        return load_config(path if checked_out else head_root)
+    if find_config(head_root) is None and checked_out:
+        found = find_config(path)
+        if found is not None and found[1] != Path(path).resolve():
+            return load_config(path)  # above the catalog folder
+    return load_config(head_root)
 
 
 def _review(repo: Repo, roots: tuple[Path, Path], config: Config, file_moves: dict[str, str],

@@ -7,6 +7,7 @@ rule off for itself."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,20 +55,24 @@ def _lowering_overrides(base: Config, head: Config) -> list[str]:
     return parts
 
 
-def _config_location(config: Config, root: Path, lowered: list[str], new_ignores: list[str]) -> tuple[str, int]:
-    """The head's configuration file (relative to the catalog root when inside it) and the line of
-    the first relaxed rule or glob named in it (else line 1)."""
-    source = config.source or "saga-lint.yaml"
-    path = source.split(" [", 1)[0]  # "pyproject.toml [tool.saga-lint]"
-    try:
-        rel = os.path.relpath(path, root)
+def _config_location(config: Config, roots: tuple[Path, ...], lowered: list[str], new_ignores: list[str]) -> tuple[str, int]:
+    """The head's configuration file (relative to the catalog root when inside it: the working
+    tree's, or the head revision's copy) and the line of the first relaxed rule or glob named in
+    it (else line 1)."""
+    # "pyproject.toml [tool.saga-lint]", ".eventcatalogrc.js (@eventcatalog/linter)": the file
+    source = re.sub(r" (\[tool\.saga-lint\]|\(@eventcatalog/linter\))$", "", config.source or "saga-lint.yaml")
+    path = source
+    for root in roots:
+        try:
+            rel = os.path.relpath(source, root)
+        except ValueError:  # pragma: no cover - another drive
+            continue
         if not rel.startswith(".."):
             path = rel
-    except ValueError:  # pragma: no cover - another drive
-        pass
+            break
     needles = [entry.split(" ", 1)[0] for entry in lowered] + new_ignores
     try:
-        with open(source.split(" [", 1)[0], encoding="utf-8", errors="replace") as fh:
+        with open(source, encoding="utf-8", errors="replace") as fh:
             for number, text in enumerate(fh, 1):
                 if any(n and n in text for n in needles):
                     return path.replace(os.sep, "/"), number
@@ -111,7 +116,7 @@ def config_relaxed(ctx: Context) -> Iterator[Problem]:
         parts.append(f"fail-on {base.fail_on} -> {head.fail_on}")
     if not parts:
         return
-    file, line = _config_location(head, change.root, lowered, new_ignores)
+    file, line = _config_location(head, (change.root, ctx.catalog.root), lowered, new_ignores)
     message = (
         "the change relaxes saga-lint's configuration: " + "; ".join(parts)
         + ". Fix the catalog instead, or say in the pull request why the checks should be relaxed"
