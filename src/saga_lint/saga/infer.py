@@ -63,6 +63,8 @@ def reads_as_failure(text: str, words: list[str]) -> bool:
     return bool(FAILURE_WORDS.search(text))
 
 
+ResourceKey = tuple[str, "str | None", "str | None"]
+
 # (event id, condition, service, key path) of one of the participant's receives[].triggers
 Trigger = tuple[str, str, "Resource", KeyPath]
 
@@ -73,24 +75,43 @@ def step_path(step: SagaStep) -> KeyPath:
 
 
 def infer_orchestrator(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | None:
-    """The one service (or agent) that sends every step command (contract; a command no service
-    sends comes from outside, an actor: the saga's entry); else a service drawn right before the
-    first command step (EventCatalog's example draws it so), as prose."""
-    common: dict[tuple[str, str | None, str | None], Resource] | None = None
-    unsent: list[str] = []
-    for cmd in (s.command for s in saga.steps if s.command is not None):
-        senders = {r.key: r for r in graph.senders_of(cmd) if r.type in ("service", "agent")}
+    """The orchestrator as the catalog's contracts, else the map, show it (see ``_drawn_orchestrator``):
+
+    - the one service (or agent) that sends every step command (contract; a command no service
+      sends comes from outside, an actor: the saga's entry), unless the map draws another service
+      sending such a command (then the drawing decides, below);
+    - the one service that receives the first step command, the saga's entry (sent in by a gateway,
+      say), and sends every later one (contract);
+    - the one service the map draws sending (a service node right before a command node) every
+      step command its ``sends`` do not name, receiving the first one or sending it (prose): the
+      drawing shows the orchestrator, not the adapter drawn before the first step;
+    - else a service drawn right before the first command step (EventCatalog's example draws it
+      so), as prose."""
+    cmd_steps = [s for s in saga.steps if s.command is not None]
+    common: dict[ResourceKey, Resource] | None = None
+    unsent: list[SagaStep] = []
+    for step in cmd_steps:
+        senders = {r.key: r for r in graph.senders_of(step.command) if r.type in ("service", "agent")} \
+            if step.command is not None else {}
         if not senders:
-            unsent.append(str(cmd.id))
+            unsent.append(step)
             continue
         common = senders if common is None else {k: v for k, v in common.items() if k in senders}
     if common and len(common) == 1:
         res = next(iter(common.values()))
+        # a command "from outside" that the map draws another service sending: the drawing decides, if it shows one
+        drawn_elsewhere = any(r.key != res.key for s in unsent for _, r in _drawn_senders(fmap, s))
+        if drawn_elsewhere and (found := _drawn_orchestrator(graph, saga, fmap, cmd_steps)) is not None:
+            return found
         saga.orchestrator, saga.orchestrator_id = res, res.id
         note = f"{res.id} sends every step command" + (
-            f" that a service sends ({', '.join(unsent)} comes from outside the catalog's services)" if unsent else "")
+            f" that a service sends ({', '.join(str(s.command.id) for s in unsent if s.command is not None)} comes "
+            "from outside the catalog's services)" if unsent else "")
         return Evidence.key("contract", res.id, res, "sends", note)
-    first = next((s for s in saga.steps if s.command is not None), None)
+    found = _entry_orchestrator(graph, saga, cmd_steps) or _drawn_orchestrator(graph, saga, fmap, cmd_steps)
+    if found is not None:
+        return found
+    first = cmd_steps[0] if cmd_steps else None
     if first is None:
         return None
     for node in fmap.ordered():
@@ -103,6 +124,82 @@ def infer_orchestrator(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Eviden
                     f'the flow draws service "{target.id}" before the first step, but it does not send every step command',
                 )
     return None
+
+
+def _drawn_senders(fmap: FlowMap, step: SagaStep) -> list[tuple[Node, Resource]]:
+    """(node, service) of each service (or agent) the map draws sending a command step: a service
+    node drawn right before the command's node."""
+    return [(n, n.target) for n in fmap.before(step.id)
+            if n.kind in ("service", "agent") and n.target is not None and n.target.type in ("service", "agent")]
+
+
+def _sender_keys(graph: CatalogGraph, step: SagaStep) -> set[ResourceKey]:
+    return {r.key for r in graph.senders_of(step.command)} if step.command is not None else set()
+
+
+def _entry_receiver(graph: CatalogGraph, first: SagaStep) -> Resource | None:
+    """The one service that receives the first step command and does not send it: the orchestrator
+    whose entry the command is (sent in by whoever starts the saga), if it sends the later ones."""
+    if len(first.receivers) != 1 or first.receivers[0].type not in ("service", "agent"):
+        return None
+    res = first.receivers[0]
+    return None if res.key in _sender_keys(graph, first) else res
+
+
+def _entry_words(graph: CatalogGraph, res: Resource, first: SagaStep) -> str:
+    names = sorted({str(r.id) for r in graph.senders_of(first.command)} if first.command is not None else set())
+    by = f"sent by {', '.join(names)}" if names else "sent from outside the catalog's services"
+    return f"{res.id} receives {first.command_id}, the saga's entry ({by})"
+
+
+def _entry_orchestrator(graph: CatalogGraph, saga: Saga, cmd_steps: list[SagaStep]) -> Evidence | None:
+    """The one service that receives the first step command (its entry) and ``sends`` every later
+    one (contract): a gateway drawn before it that sends only the first command is no orchestrator."""
+    if len(cmd_steps) < 2 or (res := _entry_receiver(graph, cmd_steps[0])) is None:
+        return None
+    if any(res.key not in _sender_keys(graph, step) for step in cmd_steps[1:]):
+        return None
+    saga.orchestrator, saga.orchestrator_id = res, res.id
+    note = f"{_entry_words(graph, res, cmd_steps[0])}, and sends every later step command"
+    return Evidence.key("contract", res.id, res, "sends", note)
+
+
+def _drawn_orchestrator(graph: CatalogGraph, saga: Saga, fmap: FlowMap, cmd_steps: list[SagaStep]) -> Evidence | None:
+    """The one service that sends every step command as its ``sends`` or the map show it (a service
+    node drawn right before a command node draws that command's sender), at least one only as
+    drawn; the first command it may receive instead (the saga's entry). Prose: the map is no contract."""
+    if len(cmd_steps) < 2:
+        return None
+    entry = _entry_receiver(graph, cmd_steps[0])
+    sent = [_sender_keys(graph, step) for step in cmd_steps]
+    drawn = [_drawn_senders(fmap, step) for step in cmd_steps]
+    candidates = {res.key: res for senders in drawn for _, res in senders}
+    found: list[tuple[Resource, list[tuple[SagaStep, Node]], bool]] = []
+    for key, res in candidates.items():
+        only_drawn: list[tuple[SagaStep, Node]] = []
+        entered = False
+        for i, step in enumerate(cmd_steps):
+            node = next((n for n, r in drawn[i] if r.key == key), None)
+            if key in sent[i]:
+                continue
+            if node is not None:
+                only_drawn.append((step, node))
+            elif i == 0 and entry is not None and entry.key == key:
+                entered = True
+            else:
+                break
+        else:
+            if only_drawn:
+                found.append((res, only_drawn, entered))
+    if len(found) != 1:
+        return None
+    res, only_drawn, entered = found[0]
+    saga.orchestrator, saga.orchestrator_id = res, res.id
+    note = f"the flow draws {res.id} sending {', '.join(str(s.command_id) for s, _ in only_drawn)}, which its sends do not name"
+    if entered:
+        note += f"; {_entry_words(graph, res, cmd_steps[0])}"
+    node = only_drawn[0][1]
+    return Evidence.at("prose", res.id, saga.flow, ("steps", node.index, node.kind), note)
 
 
 def infer_owner(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | None:

@@ -15,7 +15,7 @@ from saga_lint.rules.saga.common import at, at_evidence, flowmap, lookup, receiv
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Resource
     from saga_lint.rules import Context
-    from saga_lint.saga.model import Saga
+    from saga_lint.saga.model import Saga, SagaStep
 
 
 @rule("saga/orchestrator", "error")
@@ -30,7 +30,9 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
     (listed in the config, say, with only queries and events drawn) has nothing to orchestrate,
     unless its x-saga says ``coordination: orchestration`` (then that is the finding); nor has a
     saga whose one step command no service sends and an actor or external system is drawn sending
-    (a user's request: the saga's entry).
+    (a user's request: the saga's entry). An inferred orchestrator is not asked to send the first
+    step command when it is the one service that receives it (the saga's entry, sent in by a
+    gateway, say), nor to receive that step's replies: it sends them itself.
     Why: the catalog's relations are the contract between teams; an orchestrator that does not
     declare the replies it waits for will not be told when their shape changes.
     Example that fails: checkout-orchestrator sends reserve-inventory but has no ``receives`` for
@@ -74,11 +76,28 @@ def _entry_only(ctx: Context, saga: Saga) -> bool:
     return any(n.kind in ("actor", "externalSystem") for n in flowmap(ctx, saga).before(steps[0].id))
 
 
+def _entry(saga: Saga, orch: Resource, sends: set[str]) -> SagaStep | None:
+    """The first orchestrated step, when its command is the inferred orchestrator's entry: the
+    orchestrator is the one service that receives it and does not send it (a gateway drawn before
+    it sends it in). None when x-saga names the orchestrator (then it is asked as declared)."""
+    ev = saga.orchestrator_evidence
+    steps = saga.orchestrated_steps
+    if ev is None or ev.level == "structured" or not steps:
+        return None
+    first = steps[0]
+    if first.command is None or first.command.id in sends or [r.key for r in first.receivers] != [orch.key]:
+        return None
+    return first
+
+
 def _commands_and_replies(ctx: Context, saga: Saga, orch: Resource) -> Iterator[Problem]:
     """Per step: the orchestrator sends the command and receives the replies that are event contracts."""
     sends = sent_ids(ctx, orch)
     receives = received_ids(ctx, orch)
+    entry = _entry(saga, orch, sends)
     for step in saga.orchestrated_steps:
+        if step is entry:
+            continue
         if step.command is not None and step.command.id not in sends:
             yield at(saga, step, f"step {step.id}: the orchestrator {orch.id} does not send {step.command_id}. "
                      f"Add it to {orch.id}'s sends.")
