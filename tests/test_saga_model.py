@@ -541,3 +541,106 @@ def test_two_sagas_with_their_own_orchestrators_are_not_copies(tmp_path):
     assert sagas["store-buy"].copy_of is None and sagas["buy"].copy_of is None
     assert sagas["store-buy"].reviewed and sagas["buy"].reviewed
     assert ("saga/orchestrator", "charge", "flow store-buy", "error") in saga_hits(findings, "store-buy")
+
+
+# -- an orchestrator behind a gateway: the map draws who sends each command ----------------------------
+
+
+def _behind_gateway(tmp_path: Path, oms_sends: tuple[str, ...] = ("order-created",), **extra: object) -> Path:
+    """Seen on shortlink-org/architecture's Checkout: an actor, a thin gateway that sends the first
+    command, the order service that receives it and is drawn (a service node right before the
+    command node) sending the next one to delivery. ``oms_sends``: the order service's sends."""
+    root = build(
+        tmp_path, team("shop"), team("delivery"),
+        service("gateway", "shop", sends=["checkout-order"]),
+        service("oms", "shop", sends=list(oms_sends), receives=["checkout-order"]),
+        service("delivery", "delivery", receives=["accept-order"]),
+        message("command", "checkout-order"), message("command", "accept-order"), message("event", "order-created"),
+        flow("checkout", [
+            {"id": "customer", "title": "Customer", "actor": {"name": "Customer"}, "next_step": {"id": "gw"}},
+            svc_step("gw", "gateway", ("checkout_cmd", None)),
+            msg_step("checkout_cmd", "checkout-order", ("oms_svc", None)),
+            svc_step("oms_svc", "oms", ("order_created", "Publish event"), ("request_delivery", "If the order ships")),
+            msg_step("order_created", "order-created"),
+            svc_step("request_delivery", "oms", ("accept", None)),
+            msg_step("accept", "accept-order", ("deliver", None)),
+            svc_step("deliver", "delivery"),
+        ], **extra),
+    )
+    (root / "saga-lint.yaml").write_text("sagas: [checkout]\n")
+    return root
+
+
+def _orchestrator_messages(findings) -> list[str]:
+    return sorted(f.message for f in findings if f.rule == "saga/orchestrator")
+
+
+def test_the_service_drawn_sending_the_later_command_is_the_orchestrator_not_the_gateway(tmp_path):
+    """The gateway's sends name every command a service sends (accept-order no service sends), but
+    the map draws oms sending accept-order, and oms receives the first command (the saga's entry):
+    oms is the orchestrator, as drawn (prose), and the gap is oms's sends, not the gateway's."""
+    sagas, findings = model(_behind_gateway(tmp_path))
+    saga = sagas["checkout"]
+    assert saga.orchestrator_id == "oms" and saga.orchestrator_evidence.level == "prose"
+    assert saga.orchestrator_evidence.note == (
+        "the flow draws oms sending accept-order, which its sends do not name; "
+        "oms receives checkout-order, the saga's entry (sent by gateway)")
+    assert saga.coordination == "orchestration"
+    # oms is not asked to send its own entry command, nor to receive the event it publishes
+    assert _orchestrator_messages(findings) == [
+        "orchestrator oms is only drawn in the flow (the flow draws oms sending accept-order, which its sends do not "
+        "name; oms receives checkout-order, the saga's entry (sent by gateway)). Declare x-saga.orchestrator.",
+        "step accept: the orchestrator oms does not send accept-order. Add it to oms's sends.",
+    ]
+    proc = run_cli("explain", "checkout", _behind_gateway(tmp_path / "again"))
+    assert "Coordination: orchestration (✗ the flow draws oms sending accept-order" in proc.stdout
+    assert "Orchestrator: oms" in proc.stdout
+
+
+def test_the_service_that_receives_the_entry_and_sends_the_later_commands_is_the_orchestrator(tmp_path):
+    """oms's sends name accept-order: it receives the saga's entry and sends every later step
+    command, a contract; the gateway, drawn before the first step, sends only the entry. No finding."""
+    sagas, findings = model(_behind_gateway(tmp_path, oms_sends=("order-created", "accept-order")))
+    saga = sagas["checkout"]
+    assert saga.orchestrator_id == "oms" and saga.orchestrator_evidence.level == "contract"
+    assert saga.coordination_evidence is not None and saga.coordination_evidence.note == (
+        "oms receives checkout-order, the saga's entry (sent by gateway), and sends every later step command")
+    assert _orchestrator_messages(findings) == []
+
+
+def test_a_declared_orchestrator_behind_a_gateway_is_asked_for_every_command(tmp_path):
+    """x-saga names the orchestrator: the drawing decides nothing, and the declared service is asked
+    to send every step command, its entry included."""
+    sagas, findings = model(_behind_gateway(tmp_path, oms_sends=("order-created", "accept-order"),
+                                            **{"x-saga": {"orchestrator": "oms"}}))
+    assert sagas["checkout"].orchestrator_evidence.level == "structured"
+    assert "step checkout_cmd: the orchestrator oms does not send checkout-order. Add it to oms's sends." \
+        in _orchestrator_messages(findings)
+
+
+def test_a_participant_drawn_before_a_command_from_outside_leaves_the_contract_orchestrator(tmp_path):
+    """The orchestrator's sends name every command a service sends; the map draws a participant
+    (stock) right before a command no service sends (a shopper's confirmation): stock does not send
+    the other commands, so the drawing shows no other orchestrator, and the contract's stays."""
+    root = _orchestration(tmp_path)
+    write_catalog(root, dict([
+        message("command", "confirm-order"),
+        service("payments", "payments", sends=["card-charged", "card-declined"],
+                receives=[("charge-card", [("card-charged", "When the bank accepts"),
+                                           ("card-declined", "When the bank declines")]), "confirm-order"]),
+        flow("buy", [
+            svc_step("start", "orchestrator", ("reserve", "Start")),
+            msg_step("reserve", "reserve-stock", ("stock_svc", "Reserved"), ("undo", "Out of stock")),
+            svc_step("stock_svc", "stock", ("confirm", None)),
+            msg_step("confirm", "confirm-order", ("charge", None)),
+            msg_step("charge", "charge-card", ("done", "Charged"), ("undo", "Declined")),
+            custom_step("done", "Outcome", "The order is paid."),
+            custom_step("undo", "Exception", "Release the stock and stop."),
+        ]),
+    ]))
+    sagas, _findings = model(root)
+    saga = sagas["buy"]
+    assert saga.orchestrator_id == "orchestrator" and saga.orchestrator_evidence.level == "contract"
+    assert saga.orchestrator_evidence.note == (
+        "orchestrator sends every step command that a service sends (confirm-order comes from outside the catalog's "
+        "services)")
