@@ -608,14 +608,23 @@ def test_the_service_that_receives_the_entry_and_sends_the_later_commands_is_the
     assert _orchestrator_messages(findings) == []
 
 
-def test_a_declared_orchestrator_behind_a_gateway_is_asked_for_every_command(tmp_path):
-    """x-saga names the orchestrator: the drawing decides nothing, and the declared service is asked
-    to send every step command, its entry included."""
-    sagas, findings = model(_behind_gateway(tmp_path, oms_sends=("order-created", "accept-order"),
-                                            **{"x-saga": {"orchestrator": "oms"}}))
-    assert sagas["checkout"].orchestrator_evidence.level == "structured"
-    assert "step checkout_cmd: the orchestrator oms does not send checkout-order. Add it to oms's sends." \
+def test_a_declared_orchestrator_behind_a_gateway_is_the_orchestrator_whatever_the_map_draws(tmp_path):
+    """x-saga names the gateway: the drawing decides nothing, and the gateway is asked to send the
+    later command the map draws oms sending."""
+    sagas, findings = model(_behind_gateway(tmp_path, **{"x-saga": {"orchestrator": "gateway"}}))
+    saga = sagas["checkout"]
+    assert saga.orchestrator_id == "gateway" and saga.orchestrator_evidence.level == "structured"
+    assert "step accept: the orchestrator gateway does not send accept-order. Add it to gateway's sends." \
         in _orchestrator_messages(findings)
+
+
+def test_the_orchestrator_saga_lint_fix_declares_behind_a_gateway_is_not_asked_to_send_its_entry(tmp_path):
+    """``saga-lint fix`` writes the inferred oms into x-saga.orchestrator: declared, oms is still not
+    asked to send the command it receives (its entry), nor to receive its own event."""
+    root = _behind_gateway(tmp_path, oms_sends=("order-created", "accept-order"), **{"x-saga": {"orchestrator": "oms"}})
+    sagas, findings = model(root)
+    assert sagas["checkout"].orchestrator_evidence.level == "structured"
+    assert _orchestrator_messages(findings) == []
 
 
 def test_a_participant_drawn_before_a_command_from_outside_leaves_the_contract_orchestrator(tmp_path):

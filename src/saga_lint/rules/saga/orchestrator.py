@@ -30,9 +30,9 @@ def orchestrator(ctx: Context) -> Iterator[Problem]:
     (listed in the config, say, with only queries and events drawn) has nothing to orchestrate,
     unless its x-saga says ``coordination: orchestration`` (then that is the finding); nor has a
     saga whose one step command no service sends and an actor or external system is drawn sending
-    (a user's request: the saga's entry). An inferred orchestrator is not asked to send the first
-    step command when it is the one service that receives it (the saga's entry, sent in by a
-    gateway, say), nor to receive that step's replies: it sends them itself.
+    (a user's request: the saga's entry). The orchestrator is not asked to send the first step
+    command when it is the one service that receives it (the saga's entry, sent in by a gateway,
+    say), nor to receive that step's replies: it sends them itself.
     Why: the catalog's relations are the contract between teams; an orchestrator that does not
     declare the replies it waits for will not be told when their shape changes.
     Example that fails: checkout-orchestrator sends reserve-inventory but has no ``receives`` for
@@ -77,12 +77,12 @@ def _entry_only(ctx: Context, saga: Saga) -> bool:
 
 
 def _entry(saga: Saga, orch: Resource, sends: set[str]) -> SagaStep | None:
-    """The first orchestrated step, when its command is the inferred orchestrator's entry: the
-    orchestrator is the one service that receives it and does not send it (a gateway drawn before
-    it sends it in). None when x-saga names the orchestrator (then it is asked as declared)."""
-    ev = saga.orchestrator_evidence
+    """The first orchestrated step, when its command is the orchestrator's entry: the orchestrator
+    is the one service that receives it and does not send it (a gateway drawn before it sends it
+    in). Declared or inferred alike: ``saga-lint fix`` writes the inferred one into x-saga, and
+    "add it to its sends" would ask it to send the command to itself."""
     steps = saga.orchestrated_steps
-    if ev is None or ev.level == "structured" or not steps:
+    if not steps:
         return None
     first = steps[0]
     if first.command is None or first.command.id in sends or [r.key for r in first.receivers] != [orch.key]:
