@@ -452,3 +452,79 @@ def test_a_catalog_moved_up_to_the_repository_top_is_a_move(repo):
     commit(repo, "the catalog is the repository")
     code, doc = review_json(repo, "--base", base)
     assert (code, doc["findings"], doc["changes"], doc["moved_from"]) == (0, [], [], "catalog")
+
+
+# -- findings already there, whatever moved, was renamed or shifted (found reviewing real histories) --
+
+
+def test_a_duplicate_id_whose_twin_moved_is_not_new(repo):
+    """Two pages with one id (structure/duplicate-resource-ids, whose message names the other
+    page's folder); one of them moves: the finding names the moved folder and is not new, nor resolved."""
+    write(repo, "catalog/domains/Shop/services/A/events/placed/index.mdx", page("order-placed", "Order Placed"))
+    write(repo, "catalog/domains/Shop/services/B/events/placed/index.mdx", page("order-placed", "Order Placed"))
+    base = commit(repo, "base")
+    git(repo, "mv", "catalog/domains/Shop/services/B", "catalog/domains/Shop/services/C")
+    commit(repo, "move B to C")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert code == 0, doc["findings"]
+    assert [f["rule"] for f in doc["findings"]] == [] and doc["resolved_findings"] == []
+
+
+def test_a_renamed_id_keeps_its_old_findings_old(repo):
+    """A page whose id is renamed (the review pairs them: "renamed") keeps the findings it had
+    (here legacy-thing's missing owners and summary), said of the new id: none is new or resolved."""
+    base = commit(repo, "base")
+    path = repo / "catalog/events/legacy/index.mdx"
+    path.write_text(path.read_text("utf-8").replace("id: legacy-thing", "id: legacy-event"), "utf-8")
+    commit(repo, "rename legacy-thing")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert [c.get("renamed_to") for c in doc["changes"] if c["id"] == "legacy-thing"] == ["legacy-event"]
+    assert [f["rule"] for f in doc["findings"] if f["rule"] != "change/removed-in-use"] == []
+    assert doc["resolved_findings"] == []
+
+
+def test_entries_added_before_a_reference_do_not_make_its_finding_new(repo):
+    """shipping-service receives an event that is not in the catalog (refs/resource-exists at
+    receives[1]); two entries added before it move it to receives[3]: the finding is the same
+    one, not new and resolved. A second missing event is new."""
+    svc = repo / "catalog/services/ShippingService/index.mdx"
+    svc.write_text(svc.read_text("utf-8").replace("receives:\n  - id: order-created\n",
+                                                  "receives:\n  - id: order-created\n  - id: ghost-event\n"), "utf-8")
+    base = commit(repo, "base")
+    svc.write_text(svc.read_text("utf-8").replace("receives:\n  - id: order-created\n",
+                                                  "receives:\n  - id: order-created\n  - id: order-created\n"
+                                                  "  - id: order-created\n"), "utf-8")
+    commit(repo, "two more entries first")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert [f["rule"] for f in doc["findings"] if f["rule"] == "refs/resource-exists"] == []
+    assert [f["rule"] for f in doc["resolved_findings"]] == []
+    svc.write_text(svc.read_text("utf-8").replace("  - id: ghost-event\n", "  - id: ghost-event\n  - id: phantom\n"), "utf-8")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert [(f["rule"], f["field"]) for f in doc["findings"] if f["rule"] == "refs/resource-exists"] == [
+        ("refs/resource-exists", "receives[4]")]
+
+
+def test_a_breaking_change_published_as_a_new_major_version_is_a_warning(repo):
+    """order-created loses its required orderId: under the same version an error (and the
+    version-bump error); published as 2.0.0 with 1.0.0 kept under versioned/, the change the
+    rule's fix asks for, a warning naming the consumers to move (exit 0), and the page's own old
+    findings stay old."""
+    base = commit(repo, "base")
+    schema = {**SCHEMA, "properties": {"lines": SCHEMA["properties"]["lines"]}, "required": ["lines"]}
+    ev = repo / "catalog/events/order-created"
+    (ev / "schema.json").write_text(json.dumps(schema, indent=2), "utf-8")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert code == 1
+    assert sorted((f["rule"], f["severity"]) for f in doc["findings"]) == [
+        ("change/breaking-schema", "error"), ("change/version-bump", "error")]
+    git(repo, "stash", "-q")
+    old = ev / "versioned" / "1.0.0"
+    old.mkdir(parents=True)
+    for name in ("index.mdx", "schema.json"):
+        shutil.copy(ev / name, old / name)
+    (ev / "schema.json").write_text(json.dumps(schema, indent=2), "utf-8")
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8").replace("version: 1.0.0", "version: 2.0.0"), "utf-8")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert code == 0, doc["findings"]
+    assert [(f["rule"], f["severity"]) for f in doc["findings"]] == [("change/breaking-schema", "warning")]
+    assert "published as 2.0.0, the new version a breaking change needs" in doc["findings"][0]["message"]

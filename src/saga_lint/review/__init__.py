@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,15 +144,16 @@ def _review(repo: Repo, roots: tuple[Path, Path], config: Config, file_moves: di
     from saga_lint.changes.diff import Change, compare_catalogs
     from saga_lint.pipeline import run_check
     from saga_lint.review.checklist import checklists
-    from saga_lint.review.merge import merge_causes, moved_findings, point_at_renames, resolved_findings
+    from saga_lint.review.merge import merge_causes, moved_findings, point_at_renames, renamed_findings, resolved_findings
 
     base_root, head_root = roots
     check_config(config)
     base_run = run_check(base_root, config)
     head_run = run_check(head_root, config)
     changes = compare_catalogs(base_run.catalog, head_run.catalog, file_moves)
-    base_findings = moved_findings(base_run.findings, file_moves)
     renamed = {ch.id: ch.renamed_to for ch in changes.resources if ch.renamed_to}
+    base_findings = renamed_findings(moved_findings(base_run.findings, file_moves),
+                                     {(ch.type, ch.id): ch.renamed_to for ch in changes.resources if ch.renamed_to})
     new = point_at_renames(new_findings(base_findings, head_run.findings), renamed)
     change = Change(
         diff=changes, base=base_run, changed_files=changed_files,
@@ -202,19 +204,36 @@ def _about_resource(f: Finding) -> tuple[str, str, str, str, str] | None:
     return (f.rule, str(f.resource), f.step or "", f.field or "", f.message)
 
 
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _loosely(f: Finding) -> tuple[str, str, str, str, str] | None:
+    """What a finding about a resource says, whatever its page's version and the position of the
+    entry it is about in a list (``receives[12]`` is ``receives[10]`` once two entries are added
+    before it); None for file-level ones."""
+    if f.resource is None:
+        return None
+    field = _INDEX.sub("[]", f.field or "")
+    return (f.rule, f"{f.resource.type} {f.resource.id}", f.step or "", field, _INDEX.sub("[]", f.message))
+
+
 def new_findings(base: list[Finding], head: list[Finding]) -> list[Finding]:
     """The head's findings that the base does not have. A finding is already there if the base
     has its fingerprint, or, for a finding about a resource, the same finding about the same
-    resource version (step, field, message) in any file: a page moved to ``versioned/<v>/`` when
-    its version is bumped keeps its old findings old."""
+    resource (step, field, message) in any file, of any version, with the list entries it names
+    at any position: a page moved to ``versioned/<v>/`` when its version is bumped keeps its old
+    findings old, and so does the new version's page; entries added before the one a finding is
+    about do not make it new. (The base's findings come with the files git moved and the ids the
+    change renamed as they are at head: ``merge.moved_findings``, ``merge.renamed_findings``.)"""
     seen = {f.fingerprint for f in base}
     seen_about = {a for a in map(_about_resource, base) if a is not None}
+    seen_loosely = {a for a in map(_loosely, base) if a is not None}
     out = []
     for f in head:
         if f.fingerprint in seen:
             continue
         about = _about_resource(f)
-        if about is not None and about in seen_about:
+        if about is not None and (about in seen_about or _loosely(f) in seen_loosely):
             continue
         out.append(f)
     return out

@@ -25,20 +25,50 @@ from saga_lint.findings import SEVERITY_RANK, Finding
 Place = tuple[str, str, str]  # (file, resource, line or field)
 
 
+# a catalog path in a message: folders and a file name, joined with "/"
+_PATH = re.compile(r"[\w@.+-]+(?:/[\w@.+-]+)+/?")
+
+
 def moved_findings(base: list[Finding], moves: dict[str, str]) -> list[Finding]:
-    """The base's findings, each at the file git moved it to (the others unchanged); a message
-    that names the file's old folder names the new one."""
+    """The base's findings, each at the file git moved it to (the others unchanged); a path in a
+    message (its own page's folder, or another page's: "also defined in domains/A/...") that git
+    moved names where it went."""
     if not moves:
         return base
+    folders = {old.rpartition("/")[0]: new.rpartition("/")[0] for old, new in moves.items()
+               if "/" in old and "/" in new and old.rpartition("/")[0] != new.rpartition("/")[0]}
+
+    def moved(m: re.Match[str]) -> str:
+        text = m.group(0)
+        bare = text.rstrip("/.")  # "in commands/place-order/." ends a sentence
+        to = moves.get(bare) or folders.get(bare)
+        return text if to is None else to + text[len(bare):]
+
     out = []
     for f in base:
         new = moves.get(f.file or "")
-        if new is None or f.file is None:
+        message = _PATH.sub(moved, f.message) if "/" in f.message else f.message
+        if (new is None or f.file is None) and message == f.message:
             out.append(f)
             continue
-        old_dir, new_dir = f.file.rpartition("/")[0] + "/", new.rpartition("/")[0] + "/"
-        message = f.message.replace(old_dir, new_dir) if old_dir != "/" and old_dir != new_dir else f.message
-        out.append(dataclasses.replace(f, file=new, message=message, fingerprint=""))
+        out.append(dataclasses.replace(f, file=new or f.file, message=message, fingerprint=""))
+    return out
+
+
+def renamed_findings(base: list[Finding], renames: dict[tuple[str, str], str]) -> list[Finding]:
+    """The base's findings about a resource the change renamed (``(type, old id) -> new id``), said
+    of the new id (its name in the message too): a renamed page keeps its old findings old."""
+    if not renames:
+        return base
+    out = []
+    for f in base:
+        res = f.resource
+        to = renames.get((res.type, res.id)) if res is not None else None
+        if res is None or to is None:
+            out.append(f)
+            continue
+        message = re.sub(rf"(?<![\w-]){re.escape(res.id)}(?![\w-])", to, f.message)
+        out.append(dataclasses.replace(f, resource=dataclasses.replace(res, id=to), message=message, fingerprint=""))
     return out
 
 

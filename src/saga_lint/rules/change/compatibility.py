@@ -74,7 +74,9 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     Such findings are at the schema file's line and name the fix. Every finding names who the
     message reaches at the base revision: its receivers, senders and the saga steps using it.
     A schema file beside a page that names none (no ``schemaPath``) is compared too; the finding
-    says so and asks for the ``schemaPath``.
+    says so and asks for the ``schemaPath``. A breaking change published as the new version it
+    needs (a new major version; below 1.0.0 a new minor one: what ``change/version-bump`` asks for)
+    is a warning, not an error: it is the fix, and the finding still names who must migrate.
     Why: producers and consumers deploy independently; a breaking schema change rolled out like a
     compatible one fails in production, in whichever service upgrades last.
     Example that fails: ``order-created`` drops ``orderId`` from ``required`` (and from
@@ -86,6 +88,7 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     if ctx.changes is None:
         return
     from saga_lint.changes.reach import reach_of
+    from saga_lint.rules.change.versions import breaking_step
 
     for mc in ctx.changes.compat:
         res = mc.head
@@ -93,6 +96,8 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
             continue
         beside = unnamed_note(schemas_beside(ctx, mc.type, mc.id))
         reach = reach_of(ctx.changes.base, mc.type, mc.id).words() if mc.breaking else ""
+        old_step, new_step = breaking_step(mc.old_version), breaking_step(mc.new_version)
+        announced = old_step is not None and new_step is not None and new_step > old_step
         for c in mc.breaking:
             subject = f"{mc.type} {mc.id}"
             named = f'"{c.path}"' in c.detail  # the difference already names the field's full path
@@ -102,6 +107,9 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
             message = f"{subject}: {c.detail}; breaks {who} ({_mode_note(mc.mode, mc.mode_source)}){beside}"
             if reach:  # who uses the message at base: the blast radius
                 message += f"; it reaches {reach}"
-            if c.fix:  # Avro and Protobuf differences carry their fix, file and line
+            if announced:  # published as the version a breaking change needs: the fix, said as a warning
+                message += (f"; published as {mc.new_version}, the new version a breaking change needs: keep "
+                            f"{mc.old_version} under versioned/ until its consumers have moved")
+            elif c.fix:  # Avro and Protobuf differences carry their fix, file and line
                 message += f". Fix: {c.fix}"
-            yield Problem(message, res, at=schema_key(res), field=c.path or None, file=c.file, line=c.line)
+            yield Problem(message, res, at=schema_key(res), field=c.path or None, file=c.file, line=c.line, demote=announced)
