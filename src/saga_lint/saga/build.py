@@ -198,6 +198,7 @@ def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, 
         or Evidence.at("missing", None, flow, ("steps",), "no service sends every step command")
     )
     coordination.decide(graph, saga, fmap)
+    types = infer.inferred_types(saga, fmap)
     for step in saga.steps:
         step.evidence["owner"] = _owner(graph, saga, step)
         step.evidence["success"] = _success(graph, saga, step, fmap)
@@ -207,7 +208,7 @@ def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, 
         step.evidence["compensation"] = _compensation(graph, saga, step, fmap)
         step.evidence["status"] = _status(saga, step)
         if not xsaga.x_step_type(step):
-            infer.infer_step_type(saga, step)
+            infer.infer_step_type(saga, step, types)
     xsaga.read_saga_fields(saga)
     saga.outcome_evidence = _outcome(graph, saga, pages, fmap)
     return saga

@@ -132,6 +132,7 @@ class FlowMap:
         self._out: dict[str, list[Link]] | None = None  # the links, indexed on first use (the rules ask)
         self._into: dict[str, list[Link]] = {}
         self._reaching: dict[frozenset[str], set[str]] = {}  # ``reaching``'s answers, by its targets
+        self._success: dict[frozenset[str], set[str]] = {}  # ``success_path``'s answers, by the nodes avoided
         self._by_message: dict[str, list[Node]] | None = None  # message nodes by message id, on first use
         for sid, (i, s) in steps_by_id(flow).items():
             kind = next((k for k in NODE_KINDS if k in s), "other")
@@ -326,6 +327,31 @@ class FlowMap:
                 if nid not in found:
                     found.add(nid)
                     todo += [e.source for e in self.in_links(nid)]
+        return found
+
+    def success_links(self, sid: str, avoid: Iterable[str] = ()) -> list[Link]:
+        """The edges out of a node that draw no failure (``is_failure_edge``) and lead to no node of
+        ``avoid`` (the saga's compensation nodes: a drawn undo command is no failure node)."""
+        return [e for e in self.out_links(sid) if e.target not in avoid and not self.is_failure_edge((e.label, e.target))]
+
+    def success_path(self, avoid: Iterable[str] = ()) -> set[str]:
+        """The ids reached from where the drawing begins (``starts``, not a failure node; with none,
+        the first node) along ``success_links`` only: the nodes a run that never fails can pass. A
+        node reached only through a failure branch ("Declined" -> notify) is not on it. One walk,
+        memoized by ``avoid``; a cycle (a retry drawn back) is walked once."""
+        key = frozenset(avoid)
+        found = self._success.get(key)
+        if found is None:
+            found = self._success[key] = set()
+            starts = self.starts()
+            todo = [n.id for n in starts if n.id not in key and not self.is_failure_node(n.id)]
+            if not starts and self.nodes:
+                todo = [self.ordered()[0].id]  # no start: every node is on a cycle
+            while todo:
+                nid = todo.pop()
+                if nid not in found:
+                    found.add(nid)
+                    todo += [e.target for e in self.success_links(nid, key) if e.target in self.nodes]
         return found
 
     def starts(self) -> list[Node]:

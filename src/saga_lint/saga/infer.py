@@ -575,11 +575,49 @@ def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: Fl
     return None
 
 
-def infer_step_type(saga: Saga, step: SagaStep) -> None:
-    """Steps whose failures lead to compensation are compensatable; the last step, with nothing
-    after it that could fail, is taken as the pivot."""
+def inferred_types(saga: Saga, fmap: FlowMap | None) -> dict[str, str]:
+    """The type each step of a plain flow is taken to have, by step id, from its place in the drawing.
+
+    A step off the success path (``FlowMap.success_path``: reached only through a failure branch,
+    "Declined" -> notify) handles a failure: retriable, nothing of it to undo. Of the steps on it,
+    the pivot is where the success path ends: a step drawn after another one with no step after it
+    along success edges (one per end when the success path branches, "Shipped" / "Picked up": each
+    is the last step of its run), else the last one in flow order; the others are compensatable.
+    With no step on the success path (no start, or only failure nodes begin the map), the flow
+    order alone: the last step is the pivot, the others compensatable."""
+    last = saga.steps[-1] if saga.steps else None
+    avoid = frozenset(saga.compensation_nodes)
+    path = fmap.success_path(avoid) if fmap is not None else set()
+    on = [s for s in saga.steps if s.id in path]
+    if fmap is None or not on:
+        return {s.id: "pivot" if s is last else "compensatable" for s in saga.steps}
+    step_ids = {s.id for s in on}
+    into: dict[str, list[str]] = {}  # the success edges among the nodes of the success path, backwards
+    for nid in path:
+        for e in fmap.success_links(nid, avoid):
+            into.setdefault(e.target, []).append(nid)
+
+    def walk(todo: list[str], step: dict[str, list[str]]) -> set[str]:
+        seen: set[str] = set()
+        while todo:
+            nid = todo.pop()
+            if nid not in seen:
+                seen.add(nid)
+                todo += step.get(nid, [])
+        return seen
+
+    onward = {nid: [e.target for e in fmap.success_links(nid, avoid) if e.target in path] for nid in path}
+    after_a_step = walk([t for sid in step_ids for t in onward.get(sid, [])], onward)  # nodes a step reaches
+    before_a_step = walk([p for sid in step_ids for p in into.get(sid, [])], into)  # nodes that reach a step
+    ends = {s.id for s in on if s.id in after_a_step and s.id not in before_a_step}
+    pivots = ends or {on[-1].id}
+    return {s.id: ("pivot" if s.id in pivots else "compensatable") if s.id in path else "retriable" for s in saga.steps}
+
+
+def infer_step_type(saga: Saga, step: SagaStep, types: dict[str, str] | None = None) -> None:
+    """The step's type from ``inferred_types`` (``types``: its answer for the saga, asked once)."""
     step.type_inferred = True
-    step.type = "pivot" if step is saga.steps[-1] else "compensatable"
+    step.type = (types if types is not None else inferred_types(saga, saga.flowmap)).get(step.id, "compensatable")
 
 
 def outcome_node(saga: Saga) -> Evidence | None:

@@ -150,3 +150,9 @@ def not_a_contract(ctx: Context, wanted: str, rid: str | None) -> str:
     article = "an" if wanted[0] in "aeiou" else "a"
     other = lookup(ctx, tuple(t for t in MESSAGE_TYPES if t != wanted), rid)
     return f"a {other.type}, not {article} {wanted}" if other else f"not {article} {wanted} contract in the catalog"
+
+
+def pivot_place(saga: Saga, p: SagaStep) -> str:
+    """Where an inferred pivot is, in words: the last step, or the last of its success path (a step
+    reached only through a failure branch, drawn after it, runs on another path)."""
+    return "the last step" if saga.steps and p is saga.steps[-1] else "the last step of its success path"

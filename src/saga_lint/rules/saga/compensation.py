@@ -11,6 +11,7 @@ from saga_lint.rules.saga.common import (
     ids,
     lookup,
     not_a_contract,
+    pivot_place,
     received_ids,
     sent_ids,
     unreceived,
@@ -85,8 +86,8 @@ def _missing(saga: Saga, step: SagaStep, ev: Evidence) -> Iterator[Problem]:
         yield at(saga, step, f"step {step.id}: a {step.type} step has nothing to undo, but x-saga does not say so. "
                  "Declare compensation: none with a compensationNote.", demote=True, path=step.x_path or None)
     elif step.type == "pivot" and step.type_inferred:
-        yield at(saga, step, f"step {step.id}: taken as the pivot (the last step), so it has nothing to undo, but the catalog "
-                 "does not say so. Declare type: pivot and compensation: none with a compensationNote in x-saga.",
+        yield at(saga, step, f"step {step.id}: taken as the pivot ({pivot_place(saga, step)}), so it has nothing to undo, "
+                 "but the catalog does not say so. Declare type: pivot and compensation: none with a compensationNote in x-saga.",
                  demote=True, evidence=ev)
 
 

@@ -87,15 +87,44 @@ def failure_condition(ctx: Context) -> Iterator[Problem]:
     """
     for saga in ctx.sagas:
         fmap = flowmap(ctx, saga)
-        completed_compensatable: list[SagaStep] = []
+        before = _Completed(saga, fmap)
         for step in saga.steps:
-            yield from _failure_evidence(saga, step, bool(completed_compensatable))
+            asked = step.evidence["failure"].level == "missing" or step.failure_edges \
+                or any(label and FAILURE_WORDS.search(label) for label, _ in step.success_edges)
+            completed = before.of(step.id, step.index) if asked else []  # (a walk: only when a finding may name them)
+            yield from _failure_evidence(saga, step, bool(completed))
             yield from _declared_failures(ctx, saga, step)
-            if completed_compensatable:
-                yield from _uncompensated_paths(saga, step, fmap, completed_compensatable)
-            if step.type == "compensatable":
-                completed_compensatable.append(step)
-        yield from _uncompensated_sub_flows(saga, fmap)
+            if completed:
+                yield from _uncompensated_paths(saga, step, fmap, completed)
+        yield from _uncompensated_sub_flows(saga, fmap, before)
+
+
+class _Completed:
+    """The compensatable steps completed when a node of the map runs, in flow order: those whose node
+    reaches it along drawn edges other than their own failure branches (a step that failed has
+    nothing to undo; a step on another branch never ran). When the drawing does not connect the
+    steps (a step no other step leads to, after the first), the flow order: the steps before it."""
+
+    def __init__(self, saga: Saga, fmap: FlowMap) -> None:
+        self.saga, self.fmap = saga, fmap
+        self.compensatable = [s for s in saga.steps if s.type == "compensatable"]
+        self.drawn = bool(self.compensatable) and self._connected()
+
+    def _connected(self) -> bool:
+        seen: set[str] = set()
+        todo = [e.target for s in self.saga.steps for e in self.fmap.out_links(s.id)]
+        while todo:
+            nid = todo.pop()
+            if nid not in seen:
+                seen.add(nid)
+                todo += [e.target for e in self.fmap.out_links(nid)]
+        return all(s.id in seen for s in self.saga.steps[1:])
+
+    def of(self, node_id: str, index: int) -> list[SagaStep]:
+        if not self.drawn:
+            return [s for s in self.compensatable if s.index < index]
+        into = self.fmap.reaching((node_id,))
+        return [s for s in self.compensatable if s.id != node_id and any(t in into for _, t in s.success_edges)]
 
 
 def _failure_evidence(saga: Saga, step: SagaStep, after_compensatable: bool) -> Iterator[Problem]:
@@ -139,14 +168,14 @@ def _uncompensated_paths(
 
 
 
-def _uncompensated_sub_flows(saga: Saga, fmap: FlowMap) -> Iterator[Problem]:
+def _uncompensated_sub_flows(saga: Saga, fmap: FlowMap, before: _Completed) -> Iterator[Problem]:
     """A sub-flow step (``flow:``, no saga step of this flow) after a compensatable step: its failure
-    branches reach a Compensation node (or come back to it), like a step's."""
+    branches reach a Compensation node (or come back to it), like a step's (``_Completed``)."""
     comp = fmap.reaching(saga.compensation_nodes)
     for node in fmap.ordered():
         if node.kind != "flow":  # (asked first: the steps before a node are counted for sub-flows only)
             continue
-        completed = [s for s in saga.steps if s.type == "compensatable" and s.index < node.index]
+        completed = before.of(node.id, node.index)
         if not completed:
             continue
         for link in fmap.out_links(node.id):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
+from saga_lint.rules.saga.common import pivot_place
 
 if TYPE_CHECKING:
     from saga_lint.rules import Context
@@ -42,11 +43,12 @@ def pivot(ctx: Context) -> Iterator[Problem]:
                           "message to its receives), or declare the steps in x-saga.steps.", flow, ("steps",))
             continue
         if all(s.type_inferred for s in saga.steps):
-            last = saga.steps[-1]
-            if last.evidence["compensation"].level == "missing":
-                continue  # saga/compensation says it: taken as the pivot, declare type: pivot (one finding per cause)
-            yield Problem(f"no pivot declared; {last.id} (the last step) is taken as the pivot. Declare each step's type "
-                          "(compensatable, pivot, retriable) in x-saga.", flow, ("steps", last.index), step=last.id, demote=True)
+            for p in saga.pivots:
+                if p.evidence["compensation"].level == "missing":
+                    continue  # saga/compensation says it: taken as the pivot, declare type: pivot (one finding per cause)
+                yield Problem(f"no pivot declared; {p.id} ({pivot_place(saga, p)}) is taken as the pivot. Declare each step's "
+                              "type (compensatable, pivot, retriable) in x-saga.", flow, ("steps", p.index), step=p.id,
+                              demote=True)
             continue
         pivots = saga.pivots
         if len(pivots) != 1:
