@@ -327,9 +327,21 @@ class Saga:
         attempts = step.retry.max_attempts if step.retry is not None else None
         evidence = step.evidence.get("failure")
         if step.type != "retriable" or len(pivots) != 1 or step.index <= pivots[0].index or not isinstance(attempts, int) \
-                or attempts < 1 or evidence is None or evidence.level not in ("structured", "contract"):
+                or attempts < 1 or evidence is None or evidence.level not in ("structured", "contract") \
+                or not self.runs_after(step, pivots[0]):
             return None
         return pivots[0]
+
+    def runs_after(self, step: SagaStep, pivot: SagaStep, reached: set[str] | None = None) -> bool:
+        """Whether ``step`` runs after ``pivot``: later in flow order, the order x-saga declares; a
+        step whose type is inferred from the drawing (a failure handler reached through a branch
+        of another step, ``infer.inferred_types``) only when the drawing leads to it from the pivot
+        (``reached``: ``flowmap.reachable(pivot.id)``, when the caller asks for several steps)."""
+        if step.index <= pivot.index:
+            return False
+        if not step.type_inferred or self.flowmap is None or step.id not in self.flowmap.nodes:
+            return True
+        return step.id in (reached if reached is not None else self.flowmap.reachable(pivot.id))
 
     def escalates(self, step: SagaStep) -> bool:
         """Whether ``step``'s technical failures all end in the ``onCompensationFailure`` status:

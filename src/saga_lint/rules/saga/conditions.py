@@ -75,7 +75,9 @@ def failure_condition(ctx: Context) -> Iterator[Problem]:
     in the flow drawing, an edge labelled as a failure ("Declined", "Out of stock", "Failed")
     from a step after a compensatable step leads to a Compensation node (or back to the step: a
     retry, whose bound ``saga/loop-bound`` checks); so does a failure branch of a sub-flow step
-    (``flow:``) drawn after a compensatable step, placed at the edge.
+    (``flow:``) drawn after a compensatable step, placed at the edge. The steps named as left
+    uncompensated are the compensatable ones the drawing leads from to the failing step, other
+    than through their own failure branches (a step on another branch never ran).
     Why: a failure nobody declared is a failure nobody handles; a failure path that does not
     compensate leaves a reservation or a payment hold behind.
     Example that fails:

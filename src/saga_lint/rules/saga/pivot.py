@@ -19,8 +19,10 @@ def pivot(ctx: Context) -> Iterator[Problem]:
 
     What it checks: exactly one step is ``type: pivot``; no compensatable step comes after it;
     no step after it has business failures (after the pivot the saga can only go forward, so
-    those steps must be retriable until they succeed). A plain flow with no declared types has its
-    last step taken as the pivot: said once, here, or by ``saga/compensation`` when that step has
+    those steps must be retriable until they succeed). A plain flow with no declared types has the
+    last step of its success path taken as the pivot (one per end when the success path branches;
+    a step reached only through a failure branch is a failure handler, retriable; a step on another
+    branch is not "after" the pivot): said once, here, or by ``saga/compensation`` when that step has
     no compensation either (its finding asks for ``type: pivot`` with ``compensation: none``). A
     saga with no step at all (an x-saga block, Compensation node or config entry on a map with no
     command and no event drawn to a service that receives it and acts on it) is said here too:
@@ -62,8 +64,9 @@ def pivot(ctx: Context) -> Iterator[Problem]:
 
 def _after_pivot(saga: Saga, p: SagaStep) -> Iterator[Problem]:
     """Steps after the pivot are neither compensatable nor able to fail for business reasons."""
+    reached = saga.flowmap.reachable(p.id) if saga.flowmap is not None else None
     for step in saga.steps:
-        if step.index <= p.index:
+        if not saga.runs_after(step, p, reached):
             continue
         if step.type == "compensatable":
             yield Problem(f"step {step.id} is compensatable but comes after the pivot {p.id}; after the pivot the saga "
