@@ -1,0 +1,155 @@
+"""A plain flow whose drawing branches: the step types come from the success path, not the list order.
+
+The shape is shortlink-org/architecture's DeliverPackage: reserve -> pay, whose participant
+branches "Charged" -> ship and "Declined" -> notify (a failure handler, which can fail too). The
+steps of the two branches are listed one after the other, but only one of them runs: ``ship`` is
+the last step of the success path (the inferred pivot), ``notify`` handles pay's failure
+(retriable, nothing to undo), and a failure of ``notify`` leaves only ``reserve`` to undo (``pay``
+failed; ``ship`` never ran). Each test compares the findings of the saga rules exactly, on the
+branching map and on the same saga drawn in a line (the result of before, unchanged).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_saga_model import TEAMS, build, flow, message, model, msg_step, service, svc_step
+
+FLOW = "order-saga"
+CONFIG = ("saga-lint.yaml", "sagas: [order-saga]\n")
+
+
+def _pages(steps: list[dict], **extra: object) -> list[tuple[str, str]]:
+    return [
+        CONFIG, *TEAMS,
+        service("order-service", "ordering", sends=["reserve-stock", "charge-card", "ship-order", "pick-up-order",
+                                                     "notify-decline"],
+                receives=["stock-reserved", "card-charged", "order-shipped", "order-picked-up", "decline-notified"]),
+        service("inventory-service", "stock", sends=["stock-reserved"], receives=["reserve-stock"]),
+        service("payment-service", "payments", sends=["card-charged", "card-declined"], receives=["charge-card"]),
+        service("shipping-service", "shipping", sends=["order-shipped", "order-picked-up"],
+                receives=["ship-order", "pick-up-order"]),
+        service("notify-service", "ordering", sends=["decline-notified"], receives=["notify-decline"]),
+        *[message("command", c) for c in ("reserve-stock", "charge-card", "ship-order", "pick-up-order", "notify-decline")],
+        *[message("event", e) for e in ("stock-reserved", "card-charged", "card-declined", "order-shipped",
+                                         "order-picked-up", "decline-notified")],
+        flow(FLOW, steps, **extra),
+    ]
+
+
+def _branching(*payment_edges: tuple[str, str | None]) -> list[dict]:
+    """reserve -> pay -> payment-service, which branches per ``payment_edges``; ship, pickup and
+    notify (-> "Failed" -> gave_up) are listed after it, in that order."""
+    return [
+        msg_step("reserve", "reserve-stock", ("inventory", None)),
+        svc_step("inventory", "inventory-service", ("pay", None)),
+        msg_step("pay", "charge-card", ("payment", None)),
+        svc_step("payment", "payment-service", *payment_edges),
+        msg_step("ship", "ship-order", ("shipping", None)),
+        svc_step("shipping", "shipping-service"),
+        msg_step("pickup", "pick-up-order", ("pickup_desk", None)),
+        svc_step("pickup_desk", "shipping-service"),
+        msg_step("notify", "notify-decline", ("notifier", None)),
+        svc_step("notifier", "notify-service", ("gave_up", "Failed")),
+        {"id": "gave_up", "title": "Gave up"},
+    ]
+
+
+def _linear() -> list[dict]:
+    """The same saga drawn in a line, with pay's "Declined" drawn to an end."""
+    return [
+        msg_step("reserve", "reserve-stock", ("inventory", None)),
+        svc_step("inventory", "inventory-service", ("pay", None)),
+        msg_step("pay", "charge-card", ("payment", None)),
+        svc_step("payment", "payment-service", ("ship", "Charged"), ("declined", "Declined")),
+        {"id": "declined", "title": "Declined"},
+        msg_step("ship", "ship-order", ("shipping", None)),
+        svc_step("shipping", "shipping-service"),
+    ]
+
+
+def _run(tmp_path: Path, steps: list[dict], **extra: object):
+    sagas, findings = model(build(tmp_path, *_pages(steps, **extra)))
+    saga = sagas[FLOW]
+    types = {s.id: s.type for s in saga.steps}
+    assert all(s.type_inferred for s in saga.steps)
+    mine = [(f.rule, f.step, str(f.severity), f.message) for f in findings
+            if f.rule in ("saga/pivot", "saga/compensation", "saga/failure-condition") and f.resource is not None
+            and f.resource.id == FLOW]
+    return types, mine
+
+
+def _about(found, rule: str, step: str) -> list[str]:
+    return [m for r, s, _, m in found if r == rule and s == step]
+
+
+def test_a_failure_handler_on_a_branch_is_no_pivot_and_leaves_only_the_steps_before_it(tmp_path):
+    steps = [s for s in _branching(("ship", "Charged"), ("notify", "Declined")) if s["id"] not in ("pickup", "pickup_desk")]
+    types, found = _run(tmp_path, steps)
+    assert types == {"reserve": "compensatable", "pay": "compensatable", "ship": "pivot", "notify": "retriable"}
+    # (a), (b): ship is the pivot, named where it is; notify is asked nothing about its undo
+    assert _about(found, "saga/compensation", "ship") == [
+        "step ship: taken as the pivot (the last step of its success path), so it has nothing to undo, but the catalog does "
+        "not say so. Declare type: pivot and compensation: none with a compensationNote in x-saga."]
+    assert _about(found, "saga/compensation", "notify") == []
+    # the steps before the pivot are still asked for their undo (the failing side of the rule)
+    assert [m.split(":")[1].strip() for m in _about(found, "saga/compensation", "reserve") + _about(
+        found, "saga/compensation", "pay")] == ["compensatable step without compensation"] * 2
+    # (c): notify runs after pay failed and never with ship: only reserve is left to undo
+    assert [m for m in _about(found, "saga/failure-condition", "notify") if "failure path" in m] == [
+        'step notify: the failure path "Failed" goes to gave_up without compensation, leaving reserve uncompensated. '
+        "Route it to the Compensation node."]
+    assert [m for m in _about(found, "saga/failure-condition", "pay") if "failure path" in m] == [
+        'step pay: the failure path "Declined" goes to notify without compensation, leaving reserve uncompensated. '
+        "Route it to the Compensation node."]
+    assert not [m for r, _, _, m in found if "notify" in m and "pivot" in m]
+
+
+def test_saga_pivot_names_the_inferred_pivot_not_the_last_step_listed(tmp_path):
+    """(d): with an undo evidence on ship (compensation: none), saga/pivot is the one to say it."""
+    steps = [s for s in _branching(("ship", "Charged"), ("notify", "Declined")) if s["id"] not in ("pickup", "pickup_desk")]
+    xsaga = {"steps": {"ship": {"compensation": "none", "compensationNote": "shipped goods are not recalled"}}}
+    _, found = _run(tmp_path, steps, **{"x-saga": xsaga})
+    assert [(s, sev, m) for r, s, sev, m in found if r == "saga/pivot"] == [
+        ("ship", "warning", "no pivot declared; ship (the last step of its success path) is taken as the pivot. Declare "
+         "each step's type (compensatable, pivot, retriable) in x-saga.")]
+
+
+def test_a_success_path_that_branches_has_a_pivot_at_each_end(tmp_path):
+    """"Shipped" / "Picked up": one of the two runs, and each is the last step of its run. Neither is
+    asked for an undo (nothing comes after it); a failure of either leaves reserve and pay to undo."""
+    steps = _branching(("ship", "Ship it"), ("pickup", "Picked up"), ("notify", "Declined"))
+    for s in steps:
+        if s["id"] in ("shipping", "pickup_desk"):
+            s["next_steps"] = [{"id": "gave_up", "label": "Failed"}]
+    types, found = _run(tmp_path, steps)
+    assert types == {"reserve": "compensatable", "pay": "compensatable", "ship": "pivot", "pickup": "pivot",
+                     "notify": "retriable"}
+    for end in ("ship", "pickup"):
+        assert [m.split(": ")[1] for m in _about(found, "saga/compensation", end)] == ["taken as the pivot (the last step of "
+                                                                                       "its success path), so it has nothing "
+                                                                                       "to undo, but the catalog does not "
+                                                                                       "say so. Declare type"]
+        assert [m for m in _about(found, "saga/failure-condition", end) if "failure path" in m] == [
+            f'step {end}: the failure path "Failed" goes to gave_up without compensation, leaving reserve, pay '
+            "uncompensated. Route it to the Compensation node."]
+
+
+def test_a_flow_drawn_in_a_line_is_read_as_before(tmp_path):
+    types, found = _run(tmp_path, _linear())
+    assert types == {"reserve": "compensatable", "pay": "compensatable", "ship": "pivot"}
+    assert _about(found, "saga/compensation", "ship") == [
+        "step ship: taken as the pivot (the last step), so it has nothing to undo, but the catalog does not say so. "
+        "Declare type: pivot and compensation: none with a compensationNote in x-saga."]
+    assert [m for m in _about(found, "saga/failure-condition", "pay") if "failure path" in m] == [
+        'step pay: the failure path "Declined" goes to declined without compensation, leaving reserve uncompensated. '
+        "Route it to the Compensation node."]
+
+
+def test_a_map_with_no_start_keeps_the_flow_order(tmp_path):
+    """Every node on a cycle (no start): the walk begins at the first node; no step ends the success
+    path (each leads back to the others), so the last step listed is the pivot, as before."""
+    steps = _linear()[:4]
+    steps[3]["next_steps"] = [{"id": "reserve", "label": "Again"}]
+    types, _ = _run(tmp_path, steps)
+    assert types == {"reserve": "compensatable", "pay": "pivot"}
