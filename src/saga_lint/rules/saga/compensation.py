@@ -32,9 +32,9 @@ def compensation(ctx: Context) -> Iterator[Problem]:
     What it checks: every compensatable step (every step before the pivot) has a compensation:
     a command contract in the catalog, sent by the orchestrator, received by the participant,
     with its own retry policy; ``compensation: none`` only with a ``compensationNote`` and only
-    on a pivot or retriable step. The last step of a plain flow's success path, taken as the pivot, is not asked
-    for an undo command because a Compensation node is drawn after it (the node undoes the steps
-    before it); ``saga/pivot`` asks for the pivot to be declared.
+    on a pivot or retriable step. The last step of a plain flow's success path, taken as the
+    pivot, is not asked for an undo command because a Compensation node is drawn after it (the
+    node undoes the steps before it); ``saga/pivot`` asks for the pivot to be declared.
     Why: when a later step fails, the orchestrator undoes the completed steps in reverse order.
     An undo that is not a contract, or that nobody sends, leaves a reservation or a payment hold
     behind; an undo without retries gives up on the first timeout.

@@ -91,13 +91,9 @@ def failure_condition(ctx: Context) -> Iterator[Problem]:
         fmap = flowmap(ctx, saga)
         before = _Completed(saga, fmap)
         for step in saga.steps:
-            asked = step.evidence["failure"].level == "missing" or step.failure_edges \
-                or any(label and FAILURE_WORDS.search(label) for label, _ in step.success_edges)
-            completed = before.of(step.id, step.index) if asked else []  # (a walk: only when a finding may name them)
-            yield from _failure_evidence(saga, step, bool(completed))
+            yield from _failure_evidence(saga, step, before)
             yield from _declared_failures(ctx, saga, step)
-            if completed:
-                yield from _uncompensated_paths(saga, step, fmap, completed)
+            yield from _uncompensated_paths(saga, step, fmap, before)
         yield from _uncompensated_sub_flows(saga, fmap, before)
 
 
@@ -110,7 +106,8 @@ class _Completed:
     def __init__(self, saga: Saga, fmap: FlowMap) -> None:
         self.saga, self.fmap = saga, fmap
         self.compensatable = [s for s in saga.steps if s.type == "compensatable"]
-        self.drawn = bool(self.compensatable) and self._connected()
+        self.drawn: bool | None = None  # whether the drawing connects the steps, found on the first question
+        self._after_any: set[str] | None = None  # the nodes some compensatable step leads to (``after_one``)
 
     def _connected(self) -> bool:
         seen: set[str] = set()
@@ -123,16 +120,43 @@ class _Completed:
         return all(s.id in seen for s in self.saga.steps[1:])
 
     def of(self, node_id: str, index: int) -> list[SagaStep]:
+        """Asked only when a finding names them (a walk backwards from the node)."""
+        if not self.compensatable:
+            return []
+        if self.drawn is None:
+            self.drawn = self._connected()
         if not self.drawn:
             return [s for s in self.compensatable if s.index < index]
         into = self.fmap.reaching((node_id,))
         return [s for s in self.compensatable if s.id != node_id and any(t in into for _, t in s.success_edges)]
 
 
-def _failure_evidence(saga: Saga, step: SagaStep, after_compensatable: bool) -> Iterator[Problem]:
+    def after_one(self, node_id: str, index: int) -> bool:
+        """Whether a compensatable step ran before the node (``bool(of(...))`` in one walk for all
+        nodes, forwards from the compensatable steps' own edges that draw no failure)."""
+        if not self.compensatable:
+            return False
+        if self.drawn is None:
+            self.drawn = self._connected()
+        if not self.drawn:
+            return any(s.index < index for s in self.compensatable)
+        if self._after_any is None:
+            seen: set[str] = set()
+            todo = [t for s in self.compensatable for _, t in s.success_edges]
+            while todo:
+                nid = todo.pop()
+                if nid not in seen:
+                    seen.add(nid)
+                    todo += [e.target for e in self.fmap.out_links(nid)]
+            self._after_any = seen
+        return node_id in self._after_any
+
+
+def _failure_evidence(saga: Saga, step: SagaStep, before: _Completed) -> Iterator[Problem]:
     """A failure condition that is missing, or documented only in prose."""
     ev = step.evidence["failure"]
     if ev.level == "missing":
+        after_compensatable = before.after_one(step.id, step.index)
         nxt = "what happens if it fails after the earlier steps succeeded" if after_compensatable else "what happens if it fails"
         fix = ("Declare failures in x-saga: the technical errors it is retried on ({error: timeout}), each with the status "
                "the customer sees when the retries run out (a retriable step has no business failure and nothing to "
@@ -155,19 +179,23 @@ def _declared_failures(ctx: Context, saga: Saga, step: SagaStep) -> Iterator[Pro
 
 
 def _uncompensated_paths(
-    saga: Saga, step: SagaStep, fmap: FlowMap, completed: list[SagaStep]
+    saga: Saga, step: SagaStep, fmap: FlowMap, before: _Completed
 ) -> Iterator[Problem]:
     """Failure branches (labelled as failures, or to a failure node) that never reach a Compensation
     node. A branch that comes back to the step (a retry: "Unavailable" -> Timer -> the step) ends
     nothing: its bound is ``saga/loop-bound``'s."""
+    if not before.compensatable:
+        return
     for label, target in [*step.success_edges, *step.failure_edges]:
         failed = (label and FAILURE_WORDS.search(label)) or (label, target) in step.failure_edges
         if failed and target not in fmap.reaching(saga.compensation_nodes) and target not in fmap.reaching((step.id,)):
+            completed = before.of(step.id, step.index)
+            if not completed:
+                continue
             names = ", ".join(s.id for s in completed)
             shown = label or "(no label)"
             yield at(saga, step, f'step {step.id}: the failure path "{shown}" goes to {target} without compensation, '
                      f"leaving {names} uncompensated. Route it to the Compensation node.")
-
 
 
 def _uncompensated_sub_flows(saga: Saga, fmap: FlowMap, before: _Completed) -> Iterator[Problem]:
@@ -175,14 +203,14 @@ def _uncompensated_sub_flows(saga: Saga, fmap: FlowMap, before: _Completed) -> I
     branches reach a Compensation node (or come back to it), like a step's (``_Completed``)."""
     comp = fmap.reaching(saga.compensation_nodes)
     for node in fmap.ordered():
-        if node.kind != "flow":  # (asked first: the steps before a node are counted for sub-flows only)
-            continue
-        completed = before.of(node.id, node.index)
-        if not completed:
+        if node.kind != "flow" or not before.compensatable:
             continue
         for link in fmap.out_links(node.id):
             failed = (link.label and FAILURE_WORDS.search(link.label)) or fmap.is_failure_node(link.target)
             if failed and link.target not in comp and link.target not in fmap.reaching((node.id,)):
+                completed = before.of(node.id, node.index)
+                if not completed:
+                    continue
                 shown = link.label or "(no label)"
                 yield Problem(f"the sub-flow step {node.id} ({pointer_id(node.data.get('flow'))}): the failure path "
                               f'"{shown}" goes to {link.target} without compensation, leaving '
