@@ -153,3 +153,27 @@ def test_a_map_with_no_start_keeps_the_flow_order(tmp_path):
     steps[3]["next_steps"] = [{"id": "reserve", "label": "Again"}]
     types, _ = _run(tmp_path, steps)
     assert types == {"reserve": "compensatable", "pay": "pivot"}
+
+
+def test_a_failure_handler_listed_after_the_pivot_does_not_run_after_it(tmp_path):
+    """With one type declared (reserve), saga/pivot checks the steps after the pivot: notify, listed
+    after ship but run only when pay fails, can fail for business reasons (notify-failed) and is
+    no step after the pivot; drawn as the handler of ship's failure, it runs after the pivot (the
+    failing side)."""
+    steps = [s for s in _branching(("ship", "Charged"), ("notify", "Declined")) if s["id"] not in ("pickup", "pickup_desk")]
+    xsaga = {"steps": {"reserve": {"type": "compensatable"}}}
+    pages = _pages(steps, **{"x-saga": xsaga})
+    notifier = service("notify-service", "ordering", sends=["decline-notified", "notify-failed"], receives=["notify-decline"])
+    pages = [p for p in pages if p[0] != notifier[0]] + [notifier, message("event", "notify-failed")]
+    sagas, findings = model(build(tmp_path, *pages))
+    assert [s.business_failures[0].event for s in sagas[FLOW].steps if s.id == "notify"] == ["notify-failed"]
+    assert [f.message for f in findings if f.rule == "saga/pivot"] == []
+    # drawn as ship's failure handler too (shipping -> "Failed to ship" -> notify), it runs after the pivot
+    for s in steps:
+        if s["id"] == "shipping":
+            s["next_steps"] = [{"id": "notify", "label": "Failed to ship"}]
+    pages = [p for p in _pages(steps, **{"x-saga": xsaga}) if p[0] != notifier[0]] + [notifier, message("event", "notify-failed")]
+    _, findings = model(build(tmp_path / "drawn", *pages))
+    assert [f.message for f in findings if f.rule == "saga/pivot"] == [
+        "step notify comes after the pivot ship but can fail for business reasons (notify-failed); it must be retriable "
+        "until it succeeds. Remove the business failures or move the step before the pivot."]
