@@ -244,3 +244,61 @@ def test_compatibility_names_each_message_schema_format(repo):
     edits = {**BREAKING["avro int to string"][0], **BREAKING["protobuf field retyped"][0]}
     doc = review(path, base, edits)
     assert {c["id"]: c["format"] for c in doc["compatibility"]} == {"payment-taken": "avro", "refund-issued": "protobuf"}
+
+
+def _as_dot_avro(path: Path) -> None:
+    """The Avro event's schema named schema.avro, as EventCatalog's own example names it."""
+    ev = path / "catalog" / AVRO
+    (ev / "schema.avsc").rename(ev / "schema.avro")
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8").replace("schema.avsc", "schema.avro"), "utf-8")
+
+
+def test_an_avro_schema_named_schema_avro_is_compared_as_avro(repo):
+    """EventCatalog's examples name Avro schemas ``schema.avro``: a record renamed and a field retyped
+    there are breaking Avro differences, as in a ``.avsc`` file, and a field added with a default is
+    compatible; the compatibility table says avro."""
+    path, base = repo
+    _as_dot_avro(path)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "schema.avro")
+    base = git(path, "rev-parse", "HEAD")
+    doc = AVSC | {"fields": [*AVSC["fields"][:1], {"name": "amountCents", "type": "string"}, *AVSC["fields"][2:]]}
+    found = breaking_findings(review(path, base, {f"{AVRO}/schema.avro": json.dumps(doc, indent=2) + "\n"}))
+    assert [(f["field"], f["file"]) for f in found] == [("amountCents", f"{AVRO}/schema.avro")]
+    doc = AVSC | {"fields": [*AVSC["fields"], {"name": "currency", "type": "string", "default": "EUR"}]}
+    compat = review(path, base, {f"{AVRO}/schema.avro": json.dumps(doc, indent=2) + "\n"})["compatibility"]
+    assert [(c["format"], c["compatible"]) for c in compat] == [("avro", True)]
+
+
+def test_a_json_schema_replaced_by_protobuf_says_json_schema(repo):
+    """A message whose JSON schema becomes a .proto file: the format change names JSON Schema, not "other"."""
+    path, base = repo
+    ev = path / "catalog" / AVRO
+    (ev / "schema.avsc").unlink()
+    (ev / "schema.json").write_text('{"type": "object", "properties": {"paymentId": {"type": "string"}}}\n', "utf-8")
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8").replace("schema.avsc", "schema.json"), "utf-8")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "json schema")
+    base = git(path, "rev-parse", "HEAD")
+    (ev / "schema.json").unlink()
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8").replace("schema.json", "schema.proto"), "utf-8")
+    found = breaking_findings(review(path, base, {f"{AVRO}/schema.proto": PROTO_TEXT}))
+    assert any("the schema changed format, from JSON Schema to Protobuf" in f["message"] for f in found), found
+
+
+def test_check_parses_an_avro_schema_named_schema_avro(tmp_path):
+    """``check`` reads a schema.avro the way it reads a .avsc: one that does not parse as Avro is
+    schema/avro-parse; a binary Avro data file (not JSON) named by no page is left alone."""
+    root = tmp_path / "catalog"
+    for rel, text in FILES.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, "utf-8")
+    _as_dot_avro(tmp_path)
+    (root / AVRO / "schema.avro").write_text(json.dumps({"type": "record", "name": "X", "fields": [
+        {"name": "a", "type": "strnig"}]}), "utf-8")
+    (root / "services/Payments/data.avro").write_bytes(b"Obj\x01\x00binary")
+    result = cli_runner().invoke(main, ["check", str(root), "--format", "json", "--no-cache"])
+    doc = json.loads(result.stdout)
+    assert [(f["rule"], f["file"]) for f in doc["findings"] if f["rule"].startswith("schema/avro")] == [
+        ("schema/avro-parse", f"{AVRO}/schema.avro")]

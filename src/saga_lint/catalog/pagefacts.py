@@ -9,7 +9,7 @@
   (``load_message_schema``), so that ``saga/correlation`` and ``saga/idempotency`` need not read
   the schema again when the field they look for is one of them;
 - ``foreign_schemas``: the Avro and Protobuf files it names (``.avsc``, ``.proto``, and ``.json``
-  files that hold an Avro record, enum or fixed), for ``schema/avro-parse`` and
+  or ``.avro`` files that hold an Avro record, enum or fixed), for ``schema/avro-parse`` and
   ``schema/protobuf-parse``, which so need not read every JSON schema of the catalog again;
 - ``x_saga_valid``: for a flow, whether its ``x-saga`` block passes the compiled x-saga check;
 - ``not_loaded_by``: the EventCatalog lines whose collections' glob patterns do not load the page
@@ -155,7 +155,7 @@ def _foreign_schemas(files: CatalogFiles, res: Resource, named: list[tuple[KeyPa
     out = []
     analysed = files.schemas.analysed  # rel -> the JSON schema it is (None: it is not one)
     for path, text in named:
-        if not isinstance(text, str) or not text.lower().endswith((".avsc", ".proto", ".json")):
+        if not isinstance(text, str) or not text.lower().endswith((".avsc", ".proto", ".json", ".avro")):
             continue
         status, rel = resolve_in_catalog(files, res.folder, text)
         if rel is not None and analysed.get(rel) is not None:

@@ -64,7 +64,7 @@ def _format(catalog: Catalog, rel: str) -> str:
         return "avro"
     if low.endswith(".proto"):
         return "protobuf"
-    if low.endswith(".json"):
+    if low.endswith((".json", ".avro")):  # Avro when its JSON is an Avro schema (EventCatalog's schema.avro)
         from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
 
         try:
@@ -74,6 +74,13 @@ def _format(catalog: Catalog, rel: str) -> str:
         except (OSError, ValueError, RecursionError):
             pass
     return "other"
+
+
+def _shown(found: tuple[str, str]) -> str:
+    """A primary schema's format in words: a JSON or YAML file that is neither Avro nor Protobuf is JSON Schema."""
+    rel, fmt = found
+    return "JSON Schema" if fmt == "other" and rel.lower().endswith((".json", ".yaml", ".yml")) else \
+        {"avro": "Avro", "protobuf": "Protobuf"}.get(fmt, fmt)
 
 
 def format_changes(
@@ -86,7 +93,7 @@ def format_changes(
     if old is None or new is None or not formats & {"avro", "protobuf"}:
         return None
     if old[1] != new[1]:
-        return [SchemaChange("format-changed", "", f"the schema changed format, from {old[1]} to {new[1]}", True, True,
+        return [SchemaChange("format-changed", "", f"the schema changed format, from {_shown(old)} to {_shown(new)}", True, True,
                              readers="every reader and writer on the old format",
                              fix="publish the new format as a new major version (or a new message)",
                              file=new[0], line=1)]

@@ -1,8 +1,8 @@
 """``schema/avro-parse`` and ``schema/protobuf-parse``: the Avro and Protobuf schema files themselves.
 
 The files named by ``schemaPath``, ``schemas[].path``/``file`` and ``<SchemaViewer file>`` /
-``<Schema file>`` that end in ``.avsc`` (or are ``.json`` files holding an Avro record, enum or
-fixed, and not read as a JSON Schema, as one that names a JSON Schema ``$schema`` is: Avro, parsed
+``<Schema file>`` that end in ``.avsc`` (or are ``.json`` or ``.avro`` files holding an Avro
+record, enum or fixed as JSON, and not read as a JSON Schema, as one that names a JSON Schema ``$schema`` is: Avro, parsed
 by ``fastavro``: ``catalog/schemas/avro.py``) or ``.proto`` (Protobuf, parsed
 by ``proto-schema-parser``: ``catalog/schemas/proto.py``) are parsed, inside the catalog only.
 Each problem is reported once, in the schema file, at the line of the fault, attributed to the
@@ -70,14 +70,15 @@ def _yield(ctx: Context, rule_name: str) -> Iterator[Problem]:
 def avro_parse(ctx: Context) -> Iterator[Problem]:
     """An Avro schema file (``.avsc``) the catalog points at does not parse as Avro.
 
-    What it checks: every ``.avsc`` file (and ``.json`` file holding an Avro record, enum or fixed)
-    named by ``schemaPath``, ``schemas[].path``/``file`` or ``<SchemaViewer file>`` is UTF-8 JSON
-    of at most 5 MB that ``fastavro`` accepts as an Avro schema (the specification's types, names
-    and namespaces, field defaults that match their type, enum symbols, fixed sizes). A named type
-    the file uses but does not define is looked up among the ``.avsc`` files of the catalog (as a
-    Schema Registry reference would be) and parsed from there; nothing outside the catalog is ever
-    read. The finding is in the schema file, at the line of the JSON error or of the name the
-    parser's message quotes.
+    What it checks: every ``.avsc`` file (and ``.json`` or ``.avro`` file holding an Avro record,
+    enum or fixed as JSON: EventCatalog's examples name theirs ``schema.avro``) named by
+    ``schemaPath``, ``schemas[].path``/``file`` or ``<SchemaViewer file>`` is UTF-8 JSON of at
+    most 5 MB that ``fastavro`` accepts as an Avro schema (the specification's types, names and
+    namespaces, field defaults that match their type, enum symbols, fixed sizes). A named type the
+    file uses but does not define is looked up among the ``.avsc`` (and ``.avro``) files of the
+    catalog (as a Schema Registry reference would be) and parsed from there; nothing outside the
+    catalog is ever read. The finding is in the schema file, at the line of the JSON error or of
+    the name the parser's message quotes.
     Why: producers serialize and consumers deserialize with this schema; one that does not parse
     cannot be registered, and EventCatalog shows it as the message's contract all the same.
     Example that fails:

@@ -129,9 +129,9 @@ def _read_json(files: CatalogFiles, a: AvroSchema) -> object:
 
 
 def avro_index(files: CatalogFiles) -> AvroIndex:
-    """Which ``.avsc`` file of the catalog defines each named type (the first one, by path)."""
+    """Which ``.avsc`` (or ``.avro``) file of the catalog defines each named type (the first one, by path)."""
     index: AvroIndex = {}
-    for rel in sorted(f for f in files.walked if f.lower().endswith(".avsc")):
+    for rel in sorted(f for f in files.walked if f.lower().endswith((".avsc", ".avro"))):
         doc = _read_json(files, AvroSchema(rel))
         for name in defined_names(doc):
             index.setdefault(name, rel)

@@ -1,5 +1,6 @@
 """Which schema language a schema file of the catalog is written in, beyond JSON Schema: Avro
-(``.avsc``, or a ``.json`` file holding an Avro record, enum or fixed) or Protobuf (``.proto``)."""
+(``.avsc``, or a ``.json`` or ``.avro`` file holding an Avro record, enum or fixed: EventCatalog's
+own examples name their Avro schemas ``schema.avro``) or Protobuf (``.proto``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ if TYPE_CHECKING:
     from saga_lint.catalog.files import CatalogFiles
 
 SUFFIXES = {".avsc": "avro", ".proto": "protobuf"}
+AVRO_AS_JSON = (".json", ".avro")  # files that are Avro when their JSON is an Avro schema
 
 
 def schema_format(rel: str) -> str | None:
@@ -19,10 +21,11 @@ def schema_format(rel: str) -> str | None:
 
 def schema_file_format(files: CatalogFiles, rel: str) -> str | None:
     """``avro``, ``protobuf`` or None for the file at ``rel`` (resolved inside the catalog); a
-    ``.json`` file is Avro when it holds an Avro record, enum or fixed (read through the catalog's
-    schema store, which has read it already when the page's JSON schemas were loaded)."""
+    ``.json`` or ``.avro`` file is Avro when it holds an Avro record, enum or fixed as JSON (read
+    through the catalog's schema store, which has read a ``.json`` one already when the page's
+    JSON schemas were loaded; a binary Avro data file is no schema)."""
     fmt = schema_format(rel)
-    if fmt is not None or not rel.lower().endswith(".json"):
+    if fmt is not None or not rel.lower().endswith(AVRO_AS_JSON):
         return fmt
     from saga_lint.catalog.schemas.avro import is_avro_document
     from saga_lint.catalog.schemas.read import read_schema_file
