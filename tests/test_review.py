@@ -577,6 +577,27 @@ def test_schema_compatibility_details():
     assert compare_schemas(["odd"], "odder")
 
 
+
+def test_combinators_that_differ_only_in_annotations_are_the_same():
+    """An ``allOf`` (or ``oneOf``, ``not``, ...) whose subschemas differ only in what validates
+    nothing (``x-`` extensions such as AsyncAPI's ``x-parser-schema-id``, titles, descriptions,
+    examples, defaults) accepts the same messages: no change. A property named like an annotation
+    (``title``) is a property, and a real difference is still "check it by hand"."""
+    from saga_lint.changes.compat import compare_schemas
+
+    def doc(extra: dict, title_type: str = "string") -> dict:
+        part = {"type": "object", "properties": {"title": {"type": title_type}, "orderId": {"type": "string"}},
+                "required": ["orderId"], **extra}
+        return {"allOf": [part, {"type": "object"}], "x-parser-schema-id": extra.get("x-parser-schema-id", "a")}
+
+    old = doc({"x-parser-schema-id": "<anonymous-schema-1>", "description": "An order."})
+    annotated = doc({"x-parser-schema-id": "OrderPlacedPayload", "description": "The order placed.", "examples": [{}],
+                     "title": "Payload", "default": {}})
+    assert compare_schemas(old, annotated) == []
+    assert [c.kind for c in compare_schemas(old, doc({"x-parser-schema-id": "<anonymous-schema-1>"}, "integer"))] == [
+        "not-comparable"]
+
+
 def test_mode_lookup_order():
     class Cfg:
         schema_compatibility = {"a": "full", "b": "sideways"}

@@ -27,7 +27,9 @@ the message's frontmatter ``x-compatibility``, else ``BACKWARD``. ``$ref`` is fo
 catalog only (through the loaded schema's registry, or JSON pointers into the same document).
 ``anyOf``/``oneOf`` whose branches were only added (widened) or only removed (narrowed) are judged
 so; other combinators (``allOf``/``not``/``if``, or branches both added and removed) that differ
-cannot be compared structurally and count as breaking both ways: review them by hand.
+in what validates (not only in annotations: titles, descriptions, examples, defaults, ``x-``
+extensions such as AsyncAPI's ``x-parser-schema-id``) cannot be compared structurally and count as
+breaking both ways: review them by hand.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from saga_lint.catalog.model import MESSAGE_TYPES
+from saga_lint.catalog.schemas.model import MAX_JSON_DEPTH
 
 if TYPE_CHECKING:
     from saga_lint.catalog.model import Catalog, Resource
@@ -56,6 +59,34 @@ MAX_NODES = 5000  # subschema pairs compared, at most
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
 _SHAPE = ("pattern", "format", "multipleOf", "const")
+# keywords that annotate a schema and validate nothing (``x-...`` extensions too: AsyncAPI's
+# ``x-parser-schema-id``): two subschemas that differ only in them accept the same messages
+_ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "default", "deprecated", "readOnly", "writeOnly"})
+# keywords whose value maps names (not keywords) to subschemas
+_NAMED_SUBSCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _validating(schema: Json, depth: int = 0) -> Json:
+    """``schema`` without its annotations, at every level of subschemas: what validates."""
+    if depth > MAX_JSON_DEPTH:
+        return schema
+    if isinstance(schema, list):
+        return [_validating(s, depth + 1) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Json] = {}
+    for key, value in schema.items():
+        if key in _ANNOTATIONS or (isinstance(key, str) and key.startswith("x-")):
+            continue
+        if key in _NAMED_SUBSCHEMAS and isinstance(value, dict):
+            out[key] = {name: _validating(sub, depth + 1) for name, sub in value.items()}
+        elif key in ("enum", "const", "required"):
+            out[key] = value  # values, not schemas
+        else:
+            out[key] = _validating(value, depth + 1)
+    return out
+
+
 _COMBINATORS = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "prefixItems", "patternProperties",
                 "dependentRequired", "dependentSchemas", "propertyNames")
 
@@ -308,7 +339,7 @@ class _Comparer:
         for kw in _COMBINATORS + (("items",) if isinstance(oi, list) or isinstance(ni, list) else ()):
             if kw in ("anyOf", "oneOf") and self._branches(o, n, kw, path):
                 continue
-            if _dump(o.get(kw)) != _dump(n.get(kw)):
+            if _dump(_validating(o.get(kw))) != _dump(_validating(n.get(kw))):
                 self.add("not-comparable", path, f"`{kw}` changed; saga-lint cannot compare it structurally, check it by hand",
                          True, True)
 
