@@ -414,6 +414,12 @@ CASES = [
               "domains/Ordering/services/Orders/events/OrderPlaced/schema v1.json": "{}\n"},
     ),
     Case(
+        "refs/file-exists", "empty-schema-path",
+        edit(EVENT, "schemaPath: schema.json", "schemaPath: ''"), EVENT, "schemaPath:",
+        r"^schemaPath is empty\. Name the file, or remove the key\.$",
+        good=edit(EVENT, "schemaPath: schema.json", "schemaPath: schema.json"),
+    ),
+    Case(
         "refs/orphan-messages", "nobody-sends",
         {"events/OrderCancelled/index.mdx": EVENT_TXT.replace("order-placed", "order-cancelled")},
         "events/OrderCancelled/index.mdx", "id: order-cancelled",

@@ -275,8 +275,10 @@ def file_exists(ctx: Context) -> Iterator[Problem]:
             )
             continue
         where = f"<{comp.name} file>" if comp else ".".join(str(p) for p in path)
+        said = (f"{where} is empty. Name the file, or remove the key" if not text.strip() else
+                f'{where} points at "{text}", which does not exist in {res.folder or "."}/. Add the file or correct the path')
         yield Problem(
-            f'{where} points at "{text}", which does not exist in {res.folder or "."}/. Add the file or correct the path.',
+            f"{said}.",
             res,
             path,
             line=comp.line if comp else None,
