@@ -528,3 +528,48 @@ def test_a_breaking_change_published_as_a_new_major_version_is_a_warning(repo):
     assert code == 0, doc["findings"]
     assert [(f["rule"], f["severity"]) for f in doc["findings"]] == [("change/breaking-schema", "warning")]
     assert "published as 2.0.0, the new version a breaking change needs" in doc["findings"][0]["message"]
+
+
+def test_a_flow_that_stops_being_a_saga_is_said(tmp_path):
+    """A plain flow reviewed as a saga at the base (participants of two owners, a failure drawn, a
+    command handled) stops being one when the payment service moves to the order team: nothing
+    is undone across teams any more. change/saga-dropped says so at the flow, with why (its saga
+    findings would otherwise just show as resolved). A flow that declares x-saga says nothing."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    c = "catalog/"
+    write(root, c + "teams/a.mdx", "---\nid: a\nname: A\n---\n\nTeam A.\n")
+    write(root, c + "teams/b.mdx", "---\nid: b\nname: B\n---\n\nTeam B.\n")
+    write(root, c + "services/Orders/index.mdx", page("orders-service", "Orders", extra="sends:\n  - id: charge-card\n")
+          .replace("  - team-a\n", "  - a\n"))
+    write(root, c + "services/Payments/index.mdx", page("payments-service", "Payments", extra="receives:\n  - id: charge-card\n")
+          .replace("  - team-a\n", "  - b\n"))
+    write(root, c + "commands/charge-card/index.mdx", page("charge-card", "Charge Card").replace("  - team-a\n", "  - b\n"))
+    write(root, c + "flows/Checkout/index.mdx", (
+        "---\nid: checkout\nname: Checkout\nversion: 1.0.0\nsummary: Checkout.\nsteps:\n"
+        "  - id: orders\n    title: Orders\n    service: {id: orders-service}\n    next_step: charge\n"
+        "  - id: charge\n    title: Charge\n    message: {id: charge-card}\n    next_step: payments\n"
+        "  - id: payments\n    title: Payments\n    service: {id: payments-service}\n    next_steps:\n"
+        "      - {id: done, label: Charged}\n      - {id: failed, label: Declined}\n"
+        "  - id: done\n    title: Done\n  - id: failed\n    title: Failed\n---\n\nCheckout.\n"))
+    base = commit(root, "base")
+    code, doc = review_json(root / "catalog", "--base", base)
+    assert [f["rule"] for f in doc["findings"] if f["rule"] == "change/saga-dropped"] == []
+    svc = root / "catalog/services/Payments/index.mdx"
+    svc.write_text(svc.read_text("utf-8").replace("owners:\n  - b\n", "owners:\n  - a\n"), "utf-8")
+    code, doc = review_json(root / "catalog", "--base", base)
+    found = [f for f in doc["findings"] if f["rule"] == "change/saga-dropped"]
+    assert [(f["file"], f["severity"]) for f in found] == [("flows/Checkout/index.mdx", "warning")]
+    assert found[0]["message"].startswith("flow checkout was reviewed as a saga at the base (it spans participants of "
+                                          "different owners")
+    assert "and is not at head: it draws a failure" in found[0]["message"], found[0]["message"]
+    # the same change on a flow that declares its saga: still a saga, nothing to say
+    flow = root / "catalog/flows/Checkout/index.mdx"
+    svc.write_text(svc.read_text("utf-8").replace("owners:\n  - a\n", "owners:\n  - b\n"), "utf-8")
+    declared = flow.read_text("utf-8").replace("summary: Checkout.\n", "summary: Checkout.\nx-saga:\n  steps: {}\n")
+    flow.write_text(declared, "utf-8")
+    base = commit(root, "declared")
+    svc.write_text(svc.read_text("utf-8").replace("owners:\n  - b\n", "owners:\n  - a\n"), "utf-8")
+    code, doc = review_json(root / "catalog", "--base", base)
+    assert [f["rule"] for f in doc["findings"] if f["rule"] == "change/saga-dropped"] == []

@@ -14,12 +14,13 @@ One module per concern:
 - ``removals``: ``change/removed-in-use``, a message or flow step removed while still used;
 - ``steps``: ``change/step-contracts``, a saga step added or changed without its contracts;
 - ``orchestrator``: ``change/orchestrator-untouched``, saga steps changed, implementation not;
-- ``configuration``: ``change/config-relaxed``, saga-lint's own configuration relaxed.
+- ``configuration``: ``change/config-relaxed``, saga-lint's own configuration relaxed;
+- ``sagas``: ``change/saga-dropped``, a flow reviewed as a saga at the base that is none at head.
 """
 
 from __future__ import annotations
 
-from saga_lint.rules.change import compatibility, configuration, orchestrator, removals, steps, versions
+from saga_lint.rules.change import compatibility, configuration, orchestrator, removals, sagas, steps, versions
 from saga_lint.rules.change.configuration import GRADED_BY_BASE
 
-__all__ = ["GRADED_BY_BASE", "compatibility", "configuration", "orchestrator", "removals", "steps", "versions"]
+__all__ = ["GRADED_BY_BASE", "compatibility", "configuration", "orchestrator", "removals", "sagas", "steps", "versions"]
