@@ -177,3 +177,30 @@ def test_a_failure_handler_listed_after_the_pivot_does_not_run_after_it(tmp_path
     assert [f.message for f in findings if f.rule == "saga/pivot"] == [
         "step notify comes after the pivot ship but can fail for business reasons (notify-failed); it must be retriable "
         "until it succeeds. Remove the business failures or move the step before the pivot."]
+
+
+def _retry_back(steps: list[dict], label: str = "Retry") -> list[dict]:
+    """The shipping service draws a retry back to its command ("Retry" -> ship)."""
+    for s in steps:
+        if s["id"] == "shipping":
+            s["next_steps"] = [*s.get("next_steps", [])[:1], {"id": "ship", "label": label}]
+    return steps
+
+
+def test_a_retry_drawn_back_does_not_take_the_end_of_the_success_path_away(tmp_path):
+    """A retry drawn from an end of the success path back to its command (shipping -"Retry"-> ship)
+    is a loop, not a step after it: ship is still a pivot, with two ends and with one, and whatever
+    the order the steps are listed in; so it is asked for no undo."""
+    steps = _retry_back(_branching(("ship", "Ship it"), ("pickup", "Picked up"), ("notify", "Declined")))
+    for s in steps:
+        if s["id"] == "shipping":
+            s["next_steps"] = [{"id": "gave_up", "label": "Failed"}, {"id": "ship", "label": "Retry"}]
+    types, found = _run(tmp_path / "two", steps)
+    assert (types["ship"], types["pickup"]) == ("pivot", "pivot")
+    assert not [m for m in _about(found, "saga/compensation", "ship") if "without compensation" in m]
+    one = [s for s in _branching(("ship", "Charged"), ("notify", "Declined")) if s["id"] not in ("pickup", "pickup_desk")]
+    order = ["ship", "shipping", "reserve", "inventory", "pay", "payment", "notify", "notifier", "gave_up"]
+    for listed in (one, sorted(one, key=lambda s: order.index(s["id"]))):
+        types, _found = _run(tmp_path / f"one{len(order)}", _retry_back([dict(s) for s in listed]))
+        order = order[1:]  # a folder of its own for each run
+        assert (types["ship"], types["pay"], types["reserve"]) == ("pivot", "compensatable", "compensatable")

@@ -592,10 +592,6 @@ def inferred_types(saga: Saga, fmap: FlowMap | None) -> dict[str, str]:
     if fmap is None or not on:
         return {s.id: "pivot" if s is last else "compensatable" for s in saga.steps}
     step_ids = {s.id for s in on}
-    into: dict[str, list[str]] = {}  # the success edges among the nodes of the success path, backwards
-    for nid in path:
-        for e in fmap.success_links(nid, avoid):
-            into.setdefault(e.target, []).append(nid)
 
     def walk(todo: list[str], step: dict[str, list[str]]) -> set[str]:
         seen: set[str] = set()
@@ -606,12 +602,44 @@ def inferred_types(saga: Saga, fmap: FlowMap | None) -> dict[str, str]:
                 todo += step.get(nid, [])
         return seen
 
-    onward = {nid: [e.target for e in fmap.success_links(nid, avoid) if e.target in path] for nid in path}
+    drawn = {nid: [e.target for e in fmap.success_links(nid, avoid) if e.target in path] for nid in path}
+    # a retry drawn back ("Retry" -> the step again) closes a cycle: without its edge, the step it
+    # returns to can still end the success path
+    onward = _without_back_edges(drawn, sorted(path, key=lambda nid: (bool(fmap.in_links(nid)), fmap.nodes[nid].index)))
+    into: dict[str, list[str]] = {}  # the same edges, backwards
+    for nid, targets in onward.items():
+        for target in targets:
+            into.setdefault(target, []).append(nid)
     after_a_step = walk([t for sid in step_ids for t in onward.get(sid, [])], onward)  # nodes a step reaches
     before_a_step = walk([p for sid in step_ids for p in into.get(sid, [])], into)  # nodes that reach a step
     ends = {s.id for s in on if s.id in after_a_step and s.id not in before_a_step}
     pivots = ends or {on[-1].id}
     return {s.id: ("pivot" if s.id in pivots else "compensatable") if s.id in path else "retriable" for s in saga.steps}
+
+
+def _without_back_edges(onward: dict[str, list[str]], order: list[str]) -> dict[str, list[str]]:
+    """``onward`` (node -> the nodes drawn after it) less each edge that closes a cycle, found by one
+    depth-first walk from each node of ``order`` not reached yet (the map's starts first): what is
+    left has no cycle, and every node keeps the edges that lead on."""
+    state: dict[str, int] = {}  # 1: on the walk's stack; 2: done
+    kept: dict[str, list[str]] = {nid: [] for nid in onward}
+    for root in order:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(onward.get(root, ())))]
+        while stack:
+            nid, targets = stack[-1]
+            target = next(targets, None)
+            if target is None:
+                state[nid] = 2
+                stack.pop()
+            elif state.get(target) != 1:  # 1: an edge back to a node on the walk closes a cycle
+                kept[nid].append(target)
+                if target not in state:
+                    state[target] = 1
+                    stack.append((target, iter(onward.get(target, ()))))
+    return kept
 
 
 def infer_step_type(saga: Saga, step: SagaStep, types: dict[str, str] | None = None) -> None:
