@@ -598,6 +598,21 @@ def test_combinators_that_differ_only_in_annotations_are_the_same():
         "not-comparable"]
 
 
+
+def test_names_mapped_to_requirements_are_properties_not_annotations():
+    """``dependentRequired`` and ``dependencies`` map property names (``title`` among them) to what
+    they require: a new entry there changes what validates, whatever the property is called."""
+    from saga_lint.changes.compat import compare_schemas
+
+    props = {"title": {"type": "string"}, "author": {"type": "string"}}
+    cases = (("dependentRequired", {"isbn": ["author"]}, {"isbn": ["author"], "title": ["author"]}),
+             ("dependencies", {"isbn": ["author"]}, {"isbn": ["author"], "description": {"required": ["author"]}}))
+    for kw, before, after in cases:
+        old = {"type": "object", "allOf": [{"properties": props, kw: before}]}
+        new = {"type": "object", "allOf": [{"properties": props, kw: after}]}
+        assert [c.kind for c in compare_schemas(old, new)] == ["not-comparable"], kw
+
+
 def test_mode_lookup_order():
     class Cfg:
         schema_compatibility = {"a": "full", "b": "sideways"}

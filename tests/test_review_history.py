@@ -573,3 +573,43 @@ def test_a_flow_that_stops_being_a_saga_is_said(tmp_path):
     svc.write_text(svc.read_text("utf-8").replace("owners:\n  - b\n", "owners:\n  - a\n"), "utf-8")
     code, doc = review_json(root / "catalog", "--base", base)
     assert [f["rule"] for f in doc["findings"] if f["rule"] == "change/saga-dropped"] == []
+
+
+def test_a_renamed_id_keeps_the_findings_that_name_its_folder_old(repo):
+    """The id changes, the folder stays: a finding whose message names the folder
+    (events/order-created/) is the same finding, and the folder is not renamed in it."""
+    path = repo / "catalog/events/order-created/index.mdx"
+    path.write_text(path.read_text("utf-8").replace("schemaPath: schema.json", "schemaPath: nothing.json"), "utf-8")
+    base = commit(repo, "base")
+    for rel in ("events/order-created/index.mdx", "services/OrderService/index.mdx", "services/ShippingService/index.mdx"):
+        p = repo / "catalog" / rel
+        p.write_text(p.read_text("utf-8").replace("order-created\n", "order-placed\n"), "utf-8")
+    commit(repo, "rename order-created")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert [f["rule"] for f in doc["findings"] if f["rule"] == "refs/file-exists"] == []
+    assert [f["message"] for f in doc["resolved_findings"]] == []
+
+
+def test_a_second_entry_with_the_same_problem_is_new(repo):
+    """One base finding stands for one head finding: an entry added with the same problem as an
+    existing one (a version written as a number) is new, the old one is not."""
+    svc = repo / "catalog/services/OrderService/index.mdx"
+    svc.write_text(svc.read_text("utf-8").replace("sends:\n  - id: order-created\n",
+                                                  "sends:\n  - id: order-created\n    version: 7\n"), "utf-8")
+    base = commit(repo, "base")
+    svc.write_text(svc.read_text("utf-8").replace("    version: 7\n", "    version: 7\n  - id: legacy-thing\n    version: 7\n"),
+                   "utf-8")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert [(f["rule"], f["field"]) for f in doc["findings"] if f["rule"] == "schema/valid-type"] == [
+        ("schema/valid-type", "sends[1].version")]
+
+
+def test_a_broken_configuration_at_the_head_revision_is_named_in_the_repository(repo):
+    """With --head, a saga-lint.yaml that does not parse at that revision stops the review (exit 2)
+    and is named where it is in the repository, not in the review's temporary copy."""
+    base = commit(repo, "base")
+    write(repo, "catalog/saga-lint.yaml", "rules: [\n")
+    head = commit(repo, "broken config")
+    code, out = review(repo / "catalog", "--base", base, "--head", head)
+    assert code == 2
+    assert "saga-lint.yaml" in out and "(at the head revision)" in out and "saga-lint-review-" not in out

@@ -80,8 +80,10 @@ def _validating(schema: Json, depth: int = 0) -> Json:
             continue
         if key in _NAMED_SUBSCHEMAS and isinstance(value, dict):
             out[key] = {name: _validating(sub, depth + 1) for name, sub in value.items()}
-        elif key in ("enum", "const", "required"):
-            out[key] = value  # values, not schemas
+        elif key == "dependencies" and isinstance(value, dict):  # names -> a schema or a list of names
+            out[key] = {name: _validating(sub, depth + 1) if isinstance(sub, dict) else sub for name, sub in value.items()}
+        elif key in ("enum", "const", "required", "dependentRequired"):
+            out[key] = value  # values and names, not schemas
         else:
             out[key] = _validating(value, depth + 1)
     return out

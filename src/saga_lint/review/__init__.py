@@ -125,7 +125,7 @@ def _load_config(path: str | os.PathLike[str], head_root: Path, head_given: bool
     ``.eventcatalogrc.js``, read from the copy of that revision), else, when it has none, one the
     working tree has above the catalog folder (the repository's root: not copied, read as checked
     out), else the defaults."""
-    from saga_lint.config import find_config, load_config
+    from saga_lint.config import ConfigError, find_config, load_config
 
     checked_out = Path(path).is_dir()
     if not head_given:
@@ -134,7 +134,10 @@ def _load_config(path: str | os.PathLike[str], head_root: Path, head_given: bool
         found = find_config(path)
         if found is not None and found[1] != Path(path).resolve():
             return load_config(path)  # above the catalog folder
-    return load_config(head_root)
+    try:
+        return load_config(head_root)
+    except ConfigError as exc:  # named where it is in the repository, not in the review's copy
+        raise ConfigError(f"{str(exc).replace(str(head_root), str(path))} (at the head revision)") from None
 
 
 def _review(repo: Repo, roots: tuple[Path, Path], config: Config, file_moves: dict[str, str],
@@ -197,43 +200,52 @@ def change_rule_findings(head: Result, change: Change) -> list[Finding]:
     return sorted(_dedupe(findings), key=Finding.sort_key)
 
 
-def _about_resource(f: Finding) -> tuple[str, str, str, str, str] | None:
-    """What a finding says about a resource, wherever its page lives; None for file-level ones."""
-    if f.resource is None:
-        return None
-    return (f.rule, str(f.resource), f.step or "", f.field or "", f.message)
-
-
 _INDEX = re.compile(r"\[\d+\]")
+Said = tuple[str, str, str, str, str]  # rule, resource, step, field, message
 
 
-def _loosely(f: Finding) -> tuple[str, str, str, str, str] | None:
-    """What a finding about a resource says, whatever its page's version and the position of the
-    entry it is about in a list (``receives[12]`` is ``receives[10]`` once two entries are added
-    before it); None for file-level ones."""
+def _unversioned(f: Finding) -> Said | None:
+    """What a finding says about a resource, whatever its version; None for file-level ones."""
     if f.resource is None:
         return None
-    field = _INDEX.sub("[]", f.field or "")
-    return (f.rule, f"{f.resource.type} {f.resource.id}", f.step or "", field, _INDEX.sub("[]", f.message))
+    return (f.rule, f"{f.resource.type} {f.resource.id}", f.step or "", f.field or "", f.message)
+
+
+def _loosely(f: Finding) -> Said | None:
+    """What a finding says about a resource version, whatever the position of the list entry it is
+    about (``receives[12]`` is ``receives[10]`` once two entries are added before it)."""
+    if f.resource is None:
+        return None
+    return (f.rule, str(f.resource), f.step or "", _INDEX.sub("[]", f.field or ""), _INDEX.sub("[]", f.message))
 
 
 def new_findings(base: list[Finding], head: list[Finding]) -> list[Finding]:
     """The head's findings that the base does not have. A finding is already there if the base
-    has its fingerprint, or, for a finding about a resource, the same finding about the same
-    resource (step, field, message) in any file, of any version, with the list entries it names
-    at any position: a page moved to ``versioned/<v>/`` when its version is bumped keeps its old
-    findings old, and so does the new version's page; entries added before the one a finding is
-    about do not make it new. (The base's findings come with the files git moved and the ids the
-    change renamed as they are at head: ``merge.moved_findings``, ``merge.renamed_findings``.)"""
+    has its fingerprint; or, for a finding about a resource, the same finding (step, field,
+    message) about the same resource in any file and any version (a page moved to
+    ``versioned/<v>/`` when its version is bumped keeps its old findings old, and so does the new
+    version's page); or the same finding about the same resource version with the list entry it
+    names at another position, each base finding standing for one head finding there (entries
+    added before it do not make it new; a second entry with the same problem is new). (The base's
+    findings come with the files git moved and the ids the change renamed as they are at head:
+    ``merge.moved_findings``, ``merge.renamed_findings``.)"""
+    from collections import Counter
+
     seen = {f.fingerprint for f in base}
-    seen_about = {a for a in map(_about_resource, base) if a is not None}
-    seen_loosely = {a for a in map(_loosely, base) if a is not None}
-    out = []
+    seen_said = {a for a in map(_unversioned, base) if a is not None}
+    shifted = Counter(a for a in map(_loosely, base) if a is not None)
+    left: list[Finding] = []
     for f in head:
-        if f.fingerprint in seen:
-            continue
-        about = _about_resource(f)
-        if about is not None and (about in seen_about or _loosely(f) in seen_loosely):
+        if f.fingerprint in seen or _unversioned(f) in seen_said:
+            if (key := _loosely(f)) is not None:
+                shifted[key] -= 1  # a base finding it is: not one to stand for another
+        else:
+            left.append(f)
+    out = []
+    for f in left:
+        key = _loosely(f)
+        if key is not None and shifted[key] > 0:
+            shifted[key] -= 1
             continue
         out.append(f)
     return out

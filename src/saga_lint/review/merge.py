@@ -67,7 +67,8 @@ def renamed_findings(base: list[Finding], renames: dict[tuple[str, str], str]) -
         if res is None or to is None:
             out.append(f)
             continue
-        message = re.sub(rf"(?<![\w-]){re.escape(res.id)}(?![\w-])", to, f.message)
+        # the id as a word, not as a folder of a path ("does not exist in events/order-created/.")
+        message = re.sub(rf"(?<![\w/-]){re.escape(res.id)}(?![\w/-])", to, f.message)
         out.append(dataclasses.replace(f, resource=dataclasses.replace(res, id=to), message=message, fingerprint=""))
     return out
 
