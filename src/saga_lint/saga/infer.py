@@ -618,28 +618,13 @@ def inferred_types(saga: Saga, fmap: FlowMap | None) -> dict[str, str]:
 
 
 def _without_back_edges(onward: dict[str, list[str]], order: list[str]) -> dict[str, list[str]]:
-    """``onward`` (node -> the nodes drawn after it) less each edge that closes a cycle, found by one
-    depth-first walk from each node of ``order`` not reached yet (the map's starts first): what is
+    """``onward`` (node -> the nodes drawn after it) less each edge that closes a cycle
+    (``backedges.back_edges``, walking from the nodes of ``order``, the map's starts first): what is
     left has no cycle, and every node keeps the edges that lead on."""
-    state: dict[str, int] = {}  # 1: on the walk's stack; 2: done
-    kept: dict[str, list[str]] = {nid: [] for nid in onward}
-    for root in order:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(onward.get(root, ())))]
-        while stack:
-            nid, targets = stack[-1]
-            target = next(targets, None)
-            if target is None:
-                state[nid] = 2
-                stack.pop()
-            elif state.get(target) != 1:  # 1: an edge back to a node on the walk closes a cycle
-                kept[nid].append(target)
-                if target not in state:
-                    state[target] = 1
-                    stack.append((target, iter(onward.get(target, ()))))
-    return kept
+    from saga_lint.backedges import back_edges
+
+    closing = set(back_edges(order, lambda nid: [(target, (nid, target)) for target in onward.get(str(nid), ())]))
+    return {nid: [t for t in targets if (nid, t) not in closing] for nid, targets in onward.items()}
 
 
 def infer_step_type(saga: Saga, step: SagaStep, types: dict[str, str] | None = None) -> None:
