@@ -613,3 +613,18 @@ def test_a_broken_configuration_at_the_head_revision_is_named_in_the_repository(
     code, out = review(repo / "catalog", "--base", base, "--head", head)
     assert code == 2
     assert "saga-lint.yaml" in out and "(at the head revision)" in out and "saga-lint-review-" not in out
+
+
+def test_a_schema_the_page_shows_with_schemaviewer_is_part_of_its_change(repo):
+    """A page publishes a second schema file in its body (<SchemaViewer file="v2.json"/>) beside its
+    schemaPath: a change to that file changes the resource (its schema), where the review said that
+    no catalog resource changed; the contract named by schemaPath is the same, so no bump is asked."""
+    ev = repo / "catalog/events/order-created"
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8") + '\n<SchemaViewer file="v2.json" />\n', "utf-8")
+    (ev / "v2.json").write_text('{"type": "object", "properties": {"orderId": {"type": "string"}}}\n', "utf-8")
+    base = commit(repo, "base")
+    (ev / "v2.json").write_text('{"type": "object", "properties": {"orderId": {"type": "integer"}}}\n', "utf-8")
+    commit(repo, "edit the schema the page shows")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert [(c["id"], "schema" in c["what"]) for c in doc["changes"]] == [("order-created", True)]
+    assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == []

@@ -133,13 +133,16 @@ def _read_limited(catalog: Catalog, rel: str) -> bytes | None:
 
 
 def schema_contents(catalog: Catalog, resource: Resource, folders: Folders | None = None) -> dict[str, Any]:
-    """``{path as written: content}`` of every schema file the resource names (or, naming none, of
-    the schema files beside a message page, keyed ``./<name>``); JSON files as their parsed
-    document (so formatting is no change), others as bytes, unreadable or missing ones None."""
+    """``{path as written: content}`` of every schema file the resource names (in its frontmatter,
+    and in its page's ``<SchemaViewer file>`` / ``<Schema file>``, which publish it too; or, naming
+    none, of the schema files beside a message page, keyed ``./<name>``); JSON files as their
+    parsed document (so formatting is no change), others as bytes, unreadable or missing ones None."""
+    from saga_lint.catalog.paths import body_file_paths, file_components
     from saga_lint.catalog.schemas import schema_paths
     from saga_lint.changes.schemafiles import beside
 
     texts = [text for _path, text in schema_paths(resource)]
+    texts += [text for _comp, text in body_file_paths(file_components(resource))]
     texts += [f"./{name}" for name in beside(catalog, resource, folders)]
     return {text: _file_content(catalog, resource, text) for text in texts}
 
