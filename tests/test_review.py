@@ -230,6 +230,7 @@ class ChangeCase:
     bad: Callable[[Path, str], None]
     expected: list
     good: Callable[[Path, str], None]
+    setup: Callable[[Path], None] | None = None  # a change to the base first, committed as the base
 
 
 CHANGE_CASES = [
@@ -275,6 +276,13 @@ CHANGE_CASES = [
         lambda p, b: (make_change(p), _touch_orchestrator(p)),
     ),
     ChangeCase(
+        "change/saga-dropped", "owner-moved-the-saga-to-one-team",
+        lambda p, b: _edit(p, SHIPPING_SVC, "  - fulfilment-platform\n", "  - payments-platform\n"),
+        [("change/saga-dropped", "flow order-fulfilment@1.0.0", "warning", None)],
+        lambda p, b: _edit(p, SHIPPING_SVC, "summary: ", "summary: Ships parcels. "),
+        setup=lambda p: _plain_fulfilment(p),
+    ),
+    ChangeCase(
         "change/config-relaxed", "rule-switched-off",
         lambda p, b: (p / "catalog" / "saga-lint.yaml").write_text("rules:\n  best-practices/owner-required: off\n", "utf-8"),
         [("change/config-relaxed", None, "warning", None)],
@@ -283,9 +291,33 @@ CHANGE_CASES = [
 ]
 
 
+SHIPPING_SVC = "domains/Fulfilment/systems/shipping-system/services/ShippingService/index.mdx"
+FULFILMENT_FLOW = "domains/Fulfilment/systems/shipping-system/flows/OrderFulfilment/index.mdx"
+
+
+def _plain_fulfilment(path: Path) -> None:
+    """The fulfilment flow as a plain EventCatalog flow, a saga only from what it draws: no x-saga
+    block, its Compensation node a "Refund" node (payment and shipping have different owners)."""
+    page = path / "catalog" / FULFILMENT_FLOW
+    _, front, body = page.read_text("utf-8").split("---\n", 2)
+    front = front[:front.index("x-saga:")].replace("      type: Compensation\n", "      type: Refund\n")
+    page.write_text(f"---\n{front}---\n{body}", "utf-8")
+
+
+def _base_of(path: Path, base: str, case: ChangeCase) -> str:
+    """The case's base: the repository's, or its setup committed on it."""
+    if case.setup is None:
+        return base
+    case.setup(path)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", f"setup {case.id}")
+    return git(path, "rev-parse", "HEAD")
+
+
 @pytest.mark.parametrize("case", CHANGE_CASES, ids=lambda c: f"{c.rule}:{c.id}")
 def test_change_rule_fails(at_base, case):
     path, base = at_base
+    base = _base_of(path, base, case)
     case.bad(path, base)
     assert exact(review_json(path, base), case.rule) == case.expected
 
@@ -293,6 +325,7 @@ def test_change_rule_fails(at_base, case):
 @pytest.mark.parametrize("case", CHANGE_CASES, ids=lambda c: f"{c.rule}:{c.id}")
 def test_change_rule_passes_when_done_right(at_base, case):
     path, base = at_base
+    base = _base_of(path, base, case)
     case.good(path, base)
     assert exact(review_json(path, base), case.rule) == []
 
