@@ -99,3 +99,22 @@ def test_every_script_answers_help_and_does_nothing_else(script):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("usage:"), proc.stdout[:200]
     assert rules_md.stat().st_mtime_ns == before
+
+
+def test_a_folder_inside_a_catalog_points_at_the_catalog(tmp_path):
+    """A collection folder of a catalog (``domains``) or a domain inside it (``domains/Ordering``,
+    which holds a services/ folder of its own) is a part of the catalog: exit 2 naming the catalog,
+    not its sub-folders offered as catalogs, nor a run full of broken references. A catalog kept
+    inside another one's collection folder, with its own config file, is a catalog."""
+    cat = tmp_path / "catalog"
+    shutil.copytree(ROOT / "catalog", cat)
+    for part in ("domains", "domains/Ordering"):
+        proc = run_cli("check", cat / part)
+        assert proc.returncode == 2, proc.stdout[-500:]
+        assert proc.stderr.strip().startswith(f"saga-lint: {cat / part} is a part of the catalog at ")
+        assert "(inside its domains/ folder), not a catalog" in proc.stderr and "Catalogs below it" not in proc.stderr
+        assert proc.stderr.strip().endswith(f"Run saga-lint on {cat}") or proc.stderr.strip().endswith("Run saga-lint on catalog")
+    nested = cat / "domains" / "Ordering"
+    (nested / "eventcatalog.config.js").write_text("export default { title: 'ordering' };\n", "utf-8")
+    proc = run_cli("check", nested, "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr

@@ -231,3 +231,17 @@ def test_a_package_json_that_is_a_fifo_does_not_hang_the_check(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode in (0, 1), proc.stderr
     assert detect(tmp_path).source == "latest release"
+
+
+def test_a_team_or_user_with_owners_is_told_they_take_none():
+    """``owners`` on a team or user page (BookWorm's teams have it) is a field of other resources:
+    the warning says so instead of a near miss among the page's own fields ("ownedQueries"); a
+    slip of one of its own fields still gets its "did you mean"."""
+    from saga_lint.catalog.fmschema import validate
+
+    for kind in ("team", "user"):
+        [issue] = validate(kind, {"id": "t", "name": "T", "owners": ["x"]}, f"{kind}s/t.mdx")
+        assert issue.message == (f'unknown property "owners": EventCatalog ignores it. A {kind} page has no "owners": it is '
+                                 "a field of services, messages and other resources.")
+    [issue] = validate("team", {"id": "t", "name": "T", "memebrs": ["x"]}, "teams/t.mdx")
+    assert issue.message.endswith('Did you mean "members"?')

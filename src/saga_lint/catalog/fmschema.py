@@ -371,12 +371,22 @@ def _validate_plain(kind: str, data: dict[str, object]) -> list[Issue]:
         if spec is None:
             if kind in _WARN_DROPPED and not str(key).startswith("x-"):
                 out.append(Issue("unknown-dropped", (key,), f'unknown property "{key}": EventCatalog ignores it.'
-                                 f'{suggest(str(key), fields)}'))
+                                 f'{_plain_hint(kind, str(key), fields)}'))
             continue
         if value is None and key in ecschemas.PLAIN_REQUIRED.get(kind, ()):
             continue
         check_value(value, spec, (key,), out)
     return out
+
+
+def _plain_hint(kind: str, key: str, fields: dict[str, T]) -> str:
+    """What to say of an unknown key of a team, user, ...: a key other resources take (``owners`` on
+    a team) is said so, not matched to a field of the page's own (``ownedQueries``)."""
+    from saga_lint.catalog import ecschemas
+
+    if any(key in f for f in ecschemas.FIELDS4.values()):
+        return f' A {kind} page has no "{key}": it is a field of services, messages and other resources.'
+    return suggest(key, fields)
 
 
 # plain collections whose unknown keys are worth a warning (docs pages carry keys of their own tools)

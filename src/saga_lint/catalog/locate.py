@@ -85,6 +85,36 @@ def catalogs_below(path: str) -> list[str]:
     return [sub if evidence == 2 else f"{sub} (a config file, no pages)" for evidence, sub in found]
 
 
+def enclosing_catalog(path: str) -> tuple[str, str] | None:
+    """``(catalog root, collection folder)`` when ``path`` has no EventCatalog config file of its own
+    and lies inside a collection folder of the nearest folder above it that has one
+    (``domains/Ordering`` of a catalog): a part of a catalog, not a catalog. None otherwise (a
+    catalog kept under a repository's ``services/`` folder has its own config file)."""
+    here = os.path.abspath(path)
+    files, _folders = _entries(here)
+    if any(name in files for name in CONFIG_FILES):
+        return None
+    parts: list[str] = []
+    for _ in range(2 * MAX_DEPTH):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        parts.insert(0, os.path.basename(here))
+        here = parent
+        files, _folders = _entries(here)
+        if any(name in files for name in CONFIG_FILES):
+            return (here, parts[0]) if parts[0] in RESOURCE_FOLDERS else None
+    return None
+
+
+def part_of_a_catalog_message(path: str, root: str, collection: str) -> str:
+    """Why ``path``, a part of the catalog at ``root`` (inside its ``collection`` folder), is refused."""
+    shown = os.path.relpath(root) if not os.path.relpath(root).startswith("../../") else root
+    return (f"{path} is a part of the catalog at {shown} (inside its {collection}/ folder), not a catalog: its pages "
+            "point at pages elsewhere in the catalog, so checked alone every such reference would be reported as "
+            f"broken. Run saga-lint on {shown}")
+
+
 def not_a_catalog_message(path: str) -> str:
     """Why ``path`` is refused, and where the catalogs are if there are some below it."""
     below = catalogs_below(path)

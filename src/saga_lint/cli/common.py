@@ -51,11 +51,14 @@ def guard(fn: Callable[P, R]) -> Callable[P, R]:
 
 def catalog_path(path: str) -> str:
     """``path`` when it is a catalog folder, else exit 2 (saying what was expected, and naming the
-    catalogs below it if there are some: ``catalog.locate``)."""
+    catalogs below it if there are some, or the catalog it is a part of: ``catalog.locate``)."""
     if not os.path.isdir(path):
         raise Failure(f"catalog folder not found: {path}")
-    from saga_lint.catalog.locate import is_catalog, not_a_catalog_message
+    from saga_lint.catalog.locate import enclosing_catalog, is_catalog, not_a_catalog_message, part_of_a_catalog_message
 
+    enclosing = enclosing_catalog(path)
+    if enclosing is not None:
+        raise Failure(part_of_a_catalog_message(path, *enclosing))
     if not is_catalog(path):
         raise Failure(not_a_catalog_message(path))
     return path

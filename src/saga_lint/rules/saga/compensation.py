@@ -106,8 +106,9 @@ def _prose_only(saga: Saga, step: SagaStep, ev: Evidence, undo: str | None) -> P
                "undo command or the event it publishes.")
     else:
         fix = f"Add the undo command's page, {who} and sent by {saga.orchestrator_id or 'the orchestrator'}."
-    return at(saga, step, f"step {step.id}: the compensation is described in prose ({ev.note}) but is no command contract. "
-              + fix, evidence=ev)
+    said = ev.note.removesuffix(", but no command contract matches it")  # said once, below
+    return at(saga, step, f"step {step.id}: the compensation is only described in prose ({said}): no command contract "
+              "undoes the step. " + fix, evidence=ev)
 
 
 def _unreceived_undo(ctx: Context, saga: Saga, step: SagaStep) -> str | None:
