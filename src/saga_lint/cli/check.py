@@ -218,7 +218,13 @@ def rule_cmd(name: str) -> None:
         raise Failure(f"unknown rule {name!r}.{hint}")
     origin = f" (same name as in @eventcatalog/linter {r.official_since} and later)" if r.official else ""
     click.echo(f"{r.name}  [default: {r.severity}]{origin}\n")
-    click.echo(r.doc)
+    click.echo(for_terminal(r.doc))
+
+
+def for_terminal(doc: str) -> str:
+    """A rule's documentation as a terminal shows it: its reStructuredText literals (````owners````)
+    as the Markdown ones a reader knows (```owners```); docs/rules.md keeps the text as written."""
+    return doc.replace("``", "`")
 
 
 @click.command("rules")
@@ -230,4 +236,4 @@ def rules_cmd() -> None:
     width = max(len(n) for n in rules)
     for name in sorted(rules):
         r = rules[name]
-        click.echo(f"{name:<{width}}  {r.severity!s:<7}  {r.summary}")
+        click.echo(f"{name:<{width}}  {r.severity!s:<7}  {for_terminal(r.summary)}")
