@@ -323,12 +323,17 @@ def test_x_saga_lint_ignore_is_per_resource(catalog):
     [
         ("rules: [\n", r"is not valid YAML"),
         ("- a\n- b\n", r"the configuration must be a mapping"),
-        ("rules:\n  best-practices/summary-required: loud\n", r"severity must be one of error, warning, info, off; got 'loud'"),
-        ("rules:\n  best-practices/sumary-required: off\n", r"unknown rule 'best-practices/sumary-required'"),
+        ("rules:\n  best-practices/summary-required: loud\n",
+         r"saga-lint\.yaml:2: rules\.best-practices/summary-required: severity must be one of error, warning, info, off; "
+         r"got 'loud'"),
+        ("rules:\n  best-practices/sumary-required: off\n", r"saga-lint\.yaml:2: unknown rule 'best-practices/sumary-required'"),
         ("rules: [best-practices/summary-required]\n", r"rules must be a mapping"),
         ("ignore: channels/**\n", r"ignore must be a list of globs"),
-        ("overrides:\n  - files: channels/**\n", r"overrides\[0\] must be \{files: \[globs\]"),
-        ("overrides:\n  - files: [a]\n    rules: {nope/nope: off}\n", r"overrides\[0\]: unknown rule 'nope/nope'"),
+        ("overrides:\n  - files: channels/**\n", r"saga-lint\.yaml:2: overrides\[0\] must be \{files: \[globs\]"),
+        ("overrides:\n  - file: [a]\n", r"overrides\[0\] must be \{files: \[globs\], rules: \{rule: severity\}\} "
+                                         r"\(files, not file\)"),
+        ("overrides:\n  - files: [a]\n    rules: {nope/nope: off}\n",
+         r"saga-lint\.yaml:3: overrides\[0\]: unknown rule 'nope/nope'"),
         ("extends: nope\n", r"unknown ruleset 'nope' \(available: default, relaxed, strict\)"),
         ("extends: missing.yaml\n", r"unknown ruleset 'missing.yaml'"),
         ("fail-on: sometimes\n", r"fail-on: severity must be one of"),
@@ -350,7 +355,7 @@ def test_bad_config_in_a_real_process(catalog, tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
-        f"saga-lint: configuration error: {tmp_path / 'cat' / 'saga-lint.yaml'}: "
+        f"saga-lint: configuration error: {tmp_path / 'cat' / 'saga-lint.yaml'}:2: "
         "unknown rule 'no/such-rule' (see `saga-lint rules`)"
     ]
     proc = run_cli("check", catalog(), "-c", tmp_path / "absent.yaml")

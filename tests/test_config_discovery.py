@@ -121,7 +121,7 @@ def test_a_broken_config_above_the_catalog_is_exit_2_naming_it(repo):
     (repo / "saga-lint.yaml").write_text("rules:\n  best-practices/sumary-required: off\n")
     proc = run_cli("check", "catalog", cwd=repo)
     assert proc.returncode == 2
-    assert proc.stderr.startswith("saga-lint: configuration error: saga-lint.yaml: unknown rule "
+    assert proc.stderr.startswith("saga-lint: configuration error: saga-lint.yaml:2: unknown rule "
                                   "'best-practices/sumary-required'")
 
 

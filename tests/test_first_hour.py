@@ -70,7 +70,7 @@ def test_a_catalog_with_only_a_config_file_is_a_catalog(tmp_path):
          ":3: unknown key 'ignor'. Did you mean 'ignore'? (a configuration has: extends, rules, ignore, overrides, "
          "fail-on, sagas, schema-compatibility, eventcatalog-version)"),
         ("rules:\n  best-practices/owner-requird: off\n",
-         ": unknown rule 'best-practices/owner-requird' (see `saga-lint rules`). "
+         ":2: unknown rule 'best-practices/owner-requird' (see `saga-lint rules`). "
          "Did you mean 'best-practices/owner-required'?"),
         ("rules:\n  best-practices/owner-required: off\n  flow/dead-end: [\n",
          ":4:1: the file is not valid YAML: did not find expected node content"),

@@ -215,11 +215,13 @@ def _did_you_mean(word: str, candidates: Collection[str]) -> str:
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
-def _check_names(table: dict[Any, Any], known: Collection[str], where: str) -> None:
+def _check_names(table: dict[Any, Any], known: Collection[str], source: str | None, *path: str | int) -> None:
+    """Every rule name of ``table`` (at ``path`` in the configuration) is a rule or a wildcard."""
     for name in table:
         if name == "*" or name.endswith("/*") or name in known:
             continue
         hint = _did_you_mean(str(name), known)
+        where = _where(source, *path, str(name)) + (f": {path[0]}[{path[1]}]" if len(path) > 2 else "")
         raise ConfigError(f"{where}: unknown rule {name!r} (see `saga-lint rules`).{hint}".rstrip("."))
 
 
@@ -235,16 +237,22 @@ def _check_keys(data: dict[str, Any], source: str | None) -> None:
     for key in data:
         if str(key) in TOP_LEVEL_KEYS:
             continue
-        line = _key_line(source, str(key))
-        where = f"{source}:{line}" if line else str(source)
+        where = _where(source, str(key))
         hint = _did_you_mean(str(key), TOP_LEVEL_KEYS)
         known = ", ".join(k for k in TOP_LEVEL_KEYS if k not in ("ignorePatterns", "fail_on"))
         raise ConfigError(f"{where}: unknown key {key!r}.{hint} (a configuration has: {known})")
 
 
-def _key_line(source: str | None, key: str) -> int | None:
-    """The line of a top-level key in a YAML configuration file (read again: only on an error)."""
-    if not source or not source.endswith((".yaml", ".yml")):
+def _where(source: str | None, *path: str | int) -> str:
+    """``file:line`` of the key (or list item) at ``path`` in a YAML configuration file, else the file."""
+    line = _key_line(source, *path)
+    return f"{source}:{line}" if line else str(source)
+
+
+def _key_line(source: str | None, *path: str | int) -> int | None:
+    """The line of the key (or list item) at ``path`` in a YAML configuration file (read again:
+    only on an error)."""
+    if not source or not source.endswith((".yaml", ".yml")) or not path:
         return None
     import yaml
 
@@ -252,20 +260,31 @@ def _key_line(source: str | None, key: str) -> int | None:
         node = yaml.compose(Path(source).read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
-    if isinstance(node, yaml.MappingNode):
-        for k, _v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return int(k.start_mark.line) + 1
-    return None
+    line = None
+    for step in path:
+        if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+            found = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
+            if found is None:
+                return line
+            line, node = int(found[0].start_mark.line) + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            line = int(node.start_mark.line) + 1
+        else:
+            return line
+    return line
 
 
 def _overrides(data: dict[str, Any], known: Collection[str], source: str | None) -> list[tuple[list[str], Levels]]:
     out = []
     for i, ov in enumerate(data.get("overrides") or []):
         if not isinstance(ov, dict) or not isinstance(ov.get("files"), list) or not isinstance(ov.get("rules", {}), dict):
-            raise ConfigError(f"{source}: overrides[{i}] must be {{files: [globs], rules: {{rule: severity}}}}")
-        _check_names(ov.get("rules", {}), known, f"{source}: overrides[{i}]")
-        table = {str(k): _norm_level(v, f"{source}: overrides[{i}].{k}") for k, v in ov.get("rules", {}).items()}
+            hint = " (files, not file)" if isinstance(ov, dict) and "file" in ov and "files" not in ov else ""
+            raise ConfigError(f"{_where(source, 'overrides', i)}: overrides[{i}] must be "
+                              f"{{files: [globs], rules: {{rule: severity}}}}{hint}")
+        _check_names(ov.get("rules", {}), known, source, "overrides", i, "rules")
+        table = {str(k): _norm_level(v, f"{_where(source, 'overrides', i, 'rules', str(k))}: overrides[{i}].{k}")
+                 for k, v in ov.get("rules", {}).items()}
         out.append(([str(g) for g in ov["files"]], table))
     return out
 
@@ -287,8 +306,9 @@ def from_mapping(data: dict[str, Any], base_dir: Path, source: str | None = None
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{source}: rules must be a mapping of rule name to severity")
-    _check_names(rules, known, str(source))
-    _apply_levels(severities, {str(k): _norm_level(v, f"{source}: rules.{k}") for k, v in rules.items()}, known)
+    _check_names(rules, known, source, "rules")
+    _apply_levels(severities, {str(k): _norm_level(v, f"{_where(source, 'rules', str(k))}: rules.{k}")
+                               for k, v in rules.items()}, known)
     ignore = data.get("ignore", data.get("ignorePatterns", [])) or []
     if not isinstance(ignore, list):
         raise ConfigError(f"{source}: ignore must be a list of globs")
