@@ -612,11 +612,18 @@ def test_back_links_on_a_deep_map_and_a_self_loop():
     """The loop walk is iterative: a chain of 5,000 nodes with an edge back to the start, and a
     node drawn to itself, are two loops, found without recursion."""
     from saga_lint.rules.saga.loops import back_links, loop_nodes
-    from saga_lint.saga.flowmap import Link, Node
+    from saga_lint.saga.flowmap import FlowMap, Link, Node
 
     class Map:
+        # the drawing's strongly connected sets, as the flow map finds them (``loop_nodes`` asks)
+        _components = FlowMap._components
+        reach_each_other = FlowMap.reach_each_other
+        cycle_members = FlowMap.cycle_members
+
         def __init__(self, edges):
             self.nodes = {n: Node(n, i, "custom", {}) for i, n in enumerate(sorted({x for e in edges for x in e}))}
+            self._component = None
+            self._members: dict = {}
             self.links = [Link(a, b, None, ()) for a, b in edges]
             self.outs: dict = {}
             self.ins: dict = {}

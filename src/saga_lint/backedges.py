@@ -38,17 +38,17 @@ def back_edges(roots: Iterable[Hashable], out_of: Callable[[Hashable], Iterable[
     return found
 
 
-def closed_loops(nodes: list[H], succ: Callable[[H], Iterable[H]]) -> list[list[H]]:
-    """The closed loops among ``nodes``: the strongly connected sets no edge leaves (each with a
-    cycle or with no edge at all), each in ``nodes``' order, the sets in the order of their first
-    node. ``succ(node)`` gives a node's targets, all among ``nodes``. Tarjan's algorithm,
-    iterative (a hostile flow can be a chain of thousands of steps)."""
+def components(nodes: Iterable[H], succ: Callable[[H], Iterable[H]]) -> dict[H, int]:
+    """The strongly connected set of each node reached from ``nodes``, numbered in the order Tarjan's
+    algorithm closes them (a set before any set that reaches it): two nodes reach each other exactly
+    when their numbers are equal. ``succ(node)`` gives a node's targets. Iterative (a hostile flow
+    can be a chain of thousands of steps)."""
     index: dict[H, int] = {}
     low: dict[H, int] = {}
     on_stack: set[H] = set()
     stack: list[H] = []
     component: dict[H, int] = {}
-    sets: list[list[H]] = []
+    count = 0
     for root in nodes:
         if root in index:
             continue
@@ -73,16 +73,25 @@ def closed_loops(nodes: list[H], succ: Callable[[H], Iterable[H]]) -> list[list[
                 parent = walk[-1][0]
                 low[parent] = min(low[parent], low[node])
             if low[node] == index[node]:  # the root of a strongly connected set: pop it
-                members: list[H] = []
                 while True:
                     member = stack.pop()
                     on_stack.discard(member)
-                    component[member] = len(sets)
-                    members.append(member)
+                    component[member] = count
                     if member == node:
                         break
-                sets.append(members)
+                count += 1
+    return component
+
+
+def closed_loops(nodes: list[H], succ: Callable[[H], Iterable[H]]) -> list[list[H]]:
+    """The closed loops among ``nodes``: the strongly connected sets no edge leaves (each with a
+    cycle or with no edge at all), each in ``nodes``' order, the sets in the order of their first
+    node. ``succ(node)`` gives a node's targets, all among ``nodes``."""
+    component = components(nodes, succ)
     leaves = {component[n] for n in nodes if any(component[t] != component[n] for t in succ(n))}
     order = {n: i for i, n in enumerate(nodes)}
-    closed = [sorted(members, key=order.__getitem__) for c, members in enumerate(sets) if c not in leaves]
-    return sorted(closed, key=lambda members: order[members[0]])
+    sets: dict[int, list[H]] = {}
+    for n in nodes:
+        if component[n] not in leaves:
+            sets.setdefault(component[n], []).append(n)
+    return sorted(sets.values(), key=lambda members: order[members[0]])

@@ -203,9 +203,10 @@ def build_saga(catalog: Catalog, graph: CatalogGraph, flow: Resource, why: str, 
         step.evidence["owner"] = _owner(graph, saga, step)
         step.evidence["success"] = _success(graph, saga, step, fmap)
         step.evidence["failure"] = _failure(graph, saga, step, fmap)
+    after = infer.failures_after(saga, fmap)
     for step in saga.steps:  # after every step's failures: a choreographed step undoes on a later one's failure event
         step.evidence["retry"] = _retry(saga, step, fmap)
-        step.evidence["compensation"] = _compensation(graph, saga, step, fmap)
+        step.evidence["compensation"] = _compensation(graph, saga, step, fmap, after[id(step)])
         step.evidence["status"] = _status(saga, step)
         if not xsaga.x_step_type(step):
             infer.infer_step_type(saga, step, types)
@@ -259,13 +260,13 @@ def _retry(saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence:
     )
 
 
-def _compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence:
+def _compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap, after: infer.FailuresAfter) -> Evidence:
     """x-saga; else a Compensation node of the flow; else, when a later step can fail, the docs'
     "Compensation" section."""
     return (
         xsaga.x_compensation(saga, step)
-        or infer.infer_compensation(graph, saga, step, fmap)
-        or (docs.compensation_section(saga) if infer.later_failures(saga, step) else None)
+        or infer.infer_compensation(graph, saga, step, fmap, after)
+        or (docs.compensation_section(saga) if after.drawn else None)
         or _missing(saga, step, "no compensation")
     )
 

@@ -134,6 +134,11 @@ class FlowMap:
         self._reaching: dict[frozenset[str], set[str]] = {}  # ``reaching``'s answers, by its targets
         self._success: dict[frozenset[str], set[str]] = {}  # ``success_path``'s answers, by the nodes avoided
         self._by_message: dict[str, list[Node]] | None = None  # message nodes by message id, on first use
+        # the strongly connected set of every id the drawing names (``components``), on first use
+        self._component: dict[str, int] | None = None
+        self._members: dict[int, set[str]] = {}
+        # ``reaching_through``'s answers, by its targets and the node kinds walked through
+        self._through: dict[tuple[frozenset[str], frozenset[str]], set[str]] = {}
         for sid, (i, s) in steps_by_id(flow).items():
             kind = next((k for k in NODE_KINDS if k in s), "other")
             target = (graph.step_target(flow, sid) or _other_version(graph, kind, s)) if kind in _TARGET_TYPES else None
@@ -312,6 +317,46 @@ class FlowMap:
             seen.add(nid)
             todo += [e.target for e in self.out_links(nid)]
         return seen
+
+    def _components(self) -> dict[str, int]:
+        if self._component is None:
+            from saga_lint.backedges import components
+
+            self._component = components(list(self.nodes), lambda nid: [e.target for e in self.out_links(nid)])
+            for nid, c in self._component.items():
+                self._members.setdefault(c, set()).add(nid)
+        return self._component
+
+    def reach_each_other(self, a: str, b: str) -> bool:
+        """Whether ``a`` and ``b`` reach each other along drawn edges (one strongly connected set;
+        an id reaches itself): ``a in reaching((b,))`` when ``b`` reaches ``a``, without a walk per question."""
+        if a == b:
+            return True
+        component = self._components()
+        return a in component and component.get(b) == component[a]
+
+    def cycle_members(self, a: str, b: str) -> set[str]:
+        """The ids of the strongly connected set of ``a`` and ``b`` when they reach each other (for an
+        edge ``a -> b``: the nodes of the loop it closes), else none."""
+        component = self._components()
+        if a not in component or not self.reach_each_other(a, b):
+            return set()
+        return set(self._members[component[a]])
+
+    def reaching_through(self, targets: Iterable[str], kinds: Iterable[str]) -> set[str]:
+        """``targets`` and the ids from which one of them is reached along drawn edges that leave only
+        nodes of ``kinds`` (a walk that stops at any other node: a service ends it), in one walk backwards."""
+        key = (frozenset(targets), frozenset(kinds))
+        found = self._through.get(key)
+        if found is None:
+            found = self._through[key] = set()
+            todo = list(key[0])
+            while todo:
+                nid = todo.pop()
+                if nid not in found:
+                    found.add(nid)
+                    todo += [e.source for e in self.in_links(nid) if self.nodes[e.source].kind in key[1]]
+        return found
 
     def reaching(self, targets: Iterable[str]) -> set[str]:
         """The ids from which one of ``targets`` is reached along drawn edges (``targets`` included):

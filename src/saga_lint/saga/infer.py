@@ -16,7 +16,7 @@ the docs pages, then to ``missing``).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from saga_lint.saga.model import Evidence, KeyPath, Level, Saga, SagaStep, StepFailure
 from saga_lint.saga.values import ids_of, pointer_id
@@ -428,27 +428,33 @@ def drawn_outcome(graph: CatalogGraph, saga: Saga, fmap: FlowMap) -> Evidence | 
     return None
 
 
-def later_failures(saga: Saga, step: SagaStep) -> bool:
-    """Whether a step after this one draws a failure branch (then this step may need undoing)."""
-    return any(s.failure_edges for s in saga.steps if s.index > step.index)
+class FailuresAfter(NamedTuple):
+    """What the steps after one step draw about failing (``failures_after``)."""
+
+    drawn: bool  # a later step draws a failure branch (then this step may need undoing)
+    # a failure branch of a later step (or the step's own, when orchestrated) leads to a Compensation
+    # node through custom and message nodes (in a choreography a step's own failure event is what
+    # others undo on)
+    to_compensation: bool
 
 
-def _reaches_compensation(saga: Saga, fmap: FlowMap, step: SagaStep) -> bool:
-    """Whether a failure branch of this step or a later one leads to a Compensation node (in a
-    choreography, a later one: a step's own failure event is what others undo on)."""
-    starts = [t for s in saga.steps if s.index > step.index or (s is step and step.orchestrated) for _, t in s.failure_edges]
-    seen: set[str] = set()
-    while starts:
-        sid = starts.pop()
-        if sid in seen:
-            continue
-        seen.add(sid)
-        if sid in saga.compensation_nodes:
-            return True
-        node = fmap.nodes.get(sid)
-        if node is not None and node.kind in ("custom", "message"):
-            starts.extend(t for _, t in node.edges)
-    return False
+def failures_after(saga: Saga, fmap: FlowMap) -> dict[int, FailuresAfter]:
+    """``FailuresAfter`` of each step (by ``id(step)``), in one pass over the steps from the last:
+    asked per step, "any later step" was quadratic in a long saga."""
+    reach = fmap.reaching_through(saga.compensation_nodes, ("custom", "message"))
+    out: dict[int, FailuresAfter] = {}
+    drawn = hit = False
+    by_index: dict[int, list[SagaStep]] = {}
+    for s in saga.steps:
+        by_index.setdefault(s.index, []).append(s)
+    for index in sorted(by_index, reverse=True):
+        group = by_index[index]
+        for s in group:
+            own = s.orchestrated and any(t in reach for _, t in s.failure_edges)
+            out[id(s)] = FailuresAfter(drawn, hit or own)
+        drawn = drawn or any(s.failure_edges for s in group)
+        hit = hit or any(t in reach for s in group for _, t in s.failure_edges)
+    return out
 
 
 def undo_on_event(graph: CatalogGraph, saga: Saga, step: SagaStep) -> Evidence | None:
@@ -550,14 +556,16 @@ def _drawn_undo(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) 
     return None
 
 
-def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap) -> Evidence | None:
-    """Reached by a failure branch of this step or a later one: an undo command drawn there that the
-    participant receives (contract); else a Compensation node that names the undo of a command the
-    participant receives (prose, with that command); else the node alone."""
+def infer_compensation(graph: CatalogGraph, saga: Saga, step: SagaStep, fmap: FlowMap,
+                       after: FailuresAfter) -> Evidence | None:
+    """Reached by a failure branch of this step or a later one (``after``: ``failures_after``): an
+    undo command drawn there that the participant receives (contract); else a Compensation node
+    that names the undo of a command the participant receives (prose, with that command); else the
+    node alone."""
     undo = undo_on_event(graph, saga, step)
     if undo is not None:
         return undo
-    if not _reaches_compensation(saga, fmap, step):
+    if not after.to_compensation:
         return None
     drawn = _drawn_undo(graph, saga, step, fmap)
     if drawn is not None:

@@ -188,7 +188,8 @@ def _uncompensated_paths(
         return
     for label, target in [*step.success_edges, *step.failure_edges]:
         failed = (label and FAILURE_WORDS.search(label)) or (label, target) in step.failure_edges
-        if failed and target not in fmap.reaching(saga.compensation_nodes) and target not in fmap.reaching((step.id,)):
+        # a branch back to the step (it reaches the step, which reaches it): a retry, not an end
+        if failed and target not in fmap.reaching(saga.compensation_nodes) and not fmap.reach_each_other(target, step.id):
             completed = before.of(step.id, step.index)
             if not completed:
                 continue

@@ -62,17 +62,10 @@ def delivery(ctx: Context, fmap: FlowMap, link: Link) -> bool:
 
 
 def loop_nodes(fmap: FlowMap, link: Link) -> set[str]:
-    """The nodes of the loop that ``link`` closes: reachable from its target, and reaching its source."""
-    ahead = fmap.reachable(link.target)
-    behind: set[str] = set()
-    todo = [link.source]
-    while todo:
-        nid = todo.pop()
-        if nid in behind or nid not in ahead:
-            continue
-        behind.add(nid)
-        todo += [e.source for e in fmap.in_links(nid)]
-    return behind
+    """The nodes of the loop that ``link`` closes: reachable from its target, and reaching its source
+    (their strongly connected set, found once for the whole drawing: a walk per loop was quadratic
+    in a long flow with a retry at every step)."""
+    return fmap.cycle_members(link.source, link.target)
 
 
 def _bounded(fmap: FlowMap, saga: Saga, nodes: set[str]) -> str | None:
