@@ -98,37 +98,21 @@ def _generated(tmp_path: Path) -> Path:
     return out
 
 
-def test_facts_a_worker_sends_damaged_are_computed_here(tmp_path, monkeypatch):
-    """Each worker's second facts message is not a pickle: the reader thread leaves that batch out,
-    and this process computes those pages' facts when asked, the same as everywhere else."""
-    from saga_lint.catalog import workers
-
-    out = _generated(tmp_path)
-    sequential = _sequential(out, monkeypatch)
-    real_dumps = workers.pickle.dumps
-    sent = {"n": 0}
-
-    def damaged(obj, protocol=None):
-        sent["n"] += isinstance(obj, list)  # a batch's facts (a part of pages travels as a tuple)
-        return b"\x80\x05not a pickle" if sent["n"] == 2 and isinstance(obj, list) else real_dumps(obj, protocol=protocol)
-
-    monkeypatch.setattr(workers.pickle, "dumps", damaged)  # as forked: each worker counts its own messages
-    monkeypatch.setenv("SAGA_LINT_JOBS", "2")
-    catalog = load_catalog(out)
-    if catalog.facts.pending is None:
-        pytest.skip("the loader's workers did not start here (no fork)")
-    catalog.facts.wait()
-    received = set(catalog.facts.by_file)
-    every = {page.file for page in catalog.resources + catalog.pages}
-    assert received < every  # the damaged batches' pages were left out ...
-    _assert_same(sequential, _facts(catalog))  # ... and computed here, the same
+def _damaged(_obj: object) -> bytes:
+    return b"\x80\x05not a pickle"
 
 
-def test_facts_of_a_worker_that_dies_are_computed_here(tmp_path, monkeypatch):
-    """A worker that stops after its first facts message (out of memory, say): the pages it sent no
-    facts for are computed here; nothing is lost, nothing differs."""
+def _dies(_obj: object) -> bytes:
     import os
 
+    os._exit(1)
+
+
+@pytest.mark.parametrize("second", [_damaged, _dies], ids=["damaged-message", "worker-dies"])
+def test_facts_a_worker_does_not_deliver_are_computed_here(tmp_path, monkeypatch, second):
+    """Each worker's second facts message is not a pickle (the reader thread leaves that batch out),
+    or the worker stops there (out of memory, say): this process computes those pages' facts when
+    asked; nothing is lost, nothing differs from the sequential run."""
     from saga_lint.catalog import workers
 
     out = _generated(tmp_path)
@@ -136,20 +120,18 @@ def test_facts_of_a_worker_that_dies_are_computed_here(tmp_path, monkeypatch):
     real_dumps = workers.pickle.dumps
     sent = {"n": 0}
 
-    def dies(obj, protocol=None):
+    def dumps(obj, protocol=None):
         sent["n"] += isinstance(obj, list)  # a batch's facts (a part of pages travels as a tuple)
-        if sent["n"] == 2:
-            os._exit(1)
-        return real_dumps(obj, protocol=protocol)
+        return second(obj) if sent["n"] == 2 and isinstance(obj, list) else real_dumps(obj, protocol=protocol)
 
-    monkeypatch.setattr(workers.pickle, "dumps", dies)
+    monkeypatch.setattr(workers.pickle, "dumps", dumps)  # as forked: each worker counts its own messages
     monkeypatch.setenv("SAGA_LINT_JOBS", "2")
     catalog = load_catalog(out)
     if catalog.facts.pending is None:
         pytest.skip("the loader's workers did not start here (no fork)")
     catalog.facts.wait()
-    assert set(catalog.facts.by_file) < {page.file for page in catalog.resources + catalog.pages}
-    _assert_same(sequential, _facts(catalog))
+    assert set(catalog.facts.by_file) < {page.file for page in catalog.resources + catalog.pages}  # left out ...
+    _assert_same(sequential, _facts(catalog))  # ... and computed here, the same
 
 
 def test_pages_having_each_kind_of_fact_are_those_a_scan_finds_in_catalog_order(tmp_path, monkeypatch):

@@ -154,9 +154,9 @@ def _review(repo: Repo, roots: tuple[Path, Path], config: Config, file_moves: di
     base_run = run_check(base_root, config)
     head_run = run_check(head_root, config)
     changes = compare_catalogs(base_run.catalog, head_run.catalog, file_moves)
-    renamed = {ch.id: ch.renamed_to for ch in changes.resources if ch.renamed_to}
-    base_findings = renamed_findings(moved_findings(base_run.findings, file_moves),
-                                     {(ch.type, ch.id): ch.renamed_to for ch in changes.resources if ch.renamed_to})
+    renames = {(ch.type, ch.id): ch.renamed_to for ch in changes.resources if ch.renamed_to}
+    renamed = {rid: to for (_type, rid), to in renames.items()}
+    base_findings = renamed_findings(moved_findings(base_run.findings, file_moves), renames)
     new = point_at_renames(new_findings(base_findings, head_run.findings), renamed)
     change = Change(
         diff=changes, base=base_run, changed_files=changed_files,

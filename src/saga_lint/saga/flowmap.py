@@ -131,14 +131,13 @@ class FlowMap:
         self.nodes: dict[str, Node] = {}  # by id, in flow order
         self._out: dict[str, list[Link]] | None = None  # the links, indexed on first use (the rules ask)
         self._into: dict[str, list[Link]] = {}
-        self._reaching: dict[frozenset[str], set[str]] = {}  # ``reaching``'s answers, by its targets
         self._success: dict[frozenset[str], set[str]] = {}  # ``success_path``'s answers, by the nodes avoided
         self._by_message: dict[str, list[Node]] | None = None  # message nodes by message id, on first use
         # the strongly connected set of every id the drawing names (``components``), on first use
         self._component: dict[str, int] | None = None
         self._members: dict[int, set[str]] = {}
-        # ``reaching_through``'s answers, by its targets and the node kinds walked through
-        self._through: dict[tuple[frozenset[str], frozenset[str]], set[str]] = {}
+        # ``reaching_through``'s (and ``reaching``'s) answers, by the targets and the node kinds walked through
+        self._through: dict[tuple[frozenset[str], frozenset[str] | None], set[str]] = {}
         for sid, (i, s) in steps_by_id(flow).items():
             kind = next((k for k in NODE_KINDS if k in s), "other")
             target = (graph.step_target(flow, sid) or _other_version(graph, kind, s)) if kind in _TARGET_TYPES else None
@@ -343,36 +342,28 @@ class FlowMap:
             return set()
         return set(self._members[component[a]])
 
-    def reaching_through(self, targets: Iterable[str], kinds: Iterable[str]) -> set[str]:
+    def reaching_through(self, targets: Iterable[str], kinds: Iterable[str] | None) -> set[str]:
         """``targets`` and the ids from which one of them is reached along drawn edges that leave only
-        nodes of ``kinds`` (a walk that stops at any other node: a service ends it), in one walk backwards."""
-        key = (frozenset(targets), frozenset(kinds))
+        nodes of ``kinds`` (None: any; a walk that stops at any other node: a service ends it), in one
+        walk backwards, memoized by both."""
+        key = (frozenset(targets), None if kinds is None else frozenset(kinds))
         found = self._through.get(key)
         if found is None:
             found = self._through[key] = set()
             todo = list(key[0])
+            walked = key[1]
             while todo:
                 nid = todo.pop()
                 if nid not in found:
                     found.add(nid)
-                    todo += [e.source for e in self.in_links(nid) if self.nodes[e.source].kind in key[1]]
+                    todo += [e.source for e in self.in_links(nid) if walked is None or self.nodes[e.source].kind in walked]
         return found
 
     def reaching(self, targets: Iterable[str]) -> set[str]:
         """The ids from which one of ``targets`` is reached along drawn edges (``targets`` included):
         ``start in reaching(ts)`` is ``not reachable(start).isdisjoint(ts)``, found in one walk
         backwards for all starts, where a walk forwards from every step of a long flow was quadratic."""
-        key = frozenset(targets)
-        found = self._reaching.get(key)
-        if found is None:
-            found = self._reaching[key] = set()
-            todo = list(key)
-            while todo:
-                nid = todo.pop()
-                if nid not in found:
-                    found.add(nid)
-                    todo += [e.source for e in self.in_links(nid)]
-        return found
+        return self.reaching_through(targets, None)
 
     def success_links(self, sid: str, avoid: Iterable[str] = ()) -> list[Link]:
         """The edges out of a node that draw no failure (``is_failure_edge``) and lead to no node of
