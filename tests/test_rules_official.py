@@ -235,6 +235,8 @@ def _without(path, line):
     return edit(path, line + "\n", "")
 
 
+_V2 = "domains/Ordering/services/Orders/events/OrderPlaced/versioned/2.0.0"  # a folder named as its page says
+
 CASES = [
     # schema/*
     Case(
@@ -468,6 +470,14 @@ CASES = [
         SERVICE, "id: orders-db",
         r'container "orders-db" 1\.0\.0, which is deprecated \(use orders-store\)\. Move to its replacement',
         good=edit(CONTAINER, "container_type: database", "container_type: database\ndeprecated: false"),
+    ),
+    Case(
+        "versions/current-is-latest", "versioned-copy-newer-than-current-page",
+        {f"{_V2}/index.mdx": EVENT_TXT.replace("version: 1.0.0", "version: 2.0.0"), f"{_V2}/schema.json": "{}\n"},
+        f"{_V2}/index.mdx", "version: 2.0.0",
+        r'version 2\.0\.0 in this older version.s folder is newer than the current page '
+        r".*OrderPlaced/index\.mdx \(version 1\.0\.0\).*Give the current page the newest version",
+        good={f"{_V2}/index.mdx": EVENT_TXT.replace("version: 1.0.0", "version: 0.9.0"), f"{_V2}/schema.json": "{}\n"},
     ),
     # structure/*
     Case(
@@ -1194,3 +1204,20 @@ def test_a_reference_is_not_sent_to_an_unloaded_page_of_another_kind(make_catalo
                          "Add its page or correct the id."), f.message
     events = [f for f in lint(root) if f.rule == "refs/resource-exists" and not f.message.startswith("domains[0]")]
     assert events and all(f"its page {moved} is in a folder" in f.message for f in events), describe(lint(root))
+
+
+@pytest.mark.parametrize(("current", "copy", "reported"), [
+    ("1", "v2", True),  # number-like versions are read as semver, as EventCatalog coerces them
+    ("1.10.0", "1.9.0", False),  # compared as versions, not as text
+    ("1.0.0", "1.0.0-rc.1", False),  # a pre-release sorts before its release
+    ("1.0.0", "next", False),  # one version is not a version: EventCatalog sorts by text, no claim
+])
+def test_versions_current_is_latest_compares_as_eventcatalog_sorts(make_catalog, current, copy, reported):
+    vdir = "domains/Ordering/services/Orders/events/OrderPlaced/versioned/old"
+    changes = {
+        **edit(EVENT, "version: 1.0.0", f"version: {current}"),
+        f"{vdir}/index.mdx": EVENT_TXT.replace("version: 1.0.0", f"version: {copy}"),
+        f"{vdir}/schema.json": "{}\n",
+    }
+    hits = of_rule(lint(build(make_catalog, changes)), "versions/current-is-latest")
+    assert [f.file for f in hits] == ([f"{vdir}/index.mdx"] if reported else []), describe(hits)
