@@ -130,3 +130,20 @@ def test_nested_paths_and_event_reasons():
     [widened] = compare_schemas(*PAIRS["anyOf branch added"][:2])
     assert widened.kind == "branches-added" and not widened.breaking("event", "BACKWARD")
     assert widened.breaking("event", "FORWARD")
+
+
+def test_a_required_field_made_nullable_breaks_event_consumers_as_made_optional_does():
+    """``type: string`` to ``[string, "null"]`` on a field required on both sides: consumers read a
+    value that may now be null, as one made optional may be missing; an optional field made
+    nullable only widens (compatible under BACKWARD); commands are judged in the sender's direction."""
+    def obj(city_type: object, required: list[str]) -> dict:
+        return {"type": "object", "properties": {"city": {"type": city_type}}, "required": required}
+
+    [c] = compare_schemas(obj("string", ["city"]), obj(["string", "null"], ["city"]))
+    assert (c.kind, c.path) == ("required-nullable", "city")
+    assert 'required field "city" may now be null' in c.detail
+    assert c.breaking("event", "BACKWARD") and not c.breaking("command", "BACKWARD")
+    [o] = compare_schemas(obj("string", []), obj(["string", "null"], []))
+    assert o.kind == "made-nullable" and not o.breaking("event", "BACKWARD") and o.breaking("event", "FORWARD")
+    [w] = compare_schemas(obj("string", ["city"]), obj(["string", "integer"], ["city"]))
+    assert w.kind == "type-widened" and not w.breaking("event", "BACKWARD")

@@ -14,7 +14,8 @@ A mode decides which of them are breaking, in the direction of the party at risk
 
 - ``BACKWARD`` (default): what is sent and stored today keeps being accepted (``old_rejected``
   breaks). For events the consumer's direction is added: consumers rely on every required field
-  being there, so a removed, renamed or no longer required field breaks them too. For commands (and
+  being there, so a removed, renamed, no longer required or now nullable required field (its ``type``
+  gains ``null``) breaks them too. For commands (and
   queries) it is the sender's direction: the sender's messages of today must still be accepted.
 - ``FORWARD``: readers still on the old schema accept what is sent under the new one
   (``new_rejected`` breaks).
@@ -121,8 +122,8 @@ class SchemaChange:
         # BACKWARD, in the direction of the party at risk
         if self.old_rejected:
             return True
-        # consumers rely on a required field being there: removed or made optional, it may be missing
-        return message_type == "event" and self.kind in ("required-removed", "required-relaxed")
+        # consumers rely on a required field being there: removed, made optional or nullable, it may be missing
+        return message_type == "event" and self.kind in ("required-removed", "required-relaxed", "required-nullable")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -374,7 +375,18 @@ class _Comparer:
         old_rej = nt is not None and (ot is None or bool(removed))
         new_rej = ot is not None and (nt is None or bool(added))
         kind = "type-changed" if old_rej and new_rej else "type-narrowed" if old_rej else "type-widened"
+        if kind == "type-widened" and added == {"null"}:
+            kind = "made-nullable"  # ``_object`` makes it required-nullable for a field required on both sides
         self.add(kind, path, f"type changed from {shown_o} to {shown_n}", old_rej, new_rej)
+
+    def _required_nullable(self, first: int, field: str) -> None:
+        """A required field whose type now admits ``null`` (from ``changes[first:]``, its own
+        comparison): to a consumer it is as good as missing, as a field made optional is."""
+        for i in range(first, len(self.changes)):
+            c = self.changes[i]
+            if c.kind == "made-nullable" and c.path == field:
+                self.changes[i] = SchemaChange("required-nullable", field, f'required field "{field}" may now be null '
+                                               f"({c.detail})", c.old_rejected, c.new_rejected)
 
     def _enum(self, o: dict[str, Json], n: dict[str, Json], path: str) -> None:
         oe, ne = _enum(o), _enum(n)
@@ -471,7 +483,10 @@ class _Comparer:
         elif o_closed and not n_closed:
             self.add("object-opened", path, "the object now allows additional properties", new_rejected=True)
         for name in sorted(set(op) & set(np_)):
+            first = len(self.changes)
             self.compare(op[name], np_[name], _join(path, name), o_res, n_res, depth + 1)
+            if name in oreq and name in nreq:
+                self._required_nullable(first, _join(path, name))
         oa, na = o.get("additionalProperties"), n.get("additionalProperties")
         if isinstance(oa, dict) and isinstance(na, dict):
             self.compare(oa, na, _join(path, "*"), o_res, n_res, depth + 1)

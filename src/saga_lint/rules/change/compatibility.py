@@ -35,12 +35,14 @@ def schemas_beside(ctx: Context, rtype: str, rid: str) -> list[str]:
 def _who(message_type: str, c: SchemaChange, mode: str = "BACKWARD") -> str:
     """Who a breaking difference breaks, in words, in the direction of the mode."""
     if message_type == "event":
-        if c.kind in ("required-removed", "required-relaxed") and mode.upper().startswith("FORWARD"):
+        if c.kind in ("required-removed", "required-relaxed", "required-nullable") and mode.upper().startswith("FORWARD"):
             return "consumers still on the old schema, which require it"
         if c.kind == "required-removed":
             return "consumers that read it"
         if c.kind == "required-relaxed":
             return "consumers that read it: it may now be missing"
+        if c.kind == "required-nullable":
+            return "consumers that read it: it may now be null"
         if c.old_rejected and c.new_rejected:
             return "consumers on either schema version"
         return "consumers validating stored or in-flight events" if c.old_rejected else "consumers still on the old schema"
@@ -63,7 +65,7 @@ def breaking_schema(ctx: Context) -> Iterator[Problem]:
     head, each difference (removed or renamed required field, new required field, type change,
     narrowed or widened enum or range, new pattern, closed object) against the message's mode:
     BACKWARD (default; what is sent and stored today is still accepted, and for events no
-    required field consumers rely on disappears), FORWARD (readers on the old schema accept new
+    required field consumers rely on disappears or may be null), FORWARD (readers on the old schema accept new
     messages), FULL (both) or NONE. The mode comes from ``schema-compatibility: {<id>: MODE}`` in
     saga-lint.yaml, else ``x-compatibility: MODE`` in the message's frontmatter; the
     ``_TRANSITIVE`` modes compare against every earlier version under ``versioned/`` too. Avro
