@@ -62,6 +62,9 @@ def test_baseline_exits_0_then_a_new_defect_is_exactly_one_finding(legacy):
     cat, baseline = legacy
     r = invoke("check", cat, "--baseline", baseline, "--format", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["findings"] == []
+    known = sum(e["count"] for e in json.loads(baseline.read_text("utf-8"))["findings"])
+    # what was left out is said on stderr (the report's format stays the one asked for)
+    assert r.stderr == f"saga-lint: {known} known findings in the baseline {baseline} not shown\n"
     page = cat / EVENT
     page.write_text(page.read_text("utf-8").replace(SUMMARY, ""), "utf-8")
     r = invoke("check", cat, "--baseline", baseline, "--format", "json")

@@ -62,9 +62,14 @@ class Adoption:
                 n = write(self.write_baseline, result.findings)
                 click.echo(f"saga-lint: wrote {n} baseline entries ({len(result.findings)} findings) to "
                            f"{self.write_baseline}", err=True)
-            return replace(result, findings=filter_result(result.findings, path, result.config))
+            kept = filter_result(result.findings, path, result.config)
         except BaselineError as exc:
             raise Failure(str(exc)) from None
+        known = len(result.findings) - sum(1 for f in kept if f.rule != "baseline/stale")
+        if known:  # on stderr: the report (any format) shows what is new, and says nothing of these
+            click.echo(f"saga-lint: {known} known finding{'s' if known != 1 else ''} in the baseline {path} "
+                       "not shown", err=True)
+        return replace(result, findings=kept)
 
     def fix_first(self, path: str, config_path: str | None = None) -> None:
         """``--fix``: write the x-saga block of the saga flows that have none, as ``saga-lint fix
