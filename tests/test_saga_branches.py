@@ -207,10 +207,11 @@ def test_a_retry_drawn_back_does_not_take_the_end_of_the_success_path_away(tmp_p
 
 
 
-def _retry_at_every_step(root: Path, n: int) -> None:
+def _retry_at_every_step(root: Path, n: int, to_first: bool = False) -> None:
     """One plain flow of ``n`` steps across two teams, each step's service drawing "OK" to the next
-    command and "Failed" to a handler message that draws "Retry" back to the step: a long saga with
-    a retry loop and a failure branch at every step (no real catalog, but a shape a team can draw)."""
+    command and "Failed" to a handler message that draws "Retry" back to the step (``to_first``: back
+    to the first step, "start over"): a long saga with a retry loop and a failure branch at every
+    step (no real catalog, but a shape a team can draw)."""
     import json
 
     def page(rel: str, front: dict) -> None:
@@ -230,7 +231,7 @@ def _retry_at_every_step(root: Path, n: int) -> None:
         page(f"commands/C{i}/index.mdx", {"id": f"c{i}", "name": f"C{i}", "version": "1.0.0", "summary": "C.", "owners": [t]})
         page(f"commands/N{i}/index.mdx", {"id": f"n{i}", "name": f"N{i}", "version": "1.0.0", "summary": "N.", "owners": ["a"]})
         ok = {"id": f"c{i + 1}_m" if i + 1 < n else "done", "label": "OK"}
-        failed, retry = {"id": f"h{i}", "label": "Failed"}, {"id": f"c{i}_m", "label": "Retry"}
+        failed, retry = {"id": f"h{i}", "label": "Failed"}, {"id": "c0_m" if to_first else f"c{i}_m", "label": "Retry"}
         steps += [{"id": f"c{i}_m", "title": f"C{i}", "message": {"id": f"c{i}"}, "next_step": f"s{i}_n"},
                   {"id": f"s{i}_n", "title": f"S{i}", "service": {"id": f"s{i}"}, "next_steps": [ok, failed]},
                   {"id": f"h{i}", "title": f"H{i}", "message": {"id": f"n{i}"}, "next_steps": [retry]}]
@@ -266,3 +267,33 @@ def test_a_retry_and_a_failure_branch_at_every_step_is_linear_work(tmp_path, mon
     large, loops_large = links(120)
     assert large <= 2.3 * small, (small, large)
     assert len(loops_large) == 2 * len(loops_small) > 0  # every retry loop is judged, at both sizes
+
+
+def test_every_step_retrying_from_the_first_is_one_loop_judged_once(tmp_path, monkeypatch):
+    """Every step's failure handler draws "Retry" back to the first step: one strongly connected set
+    that every back edge closes. Its steps and its bound are found once, not once per back edge
+    (which scanned the saga's steps and the loop's nodes per edge: quadratic); every edge is still
+    reported."""
+    from saga_lint.pipeline import run_check
+    from saga_lint.rules.saga import loops
+
+    def scanned(n: int) -> tuple[int, list[str]]:
+        root = tmp_path / f"n{n}"
+        _retry_at_every_step(root, n, to_first=True)
+        real, count = loops.BOUND_WORDS, {"nodes": 0}
+
+        class Counting:  # the words searched for, once per loop node and edge looked at
+            def search(self, text: str) -> object:
+                count["nodes"] += 1
+                return real.search(text)
+
+        monkeypatch.setattr(loops, "BOUND_WORDS", Counting())
+        result = run_check(root)
+        monkeypatch.undo()
+        return count["nodes"], [f.message for f in result.findings if f.rule == "saga/loop-bound"]
+
+    small, found_small = scanned(40)
+    large, found_large = scanned(80)
+    assert large <= 2.3 * small, (small, large)
+    assert len(found_large) == 2 * len(found_small) == 80, found_small[:2]
+    assert all("nothing bounds it" in m and "back to c0_m" in m for m in found_large), found_large[:2]

@@ -623,7 +623,7 @@ def test_back_links_on_a_deep_map_and_a_self_loop():
         def __init__(self, edges):
             self.nodes = {n: Node(n, i, "custom", {}) for i, n in enumerate(sorted({x for e in edges for x in e}))}
             self._component = None
-            self._members: dict = {}
+            self._members: dict = {}  # filled by _components
             self.links = [Link(a, b, None, ()) for a, b in edges]
             self.outs: dict = {}
             self.ins: dict = {}

@@ -135,7 +135,7 @@ class FlowMap:
         self._by_message: dict[str, list[Node]] | None = None  # message nodes by message id, on first use
         # the strongly connected set of every id the drawing names (``components``), on first use
         self._component: dict[str, int] | None = None
-        self._members: dict[int, set[str]] = {}
+        self._members: dict[int, frozenset[str]] = {}
         # ``reaching_through``'s (and ``reaching``'s) answers, by the targets and the node kinds walked through
         self._through: dict[tuple[frozenset[str], frozenset[str] | None], set[str]] = {}
         for sid, (i, s) in steps_by_id(flow).items():
@@ -322,8 +322,10 @@ class FlowMap:
             from saga_lint.backedges import components
 
             self._component = components(list(self.nodes), lambda nid: [e.target for e in self.out_links(nid)])
+            members: dict[int, set[str]] = {}
             for nid, c in self._component.items():
-                self._members.setdefault(c, set()).add(nid)
+                members.setdefault(c, set()).add(nid)
+            self._members = {c: frozenset(ids) for c, ids in members.items()}
         return self._component
 
     def reach_each_other(self, a: str, b: str) -> bool:
@@ -334,13 +336,14 @@ class FlowMap:
         component = self._components()
         return a in component and component.get(b) == component[a]
 
-    def cycle_members(self, a: str, b: str) -> set[str]:
+    def cycle_members(self, a: str, b: str) -> frozenset[str]:
         """The ids of the strongly connected set of ``a`` and ``b`` when they reach each other (for an
-        edge ``a -> b``: the nodes of the loop it closes), else none."""
+        edge ``a -> b``: the nodes of the loop it closes), else none. The same set for every edge of
+        one set (not a copy each: a drawing whose every step retries back to the first is one set)."""
         component = self._components()
         if a not in component or not self.reach_each_other(a, b):
-            return set()
-        return set(self._members[component[a]])
+            return frozenset()
+        return self._members[component[a]]
 
     def reaching_through(self, targets: Iterable[str], kinds: Iterable[str] | None) -> set[str]:
         """``targets`` and the ids from which one of them is reached along drawn edges that leave only

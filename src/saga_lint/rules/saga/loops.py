@@ -20,7 +20,7 @@ from saga_lint.saga.flowmap import RETRY_TYPES
 
 if TYPE_CHECKING:
     from saga_lint.saga.flowmap import FlowMap, Link
-    from saga_lint.saga.model import Saga
+    from saga_lint.saga.model import Saga, SagaStep
 
 # words that put a bound on a loop: a count of attempts, or a time limit
 BOUND_WORDS = re.compile(
@@ -61,17 +61,37 @@ def delivery(ctx: Context, fmap: FlowMap, link: Link) -> bool:
     return src.message_id not in drawn_in
 
 
-def loop_nodes(fmap: FlowMap, link: Link) -> set[str]:
+def loop_nodes(fmap: FlowMap, link: Link) -> frozenset[str]:
     """The nodes of the loop that ``link`` closes: reachable from its target, and reaching its source
     (their strongly connected set, found once for the whole drawing: a walk per loop was quadratic
     in a long flow with a retry at every step)."""
     return fmap.cycle_members(link.source, link.target)
 
 
-def _bounded(fmap: FlowMap, saga: Saga, nodes: set[str]) -> str | None:
-    """What bounds the loop, in words, or None."""
-    for step in saga.steps:
-        if step.id in nodes and step.retry is not None and step.retry.max_attempts:
+class _Loops:
+    """One saga's loops judged once per set of nodes: every back edge into one strongly connected
+    set closes the same loop (a walk of the saga's steps per edge was quadratic in a long saga
+    whose every step retries back to the first)."""
+
+    def __init__(self, fmap: FlowMap, saga: Saga) -> None:
+        self.fmap = fmap
+        self.saga = saga
+        self.order = {s.id: i for i, s in enumerate(saga.steps)}
+        self.judged: dict[frozenset[str], tuple[list[SagaStep], str | None]] = {}
+
+    def judge(self, nodes: frozenset[str]) -> tuple[list[SagaStep], str | None]:
+        """The saga's steps inside the loop, in saga order, and what bounds it (``_bounded``)."""
+        known = self.judged.get(nodes)
+        if known is None:
+            steps = [self.saga.steps[i] for i in sorted(self.order[n] for n in nodes if n in self.order)]
+            known = self.judged[nodes] = (steps, _bounded(self.fmap, steps, nodes) if steps else None)
+        return known
+
+
+def _bounded(fmap: FlowMap, steps: list[SagaStep], nodes: frozenset[str]) -> str | None:
+    """What bounds the loop of ``nodes`` (whose saga steps are ``steps``, in saga order), in words, or None."""
+    for step in steps:
+        if step.retry is not None and step.retry.max_attempts:
             return f"x-saga retry of {step.id} (maxAttempts {step.retry.max_attempts})"
     for nid in sorted(nodes):
         node = fmap.nodes[nid]
@@ -106,14 +126,13 @@ def loop_bound(ctx: Context) -> Iterator[Problem]:
     """
     for saga in ctx.sagas:
         fmap = flowmap(ctx, saga)
+        loops = _Loops(fmap, saga)
         for link in back_links(fmap):
             if delivery(ctx, fmap, link):
                 continue
-            nodes = loop_nodes(fmap, link)
-            steps = [s for s in saga.steps if s.id in nodes]
+            steps, bound = loops.judge(loop_nodes(fmap, link))
             if not steps:
                 continue
-            bound = _bounded(fmap, saga, nodes)
             label = f' "{link.label}"' if link.label else ""
             where = f"the map draws a loop{label} from {link.source} back to {link.target}"
             if bound is None:
