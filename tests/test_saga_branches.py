@@ -297,3 +297,40 @@ def test_every_step_retrying_from_the_first_is_one_loop_judged_once(tmp_path, mo
     assert large <= 2.3 * small, (small, large)
     assert len(found_large) == 2 * len(found_small) == 80, found_small[:2]
     assert all("nothing bounds it" in m and "back to c0_m" in m for m in found_large), found_large[:2]
+
+
+def test_a_compensation_chain_listed_before_the_undo_that_draws_into_it_is_still_drawn_compensation(tmp_path):
+    """Backward recovery drawn as a chain: ship's "Failed" enters it at refund, which draws to
+    release, which draws to cancelled; pay's "Declined" enters it at release. The steps are listed
+    in the order they were written, release before refund: release's edges come from a failure
+    branch and from refund, an undo command found only after it. Both are undo commands on the
+    failure path, not saga steps, and each is its step's compensation (before, release was a step
+    with no undo of its own and reserve had "nothing undoes" it)."""
+    steps = [
+        msg_step("reserve", "reserve-stock", ("inventory", None)),
+        svc_step("inventory", "inventory-service", ("pay", None)),
+        msg_step("release", "release-stock", ("cancelled", None)),
+        msg_step("pay", "charge-card", ("payment", None)),
+        svc_step("payment", "payment-service", ("ship", "Charged"), ("release", "Declined")),
+        msg_step("refund", "refund-card", ("release", None)),
+        msg_step("ship", "ship-order", ("shipping", None)),
+        svc_step("shipping", "shipping-service", ("refund", "Failed")),
+        {"id": "cancelled", "title": "Cancelled"},
+    ]
+    pages = [
+        CONFIG, *TEAMS,
+        service("order-service", "ordering", sends=["reserve-stock", "charge-card", "ship-order", "release-stock",
+                                                     "refund-card"], receives=["stock-reserved", "card-charged"]),
+        service("inventory-service", "stock", sends=["stock-reserved"], receives=["reserve-stock", "release-stock"]),
+        service("payment-service", "payments", sends=["card-charged", "card-declined"], receives=["charge-card", "refund-card"]),
+        service("shipping-service", "shipping", sends=["order-shipped"], receives=["ship-order"]),
+        *[message("command", c) for c in ("reserve-stock", "charge-card", "ship-order", "release-stock", "refund-card")],
+        *[message("event", e) for e in ("stock-reserved", "card-charged", "card-declined", "order-shipped")],
+        flow(FLOW, steps),
+    ]
+    sagas, findings = model(build(tmp_path, *pages))
+    saga = sagas[FLOW]
+    assert [(s.id, s.type, s.compensation) for s in saga.steps] == [
+        ("reserve", "compensatable", "release-stock"), ("pay", "compensatable", "refund-card"), ("ship", "pivot", None)]
+    assert sorted(saga.compensation_nodes) == ["refund", "release"]
+    assert not [f.message for f in findings if f.rule == "saga/compensation" and "without compensation" in f.message]

@@ -129,15 +129,27 @@ def drawn_compensations(saga: Saga, fmap: FlowMap) -> set[str]:
     x_steps = _x_steps(saga)
     declared = {pointer_id(compensation_block(with_fields(b)).get("command")) for b in x_steps.values() if isinstance(b, dict)}
     found: set[str] = set()
+    undoing: list[str] = []  # commands whose verb undoes, in flow order: found once every edge into them is
     for node in fmap.ordered():
         if node.id in x_steps or fmap.message_type(node.id) != "command" or node.target is None:
             continue
-        into = fmap.in_links(node.id)
-        on_failure = bool(into) and all(
-            fmap.is_failure_edge((link.label, link.target)) or fmap.is_failure_node(link.source) or link.source in found
-            for link in into)
-        if node.message_id in declared or (on_failure and command_verb(node.target) in COMPENSATING_VERBS):
+        if node.message_id in declared:
             found.add(node.id)
+        elif command_verb(node.target) in COMPENSATING_VERBS:
+            undoing.append(node.id)
+    # a chain of undo commands drawn in any order (step i's failure enters it at undo i-1, which draws
+    # to undo i-2, ...): each is looked at again when one drawn into it is found, not per pass
+    todo = list(reversed(undoing))
+    waiting = set(undoing)
+    while todo:
+        nid = todo.pop()
+        into = fmap.in_links(nid)
+        if nid in waiting and into and all(
+                fmap.is_failure_edge((link.label, link.target)) or fmap.is_failure_node(link.source) or link.source in found
+                for link in into):
+            waiting.discard(nid)
+            found.add(nid)
+            todo += [link.target for link in fmap.out_links(nid) if link.target in waiting]
     return found
 
 
