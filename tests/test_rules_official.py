@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -764,13 +765,18 @@ def test_layout_nested_domain_system_service_event(make_catalog):
     assert keys[("system", "checkout", "1.0.0")] == "domains/Shop/systems/checkout/index.mdx"
     assert keys[("service", "cart-service", "1.0.0")] == "domains/Shop/systems/checkout/services/Cart/index.mdx"
     assert lint(root) == []
-    # the same catalog with the event's id misspelt in sends is caught at the sends entry
-    bad = dict(changes)
+    # the same catalog with the event's id misspelt in sends is caught at the sends entry (it names a
+    # version: refs/valid-version-range, as the official linter says; without one, refs/resource-exists)
     svc = "domains/Shop/systems/checkout/services/Cart/index.mdx"
-    bad[svc] = changes[svc].replace("id: cart-checked", "id: cart-checkd")
-    findings = lint(build(make_catalog, bad))
-    rx = of_rule(findings, "refs/resource-exists")
-    assert [(f.file, f.line) for f in rx] == [(svc, locate(bad[svc], "id: cart-checkd")[0])], describe(findings)
+    for version, rule in (("\n    version: 1.0.0", "refs/valid-version-range"), ("", "refs/resource-exists")):
+        bad = dict(changes)
+        bad[svc] = changes[svc].replace("id: cart-checked\n    version: 1.0.0", "id: cart-checkd" + version)
+        findings = lint(build(make_catalog, bad))
+        rx = [f for f in findings if f.rule.startswith("refs/") and f.rule != "refs/orphan-messages"]
+        assert [(f.rule, f.file, f.line) for f in rx] == [(rule, svc, locate(bad[svc], "id: cart-checkd")[0])], \
+            describe(findings)
+        assert 'refers to message (event, command or query) "cart-checkd", which is not in the catalog. ' \
+               'Did you mean "cart-checked"?' in rx[0].message
 
 
 def test_layout_subdomain(make_catalog):
@@ -1221,3 +1227,20 @@ def test_versions_current_is_latest_compares_as_eventcatalog_sorts(make_catalog,
     }
     hits = of_rule(lint(build(make_catalog, changes)), "versions/current-is-latest")
     assert [f.file for f in hits] == ([f"{vdir}/index.mdx"] if reported else []), describe(hits)
+
+
+@pytest.mark.parametrize("version", ["\n    version: 1.0.0", "\n    version: latest", ""])
+def test_a_reference_to_a_missing_message_has_the_official_linters_rule_name(make_catalog, version):
+    """The oracle: @eventcatalog/linter 1.1.1, run with node on the same catalog, names a reference to
+    a message the catalog does not have refs/valid-version-range when the reference gives a version
+    (``latest`` too) and refs/resource-exists when it gives none; saga-lint names it the same."""
+    dist = _official_linter_dist()
+    if dist is None or shutil.which("node") is None:
+        missing_tool("node and @eventcatalog/linter 1.1.1 (in $SAGA_LINT_ECLINT or /tmp/eclint) are needed")
+    changes = edit(SERVICE, "id: order-placed\n    version: 1.0.0", "id: order-plcaed" + version)
+    root = build(make_catalog, changes)
+    cli = dist.parent / "cli" / "index.js"  # the package's bin, eventcatalog-linter
+    out = subprocess.run(["node", str(cli), "."], capture_output=True, text=True, timeout=120, cwd=root).stdout
+    theirs = sorted(set(re.findall(r"\((refs/(?:resource-exists|valid-version-range))\)", out)))
+    ours = sorted({f.rule for f in lint(root) if f.rule in ("refs/resource-exists", "refs/valid-version-range")})
+    assert theirs == ours == (["refs/valid-version-range"] if version else ["refs/resource-exists"]), out

@@ -163,9 +163,18 @@ def resource_exists(ctx: Context) -> Iterable[Problem]:
     Example that fails:
         sends:
           - id: order-craeted
+    A reference that names a version (``version: 1.0.0``, ``latest`` too) is reported under
+    ``refs/valid-version-range``, as the official linter names it; the message is the same.
     Fix: correct the id ("did you mean" is suggested) or add the resource's page.
     """
-    return _missing(ctx, lambda r: not (_is_owner_ref(r) or _is_channel(r) or _is_container(r)))
+    return _missing(ctx, lambda r: not (_is_owner_ref(r) or _is_channel(r) or _is_container(r) or _versioned(r)))
+
+
+def _versioned(ref: Reference) -> bool:
+    """A reference that names a version (``latest`` too): to a resource the catalog does not have,
+    the official linter reports it as ``refs/valid-version-range``, not ``refs/resource-exists``
+    (owners, channels and containers keep their own rules), and so does saga-lint."""
+    return bool(ref.version) and not (_is_owner_ref(ref) or _is_channel(ref) or _is_container(ref))
 
 
 @rule("refs/channel-exists", "error", official=True)
@@ -203,7 +212,10 @@ def valid_version_range(ctx: Context) -> Iterator[Problem]:
 
     What it checks: version references (exact, ``latest``, ``^1.0.0``, ``~1.2.0``, ``>=1.5``,
     ``1.0.0 - 2.0.0``, ``1.x``, number-like ``1``) against the versions the catalog has
-    (the root page and every ``versioned/<v>/`` page); the newest match wins.
+    (the root page and every ``versioned/<v>/`` page); the newest match wins. A reference with a
+    version to a resource the catalog does not have at all (no version of it) is reported here
+    too, as the official linter does, with ``refs/resource-exists``'s message (the id is wrong, or
+    the page is missing).
     Why: the reference resolves to nothing, so the relation silently disappears.
     Example that fails:
         sends:
@@ -211,6 +223,7 @@ def valid_version_range(ctx: Context) -> Iterator[Problem]:
             version: ^2.0.0        # the catalog has 1.0.0 and 0.3.0
     Fix: point at an existing version, or add the version.
     """
+    yield from _missing(ctx, _versioned)
     for x in ctx.graph.unresolved:
         if x.status != "no-version":
             continue
