@@ -330,8 +330,13 @@ def test_versioning_advice_follows_the_version_scheme():
     assert breaking_target("v1") == "a new major version (2.0.0)"
 
 
-def test_a_renamed_service_names_its_new_id_where_it_is_still_used(repo):
-    write(repo, "catalog/domains/Ordering/index.mdx", page("ordering", "Ordering", extra="services:\n  - id: order-service\n"))
+@pytest.mark.parametrize(("pointer", "rule"), [("", "refs/resource-exists"),
+                                               ("\n    version: 1.0.0", "refs/valid-version-range")])
+def test_a_renamed_service_names_its_new_id_where_it_is_still_used(repo, pointer, rule):
+    """With a version in the pointer, the official linter's rule name (refs/valid-version-range) is
+    told the new id as refs/resource-exists is."""
+    write(repo, "catalog/domains/Ordering/index.mdx",
+          page("ordering", "Ordering", extra=f"services:\n  - id: order-service{pointer}\n"))
     base = commit(repo, "base")
     git(repo, "mv", "catalog/services/OrderService", "catalog/services/OrderingService")
     index = repo / "catalog/services/OrderingService/index.mdx"
@@ -339,7 +344,7 @@ def test_a_renamed_service_names_its_new_id_where_it_is_still_used(repo):
     commit(repo, "rename the service")
     code, doc = review_json(repo / "catalog", "--base", base)
     assert code == 1
-    assert found(doc) == [("refs/resource-exists", "domain ordering", "domains/Ordering/index.mdx")]
+    assert found(doc) == [(rule, "domain ordering", "domains/Ordering/index.mdx")]
     assert doc["findings"][0]["message"] == ('services[0] refers to service "order-service", which is not in the catalog. '
                                              'This change renamed it to "ordering-service": point it at "ordering-service".')
     _code, md = review(repo / "catalog", "--base", base)

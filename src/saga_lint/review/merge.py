@@ -125,13 +125,19 @@ _MISSING = re.compile(r'^(?P<head>.* refers to .*? "(?P<id>[^"]*)", which is not
                       r" Add its page or correct the id\.$", re.DOTALL)
 
 
+# the rules whose findings say a referenced id is not in the catalog (``rules/refs._missing``): with a
+# version named, the official linter's refs/valid-version-range
+_MISSING_RULES = ("refs/resource-exists", "refs/valid-version-range")
+
+
 def point_at_renames(new: list[Finding], renames: dict[str, str]) -> list[Finding]:
-    """``refs/resource-exists`` findings about an id this change renamed, told the new id."""
+    """``refs/resource-exists`` (and ``refs/valid-version-range``) findings about an id this change
+    renamed, told the new id."""
     if not renames:
         return new
     out = []
     for f in new:
-        m = _MISSING.match(f.message) if f.rule == "refs/resource-exists" else None
+        m = _MISSING.match(f.message) if f.rule in _MISSING_RULES else None
         if m is not None and m.group("id") in renames:
             to = renames[m.group("id")]
             f = dataclasses.replace(f, message=f'{m.group("head")} This change renamed it to "{to}": point it at "{to}".',

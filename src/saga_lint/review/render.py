@@ -75,11 +75,13 @@ def _verdict(result: ReviewResult) -> str:
 
 def _still_pointing(result: ReviewResult, new_id: str) -> list[str]:
     """The resources that still point at the old id of a resource renamed to ``new_id`` (from the
-    findings that say so: ``change/removed-in-use`` and ``refs/resource-exists``)."""
+    findings that say so: ``change/removed-in-use``, ``refs/resource-exists`` and, for a reference
+    with a version, ``refs/valid-version-range``)."""
     out: list[str] = []
     said = (f"which this change renamed to {new_id}: point it at {new_id}", f'This change renamed it to "{new_id}":')
     for f in result.findings:
-        if f.rule in ("change/removed-in-use", "refs/resource-exists") and any(s in f.message for s in said) \
+        if f.rule in ("change/removed-in-use", "refs/resource-exists", "refs/valid-version-range") \
+                and any(s in f.message for s in said) \
                 and f.resource is not None:
             who = f"{f.resource.type} {f.resource.id}"
             if who not in out:
