@@ -483,8 +483,8 @@ CASES = [
     # structure/*
     Case(
         "structure/duplicate-resource-ids", "two-pages-same-id-version",
-        {"services/OrdersCopy/index.mdx": SERVICE_TXT}, SERVICE, "id: orders-service",
-        r"is also defined in services/OrdersCopy/index\.mdx.*Rename one or give it another version",
+        {"services/OrdersCopy/index.mdx": SERVICE_TXT}, "services/OrdersCopy/index.mdx", "id: orders-service",
+        r"is also defined in domains/Ordering/services/Orders/index\.mdx.*Rename one or give it another version",
         good={"services/OrdersCopy/index.mdx": SERVICE_TXT.replace("version: 1.0.0\nsummary", "version: 0.9.0\nsummary")},
     ),
     Case(
@@ -1239,8 +1239,26 @@ def test_a_reference_to_a_missing_message_has_the_official_linters_rule_name(mak
         missing_tool("node and @eventcatalog/linter 1.1.1 (in $SAGA_LINT_ECLINT or /tmp/eclint) are needed")
     changes = edit(SERVICE, "id: order-placed\n    version: 1.0.0", "id: order-plcaed" + version)
     root = build(make_catalog, changes)
-    cli = dist.parent / "cli" / "index.js"  # the package's bin, eventcatalog-linter
-    out = subprocess.run(["node", str(cli), "."], capture_output=True, text=True, timeout=120, cwd=root).stdout
+    out = _official_output(dist, root)
     theirs = sorted(set(re.findall(r"\((refs/(?:resource-exists|valid-version-range))\)", out)))
     ours = sorted({f.rule for f in lint(root) if f.rule in ("refs/resource-exists", "refs/valid-version-range")})
     assert theirs == ours == (["refs/valid-version-range"] if version else ["refs/resource-exists"]), out
+
+
+def _official_output(dist: Path, root: Path) -> str:
+    """What @eventcatalog/linter prints on the catalog at ``root`` (its bin, run with node)."""
+    cli = dist.parent / "cli" / "index.js"  # the package's bin, eventcatalog-linter
+    return subprocess.run(["node", str(cli), "."], capture_output=True, text=True, timeout=120, cwd=root).stdout
+
+
+def test_a_duplicate_is_reported_at_the_page_the_official_linter_reports(make_catalog):
+    """Two pages with one id and version: the official linter reports the one it finds second (its
+    domains/ patterns before services/), saga-lint the one later in path order: the same page."""
+    dist = _official_linter_dist()
+    if dist is None or shutil.which("node") is None:
+        missing_tool("node and @eventcatalog/linter 1.1.1 (in $SAGA_LINT_ECLINT or /tmp/eclint) are needed")
+    root = build(make_catalog, {"services/OrdersCopy/index.mdx": SERVICE_TXT})
+    out = _official_output(dist, root)
+    theirs = re.findall(r"^(\S[^\n]*)\n[^\n]*\(structure/duplicate-resource-ids\)", out, re.M)  # the file line above
+    ours = [f.file for f in lint(root) if f.rule == "structure/duplicate-resource-ids"]
+    assert theirs == ours == ["services/OrdersCopy/index.mdx"], out

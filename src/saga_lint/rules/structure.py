@@ -16,14 +16,18 @@ def duplicate_resource_ids(ctx: Context) -> Iterator[Problem]:
     Why: EventCatalog keeps one of them at random; references resolve unpredictably.
     Example that fails: ``services/A/index.mdx`` and ``services/B/index.mdx`` both with
     ``id: orders-service`` and ``version: 1.0.0``.
+    The page first in path order (``domains/...`` before ``services/...``) is taken as the
+    original and the others are reported, wherever the walk found them first; the official linter
+    reports the later of the two in the order its patterns and the file system list them, which
+    is that order in the catalogs compared.
     Fix: give one of them another id, or bump its version and move it to ``versioned/<v>/``.
     """
     for (rtype, rid), by_version in ctx.catalog.index().items():
         for version, pages in by_version.items():
             if len(pages) < 2:
                 continue
-            first = pages[0]
-            for dup in pages[1:]:
+            first, *others = sorted(pages, key=lambda p: p.file)
+            for dup in others:
                 yield Problem(
                     f'{rtype} "{rid}"{" version " + version if version else ""} is also defined in {first.file}; '
                     f"ids must be unique per type and version. Rename one or give it another version.",
