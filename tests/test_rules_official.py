@@ -259,12 +259,16 @@ CASES = [
     Case(
         "schema/valid-type", "version-as-number",
         edit(EVENT, "version: 1.0.0", "version: 1"), EVENT, "version: 1", r'quote it: "1"',
-        good=edit(EVENT, "version: 1.0.0", 'version: "1"'),
+        good=edit(EVENT, "version: 1.0.0", 'version: "1.0.0"'),
     ),
     Case(
         "schema/valid-semver", "four-part-version",
         edit(EVENT, "version: 1.0.0", "version: 1.0.0.0"), EVENT, "version:", r"not semver \(e\.g\. 1\.0\.0\)",
-        good=edit(EVENT, "version: 1.0.0", "version: v1"),
+    ),
+    Case(
+        "schema/valid-semver", "number-like-version",
+        edit(EVENT, "version: 1.0.0", "version: v1"), EVENT, "version:",
+        r'version "v1" is not semver: EventCatalog reads it as 1\.0\.0, but the official linter .* Write 1\.0\.0',
     ),
     Case(
         "schema/valid-email", "user-email",
@@ -1262,3 +1266,24 @@ def test_a_duplicate_is_reported_at_the_page_the_official_linter_reports(make_ca
     theirs = re.findall(r"^(\S[^\n]*)\n[^\n]*\(structure/duplicate-resource-ids\)", out, re.M)  # the file line above
     ours = [f.file for f in lint(root) if f.rule == "structure/duplicate-resource-ids"]
     assert theirs == ours == ["services/OrdersCopy/index.mdx"], out
+
+
+def test_valid_semver_accepts_what_the_official_linter_accepts(make_catalog):
+    """The oracle: one event per version text, the official linter run with node; both name the same
+    pages under schema/valid-semver (number-like versions, four parts, words and leading v rejected;
+    pre-releases, build metadata, latest and the range forms it lets through accepted)."""
+    dist = _official_linter_dist()
+    if dist is None or shutil.which("node") is None:
+        missing_tool("node and @eventcatalog/linter 1.1.1 (in $SAGA_LINT_ECLINT or /tmp/eclint) are needed")
+    texts = ["1", "v1", "1.2", "v1.0.0", "1.0.0.0", "one", "1.0", "1.0.0-rc.1", "1.0.0+build.5", "latest", "1.x",
+             "1.2.x", "^1.0.0", "~2.1.0", "^1", "x", "1.0.0-", "01.0.0", " 1.0.0"]
+    changes = {}
+    for i, text in enumerate(texts):
+        changes[f"events/E{i}/index.mdx"] = EVENT_TXT.replace("id: order-placed", f"id: e{i}").replace(
+            "version: 1.0.0", f"version: {json.dumps(text)}").replace("schemaPath: schema.json\n", "")
+    root = build(make_catalog, changes)
+    out = _official_output(dist, root)
+    theirs = sorted(re.findall(r"^(events/E\d+/index\.mdx)\n[^\n]*\(schema/valid-semver\)", out, re.M))
+    ours = sorted(f.file for f in lint(root) if f.rule == "schema/valid-semver")
+    assert ours == theirs, (out, [texts[int(f.split("/")[1][1:])] for f in theirs])
+    assert len(theirs) >= 7

@@ -436,8 +436,17 @@ def _check_version(value: object, out: list[Issue]) -> None:
     elif not isinstance(value, str):
         out.append(Issue("type", ("version",), f'version must be a string, got the number {value}; quote it: "{value}"'))
     elif not versions.is_valid_resource_version(value):
-        out.append(Issue("semver", ("version",),
-                         f'version "{value[:80]}" is not semver (e.g. 1.0.0), number-like (1, v1, 1.2) or "latest"'))
+        out.append(Issue("semver", ("version",), _not_semver(value)))
+
+
+def _not_semver(value: str) -> str:
+    """The message for a ``version`` the official linter rejects; a number-like one is told what
+    EventCatalog reads it as, and that the fix is to write that."""
+    c = versions.coerce(value)
+    if c is not None:
+        return (f'version "{value[:80]}" is not semver: EventCatalog reads it as {c}, but the official linter and '
+                f"semver ranges need major.minor.patch. Write {c}")
+    return f'version "{value[:80]}" is not semver (e.g. 1.0.0) or "latest"'
 
 
 def read_by_4_only(issues: Iterable[Issue]) -> list[Issue]:

@@ -24,9 +24,24 @@ _SEMVER = re.compile(
 _NUMBER_LIKE = re.compile(r"^v?\d+(\.\d+){0,2}$")
 
 
+# what the official linter (@eventcatalog/linter 1.1.1) accepts as a resource's own ``version``:
+# x.y.z with an optional pre-release and build, ``latest``, an x-range (``1.x``), ``^``/``~`` and x.y.z
+_OFFICIAL_SEMVER = re.compile(r"\d+\.\d+\.\d+(?:-[\w.-]+)?(?:\+[\w.-]+)?", re.ASCII)
+_OFFICIAL_X_RANGE = re.compile(r"\d+(?:\.\d+)*\.x", re.ASCII)
+
+
 def is_valid_resource_version(text: str) -> bool:
-    """A resource's own ``version``: semver, number-like (``1``, ``v1``, ``1.2``) or ``latest``."""
-    return bool(_SEMVER.match(text) or _NUMBER_LIKE.match(text) or text == "latest")
+    """A resource's own ``version`` as the official linter accepts it (``schema/valid-semver``):
+    ``1.0.0`` (pre-release and build allowed), ``latest``, ``1.x``, ``^1.0.0`` or ``~1.0.0``.
+    Number-like versions (``1``, ``v1``, ``1.2``) are not: EventCatalog coerces them when it
+    resolves a reference (``coerce``), but the official linter rejects them, and so does the rule."""
+    if text == "latest":
+        return True
+    if ".x" in text:
+        return bool(_OFFICIAL_X_RANGE.fullmatch(text))
+    if text.startswith(("^", "~")):
+        text = text[1:]
+    return bool(_OFFICIAL_SEMVER.fullmatch(text))
 
 
 @lru_cache(maxsize=65536)

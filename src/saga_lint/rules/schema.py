@@ -129,8 +129,12 @@ def valid_type(ctx: Context) -> Iterable[Problem]:
 def valid_semver(ctx: Context) -> Iterable[Problem]:
     """A resource's ``version`` is not a version.
 
-    What it checks: ``version`` is semver (``1.0.0``), number-like (``1``, ``v1``, ``1.2``) or ``latest``.
-    Why: references resolve versions with semver ranges; ``1.0.0.0`` or ``one`` never match.
+    What it checks: ``version`` is what the official linter accepts: semver ``major.minor.patch``
+    (``1.0.0``, ``2.1.0-beta.1``), ``latest``, or the range forms it lets through (``1.x``,
+    ``^1.0.0``, ``~1.0.0``). A number-like version (``1``, ``v1``, ``1.2``) is reported too, with
+    the semver EventCatalog reads it as (it coerces them when it resolves a reference).
+    Why: references resolve versions with semver ranges; ``1.0.0.0`` or ``one`` never match, and a
+    number-like version matches only through EventCatalog's coercion, which other tools lack.
     More than the build checks: EventCatalog builds a page with any string version, so this is a
     warning by default (the official linter's default is error).
     Source of truth: the official linter (``@eventcatalog/linter``); more than the build checks.
