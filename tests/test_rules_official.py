@@ -1287,3 +1287,24 @@ def test_valid_semver_accepts_what_the_official_linter_accepts(make_catalog):
     ours = sorted(f.file for f in lint(root) if f.rule == "schema/valid-semver")
     assert ours == theirs, (out, [texts[int(f.split("/")[1][1:])] for f in theirs])
     assert len(theirs) >= 7
+
+
+@pytest.mark.parametrize(("changes", "rule"), [
+    (edit(SERVICE, "  - id: orders-db\n", "  - id: orders-db\n    version: 2.0.0\n"), "refs/container-exists"),
+    (edit(SERVICE, "      - id: orders.{env}.events\n", "      - id: orders.{env}.events\n        version: 2.0.0\n"),
+     "refs/channel-exists"),
+    (edit(SERVICE, "  - id: order-placed\n    version: 1.0.0\n", "  - id: order-placed\n    version: 2.0.0\n"),
+     "refs/valid-version-range"),
+], ids=["container", "channel", "message"])
+def test_a_version_the_catalog_lacks_has_the_official_linters_rule_name(make_catalog, changes, rule):
+    """The oracle: a container or channel that exists without the version asked for is
+    refs/container-exists / refs/channel-exists to the official linter (its rule follows the field),
+    a message refs/valid-version-range; saga-lint names each the same, at the same page."""
+    dist = _official_linter_dist()
+    if dist is None or shutil.which("node") is None:
+        missing_tool("node and @eventcatalog/linter 1.1.1 (in $SAGA_LINT_ECLINT or /tmp/eclint) are needed")
+    root = build(make_catalog, changes)
+    out = _official_output(dist, root)
+    theirs = re.findall(r"^(\S[^\n]*)\n(?:[^\n]*\n)*?[^\n]*\((refs/[a-z-]+)\)", out, re.M)
+    ours = [(f.file, f.rule) for f in lint(root) if f.rule.startswith("refs/")]
+    assert ours == [(SERVICE, rule)] and (SERVICE, rule) in theirs, out

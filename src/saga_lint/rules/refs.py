@@ -178,7 +178,7 @@ def _versioned(ref: Reference) -> bool:
 
 
 @rule("refs/channel-exists", "error", official=True)
-def channel_exists(ctx: Context) -> Iterable[Problem]:
+def channel_exists(ctx: Context) -> Iterator[Problem]:
     """A reference names a channel that is not in the catalog.
 
     What it checks: channels in ``sends[].to``, ``receives[].from``, message ``channels``, channel
@@ -188,22 +188,28 @@ def channel_exists(ctx: Context) -> Iterable[Problem]:
         sends:
           - id: order-created
             to: [{id: orders.events}]
+    A channel that exists without the version asked for is reported here too (not under
+    ``refs/valid-version-range``), as the official linter does.
     Fix: add ``channels/<name>/index.mdx`` with that id, or correct the id.
     """
-    return _missing(ctx, _is_channel)
+    yield from _missing(ctx, _is_channel)
+    yield from _no_version(ctx, _is_channel)
 
 
 @rule("refs/container-exists", "error", official=True)
-def container_exists(ctx: Context) -> Iterable[Problem]:
+def container_exists(ctx: Context) -> Iterator[Problem]:
     """A reference names a container (data store) that is not in the catalog.
 
     What it checks: ``writesTo``, ``readsFrom``, system ``containers`` and flow ``container`` steps.
     Why: the data a service owns is part of its contract; a missing store hides it.
     Example that fails:
         writesTo: [{id: order-db}]
+    A container that exists without the version asked for is reported here too (not under
+    ``refs/valid-version-range``), as the official linter does.
     Fix: add ``containers/<name>/index.mdx`` with that id, or correct the id.
     """
-    return _missing(ctx, _is_container)
+    yield from _missing(ctx, _is_container)
+    yield from _no_version(ctx, _is_container)
 
 
 @rule("refs/valid-version-range", "error", official=True)
@@ -212,7 +218,9 @@ def valid_version_range(ctx: Context) -> Iterator[Problem]:
 
     What it checks: version references (exact, ``latest``, ``^1.0.0``, ``~1.2.0``, ``>=1.5``,
     ``1.0.0 - 2.0.0``, ``1.x``, number-like ``1``) against the versions the catalog has
-    (the root page and every ``versioned/<v>/`` page); the newest match wins. A reference with a
+    (the root page and every ``versioned/<v>/`` page); the newest match wins (channels and
+    containers: under ``refs/channel-exists`` and ``refs/container-exists``, as the official
+    linter names them). A reference with a
     version to a resource the catalog does not have at all (no version of it) is reported here
     too, as the official linter does, with ``refs/resource-exists``'s message (the id is wrong, or
     the page is missing).
@@ -224,8 +232,13 @@ def valid_version_range(ctx: Context) -> Iterator[Problem]:
     Fix: point at an existing version, or add the version.
     """
     yield from _missing(ctx, _versioned)
+    yield from _no_version(ctx, lambda r: not (_is_channel(r) or _is_container(r)))
+
+
+def _no_version(ctx: Context, predicate: Callable[[Reference], bool]) -> Iterator[Problem]:
+    """The references of ``predicate`` to a resource the catalog has, but not in the version asked for."""
     for x in ctx.graph.unresolved:
-        if x.status != "no-version":
+        if x.status != "no-version" or not predicate(x.ref):
             continue
         ref = x.ref
         have: set[str] = set()
