@@ -13,7 +13,19 @@ through the same three participants (``saga-hub``), sagas whose every message ha
 (``many-versions-saga``), one choreography of many steps (``long-choreography``), many domains in the nested layout
 ``domains/D/subdomains/S/services/X/events/Y`` (``nested``); one gateway service sending and
 receiving many messages (``fan-out``), a chain of flows each ending in the next (``sub-flows``),
-pages with long MDX bodies (``long-bodies``). For each, it
+pages with long MDX bodies (``long-bodies``); a chain of channels joined by ``routes``, with
+parameters and placeholder ids, that every message goes ``to``/``from`` (``channel-routes``); many
+services writing and reading shared containers (``data-stores``); one event of many versions
+received through semver ranges, x-ranges and ``latest`` (``version-ranges``); schemas ``$ref``-ing
+chains of shared files (``ref-chain``); one schema of many definitions each ``$ref``-ing the next,
+in a big ``oneOf``/``anyOf`` (``big-definitions``); OpenAPI and AsyncAPI files in every service's
+``specifications`` (``specs``); many teams and users with overlapping membership and ownership in
+both directions (``many-teams``); many sagas run by one orchestrator (``shared-orchestrator``); a
+saga whose every step has ten business failures (``failure-chains``); one page of 5N sends with
+long ids, N badges and N attachments (``huge-page``); a binary tree of sub-flows that all embed one
+shared flow (``flow-tree``); one service of many versions, each sending and receiving different
+messages (``service-versions``); domains with subdomains, systems, entities whose properties
+reference one another and a ubiquitous language (``domain-model``). For each, it
 writes the catalog at N and at 2N, runs ``saga-lint check --no-cache`` (``--commands`` adds
 ``report``, the HTML report, and ``review``, the N catalog committed to a new git repository as the
 base and one page's summary reworded; whole processes, median of ``--runs``) and prints the times
@@ -419,12 +431,311 @@ def long_bodies(root: Path, n: int) -> None:
         page.write_text(page.read_text(encoding="utf-8") + body, encoding="utf-8")
 
 
+# -- more shapes (2026-12-06): channels, data stores, ranges, schema chains, specs, people, ... ----
+
+
+def channel_routes(root: Path, n: int) -> None:
+    """n channels in a chain of ``routes`` (channel i routes to i+1), each with five parameters and a
+    placeholder in its id; service i sends its event to channel i with parameters and receives the
+    previous service's event from channel i-1."""
+    _base(root)
+    params = {f"p{k}": {"enum": [f"v{j}" for j in range(4)], "default": "v0", "description": f"Parameter {k}"}
+              for k in range(5)}
+    for i in range(n):
+        route = {"routes": [{"id": f"bus.{{p0}}.c{i + 1}", "version": "1.0.0"}]} if i + 1 < n else {}
+        _page(root / "domains" / "Main" / "channels" / f"C{i}" / "index.mdx",
+              {"id": f"bus.{{p0}}.c{i}", "name": f"Channel {i}", "version": "1.0.0", "owners": ["core"],
+               "address": f"bus.{{p0}}.c{i}", "protocols": ["kafka"], "deliveryGuarantee": "at-least-once",
+               "parameters": params, **route})
+        to = [{"id": f"bus.{{p0}}.c{i}", "parameters": {"p0": "v1", "p1": "v2"}, "delivery_mode": "push"}]
+        frm = [{"id": f"bus.{{p0}}.c{(i - 1) % n}", "version": "1.0.0", "parameters": {"p0": "v1"}}]
+        _service(root, i, [{"id": f"ev-{i}", "to": to}], [{"id": f"ev-{(i - 1) % n}", "from": frm}])
+        _event(root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}", f"ev-{i}", "1.0.0",
+               {"channels": [{"id": f"bus.{{p0}}.c{i}", "parameters": {"p0": "v1"}}]})
+
+
+def data_stores(root: Path, n: int) -> None:
+    """n services and n/10 containers: each service writes to its group's store and to one shared
+    ledger, and reads from five stores; the ledger is written by every service."""
+    _base(root)
+    k = max(2, n // 10)
+    kinds = ("database", "cache", "objectStore", "searchIndex", "dataWarehouse")
+    for c in range(k):
+        _page(root / "domains" / "Main" / "containers" / f"Store{c}" / "index.mdx",
+              {"id": f"store-{c}", "name": f"Store {c}", "version": "1.0.0", "owners": ["core"],
+               "container_type": kinds[c % len(kinds)], "technology": "postgres@16", "authoritative": c % 2 == 0,
+               "access_mode": "readWrite", "classification": "internal", "residency": "eu", "retention": "30d"})
+    _page(root / "domains" / "Main" / "containers" / "Ledger" / "index.mdx",
+          {"id": "ledger", "name": "Ledger", "version": "1.0.0", "owners": ["core"], "container_type": "database",
+           "access_mode": "appendOnly"})
+    for i in range(n):
+        page = root / "domains" / "Main" / "services" / f"S{i}" / "index.mdx"
+        _page(page, {"id": f"svc-{i}", "name": f"Service {i}", "version": "1.0.0", "owners": ["core"],
+                     "writesTo": [{"id": f"store-{i % k}"}, {"id": "ledger", "version": "1.0.0"}],
+                     "readsFrom": [{"id": f"store-{(i + j) % k}"} for j in range(1, 6)]})
+
+
+def version_ranges(root: Path, n: int) -> None:
+    """One event with n/10 versions (``M.m.0``, ten minors a major) and n services, each receiving it
+    through a semver range, an x-range, a number-like version or ``latest``."""
+    _base(root)
+    k = max(10, n // 10)
+    majors = k // 10
+    vers = [f"{m}.{minor}.0" for m in range(1, majors + 1) for minor in range(10)]
+    folder = root / "domains" / "Main" / "services" / "S0" / "events" / "Ranged"
+    _event(folder, "ranged", vers[-1])
+    for v in vers[:-1]:
+        _event(folder / "versioned" / v, "ranged", v)
+    _service(root, 0, [{"id": "ranged", "version": "latest"}], [])
+    forms = ("^{m}.0.0", "~{m}.3.0", "{m}.x", "{m}.x.x", ">={m}.5", "{m}.0.0 - {m}.4.0", "{m}.2.x", "v{m}", "{m}",
+             "latest", "x", "{m}.7.0")
+    for i in range(1, n):
+        m = 1 + i % majors
+        _service(root, i, [], [{"id": "ranged", "version": forms[i % len(forms)].format(m=m)}])
+
+
+def ref_chain(root: Path, n: int) -> None:
+    """n events whose schemas ``$ref`` chains of n/10 files in all, 50 files a chain (file i refs
+    file i+1, each with ten definitions that ``$ref`` one another and an ``allOf``; a chain stays
+    under the 64 files one schema may pull in): event i enters at file i % (n/10)."""
+    _base(root)
+    k = max(2, n // 10)
+    (root / "schemas").mkdir()
+    for f in range(k):
+        defs: dict[str, object] = {f"d{j}": {"type": "object", "properties": {
+            "v": {"type": "string"}, "next": {"$ref": f"#/definitions/d{j + 1}"} if j < 9 else {"type": "null"}}}
+            for j in range(10)}
+        defs["all"] = {"allOf": [{"$ref": f"#/definitions/d{j}"} for j in range(10)]}
+        if f + 1 < k and (f + 1) % 50:
+            defs["tail"] = {"$ref": f"c{f + 1}.json#/definitions/all"}
+        (root / "schemas" / f"c{f}.json").write_text(json.dumps(
+            {"$schema": "http://json-schema.org/draft-07/schema#", "definitions": defs}))
+    for i in range(n):
+        folder = root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}"
+        _event(folder, f"ev-{i}", "1.0.0")
+        ref = f"../../../../../../schemas/c{i % k}.json#/definitions/all"
+        (folder / "schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
+                                                        "type": "object", "properties": {"body": {"$ref": ref}}}))
+        _service(root, i, [{"id": f"ev-{i}"}], [])
+
+
+def big_definitions(root: Path, n: int) -> None:
+    """One event whose schema has n definitions, each ``$ref``-ing the next, and a ``oneOf`` and an
+    ``anyOf`` of all of them."""
+    _base(root)
+    folder = root / "domains" / "Main" / "services" / "S0" / "events" / "Defs"
+    _event(folder, "defs", "1.0.0")
+    defs = {f"d{i}": {"type": "object", "properties": {"v": {"type": "integer"}, **(
+        {"next": {"$ref": f"#/definitions/d{i + 1}"}} if i + 1 < n else {})}} for i in range(n)}
+    refs = [{"$ref": f"#/definitions/d{i}"} for i in range(n)]
+    (folder / "schema.json").write_text(json.dumps({
+        "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "definitions": defs,
+        "properties": {"one": {"oneOf": refs}, "any": {"anyOf": refs}}}))
+    _service(root, 0, [{"id": "defs"}], [])
+
+
+_OPENAPI = """openapi: 3.0.3
+info: {{title: Service {i}, version: 1.0.0}}
+paths:
+{paths}"""
+_ASYNCAPI = """asyncapi: 3.0.0
+info: {{title: Service {i}, version: 1.0.0}}
+channels:
+{channels}"""
+
+
+def specs(root: Path, n: int) -> None:
+    """n services, each with an OpenAPI and an AsyncAPI file (twenty operations each) in
+    ``specifications``, half in the list form and half in the object form."""
+    _base(root)
+    for i in range(n):
+        folder = root / "domains" / "Main" / "services" / f"S{i}"
+        spec: object = ([{"type": "openapi", "path": "openapi.yml", "name": "REST"},
+                         {"type": "asyncapi", "path": "asyncapi.yml", "name": "Events"}] if i % 2 else
+                        {"openapiPath": "openapi.yml", "asyncapiPath": "asyncapi.yml"})
+        _page(folder / "index.mdx", {"id": f"svc-{i}", "name": f"Service {i}", "version": "1.0.0", "owners": ["core"],
+                                     "specifications": spec})
+        paths = "".join(f"  /things/{j}:\n    get:\n      responses:\n        '200': {{description: ok}}\n"
+                        for j in range(20))
+        chans = "".join(f"  thing{j}:\n    address: things.{j}\n" for j in range(20))
+        (folder / "openapi.yml").write_text(_OPENAPI.format(i=i, paths=paths))
+        (folder / "asyncapi.yml").write_text(_ASYNCAPI.format(i=i, channels=chans))
+
+
+def many_teams(root: Path, n: int) -> None:
+    """n users and n/10 teams: each user in five teams (``associatedTeams``), each team listing its
+    members and owning services; n services, each owned by two teams and a user in both forms."""
+    _base(root)
+    k = max(5, n // 10)
+    members: list[list[str]] = [[] for _ in range(k)]
+    for u in range(n):
+        teams = [f"team-{(u + j) % k}" for j in range(5)]
+        for t in teams:
+            members[int(t.split("-")[1])].append(f"user-{u}")
+        _page(root / "users" / f"u{u}.mdx", {"id": f"user-{u}", "name": f"User {u}", "role": "Engineer",
+                                             "email": f"user{u}@acme.test", "associatedTeams": teams,
+                                             "ownedServices": [f"svc-{u}"]})
+    for t in range(k):
+        _page(root / "teams" / f"t{t}.mdx", {"id": f"team-{t}", "name": f"Team {t}", "members": members[t],
+                                             "email": f"team{t}@acme.test",
+                                             "ownedServices": [f"svc-{i}" for i in range(t, n, k)]})
+    for i in range(n):
+        page = root / "domains" / "Main" / "services" / f"S{i}" / "index.mdx"
+        _page(page, {"id": f"svc-{i}", "name": f"Service {i}", "version": "1.0.0",
+                     "owners": [f"team-{i % k}", {"id": f"team-{(i + 1) % k}", "collection": "teams"},
+                                {"id": f"user-{i}", "collection": "users"}]})
+
+
+def shared_orchestrator(root: Path, n: int) -> None:
+    """n/5 sagas of three steps, each with its own participants and messages, all run by one
+    orchestrator (which sends every saga's commands and receives every reply)."""
+    _store(root)
+    sagas = [[f"g{g}{p}" for p in "abc"] for g in range(max(1, n // 5))]
+    for g, parts in enumerate(sagas):
+        for k, p in enumerate(parts):
+            _participant(root / "domains" / "Main" / "services" / f"P{p}", f"svc-{p}", [p], writes=k == 2)
+        _page(root / "domains" / "Main" / "flows" / f"F{g}" / "index.mdx",
+              {"id": f"saga-{g}", "name": f"Saga {g}", "version": "1.0.0", "owners": ["core"],
+               "steps": _saga_steps("orch", parts), "x-saga": _saga_block("orch", parts)})
+    ms = [_msgs(p) for parts in sagas for p in parts]
+    _page(root / "domains" / "Main" / "services" / "Orch" / "index.mdx",
+          {"id": "orch", "name": "orch", "version": "1.0.0", "owners": ["core"],
+           "sends": [{"id": m[k]} for m in ms for k in ("command", "undo")],
+           "receives": [{"id": m[k]} for m in ms for k in ("ok", "failed")]})
+
+
+def failure_chains(root: Path, n: int) -> None:
+    """One saga of n/20 steps whose every step has ten business failures (each its own event, each
+    a trigger of the participant's command and a reply the orchestrator receives)."""
+    _store(root)
+    parts = [f"p{i}" for i in range(max(2, n // 20))]
+    extra = {p: [f"{p}-rejected-{j}" for j in range(1, 10)] for p in parts}
+    for i, p in enumerate(parts):
+        folder = root / "domains" / "Main" / "services" / f"P{i}"
+        _participant(folder, f"svc-{p}", [p], writes=i + 1 == len(parts))
+        text = (folder / "index.mdx").read_text(encoding="utf-8")
+        front = json.loads(text.split("---\n")[1])
+        front["receives"][0]["triggers"] += [{"id": e, "condition": "When it is rejected"} for e in extra[p]]
+        front["sends"] += [{"id": e} for e in extra[p]]
+        _page(folder / "index.mdx", {k: v for k, v in front.items() if k != "summary"})
+        for e in extra[p]:
+            _message(folder / "events" / e, e)
+    _saga(root, "Long", "orch", parts)
+    page = root / "domains" / "Main" / "flows" / "Long" / "index.mdx"
+    flow = json.loads(page.read_text(encoding="utf-8").split("---\n")[1])
+    for k, p in enumerate(parts):
+        flow["x-saga"]["steps"][f"step_{k}"]["failures"] += [{"event": e, "status": "REJECTED"} for e in extra[p]]
+    _page(page, {k: v for k, v in flow.items() if k != "summary"})
+    orch = root / "domains" / "Main" / "services" / "Long" / "index.mdx"
+    front = json.loads(orch.read_text(encoding="utf-8").split("---\n")[1])
+    front["receives"] += [{"id": e} for p in parts for e in extra[p]]
+    _page(orch, {k: v for k, v in front.items() if k != "summary"})
+
+
+def huge_page(root: Path, n: int) -> None:
+    """One service page of 5n sends with 120-character ids, n badges and n attachments; 5n events."""
+    _base(root)
+    ids = [f"{'a-very-long-event-name-' * 4}{i:08d}"[:110] + f"-{i:08d}" for i in range(5 * n)]
+    badges = [{"content": f"Badge {i}", "backgroundColor": "blue", "textColor": "white"} for i in range(n)]
+    attachments = [{"url": f"https://example.test/doc/{i}", "title": f"Doc {i}"} for i in range(n)]
+    _page(root / "domains" / "Main" / "services" / "S0" / "index.mdx",
+          {"id": "svc-0", "name": "Service 0", "version": "1.0.0", "owners": ["core"], "badges": badges,
+           "attachments": attachments, "sends": [{"id": e, "version": "1.0.0"} for e in ids]})
+    for i, eid in enumerate(ids):
+        _event(root / "domains" / "Main" / "services" / "S0" / "events" / f"E{i}", eid, "1.0.0")
+
+
+def flow_tree(root: Path, n: int) -> None:
+    """n flows in a binary tree: flow i branches to sub-flows 2i+1 and 2i+2 (``flow:`` steps), and
+    every flow also embeds one shared flow."""
+    _base(root)
+    _service(root, 0, [{"id": "ev-0"}], [])
+    _event(root / "domains" / "Main" / "services" / "S0" / "events" / "E0", "ev-0", "1.0.0")
+    _page(root / "domains" / "Main" / "flows" / "Shared" / "index.mdx",
+          {"id": "shared", "name": "Shared", "version": "1.0.0", "owners": ["core"],
+           "steps": [{"id": "a", "title": "A", "service": {"id": "svc-0"}, "next_step": "e"},
+                     {"id": "e", "title": "E", "message": {"id": "ev-0"}}]})
+    for f in range(n):
+        kids = [c for c in (2 * f + 1, 2 * f + 2) if c < n]
+        steps: list[dict[str, object]] = [
+            {"id": "a", "title": "A", "service": {"id": "svc-0"}, "next_step": "e"},
+            {"id": "e", "title": "E", "message": {"id": "ev-0"}, "next_steps": ["shared"] + [f"k{c}" for c in kids]},
+            {"id": "shared", "title": "Shared", "flow": {"id": "shared", "version": "1.0.0"}}]
+        steps += [{"id": f"k{c}", "title": f"Flow {c}", "flow": {"id": f"flow-{c}"}} for c in kids]
+        _page(root / "domains" / "Main" / "flows" / f"F{f}" / "index.mdx",
+              {"id": f"flow-{f}", "name": f"Flow {f}", "version": "1.0.0", "owners": ["core"], "steps": steps})
+
+
+def service_versions(root: Path, n: int) -> None:
+    """One service with n/10 versions (``versioned/``), version v sending event v and receiving event
+    v-1; a consumer of each event pinned to its version; a flow through the versions by range."""
+    _base(root)
+    k = max(2, n // 10)
+    folder = root / "domains" / "Main" / "services" / "Core"
+    for v in range(1, k + 1):
+        at = folder if v == k else folder / "versioned" / f"{v}.0.0"
+        _page(at / "index.mdx", {"id": "core-svc", "name": "Core service", "version": f"{v}.0.0", "owners": ["core"],
+                                 "sends": [{"id": f"ev-{v}", "version": "^1.0.0"}],
+                                 "receives": [{"id": f"ev-{v - 1}"}] if v > 1 else []})
+        _event(folder / "events" / f"E{v}", f"ev-{v}", "1.0.0")
+    for i in range(n):
+        v = 1 + i % k
+        _service(root, i, [], [{"id": f"ev-{v}", "version": "1.0.0"}])
+    steps: list[dict[str, object]] = []
+    for v in range(1, k + 1):
+        steps.append({"id": f"s{v}", "title": f"v{v}", "service": {"id": "core-svc", "version": f"{v}.0.0"},
+                      "next_step": f"m{v}"})
+        steps.append({"id": f"m{v}", "title": f"ev {v}", "message": {"id": f"ev-{v}", "version": "1.x"},
+                      **({"next_step": f"s{v + 1}"} if v < k else {})})
+    _page(root / "domains" / "Main" / "flows" / "Versions" / "index.mdx",
+          {"id": "versions-flow", "name": "Versions", "version": "1.0.0", "owners": ["core"], "steps": steps})
+
+
+def domain_model(root: Path, n: int) -> None:
+    """n/10 domains, each with a subdomain, a system of five services, five entities whose properties
+    reference one another, and a ubiquitous language of twenty terms."""
+    _base(root, "^4.0.0")
+    k = max(1, n // 10)
+    for d in range(k):
+        dom = root / "domains" / f"D{d}"
+        ents = [f"ent-{d}-{j}" for j in range(5)]
+        svcs = [f"svc-{d}-{j}" for j in range(5)]
+        _page(dom / "index.mdx", {"id": f"dom-{d}", "name": f"Domain {d}", "version": "1.0.0", "owners": ["core"],
+                                  "domains": [{"id": f"sub-{d}"}], "entities": [{"id": e} for e in ents],
+                                  "systems": [{"id": f"sys-{d}"}]})
+        _page(dom / "subdomains" / "Sub" / "index.mdx",
+              {"id": f"sub-{d}", "name": f"Sub {d}", "version": "1.0.0", "owners": ["core"]})
+        _page(dom / "systems" / "Sys" / "index.mdx",
+              {"id": f"sys-{d}", "name": f"System {d}", "version": "1.0.0", "owners": ["core"], "scope": "internal",
+               "services": [{"id": s} for s in svcs], "entities": [{"id": e} for e in ents]})
+        for j, sid in enumerate(svcs):
+            _page(dom / "systems" / "Sys" / "services" / f"X{j}" / "index.mdx",
+                  {"id": sid, "name": sid, "version": "1.0.0", "owners": ["core"], "entities": [{"id": ents[j]}]})
+        for j, eid in enumerate(ents):
+            props = [{"name": "id", "type": "string", "required": True},
+                     {"name": "next", "type": "string", "references": ents[(j + 1) % 5], "referencesIdentifier": "id",
+                      "relationType": "hasOne", "referenceTarget": "entity"},
+                     {"name": "items", "type": "array", "items": {"type": "object", "properties": [
+                         {"name": "qty", "type": "number"}]}}]
+            _page(dom / "entities" / f"E{j}" / "index.mdx",
+                  {"id": eid, "name": eid, "version": "1.0.0", "owners": ["core"], "aggregateRoot": j == 0,
+                   "identifier": "id", "properties": props})
+        words = [{"id": f"term-{d}-{t}", "name": f"Term {t}", "summary": f"What term {t} means."} for t in range(20)]
+        (dom / "ubiquitous-language.mdx").write_text("---\n" + json.dumps({"dictionary": words}) + "\n---\n")
+
+
 SHAPES: dict[str, Writer] = {"hub": hub, "versions": versions, "long-flow": long_flow, "diamonds": diamonds,
                              "many-flows": many_flows, "one-team": one_team, "big-schema": big_schema,
                              "one-channel": one_channel, "shared-ref": shared_ref,
                              "long-saga": long_saga, "saga-hub": saga_hub, "many-versions-saga": many_versions_saga,
                              "long-choreography": long_choreography, "nested": nested, "fan-out": fan_out,
-                             "sub-flows": sub_flows, "long-bodies": long_bodies}
+                             "sub-flows": sub_flows, "long-bodies": long_bodies,
+                             "channel-routes": channel_routes, "data-stores": data_stores,
+                             "version-ranges": version_ranges, "ref-chain": ref_chain,
+                             "big-definitions": big_definitions, "specs": specs, "many-teams": many_teams,
+                             "shared-orchestrator": shared_orchestrator, "failure-chains": failure_chains,
+                             "huge-page": huge_page, "flow-tree": flow_tree, "service-versions": service_versions,
+                             "domain-model": domain_model}
 
 
 def _median_wall(cmd: list[str], runs: int) -> tuple[float, int]:
