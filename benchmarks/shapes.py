@@ -21,8 +21,8 @@ chains of shared files (``ref-chain``); one schema of many definitions each ``$r
 in a big ``oneOf``/``anyOf`` (``big-definitions``); OpenAPI and AsyncAPI files in every service's
 ``specifications`` (``specs``); many teams and users with overlapping membership and ownership in
 both directions (``many-teams``); many sagas run by one orchestrator (``shared-orchestrator``); a
-saga whose every step has ten business failures (``failure-chains``); one page of 5N sends with
-long ids, N badges and N attachments (``huge-page``); a binary tree of sub-flows that all embed one
+saga whose every step has ten business failures (``failure-chains``); one page of 2N sends with
+long ids, N/2 badges and N/2 attachments (``huge-page``); a binary tree of sub-flows that all embed one
 shared flow (``flow-tree``); one service of many versions, each sending and receiving different
 messages (``service-versions``); domains with subdomains, systems, entities whose properties
 reference one another and a ubiquitous language (``domain-model``). For each, it
@@ -633,11 +633,12 @@ def failure_chains(root: Path, n: int) -> None:
 
 
 def huge_page(root: Path, n: int) -> None:
-    """One service page of 5n sends with 120-character ids, n badges and n attachments; 5n events."""
+    """One service page of 2n sends with 120-character ids, n/2 badges and n/2 attachments; 2n events
+    (the page is 2 MB at n = 8,000, under the 5 MB cap on a catalog file)."""
     _base(root)
-    ids = [f"{'a-very-long-event-name-' * 4}{i:08d}"[:110] + f"-{i:08d}" for i in range(5 * n)]
-    badges = [{"content": f"Badge {i}", "backgroundColor": "blue", "textColor": "white"} for i in range(n)]
-    attachments = [{"url": f"https://example.test/doc/{i}", "title": f"Doc {i}"} for i in range(n)]
+    ids = [f"{'a-very-long-event-name-' * 4}{i:08d}"[:110] + f"-{i:08d}" for i in range(2 * n)]
+    badges = [{"content": f"Badge {i}", "backgroundColor": "blue", "textColor": "white"} for i in range(n // 2)]
+    attachments = [{"url": f"https://example.test/doc/{i}", "title": f"Doc {i}"} for i in range(n // 2)]
     _page(root / "domains" / "Main" / "services" / "S0" / "index.mdx",
           {"id": "svc-0", "name": "Service 0", "version": "1.0.0", "owners": ["core"], "badges": badges,
            "attachments": attachments, "sends": [{"id": e, "version": "1.0.0"} for e in ids]})
