@@ -55,6 +55,14 @@ def test_each_shape_is_a_clean_catalog_of_its_shape(name, tmp_path):
     elif name == "nested":
         files = [r.file for r in result.catalog.resources if r.type == "event"]
         assert len(files) == 5 * (n // 10) and all("/subdomains/" in f for f in files)
+    elif name == "channel-routes":  # n channels, n - 1 routes between them
+        assert sum(1 for r in result.catalog.resources if r.type == "channel") == n
+        assert sum(1 for x in result.graph.resolved if x.ref.path[0] == "routes" and x.target is not None) == n - 1
+    elif name == "version-ranges":  # every range resolved to a version of the one event
+        assert sum(1 for r in result.catalog.resources if r.id == "ranged") == max(10, n // 10)
+        assert not result.graph.unresolved
+    elif name == "shared-orchestrator":  # n/5 sagas, one orchestrator
+        assert len(result.sagas) == n // 5 and {s.orchestrator.id for s in result.sagas if s.orchestrator} == {"orch"}
 
 
 def test_the_probe_reports_its_ratio(capsys):
