@@ -193,13 +193,39 @@ class FlowMap:
         handler, plus the edges drawn on the handler (command -> service -> "Already completed").
         With ``handler`` (one consumer of a fan-out), only that consumer's edges."""
         if handler is not None:
-            return list(handler.edges)
+            return self._through_decisions(list(handler.edges), {handler.id})
         node = self.nodes.get(sid)
         if node is None:
             return []
         handler = self.handler_node(sid)
         own = [e for e in node.edges if handler is None or e[1] != handler.id]
-        return own + (handler.edges if handler is not None else [])
+        edges = own + (handler.edges if handler is not None else [])
+        return self._through_decisions(edges, {sid} | ({handler.id} if handler is not None else set()))
+
+    def is_decision(self, sid: str, sources: set[str]) -> bool:
+        """A plain node (``type: node`` or nothing) that branches on (it has edges out), is drawn
+        only from ``sources`` (the step, its handler, the decisions already passed: no other path
+        merges into it) and is titled as no failure: "Customer loaded" -> "Authorization Failed" /
+        "Customer Authorized", a decision the step's participant takes, not a step of its own."""
+        node = self.nodes.get(sid)
+        return node is not None and node.kind == "other" and bool(node.edges) and not self.is_failure_title(sid) \
+            and all(link.source in sources for link in self.in_links(sid))
+
+    def _through_decisions(self, edges: list[Edge], sources: set[str]) -> list[Edge]:
+        """``edges``, each one to a decision node (``is_decision``) replaced by the decision's own
+        edges, and so on: the branches and the reply drawn after the decisions belong to the step.
+        An edge that draws a failure itself is kept as it is."""
+        out: list[Edge] = []
+        todo = list(reversed(edges))
+        while todo:
+            edge = todo.pop()
+            tid = edge[1]
+            if tid in sources or self.is_failure_edge(edge) or not self.is_decision(tid, sources):
+                out.append(edge)
+                continue
+            sources = sources | {tid}
+            todo.extend(reversed(self.nodes[tid].edges))
+        return out
 
     def outcome_after(self, sid: str) -> tuple[Node, Node] | None:
         """A container drawn after this node (directly or through policy nodes), then an event: the
