@@ -93,8 +93,9 @@ def implied_consumer(graph: CatalogGraph, fmap: FlowMap, node: Node, commands: l
 
 
 def acts(graph: CatalogGraph, fmap: FlowMap, handler: Node, svc: Resource) -> bool:
-    """The consumer sends a message drawn after it, or writes a container drawn after it."""
-    for _, tid in handler.edges:
+    """The consumer sends a message drawn after it (or after the external system it calls, or the
+    decisions it takes: ``FlowMap.step_edges``), or writes a container drawn after it."""
+    for _, tid in fmap.step_edges(handler.id, handler):
         nxt = fmap.nodes.get(tid)
         if nxt is None or nxt.target is None:
             continue

@@ -203,13 +203,16 @@ class FlowMap:
         return self._through_decisions(edges, {sid} | ({handler.id} if handler is not None else set()))
 
     def is_decision(self, sid: str, sources: set[str]) -> bool:
-        """A plain node (``type: node`` or nothing) that branches on (it has edges out), is drawn
-        only from ``sources`` (the step, its handler, the decisions already passed: no other path
-        merges into it) and is titled as no failure: "Customer loaded" -> "Authorization Failed" /
-        "Customer Authorized", a decision the step's participant takes, not a step of its own."""
+        """A node the step passes through: drawn only from ``sources`` (the step, its handler, the
+        nodes already passed: no other path merges into it), with edges out, and either a plain
+        node (``type: node`` or nothing) titled as no failure ("Customer loaded" -> "Authorization
+        Failed" / "Customer Authorized", a decision the step's participant takes), or an external
+        system the handler calls (OCR LLM Service -> OpenAI API -> the event the service publishes):
+        not a step of its own."""
         node = self.nodes.get(sid)
-        return node is not None and node.kind == "other" and bool(node.edges) and not self.is_failure_title(sid) \
-            and all(link.source in sources for link in self.in_links(sid))
+        if node is None or not node.edges or not all(link.source in sources for link in self.in_links(sid)):
+            return False
+        return node.kind == "externalSystem" or (node.kind == "other" and not self.is_failure_title(sid))
 
     def _through_decisions(self, edges: list[Edge], sources: set[str]) -> list[Edge]:
         """``edges``, each one to a decision node (``is_decision``) replaced by the decision's own
