@@ -75,3 +75,17 @@ def test_a_plain_node_another_path_merges_into_is_no_decision_of_the_step(tmp_pa
     step, _ = _step(tmp_path, steps)
     assert step.success_edges == [(None, "loaded")] and step.failure_edges == []
     assert step.success is None
+
+
+def test_a_saga_whose_drawn_messages_are_not_in_the_catalog_says_so(tmp_path):
+    """skedular keeps its command and event pages one folder too deep (commands/Team/AddTeam/), where
+    EventCatalog does not load them: the saga has no step, because its messages are missing, not
+    because none is drawn."""
+    from test_saga_model import flow
+
+    pages = [CONFIG, *TEAMS, service("team-service", "ordering", sends=["team-upserted"], receives=["add-team"]),
+             flow(FLOW, _steps())]
+    _, findings = model(build(tmp_path, *pages))
+    [msg] = [f.message for f in findings if f.rule == "saga/pivot"]
+    assert msg.startswith("the saga has no step to review: messages it draws are not in the catalog (add-team, "
+                          "team-upserted: see refs/resource-exists), and no other command is drawn")

@@ -26,7 +26,8 @@ def pivot(ctx: Context) -> Iterator[Problem]:
     no compensation either (its finding asks for ``type: pivot`` with ``compensation: none``). A
     saga with no step at all (an x-saga block, Compensation node or config entry on a map with no
     command and no event drawn to a service that receives it and acts on it) is said here too:
-    nothing of it would be reviewed.
+    nothing of it would be reviewed; when messages the map draws are not in the catalog (a page in
+    a folder EventCatalog does not load), the finding names them, the likely cause.
     Why: the pivot is the point of no return (Garcia-Molina and Salem; Richardson's
     compensatable / pivot / retriable steps). A compensatable step after it, or a step that can
     fail for business reasons, can leave the saga half done with nothing left to undo it.
@@ -38,8 +39,7 @@ def pivot(ctx: Context) -> Iterator[Problem]:
     for saga in ctx.sagas:
         flow = saga.flow
         if not saga.steps:
-            yield Problem("the saga has no step to review: no command is drawn, and no event is drawn to a service that "
-                          "receives it and acts on it (sends a message or writes a container drawn after it), so it has no "
+            yield Problem(f"the saga has no step to review: {_why_no_step(saga)}, so it has no "
                           "pivot and none of its steps' owners, conditions, retries, compensations or statuses are "
                           "checked. Draw each participant as a service step after the message it handles (and add the "
                           "message to its receives), or declare the steps in x-saga.steps.", flow, ("steps",))
@@ -60,6 +60,20 @@ def pivot(ctx: Context) -> Iterator[Problem]:
                           flow, ("x-saga", "steps"), step=pivots[1].id if len(pivots) > 1 else None)
         if pivots:
             yield from _after_pivot(saga, pivots[0])
+
+
+def _why_no_step(saga: Saga) -> str:
+    """Why no step was found: nothing drawn is one, or the messages drawn are not in the catalog
+    (``refs/resource-exists`` says where each is: a page in a folder EventCatalog does not load)."""
+    fmap = saga.flowmap
+    missing = sorted({str(n.message_id) for n in (fmap.ordered() if fmap is not None else [])
+                      if n.kind == "message" and n.target is None and n.message_id})
+    if not missing:
+        return ("no command is drawn, and no event is drawn to a service that receives it and acts on it (sends a "
+                "message or writes a container drawn after it)")
+    listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return (f"messages it draws are not in the catalog ({listed}: see refs/resource-exists), and no other command is "
+            "drawn, nor an event to a service that receives it and acts on it")
 
 
 def _after_pivot(saga: Saga, p: SagaStep) -> Iterator[Problem]:
