@@ -6,7 +6,8 @@ EventCatalog draws a flow as ``steps`` with ``next_step`` / ``next_steps``; a st
 Exception, Outcome, Policy, Decision, Timer, ...). ``FlowMap`` reads all of them once (linear in
 the number of steps) and answers what the saga model asks of the drawing: which nodes are
 failures, which edges are failure branches, which service is drawn after a message (its
-handler), what is drawn after a step through its handler (the branches that belong to the step),
+handler), what is drawn after a step through its handler, the plain decision nodes and the external
+systems it calls (the branches that belong to the step: ``step_edges``, ``is_decision``),
 and whether a container is followed by an event (a durable outcome).
 
 The saga rules read the same map (``Saga.flowmap``, built once per flow by ``build``): each
