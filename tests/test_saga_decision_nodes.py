@@ -89,3 +89,20 @@ def test_a_saga_whose_drawn_messages_are_not_in_the_catalog_says_so(tmp_path):
     [msg] = [f.message for f in findings if f.rule == "saga/pivot"]
     assert msg.startswith("the saga has no step to review: messages it draws are not in the catalog (add-team, "
                           "team-upserted: see refs/resource-exists), and no other command is drawn")
+
+
+def test_a_labelled_branch_is_what_its_label_says_whatever_the_title_it_leads_to(tmp_path):
+    """skedular titles the node after "Customer Authorized" "Authorized Failed" (copied from its
+    sibling): the branch is still the success path, and the event after it the step's success."""
+    step, rules = _step(tmp_path, _steps(authorized_title="Authorized Failed"))
+    assert step.failure_edges == [("Authorization Failed", "denied")]
+    assert step.success == "team-upserted"
+
+
+def test_an_unlabelled_edge_to_a_node_titled_as_a_failure_is_a_failure_branch(tmp_path):
+    """EventCatalog's PaymentFlow draws the failure as an unlabelled edge to "Payment Failed"."""
+    steps = _steps()
+    steps[2]["next_steps"][0] = {"id": "denied"}
+    steps[3]["title"] = "Authorization failed"
+    step, _ = _step(tmp_path, steps)
+    assert step.failure_edges == [(None, "denied")]

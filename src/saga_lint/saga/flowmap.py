@@ -161,9 +161,12 @@ class FlowMap:
 
     def is_failure_edge(self, edge: Edge) -> bool:
         """An edge that draws a failure: to a failure node, or labelled as one, or to a failure event,
-        or to a plain node titled as one (``type: node`` "Payment Failed", EventCatalog's PaymentFlow)."""
+        or unlabelled to a plain node titled as one (``type: node`` "Payment Failed", EventCatalog's
+        PaymentFlow). A label that reads as no failure says what the branch is: skedular's AddTeam
+        draws "Customer Authorized" to a node whose title, copied from its sibling, says "Authorized
+        Failed"; the title does not make that branch a failure."""
         label, tid = edge
-        if self.is_failure_node(tid) or (label and FAILURE_LABEL.search(label)) or self.is_failure_title(tid):
+        if self.is_failure_node(tid) or (label and FAILURE_LABEL.search(label)) or (not label and self.is_failure_title(tid)):
             return True
         node = self.nodes.get(tid)
         return self.message_type(tid) == "event" and node is not None and node.target is not None \
@@ -206,14 +209,15 @@ class FlowMap:
     def is_decision(self, sid: str, sources: set[str]) -> bool:
         """A node the step passes through: drawn only from ``sources`` (the step, its handler, the
         nodes already passed: no other path merges into it), with edges out, and either a plain
-        node (``type: node`` or nothing) titled as no failure ("Customer loaded" -> "Authorization
-        Failed" / "Customer Authorized", a decision the step's participant takes), or an external
-        system the handler calls (OCR LLM Service -> OpenAI API -> the event the service publishes):
-        not a step of its own."""
+        node (``type: node`` or nothing: "Customer loaded" -> "Authorization Failed" / "Customer
+        Authorized", a decision the step's participant takes), or an external system the handler
+        calls (OCR LLM Service -> OpenAI API -> the event the service publishes): not a step of its
+        own. An edge that draws a failure is not passed (``_through_decisions``): an unlabelled edge
+        to a plain node titled as a failure is one, a labelled one is what its label says."""
         node = self.nodes.get(sid)
         if node is None or not node.edges or not all(link.source in sources for link in self.in_links(sid)):
             return False
-        return node.kind == "externalSystem" or (node.kind == "other" and not self.is_failure_title(sid))
+        return node.kind in ("externalSystem", "other")
 
     def _through_decisions(self, edges: list[Edge], sources: set[str]) -> list[Edge]:
         """``edges``, each one to a decision node (``is_decision``) replaced by the decision's own
