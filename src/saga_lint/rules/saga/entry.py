@@ -40,7 +40,7 @@ def entry(ctx: Context) -> Iterator[Problem]:
     """
     for saga in ctx.sagas:
         fm = flowmap(ctx, saga)
-        found = _entry(saga, fm)
+        found = entry_message(saga, fm)
         if found is None:
             continue
         mid, node, path, participant = found
@@ -71,7 +71,7 @@ def _starter(fm: FlowMap, node: Node) -> bool:
 Entry = tuple[str, "Node | None", "KeyPath", "tuple[str, KeyPath] | None"]
 
 
-def _entry(saga: Saga, fm: FlowMap) -> Entry | None:
+def entry_message(saga: Saga, fm: FlowMap) -> Entry | None:
     """The entry message: the first x-saga step's trigger, else the first message node of the map."""
     blocks = raw_steps(saga)
     ordered = sorted(blocks, key=lambda k: fm.nodes[k].index if k in fm.nodes else len(fm.nodes))

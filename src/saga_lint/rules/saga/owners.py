@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from saga_lint.rules import Problem, rule
 from saga_lint.rules.saga.common import at, flowmap, lookup, prose, receivers, unreceived
+from saga_lint.rules.saga.entry import entry_message
 from saga_lint.saga.coordination import acts
 from saga_lint.saga.values import ids_of
 
@@ -103,8 +104,10 @@ def _drawn_consumers(ctx: Context, saga: Saga, fmap: FlowMap) -> Iterator[Proble
     sends the step commands) is ``saga/orchestrator``'s."""
     # the services that send a step command (an orchestrator): asked once per saga, not per consumer drawn
     coordinators = {r.key for s in saga.steps if s.command is not None for r in ctx.graph.senders_of(s.command)}
+    entry = entry_message(saga, fmap)
+    entry_node = entry[1].id if entry is not None and entry[1] is not None else None
     for node in fmap.ordered():
-        if fmap.message_type(node.id) != "event" or node.message_id is None \
+        if node.id == entry_node or fmap.message_type(node.id) != "event" or node.message_id is None \
                 or not any(b.kind in ("service", "agent") for b in fmap.before(node.id)):
             continue
         got = {r.id for r in receivers(ctx, node.message_id)}
