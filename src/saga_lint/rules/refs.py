@@ -158,13 +158,13 @@ def resource_exists(ctx: Context) -> Iterable[Problem]:
     Resources declared as ``dependencies`` in ``eventcatalog.config.js`` count as existing. When
     a page EventCatalog does not load (``structure/unrecognised-file``, e.g. an event grouped in
     ``events/Orders/OrderPlaced/``) sits in a folder named like the id, under a collection of a
-    kind the reference points at, the message names it.
+    kind the reference points at, the message names it. A reference that names a version
+    (``version: 1.0.0``, ``latest`` too) is reported under ``refs/valid-version-range`` instead,
+    as the official linter names it, with the same message.
     Why: a dangling reference is a broken link in the catalog and a missing contract in the graph.
     Example that fails:
         sends:
           - id: order-craeted
-    A reference that names a version (``version: 1.0.0``, ``latest`` too) is reported under
-    ``refs/valid-version-range``, as the official linter names it; the message is the same.
     Fix: correct the id ("did you mean" is suggested) or add the resource's page.
     """
     return _missing(ctx, lambda r: not (_is_owner_ref(r) or _is_channel(r) or _is_container(r) or _versioned(r)))
@@ -183,13 +183,13 @@ def channel_exists(ctx: Context) -> Iterator[Problem]:
 
     What it checks: channels in ``sends[].to``, ``receives[].from``, message ``channels``, channel
     ``routes``/``channels``. Channel ids may contain placeholders such as ``orders.{env}.events``.
+    A channel that exists without the version asked for is reported here too (not under
+    ``refs/valid-version-range``), as the official linter does.
     Why: a message routed to a channel nobody documented cannot be found or governed.
     Example that fails:
         sends:
           - id: order-created
             to: [{id: orders.events}]
-    A channel that exists without the version asked for is reported here too (not under
-    ``refs/valid-version-range``), as the official linter does.
     Fix: add ``channels/<name>/index.mdx`` with that id, or correct the id.
     """
     yield from _missing(ctx, _is_channel)
@@ -201,11 +201,11 @@ def container_exists(ctx: Context) -> Iterator[Problem]:
     """A reference names a container (data store) that is not in the catalog.
 
     What it checks: ``writesTo``, ``readsFrom``, system ``containers`` and flow ``container`` steps.
+    A container that exists without the version asked for is reported here too (not under
+    ``refs/valid-version-range``), as the official linter does.
     Why: the data a service owns is part of its contract; a missing store hides it.
     Example that fails:
         writesTo: [{id: order-db}]
-    A container that exists without the version asked for is reported here too (not under
-    ``refs/valid-version-range``), as the official linter does.
     Fix: add ``containers/<name>/index.mdx`` with that id, or correct the id.
     """
     yield from _missing(ctx, _is_container)
@@ -218,12 +218,11 @@ def valid_version_range(ctx: Context) -> Iterator[Problem]:
 
     What it checks: version references (exact, ``latest``, ``^1.0.0``, ``~1.2.0``, ``>=1.5``,
     ``1.0.0 - 2.0.0``, ``1.x``, number-like ``1``) against the versions the catalog has
-    (the root page and every ``versioned/<v>/`` page); the newest match wins (channels and
-    containers: under ``refs/channel-exists`` and ``refs/container-exists``, as the official
-    linter names them). A reference with a
-    version to a resource the catalog does not have at all (no version of it) is reported here
-    too, as the official linter does, with ``refs/resource-exists``'s message (the id is wrong, or
-    the page is missing).
+    (the root page and every ``versioned/<v>/`` page); the newest match wins. Channels and
+    containers are reported under ``refs/channel-exists`` and ``refs/container-exists``, as the
+    official linter names them. A reference with a version to a resource the catalog does not
+    have at all (no version of it) is reported here too, as the official linter does, with
+    ``refs/resource-exists``'s message (the id is wrong, or the page is missing).
     Why: the reference resolves to nothing, so the relation silently disappears.
     Example that fails:
         sends:
