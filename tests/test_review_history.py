@@ -633,3 +633,21 @@ def test_a_schema_the_page_shows_with_schemaviewer_is_part_of_its_change(repo):
     code, doc = review_json(repo / "catalog", "--base", base)
     assert [(c["id"], "schema" in c["what"]) for c in doc["changes"]] == [("order-created", True)]
     assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == []
+
+
+def test_a_catalog_the_checked_out_branch_moved_away_is_read_from_the_revisions(repo):
+    """With --head, PATH is read from the revisions named: a working tree whose branch moved the
+    catalog elsewhere (PATH now holds only other folders) is no reason to refuse; a PATH that is no
+    catalog at either revision is still refused, saying so."""
+    base = commit(repo, "base")
+    write(repo, "catalog/events/order-shipped/index.mdx", page("order-shipped", "Order Shipped"))
+    head = commit(repo, "add an event")
+    git(repo, "mv", "catalog", "site")
+    write(repo, "catalog/README.md", "The catalog moved to site/.\n")
+    commit(repo, "move the catalog, leave a note behind")
+    code, doc = review_json(repo / "catalog", "--base", base, "--head", head)
+    assert code == 0 and [(c["kind"], c["id"]) for c in doc["changes"]] == [("added", "order-shipped")]
+    git(repo, "mv", "site/teams", "site/crew")
+    code, out = review(repo / "site" / "crew", "--base", base, "--head", head)
+    assert code == 2 and "is not an EventCatalog catalog at" in out
+

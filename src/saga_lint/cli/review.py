@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -40,14 +41,14 @@ def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: st
     schema compatibility of changed messages, and the change guidance of every changed saga.
     Exit 1 when the change introduces findings at or above the fail level, 2 when it cannot run.
     """
-    import os
-
     from saga_lint.config import load_config
     from saga_lint.repo import blob_link_base
     from saga_lint.review import ReviewError, run_review
     from saga_lint.review.render import render as render_review
 
-    if head is not None and not os.path.exists(path):
+    if head is not None and (not os.path.exists(path) or _elsewhere_at_head(path)):
+        # the checked-out files have no catalog at PATH (another branch is checked out): the
+        # revisions named are read, and the head revision's copy is the one that must be a catalog
         config = load_config(path, config_path) if config_path else None  # else the head revision's
     elif not os.path.exists(path):
         raise Failure(f"catalog folder not found: {path} (not in the checked-out files; to review a revision "
@@ -71,6 +72,15 @@ def review_cmd(path: str, base: str, head: str | None, fmt: str, config_path: st
         rest_at = "the job's step summary has all of them"
     click.echo(render_review(fmt, result, link_base=link_base, rest_at=rest_at), nl=False)
     exit_now(1 if result.failed else 0)
+
+
+def _elsewhere_at_head(path: str) -> bool:
+    """With --head: PATH exists in the checked-out files but holds no catalog there (nor is a part
+    of one), as a folder whose catalog the checked-out branch moved away does: the catalog is read
+    from the revisions named, not refused for what the working tree has."""
+    from saga_lint.catalog.locate import enclosing_catalog, is_catalog
+
+    return os.path.isdir(path) and not is_catalog(path) and enclosing_catalog(path) is None
 
 
 def _apply_baseline(result: ReviewResult, path: str) -> None:

@@ -91,6 +91,7 @@ def run_review(path: str | os.PathLike[str], base: str, head: str | None = None,
     """Review the change from ``base`` to ``head`` (None: the working tree). ``config_given``: the
     configuration was named by the user (``-c``), so it is not compared with the base's. When
     ``head`` is a commit, the catalog folder need not exist in the working tree."""
+    from saga_lint.catalog.locate import is_catalog
     from saga_lint.review.history import catalog_renames, moved_from, renames
 
     repo = open_repo(path, must_exist=head is None)
@@ -105,6 +106,9 @@ def run_review(path: str | os.PathLike[str], base: str, head: str | None = None,
     with contextlib.ExitStack() as stack:
         base_root = stack.enter_context(catalog_at(repo, base_sha, base_prefix))
         head_root = stack.enter_context(catalog_at(repo, head_sha)) if head_sha else Path(path)
+        if head_sha and not is_catalog(str(head_root)) and not is_catalog(str(base_root)):
+            raise ReviewError(f"{path} is not an EventCatalog catalog at {head} nor at {base}: it has no "
+                              "eventcatalog.config.js and no collection folder (domains/, services/, events/, ...) there")
         if config is None:
             config = _load_config(path, head_root, head_given=head_sha is not None)
         result = _review(repo, (base_root, head_root), config, file_moves, repo.changed_files(base_sha, head_sha),
