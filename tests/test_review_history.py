@@ -651,3 +651,16 @@ def test_a_catalog_the_checked_out_branch_moved_away_is_read_from_the_revisions(
     code, out = review(repo / "site" / "crew", "--base", base, "--head", head)
     assert code == 2 and "is not an EventCatalog catalog at" in out
 
+
+def test_a_v1_catalog_with_one_more_page_keeps_its_layout_finding_old(repo):
+    """structure/v1-layout counts the pages without id in its message; one page more is not a new
+    finding (and the old one is not resolved)."""
+    for rel in list((repo / "catalog").rglob("*.mdx")):
+        rel.unlink()
+    write(repo, "catalog/eventcatalog.config.js", "module.exports = { users: [{ id: 'ann', name: 'Ann' }] };\n")
+    write(repo, "catalog/events/OrderCreated/index.md", "---\nname: OrderCreated\nversion: 0.0.1\n---\n\nCreated.\n")
+    base = commit(repo, "base")
+    write(repo, "catalog/events/OrderShipped/index.md", "---\nname: OrderShipped\nversion: 0.0.1\n---\n\nShipped.\n")
+    commit(repo, "one more v1 event")
+    code, doc = review_json(repo / "catalog", "--base", base)
+    assert [f["rule"] for f in doc["findings"] + doc["resolved_findings"] if f["rule"] == "structure/v1-layout"] == []
