@@ -664,3 +664,27 @@ def test_a_v1_catalog_with_one_more_page_keeps_its_layout_finding_old(repo):
     commit(repo, "one more v1 event")
     code, doc = review_json(repo / "catalog", "--base", base)
     assert [f["rule"] for f in doc["findings"] + doc["resolved_findings"] if f["rule"] == "structure/v1-layout"] == []
+
+
+def test_a_schema_not_compared_says_which_side_and_why(repo):
+    """A schema that cannot be compared says why, naming the side: its file does not parse at head
+    (with the parser's line and words) or is missing there; version-bump then asks to fix it
+    first. Before, both read 'a schema is not a readable JSON schema on one side'."""
+    base = commit(repo, "base")
+    schema = repo / "catalog/events/order-created/schema.json"
+    schema.write_text(schema.read_text("utf-8").replace('"orderId": {', '// a comment\n    "orderId": {', 1), "utf-8")
+    broken = commit(repo, "comment in the schema")
+    _code, doc = review_json(repo / "catalog", "--base", base, "--head", broken)
+    [mc] = doc["compatibility"]
+    assert (mc["compared"], mc["not_compared_because"]) == (
+        False, "schema.json does not parse at head (line 5: invalid JSON: Expecting property name enclosed in double quotes)")
+    [bump] = [f["message"] for f in doc["findings"] if f["rule"] == "change/version-bump"]
+    assert "so it cannot be compared: fix that first, then bump the version" in bump
+    schema.write_text(json.dumps({**SCHEMA, "required": ["orderId"]}, indent=2), "utf-8")
+    _code, doc = review_json(repo / "catalog", "--base", broken)
+    assert doc["compatibility"][0]["not_compared_because"].startswith("schema.json does not parse at base (line 5")
+    schema.unlink()
+    commit(repo, "schema removed, still named")
+    _code, md = review(repo / "catalog", "--base", base)
+    assert "| event order-created | BACKWARD | not compared | schema.json is missing at head |" in plain(md)
+    assert "schema not compared (schema.json is missing at head)" in plain(md)

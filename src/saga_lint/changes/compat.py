@@ -529,6 +529,19 @@ def message_schema_changes(
     return compare_schemas(old.document, new.document, _resolver(old), _resolver(new))
 
 
+def _why_not_compared(base_catalog: Catalog, base_res: Resource | None, head_catalog: Catalog,
+                      head_res: Resource | None) -> tuple[str | None, str | None]:
+    """``(side, why)``: the head's schema file missing or not parsing, else the base's
+    (``schemafiles.unreadable``); ``(None, None)`` when neither is (another format, say)."""
+    from saga_lint.changes.schemafiles import unreadable
+
+    if head_res is not None and (why := unreadable(head_catalog, head_res, "head")):
+        return "head", why
+    if base_res is not None and (why := unreadable(base_catalog, base_res, "base")):
+        return "base", why
+    return None, None
+
+
 def _resolver(loaded: LoadedSchema) -> Resolver:
     try:
         return loaded.resolver
@@ -551,6 +564,8 @@ class MessageCompat:
     compared: bool = True  # False: a schema on one side is not a readable JSON schema
     head: Resource | None = field(default=None, repr=False, compare=False)  # the message at head
     format: str = "json-schema"  # the head's primary schema: json-schema | avro | protobuf | other | none (formats.format_of)
+    why: str | None = None  # not compared: the side whose schema file is missing or does not parse, in words
+    unreadable_at: str | None = None  # that side: "base" or "head"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -564,7 +579,7 @@ class MessageCompat:
             "format": self.format,
             "compatible": not self.breaking,
             "changes": [dict(c.to_json(), breaking=c in self.breaking) for c in self.changes],
-        }
+        } | ({"not_compared_because": self.why} if self.why else {})
 
 
 def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog, config: Config) -> list[MessageCompat]:
@@ -586,6 +601,7 @@ def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog
             changes = changes + against_earlier_versions(head_catalog, ch.head, ch.old_version)
         if changes is None:
             mc.compared = False
+            mc.unreadable_at, mc.why = _why_not_compared(base_catalog, ch.base, head_catalog, ch.head)
         else:
             mc.changes = changes
             mc.breaking = [c for c in changes if c.breaking(ch.type, mode)]

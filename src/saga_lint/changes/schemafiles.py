@@ -8,6 +8,8 @@ names, the schema files beside a message page that names none, and its API speci
 - ``message_schema(catalog, res)``: the primary JSON schema of a message (``load_message_schema``),
   else its one readable JSON schema beside the page;
 - ``has_schema(catalog, res)``: the message has a schema file that exists (named or beside);
+- ``unreadable(catalog, res, side)``: why the message's contract file cannot be compared on one
+  side (missing, or not parsing), in words; None when it can be read;
 - ``spec_paths(res)``: ``(kind, path as written)`` of the OpenAPI/AsyncAPI/GraphQL files its
   ``specifications`` name;
 - ``spec_endpoints(catalog, res, text)``: what a specification offers, listed, not judged: an
@@ -80,6 +82,32 @@ def has_schema(catalog: Catalog, res: Resource, folders: Folders | None = None) 
     if not named:
         return bool(beside(catalog, res, folders))
     return any(resolve_in_catalog(catalog.files, res.folder, text)[0] == "ok" for text in named)
+
+
+def unreadable(catalog: Catalog, res: Resource, side: str) -> str | None:
+    """Why the first schema file the message names (``schemaPath`` first), else the first beside
+    its page, cannot be compared at ``side`` (``base`` or ``head``): it is missing, or it does not
+    parse (with the parser's words); None when it is there and parses, or there is none."""
+    from saga_lint.catalog.paths import resolve_in_catalog
+    from saga_lint.catalog.schemas import schema_paths
+    from saga_lint.catalog.schemas.model import SCHEMA_SUFFIXES
+    from saga_lint.catalog.schemas.read import read_schema_file
+
+    named = sorted(schema_paths(res), key=lambda item: item[0][0] != "schemaPath")
+    texts = [text for _path, text in named] or [f"./{name}" for name in beside(catalog, res)]
+    if not texts:
+        return None
+    status, rel = resolve_in_catalog(catalog.files, res.folder, texts[0])
+    shown = texts[0].removeprefix("./")
+    if status != "ok" or rel is None:
+        return f"{shown} is missing at {side}"
+    if not rel.lower().endswith(SCHEMA_SUFFIXES):
+        return None
+    f = read_schema_file(catalog.files, rel)
+    if f.parsed:
+        return None
+    why = f"line {f.problems[0].line}: {f.problems[0].message}" if f.problems else "it is not JSON or YAML"
+    return f"{shown} does not parse at {side} ({why})"
 
 
 def unnamed_note(names: list[str]) -> str:

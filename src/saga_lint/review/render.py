@@ -113,7 +113,7 @@ def _what(result: ReviewResult, ch: Any) -> str:
     mc = next((m for m in result.compat if m.type == ch.type and m.id == ch.id), None)
     if mc is not None:
         if not mc.compared:
-            bits.append("schema not compared (not a readable JSON schema on both sides)")
+            bits.append(f"schema not compared ({md_escape(mc.why) if mc.why else 'not a readable JSON schema on both sides'})")
         elif mc.breaking:
             bits.append(f"**breaking** under {md_escape(mc.mode)}")
         else:
@@ -239,7 +239,7 @@ def _compat_cell(m: Any) -> str:
     """The differences of one message: the compatible ones listed, the breaking ones counted
     (each is a ``change/breaking-schema`` finding below, so it is shown once)."""
     if not m.compared:
-        return "a schema is not a readable JSON schema on one side"
+        return md_escape(m.why) if m.why else "a schema is not a readable JSON schema on one side"
     rest = [c for c in m.changes if c not in m.breaking]
     cells = [md_escape(difference_text(c)) for c in rest[:20]]
     if len(rest) > 20:

@@ -63,6 +63,8 @@ def version_bump(ctx: Context) -> Iterator[Problem]:
         if mc.old_version == mc.new_version and contract_changed:
             advice = f"the change is breaking, so publish it as {breaking_target(mc.new_version)}" if mc.breaking \
                 else "bump the version"
+            if mc.unreadable_at == "head":  # what to publish is not known yet: the file comes first
+                advice = f"{mc.why}, so it cannot be compared: fix that first, then bump the version"
             yield Problem(
                 f"{mc.type} {mc.id}: its schema changed but the version stays {mc.new_version}; {advice} "
                 f"and keep {mc.new_version} under versioned/{mc.new_version}/{beside}",
