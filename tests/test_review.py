@@ -579,6 +579,25 @@ def test_schema_compatibility_per_mode(edit, event_modes, command_modes):
         assert bool(breaking(BASE_SCHEMA, new, "command", mode)) == (mode in command_modes), (edit.__name__, "command", mode)
 
 
+def test_a_field_both_branches_required_is_as_required_when_moved_to_required():
+    """uid required by both then and else (opg-event-store's reduced-fee-requested) and then by
+    ``required`` itself, the branches turned into an allOf: not "now required" (it always was),
+    and the other way round not "no longer required"; what the combinators change is still
+    listed for a check by hand."""
+    props = {"uid": {"type": "string"}, "proof": {"type": "array"}, "how": {"enum": ["upload", "post"]}}
+    old = {"type": "object", "properties": props, "if": {"properties": {"how": {"const": "upload"}}},
+           "then": {"required": ["uid", "proof"]}, "else": {"required": ["uid"]}}
+    new = {"type": "object", "properties": props, "required": ["uid"],
+           "allOf": [{"if": {"properties": {"how": {"const": "upload"}}}, "then": {"required": ["proof"]}}]}
+    kinds = {c.kind for c in compare_schemas(old, new)} | {c.kind for c in compare_schemas(new, old)}
+    assert not kinds & {"required-added", "required-relaxed", "required-removed"}
+    assert kinds == {"not-comparable"}, kinds
+    # allOf members' required count as required too
+    member = {"type": "object", "properties": props, "allOf": [{"required": ["uid"]}]}
+    assert [c.kind for c in compare_schemas(member, dict(member, allOf=[{"required": []}]))
+            if c.kind.startswith("required")] == ["required-relaxed"]
+
+
 def test_schema_compatibility_details():
     assert compare_schemas(BASE_SCHEMA, json.loads(json.dumps(BASE_SCHEMA))) == []
     renamed = variant(a=_drop_required, b=lambda d: (d["properties"].__setitem__("orderRef", {"type": "string"}),

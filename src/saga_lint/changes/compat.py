@@ -266,9 +266,22 @@ def _properties(node: dict[str, Json]) -> dict[str, Json]:
     return props if isinstance(props, dict) else {}
 
 
-def _required(node: dict[str, Json]) -> set[str]:
-    req = node.get("required")
+def _listed(node: Json) -> set[str]:
+    req = node.get("required") if isinstance(node, dict) else None
     return {x for x in req if isinstance(x, str)} if isinstance(req, list) else set()
+
+
+def _required(node: dict[str, Json]) -> set[str]:
+    """The names an object must have, whatever branch a message takes: ``required``, that of every
+    ``allOf`` member, and those ``then`` and ``else`` both require (``if`` decides only which one
+    applies). A field moved from both branches to ``required`` is as required as it was."""
+    out = _listed(node)
+    all_of = node.get("allOf")
+    for member in all_of if isinstance(all_of, list) else ():
+        out |= _listed(member)
+    if "if" in node and isinstance(node.get("then"), dict) and isinstance(node.get("else"), dict):
+        out |= _listed(node["then"]) & _listed(node["else"])
+    return out
 
 
 def _closed(node: dict[str, Json]) -> bool:
