@@ -688,3 +688,20 @@ def test_a_schema_not_compared_says_which_side_and_why(repo):
     _code, md = review(repo / "catalog", "--base", base)
     assert "| event order-created | BACKWARD | not compared | schema.json is missing at head |" in plain(md)
     assert "schema not compared (schema.json is missing at head)" in plain(md)
+
+
+def test_a_page_without_a_version_is_told_to_get_one_not_to_keep_none(repo):
+    """A message page without a version (EventCatalog v1 pages, opg-event-store's) whose schema
+    changed: version-bump says the page has no version; before, it read 'the version stays None
+    ... keep None under versioned/None/'."""
+    unversioned = page("order-created", "Order Created", extra="schemaPath: schema.json\n").replace("version: 1.0.0\n", "")
+    write(repo, "catalog/events/order-created/index.mdx", unversioned)
+    base = commit(repo, "base")
+    schema = repo / "catalog/events/order-created/schema.json"
+    doc = json.loads(schema.read_text("utf-8"))
+    doc["required"].remove("lines")
+    schema.write_text(json.dumps(doc), "utf-8")
+    _code, out = review_json(repo / "catalog", "--base", base)
+    [bump] = [f["message"] for f in out["findings"] if f["rule"] == "change/version-bump"]
+    assert bump == ("event order-created: its schema changed and the page has no version, so consumers cannot tell the "
+                    "old contract from the new; the change is breaking, so give it a new major version")
