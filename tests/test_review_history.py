@@ -633,6 +633,13 @@ def test_a_schema_the_page_shows_with_schemaviewer_is_part_of_its_change(repo):
     code, doc = review_json(repo / "catalog", "--base", base)
     assert [(c["id"], "schema" in c["what"]) for c in doc["changes"]] == [("order-created", True)]
     assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == []
+    # and no verdict drawn from the primary schema, which did not change: before, "compatible under
+    # BACKWARD" with no difference (governance-action-sandbox c89a870: schema.avro the same,
+    # schema.json the page shows made a closed object drop a required field)
+    assert doc["compatibility"] == []
+    _code, md = review(repo / "catalog", "--base", base)
+    assert ("| ✏️ changed | event order-created | 1.0.0 | schema; only a file the page also shows changed, its primary "
+            "schema is the same: not compared |") in plain(md)
 
 
 def test_a_catalog_the_checked_out_branch_moved_away_is_read_from_the_revisions(repo):

@@ -542,6 +542,26 @@ def message_schema_changes(
     return compare_schemas(old.document, new.document, _resolver(old), _resolver(new))
 
 
+def _contract_unchanged(base_catalog: Catalog, base_res: Resource | None, head_catalog: Catalog,
+                        head_res: Resource | None) -> bool:
+    """The primary schema file (``formats.primary_schema``) is the same file with the same bytes on
+    both sides: what changed is another file the page names or shows, which is not its contract."""
+    from saga_lint.catalog.fileio import MAX_FILE_BYTES, read_capped
+    from saga_lint.changes.formats import primary_schema
+
+    if base_res is None or head_res is None:
+        return False
+    old, new = primary_schema(base_catalog, base_res), primary_schema(head_catalog, head_res)
+    if old is None or new is None or old[0] != new[0]:
+        return False
+    try:
+        a, _ = read_capped(base_catalog.files.abs_path(old[0]), MAX_FILE_BYTES)
+        b, _ = read_capped(head_catalog.files.abs_path(new[0]), MAX_FILE_BYTES)
+    except OSError:
+        return False
+    return a is not None and a == b
+
+
 def _why_not_compared(base_catalog: Catalog, base_res: Resource | None, head_catalog: Catalog,
                       head_res: Resource | None) -> tuple[str | None, str | None]:
     """``(side, why)``: the head's schema file missing or not parsing, else the base's
@@ -601,6 +621,8 @@ def message_compat(diff: ChangeSet, base_catalog: Catalog, head_catalog: Catalog
     for ch in diff.resources:
         if ch.type not in MESSAGE_TYPES or ch.kind not in ("changed", "version-bump") or not ch.schema_changed:
             continue
+        if _contract_unchanged(base_catalog, ch.base, head_catalog, ch.head):
+            continue  # only another file the page shows changed (<SchemaViewer file>): not compared, no verdict
         mode, source = mode_for(ch.id, ch.head, ch.base, config)
         mc = MessageCompat(ch.type, ch.id, ch.old_version, ch.new_version, mode, source, head=ch.head)
         if ch.head is not None:

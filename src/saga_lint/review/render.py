@@ -118,6 +118,8 @@ def _what(result: ReviewResult, ch: Any) -> str:
             bits.append(f"**breaking** under {md_escape(mc.mode)}")
         else:
             bits.append(f"compatible under {md_escape(mc.mode)}")
+    elif "schema" in ch.what and ch.kind in ("changed", "version-bump"):  # compat.message_compat left it out
+        bits.append("only a file the page also shows changed, its primary schema is the same: not compared")
     return "; ".join(bits) or "—"
 
 
