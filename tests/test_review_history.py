@@ -712,3 +712,16 @@ def test_a_page_without_a_version_is_told_to_get_one_not_to_keep_none(repo):
     [bump] = [f["message"] for f in out["findings"] if f["rule"] == "change/version-bump"]
     assert bump == ("event order-created: its schema changed and the page has no version, so consumers cannot tell the "
                     "old contract from the new; the change is breaking, so give it a new major version")
+
+
+def test_a_did_you_mean_that_changes_does_not_make_a_broken_reference_new(repo):
+    """A reference already broken at the base, whose "did you mean" named a page the change
+    removes: the same finding, neither new nor resolved (dnd d63f7620: three such pairs)."""
+    write(repo, "catalog/events/order-shipped/index.mdx", page("order-shipped", "Order Shipped"))
+    write(repo, "catalog/services/ShippingService/index.mdx",
+          page("shipping-service", "Shipping Service", extra="receives:\n  - id: order-created\n  - id: order-shiped\n"))
+    base = commit(repo, "base")
+    shutil.rmtree(repo / "catalog/events/order-shipped")
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    assert [(c["kind"], c["id"]) for c in doc["changes"]] == [("removed", "order-shipped")]
+    assert [f["rule"] for f in doc["findings"] + doc["resolved_findings"] if f["rule"] == "refs/resource-exists"] == []

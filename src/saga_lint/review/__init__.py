@@ -205,6 +205,9 @@ def change_rule_findings(head: Result, change: Change) -> list[Finding]:
 
 
 _INDEX = re.compile(r"\[\d+\]")
+# a suggestion drawn from the rest of the catalog (refs/*): another page added or removed changes it,
+# not the finding
+_HINT = re.compile(r' Did you mean "[^"]*"\?')
 Said = tuple[str, str, str, str, str]  # rule, resource, step, field, message
 
 
@@ -217,10 +220,11 @@ def _unversioned(f: Finding) -> Said | None:
 
 def _loosely(f: Finding) -> Said | None:
     """What a finding says about a resource version, whatever the position of the list entry it is
-    about (``receives[12]`` is ``receives[10]`` once two entries are added before it)."""
+    about (``receives[12]`` is ``receives[10]`` once two entries are added before it) and whatever
+    "did you mean" it suggests (the page it named was removed, or a closer one added)."""
     if f.resource is None:
         return None
-    return (f.rule, str(f.resource), f.step or "", _INDEX.sub("[]", f.field or ""), _INDEX.sub("[]", f.message))
+    return (f.rule, str(f.resource), f.step or "", _INDEX.sub("[]", f.field or ""), _INDEX.sub("[]", _HINT.sub("", f.message)))
 
 
 def new_findings(base: list[Finding], head: list[Finding]) -> list[Finding]:
