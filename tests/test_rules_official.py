@@ -509,6 +509,12 @@ CASES = [
         r"users are single files.*move it to users/jim\.mdx",
     ),
     Case(
+        "structure/unrecognised-file", "team-below-the-root",
+        {"my-catalog/teams/mobile.mdx": "---\nid: mobile\nname: Mobile\n---\n\nTeam.\n"}, "my-catalog/teams/mobile.mdx", "---",
+        r"teams are read only from the teams/ folder at the catalog's root.*move it to teams/mobile\.mdx "
+        r"\(or, if my-catalog/ is the catalog, run saga-lint on it\)",
+    ),
+    Case(
         "structure/unrecognised-file", "index-directly-in-collection",
         {"events/index.mdx": EVENT_TXT.replace("order-placed", "order-refunded")}, "events/index.mdx", "---",
         r"each resource needs its own folder.*events/<id>/index\.mdx",

@@ -159,9 +159,16 @@ def unrecognised_message(rel: str) -> str:
     collection = folders[last]
     prefix = "/".join(folders[: last + 1])
     after = folders[last + 1 :]
-    if collection in ("teams", "users"):
+    if collection in ("teams", "users"):  # read from the catalog root's folder only
         rid = after[-1] if is_index and after else stem
-        return f"{collection} are single files, so {ignored}; move it to {prefix}/{rid}{ext or '.mdx'}"
+        where = f"{collection}/{rid}{ext or '.mdx'}"
+        if not after:  # a single file already, in a teams/ folder below the root
+            above = folders[:last]
+            other_root = "" if any(f in RESOURCE_FOLDERS for f in above) else \
+                f" (or, if {'/'.join(above)}/ is the catalog, run saga-lint on it)"
+            return (f"{collection} are read only from the {collection}/ folder at the catalog's root, so {ignored}; "
+                    f"move it to {where}{other_root}")
+        return f"{collection} are single files, so {ignored}; move it to {where}"
     if not after and not is_index:
         return f"a resource is a folder with an index page, so {ignored}; move it to {prefix}/{stem}/index{ext or '.mdx'}"
     if not after:
