@@ -654,6 +654,9 @@ def test_a_catalog_the_checked_out_branch_moved_away_is_read_from_the_revisions(
     commit(repo, "move the catalog, leave a note behind")
     code, doc = review_json(repo / "catalog", "--base", base, "--head", head)
     assert code == 0 and [(c["kind"], c["id"]) for c in doc["changes"]] == [("added", "order-shipped")]
+    # a catalog in the checked-out files that neither revision has yet: an empty review, as before
+    code, doc = review_json(repo / "site", "--base", base, "--head", head)
+    assert code == 0 and doc["changes"] == []
     git(repo, "mv", "site/teams", "site/crew")
     code, out = review(repo / "site" / "crew", "--base", base, "--head", head)
     assert code == 2 and "is not an EventCatalog catalog at" in out

@@ -106,7 +106,7 @@ def run_review(path: str | os.PathLike[str], base: str, head: str | None = None,
     with contextlib.ExitStack() as stack:
         base_root = stack.enter_context(catalog_at(repo, base_sha, base_prefix))
         head_root = stack.enter_context(catalog_at(repo, head_sha)) if head_sha else Path(path)
-        if head_sha and not is_catalog(str(head_root)) and not is_catalog(str(base_root)):
+        if head_sha and not any(is_catalog(str(p)) for p in (path, head_root, base_root)):
             raise ReviewError(f"{path} is not an EventCatalog catalog at {head} nor at {base}: it has no "
                               "eventcatalog.config.js and no collection folder (domains/, services/, events/, ...) there")
         if config is None:
