@@ -728,3 +728,26 @@ def test_a_did_you_mean_that_changes_does_not_make_a_broken_reference_new(repo):
     _code, doc = review_json(repo / "catalog", "--base", base)
     assert [(c["kind"], c["id"]) for c in doc["changes"]] == [("removed", "order-shipped")]
     assert [f["rule"] for f in doc["findings"] + doc["resolved_findings"] if f["rule"] == "refs/resource-exists"] == []
+
+
+def test_a_schema_path_edited_without_a_new_contract_is_no_schema_change(repo):
+    """schemaPath re-pointed at the same content moved elsewhere, or edited while it still names
+    a missing file (millsmess 7906ed1): no schema change, so no version bump; an edit that makes
+    it name another content is one."""
+    ev = repo / "catalog/events/order-created"
+    base = commit(repo, "base")
+    (ev / "v1").mkdir()
+    (ev / "schema.json").rename(ev / "v1/schema.json")
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8").replace("schemaPath: schema.json",
+                                                                                "schemaPath: v1/schema.json"), "utf-8")
+    moved = commit(repo, "schema moved, page re-pointed")
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    assert doc["changes"][0]["what"] == ["frontmatter"] and doc["compatibility"] == []
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8").replace("v1/schema.json", "gone.json"), "utf-8")
+    missing = commit(repo, "now names a missing file")
+    (ev / "index.mdx").write_text((ev / "index.mdx").read_text("utf-8").replace("gone.json", "gone-too.json"), "utf-8")
+    _code, doc = review_json(repo / "catalog", "--base", missing)
+    assert doc["changes"][0]["what"] == ["frontmatter"]
+    assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == []
+    _code, doc = review_json(repo / "catalog", "--base", moved)  # a file that was there is gone: a change
+    assert "schema" in doc["changes"][0]["what"]
