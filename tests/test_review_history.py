@@ -751,3 +751,16 @@ def test_a_schema_path_edited_without_a_new_contract_is_no_schema_change(repo):
     assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == []
     _code, doc = review_json(repo / "catalog", "--base", moved)  # a file that was there is gone: a change
     assert "schema" in doc["changes"][0]["what"]
+
+
+def test_an_eventcatalog_upgrade_does_not_make_old_findings_new(repo):
+    """A finding that names the EventCatalog release package.json declares ('EventCatalog 2.62.1
+    ignores it'): bumping the dependency changes the number, not the finding (millsmess c8c3df8:
+    every unknown-field finding shown as new and resolved at once)."""
+    write(repo, "catalog/package.json", '{"dependencies": {"@eventcatalog/core": "2.62.1"}}\n')
+    ev = repo / "catalog/events/order-created/index.mdx"
+    ev.write_text(ev.read_text("utf-8").replace("schemaPath:", "interface: rest\nschemaPath:", 1), "utf-8")
+    base = commit(repo, "base")
+    write(repo, "catalog/package.json", '{"dependencies": {"@eventcatalog/core": "2.64.3"}}\n')
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    assert doc["findings"] == [] and doc["resolved_findings"] == []

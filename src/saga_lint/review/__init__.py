@@ -208,6 +208,9 @@ _INDEX = re.compile(r"\[\d+\]")
 # a suggestion drawn from the rest of the catalog (refs/*): another page added or removed changes it,
 # not the finding
 _HINT = re.compile(r' Did you mean "[^"]*"\?')
+# the EventCatalog release a finding is judged against (package.json's): a dependency bump changes
+# the number, not the finding (a verdict that changes, "ignores it" to "rejects it", still does)
+_RELEASE = re.compile(r"\bEventCatalog \d+(?:\.\d+)*(?:[-+][0-9A-Za-z.-]+)?")
 Said = tuple[str, str, str, str, str]  # rule, resource, step, field, message
 
 
@@ -220,11 +223,12 @@ def _unversioned(f: Finding) -> Said | None:
 
 def _loosely(f: Finding) -> Said | None:
     """What a finding says about a resource version, whatever the position of the list entry it is
-    about (``receives[12]`` is ``receives[10]`` once two entries are added before it) and whatever
-    "did you mean" it suggests (the page it named was removed, or a closer one added)."""
+    about (``receives[12]`` is ``receives[10]`` once two entries are added before it), whatever
+    "did you mean" it suggests (the page it named was removed, or a closer one added) and whatever
+    EventCatalog release it names (package.json's, bumped)."""
     if f.resource is None:
         return None
-    return (f.rule, str(f.resource), f.step or "", _INDEX.sub("[]", f.field or ""), _INDEX.sub("[]", _HINT.sub("", f.message)))
+    return (f.rule, str(f.resource), f.step or "", _INDEX.sub("[]", f.field or ""), _INDEX.sub("[]", _RELEASE.sub("EventCatalog", _HINT.sub("", f.message))))
 
 
 def new_findings(base: list[Finding], head: list[Finding]) -> list[Finding]:
