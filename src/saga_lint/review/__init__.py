@@ -228,7 +228,8 @@ def _loosely(f: Finding) -> Said | None:
     EventCatalog release it names (package.json's, bumped)."""
     if f.resource is None:
         return None
-    return (f.rule, str(f.resource), f.step or "", _INDEX.sub("[]", f.field or ""), _INDEX.sub("[]", _RELEASE.sub("EventCatalog", _HINT.sub("", f.message))))
+    message = _INDEX.sub("[]", _RELEASE.sub("EventCatalog", _HINT.sub("", f.message)))
+    return (f.rule, str(f.resource), f.step or "", _INDEX.sub("[]", f.field or ""), message)
 
 
 def new_findings(base: list[Finding], head: list[Finding]) -> list[Finding]:
