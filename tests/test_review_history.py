@@ -764,3 +764,17 @@ def test_an_eventcatalog_upgrade_does_not_make_old_findings_new(repo):
     write(repo, "catalog/package.json", '{"dependencies": {"@eventcatalog/core": "2.64.3"}}\n')
     _code, doc = review_json(repo / "catalog", "--base", base)
     assert doc["findings"] == [] and doc["resolved_findings"] == []
+
+
+def test_filling_an_empty_schema_file_is_a_schema_added(repo):
+    """schemaPath names an empty schema.json (a placeholder) and the change fills it in
+    (clt_crux_docu a124163 'fix: add schema'): nothing was published, so it is a schema added and
+    no version bump is asked; before, 'its schema changed but the version stays 1.0.0'."""
+    schema = repo / "catalog/events/order-created/schema.json"
+    content = schema.read_text("utf-8")
+    schema.write_text("", "utf-8")
+    base = commit(repo, "placeholder schema")
+    schema.write_text(content, "utf-8")
+    _code, doc = review_json(repo / "catalog", "--base", base)
+    assert doc["changes"][0]["what"] == ["schema-added"]
+    assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == []

@@ -156,6 +156,8 @@ def _file_content(catalog: Catalog, resource: Resource, text: str) -> Any:
     if status != "ok" or rel is None:
         return None
     raw = _read_limited(catalog, rel)
+    if raw is not None and not raw.strip():
+        return None  # an empty file publishes nothing: as if there were none
     if raw is None or not rel.lower().endswith(".json"):
         return raw
     try:

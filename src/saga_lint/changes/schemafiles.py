@@ -7,7 +7,7 @@ names, the schema files beside a message page that names none, and its API speci
   consumers use, so a change to them is compared too, and the finding asks for ``schemaPath``;
 - ``message_schema(catalog, res)``: the primary JSON schema of a message (``load_message_schema``),
   else its one readable JSON schema beside the page;
-- ``has_schema(catalog, res)``: the message has a schema file that exists (named or beside);
+- ``has_schema(catalog, res)``: the message has a schema file that exists and is not empty (named or beside);
 - ``unreadable(catalog, res, side)``: why the message's contract file cannot be compared on one
   side (missing, or not parsing), in words; None when it can be read;
 - ``spec_paths(res)``: ``(kind, path as written)`` of the OpenAPI/AsyncAPI/GraphQL files its
@@ -80,8 +80,20 @@ def has_schema(catalog: Catalog, res: Resource, folders: Folders | None = None) 
 
     named = [text for _path, text in schema_paths(res)]
     if not named:
-        return bool(beside(catalog, res, folders))
-    return any(resolve_in_catalog(catalog.files, res.folder, text)[0] == "ok" for text in named)
+        return any(_not_empty(catalog, f"{res.folder}/{name}" if res.folder else name) for name in beside(catalog, res, folders))
+    found = (resolve_in_catalog(catalog.files, res.folder, text) for text in named)
+    return any(status == "ok" and rel is not None and _not_empty(catalog, rel) for status, rel in found)
+
+
+def _not_empty(catalog: Catalog, rel: str) -> bool:
+    """The file holds something besides white space (an empty schema file publishes nothing)."""
+    from saga_lint.catalog.fileio import read_capped
+
+    try:
+        raw, _st = read_capped(catalog.files.abs_path(rel), 4096)
+    except OSError:
+        return True  # unreadable is not known to be empty: the comparison says why
+    return raw is None or bool(raw.strip())
 
 
 def unreadable(catalog: Catalog, res: Resource, side: str) -> str | None:
