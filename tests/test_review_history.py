@@ -778,3 +778,25 @@ def test_filling_an_empty_schema_file_is_a_schema_added(repo):
     _code, doc = review_json(repo / "catalog", "--base", base)
     assert doc["changes"][0]["what"] == ["schema-added"]
     assert [f["rule"] for f in doc["findings"] if f["rule"].startswith("change/")] == []
+
+
+def test_files_moved_from_the_top_into_a_catalog_below_it_are_no_catalog_move(tmp_path):
+    """The repository's top is one catalog and src/ another (opg-event-store, moving to a new
+    site): a change that moves one event from the top into src/ adds it to src/'s catalog. Before,
+    the review took src/ for the top's catalog moved there ('The catalog folder was moved from .
+    to src') and reported every finding of src/ as new."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root, "eventcatalog.config.js", "module.exports = {};\n")
+    write(root, "events/order-created/index.mdx", page("order-created", "Order Created"))
+    write(root, "events/order-shipped/index.mdx", page("order-shipped", "Order Shipped"))
+    write(root, "src/eventcatalog.config.js", "module.exports = {};\n")
+    write(root, "src/events/legacy/index.mdx", "---\nid: legacy\nname: Legacy\nversion: 1.0.0\n---\n\nNo owners.\n")
+    base = commit(root, "two catalogs")
+    git(root, "mv", "events/order-shipped", "src/events/order-shipped")
+    commit(root, "move one event into src")
+    _code, doc = review_json(root / "src", "--base", base)
+    assert (doc["notes"], doc["moved_from"]) == ([], None)
+    assert [(c["kind"], c["id"]) for c in doc["changes"]] == [("added", "order-shipped")]
+    assert not any(f["resource"] and f["resource"]["id"] == "legacy" for f in doc["findings"])

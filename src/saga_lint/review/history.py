@@ -144,9 +144,13 @@ def moved_from(repo: Repo, base: str, moves: list[tuple[str, str]]) -> str | Non
     folder, n = olds.most_common(1)[0]
     if 2 * n < into or folder == repo.prefix:
         return None
-    # the base has no catalog at the new place (its pages, if any, are the old folder's)
+    # the base has no catalog at the new place (its pages, if any, are the old folder's: a catalog
+    # moved up keeps them below it). Moved down from a folder above (the repository's top into
+    # src/), every path is inside the old folder: any page already at the new place is a catalog
+    # that was there, and files moved into it are moved into that catalog
+    moved_down = repo.prefix.startswith(folder)
     for _mode, _oid, _size, rel in _list_tree(repo, base):
-        if not (repo.prefix + rel).startswith(folder) and _is_page(rel):
+        if _is_page(rel) and (moved_down or not (repo.prefix + rel).startswith(folder)):
             return None
     return folder
 
