@@ -462,11 +462,11 @@ def _(root, outside):
     schema_case(root, '{"properties": {"a": {"$ref": "http://x.invalid/\\ud800"}, "b": {"type": "\\udcff"}}}\n')
 
 
-@case("two-resources-one-id", [("structure/duplicate-resource-ids", "events/ACopy/index.mdx", 2)])
+@case("two-resources-one-id", [("structure/duplicate-resource-ids", "events/ZCopy/index.mdx", 2)])
 def _(root, outside):
-    # a complete copy of order-created, in a folder the walk reaches after the original (it walks folders in reverse order)
+    # a complete copy of order-created, in a folder after the original's in path order (the copy is the one reported)
     original = textwrap.dedent(BASE["events/OrderCreated/index.mdx"])
-    write(root, "events/ACopy/index.mdx", original.replace("schemaPath: schema.json\n", ""))
+    write(root, "events/ZCopy/index.mdx", original.replace("schemaPath: schema.json\n", ""))
 
 
 FLOW = "flows/Big/index.mdx"
