@@ -33,8 +33,18 @@ CATALOGS = {
 }
 
 
+def _environ(**extra: str) -> dict[str, str]:
+    """This process's environment for a child, with ``PYTHONPATH`` made absolute: a child that runs
+    in another folder (the review's temporary repository) would otherwise not find a relative
+    ``PYTHONPATH=src`` and run whichever saga-lint is installed."""
+    env = {**os.environ, **extra}
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+    return env
+
+
 def _saga_lint(*args: str, cwd: Path | None = None) -> str:
-    env = {**os.environ, "SAGA_LINT_JOBS": "1", "NO_COLOR": "1", "SAGA_LINT_NO_CACHE": "1"}  # no cache written in the catalogs
+    env = _environ(SAGA_LINT_JOBS="1", NO_COLOR="1", SAGA_LINT_NO_CACHE="1")  # no cache written in the catalogs
     proc = subprocess.run([sys.executable, "-m", "saga_lint", *args], capture_output=True, text=True,
                           cwd=str(cwd) if cwd else None, env=env, check=False)
     if proc.returncode not in (0, 1):
@@ -95,7 +105,7 @@ def _review(name: str, src: Path) -> str:
 def _flows_of(path: Path) -> list[str]:
     code = ("import json,sys; from saga_lint.pipeline import run_check; "
             "r = run_check(sys.argv[1]); print(json.dumps(sorted({s.flow.id for s in r.sagas})))")
-    env = {**os.environ, "SAGA_LINT_JOBS": "1"}
+    env = _environ(SAGA_LINT_JOBS="1")
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                           env=env, check=True)
     return list(json.loads(proc.stdout))
