@@ -137,7 +137,9 @@ def test_the_same_event_defined_twice_in_v1_is_a_duplicate(make_catalog):
     files["domains/Users/events/UserCreatedAgain/index.md"] = V1_CATALOG["events/UserCreated/index.md"]
     files["domains/Users/events/UserCreatedAgain/schema.json"] = "{}"
     dups = [f for f in lint(make_catalog(files)) if f.rule == "structure/duplicate-resource-ids"]
-    assert [(f.file, '"UserCreated"' in f.message) for f in dups] == [("domains/Users/events/UserCreatedAgain/index.md", True)]
+    # the page later in path order is the copy reported (domains/... before events/...)
+    assert [(f.file, '"UserCreated"' in f.message) for f in dups] == [("events/UserCreated/index.md", True)]
+    assert "also defined in domains/Users/events/UserCreatedAgain/index.md" in dups[0].message
 
 
 def test_without_the_schema_beside_a_v1_page_the_schema_is_missing(make_catalog):
