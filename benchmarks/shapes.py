@@ -183,10 +183,15 @@ def shared_ref(root: Path, n: int) -> None:
     (root / "schemas").mkdir()
     (root / "schemas" / "common.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
                                                              "definitions": defs}))
+    _events_referring(root, n, lambda i: f"common.json#/definitions/d{i % len(defs)}")
+
+
+def _events_referring(root: Path, n: int, target: Callable[[int], str]) -> None:
+    """n services, each sending its own event whose schema's ``body`` ``$ref``s ``schemas/<target(i)>``."""
     for i in range(n):
         folder = root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}"
         _event(folder, f"ev-{i}", "1.0.0")
-        ref = f"../../../../../../schemas/common.json#/definitions/d{i % len(defs)}"
+        ref = f"../../../../../../schemas/{target(i)}"
         (folder / "schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
                                                         "type": "object", "properties": {"body": {"$ref": ref}}}))
         _service(root, i, [{"id": f"ev-{i}"}], [])
@@ -510,13 +515,7 @@ def ref_chain(root: Path, n: int) -> None:
             defs["tail"] = {"$ref": f"c{f + 1}.json#/definitions/all"}
         (root / "schemas" / f"c{f}.json").write_text(json.dumps(
             {"$schema": "http://json-schema.org/draft-07/schema#", "definitions": defs}))
-    for i in range(n):
-        folder = root / "domains" / "Main" / "services" / f"S{i}" / "events" / f"E{i}"
-        _event(folder, f"ev-{i}", "1.0.0")
-        ref = f"../../../../../../schemas/c{i % k}.json#/definitions/all"
-        (folder / "schema.json").write_text(json.dumps({"$schema": "http://json-schema.org/draft-07/schema#",
-                                                        "type": "object", "properties": {"body": {"$ref": ref}}}))
-        _service(root, i, [{"id": f"ev-{i}"}], [])
+    _events_referring(root, n, lambda i: f"c{i % k}.json#/definitions/all")
 
 
 def big_definitions(root: Path, n: int) -> None:
