@@ -662,18 +662,28 @@ def test_a_catalog_the_checked_out_branch_moved_away_is_read_from_the_revisions(
     assert code == 2 and "is not an EventCatalog catalog at" in out
 
 
-def test_a_v1_catalog_with_one_more_page_keeps_its_layout_finding_old(repo):
+@pytest.mark.parametrize("config", [True, False], ids=["config-file", "no-config-file"])
+def test_a_v1_catalog_with_one_more_page_keeps_its_layout_finding_old(repo, config):
     """structure/v1-layout counts the pages without id in its message; one page more is not a new
-    finding (and the old one is not resolved)."""
+    finding (and the old one is not resolved). Without a config file the finding is the catalog's,
+    not a page's: a page the walk lists before the others (ZoneChanged) does not move it."""
     for rel in list((repo / "catalog").rglob("*.mdx")):
         rel.unlink()
-    write(repo, "catalog/eventcatalog.config.js", "module.exports = { users: [{ id: 'ann', name: 'Ann' }] };\n")
+    if config:
+        write(repo, "catalog/eventcatalog.config.js", "module.exports = { users: [{ id: 'ann', name: 'Ann' }] };\n")
+    else:
+        (repo / "catalog" / "eventcatalog.config.js").unlink(missing_ok=True)
     write(repo, "catalog/events/OrderCreated/index.md", "---\nname: OrderCreated\nversion: 0.0.1\n---\n\nCreated.\n")
+    write(repo, "catalog/events/OrderPaid/index.md", "---\nname: OrderPaid\nversion: 0.0.1\n---\n\nPaid.\n")
     base = commit(repo, "base")
-    write(repo, "catalog/events/OrderShipped/index.md", "---\nname: OrderShipped\nversion: 0.0.1\n---\n\nShipped.\n")
+    write(repo, "catalog/events/ZoneChanged/index.md", "---\nname: ZoneChanged\nversion: 0.0.1\n---\n\nMoved.\n")
     commit(repo, "one more v1 event")
     code, doc = review_json(repo / "catalog", "--base", base)
     assert [f["rule"] for f in doc["findings"] + doc["resolved_findings"] if f["rule"] == "structure/v1-layout"] == []
+    from saga_lint.pipeline import run_check
+
+    [layout] = [f for f in run_check(repo / "catalog").findings if f.rule == "structure/v1-layout"]  # it is there
+    assert layout.file == ("eventcatalog.config.js" if config else None)
 
 
 def test_a_schema_not_compared_says_which_side_and_why(repo):

@@ -90,7 +90,9 @@ def v1_layout(ctx: Context) -> Iterator[Problem]:
         return
     pages = layout.pages_without_id
     shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
-    file = layout.config_file if layout.config_file else pages[0]
+    # at the config file, else the catalog itself: not at one of the pages, which a change adding
+    # an earlier page would move (the review would show the finding as new and as resolved)
+    file = layout.config_file or None
     ec = eventcatalog_of(ctx)
     still_v1 = ec.major < 2  # the catalog declares EventCatalog 1.x: it builds, the move is advice (one level lower)
     builds = f"it builds with {ec.label()}, but" if still_v1 else "but"
@@ -100,8 +102,8 @@ def v1_layout(ctx: Context) -> Iterator[Problem]:
         f"{len(pages)} pages have no id ({shown}). Add id: to every page and version: to services and domains, "
         "and move the config's users to users/<id>.mdx.",
         file=file,
-        line=1,
-        column=1,
+        line=1 if file else None,
+        column=1 if file else None,
         demote=still_v1,
         identity="this catalog is in EventCatalog v1's layout",  # one more page without id is no new finding
     )
