@@ -145,5 +145,7 @@ def test_a_required_field_made_nullable_breaks_event_consumers_as_made_optional_
     assert c.breaking("event", "BACKWARD") and not c.breaking("command", "BACKWARD")
     [o] = compare_schemas(obj("string", []), obj(["string", "null"], []))
     assert o.kind == "made-nullable" and not o.breaking("event", "BACKWARD") and o.breaking("event", "FORWARD")
+    [both] = compare_schemas(obj("string", ["city"]), obj(["string", "null", "integer"], ["city"]))
+    assert both.kind == "required-nullable" and both.breaking("event", "BACKWARD")
     [w] = compare_schemas(obj("string", ["city"]), obj(["string", "integer"], ["city"]))
     assert w.kind == "type-widened" and not w.breaking("event", "BACKWARD")

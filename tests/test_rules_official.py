@@ -1227,6 +1227,7 @@ def test_a_reference_is_not_sent_to_an_unloaded_page_of_another_kind(make_catalo
     ("1.10.0", "1.9.0", False),  # compared as versions, not as text
     ("1.0.0", "1.0.0-rc.1", False),  # a pre-release sorts before its release
     ("1.0.0", "next", False),  # one version is not a version: EventCatalog sorts by text, no claim
+    ("2.0.0-beta.2", "2.0.0-beta.10", False),  # EventCatalog's coerce drops pre-releases: a tie, no claim
 ])
 def test_versions_current_is_latest_compares_as_eventcatalog_sorts(make_catalog, current, copy, reported):
     vdir = "domains/Ordering/services/Orders/events/OrderPlaced/versioned/old"
@@ -1314,3 +1315,30 @@ def test_a_version_the_catalog_lacks_has_the_official_linters_rule_name(make_cat
     theirs = re.findall(r"^(\S[^\n]*)\n(?:[^\n]*\n)*?[^\n]*\((refs/[a-z-]+)\)", out, re.M)
     ours = [(f.file, f.rule) for f in lint(root) if f.rule.startswith("refs/")]
     assert ours == [(SERVICE, rule)] and (SERVICE, rule) in theirs, out
+
+
+def test_a_version_of_thousands_of_digits_is_a_finding_not_a_crash(make_catalog):
+    """A number-like version too long for int() (5,000 digits), as a page's version and in a
+    reference: valid-semver on the page; the reference names that exact text, so it resolves; no
+    internal error (int() refuses 4,300 digits and more)."""
+    digits = "1" * 5000
+    changes = {**edit(EVENT, "version: 1.0.0", f'version: "{digits}"'),
+               **edit(SERVICE, "  - id: order-placed\n    version: 1.0.0\n", f'  - id: order-placed\n    version: "{digits}"\n')}
+    findings = lint(build(make_catalog, changes))
+    semver = [f for f in findings if f.rule == "schema/valid-semver"]
+    assert [f.file for f in semver] == [EVENT] and "is not semver (e.g. 1.0.0)" in semver[0].message
+    assert [f.rule for f in findings if f.file == SERVICE] == []
+    other = {**changes, **edit(SERVICE, "  - id: order-placed\n    version: 1.0.0\n",
+                               f'  - id: order-placed\n    version: "2{digits}"\n')}
+    assert [f.rule for f in lint(build(make_catalog, other)) if f.file == SERVICE] == ["refs/valid-version-range"]
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("v1.0.0", 'starts with "v", which semver does not allow; write 1.0.0'),
+    ("1.0.0\n", "has spaces or line breaks around it; write 1.0.0"),
+    ("\u0661.\u0660.\u0660", "is not semver (e.g. 1.0.0)"),  # Arabic-Indic digits: no version to EventCatalog either
+])
+def test_valid_semver_says_what_is_wrong(make_catalog, text, said):
+    [f] = [f for f in lint(build(make_catalog, edit(EVENT, "version: 1.0.0", f"version: {json.dumps(text)}")))
+           if f.rule == "schema/valid-semver"]
+    assert said in f.message, f.message

@@ -88,7 +88,8 @@ def test_a_saga_whose_drawn_messages_are_not_in_the_catalog_says_so(tmp_path):
     _, findings = model(build(tmp_path, *pages))
     [msg] = [f.message for f in findings if f.rule == "saga/pivot"]
     assert msg.startswith("the saga has no step to review: messages it draws are not in the catalog (add-team, "
-                          "team-upserted: see refs/resource-exists), and no other command is drawn")
+                          "team-upserted: see refs/resource-exists or, for a pointer with a version, "
+                          "refs/valid-version-range), and no other command is drawn")
 
 
 def test_a_labelled_branch_is_what_its_label_says_whatever_the_title_it_leads_to(tmp_path):

@@ -442,11 +442,16 @@ def _check_version(value: object, out: list[Issue]) -> None:
 def _not_semver(value: str) -> str:
     """The message for a ``version`` the official linter rejects; a number-like one is told what
     EventCatalog reads it as, and that the fix is to write that."""
+    shown = value[:80].encode("unicode_escape").decode("ascii")
     c = versions.coerce(value)
+    if c is not None and value.strip() != value:
+        return f'version "{shown}" has spaces or line breaks around it; write {value.strip()}'
+    if c is not None and value.startswith("v"):
+        return f'version "{shown}" starts with "v", which semver does not allow; write {c}'
     if c is not None:
-        return (f'version "{value[:80]}" is not semver: EventCatalog reads it as {c}, but the official linter and '
+        return (f'version "{shown}" is not semver: EventCatalog reads it as {c}, but the official linter and '
                 f"semver ranges need major.minor.patch. Write {c}")
-    return f'version "{value[:80]}" is not semver (e.g. 1.0.0) or "latest"'
+    return f'version "{shown}" is not semver (e.g. 1.0.0) or "latest"'
 
 
 def read_by_4_only(issues: Iterable[Issue]) -> list[Issue]:

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
 _SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$",
+    re.ASCII,  # digits as EventCatalog's semver reads them: ASCII only
 )
-_NUMBER_LIKE = re.compile(r"^v?\d+(\.\d+){0,2}$")
+_NUMBER_LIKE = re.compile(r"^v?\d+(\.\d+){0,2}$", re.ASCII)
+_MAX_PART_DIGITS = 64  # longer numbers are no version anyone writes (and int() refuses 4,300 digits)
 
 
 # what the official linter (@eventcatalog/linter 1.1.1) accepts as a resource's own ``version``:
@@ -51,6 +53,8 @@ def coerce(text: str) -> Version | None:
     import semantic_version as sv  # imported when first needed: it costs about 15 ms
 
     t = text.strip()
+    if any(len(part) > _MAX_PART_DIGITS for part in re.split(r"[.+-]", t)):
+        return None
     if _SEMVER.match(t):
         try:
             return sv.Version(t)

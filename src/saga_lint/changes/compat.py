@@ -388,7 +388,7 @@ class _Comparer:
         old_rej = nt is not None and (ot is None or bool(removed))
         new_rej = ot is not None and (nt is None or bool(added))
         kind = "type-changed" if old_rej and new_rej else "type-narrowed" if old_rej else "type-widened"
-        if kind == "type-widened" and added == {"null"}:
+        if kind == "type-widened" and "null" in added:
             kind = "made-nullable"  # ``_object`` makes it required-nullable for a field required on both sides
         self.add(kind, path, f"type changed from {shown_o} to {shown_n}", old_rej, new_rej)
 

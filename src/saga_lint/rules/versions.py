@@ -10,8 +10,6 @@ from saga_lint.rules import Context, Problem, rule
 from saga_lint.words import cut
 
 if TYPE_CHECKING:
-    from semantic_version import Version
-
     from saga_lint.catalog.model import Resource
 
 
@@ -52,9 +50,10 @@ def current_is_latest(ctx: Context) -> Iterator[Problem]:
 
     What it checks: for every resource with a page in its own folder (the current version) and
     pages under ``versioned/<v>/`` (older versions), that no ``versioned/`` page's ``version`` is
-    higher than the current page's. Versions are compared as EventCatalog sorts them (semver, with
-    ``1`` or ``v1`` read as ``1.0.0``); a resource with a version that is not one is skipped, as
-    EventCatalog then sorts by text.
+    higher than the current page's. Versions are compared as EventCatalog sorts them (major, minor
+    and patch, ``1`` or ``v1`` read as ``1.0.0``; pre-releases of one release tie, so no claim is
+    made between them); a resource with a version that is not one is skipped, as EventCatalog then
+    sorts by text.
     Why: EventCatalog takes the highest version as the latest, wherever its page lives. The copy
     under ``versioned/`` is then shown as the current version, references without a version (or
     with ``latest``) resolve to it, and the page the team edits is listed as an old one. It
@@ -89,12 +88,14 @@ def current_is_latest(ctx: Context) -> Iterator[Problem]:
                 )
 
 
-def _semver_of(pages: list[Resource]) -> dict[str, Version] | None:
-    """Each page's version as a semantic version, by file; None when one is not a version."""
-    out: dict[str, Version] = {}
+def _semver_of(pages: list[Resource]) -> dict[str, tuple[int, int, int]] | None:
+    """Each page's version as EventCatalog compares it, by file: major, minor and patch (node
+    semver's ``coerce`` drops a pre-release, so ``2.0.0-beta.10`` and ``2.0.0-beta.2`` tie);
+    None when one is not a version."""
+    out: dict[str, tuple[int, int, int]] = {}
     for p in pages:
         v = coerce(p.version) if p.version is not None else None
         if v is None:
             return None
-        out[p.file] = v
+        out[p.file] = (v.major, v.minor, v.patch)
     return out

@@ -72,8 +72,9 @@ def _why_no_step(saga: Saga) -> str:
         return ("no command is drawn, and no event is drawn to a service that receives it and acts on it (sends a "
                 "message or writes a container drawn after it)")
     listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-    return (f"messages it draws are not in the catalog ({listed}: see refs/resource-exists), and no other command is "
-            "drawn, nor an event to a service that receives it and acts on it")
+    return (f"messages it draws are not in the catalog ({listed}: see refs/resource-exists or, for a pointer with a "
+            "version, refs/valid-version-range), and no other command is drawn, nor an event to a service that "
+            "receives it and acts on it")
 
 
 def _after_pivot(saga: Saga, p: SagaStep) -> Iterator[Problem]:
