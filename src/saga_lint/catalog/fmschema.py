@@ -446,7 +446,7 @@ def _not_semver(value: str) -> str:
     c = versions.coerce(value)
     if c is not None and value.strip() != value:
         return f'version "{shown}" has spaces or line breaks around it; write {value.strip()}'
-    if c is not None and value.startswith("v"):
+    if c is not None and value.startswith("v") and versions.is_valid_resource_version(value[1:]):
         return f'version "{shown}" starts with "v", which semver does not allow; write {c}'
     if c is not None:
         return (f'version "{shown}" is not semver: EventCatalog reads it as {c}, but the official linter and '
