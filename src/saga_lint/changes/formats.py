@@ -27,18 +27,9 @@ def primary_schema(catalog: Catalog, res: Resource) -> tuple[str, str] | None:
     """``(catalog-relative file, format)`` of the resource's primary schema; format is ``avro``,
     ``protobuf`` or ``other``; None when it names none inside the catalog."""
     from saga_lint.catalog.paths import resolve_in_catalog
-    from saga_lint.catalog.schemas import schema_paths
+    from saga_lint.catalog.schemas.load import ranked_schema_paths
 
-    schemas = res.data.get("schemas")
-
-    def rank(item: tuple[tuple[object, ...], str]) -> int:
-        path = item[0]
-        if path[0] == "schemaPath":
-            return 0
-        entry = schemas[path[1]] if isinstance(schemas, list) and isinstance(path[1], int) else {}
-        return 1 if isinstance(entry, dict) and entry.get("default") is True else 2
-
-    for _path, text in sorted(schema_paths(res), key=rank):
+    for _path, text in ranked_schema_paths(res):
         status, rel = resolve_in_catalog(catalog.files, res.folder, text)
         if status == "ok" and rel is not None:
             return rel, _format(catalog, rel)

@@ -167,14 +167,19 @@ def resource_exists(ctx: Context) -> Iterable[Problem]:
           - id: order-craeted
     Fix: correct the id ("did you mean" is suggested) or add the resource's page.
     """
-    return _missing(ctx, lambda r: not (_is_owner_ref(r) or _is_channel(r) or _is_container(r) or _versioned(r)))
+    return _missing(ctx, lambda r: _plain(r) and not r.version)
+
+
+def _plain(ref: Reference) -> bool:
+    """A reference that is not to an owner, a channel or a container (each has a rule of its own)."""
+    return not (_is_owner_ref(ref) or _is_channel(ref) or _is_container(ref))
 
 
 def _versioned(ref: Reference) -> bool:
     """A reference that names a version (``latest`` too): to a resource the catalog does not have,
     the official linter reports it as ``refs/valid-version-range``, not ``refs/resource-exists``
     (owners, channels and containers keep their own rules), and so does saga-lint."""
-    return bool(ref.version) and not (_is_owner_ref(ref) or _is_channel(ref) or _is_container(ref))
+    return bool(ref.version) and _plain(ref)
 
 
 @rule("refs/channel-exists", "error", official=True)

@@ -375,9 +375,10 @@ class FlowMap:
         edge ``a -> b``: the nodes of the loop it closes), else none. The same set for every edge of
         one set (not a copy each: a drawing whose every step retries back to the first is one set)."""
         component = self._components()
-        if a not in component or not self.reach_each_other(a, b):
+        c = component.get(a)
+        if c is None or (a != b and component.get(b) != c):
             return frozenset()
-        return self._members[component[a]]
+        return self._members[c]
 
     def reaching_through(self, targets: Iterable[str], kinds: Iterable[str] | None) -> set[str]:
         """``targets`` and the ids from which one of them is reached along drawn edges that leave only

@@ -57,18 +57,9 @@ def load_schemas(catalog: Catalog, resource: Resource) -> list[LoadedSchema]:
     return out
 
 
-def load_message_schema(catalog: Catalog, resource: Resource) -> LoadedSchema | None:
-    """The resource's primary schema: ``schemaPath``, else the ``schemas[]`` entry marked
-    ``default: true``, else the first entry. None when there is none, it is not inside the
-    catalog, it does not exist, or it is not a JSON schema (Avro, Protobuf, OpenAPI, ...)."""
-    return primary_schema(catalog.files, resource)
-
-
-def primary_schema(files: CatalogFiles, resource: Resource) -> LoadedSchema | None:
-    """``load_message_schema`` for a catalog's files (as a loader worker holds them)."""
-    candidates = list(schema_paths(resource))
-    if not candidates:
-        return None
+def ranked_schema_paths(resource: Resource) -> list[tuple[SchemaPath, str]]:
+    """``schema_paths`` in the order the primary schema is chosen: ``schemaPath``, then the
+    ``schemas[]`` entry marked ``default: true``, then the others as listed."""
     schemas = resource.data.get("schemas")
 
     def rank(item: tuple[SchemaPath, str]) -> int:
@@ -79,7 +70,19 @@ def primary_schema(files: CatalogFiles, resource: Resource) -> LoadedSchema | No
         entry = schemas[index] if isinstance(schemas, list) and isinstance(index, int) else {}
         return 1 if isinstance(entry, dict) and entry.get("default") is True else 2
 
-    for path, text in sorted(candidates, key=rank):
+    return sorted(schema_paths(resource), key=rank)
+
+
+def load_message_schema(catalog: Catalog, resource: Resource) -> LoadedSchema | None:
+    """The resource's primary schema: ``schemaPath``, else the ``schemas[]`` entry marked
+    ``default: true``, else the first entry. None when there is none, it is not inside the
+    catalog, it does not exist, or it is not a JSON schema (Avro, Protobuf, OpenAPI, ...)."""
+    return primary_schema(catalog.files, resource)
+
+
+def primary_schema(files: CatalogFiles, resource: Resource) -> LoadedSchema | None:
+    """``load_message_schema`` for a catalog's files (as a loader worker holds them)."""
+    for path, text in ranked_schema_paths(resource):
         loaded = load_schema_file(files, resource.folder, text, path)
         if loaded is not None:
             return loaded
